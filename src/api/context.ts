@@ -1,0 +1,65 @@
+/** Types shared by the API's routes: the typed Fastify instance, the principal, and dependencies. */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { Actor } from '../store/repositories/audit.js';
+import type { Role } from '../store/schema.js';
+import type { Store } from '../store/store.js';
+import type { Access, Permission } from './permissions.js';
+
+export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface Principal {
+  kind: 'user' | 'apiKey';
+  /** User id or API key id. */
+  id: string;
+  /** The signed-in user; null for API keys. */
+  userId: string | null;
+  role: Role;
+  /** null for operators (platform-wide). */
+  tenantId: string | null;
+  /** Email or "API key <name>", for the audit log. */
+  label: string;
+  /** Hash of the session token, for sign-out. */
+  sessionId: string | null;
+}
+
+/** A readiness check: name and a function that throws when the dependency is not ready. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export interface ApiDeps {
+  store: Store;
+  config: Pick<Config, 'sessionHours' | 'publicAddress'>;
+  logger: FastifyBaseLogger;
+  readiness?: ReadinessCheck[];
+  /** Injected clock, so session expiry and TOTP are testable. */
+  now?: () => Date;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Required on every /api/v1 route that is not public: enforced when the route is added. */
+    permission?: Permission;
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    access: Access | null;
+  }
+}
+
+export function actorOf(req: FastifyRequest): Actor {
+  const p = req.principal;
+  if (!p) return { type: 'system', id: null, label: 'anonymous', ip: req.ip };
+  return { type: p.kind === 'user' ? 'user' : 'api_key', id: p.id, label: p.label, ip: req.ip };
+}
+
+/** The principal of an authenticated route (the auth hook guarantees it is set). */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new Error('principalOf used on a public route');
+  return req.principal;
+}

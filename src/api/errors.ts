@@ -1,0 +1,66 @@
+/**
+ * The catalogue of API error codes. Every error the API returns is an
+ * application/problem+json body (RFC 9457) with one of these stable codes; the
+ * table in docs/api-errors.md is checked against this list by a test.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is invalid' },
+  MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  UNAUTHENTICATED: { status: 401, title: 'Sign in or send an API key' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Wrong email or password' },
+  TOTP_REQUIRED: { status: 401, title: 'A one-time code from the authenticator app is required' },
+  INVALID_TOTP: { status: 401, title: 'The one-time code is wrong or expired' },
+  FORBIDDEN: { status: 403, title: 'Your role may not do this' },
+  FIELD_FORBIDDEN: { status: 403, title: 'Your role may not change this field' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  CONFLICT: { status: 409, title: 'Conflicts with existing data' },
+  LIMIT_REACHED: { status: 409, title: 'A limit of the tenant is reached' },
+  LAST_ADMIN: { status: 409, title: 'The last administrator cannot be removed or demoted' },
+  BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Send the body as application/json' },
+  RATE_LIMITED: { status: 429, title: 'Too many attempts; wait and try again' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+  DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; nothing was changed' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail?: string;
+  /** The offending input field, dotted for nested fields (e.g. "forwarding.busy.target"). */
+  field?: string;
+  instance?: string;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly field?: string,
+  ) {
+    super(detail ?? ERROR_CODES[code].title);
+    this.name = 'ApiError';
+    this.status = ERROR_CODES[code].status;
+  }
+
+  toProblem(instance?: string): Problem {
+    const def = ERROR_CODES[this.code];
+    return {
+      type: `urn:nimbus:problem:${this.code.toLowerCase().replaceAll('_', '-')}`,
+      title: def.title,
+      status: def.status,
+      code: this.code,
+      detail: this.message,
+      ...(this.field ? { field: this.field } : {}),
+      ...(instance ? { instance } : {}),
+    };
+  }
+}
+
+export const notFound = (what: string): ApiError => new ApiError('NOT_FOUND', `${what} not found`);

@@ -1,0 +1,43 @@
+/**
+ * The permission matrix: one table, in code, of which role may do what.
+ * 'any' = on every object of its tenant (operators: of every tenant);
+ * 'own' = only on objects the user owns (the handler enforces ownership).
+ * A role missing from a row is refused with 403.
+ */
+import type { Role } from '../store/schema.js';
+
+export type Access = 'any' | 'own';
+
+export const PERMISSIONS = {
+  'tenants.list': { operator: 'any' },
+  'tenants.create': { operator: 'any' },
+  'tenants.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'any' },
+  'tenants.update': { operator: 'any', tenant_admin: 'any' },
+  'tenants.delete': { operator: 'any' },
+
+  'users.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+  'users.write': { operator: 'any', tenant_admin: 'any' },
+
+  // Everyone in a company sees the internal directory; secrets are never in a read.
+  'extensions.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'any' },
+  'extensions.create': { operator: 'any', tenant_admin: 'any' },
+  'extensions.update': { operator: 'any', tenant_admin: 'any', user: 'own' },
+  'extensions.delete': { operator: 'any', tenant_admin: 'any' },
+  'extensions.resetSecret': { operator: 'any', tenant_admin: 'any' },
+
+  'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
+  'platformApiKeys.manage': { operator: 'any' },
+
+  'audit.read': { operator: 'any', tenant_admin: 'any' },
+  'platformAudit.read': { operator: 'any' },
+
+  // Every signed-in principal may look at and manage itself.
+  'self': { operator: 'own', tenant_admin: 'own', supervisor: 'own', user: 'own' },
+} as const satisfies Record<string, Partial<Record<Role, Access>>>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function accessFor(permission: Permission, role: Role): Access | null {
+  const row: Partial<Record<Role, Access>> = PERMISSIONS[permission];
+  return row[role] ?? null;
+}

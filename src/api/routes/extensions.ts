@@ -1,0 +1,239 @@
+/** /api/v1/tenants/{tenantId}/extensions: internal numbers, their SIP credentials and call settings. */
+import Type from 'typebox';
+import { NO_FORWARDING } from '../../store/repositories/extensions.js';
+import type { Forwarding } from '../../store/schema.js';
+import { generateSipSecret } from '../../util/secrets.js';
+import type { Api, ApiDeps } from '../context.js';
+import { actorOf, principalOf } from '../context.js';
+import { ApiError, notFound } from '../errors.js';
+import {
+  CallClassSchema,
+  DisplayName,
+  ExtensionNumber,
+  ExtensionSchema,
+  ForwardingPatchSchema,
+  listQuery,
+  pageOf,
+  SipSecret,
+  TenantIdParams,
+  TenantParams,
+  toListQuery,
+  Uuid,
+  VoicemailPin,
+} from '../schemas.js';
+import { assertForwarding } from '../validate.js';
+import { auditSnapshot, extensionView } from '../views.js';
+
+const RingTimeout = Type.Integer({ minimum: 5, maximum: 300, description: 'Seconds to ring before no-answer' });
+
+const settable = {
+  displayName: Type.Optional(DisplayName),
+  userId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: 'Owning portal user' })),
+  voicemailEnabled: Type.Optional(Type.Boolean()),
+  voicemailPin: Type.Optional(Type.Union([VoicemailPin, Type.Null()])),
+  callClass: Type.Optional(CallClassSchema),
+  dnd: Type.Optional(Type.Boolean({ description: 'Do not disturb' })),
+  ringTimeoutSec: Type.Optional(RingTimeout),
+  forwarding: Type.Optional(ForwardingPatchSchema),
+};
+
+const CreateExtension = Type.Object(
+  { number: ExtensionNumber, sipSecret: Type.Optional(SipSecret), ...settable },
+  { additionalProperties: false },
+);
+const PatchExtension = Type.Object({ number: Type.Optional(ExtensionNumber), ...settable }, { additionalProperties: false });
+
+/** What a user may change on their own extension. */
+const OWNER_FIELDS = new Set(['dnd', 'forwarding', 'voicemailPin', 'voicemailEnabled', 'ringTimeoutSec']);
+
+const WithSecret = Type.Intersect([
+  ExtensionSchema,
+  Type.Object({ sipSecret: Type.String({ description: 'SIP password: shown only now' }) }),
+]);
+
+function mergeForwarding(base: Forwarding, patch: Partial<Forwarding> | undefined): Forwarding {
+  const merged = { ...base, ...(patch ?? {}) };
+  assertForwarding(merged);
+  return merged;
+}
+
+export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  const { store } = deps;
+
+  app.get(
+    '/api/v1/tenants/:tenantId/extensions',
+    {
+      config: { permission: 'extensions.read' },
+      schema: {
+        tags: ['extensions'],
+        summary: "List the tenant's extensions",
+        params: TenantParams,
+        querystring: listQuery(['number', 'displayName', 'createdAt'], {
+          userId: Type.Optional(Uuid),
+          dnd: Type.Optional(Type.Boolean()),
+          callClass: Type.Optional(CallClassSchema),
+        }),
+        response: { 200: pageOf(ExtensionSchema) },
+      },
+    },
+    async (req) => {
+      const { userId, dnd, callClass } = req.query;
+      const page = await store
+        .tenant(req.params.tenantId)
+        .extensions.list({ ...toListQuery(req.query), userId, dnd, callClass });
+      return { ...page, items: page.items.map(extensionView) };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/extensions/:id',
+    {
+      config: { permission: 'extensions.read' },
+      schema: { tags: ['extensions'], summary: 'Get an extension', params: TenantIdParams, response: { 200: ExtensionSchema } },
+    },
+    async (req) => {
+      const ext = await store.tenant(req.params.tenantId).extensions.get(req.params.id);
+      if (!ext) throw notFound('Extension');
+      return extensionView(ext);
+    },
+  );
+
+  app.post(
+    '/api/v1/tenants/:tenantId/extensions',
+    {
+      config: { permission: 'extensions.create' },
+      schema: {
+        tags: ['extensions'],
+        summary: 'Create an extension with a given SIP secret or a generated one (returned once)',
+        params: TenantParams,
+        body: CreateExtension,
+        response: { 201: WithSecret },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const forwarding = mergeForwarding(NO_FORWARDING, b.forwarding);
+      const sipSecret = b.sipSecret ?? generateSipSecret();
+      const ext = await store.transaction(async (tx) => {
+        const scope = tx.tenant(req.params.tenantId);
+        const created = await scope.extensions.create({
+          number: b.number,
+          displayName: b.displayName ?? '',
+          userId: b.userId ?? null,
+          sipSecret,
+          voicemailEnabled: b.voicemailEnabled ?? true,
+          voicemailPin: b.voicemailPin ?? null,
+          callClass: b.callClass ?? 'national',
+          dnd: b.dnd ?? false,
+          ringTimeoutSec: b.ringTimeoutSec ?? 25,
+          forwarding,
+        });
+        await scope.audit.record(actorOf(req), {
+          action: 'extension.create',
+          resourceType: 'extension',
+          resourceId: created.id,
+          after: auditSnapshot(extensionView(created)),
+        });
+        return created;
+      });
+      reply.code(201);
+      return { ...extensionView(ext), sipSecret };
+    },
+  );
+
+  app.patch(
+    '/api/v1/tenants/:tenantId/extensions/:id',
+    {
+      config: { permission: 'extensions.update' },
+      schema: {
+        tags: ['extensions'],
+        summary: 'Change an extension (users: DND, forwarding and voicemail of their own)',
+        params: TenantIdParams,
+        body: PatchExtension,
+        response: { 200: ExtensionSchema },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const principal = principalOf(req);
+      return store.transaction(async (tx) => {
+        const scope = tx.tenant(req.params.tenantId);
+        const before = await scope.extensions.get(req.params.id);
+        if (!before) throw notFound('Extension');
+        if (req.access === 'own') {
+          if (before.userId === null || before.userId !== principal.userId) {
+            throw new ApiError('FORBIDDEN', 'You may change only your own extension');
+          }
+          const denied = Object.keys(b).find((k) => !OWNER_FIELDS.has(k));
+          if (denied) throw new ApiError('FIELD_FORBIDDEN', `Only an administrator may change ${denied}`, denied);
+        }
+        const { forwarding, ...rest } = b;
+        const after = await scope.extensions.update(before.id, {
+          ...rest,
+          ...(forwarding ? { forwarding: mergeForwarding(before.forwarding, forwarding) } : {}),
+        });
+        if (!after) throw notFound('Extension');
+        await scope.audit.record(actorOf(req), {
+          action: 'extension.update',
+          resourceType: 'extension',
+          resourceId: before.id,
+          before: auditSnapshot(extensionView(before)),
+          after: auditSnapshot(extensionView(after)),
+        });
+        return extensionView(after);
+      });
+    },
+  );
+
+  app.post(
+    '/api/v1/tenants/:tenantId/extensions/:id/reset-secret',
+    {
+      config: { permission: 'extensions.resetSecret' },
+      schema: {
+        tags: ['extensions'],
+        summary: 'Set a new SIP secret (given, or generated and returned once)',
+        params: TenantIdParams,
+        body: Type.Optional(Type.Object({ sipSecret: Type.Optional(SipSecret) }, { additionalProperties: false })),
+        response: { 200: WithSecret },
+      },
+    },
+    async (req) => {
+      const sipSecret = req.body?.sipSecret ?? generateSipSecret();
+      return store.transaction(async (tx) => {
+        const scope = tx.tenant(req.params.tenantId);
+        const after = await scope.extensions.update(req.params.id, { sipSecret });
+        if (!after) throw notFound('Extension');
+        await scope.audit.record(actorOf(req), {
+          action: 'extension.resetSecret',
+          resourceType: 'extension',
+          resourceId: after.id,
+          after: { sipSecretChanged: true },
+        });
+        return { ...extensionView(after), sipSecret };
+      });
+    },
+  );
+
+  app.delete(
+    '/api/v1/tenants/:tenantId/extensions/:id',
+    {
+      config: { permission: 'extensions.delete' },
+      schema: { tags: ['extensions'], summary: 'Delete an extension', params: TenantIdParams, response: { 204: Type.Null() } },
+    },
+    async (req, reply) => {
+      await store.transaction(async (tx) => {
+        const scope = tx.tenant(req.params.tenantId);
+        const before = await scope.extensions.get(req.params.id);
+        if (!before || !(await scope.extensions.delete(before.id))) throw notFound('Extension');
+        await scope.audit.record(actorOf(req), {
+          action: 'extension.delete',
+          resourceType: 'extension',
+          resourceId: before.id,
+          before: auditSnapshot(extensionView(before)),
+        });
+      });
+      reply.code(204);
+      return null;
+    },
+  );
+}

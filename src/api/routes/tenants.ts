@@ -1,0 +1,250 @@
+/** /api/v1/tenants: companies on the platform (operators), and a tenant's own settings. */
+import Type from 'typebox';
+import { ConflictError } from '../../store/errors.js';
+import type { Api, ApiDeps } from '../context.js';
+import { actorOf, principalOf } from '../context.js';
+import { ApiError, notFound } from '../errors.js';
+import { Email, LanguageSchema, listQuery, Name, Password, pageOf, TenantParams, TenantSchema, toListQuery, UserSchema } from '../schemas.js';
+import { auditSnapshot, tenantView, userView } from '../views.js';
+import { assertCountry, assertTimeZone } from '../validate.js';
+import { hashPassword } from '../../util/password-hash.js';
+import { generatePassword } from '../../util/secrets.js';
+
+const SipDomain = Type.String({
+  pattern: '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+  description: 'Domain phones register to (host name or IPv4 address)',
+});
+const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Moscow' });
+const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 country, e.g. RU' });
+const Limits = Type.Object(
+  {
+    maxExtensions: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    maxConcurrentCalls: Type.Integer({ minimum: 0, maximum: 100_000 }),
+  },
+  { additionalProperties: false },
+);
+
+const CreateTenant = Type.Object(
+  {
+    name: Name,
+    sipDomain: SipDomain,
+    timeZone: Type.Optional(TimeZone),
+    language: Type.Optional(LanguageSchema),
+    country: Type.Optional(Country),
+    limits: Type.Optional(Type.Partial(Limits, { additionalProperties: false })),
+    enabled: Type.Optional(Type.Boolean()),
+    admin: Type.Optional(
+      Type.Object(
+        { email: Email, displayName: Type.Optional(Type.String({ maxLength: 100 })), password: Type.Optional(Password) },
+        { additionalProperties: false, description: "The tenant's first administrator" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const PatchTenant = Type.Object(
+  {
+    name: Type.Optional(Name),
+    sipDomain: Type.Optional(SipDomain),
+    timeZone: Type.Optional(TimeZone),
+    language: Type.Optional(LanguageSchema),
+    country: Type.Optional(Country),
+    limits: Type.Optional(Type.Partial(Limits, { additionalProperties: false })),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** Fields only an operator may change: they are what the customer pays for. */
+const OPERATOR_ONLY = ['sipDomain', 'limits', 'enabled'] as const;
+
+export const TENANT_DEFAULTS = {
+  timeZone: 'Europe/Moscow',
+  language: 'ru',
+  country: 'RU',
+  maxExtensions: 100,
+  maxConcurrentCalls: 30,
+} as const;
+
+export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  const { store } = deps;
+
+  app.get(
+    '/api/v1/tenants',
+    {
+      config: { permission: 'tenants.list' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'List tenants',
+        querystring: listQuery(['name', 'sipDomain', 'createdAt'], { enabled: Type.Optional(Type.Boolean()) }),
+        response: { 200: pageOf(TenantSchema) },
+      },
+    },
+    async (req) => {
+      const page = await store.tenants.list({ ...toListQuery(req.query), enabled: req.query.enabled });
+      return { ...page, items: page.items.map(tenantView) };
+    },
+  );
+
+  app.post(
+    '/api/v1/tenants',
+    {
+      config: { permission: 'tenants.create' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Create a tenant, optionally with its first administrator',
+        body: CreateTenant,
+        response: {
+          201: Type.Object({
+            tenant: TenantSchema,
+            admin: Type.Optional(UserSchema),
+            generatedPassword: Type.Optional(Type.String({ description: 'Shown once' })),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      if (b.timeZone) assertTimeZone(b.timeZone);
+      if (b.country) assertCountry(b.country);
+      const generated = b.admin && !b.admin.password ? generatePassword() : undefined;
+      const passwordHash = b.admin ? await hashPassword(b.admin.password ?? generated!) : '';
+      const result = await store.transaction(async (tx) => {
+        if (await tx.tenants.findByDomain(b.sipDomain)) {
+          throw new ConflictError('sipDomain', 'A tenant with this SIP domain already exists');
+        }
+        const tenant = await tx.tenants.create({
+          name: b.name,
+          sipDomain: b.sipDomain.toLowerCase(),
+          timeZone: b.timeZone ?? TENANT_DEFAULTS.timeZone,
+          language: b.language ?? TENANT_DEFAULTS.language,
+          country: b.country ?? TENANT_DEFAULTS.country,
+          maxExtensions: b.limits?.maxExtensions ?? TENANT_DEFAULTS.maxExtensions,
+          maxConcurrentCalls: b.limits?.maxConcurrentCalls ?? TENANT_DEFAULTS.maxConcurrentCalls,
+          enabled: b.enabled ?? true,
+        });
+        const actor = actorOf(req);
+        await tx.platform.audit.record(actor, {
+          action: 'tenant.create',
+          resourceType: 'tenant',
+          resourceId: tenant.id,
+          after: auditSnapshot(tenantView(tenant)),
+        });
+        let admin;
+        if (b.admin) {
+          const scope = tx.tenant(tenant.id);
+          admin = await scope.users.create({
+            email: b.admin.email,
+            displayName: b.admin.displayName ?? '',
+            passwordHash,
+            role: 'tenant_admin',
+          });
+          await scope.audit.record(actor, {
+            action: 'user.create',
+            resourceType: 'user',
+            resourceId: admin.id,
+            after: auditSnapshot(userView(admin)),
+          });
+        }
+        return { tenant, admin };
+      });
+      reply.code(201);
+      return {
+        tenant: tenantView(result.tenant),
+        ...(result.admin ? { admin: userView(result.admin) } : {}),
+        ...(generated ? { generatedPassword: generated } : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId',
+    {
+      config: { permission: 'tenants.read' },
+      schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: { 200: TenantSchema } },
+    },
+    async (req) => {
+      const tenant = await store.tenants.get(req.params.tenantId);
+      if (!tenant) throw notFound('Tenant');
+      return tenantView(tenant);
+    },
+  );
+
+  app.patch(
+    '/api/v1/tenants/:tenantId',
+    {
+      config: { permission: 'tenants.update' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Change a tenant (SIP domain, limits and enabled: operators only)',
+        params: TenantParams,
+        body: PatchTenant,
+        response: { 200: TenantSchema },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      if (principalOf(req).role !== 'operator') {
+        for (const f of OPERATOR_ONLY) {
+          if (b[f] !== undefined) throw new ApiError('FIELD_FORBIDDEN', `Only an operator may change ${f}`, f);
+        }
+      }
+      if (b.timeZone) assertTimeZone(b.timeZone);
+      if (b.country) assertCountry(b.country);
+      const { limits, ...rest } = b;
+      return store.transaction(async (tx) => {
+        const before = await tx.tenants.getForUpdate(req.params.tenantId);
+        if (!before) throw notFound('Tenant');
+        if (b.sipDomain) {
+          const other = await tx.tenants.findByDomain(b.sipDomain);
+          if (other && other.id !== before.id) {
+            throw new ConflictError('sipDomain', 'A tenant with this SIP domain already exists');
+          }
+        }
+        const after = await tx.tenants.update(before.id, {
+          ...rest,
+          ...(b.sipDomain ? { sipDomain: b.sipDomain.toLowerCase() } : {}),
+          ...(limits?.maxExtensions !== undefined ? { maxExtensions: limits.maxExtensions } : {}),
+          ...(limits?.maxConcurrentCalls !== undefined ? { maxConcurrentCalls: limits.maxConcurrentCalls } : {}),
+        });
+        if (!after) throw notFound('Tenant');
+        await tx.tenant(before.id).audit.record(actorOf(req), {
+          action: 'tenant.update',
+          resourceType: 'tenant',
+          resourceId: before.id,
+          before: auditSnapshot(tenantView(before)),
+          after: auditSnapshot(tenantView(after)),
+        });
+        return tenantView(after);
+      });
+    },
+  );
+
+  app.delete(
+    '/api/v1/tenants/:tenantId',
+    {
+      config: { permission: 'tenants.delete' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Delete a tenant and everything it owns (its audit trail stays)',
+        params: TenantParams,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      await store.transaction(async (tx) => {
+        const before = await tx.tenants.get(req.params.tenantId);
+        if (!before || !(await tx.tenants.delete(before.id))) throw notFound('Tenant');
+        await tx.platform.audit.record(actorOf(req), {
+          action: 'tenant.delete',
+          resourceType: 'tenant',
+          resourceId: before.id,
+          before: auditSnapshot(tenantView(before)),
+        });
+      });
+      reply.code(204);
+      return null;
+    },
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * Builds the HTTP server: REST API under /api/v1, OpenAPI at /api/docs,
+ * health at /healthz and /readyz, Prometheus metrics at /metrics.
+ */
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, { type RouteOptions } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { authHook } from './auth.js';
+import type { Api, ApiDeps } from './context.js';
+import { ApiError } from './errors.js';
+import { toApiError } from './problem-mapping.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { extensionRoutes } from './routes/extensions.js';
+import { healthRoutes } from './routes/health.js';
+import { tenantRoutes } from './routes/tenants.js';
+import { userRoutes } from './routes/users.js';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv,
+) => Ajv;
+
+export interface RouteInfo {
+  method: string;
+  url: string;
+  permission: string | null;
+  public: boolean;
+}
+
+export interface ApiServer {
+  app: Api;
+  /** Every /api/v1 route with its permission: the generic permission and isolation tests walk this. */
+  routes: RouteInfo[];
+  metrics: Registry;
+}
+
+function makeAjv(coerce: boolean): Ajv {
+  // Bodies are validated exactly as sent: no type coercion, no silently dropped unknown fields.
+  // Query strings arrive as text, so they are coerced ("20" -> 20, "true" -> true).
+  const ajv = new Ajv({
+    coerceTypes: coerce ? 'array' : false,
+    useDefaults: true,
+    removeAdditional: false,
+    allErrors: false,
+    strict: false,
+  });
+  addFormats(ajv);
+  return ajv;
+}
+
+export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
+  const now = deps.now ?? (() => new Date());
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+  }).withTypeProvider<TypeBoxTypeProvider>() as Api;
+
+  const bodyAjv = makeAjv(false);
+  const otherAjv = makeAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema));
+
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.url.startsWith('/api/v1/')) return;
+    const config = (route.config ?? {}) as { permission?: string; public?: boolean };
+    if (!config.public && !config.permission) {
+      throw new Error(`Route ${route.method} ${route.url} declares no permission`);
+    }
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url: route.url, permission: config.permission ?? null, public: config.public === true });
+    }
+  });
+
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const requests = new Counter({
+    name: 'nimbus_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [metrics],
+  });
+  const duration = new Histogram({
+    name: 'nimbus_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metrics],
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: req.method, route, status: reply.statusCode });
+    duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const { error, unexpected } = toApiError(err);
+    if (unexpected) req.log.error({ err, url: req.url }, 'request failed');
+    if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="nimbus"');
+    return reply.status(error.status).type('application/problem+json').send(error.toProblem(req.url));
+  });
+  app.setNotFoundHandler(async (req, reply) => {
+    const error = new ApiError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
+    return reply.status(404).type('application/problem+json').send(error.toProblem(req.url));
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Nimbus PBX API',
+        version: '1',
+        description:
+          'Multi-tenant cloud PBX. Authenticate with the session cookie from POST /api/v1/auth/login or with `Authorization: Bearer <API key>`. Errors are application/problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'nimbus_session' },
+          apiKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ session: [] }, { apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  app.addHook('onRequest', authHook(deps.store, now));
+
+  await healthRoutes(app, deps, metrics);
+  await authRoutes(app, deps);
+  await tenantRoutes(app, deps);
+  await userRoutes(app, deps);
+  await extensionRoutes(app, deps);
+  await apiKeyRoutes(app, deps);
+  await auditRoutes(app, deps);
+
+  await app.ready();
+  return { app, routes, metrics };
+}

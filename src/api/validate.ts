@@ -1,0 +1,36 @@
+/** Checks that JSON Schema cannot express, each failing with the field it concerns. */
+import { ApiError } from './errors.js';
+
+export function assertTimeZone(tz: string, field = 'timeZone'): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new ApiError('VALIDATION_FAILED', `Unknown time zone "${tz}" (use an IANA name like Europe/Moscow)`, field);
+  }
+}
+
+const regions = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+
+export function assertCountry(code: string, field = 'country'): void {
+  let known = false;
+  try {
+    known = regions.of(code) !== undefined;
+  } catch {
+    known = false;
+  }
+  if (!known) throw new ApiError('VALIDATION_FAILED', `Unknown country code "${code}" (ISO 3166-1 alpha-2, e.g. RU)`, field);
+}
+
+interface Rule {
+  enabled: boolean;
+  target: string;
+}
+
+/** A forwarding rule that is switched on must say where to. */
+export function assertForwarding(f: Partial<Record<string, Rule>>): void {
+  for (const [name, rule] of Object.entries(f)) {
+    if (rule?.enabled && rule.target === '') {
+      throw new ApiError('VALIDATION_FAILED', 'An enabled forwarding rule needs a target number', `forwarding.${name}.target`);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Composes a Nimbus node: configuration -> database (migrated) -> first-start
+ * data -> HTTP API. `nimbus start` and the tests both start nodes through here.
+ */
+import type { Redis } from 'ioredis';
+import { type ApiServer, buildApi } from './api/server.js';
+import { type DemoTenant, ensureFirstOperator, seedDemo, type Credentials } from './bootstrap.js';
+import { connectRedis, redactUrl } from './cluster/redis.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { type DbHandle, openDatabase } from './store/connect.js';
+import { migrateToLatest } from './store/migrator.js';
+import { Store } from './store/store.js';
+
+export interface NimbusNode {
+  config: Config;
+  store: Store;
+  api: ApiServer;
+  logger: Logger;
+  /** Base URL of the HTTP server as bound (port resolved when 0 was asked). */
+  httpUrl: string;
+  httpPort: number;
+  engine: DbHandle['engine'];
+  /** Set when this start created the first operator. */
+  firstOperator: Credentials | null;
+  /** Set when this start created the demo tenant. */
+  demo: DemoTenant | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** PostgreSQL only: confine the node to this schema (tests). */
+  schema?: string;
+  /** PGlite only: keep the database in memory instead of dataDir (tests). */
+  inMemory?: boolean;
+}
+
+export async function startNode(config: Config, opts: StartOptions = {}): Promise<NimbusNode> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const started = Date.now();
+  const dbHandle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: opts.inMemory ? null : config.dataDir,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+  });
+  let redis: Redis | null = null;
+  const cleanups: (() => Promise<unknown>)[] = [() => dbHandle.close()];
+  const closeAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'shutdown step failed'));
+  };
+  try {
+    const { applied } = await migrateToLatest(dbHandle.db as never);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+    const store = new Store(dbHandle.db);
+
+    if (config.redisUrl) {
+      redis = await connectRedis(config.redisUrl);
+      const r = redis;
+      cleanups.push(async () => r.quit());
+      logger.info({ redis: redactUrl(config.redisUrl) }, 'redis connected');
+    }
+
+    const firstOperator = await ensureFirstOperator(store, { email: config.adminEmail, password: config.adminPassword });
+    const demo = config.demo && (await store.tenants.count()) === 0 ? await seedDemo(store, config.publicAddress) : null;
+
+    const api = await buildApi({
+      store,
+      config,
+      logger,
+      readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
+    });
+    cleanups.push(() => api.app.close());
+    await api.app.listen({ host: config.httpHost, port: config.httpPort });
+    const address = api.app.server.address();
+    const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
+
+    // Expired sessions are swept hourly so the table does not grow forever.
+    const sweep = setInterval(() => {
+      store.sessions.deleteExpired(new Date()).catch((e: unknown) => logger.warn({ err: e }, 'session sweep failed'));
+    }, 3600_000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+
+    logger.info({ httpPort, engine: dbHandle.engine, ms: Date.now() - started }, 'nimbus started');
+    let closed: Promise<void> | null = null;
+    return {
+      config,
+      store,
+      api,
+      logger,
+      httpUrl: `http://${config.publicAddress}:${httpPort}`,
+      httpPort,
+      engine: dbHandle.engine,
+      firstOperator,
+      demo,
+      close: () => {
+        closed ??= closeAll();
+        return closed;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

@@ -1,0 +1,37 @@
+/** What `nimbus start` prints for a person: where to sign in and how to register a phone. */
+import type { NimbusNode } from '../app.js';
+
+export function startBanner(node: NimbusNode): string {
+  const c = node.config;
+  const lines: string[] = [];
+  const rule = '─'.repeat(72);
+  lines.push(rule, ` Nimbus PBX is running  (database: ${node.engine === 'pglite' ? `embedded, ${c.dataDir}/db` : 'PostgreSQL'})`, rule);
+  lines.push(` Web portal / API:  ${node.httpUrl}/`);
+  lines.push(` API docs:          ${node.httpUrl}/api/docs`);
+  lines.push(` Health / metrics:  ${node.httpUrl}/readyz  ${node.httpUrl}/metrics`);
+  lines.push(` SIP:               not served yet by this build (signalling core: next milestone);`);
+  lines.push(`                    phones will register to ${c.publicAddress}:${c.sipPort} (UDP/TCP)`);
+  if (node.firstOperator) {
+    lines.push('', ' Operator (platform admin) sign-in:');
+    lines.push(`   email     ${node.firstOperator.email}`);
+    lines.push(
+      node.firstOperator.password
+        ? `   password  ${node.firstOperator.password}    <- shown once; write it down`
+        : '   password  the one given in NIMBUS_ADMIN_PASSWORD',
+    );
+  }
+  if (node.demo) {
+    const d = node.demo;
+    lines.push('', ` Demo tenant "${d.name}" (SIP domain ${d.sipDomain}):`);
+    lines.push(`   admin sign-in  ${d.admin.email} / ${d.admin.password}    <- shown once`);
+    lines.push('   Register a phone or softphone with:');
+    lines.push(`     SIP server / domain  ${d.sipDomain}   port ${c.sipPort}`);
+    for (const e of d.extensions) lines.push(`     user ${e.number}  password ${e.sipSecret}   (${e.displayName})`);
+  }
+  if (!node.firstOperator && !node.demo) {
+    lines.push('', ' Sign in with the credentials printed at first start.');
+    lines.push(' Lost them? `nimbus admin reset-password --email EMAIL` sets a new one.');
+  }
+  lines.push(rule);
+  return lines.join('\n');
+}

@@ -1,0 +1,296 @@
+/**
+ * Nimbus configuration: one typed object built from defaults, an optional JSON
+ * config file, environment variables and command-line flags (later sources win).
+ *
+ * Every setting is declared once in SETTINGS below; the README's settings table,
+ * the CLI flags and the validation messages all come from that one list, so a
+ * setting cannot exist in one place and be missing in another.
+ */
+import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  dataDir: string;
+  httpHost: string;
+  httpPort: number;
+  sipPort: number;
+  publicAddress: string;
+  logLevel: LogLevel;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  demo: boolean;
+  sessionHours: number;
+}
+
+type Kind =
+  | { type: 'string'; pattern?: RegExp; hint?: string }
+  | { type: 'port' }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'boolean' }
+  | { type: 'url'; protocols: readonly string[] }
+  | { type: 'email' };
+
+export interface Setting {
+  key: keyof Config;
+  env: string;
+  flag: string;
+  kind: Kind;
+  /** Default as it would be written in the environment; null = unset. */
+  default: string | null | (() => string);
+  description: string;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: 'dataDir',
+    env: 'NIMBUS_DATA_DIR',
+    flag: 'data-dir',
+    kind: { type: 'string' },
+    default: './data',
+    description: 'Directory for the embedded database, recordings, voicemail and generated certificates.',
+  },
+  {
+    key: 'httpHost',
+    env: 'NIMBUS_HTTP_HOST',
+    flag: 'http-host',
+    kind: { type: 'string' },
+    default: '0.0.0.0',
+    description: 'Address the web portal and REST API listen on.',
+  },
+  {
+    key: 'httpPort',
+    env: 'NIMBUS_HTTP_PORT',
+    flag: 'http-port',
+    kind: { type: 'port' },
+    default: '8080',
+    description: 'TCP port of the web portal, REST API, /metrics and health checks (0 = any free port).',
+  },
+  {
+    key: 'sipPort',
+    env: 'NIMBUS_SIP_PORT',
+    flag: 'sip-port',
+    kind: { type: 'port' },
+    default: '5060',
+    description: 'UDP/TCP port for SIP signalling.',
+  },
+  {
+    key: 'publicAddress',
+    env: 'NIMBUS_PUBLIC_ADDRESS',
+    flag: 'public-address',
+    kind: { type: 'string', pattern: /^[A-Za-z0-9.:-]+$/, hint: 'a host name or an IP address' },
+    default: detectAddress,
+    description:
+      'Host name or IP address phones and browsers use to reach this node; default: the first non-loopback IPv4 address.',
+  },
+  {
+    key: 'logLevel',
+    env: 'NIMBUS_LOG_LEVEL',
+    flag: 'log-level',
+    kind: { type: 'enum', values: LOG_LEVELS },
+    default: 'info',
+    description: 'Log level of the JSON logs written to standard output.',
+  },
+  {
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    flag: 'database-url',
+    kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] },
+    default: null,
+    description: 'PostgreSQL connection URL. Unset: the embedded database (PGlite) in NIMBUS_DATA_DIR/db.',
+  },
+  {
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    flag: 'redis-url',
+    kind: { type: 'url', protocols: ['redis:', 'rediss:'] },
+    default: null,
+    description: 'Redis URL for shared cluster state. Unset: single node, state in memory.',
+  },
+  {
+    key: 'adminEmail',
+    env: 'NIMBUS_ADMIN_EMAIL',
+    flag: 'admin-email',
+    kind: { type: 'email' },
+    default: null,
+    description: 'Email of the first operator account, created on first start (default admin@nimbus.local).',
+  },
+  {
+    key: 'adminPassword',
+    env: 'NIMBUS_ADMIN_PASSWORD',
+    flag: 'admin-password',
+    kind: { type: 'string', pattern: /^.{8,200}$/u, hint: '8 to 200 characters' },
+    default: null,
+    description: 'Password of the first operator account; unset: generated and printed once.',
+  },
+  {
+    key: 'demo',
+    env: 'NIMBUS_DEMO',
+    flag: 'demo',
+    kind: { type: 'boolean' },
+    default: 'true',
+    description: 'Create the demo tenant (extensions 101-105 and an admin login) when the database is empty.',
+  },
+  {
+    key: 'sessionHours',
+    env: 'NIMBUS_SESSION_HOURS',
+    flag: 'session-hours',
+    kind: { type: 'int', min: 1, max: 720 },
+    default: '12',
+    description: 'Lifetime of a portal sign-in session, in hours.',
+  },
+];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function detectAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4' && !a.internal) return a.address;
+    }
+  }
+  return '127.0.0.1';
+}
+
+function describeAllowed(kind: Kind): string {
+  switch (kind.type) {
+    case 'port':
+      return 'an integer from 0 to 65535';
+    case 'int':
+      return `an integer from ${kind.min} to ${kind.max}`;
+    case 'enum':
+      return `one of ${kind.values.join(', ')}`;
+    case 'boolean':
+      return 'true or false (also 1/0, yes/no)';
+    case 'url':
+      return `a URL starting with ${kind.protocols.map((p) => `${p}//`).join(' or ')}`;
+    case 'email':
+      return 'an email address';
+    case 'string':
+      return kind.hint ?? 'a non-empty string';
+  }
+}
+
+/** Converts one raw value (string from env/flag, or JSON value from the file) to its typed form. */
+function convert(setting: Setting, raw: unknown, source: string): Config[keyof Config] {
+  const fail = (): never => {
+    throw new ConfigError(
+      setting.env,
+      `Invalid ${setting.env} (${source}): ${JSON.stringify(raw)}. Allowed: ${describeAllowed(setting.kind)}.`,
+    );
+  };
+  const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : fail();
+  const k = setting.kind;
+  switch (k.type) {
+    case 'port':
+    case 'int': {
+      if (!/^\d+$/.test(text)) return fail();
+      const n = Number(text);
+      const [min, max] = k.type === 'port' ? [0, 65535] : [k.min, k.max];
+      return n >= min && n <= max ? n : fail();
+    }
+    case 'enum':
+      return k.values.includes(text) ? text : fail();
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(text)) return true;
+      if (/^(false|0|no|off)$/i.test(text)) return false;
+      return fail();
+    case 'url': {
+      try {
+        const u = new URL(text);
+        return k.protocols.includes(u.protocol) ? text : fail();
+      } catch {
+        return fail();
+      }
+    }
+    case 'email':
+      return EMAIL.test(text) && text.length <= 254 ? text.toLowerCase() : fail();
+    case 'string':
+      if (text === '') return fail();
+      return !k.pattern || k.pattern.test(text) ? text : fail();
+  }
+}
+
+export interface ConfigSources {
+  env?: Record<string, string | undefined>;
+  /** Flag values keyed by flag name (without the leading dashes). */
+  flags?: Record<string, string | boolean | undefined>;
+  /** Path of a JSON config file; when unset NIMBUS_CONFIG or --config is used, if given. */
+  configFile?: string | null;
+}
+
+/**
+ * Builds the configuration. Throws ConfigError naming the offending setting and
+ * its allowed values; start-up prints that message and exits.
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const flags = sources.flags ?? {};
+  const filePath =
+    sources.configFile ?? (typeof flags.config === 'string' ? flags.config : undefined) ?? env.NIMBUS_CONFIG ?? null;
+  const file = filePath ? readConfigFile(filePath) : {};
+
+  const knownFlags = new Set(['config', ...SETTINGS.map((s) => s.flag)]);
+  for (const name of Object.keys(flags)) {
+    if (!knownFlags.has(name)) {
+      throw new ConfigError(`--${name}`, `Unknown option --${name}. Known: ${[...knownFlags].map((f) => `--${f}`).join(', ')}.`);
+    }
+  }
+
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const flag = flags[s.flag];
+    const envValue = env[s.env];
+    let value: unknown;
+    if (flag !== undefined) value = convert(s, flag, `flag --${s.flag}`);
+    else if (envValue !== undefined && envValue !== '') value = convert(s, envValue, 'environment');
+    else if (file[s.key] !== undefined && file[s.key] !== null) value = convert(s, file[s.key], `config file ${filePath}`);
+    else if (s.default === null) value = null;
+    else value = convert(s, typeof s.default === 'function' ? s.default() : s.default, 'default');
+    out[s.key] = value;
+  }
+  const config = out as unknown as Config;
+  config.dataDir = resolve(config.dataDir);
+  return config;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('NIMBUS_CONFIG', `Cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('NIMBUS_CONFIG', `Config file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('NIMBUS_CONFIG', `Config file ${path} must hold a JSON object of settings.`);
+  }
+  const keys = new Set<string>(SETTINGS.map((s) => s.key));
+  for (const k of Object.keys(parsed)) {
+    if (!keys.has(k)) {
+      throw new ConfigError(k, `Unknown setting "${k}" in config file ${path}. Known: ${[...keys].join(', ')}.`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}

@@ -1,0 +1,41 @@
+/**
+ * Migrations live in code (not files found at run time) so the compiled build and
+ * the test run see exactly the same list. Same migrations for PGlite and PostgreSQL.
+ */
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import * as m0001 from './migrations/0001_foundation.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'nimbus_migration',
+    migrationLockTableName: 'nimbus_migration_lock',
+  });
+}
+
+export interface MigrationReport {
+  applied: string[];
+}
+
+/** Brings the schema up to date; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationReport> {
+  const result: MigrationResultSet = await migrator(db).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/** Names of migrations not yet applied (for `nimbus doctor` and /readyz). */
+export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const list = await migrator(db).getMigrations();
+  return list.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,0 +1,136 @@
+/**
+ * Table types as Kysely sees them. Columns are snake_case in SQL and camelCase
+ * here (CamelCasePlugin translates), so the rest of the code reads naturally.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export const ROLES = ['operator', 'tenant_admin', 'supervisor', 'user'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LANGUAGES = ['ru', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+/** Outbound call classes, from least to most expensive (DESIGN.md §5, toll fraud). */
+export const CALL_CLASSES = ['internal', 'local', 'national', 'international'] as const;
+export type CallClass = (typeof CALL_CLASSES)[number];
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** Set by the database on insert, never changed. */
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+/** jsonb: read as the parsed value, written as JSON text. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ForwardRule {
+  enabled: boolean;
+  /** Internal extension or external number the call is sent to. */
+  target: string;
+}
+
+export interface Forwarding {
+  always: ForwardRule;
+  busy: ForwardRule;
+  noAnswer: ForwardRule;
+  unreachable: ForwardRule;
+}
+
+export interface TenantsTable {
+  id: Generated<string>;
+  name: string;
+  sipDomain: string;
+  timeZone: string;
+  language: Language;
+  country: string;
+  maxExtensions: number;
+  maxConcurrentCalls: number;
+  enabled: Generated<boolean>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  tenantId: string | null;
+  email: string;
+  displayName: string;
+  passwordHash: string;
+  role: Role;
+  language: Language | null;
+  totpSecret: string | null;
+  totpEnabled: Generated<boolean>;
+  disabled: Generated<boolean>;
+  lastLoginAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export interface ExtensionsTable {
+  id: Generated<string>;
+  tenantId: string;
+  number: string;
+  displayName: string;
+  userId: string | null;
+  sipSecret: string;
+  voicemailEnabled: boolean;
+  voicemailPin: string | null;
+  callClass: CallClass;
+  dnd: boolean;
+  ringTimeoutSec: number;
+  forwarding: Json<Forwarding>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  tenantId: string | null;
+  name: string;
+  prefix: string;
+  secretHash: string;
+  role: Role;
+  createdBy: string | null;
+  createdAt: CreatedAt;
+  lastUsedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  expiresAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface SessionsTable {
+  id: string;
+  userId: string;
+  createdAt: CreatedAt;
+  expiresAt: Timestamp;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  tenantId: string | null;
+  at: CreatedAt;
+  actorType: 'user' | 'api_key' | 'system';
+  actorId: string | null;
+  actorLabel: string;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  before: Json<Record<string, unknown> | null>;
+  after: Json<Record<string, unknown> | null>;
+  ip: string | null;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  users: UsersTable;
+  extensions: ExtensionsTable;
+  apiKeys: ApiKeysTable;
+  sessions: SessionsTable;
+  auditLog: AuditLogTable;
+}
+
+export type Tenant = Selectable<TenantsTable>;
+export type NewTenant = Insertable<TenantsTable>;
+export type TenantPatch = Updateable<TenantsTable>;
+export type User = Selectable<UsersTable>;
+export type Extension = Selectable<ExtensionsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
+export type Session = Selectable<SessionsTable>;
+export type AuditEntry = Selectable<AuditLogTable>;

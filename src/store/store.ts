@@ -1,0 +1,66 @@
+/**
+ * The store: the only door to the database. Platform-level repositories hang off
+ * the store; tenant-owned data is reached through `tenant(id)`, whose
+ * repositories put `tenant_id = id` into every query they make (DESIGN.md §2).
+ */
+import { type Kysely, sql } from 'kysely';
+import { ApiKeyDirectory, ApiKeyRepository } from './repositories/api-keys.js';
+import { AuditRepository } from './repositories/audit.js';
+import { ExtensionRepository } from './repositories/extensions.js';
+import { SessionRepository } from './repositories/sessions.js';
+import { TenantRepository } from './repositories/tenants.js';
+import { AccountDirectory, UserRepository } from './repositories/users.js';
+import type { Database } from './schema.js';
+
+export interface TenantScope {
+  readonly tenantId: string;
+  users: UserRepository;
+  extensions: ExtensionRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
+}
+
+export interface PlatformScope {
+  users: UserRepository;
+  apiKeys: ApiKeyRepository;
+  audit: AuditRepository;
+}
+
+export class Store {
+  readonly tenants: TenantRepository;
+  readonly accounts: AccountDirectory;
+  readonly apiKeyDirectory: ApiKeyDirectory;
+  readonly sessions: SessionRepository;
+  readonly platform: PlatformScope;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.tenants = new TenantRepository(db);
+    this.accounts = new AccountDirectory(db);
+    this.apiKeyDirectory = new ApiKeyDirectory(db);
+    this.sessions = new SessionRepository(db);
+    this.platform = {
+      users: new UserRepository(db, null),
+      apiKeys: new ApiKeyRepository(db, null),
+      audit: new AuditRepository(db, null),
+    };
+  }
+
+  tenant(tenantId: string): TenantScope {
+    return {
+      tenantId,
+      users: new UserRepository(this.db, tenantId),
+      extensions: new ExtensionRepository(this.db, tenantId),
+      apiKeys: new ApiKeyRepository(this.db, tenantId),
+      audit: new AuditRepository(this.db, tenantId),
+    };
+  }
+
+  /** Runs `fn` in one transaction: a change and its audit entry commit together or not at all. */
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Store(trx)));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+}
