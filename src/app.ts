@@ -50,7 +50,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'shutdown step failed'));
   };
   try {
-    const { applied } = await migrateToLatest(dbHandle.db as never);
+    const { applied } = await migrateToLatest(dbHandle.db);
     if (applied.length) logger.info({ applied }, 'database migrated');
     const store = new Store(dbHandle.db);
 

@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import Fastify, { type RouteOptions } from 'fastify';
+import Fastify, { LogController, type RouteOptions } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { authHook } from './auth.js';
 import type { Api, ApiDeps } from './context.js';
@@ -59,7 +59,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   const now = deps.now ?? (() => new Date());
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Requests are counted in /metrics; logging each one would drown the SIP logs.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as Api;

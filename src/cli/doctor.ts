@@ -70,7 +70,7 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
   try {
     const h = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
-      const pending = await pendingMigrations(h.db as never);
+      const pending = await pendingMigrations(h.db);
       add(
         'Database',
         true,

@@ -38,7 +38,7 @@ class UsageError extends Error {}
 async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   const h = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await migrateToLatest(h.db as never);
+    await migrateToLatest(h.db);
     return await fn(new Store(h.db));
   } finally {
     await h.close();
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const h = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        const { applied } = await migrateToLatest(h.db as never);
+        const { applied } = await migrateToLatest(h.db);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database schema is up to date.');
       } finally {
         await h.close();

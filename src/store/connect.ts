@@ -19,6 +19,8 @@ export interface DbOptions {
   dataDir: string | null;
   /** PostgreSQL only: schema to create and put first on the search path. */
   schema?: string;
+  /** PGlite only: start from this dump of a data directory (tests skip initdb this way). */
+  template?: Blob;
 }
 
 export interface DbHandle {
@@ -55,7 +57,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     dir = join(opts.dataDir, 'db');
     mkdirSync(dir, { recursive: true });
   }
-  const pglite = await PGlite.create(dir ? { dataDir: dir } : {});
+  const pglite = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), ...(opts.template ? { loadDataDir: opts.template } : {}) });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
   return {
     db,

@@ -78,7 +78,7 @@ export function translateDbError(e: unknown): unknown {
   }
   if (
     (err.code && UNAVAILABLE_CODES.has(err.code)) ||
-    /Connection terminated|connect ECONNREFUSED|PGlite is closed|Client has encountered a connection error/i.test(err.message ?? '')
+    /Connection terminated|connect ECONNREFUSED|PGlite is closed|driver has already been destroyed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(err.message ?? '')
   ) {
     return new UnavailableError('The database is unavailable', { cause: e });
   }

@@ -9,9 +9,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
 };
 
-function migrator(db: Kysely<unknown>): Migrator {
+function migrator<DB>(db: Kysely<DB>): Migrator {
   return new Migrator({
-    db,
+    db: db as Kysely<unknown>,
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'nimbus_migration',
     migrationLockTableName: 'nimbus_migration_lock',
@@ -23,7 +23,7 @@ export interface MigrationReport {
 }
 
 /** Brings the schema up to date; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationReport> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationReport> {
   const result: MigrationResultSet = await migrator(db).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -35,7 +35,7 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRep
 }
 
 /** Names of migrations not yet applied (for `nimbus doctor` and /readyz). */
-export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
+export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
   const list = await migrator(db).getMigrations();
   return list.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

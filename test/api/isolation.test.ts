@@ -1,0 +1,103 @@
+/**
+ * Tenant isolation, generic over the route table: every route with {tenantId}
+ * is called by each of tenant A's principals with tenant B's ids and must answer
+ * 404, and B's data must be unchanged afterwards. Then the same with A's own
+ * tenant id but B's object ids.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends } from '../helpers/db.js';
+import { createFixture, type Fixture, type TenantFixture } from '../helpers/api.js';
+
+/** The id of one of B's objects for the resource a route's {id} names; unknown resources get a random id. */
+function objectId(url: string, t: TenantFixture): string {
+  const resource = /\/([a-z-]+)\/:id/.exec(url)?.[1];
+  switch (resource) {
+    case 'extensions':
+      return t.otherExtensionId;
+    case 'users':
+      return t.user.userId;
+    case 'api-keys':
+      return t.apiKey.id;
+    default:
+      return '00000000-0000-4000-8000-000000000001';
+  }
+}
+
+/** A body that passes validation where the route takes one, so the handler itself is reached. */
+function validBody(method: string, url: string): unknown {
+  if (method === 'GET' || method === 'DELETE') return undefined;
+  if (url.endsWith('/extensions')) return { number: '777' };
+  if (url.endsWith('/extensions/:id')) return { dnd: true };
+  if (url.endsWith('/users')) return { email: 'intruder@x.test', role: 'user' };
+  if (url.endsWith('/users/:id')) return { displayName: 'pwned' };
+  if (url.endsWith('/api-keys')) return { name: 'intruder', role: 'tenant_admin' };
+  if (url.endsWith('/:tenantId')) return { name: 'pwned' };
+  return {};
+}
+
+describe.each(backends())('tenant isolation on %s', (backend) => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await createFixture(backend);
+  });
+  afterAll(async () => fx?.close());
+
+  async function snapshotB() {
+    const scope = fx.store.tenant(fx.B.id);
+    const page = { limit: 200, offset: 0 };
+    return JSON.stringify({
+      tenant: await fx.store.tenants.get(fx.B.id),
+      users: (await scope.users.list(page)).items,
+      extensions: (await scope.extensions.list(page)).items,
+      keys: (await scope.apiKeys.list(page)).items,
+    });
+  }
+
+  it('covers the tenant-scoped routes', () => {
+    expect(fx.api.routes.filter((r) => r.url.includes(':tenantId')).length).toBeGreaterThanOrEqual(15);
+  });
+
+  it("answers 404 to tenant A's principals on every route with tenant B's ids", async () => {
+    const before = await snapshotB();
+    const principals = [
+      { name: 'admin', as: fx.A.admin },
+      { name: 'supervisor', as: fx.A.supervisor },
+      { name: 'user', as: fx.A.user },
+      { name: 'api key', token: fx.A.apiKey.token },
+    ];
+    for (const r of fx.api.routes.filter((x) => x.url.includes(':tenantId'))) {
+      for (const p of principals) {
+        const url = r.url.replace(':tenantId', fx.B.id).replace(':id', objectId(r.url, fx.B));
+        const res = await fx.call(r.method, url, { ...p, body: validBody(r.method, r.url) });
+        expect(res.status, `${r.method} ${url} as A ${p.name}: ${res.text}`).toBe(404);
+        expect(res.json.code).toBe('NOT_FOUND');
+      }
+    }
+    expect(await snapshotB()).toBe(before);
+  });
+
+  it("answers 404 (or 403 before any lookup) on A's own tenant with B's object ids", async () => {
+    const before = await snapshotB();
+    for (const r of fx.api.routes.filter((x) => x.url.includes(':tenantId') && x.url.includes(':id'))) {
+      for (const as of [fx.A.admin, fx.A.supervisor, fx.A.user]) {
+        const url = r.url.replace(':tenantId', fx.A.id).replace(':id', objectId(r.url, fx.B));
+        const res = await fx.call(r.method, url, { as, body: validBody(r.method, r.url) });
+        expect([403, 404], `${r.method} ${url} as ${as.role}: ${res.text}`).toContain(res.status);
+      }
+    }
+    expect(await snapshotB()).toBe(before);
+  });
+
+  it("lists only the caller's own tenant", async () => {
+    const res = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions`, { as: fx.A.admin });
+    expect(res.status).toBe(200);
+    expect(res.json.items.map((e: { tenantId: string }) => e.tenantId)).toEqual([fx.A.id, fx.A.id]);
+    const audit = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/audit-log`, { as: fx.A.admin });
+    expect(audit.json.items.every((e: { tenantId: string }) => e.tenantId === fx.A.id)).toBe(true);
+  });
+
+  it('keeps an API key of tenant A out of tenant B', async () => {
+    const res = await fx.call('GET', `/api/v1/tenants/${fx.B.id}/users`, { token: fx.A.apiKey.token });
+    expect(res.status).toBe(404);
+  });
+});
