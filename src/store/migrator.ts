@@ -2,16 +2,24 @@
  * Migrations live in code (not files found at run time) so the compiled build and
  * the test run see exactly the same list. Same migrations for PGlite and PostgreSQL.
  */
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
 };
 
-function migrator<DB>(db: Kysely<DB>): Migrator {
+/**
+ * The migrator keeps its bookkeeping tables in the connection's current schema.
+ * Named explicitly, because otherwise Kysely looks for them in any schema and is
+ * fooled by another Nimbus (or test run) sharing the same PostgreSQL database.
+ */
+async function migrator<DB>(db: Kysely<DB>): Promise<Migrator> {
+  const k = db as Kysely<unknown>;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(k);
   return new Migrator({
-    db: db as Kysely<unknown>,
+    db: k,
+    migrationTableSchema: rows[0]?.schema ?? 'public',
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'nimbus_migration',
     migrationLockTableName: 'nimbus_migration_lock',
@@ -24,7 +32,7 @@ export interface MigrationReport {
 
 /** Brings the schema up to date; throws with the failing migration's name. */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationReport> {
-  const result: MigrationResultSet = await migrator(db).migrateToLatest();
+  const result: MigrationResultSet = await (await migrator(db)).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`, {
@@ -36,6 +44,6 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationRepo
 
 /** Names of migrations not yet applied (for `nimbus doctor` and /readyz). */
 export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
-  const list = await migrator(db).getMigrations();
+  const list = await (await migrator(db)).getMigrations();
   return list.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

@@ -84,5 +84,6 @@ describe.each(backends())('bad input on %s', (backend) => {
     expect(ready.status).toBe(503);
     expect(ready.json.checks[0]).toMatchObject({ name: 'database', ok: false });
     await broken.api.app.close();
+    if (broken.db.schema) await sql`drop schema ${sql.id(broken.db.schema)} cascade`.execute(fx.store.db);
   });
 });

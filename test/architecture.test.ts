@@ -1,0 +1,53 @@
+/**
+ * The dependency rules of DESIGN.md §2, checked on every import in src/:
+ * sip/ and media/ stand alone; store/ knows nothing of the API or the PBX.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+/** Layer of a file: its first folder under src/ ('' for files directly in src/). */
+function layerOf(file: string): string {
+  const rel = relative(SRC, file).split('/');
+  return rel.length > 1 ? rel[0]! : '';
+}
+
+const FORBIDDEN: Record<string, string[]> = {
+  sip: ['pbx', 'store', 'api', 'cluster', 'cli', 'media', ''],
+  media: ['pbx', 'store', 'api', 'cluster', 'cli', 'sip', ''],
+  util: ['pbx', 'store', 'api', 'cluster', 'cli', 'sip', 'media', ''],
+  store: ['api', 'pbx', 'cli', 'cluster'],
+  pbx: ['api', 'cli'],
+  api: ['cli'],
+};
+
+describe('layer rules', () => {
+  const all = files(SRC);
+
+  it('finds the source', () => {
+    expect(all.length).toBeGreaterThan(20);
+  });
+
+  it('imports only across allowed layers', () => {
+    const violations: string[] = [];
+    for (const file of all) {
+      const from = layerOf(file);
+      const banned = FORBIDDEN[from] ?? [];
+      for (const m of readFileSync(file, 'utf8').matchAll(/from\s+'(\.[^']+)'/g)) {
+        const target = resolve(dirname(file), m[1]!);
+        const to = layerOf(target);
+        if (to !== from && banned.includes(to)) violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+});
