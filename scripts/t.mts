@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+
 let t0 = Date.now();
 const a = await PGlite.create({ dataDir: '/tmp/pgl1' });
 console.log('create dir', Date.now() - t0);

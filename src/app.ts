@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { type ApiServer, buildApi } from './api/server.js';
-import { type DemoTenant, ensureFirstOperator, seedDemo, type Credentials } from './bootstrap.js';
+import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -47,7 +47,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   let redis: Redis | null = null;
   const cleanups: (() => Promise<unknown>)[] = [() => dbHandle.close()];
   const closeAll = async () => {
-    for (const c of cleanups.reverse()) await c().catch((e: unknown) => logger.warn({ err: e }, 'shutdown step failed'));
+    for (const c of cleanups.reverse())
+      await c().catch((e: unknown) => logger.warn({ err: e }, 'shutdown step failed'));
   };
   try {
     const { applied } = await migrateToLatest(dbHandle.db);
@@ -61,8 +62,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.info({ redis: redactUrl(config.redisUrl) }, 'redis connected');
     }
 
-    const firstOperator = await ensureFirstOperator(store, { email: config.adminEmail, password: config.adminPassword });
-    const demo = config.demo && (await store.tenants.count()) === 0 ? await seedDemo(store, config.publicAddress) : null;
+    const firstOperator = await ensureFirstOperator(store, {
+      email: config.adminEmail,
+      password: config.adminPassword,
+    });
+    const demo =
+      config.demo && (await store.tenants.count()) === 0 ? await seedDemo(store, config.publicAddress) : null;
 
     const api = await buildApi({
       store,
@@ -77,7 +82,9 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
 
     // Expired sessions are swept hourly so the table does not grow forever.
     const sweep = setInterval(() => {
-      store.sessions.deleteExpired(new Date()).catch((e: unknown) => logger.warn({ err: e }, 'session sweep failed'));
+      store.sessions
+        .deleteExpired(new Date())
+        .catch((e: unknown) => logger.warn({ err: e }, 'session sweep failed'));
     }, 3600_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));

@@ -2,10 +2,11 @@
  * First-start data: the first operator account, and the demo tenant that lets a
  * newcomer register a phone and sign in right after `npm start`.
  */
+
+import { auditSnapshot, extensionView, tenantView, userView } from './api/views.js';
 import type { Actor } from './store/repositories/audit.js';
 import { NO_FORWARDING } from './store/repositories/extensions.js';
 import type { Store } from './store/store.js';
-import { tenantView, userView, extensionView, auditSnapshot } from './api/views.js';
 import { hashPassword } from './util/password-hash.js';
 import { generatePassword, generateSipSecret } from './util/secrets.js';
 
@@ -33,12 +34,23 @@ export async function ensureFirstOperator(
 
 export async function createUser(
   store: Store,
-  u: { email: string; password: string; role: 'operator' | 'tenant_admin' | 'supervisor' | 'user'; tenantId: string | null; displayName: string },
+  u: {
+    email: string;
+    password: string;
+    role: 'operator' | 'tenant_admin' | 'supervisor' | 'user';
+    tenantId: string | null;
+    displayName: string;
+  },
 ) {
   const passwordHash = await hashPassword(u.password);
   return store.transaction(async (tx) => {
     const scope = u.tenantId ? tx.tenant(u.tenantId) : tx.platform;
-    const user = await scope.users.create({ email: u.email, displayName: u.displayName, passwordHash, role: u.role });
+    const user = await scope.users.create({
+      email: u.email,
+      displayName: u.displayName,
+      passwordHash,
+      role: u.role,
+    });
     await scope.audit.record(SYSTEM, {
       action: 'user.create',
       resourceType: 'user',

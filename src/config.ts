@@ -195,7 +195,12 @@ function convert(setting: Setting, raw: unknown, source: string): Config[keyof C
       `Invalid ${setting.env} (${source}): ${JSON.stringify(raw)}. Allowed: ${describeAllowed(setting.kind)}.`,
     );
   };
-  const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : fail();
+  const text =
+    typeof raw === 'string'
+      ? raw.trim()
+      : typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw)
+        : fail();
   const k = setting.kind;
   switch (k.type) {
     case 'port':
@@ -243,13 +248,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
   const flags = sources.flags ?? {};
   const filePath =
-    sources.configFile ?? (typeof flags.config === 'string' ? flags.config : undefined) ?? env.NIMBUS_CONFIG ?? null;
+    sources.configFile ??
+    (typeof flags.config === 'string' ? flags.config : undefined) ??
+    env.NIMBUS_CONFIG ??
+    null;
   const file = filePath ? readConfigFile(filePath) : {};
 
   const knownFlags = new Set(['config', ...SETTINGS.map((s) => s.flag)]);
   for (const name of Object.keys(flags)) {
     if (!knownFlags.has(name)) {
-      throw new ConfigError(`--${name}`, `Unknown option --${name}. Known: ${[...knownFlags].map((f) => `--${f}`).join(', ')}.`);
+      throw new ConfigError(
+        `--${name}`,
+        `Unknown option --${name}. Known: ${[...knownFlags].map((f) => `--${f}`).join(', ')}.`,
+      );
     }
   }
 
@@ -260,7 +271,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     let value: unknown;
     if (flag !== undefined) value = convert(s, flag, `flag --${s.flag}`);
     else if (envValue !== undefined && envValue !== '') value = convert(s, envValue, 'environment');
-    else if (file[s.key] !== undefined && file[s.key] !== null) value = convert(s, file[s.key], `config file ${filePath}`);
+    else if (file[s.key] !== undefined && file[s.key] !== null)
+      value = convert(s, file[s.key], `config file ${filePath}`);
     else if (s.default === null) value = null;
     else value = convert(s, typeof s.default === 'function' ? s.default() : s.default, 'default');
     out[s.key] = value;
@@ -289,7 +301,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   const keys = new Set<string>(SETTINGS.map((s) => s.key));
   for (const k of Object.keys(parsed)) {
     if (!keys.has(k)) {
-      throw new ConfigError(k, `Unknown setting "${k}" in config file ${path}. Known: ${[...keys].join(', ')}.`);
+      throw new ConfigError(
+        k,
+        `Unknown setting "${k}" in config file ${path}. Known: ${[...keys].join(', ')}.`,
+      );
     }
   }
   return parsed as Record<string, unknown>;

@@ -9,6 +9,9 @@ export function createLogger(level: LogLevel): Logger {
     level,
     base: { service: 'nimbus' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.sipSecret'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.sipSecret'],
+      censor: '[redacted]',
+    },
   });
 }

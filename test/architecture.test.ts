@@ -45,7 +45,8 @@ describe('layer rules', () => {
       for (const m of readFileSync(file, 'utf8').matchAll(/from\s+'(\.[^']+)'/g)) {
         const target = resolve(dirname(file), m[1]!);
         const to = layerOf(target);
-        if (to !== from && banned.includes(to)) violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
+        if (to !== from && banned.includes(to))
+          violations.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
       }
     }
     expect(violations).toEqual([]);

@@ -17,7 +17,11 @@ export const SESSION_COOKIE = 'nimbus_session';
 export const API_KEY_PATTERN = /^nmb_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function resolvePrincipal(store: Store, req: FastifyRequest, now: Date): Promise<Principal | null> {
+export async function resolvePrincipal(
+  store: Store,
+  req: FastifyRequest,
+  now: Date,
+): Promise<Principal | null> {
   const header = req.headers.authorization;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);

@@ -8,7 +8,13 @@ import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Access, Permission } from './permissions.js';
 
-export type Api = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type Api = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 export interface Principal {
   kind: 'user' | 'apiKey';

@@ -13,7 +13,6 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, title: 'Your role may not do this' },
   FIELD_FORBIDDEN: { status: 403, title: 'Your role may not change this field' },
   NOT_FOUND: { status: 404, title: 'Not found' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'Conflicts with existing data' },
   LIMIT_REACHED: { status: 409, title: 'A limit of the tenant is reached' },
   LAST_ADMIN: { status: 409, title: 'The last administrator cannot be removed or demoted' },

@@ -39,7 +39,8 @@ export class LoginThrottle {
     let wait = 0;
     for (const [key, max] of checks) {
       const list = this.recent(key);
-      if (list.length >= max) wait = Math.max(wait, Math.ceil((list[0]! + this.opts.windowMs - this.now()) / 1000));
+      if (list.length >= max)
+        wait = Math.max(wait, Math.ceil((list[0]! + this.opts.windowMs - this.now()) / 1000));
     }
     return wait;
   }

@@ -32,7 +32,7 @@ export const PERMISSIONS = {
   'platformAudit.read': { operator: 'any' },
 
   // Every signed-in principal may look at and manage itself.
-  'self': { operator: 'own', tenant_admin: 'own', supervisor: 'own', user: 'own' },
+  self: { operator: 'own', tenant_admin: 'own', supervisor: 'own', user: 'own' },
 } as const satisfies Record<string, Partial<Record<Role, Access>>>;
 
 export type Permission = keyof typeof PERMISSIONS;

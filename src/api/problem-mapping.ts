@@ -1,6 +1,12 @@
 /** Turns anything thrown while serving a request into an ApiError (and so a problem+json body). */
 import type { FastifyError } from 'fastify';
-import { ConflictError, LimitError, ReferenceError, translateDbError, UnavailableError } from '../store/errors.js';
+import {
+  ConflictError,
+  LimitError,
+  MissingReferenceError,
+  translateDbError,
+  UnavailableError,
+} from '../store/errors.js';
 import { ApiError } from './errors.js';
 
 interface AjvIssue {
@@ -30,8 +36,12 @@ export function toApiError(err: unknown): { error: ApiError; unexpected: boolean
   if (Array.isArray(fe.validation) && fe.validation.length > 0) {
     const issue = fe.validation[0]!;
     const field = fieldOf(issue);
-    const where = fe.validationContext && fe.validationContext !== 'body' ? ` (in ${fe.validationContext})` : '';
-    return { error: new ApiError('VALIDATION_FAILED', describe(issue, field) + where, field || undefined), unexpected: false };
+    const where =
+      fe.validationContext && fe.validationContext !== 'body' ? ` (in ${fe.validationContext})` : '';
+    return {
+      error: new ApiError('VALIDATION_FAILED', describe(issue, field) + where, field || undefined),
+      unexpected: false,
+    };
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -46,12 +56,23 @@ export function toApiError(err: unknown): { error: ApiError; unexpected: boolean
     return { error: new ApiError('MALFORMED_JSON', err.message), unexpected: false };
   }
   const db = translateDbError(err);
-  if (db instanceof ConflictError) return { error: new ApiError('CONFLICT', db.message, db.field), unexpected: false };
-  if (db instanceof ReferenceError) return { error: new ApiError('VALIDATION_FAILED', db.message, db.field), unexpected: false };
-  if (db instanceof LimitError) return { error: new ApiError('LIMIT_REACHED', db.message, db.field), unexpected: false };
-  if (db instanceof UnavailableError) return { error: new ApiError('DATABASE_UNAVAILABLE'), unexpected: true };
+  if (db instanceof ConflictError)
+    return { error: new ApiError('CONFLICT', db.message, db.field), unexpected: false };
+  if (db instanceof MissingReferenceError)
+    return { error: new ApiError('VALIDATION_FAILED', db.message, db.field), unexpected: false };
+  if (db instanceof LimitError)
+    return { error: new ApiError('LIMIT_REACHED', db.message, db.field), unexpected: false };
+  if (db instanceof UnavailableError)
+    return { error: new ApiError('DATABASE_UNAVAILABLE'), unexpected: true };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = fe.statusCode === 404 ? 'NOT_FOUND' : fe.statusCode === 413 ? 'BODY_TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED';
+    const code =
+      fe.statusCode === 404
+        ? 'NOT_FOUND'
+        : fe.statusCode === 413
+          ? 'BODY_TOO_LARGE'
+          : fe.statusCode === 415
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : 'VALIDATION_FAILED';
     return { error: new ApiError(code, fe.message), unexpected: false };
   }
   return { error: new ApiError('INTERNAL'), unexpected: true };

@@ -44,7 +44,12 @@ export const ForwardRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 export const ForwardingSchema = Type.Object(
-  { always: ForwardRuleSchema, busy: ForwardRuleSchema, noAnswer: ForwardRuleSchema, unreachable: ForwardRuleSchema },
+  {
+    always: ForwardRuleSchema,
+    busy: ForwardRuleSchema,
+    noAnswer: ForwardRuleSchema,
+    unreachable: ForwardRuleSchema,
+  },
   { additionalProperties: false },
 );
 export const ForwardingPatchSchema = Type.Partial(ForwardingSchema, { additionalProperties: false });
@@ -69,7 +74,12 @@ export function listQuery<F extends TProperties>(sortable: readonly string[], fi
     {
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
       offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
-      sort: Type.Optional(literals(sortable.flatMap((s) => [s, `-${s}`]), 'Field to sort by; prefix - for descending')),
+      sort: Type.Optional(
+        literals(
+          sortable.flatMap((s) => [s, `-${s}`]),
+          'Field to sort by; prefix - for descending',
+        ),
+      ),
       q: Type.Optional(Type.String({ maxLength: 100, description: 'Text search' })),
       ...(filters ?? ({} as F)),
     },
@@ -89,7 +99,13 @@ export function pageOf<T extends TSchema>(item: T) {
 /** Turns the validated list query into the store's ListQuery. */
 export function toListQuery(q: { limit?: number; offset?: number; sort?: string; q?: string }) {
   const sort = q.sort?.replace(/^-/, '');
-  return { limit: q.limit ?? 50, offset: q.offset ?? 0, sort, desc: q.sort?.startsWith('-') ?? false, q: q.q };
+  return {
+    limit: q.limit ?? 50,
+    offset: q.offset ?? 0,
+    sort,
+    desc: q.sort?.startsWith('-') ?? false,
+    q: q.q,
+  };
 }
 
 export const IdParams = Type.Object({ id: Uuid });
@@ -155,7 +171,11 @@ export const AuditEntrySchema = Type.Object({
   id: Type.String(),
   tenantId: Type.Union([Uuid, Type.Null()]),
   at: Timestamp,
-  actor: Type.Object({ type: Type.String(), id: Type.Union([Type.String(), Type.Null()]), label: Type.String() }),
+  actor: Type.Object({
+    type: Type.String(),
+    id: Type.Union([Type.String(), Type.Null()]),
+    label: Type.String(),
+  }),
   action: Type.String(),
   resourceType: Type.String(),
   resourceId: Type.Union([Type.String(), Type.Null()]),

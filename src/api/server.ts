@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { LogController, type RouteOptions } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { authHook } from './auth.js';
 import type { Api, ApiDeps } from './context.js';
 import { ApiError } from './errors.js';
@@ -67,7 +67,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
 
   const bodyAjv = makeAjv(false);
   const otherAjv = makeAjv(true);
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema),
+  );
 
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -78,7 +80,12 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     }
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      routes.push({ method, url: route.url, permission: config.permission ?? null, public: config.public === true });
+      routes.push({
+        method,
+        url: route.url,
+        permission: config.permission ?? null,
+        public: config.public === true,
+      });
     }
   });
 

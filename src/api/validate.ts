@@ -6,13 +6,22 @@ export function assertTimeZone(tz: string, field = 'timeZone'): void {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
   } catch {
-    throw new ApiError('VALIDATION_FAILED', `Unknown time zone "${tz}" (use an IANA name like Europe/Moscow)`, field);
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `Unknown time zone "${tz}" (use an IANA name like Europe/Moscow)`,
+      field,
+    );
   }
 }
 
 /** A country we know the numbering plan of (tenants' numbers are normalised by it). */
 export function assertCountry(code: string, field = 'country'): void {
-  if (!isSupportedCountry(code)) throw new ApiError('VALIDATION_FAILED', `Unknown country code "${code}" (ISO 3166-1 alpha-2, e.g. RU)`, field);
+  if (!isSupportedCountry(code))
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      `Unknown country code "${code}" (ISO 3166-1 alpha-2, e.g. RU)`,
+      field,
+    );
 }
 
 interface Rule {
@@ -24,7 +33,11 @@ interface Rule {
 export function assertForwarding(f: Partial<Record<string, Rule>>): void {
   for (const [name, rule] of Object.entries(f)) {
     if (rule?.enabled && rule.target === '') {
-      throw new ApiError('VALIDATION_FAILED', 'An enabled forwarding rule needs a target number', `forwarding.${name}.target`);
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        'An enabled forwarding rule needs a target number',
+        `forwarding.${name}.target`,
+      );
     }
   }
 }

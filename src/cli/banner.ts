@@ -5,7 +5,11 @@ export function startBanner(node: NimbusNode): string {
   const c = node.config;
   const lines: string[] = [];
   const rule = '─'.repeat(72);
-  lines.push(rule, ` Nimbus PBX is running  (database: ${node.engine === 'pglite' ? `embedded, ${c.dataDir}/db` : 'PostgreSQL'})`, rule);
+  lines.push(
+    rule,
+    ` Nimbus PBX is running  (database: ${node.engine === 'pglite' ? `embedded, ${c.dataDir}/db` : 'PostgreSQL'})`,
+    rule,
+  );
   lines.push(` Web portal / API:  ${node.httpUrl}/`);
   lines.push(` API docs:          ${node.httpUrl}/api/docs`);
   lines.push(` Health / metrics:  ${node.httpUrl}/readyz  ${node.httpUrl}/metrics`);
@@ -26,7 +30,8 @@ export function startBanner(node: NimbusNode): string {
     lines.push(`   admin sign-in  ${d.admin.email} / ${d.admin.password}    <- shown once`);
     lines.push('   Register a phone or softphone with:');
     lines.push(`     SIP server / domain  ${d.sipDomain}   port ${c.sipPort}`);
-    for (const e of d.extensions) lines.push(`     user ${e.number}  password ${e.sipSecret}   (${e.displayName})`);
+    for (const e of d.extensions)
+      lines.push(`     user ${e.number}  password ${e.sipSecret}   (${e.displayName})`);
   }
   if (!node.firstOperator && !node.demo) {
     lines.push('', ' Sign in with the credentials printed at first start.');

@@ -36,8 +36,10 @@ function udpFree(port: number): Promise<string | null> {
 }
 
 function portProblem(code: string, what: string, port: number, envName: string): string {
-  if (code === 'EADDRINUSE') return `${what} port ${port} is already in use by another program; stop it or set ${envName}`;
-  if (code === 'EACCES') return `${what} port ${port} needs more privileges (ports below 1024 need root or CAP_NET_BIND_SERVICE); set ${envName}`;
+  if (code === 'EADDRINUSE')
+    return `${what} port ${port} is already in use by another program; stop it or set ${envName}`;
+  if (code === 'EACCES')
+    return `${what} port ${port} needs more privileges (ports below 1024 need root or CAP_NET_BIND_SERVICE); set ${envName}`;
   return `${what} port ${port} cannot be opened (${code}); set ${envName}`;
 }
 
@@ -47,7 +49,13 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
 
   const [major, minor] = process.versions.node.split('.').map(Number);
   const nodeOk = major! > 20 || (major === 20 && minor! >= 19);
-  add('Node.js', nodeOk, nodeOk ? `version ${process.versions.node}` : `version ${process.versions.node} is too old; install Node.js 20.19 or newer`);
+  add(
+    'Node.js',
+    nodeOk,
+    nodeOk
+      ? `version ${process.versions.node}`
+      : `version ${process.versions.node} is too old; install Node.js 20.19 or newer`,
+  );
 
   if (!config.databaseUrl) {
     try {
@@ -55,16 +63,38 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
       accessSync(config.dataDir, constants.W_OK);
       add('Data directory', true, `${config.dataDir} is writable`);
     } catch (e) {
-      add('Data directory', false, `${config.dataDir} cannot be written (${(e as Error).message}); set NIMBUS_DATA_DIR to a writable folder`);
+      add(
+        'Data directory',
+        false,
+        `${config.dataDir} cannot be written (${(e as Error).message}); set NIMBUS_DATA_DIR to a writable folder`,
+      );
     }
   }
 
   const http = await tcpFree(config.httpHost, config.httpPort);
-  add('HTTP port', http === null, http === null ? `${config.httpHost}:${config.httpPort} is free` : portProblem(http, 'HTTP', config.httpPort, 'NIMBUS_HTTP_PORT'));
+  add(
+    'HTTP port',
+    http === null,
+    http === null
+      ? `${config.httpHost}:${config.httpPort} is free`
+      : portProblem(http, 'HTTP', config.httpPort, 'NIMBUS_HTTP_PORT'),
+  );
   const sipUdp = await udpFree(config.sipPort);
-  add('SIP UDP port', sipUdp === null, sipUdp === null ? `${config.sipPort}/udp is free` : portProblem(sipUdp, 'SIP UDP', config.sipPort, 'NIMBUS_SIP_PORT'));
+  add(
+    'SIP UDP port',
+    sipUdp === null,
+    sipUdp === null
+      ? `${config.sipPort}/udp is free`
+      : portProblem(sipUdp, 'SIP UDP', config.sipPort, 'NIMBUS_SIP_PORT'),
+  );
   const sipTcp = await tcpFree('0.0.0.0', config.sipPort);
-  add('SIP TCP port', sipTcp === null, sipTcp === null ? `${config.sipPort}/tcp is free` : portProblem(sipTcp, 'SIP TCP', config.sipPort, 'NIMBUS_SIP_PORT'));
+  add(
+    'SIP TCP port',
+    sipTcp === null,
+    sipTcp === null
+      ? `${config.sipPort}/tcp is free`
+      : portProblem(sipTcp, 'SIP TCP', config.sipPort, 'NIMBUS_SIP_PORT'),
+  );
 
   const dbName = config.databaseUrl ? `PostgreSQL at ${redactUrl(config.databaseUrl)}` : 'embedded database';
   try {
@@ -74,7 +104,9 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
       add(
         'Database',
         true,
-        pending.length === 0 ? `${dbName} answers; schema is up to date` : `${dbName} answers; ${pending.length} migration(s) pending (applied at start or by \`nimbus migrate\`)`,
+        pending.length === 0
+          ? `${dbName} answers; schema is up to date`
+          : `${dbName} answers; ${pending.length} migration(s) pending (applied at start or by \`nimbus migrate\`)`,
       );
     } finally {
       await h.close();
@@ -93,7 +125,11 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
       r.disconnect();
       add('Redis', true, `${redactUrl(config.redisUrl)} answers`);
     } catch (e) {
-      add('Redis', false, `${(e as Error).message}; check that Redis runs and REDIS_URL is right, or unset REDIS_URL for a single node`);
+      add(
+        'Redis',
+        false,
+        `${(e as Error).message}; check that Redis runs and REDIS_URL is right, or unset REDIS_URL for a single node`,
+      );
     }
   } else {
     add('Redis', true, 'not configured (single node; set REDIS_URL to run several nodes)');

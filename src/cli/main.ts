@@ -5,7 +5,7 @@
  */
 import { startNode } from '../app.js';
 import { createUser, seedDemo } from '../bootstrap.js';
-import { ConfigError, type Config, loadConfig, SETTINGS } from '../config.js';
+import { type Config, ConfigError, loadConfig, SETTINGS } from '../config.js';
 import { createLogger } from '../log.js';
 import { openDatabase } from '../store/connect.js';
 import { migrateToLatest } from '../store/migrator.js';
@@ -89,7 +89,8 @@ async function main(argv: string[]): Promise<number> {
         }
         console.log(`Created demo tenant "${demo.name}" (SIP domain ${demo.sipDomain}).`);
         console.log(`Admin sign-in: ${demo.admin.email} / ${demo.admin.password}`);
-        for (const e of demo.extensions) console.log(`  extension ${e.number}  SIP password ${e.sipSecret}  (${e.displayName})`);
+        for (const e of demo.extensions)
+          console.log(`  extension ${e.number}  SIP password ${e.sipSecret}  (${e.displayName})`);
         return 0;
       });
     case 'admin':
@@ -109,7 +110,12 @@ async function main(argv: string[]): Promise<number> {
 async function admin(
   config: Config,
   sub: string | undefined,
-  o: { email?: string | undefined; password?: string | undefined; role?: string | undefined; tenantDomain?: string | undefined },
+  o: {
+    email?: string | undefined;
+    password?: string | undefined;
+    role?: string | undefined;
+    tenantDomain?: string | undefined;
+  },
 ): Promise<number> {
   if (!o.email) throw new UsageError('--email is required');
   if (o.password !== undefined && (o.password.length < 8 || o.password.length > 200)) {
@@ -120,7 +126,11 @@ async function admin(
     const role = (o.role ?? 'operator') as Role;
     if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
     if ((role === 'operator') !== (o.tenantDomain === undefined)) {
-      throw new UsageError(role === 'operator' ? 'An operator belongs to no tenant; drop --tenant' : `--tenant DOMAIN is required for role ${role}`);
+      throw new UsageError(
+        role === 'operator'
+          ? 'An operator belongs to no tenant; drop --tenant'
+          : `--tenant DOMAIN is required for role ${role}`,
+      );
     }
     return withStore(config, async (store) => {
       let tenantId: string | null = null;
@@ -129,7 +139,8 @@ async function admin(
         if (!t) throw new UsageError(`No tenant with SIP domain ${o.tenantDomain}`);
         tenantId = t.id;
       }
-      if (await store.accounts.findByEmail(o.email!)) throw new UsageError(`An account ${o.email} already exists`);
+      if (await store.accounts.findByEmail(o.email!))
+        throw new UsageError(`An account ${o.email} already exists`);
       await createUser(store, { email: o.email!, password, role, tenantId, displayName: '' });
       console.log(`Created ${role} ${o.email}${o.password ? '' : ` with password ${password}`}`);
       return 0;
@@ -146,7 +157,12 @@ async function admin(
         await tx.sessions.deleteForUser(user.id);
         await scope.audit.record(
           { type: 'system', id: null, label: 'nimbus admin reset-password', ip: null },
-          { action: 'user.passwordReset', resourceType: 'user', resourceId: user.id, after: { passwordChanged: true } },
+          {
+            action: 'user.passwordReset',
+            resourceType: 'user',
+            resourceId: user.id,
+            after: { passwordChanged: true },
+          },
         );
       });
       console.log(`New password for ${o.email}${o.password ? ' set' : `: ${password}`}`);

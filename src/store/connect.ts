@@ -32,7 +32,8 @@ export interface DbHandle {
 export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   const plugins = [new CamelCasePlugin()];
   if (opts.databaseUrl) {
-    if (opts.schema && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`Bad schema name ${opts.schema}`);
+    if (opts.schema && !/^[a-z_][a-z0-9_]*$/.test(opts.schema))
+      throw new Error(`Bad schema name ${opts.schema}`);
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: 10,
@@ -57,7 +58,10 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     dir = join(opts.dataDir, 'db');
     mkdirSync(dir, { recursive: true });
   }
-  const pglite = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), ...(opts.template ? { loadDataDir: opts.template } : {}) });
+  const pglite = await PGlite.create({
+    ...(dir ? { dataDir: dir } : {}),
+    ...(opts.template ? { loadDataDir: opts.template } : {}),
+  });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
   return {
     db,

@@ -15,7 +15,7 @@ export class ConflictError extends Error {
 }
 
 /** A referenced row (an owner, a tenant) does not exist in this tenant. */
-export class ReferenceError extends Error {
+export class MissingReferenceError extends Error {
   constructor(
     readonly field: string,
     message: string,
@@ -56,7 +56,19 @@ const FOREIGN: Record<string, [string, string]> = {
   extensions_owner_fkey: ['userId', 'No such user in this tenant'],
 };
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+]);
 
 interface DriverError {
   code?: string;
@@ -74,11 +86,13 @@ export function translateDbError(e: unknown): unknown {
   }
   if (err.code === '23503') {
     const [field, message] = FOREIGN[err.constraint ?? ''] ?? ['id', 'Referenced record does not exist'];
-    return new ReferenceError(field, message);
+    return new MissingReferenceError(field, message);
   }
   if (
     (err.code && UNAVAILABLE_CODES.has(err.code)) ||
-    /Connection terminated|connect ECONNREFUSED|PGlite is closed|driver has already been destroyed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(err.message ?? '')
+    /Connection terminated|connect ECONNREFUSED|PGlite is closed|driver has already been destroyed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+      err.message ?? '',
+    )
   ) {
     return new UnavailableError('The database is unavailable', { cause: e });
   }

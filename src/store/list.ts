@@ -36,10 +36,7 @@ export async function paginate<DB, TB extends keyof DB, O>(
   const sortKey = query.sort && sortColumns[query.sort] ? query.sort : defaultSort;
   const column = sortColumns[sortKey] ?? 'id';
   const direction = query.desc ? sql`desc` : sql`asc`;
-  const countRow = await base
-    .clearSelect()
-    .select(sql<number>`count(*)::int`.as('total'))
-    .executeTakeFirst();
+  const countRow = await base.clearSelect().select(sql<number>`count(*)::int`.as('total')).executeTakeFirst();
   const items = await base
     .orderBy(sql`${sql.ref(column)} ${direction}`)
     .orderBy(sql`${sql.ref('id')} ${direction}`)

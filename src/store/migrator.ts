@@ -35,11 +35,16 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationRepo
   const result: MigrationResultSet = await (await migrator(db)).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`, {
-      cause: result.error,
-    });
+    throw new Error(
+      `Migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`,
+      {
+        cause: result.error,
+      },
+    );
   }
-  return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+  return {
+    applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName),
+  };
 }
 
 /** Names of migrations not yet applied (for `nimbus doctor` and /readyz). */

@@ -18,28 +18,133 @@ describe.each(backends())('bad input on %s', (backend) => {
 
   async function counts() {
     const db = fx.store.db;
-    const ext = await db.selectFrom('extensions').select(sql<number>`count(*)::int`.as('n')).executeTakeFirst();
-    const audit = await db.selectFrom('auditLog').select(sql<number>`count(*)::int`.as('n')).executeTakeFirst();
+    const ext = await db
+      .selectFrom('extensions')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirst();
+    const audit = await db
+      .selectFrom('auditLog')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirst();
     return { extensions: ext?.n, audit: audit?.n };
   }
 
-  const cases: { name: string; send: () => { body?: unknown; raw?: { payload: string; contentType: string } }; status: number; code: string; field?: string }[] = [
-    { name: 'malformed JSON', send: () => ({ raw: { payload: '{"number": "300",', contentType: 'application/json' } }), status: 400, code: 'MALFORMED_JSON' },
-    { name: 'empty JSON body', send: () => ({ raw: { payload: '', contentType: 'application/json' } }), status: 400, code: 'MALFORMED_JSON' },
-    { name: 'a JSON array instead of an object', send: () => ({ body: [{ number: '300' }] }), status: 400, code: 'VALIDATION_FAILED' },
-    { name: 'form-encoded body', send: () => ({ raw: { payload: 'number=300', contentType: 'application/x-www-form-urlencoded' } }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
-    { name: 'missing required field', send: () => ({ body: { displayName: 'x' } }), status: 400, code: 'VALIDATION_FAILED', field: 'number' },
-    { name: 'number as a JSON number', send: () => ({ body: { number: 300 } }), status: 400, code: 'VALIDATION_FAILED', field: 'number' },
-    { name: 'boolean as a string', send: () => ({ body: { number: '301', dnd: 'yes' } }), status: 400, code: 'VALIDATION_FAILED', field: 'dnd' },
-    { name: 'unknown field', send: () => ({ body: { number: '302', colour: 'red' } }), status: 400, code: 'VALIDATION_FAILED', field: 'colour' },
-    { name: 'unknown nested field', send: () => ({ body: { number: '303', forwarding: { busy: { enabled: true, target: '5', extra: 1 } } } }), status: 400, code: 'VALIDATION_FAILED', field: 'forwarding.busy.extra' },
-    { name: 'over-long display name', send: () => ({ body: { number: '304', displayName: 'x'.repeat(101) } }), status: 400, code: 'VALIDATION_FAILED', field: 'displayName' },
-    { name: 'letters in the number', send: () => ({ body: { number: '30a' } }), status: 400, code: 'VALIDATION_FAILED', field: 'number' },
-    { name: 'weak SIP secret', send: () => ({ body: { number: '305', sipSecret: 'short' } }), status: 400, code: 'VALIDATION_FAILED', field: 'sipSecret' },
-    { name: 'bad enum value', send: () => ({ body: { number: '306', callClass: 'galactic' } }), status: 400, code: 'VALIDATION_FAILED', field: 'callClass' },
-    { name: 'ring timeout out of range', send: () => ({ body: { number: '307', ringTimeoutSec: 1 } }), status: 400, code: 'VALIDATION_FAILED', field: 'ringTimeoutSec' },
-    { name: 'duplicate extension number', send: () => ({ body: { number: '101' } }), status: 409, code: 'CONFLICT', field: 'number' },
-    { name: 'a body over 1 MB', send: () => ({ body: { number: '308', displayName: 'x'.repeat(1_100_000) } }), status: 413, code: 'BODY_TOO_LARGE' },
+  const cases: {
+    name: string;
+    send: () => { body?: unknown; raw?: { payload: string; contentType: string } };
+    status: number;
+    code: string;
+    field?: string;
+  }[] = [
+    {
+      name: 'malformed JSON',
+      send: () => ({ raw: { payload: '{"number": "300",', contentType: 'application/json' } }),
+      status: 400,
+      code: 'MALFORMED_JSON',
+    },
+    {
+      name: 'empty JSON body',
+      send: () => ({ raw: { payload: '', contentType: 'application/json' } }),
+      status: 400,
+      code: 'MALFORMED_JSON',
+    },
+    {
+      name: 'a JSON array instead of an object',
+      send: () => ({ body: [{ number: '300' }] }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: 'form-encoded body',
+      send: () => ({ raw: { payload: 'number=300', contentType: 'application/x-www-form-urlencoded' } }),
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'missing required field',
+      send: () => ({ body: { displayName: 'x' } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'number',
+    },
+    {
+      name: 'number as a JSON number',
+      send: () => ({ body: { number: 300 } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'number',
+    },
+    {
+      name: 'boolean as a string',
+      send: () => ({ body: { number: '301', dnd: 'yes' } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'dnd',
+    },
+    {
+      name: 'unknown field',
+      send: () => ({ body: { number: '302', colour: 'red' } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'colour',
+    },
+    {
+      name: 'unknown nested field',
+      send: () => ({
+        body: { number: '303', forwarding: { busy: { enabled: true, target: '5', extra: 1 } } },
+      }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'forwarding.busy.extra',
+    },
+    {
+      name: 'over-long display name',
+      send: () => ({ body: { number: '304', displayName: 'x'.repeat(101) } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'displayName',
+    },
+    {
+      name: 'letters in the number',
+      send: () => ({ body: { number: '30a' } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'number',
+    },
+    {
+      name: 'weak SIP secret',
+      send: () => ({ body: { number: '305', sipSecret: 'short' } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'sipSecret',
+    },
+    {
+      name: 'bad enum value',
+      send: () => ({ body: { number: '306', callClass: 'galactic' } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'callClass',
+    },
+    {
+      name: 'ring timeout out of range',
+      send: () => ({ body: { number: '307', ringTimeoutSec: 1 } }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'ringTimeoutSec',
+    },
+    {
+      name: 'duplicate extension number',
+      send: () => ({ body: { number: '101' } }),
+      status: 409,
+      code: 'CONFLICT',
+      field: 'number',
+    },
+    {
+      name: 'a body over 1 MB',
+      send: () => ({ body: { number: '308', displayName: 'x'.repeat(1_100_000) } }),
+      status: 413,
+      code: 'BODY_TOO_LARGE',
+    },
   ];
 
   for (const c of cases) {
@@ -48,7 +153,11 @@ describe.each(backends())('bad input on %s', (backend) => {
       const res = await fx.call('POST', url, { as: fx.A.admin, ...c.send() });
       expect(res.status, res.text).toBe(c.status);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.json).toMatchObject({ status: c.status, code: c.code, type: expect.stringMatching(/^urn:nimbus:problem:/) });
+      expect(res.json).toMatchObject({
+        status: c.status,
+        code: c.code,
+        type: expect.stringMatching(/^urn:nimbus:problem:/),
+      });
       expect(res.json.detail).toEqual(expect.any(String));
       if (c.field) expect(res.json.field).toBe(c.field);
       expect(await counts()).toEqual(before);
@@ -78,7 +187,10 @@ describe.each(backends())('bad input on %s', (backend) => {
     const res = await broken.call('GET', `/api/v1/tenants/${broken.A.id}/extensions`, { as: cookie });
     expect(res.status).toBe(503);
     expect(res.json.code).toBe('DATABASE_UNAVAILABLE');
-    const write = await broken.call('POST', `/api/v1/tenants/${broken.A.id}/extensions`, { as: cookie, body: { number: '900' } });
+    const write = await broken.call('POST', `/api/v1/tenants/${broken.A.id}/extensions`, {
+      as: cookie,
+      body: { number: '900' },
+    });
     expect(write.status).toBe(503);
     const ready = await broken.call('GET', '/readyz');
     expect(ready.status).toBe(503);

@@ -5,8 +5,8 @@
  * tenant id but B's object ids.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends } from '../helpers/db.js';
 import { createFixture, type Fixture, type TenantFixture } from '../helpers/api.js';
+import { backends } from '../helpers/db.js';
 
 /** The id of one of B's objects for the resource a route's {id} names; unknown resources get a random id. */
 function objectId(url: string, t: TenantFixture): string {

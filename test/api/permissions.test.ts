@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessFor, type Permission } from '../../src/api/permissions.js';
 import { ROLES } from '../../src/store/schema.js';
-import { backends } from '../helpers/db.js';
 import { createFixture, type Fixture } from '../helpers/api.js';
+import { backends } from '../helpers/db.js';
 
 const RANDOM_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -26,7 +26,9 @@ describe.each(backends())('permissions on %s', (backend) => {
   it('refuses every protected route to an anonymous caller with 401', async () => {
     for (const r of fx.api.routes.filter((x) => !x.public)) {
       const url = r.url.replace(':tenantId', fx.A.id).replace(':id', RANDOM_ID);
-      const res = await fx.call(r.method, url, { body: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
+      const res = await fx.call(r.method, url, {
+        body: r.method === 'GET' || r.method === 'DELETE' ? undefined : {},
+      });
       expect(res.status, `${r.method} ${r.url}`).toBe(401);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }
@@ -37,7 +39,13 @@ describe.each(backends())('permissions on %s', (backend) => {
     for (const r of fx.api.routes.filter((x) => !x.public)) {
       for (const role of ROLES) {
         const as =
-          role === 'operator' ? fx.operator : role === 'tenant_admin' ? fx.A.admin : role === 'supervisor' ? fx.A.supervisor : fx.A.user;
+          role === 'operator'
+            ? fx.operator
+            : role === 'tenant_admin'
+              ? fx.A.admin
+              : role === 'supervisor'
+                ? fx.A.supervisor
+                : fx.A.user;
         // Operators act on a scratch tenant, so a permitted DELETE cannot remove tenant A mid-walk.
         let tenantId = fx.A.id;
         if (role === 'operator' && r.url.includes(':tenantId')) {
@@ -57,7 +65,8 @@ describe.each(backends())('permissions on %s', (backend) => {
         const res = await fx.call(r.method, url, { as, body });
         const allowed = accessFor(r.permission as Permission, role) !== null;
         outcomes.push(`${r.method} ${r.url} ${role} -> ${res.status}`);
-        if (allowed) expect([401, 403], `${r.method} ${r.url} as ${role}: ${res.text}`).not.toContain(res.status);
+        if (allowed)
+          expect([401, 403], `${r.method} ${r.url} as ${role}: ${res.text}`).not.toContain(res.status);
         else {
           expect(res.status, `${r.method} ${r.url} as ${role}: ${res.text}`).toBe(403);
           expect(res.json.code).toBe('FORBIDDEN');
@@ -69,7 +78,9 @@ describe.each(backends())('permissions on %s', (backend) => {
 
   it('applies the matrix to API keys by their role', async () => {
     // A tenant_admin key of tenant A may list extensions but not touch the platform.
-    expect((await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions`, { token: fx.A.apiKey.token })).status).toBe(200);
+    expect(
+      (await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions`, { token: fx.A.apiKey.token })).status,
+    ).toBe(200);
     expect((await fx.call('GET', '/api/v1/tenants', { token: fx.A.apiKey.token })).status).toBe(403);
     expect((await fx.call('GET', '/api/v1/audit-log', { token: fx.A.apiKey.token })).status).toBe(403);
   });

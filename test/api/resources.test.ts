@@ -24,30 +24,44 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect(cookie.sameSite).toBe('Lax');
       const as = { ...fx.A.admin, cookie: `nimbus_session=${cookie.value}` };
       const me = await fx.call('GET', '/api/v1/auth/me', { as });
-      expect(me.json).toMatchObject({ kind: 'user', role: 'tenant_admin', tenantId: fx.A.id, user: { email: 'admin@a.test' } });
+      expect(me.json).toMatchObject({
+        kind: 'user',
+        role: 'tenant_admin',
+        tenantId: fx.A.id,
+        user: { email: 'admin@a.test' },
+      });
       expect(me.json.user.passwordHash).toBeUndefined();
       expect((await fx.call('POST', '/api/v1/auth/logout', { as })).status).toBe(204);
       expect((await fx.call('GET', '/api/v1/auth/me', { as })).status).toBe(401);
     });
 
     it('answers an unknown account and a wrong password the same way', async () => {
-      const a = await fx.call('POST', '/api/v1/auth/login', { body: { email: 'nobody@x.test', password: 'whatever1' } });
-      const b = await fx.call('POST', '/api/v1/auth/login', { body: { email: 'admin@a.test', password: 'whatever1' } });
+      const a = await fx.call('POST', '/api/v1/auth/login', {
+        body: { email: 'nobody@x.test', password: 'whatever1' },
+      });
+      const b = await fx.call('POST', '/api/v1/auth/login', {
+        body: { email: 'admin@a.test', password: 'whatever1' },
+      });
       expect(a.status).toBe(401);
       expect(b.status).toBe(401);
       expect({ ...a.json, instance: null }).toEqual({ ...b.json, instance: null });
     });
 
     it('records sign-ins and failures in the audit log', async () => {
-      const res = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/audit-log?action=auth.loginFailed`, { as: fx.A.admin });
+      const res = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/audit-log?action=auth.loginFailed`, {
+        as: fx.A.admin,
+      });
       expect(res.json.items.length).toBeGreaterThan(0);
       expect(res.json.items[0]).toMatchObject({ action: 'auth.loginFailed', resourceType: 'user' });
     });
 
     it('throttles password guessing per account', async () => {
       const body = { email: 'supervisor@b.test', password: 'wrong-password' };
-      for (let i = 0; i < 10; i++) expect((await fx.call('POST', '/api/v1/auth/login', { body })).status).toBe(401);
-      const locked = await fx.call('POST', '/api/v1/auth/login', { body: { ...body, password: 'correct horse battery' } });
+      for (let i = 0; i < 10; i++)
+        expect((await fx.call('POST', '/api/v1/auth/login', { body })).status).toBe(401);
+      const locked = await fx.call('POST', '/api/v1/auth/login', {
+        body: { ...body, password: 'correct horse battery' },
+      });
       expect(locked.status).toBe(429);
       expect(locked.json.code).toBe('RATE_LIMITED');
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
@@ -64,31 +78,58 @@ describe.each(backends())('REST API on %s', (backend) => {
     it('creates a tenant with its first admin, who can then sign in', async () => {
       const res = await fx.call('POST', '/api/v1/tenants', {
         as: fx.operator,
-        body: { name: 'Horns & Hooves', sipDomain: 'HH.example.test', timeZone: 'Asia/Yekaterinburg', admin: { email: 'boss@hh.test' } },
+        body: {
+          name: 'Horns & Hooves',
+          sipDomain: 'HH.example.test',
+          timeZone: 'Asia/Yekaterinburg',
+          admin: { email: 'boss@hh.test' },
+        },
       });
       expect(res.status).toBe(201);
-      expect(res.json.tenant).toMatchObject({ sipDomain: 'hh.example.test', language: 'ru', country: 'RU', limits: { maxExtensions: 100 } });
+      expect(res.json.tenant).toMatchObject({
+        sipDomain: 'hh.example.test',
+        language: 'ru',
+        country: 'RU',
+        limits: { maxExtensions: 100 },
+      });
       expect(res.json.generatedPassword).toMatch(/^\S{14}$/);
-      const login = await fx.call('POST', '/api/v1/auth/login', { body: { email: 'boss@hh.test', password: res.json.generatedPassword } });
+      const login = await fx.call('POST', '/api/v1/auth/login', {
+        body: { email: 'boss@hh.test', password: res.json.generatedPassword },
+      });
       expect(login.status).toBe(200);
       expect(login.json.user.role).toBe('tenant_admin');
     });
 
     it('refuses a duplicate SIP domain, an unknown time zone and an unknown country', async () => {
-      const dup = await fx.call('POST', '/api/v1/tenants', { as: fx.operator, body: { name: 'X', sipDomain: 'a.example.test' } });
+      const dup = await fx.call('POST', '/api/v1/tenants', {
+        as: fx.operator,
+        body: { name: 'X', sipDomain: 'a.example.test' },
+      });
       expect(dup.status).toBe(409);
       expect(dup.json).toMatchObject({ code: 'CONFLICT', field: 'sipDomain' });
-      const tz = await fx.call('POST', '/api/v1/tenants', { as: fx.operator, body: { name: 'X', sipDomain: 'x1.test', timeZone: 'Mars/Olympus' } });
+      const tz = await fx.call('POST', '/api/v1/tenants', {
+        as: fx.operator,
+        body: { name: 'X', sipDomain: 'x1.test', timeZone: 'Mars/Olympus' },
+      });
       expect(tz.json).toMatchObject({ status: 400, field: 'timeZone' });
-      const cc = await fx.call('POST', '/api/v1/tenants', { as: fx.operator, body: { name: 'X', sipDomain: 'x2.test', country: 'ZZ' } });
+      const cc = await fx.call('POST', '/api/v1/tenants', {
+        as: fx.operator,
+        body: { name: 'X', sipDomain: 'x2.test', country: 'ZZ' },
+      });
       expect(cc.json).toMatchObject({ status: 400, field: 'country' });
     });
 
     it('lets a tenant admin rename the tenant but not change its limits', async () => {
-      const ok = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}`, { as: fx.A.admin, body: { name: 'Tenant A Ltd' } });
+      const ok = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}`, {
+        as: fx.A.admin,
+        body: { name: 'Tenant A Ltd' },
+      });
       expect(ok.status).toBe(200);
       expect(ok.json.name).toBe('Tenant A Ltd');
-      const no = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}`, { as: fx.A.admin, body: { limits: { maxExtensions: 9999 } } });
+      const no = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}`, {
+        as: fx.A.admin,
+        body: { limits: { maxExtensions: 9999 } },
+      });
       expect(no.status).toBe(403);
       expect(no.json).toMatchObject({ code: 'FIELD_FORBIDDEN', field: 'limits' });
     });
@@ -96,10 +137,19 @@ describe.each(backends())('REST API on %s', (backend) => {
     it('stops a disabled tenant from signing in', async () => {
       const t = await fx.call('POST', '/api/v1/tenants', {
         as: fx.operator,
-        body: { name: 'Off', sipDomain: 'off.test', admin: { email: 'x@off.test', password: 'password-123' } },
+        body: {
+          name: 'Off',
+          sipDomain: 'off.test',
+          admin: { email: 'x@off.test', password: 'password-123' },
+        },
       });
-      await fx.call('PATCH', `/api/v1/tenants/${t.json.tenant.id}`, { as: fx.operator, body: { enabled: false } });
-      const login = await fx.call('POST', '/api/v1/auth/login', { body: { email: 'x@off.test', password: 'password-123' } });
+      await fx.call('PATCH', `/api/v1/tenants/${t.json.tenant.id}`, {
+        as: fx.operator,
+        body: { enabled: false },
+      });
+      const login = await fx.call('POST', '/api/v1/auth/login', {
+        body: { email: 'x@off.test', password: 'password-123' },
+      });
       expect(login.status).toBe(401);
     });
   });
@@ -112,8 +162,15 @@ describe.each(backends())('REST API on %s', (backend) => {
       });
       expect(res.status).toBe(201);
       expect(res.json.sipSecret).toMatch(/^\S{16}$/);
-      expect(res.json).toMatchObject({ number: '200', hasVoicemailPin: true, callClass: 'national', dnd: false });
-      const read = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions/${res.json.id}`, { as: fx.A.admin });
+      expect(res.json).toMatchObject({
+        number: '200',
+        hasVoicemailPin: true,
+        callClass: 'national',
+        dnd: false,
+      });
+      const read = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions/${res.json.id}`, {
+        as: fx.A.admin,
+      });
       expect(read.json.sipSecret).toBeUndefined();
       expect(read.json.voicemailPin).toBeUndefined();
       expect(read.text).not.toContain(res.json.sipSecret);
@@ -127,10 +184,16 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect(res.json.sipSecret).toBe('MyOwnSecret!42');
       const stored = await fx.store.tenant(fx.A.id).extensions.get(res.json.id);
       expect(stored?.sipSecret).toBe('MyOwnSecret!42');
-      const reset = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions/${res.json.id}/reset-secret`, { as: fx.A.admin, body: {} });
+      const reset = await fx.call(
+        'POST',
+        `/api/v1/tenants/${fx.A.id}/extensions/${res.json.id}/reset-secret`,
+        { as: fx.A.admin, body: {} },
+      );
       expect(reset.status).toBe(200);
       expect(reset.json.sipSecret).not.toBe('MyOwnSecret!42');
-      expect((await fx.store.tenant(fx.A.id).extensions.get(res.json.id))?.sipSecret).toBe(reset.json.sipSecret);
+      expect((await fx.store.tenant(fx.A.id).extensions.get(res.json.id))?.sipSecret).toBe(
+        reset.json.sipSecret,
+      );
     });
 
     it('lets a user set DND and forwarding on their own extension only', async () => {
@@ -142,7 +205,10 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect(own.json.dnd).toBe(true);
       expect(own.json.forwarding.busy).toEqual({ enabled: true, target: '+79161234567' });
       expect(own.json.forwarding.always).toEqual({ enabled: false, target: '' });
-      const other = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${fx.A.otherExtensionId}`, { as: fx.A.user, body: { dnd: true } });
+      const other = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${fx.A.otherExtensionId}`, {
+        as: fx.A.user,
+        body: { dnd: true },
+      });
       expect(other.status).toBe(403);
       const field = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${fx.A.ownExtensionId}`, {
         as: fx.A.user,
@@ -159,7 +225,7 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect(res.json).toMatchObject({ status: 400, field: 'forwarding.noAnswer.target' });
     });
 
-    it("refuses an owner from another tenant", async () => {
+    it('refuses an owner from another tenant', async () => {
       const res = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, {
         as: fx.A.admin,
         body: { number: '299', userId: fx.B.user.userId },
@@ -174,36 +240,88 @@ describe.each(backends())('REST API on %s', (backend) => {
         body: { name: 'Tiny', sipDomain: 'tiny.test', limits: { maxExtensions: 1 } },
       });
       const id = t.json.tenant.id;
-      expect((await fx.call('POST', `/api/v1/tenants/${id}/extensions`, { as: fx.operator, body: { number: '10' } })).status).toBe(201);
-      const over = await fx.call('POST', `/api/v1/tenants/${id}/extensions`, { as: fx.operator, body: { number: '11' } });
+      expect(
+        (
+          await fx.call('POST', `/api/v1/tenants/${id}/extensions`, {
+            as: fx.operator,
+            body: { number: '10' },
+          })
+        ).status,
+      ).toBe(201);
+      const over = await fx.call('POST', `/api/v1/tenants/${id}/extensions`, {
+        as: fx.operator,
+        body: { number: '11' },
+      });
       expect(over.status).toBe(409);
       expect(over.json.code).toBe('LIMIT_REACHED');
     });
 
     it('paginates, filters, searches and sorts numerically', async () => {
       for (const n of ['30', '1000', '300', '31']) {
-        await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, { as: fx.A.admin, body: { number: n, displayName: `Sorted ${n}` } });
+        await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, {
+          as: fx.A.admin,
+          body: { number: n, displayName: `Sorted ${n}` },
+        });
       }
-      const page = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions?q=Sorted&sort=number&limit=3`, { as: fx.A.admin });
+      const page = await fx.call(
+        'GET',
+        `/api/v1/tenants/${fx.A.id}/extensions?q=Sorted&sort=number&limit=3`,
+        { as: fx.A.admin },
+      );
       expect(page.json.total).toBe(4);
       expect(page.json.items.map((e: { number: string }) => e.number)).toEqual(['30', '31', '300']);
-      const next = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions?q=Sorted&sort=number&limit=3&offset=3`, { as: fx.A.admin });
+      const next = await fx.call(
+        'GET',
+        `/api/v1/tenants/${fx.A.id}/extensions?q=Sorted&sort=number&limit=3&offset=3`,
+        { as: fx.A.admin },
+      );
       expect(next.json.items.map((e: { number: string }) => e.number)).toEqual(['1000']);
-      const desc = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions?q=Sorted&sort=-number&limit=1`, { as: fx.A.admin });
+      const desc = await fx.call(
+        'GET',
+        `/api/v1/tenants/${fx.A.id}/extensions?q=Sorted&sort=-number&limit=1`,
+        { as: fx.A.admin },
+      );
       expect(desc.json.items[0].number).toBe('1000');
-      const mine = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions?userId=${fx.A.user.userId}`, { as: fx.A.admin });
+      const mine = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions?userId=${fx.A.user.userId}`, {
+        as: fx.A.admin,
+      });
       expect(mine.json.items.map((e: { number: string }) => e.number)).toEqual(['101']);
-      const literal = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions?q=${encodeURIComponent('%')}`, { as: fx.A.admin });
+      const literal = await fx.call(
+        'GET',
+        `/api/v1/tenants/${fx.A.id}/extensions?q=${encodeURIComponent('%')}`,
+        { as: fx.A.admin },
+      );
       expect(literal.json.total).toBe(0);
     });
 
     it('deletes, and the audit log tells who changed what from what to what', async () => {
-      const created = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, { as: fx.A.admin, body: { number: '400', displayName: 'Old' } });
-      await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${created.json.id}`, { as: fx.A.admin, body: { displayName: 'New' } });
-      expect((await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/extensions/${created.json.id}`, { as: fx.A.admin })).status).toBe(204);
-      expect((await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions/${created.json.id}`, { as: fx.A.admin })).status).toBe(404);
-      const log = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/audit-log?resourceId=${created.json.id}`, { as: fx.A.admin });
-      expect(log.json.items.map((e: { action: string }) => e.action)).toEqual(['extension.delete', 'extension.update', 'extension.create']);
+      const created = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, {
+        as: fx.A.admin,
+        body: { number: '400', displayName: 'Old' },
+      });
+      await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${created.json.id}`, {
+        as: fx.A.admin,
+        body: { displayName: 'New' },
+      });
+      expect(
+        (
+          await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/extensions/${created.json.id}`, {
+            as: fx.A.admin,
+          })
+        ).status,
+      ).toBe(204);
+      expect(
+        (await fx.call('GET', `/api/v1/tenants/${fx.A.id}/extensions/${created.json.id}`, { as: fx.A.admin }))
+          .status,
+      ).toBe(404);
+      const log = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/audit-log?resourceId=${created.json.id}`, {
+        as: fx.A.admin,
+      });
+      expect(log.json.items.map((e: { action: string }) => e.action)).toEqual([
+        'extension.delete',
+        'extension.update',
+        'extension.create',
+      ]);
       const update = log.json.items[1];
       expect(update.actor).toMatchObject({ type: 'user', id: fx.A.admin.userId, label: 'admin@a.test' });
       expect(update.before.displayName).toBe('Old');
@@ -214,15 +332,26 @@ describe.each(backends())('REST API on %s', (backend) => {
 
   describe('users', () => {
     it('creates a user with a generated password, changes the role, and keeps the last admin', async () => {
-      const res = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/users`, { as: fx.A.admin, body: { email: 'New.Person@A.test', role: 'supervisor' } });
+      const res = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/users`, {
+        as: fx.A.admin,
+        body: { email: 'New.Person@A.test', role: 'supervisor' },
+      });
       expect(res.status).toBe(201);
       expect(res.json.user.email).toBe('new.person@a.test');
       expect(res.json.user.passwordHash).toBeUndefined();
-      const dup = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/users`, { as: fx.A.admin, body: { email: 'new.person@a.test', role: 'user' } });
+      const dup = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/users`, {
+        as: fx.A.admin,
+        body: { email: 'new.person@a.test', role: 'user' },
+      });
       expect(dup.json).toMatchObject({ status: 409, field: 'email' });
-      const demote = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/users/${fx.A.admin.userId}`, { as: fx.A.admin, body: { role: 'user' } });
+      const demote = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/users/${fx.A.admin.userId}`, {
+        as: fx.A.admin,
+        body: { role: 'user' },
+      });
       expect(demote.json).toMatchObject({ status: 409, code: 'LAST_ADMIN' });
-      const del = await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/users/${fx.A.admin.userId}`, { as: fx.A.admin });
+      const del = await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/users/${fx.A.admin.userId}`, {
+        as: fx.A.admin,
+      });
       expect(del.json.code).toBe('LAST_ADMIN');
     });
 
@@ -231,26 +360,46 @@ describe.each(backends())('REST API on %s', (backend) => {
         as: fx.B.admin,
         body: { email: 'leaver@b.test', role: 'user', password: 'leaver-pass-1' },
       });
-      const login = await fx.api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'leaver@b.test', password: 'leaver-pass-1' } });
+      const login = await fx.api.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: 'leaver@b.test', password: 'leaver-pass-1' },
+      });
       const cookie = `nimbus_session=${login.cookies[0]!.value}`;
       const as = { ...fx.B.user, cookie };
       expect((await fx.call('GET', '/api/v1/auth/me', { as })).status).toBe(200);
-      await fx.call('PATCH', `/api/v1/tenants/${fx.B.id}/users/${res.json.user.id}`, { as: fx.B.admin, body: { disabled: true } });
+      await fx.call('PATCH', `/api/v1/tenants/${fx.B.id}/users/${res.json.user.id}`, {
+        as: fx.B.admin,
+        body: { disabled: true },
+      });
       expect((await fx.call('GET', '/api/v1/auth/me', { as })).status).toBe(401);
     });
   });
 
   describe('API keys', () => {
     it('creates a key whose token works once shown, and revokes it', async () => {
-      const res = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/api-keys`, { as: fx.A.admin, body: { name: 'CRM', role: 'supervisor' } });
+      const res = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/api-keys`, {
+        as: fx.A.admin,
+        body: { name: 'CRM', role: 'supervisor' },
+      });
       expect(res.status).toBe(201);
       expect(res.json.token).toMatch(/^nmb_[A-Za-z0-9]{12}_/);
       const list = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/api-keys`, { as: fx.A.admin });
       expect(list.text).not.toContain(res.json.token);
       const me = await fx.call('GET', '/api/v1/auth/me', { token: res.json.token });
       expect(me.json).toMatchObject({ kind: 'apiKey', role: 'supervisor', tenantId: fx.A.id });
-      expect((await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, { token: res.json.token, body: { number: '555' } })).status).toBe(403);
-      expect((await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/api-keys/${res.json.id}`, { as: fx.A.admin })).status).toBe(204);
+      expect(
+        (
+          await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, {
+            token: res.json.token,
+            body: { number: '555' },
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/api-keys/${res.json.id}`, { as: fx.A.admin }))
+          .status,
+      ).toBe(204);
       expect((await fx.call('GET', '/api/v1/auth/me', { token: res.json.token })).status).toBe(401);
     });
 
@@ -278,15 +427,26 @@ describe.each(backends())('REST API on %s', (backend) => {
 
     it('signs in with password and code', async () => {
       const email = 'twofa@a.test';
-      const created = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/users`, { as: fx.A.admin, body: { email, role: 'user', password: 'twofa-pass-1' } });
+      const created = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/users`, {
+        as: fx.A.admin,
+        body: { email, role: 'user', password: 'twofa-pass-1' },
+      });
       expect(created.status).toBe(201);
-      const login = await fx.api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'twofa-pass-1' } });
+      const login = await fx.api.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password: 'twofa-pass-1' },
+      });
       const as = { ...fx.A.user, cookie: `nimbus_session=${login.cookies[0]!.value}` };
       const setup = await fx.call('POST', '/api/v1/auth/totp/setup', { as });
       await fx.call('POST', '/api/v1/auth/totp/enable', { as, body: { code: totp(setup.json.secret) } });
-      const noCode = await fx.call('POST', '/api/v1/auth/login', { body: { email, password: 'twofa-pass-1' } });
+      const noCode = await fx.call('POST', '/api/v1/auth/login', {
+        body: { email, password: 'twofa-pass-1' },
+      });
       expect(noCode.json).toMatchObject({ status: 401, code: 'TOTP_REQUIRED', field: 'totpCode' });
-      const withCode = await fx.call('POST', '/api/v1/auth/login', { body: { email, password: 'twofa-pass-1', totpCode: totp(setup.json.secret) } });
+      const withCode = await fx.call('POST', '/api/v1/auth/login', {
+        body: { email, password: 'twofa-pass-1', totpCode: totp(setup.json.secret) },
+      });
       expect(withCode.status).toBe(200);
     });
   });

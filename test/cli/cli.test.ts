@@ -22,11 +22,21 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  return { ...env, NIMBUS_DATA_DIR: dataDir, NIMBUS_PUBLIC_ADDRESS: '127.0.0.1', NIMBUS_LOG_LEVEL: 'warn', ...extra };
+  return {
+    ...env,
+    NIMBUS_DATA_DIR: dataDir,
+    NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
+    NIMBUS_LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 function nimbus(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> {
@@ -48,7 +58,9 @@ function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promis
 }
 
 /** Starts `nimbus start`, waits for the banner, and returns the process and what it printed. */
-function startNode(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; banner: string; port: number; exited: Promise<Run> }> {
+function startNode(
+  env: NodeJS.ProcessEnv,
+): Promise<{ proc: ChildProcess; banner: string; port: number; exited: Promise<Run> }> {
   return new Promise((res, rej) => {
     const proc = nimbus(['start', '--http-port', '0'], env);
     let stdout = '';
@@ -69,13 +81,26 @@ function startNode(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; banner
   });
 }
 
-async function login(port: number, email: string, password: string): Promise<{ status: number; cookie: string }> {
+async function login(
+  port: number,
+  email: string,
+  password: string,
+): Promise<{ status: number; cookie: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
   return { status: res.status, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]! };
+}
+
+interface Page {
+  items: { id: string; sipDomain: string; number: string }[];
+}
+
+async function getJson(port: number, path: string, cookie: string): Promise<Page> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { cookie } });
+  return (await res.json()) as Page;
 }
 
 describe('nimbus CLI', { timeout: 120_000 }, () => {
@@ -88,13 +113,14 @@ describe('nimbus CLI', { timeout: 120_000 }, () => {
     operatorPassword = /email\s+admin@nimbus\.local\n\s+password\s+(\S+)/.exec(banner)?.[1] ?? '';
     expect(operatorPassword).toMatch(/^\S{14}$/);
     const demoAdmin = /admin sign-in\s+admin@demo\.nimbus\.local \/ (\S+)/.exec(banner)?.[1] ?? '';
-    for (const n of ['101', '102', '103', '104', '105']) expect(banner).toMatch(new RegExp(`user ${n}\\s+password \\S{16}`));
+    for (const n of ['101', '102', '103', '104', '105'])
+      expect(banner).toMatch(new RegExp(`user ${n}\\s+password \\S{16}`));
     expect(banner).toContain('SIP server / domain  127.0.0.1');
 
     const op = await login(port, 'admin@nimbus.local', operatorPassword);
     expect(op.status).toBe(200);
-    const tenants = await (await fetch(`http://127.0.0.1:${port}/api/v1/tenants`, { headers: { cookie: op.cookie } })).json();
-    expect(tenants.items.map((t: { sipDomain: string }) => t.sipDomain)).toEqual(['127.0.0.1']);
+    const tenants = await getJson(port, '/api/v1/tenants', op.cookie);
+    expect(tenants.items.map((t) => t.sipDomain)).toEqual(['127.0.0.1']);
     expect((await login(port, 'admin@demo.nimbus.local', demoAdmin)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
@@ -111,17 +137,19 @@ describe('nimbus CLI', { timeout: 120_000 }, () => {
     expect(banner).toContain('credentials printed at first start');
     const op = await login(port, 'admin@nimbus.local', operatorPassword);
     expect(op.status).toBe(200);
-    const tenants = await (await fetch(`http://127.0.0.1:${port}/api/v1/tenants`, { headers: { cookie: op.cookie } })).json();
-    const id = tenants.items[0].id;
-    const exts = await (await fetch(`http://127.0.0.1:${port}/api/v1/tenants/${id}/extensions`, { headers: { cookie: op.cookie } })).json();
-    expect(exts.items.map((e: { number: string }) => e.number)).toEqual(['101', '102', '103', '104', '105']);
+    const tenants = await getJson(port, '/api/v1/tenants', op.cookie);
+    const exts = await getJson(port, `/api/v1/tenants/${tenants.items[0]!.id}/extensions`, op.cookie);
+    expect(exts.items.map((e) => e.number)).toEqual(['101', '102', '103', '104', '105']);
     proc.kill('SIGINT');
     expect((await exited).code).toBe(0);
   });
 
   it('admin create, reset-password, migrate and seed-demo work on the stopped node', async () => {
     const env = baseEnv(dataDir);
-    const created = await run(['admin', 'create', '--email', 'ops2@nimbus.local', '--password', 'ops2-password'], env);
+    const created = await run(
+      ['admin', 'create', '--email', 'ops2@nimbus.local', '--password', 'ops2-password'],
+      env,
+    );
     expect(created.code, created.stderr).toBe(0);
     const again = await run(['admin', 'create', '--email', 'ops2@nimbus.local'], env);
     expect(again.code).toBe(2);
@@ -134,7 +162,10 @@ describe('nimbus CLI', { timeout: 120_000 }, () => {
     expect(migrate.stdout).toContain('up to date');
     const seed = await run(['seed-demo'], env);
     expect(seed.stdout).toContain('already exists');
-    const user = await run(['admin', 'create', '--email', 'u@demo.test', '--role', 'user', '--tenant', '127.0.0.1'], env);
+    const user = await run(
+      ['admin', 'create', '--email', 'u@demo.test', '--role', 'user', '--tenant', '127.0.0.1'],
+      env,
+    );
     expect(user.code, user.stderr).toBe(0);
   });
 
@@ -153,10 +184,18 @@ describe('nimbus CLI', { timeout: 120_000 }, () => {
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as { port: number }).port;
     try {
-      const r = await run(['doctor', '--http-host', '127.0.0.1', '--http-port', String(port), '--sip-port', '0'], baseEnv(dataDir, { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1' }));
+      const r = await run(
+        ['doctor', '--http-host', '127.0.0.1', '--http-port', String(port), '--sip-port', '0'],
+        baseEnv(dataDir, {
+          DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+          REDIS_URL: 'redis://127.0.0.1:1',
+        }),
+      );
       expect(r.code).toBe(1);
       expect(r.stdout).toContain(`✗ HTTP port: HTTP port ${port} is already in use by another program`);
-      expect(r.stdout).toMatch(/✗ Database: PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none cannot be used/);
+      expect(r.stdout).toMatch(
+        /✗ Database: PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none cannot be used/,
+      );
       expect(r.stdout).toMatch(/✗ Redis: Redis at redis:\/\/127\.0\.0\.1:1 does not answer/);
       expect(r.stdout).toContain('✓ Node.js');
     } finally {

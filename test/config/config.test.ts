@@ -4,20 +4,36 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SETTINGS } from '../../src/config.js';
 
-const load = (env: Record<string, string> = {}, flags: Record<string, string | boolean> = {}, configFile: string | null = null) =>
-  loadConfig({ env, flags, configFile });
+const load = (
+  env: Record<string, string> = {},
+  flags: Record<string, string | boolean> = {},
+  configFile: string | null = null,
+) => loadConfig({ env, flags, configFile });
 
 describe('config', () => {
   it('has sensible defaults', () => {
     const c = load();
-    expect(c).toMatchObject({ httpPort: 8080, sipPort: 5060, logLevel: 'info', databaseUrl: null, redisUrl: null, demo: true, sessionHours: 12 });
+    expect(c).toMatchObject({
+      httpPort: 8080,
+      sipPort: 5060,
+      logLevel: 'info',
+      databaseUrl: null,
+      redisUrl: null,
+      demo: true,
+      sessionHours: 12,
+    });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.publicAddress).toMatch(/^[\d.]+$/);
   });
 
   it('reads environment, then lets flags win', () => {
     const c = load(
-      { NIMBUS_HTTP_PORT: '9000', NIMBUS_LOG_LEVEL: 'debug', DATABASE_URL: 'postgres://u@h/db', NIMBUS_DEMO: 'no' },
+      {
+        NIMBUS_HTTP_PORT: '9000',
+        NIMBUS_LOG_LEVEL: 'debug',
+        DATABASE_URL: 'postgres://u@h/db',
+        NIMBUS_DEMO: 'no',
+      },
       { 'http-port': '9100' },
     );
     expect(c.httpPort).toBe(9100);
@@ -37,7 +53,11 @@ describe('config', () => {
   it.each([
     [{ NIMBUS_HTTP_PORT: '70000' }, 'NIMBUS_HTTP_PORT', 'an integer from 0 to 65535'],
     [{ NIMBUS_SIP_PORT: 'five' }, 'NIMBUS_SIP_PORT', 'an integer from 0 to 65535'],
-    [{ NIMBUS_LOG_LEVEL: 'loud' }, 'NIMBUS_LOG_LEVEL', 'one of fatal, error, warn, info, debug, trace, silent'],
+    [
+      { NIMBUS_LOG_LEVEL: 'loud' },
+      'NIMBUS_LOG_LEVEL',
+      'one of fatal, error, warn, info, debug, trace, silent',
+    ],
     [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL', 'postgres://'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL', 'redis://'],
     [{ NIMBUS_ADMIN_EMAIL: 'nobody' }, 'NIMBUS_ADMIN_EMAIL', 'an email address'],

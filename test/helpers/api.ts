@@ -4,8 +4,8 @@
  * fastify.inject(): the whole HTTP stack without a socket.
  */
 import { pino } from 'pino';
-import { type ApiServer, buildApi } from '../../src/api/server.js';
 import { newApiToken } from '../../src/api/routes/api-keys.js';
+import { type ApiServer, buildApi } from '../../src/api/server.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import type { Role } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/store.js';
@@ -86,7 +86,12 @@ export async function createFixture(backend: Backend): Promise<Fixture> {
       payload = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
-    const res = await api.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+    const res = await api.app.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(payload !== undefined ? { payload } : {}),
+    });
     let json: unknown = null;
     try {
       json = res.body ? JSON.parse(res.body) : null;
@@ -97,7 +102,11 @@ export async function createFixture(backend: Backend): Promise<Fixture> {
   };
 
   async function login(email: string): Promise<string> {
-    const res = await api.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email, password: PASSWORD },
+    });
     if (res.statusCode !== 200) throw new Error(`login ${email}: ${res.statusCode} ${res.body}`);
     const c = res.cookies.find((k) => k.name === 'nimbus_session');
     return `nimbus_session=${c!.value}`;

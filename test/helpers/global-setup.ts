@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CamelCasePlugin, Kysely } from 'kysely';
-import { PGliteDialect } from '../../src/store/pglite-dialect.js';
 import { migrateToLatest } from '../../src/store/migrator.js';
+import { PGliteDialect } from '../../src/store/pglite-dialect.js';
 
 export default async function setup(): Promise<() => void> {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-test-'));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/connect.js';
 import { ConflictError, LimitError, translateDbError, UnavailableError } from '../../src/store/errors.js';
 import { migrateToLatest, pendingMigrations } from '../../src/store/migrator.js';
-import { NO_FORWARDING, type ExtensionInput } from '../../src/store/repositories/extensions.js';
+import { type ExtensionInput, NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import { Store } from '../../src/store/store.js';
 import { backends, openTestDb, type TestDb, uniqueSchema } from '../helpers/db.js';
 
@@ -52,7 +52,9 @@ describe.each(backends())('store on %s', (backend) => {
     const a = await store.tenants.create(tenantInput('scope-a.test'));
     const b = await store.tenants.create(tenantInput('scope-b.test'));
     const extB = await store.tenant(b.id).extensions.create(ext('201'));
-    const userB = await store.tenant(b.id).users.create({ email: 'u@scope-b.test', displayName: 'U', passwordHash: 'h', role: 'user' });
+    const userB = await store
+      .tenant(b.id)
+      .users.create({ email: 'u@scope-b.test', displayName: 'U', passwordHash: 'h', role: 'user' });
     const A = store.tenant(a.id);
     expect(await A.extensions.get(extB.id)).toBeUndefined();
     expect(await A.extensions.getByNumber('201')).toBeUndefined();
@@ -64,31 +66,47 @@ describe.each(backends())('store on %s', (backend) => {
     expect((await A.extensions.list({ limit: 50, offset: 0 })).total).toBe(0);
     expect((await store.tenant(b.id).extensions.get(extB.id))?.dnd).toBe(false);
     // Platform scope sees operators only.
-    expect((await store.platform.users.list({ limit: 50, offset: 0 })).items.every((u) => u.role === 'operator')).toBe(true);
+    expect(
+      (await store.platform.users.list({ limit: 50, offset: 0 })).items.every((u) => u.role === 'operator'),
+    ).toBe(true);
   });
 
   it('refuses an owner from another tenant at the database level', async () => {
     const a = await store.tenants.create(tenantInput('owner-a.test'));
     const b = await store.tenants.create(tenantInput('owner-b.test'));
-    const userB = await store.tenant(b.id).users.create({ email: 'o@owner-b.test', displayName: '', passwordHash: 'h', role: 'user' });
-    const err = await store.tenant(a.id).extensions.create(ext('301', { userId: userB.id })).catch((e: unknown) => e);
+    const userB = await store
+      .tenant(b.id)
+      .users.create({ email: 'o@owner-b.test', displayName: '', passwordHash: 'h', role: 'user' });
+    const err = await store
+      .tenant(a.id)
+      .extensions.create(ext('301', { userId: userB.id }))
+      .catch((e: unknown) => e);
     expect(translateDbError(err)).toMatchObject({ field: 'userId' });
   });
 
   it('turns unique violations into ConflictError naming the field', async () => {
     const a = await store.tenants.create(tenantInput('dup.test'));
     await store.tenant(a.id).extensions.create(ext('100'));
-    const err = translateDbError(await store.tenant(a.id).extensions.create(ext('100')).catch((e: unknown) => e));
+    const err = translateDbError(
+      await store
+        .tenant(a.id)
+        .extensions.create(ext('100'))
+        .catch((e: unknown) => e),
+    );
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).field).toBe('number');
-    const dupTenant = translateDbError(await store.tenants.create(tenantInput('DUP.test')).catch((e: unknown) => e));
+    const dupTenant = translateDbError(
+      await store.tenants.create(tenantInput('DUP.test')).catch((e: unknown) => e),
+    );
     expect((dupTenant as ConflictError).field).toBe('sipDomain');
   });
 
   it('enforces the extension limit, also under concurrent creates', async () => {
     const a = await store.tenants.create(tenantInput('limit.test', 3));
     const results = await Promise.allSettled(
-      ['1', '2', '3', '4', '5'].map((n) => store.transaction((tx) => tx.tenant(a.id).extensions.create(ext(`5${n}`)))),
+      ['1', '2', '3', '4', '5'].map((n) =>
+        store.transaction((tx) => tx.tenant(a.id).extensions.create(ext(`5${n}`))),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -102,7 +120,12 @@ describe.each(backends())('store on %s', (backend) => {
     await expect(
       store.transaction(async (tx) => {
         const e = await tx.tenant(a.id).extensions.create(ext('700'));
-        await tx.tenant(a.id).audit.record({ type: 'system', id: null, label: 't', ip: null }, { action: 'x', resourceType: 'extension', resourceId: e.id });
+        await tx
+          .tenant(a.id)
+          .audit.record(
+            { type: 'system', id: null, label: 't', ip: null },
+            { action: 'x', resourceType: 'extension', resourceId: e.id },
+          );
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -120,7 +143,12 @@ describe.each(backends())('store on %s', (backend) => {
   it('deleting a tenant removes its data but keeps its audit trail', async () => {
     const a = await store.tenants.create(tenantInput('gone.test'));
     await store.tenant(a.id).extensions.create(ext('900'));
-    await store.tenant(a.id).audit.record({ type: 'system', id: null, label: 't', ip: null }, { action: 'y', resourceType: 'extension', resourceId: null });
+    await store
+      .tenant(a.id)
+      .audit.record(
+        { type: 'system', id: null, label: 't', ip: null },
+        { action: 'y', resourceType: 'extension', resourceId: null },
+      );
     await store.tenants.delete(a.id);
     const rows = await store.db.selectFrom('extensions').select('id').where('tenantId', '=', a.id).execute();
     expect(rows).toHaveLength(0);
@@ -170,7 +198,10 @@ describe('restart keeps all data', () => {
   });
 
   it('reports an unreachable PostgreSQL as UnavailableError', async () => {
-    const err = await openDatabase({ databaseUrl: 'postgres://nobody@127.0.0.1:1/none', dataDir: null }).catch((e: unknown) => e);
+    const err = await openDatabase({
+      databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
+      dataDir: null,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toMatch(/Cannot connect to PostgreSQL/);
   });

@@ -10,13 +10,25 @@ import { randomToken, readableSecret, sha256Hex } from '../../util/secrets.js';
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { ApiKeySchema, listQuery, Name, pageOf, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
+import {
+  ApiKeySchema,
+  listQuery,
+  Name,
+  pageOf,
+  TenantParams,
+  Timestamp,
+  toListQuery,
+  Uuid,
+} from '../schemas.js';
 import { apiKeyView, auditSnapshot } from '../views.js';
 
 const KeyRole = Type.Union([Type.Literal('tenant_admin'), Type.Literal('supervisor')], {
   description: 'What the key may do: tenant_admin (full) or supervisor (read and reports)',
 });
-const Created = Type.Intersect([ApiKeySchema, Type.Object({ token: Type.String({ description: 'Shown only now' }) })]);
+const Created = Type.Intersect([
+  ApiKeySchema,
+  Type.Object({ token: Type.String({ description: 'Shown only now' }) }),
+]);
 
 export function newApiToken(): { prefix: string; token: string; secretHash: string } {
   const prefix = readableSecret(12).replace(/[^A-Za-z0-9]/g, 'x');
@@ -70,7 +82,9 @@ function register(app: Api, { store }: ApiDeps, v: Variant): void {
       },
     },
     async (req) => {
-      const page = await v.scope(store, req.params as Record<string, string>).apiKeys.list(toListQuery(req.query));
+      const page = await v
+        .scope(store, req.params as Record<string, string>)
+        .apiKeys.list(toListQuery(req.query));
       return { ...page, items: page.items.map(apiKeyView) };
     },
   );

@@ -1,7 +1,15 @@
 /** The audit log: a tenant's own (/tenants/{tenantId}/audit-log) and the operator's view of all. */
 import Type from 'typebox';
 import type { Api, ApiDeps } from '../context.js';
-import { AuditEntrySchema, listQuery, pageOf, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
+import {
+  AuditEntrySchema,
+  listQuery,
+  pageOf,
+  TenantParams,
+  Timestamp,
+  toListQuery,
+  Uuid,
+} from '../schemas.js';
 import { auditView } from '../views.js';
 
 const filters = {
@@ -47,7 +55,9 @@ export async function auditRoutes(app: Api, { store }: ApiDeps): Promise<void> {
       },
     },
     async (req) => {
-      const page = await store.tenant(req.params.tenantId).audit.list({ ...toListQuery(req.query), ...toFilter(req.query) });
+      const page = await store
+        .tenant(req.params.tenantId)
+        .audit.list({ ...toListQuery(req.query), ...toFilter(req.query) });
       return { ...page, items: page.items.map(auditView) };
     },
   );

@@ -19,7 +19,10 @@ const Me = Type.Object({
   user: Type.Optional(UserSchema),
 });
 
-const TotpCode = Type.String({ pattern: '^[0-9]{6}$', description: '6-digit code from the authenticator app' });
+const TotpCode = Type.String({
+  pattern: '^[0-9]{6}$',
+  description: '6-digit code from the authenticator app',
+});
 
 export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
   const { store } = deps;
@@ -147,7 +150,10 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
         tags: ['auth'],
         summary: 'Change my name or language',
         body: Type.Object(
-          { displayName: Type.Optional(DisplayName), language: Type.Optional(Type.Union([LanguageSchema, Type.Null()])) },
+          {
+            displayName: Type.Optional(DisplayName),
+            language: Type.Optional(Type.Union([LanguageSchema, Type.Null()])),
+          },
           { additionalProperties: false },
         ),
         response: { 200: UserSchema },
@@ -178,7 +184,10 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
       schema: {
         tags: ['auth'],
         summary: 'Change my password (signs out my other sessions)',
-        body: Type.Object({ currentPassword: Type.String({ maxLength: 200 }), newPassword: Password }, { additionalProperties: false }),
+        body: Type.Object(
+          { currentPassword: Type.String({ maxLength: 200 }), newPassword: Password },
+          { additionalProperties: false },
+        ),
         response: { 204: Type.Null() },
       },
     },
@@ -216,9 +225,12 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
     },
     async (req) => {
       const user = await sessionUser(req);
-      if (user.totpEnabled) throw new ApiError('CONFLICT', 'Two-factor sign-in is already on; turn it off first');
+      if (user.totpEnabled)
+        throw new ApiError('CONFLICT', 'Two-factor sign-in is already on; turn it off first');
       const secret = generateTotpSecret();
-      await (user.tenantId ? store.tenant(user.tenantId) : store.platform).users.update(user.id, { totpSecret: secret });
+      await (user.tenantId ? store.tenant(user.tenantId) : store.platform).users.update(user.id, {
+        totpSecret: secret,
+      });
       return { secret, otpauthUri: otpauthUri(secret, user.email) };
     },
   );
@@ -237,7 +249,8 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
     async (req) => {
       const user = await sessionUser(req);
       if (!user.totpSecret) throw new ApiError('CONFLICT', 'Call /auth/totp/setup first');
-      if (!verifyTotp(user.totpSecret, req.body.code, now().getTime())) throw new ApiError('INVALID_TOTP', undefined, 'code');
+      if (!verifyTotp(user.totpSecret, req.body.code, now().getTime()))
+        throw new ApiError('INVALID_TOTP', undefined, 'code');
       return store.transaction(async (tx) => {
         const scope = user.tenantId ? tx.tenant(user.tenantId) : tx.platform;
         const after = await scope.users.update(user.id, { totpEnabled: true });
@@ -292,4 +305,3 @@ function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: strin
     maxAge,
   });
 }
-

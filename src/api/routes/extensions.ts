@@ -24,7 +24,11 @@ import {
 import { assertForwarding } from '../validate.js';
 import { auditSnapshot, extensionView } from '../views.js';
 
-const RingTimeout = Type.Integer({ minimum: 5, maximum: 300, description: 'Seconds to ring before no-answer' });
+const RingTimeout = Type.Integer({
+  minimum: 5,
+  maximum: 300,
+  description: 'Seconds to ring before no-answer',
+});
 
 const settable = {
   displayName: Type.Optional(DisplayName),
@@ -41,7 +45,10 @@ const CreateExtension = Type.Object(
   { number: ExtensionNumber, sipSecret: Type.Optional(SipSecret), ...settable },
   { additionalProperties: false },
 );
-const PatchExtension = Type.Object({ number: Type.Optional(ExtensionNumber), ...settable }, { additionalProperties: false });
+const PatchExtension = Type.Object(
+  { number: Type.Optional(ExtensionNumber), ...settable },
+  { additionalProperties: false },
+);
 
 /** What a user may change on their own extension. */
 const OWNER_FIELDS = new Set(['dnd', 'forwarding', 'voicemailPin', 'voicemailEnabled', 'ringTimeoutSec']);
@@ -89,7 +96,12 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
     '/api/v1/tenants/:tenantId/extensions/:id',
     {
       config: { permission: 'extensions.read' },
-      schema: { tags: ['extensions'], summary: 'Get an extension', params: TenantIdParams, response: { 200: ExtensionSchema } },
+      schema: {
+        tags: ['extensions'],
+        summary: 'Get an extension',
+        params: TenantIdParams,
+        response: { 200: ExtensionSchema },
+      },
     },
     async (req) => {
       const ext = await store.tenant(req.params.tenantId).extensions.get(req.params.id);
@@ -165,7 +177,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
             throw new ApiError('FORBIDDEN', 'You may change only your own extension');
           }
           const denied = Object.keys(b).find((k) => !OWNER_FIELDS.has(k));
-          if (denied) throw new ApiError('FIELD_FORBIDDEN', `Only an administrator may change ${denied}`, denied);
+          if (denied)
+            throw new ApiError('FIELD_FORBIDDEN', `Only an administrator may change ${denied}`, denied);
         }
         const { forwarding, ...rest } = b;
         const after = await scope.extensions.update(before.id, {
@@ -193,7 +206,9 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
         tags: ['extensions'],
         summary: 'Set a new SIP secret (given, or generated and returned once)',
         params: TenantIdParams,
-        body: Type.Optional(Type.Object({ sipSecret: Type.Optional(SipSecret) }, { additionalProperties: false })),
+        body: Type.Optional(
+          Type.Object({ sipSecret: Type.Optional(SipSecret) }, { additionalProperties: false }),
+        ),
         response: { 200: WithSecret },
       },
     },
@@ -218,7 +233,12 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
     '/api/v1/tenants/:tenantId/extensions/:id',
     {
       config: { permission: 'extensions.delete' },
-      schema: { tags: ['extensions'], summary: 'Delete an extension', params: TenantIdParams, response: { 204: Type.Null() } },
+      schema: {
+        tags: ['extensions'],
+        summary: 'Delete an extension',
+        params: TenantIdParams,
+        response: { 204: Type.Null() },
+      },
     },
     async (req, reply) => {
       await store.transaction(async (tx) => {

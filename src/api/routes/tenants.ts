@@ -1,20 +1,37 @@
 /** /api/v1/tenants: companies on the platform (operators), and a tenant's own settings. */
 import Type from 'typebox';
 import { ConflictError } from '../../store/errors.js';
+import type { User } from '../../store/schema.js';
+import { hashPassword } from '../../util/password-hash.js';
+import { generatePassword } from '../../util/secrets.js';
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { Email, LanguageSchema, listQuery, Name, Password, pageOf, TenantParams, TenantSchema, toListQuery, UserSchema } from '../schemas.js';
-import { auditSnapshot, tenantView, userView } from '../views.js';
+import {
+  Email,
+  LanguageSchema,
+  listQuery,
+  Name,
+  Password,
+  pageOf,
+  TenantParams,
+  TenantSchema,
+  toListQuery,
+  UserSchema,
+} from '../schemas.js';
 import { assertCountry, assertTimeZone } from '../validate.js';
-import { hashPassword } from '../../util/password-hash.js';
-import { generatePassword } from '../../util/secrets.js';
+import { auditSnapshot, tenantView, userView } from '../views.js';
 
 const SipDomain = Type.String({
-  pattern: '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
+  pattern:
+    '^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$',
   description: 'Domain phones register to (host name or IPv4 address)',
 });
-const TimeZone = Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Moscow' });
+const TimeZone = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'IANA time zone, e.g. Europe/Moscow',
+});
 const Country = Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 country, e.g. RU' });
 const Limits = Type.Object(
   {
@@ -35,7 +52,11 @@ const CreateTenant = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     admin: Type.Optional(
       Type.Object(
-        { email: Email, displayName: Type.Optional(Type.String({ maxLength: 100 })), password: Type.Optional(Password) },
+        {
+          email: Email,
+          displayName: Type.Optional(Type.String({ maxLength: 100 })),
+          password: Type.Optional(Password),
+        },
         { additionalProperties: false, description: "The tenant's first administrator" },
       ),
     ),
@@ -77,7 +98,9 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
       schema: {
         tags: ['tenants'],
         summary: 'List tenants',
-        querystring: listQuery(['name', 'sipDomain', 'createdAt'], { enabled: Type.Optional(Type.Boolean()) }),
+        querystring: listQuery(['name', 'sipDomain', 'createdAt'], {
+          enabled: Type.Optional(Type.Boolean()),
+        }),
         response: { 200: pageOf(TenantSchema) },
       },
     },
@@ -131,7 +154,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           resourceId: tenant.id,
           after: auditSnapshot(tenantView(tenant)),
         });
-        let admin;
+        let admin: User | undefined;
         if (b.admin) {
           const scope = tx.tenant(tenant.id);
           admin = await scope.users.create({
@@ -162,7 +185,12 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
     '/api/v1/tenants/:tenantId',
     {
       config: { permission: 'tenants.read' },
-      schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: { 200: TenantSchema } },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Get a tenant',
+        params: TenantParams,
+        response: { 200: TenantSchema },
+      },
     },
     async (req) => {
       const tenant = await store.tenants.get(req.params.tenantId);
@@ -187,7 +215,8 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const b = req.body;
       if (principalOf(req).role !== 'operator') {
         for (const f of OPERATOR_ONLY) {
-          if (b[f] !== undefined) throw new ApiError('FIELD_FORBIDDEN', `Only an operator may change ${f}`, f);
+          if (b[f] !== undefined)
+            throw new ApiError('FIELD_FORBIDDEN', `Only an operator may change ${f}`, f);
         }
       }
       if (b.timeZone) assertTimeZone(b.timeZone);
@@ -206,7 +235,9 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...rest,
           ...(b.sipDomain ? { sipDomain: b.sipDomain.toLowerCase() } : {}),
           ...(limits?.maxExtensions !== undefined ? { maxExtensions: limits.maxExtensions } : {}),
-          ...(limits?.maxConcurrentCalls !== undefined ? { maxConcurrentCalls: limits.maxConcurrentCalls } : {}),
+          ...(limits?.maxConcurrentCalls !== undefined
+            ? { maxConcurrentCalls: limits.maxConcurrentCalls }
+            : {}),
         });
         if (!after) throw notFound('Tenant');
         await tx.tenant(before.id).audit.record(actorOf(req), {

@@ -48,10 +48,21 @@ const PatchUser = Type.Object(
 );
 
 /** Refuses a change that would leave the tenant without an active administrator. */
-async function keepOneAdmin(scope: TenantScope, user: User, next: { role: string; disabled: boolean } | null) {
-  const losesAdmin = user.role === 'tenant_admin' && !user.disabled && (next === null || next.role !== 'tenant_admin' || next.disabled);
+async function keepOneAdmin(
+  scope: TenantScope,
+  user: User,
+  next: { role: string; disabled: boolean } | null,
+) {
+  const losesAdmin =
+    user.role === 'tenant_admin' &&
+    !user.disabled &&
+    (next === null || next.role !== 'tenant_admin' || next.disabled);
   if (losesAdmin && (await scope.users.countByRole('tenant_admin')) <= 1) {
-    throw new ApiError('LAST_ADMIN', 'The tenant must keep at least one active administrator', next ? 'role' : undefined);
+    throw new ApiError(
+      'LAST_ADMIN',
+      'The tenant must keep at least one active administrator',
+      next ? 'role' : undefined,
+    );
   }
 }
 
@@ -85,7 +96,12 @@ export async function userRoutes(app: Api, deps: ApiDeps): Promise<void> {
     '/api/v1/tenants/:tenantId/users/:id',
     {
       config: { permission: 'users.read' },
-      schema: { tags: ['users'], summary: 'Get a user', params: TenantIdParams, response: { 200: UserSchema } },
+      schema: {
+        tags: ['users'],
+        summary: 'Get a user',
+        params: TenantIdParams,
+        response: { 200: UserSchema },
+      },
     },
     async (req) => {
       const user = await store.tenant(req.params.tenantId).users.get(req.params.id);
@@ -165,7 +181,8 @@ export async function userRoutes(app: Api, deps: ApiDeps): Promise<void> {
         });
         if (!after) throw notFound('User');
         if (passwordHash || (rest.disabled && !before.disabled)) {
-          const keep = principalOf(req).userId === before.id ? (principalOf(req).sessionId ?? undefined) : undefined;
+          const keep =
+            principalOf(req).userId === before.id ? (principalOf(req).sessionId ?? undefined) : undefined;
           await tx.sessions.deleteForUser(before.id, keep);
         }
         await scope.audit.record(actorOf(req), {

@@ -67,9 +67,13 @@ export class AuditRepository {
     return this.query(f, false);
   }
 
-  private query(f: AuditFilter & { tenantId?: string | undefined }, scoped: boolean): Promise<Page<AuditEntry>> {
+  private query(
+    f: AuditFilter & { tenantId?: string | undefined },
+    scoped: boolean,
+  ): Promise<Page<AuditEntry>> {
     let q = this.db.selectFrom('auditLog').selectAll();
-    if (scoped) q = this.tenantId === null ? q.where('tenantId', 'is', null) : q.where('tenantId', '=', this.tenantId);
+    if (scoped)
+      q = this.tenantId === null ? q.where('tenantId', 'is', null) : q.where('tenantId', '=', this.tenantId);
     else if (f.tenantId) q = q.where('tenantId', '=', f.tenantId);
     if (f.resourceType) q = q.where('resourceType', '=', f.resourceType);
     if (f.resourceId) q = q.where('resourceId', '=', f.resourceId);

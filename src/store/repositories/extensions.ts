@@ -106,7 +106,11 @@ export class ExtensionRepository {
     const { forwarding, ...rest } = patch;
     return this.db
       .updateTable('extensions')
-      .set({ ...rest, ...(forwarding ? { forwarding: JSON.stringify(forwarding) } : {}), updatedAt: new Date() })
+      .set({
+        ...rest,
+        ...(forwarding ? { forwarding: JSON.stringify(forwarding) } : {}),
+        updatedAt: new Date(),
+      })
       .where('id', '=', id)
       .where('tenantId', '=', this.tenantId)
       .returningAll()

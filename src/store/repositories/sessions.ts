@@ -5,7 +5,13 @@ import type { Database, Session } from '../schema.js';
 export class SessionRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  create(s: { id: string; userId: string; expiresAt: Date; ip: string | null; userAgent: string | null }): Promise<Session> {
+  create(s: {
+    id: string;
+    userId: string;
+    expiresAt: Date;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<Session> {
     return this.db.insertInto('sessions').values(s).returningAll().executeTakeFirstOrThrow();
   }
 

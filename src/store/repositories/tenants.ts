@@ -69,7 +69,10 @@ export class TenantRepository {
   }
 
   async count(): Promise<number> {
-    const r = await this.db.selectFrom('tenants').select(sql<number>`count(*)::int`.as('n')).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('tenants')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .executeTakeFirst();
     return r?.n ?? 0;
   }
 }

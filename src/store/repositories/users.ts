@@ -79,7 +79,11 @@ export class UserRepository {
   }
 
   update(id: string, patch: UserPatch): Promise<User | undefined> {
-    const set = { ...patch, ...(patch.email ? { email: patch.email.toLowerCase() } : {}), updatedAt: new Date() };
+    const set = {
+      ...patch,
+      ...(patch.email ? { email: patch.email.toLowerCase() } : {}),
+      updatedAt: new Date(),
+    };
     let q = this.db.updateTable('users').set(set).where('id', '=', id);
     q = this.tenantId === null ? q.where('tenantId', 'is', null) : q.where('tenantId', '=', this.tenantId);
     return q.returningAll().executeTakeFirst();

@@ -1,0 +1,71 @@
+/** A whole node started in-process: first-start data, HTTP on a real port, Redis when configured. */
+import { describe, expect, it } from 'vitest';
+import { startNode } from '../src/app.js';
+import { type Config, loadConfig } from '../src/config.js';
+
+function config(extra: Record<string, string> = {}): Config {
+  return loadConfig({
+    env: {
+      NIMBUS_HTTP_PORT: '0',
+      NIMBUS_HTTP_HOST: '127.0.0.1',
+      NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
+      NIMBUS_LOG_LEVEL: 'silent',
+      ...extra,
+    },
+    configFile: null,
+  });
+}
+
+describe('node start-up', () => {
+  it('fixes the first operator from NIMBUS_ADMIN_EMAIL / NIMBUS_ADMIN_PASSWORD and serves HTTP', async () => {
+    const node = await startNode(
+      config({ NIMBUS_ADMIN_EMAIL: 'Root@Example.com', NIMBUS_ADMIN_PASSWORD: 'fixed-password-1' }),
+      { inMemory: true },
+    );
+    try {
+      expect(node.firstOperator).toEqual({ email: 'root@example.com', password: null });
+      expect(node.demo?.extensions.map((e) => e.number)).toEqual(['101', '102', '103', '104', '105']);
+      const res = await fetch(`http://127.0.0.1:${node.httpPort}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'root@example.com', password: 'fixed-password-1' }),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('skips the demo tenant when NIMBUS_DEMO=false', async () => {
+    const node = await startNode(config({ NIMBUS_DEMO: 'false' }), { inMemory: true });
+    try {
+      expect(node.demo).toBeNull();
+      expect(await node.store.tenants.count()).toBe(0);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('refuses to start when the configured Redis does not answer, naming it', async () => {
+    await expect(startNode(config({ REDIS_URL: 'redis://127.0.0.1:1' }), { inMemory: true })).rejects.toThrow(
+      /Redis at redis:\/\/127\.0\.0\.1:1 does not answer/,
+    );
+  });
+
+  it.runIf(process.env.REDIS_URL)('reports Redis in /readyz when REDIS_URL is set', async () => {
+    const node = await startNode(config({ REDIS_URL: process.env.REDIS_URL!, NIMBUS_DEMO: 'false' }), {
+      inMemory: true,
+    });
+    try {
+      const ready = (await (await fetch(`http://127.0.0.1:${node.httpPort}/readyz`)).json()) as {
+        checks: unknown[];
+      };
+      expect(ready.checks).toEqual([
+        { name: 'database', ok: true },
+        { name: 'redis', ok: true },
+      ]);
+    } finally {
+      await node.close();
+    }
+  });
+});
