@@ -30,8 +30,20 @@ export interface MigrationReport {
   applied: string[];
 }
 
+/** Names already applied, read directly: the cheap check that lets a warm start skip the migrator. */
+async function appliedNames<DB>(db: Kysely<DB>): Promise<Set<string> | null> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from nimbus_migration`.execute(db as Kysely<unknown>);
+    return new Set(rows.map((r) => r.name));
+  } catch {
+    return null; // no bookkeeping table yet: a new database
+  }
+}
+
 /** Brings the schema up to date; throws with the failing migration's name. */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationReport> {
+  const applied = await appliedNames(db);
+  if (applied && Object.keys(MIGRATIONS).every((name) => applied.has(name))) return { applied: [] };
   const result: MigrationResultSet = await (await migrator(db)).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

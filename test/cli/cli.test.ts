@@ -31,8 +31,11 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
   };
 }
 
+/** Every process a test started, so none outlives a failed test. */
+const spawned = new Set<ChildProcess>();
+
 function nimbus(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  const p = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -105,7 +108,10 @@ async function getJson(port: number, path: string, cookie: string): Promise<Page
 
 describe('nimbus CLI', { timeout: 120_000 }, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-cli-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => {
+    for (const p of spawned) p.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   let operatorPassword = '';
 
   it('first start creates the operator and the demo tenant, prints how to sign in and register, and stops cleanly on SIGTERM', async () => {
