@@ -65,13 +65,6 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.info({ redis: redactUrl(config.redisUrl) }, 'redis connected');
     }
 
-    const firstOperator = await ensureFirstOperator(store, {
-      email: config.adminEmail,
-      password: config.adminPassword,
-    });
-    const demo =
-      config.demo && (await store.tenants.count()) === 0 ? await seedDemo(store, config.publicAddress) : null;
-
     const { buildApi } = await apiModule;
     const api = await buildApi({
       store,
@@ -80,7 +73,19 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
     });
     cleanups.push(() => api.app.close());
+    // Bind before creating first-start accounts: if the port is taken, start-up fails
+    // before any credential exists that could then never be shown.
     await api.app.listen({ host: config.httpHost, port: config.httpPort });
+
+    const firstOperator = await ensureFirstOperator(store, {
+      email: config.adminEmail,
+      password: config.adminPassword,
+    });
+    // The demo tenant belongs to a brand-new installation only, never to one whose tenants were all deleted.
+    const demo =
+      config.demo && firstOperator !== null && (await store.tenants.count()) === 0
+        ? await seedDemo(store, config.publicAddress)
+        : null;
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
 

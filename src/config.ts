@@ -195,9 +195,12 @@ function convert(setting: Setting, raw: unknown, source: string): Config[keyof C
       `Invalid ${setting.env} (${source}): ${JSON.stringify(raw)}. Allowed: ${describeAllowed(setting.kind)}.`,
     );
   };
+  // Passwords are taken exactly as given; other values forgive stray spaces.
   const text =
     typeof raw === 'string'
-      ? raw.trim()
+      ? setting.key === 'adminPassword'
+        ? raw
+        : raw.trim()
       : typeof raw === 'number' || typeof raw === 'boolean'
         ? String(raw)
         : fail();

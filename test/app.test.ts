@@ -1,7 +1,9 @@
 /** A whole node started in-process: first-start data, HTTP on a real port, Redis when configured. */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { startNode } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
+import { uniqueSchema } from './helpers/db.js';
 
 function config(extra: Record<string, string> = {}): Config {
   return loadConfig({
@@ -66,6 +68,34 @@ describe('node start-up', () => {
       ]);
     } finally {
       await node.close();
+    }
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('node start-up on PostgreSQL', () => {
+  it('first start seeds, a restart keeps everything, and a platform emptied of tenants gets no new demo', async () => {
+    const schema = uniqueSchema();
+    const cfg = config({
+      DATABASE_URL: process.env.DATABASE_URL!,
+      NIMBUS_ADMIN_PASSWORD: 'pg-operator-pass',
+    });
+    const first = await startNode(cfg, { schema });
+    try {
+      expect(first.engine).toBe('postgres');
+      expect(first.demo?.extensions).toHaveLength(5);
+      await first.store.tenants.delete(first.demo!.tenantId);
+    } finally {
+      await first.close();
+    }
+    const second = await startNode(cfg, { schema });
+    try {
+      expect(second.firstOperator).toBeNull();
+      expect(second.demo).toBeNull();
+      expect(await second.store.tenants.count()).toBe(0);
+      expect(await second.store.accounts.findByEmail('admin@nimbus.local')).toBeDefined();
+    } finally {
+      await sql`drop schema ${sql.id(schema)} cascade`.execute(second.store.db);
+      await second.close();
     }
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Slows password guessing at the portal: failures are counted per address and
- * per account in a sliding window; past the limit, sign-in answers 429 until the
- * window has passed. (SIP brute force has its own guard in the SIP layer.)
+ * per (address, account) in a sliding window; past a limit, sign-in from that
+ * address answers 429 until the window has passed. There is deliberately no
+ * per-account lock: it would let anyone lock the operator out by failing from a
+ * few addresses. (SIP brute force has its own guard.)
  */
 export interface ThrottleOptions {
   windowMs: number;
@@ -34,7 +36,7 @@ export class LoginThrottle {
   retryAfter(ip: string, account: string): number {
     const checks: [string, number][] = [
       [`ip:${ip}`, this.opts.maxPerAddress],
-      [`acct:${account}`, this.opts.maxPerAccount],
+      [`acct:${ip}|${account}`, this.opts.maxPerAccount],
     ];
     let wait = 0;
     for (const [key, max] of checks) {
@@ -47,14 +49,14 @@ export class LoginThrottle {
 
   fail(ip: string, account: string): void {
     const t = this.now();
-    for (const key of [`ip:${ip}`, `acct:${account}`]) this.failures.set(key, [...this.recent(key), t]);
+    for (const key of [`ip:${ip}`, `acct:${ip}|${account}`]) this.failures.set(key, [...this.recent(key), t]);
     // Bound memory under a spray of distinct addresses: forget the oldest keys.
     if (this.failures.size > 100_000) {
       for (const k of [...this.failures.keys()].slice(0, 10_000)) this.failures.delete(k);
     }
   }
 
-  succeed(account: string): void {
-    this.failures.delete(`acct:${account}`);
+  succeed(ip: string, account: string): void {
+    this.failures.delete(`acct:${ip}|${account}`);
   }
 }

@@ -32,6 +32,8 @@ export interface RouteInfo {
   url: string;
   permission: string | null;
   public: boolean;
+  /** The route validates a JSON body. */
+  hasBody: boolean;
 }
 
 export interface ApiServer {
@@ -85,6 +87,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
         url: route.url,
         permission: config.permission ?? null,
         public: config.public === true,
+        hasBody: route.schema?.body !== undefined,
       });
     }
   });

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { connectRedis, redactUrl } from '../cluster/redis.js';
 import type { Config } from '../config.js';
 import { openDatabase } from '../store/connect.js';
+import { DataDirBusyError } from '../store/data-dir-lock.js';
 import { pendingMigrations } from '../store/migrator.js';
 
 export interface CheckResult {
@@ -112,11 +113,19 @@ export async function runDoctor(config: Config): Promise<CheckResult[]> {
       await h.close();
     }
   } catch (e) {
-    const msg = (e as Error).message;
-    const hint = config.databaseUrl
-      ? 'check that PostgreSQL runs, the URL (host, port, user, password, database) is right, and the user may connect'
-      : 'another Nimbus may be running on the same NIMBUS_DATA_DIR, or the folder is damaged';
-    add('Database', false, `${dbName} cannot be used: ${msg}; ${hint}`);
+    if (e instanceof DataDirBusyError) {
+      add(
+        'Database',
+        true,
+        `embedded database is in use by the running node (pid ${e.pid}); left alone to keep it safe`,
+      );
+    } else {
+      const msg = (e as Error).message;
+      const hint = config.databaseUrl
+        ? 'check that PostgreSQL runs, the URL (host, port, user, password, database) is right, and the user may connect'
+        : 'another Nimbus may be running on the same NIMBUS_DATA_DIR, or the folder is damaged';
+      add('Database', false, `${dbName} cannot be used: ${msg}; ${hint}`);
+    }
   }
 
   if (config.redisUrl) {

@@ -153,7 +153,7 @@ async function admin(
       const passwordHash = await hashPassword(password);
       await store.transaction(async (tx) => {
         const scope = user.tenantId ? tx.tenant(user.tenantId) : tx.platform;
-        await scope.users.update(user.id, { passwordHash, disabled: false });
+        await scope.users.update(user.id, { passwordHash });
         await tx.sessions.deleteForUser(user.id);
         await scope.audit.record(
           { type: 'system', id: null, label: 'nimbus admin reset-password', ip: null },
@@ -166,6 +166,8 @@ async function admin(
         );
       });
       console.log(`New password for ${o.email}${o.password ? ' set' : `: ${password}`}`);
+      if (user.disabled)
+        console.log('Note: the account is disabled; an administrator must enable it before it can sign in.');
       return 0;
     });
   }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 import { UnavailableError } from './errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
@@ -54,14 +55,22 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   }
 
   let dir: string | undefined;
+  let unlock = () => {};
   if (opts.dataDir) {
     dir = join(opts.dataDir, 'db');
     mkdirSync(dir, { recursive: true });
+    unlock = lockDataDir(dir);
   }
-  const pglite = await PGlite.create({
-    ...(dir ? { dataDir: dir } : {}),
-    ...(opts.template ? { loadDataDir: opts.template } : {}),
-  });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(dir ? { dataDir: dir } : {}),
+      ...(opts.template ? { loadDataDir: opts.template } : {}),
+    });
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
   return {
     db,
@@ -69,6 +78,7 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     close: async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
+      unlock();
     },
   };
 }

@@ -4,9 +4,11 @@
  */
 import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
+import * as m0002 from './migrations/0002_totp_last_step.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_totp_last_step': m0002,
 };
 
 /**
@@ -33,7 +35,9 @@ export interface MigrationReport {
 /** Names already applied, read directly: the cheap check that lets a warm start skip the migrator. */
 async function appliedNames<DB>(db: Kysely<DB>): Promise<Set<string> | null> {
   try {
-    const { rows } = await sql<{ name: string }>`select name from nimbus_migration`.execute(db as Kysely<unknown>);
+    const { rows } = await sql<{ name: string }>`select name from nimbus_migration`.execute(
+      db as Kysely<unknown>,
+    );
     return new Set(rows.map((r) => r.name));
   } catch {
     return null; // no bookkeeping table yet: a new database

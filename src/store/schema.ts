@@ -57,6 +57,8 @@ export interface UsersTable {
   language: Language | null;
   totpSecret: string | null;
   totpEnabled: Generated<boolean>;
+  /** Last accepted TOTP step (bigint: read as a string). */
+  totpLastStep: ColumnType<string | null, string | number | null | undefined, string | number | null>;
   disabled: Generated<boolean>;
   lastLoginAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: CreatedAt;

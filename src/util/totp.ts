@@ -58,13 +58,29 @@ export function totp(secretBase32: string, atMs: number = Date.now()): string {
   return hotp(base32Decode(secretBase32), Math.floor(atMs / 30_000));
 }
 
-/** Accepts the current code and one step either side, for clock drift between phone and server. */
-export function verifyTotp(secretBase32: string, code: string, atMs: number = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
+/**
+ * Accepts the current code and one step either side (clock drift between phone
+ * and server), but only a step later than `lastStep`: a code is used once.
+ * Returns the matched step, or null.
+ */
+export function matchTotp(
+  secretBase32: string,
+  code: string,
+  atMs: number,
+  lastStep: number | null,
+): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
   const key = base32Decode(secretBase32);
   const step = Math.floor(atMs / 30_000);
-  for (const d of [0, -1, 1]) if (hotp(key, step + d) === code) return true;
-  return false;
+  for (const d of [0, -1, 1]) {
+    const s = step + d;
+    if (hotp(key, s) === code && (lastStep === null || s > lastStep)) return s;
+  }
+  return null;
+}
+
+export function verifyTotp(secretBase32: string, code: string, atMs: number = Date.now()): boolean {
+  return matchTotp(secretBase32, code, atMs, null) !== null;
 }
 
 export function otpauthUri(secretBase32: string, account: string, issuer = 'Nimbus PBX'): string {

@@ -199,3 +199,62 @@ describe.each(backends())('bad input on %s', (backend) => {
     if (broken.db.schema) await sql`drop schema ${sql.id(broken.db.schema)} cascade`.execute(fx.store.db);
   });
 });
+
+describe.each(backends())('bad input on every writing route on %s', (backend) => {
+  let fx: Fixture;
+  beforeAll(async () => {
+    fx = await createFixture(backend);
+  });
+  afterAll(async () => fx?.close());
+
+  async function rowCounts() {
+    const out: Record<string, number> = {};
+    for (const t of ['tenants', 'users', 'extensions', 'apiKeys', 'auditLog'] as const) {
+      const r = await fx.store.db.selectFrom(t).select(sql<number>`count(*)::int`.as('n')).executeTakeFirst();
+      out[t] = r?.n ?? -1;
+    }
+    return out;
+  }
+
+  it('refuses an unknown field, malformed JSON and an over-long string on every POST and PATCH, writing nothing', async () => {
+    const writes = fx.api.routes.filter(
+      (r) => (r.method === 'POST' || r.method === 'PATCH') && !r.public && r.hasBody,
+    );
+    expect(writes.length).toBeGreaterThan(10);
+    // Writing routes without a body are deliberate, and few.
+    expect(
+      fx.api.routes
+        .filter((r) => r.method !== 'GET' && r.method !== 'DELETE' && !r.hasBody)
+        .map((r) => r.url),
+    ).toEqual(['/api/v1/auth/logout', '/api/v1/auth/totp/setup']);
+    const before = await rowCounts();
+    for (const r of writes) {
+      const url = r.url
+        .replace(':tenantId', fx.A.id)
+        .replace(
+          ':id',
+          r.url.includes('/extensions/')
+            ? fx.A.ownExtensionId
+            : r.url.includes('/users/')
+              ? fx.A.user.userId
+              : fx.A.apiKey.id,
+        );
+      const as = r.url.startsWith('/api/v1/auth/') ? fx.A.admin : fx.operator;
+      const unknown = await fx.call(r.method, url, { as, body: { surprise: 1 } });
+      expect(unknown.status, `${r.method} ${r.url}: ${unknown.text}`).toBe(400);
+      expect(unknown.json.code).toBe('VALIDATION_FAILED');
+      const broken = await fx.call(r.method, url, {
+        as,
+        raw: { payload: '{"a":', contentType: 'application/json' },
+      });
+      expect(broken.status, `${r.method} ${r.url}`).toBe(400);
+      expect(broken.json.code).toBe('MALFORMED_JSON');
+      const long = await fx.call(r.method, url, {
+        as,
+        body: { name: 'x'.repeat(5000), displayName: 'x'.repeat(5000) },
+      });
+      expect(long.status, `${r.method} ${r.url}`).toBe(400);
+    }
+    expect(await rowCounts()).toEqual(before);
+  });
+});

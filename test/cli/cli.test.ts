@@ -40,6 +40,9 @@ function nimbus(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(p);
+  p.on('exit', () => spawned.delete(p));
+  return p;
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Run> {
@@ -146,6 +149,10 @@ describe('nimbus CLI', { timeout: 120_000 }, () => {
     const tenants = await getJson(port, '/api/v1/tenants', op.cookie);
     const exts = await getJson(port, `/api/v1/tenants/${tenants.items[0]!.id}/extensions`, op.cookie);
     expect(exts.items.map((e) => e.number)).toEqual(['101', '102', '103', '104', '105']);
+    // A second process must not open the embedded database the node is using.
+    const clash = await run(['admin', 'create', '--email', 'clash@nimbus.local'], baseEnv(dataDir));
+    expect(clash.code).toBe(1);
+    expect(clash.stderr).toMatch(/in use by process \d+/);
     proc.kill('SIGINT');
     expect((await exited).code).toBe(0);
   });

@@ -1,9 +1,10 @@
 /** /api/v1/auth: sign-in with a cookie session, sign-out, the caller's own profile, password and 2FA. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import type { User } from '../../store/schema.js';
 import { hashPassword, verifyPassword } from '../../util/password-hash.js';
 import { randomToken, sha256Hex } from '../../util/secrets.js';
-import { generateTotpSecret, otpauthUri, verifyTotp } from '../../util/totp.js';
+import { generateTotpSecret, matchTotp, otpauthUri } from '../../util/totp.js';
 import { SESSION_COOKIE } from '../auth.js';
 import type { Api, ApiDeps, Principal } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
@@ -36,6 +37,21 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
     const user = await store.accounts.findById(p.userId);
     if (!user) throw new ApiError('UNAUTHENTICATED');
     return user;
+  }
+
+  /** Re-checks a signed-in user's password, throttled like sign-in so a stolen session cannot guess it. */
+  async function checkPassword(
+    req: FastifyRequest,
+    user: User,
+    password: string,
+    field: string,
+  ): Promise<void> {
+    const wait = throttle.retryAfter(req.ip, user.email);
+    if (wait > 0) throw new ApiError('RATE_LIMITED', `Too many wrong passwords; try again in ${wait} s`);
+    if (!(await verifyPassword(user.passwordHash, password))) {
+      throttle.fail(req.ip, user.email);
+      throw new ApiError('VALIDATION_FAILED', 'The password is wrong', field);
+    }
   }
 
   function scopeOf(tenantId: string | null) {
@@ -82,14 +98,16 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
         // One answer for unknown account, wrong password and disabled account.
         throw new ApiError('INVALID_CREDENTIALS');
       }
+      let totpStep: number | null = null;
       if (user.totpEnabled && user.totpSecret) {
         if (!totpCode) throw new ApiError('TOTP_REQUIRED', undefined, 'totpCode');
-        if (!verifyTotp(user.totpSecret, totpCode, now().getTime())) {
+        totpStep = matchTotp(user.totpSecret, totpCode, now().getTime(), lastStep(user.totpLastStep));
+        if (totpStep === null) {
           throttle.fail(req.ip, account);
           throw new ApiError('INVALID_TOTP', undefined, 'totpCode');
         }
       }
-      throttle.succeed(account);
+      throttle.succeed(req.ip, account);
       const token = randomToken(32);
       const expiresAt = new Date(now().getTime() + deps.config.sessionHours * 3600_000);
       await store.transaction(async (tx) => {
@@ -102,6 +120,7 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
         });
         await (user.tenantId ? tx.tenant(user.tenantId).users : tx.platform.users).update(user.id, {
           lastLoginAt: now(),
+          ...(totpStep !== null ? { totpLastStep: totpStep } : {}),
         });
         await (user.tenantId ? tx.tenant(user.tenantId) : tx.platform).audit.record(
           { type: 'user', id: user.id, label: user.email, ip: req.ip },
@@ -193,9 +212,7 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
     },
     async (req, reply) => {
       const user = await sessionUser(req);
-      if (!(await verifyPassword(user.passwordHash, req.body.currentPassword))) {
-        throw new ApiError('VALIDATION_FAILED', 'The current password is wrong', 'currentPassword');
-      }
+      await checkPassword(req, user, req.body.currentPassword, 'currentPassword');
       const passwordHash = await hashPassword(req.body.newPassword);
       await store.transaction(async (tx) => {
         const scope = user.tenantId ? tx.tenant(user.tenantId) : tx.platform;
@@ -228,8 +245,15 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
       if (user.totpEnabled)
         throw new ApiError('CONFLICT', 'Two-factor sign-in is already on; turn it off first');
       const secret = generateTotpSecret();
-      await (user.tenantId ? store.tenant(user.tenantId) : store.platform).users.update(user.id, {
-        totpSecret: secret,
+      await store.transaction(async (tx) => {
+        const scope = user.tenantId ? tx.tenant(user.tenantId) : tx.platform;
+        await scope.users.update(user.id, { totpSecret: secret, totpLastStep: null });
+        await scope.audit.record(actorOf(req), {
+          action: 'user.totpSetup',
+          resourceType: 'user',
+          resourceId: user.id,
+          after: { totpSecretIssued: true },
+        });
       });
       return { secret, otpauthUri: otpauthUri(secret, user.email) };
     },
@@ -249,11 +273,12 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
     async (req) => {
       const user = await sessionUser(req);
       if (!user.totpSecret) throw new ApiError('CONFLICT', 'Call /auth/totp/setup first');
-      if (!verifyTotp(user.totpSecret, req.body.code, now().getTime()))
-        throw new ApiError('INVALID_TOTP', undefined, 'code');
+      // A wrong code here is a bad field, not a lost session: 400, so clients keep the user signed in.
+      const step = matchTotp(user.totpSecret, req.body.code, now().getTime(), lastStep(user.totpLastStep));
+      if (step === null) throw new ApiError('VALIDATION_FAILED', 'The code is wrong or expired', 'code');
       return store.transaction(async (tx) => {
         const scope = user.tenantId ? tx.tenant(user.tenantId) : tx.platform;
-        const after = await scope.users.update(user.id, { totpEnabled: true });
+        const after = await scope.users.update(user.id, { totpEnabled: true, totpLastStep: step });
         await scope.audit.record(actorOf(req), {
           action: 'user.totpEnable',
           resourceType: 'user',
@@ -278,9 +303,7 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
     },
     async (req) => {
       const user = await sessionUser(req);
-      if (!(await verifyPassword(user.passwordHash, req.body.password))) {
-        throw new ApiError('VALIDATION_FAILED', 'The password is wrong', 'password');
-      }
+      await checkPassword(req, user, req.body.password, 'password');
       return store.transaction(async (tx) => {
         const scope = user.tenantId ? tx.tenant(user.tenantId) : tx.platform;
         const after = await scope.users.update(user.id, { totpEnabled: false, totpSecret: null });
@@ -294,6 +317,10 @@ export async function authRoutes(app: Api, deps: ApiDeps): Promise<void> {
       });
     },
   );
+}
+
+function lastStep(v: string | null): number | null {
+  return v === null ? null : Number(v);
 }
 
 function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string, maxAge: number): void {

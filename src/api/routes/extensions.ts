@@ -202,18 +202,20 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
     '/api/v1/tenants/:tenantId/extensions/:id/reset-secret',
     {
       config: { permission: 'extensions.resetSecret' },
+      // The body is optional: none (or {}) means "generate one".
+      preValidation: async (req) => {
+        req.body ??= {};
+      },
       schema: {
         tags: ['extensions'],
         summary: 'Set a new SIP secret (given, or generated and returned once)',
         params: TenantIdParams,
-        body: Type.Optional(
-          Type.Object({ sipSecret: Type.Optional(SipSecret) }, { additionalProperties: false }),
-        ),
+        body: Type.Object({ sipSecret: Type.Optional(SipSecret) }, { additionalProperties: false }),
         response: { 200: WithSecret },
       },
     },
     async (req) => {
-      const sipSecret = req.body?.sipSecret ?? generateSipSecret();
+      const sipSecret = req.body.sipSecret ?? generateSipSecret();
       return store.transaction(async (tx) => {
         const scope = tx.tenant(req.params.tenantId);
         const after = await scope.extensions.update(req.params.id, { sipSecret });

@@ -1,5 +1,6 @@
 /** /api/v1/tenants/{tenantId}/users: a tenant's portal accounts. */
 import Type from 'typebox';
+import type { Actor } from '../../store/repositories/audit.js';
 import type { User } from '../../store/schema.js';
 import type { TenantScope } from '../../store/store.js';
 import { hashPassword } from '../../util/password-hash.js';
@@ -20,7 +21,7 @@ import {
   toListQuery,
   UserSchema,
 } from '../schemas.js';
-import { auditSnapshot, userView } from '../views.js';
+import { apiKeyView, auditSnapshot, userView } from '../views.js';
 
 const CreateUser = Type.Object(
   {
@@ -47,7 +48,25 @@ const PatchUser = Type.Object(
   { additionalProperties: false },
 );
 
-/** Refuses a change that would leave the tenant without an active administrator. */
+/**
+ * A user who loses rights (disabled, role changed, deleted) loses the API keys they
+ * created too: a key must never hold more than its creator may do.
+ */
+async function revokeKeysOf(scope: TenantScope, userId: string, actor: Actor): Promise<void> {
+  for (const key of await scope.apiKeys.deleteByCreator(userId)) {
+    await scope.audit.record(actor, {
+      action: 'apiKey.revoke',
+      resourceType: 'apiKey',
+      resourceId: key.id,
+      before: auditSnapshot(apiKeyView(key)),
+    });
+  }
+}
+
+/**
+ * Refuses a change that would leave the tenant without an active administrator.
+ * Callers lock the tenant row first, so two concurrent demotions cannot both pass.
+ */
 async function keepOneAdmin(
   scope: TenantScope,
   user: User,
@@ -167,6 +186,7 @@ export async function userRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const { password, resetTotp, ...rest } = req.body;
       const passwordHash = password ? await hashPassword(password) : undefined;
       return store.transaction(async (tx) => {
+        await tx.tenants.getForUpdate(req.params.tenantId);
         const scope = tx.tenant(req.params.tenantId);
         const before = await scope.users.get(req.params.id);
         if (!before) throw notFound('User');
@@ -180,6 +200,9 @@ export async function userRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(resetTotp ? { totpEnabled: false, totpSecret: null } : {}),
         });
         if (!after) throw notFound('User');
+        if ((rest.disabled && !before.disabled) || (rest.role && rest.role !== before.role)) {
+          await revokeKeysOf(scope, before.id, actorOf(req));
+        }
         if (passwordHash || (rest.disabled && !before.disabled)) {
           const keep =
             principalOf(req).userId === before.id ? (principalOf(req).sessionId ?? undefined) : undefined;
@@ -210,10 +233,12 @@ export async function userRoutes(app: Api, deps: ApiDeps): Promise<void> {
     },
     async (req, reply) => {
       await store.transaction(async (tx) => {
+        await tx.tenants.getForUpdate(req.params.tenantId);
         const scope = tx.tenant(req.params.tenantId);
         const before = await scope.users.get(req.params.id);
         if (!before) throw notFound('User');
         await keepOneAdmin(scope, before, null);
+        await revokeKeysOf(scope, before.id, actorOf(req));
         await scope.users.delete(before.id);
         await scope.audit.record(actorOf(req), {
           action: 'user.delete',

@@ -43,6 +43,13 @@ export class ApiKeyRepository {
       .executeTakeFirstOrThrow();
   }
 
+  /** Deletes the keys a user created; returns them for the audit log. */
+  deleteByCreator(userId: string): Promise<ApiKey[]> {
+    let q = this.db.deleteFrom('apiKeys').where('createdBy', '=', userId);
+    q = this.tenantId === null ? q.where('tenantId', 'is', null) : q.where('tenantId', '=', this.tenantId);
+    return q.returningAll().execute();
+  }
+
   async delete(id: string): Promise<boolean> {
     let q = this.db.deleteFrom('apiKeys').where('id', '=', id);
     q = this.tenantId === null ? q.where('tenantId', 'is', null) : q.where('tenantId', '=', this.tenantId);

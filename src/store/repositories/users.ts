@@ -24,6 +24,7 @@ export interface UserPatch {
   disabled?: boolean;
   totpSecret?: string | null;
   totpEnabled?: boolean;
+  totpLastStep?: number | null;
   lastLoginAt?: Date;
 }
 
