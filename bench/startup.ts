@@ -16,13 +16,22 @@ const PORT = 18_000 + Math.floor(Math.random() * 1000);
 
 async function once(dataDir: string): Promise<number> {
   const t0 = performance.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, NIMBUS_DATA_DIR: dataDir, NIMBUS_LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NIMBUS_DATA_DIR: dataDir,
+    NIMBUS_LOG_LEVEL: 'silent',
+    NIMBUS_SIP_PORT: '0',
+  };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  const proc = spawn(process.execPath, [MAIN, 'start', '--http-port', String(PORT), '--http-host', '127.0.0.1'], {
-    env,
-    stdio: 'ignore',
-  });
+  const proc = spawn(
+    process.execPath,
+    [MAIN, 'start', '--http-port', String(PORT), '--http-host', '127.0.0.1'],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
   try {
     for (;;) {
       if (performance.now() - t0 > 60_000) throw new Error('no /readyz within 60 s');
@@ -49,7 +58,9 @@ try {
   warm.sort((a, b) => a - b);
   const median = warm[Math.floor(warm.length / 2)]!;
   console.log(`first start (initdb + migrations + demo seed): ${first.toFixed(0)} ms`);
-  console.log(`warm start, median of ${runs}: ${median.toFixed(0)} ms (min ${warm[0]!.toFixed(0)}, max ${warm.at(-1)!.toFixed(0)})`);
+  console.log(
+    `warm start, median of ${runs}: ${median.toFixed(0)} ms (min ${warm[0]!.toFixed(0)}, max ${warm.at(-1)!.toFixed(0)})`,
+  );
   console.log(`target < 2000 ms warm: ${median < 2000 ? 'met' : 'NOT met'}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -2,12 +2,14 @@
  * Composes a Nimbus node: configuration -> database (migrated) -> first-start
  * data -> HTTP API. `nimbus start` and the tests both start nodes through here.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { SipService } from './pbx/sip-service.js';
 import { type DbHandle, openDatabase } from './store/connect.js';
 import { migrateToLatest } from './store/migrator.js';
 import { Store } from './store/store.js';
@@ -25,6 +27,9 @@ export interface NimbusNode {
   firstOperator: Credentials | null;
   /** Set when this start created the demo tenant. */
   demo: DemoTenant | null;
+  sip: SipService;
+  /** Ports the SIP transports listen on (resolved when 0 was asked). */
+  sipPorts: { udp: number; tcp: number };
   close(): Promise<void>;
 }
 
@@ -65,12 +70,24 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.info({ redis: redactUrl(config.redisUrl) }, 'redis connected');
     }
 
+    // Digest nonces are signed with this secret; a restart only makes old nonces stale,
+    // which phones answer by retrying. (A cluster shares one: scale-out milestone.)
+    const sip = new SipService(
+      { host: config.sipHost, port: config.sipPort, secret: randomBytes(32) },
+      store,
+      logger.child({ component: 'sip' }),
+    );
     const { buildApi } = await apiModule;
     const api = await buildApi({
       store,
       config,
       logger,
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
+      onTenantChange: (tenantId) => {
+        sip.directory
+          .refresh(tenantId)
+          .catch((e: unknown) => logger.warn({ err: e }, 'SIP directory refresh failed'));
+      },
     });
     cleanups.push(() => api.app.close());
     // Bind before creating first-start accounts: if the port is taken, start-up fails
@@ -86,6 +103,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       config.demo && firstOperator !== null && (await store.tenants.count()) === 0
         ? await seedDemo(store, config.publicAddress)
         : null;
+    await sip.start();
+    cleanups.push(() => sip.close());
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
 
@@ -98,7 +117,16 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
 
-    logger.info({ httpPort, engine: dbHandle.engine, ms: Date.now() - started }, 'nimbus started');
+    logger.info(
+      {
+        httpPort,
+        sipUdp: sip.transports.udpPort,
+        sipTcp: sip.transports.tcpPort,
+        engine: dbHandle.engine,
+        ms: Date.now() - started,
+      },
+      'nimbus started',
+    );
     let closed: Promise<void> | null = null;
     return {
       config,
@@ -110,6 +138,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       engine: dbHandle.engine,
       firstOperator,
       demo,
+      sip,
+      sipPorts: { udp: sip.transports.udpPort, tcp: sip.transports.tcpPort },
       close: () => {
         closed ??= closeAll();
         return closed;

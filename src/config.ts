@@ -17,6 +17,7 @@ export interface Config {
   dataDir: string;
   httpHost: string;
   httpPort: number;
+  sipHost: string;
   sipPort: number;
   publicAddress: string;
   logLevel: LogLevel;
@@ -73,6 +74,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'port' },
     default: '8080',
     description: 'TCP port of the web portal, REST API, /metrics and health checks (0 = any free port).',
+  },
+  {
+    key: 'sipHost',
+    env: 'NIMBUS_SIP_HOST',
+    flag: 'sip-host',
+    kind: { type: 'string' },
+    default: '0.0.0.0',
+    description: 'Address the SIP transports (UDP, TCP) listen on.',
   },
   {
     key: 'sipPort',

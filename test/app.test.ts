@@ -10,6 +10,8 @@ function config(extra: Record<string, string> = {}): Config {
     env: {
       NIMBUS_HTTP_PORT: '0',
       NIMBUS_HTTP_HOST: '127.0.0.1',
+      NIMBUS_SIP_HOST: '127.0.0.1',
+      NIMBUS_SIP_PORT: '0',
       NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
       NIMBUS_LOG_LEVEL: 'silent',
       ...extra,
@@ -33,6 +35,34 @@ describe('node start-up', () => {
         body: JSON.stringify({ email: 'root@example.com', password: 'fixed-password-1' }),
       });
       expect(res.status).toBe(200);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('starts SIP, and an extension created through the API can register at once', async () => {
+    const node = await startNode(config({ NIMBUS_ADMIN_PASSWORD: 'fixed-password-1' }), { inMemory: true });
+    try {
+      expect(node.sipPorts.udp).toBeGreaterThan(0);
+      const login = await fetch(`http://127.0.0.1:${node.httpPort}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@nimbus.local', password: 'fixed-password-1' }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const res = await fetch(
+        `http://127.0.0.1:${node.httpPort}/api/v1/tenants/${node.demo!.tenantId}/extensions`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ number: '150' }),
+        },
+      );
+      expect(res.status).toBe(201);
+      for (let i = 0; i < 50 && !node.sip.directory.tenantByDomain('127.0.0.1')?.extensions.has('150'); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(node.sip.directory.tenantByDomain('127.0.0.1')?.extensions.has('150')).toBe(true);
     } finally {
       await node.close();
     }

@@ -42,6 +42,11 @@ export interface ApiDeps {
   config: Pick<Config, 'sessionHours' | 'publicAddress'>;
   logger: FastifyBaseLogger;
   readiness?: ReadinessCheck[];
+  /**
+   * Called after a successful change under /api/v1/tenants: with the tenant's id,
+   * or null when the set of tenants changed. The SIP side reloads its snapshot.
+   */
+  onTenantChange?: (tenantId: string | null) => void;
   /** Injected clock, so session expiry and TOTP are testable. */
   now?: () => Date;
 }

@@ -109,6 +109,15 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
+    if (
+      deps.onTenantChange &&
+      req.method !== 'GET' &&
+      reply.statusCode < 400 &&
+      route.startsWith('/api/v1/tenants')
+    ) {
+      const tenantId = (req.params as { tenantId?: string }).tenantId;
+      deps.onTenantChange(tenantId ?? null);
+    }
     requests.inc({ method: req.method, route, status: reply.statusCode });
     duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });

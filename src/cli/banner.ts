@@ -13,8 +13,10 @@ export function startBanner(node: NimbusNode): string {
   lines.push(` Web portal / API:  ${node.httpUrl}/`);
   lines.push(` API docs:          ${node.httpUrl}/api/docs`);
   lines.push(` Health / metrics:  ${node.httpUrl}/readyz  ${node.httpUrl}/metrics`);
-  lines.push(` SIP:               not served yet by this build (signalling core: next milestone);`);
-  lines.push(`                    phones will register to ${c.publicAddress}:${c.sipPort} (UDP/TCP)`);
+  lines.push(
+    ` SIP:               ${c.publicAddress}:${node.sipPorts.udp} (UDP and TCP): registration works;`,
+  );
+  lines.push('                    calls between extensions arrive with the next milestone');
   if (node.firstOperator) {
     lines.push('', ' Operator (platform admin) sign-in:');
     lines.push(`   email     ${node.firstOperator.email}`);
@@ -29,7 +31,7 @@ export function startBanner(node: NimbusNode): string {
     lines.push('', ` Demo tenant "${d.name}" (SIP domain ${d.sipDomain}):`);
     lines.push(`   admin sign-in  ${d.admin.email} / ${d.admin.password}    <- shown once`);
     lines.push('   Register a phone or softphone with:');
-    lines.push(`     SIP server / domain  ${d.sipDomain}   port ${c.sipPort}`);
+    lines.push(`     SIP server / domain  ${d.sipDomain}   port ${node.sipPorts.udp}`);
     for (const e of d.extensions)
       lines.push(`     user ${e.number}  password ${e.sipSecret}   (${e.displayName})`);
   }

@@ -37,12 +37,24 @@ function h(alg: DigestAlgorithm, text: string): string {
 
 export function digestResponse(
   alg: DigestAlgorithm,
-  p: { username: string; realm: string; password: string; method: string; uri: string; nonce: string; qop: 'auth' | null; nc: string | null; cnonce: string | null },
+  p: {
+    username: string;
+    realm: string;
+    password: string;
+    method: string;
+    uri: string;
+    nonce: string;
+    qop: 'auth' | null;
+    nc: string | null;
+    cnonce: string | null;
+  },
 ): string {
   const ha1 = h(alg, `${p.username}:${p.realm}:${p.password}`);
   const ha2 = h(alg, `${p.method}:${p.uri}`);
   // RFC 2617 §3.2.2.1: with qop the nonce count and client nonce enter the hash; without it (RFC 2069) they do not.
-  return p.qop ? h(alg, `${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`) : h(alg, `${ha1}:${p.nonce}:${ha2}`);
+  return p.qop
+    ? h(alg, `${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`)
+    : h(alg, `${ha1}:${p.nonce}:${ha2}`);
 }
 
 /** Splits `Digest a="b", c=d` into its scheme and lower-cased parameter names. Never throws. */
@@ -98,14 +110,30 @@ export function parseCredentials(value: string): DigestCredentials | null {
   const nc = get('nc');
   const cnonce = get('cnonce');
   if (qop && (!nc || !/^[0-9a-fA-F]{8}$/.test(nc) || !cnonce)) return null;
-  return { username, realm, nonce, uri, response: response.toLowerCase(), algorithm: algName, qop: qop ? 'auth' : null, nc, cnonce, opaque: get('opaque') };
+  return {
+    username,
+    realm,
+    nonce,
+    uri,
+    response: response.toLowerCase(),
+    algorithm: algName,
+    qop: qop ? 'auth' : null,
+    nc,
+    cnonce,
+    opaque: get('opaque'),
+  };
 }
 
 export interface AuthenticatorOptions {
   /** Shared by every node of a cluster, so nonces verify anywhere. */
   secret: Buffer;
   nonceTtlMs?: number;
-  /** Preference order of the challenges offered (RFC 8760 §2.4: strongest first). */
+  /**
+   * Order of the challenges offered. MD5 comes first by default: many deployed
+   * phones (and SIPp 3.6) read only the first challenge and know only MD5, so a
+   * SHA-256-first order (RFC 8760 §2.4's "preference") locks them out. Put
+   * SHA-256 first where every device is known to support it.
+   */
   algorithms?: DigestAlgorithm[];
   clock?: () => number;
   /** How many nonces' counts are remembered for replay detection. */
@@ -122,13 +150,16 @@ export class DigestAuthenticator {
 
   constructor(private readonly opts: AuthenticatorOptions) {
     this.ttl = opts.nonceTtlMs ?? 300_000;
-    this.algorithms = opts.algorithms ?? ['SHA-256', 'MD5'];
+    this.algorithms = opts.algorithms ?? ['MD5', 'SHA-256'];
     this.clock = opts.clock ?? Date.now;
     this.maxTracked = opts.maxTrackedNonces ?? 100_000;
   }
 
   private mac(stamp: string, realm: string): string {
-    return createHmac('sha256', this.opts.secret).update(`${stamp}:${realm}`).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.opts.secret)
+      .update(`${stamp}:${realm}`)
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   /**
@@ -172,7 +203,8 @@ export class DigestAuthenticator {
     const secret = password ?? randomBytes(16).toString('hex');
     const expected = digestResponse(creds.algorithm, { ...creds, realm, password: secret, method });
     const match =
-      expected.length === creds.response.length && timingSafeEqual(Buffer.from(expected), Buffer.from(creds.response));
+      expected.length === creds.response.length &&
+      timingSafeEqual(Buffer.from(expected), Buffer.from(creds.response));
     if (creds.realm !== realm || password === null || !match) return 'invalid';
     const nonceState = this.checkNonce(creds.nonce, realm);
     if (nonceState !== 'ok') return nonceState;

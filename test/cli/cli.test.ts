@@ -26,6 +26,7 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
     ...env,
     NIMBUS_DATA_DIR: dataDir,
     NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
+    NIMBUS_SIP_PORT: '0',
     NIMBUS_LOG_LEVEL: 'warn',
     ...extra,
   };

@@ -40,7 +40,11 @@ describe('digest response', () => {
 
 describe('DigestAuthenticator', () => {
   let now = 1_800_000_000_000;
-  const auth = new DigestAuthenticator({ secret: Buffer.from('cluster-secret'), clock: () => now, nonceTtlMs: 60_000 });
+  const auth = new DigestAuthenticator({
+    secret: Buffer.from('cluster-secret'),
+    clock: () => now,
+    nonceTtlMs: 60_000,
+  });
   const realm = 'pbx.example.com';
   const req = { method: 'REGISTER', uri: `sip:${realm}` };
 
@@ -48,11 +52,11 @@ describe('DigestAuthenticator', () => {
     return parseCredentials(authorize(challenge, { username: '101', password }, req, nc)!)!;
   }
 
-  it('offers SHA-256 then MD5, with qop=auth', () => {
+  it('offers MD5 then SHA-256, with qop=auth', () => {
     const c = auth.challenge(realm);
     expect(c).toHaveLength(2);
-    expect(c[0]).toMatch(/^Digest realm="pbx\.example\.com", nonce="[^"]+", algorithm=SHA-256, qop="auth"$/);
-    expect(c[1]).toContain('algorithm=MD5');
+    expect(c[0]).toMatch(/^Digest realm="pbx\.example\.com", nonce="[^"]+", algorithm=MD5, qop="auth"$/);
+    expect(c[1]).toContain('algorithm=SHA-256');
   });
 
   it('accepts the right password with either algorithm', () => {
@@ -92,16 +96,24 @@ describe('DigestAuthenticator', () => {
     expect(auth.verify(answer(forged, 'pw'), 'REGISTER', realm, 'pw')).toBe('invalid');
     const other = new DigestAuthenticator({ secret: Buffer.from('other'), clock: () => now });
     expect(auth.verify(answer(other.challenge(realm)[0]!, 'pw'), 'REGISTER', realm, 'pw')).toBe('invalid');
-    expect(auth.verify(answer(auth.challenge('other.realm')[0]!, 'pw'), 'REGISTER', realm, 'pw')).toBe('invalid');
+    expect(auth.verify(answer(auth.challenge('other.realm')[0]!, 'pw'), 'REGISTER', realm, 'pw')).toBe(
+      'invalid',
+    );
   });
 
   it('parses credentials with escapes and refuses malformed ones', () => {
-    const c = parseCredentials('Digest username="a\\"b", realm="r", nonce="n", uri="sip:r", response="ABC", qop=auth, nc=00000001, cnonce="x"');
+    const c = parseCredentials(
+      'Digest username="a\\"b", realm="r", nonce="n", uri="sip:r", response="ABC", qop=auth, nc=00000001, cnonce="x"',
+    );
     expect(c).toMatchObject({ username: 'a"b', response: 'abc', qop: 'auth', algorithm: 'MD5' });
     expect(parseCredentials('Basic dXNlcjpwYXNz')).toBeNull();
     expect(parseCredentials('Digest username="a", realm="r"')).toBeNull();
     expect(parseCredentials('Digest username="a, realm=r')).toBeNull();
-    expect(parseCredentials('Digest username="a", realm="r", nonce="n", uri="u", response="x", algorithm=SHA-512')).toBeNull();
-    expect(parseCredentials('Digest username="a", realm="r", nonce="n", uri="u", response="x", qop=auth')).toBeNull();
+    expect(
+      parseCredentials('Digest username="a", realm="r", nonce="n", uri="u", response="x", algorithm=SHA-512'),
+    ).toBeNull();
+    expect(
+      parseCredentials('Digest username="a", realm="r", nonce="n", uri="u", response="x", qop=auth'),
+    ).toBeNull();
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * The configuration snapshot the SIP hot path reads (DESIGN.md §2: no database
+ * query per request): tenants by SIP domain and their extensions by number. It is
+ * reloaded for one tenant when the API reports a change there.
+ */
+import type { Store } from '../store/store.js';
+
+export interface ExtensionEntry {
+  id: string;
+  number: string;
+  displayName: string;
+  sipSecret: string;
+  dnd: boolean;
+}
+
+export interface TenantEntry {
+  id: string;
+  domain: string;
+  enabled: boolean;
+  extensions: Map<string, ExtensionEntry>;
+}
+
+export class Directory {
+  private byDomain = new Map<string, TenantEntry>();
+  private byId = new Map<string, TenantEntry>();
+
+  constructor(private readonly store: Store) {}
+
+  async loadAll(): Promise<void> {
+    const byDomain = new Map<string, TenantEntry>();
+    const byId = new Map<string, TenantEntry>();
+    for (let offset = 0; ; offset += 200) {
+      const page = await this.store.tenants.list({ limit: 200, offset });
+      for (const t of page.items) {
+        const entry = await this.loadTenant(t.id);
+        if (entry) {
+          byDomain.set(entry.domain, entry);
+          byId.set(entry.id, entry);
+        }
+      }
+      if (offset + 200 >= page.total) break;
+    }
+    this.byDomain = byDomain;
+    this.byId = byId;
+  }
+
+  private async loadTenant(id: string): Promise<TenantEntry | null> {
+    const t = await this.store.tenants.get(id);
+    if (!t) return null;
+    const extensions = new Map<string, ExtensionEntry>();
+    const repo = this.store.tenant(id).extensions;
+    for (let offset = 0; ; offset += 200) {
+      const page = await repo.list({ limit: 200, offset });
+      for (const e of page.items) {
+        extensions.set(e.number, {
+          id: e.id,
+          number: e.number,
+          displayName: e.displayName,
+          sipSecret: e.sipSecret,
+          dnd: e.dnd,
+        });
+      }
+      if (offset + 200 >= page.total) break;
+    }
+    return { id: t.id, domain: t.sipDomain.toLowerCase(), enabled: t.enabled, extensions };
+  }
+
+  /** Reloads one tenant (or drops it if deleted); `null` reloads everything. */
+  async refresh(tenantId: string | null): Promise<void> {
+    if (tenantId === null) return this.loadAll();
+    const old = this.byId.get(tenantId);
+    const entry = await this.loadTenant(tenantId);
+    if (old) this.byDomain.delete(old.domain);
+    if (entry) {
+      this.byId.set(entry.id, entry);
+      this.byDomain.set(entry.domain, entry);
+    } else this.byId.delete(tenantId);
+  }
+
+  tenantByDomain(domain: string): TenantEntry | undefined {
+    const t = this.byDomain.get(domain.toLowerCase().replace(/^\[|\]$/g, ''));
+    return t?.enabled ? t : undefined;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Building requests and responses from others, as RFC 3261 prescribes: responses
+ * (§8.2.6), ACK for a non-2xx final response (§17.1.1.3) and CANCEL (§9.1).
+ */
+import { randomBytes } from 'node:crypto';
+import { Headers, parseVia, type SipRequest, type SipResponse, type Via } from './message/index.js';
+
+/** RFC 3261 §8.1.1.7: branches start with the magic cookie so RFC 2543 peers are told apart. */
+export const MAGIC_COOKIE = 'z9hG4bK';
+
+export function newBranch(): string {
+  return `${MAGIC_COOKIE}${randomBytes(9).toString('base64url')}`;
+}
+
+export function newTag(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export function newCallId(host: string): string {
+  return `${randomBytes(12).toString('base64url')}@${host}`;
+}
+
+export function topVia(msg: SipRequest | SipResponse): Via | null {
+  const v = msg.headers.get('Via');
+  return v === undefined ? null : parseVia(v);
+}
+
+export function branchOf(msg: SipRequest | SipResponse): string | null {
+  return topVia(msg)?.params.get('branch') ?? null;
+}
+
+/** Reads a tag parameter from a From or To value without a full name-addr parse. */
+export function tagOf(headerValue: string | undefined): string | null {
+  if (!headerValue) return null;
+  // Parameters after the closing '>' (or anywhere for an addr-spec without brackets).
+  const gt = headerValue.lastIndexOf('>');
+  const params = gt >= 0 ? headerValue.slice(gt + 1) : headerValue;
+  const m = /;\s*tag\s*=\s*([^;\s,]+)/i.exec(params);
+  return m ? m[1]! : null;
+}
+
+const REASONS: Record<number, string> = {
+  100: 'Trying',
+  180: 'Ringing',
+  181: 'Call Is Being Forwarded',
+  182: 'Queued',
+  183: 'Session Progress',
+  200: 'OK',
+  202: 'Accepted',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
+  423: 'Interval Too Brief',
+  480: 'Temporarily Unavailable',
+  481: 'Call/Transaction Does Not Exist',
+  482: 'Loop Detected',
+  483: 'Too Many Hops',
+  486: 'Busy Here',
+  487: 'Request Terminated',
+  488: 'Not Acceptable Here',
+  489: 'Bad Event',
+  491: 'Request Pending',
+  500: 'Server Internal Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+  505: 'Version Not Supported',
+  600: 'Busy Everywhere',
+  603: 'Decline',
+};
+
+export function reasonPhrase(status: number): string {
+  return REASONS[status] ?? (status < 200 ? 'Progress' : status < 300 ? 'OK' : 'Error');
+}
+
+export interface ResponseOptions {
+  reason?: string;
+  /** To tag to add when the request's To has none (the UAS's dialog tag). */
+  toTag?: string;
+  headers?: [string, string][];
+  body?: Buffer;
+}
+
+/**
+ * RFC 3261 §8.2.6.2: Via (all, in order), From, Call-ID and CSeq are copied; To is
+ * copied and, for anything but 100, given a tag if it had none.
+ */
+export function makeResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
+  const headers = new Headers();
+  for (const via of req.headers.getAll('Via')) headers.append('Via', via);
+  const from = req.headers.get('From');
+  if (from !== undefined) headers.append('From', from);
+  let to = req.headers.get('To');
+  if (to !== undefined && status > 100 && tagOf(to) === null) to = `${to};tag=${opts.toTag ?? newTag()}`;
+  if (to !== undefined) headers.append('To', to);
+  const callId = req.headers.get('Call-ID');
+  if (callId !== undefined) headers.append('Call-ID', callId);
+  const cseq = req.headers.get('CSeq');
+  if (cseq !== undefined) headers.append('CSeq', cseq);
+  if (status === 100) {
+    const ts = req.headers.get('Timestamp');
+    if (ts !== undefined) headers.append('Timestamp', ts); // §8.2.6.1
+  }
+  for (const [k, v] of opts.headers ?? []) headers.append(k, v);
+  return {
+    kind: 'response',
+    status,
+    reason: opts.reason ?? reasonPhrase(status),
+    headers,
+    body: opts.body ?? Buffer.alloc(0),
+  };
+}
+
+/** RFC 3261 §17.1.1.3: the ACK a client transaction sends for a 300-699 answer to its INVITE. */
+export function makeAckForNon2xx(invite: SipRequest, response: SipResponse): SipRequest {
+  const headers = new Headers();
+  const via = invite.headers.get('Via');
+  if (via !== undefined) headers.append('Via', via);
+  for (const r of invite.headers.getAll('Route')) headers.append('Route', r);
+  headers.append('Max-Forwards', '70');
+  headers.append('From', invite.headers.get('From') ?? '');
+  headers.append('To', response.headers.get('To') ?? invite.headers.get('To') ?? '');
+  headers.append('Call-ID', invite.headers.get('Call-ID') ?? '');
+  headers.append('CSeq', `${cseqNumber(invite)} ACK`);
+  return {
+    kind: 'request',
+    method: 'ACK',
+    uri: invite.uri,
+    rawUri: invite.rawUri,
+    headers,
+    body: Buffer.alloc(0),
+  };
+}
+
+/** RFC 3261 §9.1: CANCEL carries the INVITE's Request-URI, top Via, From, To, Call-ID and Route set. */
+export function makeCancel(invite: SipRequest, reason?: string): SipRequest {
+  const headers = new Headers();
+  const via = invite.headers.get('Via');
+  if (via !== undefined) headers.append('Via', via);
+  for (const r of invite.headers.getAll('Route')) headers.append('Route', r);
+  headers.append('Max-Forwards', '70');
+  headers.append('From', invite.headers.get('From') ?? '');
+  headers.append('To', invite.headers.get('To') ?? '');
+  headers.append('Call-ID', invite.headers.get('Call-ID') ?? '');
+  headers.append('CSeq', `${cseqNumber(invite)} CANCEL`);
+  if (reason) headers.append('Reason', reason);
+  return {
+    kind: 'request',
+    method: 'CANCEL',
+    uri: invite.uri,
+    rawUri: invite.rawUri,
+    headers,
+    body: Buffer.alloc(0),
+  };
+}
+
+export function cseqNumber(msg: SipRequest | SipResponse): number {
+  const v = msg.headers.get('CSeq') ?? '';
+  return Number.parseInt(v, 10);
+}
+
+export function cseqMethod(msg: SipRequest | SipResponse): string {
+  const v = msg.headers.get('CSeq') ?? '';
+  return v.trim().split(/\s+/)[1]?.toUpperCase() ?? '';
+}

@@ -1,0 +1,176 @@
+/**
+ * The transaction layer: creates the four machines, matches incoming messages to
+ * them (RFC 3261 §17.1.3 for responses, §17.2.3 for requests, with the RFC 2543
+ * fallback for requests whose branch lacks the magic cookie), and hands the
+ * rest to the transaction user (the dialog/application layer).
+ */
+import { branchOf, cseqMethod, cseqNumber, MAGIC_COOKIE, makeResponse, tagOf, topVia } from '../build.js';
+import type { SipRequest, SipResponse } from '../message/index.js';
+import { InviteClientTransaction } from './ict.js';
+import { InviteServerTransaction } from './ist.js';
+import { NonInviteClientTransaction } from './nict.js';
+import { NonInviteServerTransaction } from './nist.js';
+import type { Destination, TxContext } from './types.js';
+
+export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
+export type ClientTransaction = InviteClientTransaction | NonInviteClientTransaction;
+
+export interface ClientHandlers {
+  response(res: SipResponse): void;
+  /** Timer B/F or a transport error: no answer (treat as 408). */
+  timeout(): void;
+  terminated?(): void;
+}
+
+export interface TransactionUser {
+  /**
+   * A request that starts a new server transaction (`tx` set), or an ACK that
+   * matched none (an ACK for a 2xx belongs to the dialog, `tx` null).
+   */
+  request(req: SipRequest, tx: ServerTransaction | null, source: Destination): void;
+  /** A CANCEL matched this INVITE transaction; the CANCEL itself has been answered 200. */
+  cancel?(invite: InviteServerTransaction, cancel: SipRequest): void;
+  /** A 2xx to an INVITE whose client transaction has ended: the dialog must ACK it again. */
+  strayResponse?(res: SipResponse, source: Destination): void;
+}
+
+export interface LayerLimits {
+  /** Refuse new server transactions with 503 past this many (bounded memory under floods). */
+  maxServerTransactions: number;
+}
+
+function sentBy(req: SipRequest): string {
+  const v = topVia(req);
+  return v ? `${v.host}:${v.port ?? ''}` : '';
+}
+
+/** §17.2.3: the key an incoming request is matched on; ACK and CANCEL map onto their INVITE as noted. */
+function serverKey(req: SipRequest, method: string): string {
+  const branch = branchOf(req);
+  if (branch?.startsWith(MAGIC_COOKIE)) return `${branch}|${sentBy(req)}|${method}`;
+  // RFC 2543 fallback: Request-URI, From tag, Call-ID, CSeq number and top Via identify it.
+  return [
+    '2543',
+    req.rawUri,
+    tagOf(req.headers.get('From')) ?? '',
+    req.headers.get('Call-ID') ?? '',
+    cseqNumber(req),
+    method,
+    req.headers.get('Via') ?? '',
+  ].join('|');
+}
+
+function clientKey(branch: string, method: string): string {
+  return `${branch}|${method}`;
+}
+
+export class TransactionLayer {
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly limits: LayerLimits;
+
+  constructor(
+    private readonly ctx: TxContext,
+    private readonly tu: TransactionUser,
+    limits: Partial<LayerLimits> = {},
+  ) {
+    this.limits = { maxServerTransactions: 50_000, ...limits };
+  }
+
+  get serverCount(): number {
+    return this.servers.size;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  receiveRequest(req: SipRequest, source: Destination): void {
+    const method = req.method;
+    if (method === 'ACK') {
+      const ist = this.servers.get(serverKey(req, 'INVITE'));
+      if (ist instanceof InviteServerTransaction && ist.state === 'completed') {
+        ist.ack();
+        return;
+      }
+      if (ist instanceof InviteServerTransaction && ist.state === 'confirmed') return; // retransmitted ACK
+      this.tu.request(req, null, source);
+      return;
+    }
+    const key = serverKey(req, method);
+    const existing = this.servers.get(key);
+    if (existing) {
+      existing.retransmission();
+      return;
+    }
+    if (this.servers.size >= this.limits.maxServerTransactions) {
+      this.ctx.sender.send(makeResponse(req, 503, { headers: [['Retry-After', '5']] }), source);
+      return;
+    }
+    if (method === 'INVITE') {
+      const tx: InviteServerTransaction = new InviteServerTransaction(this.ctx, req, source, {
+        timeout: () => {},
+        terminated: () => this.servers.delete(key),
+      });
+      this.servers.set(key, tx);
+      tx.start();
+      this.tu.request(req, tx, source);
+      return;
+    }
+    const tx: NonInviteServerTransaction = new NonInviteServerTransaction(this.ctx, req, source, {
+      terminated: () => this.servers.delete(key),
+    });
+    this.servers.set(key, tx);
+    if (method === 'CANCEL') {
+      // §9.2: a CANCEL matching an INVITE transaction is answered 200 and the TU cancels the INVITE.
+      const invite = this.servers.get(serverKey(req, 'INVITE'));
+      if (invite instanceof InviteServerTransaction) {
+        tx.respond(makeResponse(req, 200));
+        if (invite.state === 'proceeding') this.tu.cancel?.(invite, req);
+      } else {
+        tx.respond(makeResponse(req, 481));
+      }
+      return;
+    }
+    this.tu.request(req, tx, source);
+  }
+
+  receiveResponse(res: SipResponse, source: Destination): void {
+    const branch = branchOf(res);
+    const tx = branch ? this.clients.get(clientKey(branch, cseqMethod(res))) : undefined;
+    if (tx) {
+      tx.receive(res);
+      return;
+    }
+    // §17.1.1.2 / RFC 6026: a 2xx retransmitted after the transaction ended goes to the dialog.
+    if (res.status >= 200 && res.status < 300 && cseqMethod(res) === 'INVITE')
+      this.tu.strayResponse?.(res, source);
+  }
+
+  /** Starts a client transaction. The request's top Via must carry a fresh magic-cookie branch. */
+  sendRequest(req: SipRequest, dest: Destination, on: ClientHandlers): ClientTransaction {
+    const branch = branchOf(req);
+    if (!branch) throw new Error('request has no Via branch');
+    const key = clientKey(branch, req.method);
+    const handlers = {
+      response: (res: SipResponse) => on.response(res),
+      timeout: () => on.timeout(),
+      terminated: () => {
+        this.clients.delete(key);
+        on.terminated?.();
+      },
+    };
+    const tx =
+      req.method === 'INVITE'
+        ? new InviteClientTransaction(this.ctx, req, dest, handlers)
+        : new NonInviteClientTransaction(this.ctx, req, dest, handlers);
+    this.clients.set(key, tx);
+    tx.start();
+    return tx;
+  }
+
+  /** Ends every transaction (shutdown). */
+  close(): void {
+    for (const tx of [...this.servers.values(), ...this.clients.values()]) tx.terminate();
+  }
+}

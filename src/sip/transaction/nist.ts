@@ -1,0 +1,54 @@
+/** Non-INVITE server transaction: RFC 3261 §17.2.2 (Figure 8). */
+import type { SipRequest, SipResponse } from '../message/index.js';
+import type { Timer } from './clock.js';
+import { txTimeout } from './timers.js';
+import { type Destination, isReliable, type TxContext } from './types.js';
+
+export type NistState = 'trying' | 'proceeding' | 'completed' | 'terminated';
+
+export interface NistHandlers {
+  terminated(): void;
+}
+
+export class NonInviteServerTransaction {
+  state: NistState = 'trying';
+  private last: SipResponse | null = null;
+  private timerJ: Timer | null = null;
+
+  constructor(
+    private readonly ctx: TxContext,
+    readonly request: SipRequest,
+    readonly replyTo: Destination,
+    private readonly on: NistHandlers,
+  ) {}
+
+  respond(res: SipResponse): void {
+    if (this.state === 'completed' || this.state === 'terminated') return;
+    this.last = res;
+    this.ctx.sender.send(res, this.replyTo);
+    if (res.status < 200) {
+      this.state = 'proceeding';
+      return;
+    }
+    this.state = 'completed';
+    // Timer J: keep answering retransmissions for 64*T1 on UDP; none needed on reliable transports.
+    this.timerJ = this.ctx.clock.after(
+      isReliable(this.replyTo.transport) ? 0 : txTimeout(this.ctx.timers),
+      () => this.terminate(),
+    );
+  }
+
+  /** A retransmitted request: send the last response again (nothing while Trying). */
+  retransmission(): void {
+    if (this.last && (this.state === 'proceeding' || this.state === 'completed')) {
+      this.ctx.sender.send(this.last, this.replyTo);
+    }
+  }
+
+  terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.timerJ?.cancel();
+    this.on.terminated();
+  }
+}

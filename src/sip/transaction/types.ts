@@ -1,0 +1,30 @@
+/** What the transaction machines need from the world: a way to send, a clock, the timer values. */
+import type { SipMessage } from '../message/index.js';
+import type { Clock } from './clock.js';
+import type { TimerValues } from './timers.js';
+
+export type TransportName = 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
+
+/** Where a message goes: an address, or an existing connection (flow) to reuse. */
+export interface Destination {
+  transport: TransportName;
+  host: string;
+  port: number;
+  /** Connection to send on for stream transports (RFC 5626-style flow reuse). */
+  flowId?: string | undefined;
+}
+
+export interface Sender {
+  send(msg: SipMessage, dest: Destination): void;
+}
+
+export interface TxContext {
+  clock: Clock;
+  timers: TimerValues;
+  sender: Sender;
+}
+
+/** RFC 3261 §17: retransmissions and wait timers only matter on unreliable transports. */
+export function isReliable(t: TransportName): boolean {
+  return t !== 'UDP';
+}

@@ -1,0 +1,214 @@
+/**
+ * SIP over UDP and TCP (RFC 3261 §18). Incoming datagrams and stream frames are
+ * parsed here; the top Via of a request gets `received` and `rport` (RFC 3581) so
+ * answers reach a phone behind NAT; responses and requests to a peer that reached
+ * us over TCP go back on the same connection (the flow, as in RFC 5626).
+ *
+ * Malformed input never escapes as an exception: it is handed to `malformed()`
+ * (which may answer 400) or dropped, and a stream that can no longer be framed is
+ * closed. Connections are capped in number and closed when idle.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import {
+  formatVia,
+  type ParseError,
+  parseMessage,
+  parseVia,
+  type SipMessage,
+  StreamFramer,
+  serializeMessage,
+} from '../message/index.js';
+import type { Destination, Sender } from '../transaction/types.js';
+
+export interface TransportHandler {
+  message(msg: SipMessage, source: Destination): void;
+  /** A message that could not be parsed; `source` says where an answer would go. */
+  malformed?(error: ParseError, source: Destination): void;
+}
+
+export interface TransportOptions {
+  host: string;
+  /** UDP and TCP port; 0 picks a free one (tests). */
+  port: number;
+  /** Kernel receive buffer for the UDP socket: bursts past it are dropped, not queued. */
+  recvBufferSize?: number;
+  maxConnections?: number;
+  idleTimeoutMs?: number;
+  maxMessageSize?: number;
+}
+
+interface Flow {
+  id: string;
+  socket: Socket;
+  framer: StreamFramer;
+}
+
+export class SipTransports implements Sender {
+  private udp: UdpSocket | null = null;
+  private tcp: Server | null = null;
+  private readonly flows = new Map<string, Flow>();
+  /** Outbound connections by "host:port", so requests to one peer share a connection. */
+  private readonly byPeer = new Map<string, string>();
+  private seq = 0;
+  private readonly opts: Required<TransportOptions>;
+  udpPort = 0;
+  tcpPort = 0;
+  /** Counters for /metrics and tests. */
+  readonly stats = { received: 0, malformed: 0, sent: 0, sendErrors: 0 };
+
+  constructor(
+    opts: TransportOptions,
+    private readonly handler: TransportHandler,
+  ) {
+    this.opts = {
+      recvBufferSize: 4 * 1024 * 1024,
+      maxConnections: 10_000,
+      idleTimeoutMs: 120_000,
+      maxMessageSize: 64 * 1024,
+      ...opts,
+    };
+  }
+
+  async listen(): Promise<void> {
+    const udp = createSocket({ type: 'udp4', recvBufferSize: this.opts.recvBufferSize });
+    udp.on('message', (data, rinfo) => this.onDatagram(data, rinfo.address, rinfo.port));
+    udp.on('error', () => {}); // ICMP errors for unreachable peers arrive here; nothing to do
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(this.opts.port, this.opts.host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    this.udp = udp;
+    this.udpPort = udp.address().port;
+
+    const tcp = createServer((socket) => this.adopt(socket, null));
+    tcp.maxConnections = this.opts.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      // The same port number as UDP, as phones expect (§18: both on 5060).
+      tcp.listen(this.udpPort, this.opts.host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+    this.tcp = tcp;
+    this.tcpPort = (tcp.address() as { port: number }).port;
+  }
+
+  private onDatagram(data: Buffer, host: string, port: number): void {
+    // RFC 5626 §3.5.1: a CRLF keep-alive on UDP needs no answer.
+    if (data.length <= 4 && data.toString('latin1').trim() === '') return;
+    const source: Destination = { transport: 'UDP', host, port };
+    const r = parseMessage(data, { maxSize: this.opts.maxMessageSize });
+    if (!r.ok) {
+      this.stats.malformed++;
+      this.handler.malformed?.(r.error, source);
+      return;
+    }
+    this.deliver(r.message, source);
+  }
+
+  private deliver(msg: SipMessage, source: Destination): void {
+    this.stats.received++;
+    if (msg.kind === 'request') stampVia(msg, source);
+    this.handler.message(msg, source);
+  }
+
+  /** Takes a connected socket into the flow table; `peer` is set for connections we opened. */
+  private adopt(socket: Socket, peer: string | null): Flow {
+    const id = `tcp:${socket.remoteAddress}:${socket.remotePort}:${++this.seq}`;
+    const flow: Flow = { id, socket, framer: new StreamFramer({ maxMessageSize: this.opts.maxMessageSize }) };
+    this.flows.set(id, flow);
+    if (peer) this.byPeer.set(peer, id);
+    socket.setNoDelay(true);
+    socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
+    const source: Destination = {
+      transport: 'TCP',
+      host: socket.remoteAddress ?? '',
+      port: socket.remotePort ?? 0,
+      flowId: id,
+    };
+    socket.on('data', (chunk) => {
+      for (const ev of flow.framer.push(chunk)) {
+        if (ev.type === 'message') this.deliver(ev.message, source);
+        else if (ev.type === 'keepalive') {
+          if (ev.pong) socket.write('\r\n');
+        } else {
+          this.stats.malformed++;
+          this.handler.malformed?.(ev.error, source);
+          if (ev.fatal) socket.destroy();
+        }
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.flows.delete(id);
+      if (peer && this.byPeer.get(peer) === id) this.byPeer.delete(peer);
+    });
+    return flow;
+  }
+
+  send(msg: SipMessage, dest: Destination): void {
+    const data = serializeMessage(msg);
+    this.stats.sent++;
+    if (dest.transport === 'UDP') {
+      this.udp?.send(data, dest.port, dest.host, (err) => {
+        if (err) this.stats.sendErrors++;
+      });
+      return;
+    }
+    const flow =
+      (dest.flowId && this.flows.get(dest.flowId)) ||
+      this.flows.get(this.byPeer.get(`${dest.host}:${dest.port}`) ?? '');
+    if (flow && !flow.socket.destroyed) {
+      flow.socket.write(data);
+      return;
+    }
+    if (msg.kind === 'response') {
+      // §18.2.2: the connection is gone; a response cannot be sent to a fresh one reliably here.
+      this.stats.sendErrors++;
+      return;
+    }
+    const socket = createConnection({ host: dest.host, port: dest.port });
+    this.adopt(socket, `${dest.host}:${dest.port}`);
+    socket.write(data);
+  }
+
+  get connectionCount(): number {
+    return this.flows.size;
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.flows.values()) f.socket.destroy();
+    this.flows.clear();
+    await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
+    await new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r()));
+  }
+}
+
+/**
+ * RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from in
+ * its top Via, so responses (and the registrar) use the address the packet came from.
+ */
+function stampVia(req: SipMessage & { kind: 'request' }, source: Destination): void {
+  const vias = req.headers.getAll('Via');
+  const top = vias[0] === undefined ? null : parseVia(vias[0]);
+  if (!top) return;
+  let changed = false;
+  if (top.host.replace(/^\[|\]$/g, '') !== source.host) {
+    top.params.set('received', source.host);
+    changed = true;
+  }
+  if (top.params.has('rport') && top.params.get('rport') === null) {
+    top.params.set('rport', String(source.port));
+    if (!top.params.has('received')) top.params.set('received', source.host);
+    changed = true;
+  }
+  if (!changed) return;
+  vias[0] = formatVia(top);
+  req.headers.delete('Via');
+  for (const v of vias) req.headers.append('Via', v);
+}

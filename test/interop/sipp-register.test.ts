@@ -1,0 +1,133 @@
+/**
+ * Interop: SIPp (Debian sip-tester), a SIP implementation nobody here wrote,
+ * registers 1,000 distinct extensions with digest authentication over UDP.
+ * Skipped when sipp is missing, unless NIMBUS_REQUIRE_INTEROP=1 (CI), where a
+ * missing tool fails the run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aorOf } from '../../src/pbx/location.js';
+import { SipService } from '../../src/pbx/sip-service.js';
+import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
+import { openTestDb, type TestDb } from '../helpers/db.js';
+
+const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
+const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
+const USERS = 1000;
+const DOMAIN = 'interop.example.test';
+
+function run(
+  cmd: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (status) => res({ status, stdout: stdout.slice(-3000), stderr: stderr.slice(-3000) }));
+  });
+}
+
+describe.runIf(haveSipp || required)('SIPp interop', () => {
+  let db: TestDb;
+  let sip: SipService;
+  let tenantId = '';
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-sipp-'));
+
+  beforeAll(async () => {
+    if (!haveSipp)
+      throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
+    db = await openTestDb('pglite');
+    const t = await db.store.tenants.create({
+      name: 'Interop',
+      sipDomain: DOMAIN,
+      timeZone: 'UTC',
+      language: 'en',
+      country: 'RU',
+      maxExtensions: USERS + 10,
+      maxConcurrentCalls: 10,
+    });
+    tenantId = t.id;
+    const rows = ['SEQUENTIAL'];
+    await db.store.transaction(async (tx) => {
+      for (let i = 0; i < USERS; i++) {
+        const number = String(10_000 + i);
+        const secret = `pw-${randomBytes(6).toString('hex')}`;
+        await tx.tenant(t.id).extensions.create({
+          number,
+          displayName: number,
+          userId: null,
+          sipSecret: secret,
+          voicemailEnabled: false,
+          voicemailPin: null,
+          callClass: 'internal',
+          dnd: false,
+          ringTimeoutSec: 20,
+          forwarding: NO_FORWARDING,
+        });
+        rows.push(`${number};[authentication username=${number} password=${secret}];${DOMAIN}`);
+      }
+    });
+    writeFileSync(join(dir, 'users.csv'), `${rows.join('\n')}\n`);
+    sip = new SipService(
+      { host: '127.0.0.1', port: 0, secret: randomBytes(32) },
+      db.store,
+      pino({ level: 'silent' }),
+    );
+    await sip.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await sip?.close();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`registers ${USERS} distinct users with digest auth, none failing`, async () => {
+    // sipp runs as a child process while this process serves SIP: never spawnSync here.
+    const r = await run('timeout', [
+      '120',
+      'sipp',
+      '-sf',
+      resolve(import.meta.dirname, 'sipp/register.xml'),
+      '-inf',
+      join(dir, 'users.csv'),
+      '-m',
+      String(USERS),
+      '-r',
+      '200',
+      '-l',
+      '200',
+      '-t',
+      'u1',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      '0',
+      '-recv_timeout',
+      '10000',
+      '-timeout',
+      '100',
+      '-buff_size',
+      '4194304',
+      '-trace_stat',
+      '-stf',
+      join(dir, 'stat.csv'),
+      '-nostdin',
+      `127.0.0.1:${sip.transports.udpPort}`,
+    ]);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const registered = Array.from(
+      { length: USERS },
+      (_, i) => sip.location.lookup(aorOf(tenantId, String(10_000 + i)), Date.now()).length,
+    );
+    expect(registered.filter((n) => n === 1)).toHaveLength(USERS);
+  }, 150_000);
+});

@@ -1,0 +1,282 @@
+/**
+ * The registrar over real UDP and TCP sockets on loopback, with a minimal test
+ * client that speaks SIP text: challenges, digest, expiry, removal, refusals.
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aorOf } from '../../src/pbx/location.js';
+import { SipService } from '../../src/pbx/sip-service.js';
+import { authorize } from '../../src/sip/auth.js';
+import { parseMessage, type SipResponse } from '../../src/sip/message/index.js';
+import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
+import { openTestDb, type TestDb } from '../helpers/db.js';
+
+const DOMAIN = 'reg.example.test';
+
+describe('registrar', () => {
+  let db: TestDb;
+  let sip: SipService;
+  let tenantId = '';
+
+  beforeAll(async () => {
+    db = await openTestDb('pglite');
+    const t = await db.store.tenants.create({
+      name: 'Reg',
+      sipDomain: DOMAIN,
+      timeZone: 'UTC',
+      language: 'en',
+      country: 'RU',
+      maxExtensions: 10,
+      maxConcurrentCalls: 5,
+    });
+    tenantId = t.id;
+    for (const [n, s] of [
+      ['201', 'secret-201-xyz'],
+      ['202', 'secret-202-xyz'],
+    ]) {
+      await db.store.tenant(t.id).extensions.create({
+        number: n!,
+        displayName: n!,
+        userId: null,
+        sipSecret: s!,
+        voicemailEnabled: false,
+        voicemailPin: null,
+        callClass: 'internal',
+        dnd: false,
+        ringTimeoutSec: 20,
+        forwarding: NO_FORWARDING,
+      });
+    }
+    sip = new SipService(
+      { host: '127.0.0.1', port: 0, secret: randomBytes(32) },
+      db.store,
+      pino({ level: 'silent' }),
+    );
+    await sip.start();
+  });
+  afterAll(async () => {
+    await sip?.close();
+    await db?.close();
+  });
+
+  /** One UDP client: sends text, returns the next response. */
+  function udpClient() {
+    const sock = createSocket('udp4');
+    const queue: SipResponse[] = [];
+    const waiters: ((r: SipResponse) => void)[] = [];
+    sock.on('message', (data) => {
+      const r = parseMessage(data);
+      if (!r.ok || r.message.kind !== 'response') return;
+      const w = waiters.shift();
+      if (w) w(r.message);
+      else queue.push(r.message);
+    });
+    const ready = new Promise<number>((res) => sock.bind(0, '127.0.0.1', () => res(sock.address().port)));
+    return {
+      ready,
+      async send(text: string): Promise<SipResponse> {
+        await ready;
+        const next = new Promise<SipResponse>((res, rej) => {
+          const t = setTimeout(() => rej(new Error('no response')), 3000);
+          const q = queue.shift();
+          if (q) {
+            clearTimeout(t);
+            res(q);
+          } else
+            waiters.push((r) => {
+              clearTimeout(t);
+              res(r);
+            });
+        });
+        sock.send(Buffer.from(text), sip.transports.udpPort, '127.0.0.1');
+        return next;
+      },
+      close: () => sock.close(),
+    };
+  }
+
+  let seq = 0;
+  function register(o: {
+    port: number;
+    user: string;
+    cseq: number;
+    callId: string;
+    auth?: string;
+    contact?: string;
+    expires?: number;
+    transport?: string;
+    toUser?: string;
+  }) {
+    const branch = `z9hG4bK${++seq}x${randomBytes(4).toString('hex')}`;
+    const lines = [
+      `REGISTER sip:${DOMAIN} SIP/2.0`,
+      `Via: SIP/2.0/${o.transport ?? 'UDP'} 127.0.0.1:${o.port};branch=${branch};rport`,
+      'Max-Forwards: 70',
+      `From: <sip:${o.user}@${DOMAIN}>;tag=f${seq}`,
+      `To: <sip:${o.toUser ?? o.user}@${DOMAIN}>`,
+      `Call-ID: ${o.callId}`,
+      `CSeq: ${o.cseq} REGISTER`,
+      `Contact: ${o.contact ?? `<sip:${o.user}@127.0.0.1:${o.port}>`}`,
+      ...(o.expires !== undefined ? [`Expires: ${o.expires}`] : []),
+      ...(o.auth ? [`Authorization: ${o.auth}`] : []),
+      'Content-Length: 0',
+      '',
+      '',
+    ];
+    return lines.join('\r\n');
+  }
+
+  async function registerWithAuth(
+    c: ReturnType<typeof udpClient>,
+    user: string,
+    password: string,
+    extra: Partial<Parameters<typeof register>[0]> = {},
+  ) {
+    const port = await c.ready;
+    const callId = extra.callId ?? `cid-${randomBytes(6).toString('hex')}`;
+    const first = await c.send(register({ port, user, cseq: 1, callId, ...extra }));
+    expect(first.status).toBe(401);
+    const challenge = first.headers.getAll('WWW-Authenticate').find((h) => h.includes('MD5'))!;
+    const auth = authorize(
+      challenge,
+      { username: user, password },
+      { method: 'REGISTER', uri: `sip:${DOMAIN}` },
+    )!;
+    return c.send(register({ port, user, cseq: 2, callId, auth, ...extra }));
+  }
+
+  it('challenges, then registers with the right secret and reports the binding', async () => {
+    const c = udpClient();
+    const res = await registerWithAuth(c, '201', 'secret-201-xyz', { expires: 600 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Contact')).toMatch(/^<sip:201@127\.0\.0\.1:\d+>;expires=600$/);
+    const b = sip.location.lookup(aorOf(tenantId, '201'), Date.now());
+    expect(b).toHaveLength(1);
+    expect(b[0]!.source).toMatchObject({ transport: 'UDP', host: '127.0.0.1', port: await c.ready });
+    c.close();
+  });
+
+  it("gives an unknown user, a wrong secret and someone else's extension the same 403", async () => {
+    const c = udpClient();
+    const a = await registerWithAuth(c, '999', 'whatever-123');
+    const b = await registerWithAuth(c, '202', 'wrong-secret');
+    const d = await registerWithAuth(c, '201', 'secret-201-xyz', { toUser: '202' });
+    expect([a.status, b.status, d.status]).toEqual([403, 403, 403]);
+    expect(a.reason).toBe(b.reason);
+    expect(sip.location.lookup(aorOf(tenantId, '202'), Date.now())).toHaveLength(0);
+    c.close();
+  });
+
+  it('asks for at least Min-Expires with 423', async () => {
+    const c = udpClient();
+    const res = await registerWithAuth(c, '202', 'secret-202-xyz', { expires: 10 });
+    expect(res.status).toBe(423);
+    expect(res.headers.get('Min-Expires')).toBe('60');
+    c.close();
+  });
+
+  it('keeps several contacts and removes them with Expires: 0 and with *', async () => {
+    const c = udpClient();
+    const port = await c.ready;
+    const callId = `multi-${randomBytes(4).toString('hex')}`;
+    await registerWithAuth(c, '202', 'secret-202-xyz', {
+      callId,
+      contact: `<sip:202@127.0.0.1:${port};line=a>`,
+    });
+    const second = await registerWithAuth(c, '202', 'secret-202-xyz', {
+      contact: `<sip:202@127.0.0.1:${port};line=b>`,
+    });
+    expect(second.headers.getAll('Contact')).toHaveLength(2);
+    const one = await registerWithAuth(c, '202', 'secret-202-xyz', {
+      contact: `<sip:202@127.0.0.1:${port};line=b>`,
+      expires: 0,
+    });
+    expect(one.headers.getAll('Contact')).toHaveLength(1);
+    const all = await registerWithAuth(c, '202', 'secret-202-xyz', { contact: '*', expires: 0 });
+    expect(all.status).toBe(200);
+    expect(all.headers.getAll('Contact')).toHaveLength(0);
+    const bad = await registerWithAuth(c, '202', 'secret-202-xyz', { contact: '*', expires: 60 });
+    expect(bad.status).toBe(400);
+    c.close();
+  });
+
+  it('answers OPTIONS, refuses unknown URI schemes and answers garbage with 400 or silence', async () => {
+    const c = udpClient();
+    const port = await c.ready;
+    const options = (uri: string) =>
+      [
+        `OPTIONS ${uri} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bKo${++seq}`,
+        'Max-Forwards: 70',
+        `From: <sip:x@${DOMAIN}>;tag=1`,
+        `To: <sip:${DOMAIN}>`,
+        `Call-ID: o${seq}`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    const ok = await c.send(options(`sip:${DOMAIN}`));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('Allow')).toContain('REGISTER');
+    expect(ok.headers.get('Server')).toBeUndefined();
+    expect((await c.send(options('mailto:someone@example.com'))).status).toBe(416);
+    const broken = options(`sip:${DOMAIN}`).replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE');
+    expect((await c.send(broken)).status).toBe(400);
+    const sock = createSocket('udp4');
+    await new Promise<void>((r) =>
+      sock.send(randomBytes(300), sip.transports.udpPort, '127.0.0.1', () => r()),
+    );
+    sock.close();
+    expect((await c.send(options(`sip:${DOMAIN}`))).status).toBe(200); // still serving
+    c.close();
+  });
+
+  it('registers over TCP and remembers the connection for requests back', async () => {
+    const sock = connect(sip.transports.tcpPort, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    const port = sock.localPort!;
+    let buf = '';
+    const next = () =>
+      new Promise<SipResponse>((res) => {
+        const onData = (d: Buffer) => {
+          buf += d.toString('latin1');
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          const r = parseMessage(Buffer.from(buf.slice(0, end + 4), 'latin1'));
+          buf = buf.slice(end + 4);
+          sock.off('data', onData);
+          if (r.ok && r.message.kind === 'response') res(r.message);
+        };
+        sock.on('data', onData);
+      });
+    const callId = 'tcp-call';
+    sock.write(register({ port, user: '201', cseq: 1, callId, transport: 'TCP' }));
+    const challenge = (await next()).headers.getAll('WWW-Authenticate')[0]!;
+    const auth = authorize(
+      challenge,
+      { username: '201', password: 'secret-201-xyz' },
+      { method: 'REGISTER', uri: `sip:${DOMAIN}` },
+    )!;
+    sock.write(
+      register({
+        port,
+        user: '201',
+        cseq: 2,
+        callId,
+        auth,
+        transport: 'TCP',
+        contact: `<sip:201@127.0.0.1:${port};transport=tcp>`,
+      }),
+    );
+    expect((await next()).status).toBe(200);
+    const b = sip.location
+      .lookup(aorOf(tenantId, '201'), Date.now())
+      .find((x) => x.source.transport === 'TCP');
+    expect(b?.source.flowId).toMatch(/^tcp:/);
+    sock.destroy();
+  });
+});
