@@ -73,7 +73,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     // Digest nonces are signed with this secret; a restart only makes old nonces stale,
     // which phones answer by retrying. (A cluster shares one: scale-out milestone.)
     const sip = new SipService(
-      { host: config.sipHost, port: config.sipPort, secret: randomBytes(32) },
+      {
+        host: config.sipHost,
+        port: config.sipPort,
+        publicAddress: config.publicAddress,
+        secret: randomBytes(32),
+      },
       store,
       logger.child({ component: 'sip' }),
     );

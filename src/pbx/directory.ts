@@ -11,6 +11,7 @@ export interface ExtensionEntry {
   displayName: string;
   sipSecret: string;
   dnd: boolean;
+  ringTimeoutSec: number;
 }
 
 export interface TenantEntry {
@@ -58,6 +59,7 @@ export class Directory {
           displayName: e.displayName,
           sipSecret: e.sipSecret,
           dnd: e.dnd,
+          ringTimeoutSec: e.ringTimeoutSec,
         });
       }
       if (offset + 200 >= page.total) break;

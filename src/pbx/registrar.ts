@@ -6,10 +6,11 @@
  * Unknown domain, unknown user, wrong password and a user registering someone
  * else's extension all get the same answers, so a scanner learns nothing.
  */
-import { type DigestAuthenticator, parseCredentials } from '../sip/auth.js';
+import type { DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse } from '../sip/build.js';
 import { formatUri, parseContacts, type SipRequest, type SipResponse } from '../sip/message/index.js';
 import type { Destination } from '../sip/transaction/types.js';
+import { authenticate } from './authenticate.js';
 import type { Directory } from './directory.js';
 import { aorOf, type Binding, type LocationService } from './location.js';
 
@@ -27,12 +28,6 @@ export const REGISTRAR_DEFAULTS: RegistrarOptions = {
   maxContactsPerAor: 10,
 };
 
-function userOf(headerValue: string | undefined): string | null {
-  if (!headerValue) return null;
-  const m = /sips?:([^@;>]+)@/i.exec(headerValue);
-  return m ? decodeURIComponent(m[1]!) : null;
-}
-
 export class Registrar {
   private readonly opts: RegistrarOptions;
 
@@ -48,17 +43,9 @@ export class Registrar {
 
   handle(req: SipRequest, source: Destination): SipResponse {
     const realm = req.uri.host.toLowerCase();
-    const tenant = this.directory.tenantByDomain(realm);
-    const header = req.headers.get('Authorization');
-    if (!header) return this.challenge(req, realm, false);
-    const creds = parseCredentials(header);
-    if (!creds) return makeResponse(req, 400, { reason: 'Bad Authorization Header' });
-    const user = userOf(req.headers.get('To'));
-    const ext = tenant && creds.username === user ? tenant.extensions.get(creds.username) : undefined;
-    const result = this.auth.verify(creds, 'REGISTER', realm, ext?.sipSecret ?? null);
-    if (result === 'stale') return this.challenge(req, realm, true);
-    if (result !== 'ok' || !tenant || !ext) return makeResponse(req, 403);
-
+    const authn = authenticate(req, this.directory, this.auth, { proxy: false, party: 'To', realm });
+    if (!authn.ok) return authn.response;
+    const { tenant, ext } = authn;
     const aor = aorOf(tenant.id, ext.number);
     const now = this.clock();
     const current = this.location.lookup(aor, now);
@@ -128,12 +115,6 @@ export class Registrar {
     const bindings = [...next.values()];
     this.location.store(aor, bindings);
     return this.ok(req, bindings, now);
-  }
-
-  private challenge(req: SipRequest, realm: string, stale: boolean): SipResponse {
-    return makeResponse(req, 401, {
-      headers: this.auth.challenge(realm, stale).map((c) => ['WWW-Authenticate', c]),
-    });
   }
 
   /** §10.3 step 8: 200 with every current binding and its remaining lifetime. */

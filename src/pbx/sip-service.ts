@@ -1,11 +1,13 @@
 /**
  * The SIP side of a node: transports, the transaction layer and the UA core that
- * dispatches requests (registrar, OPTIONS; calls arrive with the B2BUA).
+ * dispatches requests — REGISTER to the registrar, a new INVITE to a B2BUA call,
+ * requests inside a dialog to the call that owns it, OPTIONS answered here.
  * Malformed requests that can still be answered get a stateless 400 (or 505/413).
  */
 import type { Logger } from 'pino';
 import { DigestAuthenticator } from '../sip/auth.js';
-import { makeResponse } from '../sip/build.js';
+import { makeResponse, tagOf } from '../sip/build.js';
+import { incomingDialogKey, type LocalAddress } from '../sip/dialog.js';
 import {
   isKnownScheme,
   type ParseError,
@@ -13,25 +15,33 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../sip/message/index.js';
-import { systemClock } from '../sip/transaction/clock.js';
+import { type Clock, systemClock } from '../sip/transaction/clock.js';
+import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import { type ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
 import { DEFAULT_TIMERS } from '../sip/transaction/timers.js';
-import type { Destination } from '../sip/transaction/types.js';
+import type { Destination, TxContext } from '../sip/transaction/types.js';
 import { SipTransports } from '../sip/transport/transports.js';
 import type { Store } from '../store/store.js';
+import { authenticate } from './authenticate.js';
+import { Call, type CallContext } from './call.js';
 import { Directory } from './directory.js';
-import { type LocationService, MemoryLocation } from './location.js';
+import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { Registrar } from './registrar.js';
 
-export const ALLOW = 'REGISTER, OPTIONS';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE';
 
 export interface SipServiceOptions {
   host: string;
   port: number;
+  /** The address put in Via and Contact: what phones can reach. */
+  publicAddress: string;
   /** Shared secret for digest nonces; the same on every node of a cluster. */
   secret: Buffer;
   /** Product name in Server headers; none by default (scanners learn nothing). */
   serverHeader?: string | null;
+  /** Node id written on CDR rows, so a restart closes only its own open calls. */
+  node?: string;
+  clock?: Clock;
 }
 
 export class SipService {
@@ -40,20 +50,25 @@ export class SipService {
   readonly directory: Directory;
   readonly location: LocationService;
   readonly registrar: Registrar;
+  private readonly auth: DigestAuthenticator;
+  private readonly txContext: TxContext;
+  private readonly callContext: CallContext;
+  /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
+  private readonly dialogs = new Map<string, { call: Call; side: 'A' | 'B' }>();
+  private readonly byInvite = new Map<InviteServerTransaction, Call>();
+  readonly calls = new Set<Call>();
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly opts: SipServiceOptions,
-    store: Store,
+    private readonly store: Store,
     private readonly log: Logger,
   ) {
+    const clock = opts.clock ?? systemClock;
     this.directory = new Directory(store);
     this.location = new MemoryLocation();
-    this.registrar = new Registrar(
-      this.directory,
-      this.location,
-      new DigestAuthenticator({ secret: opts.secret }),
-    );
+    this.auth = new DigestAuthenticator({ secret: opts.secret });
+    this.registrar = new Registrar(this.directory, this.location, this.auth);
     this.transports = new SipTransports(
       { host: opts.host, port: opts.port },
       {
@@ -61,17 +76,41 @@ export class SipService {
         malformed: (e, source) => this.onMalformed(e, source),
       },
     );
-    this.layer = new TransactionLayer(
-      { clock: systemClock, timers: DEFAULT_TIMERS, sender: this.transports },
-      { request: (req, tx, source) => this.onRequest(req, tx, source) },
-    );
+    this.txContext = { clock, timers: DEFAULT_TIMERS, sender: this.transports };
+    this.layer = new TransactionLayer(this.txContext, {
+      request: (req, tx, source) => this.onRequest(req, tx, source),
+      cancel: (invite) => this.byInvite.get(invite)?.cancelledByCaller(),
+    });
+    this.callContext = {
+      layer: this.layer,
+      sender: this.transports,
+      tx: this.txContext,
+      clock,
+      localFor: (dest) => this.localFor(dest),
+      callLog: store.callLog,
+      log,
+      node: opts.node ?? 'local',
+      bindDialog: (key, call, side) => this.dialogs.set(key, { call, side }),
+      unbindDialog: (key) => this.dialogs.delete(key),
+      ended: (call) => {
+        this.calls.delete(call);
+        for (const [tx, c] of this.byInvite) if (c === call) this.byInvite.delete(tx);
+      },
+    };
   }
 
   async start(): Promise<void> {
+    const closed = await this.store.callLog.closeInterrupted(this.callContext.node);
+    if (closed) this.log.warn({ closed }, 'closed calls left open by a previous run as interrupted');
     await this.directory.loadAll();
     await this.transports.listen();
     this.sweep = setInterval(() => this.location.sweep(Date.now()), 30_000);
     this.sweep.unref();
+  }
+
+  localFor(dest: Destination): LocalAddress {
+    const port = dest.transport === 'UDP' ? this.transports.udpPort : this.transports.tcpPort;
+    return { host: this.opts.publicAddress, port, transport: dest.transport };
   }
 
   private onMessage(m: SipMessage, source: Destination): void {
@@ -92,15 +131,63 @@ export class SipService {
   }
 
   private onRequest(req: SipRequest, tx: ServerTransaction | null, source: Destination): void {
-    if (!tx) return; // an ACK for a 2xx: no dialogs yet
+    // Inside a dialog (To has a tag): the call owning the dialog handles it.
+    if (tagOf(req.headers.get('To')) !== null) {
+      const key = incomingDialogKey(req);
+      const owner = key ? this.dialogs.get(key) : undefined;
+      if (owner) owner.call.inDialog(owner.side, req, tx);
+      else tx?.respond(this.decorate(makeResponse(req, 481)));
+      return;
+    }
+    if (!tx) return; // a stray ACK
+    if (req.method === 'INVITE') {
+      const res = this.newCall(req, tx as InviteServerTransaction, source);
+      if (res) tx.respond(this.decorate(res));
+      return;
+    }
     tx.respond(this.decorate(this.answer(req, source)));
   }
 
-  /** The UA core's decision for a request that opened a server transaction. */
-  private answer(req: SipRequest, source: Destination): SipResponse {
+  /** Starts a call, or returns the response that refuses it. */
+  private newCall(req: SipRequest, tx: InviteServerTransaction, source: Destination): SipResponse | null {
+    const refused = this.checkRequest(req);
+    if (refused) return refused;
+    const realm = req.uri.host.toLowerCase();
+    const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
+    if (!authn.ok) return authn.response;
+    const { tenant, ext: caller } = authn;
+    const callee = req.uri.user ? tenant.extensions.get(req.uri.user) : undefined;
+    if (!callee) return makeResponse(req, 404);
+    if (callee.dnd) return makeResponse(req, 486);
+    const bindings = this.location.lookup(aorOf(tenant.id, callee.number), Date.now());
+    if (bindings.length === 0) return makeResponse(req, 480);
+    const call = new Call(
+      this.callContext,
+      req,
+      tx,
+      source,
+      { tenantId: tenant.id, number: caller.number, displayName: caller.displayName, domain: tenant.domain },
+      { tenantId: tenant.id, number: callee.number, displayName: callee.displayName, domain: tenant.domain },
+      callee.ringTimeoutSec,
+    );
+    this.calls.add(call);
+    this.byInvite.set(tx, call);
+    call.start(bindings);
+    return null;
+  }
+
+  /** Refusals that come before any routing: unknown URI scheme (416), loops (483). */
+  private checkRequest(req: SipRequest): SipResponse | null {
     if (!isKnownScheme(req.uri)) return makeResponse(req, 416);
     const mf = Number.parseInt(req.headers.get('Max-Forwards') ?? '70', 10);
     if (mf <= 0) return makeResponse(req, 483);
+    return null;
+  }
+
+  /** The UA core's answer to an out-of-dialog request other than INVITE. */
+  private answer(req: SipRequest, source: Destination): SipResponse {
+    const refused = this.checkRequest(req);
+    if (refused) return refused;
     switch (req.method) {
       case 'REGISTER':
         return this.registrar.handle(req, source);
@@ -111,11 +198,9 @@ export class SipService {
             ['Accept', 'application/sdp'],
           ],
         });
-      case 'INVITE':
       case 'BYE':
       case 'CANCEL':
-        // Calls arrive with the B2BUA; until then say so plainly.
-        return makeResponse(req, 501, { headers: [['Allow', ALLOW]] });
+        return makeResponse(req, 481);
       default:
         return makeResponse(req, 405, { headers: [['Allow', ALLOW]] });
     }
@@ -128,6 +213,9 @@ export class SipService {
 
   async close(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
+    const open = [...this.calls];
+    for (const call of open) call.hangup('A', 'shutdown');
+    await Promise.all(open.map((c) => c.flushed()));
     this.layer.close();
     await this.transports.close();
   }

@@ -2,7 +2,7 @@
  * Building requests and responses from others, as RFC 3261 prescribes: responses
  * (§8.2.6), ACK for a non-2xx final response (§17.1.1.3) and CANCEL (§9.1).
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { Headers, parseVia, type SipRequest, type SipResponse, type Via } from './message/index.js';
 
 /** RFC 3261 §8.1.1.7: branches start with the magic cookie so RFC 2543 peers are told apart. */
@@ -14,6 +14,19 @@ export function newBranch(): string {
 
 export function newTag(): string {
   return randomBytes(6).toString('hex');
+}
+
+/** Per-process key, so stable tags are unpredictable from outside (RFC 3261 §19.3). */
+const TAG_KEY = randomBytes(16);
+
+/**
+ * The To tag this UAS uses for every answer to one caller's attempt (same Call-ID
+ * and From tag): the 401/407 challenge and the later 200 carry the same tag, which
+ * keeps UAs that remember the first tag they saw (SIPp does) on the right dialog.
+ */
+export function stableTag(req: SipRequest): string {
+  const key = `${req.headers.get('Call-ID') ?? ''}|${tagOf(req.headers.get('From')) ?? ''}`;
+  return createHmac('sha256', TAG_KEY).update(key).digest('hex').slice(0, 16);
 }
 
 export function newCallId(host: string): string {
@@ -98,7 +111,8 @@ export function makeResponse(req: SipRequest, status: number, opts: ResponseOpti
   const from = req.headers.get('From');
   if (from !== undefined) headers.append('From', from);
   let to = req.headers.get('To');
-  if (to !== undefined && status > 100 && tagOf(to) === null) to = `${to};tag=${opts.toTag ?? newTag()}`;
+  if (to !== undefined && status > 100 && tagOf(to) === null)
+    to = `${to};tag=${opts.toTag ?? stableTag(req)}`;
   if (to !== undefined) headers.append('To', to);
   const callId = req.headers.get('Call-ID');
   if (callId !== undefined) headers.append('Call-ID', callId);

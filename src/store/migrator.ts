@@ -5,10 +5,12 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator, sql } from 'kysely';
 import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_totp_last_step.js';
+import * as m0003 from './migrations/0003_calls.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_totp_last_step': m0002,
+  '0003_calls': m0003,
 };
 
 /**

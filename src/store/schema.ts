@@ -119,6 +119,37 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+export interface CallLeg {
+  /** The number or contact the leg rang. */
+  target: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  sipStatus: number | null;
+}
+
+export type CallStatus = 'ringing' | 'answered' | 'ended' | 'interrupted';
+
+export interface CallsTable {
+  id: Generated<string>;
+  tenantId: string;
+  sipCallId: string;
+  caller: string;
+  callerName: string;
+  callee: string;
+  direction: 'internal' | 'inbound' | 'outbound';
+  status: CallStatus;
+  startedAt: Timestamp;
+  answeredAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  endedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** normal | busy | no-answer | cancelled | unavailable | rejected | failed | interrupted */
+  cause: string | null;
+  sipStatus: number | null;
+  hangupBy: 'caller' | 'callee' | 'system' | null;
+  legs: Json<CallLeg[]>;
+  node: string;
+}
+
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
@@ -126,6 +157,7 @@ export interface Database {
   apiKeys: ApiKeysTable;
   sessions: SessionsTable;
   auditLog: AuditLogTable;
+  calls: CallsTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -136,3 +168,4 @@ export type Extension = Selectable<ExtensionsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
 export type Session = Selectable<SessionsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+export type CallRecord = Selectable<CallsTable>;

@@ -6,6 +6,7 @@
 import { type Kysely, sql } from 'kysely';
 import { ApiKeyDirectory, ApiKeyRepository } from './repositories/api-keys.js';
 import { AuditRepository } from './repositories/audit.js';
+import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
@@ -18,6 +19,7 @@ export interface TenantScope {
   extensions: ExtensionRepository;
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
+  calls: CallRepository;
 }
 
 export interface PlatformScope {
@@ -32,12 +34,14 @@ export class Store {
   readonly apiKeyDirectory: ApiKeyDirectory;
   readonly sessions: SessionRepository;
   readonly platform: PlatformScope;
+  readonly callLog: CallLog;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
     this.accounts = new AccountDirectory(db);
     this.apiKeyDirectory = new ApiKeyDirectory(db);
     this.sessions = new SessionRepository(db);
+    this.callLog = new CallLog(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),
@@ -52,6 +56,7 @@ export class Store {
       extensions: new ExtensionRepository(this.db, tenantId),
       apiKeys: new ApiKeyRepository(this.db, tenantId),
       audit: new AuditRepository(this.db, tenantId),
+      calls: new CallRepository(this.db, tenantId),
     };
   }
 

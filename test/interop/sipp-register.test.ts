@@ -77,7 +77,7 @@ describe.runIf(haveSipp || required)('SIPp interop', () => {
     });
     writeFileSync(join(dir, 'users.csv'), `${rows.join('\n')}\n`);
     sip = new SipService(
-      { host: '127.0.0.1', port: 0, secret: randomBytes(32) },
+      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
       db.store,
       pino({ level: 'silent' }),
     );

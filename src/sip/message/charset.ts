@@ -26,7 +26,7 @@ export const C_URIC = 1 << 7;
 export const C_HOST = 1 << 8;
 /** gen-value without quotes: token / host, so ":" "[" "]" for IPv6 addresses (RFC 3261 §25.1, RFC 5118) */
 export const C_VALUE = 1 << 9;
-/** RFC 3966 telephone-subscriber: HEXDIG / "*" / "#" / "+" / visual separators "-" "." "(" ")" */
+/** RFC 3966 telephone-subscriber: HEXDIG / "*" / "+" / visual separators; "#" only escaped (%23, RFC 3966 §5.1.5) */
 export const C_TEL = 1 << 10;
 
 const TABLE = new Uint16Array(128);
@@ -45,7 +45,7 @@ const RESERVED = ';/?:@&=+$,';
 
 add(DIGITS + ALPHA, C_ALNUM | C_TOKEN | C_UNRESERVED | C_USER | C_PASSWORD | C_PARAM | C_HNV | C_URIC);
 add(DIGITS + ALPHA, C_HOST | C_VALUE);
-add(`${DIGITS}abcdefABCDEF*#+-.()`, C_TEL);
+add(`${DIGITS}abcdefABCDEF*+-.()`, C_TEL);
 add("-.!%*_+`'~", C_TOKEN | C_VALUE);
 add(MARK, C_UNRESERVED | C_USER | C_PASSWORD | C_PARAM | C_HNV | C_URIC);
 add('&=+$,;?/', C_USER);

@@ -14,8 +14,13 @@ export const MAX_CSEQ = 2 ** 31 - 1;
 
 /** Parses a CSeq value; null when malformed or out of range. */
 export function parseCSeq(text: string): CSeq | null {
-  const end = trimWsEnd(text, 0, text.length);
-  const start = skipWs(text, 0, end);
+  return scanCSeq(text, 0, text.length);
+}
+
+/** @internal parseCSeq() over text[start, end). */
+export function scanCSeq(text: string, start: number, end: number): CSeq | null {
+  end = trimWsEnd(text, start, end);
+  start = skipWs(text, start, end);
   let i = start;
   while (i < end && isDigit(text.charCodeAt(i))) i++;
   const seq = parseDigits(text, start, i, MAX_CSEQ);

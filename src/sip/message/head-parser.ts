@@ -11,7 +11,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { CR, HT, isToken, parseDigits, SLASH, SP, skipWs, trimWsEnd } from './charset.js';
-import { parseCSeq } from './cseq.js';
+import { scanCSeq } from './cseq.js';
 import {
   H_CALL_ID,
   H_CONTACT,
@@ -29,7 +29,7 @@ import {
 } from './header-names.js';
 import { type HeaderField, Headers } from './headers.js';
 import { nextComma } from './list.js';
-import { isValidContacts, isValidNameAddrRange } from './name-addr.js';
+import { isValidContactsRange, isValidNameAddrRange } from './name-addr.js';
 import { isValidSipDate } from './sip-date.js';
 import type { SipMessage, SipRequest } from './types.js';
 import { parseUri, type SipUri } from './uri.js';
@@ -75,6 +75,17 @@ const SINGLE = [H_FROM, H_TO, H_CALL_ID, H_CSEQ, H_MAX_FORWARDS];
  */
 const FIRST = new Int32Array(H_COUNT);
 const COUNT = new Int32Array(H_COUNT);
+/**
+ * Where the first value of each H_* header lies: in the decoded head text (or in the
+ * unfolded value when it was folded) between START and END. The checks scan it there:
+ * scanning the flat head text is markedly faster than scanning sliced substrings.
+ */
+const SRC: string[] = new Array<string>(H_COUNT).fill('');
+const START = new Int32Array(H_COUNT);
+const END = new Int32Array(H_COUNT);
+/** The same for every Contact line (all of them are checked): source, start, end triples. */
+const CONTACT_SRC: string[] = [];
+const CONTACT_RANGE: number[] = [];
 
 /**
  * Decodes the header section. SIP text is UTF-8 (§7.3.1: quoted strings, display names,
@@ -111,10 +122,6 @@ function unparsedUri(): SipUri {
   };
 }
 
-function unusable(reason: string, status: 400 | 505 = 400): ParsedHead {
-  return { message: null, failure: { reason, status }, canRespond: false, contentLength: null };
-}
-
 /** Collects the first problem; later ones are usually consequences of it. */
 class Problems {
   failure: Failure | null = null;
@@ -125,38 +132,55 @@ class Problems {
   }
 }
 
-/**
- * Parses data[start, end): the start line and header lines, each ending in CRLF (the last
- * one may lack it when `terminated` is false, i.e. no empty line was found).
- */
-export function parseHead(data: Buffer, start: number, end: number, terminated: boolean): ParsedHead {
-  const text = decodeHead(data, start, end);
+interface StartLine {
+  /** null when the line is unusable: the message is dropped (its length is still read). */
+  kind: 'request' | 'response' | null;
+  method: string;
+  rawUri: string;
+  uri: SipUri | null;
+  status: number;
+  reason: string;
+  /** Where the header lines begin. */
+  next: number;
+}
+
+/** The start line (§7.1 Request-Line, §7.2 Status-Line); problems go to `problems`. */
+function parseStartLine(text: string, problems: Problems): StartLine {
   const len = text.length;
-  const problems = new Problems();
-
-  // ---- start line (§7.1 Request-Line, §7.2 Status-Line) ----
-  let nl = text.indexOf('\n');
-  let lineEnd = nl < 0 ? len : nl - 1;
-  if (nl >= 0 && (nl === 0 || text.charCodeAt(lineEnd) !== CR))
-    return unusable('Start line not ended by CRLF');
+  const nl = text.indexOf('\n');
+  const lineEnd = nl < 0 ? len : nl - 1;
+  const line: StartLine = {
+    kind: null,
+    method: '',
+    rawUri: '',
+    uri: null,
+    status: 0,
+    reason: '',
+    next: nl < 0 ? len : nl + 1,
+  };
+  if (nl >= 0 && (nl === 0 || text.charCodeAt(lineEnd) !== CR)) {
+    problems.note('Start line not ended by CRLF');
+    return line;
+  }
   const startLine = text.slice(0, lineEnd);
-  if (startLine.indexOf('\r') >= 0) return unusable('Bare CR in start line');
-  let pos = nl < 0 ? len : nl + 1;
+  if (startLine.indexOf('\r') >= 0) {
+    problems.note('Bare CR in start line');
+    return line;
+  }
 
-  let method = '';
-  let rawUri = '';
-  let uri: SipUri | null = null;
-  let status = 0;
-  let reason = '';
-  const isResponse = startLine.length >= 4 && startLine.charCodeAt(3) === SLASH && /^sip\//i.test(startLine);
-
-  if (isResponse) {
-    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase. A broken response is
-    // dropped (§18.1.2), so the first problem ends parsing.
+  if (startLine.length >= 4 && startLine.charCodeAt(3) === SLASH && /^sip\//i.test(startLine)) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase. A broken one makes the
+    // response unusable: it is dropped (§18.1.2).
     const sp = startLine.indexOf(' ');
     const version = checkVersion(sp < 0 ? startLine : startLine.slice(0, sp));
-    if (version === 'malformed') return unusable('Malformed status line');
-    if (version === 'unsupported') return unusable('SIP version not supported', 505);
+    if (version === 'malformed') {
+      problems.note('Malformed status line');
+      return line;
+    }
+    if (version === 'unsupported') {
+      problems.note('SIP version not supported', 505);
+      return line;
+    }
     // Status-Code = 3DIGIT, 100..699 (§7.2, §21); RFC 4475 bigcode has ten digits.
     const codeEnd = sp + 4;
     if (
@@ -164,40 +188,74 @@ export function parseHead(data: Buffer, start: number, end: number, terminated: 
       startLine.length < codeEnd ||
       (startLine.length > codeEnd && startLine.charCodeAt(codeEnd) !== SP)
     ) {
-      return unusable('Malformed status line');
+      problems.note('Malformed status line');
+      return line;
     }
     const code = parseDigits(startLine, sp + 1, codeEnd, 699);
-    if (code === null || code < 100) return unusable('Bad status code');
-    status = code;
-    // An empty Reason-Phrase is valid (noreason); a missing SP before it is tolerated.
-    reason = startLine.length > codeEnd ? startLine.slice(codeEnd + 1) : '';
-  } else {
-    // Request-Line = Method SP Request-URI SP SIP-Version CRLF: exactly one SP each
-    // (RFC 4475 lwsstart, lwsruri, trws put extra whitespace there).
-    const sp1 = startLine.indexOf(' ');
-    method = sp1 < 0 ? startLine : startLine.slice(0, sp1);
-    if (!isToken(method)) return unusable('Malformed request line');
-    const sp2 = sp1 < 0 ? -1 : startLine.indexOf(' ', sp1 + 1);
-    rawUri = sp1 < 0 ? '' : startLine.slice(sp1 + 1, sp2 < 0 ? startLine.length : sp2);
-    const version = sp2 < 0 ? 'malformed' : checkVersion(startLine.slice(sp2 + 1));
-    if (version === 'malformed') problems.note('Malformed request line');
-    // Another protocol version is understood only as far as to answer 505 (§21.5.6).
-    else if (version === 'unsupported') problems.note('SIP version not supported', 505);
-    uri = parseUri(rawUri);
-    if (uri === null) {
-      problems.note('Malformed Request-URI');
-    } else if (uri.headers.size > 0) {
-      // §19.1.1 table: URI headers are not allowed in a Request-URI (RFC 4475 escruri).
-      problems.note('Request-URI must not contain headers');
+    if (code === null || code < 100) {
+      problems.note('Bad status code');
+      return line;
     }
+    line.kind = 'response';
+    line.status = code;
+    // An empty Reason-Phrase is valid (noreason); a missing SP before it is tolerated.
+    line.reason = startLine.length > codeEnd ? startLine.slice(codeEnd + 1) : '';
+    return line;
   }
+
+  // Request-Line = Method SP Request-URI SP SIP-Version CRLF: exactly one SP each
+  // (RFC 4475 lwsstart, lwsruri, trws put extra whitespace there).
+  const sp1 = startLine.indexOf(' ');
+  const method = sp1 < 0 ? startLine : startLine.slice(0, sp1);
+  if (!isToken(method)) {
+    problems.note('Malformed request line');
+    return line;
+  }
+  line.kind = 'request';
+  line.method = method;
+  const sp2 = sp1 < 0 ? -1 : startLine.indexOf(' ', sp1 + 1);
+  line.rawUri = sp1 < 0 ? '' : startLine.slice(sp1 + 1, sp2 < 0 ? startLine.length : sp2);
+  const version = sp2 < 0 ? 'malformed' : checkVersion(startLine.slice(sp2 + 1));
+  if (version === 'malformed') problems.note('Malformed request line');
+  // Another protocol version is understood only as far as to answer 505 (§21.5.6).
+  else if (version === 'unsupported') problems.note('SIP version not supported', 505);
+  line.uri = parseUri(line.rawUri);
+  if (line.uri === null) {
+    problems.note('Malformed Request-URI');
+  } else if (line.uri.headers.size > 0) {
+    // §19.1.1 table: URI headers are not allowed in a Request-URI (RFC 4475 escruri).
+    problems.note('Request-URI must not contain headers');
+  }
+  return line;
+}
+
+/**
+ * Parses data[start, end): the start line and header lines, each ending in CRLF (the last
+ * one may lack it when `terminated` is false, i.e. no empty line was found). The header
+ * lines are read even after an unusable start line, so a stream can skip the message
+ * by its Content-Length.
+ */
+export function parseHead(data: Buffer, start: number, end: number, terminated: boolean): ParsedHead {
+  const text = decodeHead(data, start, end);
+  const len = text.length;
+  const problems = new Problems();
+  const line = parseStartLine(text, problems);
+  let pos = line.next;
+  let nl = 0;
+  let lineEnd = 0;
 
   // ---- header lines (§7.3) ----
   const fields: HeaderField[] = [];
   FIRST.fill(-1);
   COUNT.fill(0);
+  CONTACT_SRC.length = 0;
+  CONTACT_RANGE.length = 0;
   let info: HeaderInfo | null = null;
-  let value = '';
+  // The pending header's value: text[vStart, vEnd), or `folded` once continuation lines
+  // have been joined to it.
+  let vStart = 0;
+  let vEnd = 0;
+  let folded: string | null = null;
 
   while (pos < len) {
     nl = text.indexOf('\n', pos);
@@ -228,11 +286,14 @@ export function parseHead(data: Buffer, start: number, end: number, terminated: 
       }
       const s = skipWs(text, lineStart, lineEnd);
       const e = trimWsEnd(text, s, lineEnd);
-      if (e > s) value = value.length > 0 ? `${value} ${text.slice(s, e)}` : text.slice(s, e);
+      if (e > s) {
+        const prev: string = folded ?? text.slice(vStart, vEnd);
+        folded = prev.length > 0 ? `${prev} ${text.slice(s, e)}` : text.slice(s, e);
+      }
       continue;
     }
     if (info !== null) {
-      pushField(fields, info, value);
+      pushField(fields, info, text, vStart, vEnd, folded);
       info = null;
     }
     const colon = text.indexOf(':', lineStart);
@@ -252,19 +313,23 @@ export function parseHead(data: Buffer, start: number, end: number, terminated: 
       known = headerInfo(name);
     }
     info = known;
-    const vs = skipWs(text, colon + 1, lineEnd);
-    value = text.slice(vs, trimWsEnd(text, vs, lineEnd));
+    vStart = skipWs(text, colon + 1, lineEnd);
+    vEnd = trimWsEnd(text, vStart, lineEnd);
+    folded = null;
   }
-  if (info !== null) pushField(fields, info, value);
+  if (info !== null) pushField(fields, info, text, vStart, vEnd, folded);
 
-  const contentLength = checkHeaders(fields, problems, isResponse ? null : method);
+  // Headers are checked even for an unusable start line: the stream framer needs the
+  // Content-Length to skip the message; the CSeq method is compared for requests only.
+  const contentLength = checkHeaders(fields, problems, line.kind === 'request' ? line.method : null);
   // §7: "the empty line MUST be present even if the message-body is not".
   if (!terminated) problems.note('No empty line after the header fields');
 
+  if (line.kind === null) return { message: null, failure: problems.failure, canRespond: false, contentLength };
   const headers = Headers.fromFields(fields);
-  if (isResponse) {
+  if (line.kind === 'response') {
     return {
-      message: { kind: 'response', status, reason, headers, body: EMPTY_BODY },
+      message: { kind: 'response', status: line.status, reason: line.reason, headers, body: EMPTY_BODY },
       failure: problems.failure,
       canRespond: false,
       contentLength,
@@ -272,9 +337,9 @@ export function parseHead(data: Buffer, start: number, end: number, terminated: 
   }
   const request: SipRequest = {
     kind: 'request',
-    method,
-    uri: uri ?? unparsedUri(),
-    rawUri,
+    method: line.method,
+    uri: line.uri ?? unparsedUri(),
+    rawUri: line.rawUri,
     headers,
     body: EMPTY_BODY,
   };
@@ -283,15 +348,34 @@ export function parseHead(data: Buffer, start: number, end: number, terminated: 
   return { message: request, failure: problems.failure, canRespond, contentLength };
 }
 
-function firstValue(fields: HeaderField[], id: number): string {
-  return fields[FIRST[id]!]!.value;
-}
-
-function pushField(fields: HeaderField[], info: HeaderInfo, value: string): void {
+/** Appends a header line, noting where the value of a header the checks need lies. */
+function pushField(
+  fields: HeaderField[],
+  info: HeaderInfo,
+  text: string,
+  start: number,
+  end: number,
+  folded: string | null,
+): void {
+  const value = folded ?? text.slice(start, end);
   const id = info.id;
   if (id !== 0) {
-    if (COUNT[id] === 0) FIRST[id] = fields.length;
+    const src = folded ?? text;
+    if (folded !== null) {
+      start = 0;
+      end = folded.length;
+    }
+    if (COUNT[id] === 0) {
+      FIRST[id] = fields.length;
+      SRC[id] = src;
+      START[id] = start;
+      END[id] = end;
+    }
     COUNT[id] = COUNT[id]! + 1;
+    if (id === H_CONTACT) {
+      CONTACT_SRC.push(src);
+      CONTACT_RANGE.push(start, end);
+    }
   }
   fields.push({ info, value });
 }
@@ -307,37 +391,48 @@ function checkHeaders(fields: HeaderField[], problems: Problems, method: string 
   if (COUNT[H_VIA]! > 0) {
     // Only the top Via decides where a response goes (§18.2.2); the others are checked
     // by whoever reads them.
-    const via = firstValue(fields, H_VIA);
-    problems.viaOk = isValidViaRange(via, 0, nextComma(via, 0, via.length));
+    const src = SRC[H_VIA]!;
+    problems.viaOk = isValidViaRange(src, START[H_VIA]!, nextComma(src, START[H_VIA]!, END[H_VIA]!));
     if (!problems.viaOk) problems.note('Malformed Via header');
   }
   if (COUNT[H_CSEQ]! > 0) {
-    const cseq = parseCSeq(firstValue(fields, H_CSEQ));
+    const cseq = scanCSeq(SRC[H_CSEQ]!, START[H_CSEQ]!, END[H_CSEQ]!);
     if (cseq === null) problems.note('Malformed CSeq header');
     // §8.1.1.5: the CSeq method MUST match the request's (RFC 4475 mismatch01, mismatch02).
     else if (method !== null && cseq.method !== method)
       problems.note('CSeq method does not match the request method');
   }
-  if (COUNT[H_FROM]! > 0) {
-    const from = firstValue(fields, H_FROM);
-    if (!isValidNameAddrRange(from, 0, from.length)) problems.note('Malformed From header');
+  if (COUNT[H_FROM]! > 0 && !isValidNameAddrRange(SRC[H_FROM]!, START[H_FROM]!, END[H_FROM]!)) {
+    problems.note('Malformed From header');
   }
-  if (COUNT[H_TO]! > 0) {
-    const to = firstValue(fields, H_TO);
-    if (!isValidNameAddrRange(to, 0, to.length)) problems.note('Malformed To header');
+  if (COUNT[H_TO]! > 0 && !isValidNameAddrRange(SRC[H_TO]!, START[H_TO]!, END[H_TO]!)) {
+    problems.note('Malformed To header');
   }
   if (COUNT[H_CALL_ID]! > 0) {
     // callid = word [ "@" word ]: checked only for emptiness and whitespace, since
     // deployed UAs put characters outside "word" (e.g. "=" of base64) into Call-IDs.
-    const callId = firstValue(fields, H_CALL_ID);
-    if (callId.length === 0 || callId.indexOf(' ') >= 0 || callId.indexOf('\t') >= 0) {
+    const src = SRC[H_CALL_ID]!;
+    const start = START[H_CALL_ID]!;
+    const end = END[H_CALL_ID]!;
+    const sp = src.indexOf(' ', start);
+    const ht = src.indexOf('\t', start);
+    if (end <= start || (sp >= 0 && sp < end) || (ht >= 0 && ht < end))
       problems.note('Malformed Call-ID header');
-    }
   }
   if (method !== null && COUNT[H_MAX_FORWARDS]! > 0) {
     // Max-Forwards = 1*DIGIT, 0..255 (§20.22; RFC 4475 scalar02).
-    const mf = firstValue(fields, H_MAX_FORWARDS);
-    if (parseDigits(mf, 0, mf.length, 255) === null) problems.note('Malformed Max-Forwards header');
+    if (parseDigits(SRC[H_MAX_FORWARDS]!, START[H_MAX_FORWARDS]!, END[H_MAX_FORWARDS]!, 255) === null) {
+      problems.note('Malformed Max-Forwards header');
+    }
+  }
+  for (let i = 0; i < CONTACT_SRC.length; i++) {
+    if (!isValidContactsRange(CONTACT_SRC[i]!, CONTACT_RANGE[2 * i]!, CONTACT_RANGE[2 * i + 1]!)) {
+      problems.note('Malformed Contact header');
+      break;
+    }
+  }
+  if (COUNT[H_DATE]! > 0 && !isValidSipDate(SRC[H_DATE]!.slice(START[H_DATE]!, END[H_DATE]!))) {
+    problems.note('Malformed Date header');
   }
 
   let contentLength: number | null = null;
@@ -348,27 +443,21 @@ function checkHeaders(fields: HeaderField[], problems: Problems, method: string 
       const n = parseDigits(f.value, 0, f.value.length, MAX_CONTENT_LENGTH);
       if (n === null) {
         problems.note('Malformed Content-Length header');
-        return -1;
+        contentLength = -1;
+        break;
       }
       // Repeating the same length is harmless; two different ones leave the body
       // boundary unknown (RFC 4475 mcl01).
       if (contentLength !== null && n !== contentLength) {
         problems.note('Conflicting Content-Length headers');
-        return -1;
+        contentLength = -1;
+        break;
       }
       contentLength = n;
     }
   }
-  if (COUNT[H_CONTACT]! > 0) {
-    for (let i = FIRST[H_CONTACT]!; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (f.info.id === H_CONTACT && !isValidContacts(f.value)) {
-        problems.note('Malformed Contact header');
-        break;
-      }
-    }
-  }
-  if (COUNT[H_DATE]! > 0 && !isValidSipDate(firstValue(fields, H_DATE)))
-    problems.note('Malformed Date header');
+  // Drop the references to this message's text.
+  SRC.fill('');
+  CONTACT_SRC.length = 0;
   return contentLength;
 }

@@ -8,52 +8,51 @@
  * as it is in a URI or a Via.
  */
 import { isIPv6 } from 'node:net';
-import { C_ALNUM, C_HOST, is, LBRACKET, parseDigits, RBRACKET, scanClass } from './charset.js';
+import { C_ALNUM, is, LBRACKET, parseDigits } from './charset.js';
 
 const DOT = 0x2e;
 const DASH = 0x2d;
 
 /**
- * True when s[start, end) is a hostname, IPv4 address or bracketed IPv6 reference.
- * Labels are checked as domainlabels; a toplabel starting with a digit is tolerated,
- * since IPv4 addresses and numeric labels reach this function through the same path.
+ * True when `h` is a hostname, IPv4 address or bracketed IPv6 reference. Labels are
+ * checked as domainlabels; a toplabel starting with a digit is tolerated, since IPv4
+ * addresses and numeric labels reach the check through the same path.
  */
-export function isValidHostRange(s: string, start: number, end: number): boolean {
-  if (end <= start) return false;
-  if (s.charCodeAt(start) === LBRACKET) {
-    return end - start > 2 && s.charCodeAt(end - 1) === RBRACKET && isIPv6(s.slice(start + 1, end - 1));
-  }
-  let labelStart = start;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === DOT) {
-      // Empty label, or one ending in "-".
-      if (i === labelStart || s.charCodeAt(i - 1) === DASH) return false;
-      labelStart = i + 1;
-    } else if (c === DASH) {
-      if (i === labelStart) return false;
-    } else if (!is(c, C_ALNUM)) {
-      return false;
-    }
-  }
-  // A trailing "." (fully qualified name) leaves an empty last label, which is allowed.
-  return labelStart === end ? end - start > 1 : s.charCodeAt(end - 1) !== DASH;
-}
-
 export function isValidHost(h: string): boolean {
-  return isValidHostRange(h, 0, h.length);
+  return scanValidHost(h, 0, h.length) === h.length;
 }
 
 /**
- * End of the host starting at `i`: after the "]" of an IPv6 reference, or after the run
- * of hostname characters. -1 for an unterminated "[".
+ * Scans and checks a host starting at `i` in one pass: returns the index just after it
+ * (after the "]" of an IPv6 reference, or after the run of hostname characters), or -1
+ * when what is there is not a valid host.
  */
-export function scanHost(s: string, i: number, end: number): number {
+export function scanValidHost(s: string, i: number, end: number): number {
+  if (i >= end) return -1;
   if (s.charCodeAt(i) === LBRACKET) {
     const close = s.indexOf(']', i);
-    return close < 0 || close >= end ? -1 : close + 1;
+    if (close < 0 || close >= end || close - i < 2 || !isIPv6(s.slice(i + 1, close))) return -1;
+    return close + 1;
   }
-  return scanClass(s, i, end, C_HOST);
+  const start = i;
+  let labelStart = i;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (is(c, C_ALNUM)) continue;
+    if (c === DOT) {
+      // Empty label, or one ending in "-".
+      if (i === labelStart || s.charCodeAt(i - 1) === DASH) return -1;
+      labelStart = i + 1;
+    } else if (c === DASH) {
+      if (i === labelStart) return -1;
+    } else {
+      break;
+    }
+  }
+  if (i === start) return -1;
+  // A trailing "." (fully qualified name) leaves an empty last label, which is allowed.
+  if (labelStart === i) return i - start > 1 ? i : -1;
+  return s.charCodeAt(i - 1) === DASH ? -1 : i;
 }
 
 /** A port number spanning exactly s[start, end), 0..65535; null otherwise. */

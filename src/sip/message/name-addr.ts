@@ -119,19 +119,19 @@ export function formatNameAddr(na: NameAddr): string {
  */
 export function parseContacts(text: string): NameAddr[] | '*' | null {
   const out: NameAddr[] = [];
-  if (!scanContacts(text, out)) return null;
+  if (!scanContacts(text, 0, text.length, out)) return null;
   return out.length === 0 ? '*' : out;
 }
 
-/** @internal Validates a Contact value without building it. */
-export function isValidContacts(text: string): boolean {
-  return scanContacts(text, null);
+/** @internal Validates the Contact value text[start, end) without building it. */
+export function isValidContactsRange(text: string, start: number, end: number): boolean {
+  return scanContacts(text, start, end, null);
 }
 
 /** Walks the elements of a Contact value; true when valid. `out` stays empty for "*". */
-function scanContacts(text: string, out: NameAddr[] | null): boolean {
-  const end = trimWsEnd(text, 0, text.length);
-  const start = skipWs(text, 0, end);
+function scanContacts(text: string, start: number, end: number, out: NameAddr[] | null): boolean {
+  end = trimWsEnd(text, start, end);
+  start = skipWs(text, start, end);
   if (start >= end) return false;
   if (end - start === 1 && text.charCodeAt(start) === 0x2a) return true;
   let i = start;

@@ -66,7 +66,7 @@ function parseDatagram(data: Buffer, maxSize: number): ParseResult {
     msg.body = data.subarray(bodyStart);
   } else if (cl !== null && cl >= 0) {
     msg.body = data.subarray(bodyStart, bodyStart + cl);
-  } else {
+  } else if (bodyStart < data.length) {
     msg.body = data.subarray(bodyStart);
   }
 

@@ -12,6 +12,13 @@ import { Headers } from './headers.js';
 import type { SipMessage } from './types.js';
 import { formatUri } from './uri.js';
 
+/**
+ * Staging area for the common case: the header text is encoded straight into it and the
+ * result copied out once, instead of measuring the string (Buffer.byteLength flattens it)
+ * and then encoding it a second time.
+ */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
 export function serializeMessage(msg: SipMessage): Buffer {
   let head =
     msg.kind === 'request'
@@ -21,9 +28,16 @@ export function serializeMessage(msg: SipMessage): Buffer {
     if (f.info.id !== H_CONTENT_LENGTH) head += `${f.info.name}: ${f.value}\r\n`;
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
+  const body = msg.body;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit, so this bound cannot overflow.
+  if (head.length * 3 + body.length <= SCRATCH.length) {
+    const n = SCRATCH.write(head, 0, 'utf8');
+    body.copy(SCRATCH, n);
+    return Buffer.from(SCRATCH.subarray(0, n + body.length));
+  }
   const headLength = Buffer.byteLength(head, 'utf8');
-  const out = Buffer.allocUnsafe(headLength + msg.body.length);
+  const out = Buffer.allocUnsafe(headLength + body.length);
   out.write(head, 0, 'utf8');
-  msg.body.copy(out, headLength);
+  body.copy(out, headLength);
   return out;
 }

@@ -30,7 +30,7 @@ import {
   SEMI,
 } from './charset.js';
 import { percentDecode, percentEncode, scanEscaped } from './escape.js';
-import { isValidHostRange, parsePort, scanHost } from './host.js';
+import { parsePort, scanValidHost } from './host.js';
 
 export interface SipUri {
   /**
@@ -130,8 +130,8 @@ function scanSipUri(
   }
 
   const hostStart = i;
-  const hostEnd = scanHost(text, i, end);
-  if (hostEnd < 0 || !isValidHostRange(text, hostStart, hostEnd)) return null;
+  const hostEnd = scanValidHost(text, i, end);
+  if (hostEnd < 0) return null;
   i = hostEnd;
 
   let port: number | null = null;

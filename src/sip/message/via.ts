@@ -9,7 +9,7 @@
  * `headers.getAll('Via')` first.
  */
 import { C_TOKEN, COLON, isDigit, isWs, SLASH, scanClass, skipWs, trimWsEnd } from './charset.js';
-import { isValidHostRange, parsePort, scanHost } from './host.js';
+import { parsePort, scanValidHost } from './host.js';
 import { formatParams, parseParamsInto } from './params.js';
 
 export interface Via {
@@ -62,8 +62,8 @@ function scanVia(text: string, start: number, end: number, build: boolean): Via 
   i = skipWs(text, i, end);
 
   const hostStart = i;
-  const hostEnd = scanHost(text, i, end);
-  if (hostEnd < 0 || !isValidHostRange(text, hostStart, hostEnd)) return null;
+  const hostEnd = scanValidHost(text, i, end);
+  if (hostEnd < 0) return null;
   i = skipWs(text, hostEnd, end);
 
   let port: number | null = null;

@@ -1,0 +1,418 @@
+/**
+ * One call through the B2BUA: the caller's leg (A, where we are the UAS) and the
+ * callee's forked legs (B, where we are the UAC). Provisional answers are relayed,
+ * the first 2xx wins and the other forks are cancelled, a caller's CANCEL cancels
+ * every fork, and once answered every in-dialog request (BYE, re-INVITE for hold,
+ * UPDATE, INFO) is carried to the other side. SDP passes through unchanged here;
+ * the media milestone anchors it.
+ *
+ * Every path by which a call ends goes through `end()`, which closes the CDR row.
+ */
+import type { Logger } from 'pino';
+import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
+import { contactFor, Dialog, type LocalAddress, viaFor } from '../sip/dialog.js';
+import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
+import type { Clock, Timer } from '../sip/transaction/clock.js';
+import type { InviteServerTransaction } from '../sip/transaction/ist.js';
+import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
+import { txTimeout } from '../sip/transaction/timers.js';
+import { type Destination, isReliable, type Sender, type TxContext } from '../sip/transaction/types.js';
+import type { CallLog } from '../store/repositories/calls.js';
+import type { CallLeg } from '../store/schema.js';
+import type { Binding } from './location.js';
+
+export interface CallContext {
+  layer: TransactionLayer;
+  sender: Sender;
+  tx: TxContext;
+  clock: Clock;
+  localFor(dest: Destination): LocalAddress;
+  callLog: CallLog;
+  log: Logger;
+  node: string;
+  /** Dialog registry of the SIP service: in-dialog requests find their call here. */
+  bindDialog(key: string, call: Call, side: 'A' | 'B'): void;
+  unbindDialog(key: string): void;
+  ended(call: Call): void;
+}
+
+export interface CallParty {
+  tenantId: string;
+  number: string;
+  displayName: string;
+  domain: string;
+}
+
+interface BLeg {
+  invite: SipRequest;
+  binding: Binding;
+  dialog: Dialog | null;
+  state: 'trying' | 'ringing' | 'answered' | 'failed' | 'cancelled';
+  ack: SipRequest | null;
+  record: CallLeg;
+}
+
+type Side = 'A' | 'B';
+
+/** Which final answer the caller hears when every fork failed (RFC 3261 §16.7: 6xx, then best 4xx). */
+function rank(status: number): number {
+  if (status >= 600) return 0;
+  if (status === 486) return 1;
+  if (status === 487) return 5;
+  if (status >= 400 && status < 500) return 2;
+  if (status >= 500) return 3;
+  return 4;
+}
+
+export class Call {
+  state: 'ringing' | 'answered' | 'ended' = 'ringing';
+  private readonly aTag: string;
+  private aDialog: Dialog | null = null;
+  private readonly legs: BLeg[] = [];
+  private winner: BLeg | null = null;
+  private cdrId: Promise<string | null>;
+  private noAnswer: Timer | null = null;
+  private okRetransmit: Timer | null = null;
+  private aAcked = false;
+  private bestFailure: SipResponse | null = null;
+  private readonly bCallId: string;
+  /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
+  private pending = new Map<Side, ServerTransaction>();
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly invite: SipRequest,
+    private readonly aTx: InviteServerTransaction,
+    private readonly aSource: Destination,
+    readonly caller: CallParty,
+    readonly callee: CallParty,
+    private readonly ringTimeoutSec: number,
+  ) {
+    this.aTag = stableTag(invite);
+    this.bCallId = newCallId(ctx.localFor(aSource).host);
+    this.cdrId = ctx.callLog
+      .open({
+        tenantId: caller.tenantId,
+        sipCallId: invite.headers.get('Call-ID') ?? '',
+        caller: caller.number,
+        callerName: caller.displayName,
+        callee: callee.number,
+        direction: 'internal',
+        node: ctx.node,
+      })
+      .catch((e: unknown) => {
+        ctx.log.error({ err: e }, 'CDR open failed');
+        return null;
+      });
+  }
+
+  /** Rings every contact of the callee at once (parallel forking). */
+  start(bindings: Binding[]): void {
+    for (const b of bindings) this.fork(b);
+    this.noAnswer = this.ctx.clock.after(this.ringTimeoutSec * 1000, () => {
+      if (this.state === 'ringing') this.failAll(480, 'no-answer', 'Temporarily Unavailable');
+    });
+  }
+
+  private fork(binding: Binding): void {
+    const local = this.ctx.localFor(binding.source);
+    const from = `${this.caller.displayName ? `"${this.caller.displayName.replace(/["\\]/g, '')}" ` : ''}<sip:${this.caller.number}@${this.caller.domain}>;tag=${newTag()}`;
+    const headers = new Headers();
+    headers.append('Via', viaFor(local));
+    for (const p of binding.path) headers.append('Route', p);
+    headers.append(
+      'Max-Forwards',
+      String(Math.max(1, Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1)),
+    );
+    headers.append('From', from);
+    headers.append('To', `<sip:${this.callee.number}@${this.callee.domain}>`);
+    headers.append('Call-ID', this.bCallId);
+    headers.append('CSeq', '1 INVITE');
+    headers.append('Contact', contactFor(local));
+    headers.append('P-Asserted-Identity', from.replace(/;tag=[^;]*$/, ''));
+    for (const name of ['Allow', 'Supported', 'Content-Type']) {
+      const v = this.invite.headers.get(name);
+      if (v !== undefined) headers.append(name, v);
+    }
+    const uri = parseUri(binding.contact);
+    if (!uri) return;
+    const req: SipRequest = {
+      kind: 'request',
+      method: 'INVITE',
+      uri,
+      rawUri: binding.contact,
+      headers,
+      body: this.invite.body,
+    };
+    const record: CallLeg = {
+      target: binding.contact,
+      startedAt: new Date().toISOString(),
+      answeredAt: null,
+      endedAt: null,
+      sipStatus: null,
+    };
+    const leg: BLeg = { invite: req, binding, dialog: null, state: 'trying', ack: null, record };
+    this.legs.push(leg);
+    this.ctx.layer.sendRequest(req, binding.source, {
+      response: (res) => this.onLegResponse(leg, res),
+      timeout: () => this.onLegFailed(leg, makeResponse(req, 408)),
+    });
+  }
+
+  private onLegResponse(leg: BLeg, res: SipResponse): void {
+    const s = res.status;
+    if (s < 200) {
+      if (s === 100 || this.state !== 'ringing') return;
+      leg.state = 'ringing';
+      // Relay ringing (and early media SDP) to the caller under our single A-side tag.
+      this.aTx.respond(this.toA(s, res));
+      return;
+    }
+    if (s < 300) return this.onLegAnswered(leg, res);
+    this.onLegFailed(leg, res);
+  }
+
+  private onLegAnswered(leg: BLeg, res: SipResponse): void {
+    // Every 2xx is ACKed (a retransmission gets the same ACK again).
+    if (!leg.dialog)
+      leg.dialog = Dialog.asUac(leg.invite, res, leg.binding.source, this.ctx.localFor(leg.binding.source));
+    if (!leg.dialog) return;
+    leg.ack ??= leg.dialog.request('ACK', { cseq: 1 });
+    this.ctx.sender.send(leg.ack, leg.dialog.dest);
+    if (leg.state === 'answered') return;
+    if (this.state !== 'ringing') {
+      // A second fork answered, or the caller already left: hang it up.
+      leg.state = 'answered';
+      this.byeLeg(leg);
+      return;
+    }
+    leg.state = 'answered';
+    leg.record.answeredAt = new Date().toISOString();
+    leg.record.sipStatus = res.status;
+    this.winner = leg;
+    this.state = 'answered';
+    this.noAnswer?.cancel();
+    this.ctx.bindDialog(leg.dialog.key, this, 'B');
+    for (const other of this.legs) if (other !== leg) this.cancelLeg(other);
+
+    const ok = this.toA(200, res);
+    this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aSource, this.ctx.localFor(this.aSource));
+    if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
+    this.aTx.respond(ok);
+    this.retransmitOk(ok);
+    void this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
+  }
+
+  /** RFC 3261 §13.3.1.4: the UAS core retransmits its 2xx until the ACK arrives (unreliable transports). */
+  private retransmitOk(ok: SipResponse): void {
+    if (isReliable(this.aSource.transport)) return;
+    const { T1, T2 } = this.ctx.tx.timers;
+    const deadline = this.ctx.clock.now() + txTimeout(this.ctx.tx.timers);
+    const tick = (interval: number) => {
+      this.okRetransmit = this.ctx.clock.after(interval, () => {
+        if (this.aAcked || this.state === 'ended') return;
+        if (this.ctx.clock.now() >= deadline) {
+          // §13.3.1.4: no ACK in 64*T1: the dialog is confirmed dead; end it with BYE.
+          this.hangup('A', 'failed');
+          return;
+        }
+        this.ctx.sender.send(ok, this.aSource);
+        tick(Math.min(interval * 2, T2));
+      });
+    };
+    tick(T1);
+  }
+
+  private onLegFailed(leg: BLeg, res: SipResponse): void {
+    if (leg.state === 'failed' || leg.state === 'cancelled' || leg.state === 'answered') return;
+    leg.state = 'failed';
+    leg.record.sipStatus = res.status;
+    leg.record.endedAt = new Date().toISOString();
+    if (!this.bestFailure || rank(res.status) < rank(this.bestFailure.status)) this.bestFailure = res;
+    if (this.state !== 'ringing') return;
+    const live = this.legs.some((l) => l.state === 'trying' || l.state === 'ringing');
+    if (live) return;
+    const f = this.bestFailure;
+    const cause =
+      f.status === 486 || f.status === 600
+        ? 'busy'
+        : f.status === 408
+          ? 'no-answer'
+          : f.status === 603
+            ? 'rejected'
+            : 'failed';
+    this.finishUnanswered(f.status, cause, f.reason);
+  }
+
+  private failAll(status: number, cause: string, reason: string): void {
+    for (const leg of this.legs) this.cancelLeg(leg);
+    this.finishUnanswered(status, cause, reason);
+  }
+
+  private finishUnanswered(status: number, cause: string, reason: string): void {
+    if (this.state !== 'ringing') return;
+    this.aTx.respond(makeResponse(this.invite, status, { toTag: this.aTag, reason }));
+    this.end(cause, status, null);
+  }
+
+  /** The caller's CANCEL (the transaction layer already answered it 200; we answer the INVITE 487). */
+  cancelledByCaller(): void {
+    if (this.state !== 'ringing') return;
+    for (const leg of this.legs) this.cancelLeg(leg);
+    this.aTx.respond(makeResponse(this.invite, 487, { toTag: this.aTag }));
+    this.end('cancelled', 487, 'caller');
+  }
+
+  private cancelLeg(leg: BLeg): void {
+    if (leg.state === 'trying' || leg.state === 'ringing') {
+      leg.state = 'cancelled';
+      leg.record.endedAt = new Date().toISOString();
+      // §9.1: a CANCEL for a fork that has not answered even provisionally still goes out; it is harmless.
+      this.ctx.layer.sendRequest(makeCancel(leg.invite), leg.binding.source, {
+        response: () => {},
+        timeout: () => {},
+      });
+    }
+  }
+
+  private byeLeg(leg: BLeg): void {
+    if (!leg.dialog) return;
+    this.ctx.layer.sendRequest(leg.dialog.request('BYE'), leg.dialog.dest, {
+      response: () => {},
+      timeout: () => {},
+    });
+    this.ctx.unbindDialog(leg.dialog.key);
+  }
+
+  /** A request inside one of this call's dialogs. `tx` is null for ACK. */
+  inDialog(side: Side, req: SipRequest, tx: ServerTransaction | null): void {
+    const here = side === 'A' ? this.aDialog : this.winner?.dialog;
+    const there = side === 'A' ? this.winner?.dialog : this.aDialog;
+    if (!here || !there) {
+      tx?.respond(makeResponse(req, 481));
+      return;
+    }
+    if (req.method === 'ACK') {
+      if (side === 'A') this.aAcked = true;
+      return; // the B side's 2xx were ACKed by us already
+    }
+    if (!here.accept(req)) {
+      tx?.respond(makeResponse(req, 500, { reason: 'CSeq Out of Order' }));
+      return;
+    }
+    if (!tx) return;
+    if (req.method === 'BYE') {
+      tx.respond(makeResponse(req, 200));
+      this.ctx.layer.sendRequest(there.request('BYE'), there.dest, { response: () => {}, timeout: () => {} });
+      this.end('normal', null, side === 'A' ? 'caller' : 'callee');
+      return;
+    }
+    if (req.method === 'INVITE' && this.pending.size > 0) {
+      // §14.1: a re-INVITE while another is in progress is refused with 491 (glare).
+      tx.respond(makeResponse(req, 491));
+      return;
+    }
+    // re-INVITE (hold/unhold), UPDATE, INFO, MESSAGE...: carried across, answer relayed back.
+    this.pending.set(side, tx);
+    const contentType = req.headers.get('Content-Type');
+    const out = there.request(req.method, { body: req.body, ...(contentType ? { contentType } : {}) });
+    this.ctx.layer.sendRequest(out, there.dest, {
+      response: (res) => {
+        if (res.status < 200 && res.status !== 100 && req.method !== 'INVITE') return;
+        if (res.status === 100) return;
+        if (req.method === 'INVITE' && res.status >= 200 && res.status < 300) {
+          // We are the UAC on this side: ACK its 2xx ourselves; the ACK from the other side is absorbed.
+          this.ctx.sender.send(
+            there.request('ACK', { cseq: Number.parseInt(out.headers.get('CSeq') ?? '1', 10) }),
+            there.dest,
+          );
+        }
+        if (res.status >= 200) this.pending.delete(side);
+        tx.respond(this.relay(req, res, here));
+      },
+      timeout: () => {
+        this.pending.delete(side);
+        tx.respond(makeResponse(req, 408));
+      },
+    });
+  }
+
+  /** A response for the side that sent `req`, carrying the other side's status, reason and body. */
+  private relay(req: SipRequest, res: SipResponse, here: Dialog): SipResponse {
+    const headers: [string, string][] = [];
+    const ct = res.headers.get('Content-Type');
+    if (ct && res.body.length) headers.push(['Content-Type', ct]);
+    if (res.status >= 200 && res.status < 300 && req.method === 'INVITE')
+      headers.push(['Contact', contactFor(here.local)]);
+    return makeResponse(req, res.status, {
+      reason: res.reason || reasonPhrase(res.status),
+      headers,
+      body: res.body,
+    });
+  }
+
+  /** Builds the caller's copy of a callee's response: our tag, our Contact, their SDP. */
+  private toA(status: number, res: SipResponse): SipResponse {
+    const headers: [string, string][] = [['Contact', contactFor(this.ctx.localFor(this.aSource))]];
+    const ct = res.headers.get('Content-Type');
+    if (ct && res.body.length) headers.push(['Content-Type', ct]);
+    for (const name of ['Allow', 'Supported']) {
+      const v = res.headers.get(name);
+      if (v !== undefined) headers.push([name, v]);
+    }
+    return makeResponse(this.invite, status, {
+      toTag: this.aTag,
+      headers,
+      body: res.body,
+      reason: res.reason || reasonPhrase(status),
+    });
+  }
+
+  /** Ends an answered call from our side (e.g. no ACK): BYE to both parties. */
+  hangup(_from: Side, cause: string): void {
+    if (this.state === 'ended') return;
+    if (this.aDialog)
+      this.ctx.layer.sendRequest(this.aDialog.request('BYE'), this.aDialog.dest, {
+        response: () => {},
+        timeout: () => {},
+      });
+    if (this.winner) this.byeLeg(this.winner);
+    this.end(cause, null, 'system');
+  }
+
+  private end(
+    cause: string,
+    sipStatus: number | null,
+    hangupBy: 'caller' | 'callee' | 'system' | null,
+  ): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.noAnswer?.cancel();
+    this.okRetransmit?.cancel();
+    if (this.aDialog) this.ctx.unbindDialog(this.aDialog.key);
+    if (this.winner?.dialog) this.ctx.unbindDialog(this.winner.dialog.key);
+    const now = new Date().toISOString();
+    for (const l of this.legs) l.record.endedAt ??= now;
+    const legs = this.legs.map((l) => l.record);
+    void this.cdr((id) => this.ctx.callLog.close(id, new Date(), { cause, sipStatus, hangupBy, legs }));
+    this.ctx.ended(this);
+  }
+
+  /** CDR writes happen in order after the row exists; a failed write is logged, never thrown into SIP. */
+  private cdr(fn: (id: string) => Promise<void>): Promise<void> {
+    const next = this.cdrId.then(async (id) => {
+      if (id) await fn(id);
+      return id;
+    });
+    this.cdrId = next.catch((e: unknown) => {
+      this.ctx.log.error({ err: e }, 'CDR write failed');
+      return null;
+    });
+    return this.cdrId.then(() => {});
+  }
+
+  /** Resolves when every CDR write queued so far is done (tests, shutdown). */
+  async flushed(): Promise<void> {
+    await this.cdrId;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Interop: calls through the B2BUA between two SIPp instances. The caller
+ * authenticates its INVITE (407), the callee is reached through the location
+ * service; answered, busy, unavailable and DND calls are checked on the wire (SIPp's
+ * exit code) and in the CDR rows.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aorOf } from '../../src/pbx/location.js';
+import { SipService } from '../../src/pbx/sip-service.js';
+import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
+import { openTestDb, type TestDb } from '../helpers/db.js';
+
+const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
+const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
+const DOMAIN = 'calls.example.test';
+const SCENARIOS = resolve(import.meta.dirname, 'sipp');
+
+interface Run {
+  status: number | null;
+  out: string;
+}
+
+function run(args: string[], seconds = 30): Promise<Run> {
+  return new Promise((res) => {
+    const p = spawn('timeout', [String(seconds), 'sipp', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    p.on('close', (status) => res({ status, out: out.slice(-4000) }));
+  });
+}
+
+describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => {
+  let db: TestDb;
+  let sip: SipService;
+  let tenantId = '';
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-sipp-calls-'));
+  const secret = 'caller-secret-301';
+  let uasPort = 0;
+
+  beforeAll(async () => {
+    if (!haveSipp)
+      throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
+    db = await openTestDb('pglite');
+    const t = await db.store.tenants.create({
+      name: 'Calls',
+      sipDomain: DOMAIN,
+      timeZone: 'UTC',
+      language: 'en',
+      country: 'RU',
+      maxExtensions: 10,
+      maxConcurrentCalls: 10,
+    });
+    tenantId = t.id;
+    const ext = (number: string, more: { dnd?: boolean; ringTimeoutSec?: number } = {}) =>
+      db.store.tenant(t.id).extensions.create({
+        number,
+        displayName: `Ext ${number}`,
+        userId: null,
+        sipSecret: number === '301' ? secret : `s-${number}-secret`,
+        voicemailEnabled: false,
+        voicemailPin: null,
+        callClass: 'internal',
+        dnd: more.dnd ?? false,
+        ringTimeoutSec: more.ringTimeoutSec ?? 20,
+        forwarding: NO_FORWARDING,
+      });
+    await ext('301');
+    await ext('302');
+    await ext('303');
+    await ext('304', { dnd: true });
+    await ext('305');
+    sip = new SipService(
+      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
+      db.store,
+      pino({ level: 'silent' }),
+    );
+    await sip.start();
+    writeFileSync(
+      join(dir, 'caller.csv'),
+      `SEQUENTIAL\n301;[authentication username=301 password=${secret}];${DOMAIN};CALLEE\n`,
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await sip?.close();
+    await db?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Puts a callee "registered" at a SIPp UAS address (registration itself is tested elsewhere). */
+  function bind(number: string, port: number) {
+    sip.location.store(aorOf(tenantId, number), [
+      {
+        contact: `sip:${number}@127.0.0.1:${port}`,
+        expiresAt: Date.now() + 600_000,
+        callId: `bind-${number}`,
+        cseq: 1,
+        source: { transport: 'UDP', host: '127.0.0.1', port },
+        path: [],
+        userAgent: 'sipp',
+        q: 1,
+      },
+    ]);
+  }
+
+  function uacScenario(callee: string, final: number): string {
+    const xml = readFileSync(join(SCENARIOS, 'uac-auth.xml'), 'utf8').replace(
+      /<!--FINAL[^>]*-->/,
+      final === 200
+        ? '<recv response="200" rrs="true" next="answered"/>'
+        : `<recv response="${final}" next="failed"/>`,
+    );
+    const file = join(dir, `uac-${callee}-${final}.xml`);
+    writeFileSync(file, xml);
+    writeFileSync(
+      join(dir, `caller-${callee}.csv`),
+      readFileSync(join(dir, 'caller.csv'), 'utf8').replace('CALLEE', callee),
+    );
+    return file;
+  }
+
+  const common = [
+    '-m',
+    '1',
+    '-t',
+    'u1',
+    '-i',
+    '127.0.0.1',
+    '-recv_timeout',
+    '15000',
+    '-timeout',
+    '25',
+    '-nostdin',
+  ];
+
+  async function call(callee: string, final: number, uas: string | null) {
+    uasPort = 20_000 + Math.floor(Math.random() * 20_000);
+    if (uas) bind(callee, uasPort);
+    const callee$ = uas ? run(['-sf', join(SCENARIOS, uas), '-p', String(uasPort), ...common]) : null;
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await run([
+      '-sf',
+      uacScenario(callee, final),
+      '-inf',
+      join(dir, `caller-${callee}.csv`),
+      '-p',
+      '0',
+      ...common,
+      `127.0.0.1:${sip.transports.udpPort}`,
+    ]);
+    const calleeRun = callee$ ? await callee$ : null;
+    // CDR writes are asynchronous to the SIP path: wait until the row is closed.
+    for (let i = 0; i < 100; i++) {
+      const rows = await db.store.tenant(tenantId).calls.list({ limit: 50, offset: 0 });
+      if (rows.items.every((r) => r.status === 'ended')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const rows = await db.store.tenant(tenantId).calls.list({ limit: 50, offset: 0, q: callee });
+    return { caller, callee: calleeRun, cdr: rows.items[0] };
+  }
+
+  it('connects an answered call and records it', async () => {
+    const r = await call('302', 200, 'uas.xml');
+    expect(r.caller.status, r.caller.out).toBe(0);
+    expect(r.callee?.status, r.callee?.out).toBe(0);
+    expect(r.cdr).toMatchObject({
+      caller: '301',
+      callee: '302',
+      status: 'ended',
+      cause: 'normal',
+      hangupBy: 'caller',
+    });
+    expect(r.cdr?.answeredAt).toBeInstanceOf(Date);
+    expect(r.cdr?.legs).toHaveLength(1);
+  }, 60_000);
+
+  it('relays busy (486) from the callee', async () => {
+    const r = await call('303', 486, 'uas-busy.xml');
+    expect(r.caller.status, r.caller.out).toBe(0);
+    expect(r.callee?.status, r.callee?.out).toBe(0);
+    expect(r.cdr).toMatchObject({ status: 'ended', cause: 'busy', sipStatus: 486 });
+  }, 60_000);
+
+  it('answers 486 for an extension on do-not-disturb and 480 for one not registered', async () => {
+    const dnd = await call('304', 486, null);
+    expect(dnd.caller.status, dnd.caller.out).toBe(0);
+    const away = await call('305', 480, null);
+    expect(away.caller.status, away.caller.out).toBe(0);
+  }, 60_000);
+});
