@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'platformApiKeys.manage': { operator: 'any' },
 
   'audit.read': { operator: 'any', tenant_admin: 'any' },
+  // Users get their own call history with the portal (their extension's calls).
+  'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
   'platformAudit.read': { operator: 'any' },
 
   // Every signed-in principal may look at and manage itself.

@@ -17,6 +17,7 @@ import { toApiError } from './problem-mapping.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { callRoutes } from './routes/calls.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -163,6 +164,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await extensionRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);
+  await callRoutes(app, deps);
 
   await app.ready();
   return { app, routes, metrics };

@@ -124,6 +124,8 @@ const INTENDED: Record<string, string | 'public'> = {
   'DELETE /api/v1/api-keys/:id': 'platformApiKeys.manage',
   'GET /api/v1/tenants/:tenantId/audit-log': 'audit.read',
   'GET /api/v1/audit-log': 'platformAudit.read',
+  'GET /api/v1/tenants/:tenantId/calls': 'calls.read',
+  'GET /api/v1/tenants/:tenantId/calls/:id': 'calls.read',
 };
 
 describe('intended permissions', () => {

@@ -76,6 +76,8 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
     await ext('303');
     await ext('304', { dnd: true });
     await ext('305');
+    await ext('306');
+    await ext('307', { ringTimeoutSec: 5 });
     sip = new SipService(
       { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
       db.store,
@@ -110,7 +112,12 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
     ]);
   }
 
-  function uacScenario(callee: string, final: number): string {
+  function uacScenario(callee: string, final: number | 'cancel'): string {
+    writeFileSync(
+      join(dir, `caller-${callee}.csv`),
+      readFileSync(join(dir, 'caller.csv'), 'utf8').replace('CALLEE', callee),
+    );
+    if (final === 'cancel') return join(SCENARIOS, 'uac-cancel.xml');
     const xml = readFileSync(join(SCENARIOS, 'uac-auth.xml'), 'utf8').replace(
       /<!--FINAL[^>]*-->/,
       final === 200
@@ -140,7 +147,7 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
     '-nostdin',
   ];
 
-  async function call(callee: string, final: number, uas: string | null) {
+  async function call(callee: string, final: number | 'cancel', uas: string | null) {
     uasPort = 20_000 + Math.floor(Math.random() * 20_000);
     if (uas) bind(callee, uasPort);
     const callee$ = uas ? run(['-sf', join(SCENARIOS, uas), '-p', String(uasPort), ...common]) : null;
@@ -179,6 +186,35 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
     });
     expect(r.cdr?.answeredAt).toBeInstanceOf(Date);
     expect(r.cdr?.legs).toHaveLength(1);
+    // The record is visible through the API as well.
+    const { buildApi } = await import('../../src/api/server.js');
+    const api = await buildApi({
+      store: db.store,
+      config: { sessionHours: 1, publicAddress: '127.0.0.1' },
+      logger: pino({ level: 'silent' }),
+    });
+    const token = await import('../../src/api/routes/api-keys.js').then((m) => m.newApiToken());
+    await db.store
+      .tenant(tenantId)
+      .apiKeys.create({
+        name: 'cdr',
+        prefix: token.prefix,
+        secretHash: token.secretHash,
+        role: 'supervisor',
+        createdBy: null,
+        expiresAt: null,
+      });
+    const res = await api.app.inject({
+      url: `/api/v1/tenants/${tenantId}/calls?q=302`,
+      headers: { authorization: `Bearer ${token.token}` },
+    });
+    expect(res.json().items[0]).toMatchObject({
+      caller: '301',
+      callee: '302',
+      cause: 'normal',
+      direction: 'internal',
+    });
+    await api.app.close();
   }, 60_000);
 
   it('relays busy (486) from the callee', async () => {
@@ -193,5 +229,26 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
     expect(dnd.caller.status, dnd.caller.out).toBe(0);
     const away = await call('305', 480, null);
     expect(away.caller.status, away.caller.out).toBe(0);
+  }, 60_000);
+
+  it('cancels every fork when the caller gives up', async () => {
+    const r = await call('306', 'cancel', 'uas-cancelled.xml');
+    expect(r.caller.status, r.caller.out).toBe(0);
+    expect(r.callee?.status, r.callee?.out).toBe(0);
+    expect(r.cdr).toMatchObject({
+      status: 'ended',
+      cause: 'cancelled',
+      hangupBy: 'caller',
+      answeredAt: null,
+    });
+  }, 60_000);
+
+  it('gives up after the ring timeout with 480 and cancels the callee', async () => {
+    const started = Date.now();
+    const r = await call('307', 480, 'uas-cancelled.xml');
+    expect(r.caller.status, r.caller.out).toBe(0);
+    expect(r.callee?.status, r.callee?.out).toBe(0);
+    expect(Date.now() - started).toBeGreaterThan(4_500);
+    expect(r.cdr).toMatchObject({ status: 'ended', cause: 'no-answer', sipStatus: 480 });
   }, 60_000);
 });

@@ -206,3 +206,37 @@ describe('restart keeps all data', () => {
     expect((err as Error).message).toMatch(/Cannot connect to PostgreSQL/);
   });
 });
+
+describe.each(backends())('call records on %s', (backend) => {
+  it("closes the calls a crashed node left open as interrupted, and only that node's", async () => {
+    const t = await openTestDb(backend);
+    try {
+      const tenant = await t.store.tenants.create(tenantInput('cdr.test'));
+      const open = (node: string) =>
+        t.store.callLog.open({
+          tenantId: tenant.id,
+          sipCallId: `c-${node}`,
+          caller: '101',
+          callerName: '',
+          callee: '102',
+          direction: 'internal',
+          node,
+        });
+      const mine = await open('node-a');
+      const answered = await open('node-a');
+      await t.store.callLog.answered(answered, new Date());
+      const other = await open('node-b');
+      expect(await t.store.callLog.closeInterrupted('node-a')).toBe(2);
+      const calls = t.store.tenant(tenant.id).calls;
+      expect(await calls.get(mine)).toMatchObject({
+        status: 'interrupted',
+        cause: 'interrupted',
+        hangupBy: 'system',
+      });
+      expect((await calls.get(answered))?.endedAt).toBeInstanceOf(Date);
+      expect((await calls.get(other))?.status).toBe('ringing');
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -325,7 +325,8 @@ export function parseHead(data: Buffer, start: number, end: number, terminated: 
   // §7: "the empty line MUST be present even if the message-body is not".
   if (!terminated) problems.note('No empty line after the header fields');
 
-  if (line.kind === null) return { message: null, failure: problems.failure, canRespond: false, contentLength };
+  if (line.kind === null)
+    return { message: null, failure: problems.failure, canRespond: false, contentLength };
   const headers = Headers.fromFields(fields);
   if (line.kind === 'response') {
     return {

@@ -65,7 +65,7 @@ function parseDatagram(data: Buffer, maxSize: number): ParseResult {
     failure ??= { reason: 'Content-Length exceeds the octets received', status: 400 };
     msg.body = data.subarray(bodyStart);
   } else if (cl !== null && cl >= 0) {
-    msg.body = data.subarray(bodyStart, bodyStart + cl);
+    if (cl > 0) msg.body = data.subarray(bodyStart, bodyStart + cl);
   } else if (bodyStart < data.length) {
     msg.body = data.subarray(bodyStart);
   }

@@ -38,7 +38,8 @@ const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const INITIAL_CAPACITY = 4096;
 
 interface AwaitingBody {
-  message: SipMessage;
+  /** null when the start line was unusable: the message is skipped. */
+  message: SipMessage | null;
   failure: Failure | null;
   canRespond: boolean;
   length: number;
@@ -96,13 +97,16 @@ export class StreamFramer {
         const pending = this.awaiting;
         if (available < pending.length) return;
         // Copied out: the queue's memory is reused for the following bytes.
-        pending.message.body = Buffer.from(this.buf.subarray(this.start, this.start + pending.length));
+        if (pending.message !== null) {
+          pending.message.body = Buffer.from(this.buf.subarray(this.start, this.start + pending.length));
+        }
         this.consume(pending.length);
         this.awaiting = null;
-        if (pending.failure !== null) {
+        if (pending.failure !== null || pending.message === null) {
+          const failure = pending.failure ?? { reason: 'Malformed start line', status: 400 };
           events.push({
             type: 'error',
-            error: toError(pending.failure, pending.canRespond, pending.message),
+            error: toError(failure, pending.canRespond, pending.message),
             fatal: false,
           });
         } else {
@@ -150,10 +154,6 @@ export class StreamFramer {
       const head = parseHead(b, s, s + at + 2, true);
       this.consume(headLength);
       const cl = head.contentLength;
-      if (head.message === null) {
-        this.fail(events, head.failure ?? { reason: 'Malformed start line', status: 400 }, false, null);
-        return;
-      }
       if (cl === null) {
         this.fail(
           events,

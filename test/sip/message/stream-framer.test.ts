@@ -165,6 +165,21 @@ describe('StreamFramer', () => {
     expect(callIds(events)).toEqual(['good']);
   });
 
+  it('skips a response with a broken status line by its Content-Length (RFC 4475 bigcode)', () => {
+    const bigcode = invite('big', 'abc')
+      .toString()
+      .replace('INVITE sip:bob@biloxi.com SIP/2.0', 'SIP/2.0 4294967301 better not break the receiver');
+    const framer = new StreamFramer();
+    const events = framer.push(Buffer.concat([Buffer.from(bigcode), invite('good')]));
+    expect(events.map((e) => e.type)).toEqual(['error', 'message']);
+    const [e] = events;
+    if (e?.type !== 'error') throw new Error('expected an error');
+    expect(e.fatal).toBe(false);
+    expect(e.error.canRespond).toBe(false);
+    expect(e.error.partial).toBeUndefined();
+    expect(callIds(events)).toEqual(['good']);
+  });
+
   it('parses 1,000 Via headers, or refuses them cleanly under a smaller header limit', () => {
     const vias = Array.from(
       { length: 1000 },

@@ -1,0 +1,96 @@
+/** /api/v1/tenants/{tenantId}/calls: call detail records, newest first. */
+import Type from 'typebox';
+import type { CallRecord } from '../../store/schema.js';
+import type { Api, ApiDeps } from '../context.js';
+import { notFound } from '../errors.js';
+import { listQuery, pageOf, TenantIdParams, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
+
+const Leg = Type.Object({
+  target: Type.String(),
+  startedAt: Type.String(),
+  answeredAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  sipStatus: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+const CallSchema = Type.Object({
+  id: Uuid,
+  tenantId: Uuid,
+  sipCallId: Type.String(),
+  caller: Type.String(),
+  callerName: Type.String(),
+  callee: Type.String(),
+  direction: Type.String(),
+  status: Type.String({ description: 'ringing | answered | ended | interrupted' }),
+  startedAt: Timestamp,
+  answeredAt: Type.Union([Timestamp, Type.Null()]),
+  endedAt: Type.Union([Timestamp, Type.Null()]),
+  cause: Type.Union([Type.String(), Type.Null()]),
+  sipStatus: Type.Union([Type.Integer(), Type.Null()]),
+  hangupBy: Type.Union([Type.String(), Type.Null()]),
+  legs: Type.Array(Leg),
+});
+
+const Status = Type.Union([
+  Type.Literal('ringing'),
+  Type.Literal('answered'),
+  Type.Literal('ended'),
+  Type.Literal('interrupted'),
+]);
+
+function callView(c: CallRecord) {
+  return {
+    ...c,
+    startedAt: c.startedAt.toISOString(),
+    answeredAt: c.answeredAt?.toISOString() ?? null,
+    endedAt: c.endedAt?.toISOString() ?? null,
+  };
+}
+
+export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
+  app.get(
+    '/api/v1/tenants/:tenantId/calls',
+    {
+      config: { permission: 'calls.read' },
+      schema: {
+        tags: ['calls'],
+        summary: 'Call records, newest first; q searches caller, callee and caller name',
+        params: TenantParams,
+        querystring: listQuery(['startedAt'], {
+          status: Type.Optional(Status),
+          from: Type.Optional(Timestamp),
+          to: Type.Optional(Timestamp),
+        }),
+        response: { 200: pageOf(CallSchema) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const page = await store.tenant(req.params.tenantId).calls.list({
+        ...toListQuery(q),
+        status: q.status,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+      });
+      return { ...page, items: page.items.map(callView) };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/calls/:id',
+    {
+      config: { permission: 'calls.read' },
+      schema: {
+        tags: ['calls'],
+        summary: 'One call record',
+        params: TenantIdParams,
+        response: { 200: CallSchema },
+      },
+    },
+    async (req) => {
+      const call = await store.tenant(req.params.tenantId).calls.get(req.params.id);
+      if (!call) throw notFound('Call');
+      return callView(call);
+    },
+  );
+}
