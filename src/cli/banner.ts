@@ -14,9 +14,11 @@ export function startBanner(node: NimbusNode): string {
   lines.push(` API docs:          ${node.httpUrl}/api/docs`);
   lines.push(` Health / metrics:  ${node.httpUrl}/readyz  ${node.httpUrl}/metrics`);
   lines.push(
-    ` SIP:               ${c.publicAddress}:${node.sipPorts.udp} (UDP and TCP): registration works;`,
+    ` SIP:               ${c.publicAddress}:${node.sipPorts.udp} (UDP and TCP): phones register and call each other;`,
   );
-  lines.push('                    calls between extensions arrive with the next milestone');
+  lines.push(
+    '                    audio flows phone to phone for now (media anchoring, TLS, WebSocket are next)',
+  );
   if (node.firstOperator) {
     lines.push('', ' Operator (platform admin) sign-in:');
     lines.push(`   email     ${node.firstOperator.email}`);

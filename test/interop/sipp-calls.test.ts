@@ -194,16 +194,14 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
       logger: pino({ level: 'silent' }),
     });
     const token = await import('../../src/api/routes/api-keys.js').then((m) => m.newApiToken());
-    await db.store
-      .tenant(tenantId)
-      .apiKeys.create({
-        name: 'cdr',
-        prefix: token.prefix,
-        secretHash: token.secretHash,
-        role: 'supervisor',
-        createdBy: null,
-        expiresAt: null,
-      });
+    await db.store.tenant(tenantId).apiKeys.create({
+      name: 'cdr',
+      prefix: token.prefix,
+      secretHash: token.secretHash,
+      role: 'supervisor',
+      createdBy: null,
+      expiresAt: null,
+    });
     const res = await api.app.inject({
       url: `/api/v1/tenants/${tenantId}/calls?q=302`,
       headers: { authorization: `Bearer ${token.token}` },
