@@ -168,8 +168,8 @@ export class Call {
       this.aTx.respond(this.toA(s, res));
       return;
     }
-    if (s < 300) return this.onLegAnswered(leg, res);
-    this.onLegFailed(leg, res);
+    if (s < 300) this.onLegAnswered(leg, res);
+    else this.onLegFailed(leg, res);
   }
 
   private onLegAnswered(leg: BLeg, res: SipResponse): void {
