@@ -10,6 +10,7 @@ import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { SipService } from './pbx/sip-service.js';
+import type { DigestAlgorithm } from './sip/auth.js';
 import { type DbHandle, openDatabase } from './store/connect.js';
 import { migrateToLatest } from './store/migrator.js';
 import { Store } from './store/store.js';
@@ -78,6 +79,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         port: config.sipPort,
         publicAddress: config.publicAddress,
         secret: randomBytes(32),
+        digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
       },
       store,
       logger.child({ component: 'sip' }),
@@ -109,6 +111,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         ? await seedDemo(store, config.publicAddress)
         : null;
     await sip.start();
+    // SIP over WebSocket shares the HTTP port: ws://host:port/sip (RFC 7118).
+    sip.transports.attachWebSocket(api.app.server, { path: '/sip' });
     cleanups.push(() => sip.close());
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;

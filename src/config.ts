@@ -19,6 +19,7 @@ export interface Config {
   httpPort: number;
   sipHost: string;
   sipPort: number;
+  sipDigest: 'MD5' | 'SHA-256' | 'MD5,SHA-256' | 'SHA-256,MD5';
   publicAddress: string;
   logLevel: LogLevel;
   databaseUrl: string | null;
@@ -90,6 +91,15 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'port' },
     default: '5060',
     description: 'UDP/TCP port for SIP signalling.',
+  },
+  {
+    key: 'sipDigest',
+    env: 'NIMBUS_SIP_DIGEST',
+    flag: 'sip-digest',
+    kind: { type: 'enum', values: ['MD5', 'SHA-256', 'MD5,SHA-256', 'SHA-256,MD5'] },
+    default: 'MD5',
+    description:
+      'Digest algorithms challenged, in order. MD5 alone works with every phone; SHA-256 (RFC 8760) only where all devices support it.',
   },
   {
     key: 'publicAddress',

@@ -5,7 +5,7 @@
  * Malformed requests that can still be answered get a stateless 400 (or 505/413).
  */
 import type { Logger } from 'pino';
-import { DigestAuthenticator } from '../sip/auth.js';
+import { type DigestAlgorithm, DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse, tagOf } from '../sip/build.js';
 import { incomingDialogKey, type LocalAddress } from '../sip/dialog.js';
 import {
@@ -39,6 +39,8 @@ export interface SipServiceOptions {
   secret: Buffer;
   /** Product name in Server headers; none by default (scanners learn nothing). */
   serverHeader?: string | null;
+  /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
+  digestAlgorithms?: DigestAlgorithm[];
   /** Node id written on CDR rows, so a restart closes only its own open calls. */
   node?: string;
   clock?: Clock;
@@ -67,7 +69,10 @@ export class SipService {
     const clock = opts.clock ?? systemClock;
     this.directory = new Directory(store);
     this.location = new MemoryLocation();
-    this.auth = new DigestAuthenticator({ secret: opts.secret });
+    this.auth = new DigestAuthenticator({
+      secret: opts.secret,
+      ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}),
+    });
     this.registrar = new Registrar(this.directory, this.location, this.auth);
     this.transports = new SipTransports(
       { host: opts.host, port: opts.port },

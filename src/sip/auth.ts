@@ -129,10 +129,10 @@ export interface AuthenticatorOptions {
   secret: Buffer;
   nonceTtlMs?: number;
   /**
-   * Order of the challenges offered. MD5 comes first by default: many deployed
-   * phones (and SIPp 3.6) read only the first challenge and know only MD5, so a
-   * SHA-256-first order (RFC 8760 §2.4's "preference") locks them out. Put
-   * SHA-256 first where every device is known to support it.
+   * The challenges offered, in order. Default: MD5 alone. Clients disagree on
+   * which of several challenges they read (SIPp 3.6 takes the first, SIP.js 0.21
+   * the last) and many know only MD5, so offering SHA-256 next to MD5 (RFC 8760
+   * §2.4) locks some of them out. Offer SHA-256 where every device supports it.
    */
   algorithms?: DigestAlgorithm[];
   clock?: () => number;
@@ -150,7 +150,7 @@ export class DigestAuthenticator {
 
   constructor(private readonly opts: AuthenticatorOptions) {
     this.ttl = opts.nonceTtlMs ?? 300_000;
-    this.algorithms = opts.algorithms ?? ['MD5', 'SHA-256'];
+    this.algorithms = opts.algorithms ?? ['MD5'];
     this.clock = opts.clock ?? Date.now;
     this.maxTracked = opts.maxTrackedNonces ?? 100_000;
   }

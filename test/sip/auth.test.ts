@@ -44,6 +44,7 @@ describe('DigestAuthenticator', () => {
     secret: Buffer.from('cluster-secret'),
     clock: () => now,
     nonceTtlMs: 60_000,
+    algorithms: ['MD5', 'SHA-256'],
   });
   const realm = 'pbx.example.com';
   const req = { method: 'REGISTER', uri: `sip:${realm}` };
@@ -115,5 +116,13 @@ describe('DigestAuthenticator', () => {
     expect(
       parseCredentials('Digest username="a", realm="r", nonce="n", uri="u", response="x", qop=auth'),
     ).toBeNull();
+  });
+});
+
+describe('default challenge', () => {
+  it('offers MD5 alone, which every client reads the same way', () => {
+    const c = new DigestAuthenticator({ secret: Buffer.from('s') }).challenge('r');
+    expect(c).toHaveLength(1);
+    expect(c[0]).toContain('algorithm=MD5');
   });
 });

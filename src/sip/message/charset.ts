@@ -56,10 +56,23 @@ add(`${RESERVED}[]`, C_URIC);
 add('-.', C_HOST);
 add(':[]', C_VALUE);
 
+/** ASCII letter or digit: in every class above except C_TEL. */
+export function isAlnum(c: number): boolean {
+  // Ordered by frequency in SIP text; three range tests beat a table lookup in V8.
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
+}
+
 /** True when the UTF-16 code unit `c` belongs to any of the classes OR-ed into `flags`. */
 export function is(c: number, flags: number): boolean {
-  // Out-of-range reads give undefined, and undefined & n is 0.
-  return (TABLE[c]! & flags) !== 0;
+  return c < 128 && (TABLE[c]! & flags) !== 0;
+}
+
+/**
+ * True when the classes in `flags` admit every letter and digit, so scanners may take
+ * the isAlnum() fast path before reading the table.
+ */
+export function admitsAlnum(flags: number): boolean {
+  return (flags & ~C_TEL) !== 0;
 }
 
 export const SP = 0x20;
@@ -107,7 +120,12 @@ export function trimWs(s: string): string {
 
 /** Index of the first character at or after `i` that is not in `flags`. */
 export function scanClass(s: string, i: number, end: number, flags: number): number {
-  while (i < end && is(s.charCodeAt(i), flags)) i++;
+  const fast = admitsAlnum(flags);
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if ((fast && isAlnum(c)) || is(c, flags)) i++;
+    else break;
+  }
   return i;
 }
 

@@ -4,16 +4,17 @@
  * UTF-8 falls back to one character per octet so no octet is silently replaced.
  */
 import { isUtf8 } from 'node:buffer';
-import { is, isHexDigit, PERCENT } from './charset.js';
+import { admitsAlnum, is, isAlnum, isHexDigit, PERCENT } from './charset.js';
 
 /**
  * Index of the first character at or after `i` that is neither in `flags` nor part of
  * a well-formed escape; -1 when a "%" is not followed by two hex digits.
  */
 export function scanEscaped(s: string, i: number, end: number, flags: number): number {
+  const fast = admitsAlnum(flags);
   while (i < end) {
     const c = s.charCodeAt(i);
-    if (is(c, flags)) {
+    if ((fast && isAlnum(c)) || is(c, flags)) {
       i++;
     } else if (c === PERCENT) {
       if (i + 2 >= end || !isHexDigit(s.charCodeAt(i + 1)) || !isHexDigit(s.charCodeAt(i + 2))) return -1;

@@ -8,7 +8,7 @@
  * as it is in a URI or a Via.
  */
 import { isIPv6 } from 'node:net';
-import { C_ALNUM, is, LBRACKET, parseDigits } from './charset.js';
+import { isAlnum, LBRACKET, parseDigits } from './charset.js';
 
 const DOT = 0x2e;
 const DASH = 0x2d;
@@ -38,7 +38,7 @@ export function scanValidHost(s: string, i: number, end: number): number {
   let labelStart = i;
   for (; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (is(c, C_ALNUM)) continue;
+    if (isAlnum(c)) continue;
     if (c === DOT) {
       // Empty label, or one ending in "-".
       if (i === labelStart || s.charCodeAt(i - 1) === DASH) return -1;

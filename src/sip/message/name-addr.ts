@@ -7,7 +7,7 @@
  * Inside the angle brackets no whitespace is allowed: "< sip:a@b >" is invalid
  * (RFC 4475 §3.1.2.14 badaspec).
  */
-import { C_TOKEN, DQUOTE, HT, is, isWs, LAQUOT, SEMI, SP, skipWs, trimWsEnd } from './charset.js';
+import { C_TOKEN, DQUOTE, HT, is, isAlnum, isWs, LAQUOT, SEMI, SP, skipWs, trimWsEnd } from './charset.js';
 import { nextComma } from './list.js';
 import { formatParams, parseParamsInto } from './params.js';
 import { quote, scanQuoted, unquoteRange } from './quoted.js';
@@ -59,7 +59,7 @@ function scanNameAddr(text: string, start: number, end: number, build: boolean):
   let j = i;
   for (; j < end; j++) {
     const c = text.charCodeAt(j);
-    if (!is(c, C_TOKEN) && c !== SP && c !== HT) break;
+    if (!isAlnum(c) && !is(c, C_TOKEN) && c !== SP && c !== HT) break;
   }
   if (j < end && text.charCodeAt(j) === LAQUOT) {
     const displayName = build && j > i ? collapseLws(text.slice(i, trimWsEnd(text, i, j))) : null;

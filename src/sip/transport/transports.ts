@@ -9,6 +9,7 @@
  * closed. Connections are capped in number and closed when idle.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import type { Server as HttpServer } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import {
   formatVia,
@@ -20,6 +21,7 @@ import {
   serializeMessage,
 } from '../message/index.js';
 import type { Destination, Sender } from '../transaction/types.js';
+import { WsTransport } from './websocket.js';
 
 export interface TransportHandler {
   message(msg: SipMessage, source: Destination): void;
@@ -47,6 +49,7 @@ interface Flow {
 export class SipTransports implements Sender {
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
+  private ws: WsTransport | null = null;
   private readonly flows = new Map<string, Flow>();
   /** Outbound connections by "host:port", so requests to one peer share a connection. */
   private readonly byPeer = new Map<string, string>();
@@ -160,6 +163,10 @@ export class SipTransports implements Sender {
       });
       return;
     }
+    if (dest.transport === 'WS' || dest.transport === 'WSS') {
+      if (!this.ws?.send(data, dest.flowId)) this.stats.sendErrors++;
+      return;
+    }
     const flow =
       (dest.flowId && this.flows.get(dest.flowId)) ||
       this.flows.get(this.byPeer.get(`${dest.host}:${dest.port}`) ?? '');
@@ -177,11 +184,32 @@ export class SipTransports implements Sender {
     socket.write(data);
   }
 
+  /** Serves SIP over WebSocket on an HTTP server's `path` (RFC 7118). */
+  attachWebSocket(server: HttpServer, opts: { path?: string; secure?: boolean } = {}): void {
+    this.ws ??= new WsTransport(
+      {
+        path: opts.path ?? '/sip',
+        maxMessageSize: this.opts.maxMessageSize,
+        idleTimeoutMs: this.opts.idleTimeoutMs,
+        maxConnections: this.opts.maxConnections,
+      },
+      {
+        message: (m, source) => this.deliver(m, source),
+        malformed: (e, source) => {
+          this.stats.malformed++;
+          this.handler.malformed?.(e, source);
+        },
+      },
+    );
+    this.ws.attach(server, opts.secure ?? false);
+  }
+
   get connectionCount(): number {
-    return this.flows.size;
+    return this.flows.size + (this.ws?.connectionCount ?? 0);
   }
 
   async close(): Promise<void> {
+    this.ws?.close();
     for (const f of this.flows.values()) f.socket.destroy();
     this.flows.clear();
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));

@@ -1,0 +1,143 @@
+/**
+ * Interop inside `npm test`: SIP.js (an independent SIP stack, from npm) in Node
+ * registers two extensions over WebSocket (RFC 7118) and calls one from the
+ * other through the PBX, with canned SDP in place of WebRTC, then hangs up.
+ */
+import {
+  type Invitation,
+  Inviter,
+  Registerer,
+  RegistererState,
+  type Session,
+  type SessionDescriptionHandler,
+  SessionState,
+  UserAgent,
+} from 'sip.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { type NimbusNode, startNode } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+// SIP.js's transport uses the browser's global WebSocket; Node 20 has none.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+/** Stands in for WebRTC: offers and accepts a fixed G.711 description. */
+class CannedSdh implements SessionDescriptionHandler {
+  remote: string | null = null;
+  close(): void {}
+  async getDescription() {
+    const sdp = [
+      'v=0',
+      'o=- 1 1 IN IP4 127.0.0.1',
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      'm=audio 40000 RTP/AVP 0',
+      'a=rtpmap:0 PCMU/8000',
+      '',
+    ].join('\r\n');
+    return { body: sdp, contentType: 'application/sdp' };
+  }
+  hasDescription(contentType: string): boolean {
+    return contentType === 'application/sdp';
+  }
+  async setDescription(sdp: string): Promise<void> {
+    this.remote = sdp;
+  }
+  sendDtmf(): boolean {
+    return false;
+  }
+}
+
+function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const tick = () => {
+      if (check()) resolve();
+      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
+describe('SIP.js over WebSocket', () => {
+  let node: NimbusNode;
+  const agents: UserAgent[] = [];
+
+  beforeAll(async () => {
+    node = await startNode(
+      loadConfig({
+        env: {
+          NIMBUS_HTTP_PORT: '0',
+          NIMBUS_HTTP_HOST: '127.0.0.1',
+          NIMBUS_SIP_HOST: '127.0.0.1',
+          NIMBUS_SIP_PORT: '0',
+          NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
+          NIMBUS_LOG_LEVEL: 'silent',
+        },
+        configFile: null,
+      }),
+      { inMemory: true },
+    );
+  });
+  afterAll(async () => {
+    for (const ua of agents) await ua.stop().catch(() => {});
+    await node?.close();
+  });
+
+  async function agent(number: string, onInvite?: (inv: Invitation) => void): Promise<UserAgent> {
+    const ext = node.demo!.extensions.find((e) => e.number === number)!;
+    const ua = new UserAgent({
+      uri: UserAgent.makeURI(`sip:${number}@127.0.0.1`)!,
+      authorizationUsername: number,
+      authorizationPassword: ext.sipSecret,
+      transportOptions: { server: `ws://127.0.0.1:${node.httpPort}/sip` },
+      sessionDescriptionHandlerFactory: () => new CannedSdh(),
+      logLevel: 'error',
+      ...(onInvite ? { delegate: { onInvite } } : {}),
+    });
+    agents.push(ua);
+    await ua.start();
+    const reg = new Registerer(ua);
+    await reg.register();
+    await until(() => reg.state === RegistererState.Registered, 5000, `${number} registered`);
+    return ua;
+  }
+
+  it('registers two extensions and calls one from the other', async () => {
+    let incoming: Session | null = null;
+    let remoteIdentity = '';
+    await agent('102', (inv) => {
+      incoming = inv;
+      remoteIdentity = inv.remoteIdentity.uri.user ?? '';
+      void inv.accept();
+    });
+    const caller = await agent('101');
+    const bindings = node.sip.location.lookup(`${node.demo!.tenantId}:102`, Date.now());
+    expect(bindings[0]?.source.transport).toBe('WS');
+
+    const inviter = new Inviter(caller, UserAgent.makeURI('sip:102@127.0.0.1')!);
+    await inviter.invite();
+    await until(() => inviter.state === SessionState.Established, 5000, 'call established');
+    expect(remoteIdentity).toBe('101');
+    expect((inviter.sessionDescriptionHandler as CannedSdh).remote ?? '').toContain('m=audio 40000');
+
+    await inviter.bye();
+    await until(() => (incoming as Session | null)?.state === SessionState.Terminated);
+    await until(() => node.sip.calls.size === 0);
+    await until(() => false, 300).catch(() => {}); // let the CDR write land
+    const calls = await node.store.tenant(node.demo!.tenantId).calls.list({ limit: 5, offset: 0 });
+    expect(calls.items[0]).toMatchObject({ caller: '101', callee: '102', status: 'ended', cause: 'normal' });
+  }, 30_000);
+
+  it('refuses a WebSocket without the sip subprotocol', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${node.httpPort}/sip`);
+    const outcome = await new Promise<string>((res) => {
+      ws.on('open', () => res('open'));
+      ws.on('error', () => res('refused'));
+      ws.on('unexpected-response', () => res('refused'));
+    });
+    expect(outcome).toBe('refused');
+  });
+});
