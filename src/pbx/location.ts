@@ -27,6 +27,10 @@ export interface LocationService {
   store(aor: string, bindings: Binding[]): void;
   /** Drops expired bindings; returns how many. */
   sweep(now: number): number;
+  /** Every live binding with its AOR (for qualify pings). */
+  entries(now: number): [string, Binding][];
+  /** Drops one contact of an AOR (it stopped answering). */
+  remove(aor: string, contact: string): void;
   readonly size: number;
 }
 
@@ -50,6 +54,19 @@ export class MemoryLocation implements LocationService {
       this.store(aor, live);
     }
     return n;
+  }
+
+  entries(now: number): [string, Binding][] {
+    const out: [string, Binding][] = [];
+    for (const [aor, list] of this.map) for (const b of list) if (b.expiresAt > now) out.push([aor, b]);
+    return out;
+  }
+
+  remove(aor: string, contact: string): void {
+    this.store(
+      aor,
+      (this.map.get(aor) ?? []).filter((b) => b.contact !== contact),
+    );
   }
 
   get size(): number {

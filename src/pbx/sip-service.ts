@@ -6,11 +6,13 @@
  */
 import type { Logger } from 'pino';
 import { type DigestAlgorithm, DigestAuthenticator } from '../sip/auth.js';
-import { makeResponse, tagOf } from '../sip/build.js';
-import { incomingDialogKey, type LocalAddress } from '../sip/dialog.js';
+import { makeResponse, newCallId, newTag, tagOf } from '../sip/build.js';
+import { incomingDialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
 import {
+  Headers,
   isKnownScheme,
   type ParseError,
+  parseUri,
   type SipMessage,
   type SipRequest,
   type SipResponse,
@@ -41,6 +43,8 @@ export interface SipServiceOptions {
   serverHeader?: string | null;
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
+  /** How often registered contacts are pinged with OPTIONS (default 60 s). */
+  qualifyIntervalMs?: number;
   /** Node id written on CDR rows, so a restart closes only its own open calls. */
   node?: string;
   clock?: Clock;
@@ -104,12 +108,52 @@ export class SipService {
     };
   }
 
+  /**
+   * OPTIONS to every registered contact (RFC 3261 §11): any answer, even an error,
+   * proves it alive; a contact that answers nothing until Timer F is dropped, so
+   * calls stop ringing a phone that has gone away without unregistering.
+   */
+  qualify(): void {
+    for (const [aor, b] of this.location.entries(this.txContext.clock.now())) {
+      const uri = parseUri(b.contact);
+      if (!uri) continue;
+      const local = this.localFor(b.source);
+      const headers = new Headers();
+      headers.append('Via', viaFor(local));
+      for (const p of b.path) headers.append('Route', p);
+      headers.append('Max-Forwards', '70');
+      headers.append('From', `<sip:nimbus@${local.host}>;tag=${newTag()}`);
+      headers.append('To', `<${b.contact}>`);
+      headers.append('Call-ID', newCallId(local.host));
+      headers.append('CSeq', '1 OPTIONS');
+      const req: SipRequest = {
+        kind: 'request',
+        method: 'OPTIONS',
+        uri,
+        rawUri: b.contact,
+        headers,
+        body: Buffer.alloc(0),
+      };
+      this.layer.sendRequest(req, b.source, {
+        response: () => {},
+        timeout: () => {
+          this.log.info({ aor, contact: b.contact }, 'contact stopped answering; binding dropped');
+          this.location.remove(aor, b.contact);
+        },
+      });
+    }
+  }
+
   async start(): Promise<void> {
     const closed = await this.store.callLog.closeInterrupted(this.callContext.node);
     if (closed) this.log.warn({ closed }, 'closed calls left open by a previous run as interrupted');
     await this.directory.loadAll();
     await this.transports.listen();
-    this.sweep = setInterval(() => this.location.sweep(Date.now()), 30_000);
+    const interval = this.opts.qualifyIntervalMs ?? 60_000;
+    this.sweep = setInterval(() => {
+      this.location.sweep(Date.now());
+      this.qualify();
+    }, interval);
     this.sweep.unref();
   }
 
