@@ -10,6 +10,7 @@ import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { SipService } from './pbx/sip-service.js';
+import { loadOrCreateCertificate } from './pbx/tls-certificate.js';
 import type { DigestAlgorithm } from './sip/auth.js';
 import { type DbHandle, openDatabase } from './store/connect.js';
 import { migrateToLatest } from './store/migrator.js';
@@ -30,7 +31,7 @@ export interface NimbusNode {
   demo: DemoTenant | null;
   sip: SipService;
   /** Ports the SIP transports listen on (resolved when 0 was asked). */
-  sipPorts: { udp: number; tcp: number };
+  sipPorts: { udp: number; tcp: number; tls: number };
   close(): Promise<void>;
 }
 
@@ -73,6 +74,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
 
     // Digest nonces are signed with this secret; a restart only makes old nonces stale,
     // which phones answer by retrying. (A cluster shares one: scale-out milestone.)
+    const tls = await loadOrCreateCertificate({
+      certFile: config.tlsCert,
+      keyFile: config.tlsKey,
+      dataDir: config.dataDir,
+      hostName: config.publicAddress,
+    });
     const sip = new SipService(
       {
         host: config.sipHost,
@@ -80,6 +87,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         publicAddress: config.publicAddress,
         secret: randomBytes(32),
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
+        tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
       },
       store,
       logger.child({ component: 'sip' }),
@@ -148,7 +156,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       firstOperator,
       demo,
       sip,
-      sipPorts: { udp: sip.transports.udpPort, tcp: sip.transports.tcpPort },
+      sipPorts: { udp: sip.transports.udpPort, tcp: sip.transports.tcpPort, tls: sip.transports.tlsPort },
       close: () => {
         closed ??= closeAll();
         return closed;

@@ -20,6 +20,9 @@ export interface Config {
   sipHost: string;
   sipPort: number;
   sipDigest: 'MD5' | 'SHA-256' | 'MD5,SHA-256' | 'SHA-256,MD5';
+  sipTlsPort: number;
+  tlsCert: string | null;
+  tlsKey: string | null;
   publicAddress: string;
   logLevel: LogLevel;
   databaseUrl: string | null;
@@ -91,6 +94,31 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'port' },
     default: '5060',
     description: 'UDP/TCP port for SIP signalling.',
+  },
+  {
+    key: 'sipTlsPort',
+    env: 'NIMBUS_SIP_TLS_PORT',
+    flag: 'sip-tls-port',
+    kind: { type: 'port' },
+    default: '5061',
+    description: 'TCP port for SIP over TLS (0 = any free port).',
+  },
+  {
+    key: 'tlsCert',
+    env: 'NIMBUS_TLS_CERT',
+    flag: 'tls-cert',
+    kind: { type: 'string' },
+    default: null,
+    description:
+      'PEM certificate (chain) file for SIP over TLS; with NIMBUS_TLS_KEY. Unset: a self-signed one is generated into NIMBUS_DATA_DIR/tls.',
+  },
+  {
+    key: 'tlsKey',
+    env: 'NIMBUS_TLS_KEY',
+    flag: 'tls-key',
+    kind: { type: 'string' },
+    default: null,
+    description: 'PEM private key file matching NIMBUS_TLS_CERT.',
   },
   {
     key: 'sipDigest',

@@ -1,9 +1,15 @@
 /** A whole node started in-process: first-start data, HTTP on a real port, Redis when configured. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { startNode } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { uniqueSchema } from './helpers/db.js';
+
+/** A data directory of this file's own (the node writes its TLS certificate there). */
+const TMP = mkdtempSync(join(tmpdir(), 'nimbus-app-'));
 
 function config(extra: Record<string, string> = {}): Config {
   return loadConfig({
@@ -12,6 +18,8 @@ function config(extra: Record<string, string> = {}): Config {
       NIMBUS_HTTP_HOST: '127.0.0.1',
       NIMBUS_SIP_HOST: '127.0.0.1',
       NIMBUS_SIP_PORT: '0',
+      NIMBUS_SIP_TLS_PORT: '0',
+      NIMBUS_DATA_DIR: TMP,
       NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
       NIMBUS_LOG_LEVEL: 'silent',
       ...extra,

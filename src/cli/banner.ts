@@ -17,8 +17,9 @@ export function startBanner(node: NimbusNode): string {
     ` SIP:               ${c.publicAddress}:${node.sipPorts.udp} (UDP and TCP): phones register and call each other;`,
   );
   lines.push(
-    '                    audio flows phone to phone for now (media anchoring, TLS, WebSocket are next)',
+    `                    TLS ${c.publicAddress}:${node.sipPorts.tls}, WebSocket ${node.httpUrl.replace(/^http/, 'ws')}/sip`,
   );
+  lines.push('                    audio flows phone to phone for now (media anchoring is next)');
   if (node.firstOperator) {
     lines.push('', ' Operator (platform admin) sign-in:');
     lines.push(`   email     ${node.firstOperator.email}`);

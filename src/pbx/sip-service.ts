@@ -43,6 +43,8 @@ export interface SipServiceOptions {
   serverHeader?: string | null;
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
+  /** SIP over TLS: port and certificate; omitted: no TLS. */
+  tls?: { port: number; key: string; cert: string };
   /** How often registered contacts are pinged with OPTIONS (default 60 s). */
   qualifyIntervalMs?: number;
   /** Node id written on CDR rows, so a restart closes only its own open calls. */
@@ -79,7 +81,7 @@ export class SipService {
     });
     this.registrar = new Registrar(this.directory, this.location, this.auth);
     this.transports = new SipTransports(
-      { host: opts.host, port: opts.port },
+      { host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) },
       {
         message: (m, source) => this.onMessage(m, source),
         malformed: (e, source) => this.onMalformed(e, source),
@@ -158,7 +160,12 @@ export class SipService {
   }
 
   localFor(dest: Destination): LocalAddress {
-    const port = dest.transport === 'UDP' ? this.transports.udpPort : this.transports.tcpPort;
+    const port =
+      dest.transport === 'UDP'
+        ? this.transports.udpPort
+        : dest.transport === 'TLS'
+          ? this.transports.tlsPort
+          : this.transports.tcpPort;
     return { host: this.opts.publicAddress, port, transport: dest.transport };
   }
 

@@ -3,6 +3,9 @@
  * registers two extensions over WebSocket (RFC 7118) and calls one from the
  * other through the PBX, with canned SDP in place of WebRTC, then hangs up.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type Invitation,
   Inviter,
@@ -73,6 +76,8 @@ describe('SIP.js over WebSocket', () => {
           NIMBUS_HTTP_HOST: '127.0.0.1',
           NIMBUS_SIP_HOST: '127.0.0.1',
           NIMBUS_SIP_PORT: '0',
+          NIMBUS_SIP_TLS_PORT: '0',
+          NIMBUS_DATA_DIR: mkdtempSync(join(tmpdir(), 'nimbus-sipjs-')),
           NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
           NIMBUS_LOG_LEVEL: 'silent',
         },

@@ -280,3 +280,109 @@ describe('registrar', () => {
     sock.destroy();
   });
 });
+
+describe('registrar over TLS', () => {
+  it('challenges and registers over a TLS connection with the generated certificate', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { connect: tlsConnect } = await import('node:tls');
+    const { loadOrCreateCertificate } = await import('../../src/pbx/tls-certificate.js');
+    const db = await openTestDb('pglite');
+    const t = await db.store.tenants.create({
+      name: 'Tls',
+      sipDomain: 'tls.example.test',
+      timeZone: 'UTC',
+      language: 'en',
+      country: 'RU',
+      maxExtensions: 5,
+      maxConcurrentCalls: 5,
+    });
+    await db.store.tenant(t.id).extensions.create({
+      number: '401',
+      displayName: '401',
+      userId: null,
+      sipSecret: 'tls-secret-401',
+      voicemailEnabled: false,
+      voicemailPin: null,
+      callClass: 'internal',
+      dnd: false,
+      ringTimeoutSec: 20,
+      forwarding: NO_FORWARDING,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-tls-'));
+    const cert = await loadOrCreateCertificate({
+      certFile: null,
+      keyFile: null,
+      dataDir: dir,
+      hostName: '127.0.0.1',
+    });
+    expect(cert.selfSigned).toBe(true);
+    // A second call reuses the stored certificate instead of making a new one.
+    expect(
+      (await loadOrCreateCertificate({ certFile: null, keyFile: null, dataDir: dir, hostName: '127.0.0.1' }))
+        .cert,
+    ).toBe(cert.cert);
+    const sip = new SipService(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        publicAddress: '127.0.0.1',
+        secret: randomBytes(32),
+        tls: { port: 0, key: cert.key, cert: cert.cert },
+      },
+      db.store,
+      pino({ level: 'silent' }),
+    );
+    await sip.start();
+    try {
+      const sock = tlsConnect({ host: '127.0.0.1', port: sip.transports.tlsPort, rejectUnauthorized: false });
+      await new Promise<void>((r) => sock.once('secureConnect', () => r()));
+      let buf = '';
+      const next = () =>
+        new Promise<SipResponse>((res) => {
+          const onData = (d: Buffer) => {
+            buf += d.toString('latin1');
+            const end = buf.indexOf('\r\n\r\n');
+            if (end < 0) return;
+            const r = parseMessage(Buffer.from(buf.slice(0, end + 4), 'latin1'));
+            buf = buf.slice(end + 4);
+            sock.off('data', onData);
+            if (r.ok && r.message.kind === 'response') res(r.message);
+          };
+          sock.on('data', onData);
+        });
+      const reg = (cseq: number, auth?: string) =>
+        [
+          'REGISTER sip:tls.example.test SIP/2.0',
+          `Via: SIP/2.0/TLS 127.0.0.1:5999;branch=z9hG4bKtls${cseq};rport`,
+          'Max-Forwards: 70',
+          'From: <sip:401@tls.example.test>;tag=t1',
+          'To: <sip:401@tls.example.test>',
+          'Call-ID: tls-call',
+          `CSeq: ${cseq} REGISTER`,
+          '<sip:401@127.0.0.1:5999;transport=tls>'.replace(/^/, 'Contact: '),
+          ...(auth ? [`Authorization: ${auth}`] : []),
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n');
+      sock.write(reg(1));
+      const challenge = await next();
+      expect(challenge.status).toBe(401);
+      const auth = authorize(
+        challenge.headers.get('WWW-Authenticate')!,
+        { username: '401', password: 'tls-secret-401' },
+        { method: 'REGISTER', uri: 'sip:tls.example.test' },
+      )!;
+      sock.write(reg(2, auth));
+      expect((await next()).status).toBe(200);
+      const b = sip.location.lookup(aorOf(t.id, '401'), Date.now());
+      expect(b[0]?.source.transport).toBe('TLS');
+      sock.destroy();
+    } finally {
+      await sip.close();
+      await db.close();
+    }
+  });
+});

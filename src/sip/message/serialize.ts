@@ -19,11 +19,16 @@ import { formatUri } from './uri.js';
  */
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
+/** A reason phrase may come from application text: CR or LF in it would end the line early. */
+function safeReason(reason: string): string {
+  return /[\r\n]/.test(reason) ? reason.replace(/[\r\n]/g, ' ') : reason;
+}
+
 export function serializeMessage(msg: SipMessage): Buffer {
   let head =
     msg.kind === 'request'
       ? `${msg.method} ${formatUri(msg.uri)} SIP/2.0\r\n`
-      : `SIP/2.0 ${msg.status} ${msg.reason}\r\n`;
+      : `SIP/2.0 ${msg.status} ${safeReason(msg.reason)}\r\n`;
   for (const f of Headers.fieldsOf(msg.headers)) {
     if (f.info.id !== H_CONTENT_LENGTH) head += `${f.info.name}: ${f.value}\r\n`;
   }

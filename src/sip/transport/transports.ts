@@ -11,6 +11,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Server as HttpServer } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import {
   formatVia,
   type ParseError,
@@ -38,6 +39,8 @@ export interface TransportOptions {
   maxConnections?: number;
   idleTimeoutMs?: number;
   maxMessageSize?: number;
+  /** SIP over TLS on this port with this certificate; omitted: no TLS. */
+  tls?: { port: number; key: string; cert: string } | undefined;
 }
 
 interface Flow {
@@ -50,11 +53,13 @@ export class SipTransports implements Sender {
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
   private ws: WsTransport | null = null;
+  private tlsServer: TlsServer | null = null;
+  tlsPort = 0;
   private readonly flows = new Map<string, Flow>();
   /** Outbound connections by "host:port", so requests to one peer share a connection. */
   private readonly byPeer = new Map<string, string>();
   private seq = 0;
-  private readonly opts: Required<TransportOptions>;
+  private readonly opts: Required<Omit<TransportOptions, 'tls'>> & Pick<TransportOptions, 'tls'>;
   udpPort = 0;
   tcpPort = 0;
   /** Counters for /metrics and tests. */
@@ -87,7 +92,7 @@ export class SipTransports implements Sender {
     this.udp = udp;
     this.udpPort = udp.address().port;
 
-    const tcp = createServer((socket) => this.adopt(socket, null));
+    const tcp = createServer((socket) => this.adopt(socket, null, 'TCP'));
     tcp.maxConnections = this.opts.maxConnections;
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
@@ -99,6 +104,25 @@ export class SipTransports implements Sender {
     });
     this.tcp = tcp;
     this.tcpPort = (tcp.address() as { port: number }).port;
+
+    if (this.opts.tls) {
+      // SIP over TLS (RFC 3261 §26.2): the same framing and flows as TCP, encrypted.
+      const tls = createTlsServer(
+        { key: this.opts.tls.key, cert: this.opts.tls.cert, minVersion: 'TLSv1.2' },
+        (socket) => this.adopt(socket, null, 'TLS'),
+      );
+      tls.maxConnections = this.opts.maxConnections;
+      tls.on('tlsClientError', () => {}); // a failed handshake is the client's problem, not a crash
+      await new Promise<void>((resolve, reject) => {
+        tls.once('error', reject);
+        tls.listen(this.opts.tls!.port, this.opts.host, () => {
+          tls.off('error', reject);
+          resolve();
+        });
+      });
+      this.tlsServer = tls;
+      this.tlsPort = (tls.address() as { port: number }).port;
+    }
   }
 
   private onDatagram(data: Buffer, host: string, port: number): void {
@@ -121,15 +145,15 @@ export class SipTransports implements Sender {
   }
 
   /** Takes a connected socket into the flow table; `peer` is set for connections we opened. */
-  private adopt(socket: Socket, peer: string | null): Flow {
-    const id = `tcp:${socket.remoteAddress}:${socket.remotePort}:${++this.seq}`;
+  private adopt(socket: Socket, peer: string | null, transport: 'TCP' | 'TLS'): Flow {
+    const id = `${transport.toLowerCase()}:${socket.remoteAddress}:${socket.remotePort}:${++this.seq}`;
     const flow: Flow = { id, socket, framer: new StreamFramer({ maxMessageSize: this.opts.maxMessageSize }) };
     this.flows.set(id, flow);
     if (peer) this.byPeer.set(peer, id);
     socket.setNoDelay(true);
     socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
     const source: Destination = {
-      transport: 'TCP',
+      transport,
       host: socket.remoteAddress ?? '',
       port: socket.remotePort ?? 0,
       flowId: id,
@@ -174,13 +198,14 @@ export class SipTransports implements Sender {
       flow.socket.write(data);
       return;
     }
-    if (msg.kind === 'response') {
+    if (msg.kind === 'response' || dest.transport === 'TLS') {
       // §18.2.2: the connection is gone; a response cannot be sent to a fresh one reliably here.
+      // Outbound TLS connections (to trunks) arrive with the trunks milestone.
       this.stats.sendErrors++;
       return;
     }
     const socket = createConnection({ host: dest.host, port: dest.port });
-    this.adopt(socket, `${dest.host}:${dest.port}`);
+    this.adopt(socket, `${dest.host}:${dest.port}`, 'TCP');
     socket.write(data);
   }
 
@@ -213,6 +238,7 @@ export class SipTransports implements Sender {
     for (const f of this.flows.values()) f.socket.destroy();
     this.flows.clear();
     await new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r()));
+    await new Promise<void>((r) => (this.tlsServer ? this.tlsServer.close(() => r()) : r()));
     await new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r()));
   }
 }

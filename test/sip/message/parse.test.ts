@@ -440,6 +440,17 @@ describe('serializeMessage', () => {
     );
   });
 
+  it('cannot be made to inject lines through a reason phrase', () => {
+    const out = serializeMessage({
+      kind: 'response',
+      status: 500,
+      reason: 'Oops\r\nVia: SIP/2.0/UDP evil',
+      headers: new Headers(),
+      body: Buffer.alloc(0),
+    });
+    expect(out.toString()).toBe('SIP/2.0 500 Oops  Via: SIP/2.0/UDP evil\r\nContent-Length: 0\r\n\r\n');
+  });
+
   it('writes the Request-URI from the parsed URI, so retargeting takes effect', () => {
     const m = req(request());
     m.uri = parseUri('sip:bob@192.0.2.4:5070;transport=tcp')!;

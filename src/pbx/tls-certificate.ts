@@ -1,0 +1,44 @@
+/**
+ * The certificate SIP over TLS is served with: the operator's (NIMBUS_TLS_CERT /
+ * NIMBUS_TLS_KEY), or a self-signed one generated once into the data directory so
+ * a demo works out of the box (phones must then be told to accept it).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
+
+export interface TlsMaterial {
+  key: string;
+  cert: string;
+  selfSigned: boolean;
+}
+
+export async function loadOrCreateCertificate(opts: {
+  certFile: string | null;
+  keyFile: string | null;
+  dataDir: string;
+  hostName: string;
+}): Promise<TlsMaterial> {
+  if (opts.certFile && opts.keyFile) {
+    return {
+      cert: readFileSync(opts.certFile, 'utf8'),
+      key: readFileSync(opts.keyFile, 'utf8'),
+      selfSigned: false,
+    };
+  }
+  const dir = join(opts.dataDir, 'tls');
+  const certFile = join(dir, 'self-signed.crt');
+  const keyFile = join(dir, 'self-signed.key');
+  if (existsSync(certFile) && existsSync(keyFile)) {
+    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), selfSigned: true };
+  }
+  const pems = await generate([{ name: 'commonName', value: opts.hostName }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 5 * 365 * 24 * 3600_000),
+  });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(keyFile, pems.private, { mode: 0o600 });
+  writeFileSync(certFile, pems.cert);
+  return { cert: pems.cert, key: pems.private, selfSigned: true };
+}
