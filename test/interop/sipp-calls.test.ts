@@ -5,16 +5,15 @@
  * exit code) and in the CDR rows.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aorOf } from '../../src/pbx/location.js';
-import { SipService } from '../../src/pbx/sip-service.js';
-import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
-import { openTestDb, type TestDb } from '../helpers/db.js';
+import type { SipService } from '../../src/pbx/sip-service.js';
+import type { TestDb } from '../helpers/db.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
@@ -37,6 +36,7 @@ function run(args: string[], seconds = 30): Promise<Run> {
 }
 
 describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => {
+  let fx: SipFixture;
   let db: TestDb;
   let sip: SipService;
   let tenantId = '';
@@ -47,43 +47,16 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
   beforeAll(async () => {
     if (!haveSipp)
       throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
-    db = await openTestDb('pglite');
-    const t = await db.store.tenants.create({
-      name: 'Calls',
-      sipDomain: DOMAIN,
-      timeZone: 'UTC',
-      language: 'en',
-      country: 'RU',
-      maxExtensions: 10,
-      maxConcurrentCalls: 10,
-    });
-    tenantId = t.id;
-    const ext = (number: string, more: { dnd?: boolean; ringTimeoutSec?: number } = {}) =>
-      db.store.tenant(t.id).extensions.create({
-        number,
-        displayName: `Ext ${number}`,
-        userId: null,
-        sipSecret: number === '301' ? secret : `s-${number}-secret`,
-        voicemailEnabled: false,
-        voicemailPin: null,
-        callClass: 'internal',
-        dnd: more.dnd ?? false,
-        ringTimeoutSec: more.ringTimeoutSec ?? 20,
-        forwarding: NO_FORWARDING,
-      });
-    await ext('301');
-    await ext('302');
-    await ext('303');
-    await ext('304', { dnd: true });
-    await ext('305');
-    await ext('306');
-    await ext('307', { ringTimeoutSec: 5 });
-    sip = new SipService(
-      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
-      db.store,
-      pino({ level: 'silent' }),
-    );
-    await sip.start();
+    fx = await sipFixture(DOMAIN, [
+      { number: '301', secret },
+      { number: '302' },
+      { number: '303' },
+      { number: '304', dnd: true },
+      { number: '305' },
+      { number: '306' },
+      { number: '307', ringTimeoutSec: 5 },
+    ]);
+    ({ db, sip, tenantId } = fx);
     writeFileSync(
       join(dir, 'caller.csv'),
       `SEQUENTIAL\n301;[authentication username=301 password=${secret}];${DOMAIN};CALLEE\n`,
@@ -91,8 +64,7 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
   }, 60_000);
 
   afterAll(async () => {
-    await sip?.close();
-    await db?.close();
+    await fx?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

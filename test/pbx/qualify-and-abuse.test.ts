@@ -6,44 +6,26 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aorOf } from '../../src/pbx/location.js';
-import { SipService } from '../../src/pbx/sip-service.js';
+import type { SipService } from '../../src/pbx/sip-service.js';
 import { makeResponse } from '../../src/sip/build.js';
 import { parseMessage, serializeMessage } from '../../src/sip/message/index.js';
 import { ManualClock } from '../../src/sip/transaction/clock.js';
-import { openTestDb, type TestDb } from '../helpers/db.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 describe('qualify and abuse', () => {
-  let db: TestDb;
+  let fx: SipFixture;
   let sip: SipService;
   let tenantId = '';
   const clock = new ManualClock();
 
   beforeAll(async () => {
-    db = await openTestDb('pglite');
-    const t = await db.store.tenants.create({
-      name: 'Q',
-      sipDomain: 'q.example.test',
-      timeZone: 'UTC',
-      language: 'en',
-      country: 'RU',
-      maxExtensions: 5,
-      maxConcurrentCalls: 5,
-    });
-    tenantId = t.id;
-    sip = new SipService(
-      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32), clock },
-      db.store,
-      pino({ level: 'silent' }),
-    );
-    await sip.start();
+    fx = await sipFixture('q.example.test', [], { clock });
+    sip = fx.sip;
+    tenantId = fx.tenantId;
   });
-  afterAll(async () => {
-    await sip?.close();
-    await db?.close();
-  });
+  afterAll(async () => fx?.close());
 
   it('keeps a contact that answers OPTIONS and drops one that stays silent', async () => {
     const alive = createSocket('udp4');
@@ -86,22 +68,14 @@ describe('qualify and abuse', () => {
 });
 
 describe('a hostile TCP client', () => {
-  let db: TestDb;
+  let fx: SipFixture;
   let sip: SipService;
 
   beforeAll(async () => {
-    db = await openTestDb('pglite');
-    sip = new SipService(
-      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
-      db.store,
-      pino({ level: 'silent' }),
-    );
-    await sip.start();
+    fx = await sipFixture('abuse.example.test', []);
+    sip = fx.sip;
   });
-  afterAll(async () => {
-    await sip?.close();
-    await db?.close();
-  });
+  afterAll(async () => fx?.close());
 
   function tcp(): Promise<import('node:net').Socket> {
     return new Promise((r) => {
