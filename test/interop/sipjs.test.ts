@@ -27,6 +27,8 @@ import { loadConfig } from '../../src/config.js';
 /** Stands in for WebRTC: offers and accepts a fixed G.711 description. */
 class CannedSdh implements SessionDescriptionHandler {
   remote: string | null = null;
+  /** How many descriptions the peer sent: 1 for the call, +1 per re-INVITE. */
+  received = 0;
   close(): void {}
   async getDescription() {
     const sdp = [
@@ -46,6 +48,7 @@ class CannedSdh implements SessionDescriptionHandler {
   }
   async setDescription(sdp: string): Promise<void> {
     this.remote = sdp;
+    this.received++;
   }
   sendDtmf(): boolean {
     return false;
@@ -134,6 +137,39 @@ describe('SIP.js over WebSocket', () => {
     await until(() => false, 300).catch(() => {}); // let the CDR write land
     const calls = await node.store.tenant(node.demo!.tenantId).calls.list({ limit: 5, offset: 0 });
     expect(calls.items[0]).toMatchObject({ caller: '101', callee: '102', status: 'ended', cause: 'normal' });
+  }, 30_000);
+
+  it('carries a re-INVITE (hold) across, and a hang-up by the callee', async () => {
+    let incoming: Invitation | null = null;
+    await agent('103', (inv) => {
+      incoming = inv;
+      void inv.accept();
+    });
+    const caller = await agent('104');
+    const inviter = new Inviter(caller, UserAgent.makeURI('sip:103@127.0.0.1')!);
+    await inviter.invite();
+    await until(() => inviter.state === SessionState.Established, 5000, 'call established');
+    const callee = incoming as Invitation | null;
+    const calleeSdh = () => callee?.sessionDescriptionHandler as CannedSdh | undefined;
+    await until(() => (calleeSdh()?.received ?? 0) >= 1, 5000, 'callee has the offer');
+
+    let accepted = false;
+    await inviter.invite({ requestDelegate: { onAccept: () => (accepted = true) } });
+    await until(() => accepted, 5000, 're-INVITE answered');
+    expect(calleeSdh()?.received).toBe(2);
+    expect(inviter.state).toBe(SessionState.Established);
+
+    await callee!.bye();
+    await until(() => inviter.state === SessionState.Terminated, 5000, 'caller hung up');
+    await until(() => node.sip.calls.size === 0);
+    await until(() => false, 300).catch(() => {});
+    const calls = await node.store.tenant(node.demo!.tenantId).calls.list({ limit: 5, offset: 0, q: '103' });
+    expect(calls.items[0]).toMatchObject({
+      caller: '104',
+      callee: '103',
+      cause: 'normal',
+      hangupBy: 'callee',
+    });
   }, 30_000);
 
   it('refuses a WebSocket without the sip subprotocol', async () => {
