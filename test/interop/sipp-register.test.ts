@@ -9,12 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aorOf } from '../../src/pbx/location.js';
-import { SipService } from '../../src/pbx/sip-service.js';
-import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
-import { openTestDb, type TestDb } from '../helpers/db.js';
+import type { SipService } from '../../src/pbx/sip-service.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
@@ -36,7 +34,7 @@ function run(
 }
 
 describe.runIf(haveSipp || required)('SIPp interop', () => {
-  let db: TestDb;
+  let fx: SipFixture;
   let sip: SipService;
   let tenantId = '';
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-sipp-'));
@@ -44,49 +42,20 @@ describe.runIf(haveSipp || required)('SIPp interop', () => {
   beforeAll(async () => {
     if (!haveSipp)
       throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
-    db = await openTestDb('pglite');
-    const t = await db.store.tenants.create({
-      name: 'Interop',
-      sipDomain: DOMAIN,
-      timeZone: 'UTC',
-      language: 'en',
-      country: 'RU',
-      maxExtensions: USERS + 10,
-      maxConcurrentCalls: 10,
-    });
-    tenantId = t.id;
-    const rows = ['SEQUENTIAL'];
-    await db.store.transaction(async (tx) => {
-      for (let i = 0; i < USERS; i++) {
-        const number = String(10_000 + i);
-        const secret = `pw-${randomBytes(6).toString('hex')}`;
-        await tx.tenant(t.id).extensions.create({
-          number,
-          displayName: number,
-          userId: null,
-          sipSecret: secret,
-          voicemailEnabled: false,
-          voicemailPin: null,
-          callClass: 'internal',
-          dnd: false,
-          ringTimeoutSec: 20,
-          forwarding: NO_FORWARDING,
-        });
-        rows.push(`${number};[authentication username=${number} password=${secret}];${DOMAIN}`);
-      }
-    });
-    writeFileSync(join(dir, 'users.csv'), `${rows.join('\n')}\n`);
-    sip = new SipService(
-      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
-      db.store,
-      pino({ level: 'silent' }),
+    const users = Array.from({ length: USERS }, (_, i) => ({
+      number: String(10_000 + i),
+      secret: `pw-${randomBytes(6).toString('hex')}`,
+    }));
+    fx = await sipFixture(DOMAIN, users);
+    ({ sip, tenantId } = fx);
+    const rows = users.map(
+      (u) => `${u.number};[authentication username=${u.number} password=${u.secret}];${DOMAIN}`,
     );
-    await sip.start();
+    writeFileSync(join(dir, 'users.csv'), `SEQUENTIAL\n${rows.join('\n')}\n`);
   }, 120_000);
 
   afterAll(async () => {
-    await sip?.close();
-    await db?.close();
+    await fx?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -5,62 +5,28 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aorOf } from '../../src/pbx/location.js';
-import { SipService } from '../../src/pbx/sip-service.js';
+import type { SipService } from '../../src/pbx/sip-service.js';
 import { authorize } from '../../src/sip/auth.js';
 import { parseMessage, type SipResponse } from '../../src/sip/message/index.js';
-import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
-import { openTestDb, type TestDb } from '../helpers/db.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const DOMAIN = 'reg.example.test';
 
 describe('registrar', () => {
-  let db: TestDb;
+  let fx: SipFixture;
   let sip: SipService;
   let tenantId = '';
 
   beforeAll(async () => {
-    db = await openTestDb('pglite');
-    const t = await db.store.tenants.create({
-      name: 'Reg',
-      sipDomain: DOMAIN,
-      timeZone: 'UTC',
-      language: 'en',
-      country: 'RU',
-      maxExtensions: 10,
-      maxConcurrentCalls: 5,
-    });
-    tenantId = t.id;
-    for (const [n, s] of [
-      ['201', 'secret-201-xyz'],
-      ['202', 'secret-202-xyz'],
-    ]) {
-      await db.store.tenant(t.id).extensions.create({
-        number: n!,
-        displayName: n!,
-        userId: null,
-        sipSecret: s!,
-        voicemailEnabled: false,
-        voicemailPin: null,
-        callClass: 'internal',
-        dnd: false,
-        ringTimeoutSec: 20,
-        forwarding: NO_FORWARDING,
-      });
-    }
-    sip = new SipService(
-      { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32) },
-      db.store,
-      pino({ level: 'silent' }),
-    );
-    await sip.start();
+    fx = await sipFixture(DOMAIN, [
+      { number: '201', secret: 'secret-201-xyz' },
+      { number: '202', secret: 'secret-202-xyz' },
+    ]);
+    ({ sip, tenantId } = fx);
   });
-  afterAll(async () => {
-    await sip?.close();
-    await db?.close();
-  });
+  afterAll(async () => fx?.close());
 
   /** One UDP client: sends text, returns the next response. */
   function udpClient() {
@@ -288,28 +254,6 @@ describe('registrar over TLS', () => {
     const { join } = await import('node:path');
     const { connect: tlsConnect } = await import('node:tls');
     const { loadOrCreateCertificate } = await import('../../src/pbx/tls-certificate.js');
-    const db = await openTestDb('pglite');
-    const t = await db.store.tenants.create({
-      name: 'Tls',
-      sipDomain: 'tls.example.test',
-      timeZone: 'UTC',
-      language: 'en',
-      country: 'RU',
-      maxExtensions: 5,
-      maxConcurrentCalls: 5,
-    });
-    await db.store.tenant(t.id).extensions.create({
-      number: '401',
-      displayName: '401',
-      userId: null,
-      sipSecret: 'tls-secret-401',
-      voicemailEnabled: false,
-      voicemailPin: null,
-      callClass: 'internal',
-      dnd: false,
-      ringTimeoutSec: 20,
-      forwarding: NO_FORWARDING,
-    });
     const dir = mkdtempSync(join(tmpdir(), 'nimbus-tls-'));
     const cert = await loadOrCreateCertificate({
       certFile: null,
@@ -323,18 +267,10 @@ describe('registrar over TLS', () => {
       (await loadOrCreateCertificate({ certFile: null, keyFile: null, dataDir: dir, hostName: '127.0.0.1' }))
         .cert,
     ).toBe(cert.cert);
-    const sip = new SipService(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        publicAddress: '127.0.0.1',
-        secret: randomBytes(32),
-        tls: { port: 0, key: cert.key, cert: cert.cert },
-      },
-      db.store,
-      pino({ level: 'silent' }),
-    );
-    await sip.start();
+    const fx = await sipFixture('tls.example.test', [{ number: '401', secret: 'tls-secret-401' }], {
+      tls: { port: 0, key: cert.key, cert: cert.cert },
+    });
+    const { sip, tenantId: tlsTenant } = fx;
     try {
       const sock = tlsConnect({ host: '127.0.0.1', port: sip.transports.tlsPort, rejectUnauthorized: false });
       await new Promise<void>((r) => sock.once('secureConnect', () => r()));
@@ -377,12 +313,11 @@ describe('registrar over TLS', () => {
       )!;
       sock.write(reg(2, auth));
       expect((await next()).status).toBe(200);
-      const b = sip.location.lookup(aorOf(t.id, '401'), Date.now());
+      const b = sip.location.lookup(aorOf(tlsTenant, '401'), Date.now());
       expect(b[0]?.source.transport).toBe('TLS');
       sock.destroy();
     } finally {
-      await sip.close();
-      await db.close();
+      await fx.close();
     }
   });
 });
