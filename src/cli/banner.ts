@@ -10,7 +10,7 @@ export function startBanner(node: NimbusNode): string {
     ` Nimbus PBX is running  (database: ${node.engine === 'pglite' ? `embedded, ${c.dataDir}/db` : 'PostgreSQL'})`,
     rule,
   );
-  lines.push(` Web portal / API:  ${node.httpUrl}/`);
+  lines.push(` REST API:          ${node.httpUrl}/api/v1   (the web portal arrives with its milestone)`);
   lines.push(` API docs:          ${node.httpUrl}/api/docs`);
   lines.push(` Health / metrics:  ${node.httpUrl}/readyz  ${node.httpUrl}/metrics`);
   lines.push(

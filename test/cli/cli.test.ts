@@ -78,7 +78,7 @@ function startNode(
     proc.stderr!.on('data', (d) => (stderr += d));
     proc.stdout!.on('data', (d) => {
       stdout += d;
-      const m = /Web portal \/ API:\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout);
+      const m = /REST API:\s+http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/.exec(stdout);
       // The banner is complete once its closing rule (the third) has been printed.
       if (m && (stdout.match(/─{72}/g) ?? []).length >= 3) {
         clearTimeout(t);
