@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
 
 const TOTAL = Number(process.argv[2] ?? 20_000);
@@ -23,19 +24,9 @@ const DOMAIN = 'bench.example.test';
 const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-reg-'));
 const scenario = resolve(import.meta.dirname, '../test/interop/sipp/register.xml');
 
-function exec(cmd: string, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((res) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (code) => res({ code, out }));
-  });
-}
-
 async function sipp(port: number): Promise<{ rate: number; ok: number; failed: number; seconds: number }> {
   const t0 = performance.now();
-  const r = await exec('timeout', [
+  const r = await runCommand('timeout', [
     '300',
     'sipp',
     '-sf',

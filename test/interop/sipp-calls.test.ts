@@ -4,7 +4,7 @@
  * service; answered, busy, unavailable and DND calls are checked on the wire (SIPp's
  * exit code) and in the CDR rows.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aorOf } from '../../src/pbx/location.js';
 import type { SipService } from '../../src/pbx/sip-service.js';
 import type { TestDb } from '../helpers/db.js';
+import { type RunResult, runCommand } from '../helpers/process.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
@@ -20,19 +21,8 @@ const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const DOMAIN = 'calls.example.test';
 const SCENARIOS = resolve(import.meta.dirname, 'sipp');
 
-interface Run {
-  status: number | null;
-  out: string;
-}
-
-function run(args: string[], seconds = 30): Promise<Run> {
-  return new Promise((res) => {
-    const p = spawn('timeout', [String(seconds), 'sipp', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (out += d));
-    p.on('close', (status) => res({ status, out: out.slice(-4000) }));
-  });
+function run(args: string[], seconds = 30): Promise<RunResult> {
+  return runCommand('timeout', [String(seconds), 'sipp', ...args]);
 }
 
 describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => {

@@ -4,7 +4,7 @@
  * Skipped when sipp is missing, unless NIMBUS_REQUIRE_INTEROP=1 (CI), where a
  * missing tool fails the run.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,26 +12,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aorOf } from '../../src/pbx/location.js';
 import type { SipService } from '../../src/pbx/sip-service.js';
+import { runCommand } from '../helpers/process.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const USERS = 1000;
 const DOMAIN = 'interop.example.test';
-
-function run(
-  cmd: string,
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (status) => res({ status, stdout: stdout.slice(-3000), stderr: stderr.slice(-3000) }));
-  });
-}
 
 describe.runIf(haveSipp || required)('SIPp interop', () => {
   let fx: SipFixture;
@@ -61,7 +48,7 @@ describe.runIf(haveSipp || required)('SIPp interop', () => {
 
   it(`registers ${USERS} distinct users with digest auth, none failing`, async () => {
     // sipp runs as a child process while this process serves SIP: never spawnSync here.
-    const r = await run('timeout', [
+    const r = await runCommand('timeout', [
       '120',
       'sipp',
       '-sf',
@@ -92,7 +79,7 @@ describe.runIf(haveSipp || required)('SIPp interop', () => {
       '-nostdin',
       `127.0.0.1:${sip.transports.udpPort}`,
     ]);
-    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.status, r.out).toBe(0);
     const registered = Array.from(
       { length: USERS },
       (_, i) => sip.location.lookup(aorOf(tenantId, String(10_000 + i)), Date.now()).length,

@@ -11,6 +11,7 @@ import type { SipService } from '../../src/pbx/sip-service.js';
 import { authorize } from '../../src/sip/auth.js';
 import { parseMessage, type SipResponse } from '../../src/sip/message/index.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
+import { responseReader } from '../helpers/stream-reader.js';
 
 const DOMAIN = 'reg.example.test';
 
@@ -205,20 +206,7 @@ describe('registrar', () => {
     const sock = connect(sip.transports.tcpPort, '127.0.0.1');
     await new Promise<void>((r) => sock.once('connect', () => r()));
     const port = sock.localPort!;
-    let buf = '';
-    const next = () =>
-      new Promise<SipResponse>((res) => {
-        const onData = (d: Buffer) => {
-          buf += d.toString('latin1');
-          const end = buf.indexOf('\r\n\r\n');
-          if (end < 0) return;
-          const r = parseMessage(Buffer.from(buf.slice(0, end + 4), 'latin1'));
-          buf = buf.slice(end + 4);
-          sock.off('data', onData);
-          if (r.ok && r.message.kind === 'response') res(r.message);
-        };
-        sock.on('data', onData);
-      });
+    const next = responseReader(sock);
     const callId = 'tcp-call';
     sock.write(register({ port, user: '201', cseq: 1, callId, transport: 'TCP' }));
     const challenge = (await next()).headers.getAll('WWW-Authenticate')[0]!;
@@ -274,20 +262,7 @@ describe('registrar over TLS', () => {
     try {
       const sock = tlsConnect({ host: '127.0.0.1', port: sip.transports.tlsPort, rejectUnauthorized: false });
       await new Promise<void>((r) => sock.once('secureConnect', () => r()));
-      let buf = '';
-      const next = () =>
-        new Promise<SipResponse>((res) => {
-          const onData = (d: Buffer) => {
-            buf += d.toString('latin1');
-            const end = buf.indexOf('\r\n\r\n');
-            if (end < 0) return;
-            const r = parseMessage(Buffer.from(buf.slice(0, end + 4), 'latin1'));
-            buf = buf.slice(end + 4);
-            sock.off('data', onData);
-            if (r.ok && r.message.kind === 'response') res(r.message);
-          };
-          sock.on('data', onData);
-        });
+      const next = responseReader(sock);
       const reg = (cseq: number, auth?: string) =>
         [
           'REGISTER sip:tls.example.test SIP/2.0',
