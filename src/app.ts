@@ -99,8 +99,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger,
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
       onTenantChange: (tenantId) => {
-        sip.directory
-          .refresh(tenantId)
+        sip
+          .tenantChanged(tenantId)
           .catch((e: unknown) => logger.warn({ err: e }, 'SIP directory refresh failed'));
       },
     });

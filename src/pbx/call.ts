@@ -33,6 +33,8 @@ export interface CallContext {
   /** Dialog registry of the SIP service: in-dialog requests find their call here. */
   bindDialog(key: string, call: Call, side: 'A' | 'B'): void;
   unbindDialog(key: string): void;
+  /** The call started ringing or was answered (busy lamps follow). */
+  changed(call: Call): void;
   ended(call: Call): void;
 }
 
@@ -109,6 +111,7 @@ export class Call {
   /** Rings every contact of the callee at once (parallel forking). */
   start(bindings: Binding[]): void {
     for (const b of bindings) this.fork(b);
+    this.ctx.changed(this);
     this.noAnswer = this.ctx.clock.after(this.ringTimeoutSec * 1000, () => {
       if (this.state === 'ringing') this.failAll(480, 'no-answer', 'Temporarily Unavailable');
     });
@@ -201,6 +204,7 @@ export class Call {
     this.aTx.respond(ok);
     this.retransmitOk(ok);
     void this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
+    this.ctx.changed(this);
   }
 
   /** RFC 3261 §13.3.1.4: the UAS core retransmits its 2xx until the ACK arrives (unreliable transports). */

@@ -79,6 +79,10 @@ export class Directory {
     } else this.byId.delete(tenantId);
   }
 
+  tenantById(id: string): TenantEntry | undefined {
+    return this.byId.get(id);
+  }
+
   tenantByDomain(domain: string): TenantEntry | undefined {
     const t = this.byDomain.get(domain.toLowerCase().replace(/^\[|\]$/g, ''));
     return t?.enabled ? t : undefined;

@@ -17,6 +17,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../sip/message/index.js';
+import { Notifier } from '../sip/subscription.js';
 import { type Clock, systemClock } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import { type ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
@@ -25,12 +26,14 @@ import type { Destination, TxContext } from '../sip/transaction/types.js';
 import { SipTransports } from '../sip/transport/transports.js';
 import type { Store } from '../store/store.js';
 import { authenticate } from './authenticate.js';
+import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import { Call, type CallContext } from './call.js';
 import { Directory } from './directory.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
+import { relayMessage } from './message-relay.js';
 import { Registrar } from './registrar.js';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE';
 
 export interface SipServiceOptions {
   host: string;
@@ -58,6 +61,8 @@ export class SipService {
   readonly directory: Directory;
   readonly location: LocationService;
   readonly registrar: Registrar;
+  /** SUBSCRIBE/NOTIFY (RFC 6665): busy lamps now, message-waiting with voicemail. */
+  readonly notifier: Notifier;
   private readonly auth: DigestAuthenticator;
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
@@ -92,6 +97,15 @@ export class SipService {
       request: (req, tx, source) => this.onRequest(req, tx, source),
       cancel: (invite) => this.byInvite.get(invite)?.cancelledByCaller(),
     });
+    this.notifier = new Notifier({ layer: this.layer, clock, localFor: (d) => this.localFor(d) }, [
+      new BusyLampPackage(
+        (resource) => this.dialogsOf(resource),
+        (resource) => {
+          const [tenantId, number] = resource.split('/');
+          return `sip:${number}@${this.directory.tenantById(tenantId ?? '')?.domain ?? 'invalid'}`;
+        },
+      ),
+    ]);
     this.callContext = {
       layer: this.layer,
       sender: this.transports,
@@ -103,8 +117,10 @@ export class SipService {
       node: opts.node ?? 'local',
       bindDialog: (key, call, side) => this.dialogs.set(key, { call, side }),
       unbindDialog: (key) => this.dialogs.delete(key),
+      changed: (call) => this.lampsChanged(call),
       ended: (call) => {
         this.calls.delete(call);
+        this.lampsChanged(call);
         for (const [tx, c] of this.byInvite) if (c === call) this.byInvite.delete(tx);
       },
     };
@@ -159,6 +175,21 @@ export class SipService {
     this.sweep.unref();
   }
 
+  /**
+   * The configuration of a tenant changed (`null`: of every tenant): reload the
+   * snapshot, and end the busy-lamp subscriptions to extensions that are gone.
+   */
+  async tenantChanged(tenantId: string | null): Promise<void> {
+    await this.directory.refresh(tenantId);
+    for (const sub of this.notifier.subscriptions()) {
+      const [tid, number] = sub.resource.split('/');
+      if (tenantId !== null && tid !== tenantId) continue;
+      const tenant = this.directory.tenantById(tid ?? '');
+      if (!tenant?.enabled || !tenant.extensions.has(number ?? ''))
+        this.notifier.terminateResource(sub.resource, 'noresource');
+    }
+  }
+
   localFor(dest: Destination): LocalAddress {
     const port =
       dest.transport === 'UDP'
@@ -192,12 +223,18 @@ export class SipService {
       const key = incomingDialogKey(req);
       const owner = key ? this.dialogs.get(key) : undefined;
       if (owner) owner.call.inDialog(owner.side, req, tx);
+      else if (tx && req.method === 'SUBSCRIBE' && this.notifier.refresh(req, tx)) return;
       else tx?.respond(this.decorate(makeResponse(req, 481)));
       return;
     }
     if (!tx) return; // a stray ACK
     if (req.method === 'INVITE') {
       const res = this.newCall(req, tx as InviteServerTransaction, source);
+      if (res) tx.respond(this.decorate(res));
+      return;
+    }
+    if (req.method === 'SUBSCRIBE' || req.method === 'MESSAGE') {
+      const res = req.method === 'SUBSCRIBE' ? this.subscribe(req, tx, source) : this.message(req, tx);
       if (res) tx.respond(this.decorate(res));
       return;
     }
@@ -232,6 +269,69 @@ export class SipService {
     return null;
   }
 
+  /**
+   * A new subscription (RFC 6665). The subscriber proves who it is like a caller
+   * does, and may only watch extensions of its own tenant.
+   */
+  private subscribe(req: SipRequest, tx: ServerTransaction, source: Destination): SipResponse | null {
+    const refused = this.checkRequest(req);
+    if (refused) return refused;
+    const realm = req.uri.host.toLowerCase();
+    const authn = authenticate(req, this.directory, this.auth, { proxy: false, party: 'From', realm });
+    if (!authn.ok) return authn.response;
+    const pkg = this.notifier.packageFor(req);
+    if (!('event' in pkg)) return pkg;
+    const target = req.uri.user ? authn.tenant.extensions.get(req.uri.user) : undefined;
+    if (!target) return makeResponse(req, 404);
+    this.notifier.subscribe(req, tx, source, lampResource(authn.tenant.id, target.number), authn.ext.number);
+    return null;
+  }
+
+  /** A page-mode MESSAGE (RFC 3428) from one extension to another. */
+  private message(req: SipRequest, tx: ServerTransaction): SipResponse | null {
+    const refused = this.checkRequest(req);
+    if (refused) return refused;
+    const realm = req.uri.host.toLowerCase();
+    const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
+    if (!authn.ok) return authn.response;
+    const { tenant, ext: sender } = authn;
+    const to = req.uri.user ? tenant.extensions.get(req.uri.user) : undefined;
+    if (!to) return makeResponse(req, 404);
+    if (!req.body.length) return makeResponse(req, 400, { reason: 'Empty Message' });
+    const bindings = this.location.lookup(aorOf(tenant.id, to.number), Date.now());
+    if (bindings.length === 0) return makeResponse(req, 480);
+    relayMessage(
+      this.layer,
+      (d) => this.localFor(d),
+      req,
+      tx,
+      { number: sender.number, displayName: sender.displayName, domain: tenant.domain },
+      { number: to.number, displayName: to.displayName, domain: tenant.domain },
+      bindings,
+    );
+    return null;
+  }
+
+  /** What a busy lamp shows for one extension: the calls this node carries that touch it. */
+  private dialogsOf(resource: string): ExtensionDialog[] {
+    const out: ExtensionDialog[] = [];
+    for (const call of this.calls) {
+      if (call.state === 'ended') continue;
+      const state = call.state === 'answered' ? 'confirmed' : 'early';
+      const callId = call.invite.headers.get('Call-ID') ?? '';
+      if (lampResource(call.caller.tenantId, call.caller.number) === resource)
+        out.push({ id: `${callId}-a`, callId, direction: 'initiator', state, remote: call.callee.number });
+      if (lampResource(call.callee.tenantId, call.callee.number) === resource)
+        out.push({ id: `${callId}-b`, callId, direction: 'recipient', state, remote: call.caller.number });
+    }
+    return out;
+  }
+
+  private lampsChanged(call: Call): void {
+    this.notifier.notify('dialog', lampResource(call.caller.tenantId, call.caller.number));
+    this.notifier.notify('dialog', lampResource(call.callee.tenantId, call.callee.number));
+  }
+
   /** Refusals that come before any routing: unknown URI scheme (416), loops (483). */
   private checkRequest(req: SipRequest): SipResponse | null {
     if (!isKnownScheme(req.uri)) return makeResponse(req, 416);
@@ -252,6 +352,7 @@ export class SipService {
           headers: [
             ['Allow', ALLOW],
             ['Accept', 'application/sdp'],
+            ['Allow-Events', this.notifier.allowEvents],
           ],
         });
       case 'BYE':
@@ -272,6 +373,7 @@ export class SipService {
     const open = [...this.calls];
     for (const call of open) call.hangup('A', 'shutdown');
     await Promise.all(open.map((c) => c.flushed()));
+    await this.notifier.close();
     this.layer.close();
     await this.transports.close();
   }

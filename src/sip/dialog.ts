@@ -108,6 +108,37 @@ export class Dialog {
     );
   }
 
+  /**
+   * RFC 6665 §4.1.2.4: the subscriber's dialog, formed by the first NOTIFY to its
+   * `subscribe` (which may arrive before the 200 does). Our tag is the NOTIFY's To tag.
+   */
+  static fromNotify(
+    subscribe: SipRequest,
+    notify: SipRequest,
+    dest: Destination,
+    local: LocalAddress,
+  ): Dialog | null {
+    const target = contactUri(notify);
+    const from = notify.headers.get('From');
+    const to = notify.headers.get('To');
+    const remoteTag = tagOf(from);
+    const localTag = tagOf(to);
+    if (!target || !from || !to || !remoteTag || !localTag) return null;
+    return new Dialog(
+      notify.headers.get('Call-ID') ?? '',
+      localTag,
+      remoteTag,
+      to,
+      from,
+      Number.parseInt(subscribe.headers.get('CSeq') ?? '1', 10),
+      Number.parseInt(notify.headers.get('CSeq') ?? '0', 10) - 1,
+      target,
+      notify.headers.getAll('Record-Route'),
+      dest,
+      local,
+    );
+  }
+
   /** The key incoming in-dialog requests are matched on (§12.2.2): Call-ID and both tags. */
   get key(): string {
     return dialogKey(this.callId, this.localTag, this.remoteTag);
@@ -148,7 +179,13 @@ export class Dialog {
       if (this.remoteSeq !== null && seq <= this.remoteSeq) return false;
       this.remoteSeq = seq;
     }
-    if (req.method === 'INVITE' || req.method === 'UPDATE') {
+    // Target refresh requests (RFC 3261 §12.2, RFC 6665 §4.1.2.1).
+    if (
+      req.method === 'INVITE' ||
+      req.method === 'UPDATE' ||
+      req.method === 'SUBSCRIBE' ||
+      req.method === 'NOTIFY'
+    ) {
       const target = contactUri(req);
       if (target) this.remoteTarget = target;
     }
