@@ -9,11 +9,14 @@ import { join } from 'node:path';
 import {
   type Invitation,
   Inviter,
+  type Message,
+  Messager,
   Registerer,
   RegistererState,
   type Session,
   type SessionDescriptionHandler,
   SessionState,
+  Subscriber,
   UserAgent,
 } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +97,11 @@ describe('SIP.js over WebSocket', () => {
     await node?.close();
   });
 
-  async function agent(number: string, onInvite?: (inv: Invitation) => void): Promise<UserAgent> {
+  async function agent(
+    number: string,
+    onInvite?: (inv: Invitation) => void,
+    onMessage?: (m: Message) => void,
+  ): Promise<UserAgent> {
     const ext = node.demo!.extensions.find((e) => e.number === number)!;
     const ua = new UserAgent({
       uri: UserAgent.makeURI(`sip:${number}@127.0.0.1`)!,
@@ -103,7 +110,7 @@ describe('SIP.js over WebSocket', () => {
       transportOptions: { server: `ws://127.0.0.1:${node.httpPort}/sip` },
       sessionDescriptionHandlerFactory: () => new CannedSdh(),
       logLevel: 'error',
-      ...(onInvite ? { delegate: { onInvite } } : {}),
+      delegate: { ...(onInvite ? { onInvite } : {}), ...(onMessage ? { onMessage } : {}) },
     });
     agents.push(ua);
     await ua.start();
@@ -170,6 +177,41 @@ describe('SIP.js over WebSocket', () => {
       cause: 'normal',
       hangupBy: 'callee',
     });
+  }, 30_000);
+
+  it('watches a colleague with a busy lamp (SUBSCRIBE to the dialog package) and sends a MESSAGE', async () => {
+    const texts: string[] = [];
+    await agent(
+      '102',
+      (inv) => void inv.accept(),
+      (m) => {
+        texts.push(m.request.body);
+        void m.accept();
+      },
+    );
+    const watcher = await agent('105');
+    const bodies: string[] = [];
+    const sub = new Subscriber(watcher, UserAgent.makeURI('sip:102@127.0.0.1')!, 'dialog', {
+      extraHeaders: ['Accept: application/dialog-info+xml'],
+    });
+    sub.delegate = { onNotify: (n) => void (bodies.push(n.request.body), n.accept()) };
+    await sub.subscribe();
+    await until(() => bodies.length >= 1, 5000, 'first NOTIFY');
+    expect(bodies[0]).toContain('entity="sip:102@');
+    expect(bodies[0]).not.toContain('<dialog ');
+
+    const caller = await agent('103');
+    const inviter = new Inviter(caller, UserAgent.makeURI('sip:102@127.0.0.1')!);
+    await inviter.invite();
+    await until(() => inviter.state === SessionState.Established, 5000, 'call established');
+    await until(() => bodies.some((b) => b.includes('<state>confirmed</state>')), 5000, 'busy lamp');
+    await inviter.bye();
+    await until(() => !(bodies.at(-1) ?? '').includes('<dialog '), 5000, 'lamp back to idle');
+
+    await new Messager(watcher, UserAgent.makeURI('sip:102@127.0.0.1')!, 'see me after the call').message();
+    await until(() => texts.length === 1, 5000, 'message delivered');
+    expect(texts[0]).toBe('see me after the call');
+    await sub.unsubscribe();
   }, 30_000);
 
   it('refuses a WebSocket without the sip subprotocol', async () => {
