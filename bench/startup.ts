@@ -22,6 +22,7 @@ async function once(dataDir: string): Promise<number> {
     NIMBUS_LOG_LEVEL: 'silent',
     NIMBUS_SIP_PORT: '0',
     NIMBUS_SIP_TLS_PORT: '0',
+    NIMBUS_HTTPS_PORT: '0',
   };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;

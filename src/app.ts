@@ -3,6 +3,8 @@
  * data -> HTTP API. `nimbus start` and the tests both start nodes through here.
  */
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
@@ -24,6 +26,8 @@ export interface NimbusNode {
   /** Base URL of the HTTP server as bound (port resolved when 0 was asked). */
   httpUrl: string;
   httpPort: number;
+  /** The HTTPS server (portal, API and WSS at /sip) as bound. */
+  httpsPort: number;
   engine: DbHandle['engine'];
   /** Set when this start created the first operator. */
   firstOperator: Credentials | null;
@@ -124,6 +128,25 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     cleanups.push(() => sip.close());
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
+    // The same application over HTTPS with the TLS certificate, and secure WebSocket on it.
+    const https = createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, (req, res) =>
+      api.app.routing(req, res),
+    );
+    https.on('tlsClientError', () => {}); // a failed handshake is the client's problem
+    await new Promise<void>((resolve, reject) => {
+      https.once('error', reject);
+      https.listen(config.httpsPort, config.httpHost, () => {
+        https.off('error', reject);
+        resolve();
+      });
+    });
+    cleanups.push(async () => {
+      // Stop listening; open WebSocket flows are ended by sip.close(), which runs next.
+      https.close();
+      https.closeAllConnections();
+    });
+    sip.transports.attachWebSocket(https, { path: '/sip', secure: true });
+    const httpsPort = (https.address() as AddressInfo).port;
 
     // Expired sessions are swept hourly so the table does not grow forever.
     const sweep = setInterval(() => {
@@ -137,6 +160,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     logger.info(
       {
         httpPort,
+        httpsPort,
         sipUdp: sip.transports.udpPort,
         sipTcp: sip.transports.tcpPort,
         engine: dbHandle.engine,
@@ -152,6 +176,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger,
       httpUrl: `http://${config.publicAddress}:${httpPort}`,
       httpPort,
+      httpsPort,
       engine: dbHandle.engine,
       firstOperator,
       demo,

@@ -17,6 +17,7 @@ export interface Config {
   dataDir: string;
   httpHost: string;
   httpPort: number;
+  httpsPort: number;
   sipHost: string;
   sipPort: number;
   sipDigest: 'MD5' | 'SHA-256' | 'MD5,SHA-256' | 'SHA-256,MD5';
@@ -78,6 +79,15 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'port' },
     default: '8080',
     description: 'TCP port of the web portal, REST API, /metrics and health checks (0 = any free port).',
+  },
+  {
+    key: 'httpsPort',
+    env: 'NIMBUS_HTTPS_PORT',
+    flag: 'https-port',
+    kind: { type: 'port' },
+    default: '8089',
+    description:
+      'The same portal and API over HTTPS, and SIP over secure WebSocket at wss://host:port/sip, with the TLS certificate (0 = any free port). Browsers only allow microphones and installable apps on HTTPS.',
   },
   {
     key: 'sipHost',

@@ -19,6 +19,7 @@ function config(extra: Record<string, string> = {}): Config {
       NIMBUS_SIP_HOST: '127.0.0.1',
       NIMBUS_SIP_PORT: '0',
       NIMBUS_SIP_TLS_PORT: '0',
+      NIMBUS_HTTPS_PORT: '0',
       NIMBUS_DATA_DIR: TMP,
       NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
       NIMBUS_LOG_LEVEL: 'silent',

@@ -12,6 +12,9 @@ export function startBanner(node: NimbusNode): string {
   );
   lines.push(` REST API:          ${node.httpUrl}/api/v1   (the web portal arrives with its milestone)`);
   lines.push(` API docs:          ${node.httpUrl}/api/docs`);
+  lines.push(
+    ` HTTPS:             https://${c.publicAddress}:${node.httpsPort}   (same API, TLS certificate)`,
+  );
   lines.push(` Health / metrics:  ${node.httpUrl}/readyz  ${node.httpUrl}/metrics`);
   lines.push(
     ` SIP:               ${c.publicAddress}:${node.sipPorts.udp} (UDP and TCP): phones register and call each other;`,
@@ -19,6 +22,7 @@ export function startBanner(node: NimbusNode): string {
   lines.push(
     `                    TLS ${c.publicAddress}:${node.sipPorts.tls}, WebSocket ${node.httpUrl.replace(/^http/, 'ws')}/sip`,
   );
+  lines.push(`                    secure WebSocket wss://${c.publicAddress}:${node.httpsPort}/sip`);
   lines.push('                    audio flows phone to phone for now (media anchoring is next)');
   if (node.firstOperator) {
     lines.push('', ' Operator (platform admin) sign-in:');

@@ -28,6 +28,7 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
     NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
     NIMBUS_SIP_PORT: '0',
     NIMBUS_SIP_TLS_PORT: '0',
+    NIMBUS_HTTPS_PORT: '0',
     NIMBUS_LOG_LEVEL: 'warn',
     ...extra,
   };

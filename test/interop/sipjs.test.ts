@@ -24,8 +24,14 @@ import { WebSocket } from 'ws';
 import { type NimbusNode, startNode } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
-// SIP.js's transport uses the browser's global WebSocket; Node 20 has none.
-(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+// SIP.js's transport uses the browser's global WebSocket; Node 20 has none. The node's
+// certificate is self-signed, so wss:// connections here skip verification.
+class TestWebSocket extends WebSocket {
+  constructor(url: string, protocols?: string | string[]) {
+    super(url, protocols, { rejectUnauthorized: false });
+  }
+}
+(globalThis as { WebSocket?: unknown }).WebSocket = TestWebSocket;
 
 /** Stands in for WebRTC: offers and accepts a fixed G.711 description. */
 class CannedSdh implements SessionDescriptionHandler {
@@ -83,6 +89,7 @@ describe('SIP.js over WebSocket', () => {
           NIMBUS_SIP_HOST: '127.0.0.1',
           NIMBUS_SIP_PORT: '0',
           NIMBUS_SIP_TLS_PORT: '0',
+          NIMBUS_HTTPS_PORT: '0',
           NIMBUS_DATA_DIR: mkdtempSync(join(tmpdir(), 'nimbus-sipjs-')),
           NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
           NIMBUS_LOG_LEVEL: 'silent',
@@ -101,13 +108,14 @@ describe('SIP.js over WebSocket', () => {
     number: string,
     onInvite?: (inv: Invitation) => void,
     onMessage?: (m: Message) => void,
+    server = `ws://127.0.0.1:${node.httpPort}/sip`,
   ): Promise<UserAgent> {
     const ext = node.demo!.extensions.find((e) => e.number === number)!;
     const ua = new UserAgent({
       uri: UserAgent.makeURI(`sip:${number}@127.0.0.1`)!,
       authorizationUsername: number,
       authorizationPassword: ext.sipSecret,
-      transportOptions: { server: `ws://127.0.0.1:${node.httpPort}/sip` },
+      transportOptions: { server },
       sessionDescriptionHandlerFactory: () => new CannedSdh(),
       logLevel: 'error',
       delegate: { ...(onInvite ? { onInvite } : {}), ...(onMessage ? { onMessage } : {}) },
@@ -194,7 +202,12 @@ describe('SIP.js over WebSocket', () => {
     const sub = new Subscriber(watcher, UserAgent.makeURI('sip:102@127.0.0.1')!, 'dialog', {
       extraHeaders: ['Accept: application/dialog-info+xml'],
     });
-    sub.delegate = { onNotify: (n) => void (bodies.push(n.request.body), n.accept()) };
+    sub.delegate = {
+      onNotify: (n) => {
+        bodies.push(n.request.body);
+        void n.accept();
+      },
+    };
     await sub.subscribe();
     await until(() => bodies.length >= 1, 5000, 'first NOTIFY');
     expect(bodies[0]).toContain('entity="sip:102@');
@@ -213,6 +226,32 @@ describe('SIP.js over WebSocket', () => {
     expect(texts[0]).toBe('see me after the call');
     await sub.unsubscribe();
   }, 30_000);
+
+  it('registers and calls over secure WebSocket (wss:// on the HTTPS port)', async () => {
+    const wss = `wss://127.0.0.1:${node.httpsPort}/sip`;
+    let answered = false;
+    await agent('104', (inv) => void inv.accept().then(() => (answered = true)), undefined, wss);
+    const bindings = node.sip.location.lookup(`${node.demo!.tenantId}:104`, Date.now());
+    expect(bindings.map((b) => b.source.transport)).toContain('WSS');
+    const caller = await agent('105', undefined, undefined, wss);
+    const inviter = new Inviter(caller, UserAgent.makeURI('sip:104@127.0.0.1')!);
+    await inviter.invite();
+    await until(() => inviter.state === SessionState.Established, 5000, 'call over WSS established');
+    expect(answered).toBe(true);
+    await inviter.bye();
+    await until(() => node.sip.calls.size === 0, 5000, 'call ended');
+  }, 30_000);
+
+  it('serves the API over HTTPS on the same port as wss://', async () => {
+    const { get } = await import('node:https');
+    const status = await new Promise<number>((resolve, reject) => {
+      get(`https://127.0.0.1:${node.httpsPort}/healthz`, { rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(status).toBe(200);
+  });
 
   it('refuses a WebSocket without the sip subprotocol', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${node.httpPort}/sip`);
