@@ -72,7 +72,9 @@ export class Call {
   private aDialog: Dialog | null = null;
   private readonly legs: BLeg[] = [];
   private winner: BLeg | null = null;
-  private cdrId: Promise<string | null>;
+  /** The CDR row's id, and the writes queued for it (the call log keeps them in order). */
+  private readonly cdrRow: string;
+  private cdrWrites: Promise<void>;
   private noAnswer: Timer | null = null;
   private okRetransmit: Timer | null = null;
   private aAcked = false;
@@ -92,20 +94,18 @@ export class Call {
   ) {
     this.aTag = stableTag(invite);
     this.bCallId = newCallId(ctx.localFor(aSource).host);
-    this.cdrId = ctx.callLog
-      .open({
-        tenantId: caller.tenantId,
-        sipCallId: invite.headers.get('Call-ID') ?? '',
-        caller: caller.number,
-        callerName: caller.displayName,
-        callee: callee.number,
-        direction: 'internal',
-        node: ctx.node,
-      })
-      .catch((e: unknown) => {
-        ctx.log.error({ err: e }, 'CDR open failed');
-        return null;
-      });
+    // The row is written behind the SIP path (batched); later writes queue after it.
+    const row = ctx.callLog.open({
+      tenantId: caller.tenantId,
+      sipCallId: invite.headers.get('Call-ID') ?? '',
+      caller: caller.number,
+      callerName: caller.displayName,
+      callee: callee.number,
+      direction: 'internal',
+      node: ctx.node,
+    });
+    this.cdrRow = row.id;
+    this.cdrWrites = row.written.catch((e: unknown) => ctx.log.error({ err: e }, 'CDR open failed'));
   }
 
   /** Rings every contact of the callee at once (parallel forking). */
@@ -203,7 +203,7 @@ export class Call {
     if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
     this.aTx.respond(ok);
     this.retransmitOk(ok);
-    void this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
+    this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
     this.ctx.changed(this);
   }
 
@@ -398,25 +398,18 @@ export class Call {
     const now = new Date().toISOString();
     for (const l of this.legs) l.record.endedAt ??= now;
     const legs = this.legs.map((l) => l.record);
-    void this.cdr((id) => this.ctx.callLog.close(id, new Date(), { cause, sipStatus, hangupBy, legs }));
+    this.cdr((id) => this.ctx.callLog.close(id, new Date(), { cause, sipStatus, hangupBy, legs }));
     this.ctx.ended(this);
   }
 
-  /** CDR writes happen in order after the row exists; a failed write is logged, never thrown into SIP. */
-  private cdr(fn: (id: string) => Promise<void>): Promise<void> {
-    const next = this.cdrId.then(async (id) => {
-      if (id) await fn(id);
-      return id;
-    });
-    this.cdrId = next.catch((e: unknown) => {
-      this.ctx.log.error({ err: e }, 'CDR write failed');
-      return null;
-    });
-    return this.cdrId.then(() => {});
+  /** Queues a CDR write; a failed one is logged, never thrown into SIP. */
+  private cdr(fn: (id: string) => Promise<void>): void {
+    const write = fn(this.cdrRow).catch((e: unknown) => this.ctx.log.error({ err: e }, 'CDR write failed'));
+    this.cdrWrites = Promise.all([this.cdrWrites, write]).then(() => {});
   }
 
   /** Resolves when every CDR write queued so far is done (tests, shutdown). */
   async flushed(): Promise<void> {
-    await this.cdrId;
+    await this.cdrWrites;
   }
 }

@@ -7,9 +7,9 @@ export interface RunResult {
   out: string;
 }
 
-export function runCommand(cmd: string, args: string[]): Promise<RunResult> {
+export function runCommand(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<RunResult> {
   return new Promise((res) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));

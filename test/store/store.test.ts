@@ -212,8 +212,8 @@ describe.each(backends())('call records on %s', (backend) => {
     const t = await openTestDb(backend);
     try {
       const tenant = await t.store.tenants.create(tenantInput('cdr.test'));
-      const open = (node: string) =>
-        t.store.callLog.open({
+      const open = async (node: string) => {
+        const row = t.store.callLog.open({
           tenantId: tenant.id,
           sipCallId: `c-${node}`,
           caller: '101',
@@ -222,6 +222,9 @@ describe.each(backends())('call records on %s', (backend) => {
           direction: 'internal',
           node,
         });
+        await row.written;
+        return row.id;
+      };
       const mine = await open('node-a');
       const answered = await open('node-a');
       await t.store.callLog.answered(answered, new Date());
