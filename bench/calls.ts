@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { aorOf } from '../src/pbx/location.js';
 import { runCommand } from '../test/helpers/process.js';
-import { rttSummary } from './sipp-rtt.js';
 import { sipFixture } from '../test/helpers/sip.js';
+import { rttSummary } from './sipp-rtt.js';
 
 const TOTAL = Number(process.argv[2] ?? 10_000);
 const RATE = Number(process.argv[3] ?? 500);
@@ -24,7 +24,10 @@ const DOMAIN = 'calls.bench.test';
 const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-calls-'));
 const scenarios = resolve(import.meta.dirname, '../test/interop/sipp');
 
-writeFileSync(join(dir, 'caller.csv'), `SEQUENTIAL\n301;[authentication username=301 password=pw-301];${DOMAIN};302\n`);
+writeFileSync(
+  join(dir, 'caller.csv'),
+  `SEQUENTIAL\n301;[authentication username=301 password=pw-301];${DOMAIN};302\n`,
+);
 writeFileSync(
   join(dir, 'uac.xml'),
   readFileSync(join(scenarios, 'uac-auth.xml'), 'utf8')
@@ -37,7 +40,9 @@ const common = ['-t', 'u1', '-i', '127.0.0.1', '-buff_size', '4194304', '-nostdi
 
 /** The SIPp callee, on its own port per run so one run's leftovers never answer the next. */
 function callee(port: number): ChildProcess {
-  return spawn('sipp', ['-sf', join(scenarios, 'uas.xml'), '-p', String(port), ...common], { stdio: 'ignore' });
+  return spawn('sipp', ['-sf', join(scenarios, 'uas.xml'), '-p', String(port), ...common], {
+    stdio: 'ignore',
+  });
 }
 
 interface Figures {
@@ -51,31 +56,35 @@ interface Figures {
 
 async function callers(port: number): Promise<Figures> {
   const t0 = performance.now();
-  const r = await runCommand('timeout', [
-    '600',
-    'sipp',
-    '-sf',
-    join(dir, 'uac.xml'),
-    '-inf',
-    join(dir, 'caller.csv'),
-    '-m',
-    String(TOTAL),
-    '-r',
-    String(RATE),
-    '-l',
-    String(RATE * 3),
-    '-p',
-    '0',
-    ...common,
-    '-recv_timeout',
-    '10000',
-    '-timeout',
-    '590',
-    '-trace_rtt',
-    '-rtt_freq',
-    '1',
-    `127.0.0.1:${port}`,
-  ], { cwd: dir });
+  const r = await runCommand(
+    'timeout',
+    [
+      '600',
+      'sipp',
+      '-sf',
+      join(dir, 'uac.xml'),
+      '-inf',
+      join(dir, 'caller.csv'),
+      '-m',
+      String(TOTAL),
+      '-r',
+      String(RATE),
+      '-l',
+      String(RATE * 3),
+      '-p',
+      '0',
+      ...common,
+      '-recv_timeout',
+      '10000',
+      '-timeout',
+      '590',
+      '-trace_rtt',
+      '-rtt_freq',
+      '1',
+      `127.0.0.1:${port}`,
+    ],
+    { cwd: dir },
+  );
   const seconds = (performance.now() - t0) / 1000;
   const num = (label: string) =>
     Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(r.out)?.[1] ?? '0');

@@ -16,50 +16,77 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
+import { profiled } from './profile.js';
+import { rttSummary } from './sipp-rtt.js';
 
 const TOTAL = Number(process.argv[2] ?? 20_000);
+const WARMUP = 10_000;
 const RATE = Number(process.argv[3] ?? 8_000);
 const USERS = 5_000;
 const DOMAIN = 'bench.example.test';
 const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-reg-'));
-const scenario = resolve(import.meta.dirname, '../test/interop/sipp/register.xml');
+// The test scenario, timed: response-time 1 runs from the first REGISTER to the final 200.
+const scenario = join(dir, 'register.xml');
+writeFileSync(
+  scenario,
+  readFileSync(resolve(import.meta.dirname, '../test/interop/sipp/register.xml'), 'utf8')
+    .replace('<send retrans="500">', '<send retrans="500" start_rtd="1">')
+    .replace('<recv response="200"', '<recv response="200" rtd="1"'),
+);
 
-async function sipp(port: number): Promise<{ rate: number; ok: number; failed: number; seconds: number }> {
+interface Figures {
+  rate: number;
+  ok: number;
+  failed: number;
+  seconds: number;
+  /** REGISTER sent to 200 received, challenge round included (SIPp -trace_rtt). */
+  latency: string;
+}
+
+async function sipp(port: number, total = TOTAL): Promise<Figures> {
   const t0 = performance.now();
-  const r = await runCommand('timeout', [
-    '300',
-    'sipp',
-    '-sf',
-    scenario,
-    '-inf',
-    join(dir, 'users.csv'),
-    '-m',
-    String(TOTAL),
-    '-r',
-    String(RATE),
-    '-l',
-    '2000',
-    '-t',
-    'u1',
-    '-i',
-    '127.0.0.1',
-    '-p',
-    '0',
-    '-buff_size',
-    '4194304',
-    '-recv_timeout',
-    '5000',
-    '-timeout',
-    '280',
-    '-nostdin',
-    `127.0.0.1:${port}`,
-  ]);
+  const r = await runCommand(
+    'timeout',
+    [
+      '300',
+      'sipp',
+      '-sf',
+      scenario,
+      '-inf',
+      join(dir, 'users.csv'),
+      '-m',
+      String(total),
+      '-r',
+      String(RATE),
+      '-l',
+      '2000',
+      '-t',
+      'u1',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      '0',
+      '-buff_size',
+      '4194304',
+      '-recv_timeout',
+      '5000',
+      '-timeout',
+      '280',
+      '-nostdin',
+      '-trace_rtt',
+      '-rtt_freq',
+      '1',
+      `127.0.0.1:${port}`,
+    ],
+    { cwd: dir },
+  );
   const seconds = (performance.now() - t0) / 1000;
   const num = (label: string) =>
     Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(r.out)?.[1] ?? '0');
   const ok = num('Successful call');
   const failed = num('Failed call');
-  return { rate: ok / seconds, ok, failed, seconds };
+  if (process.env.BENCH_DEBUG) console.log(r.out);
+  return { rate: ok / seconds, ok, failed, seconds, latency: rttSummary(dir) };
 }
 
 const rows = ['SEQUENTIAL'];
@@ -74,7 +101,9 @@ try {
     DOMAIN,
     Array.from({ length: USERS }, (_, i) => ({ number: String(100_000 + i), secret: `pw-${100_000 + i}` })),
   );
-  const nimbus = await sipp(fx.sip.transports.udpPort);
+  // Warm-up, not counted: the JIT compiles the hot path in the first second or so.
+  await sipp(fx.sip.transports.udpPort, WARMUP);
+  const nimbus = await profiled(() => sipp(fx.sip.transports.udpPort));
   await fx.close();
 
   const kamPort = 25_060;
@@ -90,12 +119,13 @@ try {
     stdio: 'ignore',
   });
   await new Promise((r) => setTimeout(r, 1500));
+  await sipp(kamPort, WARMUP);
   const kamailio = await sipp(kamPort);
   kam.kill('SIGTERM');
 
-  const fmt = (x: { rate: number; ok: number; failed: number; seconds: number }) =>
-    `${Math.round(x.rate).toLocaleString('en')} registrations/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s)`;
-  console.log(`offered ${TOTAL} registrations at ${RATE}/s over ${USERS} users`);
+  const fmt = (x: Figures) =>
+    `${Math.round(x.rate).toLocaleString('en')} registrations/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s; ${x.latency})`;
+  console.log(`offered ${TOTAL} registrations at ${RATE}/s over ${USERS} users, after ${WARMUP} not counted`);
   console.log(`nimbus:   ${fmt(nimbus)}`);
   console.log(`kamailio: ${fmt(kamailio)}`);
   console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);

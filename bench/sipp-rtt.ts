@@ -3,7 +3,7 @@
  * measured call: date_ms;response_time_ms;rtd_no, whole milliseconds) and deletes the file, so
  * the next run in the same directory starts clean.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function rttSummary(dir: string): string {
@@ -13,6 +13,8 @@ export function rttSummary(dir: string): string {
       const v = Number(line.split(';')[1]);
       if (line && Number.isFinite(v)) times.push(v);
     }
+    if (process.env.BENCH_KEEP_RTT)
+      writeFileSync(`${process.env.BENCH_KEEP_RTT}.${Date.now()}`, readFileSync(join(dir, f)));
     rmSync(join(dir, f));
   }
   if (!times.length) return 'no response times recorded';

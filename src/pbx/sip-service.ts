@@ -95,6 +95,7 @@ export class SipService {
     this.txContext = { clock, timers: DEFAULT_TIMERS, sender: this.transports };
     this.layer = new TransactionLayer(this.txContext, {
       request: (req, tx, source) => this.onRequest(req, tx, source),
+      stateless: (req) => this.challengeStatelessly(req),
       cancel: (invite) => this.byInvite.get(invite)?.cancelledByCaller(),
     });
     this.notifier = new Notifier({ layer: this.layer, clock, localFor: (d) => this.localFor(d) }, [
@@ -239,6 +240,24 @@ export class SipService {
       return;
     }
     tx.respond(this.decorate(this.answer(req, source)));
+  }
+
+  /**
+   * RFC 3261 §8.2.7: a request that must be authenticated and carries no credentials
+   * is challenged without a transaction (a retransmission just gets a fresh nonce),
+   * so the first half of every registration and call holds no state on the server.
+   */
+  private challengeStatelessly(req: SipRequest): SipResponse | null {
+    const proxy = req.method === 'INVITE' || req.method === 'MESSAGE';
+    if (!proxy && req.method !== 'REGISTER' && req.method !== 'SUBSCRIBE') return null;
+    if (req.headers.has(proxy ? 'Proxy-Authorization' : 'Authorization')) return null;
+    if (tagOf(req.headers.get('To')) !== null) return null;
+    const refused = this.checkRequest(req);
+    if (refused) return this.decorate(refused);
+    const realm = req.uri.host.toLowerCase();
+    const party = req.method === 'REGISTER' ? 'To' : 'From';
+    const outcome = authenticate(req, this.directory, this.auth, { proxy, party, realm });
+    return outcome.ok ? null : this.decorate(outcome.response);
   }
 
   /** Starts a call, or returns the response that refuses it. */

@@ -10,7 +10,7 @@
  *
  * Client side: `authorize()` answers a challenge (for trunks and tests).
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 
@@ -32,7 +32,8 @@ export type VerifyResult = 'ok' | 'stale' | 'invalid';
 const HASH: Record<DigestAlgorithm, string> = { MD5: 'md5', 'SHA-256': 'sha256' };
 
 function h(alg: DigestAlgorithm, text: string): string {
-  return createHash(HASH[alg]).update(text).digest('hex');
+  // One-shot hashing: several times cheaper than createHash() for inputs this small.
+  return hash(HASH[alg], text, 'hex');
 }
 
 export function digestResponse(
@@ -147,27 +148,33 @@ export class DigestAuthenticator {
   private readonly maxTracked: number;
   /** nonce -> highest nonce-count accepted; insertion-ordered so the oldest is dropped first. */
   private readonly counts = new Map<string, number>();
+  /** Makes two nonces of one millisecond differ; the HMAC, not secrecy, makes nonces unforgeable. */
+  private readonly instance = randomBytes(4).toString('base64url');
+  private issued = 0;
+  private readonly secretText: string;
 
   constructor(private readonly opts: AuthenticatorOptions) {
     this.ttl = opts.nonceTtlMs ?? 300_000;
     this.algorithms = opts.algorithms ?? ['MD5'];
     this.clock = opts.clock ?? Date.now;
     this.maxTracked = opts.maxTrackedNonces ?? 100_000;
+    this.secretText = opts.secret.toString('hex');
   }
 
   private mac(stamp: string, realm: string): string {
-    return createHmac('sha256', this.opts.secret)
-      .update(`${stamp}:${realm}`)
-      .digest('base64url')
-      .slice(0, 22);
+    // SHA-512/256 is immune to length extension, so secret-prefix hashing is a sound MAC
+    // here, at a third of an HMAC's cost (one runs per challenge and per answer).
+    return hash('sha512-256', `${this.secretText}:${stamp}:${realm}`, 'base64url').slice(0, 22);
   }
 
   /**
-   * A new nonce: `<ms timestamp base36>-<random>.<HMAC>`. The random part keeps two
-   * nonces issued in the same millisecond apart, so their nonce-counts never clash.
+   * A new nonce: `<ms timestamp base36>-<instance><counter>.<HMAC>`. The instance and
+   * counter keep two nonces of the same millisecond apart (on this node and across
+   * nodes), so their nonce-counts never clash.
    */
   nonce(realm: string): string {
-    const stamp = `${this.clock().toString(36)}-${randomBytes(6).toString('base64url')}`;
+    this.issued = (this.issued + 1) % 0x7fffffff;
+    const stamp = `${this.clock().toString(36)}-${this.instance}${this.issued.toString(36)}`;
     return `${stamp}.${this.mac(stamp, realm)}`;
   }
 

@@ -2,7 +2,7 @@
  * Building requests and responses from others, as RFC 3261 prescribes: responses
  * (§8.2.6), ACK for a non-2xx final response (§17.1.1.3) and CANCEL (§9.1).
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { Headers, parseVia, type SipRequest, type SipResponse, type Via } from './message/index.js';
 
 /** RFC 3261 §8.1.1.7: branches start with the magic cookie so RFC 2543 peers are told apart. */
@@ -17,7 +17,7 @@ export function newTag(): string {
 }
 
 /** Per-process key, so stable tags are unpredictable from outside (RFC 3261 §19.3). */
-const TAG_KEY = randomBytes(16);
+const TAG_KEY = randomBytes(16).toString('hex');
 
 /**
  * The To tag this UAS uses for every answer to one caller's attempt (same Call-ID
@@ -26,7 +26,9 @@ const TAG_KEY = randomBytes(16);
  */
 export function stableTag(req: SipRequest): string {
   const key = `${req.headers.get('Call-ID') ?? ''}|${tagOf(req.headers.get('From')) ?? ''}`;
-  return createHmac('sha256', TAG_KEY).update(key).digest('hex').slice(0, 16);
+  // A keyed SHA-512/256 (immune to length extension, so a secret prefix makes a MAC):
+  // a third of the cost of an HMAC, and this runs for every challenge and answer.
+  return hash('sha512-256', TAG_KEY + key, 'hex').slice(0, 16);
 }
 
 export function newCallId(host: string): string {

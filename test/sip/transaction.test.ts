@@ -9,6 +9,7 @@ import {
   type SipMessage,
   type SipRequest,
   type SipResponse,
+  serializeMessage,
 } from '../../src/sip/message/index.js';
 import { ManualClock } from '../../src/sip/transaction/clock.js';
 import { TransactionLayer } from '../../src/sip/transaction/layer.js';
@@ -274,6 +275,39 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
       clock.advance(32_000);
       expect(layer.serverCount).toBe(0);
     }
+  });
+
+  it('keeps only the wire form of a completed UDP transaction, and forgets the oldest past the cap', () => {
+    const clock = new ManualClock();
+    const objects: SipMessage[] = [];
+    const bytes: Buffer[] = [];
+    let tx: import('../../src/sip/transaction/layer.js').ServerTransaction | null = null;
+    const layer = new TransactionLayer(
+      {
+        clock,
+        timers: DEFAULT_TIMERS,
+        sender: { send: (m) => objects.push(m), sendBytes: (b) => bytes.push(b) },
+      },
+      { request: (_r, t) => (tx = t) },
+      { maxCompleted: 2 },
+    );
+    const dest: Destination = { transport: 'UDP', host: 'h', port: 1 };
+    const regs = ['z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc'].map((b) => request('REGISTER', b));
+    for (const r of regs) {
+      layer.receiveRequest(r, dest);
+      tx!.respond(makeResponse(r, 200));
+    }
+    expect(objects).toHaveLength(3);
+    layer.receiveRequest(regs[2]!, dest); // a retransmission: the stored bytes go out again
+    expect(bytes).toHaveLength(1);
+    expect(bytes[0]!.toString()).toBe(serializeMessage(objects[2]!).toString());
+    expect(layer.serverCount).toBe(2); // the first was forgotten early (cap 2)
+    layer.receiveRequest(regs[0]!, dest); // so its retransmission is a new request for the TU
+    expect(bytes).toHaveLength(1);
+    tx!.respond(makeResponse(regs[0]!, 200));
+    expect(objects).toHaveLength(4);
+    clock.advance(32_000);
+    expect(layer.serverCount).toBe(0);
   });
 
   it('refuses new transactions with 503 past the limit', () => {

@@ -5,11 +5,12 @@
  * rest to the transaction user (the dialog/application layer).
  */
 import { branchOf, cseqMethod, cseqNumber, MAGIC_COOKIE, makeResponse, tagOf, topVia } from '../build.js';
-import type { SipRequest, SipResponse } from '../message/index.js';
+import { type SipRequest, type SipResponse, serializeMessage } from '../message/index.js';
 import { InviteClientTransaction } from './ict.js';
 import { InviteServerTransaction } from './ist.js';
 import { NonInviteClientTransaction } from './nict.js';
 import { NonInviteServerTransaction } from './nist.js';
+import { txTimeout } from './timers.js';
 import type { Destination, TxContext } from './types.js';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
@@ -28,6 +29,11 @@ export interface TransactionUser {
    * matched none (an ACK for a 2xx belongs to the dialog, `tx` null).
    */
   request(req: SipRequest, tx: ServerTransaction | null, source: Destination): void;
+  /**
+   * Asked before a new server transaction is made: a response to send statelessly
+   * instead (RFC 3261 §8.2.7, typically a digest challenge), or null to go on.
+   */
+  stateless?(req: SipRequest, source: Destination): SipResponse | null;
   /** A CANCEL matched this INVITE transaction; the CANCEL itself has been answered 200. */
   cancel?(invite: InviteServerTransaction, cancel: SipRequest): void;
   /** A 2xx to an INVITE whose client transaction has ended: the dialog must ACK it again. */
@@ -35,8 +41,22 @@ export interface TransactionUser {
 }
 
 export interface LayerLimits {
-  /** Refuse new server transactions with 503 past this many (bounded memory under floods). */
+  /** Refuse new server transactions with 503 past this many in progress (bounded work under floods). */
   maxServerTransactions: number;
+  /**
+   * Completed non-INVITE transactions remembered for Timer J (their last response,
+   * to answer retransmissions). Past this many the oldest are forgotten early: a
+   * client retransmits within seconds, so losing the tail of a 32 s window is harmless.
+   */
+  maxCompleted: number;
+}
+
+/** A completed non-INVITE server transaction, reduced to what answers a retransmission. */
+interface Completed {
+  /** Wire form when the sender takes bytes: a buffer costs the garbage collector nothing to trace. */
+  response: SipResponse | Buffer;
+  replyTo: Destination;
+  until: number;
 }
 
 function sentBy(req: SipRequest): string {
@@ -66,6 +86,8 @@ function clientKey(branch: string, method: string): string {
 
 export class TransactionLayer {
   private readonly servers = new Map<string, ServerTransaction>();
+  /** Insertion order is expiry order (Timer J is one constant), so expiry sweeps from the front. */
+  private readonly completed = new Map<string, Completed>();
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly limits: LayerLimits;
 
@@ -74,11 +96,21 @@ export class TransactionLayer {
     private readonly tu: TransactionUser,
     limits: Partial<LayerLimits> = {},
   ) {
-    this.limits = { maxServerTransactions: 50_000, ...limits };
+    this.limits = { maxServerTransactions: 50_000, maxCompleted: 200_000, ...limits };
   }
 
+  /** Server transactions in progress, plus completed ones still absorbing retransmissions. */
   get serverCount(): number {
-    return this.servers.size;
+    this.expireCompleted();
+    return this.servers.size + this.completed.size;
+  }
+
+  private expireCompleted(): void {
+    const now = this.ctx.clock.now();
+    for (const [key, c] of this.completed) {
+      if (c.until > now && this.completed.size <= this.limits.maxCompleted) break;
+      this.completed.delete(key);
+    }
   }
 
   get clientCount(): number {
@@ -103,6 +135,19 @@ export class TransactionLayer {
       existing.retransmission();
       return;
     }
+    const done = this.completed.get(key);
+    if (done && done.until > this.ctx.clock.now()) {
+      if (Buffer.isBuffer(done.response)) this.ctx.sender.sendBytes?.(done.response, done.replyTo);
+      else this.ctx.sender.send(done.response, done.replyTo);
+      return;
+    }
+    if (method !== 'CANCEL') {
+      const answer = this.tu.stateless?.(req, source);
+      if (answer) {
+        this.ctx.sender.send(answer, source);
+        return;
+      }
+    }
     if (this.servers.size >= this.limits.maxServerTransactions) {
       this.ctx.sender.send(makeResponse(req, 503, { headers: [['Retry-After', '5']] }), source);
       return;
@@ -119,6 +164,15 @@ export class TransactionLayer {
     }
     const tx: NonInviteServerTransaction = new NonInviteServerTransaction(this.ctx, req, source, {
       terminated: () => this.servers.delete(key),
+      completed: (response) => {
+        this.completed.delete(key);
+        this.completed.set(key, {
+          response: this.ctx.sender.sendBytes ? serializeMessage(response) : response,
+          replyTo: source,
+          until: this.ctx.clock.now() + txTimeout(this.ctx.timers),
+        });
+        this.expireCompleted();
+      },
     });
     this.servers.set(key, tx);
     if (method === 'CANCEL') {
@@ -171,6 +225,7 @@ export class TransactionLayer {
 
   /** Ends every transaction (shutdown). */
   close(): void {
+    this.completed.clear();
     for (const tx of [...this.servers.values(), ...this.clients.values()]) tx.terminate();
   }
 }

@@ -8,6 +8,13 @@ export type NistState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
 export interface NistHandlers {
   terminated(): void;
+  /**
+   * Completed on an unreliable transport: when given, the owner takes over absorbing
+   * retransmissions for Timer J (keeping only the response) and this object ends at
+   * once, so a busy server holds a response per recent request rather than a whole
+   * transaction with its timer.
+   */
+  completed?(last: SipResponse): void;
 }
 
 export class NonInviteServerTransaction {
@@ -31,6 +38,11 @@ export class NonInviteServerTransaction {
       return;
     }
     this.state = 'completed';
+    if (this.on.completed && !isReliable(this.replyTo.transport)) {
+      this.on.completed(res);
+      this.terminate();
+      return;
+    }
     // Timer J: keep answering retransmissions for 64*T1 on UDP; none needed on reliable transports.
     this.timerJ = this.ctx.clock.after(
       isReliable(this.replyTo.transport) ? 0 : txTimeout(this.ctx.timers),

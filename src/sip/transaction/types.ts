@@ -16,6 +16,8 @@ export interface Destination {
 
 export interface Sender {
   send(msg: SipMessage, dest: Destination): void;
+  /** Sends a response already in wire form (kept that way to answer retransmissions cheaply). */
+  sendBytes?(data: Buffer, dest: Destination): void;
 }
 
 export interface TxContext {

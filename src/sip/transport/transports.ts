@@ -179,7 +179,11 @@ export class SipTransports implements Sender {
   }
 
   send(msg: SipMessage, dest: Destination): void {
-    const data = serializeMessage(msg);
+    this.sendBytes(serializeMessage(msg), dest, msg.kind === 'response');
+  }
+
+  /** Sends a message already in wire form (`response`: it cannot open a new connection). */
+  sendBytes(data: Buffer, dest: Destination, response = true): void {
     this.stats.sent++;
     if (dest.transport === 'UDP') {
       this.udp?.send(data, dest.port, dest.host, (err) => {
@@ -198,7 +202,7 @@ export class SipTransports implements Sender {
       flow.socket.write(data);
       return;
     }
-    if (msg.kind === 'response' || dest.transport === 'TLS') {
+    if (response || dest.transport === 'TLS') {
       // §18.2.2: the connection is gone; a response cannot be sent to a fresh one reliably here.
       // Outbound TLS connections (to trunks) arrive with the trunks milestone.
       this.stats.sendErrors++;
