@@ -20,7 +20,9 @@ const profile = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as Profi
 const rows = Number(process.argv[3] ?? 25);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfTime = new Map<number, number>();
-profile.samples.forEach((id, i) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 
 const byFunction = new Map<string, number>();
 const byFile = new Map<string, number>();

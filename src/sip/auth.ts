@@ -148,12 +148,12 @@ export class DigestAuthenticator {
   private readonly maxTracked: number;
   /** nonce -> highest nonce-count accepted; insertion-ordered so the oldest is dropped first. */
   private readonly counts = new Map<string, number>();
-  /** Makes two nonces of one millisecond differ; the HMAC, not secrecy, makes nonces unforgeable. */
+  /** Makes two nonces of one millisecond differ; the MAC, not secrecy, makes nonces unforgeable. */
   private readonly instance = randomBytes(4).toString('base64url');
   private issued = 0;
   private readonly secretText: string;
 
-  constructor(private readonly opts: AuthenticatorOptions) {
+  constructor(opts: AuthenticatorOptions) {
     this.ttl = opts.nonceTtlMs ?? 300_000;
     this.algorithms = opts.algorithms ?? ['MD5'];
     this.clock = opts.clock ?? Date.now;
