@@ -1,7 +1,7 @@
 /**
  * SIP digest authentication (RFC 3261 §22.4 with RFC 7616 / RFC 8760 algorithms).
  *
- * Server side: stateless nonces (a timestamp and an HMAC over it and the realm)
+ * Server side: stateless nonces (a timestamp and a keyed SHA-512/256 MAC over it and the realm)
  * so any node can check a nonce any other node issued with the same secret; an
  * expired but genuine nonce gets `stale=true` so the phone retries without asking
  * the user. Nonce-count replay is refused with a bounded memory of the highest
@@ -168,7 +168,7 @@ export class DigestAuthenticator {
   }
 
   /**
-   * A new nonce: `<ms timestamp base36>-<instance><counter>.<HMAC>`. The instance and
+   * A new nonce: `<ms timestamp base36>-<instance><counter>.<MAC>`. The instance and
    * counter keep two nonces of the same millisecond apart (on this node and across
    * nodes), so their nonce-counts never clash.
    */
