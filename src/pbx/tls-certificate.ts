@@ -4,6 +4,7 @@
  * a demo works out of the box (phones must then be told to accept it).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 
@@ -32,7 +33,17 @@ export async function loadOrCreateCertificate(opts: {
   if (existsSync(certFile) && existsSync(keyFile)) {
     return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), selfSigned: true };
   }
+  // The name phones and peers check: an IP address or a DNS name in subjectAltName (RFC 5922 §7.1).
+  const san = isIP(opts.hostName)
+    ? { type: 7 as const, ip: opts.hostName }
+    : { type: 2 as const, value: opts.hostName };
   const pems = await generate([{ name: 'commonName', value: opts.hostName }], {
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
+      { name: 'subjectAltName', altNames: [san] },
+    ],
     keySize: 2048,
     algorithm: 'sha256',
     notAfterDate: new Date(Date.now() + 5 * 365 * 24 * 3600_000),

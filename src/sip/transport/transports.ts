@@ -10,8 +10,8 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Server as HttpServer } from 'node:http';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, connect as tlsConnect } from 'node:tls';
 import {
   formatVia,
   type ParseError,
@@ -41,6 +41,12 @@ export interface TransportOptions {
   maxMessageSize?: number;
   /** SIP over TLS on this port with this certificate; omitted: no TLS. */
   tls?: { port: number; key: string; cert: string } | undefined;
+  /**
+   * Connections we open over TLS (to trunks, to phones whose flow is gone): the
+   * peer's certificate is verified against the system CAs, or `ca` when given.
+   * `verify: false` is for labs only.
+   */
+  tlsClient?: { verify: boolean; ca?: string } | undefined;
 }
 
 interface Flow {
@@ -59,7 +65,8 @@ export class SipTransports implements Sender {
   /** Outbound connections by "host:port", so requests to one peer share a connection. */
   private readonly byPeer = new Map<string, string>();
   private seq = 0;
-  private readonly opts: Required<Omit<TransportOptions, 'tls'>> & Pick<TransportOptions, 'tls'>;
+  private readonly opts: Required<Omit<TransportOptions, 'tls' | 'tlsClient'>> &
+    Pick<TransportOptions, 'tls' | 'tlsClient'>;
   udpPort = 0;
   tcpPort = 0;
   /** Counters for /metrics and tests. */
@@ -144,8 +151,16 @@ export class SipTransports implements Sender {
     this.handler.message(msg, source);
   }
 
-  /** Takes a connected socket into the flow table; `peer` is set for connections we opened. */
-  private adopt(socket: Socket, peer: string | null, transport: 'TCP' | 'TLS'): Flow {
+  /**
+   * Takes a socket into the flow table. For connections we open, `peer` is their
+   * key in byPeer and `remote` the address dialled (the socket has none until it connects).
+   */
+  private adopt(
+    socket: Socket,
+    peer: string | null,
+    transport: 'TCP' | 'TLS',
+    remote?: { host: string; port: number },
+  ): Flow {
     const id = `${transport.toLowerCase()}:${socket.remoteAddress}:${socket.remotePort}:${++this.seq}`;
     const flow: Flow = { id, socket, framer: new StreamFramer({ maxMessageSize: this.opts.maxMessageSize }) };
     this.flows.set(id, flow);
@@ -154,8 +169,8 @@ export class SipTransports implements Sender {
     socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
     const source: Destination = {
       transport,
-      host: socket.remoteAddress ?? '',
-      port: socket.remotePort ?? 0,
+      host: remote?.host ?? socket.remoteAddress ?? '',
+      port: remote?.port ?? socket.remotePort ?? 0,
       flowId: id,
     };
     socket.on('data', (chunk) => {
@@ -195,21 +210,31 @@ export class SipTransports implements Sender {
       if (!this.ws?.send(data, dest.flowId)) this.stats.sendErrors++;
       return;
     }
-    const flow =
-      (dest.flowId && this.flows.get(dest.flowId)) ||
-      this.flows.get(this.byPeer.get(`${dest.host}:${dest.port}`) ?? '');
+    const peer = `${dest.transport}:${dest.host}:${dest.port}`;
+    const flow = (dest.flowId && this.flows.get(dest.flowId)) || this.flows.get(this.byPeer.get(peer) ?? '');
     if (flow && !flow.socket.destroyed) {
       flow.socket.write(data);
       return;
     }
-    if (response || dest.transport === 'TLS') {
-      // §18.2.2: the connection is gone; a response cannot be sent to a fresh one reliably here.
-      // Outbound TLS connections (to trunks) arrive with the trunks milestone.
+    if (response) {
+      // §18.2.2: the connection the request came on is gone; a response is not sent on a new one.
       this.stats.sendErrors++;
       return;
     }
-    const socket = createConnection({ host: dest.host, port: dest.port });
-    this.adopt(socket, `${dest.host}:${dest.port}`, 'TCP');
+    // A request to a peer we have no connection to: open one (written data waits for the handshake).
+    const remote = { host: dest.host, port: dest.port };
+    const socket =
+      dest.transport === 'TLS'
+        ? tlsConnect({
+            ...remote,
+            ...(isIP(dest.host) ? {} : { servername: dest.host }),
+            minVersion: 'TLSv1.2',
+            rejectUnauthorized: this.opts.tlsClient?.verify ?? true,
+            ...(this.opts.tlsClient?.ca ? { ca: this.opts.tlsClient.ca } : {}),
+          })
+        : createConnection(remote);
+    socket.on('error', () => this.stats.sendErrors++);
+    this.adopt(socket, peer, dest.transport === 'TLS' ? 'TLS' : 'TCP', remote);
     socket.write(data);
   }
 
