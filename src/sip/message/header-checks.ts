@@ -175,7 +175,10 @@ export class HeaderChecks {
  */
 function isValidCallId(s: string, start: number, end: number): boolean {
   if (end <= start) return false;
-  const sp = s.indexOf(' ', start);
-  const ht = s.indexOf('\t', start);
-  return (sp < 0 || sp >= end) && (ht < 0 || ht >= end);
+  // A loop over the range: indexOf would scan the rest of the head for a tab that is not there.
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) return false;
+  }
+  return true;
 }
