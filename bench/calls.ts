@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { aorOf } from '../src/pbx/location.js';
 import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
-import { rttSummary } from './sipp-rtt.js';
+import { type SippFigures, sippFigures } from './sipp-results.js';
 
 const TOTAL = Number(process.argv[2] ?? 10_000);
 const RATE = Number(process.argv[3] ?? 500);
@@ -45,16 +45,7 @@ function callee(port: number): ChildProcess {
   });
 }
 
-interface Figures {
-  rate: number;
-  ok: number;
-  failed: number;
-  seconds: number;
-  /** Call setup (first INVITE sent to 200 received, auth round included), from SIPp's -trace_rtt. */
-  setup: string;
-}
-
-async function callers(port: number): Promise<Figures> {
+async function callers(port: number): Promise<SippFigures> {
   const t0 = performance.now();
   const r = await runCommand(
     'timeout',
@@ -85,13 +76,7 @@ async function callers(port: number): Promise<Figures> {
     ],
     { cwd: dir },
   );
-  const seconds = (performance.now() - t0) / 1000;
-  const num = (label: string) =>
-    Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(r.out)?.[1] ?? '0');
-  if (process.env.BENCH_DEBUG) console.log(r.out);
-  const ok = num('Successful call');
-  const failed = num('Failed call');
-  return { rate: ok / seconds, ok, failed, seconds, setup: rttSummary(dir) };
+  return sippFigures(r.out, dir, (performance.now() - t0) / 1000);
 }
 
 try {
@@ -135,8 +120,8 @@ try {
   kam.kill('SIGTERM');
   uas2.kill('SIGKILL');
 
-  const fmt = (x: Figures) =>
-    `${Math.round(x.rate).toLocaleString('en')} calls/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s, ${x.setup})`;
+  const fmt = (x: SippFigures) =>
+    `${Math.round(x.rate).toLocaleString('en')} calls/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s, setup ${x.latency})`;
   console.log(`offered ${TOTAL} calls at ${RATE}/s, 500 ms each`);
   console.log(`nimbus:   ${fmt(nimbus)}; CDR rows: ${rows.total}`);
   console.log(`kamailio: ${fmt(kamailio)}`);

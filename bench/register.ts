@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
 import { profiled } from './profile.js';
-import { rttSummary } from './sipp-rtt.js';
+import { type SippFigures, sippFigures } from './sipp-results.js';
 
 const TOTAL = Number(process.argv[2] ?? 20_000);
 const WARMUP = 10_000;
@@ -34,16 +34,7 @@ writeFileSync(
     .replace('<recv response="200"', '<recv response="200" rtd="1"'),
 );
 
-interface Figures {
-  rate: number;
-  ok: number;
-  failed: number;
-  seconds: number;
-  /** REGISTER sent to 200 received, challenge round included (SIPp -trace_rtt). */
-  latency: string;
-}
-
-async function sipp(port: number, total = TOTAL): Promise<Figures> {
+async function sipp(port: number, total = TOTAL): Promise<SippFigures> {
   const t0 = performance.now();
   const r = await runCommand(
     'timeout',
@@ -80,13 +71,7 @@ async function sipp(port: number, total = TOTAL): Promise<Figures> {
     ],
     { cwd: dir },
   );
-  const seconds = (performance.now() - t0) / 1000;
-  const num = (label: string) =>
-    Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(r.out)?.[1] ?? '0');
-  const ok = num('Successful call');
-  const failed = num('Failed call');
-  if (process.env.BENCH_DEBUG) console.log(r.out);
-  return { rate: ok / seconds, ok, failed, seconds, latency: rttSummary(dir) };
+  return sippFigures(r.out, dir, (performance.now() - t0) / 1000);
 }
 
 const rows = ['SEQUENTIAL'];
@@ -123,7 +108,7 @@ try {
   const kamailio = await sipp(kamPort);
   kam.kill('SIGTERM');
 
-  const fmt = (x: Figures) =>
+  const fmt = (x: SippFigures) =>
     `${Math.round(x.rate).toLocaleString('en')} registrations/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s; ${x.latency})`;
   console.log(`offered ${TOTAL} registrations at ${RATE}/s over ${USERS} users, after ${WARMUP} not counted`);
   console.log(`nimbus:   ${fmt(nimbus)}`);

@@ -1,3 +1,23 @@
+/** What a SIPp run of the benchmarks produced: its counters, its rate and its response times. */
+export interface SippFigures {
+  /** Successful calls (registrations, for the REGISTER scenario) per second of the run. */
+  rate: number;
+  ok: number;
+  failed: number;
+  seconds: number;
+  /** Response-time 1 percentiles (see rttSummary). */
+  latency: string;
+}
+
+/** Reads SIPp's final statistics screen (`out`) and the response times it left in `dir`. */
+export function sippFigures(out: string, dir: string, seconds: number): SippFigures {
+  if (process.env.BENCH_DEBUG) console.log(out);
+  const num = (label: string) =>
+    Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(out)?.[1] ?? '0');
+  const ok = num('Successful call');
+  return { rate: ok / seconds, ok, failed: num('Failed call'), seconds, latency: rttSummary(dir) };
+}
+
 /**
  * Reads the response times SIPp wrote with `-trace_rtt -rtt_freq 1` (one row per
  * measured call: date_ms;response_time_ms;rtd_no, whole milliseconds) and deletes the file, so
