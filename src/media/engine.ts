@@ -1,0 +1,294 @@
+import { Worker } from 'node:worker_threads';
+import type { EndpointEvent, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import type { LegStats, RemoteMedia } from './rtp/endpoint.js';
+
+export type { LegStats, RemoteMedia } from './rtp/endpoint.js';
+
+export interface MediaEngineOptions {
+  /** Address the RTP sockets bind to (0.0.0.0 for all). */
+  bindAddress: string;
+  /** Address written into SDP (c=). */
+  advertiseAddress: string;
+  portMin: number;
+  portMax: number;
+  workers: number;
+  /** SDES CNAME (RFC 3550 §6.5.1) of this node. */
+  cname?: string;
+  /** Called when a worker dies unexpectedly (it is restarted). */
+  onWorkerError?: (index: number, err: Error) => void;
+}
+
+export class MediaError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'MediaError';
+  }
+}
+
+interface Pending {
+  resolve(m: Extract<FromWorker, { kind: 'reply' }>): void;
+  reject(e: Error): void;
+}
+
+const fromSource = import.meta.url.endsWith('.ts');
+
+/**
+ * Running from the TypeScript sources (tests, tsx), a worker must load tsx's
+ * loader before its entry; `--import tsx` in a worker's execArgv is not honoured
+ * by Node 20, so a small bootstrap registers it. From dist/ the worker is plain JS.
+ */
+function sourceLoader(entry: URL): string {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then(async ({ register }) => { register(); await import(${JSON.stringify(entry.href)}); })`;
+}
+
+class WorkerSlot {
+  worker!: Worker;
+  ready!: Promise<void>;
+  readonly pending = new Map<number, Pending>();
+  readonly endpoints = new Map<number, MediaEndpoint>();
+  capacity = 0;
+  stopping = false;
+
+  constructor(
+    readonly config: WorkerConfig,
+    private readonly onDied: (slot: WorkerSlot, err: Error) => void,
+  ) {
+    this.spawn();
+  }
+
+  spawn(): void {
+    // From the TypeScript sources (tests, tsx) the worker loads through tsx; from dist/ it is plain JS.
+    const worker = fromSource
+      ? new Worker(sourceLoader(new URL('./worker.ts', import.meta.url)), {
+          eval: true,
+          workerData: this.config,
+        })
+      : new Worker(new URL('./worker.js', import.meta.url), { workerData: this.config });
+    this.worker = worker;
+    this.ready = new Promise<void>((resolve, reject) => {
+      const early = (e: Error) => reject(e);
+      worker.once('error', early);
+      worker.on('message', (m: FromWorker) => {
+        if (m.kind === 'ready') {
+          this.capacity = m.capacity;
+          worker.off('error', early);
+          worker.on('error', (e) => this.died(e));
+          resolve();
+        } else this.onMessage(m);
+      });
+    });
+    worker.on('exit', (code) => {
+      if (!this.stopping) this.died(new Error(`media worker ${this.config.index} exited with code ${code}`));
+    });
+  }
+
+  private died(err: Error): void {
+    if (this.stopping) return;
+    for (const p of this.pending.values()) p.reject(new MediaError(err.message, 'worker-died'));
+    this.pending.clear();
+    for (const ep of this.endpoints.values()) ep.lost();
+    this.endpoints.clear();
+    this.onDied(this, err);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.kind === 'reply' || m.kind === 'error') {
+      const p = this.pending.get(m.rid);
+      if (!p) return;
+      this.pending.delete(m.rid);
+      if (m.kind === 'reply') p.resolve(m);
+      else p.reject(new MediaError(m.message, m.code));
+    } else if (m.kind === 'event') {
+      this.endpoints.get(m.id)?.emit(m.event);
+    }
+  }
+
+  post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+}
+
+let nextRid = 1;
+
+export class MediaEngine {
+  private readonly slots: WorkerSlot[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(readonly options: MediaEngineOptions) {}
+
+  static async start(options: MediaEngineOptions): Promise<MediaEngine> {
+    const engine = new MediaEngine(options);
+    const n = Math.max(1, options.workers);
+    const pairs = Math.floor((options.portMax - options.portMin + 1) / 2);
+    if (pairs < n)
+      throw new RangeError(
+        `RTP port range ${options.portMin}-${options.portMax} is too small for ${n} workers`,
+      );
+    const per = Math.floor(pairs / n);
+    const base = options.portMin % 2 === 0 ? options.portMin : options.portMin + 1;
+    for (let i = 0; i < n; i++) {
+      const portMin = base + i * per * 2;
+      const portMax = i === n - 1 ? options.portMax : portMin + per * 2 - 1;
+      const config: WorkerConfig = {
+        index: i,
+        bindAddress: options.bindAddress,
+        portMin,
+        portMax,
+        cname: options.cname ?? `nimbus@${options.advertiseAddress}`,
+      };
+      engine.slots.push(new WorkerSlot(config, (slot, err) => engine.restart(slot, err)));
+    }
+    try {
+      await Promise.all(engine.slots.map((s) => s.ready));
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  private restart(slot: WorkerSlot, err: Error): void {
+    this.options.onWorkerError?.(slot.config.index, err);
+    if (this.closed) return;
+    slot.stopping = true;
+    void slot.worker.terminate();
+    slot.stopping = false;
+    slot.spawn();
+    slot.ready.catch(() => {});
+  }
+
+  get address(): string {
+    return this.options.advertiseAddress;
+  }
+
+  /** Endpoints open per worker (for health and tests). */
+  load(): number[] {
+    return this.slots.map((s) => s.endpoints.size);
+  }
+
+  request(slot: WorkerSlot, m: ToWorker & { rid: number }): Promise<Extract<FromWorker, { kind: 'reply' }>> {
+    return new Promise((resolve, reject) => {
+      slot.pending.set(m.rid, { resolve, reject });
+      slot.post(m);
+    });
+  }
+
+  /**
+   * Opens an endpoint: a fresh RTP/RTCP port pair. `near` puts it on the same
+   * worker as an endpoint it will be bridged to.
+   */
+  async open(near?: MediaEndpoint): Promise<MediaEndpoint> {
+    if (this.closed) throw new MediaError('media engine is closed', 'closed');
+    const slot =
+      near?.slot ??
+      this.slots.reduce((best, s) => (s.endpoints.size < best.endpoints.size ? s : best), this.slots[0]!);
+    await slot.ready;
+    const id = this.nextId++;
+    const reply = await this.request(slot, { op: 'open', rid: nextRid++, id });
+    const ep = new MediaEndpoint(this, slot, id, reply.port ?? 0);
+    slot.endpoints.set(id, ep);
+    return ep;
+  }
+
+  /** Closes every endpoint and stops the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(
+      this.slots.map(async (s) => {
+        s.stopping = true;
+        try {
+          await Promise.race([
+            s.ready.then(() => this.request(s, { op: 'shutdown', rid: nextRid++ })),
+            new Promise((r) => setTimeout(r, 1000)),
+          ]);
+        } catch {
+          // A worker that already died has nothing left to close.
+        }
+        for (const ep of s.endpoints.values()) ep.lost();
+        s.endpoints.clear();
+        await s.worker.terminate();
+      }),
+    );
+  }
+}
+
+export type EndpointListener = (e: EndpointEvent | { type: 'closed' }) => void;
+
+/** One leg's media port, as handled from the PBX thread. */
+export class MediaEndpoint {
+  private isClosed = false;
+  private final: Promise<LegStats | null> | null = null;
+  private listeners: EndpointListener[] = [];
+
+  constructor(
+    private readonly engine: MediaEngine,
+    /** @internal */ readonly slot: WorkerSlot,
+    readonly id: number,
+    readonly port: number,
+  ) {}
+
+  get address(): string {
+    return this.engine.address;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  on(listener: EndpointListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** @internal */ emit(e: EndpointEvent | { type: 'closed' }): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** @internal The worker went away: the endpoint is gone without final figures. */
+  lost(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.final ??= Promise.resolve(null);
+    this.emit({ type: 'closed' });
+  }
+
+  /** Where this leg's media goes, from its SDP; a change reopens the latch. */
+  setRemote(remote: RemoteMedia): void {
+    if (!this.isClosed) this.slot.post({ op: 'remote', id: this.id, remote });
+  }
+
+  /** Joins this leg and `other` (both ways). They must be on the same worker (`open(near)`). */
+  bridge(other: MediaEndpoint): void {
+    if (other.slot !== this.slot)
+      throw new MediaError('bridged endpoints must share a worker', 'cross-worker');
+    if (!this.isClosed && !other.isClosed) this.slot.post({ op: 'bridge', a: this.id, b: other.id });
+  }
+
+  unbridge(): void {
+    if (!this.isClosed) this.slot.post({ op: 'unbridge', id: this.id });
+  }
+
+  async stats(): Promise<LegStats | null> {
+    if (this.isClosed) return this.final;
+    const reply = await this.engine.request(this.slot, { op: 'stats', rid: nextRid++, id: this.id });
+    return reply.stats ?? null;
+  }
+
+  /** Releases the ports; resolves with the leg's final figures (null if the worker was lost). Idempotent. */
+  close(): Promise<LegStats | null> {
+    if (this.final) return this.final;
+    this.isClosed = true;
+    this.slot.endpoints.delete(this.id);
+    this.final = this.engine
+      .request(this.slot, { op: 'close', rid: nextRid++, id: this.id })
+      .then((r) => r.stats ?? null)
+      .catch(() => null);
+    this.emit({ type: 'closed' });
+    return this.final;
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * One leg's media port in the PBX: an RTP and an RTCP socket, the latch that
+ * decides where the leg really is, receive statistics, the leg's outgoing stream,
+ * and RTCP reports both ways. What arrives is handed to `sink` (a bridge to the
+ * other leg, a recorder, a DTMF reader); `forward` sends media from elsewhere to
+ * this leg, mapping payload types and transcoding µ-law/A-law as negotiated.
+ *
+ * This runs in a media worker thread; nothing here touches SIP.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import { ALAW_TO_ULAW, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
+import { Latch } from './latch.js';
+import { OutgoingStream } from './outgoing.js';
+import type { PortPair } from './ports.js';
+import {
+  buildCompound,
+  nextReportDelayMs,
+  ntpFromMs,
+  ntpMiddle,
+  parseCompound,
+  type ReportBlock,
+  roundTripMs,
+} from './rtcp.js';
+import { estimateMos, ReceiveStats } from './stats.js';
+
+/** What the leg's SDP said: where to send, which payload types mean what. */
+export interface RemoteMedia {
+  address: string;
+  port: number;
+  /** a=rtcp (RFC 3605), else port + 1. */
+  rtcpAddress?: string;
+  rtcpPort?: number;
+  /** The audio payload type and law negotiated with this leg. */
+  audioPt: number;
+  codec: G711Law;
+  telephoneEventPt: number | null;
+  /** False when the leg must not be sent media (it answered recvonly... i.e. it holds us, or inactive). */
+  send: boolean;
+}
+
+/** Per-leg quality, as stored on the call record. */
+export interface LegStats {
+  packetsReceived: number;
+  packetsSent: number;
+  packetsLost: number;
+  /** Lost / expected over the leg's life, 0..1. */
+  lossRatio: number;
+  jitterMs: number;
+  /** From RTCP LSR/DLSR when the peer reports; null otherwise. */
+  rttMs: number | null;
+  /** The peer's own view of our stream (its last receiver report), 0..1. */
+  remoteLossRatio: number | null;
+  mos: number;
+  /** Packets dropped because they came from somewhere other than the latched address. */
+  foreignDropped: number;
+  malformedDropped: number;
+  latchedTo: string | null;
+}
+
+/** A packet handed on from an endpoint: where in `buf` the payload is. */
+export interface Received {
+  buf: Buffer;
+  payloadType: number;
+  seq: number;
+  ts: number;
+  ssrc: number;
+  payloadStart: number;
+  payloadEnd: number;
+  nowMs: number;
+}
+
+export type Sink = (from: RtpEndpoint, p: Received) => void;
+
+const SSRC_SPACE = 0x1_0000_0000;
+const COMFORT_NOISE = 13;
+
+/** Offset of the payload in an RTP packet (§5.1, §5.3.1) and its end before padding, or null. */
+function payloadBounds(buf: Buffer): [number, number] | null {
+  const b0 = buf[0]!;
+  let start = 12 + (b0 & 0x0f) * 4;
+  if (b0 & 0x10) {
+    if (buf.length < start + 4) return null;
+    start += 4 + buf.readUInt16BE(start + 2) * 4;
+  }
+  let end = buf.length;
+  if (b0 & 0x20) end -= buf[buf.length - 1]!;
+  return start <= end ? [start, end] : null;
+}
+
+export class RtpEndpoint {
+  remote: RemoteMedia | null = null;
+  sink: Sink | null = null;
+  private readonly latch = new Latch();
+  private readonly rtcpLatch = new Latch();
+  private readonly out: OutgoingStream;
+  private stats = new ReceiveStats(8000);
+  private inSsrc = -1;
+  /** Totals of earlier incoming SSRCs (a phone may change SSRC on re-INVITE). */
+  private priorReceived = 0;
+  private priorExpected = 0;
+  private jitterSum = 0;
+  private jitterSamples = 0;
+  private lastJitterMs = 0;
+  private foreign = 0;
+  private malformed = 0;
+  private rtt: number | null = null;
+  private remoteLoss: number | null = null;
+  /** LSR for our next report block: middle of the NTP time of their last SR, and when it arrived. */
+  private theirSr = 0;
+  private theirSrAtMs = 0;
+  private reportTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  lastPacketMs = 0;
+
+  constructor(
+    readonly id: number,
+    readonly pair: PortPair,
+    private readonly cname: string,
+    private readonly now: () => number = () => performance.timeOrigin + performance.now(),
+  ) {
+    this.out = new OutgoingStream();
+    pair.rtp.on('message', this.onRtp);
+    pair.rtcp.on('message', this.onRtcp);
+    // A socket error (ICMP unreachable surfacing on some platforms) must not end the worker.
+    pair.rtp.on('error', () => {});
+    pair.rtcp.on('error', () => {});
+    this.scheduleReport();
+  }
+
+  get port(): number {
+    return this.pair.port;
+  }
+
+  setRemote(remote: RemoteMedia): void {
+    this.remote = remote;
+    this.latch.expect(remote.address, remote.port);
+    this.rtcpLatch.expect(remote.rtcpAddress ?? remote.address, remote.rtcpPort ?? remote.port + 1);
+  }
+
+  private readonly onRtp = (buf: Buffer, from: RemoteInfo): void => {
+    if (buf.length < 12 || buf[0]! >> 6 !== 2) {
+      this.malformed++;
+      return;
+    }
+    const pt = buf[1]! & 0x7f;
+    const r = this.remote;
+    // Only payload types this leg negotiated count as valid (and may latch); before the
+    // SDP is known any non-RTCP type does (RFC 5761 §4: 72-76 would be RTCP).
+    if (r ? pt !== r.audioPt && pt !== r.telephoneEventPt && pt !== COMFORT_NOISE : pt >= 72 && pt <= 76) {
+      this.malformed++;
+      return;
+    }
+    if (!this.latch.accept(from.address, from.port)) {
+      this.foreign++;
+      return;
+    }
+    const bounds = payloadBounds(buf);
+    if (!bounds) {
+      this.malformed++;
+      return;
+    }
+    const nowMs = this.now();
+    this.lastPacketMs = nowMs;
+    const seq = buf.readUInt16BE(2);
+    const ts = buf.readUInt32BE(4);
+    const ssrc = buf.readUInt32BE(8);
+    if (ssrc !== this.inSsrc) this.newSource(ssrc);
+    this.stats.onPacket(seq, ts, nowMs);
+    this.sink?.(this, {
+      buf,
+      payloadType: pt,
+      seq,
+      ts,
+      ssrc,
+      payloadStart: bounds[0],
+      payloadEnd: bounds[1],
+      nowMs,
+    });
+  };
+
+  private newSource(ssrc: number): void {
+    if (this.inSsrc !== -1) {
+      const r = this.stats.report();
+      this.priorReceived += r.received;
+      this.priorExpected += r.expected;
+    }
+    this.inSsrc = ssrc;
+    this.stats = new ReceiveStats(8000);
+  }
+
+  /**
+   * Sends media received on another endpoint to this leg: payload type mapped to
+   * what this leg negotiated, µ-law/A-law transcoded in place when the two legs
+   * differ, header rewritten onto our outgoing stream.
+   */
+  forward(from: RtpEndpoint, p: Received): void {
+    const r = this.remote;
+    const fr = from.remote;
+    if (!r || !fr || !r.send || this.closed || !this.latch.address) return;
+    let outPt: number;
+    if (p.payloadType === fr.audioPt) {
+      outPt = r.audioPt;
+      if (r.codec !== fr.codec) {
+        const table = fr.codec === 'ulaw' ? ULAW_TO_ALAW : ALAW_TO_ULAW;
+        const b = p.buf;
+        for (let i = p.payloadStart; i < p.payloadEnd; i++) b[i] = table[b[i]!]!;
+      }
+    } else if (p.payloadType === fr.telephoneEventPt && r.telephoneEventPt !== null) {
+      outPt = r.telephoneEventPt;
+    } else if (p.payloadType === COMFORT_NOISE) {
+      outPt = COMFORT_NOISE;
+    } else return;
+    const buf = p.buf;
+    buf[1] = (buf[1]! & 0x80) | outPt;
+    this.out.rewrite(buf, from.id * SSRC_SPACE + p.ssrc, p.seq, p.ts, p.nowMs, p.payloadEnd - p.payloadStart);
+    this.pair.rtp.send(buf, this.latch.port, this.latch.address);
+  }
+
+  /** Sends a packet generated here (player, tones) as source `source`. */
+  sendGenerated(buf: Buffer, source: number, seq: number, ts: number, payloadLength: number): void {
+    const r = this.remote;
+    if (!r?.send || this.closed || !this.latch.address) return;
+    this.out.rewrite(buf, source, seq, ts, this.now(), payloadLength);
+    this.pair.rtp.send(buf, this.latch.port, this.latch.address);
+  }
+
+  private readonly onRtcp = (buf: Buffer, from: RemoteInfo): void => {
+    const parsed = parseCompound(buf);
+    if (!parsed || parsed.reports.length === 0) {
+      this.malformed++;
+      return;
+    }
+    if (!this.rtcpLatch.accept(from.address, from.port)) {
+      this.foreign++;
+      return;
+    }
+    const nowMs = this.now();
+    for (const rep of parsed.reports) {
+      if (rep.sender) {
+        this.theirSr = ntpMiddle(rep.sender.ntpSec, rep.sender.ntpFrac);
+        this.theirSrAtMs = nowMs;
+      }
+      const aboutUs = rep.blocks.find((b) => b.ssrc === this.out.ssrc);
+      if (aboutUs) {
+        this.remoteLoss = aboutUs.fractionLost;
+        const rtt = roundTripMs(aboutUs, nowMs);
+        if (rtt !== null) this.rtt = rtt;
+      }
+    }
+  };
+
+  private scheduleReport(): void {
+    this.reportTimer = setTimeout(() => {
+      this.sendReport(false);
+      if (!this.closed) this.scheduleReport();
+    }, nextReportDelayMs());
+    this.reportTimer.unref();
+  }
+
+  private reportBlock(): ReportBlock | null {
+    if (this.inSsrc === -1) return null;
+    const r = this.stats.report();
+    this.lastJitterMs = r.jitterMs;
+    this.jitterSum += r.jitterMs;
+    this.jitterSamples++;
+    const nowMs = this.now();
+    return {
+      ssrc: this.inSsrc >>> 0,
+      fractionLost: r.fractionLost,
+      cumulativeLost: this.priorExpected - this.priorReceived + r.lost,
+      extendedHighestSeq: r.extendedHighestSeq,
+      jitter: r.jitter,
+      lsr: this.theirSr,
+      dlsr: this.theirSr ? Math.round(((nowMs - this.theirSrAtMs) / 1000) * 65536) : 0,
+    };
+  }
+
+  /** §6.4: SR if we sent media since the start, else RR; with BYE when leaving. */
+  private sendReport(bye: boolean, sent?: () => void): void {
+    const dest = this.rtcpLatch.address;
+    if (this.closed || !dest || !this.remote) {
+      sent?.();
+      return;
+    }
+    const block = this.reportBlock();
+    const ntp = ntpFromMs(this.out.lastWallMs || this.now());
+    const packet = buildCompound({
+      ssrc: this.out.ssrc,
+      sender:
+        this.out.packets > 0
+          ? {
+              ntpSec: ntp.sec,
+              ntpFrac: ntp.frac,
+              rtpTimestamp: this.out.lastRtpTs,
+              packetCount: this.out.packets,
+              octetCount: this.out.octets,
+            }
+          : null,
+      blocks: block ? [block] : [],
+      cname: this.cname,
+      bye,
+    });
+    // dgram resolves the address asynchronously even for an IP: the socket may only close after the callback.
+    this.pair.rtcp.send(packet, this.rtcpLatch.port, dest, sent ? () => sent() : undefined);
+  }
+
+  snapshot(): LegStats {
+    const r = this.stats.report();
+    const received = this.priorReceived + r.received;
+    const expected = this.priorExpected + r.expected;
+    const lost = Math.max(0, expected - received);
+    const lossRatio = expected > 0 ? lost / expected : 0;
+    const jitterMs =
+      this.jitterSamples > 0 ? this.jitterSum / this.jitterSamples : r.jitterMs || this.lastJitterMs;
+    return {
+      packetsReceived: received,
+      packetsSent: this.out.packets,
+      packetsLost: lost,
+      lossRatio,
+      jitterMs: Math.round(jitterMs * 100) / 100,
+      rttMs: this.rtt === null ? null : Math.round(this.rtt * 10) / 10,
+      remoteLossRatio: this.remoteLoss,
+      mos: estimateMos({ lossRatio, jitterMs, delayMs: this.rtt === null ? 20 : this.rtt / 2 + 20 }),
+      foreignDropped: this.foreign,
+      malformedDropped: this.malformed,
+      latchedTo: this.latch.latched ? `${this.latch.address}:${this.latch.port}` : null,
+    };
+  }
+
+  /** Idempotent: a last report with BYE (§6.6), then the ports go back to the pool via `release`. */
+  close(release: (pair: PortPair) => void): LegStats {
+    const stats = this.snapshot();
+    if (this.closed) return stats;
+    this.sendReport(true, () => release(this.pair));
+    this.closed = true;
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.sink = null;
+    this.pair.rtp.off('message', this.onRtp);
+    this.pair.rtcp.off('message', this.onRtcp);
+    return stats;
+  }
+}

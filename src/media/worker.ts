@@ -1,0 +1,103 @@
+/**
+ * A media worker thread: owns a slice of the RTP port range and every endpoint
+ * on it, and moves packets between bridged endpoints without the SIP thread
+ * ever seeing them (DESIGN.md §4: media spread over worker threads).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { RtpEndpoint } from './rtp/endpoint.js';
+import { PortPool, PortsExhausted } from './rtp/ports.js';
+
+const config = workerData as WorkerConfig;
+const port = parentPort;
+if (!port) throw new Error('media worker started outside a worker thread');
+
+const pool = new PortPool(config.bindAddress, config.portMin, config.portMax);
+const endpoints = new Map<number, RtpEndpoint>();
+const release = pool.release.bind(pool);
+
+function post(m: FromWorker): void {
+  port?.postMessage(m);
+}
+
+/** Bridged pairs, both ways: each side's packets go to the other (RFC 3550 §7 translator). */
+const peers = new Map<RtpEndpoint, RtpEndpoint>();
+
+function unbridge(ep: RtpEndpoint): void {
+  const other = peers.get(ep);
+  ep.sink = null;
+  peers.delete(ep);
+  if (other) {
+    other.sink = null;
+    peers.delete(other);
+  }
+}
+
+function bridge(a: RtpEndpoint, b: RtpEndpoint): void {
+  unbridge(a);
+  unbridge(b);
+  peers.set(a, b);
+  peers.set(b, a);
+  a.sink = (from, p) => b.forward(from, p);
+  b.sink = (from, p) => a.forward(from, p);
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.op) {
+    case 'open': {
+      try {
+        const pair = await pool.allocate();
+        endpoints.set(m.id, new RtpEndpoint(m.id, pair, config.cname));
+        post({ kind: 'reply', rid: m.rid, port: pair.port });
+      } catch (e) {
+        const code = e instanceof PortsExhausted ? 'ports-exhausted' : 'open-failed';
+        post({ kind: 'error', rid: m.rid, message: (e as Error).message, code });
+      }
+      return;
+    }
+    case 'remote':
+      endpoints.get(m.id)?.setRemote(m.remote);
+      return;
+    case 'bridge': {
+      const a = endpoints.get(m.a);
+      const b = endpoints.get(m.b);
+      if (a && b && a !== b) bridge(a, b);
+      return;
+    }
+    case 'unbridge': {
+      const ep = endpoints.get(m.id);
+      if (ep) unbridge(ep);
+      return;
+    }
+    case 'stats': {
+      const ep = endpoints.get(m.id);
+      if (ep) post({ kind: 'reply', rid: m.rid, stats: ep.snapshot() });
+      else post({ kind: 'error', rid: m.rid, message: `no endpoint ${m.id}`, code: 'unknown-endpoint' });
+      return;
+    }
+    case 'close': {
+      const ep = endpoints.get(m.id);
+      if (!ep) {
+        post({ kind: 'error', rid: m.rid, message: `no endpoint ${m.id}`, code: 'unknown-endpoint' });
+        return;
+      }
+      endpoints.delete(m.id);
+      // Whoever was bridged to it stops forwarding into a closed port.
+      unbridge(ep);
+      post({ kind: 'reply', rid: m.rid, stats: ep.close(release) });
+      return;
+    }
+    case 'shutdown': {
+      for (const ep of endpoints.values()) ep.close(release);
+      endpoints.clear();
+      post({ kind: 'reply', rid: m.rid });
+      return;
+    }
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  void handle(m);
+});
+
+post({ kind: 'ready', capacity: pool.capacity });

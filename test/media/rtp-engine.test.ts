@@ -1,0 +1,290 @@
+/**
+ * The media engine with real UDP sockets on loopback: two "phones" bridged
+ * through worker threads, latching, transcoding, stream rewriting and RTCP.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALAW_TO_LINEAR, linearToUlaw } from '../../src/media/codecs/g711.js';
+import { MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
+import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
+import { parseCompound } from '../../src/media/rtp/rtcp.js';
+
+interface Phone {
+  rtp: Socket;
+  rtcp: Socket;
+  port: number;
+  got: Buffer[];
+  gotRtcp: Buffer[];
+}
+
+async function phone(): Promise<Phone> {
+  for (;;) {
+    const rtp = createSocket('udp4');
+    await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', r));
+    const port = rtp.address().port;
+    if (port % 2 !== 0 || port > 65000) {
+      rtp.close();
+      continue;
+    }
+    const rtcp = createSocket('udp4');
+    const ok = await new Promise<boolean>((r) => {
+      rtcp.once('error', () => r(false));
+      rtcp.bind(port + 1, '127.0.0.1', () => r(true));
+    });
+    if (!ok) {
+      rtp.close();
+      continue;
+    }
+    const p: Phone = { rtp, rtcp, port, got: [], gotRtcp: [] };
+    rtp.on('message', (m) => p.got.push(m));
+    rtcp.on('message', (m) => p.gotRtcp.push(m));
+    return p;
+  }
+}
+
+function close(p: Phone): void {
+  p.rtp.close();
+  p.rtcp.close();
+}
+
+function remote(p: Phone, codec: 'ulaw' | 'alaw', extra: Partial<RemoteMedia> = {}): RemoteMedia {
+  return {
+    address: '127.0.0.1',
+    port: p.port,
+    audioPt: codec === 'ulaw' ? 0 : 8,
+    codec,
+    telephoneEventPt: 101,
+    send: true,
+    ...extra,
+  };
+}
+
+function packet(pt: number, seq: number, ts: number, ssrc: number, payload: Buffer): Buffer {
+  return serializeRtp({
+    marker: false,
+    payloadType: pt,
+    sequence: seq,
+    timestamp: ts,
+    ssrc,
+    csrc: [],
+    extension: null,
+    payload,
+  });
+}
+
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('media engine', () => {
+  let engine: MediaEngine;
+
+  beforeAll(async () => {
+    engine = await MediaEngine.start({
+      bindAddress: '127.0.0.1',
+      advertiseAddress: '127.0.0.1',
+      portMin: 41000,
+      portMax: 41199,
+      workers: 2,
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it('spreads calls over the workers and keeps a call on one', async () => {
+    const a1 = await engine.open();
+    const b1 = await engine.open(a1);
+    const a2 = await engine.open();
+    expect(b1.slot).toBe(a1.slot);
+    expect(a2.slot).not.toBe(a1.slot);
+    expect(a1.port % 2).toBe(0);
+    expect(engine.load()).toEqual([2, 1]);
+    await Promise.all([a1.close(), b1.close(), a2.close()]);
+    expect(engine.load()).toEqual([0, 0]);
+  });
+
+  it('bridges two legs: rewrites the stream, transcodes µ-law to A-law, maps telephone-events', async () => {
+    const [pa, pb] = [await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    a.setRemote(remote(pa, 'ulaw'));
+    b.setRemote(remote(pb, 'alaw', { telephoneEventPt: 96 }));
+    a.bridge(b);
+    await sleep(20);
+    // B speaks first (latches b), so A's packets can flow to it.
+    pb.rtp.send(packet(8, 500, 1000, 0xbbbb, Buffer.alloc(160, 0xd5)), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    const samples = [0, 1000, -1000, 30000, -30000];
+    const ulaw = Buffer.from(samples.map(linearToUlaw));
+    for (let i = 0; i < 10; i++) pa.rtp.send(packet(0, 100 + i, 160 * i, 0xaaaa, ulaw), a.port, '127.0.0.1');
+    pa.rtp.send(packet(101, 110, 1600, 0xaaaa, Buffer.from([5, 0x8a, 0, 160])), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 11);
+    const got = pb.got.map((m) => {
+      const r = parseRtp(m);
+      if (!r.ok) throw new Error(r.reason);
+      return r.packet;
+    });
+    const audio = got.filter((p) => p.payloadType === 8);
+    expect(audio).toHaveLength(10);
+    // Transcoded through linear: each sample within one A-law quantization step of the original.
+    audio[0]!.payload.forEach((octet, i) => {
+      const s = samples[i]!;
+      expect(Math.abs(ALAW_TO_LINEAR[octet]! - s)).toBeLessThanOrEqual(Math.max(16, Math.abs(s) * 0.07));
+    });
+    // One SSRC of our own, consecutive sequence numbers, timestamps 160 apart.
+    expect(new Set(got.map((p) => p.ssrc)).size).toBe(1);
+    expect(got[0]!.ssrc).not.toBe(0xaaaa);
+    const sorted = [...audio].sort(
+      (x, y) => ((x.sequence - audio[0]!.sequence) & 0xffff) - ((y.sequence - audio[0]!.sequence) & 0xffff),
+    );
+    for (let i = 1; i < sorted.length; i++) {
+      expect((sorted[i]!.sequence - sorted[i - 1]!.sequence) & 0xffff).toBe(1);
+      expect((sorted[i]!.timestamp - sorted[i - 1]!.timestamp) >>> 0).toBe(160);
+    }
+    const te = got.find((p) => p.payloadType === 96);
+    expect(te?.payload[0]).toBe(5);
+    const stats = await a.stats();
+    expect(stats?.packetsReceived).toBe(11);
+    expect(stats?.latchedTo).toBe(`127.0.0.1:${pa.port}`);
+    await Promise.all([a.close(), b.close()]);
+    close(pa);
+    close(pb);
+  });
+
+  it('latches to the first sender and drops packets from anyone else (no RTP bleed)', async () => {
+    const [pa, pb, intruder] = [await phone(), await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    // A's SDP names a NAT address that cannot be reached; the real source latches.
+    a.setRemote(remote(pa, 'ulaw', { address: '192.0.2.7', port: 4000 }));
+    b.setRemote(remote(pb, 'ulaw'));
+    a.bridge(b);
+    await sleep(20);
+    pb.rtp.send(packet(0, 1, 0, 0xb, Buffer.alloc(160, 0xff)), b.port, '127.0.0.1');
+    await sleep(30);
+    pa.rtp.send(packet(0, 1, 0, 0xa, Buffer.alloc(160, 0x11)), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 1);
+    // Now B's media reaches A at its real address.
+    pb.rtp.send(packet(0, 2, 160, 0xb, Buffer.alloc(160, 0xff)), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    for (let i = 0; i < 20; i++) {
+      intruder.rtp.send(packet(0, 1000 + i, 0, 0xe, Buffer.alloc(160, 0x22)), a.port, '127.0.0.1');
+      intruder.rtp.send(packet(0, 1000 + i, 0, 0xe, Buffer.alloc(160, 0x22)), b.port, '127.0.0.1');
+    }
+    pa.rtp.send(packet(0, 2, 160, 0xa, Buffer.alloc(160, 0x11)), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 2);
+    await sleep(50);
+    expect(pb.got).toHaveLength(2);
+    expect(pa.got).toHaveLength(1);
+    expect(intruder.got).toHaveLength(0);
+    for (const m of pb.got) expect(m.subarray(12).every((x) => x === 0x11)).toBe(true);
+    const sa = await a.stats();
+    const sb = await b.stats();
+    expect(sa?.foreignDropped).toBe(20);
+    expect(sb?.foreignDropped).toBe(20);
+    await Promise.all([a.close(), b.close()]);
+    for (const p of [pa, pb, intruder]) close(p);
+  });
+
+  it('keeps one continuous stream when the source changes (re-INVITE with a new SSRC)', async () => {
+    const [pa, pb] = [await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    a.setRemote(remote(pa, 'ulaw'));
+    b.setRemote(remote(pb, 'ulaw'));
+    a.bridge(b);
+    await sleep(20);
+    pb.rtp.send(packet(0, 1, 0, 0xb, Buffer.alloc(160)), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    for (let i = 0; i < 3; i++)
+      pa.rtp.send(packet(0, 10 + i, 160 * i, 0x1, Buffer.alloc(160)), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 3);
+    await sleep(40);
+    for (let i = 0; i < 3; i++)
+      pa.rtp.send(packet(0, 60000 + i, 999999 + 160 * i, 0x2, Buffer.alloc(160)), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 6);
+    const ps = pb.got.map((m) => {
+      const r = parseRtp(m);
+      if (!r.ok) throw new Error(r.reason);
+      return r.packet;
+    });
+    expect(new Set(ps.map((p) => p.ssrc)).size).toBe(1);
+    expect((ps[3]!.sequence - ps[2]!.sequence) & 0xffff).toBe(1);
+    expect(ps[3]!.marker).toBe(true);
+    const gap = (ps[3]!.timestamp - ps[2]!.timestamp) >>> 0;
+    expect(gap).toBeGreaterThanOrEqual(160);
+    expect(gap).toBeLessThan(8000);
+    await Promise.all([a.close(), b.close()]);
+    close(pa);
+    close(pb);
+  });
+
+  it('sends RTCP with a report about the leg and a BYE on close; reads the peer reports', async () => {
+    const [pa, pb] = [await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    a.setRemote(remote(pa, 'ulaw'));
+    b.setRemote(remote(pb, 'ulaw'));
+    a.bridge(b);
+    await sleep(20);
+    // 20 packets from A with 2 lost (seq 105, 106 missing).
+    for (let i = 0; i < 22; i++)
+      if (i !== 5 && i !== 6)
+        pa.rtp.send(packet(0, 100 + i, 160 * i, 0xa1, Buffer.alloc(160)), a.port, '127.0.0.1');
+    await sleep(100);
+    const stats = await a.close();
+    expect(stats?.packetsReceived).toBe(20);
+    expect(stats?.packetsLost).toBe(2);
+    expect(stats?.lossRatio).toBeCloseTo(2 / 22, 5);
+    expect(stats?.mos).toBeGreaterThan(1);
+    expect(stats?.mos).toBeLessThan(4.4);
+    await until(() => pa.gotRtcp.length >= 1);
+    const last = parseCompound(pa.gotRtcp[pa.gotRtcp.length - 1]!);
+    expect(last?.bye.length).toBe(1);
+    expect(last?.reports[0]?.blocks[0]?.ssrc).toBe(0xa1);
+    expect(last?.reports[0]?.blocks[0]?.cumulativeLost).toBe(2);
+    expect(last?.cname).toContain('nimbus@');
+    expect(await a.close()).toEqual(stats); // idempotent
+    await b.close();
+    close(pa);
+    close(pb);
+  });
+
+  it('refuses garbage without harm and runs out of ports with a typed error', async () => {
+    const small = await MediaEngine.start({
+      bindAddress: '127.0.0.1',
+      advertiseAddress: '127.0.0.1',
+      portMin: 41300,
+      portMax: 41303,
+      workers: 1,
+    });
+    const e1 = await small.open();
+    const e2 = await small.open();
+    await expect(small.open()).rejects.toMatchObject({ code: 'ports-exhausted' });
+    const p = await phone();
+    e1.setRemote(remote(p, 'ulaw'));
+    for (const junk of [
+      Buffer.alloc(0),
+      Buffer.from('hello world'),
+      Buffer.alloc(11, 0x80),
+      Buffer.from([0x80, 200, 0, 1]),
+    ])
+      p.rtp.send(junk, e1.port, '127.0.0.1');
+    await sleep(50);
+    const s = await e1.stats();
+    expect(s?.malformedDropped).toBe(4);
+    await e2.close();
+    const e3 = await small.open();
+    expect(e3.port).toBe(e2.port);
+    await small.close();
+    await small.close();
+    close(p);
+  });
+});
