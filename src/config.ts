@@ -32,6 +32,9 @@ export interface Config {
   adminPassword: string | null;
   demo: boolean;
   sessionHours: number;
+  rtpPortMin: number;
+  rtpPortMax: number;
+  mediaWorkers: number;
 }
 
 type Kind =
@@ -204,6 +207,32 @@ export const SETTINGS: readonly Setting[] = [
     default: '12',
     description: 'Lifetime of a portal sign-in session, in hours.',
   },
+  {
+    key: 'rtpPortMin',
+    env: 'NIMBUS_RTP_PORT_MIN',
+    flag: 'rtp-port-min',
+    kind: { type: 'int', min: 1024, max: 65534 },
+    default: '10000',
+    description:
+      'First UDP port for call media (RTP on even ports, RTCP on the next odd one). Each anchored call uses two pairs.',
+  },
+  {
+    key: 'rtpPortMax',
+    env: 'NIMBUS_RTP_PORT_MAX',
+    flag: 'rtp-port-max',
+    kind: { type: 'int', min: 1025, max: 65535 },
+    default: '20000',
+    description: 'Last UDP port for call media; must be above NIMBUS_RTP_PORT_MIN.',
+  },
+  {
+    key: 'mediaWorkers',
+    env: 'NIMBUS_MEDIA_WORKERS',
+    flag: 'media-workers',
+    kind: { type: 'int', min: 0, max: 64 },
+    default: '0',
+    description:
+      'Worker threads moving call media, each owning a slice of the RTP port range; 0 = one per CPU core.',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -339,6 +368,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   const config = out as unknown as Config;
   config.dataDir = resolve(config.dataDir);
+  if (config.rtpPortMax - config.rtpPortMin < 3)
+    throw new ConfigError(
+      'NIMBUS_RTP_PORT_MAX',
+      `Invalid RTP port range ${config.rtpPortMin}-${config.rtpPortMax}: NIMBUS_RTP_PORT_MAX must be at least NIMBUS_RTP_PORT_MIN + 3 (one RTP/RTCP pair per call leg).`,
+    );
   return config;
 }
 

@@ -159,6 +159,8 @@ export class Call {
     this.ctx.layer.sendRequest(req, binding.source, {
       response: (res) => this.onLegResponse(leg, res),
       timeout: () => this.onLegFailed(leg, makeResponse(req, 408)),
+      // A refused connection to the contact fails this fork now, not after Timer B (§8.1.3.1: 503).
+      transportError: () => this.onLegFailed(leg, makeResponse(req, 503)),
     });
   }
 

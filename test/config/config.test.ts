@@ -53,6 +53,12 @@ describe('config', () => {
   it.each([
     [{ NIMBUS_HTTP_PORT: '70000' }, 'NIMBUS_HTTP_PORT', 'an integer from 0 to 65535'],
     [{ NIMBUS_SIP_PORT: 'five' }, 'NIMBUS_SIP_PORT', 'an integer from 0 to 65535'],
+    [{ NIMBUS_RTP_PORT_MIN: '80' }, 'NIMBUS_RTP_PORT_MIN', 'an integer from 1024 to 65534'],
+    [
+      { NIMBUS_RTP_PORT_MIN: '30000', NIMBUS_RTP_PORT_MAX: '20000' },
+      'NIMBUS_RTP_PORT_MAX',
+      'at least NIMBUS_RTP_PORT_MIN + 3',
+    ],
     [
       { NIMBUS_LOG_LEVEL: 'loud' },
       'NIMBUS_LOG_LEVEL',

@@ -4,6 +4,7 @@
  * whose certificate does not verify gets nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
@@ -11,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCertificate } from '../../src/pbx/tls-certificate.js';
 import { newBranch } from '../../src/sip/build.js';
 import { Headers, parseUri, type SipRequest, StreamFramer } from '../../src/sip/message/index.js';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import { TransactionLayer } from '../../src/sip/transaction/layer.js';
+import { DEFAULT_TIMERS } from '../../src/sip/transaction/timers.js';
 import { SipTransports } from '../../src/sip/transport/transports.js';
 
 function options(branch: string): SipRequest {
@@ -92,6 +96,46 @@ describe('outbound TLS connections', () => {
     t.send(options(newBranch()), { transport: 'TLS', host: '127.0.0.1', port });
     expect(await until(() => t.stats.sendErrors > 0)).toBe(true);
     expect(received.length).toBe(before);
+    await t.close();
+  });
+});
+
+describe('transport errors reach the client transaction at once', () => {
+  it('fails an INVITE and an OPTIONS to a refused TCP/TLS peer well before Timer B/F', async () => {
+    const t = new SipTransports({ host: '127.0.0.1', port: 0 }, { message: () => {} });
+    await t.listen();
+    const layer = new TransactionLayer(
+      { clock: systemClock, timers: DEFAULT_TIMERS, sender: t },
+      { request: () => {} },
+    );
+    // A port nothing listens on: take one and close it again.
+    const probe = createNetServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const dead = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const outcomes: string[] = [];
+    const started = Date.now();
+    for (const [transport, method] of [
+      ['TCP', 'OPTIONS'],
+      ['TLS', 'INVITE'],
+    ] as const) {
+      const req = options(newBranch());
+      req.method = method;
+      req.headers.set('CSeq', `1 ${method}`);
+      layer.sendRequest(
+        req,
+        { transport, host: '127.0.0.1', port: dead },
+        {
+          response: () => outcomes.push('response'),
+          timeout: () => outcomes.push('timeout'),
+          transportError: () => outcomes.push(`${method} transport error`),
+        },
+      );
+    }
+    expect(await until(() => outcomes.length === 2)).toBe(true);
+    expect(outcomes.sort()).toEqual(['INVITE transport error', 'OPTIONS transport error']);
+    expect(Date.now() - started).toBeLessThan(2000);
+    layer.close();
     await t.close();
   });
 });

@@ -16,6 +16,8 @@ export interface IctHandlers {
   response(res: SipResponse): void;
   /** Timer B: no answer at all (the TU treats it as 408). */
   timeout(): void;
+  /** The transport could not send the request (§8.1.3.1: the TU treats it as 503). */
+  transportError(): void;
   terminated(): void;
 }
 
@@ -34,7 +36,7 @@ export class InviteClientTransaction {
   ) {}
 
   start(): void {
-    this.ctx.sender.send(this.request, this.dest);
+    this.ctx.sender.send(this.request, this.dest, this.failed);
     if (!isReliable(this.dest.transport)) this.scheduleA(this.ctx.timers.T1);
     this.timerB = this.ctx.clock.after(txTimeout(this.ctx.timers), () => {
       // §17.1.1.2: Timer B only ends the transaction while still Calling.
@@ -49,7 +51,7 @@ export class InviteClientTransaction {
   private scheduleA(interval: number): void {
     this.timerA = this.ctx.clock.after(interval, () => {
       if (this.state !== 'calling') return;
-      this.ctx.sender.send(this.request, this.dest);
+      this.ctx.sender.send(this.request, this.dest, this.failed);
       this.scheduleA(interval * 2);
     });
   }
@@ -91,10 +93,12 @@ export class InviteClientTransaction {
     }
   }
 
-  /** A transport failure (e.g. connection refused) ends the transaction as a timeout would (§17.1.4). */
+  /** A transport failure (e.g. connection refused) ends the transaction at once (§17.1.4), not at Timer B. */
+  private readonly failed = (): void => this.transportError();
+
   transportError(): void {
     if (this.state === 'calling' || this.state === 'proceeding') {
-      this.on.timeout();
+      this.on.transportError();
       this.terminate();
     }
   }

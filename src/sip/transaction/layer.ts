@@ -18,8 +18,10 @@ export type ClientTransaction = InviteClientTransaction | NonInviteClientTransac
 
 export interface ClientHandlers {
   response(res: SipResponse): void;
-  /** Timer B/F or a transport error: no answer (treat as 408). */
+  /** Timer B/F: no answer (treat as 408). */
   timeout(): void;
+  /** The request could not be sent (§8.1.3.1: treat as 503); without this handler, `timeout`. */
+  transportError?(): void;
   terminated?(): void;
 }
 
@@ -209,6 +211,7 @@ export class TransactionLayer {
     const handlers = {
       response: (res: SipResponse) => on.response(res),
       timeout: () => on.timeout(),
+      transportError: () => (on.transportError ? on.transportError() : on.timeout()),
       terminated: () => {
         this.clients.delete(key);
         on.terminated?.();

@@ -10,6 +10,8 @@ export interface NictHandlers {
   response(res: SipResponse): void;
   /** Timer F: no final answer (the TU treats it as 408). */
   timeout(): void;
+  /** The transport could not send the request (§8.1.3.1: the TU treats it as 503). */
+  transportError(): void;
   terminated(): void;
 }
 
@@ -27,7 +29,7 @@ export class NonInviteClientTransaction {
   ) {}
 
   start(): void {
-    this.ctx.sender.send(this.request, this.dest);
+    this.ctx.sender.send(this.request, this.dest, this.failed);
     if (!isReliable(this.dest.transport)) this.scheduleE(this.ctx.timers.T1);
     this.timerF = this.ctx.clock.after(txTimeout(this.ctx.timers), () => {
       if (this.state === 'trying' || this.state === 'proceeding') {
@@ -41,7 +43,7 @@ export class NonInviteClientTransaction {
   private scheduleE(interval: number): void {
     this.timerE = this.ctx.clock.after(interval, () => {
       if (this.state !== 'trying' && this.state !== 'proceeding') return;
-      this.ctx.sender.send(this.request, this.dest);
+      this.ctx.sender.send(this.request, this.dest, this.failed);
       const next =
         this.state === 'proceeding' ? this.ctx.timers.T2 : Math.min(interval * 2, this.ctx.timers.T2);
       this.scheduleE(next);
@@ -65,9 +67,11 @@ export class NonInviteClientTransaction {
     );
   }
 
+  private readonly failed = (): void => this.transportError();
+
   transportError(): void {
     if (this.state === 'trying' || this.state === 'proceeding') {
-      this.on.timeout();
+      this.on.transportError();
       this.terminate();
     }
   }

@@ -15,7 +15,12 @@ export interface Destination {
 }
 
 export interface Sender {
-  send(msg: SipMessage, dest: Destination): void;
+  /**
+   * `failed` is called (never synchronously) when the transport knows the message
+   * did not go out: a refused or reset connection, no flow left for a response,
+   * a UDP send error (RFC 3261 §17.1.1.2, §17.1.2.2: the transaction informs the TU).
+   */
+  send(msg: SipMessage, dest: Destination, failed?: () => void): void;
   /** Sends a response already in wire form (kept that way to answer retransmissions cheaply). */
   sendBytes?(data: Buffer, dest: Destination): void;
 }

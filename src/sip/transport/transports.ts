@@ -193,35 +193,48 @@ export class SipTransports implements Sender {
     return flow;
   }
 
-  send(msg: SipMessage, dest: Destination): void {
-    this.sendBytes(serializeMessage(msg), dest, msg.kind === 'response');
+  send(msg: SipMessage, dest: Destination, failed?: () => void): void {
+    this.sendBytes(serializeMessage(msg), dest, msg.kind === 'response', failed);
   }
 
-  /** Sends a message already in wire form (`response`: it cannot open a new connection). */
-  sendBytes(data: Buffer, dest: Destination, response = true): void {
+  /**
+   * Sends a message already in wire form (`response`: it cannot open a new
+   * connection). `failed` hears of a message known not to have gone out; it is
+   * always called later, never from inside this call, so a transaction is fully
+   * set up before it can be told.
+   */
+  sendBytes(data: Buffer, dest: Destination, response = true, failed?: () => void): void {
     this.stats.sent++;
+    const fail = () => {
+      this.stats.sendErrors++;
+      if (failed) setImmediate(failed);
+    };
+    const written = (err?: Error | null) => {
+      if (err) fail();
+    };
     if (dest.transport === 'UDP') {
       this.udp?.send(data, dest.port, dest.host, (err) => {
-        if (err) this.stats.sendErrors++;
+        if (err) fail();
       });
       return;
     }
     if (dest.transport === 'WS' || dest.transport === 'WSS') {
-      if (!this.ws?.send(data, dest.flowId)) this.stats.sendErrors++;
+      if (!this.ws?.send(data, dest.flowId)) fail();
       return;
     }
     const peer = `${dest.transport}:${dest.host}:${dest.port}`;
     const flow = (dest.flowId && this.flows.get(dest.flowId)) || this.flows.get(this.byPeer.get(peer) ?? '');
     if (flow && !flow.socket.destroyed) {
-      flow.socket.write(data);
+      flow.socket.write(data, written);
       return;
     }
     if (response) {
       // §18.2.2: the connection the request came on is gone; a response is not sent on a new one.
-      this.stats.sendErrors++;
+      fail();
       return;
     }
-    // A request to a peer we have no connection to: open one (written data waits for the handshake).
+    // A request to a peer we have no connection to: open one (written data waits for the handshake;
+    // a refused connection or failed handshake fails the write, which tells the transaction at once).
     const remote = { host: dest.host, port: dest.port };
     const socket =
       dest.transport === 'TLS'
@@ -233,9 +246,21 @@ export class SipTransports implements Sender {
             ...(this.opts.tlsClient?.ca ? { ca: this.opts.tlsClient.ca } : {}),
           })
         : createConnection(remote);
-    socket.on('error', () => this.stats.sendErrors++);
+    socket.on('error', () => {}); // counted through the failed write below
     this.adopt(socket, peer, dest.transport === 'TLS' ? 'TLS' : 'TCP', remote);
-    socket.write(data);
+    // The request went out only once the connection (and TLS handshake) is up: a TLS write
+    // "succeeds" into the session buffer even when the handshake is then refused.
+    let settled = false;
+    const settle = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      written(err);
+    };
+    socket.once(dest.transport === 'TLS' ? 'secureConnect' : 'connect', () => settle(null));
+    socket.once('close', () => settle(new Error('connection closed before it was established')));
+    socket.write(data, (err) => {
+      if (err) settle(err);
+    });
   }
 
   /** Serves SIP over WebSocket on an HTTP server's `path` (RFC 7118). */
