@@ -92,6 +92,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         secret: randomBytes(32),
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
+        media: {
+          bindAddress: config.sipHost,
+          portMin: config.rtpPortMin,
+          portMax: config.rtpPortMax,
+          workers: config.mediaWorkers,
+        },
       },
       store,
       logger.child({ component: 'sip' }),

@@ -120,6 +120,7 @@ export const TenantSchema = Type.Object({
   language: LanguageSchema,
   country: Type.String(),
   limits: Type.Object({ maxExtensions: Type.Integer(), maxConcurrentCalls: Type.Integer() }),
+  codecs: Type.Array(Type.String(), { description: 'Codec preference, most preferred first' }),
   enabled: Type.Boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

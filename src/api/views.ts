@@ -17,6 +17,7 @@ export function tenantView(t: Tenant) {
     language: t.language,
     country: t.country,
     limits: { maxExtensions: t.maxExtensions, maxConcurrentCalls: t.maxConcurrentCalls },
+    codecs: t.codecs,
     enabled: t.enabled,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),

@@ -3,12 +3,14 @@
  * callee's forked legs (B, where we are the UAC). Provisional answers are relayed,
  * the first 2xx wins and the other forks are cancelled, a caller's CANCEL cancels
  * every fork, and once answered every in-dialog request (BYE, re-INVITE for hold,
- * UPDATE, INFO) is carried to the other side. SDP passes through unchanged here;
- * the media milestone anchors it.
+ * UPDATE, INFO) is carried to the other side. With a media engine the call's
+ * media is anchored: each side negotiates SDP with our relay (`CallMedia`), never
+ * with the other phone; without one (signalling-only tests) SDP passes through.
  *
  * Every path by which a call ends goes through `end()`, which closes the CDR row.
  */
 import type { Logger } from 'pino';
+import type { MediaEngine } from '../media/engine.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
 import { contactFor, Dialog, type LocalAddress, viaFor } from '../sip/dialog.js';
 import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
@@ -19,6 +21,7 @@ import { txTimeout } from '../sip/transaction/timers.js';
 import { type Destination, isReliable, type Sender, type TxContext } from '../sip/transaction/types.js';
 import type { CallLog } from '../store/repositories/calls.js';
 import type { CallLeg } from '../store/schema.js';
+import { CallMedia, type CallQuality, type MediaRefusal } from './call-media.js';
 import type { Binding } from './location.js';
 
 export interface CallContext {
@@ -27,6 +30,8 @@ export interface CallContext {
   tx: TxContext;
   clock: Clock;
   localFor(dest: Destination): LocalAddress;
+  /** Anchors call media; null: SDP passes through untouched. */
+  media: MediaEngine | null;
   callLog: CallLog;
   log: Logger;
   node: string;
@@ -44,6 +49,15 @@ export interface CallParty {
   displayName: string;
   domain: string;
 }
+
+/** The SDP of a message, when it carries one (RFC 3261 §13.2.1: only application/sdp is an offer or answer). */
+function sdpOf(m: SipRequest | SipResponse): string | null {
+  if (!m.body.length) return null;
+  const ct = (m.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return ct === 'application/sdp' ? m.body.toString('utf8') : null;
+}
+
+const SDP_TYPE = 'application/sdp';
 
 interface BLeg {
   invite: SipRequest;
@@ -82,6 +96,9 @@ export class Call {
   private readonly bCallId: string;
   /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
   private pending = new Map<Side, ServerTransaction>();
+  private media: CallMedia | null = null;
+  /** The SDP body each fork is offered (ours when anchored, the caller's otherwise). */
+  private offerToB: Buffer;
 
   constructor(
     private readonly ctx: CallContext,
@@ -91,8 +108,11 @@ export class Call {
     readonly caller: CallParty,
     readonly callee: CallParty,
     private readonly ringTimeoutSec: number,
+    /** The tenant's codec preference for its side of the relay. */
+    private readonly codecs: readonly string[] = [],
   ) {
     this.aTag = stableTag(invite);
+    this.offerToB = invite.body;
     this.bCallId = newCallId(ctx.localFor(aSource).host);
     // The row is written behind the SIP path (batched); later writes queue after it.
     const row = ctx.callLog.open({
@@ -108,13 +128,41 @@ export class Call {
     this.cdrWrites = row.written.catch((e: unknown) => ctx.log.error({ err: e }, 'CDR open failed'));
   }
 
-  /** Rings every contact of the callee at once (parallel forking). */
-  start(bindings: Binding[]): void {
+  /**
+   * Opens the call's media (when anchored), then rings every contact of the callee
+   * at once (parallel forking). The caller may cancel while the ports are opened.
+   */
+  async start(bindings: Binding[]): Promise<void> {
+    if (this.ctx.media) {
+      const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.codecs);
+      if (this.state === 'ended') {
+        if (opened.ok) await opened.media.close();
+        return;
+      }
+      if (!opened.ok) {
+        this.refuse(opened.refusal);
+        return;
+      }
+      this.media = opened.media;
+      this.offerToB = Buffer.from(opened.media.offerToCallee());
+    }
     for (const b of bindings) this.fork(b);
     this.ctx.changed(this);
     this.noAnswer = this.ctx.clock.after(this.ringTimeoutSec * 1000, () => {
       if (this.state === 'ringing') this.failAll(480, 'no-answer', 'Temporarily Unavailable');
     });
+  }
+
+  /** The caller's INVITE cannot be served: its SDP was refused, or no media ports were left. */
+  private refuse(r: MediaRefusal): void {
+    this.aTx.respond(
+      makeResponse(this.invite, r.status, {
+        toTag: this.aTag,
+        reason: r.reason,
+        headers: r.warning ? [['Warning', r.warning]] : [],
+      }),
+    );
+    this.end(r.status === 503 ? 'failed' : 'rejected', r.status, 'system');
   }
 
   private fork(binding: Binding): void {
@@ -133,10 +181,12 @@ export class Call {
     headers.append('CSeq', '1 INVITE');
     headers.append('Contact', contactFor(local));
     headers.append('P-Asserted-Identity', from.replace(/;tag=[^;]*$/, ''));
-    for (const name of ['Allow', 'Supported', 'Content-Type']) {
+    for (const name of ['Allow', 'Supported']) {
       const v = this.invite.headers.get(name);
       if (v !== undefined) headers.append(name, v);
     }
+    const contentType = this.media ? SDP_TYPE : this.invite.headers.get('Content-Type');
+    if (contentType !== undefined && this.offerToB.length) headers.append('Content-Type', contentType);
     const uri = parseUri(binding.contact);
     if (!uri) return;
     const req: SipRequest = {
@@ -145,7 +195,7 @@ export class Call {
       uri,
       rawUri: binding.contact,
       headers,
-      body: this.invite.body,
+      body: this.offerToB,
     };
     const record: CallLeg = {
       target: binding.contact,
@@ -170,7 +220,13 @@ export class Call {
       if (s === 100 || this.state !== 'ringing') return;
       leg.state = 'ringing';
       // Relay ringing (and early media SDP) to the caller under our single A-side tag.
-      this.aTx.respond(this.toA(s, res));
+      if (this.media) {
+        const sdp = sdpOf(res);
+        // Early media (183 with SDP) gets our answer; a callee whose SDP does not fit stays silent.
+        const early =
+          sdp !== null && this.media.calleeAnswered(sdp, false) ? this.media.forCaller(false) : null;
+        this.aTx.respond(this.toA(s, res, early));
+      } else this.aTx.respond(this.toA(s, res));
       return;
     }
     if (s < 300) this.onLegAnswered(leg, res);
@@ -184,12 +240,24 @@ export class Call {
     if (!leg.dialog) return;
     leg.ack ??= leg.dialog.request('ACK', { cseq: 1 });
     this.ctx.sender.send(leg.ack, leg.dialog.dest);
-    if (leg.state === 'answered') return;
+    if (leg.state === 'answered' || leg.state === 'failed') return;
     if (this.state !== 'ringing') {
       // A second fork answered, or the caller already left: hang it up.
       leg.state = 'answered';
       this.byeLeg(leg);
       return;
+    }
+    let callerSdp: string | null = null;
+    if (this.media) {
+      // §13.2.1: the 2xx carries the answer to our offer (or repeats the one of a 183).
+      const sdp = sdpOf(res);
+      if (sdp === null ? !this.media.calleeHasAnswered : !this.media.calleeAnswered(sdp, true)) {
+        // An answer we cannot use: this fork is hung up and counts as refused.
+        this.byeLeg(leg);
+        this.onLegFailed(leg, makeResponse(leg.invite, 488));
+        return;
+      }
+      callerSdp = this.media.forCaller(true);
     }
     leg.state = 'answered';
     leg.record.answeredAt = new Date().toISOString();
@@ -200,7 +268,8 @@ export class Call {
     this.ctx.bindDialog(leg.dialog.key, this, 'B');
     for (const other of this.legs) if (other !== leg) this.cancelLeg(other);
 
-    const ok = this.toA(200, res);
+    const ok = this.media ? this.toA(200, res, callerSdp) : this.toA(200, res);
+    this.media?.answerSent('A');
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aSource, this.ctx.localFor(this.aSource));
     if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
     this.aTx.respond(ok);
@@ -300,6 +369,8 @@ export class Call {
     }
     if (req.method === 'ACK') {
       if (side === 'A') this.aAcked = true;
+      // The ACK may carry the answer to an offer of ours (late offer, or a re-INVITE without SDP).
+      this.media?.ackFrom(side, sdpOf(req));
       return; // the B side's 2xx were ACKed by us already
     }
     if (!here.accept(req)) {
@@ -318,10 +389,44 @@ export class Call {
       tx.respond(makeResponse(req, 491));
       return;
     }
+    const offer = this.media && (req.method === 'INVITE' || req.method === 'UPDATE') ? sdpOf(req) : null;
+    if (this.media && req.method === 'INVITE' && offer === null) {
+      // §14.2: a re-INVITE without SDP asks for our offer; the relay answers it itself and
+      // the answer comes in the ACK. The other phone has nothing to learn.
+      tx.respond(
+        makeResponse(req, 200, {
+          headers: [
+            ['Contact', contactFor(here.local)],
+            ['Content-Type', SDP_TYPE],
+          ],
+          body: Buffer.from(this.media.offerAgain(side)),
+        }),
+      );
+      return;
+    }
+    let body = req.body;
+    let contentType = req.headers.get('Content-Type');
+    if (this.media && offer !== null) {
+      // A re-offer (hold, resume, new address): answered by the relay, and the other side
+      // re-offered only what it implies (direction), with our relay address.
+      const outcome = this.media.reoffer(side, offer);
+      if (!outcome.ok) {
+        const r = outcome.refusal;
+        tx.respond(
+          makeResponse(req, r.status, {
+            reason: r.reason,
+            headers: r.warning ? [['Warning', r.warning]] : [],
+          }),
+        );
+        return;
+      }
+      body = Buffer.from(outcome.sdp);
+      contentType = SDP_TYPE;
+    }
     // re-INVITE (hold/unhold), UPDATE, INFO, MESSAGE...: carried across, answer relayed back.
     this.pending.set(side, tx);
-    const contentType = req.headers.get('Content-Type');
-    const out = there.request(req.method, { body: req.body, ...(contentType ? { contentType } : {}) });
+    const other: Side = side === 'A' ? 'B' : 'A';
+    const out = there.request(req.method, { body, ...(contentType ? { contentType } : {}) });
     this.ctx.layer.sendRequest(out, there.dest, {
       response: (res) => {
         if (res.status < 200 && res.status !== 100 && req.method !== 'INVITE') return;
@@ -334,12 +439,43 @@ export class Call {
           );
         }
         if (res.status >= 200) this.pending.delete(side);
+        if (this.media && offer !== null) {
+          tx.respond(this.relayAnchored(req, res, here, side, other));
+          return;
+        }
         tx.respond(this.relay(req, res, here));
       },
       timeout: () => {
         this.pending.delete(side);
+        if (this.media && offer !== null) this.media.reofferFailed(side);
         tx.respond(makeResponse(req, 408));
       },
+    });
+  }
+
+  /** The answer to a re-offer that went through the relay: the other side's status, our SDP. */
+  private relayAnchored(
+    req: SipRequest,
+    res: SipResponse,
+    here: Dialog,
+    side: Side,
+    other: Side,
+  ): SipResponse {
+    const media = this.media!;
+    let sdp: string | null = null;
+    if (res.status >= 200 && res.status < 300) {
+      const theirs = sdpOf(res);
+      if (theirs !== null) media.answered(other, theirs);
+      sdp = media.reanswer(side);
+    } else if (res.status >= 300) media.reofferFailed(side);
+    const headers: [string, string][] = [];
+    if (sdp !== null) headers.push(['Content-Type', SDP_TYPE]);
+    if (res.status >= 200 && res.status < 300 && req.method === 'INVITE')
+      headers.push(['Contact', contactFor(here.local)]);
+    return makeResponse(req, res.status, {
+      reason: res.reason || reasonPhrase(res.status),
+      headers,
+      body: sdp === null ? Buffer.alloc(0) : Buffer.from(sdp),
     });
   }
 
@@ -357,11 +493,20 @@ export class Call {
     });
   }
 
-  /** Builds the caller's copy of a callee's response: our tag, our Contact, their SDP. */
-  private toA(status: number, res: SipResponse): SipResponse {
+  /**
+   * Builds the caller's copy of a callee's response: our tag, our Contact, and
+   * `sdp` (anchored: our own SDP or none) or else the callee's body as it came.
+   */
+  private toA(status: number, res: SipResponse, sdp?: string | null): SipResponse {
     const headers: [string, string][] = [['Contact', contactFor(this.ctx.localFor(this.aSource))]];
-    const ct = res.headers.get('Content-Type');
-    if (ct && res.body.length) headers.push(['Content-Type', ct]);
+    let body = res.body;
+    if (sdp !== undefined) {
+      body = sdp === null ? Buffer.alloc(0) : Buffer.from(sdp);
+      if (sdp !== null) headers.push(['Content-Type', SDP_TYPE]);
+    } else {
+      const ct = res.headers.get('Content-Type');
+      if (ct && res.body.length) headers.push(['Content-Type', ct]);
+    }
     for (const name of ['Allow', 'Supported']) {
       const v = res.headers.get(name);
       if (v !== undefined) headers.push([name, v]);
@@ -369,9 +514,15 @@ export class Call {
     return makeResponse(this.invite, status, {
       toTag: this.aTag,
       headers,
-      body: res.body,
+      body,
       reason: res.reason || reasonPhrase(status),
     });
+  }
+
+  /** Something failed on our side: a ringing call is refused 500, an answered one hung up. */
+  abort(): void {
+    if (this.state === 'ringing') this.failAll(500, 'failed', 'Server Internal Error');
+    else this.hangup('A', 'failed');
   }
 
   /** Ends an answered call from our side (e.g. no ACK): BYE to both parties. */
@@ -397,10 +548,14 @@ export class Call {
     this.okRetransmit?.cancel();
     if (this.aDialog) this.ctx.unbindDialog(this.aDialog.key);
     if (this.winner?.dialog) this.ctx.unbindDialog(this.winner.dialog.key);
-    const now = new Date().toISOString();
-    for (const l of this.legs) l.record.endedAt ??= now;
+    const at = new Date();
+    for (const l of this.legs) l.record.endedAt ??= at.toISOString();
     const legs = this.legs.map((l) => l.record);
-    this.cdr((id) => this.ctx.callLog.close(id, new Date(), { cause, sipStatus, hangupBy, legs }));
+    // The relay's final figures come back from its worker; the CDR row closes with them.
+    const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);
+    this.cdr((id) =>
+      quality.then((q) => this.ctx.callLog.close(id, at, { cause, sipStatus, hangupBy, legs, quality: q })),
+    );
     this.ctx.ended(this);
   }
 

@@ -18,6 +18,8 @@ export interface TenantEntry {
   id: string;
   domain: string;
   enabled: boolean;
+  /** Codec preference for the tenant's phones, most preferred first. */
+  codecs: readonly string[];
   extensions: Map<string, ExtensionEntry>;
 }
 
@@ -64,7 +66,7 @@ export class Directory {
       }
       if (offset + 200 >= page.total) break;
     }
-    return { id: t.id, domain: t.sipDomain.toLowerCase(), enabled: t.enabled, extensions };
+    return { id: t.id, domain: t.sipDomain.toLowerCase(), enabled: t.enabled, codecs: t.codecs, extensions };
   }
 
   /** Reloads one tenant (or drops it if deleted); `null` reloads everything. */

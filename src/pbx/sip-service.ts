@@ -4,7 +4,9 @@
  * requests inside a dialog to the call that owns it, OPTIONS answered here.
  * Malformed requests that can still be answered get a stateless 400 (or 505/413).
  */
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import { MediaEngine } from '../media/engine.js';
 import { type DigestAlgorithm, DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse, newCallId, newTag, tagOf } from '../sip/build.js';
 import { incomingDialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
@@ -53,6 +55,11 @@ export interface SipServiceOptions {
   /** Node id written on CDR rows, so a restart closes only its own open calls. */
   node?: string;
   clock?: Clock;
+  /**
+   * Media anchoring: every call's RTP through our relay on these ports. Omitted:
+   * signalling only, SDP passes between the phones untouched (SIP-level tests).
+   */
+  media?: { bindAddress: string; portMin: number; portMax: number; workers: number };
 }
 
 export class SipService {
@@ -113,6 +120,7 @@ export class SipService {
       tx: this.txContext,
       clock,
       localFor: (dest) => this.localFor(dest),
+      media: null,
       callLog: store.callLog,
       log,
       node: opts.node ?? 'local',
@@ -166,7 +174,21 @@ export class SipService {
   async start(): Promise<void> {
     const closed = await this.store.callLog.closeInterrupted(this.callContext.node);
     if (closed) this.log.warn({ closed }, 'closed calls left open by a previous run as interrupted');
+    // The media workers start while the directory loads (threads take a moment to boot).
+    const m = this.opts.media;
+    const media = m
+      ? MediaEngine.start({
+          bindAddress: m.bindAddress,
+          advertiseAddress: this.opts.publicAddress,
+          portMin: m.portMin,
+          portMax: m.portMax,
+          workers: m.workers > 0 ? m.workers : availableParallelism(),
+          onWorkerError: (index, err) => this.log.error({ err, index }, 'media worker died; restarted'),
+        })
+      : Promise.resolve(null);
+    media.catch(() => {}); // awaited below; a failure there stops start-up
     await this.directory.loadAll();
+    this.callContext.media = await media;
     await this.transports.listen();
     const interval = this.opts.qualifyIntervalMs ?? 60_000;
     this.sweep = setInterval(() => {
@@ -281,10 +303,14 @@ export class SipService {
       { tenantId: tenant.id, number: caller.number, displayName: caller.displayName, domain: tenant.domain },
       { tenantId: tenant.id, number: callee.number, displayName: callee.displayName, domain: tenant.domain },
       callee.ringTimeoutSec,
+      tenant.codecs,
     );
     this.calls.add(call);
     this.byInvite.set(tx, call);
-    call.start(bindings);
+    call.start(bindings).catch((e: unknown) => {
+      this.log.error({ err: e }, 'call set-up failed');
+      call.abort();
+    });
     return null;
   }
 
@@ -395,5 +421,11 @@ export class SipService {
     await this.notifier.close();
     this.layer.close();
     await this.transports.close();
+    await this.callContext.media?.close();
+  }
+
+  /** The media engine, when calls are anchored (health and tests). */
+  get media(): MediaEngine | null {
+    return this.callContext.media;
   }
 }

@@ -42,6 +42,8 @@ export interface TenantsTable {
   country: string;
   maxExtensions: number;
   maxConcurrentCalls: number;
+  /** Codec preference for this tenant's phones, most preferred first (G.711 laws the relay moves). */
+  codecs: ColumnType<MediaCodec[], string | undefined, string>;
   enabled: Generated<boolean>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
@@ -128,6 +130,26 @@ export interface CallLeg {
   sipStatus: number | null;
 }
 
+export const MEDIA_CODECS = ['PCMA', 'PCMU'] as const;
+export type MediaCodec = (typeof MEDIA_CODECS)[number];
+
+/** One leg's media quality as measured by the relay (RTP receive side and RTCP). */
+export interface LegQuality {
+  packetsReceived: number;
+  packetsSent: number;
+  packetsLost: number;
+  lossRatio: number;
+  jitterMs: number;
+  rttMs: number | null;
+  remoteLossRatio: number | null;
+  mos: number;
+}
+
+export interface CallQualityRecord {
+  caller: LegQuality | null;
+  callee: LegQuality | null;
+}
+
 export type CallStatus = 'ringing' | 'answered' | 'ended' | 'interrupted';
 
 export interface CallsTable {
@@ -147,6 +169,9 @@ export interface CallsTable {
   sipStatus: number | null;
   hangupBy: 'caller' | 'callee' | 'system' | null;
   legs: Json<CallLeg[]>;
+  quality: ColumnType<CallQualityRecord | null, string | null | undefined, string | null>;
+  /** The worse leg's estimated MOS, null when media was not anchored or never flowed. */
+  mos: number | null;
   node: string;
 }
 

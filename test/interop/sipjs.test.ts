@@ -144,7 +144,11 @@ describe('SIP.js over WebSocket', () => {
     await inviter.invite();
     await until(() => inviter.state === SessionState.Established, 5000, 'call established');
     expect(remoteIdentity).toBe('101');
-    expect((inviter.sessionDescriptionHandler as CannedSdh).remote ?? '').toContain('m=audio 40000');
+    // Media is anchored: the caller is answered with the relay's address and port, not the callee's.
+    const answer = (inviter.sessionDescriptionHandler as CannedSdh).remote ?? '';
+    expect(answer).toContain('c=IN IP4 127.0.0.1');
+    expect(answer).toMatch(/m=audio \d+ RTP\/AVP 0/);
+    expect(answer).not.toContain('m=audio 40000');
 
     await inviter.bye();
     await until(() => (incoming as Session | null)?.state === SessionState.Terminated);

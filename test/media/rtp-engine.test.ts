@@ -52,8 +52,10 @@ function remote(p: Phone, codec: 'ulaw' | 'alaw', extra: Partial<RemoteMedia> = 
     address: '127.0.0.1',
     port: p.port,
     audioPt: codec === 'ulaw' ? 0 : 8,
+    recvAudioPt: codec === 'ulaw' ? 0 : 8,
     codec,
     telephoneEventPt: 101,
+    recvTelephoneEventPt: 101,
     send: true,
     ...extra,
   };
@@ -115,7 +117,7 @@ describe('media engine', () => {
     const a = await engine.open();
     const b = await engine.open(a);
     a.setRemote(remote(pa, 'ulaw'));
-    b.setRemote(remote(pb, 'alaw', { telephoneEventPt: 96 }));
+    b.setRemote(remote(pb, 'alaw', { telephoneEventPt: 96, recvTelephoneEventPt: 96 }));
     a.bridge(b);
     await sleep(20);
     // B speaks first (latches b), so A's packets can flow to it.

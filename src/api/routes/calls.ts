@@ -13,6 +13,22 @@ const Leg = Type.Object({
   sipStatus: Type.Union([Type.Integer(), Type.Null()]),
 });
 
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const LegQuality = Type.Object(
+  {
+    packetsReceived: Type.Integer(),
+    packetsSent: Type.Integer(),
+    packetsLost: Type.Integer(),
+    lossRatio: Type.Number({ description: 'Lost / expected over the leg, 0..1' }),
+    jitterMs: Type.Number(),
+    rttMs: Nullable(Type.Number()),
+    remoteLossRatio: Nullable(Type.Number({ description: "The phone's own report of loss (RTCP)" })),
+    mos: Type.Number({ description: 'Estimated listening quality, 1..4.5 (E-model, ITU-T G.107)' }),
+  },
+  { description: 'Media quality of one leg as the relay measured it' },
+);
+
 const CallSchema = Type.Object({
   id: Uuid,
   tenantId: Uuid,
@@ -29,6 +45,8 @@ const CallSchema = Type.Object({
   sipStatus: Type.Union([Type.Integer(), Type.Null()]),
   hangupBy: Type.Union([Type.String(), Type.Null()]),
   legs: Type.Array(Leg),
+  quality: Nullable(Type.Object({ caller: Nullable(LegQuality), callee: Nullable(LegQuality) })),
+  mos: Nullable(Type.Number({ description: "The worse leg's MOS" })),
 });
 
 const Status = Type.Union([

@@ -1,7 +1,7 @@
 /** /api/v1/tenants: companies on the platform (operators), and a tenant's own settings. */
 import Type from 'typebox';
 import { ConflictError } from '../../store/errors.js';
-import type { User } from '../../store/schema.js';
+import { MEDIA_CODECS, type User } from '../../store/schema.js';
 import { hashPassword } from '../../util/password-hash.js';
 import { generatePassword } from '../../util/secrets.js';
 import type { Api, ApiDeps } from '../context.js';
@@ -41,6 +41,13 @@ const Limits = Type.Object(
   { additionalProperties: false },
 );
 
+const Codecs = Type.Array(Type.Union(MEDIA_CODECS.map((c) => Type.Literal(c))), {
+  minItems: 1,
+  maxItems: MEDIA_CODECS.length,
+  uniqueItems: true,
+  description: "Codecs for the tenant's phones, most preferred first (the relay transcodes between them)",
+});
+
 const CreateTenant = Type.Object(
   {
     name: Name,
@@ -49,6 +56,7 @@ const CreateTenant = Type.Object(
     language: Type.Optional(LanguageSchema),
     country: Type.Optional(Country),
     limits: Type.Optional(Type.Partial(Limits, { additionalProperties: false })),
+    codecs: Type.Optional(Codecs),
     enabled: Type.Optional(Type.Boolean()),
     admin: Type.Optional(
       Type.Object(
@@ -72,6 +80,7 @@ const PatchTenant = Type.Object(
     language: Type.Optional(LanguageSchema),
     country: Type.Optional(Country),
     limits: Type.Optional(Type.Partial(Limits, { additionalProperties: false })),
+    codecs: Type.Optional(Codecs),
     enabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -145,6 +154,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           country: b.country ?? TENANT_DEFAULTS.country,
           maxExtensions: b.limits?.maxExtensions ?? TENANT_DEFAULTS.maxExtensions,
           maxConcurrentCalls: b.limits?.maxConcurrentCalls ?? TENANT_DEFAULTS.maxConcurrentCalls,
+          ...(b.codecs ? { codecs: JSON.stringify(b.codecs) } : {}),
           enabled: b.enabled ?? true,
         });
         const actor = actorOf(req);
@@ -221,7 +231,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
       }
       if (b.timeZone) assertTimeZone(b.timeZone);
       if (b.country) assertCountry(b.country);
-      const { limits, ...rest } = b;
+      const { limits, codecs, ...rest } = b;
       return store.transaction(async (tx) => {
         const before = await tx.tenants.getForUpdate(req.params.tenantId);
         if (!before) throw notFound('Tenant');
@@ -233,6 +243,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
         }
         const after = await tx.tenants.update(before.id, {
           ...rest,
+          ...(codecs ? { codecs: JSON.stringify(codecs) } : {}),
           ...(b.sipDomain ? { sipDomain: b.sipDomain.toLowerCase() } : {}),
           ...(limits?.maxExtensions !== undefined ? { maxExtensions: limits.maxExtensions } : {}),
           ...(limits?.maxConcurrentCalls !== undefined

@@ -30,10 +30,16 @@ export interface RemoteMedia {
   /** a=rtcp (RFC 3605), else port + 1. */
   rtcpAddress?: string;
   rtcpPort?: number;
-  /** The audio payload type and law negotiated with this leg. */
+  /**
+   * Payload type numbers negotiated with this leg: what we write in packets to it
+   * (from its SDP) and what we expect from it (from ours). RFC 3264 §5.1 lets the
+   * two differ for dynamic types such as telephone-event.
+   */
   audioPt: number;
+  recvAudioPt: number;
   codec: G711Law;
   telephoneEventPt: number | null;
+  recvTelephoneEventPt: number | null;
   /** False when the leg must not be sent media (it answered recvonly... i.e. it holds us, or inactive). */
   send: boolean;
 }
@@ -146,7 +152,9 @@ export class RtpEndpoint {
     const r = this.remote;
     // Only payload types this leg negotiated count as valid (and may latch); before the
     // SDP is known any non-RTCP type does (RFC 5761 §4: 72-76 would be RTCP).
-    if (r ? pt !== r.audioPt && pt !== r.telephoneEventPt && pt !== COMFORT_NOISE : pt >= 72 && pt <= 76) {
+    if (
+      r ? pt !== r.recvAudioPt && pt !== r.recvTelephoneEventPt && pt !== COMFORT_NOISE : pt >= 72 && pt <= 76
+    ) {
       this.malformed++;
       return;
     }
@@ -198,14 +206,14 @@ export class RtpEndpoint {
     const fr = from.remote;
     if (!r || !fr || !r.send || this.closed || !this.latch.address) return;
     let outPt: number;
-    if (p.payloadType === fr.audioPt) {
+    if (p.payloadType === fr.recvAudioPt) {
       outPt = r.audioPt;
       if (r.codec !== fr.codec) {
         const table = fr.codec === 'ulaw' ? ULAW_TO_ALAW : ALAW_TO_ULAW;
         const b = p.buf;
         for (let i = p.payloadStart; i < p.payloadEnd; i++) b[i] = table[b[i]!]!;
       }
-    } else if (p.payloadType === fr.telephoneEventPt && r.telephoneEventPt !== null) {
+    } else if (p.payloadType === fr.recvTelephoneEventPt && r.telephoneEventPt !== null) {
       outPt = r.telephoneEventPt;
     } else if (p.payloadType === COMFORT_NOISE) {
       outPt = COMFORT_NOISE;

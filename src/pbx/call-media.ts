@@ -1,0 +1,339 @@
+/**
+ * The media half of one B2BUA call: a relay endpoint per side (the caller, A, and
+ * the callee, B) on the media engine, and the SDP offer/answer on each side done
+ * separately (RFC 3264), so each phone only ever sees our relay address. Codecs
+ * are chosen per side from the tenant's preference; where A and B end up on
+ * different laws the relay transcodes.
+ *
+ * Offers and answers move like this:
+ * - A's INVITE offer is answered by us at once (sent with B's 183/200); B gets our
+ *   own offer. An INVITE without SDP (late offer) is fine: B still gets our offer,
+ *   and A gets our offer in the 200 and answers in its ACK.
+ * - A re-offer from one side (hold, resume, a new address) is answered from our
+ *   side, and the other side is re-offered with the direction it implies; a
+ *   re-INVITE without SDP is answered with our current offer locally.
+ */
+import { type LegStats, type MediaEndpoint, type MediaEngine, MediaError } from '../media/engine.js';
+import type { RemoteMedia } from '../media/rtp/endpoint.js';
+import {
+  answerOffer,
+  buildOffer,
+  type Capabilities,
+  capabilities,
+  type Direction,
+  type KnownCodecName,
+  type NegotiatedStream,
+  parseSdp,
+  readAnswer,
+  type SdpError,
+  SdpSession,
+  type SessionBody,
+  type SessionDescription,
+} from '../media/sdp/index.js';
+
+export type Side = 'A' | 'B';
+
+/** Why SDP was refused, as the SIP status and Warning (RFC 3261 §20.43) to answer with. */
+export interface MediaRefusal {
+  status: 400 | 488 | 500 | 503;
+  warning: string | null;
+  reason: string;
+}
+
+/** Quality figures of both legs for the call record. */
+export interface CallQuality {
+  caller: LegStats | null;
+  callee: LegStats | null;
+}
+
+const G711: Record<string, 'ulaw' | 'alaw'> = { pcmu: 'ulaw', pcma: 'alaw' };
+
+/** The relay only moves G.711 (the two laws transcode into each other without loss of sync). */
+export const RELAY_CODECS: readonly KnownCodecName[] = ['PCMA', 'PCMU'];
+
+function refusal(e: SdpError): MediaRefusal {
+  if (e.code === 'malformed')
+    return { status: 400, warning: null, reason: `Bad SDP: ${e.message}`.slice(0, 120) };
+  return {
+    status: 488,
+    // RFC 3261 §20.43: warn-code, warn-agent, "warn-text".
+    warning:
+      e.code === 'not-acceptable' ? `${e.warning.code} nimbus "${e.message.replace(/["\\]/g, '')}"` : null,
+    reason: 'Not Acceptable Here',
+  };
+}
+
+/** The relay's settings for one side from a negotiated stream. */
+function remoteOf(stream: NegotiatedStream, previous: RemoteMedia | null): RemoteMedia | null {
+  const codec = G711[stream.codec.name.toLowerCase()];
+  if (!codec) return null;
+  const send = stream.direction === 'sendrecv' || stream.direction === 'sendonly';
+  return {
+    // An unspecified address (RFC 2543 hold) keeps the last known one but sends nothing.
+    address: stream.remote?.address ?? previous?.address ?? '0.0.0.0',
+    port: stream.remote?.port ?? previous?.port ?? 0,
+    ...(stream.remoteRtcp
+      ? { rtcpAddress: stream.remoteRtcp.address, rtcpPort: stream.remoteRtcp.port }
+      : {}),
+    audioPt: stream.codec.sendPayloadType,
+    recvAudioPt: stream.codec.receivePayloadType,
+    codec,
+    telephoneEventPt: stream.telephoneEvent?.sendPayloadType ?? null,
+    recvTelephoneEventPt: stream.telephoneEvent?.receivePayloadType ?? null,
+    send: send && stream.remote !== null,
+  };
+}
+
+/** The direction to offer the other side so it hears what this side sends and nothing it won't take. */
+function mirrored(offer: SessionBody): Direction {
+  const m = offer.media.find((x) => x.kind === 'audio' && x.port !== 0);
+  if (!m) return 'inactive';
+  const unspecified = !m.connection || m.connection.address === '0.0.0.0' || m.connection.address === '::';
+  const sends = m.direction === 'sendrecv' || m.direction === 'sendonly';
+  const receives = !unspecified && (m.direction === 'sendrecv' || m.direction === 'recvonly');
+  if (sends) return receives ? 'sendrecv' : 'sendonly';
+  return receives ? 'recvonly' : 'inactive';
+}
+
+interface SideState {
+  endpoint: MediaEndpoint;
+  session: SdpSession;
+  remote: RemoteMedia | null;
+  /** Our offer still waiting for this side's answer (in a response or an ACK). */
+  pendingOffer: SessionBody | null;
+  /** An answer of ours not yet sent to this side (to its re-offer). */
+  pendingAnswer: SessionBody | null;
+}
+
+export type SdpOutcome = { ok: true; sdp: string } | { ok: false; refusal: MediaRefusal };
+
+export class CallMedia {
+  private readonly sides: Record<Side, SideState>;
+  private bridged = false;
+  /** What the caller's first offer asked for, passed on to the callee. */
+  private callerDirection: Direction = 'sendrecv';
+  private closed: Promise<CallQuality> | null = null;
+
+  private constructor(
+    private readonly engine: MediaEngine,
+    private readonly caps: Capabilities,
+    a: MediaEndpoint,
+    b: MediaEndpoint,
+  ) {
+    const session = () => new SdpSession({ address: engine.address });
+    this.sides = {
+      A: { endpoint: a, session: session(), remote: null, pendingOffer: null, pendingAnswer: null },
+      B: { endpoint: b, session: session(), remote: null, pendingOffer: null, pendingAnswer: null },
+    };
+  }
+
+  /**
+   * Opens both relay ports and reads the caller's offer (null: late offer). A
+   * refusal means the INVITE is answered with it and nothing else happens.
+   */
+  static async open(
+    engine: MediaEngine,
+    offer: string | null,
+    codecs: readonly string[],
+  ): Promise<{ ok: true; media: CallMedia } | { ok: false; refusal: MediaRefusal }> {
+    let parsed: SessionDescription | null = null;
+    if (offer !== null) {
+      const r = parseSdp(offer);
+      if (!r.ok) return { ok: false, refusal: refusal(r.error) };
+      parsed = r.value;
+    }
+    const preference = codecs.filter((c): c is KnownCodecName =>
+      (RELAY_CODECS as readonly string[]).includes(c),
+    );
+    const caps = capabilities({
+      codecs: preference.length ? preference : RELAY_CODECS,
+      // RTCP goes on its own port: the relay keeps RTP and RTCP apart (RFC 3550 §11).
+      rtcpMux: false,
+    });
+    let a: MediaEndpoint | null = null;
+    try {
+      a = await engine.open();
+      const b = await engine.open(a);
+      const media = new CallMedia(engine, caps, a, b);
+      if (parsed) {
+        media.callerDirection = mirrored(parsed);
+        const answered = media.answer('A', parsed);
+        if (!answered.ok) {
+          await media.close();
+          return answered;
+        }
+      }
+      return { ok: true, media };
+    } catch (e) {
+      await a?.close();
+      const exhausted = e instanceof MediaError && e.code === 'ports-exhausted';
+      return {
+        ok: false,
+        refusal: {
+          status: 503,
+          warning: null,
+          reason: exhausted ? 'Media Ports Exhausted' : 'Media Unavailable',
+        },
+      };
+    }
+  }
+
+  /** Answers `side`'s offer from our side and points its relay port at it. */
+  private answer(side: Side, offer: SessionDescription): { ok: true } | { ok: false; refusal: MediaRefusal } {
+    const s = this.sides[side];
+    const bad = s.session.local ? s.session.checkReoffer(offer) : null;
+    if (bad) return { ok: false, refusal: refusal(bad) };
+    const r = answerOffer(offer, this.caps, { addresses: [this.engine.address], ports: [s.endpoint.port] });
+    if (!r.ok) return { ok: false, refusal: refusal(r.error) };
+    const stream = r.value.streams[0];
+    const remote = stream ? remoteOf(stream, s.remote) : null;
+    if (!remote) return { ok: false, refusal: { status: 488, warning: null, reason: 'Not Acceptable Here' } };
+    s.session.observeRemote(offer);
+    this.setRemote(side, remote);
+    s.pendingAnswer = r.value.body;
+    return { ok: true };
+  }
+
+  private setRemote(side: Side, remote: RemoteMedia): void {
+    const s = this.sides[side];
+    s.remote = remote;
+    s.endpoint.setRemote(remote);
+  }
+
+  /** Our offer to `side` (a new one, or a re-offer keeping the session's shape). */
+  offer(side: Side, direction: Direction = 'sendrecv'): string {
+    const s = this.sides[side];
+    const body = buildOffer(
+      this.caps,
+      { addresses: [this.engine.address], ports: [s.endpoint.port], direction },
+      s.session.local,
+    );
+    s.pendingOffer = body;
+    return s.session.render(body);
+  }
+
+  /** The first offer to the callee, mirroring what the caller's offer asks for. */
+  offerToCallee(): string {
+    return this.offer('B', this.callerDirection);
+  }
+
+  /**
+   * SDP for the caller with the callee's 18x/2xx: our answer to its offer, or with
+   * a late offer our own offer (only in the 2xx: an offer cannot go in an
+   * unreliable provisional response, RFC 3261 §13.2.1).
+   */
+  forCaller(final: boolean): string | null {
+    const a = this.sides.A;
+    if (a.pendingAnswer) return a.session.render(a.pendingAnswer);
+    if (a.session.local && !a.pendingOffer) return a.session.render(a.session.local);
+    if (!final) return null;
+    return this.offer('A');
+  }
+
+  /** After our answer went out in a final response, it is the session's current state. */
+  answerSent(side: Side): void {
+    this.sides[side].pendingAnswer = null;
+  }
+
+  /**
+   * A side's answer to our offer (B's 18x/2xx, or an ACK with SDP). False when it
+   * does not fit the offer: the caller must end that leg.
+   */
+  answered(side: Side, sdp: string): boolean {
+    const s = this.sides[side];
+    if (!s.pendingOffer) {
+      // A repeated answer (183 then 200 with the same SDP): nothing new to learn.
+      return true;
+    }
+    const parsed = parseSdp(sdp);
+    if (!parsed.ok) return false;
+    const r = readAnswer(s.pendingOffer, parsed.value);
+    if (!r.ok) return false;
+    const stream = r.value.streams[0];
+    const remote = stream ? remoteOf(stream, s.remote) : null;
+    if (!remote) return false;
+    s.session.observeRemote(parsed.value);
+    this.setRemote(side, remote);
+    this.bridge();
+    return true;
+  }
+
+  /** An early or final answer from B that carries SDP: remembered as final only with the 2xx. */
+  calleeAnswered(sdp: string, final: boolean): boolean {
+    const ok = this.answered('B', sdp);
+    if (final) this.sides.B.pendingOffer = null;
+    return ok;
+  }
+
+  /** Whether the callee has given an answer (in a 183 or the 2xx) that the relay uses. */
+  get calleeHasAnswered(): boolean {
+    return this.sides.B.remote !== null;
+  }
+
+  /** The caller's ACK: its answer when we offered in the 200 (late offer). */
+  ackFrom(side: Side, sdp: string | null): void {
+    const s = this.sides[side];
+    // An ACK without SDP leaves our offer open (a retransmission with the answer may follow).
+    if (!s.pendingOffer || sdp === null) return;
+    this.answered(side, sdp);
+    s.pendingOffer = null;
+  }
+
+  /**
+   * A re-offer from `side` (re-INVITE or UPDATE with SDP): answered from our side,
+   * and the re-offer for the other side returned, mirroring the new direction.
+   */
+  reoffer(side: Side, sdp: string): SdpOutcome {
+    const parsed = parseSdp(sdp);
+    if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
+    const previous = this.sides[side].remote;
+    const r = this.answer(side, parsed.value);
+    if (!r.ok) {
+      if (previous) this.setRemote(side, previous);
+      return r;
+    }
+    const other: Side = side === 'A' ? 'B' : 'A';
+    return { ok: true, sdp: this.offer(other, mirrored(parsed.value)) };
+  }
+
+  /** Our answer to `side`'s re-offer, once the other side accepted its part. */
+  reanswer(side: Side): string | null {
+    const s = this.sides[side];
+    if (!s.pendingAnswer) return null;
+    const sdp = s.session.render(s.pendingAnswer);
+    s.pendingAnswer = null;
+    return sdp;
+  }
+
+  /** The other side turned the re-offer down: our answer is not given. */
+  reofferFailed(side: Side): void {
+    this.sides[side].pendingAnswer = null;
+    const other: Side = side === 'A' ? 'B' : 'A';
+    this.sides[other].pendingOffer = null;
+  }
+
+  /** A re-INVITE without SDP: our current description is offered (RFC 3261 §14.2), answered in the ACK. */
+  offerAgain(side: Side): string {
+    const s = this.sides[side];
+    const current = s.session.local;
+    const direction = current?.media.find((m) => m.kind === 'audio' && m.port !== 0)?.direction ?? 'sendrecv';
+    return this.offer(side, direction);
+  }
+
+  private bridge(): void {
+    if (this.bridged || !this.sides.A.remote || !this.sides.B.remote) return;
+    this.bridged = true;
+    this.sides.A.endpoint.bridge(this.sides.B.endpoint);
+  }
+
+  /** Releases both ports; resolves with each leg's figures. Idempotent. */
+  close(): Promise<CallQuality> {
+    this.closed ??= Promise.all([this.sides.A.endpoint.close(), this.sides.B.endpoint.close()]).then(
+      ([caller, callee]) => ({
+        caller: this.sides.A.remote ? caller : null,
+        callee: this.sides.B.remote ? callee : null,
+      }),
+    );
+    return this.closed;
+  }
+}
