@@ -4,10 +4,11 @@
  * Skipped without baresip unless NIMBUS_REQUIRE_INTEROP=1 (CI).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeWav } from '../../src/media/audio/wav.js';
 import { aorOf } from '../../src/pbx/location.js';
 import type { SipService } from '../../src/pbx/sip-service.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
@@ -16,9 +17,9 @@ const haveBaresip = spawnSync('baresip', ['-h']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const DOMAIN = 'baresip.example.test';
 
-/** One second of 8 kHz mono 16-bit silence: what the phones "say". */
-function silenceWav(file: string): void {
-  const samples = 8000;
+/** `seconds` of 8 kHz mono 16-bit audio: silence, or a sine at `hz` (what the phones "say"). */
+function writeWav(file: string, seconds = 1, hz = 0): void {
+  const samples = 8000 * seconds;
   const b = Buffer.alloc(44 + samples * 2);
   b.write('RIFF', 0);
   b.writeUInt32LE(36 + samples * 2, 4);
@@ -32,7 +33,31 @@ function silenceWav(file: string): void {
   b.writeUInt16LE(16, 34);
   b.write('data', 36);
   b.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples && hz > 0; i++)
+    b.writeInt16LE(Math.round(12_000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
   writeFileSync(file, b);
+}
+
+/** The strongest frequency (10 Hz steps, 200-3800 Hz) in a stretch of 8 kHz audio, by Goertzel. */
+function dominantHz(x: Int16Array): number {
+  let best = 0;
+  let bestPower = -1;
+  for (let hz = 200; hz <= 3800; hz += 10) {
+    const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+    let s1 = 0;
+    let s2 = 0;
+    for (const v of x) {
+      const s0 = v + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    if (power > bestPower) {
+      bestPower = power;
+      best = hz;
+    }
+  }
+  return best;
 }
 
 describe.runIf(haveBaresip || required)('baresip interop', () => {
@@ -44,13 +69,22 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
   beforeAll(async () => {
     if (!haveBaresip)
       throw new Error('baresip is not installed (apt-get install baresip-core) and NIMBUS_REQUIRE_INTEROP=1');
-    fx = await sipFixture(DOMAIN, [
-      { number: '501', secret: 'bs-secret-501' },
-      { number: '502', secret: 'bs-secret-502' },
-      { number: '503', secret: 'bs-secret-503' },
-    ]);
+    fx = await sipFixture(
+      DOMAIN,
+      [
+        { number: '501', secret: 'bs-secret-501' },
+        { number: '502', secret: 'bs-secret-502' },
+        { number: '503', secret: 'bs-secret-503' },
+        { number: '504', secret: 'bs-secret-504' },
+        { number: '505', secret: 'bs-secret-505' },
+      ],
+      { media: { bindAddress: '127.0.0.1', portMin: 45_000, portMax: 45_099, workers: 2 } },
+    );
     sip = fx.sip;
-    silenceWav(join(dir, 'silence.wav'));
+    writeWav(join(dir, 'silence.wav'));
+    writeWav(join(dir, 'tone.wav'), 8, 1300);
+    // baresip hangs up when its audio source ends: the callee's lasts longer than the call.
+    writeWav(join(dir, 'long-silence.wav'), 10);
   }, 60_000);
 
   afterAll(async () => {
@@ -61,7 +95,17 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
 
   function phone(
     number: string,
-    opts: { port: number; rtp: number; transport: 'udp' | 'tcp'; dial?: string; seconds: number },
+    opts: {
+      port: number;
+      rtp: number;
+      transport: 'udp' | 'tcp';
+      dial?: string;
+      seconds: number;
+      /** WAV the phone sends; default silence. */
+      source?: string;
+      /** Directory where baresip's sndfile module dumps what the phone sent and heard. */
+      record?: string;
+    },
   ) {
     const conf = join(dir, number);
     mkdirSync(conf, { recursive: true });
@@ -72,12 +116,13 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
         'poll_method epoll',
         `sip_listen 127.0.0.1:${opts.port}`,
         'net_interface 127.0.0.1',
-        `audio_source aufile,${join(dir, 'silence.wav')}`,
+        `audio_source aufile,${opts.source ?? join(dir, 'silence.wav')}`,
         `audio_player aufile,${join(conf, 'heard.wav')}`,
         `rtp_ports ${opts.rtp}-${opts.rtp + 10}`,
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
         'module aufile.so',
+        ...(opts.record ? ['module sndfile.so', `snd_path ${opts.record}`] : []),
         'module_app account.so',
         'module_app menu.so',
         '',
@@ -130,5 +175,49 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
     }
     expect(call, out).toMatchObject({ caller: '501', callee: '502', status: 'ended', cause: 'normal' });
     expect(call?.answeredAt).toBeInstanceOf(Date);
+  }, 60_000);
+
+  it("anchors the media: a tone one phone plays arrives in the other phone's recording, through the relay", async () => {
+    const heard = join(dir, 'recordings');
+    mkdirSync(heard, { recursive: true });
+    const callee = phone('505', {
+      port: 35_092,
+      rtp: 36_300,
+      transport: 'udp',
+      seconds: 20,
+      record: heard,
+      source: join(dir, 'long-silence.wav'),
+    });
+    expect(await registered('505'), callee.output()).toBe(true);
+    const caller = phone('504', {
+      port: 35_102,
+      rtp: 36_400,
+      transport: 'udp',
+      dial: '505',
+      seconds: 6,
+      source: join(dir, 'tone.wav'),
+    });
+    const out = await caller.exited;
+    let call = null;
+    for (let i = 0; i < 50; i++) {
+      const rows = await fx.db.store.tenant(fx.tenantId).calls.list({ limit: 5, offset: 0, q: '505' });
+      call = rows.items[0] ?? null;
+      if (call?.status === 'ended') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(call, out).toMatchObject({ caller: '504', callee: '505', status: 'ended' });
+    // Both legs carried media through the relay (each phone sends 50 packets a second).
+    expect(call?.quality?.caller?.packetsReceived ?? 0, `${out}\n----\n${callee.output()}`).toBeGreaterThan(
+      100,
+    );
+    expect(call?.quality?.callee?.packetsReceived ?? 0, out).toBeGreaterThan(100);
+    expect(call?.quality?.caller?.packetsLost).toBe(0);
+    // What the callee decoded is the caller's 1300 Hz tone.
+    const decoded = readdirSync(heard).filter((f) => f.endsWith('-dec.wav'));
+    expect(decoded.length, `${readdirSync(heard).join(',')}\n${callee.output()}`).toBeGreaterThan(0);
+    const wav = decodeWav(readFileSync(join(heard, decoded[0]!)), { sampleRate: 8000 });
+    expect(wav.durationMs).toBeGreaterThan(1500);
+    const middle = wav.samples.subarray(4000, 12_000);
+    expect(dominantHz(middle)).toBe(1300);
   }, 60_000);
 });
