@@ -3,6 +3,7 @@
  * Endpoint ids are chosen by the engine, so commands that need no answer
  * (setting the remote, bridging) go without a round trip.
  */
+import type { DtmfSignal } from './dtmf/digits.js';
 import type { LegStats, RemoteMedia } from './rtp/endpoint.js';
 
 export interface WorkerConfig {
@@ -23,7 +24,13 @@ export type ToWorker =
   | { op: 'shutdown'; rid: number };
 
 /** Something that happened on an endpoint, reported to its owner. */
-export type EndpointEvent = { type: 'latched'; address: string };
+export type EndpointEvent =
+  /**
+   * A key pressed on the leg's phone, sent as RFC 4733 telephone-events: reported at
+   * its first packet (`start`, for barge-in) and at its end with the duration.
+   */
+  | { type: 'dtmf'; phase: 'start'; digit: DtmfSignal }
+  | { type: 'dtmf'; phase: 'end'; digit: DtmfSignal; durationMs: number };
 
 export type FromWorker =
   | { kind: 'ready'; capacity: number }

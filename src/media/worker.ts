@@ -47,7 +47,9 @@ async function handle(m: ToWorker): Promise<void> {
     case 'open': {
       try {
         const pair = await pool.allocate();
-        endpoints.set(m.id, new RtpEndpoint(m.id, pair, config.cname));
+        const ep = new RtpEndpoint(m.id, pair, config.cname);
+        ep.onEvent = (event) => post({ kind: 'event', id: m.id, event });
+        endpoints.set(m.id, ep);
         post({ kind: 'reply', rid: m.rid, port: pair.port });
       } catch (e) {
         const code = e instanceof PortsExhausted ? 'ports-exhausted' : 'open-failed';
@@ -95,6 +97,11 @@ async function handle(m: ToWorker): Promise<void> {
     }
   }
 }
+
+// Keys whose end packets were lost are ended by timeout (RFC 4733 receivers must cope).
+setInterval(() => {
+  for (const ep of endpoints.values()) ep.tick();
+}, 200).unref();
 
 port.on('message', (m: ToWorker) => {
   void handle(m);

@@ -5,6 +5,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALAW_TO_LINEAR, linearToUlaw } from '../../src/media/codecs/g711.js';
+import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { parseCompound } from '../../src/media/rtp/rtcp.js';
@@ -255,6 +256,38 @@ describe('media engine', () => {
     expect(last?.cname).toContain('nimbus@');
     expect(await a.close()).toEqual(stats); // idempotent
     await b.close();
+    close(pa);
+    close(pb);
+  });
+
+  it('reads keys pressed as RFC 4733 telephone-events and reports them, while still forwarding them', async () => {
+    const [pa, pb] = [await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    const heard: string[] = [];
+    a.on((e) => {
+      if (e.type === 'dtmf')
+        heard.push(`${e.phase} ${e.digit}${e.phase === 'end' ? ` ${e.durationMs}` : ''}`);
+    });
+    a.setRemote(remote(pa, 'ulaw'));
+    b.setRemote(remote(pb, 'ulaw'));
+    a.bridge(b);
+    await sleep(20);
+    pb.rtp.send(packet(0, 1, 0, 0xb, Buffer.alloc(160)), b.port, '127.0.0.1');
+    let seq = 500;
+    for (const [i, digit] of ['4', '#'].entries()) {
+      for (const p of telephoneEventPackets(digit as '4' | '#', {
+        timestamp: 8000 * (i + 1),
+        durationMs: 120,
+      }))
+        pa.rtp.send(packet(101, seq++, p.timestamp, 0xa, p.payload), a.port, '127.0.0.1');
+      await sleep(30);
+    }
+    await until(() => heard.length === 4);
+    expect(heard).toEqual(['start 4', 'end 4 120', 'start #', 'end # 120']);
+    await until(() => pb.got.length > 0);
+    expect(pb.got.every((m) => (m[1]! & 0x7f) === 101)).toBe(true);
+    await Promise.all([a.close(), b.close()]);
     close(pa);
     close(pb);
   });

@@ -9,6 +9,8 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { ALAW_TO_ULAW, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
+import { TelephoneEventReceiver } from '../dtmf/telephone-event-receiver.js';
+import type { EndpointEvent } from '../protocol.js';
 import { Latch } from './latch.js';
 import { OutgoingStream } from './outgoing.js';
 import type { PortPair } from './ports.js';
@@ -117,6 +119,10 @@ export class RtpEndpoint {
   private reportTimer: NodeJS.Timeout | null = null;
   private closed = false;
   lastPacketMs = 0;
+  /** Keys pressed on this leg (RFC 4733), read even while the events are forwarded to a bridged leg. */
+  private readonly dtmf = new TelephoneEventReceiver();
+  /** Where events go (the worker posts them to the engine). */
+  onEvent: ((e: EndpointEvent) => void) | null = null;
 
   constructor(
     readonly id: number,
@@ -174,6 +180,7 @@ export class RtpEndpoint {
     const ssrc = buf.readUInt32BE(8);
     if (ssrc !== this.inSsrc) this.newSource(ssrc);
     this.stats.onPacket(seq, ts, nowMs);
+    if (r && pt === r.recvTelephoneEventPt) this.readDtmf(buf, bounds, seq, ts, nowMs);
     this.sink?.(this, {
       buf,
       payloadType: pt,
@@ -186,6 +193,29 @@ export class RtpEndpoint {
     });
   };
 
+  private readDtmf(buf: Buffer, bounds: [number, number], seq: number, ts: number, nowMs: number): void {
+    const packet = {
+      sequence: seq,
+      timestamp: ts,
+      marker: (buf[1]! & 0x80) !== 0,
+      payload: buf.subarray(...bounds),
+    };
+    this.report(this.dtmf.process({ kind: 'packet', packet, nowMs }));
+  }
+
+  private report(events: ReturnType<TelephoneEventReceiver['process']>): void {
+    for (const e of events) {
+      if (e.type === 'start') this.onEvent?.({ type: 'dtmf', phase: 'start', digit: e.signal });
+      else
+        this.onEvent?.({ type: 'dtmf', phase: 'end', digit: e.signal, durationMs: Math.round(e.durationMs) });
+    }
+  }
+
+  /** Time passing: a key whose end packets were all lost is ended by timeout. */
+  tick(nowMs: number = this.now()): void {
+    this.report(this.dtmf.process({ kind: 'tick', nowMs }));
+  }
+
   private newSource(ssrc: number): void {
     if (this.inSsrc !== -1) {
       const r = this.stats.report();
@@ -194,6 +224,7 @@ export class RtpEndpoint {
     }
     this.inSsrc = ssrc;
     this.stats = new ReceiveStats(8000);
+    this.dtmf.reset();
   }
 
   /**
