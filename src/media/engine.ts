@@ -1,5 +1,13 @@
 import { Worker } from 'node:worker_threads';
-import type { EndpointEvent, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import type { DtmfSignal } from './dtmf/digits.js';
+import type {
+  EndpointEvent,
+  FromWorker,
+  PlaybackEnd,
+  ToneRequest,
+  ToWorker,
+  WorkerConfig,
+} from './protocol.js';
 import type { LegStats, RemoteMedia } from './rtp/endpoint.js';
 
 export type { LegStats, RemoteMedia } from './rtp/endpoint.js';
@@ -220,6 +228,16 @@ export class MediaEngine {
 
 export type EndpointListener = (e: EndpointEvent | { type: 'closed' }) => void;
 
+export interface PlaybackResult {
+  end: PlaybackEnd | 'closed';
+  /** The key that interrupted it (barge-in). */
+  digit?: DtmfSignal;
+  /** Files that could not be played, when some could not. */
+  error?: string;
+}
+
+let nextPlayId = 1;
+
 /** One leg's media port, as handled from the PBX thread. */
 export class MediaEndpoint {
   private isClosed = false;
@@ -267,6 +285,41 @@ export class MediaEndpoint {
     if (other.slot !== this.slot)
       throw new MediaError('bridged endpoints must share a worker', 'cross-worker');
     if (!this.isClosed && !other.isClosed) this.slot.post({ op: 'bridge', a: this.id, b: other.id });
+  }
+
+  /**
+   * Plays WAV files back to back (or a tone) into this leg; while it plays, bridged
+   * audio to this leg pauses. Resolves when it ends: played out, cut short by a key
+   * when `bargeIn`, replaced or stopped, or the endpoint closed.
+   */
+  play(
+    what: { files: string[] } | { tone: ToneRequest },
+    opts: { bargeIn?: boolean } = {},
+  ): Promise<PlaybackResult> {
+    if (this.isClosed) return Promise.resolve({ end: 'closed' });
+    const playId = nextPlayId++;
+    return new Promise((resolve) => {
+      const listener: EndpointListener = (e) => {
+        if (e.type === 'closed') finish({ end: 'closed' });
+        else if (e.type === 'playback' && e.playId === playId)
+          finish({
+            end: e.end,
+            ...(e.digit ? { digit: e.digit } : {}),
+            ...(e.error ? { error: e.error } : {}),
+          });
+      };
+      const finish = (r: PlaybackResult) => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        resolve(r);
+      };
+      this.listeners.push(listener);
+      this.slot.post({ op: 'play', id: this.id, playId, ...what, bargeIn: opts.bargeIn ?? false });
+    });
+  }
+
+  /** Stops what is playing into this leg (its `play` resolves `stopped`). */
+  stopPlayback(): void {
+    if (!this.isClosed) this.slot.post({ op: 'stopPlay', id: this.id });
   }
 
   unbridge(): void {

@@ -5,6 +5,7 @@
  */
 import type { DtmfSignal } from './dtmf/digits.js';
 import type { LegStats, RemoteMedia } from './rtp/endpoint.js';
+import type { ToneName, ToneRegion } from './tones.js';
 
 export interface WorkerConfig {
   index: number;
@@ -20,11 +21,23 @@ export type ToWorker =
   | { op: 'bridge'; a: number; b: number }
   | { op: 'unbridge'; id: number }
   | { op: 'stats'; rid: number; id: number }
+  /** Plays WAV files, or a call-progress tone, into the leg; ends with a `playback` event. */
+  | { op: 'play'; id: number; playId: number; files?: string[]; tone?: ToneRequest; bargeIn: boolean }
+  | { op: 'stopPlay'; id: number }
   | { op: 'close'; rid: number; id: number }
   | { op: 'shutdown'; rid: number };
 
 /** Something that happened on an endpoint, reported to its owner. */
+export interface ToneRequest {
+  region: ToneRegion;
+  name: ToneName;
+}
+
+export type PlaybackEnd = 'done' | 'interrupted' | 'stopped' | 'failed';
+
 export type EndpointEvent =
+  /** A playback finished: played out, cut by a key (`digit`), stopped, or nothing playable. */
+  | { type: 'playback'; playId: number; end: PlaybackEnd; digit?: DtmfSignal; error?: string }
   /**
    * A key pressed on the leg's phone, sent as RFC 4733 telephone-events: reported at
    * its first packet (`start`, for barge-in) and at its end with the duration.

@@ -4,7 +4,11 @@
  * ever seeing them (DESIGN.md §4: media spread over worker threads).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
+import { PacerTimer } from './audio/pacer.js';
+import type { DtmfSignal } from './dtmf/digits.js';
+import { Player } from './play/player.js';
+import { FileSource, ToneSource } from './play/sources.js';
+import type { FromWorker, PlaybackEnd, ToWorker, WorkerConfig } from './protocol.js';
 import { RtpEndpoint } from './rtp/endpoint.js';
 import { PortPool, PortsExhausted } from './rtp/ports.js';
 
@@ -48,7 +52,10 @@ async function handle(m: ToWorker): Promise<void> {
       try {
         const pair = await pool.allocate();
         const ep = new RtpEndpoint(m.id, pair, config.cname);
-        ep.onEvent = (event) => post({ kind: 'event', id: m.id, event });
+        ep.onEvent = (event) => {
+          if (event.type === 'dtmf' && event.phase === 'start') bargeIn(ep, event.digit);
+          post({ kind: 'event', id: m.id, event });
+        };
         endpoints.set(m.id, ep);
         post({ kind: 'reply', rid: m.rid, port: pair.port });
       } catch (e) {
@@ -71,6 +78,23 @@ async function handle(m: ToWorker): Promise<void> {
       if (ep) unbridge(ep);
       return;
     }
+    case 'play': {
+      const ep = endpoints.get(m.id);
+      if (!ep) return;
+      let failed: string | null = null;
+      const source = m.tone
+        ? new ToneSource(m.tone.region, m.tone.name)
+        : new FileSource(m.files ?? [], (file, err) => {
+            failed = `${file}: ${err.message}`;
+          });
+      startPlayer(new Player(ep, source, m.playId, m.bargeIn), () => failed);
+      return;
+    }
+    case 'stopPlay': {
+      const ep = endpoints.get(m.id);
+      if (ep) endPlayer(ep, 'stopped');
+      return;
+    }
     case 'stats': {
       const ep = endpoints.get(m.id);
       if (ep) post({ kind: 'reply', rid: m.rid, stats: ep.snapshot() });
@@ -84,6 +108,7 @@ async function handle(m: ToWorker): Promise<void> {
         return;
       }
       endpoints.delete(m.id);
+      endPlayer(ep, 'stopped');
       // Whoever was bridged to it stops forwarding into a closed port.
       unbridge(ep);
       post({ kind: 'reply', rid: m.rid, stats: ep.close(release) });
@@ -96,6 +121,48 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     }
   }
+}
+
+/** Playback per endpoint, all driven by one 20 ms pacer that runs while anything plays. */
+const players = new Map<RtpEndpoint, { player: Player; failure: () => string | null }>();
+let pacer: PacerTimer | null = null;
+
+function startPlayer(player: Player, failure: () => string | null): void {
+  endPlayer(player.endpoint, 'stopped');
+  players.set(player.endpoint, { player, failure });
+  player.endpoint.generating = true;
+  pacer ??= new PacerTimer((tick) => {
+    for (let f = 0; f < tick.frames; f++)
+      for (const [ep, p] of players) if (!p.player.frame()) endPlayer(ep, p.failure() ? 'failed' : 'done');
+    if (players.size === 0) {
+      pacer?.close();
+      pacer = null;
+    }
+  });
+}
+
+function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void {
+  const p = players.get(ep);
+  if (!p) return;
+  players.delete(ep);
+  ep.generating = false;
+  const error = p.failure();
+  post({
+    kind: 'event',
+    id: ep.id,
+    event: {
+      type: 'playback',
+      playId: p.player.playId,
+      end,
+      ...(digit ? { digit } : {}),
+      ...(error ? { error } : {}),
+    },
+  });
+}
+
+function bargeIn(ep: RtpEndpoint, digit: DtmfSignal): void {
+  const p = players.get(ep);
+  if (p?.player.bargeIn) endPlayer(ep, 'interrupted', digit);
 }
 
 // Keys whose end packets were lost are ended by timeout (RFC 4733 receivers must cope).

@@ -3,12 +3,17 @@
  * through worker threads, latching, transcoding, stream rewriting and RTCP.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeWav } from '../../src/media/audio/wav.js';
 import { ALAW_TO_LINEAR, linearToUlaw } from '../../src/media/codecs/g711.js';
 import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { parseCompound } from '../../src/media/rtp/rtcp.js';
+
+const PROMPTS = resolve(import.meta.dirname, '../../prompts');
 
 interface Phone {
   rtp: Socket;
@@ -290,6 +295,52 @@ describe('media engine', () => {
     await Promise.all([a.close(), b.close()]);
     close(pa);
     close(pb);
+  });
+
+  it('plays prompts and tones into a leg on a steady 20 ms clock, pausing bridged audio, with barge-in', async () => {
+    const pa = await phone();
+    const a = await engine.open();
+    a.setRemote(remote(pa, 'alaw'));
+    const file = join(PROMPTS, 'en', 'goodbye.wav');
+    const t0 = Date.now();
+    const done = await a.play({ files: [file, file] });
+    const took = Date.now() - t0;
+    expect(done).toEqual({ end: 'done' });
+    const ms = decodeWav(readFileSync(file), { sampleRate: 8000 }).durationMs * 2;
+    // Paced, not bursted: the playback takes as long as the audio.
+    expect(took).toBeGreaterThan(ms - 60);
+    expect(pa.got.length).toBeGreaterThanOrEqual(Math.floor(ms / 20));
+    const ps = pa.got.map((m) => {
+      const r = parseRtp(m);
+      if (!r.ok) throw new Error(r.reason);
+      return r.packet;
+    });
+    expect(ps.every((p) => p.payloadType === 8 && p.payload.length === 160)).toBe(true);
+    for (let i = 1; i < ps.length; i++) expect((ps[i]!.sequence - ps[i - 1]!.sequence) & 0xffff).toBe(1);
+
+    // A missing file is reported, the rest still plays.
+    const partly = await a.play({ files: [join(PROMPTS, 'en', 'no-such.wav'), file] });
+    expect(partly.end).toBe('failed');
+    expect(partly.error).toContain('no-such.wav');
+
+    // A busy tone with barge-in: a key cuts it short and names the key.
+    const playing = a.play({ tone: { region: 'ru', name: 'busy' } }, { bargeIn: true });
+    await sleep(100);
+    let seq = 900;
+    for (const p of telephoneEventPackets('7', { timestamp: 123_456, durationMs: 100 }))
+      pa.rtp.send(packet(101, seq++, p.timestamp, 0xa, p.payload), a.port, '127.0.0.1');
+    expect(await playing).toEqual({ end: 'interrupted', digit: '7' });
+
+    // Stopping, and closing while playing, end the playback too.
+    const stopped = a.play({ tone: { region: 'eu', name: 'ringback' } });
+    await sleep(50);
+    a.stopPlayback();
+    expect((await stopped).end).toBe('stopped');
+    const cut = a.play({ tone: { region: 'us', name: 'ringback' } });
+    await sleep(50);
+    await a.close();
+    expect((await cut).end).toMatch(/stopped|closed/);
+    close(pa);
   });
 
   it('refuses garbage without harm and runs out of ports with a typed error', async () => {

@@ -121,6 +121,8 @@ export class RtpEndpoint {
   lastPacketMs = 0;
   /** Keys pressed on this leg (RFC 4733), read even while the events are forwarded to a bridged leg. */
   private readonly dtmf = new TelephoneEventReceiver();
+  /** While something is played into this leg, bridged media is not forwarded to it. */
+  generating = false;
   /** Where events go (the worker posts them to the engine). */
   onEvent: ((e: EndpointEvent) => void) | null = null;
 
@@ -235,7 +237,7 @@ export class RtpEndpoint {
   forward(from: RtpEndpoint, p: Received): void {
     const r = this.remote;
     const fr = from.remote;
-    if (!r || !fr || !r.send || this.closed || !this.latch.address) return;
+    if (!r || !fr || !r.send || this.closed || this.generating || !this.latch.address) return;
     let outPt: number;
     if (p.payloadType === fr.recvAudioPt) {
       outPt = r.audioPt;

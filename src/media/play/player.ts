@@ -1,0 +1,44 @@
+/**
+ * Playback into one leg: frames from a source, encoded in the leg's law and sent
+ * on the leg's outgoing stream (which keeps sequence numbers and timestamps
+ * continuous across prompts and bridged audio). Frames are pulled by the
+ * worker's 20 ms pacer, so many players share one drift-free clock.
+ */
+import { encodeG711 } from '../codecs/g711.js';
+import type { RtpEndpoint } from '../rtp/endpoint.js';
+import { FRAME_SAMPLES, type FrameSource } from './sources.js';
+
+/** Source keys of generated audio live above any (endpoint id * 2^32 + SSRC) of relayed audio. */
+let nextSourceKey = 2 ** 52;
+
+export class Player {
+  private seq = 0;
+  private ts = 0;
+  private readonly sourceKey = nextSourceKey++;
+
+  constructor(
+    readonly endpoint: RtpEndpoint,
+    private readonly source: FrameSource,
+    readonly playId: number,
+    /** A key pressed on the leg stops the playback (barge-in). */
+    readonly bargeIn: boolean,
+  ) {}
+
+  /** Sends the next frame; false when the source is finished. */
+  frame(): boolean {
+    const pcm = this.source.next();
+    if (!pcm) return false;
+    const r = this.endpoint.remote;
+    // Until the leg's SDP is known there is nowhere to send; the source still advances in time.
+    if (r) {
+      const buf = Buffer.allocUnsafe(12 + FRAME_SAMPLES);
+      buf[0] = 0x80;
+      buf[1] = r.audioPt & 0x7f;
+      encodeG711(pcm, r.codec, buf.subarray(12));
+      this.endpoint.sendGenerated(buf, this.sourceKey, this.seq, this.ts, FRAME_SAMPLES);
+    }
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + FRAME_SAMPLES) >>> 0;
+    return true;
+  }
+}

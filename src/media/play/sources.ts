@@ -1,0 +1,92 @@
+/**
+ * Where played audio comes from: 20 ms frames of 8 kHz 16-bit linear PCM, one
+ * `next()` per frame, null when the source is finished. Files are decoded once
+ * per worker and kept (prompts repeat across calls); tones are generated.
+ */
+import { readFileSync } from 'node:fs';
+import { decodeWav } from '../audio/wav.js';
+import { ToneGenerator, type ToneName, type ToneRegion, tonePlan } from '../tones.js';
+
+export const FRAME_SAMPLES = 160;
+
+export interface FrameSource {
+  next(): Int16Array | null;
+}
+
+/** Decoded prompts by path. Bounded: an LRU of whole files (a 10 s prompt is 160 KB). */
+class PromptCache {
+  private readonly entries = new Map<string, Int16Array>();
+  private bytes = 0;
+  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
+
+  get(path: string): Int16Array {
+    const hit = this.entries.get(path);
+    if (hit) {
+      this.entries.delete(path);
+      this.entries.set(path, hit);
+      return hit;
+    }
+    const samples = decodeWav(readFileSync(path), { sampleRate: 8000 }).samples;
+    this.entries.set(path, samples);
+    this.bytes += samples.byteLength;
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes || k === path) break;
+      this.entries.delete(k);
+      this.bytes -= v.byteLength;
+    }
+    return samples;
+  }
+}
+
+export const prompts = new PromptCache();
+
+/**
+ * A playlist of WAV files, played back to back. A file that cannot be read or
+ * decoded is skipped and reported through `onError` (the rest still plays).
+ */
+export class FileSource implements FrameSource {
+  private index = 0;
+  private offset = 0;
+  private current: Int16Array | null = null;
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly onError: (file: string, err: Error) => void,
+  ) {}
+
+  next(): Int16Array | null {
+    const frame = new Int16Array(FRAME_SAMPLES);
+    let filled = 0;
+    while (filled < FRAME_SAMPLES) {
+      if (!this.current || this.offset >= this.current.length) {
+        if (this.index >= this.files.length) break;
+        const file = this.files[this.index++]!;
+        this.offset = 0;
+        try {
+          this.current = prompts.get(file);
+        } catch (e) {
+          this.current = null;
+          this.onError(file, e as Error);
+          continue;
+        }
+      }
+      const take = Math.min(FRAME_SAMPLES - filled, this.current.length - this.offset);
+      frame.set(this.current.subarray(this.offset, this.offset + take), filled);
+      filled += take;
+      this.offset += take;
+    }
+    // The last frame is padded with silence; nothing at all means the list is done.
+    return filled === 0 ? null : frame;
+  }
+}
+
+/** A call-progress tone (ringback, busy...) in a national plan; cadenced tones repeat until stopped. */
+export class ToneSource implements FrameSource {
+  private readonly generator: ToneGenerator;
+  constructor(region: ToneRegion, name: ToneName) {
+    this.generator = new ToneGenerator(tonePlan(region, name));
+  }
+  next(): Int16Array | null {
+    return this.generator.next();
+  }
+}
