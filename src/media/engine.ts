@@ -322,6 +322,11 @@ export class MediaEndpoint {
     if (!this.isClosed) this.slot.post({ op: 'stopPlay', id: this.id });
   }
 
+  /** Loops the leg's own audio back to it (echo test); `unbridge` ends it. */
+  echo(): void {
+    if (!this.isClosed) this.slot.post({ op: 'echo', id: this.id });
+  }
+
   unbridge(): void {
     if (!this.isClosed) this.slot.post({ op: 'unbridge', id: this.id });
   }

@@ -20,6 +20,8 @@ export type ToWorker =
   | { op: 'remote'; id: number; remote: RemoteMedia }
   | { op: 'bridge'; a: number; b: number }
   | { op: 'unbridge'; id: number }
+  /** Sends what the leg sends straight back to it (echo test). */
+  | { op: 'echo'; id: number }
   | { op: 'stats'; rid: number; id: number }
   /** Plays WAV files, or a call-progress tone, into the leg; ends with a `playback` event. */
   | { op: 'play'; id: number; playId: number; files?: string[]; tone?: ToneRequest; bargeIn: boolean }

@@ -73,6 +73,13 @@ async function handle(m: ToWorker): Promise<void> {
       if (a && b && a !== b) bridge(a, b);
       return;
     }
+    case 'echo': {
+      const ep = endpoints.get(m.id);
+      if (!ep) return;
+      unbridge(ep);
+      ep.sink = (from, p) => ep.forward(from, p);
+      return;
+    }
     case 'unbridge': {
       const ep = endpoints.get(m.id);
       if (ep) unbridge(ep);

@@ -108,7 +108,8 @@ interface SideState {
 export type SdpOutcome = { ok: true; sdp: string } | { ok: false; refusal: MediaRefusal };
 
 export class CallMedia {
-  private readonly sides: Record<Side, SideState>;
+  /** B is null for a call the PBX answers itself (an app such as the echo test). */
+  private readonly sides: { A: SideState; B: SideState | null };
   private bridged = false;
   /** What the caller's first offer asked for, passed on to the callee. */
   private callerDirection: Direction = 'sendrecv';
@@ -118,13 +119,27 @@ export class CallMedia {
     private readonly engine: MediaEngine,
     private readonly caps: Capabilities,
     a: MediaEndpoint,
-    b: MediaEndpoint,
+    b: MediaEndpoint | null,
   ) {
-    const session = () => new SdpSession({ address: engine.address });
-    this.sides = {
-      A: { endpoint: a, session: session(), remote: null, pendingOffer: null, pendingAnswer: null },
-      B: { endpoint: b, session: session(), remote: null, pendingOffer: null, pendingAnswer: null },
-    };
+    const side = (endpoint: MediaEndpoint): SideState => ({
+      endpoint,
+      session: new SdpSession({ address: engine.address }),
+      remote: null,
+      pendingOffer: null,
+      pendingAnswer: null,
+    });
+    this.sides = { A: side(a), B: b ? side(b) : null };
+  }
+
+  private s(side: Side): SideState {
+    const state = this.sides[side];
+    if (!state) throw new Error(`this call has no ${side} side`);
+    return state;
+  }
+
+  /** The caller's relay endpoint: what an app plays to and listens on. */
+  get caller(): MediaEndpoint {
+    return this.sides.A.endpoint;
   }
 
   /**
@@ -135,6 +150,7 @@ export class CallMedia {
     engine: MediaEngine,
     offer: string | null,
     codecs: readonly string[],
+    opts: { callee?: boolean } = {},
   ): Promise<{ ok: true; media: CallMedia } | { ok: false; refusal: MediaRefusal }> {
     let parsed: SessionDescription | null = null;
     if (offer !== null) {
@@ -153,7 +169,7 @@ export class CallMedia {
     let a: MediaEndpoint | null = null;
     try {
       a = await engine.open();
-      const b = await engine.open(a);
+      const b = opts.callee === false ? null : await engine.open(a);
       const media = new CallMedia(engine, caps, a, b);
       if (parsed) {
         media.callerDirection = mirrored(parsed);
@@ -165,6 +181,7 @@ export class CallMedia {
       }
       return { ok: true, media };
     } catch (e) {
+      if (!(e instanceof MediaError)) throw e; // a bug, not a media condition: let the call log it
       await a?.close();
       const exhausted = e instanceof MediaError && e.code === 'ports-exhausted';
       return {
@@ -180,7 +197,7 @@ export class CallMedia {
 
   /** Answers `side`'s offer from our side and points its relay port at it. */
   private answer(side: Side, offer: SessionDescription): { ok: true } | { ok: false; refusal: MediaRefusal } {
-    const s = this.sides[side];
+    const s = this.s(side);
     const bad = s.session.local ? s.session.checkReoffer(offer) : null;
     if (bad) return { ok: false, refusal: refusal(bad) };
     const r = answerOffer(offer, this.caps, { addresses: [this.engine.address], ports: [s.endpoint.port] });
@@ -195,14 +212,14 @@ export class CallMedia {
   }
 
   private setRemote(side: Side, remote: RemoteMedia): void {
-    const s = this.sides[side];
+    const s = this.s(side);
     s.remote = remote;
     s.endpoint.setRemote(remote);
   }
 
   /** Our offer to `side` (a new one, or a re-offer keeping the session's shape). */
   offer(side: Side, direction: Direction = 'sendrecv'): string {
-    const s = this.sides[side];
+    const s = this.s(side);
     const body = buildOffer(
       this.caps,
       { addresses: [this.engine.address], ports: [s.endpoint.port], direction },
@@ -232,7 +249,7 @@ export class CallMedia {
 
   /** After our answer went out in a final response, it is the session's current state. */
   answerSent(side: Side): void {
-    this.sides[side].pendingAnswer = null;
+    this.s(side).pendingAnswer = null;
   }
 
   /**
@@ -240,7 +257,7 @@ export class CallMedia {
    * does not fit the offer: the caller must end that leg.
    */
   answered(side: Side, sdp: string): boolean {
-    const s = this.sides[side];
+    const s = this.s(side);
     if (!s.pendingOffer) {
       // A repeated answer (183 then 200 with the same SDP): nothing new to learn.
       return true;
@@ -261,18 +278,18 @@ export class CallMedia {
   /** An early or final answer from B that carries SDP: remembered as final only with the 2xx. */
   calleeAnswered(sdp: string, final: boolean): boolean {
     const ok = this.answered('B', sdp);
-    if (final) this.sides.B.pendingOffer = null;
+    if (final) this.s('B').pendingOffer = null;
     return ok;
   }
 
   /** Whether the callee has given an answer (in a 183 or the 2xx) that the relay uses. */
   get calleeHasAnswered(): boolean {
-    return this.sides.B.remote !== null;
+    return this.s('B').remote !== null;
   }
 
   /** The caller's ACK: its answer when we offered in the 200 (late offer). */
   ackFrom(side: Side, sdp: string | null): void {
-    const s = this.sides[side];
+    const s = this.s(side);
     // An ACK without SDP leaves our offer open (a retransmission with the answer may follow).
     if (!s.pendingOffer || sdp === null) return;
     this.answered(side, sdp);
@@ -286,7 +303,7 @@ export class CallMedia {
   reoffer(side: Side, sdp: string): SdpOutcome {
     const parsed = parseSdp(sdp);
     if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
-    const previous = this.sides[side].remote;
+    const previous = this.s(side).remote;
     const r = this.answer(side, parsed.value);
     if (!r.ok) {
       if (previous) this.setRemote(side, previous);
@@ -296,9 +313,21 @@ export class CallMedia {
     return { ok: true, sdp: this.offer(other, mirrored(parsed.value)) };
   }
 
+  /** A re-offer answered by us alone (a call the PBX answered itself): our answer's SDP. */
+  answerLocally(side: Side, sdp: string): SdpOutcome {
+    const parsed = parseSdp(sdp);
+    if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
+    const r = this.answer(side, parsed.value);
+    if (!r.ok) return r;
+    const answer = this.reanswer(side);
+    return answer === null
+      ? { ok: false, refusal: { status: 500, warning: null, reason: 'No Answer' } }
+      : { ok: true, sdp: answer };
+  }
+
   /** Our answer to `side`'s re-offer, once the other side accepted its part. */
   reanswer(side: Side): string | null {
-    const s = this.sides[side];
+    const s = this.s(side);
     if (!s.pendingAnswer) return null;
     const sdp = s.session.render(s.pendingAnswer);
     s.pendingAnswer = null;
@@ -307,31 +336,33 @@ export class CallMedia {
 
   /** The other side turned the re-offer down: our answer is not given. */
   reofferFailed(side: Side): void {
-    this.sides[side].pendingAnswer = null;
-    const other: Side = side === 'A' ? 'B' : 'A';
-    this.sides[other].pendingOffer = null;
+    this.s(side).pendingAnswer = null;
+    const other = this.sides[side === 'A' ? 'B' : 'A'];
+    if (other) other.pendingOffer = null;
   }
 
   /** A re-INVITE without SDP: our current description is offered (RFC 3261 §14.2), answered in the ACK. */
   offerAgain(side: Side): string {
-    const s = this.sides[side];
+    const s = this.s(side);
     const current = s.session.local;
     const direction = current?.media.find((m) => m.kind === 'audio' && m.port !== 0)?.direction ?? 'sendrecv';
     return this.offer(side, direction);
   }
 
   private bridge(): void {
-    if (this.bridged || !this.sides.A.remote || !this.sides.B.remote) return;
+    const b = this.sides.B;
+    if (this.bridged || !b || !this.sides.A.remote || !b.remote) return;
     this.bridged = true;
-    this.sides.A.endpoint.bridge(this.sides.B.endpoint);
+    this.sides.A.endpoint.bridge(b.endpoint);
   }
 
   /** Releases both ports; resolves with each leg's figures. Idempotent. */
   close(): Promise<CallQuality> {
-    this.closed ??= Promise.all([this.sides.A.endpoint.close(), this.sides.B.endpoint.close()]).then(
+    const b = this.sides.B;
+    this.closed ??= Promise.all([this.sides.A.endpoint.close(), b ? b.endpoint.close() : null]).then(
       ([caller, callee]) => ({
         caller: this.sides.A.remote ? caller : null,
-        callee: this.sides.B.remote ? callee : null,
+        callee: b?.remote ? callee : null,
       }),
     );
     return this.closed;

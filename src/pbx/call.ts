@@ -17,12 +17,12 @@ import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/mes
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
-import { txTimeout } from '../sip/transaction/timers.js';
-import { type Destination, isReliable, type Sender, type TxContext } from '../sip/transaction/types.js';
+import type { Destination, Sender, TxContext } from '../sip/transaction/types.js';
 import type { CallLog } from '../store/repositories/calls.js';
 import type { CallLeg } from '../store/schema.js';
 import { CallMedia, type CallQuality, type MediaRefusal } from './call-media.js';
 import type { Binding } from './location.js';
+import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
 
 export interface CallContext {
   layer: TransactionLayer;
@@ -36,11 +36,31 @@ export interface CallContext {
   log: Logger;
   node: string;
   /** Dialog registry of the SIP service: in-dialog requests find their call here. */
-  bindDialog(key: string, call: Call, side: 'A' | 'B'): void;
+  bindDialog(key: string, call: ActiveCall, side: 'A' | 'B'): void;
   unbindDialog(key: string): void;
   /** The call started ringing or was answered (busy lamps follow). */
-  changed(call: Call): void;
-  ended(call: Call): void;
+  changed(call: ActiveCall): void;
+  ended(call: ActiveCall): void;
+}
+
+/**
+ * What the SIP service needs of any call it carries: a B2BUA call between phones
+ * (`Call`) or one the PBX answers itself (`AppCall`: echo test, later IVR and voicemail).
+ */
+export interface ActiveCall {
+  readonly state: 'ringing' | 'answered' | 'ended';
+  readonly invite: SipRequest;
+  readonly caller: CallParty;
+  readonly callee: CallParty;
+  /** A request inside one of the call's dialogs; `tx` is null for ACK. */
+  inDialog(side: 'A' | 'B', req: SipRequest, tx: ServerTransaction | null): void;
+  cancelledByCaller(): void;
+  /** Ends the call from our side. */
+  hangup(from: 'A' | 'B', cause: string): void;
+  /** Something failed on our side. */
+  abort(): void;
+  /** Resolves when the call's CDR writes so far are done. */
+  flushed(): Promise<void>;
 }
 
 export interface CallParty {
@@ -80,7 +100,7 @@ function rank(status: number): number {
   return 4;
 }
 
-export class Call {
+export class Call implements ActiveCall {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
   private readonly aTag: string;
   private aDialog: Dialog | null = null;
@@ -90,8 +110,7 @@ export class Call {
   private readonly cdrRow: string;
   private cdrWrites: Promise<void>;
   private noAnswer: Timer | null = null;
-  private okRetransmit: Timer | null = null;
-  private aAcked = false;
+  private okRetransmit: OkRetransmission | null = null;
   private bestFailure: SipResponse | null = null;
   private readonly bCallId: string;
   /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
@@ -273,29 +292,9 @@ export class Call {
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aSource, this.ctx.localFor(this.aSource));
     if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
     this.aTx.respond(ok);
-    this.retransmitOk(ok);
+    this.okRetransmit = retransmitOk(this.ctx, ok, this.aSource, () => this.hangup('A', 'failed'));
     this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
     this.ctx.changed(this);
-  }
-
-  /** RFC 3261 §13.3.1.4: the UAS core retransmits its 2xx until the ACK arrives (unreliable transports). */
-  private retransmitOk(ok: SipResponse): void {
-    if (isReliable(this.aSource.transport)) return;
-    const { T1, T2 } = this.ctx.tx.timers;
-    const deadline = this.ctx.clock.now() + txTimeout(this.ctx.tx.timers);
-    const tick = (interval: number) => {
-      this.okRetransmit = this.ctx.clock.after(interval, () => {
-        if (this.aAcked || this.state === 'ended') return;
-        if (this.ctx.clock.now() >= deadline) {
-          // §13.3.1.4: no ACK in 64*T1: the dialog is confirmed dead; end it with BYE.
-          this.hangup('A', 'failed');
-          return;
-        }
-        this.ctx.sender.send(ok, this.aSource);
-        tick(Math.min(interval * 2, T2));
-      });
-    };
-    tick(T1);
   }
 
   private onLegFailed(leg: BLeg, res: SipResponse): void {
@@ -368,7 +367,7 @@ export class Call {
       return;
     }
     if (req.method === 'ACK') {
-      if (side === 'A') this.aAcked = true;
+      if (side === 'A') this.okRetransmit?.stop();
       // The ACK may carry the answer to an offer of ours (late offer, or a re-INVITE without SDP).
       this.media?.ackFrom(side, sdpOf(req));
       return; // the B side's 2xx were ACKed by us already
@@ -545,7 +544,7 @@ export class Call {
     if (this.state === 'ended') return;
     this.state = 'ended';
     this.noAnswer?.cancel();
-    this.okRetransmit?.cancel();
+    this.okRetransmit?.stop();
     if (this.aDialog) this.ctx.unbindDialog(this.aDialog.key);
     if (this.winner?.dialog) this.ctx.unbindDialog(this.winner.dialog.key);
     const at = new Date();

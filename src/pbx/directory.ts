@@ -18,6 +18,8 @@ export interface TenantEntry {
   id: string;
   domain: string;
   enabled: boolean;
+  /** Language of the tenant's prompts. */
+  language: string;
   /** Codec preference for the tenant's phones, most preferred first. */
   codecs: readonly string[];
   extensions: Map<string, ExtensionEntry>;
@@ -66,7 +68,14 @@ export class Directory {
       }
       if (offset + 200 >= page.total) break;
     }
-    return { id: t.id, domain: t.sipDomain.toLowerCase(), enabled: t.enabled, codecs: t.codecs, extensions };
+    return {
+      id: t.id,
+      domain: t.sipDomain.toLowerCase(),
+      enabled: t.enabled,
+      language: t.language,
+      codecs: t.codecs,
+      extensions,
+    };
   }
 
   /** Reloads one tenant (or drops it if deleted); `null` reloads everything. */

@@ -27,13 +27,19 @@ import { DEFAULT_TIMERS } from '../sip/transaction/timers.js';
 import type { Destination, TxContext } from '../sip/transaction/types.js';
 import { SipTransports } from '../sip/transport/transports.js';
 import type { Store } from '../store/store.js';
+import { type App, AppCall } from './app-call.js';
+import { echoTest } from './apps/echo.js';
+import { keyReadback } from './apps/key-readback.js';
 import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
-import { Call, type CallContext } from './call.js';
+import { type ActiveCall, Call, type CallContext } from './call.js';
 import { Directory } from './directory.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { Registrar } from './registrar.js';
+
+/** System feature codes every tenant has: diagnostics a phone user or admin dials. */
+const FEATURE_CODES: Record<string, App> = { '*43': echoTest, '*44': keyReadback };
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE';
 
@@ -74,9 +80,9 @@ export class SipService {
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
   /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
-  private readonly dialogs = new Map<string, { call: Call; side: 'A' | 'B' }>();
-  private readonly byInvite = new Map<InviteServerTransaction, Call>();
-  readonly calls = new Set<Call>();
+  private readonly dialogs = new Map<string, { call: ActiveCall; side: 'A' | 'B' }>();
+  private readonly byInvite = new Map<InviteServerTransaction, ActiveCall>();
+  readonly calls = new Set<ActiveCall>();
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(
@@ -290,6 +296,32 @@ export class SipService {
     const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
     if (!authn.ok) return authn.response;
     const { tenant, ext: caller } = authn;
+    const app = req.uri.user ? FEATURE_CODES[req.uri.user] : undefined;
+    if (app) {
+      const call = new AppCall(
+        this.callContext,
+        req,
+        tx,
+        source,
+        {
+          tenantId: tenant.id,
+          number: caller.number,
+          displayName: caller.displayName,
+          domain: tenant.domain,
+        },
+        { tenantId: tenant.id, number: req.uri.user!, displayName: '', domain: tenant.domain },
+        tenant.language,
+        tenant.codecs,
+        app,
+      );
+      this.calls.add(call);
+      this.byInvite.set(tx, call);
+      call.start().catch((e: unknown) => {
+        this.log.error({ err: e }, 'application call failed');
+        call.abort();
+      });
+      return null;
+    }
     const callee = req.uri.user ? tenant.extensions.get(req.uri.user) : undefined;
     if (!callee) return makeResponse(req, 404);
     if (callee.dnd) return makeResponse(req, 486);
@@ -372,7 +404,7 @@ export class SipService {
     return out;
   }
 
-  private lampsChanged(call: Call): void {
+  private lampsChanged(call: ActiveCall): void {
     this.notifier.notify('dialog', lampResource(call.caller.tenantId, call.caller.number));
     this.notifier.notify('dialog', lampResource(call.callee.tenantId, call.callee.number));
   }

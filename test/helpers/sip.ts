@@ -3,7 +3,7 @@
  * extensions a test asks for: the setup every SIP-level test shares.
  */
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { SipService, type SipServiceOptions } from '../../src/pbx/sip-service.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import { openTestDb, type TestDb } from './db.js';
@@ -26,6 +26,7 @@ export async function sipFixture(
   domain: string,
   extensions: ExtensionSpec[],
   options: Partial<SipServiceOptions> = {},
+  log: Logger = pino({ level: 'silent' }),
 ): Promise<SipFixture> {
   const db = await openTestDb('pglite');
   const t = await db.store.tenants.create({
@@ -56,7 +57,7 @@ export async function sipFixture(
   const sip = new SipService(
     { host: '127.0.0.1', port: 0, publicAddress: '127.0.0.1', secret: randomBytes(32), ...options },
     db.store,
-    pino({ level: 'silent' }),
+    log,
   );
   await sip.start();
   return {

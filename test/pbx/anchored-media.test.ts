@@ -133,7 +133,7 @@ describe('anchored media through the B2BUA', () => {
   beforeAll(async () => {
     fx = await sipFixture(
       DOMAIN,
-      ['301', '302', '303', '304', '305', '306'].map((number) => ({ number })),
+      ['301', '302', '303', '304', '305', '306', '307', '308'].map((number) => ({ number })),
       { media: { bindAddress: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, workers: 2 } },
     );
     pbx = { transport: 'UDP', host: '127.0.0.1', port: fx.sip.transports.udpPort };
@@ -249,6 +249,53 @@ describe('anchored media through the B2BUA', () => {
     await until(() => a.got.length > 0);
     a.rtp.send(rtp(0, 1, Buffer.alloc(160, 0xff)), aPort, '127.0.0.1');
     await until(() => b.got.length > 0);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+  });
+
+  it('answers the echo test (*43): after a beep the caller hears its own audio', async () => {
+    const a = await phone('307');
+    const ok = await call(a, '*43', sdp(a.rtpPort, '8 101')).done();
+    expect(ok?.status).toBe(200);
+    const port = parsed(ok!).media[0]!.port;
+    await until(() => a.got.length >= 15); // the beep
+    await new Promise((r) => setTimeout(r, 500));
+    const before = a.got.length;
+    const marked = Buffer.alloc(160, 0x2a);
+    for (let i = 0; i < 10; i++) a.rtp.send(rtp(8, 700 + i, marked), port, '127.0.0.1');
+    await until(() => a.got.length >= before + 10);
+    expect(a.got.slice(before).filter((m) => m.subarray(12).equals(marked)).length).toBe(10);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+  });
+
+  it('reads back keys sent as SIP INFO (*44), and answers a re-INVITE itself', async () => {
+    const a = await phone('308');
+    const ok = await call(a, '*44', sdp(a.rtpPort, '0')).done();
+    expect(ok?.status).toBe(200);
+    await until(() => a.got.length >= 15); // the beep
+    await new Promise((r) => setTimeout(r, 300));
+    const hold = await a
+      .inDialog('INVITE', { body: sdp(a.rtpPort, '0', 'a=sendonly'), contentType: 'application/sdp' })
+      .done();
+    expect(hold?.status).toBe(200);
+    expect(parsed(hold!).media[0]!.direction).toBe('recvonly');
+    const resume = await a
+      .inDialog('INVITE', { body: sdp(a.rtpPort, '0'), contentType: 'application/sdp' })
+      .done();
+    expect(parsed(resume!).media[0]!.direction).toBe('sendrecv');
+    const before = a.got.length;
+    for (const key of ['9', '#']) {
+      const info = await a
+        .inDialog('INFO', {
+          body: Buffer.from(`Signal=${key}\r\nDuration=160\r\n`),
+          contentType: 'application/dtmf-relay',
+        })
+        .done();
+      expect(info?.status).toBe(200);
+    }
+    const bad = await a.inDialog('INFO', { body: Buffer.from('hello'), contentType: 'text/plain' }).done();
+    expect(bad?.status).toBe(415);
+    // "nine" is read back: audio arrives after the keys.
+    await until(() => a.got.length >= before + 15);
     expect((await a.inDialog('BYE').done())?.status).toBe(200);
   });
 });

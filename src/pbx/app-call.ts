@@ -1,0 +1,328 @@
+/**
+ * A call the PBX answers itself and hands to an application (the echo test, the
+ * key read-back test; later IVR menus and voicemail): the caller's leg only, its
+ * media on one relay endpoint. The app plays, listens for keys and hangs up
+ * through this object; the phone's BYE, re-INVITEs (hold), INFO keys and ACK are
+ * handled here. Every way the call ends goes through `end()`, which closes the
+ * CDR row with the leg's quality.
+ */
+import type { Logger } from 'pino';
+import { parseDtmfInfo } from '../media/dtmf/info.js';
+import type { MediaEndpoint, PlaybackResult } from '../media/engine.js';
+import type { ToneRequest } from '../media/protocol.js';
+import { makeResponse, reasonPhrase, stableTag } from '../sip/build.js';
+import { contactFor, Dialog } from '../sip/dialog.js';
+import type { SipRequest, SipResponse } from '../sip/message/index.js';
+import type { InviteServerTransaction } from '../sip/transaction/ist.js';
+import type { ServerTransaction } from '../sip/transaction/layer.js';
+import type { Destination } from '../sip/transaction/types.js';
+import type { ActiveCall, CallContext, CallParty } from './call.js';
+import { CallMedia, type CallQuality } from './call-media.js';
+import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
+
+const SDP_TYPE = 'application/sdp';
+
+function sdpOf(m: SipRequest): string | null {
+  if (!m.body.length) return null;
+  const ct = (m.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return ct === SDP_TYPE ? m.body.toString('utf8') : null;
+}
+
+/** What an application sees of its call. */
+export interface AppSession {
+  readonly caller: CallParty;
+  /** Prompt language of the caller's tenant. */
+  readonly language: string;
+  readonly log: Logger;
+  readonly ended: boolean;
+  /** Resolves when the call is over, whoever ended it. */
+  readonly hungUp: Promise<void>;
+  play(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
+  tone(tone: ToneRequest, opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
+  /** The next key pressed (RFC 4733 or SIP INFO), or null after `timeoutMs` or at hang-up. */
+  nextDigit(timeoutMs: number): Promise<string | null>;
+  /** Sends the caller's own audio straight back (echo test). */
+  echo(): void;
+  hangup(): void;
+}
+
+export type App = (session: AppSession) => Promise<void>;
+
+export class AppCall implements ActiveCall, AppSession {
+  state: 'ringing' | 'answered' | 'ended' = 'ringing';
+  private readonly tag: string;
+  private dialog: Dialog | null = null;
+  private media: CallMedia | null = null;
+  private okRetransmit: OkRetransmission | null = null;
+  private readonly cdrRow: string;
+  private cdrWrites: Promise<void>;
+  /** Keys pressed and not yet taken by the app, and the app waiting for one. */
+  private readonly digits: string[] = [];
+  private waiter: ((d: string | null) => void) | null = null;
+  private markEnded!: () => void;
+  readonly hungUp = new Promise<void>((resolve) => {
+    this.markEnded = resolve;
+  });
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly invite: SipRequest,
+    private readonly tx: InviteServerTransaction,
+    private readonly source: Destination,
+    readonly caller: CallParty,
+    readonly callee: CallParty,
+    readonly language: string,
+    private readonly codecs: readonly string[],
+    private readonly app: App,
+  ) {
+    this.tag = stableTag(invite);
+    const row = ctx.callLog.open({
+      tenantId: caller.tenantId,
+      sipCallId: invite.headers.get('Call-ID') ?? '',
+      caller: caller.number,
+      callerName: caller.displayName,
+      callee: callee.number,
+      direction: 'internal',
+      node: ctx.node,
+    });
+    this.cdrRow = row.id;
+    this.cdrWrites = row.written.catch((e: unknown) => ctx.log.error({ err: e }, 'CDR open failed'));
+  }
+
+  get log(): Logger {
+    return this.ctx.log;
+  }
+
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  /** Answers with the relay's SDP, then runs the app until it or the caller hangs up. */
+  async start(): Promise<void> {
+    const engine = this.ctx.media;
+    if (!engine) {
+      this.refuse(503, 'Media Unavailable');
+      return;
+    }
+    const opened = await CallMedia.open(engine, sdpOf(this.invite), this.codecs, { callee: false });
+    if (this.state === 'ended') {
+      if (opened.ok) await opened.media.close();
+      return;
+    }
+    if (!opened.ok) {
+      const r = opened.refusal;
+      this.refuse(r.status, r.reason, r.warning);
+      return;
+    }
+    const media = opened.media;
+    this.media = media;
+    media.caller.on((e) => {
+      if (e.type === 'dtmf' && e.phase === 'end') this.key(e.digit);
+    });
+    const sdp = media.forCaller(true);
+    const ok = makeResponse(this.invite, 200, {
+      toTag: this.tag,
+      headers: [
+        ['Contact', contactFor(this.ctx.localFor(this.source))],
+        ...(sdp ? ([['Content-Type', SDP_TYPE]] as [string, string][]) : []),
+      ],
+      body: sdp ? Buffer.from(sdp) : Buffer.alloc(0),
+    });
+    media.answerSent('A');
+    this.dialog = Dialog.asUas(this.invite, this.tag, this.source, this.ctx.localFor(this.source));
+    if (this.dialog) this.ctx.bindDialog(this.dialog.key, this, 'A');
+    this.state = 'answered';
+    this.tx.respond(ok);
+    this.okRetransmit = retransmitOk(this.ctx, ok, this.source, () => this.end('failed', 'system'));
+    this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
+    this.ctx.changed(this);
+    try {
+      await this.app(this);
+    } catch (e) {
+      this.ctx.log.error({ err: e }, 'application failed');
+    }
+    this.hangup();
+  }
+
+  private refuse(status: number, reason: string, warning: string | null = null): void {
+    this.tx.respond(
+      makeResponse(this.invite, status, {
+        toTag: this.tag,
+        reason,
+        headers: warning ? [['Warning', warning]] : [],
+      }),
+    );
+    this.end(status === 503 ? 'failed' : 'rejected', 'system', status);
+  }
+
+  private key(digit: string): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w(digit);
+    } else if (this.digits.length < 64) this.digits.push(digit);
+  }
+
+  // --- AppSession ---
+
+  play(files: string[], opts: { bargeIn?: boolean } = {}): Promise<PlaybackResult> {
+    if (!this.media || this.ended) return Promise.resolve({ end: 'closed' });
+    return this.media.caller.play({ files }, opts);
+  }
+
+  tone(tone: ToneRequest, opts: { bargeIn?: boolean } = {}): Promise<PlaybackResult> {
+    if (!this.media || this.ended) return Promise.resolve({ end: 'closed' });
+    return this.media.caller.play({ tone }, opts);
+  }
+
+  nextDigit(timeoutMs: number): Promise<string | null> {
+    const queued = this.digits.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = this.ctx.clock.after(timeoutMs, () => {
+        if (this.waiter === settle) this.waiter = null;
+        resolve(null);
+      });
+      const settle = (d: string | null) => {
+        timer.cancel();
+        resolve(d);
+      };
+      this.waiter = settle;
+    });
+  }
+
+  echo(): void {
+    const ep: MediaEndpoint | undefined = this.media?.caller;
+    ep?.echo();
+  }
+
+  /** The app (or we) end the call: BYE to the caller. */
+  hangup(): void {
+    if (this.state === 'ended') return;
+    if (this.dialog)
+      this.ctx.layer.sendRequest(this.dialog.request('BYE'), this.dialog.dest, {
+        response: () => {},
+        timeout: () => {},
+      });
+    this.end('normal', 'system');
+  }
+
+  // --- ActiveCall ---
+
+  inDialog(_side: 'A' | 'B', req: SipRequest, tx: ServerTransaction | null): void {
+    const d = this.dialog;
+    if (!d || this.state === 'ended') {
+      tx?.respond(makeResponse(req, 481));
+      return;
+    }
+    if (req.method === 'ACK') {
+      this.okRetransmit?.stop();
+      this.media?.ackFrom('A', sdpOf(req));
+      return;
+    }
+    if (!d.accept(req)) {
+      tx?.respond(makeResponse(req, 500, { reason: 'CSeq Out of Order' }));
+      return;
+    }
+    if (!tx) return;
+    switch (req.method) {
+      case 'BYE':
+        tx.respond(makeResponse(req, 200));
+        this.end('normal', 'caller');
+        return;
+      case 'INVITE':
+      case 'UPDATE': {
+        // Hold, resume, a new address: the relay answers; no SDP asks for our offer (§14.2).
+        const offer = sdpOf(req);
+        const media = this.media!;
+        const outcome =
+          offer === null
+            ? req.method === 'INVITE'
+              ? { ok: true as const, sdp: media.offerAgain('A') }
+              : null
+            : media.answerLocally('A', offer);
+        if (outcome && !outcome.ok) {
+          const r = outcome.refusal;
+          tx.respond(
+            makeResponse(req, r.status, {
+              reason: r.reason,
+              headers: r.warning ? [['Warning', r.warning]] : [],
+            }),
+          );
+          return;
+        }
+        tx.respond(this.withSdp(req, outcome?.sdp ?? null, d));
+        return;
+      }
+      case 'INFO': {
+        // Keys as SIP INFO (application/dtmf-relay or application/dtmf).
+        const ct = req.headers.get('Content-Type') ?? '';
+        const info = parseDtmfInfo(ct, req.body);
+        if (info.ok) {
+          this.key(info.dtmf.signal);
+          tx.respond(makeResponse(req, 200));
+        } else
+          tx.respond(
+            makeResponse(req, 415, { headers: [['Accept', 'application/dtmf-relay, application/dtmf']] }),
+          );
+        return;
+      }
+      default:
+        tx.respond(makeResponse(req, req.method === 'OPTIONS' ? 200 : 405));
+    }
+  }
+
+  private withSdp(req: SipRequest, sdp: string | null, d: Dialog): SipResponse {
+    const headers: [string, string][] = [['Contact', contactFor(d.local)]];
+    if (sdp) headers.push(['Content-Type', SDP_TYPE]);
+    return makeResponse(req, 200, {
+      reason: reasonPhrase(200),
+      headers,
+      body: sdp ? Buffer.from(sdp) : Buffer.alloc(0),
+    });
+  }
+
+  cancelledByCaller(): void {
+    if (this.state !== 'ringing') return;
+    this.tx.respond(makeResponse(this.invite, 487, { toTag: this.tag }));
+    this.end('cancelled', 'caller', 487);
+  }
+
+  abort(): void {
+    if (this.state === 'ringing') this.refuse(500, 'Server Internal Error');
+    else this.hangup();
+  }
+
+  private end(
+    cause: string,
+    hangupBy: 'caller' | 'callee' | 'system',
+    sipStatus: number | null = null,
+  ): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.okRetransmit?.stop();
+    if (this.dialog) this.ctx.unbindDialog(this.dialog.key);
+    const w = this.waiter;
+    this.waiter = null;
+    w?.(null);
+    this.markEnded();
+    const at = new Date();
+    const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);
+    this.cdr((id) =>
+      quality.then((q) =>
+        this.ctx.callLog.close(id, at, { cause, sipStatus, hangupBy, legs: [], quality: q }),
+      ),
+    );
+    this.ctx.ended(this);
+  }
+
+  private cdr(fn: (id: string) => Promise<void>): void {
+    const write = fn(this.cdrRow).catch((e: unknown) => this.ctx.log.error({ err: e }, 'CDR write failed'));
+    this.cdrWrites = Promise.all([this.cdrWrites, write]).then(() => {});
+  }
+
+  async flushed(): Promise<void> {
+    await this.cdrWrites;
+  }
+}
