@@ -99,6 +99,8 @@ export class RtpEndpoint {
   remote: RemoteMedia | null = null;
   sink: Sink | null = null;
   private readonly latch = new Latch();
+  private connection: 'none' | 'connecting' | 'connected' = 'none';
+  private readonly held: Buffer[] = [];
   private readonly rtcpLatch = new Latch();
   private readonly out: OutgoingStream;
   private stats = new ReceiveStats(8000);
@@ -148,6 +150,7 @@ export class RtpEndpoint {
   setRemote(remote: RemoteMedia): void {
     this.remote = remote;
     this.latch.expect(remote.address, remote.port);
+    if (!this.latch.latched) this.disconnect();
     this.rtcpLatch.expect(remote.rtcpAddress ?? remote.address, remote.rtcpPort ?? remote.port + 1);
   }
 
@@ -170,6 +173,7 @@ export class RtpEndpoint {
       this.foreign++;
       return;
     }
+    if (this.connection === 'none') this.connect();
     const bounds = payloadBounds(buf);
     if (!bounds) {
       this.malformed++;
@@ -254,7 +258,53 @@ export class RtpEndpoint {
     const buf = p.buf;
     buf[1] = (buf[1]! & 0x80) | outPt;
     this.out.rewrite(buf, from.id * SSRC_SPACE + p.ssrc, p.seq, p.ts, p.nowMs, p.payloadEnd - p.payloadStart);
-    this.pair.rtp.send(buf, this.latch.port, this.latch.address);
+    this.send(buf);
+  }
+
+  /**
+   * Once latched, the RTP socket is connected to the leg: the kernel then drops
+   * datagrams from anyone else before they cost us anything, and sends skip the
+   * per-packet address resolution dgram does for unconnected sockets.
+   */
+  private connect(): void {
+    const { address, port } = this.latch;
+    if (!address) return;
+    this.connection = 'connecting';
+    try {
+      this.pair.rtp.connect(port, address, () => {
+        if (this.connection === 'connecting') {
+          this.connection = 'connected';
+          for (const b of this.held.splice(0)) this.pair.rtp.send(b);
+        } else this.undoConnect(); // the latch reopened meanwhile
+      });
+    } catch {
+      // Still connected from before (an undo pending): the next packet tries again.
+      this.connection = 'none';
+    }
+  }
+
+  /** A new SDP reopened the latch: take packets from anywhere again until one latches. */
+  private disconnect(): void {
+    // A connect still in progress is undone when it completes.
+    if (this.connection === 'connected') this.undoConnect();
+    this.connection = 'none';
+    this.held.length = 0;
+  }
+
+  private undoConnect(): void {
+    try {
+      this.pair.rtp.disconnect();
+    } catch {
+      // Not connected after all: nothing to undo.
+    }
+  }
+
+  private send(buf: Buffer): void {
+    if (this.connection === 'connected') this.pair.rtp.send(buf);
+    // dgram drops what is sent while a connect is under way: hold the few packets of that moment.
+    else if (this.connection === 'connecting') {
+      if (this.held.length < 16) this.held.push(buf);
+    } else this.pair.rtp.send(buf, this.latch.port, this.latch.address!);
   }
 
   /** Sends a packet generated here (player, tones) as source `source`. */
@@ -262,7 +312,7 @@ export class RtpEndpoint {
     const r = this.remote;
     if (!r?.send || this.closed || !this.latch.address) return;
     this.out.rewrite(buf, source, seq, ts, this.now(), payloadLength);
-    this.pair.rtp.send(buf, this.latch.port, this.latch.address);
+    this.send(buf);
   }
 
   private readonly onRtcp = (buf: Buffer, from: RemoteInfo): void => {
