@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { MediaEngine } from '../media/engine.js';
+import type { ToneRegion } from '../media/tones.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
 import { contactFor, Dialog, type LocalAddress, viaFor } from '../sip/dialog.js';
 import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
@@ -116,6 +117,8 @@ export class Call implements ActiveCall {
   /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
   private pending = new Map<Side, ServerTransaction>();
   private media: CallMedia | null = null;
+  /** The relay is playing ringback to the caller (the callee rings without early media). */
+  private ringback = false;
   /** The SDP body each fork is offered (ours when anchored, the caller's otherwise). */
   private offerToB: Buffer;
 
@@ -127,8 +130,8 @@ export class Call implements ActiveCall {
     readonly caller: CallParty,
     readonly callee: CallParty,
     private readonly ringTimeoutSec: number,
-    /** The tenant's codec preference for its side of the relay. */
-    private readonly codecs: readonly string[] = [],
+    /** The tenant's codec preference for its side of the relay, and its national tones. */
+    private readonly local: { codecs: readonly string[]; tones: ToneRegion } = { codecs: [], tones: 'eu' },
   ) {
     this.aTag = stableTag(invite);
     this.offerToB = invite.body;
@@ -153,7 +156,7 @@ export class Call implements ActiveCall {
    */
   async start(bindings: Binding[]): Promise<void> {
     if (this.ctx.media) {
-      const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.codecs);
+      const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.local.codecs);
       if (this.state === 'ended') {
         if (opened.ok) await opened.media.close();
         return;
@@ -241,15 +244,34 @@ export class Call implements ActiveCall {
       // Relay ringing (and early media SDP) to the caller under our single A-side tag.
       if (this.media) {
         const sdp = sdpOf(res);
-        // Early media (183 with SDP) gets our answer; a callee whose SDP does not fit stays silent.
-        const early =
-          sdp !== null && this.media.calleeAnswered(sdp, false) ? this.media.forCaller(false) : null;
-        this.aTx.respond(this.toA(s, res, early));
+        if (sdp !== null && this.media.calleeAnswered(sdp, false)) {
+          // Early media from the callee (183 with SDP): it is heard instead of our ringback.
+          this.stopRingback();
+          this.aTx.respond(this.toA(s, res, this.media.forCaller(false)));
+        } else if (s === 180 && sdp === null) {
+          // Ringing without media: the relay plays ringback in the tenant's national tones,
+          // so every caller (a browser softphone too) hears the same, familiar signal.
+          const early = this.media.forCaller(false);
+          if (early !== null) this.startRingback();
+          this.aTx.respond(this.toA(s, res, early));
+        } else this.aTx.respond(this.toA(s, res, null));
       } else this.aTx.respond(this.toA(s, res));
       return;
     }
     if (s < 300) this.onLegAnswered(leg, res);
     else this.onLegFailed(leg, res);
+  }
+
+  private startRingback(): void {
+    if (this.ringback || !this.media) return;
+    this.ringback = true;
+    void this.media.caller.play({ tone: { region: this.local.tones, name: 'ringback' } });
+  }
+
+  private stopRingback(): void {
+    if (!this.ringback) return;
+    this.ringback = false;
+    this.media?.caller.stopPlayback();
   }
 
   private onLegAnswered(leg: BLeg, res: SipResponse): void {
@@ -277,6 +299,7 @@ export class Call implements ActiveCall {
         return;
       }
       callerSdp = this.media.forCaller(true);
+      this.stopRingback();
     }
     leg.state = 'answered';
     leg.record.answeredAt = new Date().toISOString();

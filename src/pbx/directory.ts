@@ -3,7 +3,17 @@
  * query per request): tenants by SIP domain and their extensions by number. It is
  * reloaded for one tenant when the API reports a change there.
  */
+import type { ToneRegion } from '../media/tones.js';
 import type { Store } from '../store/store.js';
+
+/** Countries using the 425 Hz tones of the former USSR plan, and the North American plan; else ETSI. */
+const RU_TONES = new Set(['RU', 'BY', 'KZ', 'UZ', 'KG', 'TJ', 'AM', 'AZ', 'GE', 'MD', 'TM', 'UA']);
+const US_TONES = new Set(['US', 'CA', 'PR']);
+
+export function toneRegionOf(country: string): ToneRegion {
+  const c = country.toUpperCase();
+  return RU_TONES.has(c) ? 'ru' : US_TONES.has(c) ? 'us' : 'eu';
+}
 
 export interface ExtensionEntry {
   id: string;
@@ -20,6 +30,8 @@ export interface TenantEntry {
   enabled: boolean;
   /** Language of the tenant's prompts. */
   language: string;
+  /** Call-progress tones (ringback, busy) its callers are used to, from the tenant's country. */
+  tones: ToneRegion;
   /** Codec preference for the tenant's phones, most preferred first. */
   codecs: readonly string[];
   extensions: Map<string, ExtensionEntry>;
@@ -73,6 +85,7 @@ export class Directory {
       domain: t.sipDomain.toLowerCase(),
       enabled: t.enabled,
       language: t.language,
+      tones: toneRegionOf(t.country),
       codecs: t.codecs,
       extensions,
     };

@@ -335,7 +335,7 @@ export class SipService {
       { tenantId: tenant.id, number: caller.number, displayName: caller.displayName, domain: tenant.domain },
       { tenantId: tenant.id, number: callee.number, displayName: callee.displayName, domain: tenant.domain },
       callee.ringTimeoutSec,
-      tenant.codecs,
+      { codecs: tenant.codecs, tones: tenant.tones },
     );
     this.calls.add(call);
     this.byInvite.set(tx, call);

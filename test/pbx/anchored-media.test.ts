@@ -106,7 +106,12 @@ describe('anchored media through the B2BUA', () => {
   }
 
   /** The callee answers every INVITE (and re-INVITE) with `answer(offer)`. */
-  function answering(p: Phone, answer: (offer: SipRequest) => Buffer, seen: SipRequest[] = []): SipRequest[] {
+  function answering(
+    p: Phone,
+    answer: (offer: SipRequest) => Buffer,
+    seen: SipRequest[] = [],
+    ringMs = 20,
+  ): SipRequest[] {
     p.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
       if (!tx) return;
       seen.push(req);
@@ -117,7 +122,7 @@ describe('anchored media through the B2BUA', () => {
         return;
       }
       tx.respond(p.response(req, 180));
-      setTimeout(() => p.accept(tx, source, answer(req)), 20);
+      setTimeout(() => p.accept(tx, source, answer(req)), ringMs);
     });
     return seen;
   }
@@ -133,7 +138,7 @@ describe('anchored media through the B2BUA', () => {
   beforeAll(async () => {
     fx = await sipFixture(
       DOMAIN,
-      ['301', '302', '303', '304', '305', '306', '307', '308'].map((number) => ({ number })),
+      ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310'].map((number) => ({ number })),
       { media: { bindAddress: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, workers: 2 } },
     );
     pbx = { transport: 'UDP', host: '127.0.0.1', port: fx.sip.transports.udpPort };
@@ -298,4 +303,51 @@ describe('anchored media through the B2BUA', () => {
     await until(() => a.got.length >= before + 15);
     expect((await a.inDialog('BYE').done())?.status).toBe(200);
   });
+
+  it("plays ringback in the tenant's national tones while the callee rings without early media", async () => {
+    const [a, b] = [await phone('309'), await phone('310')];
+    const offers = answering(b, () => sdp(b.rtpPort, '8'), [], 600);
+    const ex = call(a, '310', sdp(a.rtpPort, '8'));
+    const ringing = await until(() => ex.responses.find((r) => r.status === 180));
+    // 180 carries our answer (early media from the relay)...
+    expect(parsed(ringing).media[0]!.connection?.address).toBe('127.0.0.1');
+    await until(() => a.got.length >= 20);
+    // ...and the audio is the Russian ringback: 425 Hz (the fixture tenant is in RU).
+    const pcm = Int16Array.from(
+      a.got.slice(5, 20).flatMap((m) => [...m.subarray(12)].map((o) => ALAW_TO_LINEAR[o]!)),
+    );
+    expect(dominantHz(pcm)).toBe(425);
+    const ok = await ex.done();
+    expect(ok?.status).toBe(200);
+    // Answered: ringback stops and the callee is heard.
+    const bPort = parsed(offers[0]!).media[0]!.port;
+    await new Promise((r) => setTimeout(r, 100));
+    const before = a.got.length;
+    const marked = Buffer.alloc(160, 0x33);
+    for (let i = 0; i < 5; i++) b.rtp.send(rtp(8, 10 + i, marked), bPort, '127.0.0.1');
+    await until(() => a.got.slice(before).filter((m) => m.subarray(12).equals(marked)).length === 5);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+  });
 });
+
+/** The strongest frequency (5 Hz steps, 200-3800 Hz) in 8 kHz audio, by Goertzel. */
+function dominantHz(x: Int16Array): number {
+  let best = 0;
+  let bestPower = -1;
+  for (let hz = 200; hz <= 3800; hz += 5) {
+    const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
+    let s1 = 0;
+    let s2 = 0;
+    for (const v of x) {
+      const s0 = v + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    if (power > bestPower) {
+      bestPower = power;
+      best = hz;
+    }
+  }
+  return best;
+}
