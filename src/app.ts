@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
@@ -92,6 +93,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         secret: randomBytes(32),
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
+        mohDir: join(config.dataDir, 'moh'),
         media: {
           bindAddress: config.sipHost,
           portMin: config.rtpPortMin,

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { DtmfSignal } from './dtmf/digits.js';
+import type { PlayPosition } from './play/sources.js';
 import type {
   EndpointEvent,
   FromWorker,
@@ -234,6 +235,8 @@ export interface PlaybackResult {
   digit?: DtmfSignal;
   /** Files that could not be played, when some could not. */
   error?: string;
+  /** Where a file playlist stopped (file index, sample offset), to resume from. */
+  position?: PlayPosition;
 }
 
 let nextPlayId = 1;
@@ -306,6 +309,7 @@ export class MediaEndpoint {
             end: e.end,
             ...(e.digit ? { digit: e.digit } : {}),
             ...(e.error ? { error: e.error } : {}),
+            ...(e.position ? { position: e.position } : {}),
           });
       };
       const finish = (r: PlaybackResult) => {

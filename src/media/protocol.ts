@@ -4,6 +4,7 @@
  * (setting the remote, bridging) go without a round trip.
  */
 import type { DtmfSignal } from './dtmf/digits.js';
+import type { PlayPosition } from './play/sources.js';
 import type { LegStats, RemoteMedia } from './rtp/endpoint.js';
 import type { ToneName, ToneRegion } from './tones.js';
 
@@ -24,7 +25,16 @@ export type ToWorker =
   | { op: 'echo'; id: number }
   | { op: 'stats'; rid: number; id: number }
   /** Plays WAV files, or a call-progress tone, into the leg; ends with a `playback` event. */
-  | { op: 'play'; id: number; playId: number; files?: string[]; tone?: ToneRequest; bargeIn: boolean }
+  | {
+      op: 'play';
+      id: number;
+      playId: number;
+      files?: string[];
+      /** Where in `files` to begin (file index, sample offset). */
+      start?: PlayPosition;
+      tone?: ToneRequest;
+      bargeIn: boolean;
+    }
   | { op: 'stopPlay'; id: number }
   | { op: 'close'; rid: number; id: number }
   | { op: 'shutdown'; rid: number };
@@ -39,7 +49,15 @@ export type PlaybackEnd = 'done' | 'interrupted' | 'stopped' | 'failed';
 
 export type EndpointEvent =
   /** A playback finished: played out, cut by a key (`digit`), stopped, or nothing playable. */
-  | { type: 'playback'; playId: number; end: PlaybackEnd; digit?: DtmfSignal; error?: string }
+  | {
+      type: 'playback';
+      playId: number;
+      end: PlaybackEnd;
+      digit?: DtmfSignal;
+      error?: string;
+      /** Where a file playlist stopped, to resume from. */
+      position?: PlayPosition;
+    }
   /**
    * A key pressed on the leg's phone, sent as RFC 4733 telephone-events: reported at
    * its first packet (`start`, for barge-in) and at its end with the duration.

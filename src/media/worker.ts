@@ -91,9 +91,13 @@ async function handle(m: ToWorker): Promise<void> {
       let failed: string | null = null;
       const source = m.tone
         ? new ToneSource(m.tone.region, m.tone.name)
-        : new FileSource(m.files ?? [], (file, err) => {
-            failed = `${file}: ${err.message}`;
-          });
+        : new FileSource(
+            m.files ?? [],
+            (file, err) => {
+              failed = `${file}: ${err.message}`;
+            },
+            m.start,
+          );
       startPlayer(new Player(ep, source, m.playId, m.bargeIn), () => failed);
       return;
     }
@@ -154,6 +158,7 @@ function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void 
   players.delete(ep);
   ep.generating = false;
   const error = p.failure();
+  const position = p.player.position();
   post({
     kind: 'event',
     id: ep.id,
@@ -163,6 +168,7 @@ function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void 
       end,
       ...(digit ? { digit } : {}),
       ...(error ? { error } : {}),
+      ...(position ? { position } : {}),
     },
   });
 }

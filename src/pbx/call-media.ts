@@ -107,6 +107,12 @@ interface SideState {
 
 export type SdpOutcome = { ok: true; sdp: string } | { ok: false; refusal: MediaRefusal };
 
+/** A side on hold stops listening: it does not want to receive (RFC 3264 §8.4, or c=0.0.0.0). */
+function holds(offer: SessionBody): boolean {
+  const d = mirrored(offer);
+  return d === 'sendonly' || d === 'inactive';
+}
+
 export class CallMedia {
   /** B is null for a call the PBX answers itself (an app such as the echo test). */
   private readonly sides: { A: SideState; B: SideState | null };
@@ -300,7 +306,7 @@ export class CallMedia {
    * A re-offer from `side` (re-INVITE or UPDATE with SDP): answered from our side,
    * and the re-offer for the other side returned, mirroring the new direction.
    */
-  reoffer(side: Side, sdp: string): SdpOutcome {
+  reoffer(side: Side, sdp: string): SdpOutcome & { hold?: boolean } {
     const parsed = parseSdp(sdp);
     if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
     const previous = this.s(side).remote;
@@ -310,7 +316,14 @@ export class CallMedia {
       return r;
     }
     const other: Side = side === 'A' ? 'B' : 'A';
-    return { ok: true, sdp: this.offer(other, mirrored(parsed.value)) };
+    // Put on hold, the other side is offered sendonly: it hears music on hold from the relay.
+    const hold = holds(parsed.value);
+    return { ok: true, sdp: this.offer(other, hold ? 'sendonly' : mirrored(parsed.value)), hold };
+  }
+
+  /** The relay endpoint facing `side` (music on hold, prompts, recording). */
+  endpointOf(side: Side): MediaEndpoint {
+    return this.s(side).endpoint;
   }
 
   /** A re-offer answered by us alone (a call the PBX answered itself): our answer's SDP. */

@@ -23,6 +23,7 @@ import type { CallLog } from '../store/repositories/calls.js';
 import type { CallLeg } from '../store/schema.js';
 import { CallMedia, type CallQuality, type MediaRefusal } from './call-media.js';
 import type { Binding } from './location.js';
+import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
 
 export interface CallContext {
@@ -33,6 +34,8 @@ export interface CallContext {
   localFor(dest: Destination): LocalAddress;
   /** Anchors call media; null: SDP passes through untouched. */
   media: MediaEngine | null;
+  /** What a party put on hold hears. */
+  moh: MusicOnHold;
   callLog: CallLog;
   log: Logger;
   node: string;
@@ -119,6 +122,8 @@ export class Call implements ActiveCall {
   private media: CallMedia | null = null;
   /** The relay is playing ringback to the caller (the callee rings without early media). */
   private ringback = false;
+  /** Music on hold playing to a side, and how to stop it. */
+  private readonly onHold = new Map<Side, () => void>();
   /** The SDP body each fork is offered (ours when anchored, the caller's otherwise). */
   private offerToB: Buffer;
 
@@ -428,6 +433,7 @@ export class Call implements ActiveCall {
     }
     let body = req.body;
     let contentType = req.headers.get('Content-Type');
+    let hold: boolean | undefined;
     if (this.media && offer !== null) {
       // A re-offer (hold, resume, new address): answered by the relay, and the other side
       // re-offered only what it implies (direction), with our relay address.
@@ -444,6 +450,7 @@ export class Call implements ActiveCall {
       }
       body = Buffer.from(outcome.sdp);
       contentType = SDP_TYPE;
+      hold = outcome.hold;
     }
     // re-INVITE (hold/unhold), UPDATE, INFO, MESSAGE...: carried across, answer relayed back.
     this.pending.set(side, tx);
@@ -462,6 +469,7 @@ export class Call implements ActiveCall {
         }
         if (res.status >= 200) this.pending.delete(side);
         if (this.media && offer !== null) {
+          if (res.status >= 200 && res.status < 300 && hold !== undefined) this.holdChanged(other, hold);
           tx.respond(this.relayAnchored(req, res, here, side, other));
           return;
         }
@@ -473,6 +481,21 @@ export class Call implements ActiveCall {
         tx.respond(makeResponse(req, 408));
       },
     });
+  }
+
+  /** `side` was put on hold (it hears music from the relay) or taken off it. */
+  private holdChanged(side: Side, held: boolean): void {
+    const playing = this.onHold.get(side);
+    if (held && !playing && this.media) {
+      const party = side === 'A' ? this.caller : this.callee;
+      this.onHold.set(
+        side,
+        this.ctx.moh.start(this.media.endpointOf(side), this.caller.tenantId, party.number),
+      );
+    } else if (!held && playing) {
+      playing();
+      this.onHold.delete(side);
+    }
   }
 
   /** The answer to a re-offer that went through the relay: the other side's status, our SDP. */
@@ -568,6 +591,8 @@ export class Call implements ActiveCall {
     this.state = 'ended';
     this.noAnswer?.cancel();
     this.okRetransmit?.stop();
+    for (const stop of this.onHold.values()) stop();
+    this.onHold.clear();
     if (this.aDialog) this.ctx.unbindDialog(this.aDialog.key);
     if (this.winner?.dialog) this.ctx.unbindDialog(this.winner.dialog.key);
     const at = new Date();

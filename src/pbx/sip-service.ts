@@ -36,6 +36,7 @@ import { type ActiveCall, Call, type CallContext } from './call.js';
 import { Directory } from './directory.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
+import { MusicOnHold } from './moh.js';
 import { Registrar } from './registrar.js';
 
 /** System feature codes every tenant has: diagnostics a phone user or admin dials. */
@@ -66,6 +67,8 @@ export interface SipServiceOptions {
    * signalling only, SDP passes between the phones untouched (SIP-level tests).
    */
   media?: { bindAddress: string; portMin: number; portMax: number; workers: number };
+  /** Folder with a music-on-hold folder per tenant; unset: the built-in music only. */
+  mohDir?: string;
 }
 
 export class SipService {
@@ -127,6 +130,7 @@ export class SipService {
       clock,
       localFor: (dest) => this.localFor(dest),
       media: null,
+      moh: new MusicOnHold(opts.mohDir ?? null),
       callLog: store.callLog,
       log,
       node: opts.node ?? 'local',

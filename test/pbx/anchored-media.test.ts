@@ -5,8 +5,11 @@
  * the call record gets each leg's quality.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALAW_TO_LINEAR, linearToUlaw } from '../../src/media/codecs/g711.js';
+import { decodeWav } from '../../src/media/audio/wav.js';
+import { ALAW_TO_LINEAR, encodeG711, linearToUlaw } from '../../src/media/codecs/g711.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { parseSdp, type SessionDescription } from '../../src/media/sdp/index.js';
 import { contactFor } from '../../src/sip/dialog.js';
@@ -18,6 +21,7 @@ import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { type TestUa, udpUa, Wire } from '../helpers/test-ua.js';
 
 const DOMAIN = 'media.example.test';
+const MOH = resolve(import.meta.dirname, '../../prompts/moh/default.wav');
 const PORT_MIN = 43000;
 const PORT_MAX = 43199;
 
@@ -202,6 +206,26 @@ describe('anchored media through the B2BUA', () => {
     expect(reoffer.media[0]!.port).toBe(bPort);
     expect(reoffer.origin.sessionId).toBe(toB.origin.sessionId);
     expect(BigInt(reoffer.origin.sessionVersion)).toBe(BigInt(toB.origin.sessionVersion) + 1n);
+    // On hold, B hears the music on hold from the relay (the built-in piece, from its start).
+    const music = decodeWav(readFileSync(MOH), { sampleRate: 8000 }).samples;
+    const firstMusic = encodeG711(music.subarray(0, 160), 'alaw');
+    await until(() => b.got.some((m) => m.subarray(12).equals(firstMusic)));
+    const heldFrom = b.got.findIndex((m) => m.subarray(12).equals(firstMusic));
+    await until(() => b.got.length >= heldFrom + 25);
+    // Resumed: the music stops and A is heard again.
+    const resume = await a
+      .inDialog('INVITE', { body: sdp(a.rtpPort, '0 101'), contentType: 'application/sdp' })
+      .done();
+    expect(parsed(resume!).media[0]!.direction).toBe('sendrecv');
+    expect(parsed(offers[2]!).media[0]!.direction).toBe('sendrecv');
+    await new Promise((r) => setTimeout(r, 100));
+    const afterResume = b.got.length;
+    const voice = Buffer.from(samples.map(linearToUlaw));
+    for (let i = 0; i < 5; i++) a.rtp.send(rtp(0, 150 + i, voice), aPort, '127.0.0.1');
+    await until(() => b.got.length >= afterResume + 5);
+    await new Promise((r) => setTimeout(r, 100));
+    // Nothing but A's five packets: no more music.
+    expect(b.got.length).toBe(afterResume + 5);
 
     const bye = await a.inDialog('BYE').done();
     expect(bye?.status).toBe(200);
@@ -215,7 +239,7 @@ describe('anchored media through the B2BUA', () => {
       record = await ended();
     }
     if (!record) throw new Error('no call record');
-    expect(record.quality?.caller?.packetsReceived).toBe(50);
+    expect(record.quality?.caller?.packetsReceived).toBe(55);
     expect(record.quality?.callee?.packetsReceived).toBe(1);
     expect(record.quality?.caller?.mos).toBeGreaterThan(4);
     expect(record.mos).toBeGreaterThan(1);

@@ -6,7 +6,7 @@
  */
 import { encodeG711 } from '../codecs/g711.js';
 import type { RtpEndpoint } from '../rtp/endpoint.js';
-import { FRAME_SAMPLES, type FrameSource } from './sources.js';
+import { FileSource, FRAME_SAMPLES, type FrameSource, type PlayPosition } from './sources.js';
 
 /** Source keys of generated audio live above any (endpoint id * 2^32 + SSRC) of relayed audio. */
 let nextSourceKey = 2 ** 52;
@@ -23,6 +23,11 @@ export class Player {
     /** A key pressed on the leg stops the playback (barge-in). */
     readonly bargeIn: boolean,
   ) {}
+
+  /** Where a file playlist is (null for tones). */
+  position(): PlayPosition | null {
+    return this.source instanceof FileSource ? this.source.position() : null;
+  }
 
   /** Sends the next frame; false when the source is finished. */
   frame(): boolean {

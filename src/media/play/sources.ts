@@ -9,6 +9,11 @@ import { ToneGenerator, type ToneName, type ToneRegion, tonePlan } from '../tone
 
 export const FRAME_SAMPLES = 160;
 
+export interface PlayPosition {
+  index: number;
+  offset: number;
+}
+
 export interface FrameSource {
   next(): Int16Array | null;
 }
@@ -48,11 +53,24 @@ export class FileSource implements FrameSource {
   private index = 0;
   private offset = 0;
   private current: Int16Array | null = null;
+  /** Where to resume inside the first file played (music on hold picks up where it stopped). */
+  private resumeAt = 0;
 
   constructor(
     private readonly files: readonly string[],
     private readonly onError: (file: string, err: Error) => void,
-  ) {}
+    start: PlayPosition = { index: 0, offset: 0 },
+  ) {
+    if (start.index > 0 && start.index < files.length) this.index = start.index;
+    this.resumeAt = Math.max(0, start.offset);
+  }
+
+  /** The next sample to play: file index and sample offset. */
+  position(): PlayPosition {
+    if (this.current && this.offset < this.current.length)
+      return { index: this.index - 1, offset: this.offset };
+    return { index: this.index, offset: 0 };
+  }
 
   next(): Int16Array | null {
     const frame = new Int16Array(FRAME_SAMPLES);
@@ -64,6 +82,10 @@ export class FileSource implements FrameSource {
         this.offset = 0;
         try {
           this.current = prompts.get(file);
+          if (this.resumeAt > 0) {
+            this.offset = this.resumeAt < this.current.length ? this.resumeAt : 0;
+            this.resumeAt = 0;
+          }
         } catch (e) {
           this.current = null;
           this.onError(file, e as Error);
