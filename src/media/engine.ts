@@ -1,3 +1,14 @@
+/**
+ * The media engine as the PBX sees it: endpoints (one per call leg) opened on
+ * worker threads, each worker owning an equal slice of the RTP port range. The
+ * engine picks the least loaded worker for a new call, and the same worker for
+ * every further endpoint of that call (`near`), since bridged endpoints must
+ * share a thread to exchange packets without copies.
+ *
+ * Lifecycle (as in mediasoup): `close()` is idempotent; closing the engine
+ * closes every endpoint; a worker that dies fails its endpoints' pending
+ * requests and is replaced, and its endpoints report `closed`.
+ */
 import { Worker } from 'node:worker_threads';
 import type { DtmfSignal } from './dtmf/digits.js';
 import type { PlayPosition } from './play/sources.js';
@@ -5,6 +16,8 @@ import type {
   EndpointEvent,
   FromWorker,
   PlaybackEnd,
+  RecordingSummary,
+  RecordOptions,
   ToneRequest,
   ToWorker,
   WorkerConfig,
@@ -321,6 +334,37 @@ export class MediaEndpoint {
     });
   }
 
+  /**
+   * Records this leg (with `options.peer`, both legs) into a WAV file at `path`;
+   * resolves when the file is in place (hang-up, stop, maximum duration, silence,
+   * or a key), or with `error` when it could not be written.
+   */
+  record(
+    path: string,
+    options: Omit<RecordOptions, 'peer'> & { peer?: MediaEndpoint },
+  ): Promise<{ summary?: RecordingSummary; error?: string }> {
+    if (this.isClosed) return Promise.resolve({ error: 'endpoint closed' });
+    if (options.peer && options.peer.slot !== this.slot)
+      return Promise.resolve({ error: 'both legs of a recording must share a worker' });
+    const recId = nextPlayId++;
+    return new Promise((resolve) => {
+      const listener: EndpointListener = (e) => {
+        if (e.type === 'recording' && e.recId === recId) {
+          this.listeners = this.listeners.filter((l) => l !== listener);
+          resolve({ ...(e.summary ? { summary: e.summary } : {}), ...(e.error ? { error: e.error } : {}) });
+        }
+      };
+      this.listeners.push(listener);
+      const { peer, ...rest } = options;
+      const wire: RecordOptions = { ...rest, ...(peer ? { peer: peer.id } : {}) };
+      this.slot.post({ op: 'record', id: this.id, recId, path, options: wire });
+    });
+  }
+
+  stopRecording(reason: 'hangup' | 'dtmf' | 'explicit' = 'explicit'): void {
+    if (!this.isClosed) this.slot.post({ op: 'stopRecord', id: this.id, reason });
+  }
+
   /** Stops what is playing into this leg (its `play` resolves `stopped`). */
   stopPlayback(): void {
     if (!this.isClosed) this.slot.post({ op: 'stopPlay', id: this.id });
@@ -345,11 +389,12 @@ export class MediaEndpoint {
   close(): Promise<LegStats | null> {
     if (this.final) return this.final;
     this.isClosed = true;
-    this.slot.endpoints.delete(this.id);
+    // Kept reachable until the worker answers: a recording's result comes just before.
     this.final = this.engine
       .request(this.slot, { op: 'close', rid: nextRid++, id: this.id })
       .then((r) => r.stats ?? null)
-      .catch(() => null);
+      .catch(() => null)
+      .finally(() => this.slot.endpoints.delete(this.id));
     this.emit({ type: 'closed' });
     return this.final;
   }

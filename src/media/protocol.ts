@@ -36,6 +36,12 @@ export type ToWorker =
       bargeIn: boolean;
     }
   | { op: 'stopPlay'; id: number }
+  /**
+   * Records the leg (`peer` too: mixed into one channel, or one leg per channel of a
+   * stereo file) into a WAV at `path`, written to a temporary file and renamed when done.
+   */
+  | { op: 'record'; id: number; recId: number; path: string; options: RecordOptions }
+  | { op: 'stopRecord'; id: number; reason: 'hangup' | 'dtmf' | 'explicit' }
   | { op: 'close'; rid: number; id: number }
   | { op: 'shutdown'; rid: number };
 
@@ -45,9 +51,31 @@ export interface ToneRequest {
   name: ToneName;
 }
 
+export interface RecordOptions {
+  mode: 'single' | 'mixed' | 'stereo';
+  /** The other leg, for mixed and stereo recordings (an endpoint on the same worker). */
+  peer?: number;
+  maxDurationMs?: number;
+  /** End after this much silence (voicemail); trailing silence is trimmed. */
+  silence?: { afterMs: number; thresholdDbfs?: number };
+  /** A key on the leg ends the recording. */
+  stopOnDtmf?: boolean;
+  encoding?: 'pcm16' | 'ulaw' | 'alaw';
+}
+
+export interface RecordingSummary {
+  path: string;
+  reason: 'hangup' | 'max-duration' | 'silence' | 'dtmf' | 'explicit';
+  durationMs: number;
+  voicedMs: number;
+  bytes: number;
+}
+
 export type PlaybackEnd = 'done' | 'interrupted' | 'stopped' | 'failed';
 
 export type EndpointEvent =
+  /** A recording finished (`summary`) or could not be written (`error`). */
+  | { type: 'recording'; recId: number; summary?: RecordingSummary; error?: string }
   /** A playback finished: played out, cut by a key (`digit`), stopped, or nothing playable. */
   | {
       type: 'playback';

@@ -9,6 +9,8 @@ import type { DtmfSignal } from './dtmf/digits.js';
 import { Player } from './play/player.js';
 import { FileSource, ToneSource } from './play/sources.js';
 import type { FromWorker, PlaybackEnd, ToWorker, WorkerConfig } from './protocol.js';
+import { Recording } from './record/recording.js';
+import { FileRecorder } from './recorder.js';
 import { RtpEndpoint } from './rtp/endpoint.js';
 import { PortPool, PortsExhausted } from './rtp/ports.js';
 
@@ -53,7 +55,11 @@ async function handle(m: ToWorker): Promise<void> {
         const pair = await pool.allocate();
         const ep = new RtpEndpoint(m.id, pair, config.cname);
         ep.onEvent = (event) => {
-          if (event.type === 'dtmf' && event.phase === 'start') bargeIn(ep, event.digit);
+          if (event.type === 'dtmf' && event.phase === 'start') {
+            bargeIn(ep, event.digit);
+            const rec = recordings.get(ep);
+            if (rec?.stopOnDtmf) void rec.stop('dtmf');
+          }
           post({ kind: 'event', id: m.id, event });
         };
         endpoints.set(m.id, ep);
@@ -101,6 +107,32 @@ async function handle(m: ToWorker): Promise<void> {
       startPlayer(new Player(ep, source, m.playId, m.bargeIn), () => failed);
       return;
     }
+    case 'record': {
+      const ep = endpoints.get(m.id);
+      if (!ep) return;
+      const peer = m.options.peer !== undefined ? (endpoints.get(m.options.peer) ?? null) : null;
+      try {
+        const recorder = await FileRecorder.start(m.path, {
+          mode: m.options.mode,
+          ...(m.options.maxDurationMs ? { maxDurationMs: m.options.maxDurationMs } : {}),
+          ...(m.options.silence ? { silence: m.options.silence } : {}),
+          ...(m.options.encoding ? { encoding: m.options.encoding } : {}),
+        });
+        startRecording(ep, new Recording(m.recId, recorder, ep, peer, m.options.stopOnDtmf ?? false));
+      } catch (e) {
+        post({
+          kind: 'event',
+          id: m.id,
+          event: { type: 'recording', recId: m.recId, error: (e as Error).message },
+        });
+      }
+      return;
+    }
+    case 'stopRecord': {
+      const ep = endpoints.get(m.id);
+      if (ep) void recordings.get(ep)?.stop(m.reason);
+      return;
+    }
     case 'stopPlay': {
       const ep = endpoints.get(m.id);
       if (ep) endPlayer(ep, 'stopped');
@@ -120,6 +152,11 @@ async function handle(m: ToWorker): Promise<void> {
       }
       endpoints.delete(m.id);
       endPlayer(ep, 'stopped');
+      // A recording of the leg is finished (and reported) before the close is answered.
+      await recordings
+        .get(ep)
+        ?.stop('hangup')
+        .catch(() => {});
       // Whoever was bridged to it stops forwarding into a closed port.
       unbridge(ep);
       post({ kind: 'reply', rid: m.rid, stats: ep.close(release) });
@@ -142,14 +179,47 @@ function startPlayer(player: Player, failure: () => string | null): void {
   endPlayer(player.endpoint, 'stopped');
   players.set(player.endpoint, { player, failure });
   player.endpoint.generating = true;
+  runPacer();
+}
+
+/** The 20 ms clock of everything timed in this worker: players and recorders. */
+function runPacer(): void {
   pacer ??= new PacerTimer((tick) => {
-    for (let f = 0; f < tick.frames; f++)
+    for (let f = 0; f < tick.frames; f++) {
       for (const [ep, p] of players) if (!p.player.frame()) endPlayer(ep, p.failure() ? 'failed' : 'done');
-    if (players.size === 0) {
+      for (const r of recordings.values()) if (r.recording) r.frame();
+    }
+    if (players.size === 0 && recordings.size === 0) {
       pacer?.close();
       pacer = null;
     }
   });
+}
+
+/** Recordings by the endpoint they belong to (one at a time per endpoint). */
+const recordings = new Map<RtpEndpoint, Recording>();
+
+function startRecording(ep: RtpEndpoint, rec: Recording): void {
+  void recordings.get(ep)?.stop('explicit');
+  recordings.set(ep, rec);
+  rec.done.then(
+    (r) => {
+      if (recordings.get(ep) === rec) recordings.delete(ep);
+      const summary = {
+        path: r.path,
+        reason: r.reason,
+        durationMs: r.durationMs,
+        voicedMs: r.voicedMs,
+        bytes: r.bytes,
+      };
+      post({ kind: 'event', id: ep.id, event: { type: 'recording', recId: rec.recId, summary } });
+    },
+    (e: Error) => {
+      if (recordings.get(ep) === rec) recordings.delete(ep);
+      post({ kind: 'event', id: ep.id, event: { type: 'recording', recId: rec.recId, error: e.message } });
+    },
+  );
+  runPacer();
 }
 
 function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void {

@@ -3,11 +3,12 @@
  * through worker threads, latching, transcoding, stream rewriting and RTCP.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWav } from '../../src/media/audio/wav.js';
-import { ALAW_TO_LINEAR, linearToUlaw } from '../../src/media/codecs/g711.js';
+import { decodeWav, parseWav } from '../../src/media/audio/wav.js';
+import { ALAW_TO_LINEAR, encodeG711, linearToUlaw } from '../../src/media/codecs/g711.js';
 import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
@@ -343,6 +344,71 @@ describe('media engine', () => {
     await a.close();
     expect((await cut).end).toMatch(/stopped|closed/);
     close(pa);
+  });
+
+  it('records a leg, both legs in stereo, and ends a voicemail-style recording on silence or a key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-rec-'));
+    const [pa, pb] = [await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    a.setRemote(remote(pa, 'ulaw'));
+    b.setRemote(remote(pb, 'alaw'));
+    a.bridge(b);
+    const tone = (hz: number, law: 'ulaw' | 'alaw', i: number) =>
+      encodeG711(
+        Int16Array.from({ length: 160 }, (_, k) =>
+          Math.round(8000 * Math.sin((2 * Math.PI * hz * (i * 160 + k)) / 8000)),
+        ),
+        law,
+      );
+    // Stereo: A (1000 Hz) on the left, B (600 Hz) on the right, 1 s each.
+    const stereo = a.record(join(dir, 'call.wav'), { mode: 'stereo', peer: b });
+    for (let i = 0; i < 50; i++) {
+      pa.rtp.send(packet(0, i, i * 160, 0xa, tone(1000, 'ulaw', i)), a.port, '127.0.0.1');
+      pb.rtp.send(packet(8, i, i * 160, 0xb, tone(600, 'alaw', i)), b.port, '127.0.0.1');
+      await sleep(20);
+    }
+    a.stopRecording();
+    const done = await stereo;
+    expect(done.error).toBeUndefined();
+    expect(done.summary?.reason).toBe('explicit');
+    expect(done.summary?.durationMs).toBeGreaterThan(800);
+    const wav = parseWav(readFileSync(join(dir, 'call.wav')));
+    expect(wav.format.channels).toBe(2);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.part'))).toEqual([]);
+
+    // Voicemail: talk 0.5 s, then silence ends it after 600 ms (trailing quiet trimmed).
+    const vm = a.record(join(dir, 'vm.wav'), {
+      mode: 'single',
+      silence: { afterMs: 600 },
+      maxDurationMs: 10_000,
+    });
+    for (let i = 0; i < 60; i++) {
+      const payload = i < 25 ? tone(800, 'ulaw', i) : Buffer.alloc(160, 0xff);
+      pa.rtp.send(packet(0, 100 + i, (100 + i) * 160, 0xa, payload), a.port, '127.0.0.1');
+      await sleep(20);
+    }
+    const ended = await vm;
+    expect(ended.summary?.reason).toBe('silence');
+    expect(ended.summary?.durationMs).toBeLessThan(1000);
+    expect(ended.summary?.voicedMs).toBeGreaterThan(300);
+
+    // A key ends it too ("press # when done").
+    const keyed = a.record(join(dir, 'vm2.wav'), { mode: 'single', stopOnDtmf: true });
+    await sleep(100);
+    let seq = 300;
+    for (const p of telephoneEventPackets('#', { timestamp: 999_000, durationMs: 100 }))
+      pa.rtp.send(packet(101, seq++, p.timestamp, 0xa, p.payload), a.port, '127.0.0.1');
+    expect((await keyed).summary?.reason).toBe('dtmf');
+
+    // Hang-up (closing the endpoint) finishes the file.
+    const cut = a.record(join(dir, 'vm3.wav'), { mode: 'single' });
+    await sleep(100);
+    await a.close();
+    expect((await cut).summary?.reason).toBe('hangup');
+    await b.close();
+    close(pa);
+    close(pb);
   });
 
   it('refuses garbage without harm and runs out of ports with a typed error', async () => {

@@ -8,7 +8,7 @@
  * This runs in a media worker thread; nothing here touches SIP.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { ALAW_TO_ULAW, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
+import { ALAW_TO_ULAW, decodeG711, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
 import { TelephoneEventReceiver } from '../dtmf/telephone-event-receiver.js';
 import type { EndpointEvent } from '../protocol.js';
 import { Latch } from './latch.js';
@@ -125,6 +125,8 @@ export class RtpEndpoint {
   private readonly dtmf = new TelephoneEventReceiver();
   /** While something is played into this leg, bridged media is not forwarded to it. */
   generating = false;
+  /** Listeners to the leg's audio as 16-bit linear frames (recorders); decoding happens only when any listen. */
+  readonly taps = new Set<(pcm: Int16Array) => void>();
   /** Where events go (the worker posts them to the engine). */
   onEvent: ((e: EndpointEvent) => void) | null = null;
 
@@ -187,6 +189,10 @@ export class RtpEndpoint {
     if (ssrc !== this.inSsrc) this.newSource(ssrc);
     this.stats.onPacket(seq, ts, nowMs);
     if (r && pt === r.recvTelephoneEventPt) this.readDtmf(buf, bounds, seq, ts, nowMs);
+    else if (r && pt === r.recvAudioPt && this.taps.size > 0) {
+      const pcm = decodeG711(buf.subarray(bounds[0], bounds[1]), r.codec);
+      for (const tap of this.taps) tap(pcm);
+    }
     this.sink?.(this, {
       buf,
       payloadType: pt,
