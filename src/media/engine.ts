@@ -204,10 +204,10 @@ export class MediaEngine {
    * Opens an endpoint: a fresh RTP/RTCP port pair. `near` puts it on the same
    * worker as an endpoint it will be bridged to.
    */
-  async open(near?: MediaEndpoint): Promise<MediaEndpoint> {
+  async open(near?: MediaEndpoint | { room: string }): Promise<MediaEndpoint> {
     if (this.closed) throw new MediaError('media engine is closed', 'closed');
     const slot =
-      near?.slot ??
+      (near instanceof MediaEndpoint ? near.slot : near ? this.roomSlot(near.room) : undefined) ??
       this.slots.reduce((best, s) => (s.endpoints.size < best.endpoints.size ? s : best), this.slots[0]!);
     await slot.ready;
     const id = this.nextId++;
@@ -215,6 +215,17 @@ export class MediaEngine {
     const ep = new MediaEndpoint(this, slot, id, reply.port ?? 0);
     slot.endpoints.set(id, ep);
     return ep;
+  }
+
+  /**
+   * The worker a conference room lives on: every member's endpoint is opened there
+   * (`open({ room })`), so the mixer sees all of them without copying audio between
+   * threads. Rooms are spread over the workers by name.
+   */
+  roomSlot(room: string): WorkerSlot {
+    let h = 0;
+    for (let i = 0; i < room.length; i++) h = (h * 31 + room.charCodeAt(i)) >>> 0;
+    return this.slots[h % this.slots.length]!;
   }
 
   /** Closes every endpoint and stops the workers. Idempotent. */
@@ -363,6 +374,22 @@ export class MediaEndpoint {
 
   stopRecording(reason: 'hangup' | 'dtmf' | 'explicit' = 'explicit'): void {
     if (!this.isClosed) this.slot.post({ op: 'stopRecord', id: this.id, reason });
+  }
+
+  /** Puts this leg into conference `room` (it must have been opened with `open({ room })`). */
+  joinConference(room: string, opts: { muted?: boolean; listenOnly?: boolean } = {}): void {
+    if (this.engine.roomSlot(room) !== this.slot)
+      throw new MediaError(`endpoint is not on the worker of room ${room}`, 'cross-worker');
+    if (!this.isClosed) this.slot.post({ op: 'confJoin', id: this.id, room, ...opts });
+  }
+
+  leaveConference(): void {
+    if (!this.isClosed) this.slot.post({ op: 'confLeave', id: this.id });
+  }
+
+  /** Muted members still hear the room; nobody hears them. */
+  muteInConference(muted: boolean): void {
+    if (!this.isClosed) this.slot.post({ op: 'confMute', id: this.id, muted });
   }
 
   /** Stops what is playing into this leg (its `play` resolves `stopped`). */

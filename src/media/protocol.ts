@@ -36,6 +36,10 @@ export type ToWorker =
       bargeIn: boolean;
     }
   | { op: 'stopPlay'; id: number }
+  /** Puts the leg in a conference room of this worker (made on first join, gone when empty). */
+  | { op: 'confJoin'; id: number; room: string; muted?: boolean; listenOnly?: boolean }
+  | { op: 'confLeave'; id: number }
+  | { op: 'confMute'; id: number; muted: boolean }
   /**
    * Records the leg (`peer` too: mixed into one channel, or one leg per channel of a
    * stereo file) into a WAV at `path`, written to a temporary file and renamed when done.
@@ -74,6 +78,8 @@ export interface RecordingSummary {
 export type PlaybackEnd = 'done' | 'interrupted' | 'stopped' | 'failed';
 
 export type EndpointEvent =
+  /** The leg started or stopped talking in its conference room. */
+  | { type: 'talking'; talking: boolean }
   /** A recording finished (`summary`) or could not be written (`error`). */
   | { type: 'recording'; recId: number; summary?: RecordingSummary; error?: string }
   /** A playback finished: played out, cut by a key (`digit`), stopped, or nothing playable. */

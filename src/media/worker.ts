@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PacerTimer } from './audio/pacer.js';
 import type { DtmfSignal } from './dtmf/digits.js';
+import { Room } from './mix/room.js';
 import { Player } from './play/player.js';
 import { FileSource, ToneSource } from './play/sources.js';
 import type { FromWorker, PlaybackEnd, ToWorker, WorkerConfig } from './protocol.js';
@@ -133,6 +134,33 @@ async function handle(m: ToWorker): Promise<void> {
       if (ep) void recordings.get(ep)?.stop(m.reason);
       return;
     }
+    case 'confJoin': {
+      const ep = endpoints.get(m.id);
+      if (!ep) return;
+      unbridge(ep);
+      leaveRoom(ep);
+      let room = rooms.get(m.room);
+      if (!room) {
+        room = new Room(m.room, (member, talking) =>
+          post({ kind: 'event', id: member.id, event: { type: 'talking', talking } }),
+        );
+        rooms.set(m.room, room);
+      }
+      room.join(ep, { ...(m.muted ? { muted: true } : {}), ...(m.listenOnly ? { listenOnly: true } : {}) });
+      roomOf.set(ep, room);
+      runPacer();
+      return;
+    }
+    case 'confLeave': {
+      const ep = endpoints.get(m.id);
+      if (ep) leaveRoom(ep);
+      return;
+    }
+    case 'confMute': {
+      const ep = endpoints.get(m.id);
+      if (ep) roomOf.get(ep)?.setMuted(ep, m.muted);
+      return;
+    }
     case 'stopPlay': {
       const ep = endpoints.get(m.id);
       if (ep) endPlayer(ep, 'stopped');
@@ -152,6 +180,7 @@ async function handle(m: ToWorker): Promise<void> {
       }
       endpoints.delete(m.id);
       endPlayer(ep, 'stopped');
+      leaveRoom(ep);
       // A recording of the leg is finished (and reported) before the close is answered.
       await recordings
         .get(ep)
@@ -188,12 +217,25 @@ function runPacer(): void {
     for (let f = 0; f < tick.frames; f++) {
       for (const [ep, p] of players) if (!p.player.frame()) endPlayer(ep, p.failure() ? 'failed' : 'done');
       for (const r of recordings.values()) if (r.recording) r.frame();
+      for (const room of rooms.values()) room.frame();
     }
-    if (players.size === 0 && recordings.size === 0) {
+    if (players.size === 0 && recordings.size === 0 && rooms.size === 0) {
       pacer?.close();
       pacer = null;
     }
   });
+}
+
+/** Conference rooms by name, and the room each endpoint is in. */
+const rooms = new Map<string, Room>();
+const roomOf = new Map<RtpEndpoint, Room>();
+
+function leaveRoom(ep: RtpEndpoint): void {
+  const room = roomOf.get(ep);
+  if (!room) return;
+  roomOf.delete(ep);
+  room.leave(ep);
+  if (room.size === 0) rooms.delete(room.name);
 }
 
 /** Recordings by the endpoint they belong to (one at a time per endpoint). */

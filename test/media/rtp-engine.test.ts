@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav, parseWav } from '../../src/media/audio/wav.js';
-import { ALAW_TO_LINEAR, encodeG711, linearToUlaw } from '../../src/media/codecs/g711.js';
+import { ALAW_TO_LINEAR, encodeG711, linearToUlaw, ULAW_TO_LINEAR } from '../../src/media/codecs/g711.js';
 import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
@@ -409,6 +409,65 @@ describe('media engine', () => {
     await b.close();
     close(pa);
     close(pb);
+  });
+
+  it('mixes a conference room: everyone hears the others and not themselves, muted members are not heard', async () => {
+    const ps = [await phone(), await phone(), await phone()];
+    const hz = [500, 1100, 1700];
+    const eps = [];
+    const talking: string[] = [];
+    for (const [i, p] of ps.entries()) {
+      const ep = await engine.open({ room: 'tenant-x/sales' });
+      ep.setRemote(remote(p, 'ulaw'));
+      ep.on((e) => {
+        if (e.type === 'talking') talking.push(`${i} ${e.talking ? 'starts' : 'stops'}`);
+      });
+      ep.joinConference('tenant-x/sales');
+      eps.push(ep);
+    }
+    const level = (buf: Buffer[], f: number) => {
+      const pcm = Int16Array.from(buf.flatMap((m) => [...m.subarray(12)].map((o) => ULAW_TO_LINEAR[o]!)));
+      const k = 2 * Math.cos((2 * Math.PI * f) / 8000);
+      let s1 = 0;
+      let s2 = 0;
+      for (const v of pcm) {
+        const s0 = v + k * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+      }
+      return Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - k * s1 * s2)) / Math.max(1, pcm.length);
+    };
+    const talk = async (frames: number, who: number[]) => {
+      for (let n = 0; n < frames; n++) {
+        for (const i of who) {
+          const pcm = Int16Array.from({ length: 160 }, (_, k) =>
+            Math.round(6000 * Math.sin((2 * Math.PI * hz[i]! * (n * 160 + k)) / 8000)),
+          );
+          ps[i]!.rtp.send(
+            packet(0, 1000 * i + n, n * 160, 0x100 + i, encodeG711(pcm, 'ulaw')),
+            eps[i]!.port,
+            '127.0.0.1',
+          );
+        }
+        await sleep(20);
+      }
+    };
+    await talk(40, [0, 1, 2]);
+    const heard = ps.map((p) => p.got.slice(-20));
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        if (i === j) expect(level(heard[i]!, hz[j]!)).toBeLessThan(50);
+        else expect(level(heard[i]!, hz[j]!)).toBeGreaterThan(500);
+      }
+    expect(talking.filter((t) => t.endsWith('starts')).sort()).toEqual(['0 starts', '1 starts', '2 starts']);
+    // Member 0 muted: the others stop hearing it.
+    eps[0]!.muteInConference(true);
+    await talk(20, [0, 1, 2]);
+    const after = ps.map((p) => p.got.slice(-10));
+    expect(level(after[1]!, hz[0]!)).toBeLessThan(50);
+    expect(level(after[0]!, hz[1]!)).toBeGreaterThan(500);
+    await Promise.all(eps.map((e) => e.close()));
+    for (const p of ps) close(p);
   });
 
   it('refuses garbage without harm and runs out of ports with a typed error', async () => {
