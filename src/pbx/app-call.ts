@@ -43,10 +43,16 @@ export interface AppSession {
   nextDigit(timeoutMs: number): Promise<string | null>;
   /** Sends the caller's own audio straight back (echo test). */
   echo(): void;
+  /** Puts the caller into a conference room (the app must have asked for `room` when answering). */
+  joinConference(opts?: { muted?: boolean }): void;
+  muteInConference(muted: boolean): void;
   hangup(): void;
 }
 
-export type App = (session: AppSession) => Promise<void>;
+export type App = ((session: AppSession) => Promise<void>) & {
+  /** The conference room this app puts callers in, named per tenant: their endpoint is opened on its worker. */
+  room?: (tenantId: string) => string;
+};
 
 export class AppCall implements ActiveCall, AppSession {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
@@ -59,6 +65,7 @@ export class AppCall implements ActiveCall, AppSession {
   /** Keys pressed and not yet taken by the app, and the app waiting for one. */
   private readonly digits: string[] = [];
   private waiter: ((d: string | null) => void) | null = null;
+  private room: string | null = null;
   private markEnded!: () => void;
   readonly hungUp = new Promise<void>((resolve) => {
     this.markEnded = resolve;
@@ -104,7 +111,11 @@ export class AppCall implements ActiveCall, AppSession {
       this.refuse(503, 'Media Unavailable');
       return;
     }
-    const opened = await CallMedia.open(engine, sdpOf(this.invite), this.codecs, { callee: false });
+    this.room = this.app.room?.(this.caller.tenantId) ?? null;
+    const opened = await CallMedia.open(engine, sdpOf(this.invite), this.codecs, {
+      callee: false,
+      ...(this.room ? { room: this.room } : {}),
+    });
     if (this.state === 'ended') {
       if (opened.ok) await opened.media.close();
       return;
@@ -195,6 +206,14 @@ export class AppCall implements ActiveCall, AppSession {
   echo(): void {
     const ep: MediaEndpoint | undefined = this.media?.caller;
     ep?.echo();
+  }
+
+  joinConference(opts: { muted?: boolean } = {}): void {
+    if (this.room && this.media) this.media.caller.joinConference(this.room, opts);
+  }
+
+  muteInConference(muted: boolean): void {
+    this.media?.caller.muteInConference(muted);
   }
 
   /** The app (or we) end the call: BYE to the caller. */

@@ -156,7 +156,7 @@ export class CallMedia {
     engine: MediaEngine,
     offer: string | null,
     codecs: readonly string[],
-    opts: { callee?: boolean } = {},
+    opts: { callee?: boolean; room?: string } = {},
   ): Promise<{ ok: true; media: CallMedia } | { ok: false; refusal: MediaRefusal }> {
     let parsed: SessionDescription | null = null;
     if (offer !== null) {
@@ -174,7 +174,8 @@ export class CallMedia {
     });
     let a: MediaEndpoint | null = null;
     try {
-      a = await engine.open();
+      // A conference member's endpoint lives on the worker of its room.
+      a = await engine.open(opts.room ? { room: opts.room } : undefined);
       const b = opts.callee === false ? null : await engine.open(a);
       const media = new CallMedia(engine, caps, a, b);
       if (parsed) {

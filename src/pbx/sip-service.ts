@@ -28,6 +28,7 @@ import type { Destination, TxContext } from '../sip/transaction/types.js';
 import { SipTransports } from '../sip/transport/transports.js';
 import type { Store } from '../store/store.js';
 import { type App, AppCall } from './app-call.js';
+import { conferenceRoom } from './apps/conference.js';
 import { echoTest } from './apps/echo.js';
 import { keyReadback } from './apps/key-readback.js';
 import { authenticate } from './authenticate.js';
@@ -40,7 +41,7 @@ import { MusicOnHold } from './moh.js';
 import { Registrar } from './registrar.js';
 
 /** System feature codes every tenant has: diagnostics a phone user or admin dials. */
-const FEATURE_CODES: Record<string, App> = { '*43': echoTest, '*44': keyReadback };
+const FEATURE_CODES: Record<string, App> = { '*43': echoTest, '*44': keyReadback, '*77': conferenceRoom };
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE';
 

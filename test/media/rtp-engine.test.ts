@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav, parseWav } from '../../src/media/audio/wav.js';
 import { ALAW_TO_LINEAR, encodeG711, linearToUlaw, ULAW_TO_LINEAR } from '../../src/media/codecs/g711.js';
 import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
-import { MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
+import { type MediaEndpoint, MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { parseCompound } from '../../src/media/rtp/rtcp.js';
 
@@ -414,7 +414,7 @@ describe('media engine', () => {
   it('mixes a conference room: everyone hears the others and not themselves, muted members are not heard', async () => {
     const ps = [await phone(), await phone(), await phone()];
     const hz = [500, 1100, 1700];
-    const eps = [];
+    const eps: MediaEndpoint[] = [];
     const talking: string[] = [];
     for (const [i, p] of ps.entries()) {
       const ep = await engine.open({ room: 'tenant-x/sales' });

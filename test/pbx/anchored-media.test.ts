@@ -142,7 +142,9 @@ describe('anchored media through the B2BUA', () => {
   beforeAll(async () => {
     fx = await sipFixture(
       DOMAIN,
-      ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310'].map((number) => ({ number })),
+      ['301', '302', '303', '304', '305', '306', '307', '308', '309', '310', '311', '312'].map((number) => ({
+        number,
+      })),
       { media: { bindAddress: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, workers: 2 } },
     );
     pbx = { transport: 'UDP', host: '127.0.0.1', port: fx.sip.transports.udpPort };
@@ -351,6 +353,31 @@ describe('anchored media through the B2BUA', () => {
     for (let i = 0; i < 5; i++) b.rtp.send(rtp(8, 10 + i, marked), bPort, '127.0.0.1');
     await until(() => a.got.slice(before).filter((m) => m.subarray(12).equals(marked)).length === 5);
     expect((await a.inDialog('BYE').done())?.status).toBe(200);
+  });
+
+  it('puts callers of *77 into the tenant conference room, where they hear each other', async () => {
+    const [a, b] = [await phone('311'), await phone('312')];
+    const okA = await call(a, '*77', sdp(a.rtpPort, '8')).done();
+    const okB = await call(b, '*77', sdp(b.rtpPort, '8')).done();
+    expect(okA?.status).toBe(200);
+    expect(okB?.status).toBe(200);
+    const aPort = parsed(okA!).media[0]!.port;
+    await new Promise((r) => setTimeout(r, 600)); // the beeps
+    const before = b.got.length;
+    for (let n = 0; n < 40; n++) {
+      const pcm = Int16Array.from({ length: 160 }, (_, k) =>
+        Math.round(6000 * Math.sin((2 * Math.PI * 700 * (n * 160 + k)) / 8000)),
+      );
+      a.rtp.send(rtp(8, 500 + n, encodeG711(pcm, 'alaw')), aPort, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until(() => b.got.length >= before + 30);
+    const heard = Int16Array.from(
+      b.got.slice(-20).flatMap((m) => [...m.subarray(12)].map((o) => ALAW_TO_LINEAR[o]!)),
+    );
+    expect(dominantHz(heard)).toBe(700);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+    expect((await b.inDialog('BYE').done())?.status).toBe(200);
   });
 });
 
