@@ -7,7 +7,10 @@
  *   npx tsx bench/calls.ts [calls] [rate]
  *
  * Nimbus runs in this process on the embedded database, so each call also opens
- * and closes its CDR row. Media is not anchored yet (the media engine issue).
+ * and closes its CDR row, and anchors its media as in production: two relay
+ * endpoints on the media workers, SDP rewritten on both sides, ringback played
+ * while the callee rings. BENCH_NO_MEDIA=1 measures signalling alone;
+ * BENCH_MEDIA_WORKERS sets the number of media workers (default 2).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { aorOf } from '../src/pbx/location.js';
 import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
+import { profiled } from './profile.js';
 import { type SippFigures, sippFigures } from './sipp-results.js';
 
 const TOTAL = Number(process.argv[2] ?? 10_000);
@@ -80,10 +84,24 @@ async function callers(port: number): Promise<SippFigures> {
 }
 
 try {
-  const fx = await sipFixture(DOMAIN, [
-    { number: '301', secret: 'pw-301' },
-    { number: '302', ringTimeoutSec: 60 },
-  ]);
+  // Media anchored as in production: every call opens two relay endpoints and rewrites SDP.
+  const fx = await sipFixture(
+    DOMAIN,
+    [
+      { number: '301', secret: 'pw-301' },
+      { number: '302', ringTimeoutSec: 60 },
+    ],
+    process.env.BENCH_NO_MEDIA
+      ? {}
+      : {
+          media: {
+            bindAddress: '127.0.0.1',
+            portMin: 20_000,
+            portMax: 40_000,
+            workers: Number(process.env.BENCH_MEDIA_WORKERS ?? 2),
+          },
+        },
+  );
   fx.sip.location.store(aorOf(fx.tenantId, '302'), [
     {
       contact: 'sip:302@127.0.0.1:26071',
@@ -98,7 +116,7 @@ try {
   ]);
   const uas1 = callee(26_071);
   await new Promise((r) => setTimeout(r, 500));
-  const nimbus = await callers(fx.sip.transports.udpPort);
+  const nimbus = await profiled(() => callers(fx.sip.transports.udpPort));
   const rows = await fx.db.store.tenant(fx.tenantId).calls.list({ limit: 1, offset: 0 });
   await fx.close();
   uas1.kill('SIGKILL');

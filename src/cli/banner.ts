@@ -23,7 +23,10 @@ export function startBanner(node: NimbusNode): string {
     `                    TLS ${c.publicAddress}:${node.sipPorts.tls}, WebSocket ${node.httpUrl.replace(/^http/, 'ws')}/sip`,
   );
   lines.push(`                    secure WebSocket wss://${c.publicAddress}:${node.httpsPort}/sip`);
-  lines.push('                    audio flows phone to phone for now (media anchoring is next)');
+  lines.push(
+    ` Media (RTP):       UDP ${c.rtpPortMin}-${c.rtpPortMax} on ${c.publicAddress} (open them in the firewall)`,
+  );
+  lines.push('                    dial *43 echo test, *44 key test, *77 conference room');
   if (node.firstOperator) {
     lines.push('', ' Operator (platform admin) sign-in:');
     lines.push(`   email     ${node.firstOperator.email}`);

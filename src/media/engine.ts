@@ -94,13 +94,15 @@ class WorkerSlot {
     this.ready = new Promise<void>((resolve, reject) => {
       const early = (e: Error) => reject(e);
       worker.once('error', early);
-      worker.on('message', (m: FromWorker) => {
-        if (m.kind === 'ready') {
-          this.capacity = m.capacity;
-          worker.off('error', early);
-          worker.on('error', (e) => this.died(e));
-          resolve();
-        } else this.onMessage(m);
+      worker.on('message', (batch: FromWorker[]) => {
+        for (const m of batch) {
+          if (m.kind === 'ready') {
+            this.capacity = m.capacity;
+            worker.off('error', early);
+            worker.on('error', (e) => this.died(e));
+            resolve();
+          } else this.onMessage(m);
+        }
       });
     });
     worker.on('exit', (code) => {
@@ -129,9 +131,21 @@ class WorkerSlot {
     }
   }
 
+  /**
+   * Commands go out in one message per turn of the event loop: a call's set-up
+   * issues several (remote, bridge, play...), and each postMessage has a fixed
+   * cost (structured clone, a wake-up of the worker) that dominates small ones.
+   */
   post(m: ToWorker): void {
-    this.worker.postMessage(m);
+    this.outbox.push(m);
+    if (this.outbox.length === 1) queueMicrotask(this.flush);
   }
+
+  private readonly outbox: ToWorker[] = [];
+  private readonly flush = (): void => {
+    const batch = this.outbox.splice(0);
+    if (batch.length) this.worker.postMessage(batch);
+  };
 }
 
 let nextRid = 1;
@@ -204,17 +218,39 @@ export class MediaEngine {
    * Opens an endpoint: a fresh RTP/RTCP port pair. `near` puts it on the same
    * worker as an endpoint it will be bridged to.
    */
-  async open(near?: MediaEndpoint | { room: string }): Promise<MediaEndpoint> {
+  async open(near?: MediaEndpoint | { room: string } | WorkerSlot): Promise<MediaEndpoint> {
     if (this.closed) throw new MediaError('media engine is closed', 'closed');
     const slot =
-      (near instanceof MediaEndpoint ? near.slot : near ? this.roomSlot(near.room) : undefined) ??
-      this.slots.reduce((best, s) => (s.endpoints.size < best.endpoints.size ? s : best), this.slots[0]!);
+      (near instanceof MediaEndpoint
+        ? near.slot
+        : near instanceof WorkerSlot
+          ? near
+          : near
+            ? this.roomSlot(near.room)
+            : undefined) ?? this.leastLoaded();
     await slot.ready;
     const id = this.nextId++;
     const reply = await this.request(slot, { op: 'open', rid: nextRid++, id });
     const ep = new MediaEndpoint(this, slot, id, reply.port ?? 0);
     slot.endpoints.set(id, ep);
     return ep;
+  }
+
+  private leastLoaded(): WorkerSlot {
+    return this.slots.reduce(
+      (best, s) => (s.endpoints.size < best.endpoints.size ? s : best),
+      this.slots[0]!,
+    );
+  }
+
+  /** Two endpoints of one call on the same worker, opened at once (one round trip, not two). */
+  async openPair(): Promise<[MediaEndpoint, MediaEndpoint]> {
+    const slot = this.leastLoaded();
+    const [a, b] = await Promise.allSettled([this.open(slot), this.open(slot)]);
+    if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+    if (a.status === 'fulfilled') await a.value.close();
+    if (b.status === 'fulfilled') await b.value.close();
+    throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason;
   }
 
   /**

@@ -23,8 +23,15 @@ const pool = new PortPool(config.bindAddress, config.portMin, config.portMax);
 const endpoints = new Map<number, RtpEndpoint>();
 const release = pool.release.bind(pool);
 
+/** Replies and events go back batched per turn of the event loop, as commands come (see engine.ts). */
+const outbox: FromWorker[] = [];
 function post(m: FromWorker): void {
-  port?.postMessage(m);
+  outbox.push(m);
+  if (outbox.length === 1)
+    queueMicrotask(() => {
+      const batch = outbox.splice(0);
+      if (batch.length) port?.postMessage(batch);
+    });
 }
 
 /** Bridged pairs, both ways: each side's packets go to the other (RFC 3550 §7 translator). */
@@ -295,8 +302,8 @@ setInterval(() => {
   for (const ep of endpoints.values()) ep.tick();
 }, 200).unref();
 
-port.on('message', (m: ToWorker) => {
-  void handle(m);
+port.on('message', (batch: ToWorker[]) => {
+  for (const m of batch) void handle(m);
 });
 
 post({ kind: 'ready', capacity: pool.capacity });

@@ -174,9 +174,11 @@ export class CallMedia {
     });
     let a: MediaEndpoint | null = null;
     try {
-      // A conference member's endpoint lives on the worker of its room.
-      a = await engine.open(opts.room ? { room: opts.room } : undefined);
-      const b = opts.callee === false ? null : await engine.open(a);
+      let b: MediaEndpoint | null = null;
+      if (opts.callee === false)
+        // A conference member's endpoint lives on the worker of its room.
+        a = await engine.open(opts.room ? { room: opts.room } : undefined);
+      else [a, b] = await engine.openPair();
       const media = new CallMedia(engine, caps, a, b);
       if (parsed) {
         media.callerDirection = mirrored(parsed);
@@ -212,7 +214,6 @@ export class CallMedia {
     const stream = r.value.streams[0];
     const remote = stream ? remoteOf(stream, s.remote) : null;
     if (!remote) return { ok: false, refusal: { status: 488, warning: null, reason: 'Not Acceptable Here' } };
-    s.session.observeRemote(offer);
     this.setRemote(side, remote);
     s.pendingAnswer = r.value.body;
     return { ok: true };
@@ -276,7 +277,6 @@ export class CallMedia {
     const stream = r.value.streams[0];
     const remote = stream ? remoteOf(stream, s.remote) : null;
     if (!remote) return false;
-    s.session.observeRemote(parsed.value);
     this.setRemote(side, remote);
     this.bridge();
     return true;

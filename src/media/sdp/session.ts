@@ -37,6 +37,7 @@ export class SdpSession {
   private readonly initialVersion: string;
   private current: SessionDescription | null = null;
   private currentKey = '';
+  private currentText: string | null = null;
   private remoteKey: string | null = null;
 
   constructor(options: SdpSessionOptions) {
@@ -78,12 +79,18 @@ export class SdpSession {
       : this.initialVersion;
     this.current = { ...body, origin: { ...this.origin, sessionVersion } };
     this.currentKey = key;
+    this.currentText = null;
     return this.current;
   }
 
-  /** `describe` written out as SDP text. */
+  /**
+   * `describe` written out as SDP text. The key already is that text with a
+   * placeholder o= line, so only that line is written again (this runs per call).
+   */
   render(body: SessionBody): string {
-    return writeSdp(this.describe(body));
+    const desc = this.describe(body);
+    this.currentText ??= this.currentKey.replace(PLACEHOLDER_ORIGIN_LINE, originLine(desc.origin));
+    return this.currentText;
   }
 
   /**
@@ -114,15 +121,21 @@ export class SdpSession {
   }
 }
 
+const PLACEHOLDER: Origin = {
+  username: '-',
+  sessionId: '0',
+  sessionVersion: '0',
+  connection: { family: 'IP4', address: '0.0.0.0' },
+};
+
+/** The o= line as writeSdp writes it (RFC 8866 §5.2). */
+function originLine(o: Origin): string {
+  return `o=${o.username || '-'} ${o.sessionId} ${o.sessionVersion} IN ${o.connection.family} ${o.connection.address}\r\n`;
+}
+
+const PLACEHOLDER_ORIGIN_LINE = originLine(PLACEHOLDER);
+
 /** What a description says, o= line aside: the text written with a fixed origin. */
 function bodyKey(body: SessionBody): string {
-  return writeSdp({
-    ...body,
-    origin: {
-      username: '-',
-      sessionId: '0',
-      sessionVersion: '0',
-      connection: { family: 'IP4', address: '0.0.0.0' },
-    },
-  });
+  return writeSdp({ ...body, origin: PLACEHOLDER });
 }
