@@ -49,7 +49,7 @@ for (let bar = 0; bar < BARS; bar++) {
   for (const m of chord) note(m - 12, t0, BEATS_PER_BAR * BEAT, 0.12);
   // Arpeggio: up and down the chord, one note per beat.
   const pattern = [0, 1, 2, 1, 0, 1, 2, 1];
-  pattern.forEach((k, beat) => note(chord[k]! + 12, t0 + beat * BEAT, BEAT * 1.8, 0.1));
+  for (const [beat, k] of pattern.entries()) note(chord[k]! + 12, t0 + beat * BEAT, BEAT * 1.8, 0.1);
 }
 
 // Short fades so the loop point does not click; then scale to about -18 dBFS RMS.

@@ -17,16 +17,9 @@ import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import type { ServerTransaction } from '../sip/transaction/layer.js';
 import type { Destination } from '../sip/transaction/types.js';
 import type { ActiveCall, CallContext, CallParty } from './call.js';
-import { CallMedia, type CallQuality } from './call-media.js';
+import { CallMedia, type CallQuality, SDP_TYPE, sdpOf } from './call-media.js';
+import { CallRecord } from './call-record.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
-
-const SDP_TYPE = 'application/sdp';
-
-function sdpOf(m: SipRequest): string | null {
-  if (!m.body.length) return null;
-  const ct = (m.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return ct === SDP_TYPE ? m.body.toString('utf8') : null;
-}
 
 /** What an application sees of its call. */
 export interface AppSession {
@@ -60,8 +53,7 @@ export class AppCall implements ActiveCall, AppSession {
   private dialog: Dialog | null = null;
   private media: CallMedia | null = null;
   private okRetransmit: OkRetransmission | null = null;
-  private readonly cdrRow: string;
-  private cdrWrites: Promise<void>;
+  private readonly cdr: CallRecord;
   /** Keys pressed and not yet taken by the app, and the app waiting for one. */
   private readonly digits: string[] = [];
   private waiter: ((d: string | null) => void) | null = null;
@@ -83,7 +75,7 @@ export class AppCall implements ActiveCall, AppSession {
     private readonly app: App,
   ) {
     this.tag = stableTag(invite);
-    const row = ctx.callLog.open({
+    this.cdr = new CallRecord(ctx.callLog, ctx.log, {
       tenantId: caller.tenantId,
       sipCallId: invite.headers.get('Call-ID') ?? '',
       caller: caller.number,
@@ -92,8 +84,6 @@ export class AppCall implements ActiveCall, AppSession {
       direction: 'internal',
       node: ctx.node,
     });
-    this.cdrRow = row.id;
-    this.cdrWrites = row.written.catch((e: unknown) => ctx.log.error({ err: e }, 'CDR open failed'));
   }
 
   get log(): Logger {
@@ -145,7 +135,7 @@ export class AppCall implements ActiveCall, AppSession {
     this.state = 'answered';
     this.tx.respond(ok);
     this.okRetransmit = retransmitOk(this.ctx, ok, this.source, () => this.end('failed', 'system'));
-    this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
+    this.cdr.answered(new Date());
     this.ctx.changed(this);
     try {
       await this.app(this);
@@ -328,20 +318,14 @@ export class AppCall implements ActiveCall, AppSession {
     this.markEnded();
     const at = new Date();
     const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);
-    this.cdr((id) =>
-      quality.then((q) =>
-        this.ctx.callLog.close(id, at, { cause, sipStatus, hangupBy, legs: [], quality: q }),
-      ),
+    this.cdr.ended(
+      at,
+      quality.then((q) => ({ cause, sipStatus, hangupBy, legs: [], quality: q })),
     );
     this.ctx.ended(this);
   }
 
-  private cdr(fn: (id: string) => Promise<void>): void {
-    const write = fn(this.cdrRow).catch((e: unknown) => this.ctx.log.error({ err: e }, 'CDR write failed'));
-    this.cdrWrites = Promise.all([this.cdrWrites, write]).then(() => {});
-  }
-
   async flushed(): Promise<void> {
-    await this.cdrWrites;
+    await this.cdr.flushed();
   }
 }

@@ -33,6 +33,18 @@ import {
 
 export type Side = 'A' | 'B';
 
+export const SDP_TYPE = 'application/sdp';
+
+/** The SDP of a message, when it carries one (RFC 3261 §13.2.1: only application/sdp is an offer or answer). */
+export function sdpOf(m: {
+  headers: { get(name: string): string | undefined };
+  body: Buffer;
+}): string | null {
+  if (!m.body.length) return null;
+  const ct = (m.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+  return ct === SDP_TYPE ? m.body.toString('utf8') : null;
+}
+
 /** Why SDP was refused, as the SIP status and Warning (RFC 3261 §20.43) to answer with. */
 export interface MediaRefusal {
   status: 400 | 488 | 500 | 503;

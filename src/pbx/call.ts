@@ -21,7 +21,8 @@ import type { ServerTransaction, TransactionLayer } from '../sip/transaction/lay
 import type { Destination, Sender, TxContext } from '../sip/transaction/types.js';
 import type { CallLog } from '../store/repositories/calls.js';
 import type { CallLeg } from '../store/schema.js';
-import { CallMedia, type CallQuality, type MediaRefusal } from './call-media.js';
+import { CallMedia, type CallQuality, type MediaRefusal, SDP_TYPE, sdpOf } from './call-media.js';
+import { CallRecord } from './call-record.js';
 import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
@@ -74,15 +75,6 @@ export interface CallParty {
   domain: string;
 }
 
-/** The SDP of a message, when it carries one (RFC 3261 §13.2.1: only application/sdp is an offer or answer). */
-function sdpOf(m: SipRequest | SipResponse): string | null {
-  if (!m.body.length) return null;
-  const ct = (m.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return ct === 'application/sdp' ? m.body.toString('utf8') : null;
-}
-
-const SDP_TYPE = 'application/sdp';
-
 interface BLeg {
   invite: SipRequest;
   binding: Binding;
@@ -110,9 +102,8 @@ export class Call implements ActiveCall {
   private aDialog: Dialog | null = null;
   private readonly legs: BLeg[] = [];
   private winner: BLeg | null = null;
-  /** The CDR row's id, and the writes queued for it (the call log keeps them in order). */
-  private readonly cdrRow: string;
-  private cdrWrites: Promise<void>;
+  /** The call's CDR row (writes queued in order behind the SIP path). */
+  private readonly cdr: CallRecord;
   private noAnswer: Timer | null = null;
   private okRetransmit: OkRetransmission | null = null;
   private bestFailure: SipResponse | null = null;
@@ -142,7 +133,7 @@ export class Call implements ActiveCall {
     this.offerToB = invite.body;
     this.bCallId = newCallId(ctx.localFor(aSource).host);
     // The row is written behind the SIP path (batched); later writes queue after it.
-    const row = ctx.callLog.open({
+    this.cdr = new CallRecord(ctx.callLog, ctx.log, {
       tenantId: caller.tenantId,
       sipCallId: invite.headers.get('Call-ID') ?? '',
       caller: caller.number,
@@ -151,8 +142,6 @@ export class Call implements ActiveCall {
       direction: 'internal',
       node: ctx.node,
     });
-    this.cdrRow = row.id;
-    this.cdrWrites = row.written.catch((e: unknown) => ctx.log.error({ err: e }, 'CDR open failed'));
   }
 
   /**
@@ -321,7 +310,7 @@ export class Call implements ActiveCall {
     if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
     this.aTx.respond(ok);
     this.okRetransmit = retransmitOk(this.ctx, ok, this.aSource, () => this.hangup('A', 'failed'));
-    this.cdr((id) => this.ctx.callLog.answered(id, new Date()));
+    this.cdr.answered(new Date());
     this.ctx.changed(this);
   }
 
@@ -600,20 +589,15 @@ export class Call implements ActiveCall {
     const legs = this.legs.map((l) => l.record);
     // The relay's final figures come back from its worker; the CDR row closes with them.
     const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);
-    this.cdr((id) =>
-      quality.then((q) => this.ctx.callLog.close(id, at, { cause, sipStatus, hangupBy, legs, quality: q })),
+    this.cdr.ended(
+      at,
+      quality.then((q) => ({ cause, sipStatus, hangupBy, legs, quality: q })),
     );
     this.ctx.ended(this);
   }
 
-  /** Queues a CDR write; a failed one is logged, never thrown into SIP. */
-  private cdr(fn: (id: string) => Promise<void>): void {
-    const write = fn(this.cdrRow).catch((e: unknown) => this.ctx.log.error({ err: e }, 'CDR write failed'));
-    this.cdrWrites = Promise.all([this.cdrWrites, write]).then(() => {});
-  }
-
   /** Resolves when every CDR write queued so far is done (tests, shutdown). */
   async flushed(): Promise<void> {
-    await this.cdrWrites;
+    await this.cdr.flushed();
   }
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/media/audio/wav.js';
 import { aorOf } from '../../src/pbx/location.js';
 import type { SipService } from '../../src/pbx/sip-service.js';
+import { dominantHz } from '../helpers/audio.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const haveBaresip = spawnSync('baresip', ['-h']).error === undefined;
@@ -36,28 +37,6 @@ function writeWav(file: string, seconds = 1, hz = 0): void {
   for (let i = 0; i < samples && hz > 0; i++)
     b.writeInt16LE(Math.round(12_000 * Math.sin((2 * Math.PI * hz * i) / 8000)), 44 + i * 2);
   writeFileSync(file, b);
-}
-
-/** The strongest frequency (10 Hz steps, 200-3800 Hz) in a stretch of 8 kHz audio, by Goertzel. */
-function dominantHz(x: Int16Array): number {
-  let best = 0;
-  let bestPower = -1;
-  for (let hz = 200; hz <= 3800; hz += 10) {
-    const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-    let s1 = 0;
-    let s2 = 0;
-    for (const v of x) {
-      const s0 = v + k * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-    }
-    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-    if (power > bestPower) {
-      bestPower = power;
-      best = hz;
-    }
-  }
-  return best;
 }
 
 describe.runIf(haveBaresip || required)('baresip interop', () => {

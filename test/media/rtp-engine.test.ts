@@ -13,6 +13,7 @@ import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { type MediaEndpoint, MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
 import { parseCompound } from '../../src/media/rtp/rtcp.js';
+import { levelAt } from '../helpers/audio.js';
 
 const PROMPTS = resolve(import.meta.dirname, '../../prompts');
 
@@ -425,18 +426,8 @@ describe('media engine', () => {
       ep.joinConference('tenant-x/sales');
       eps.push(ep);
     }
-    const level = (buf: Buffer[], f: number) => {
-      const pcm = Int16Array.from(buf.flatMap((m) => [...m.subarray(12)].map((o) => ULAW_TO_LINEAR[o]!)));
-      const k = 2 * Math.cos((2 * Math.PI * f) / 8000);
-      let s1 = 0;
-      let s2 = 0;
-      for (const v of pcm) {
-        const s0 = v + k * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-      }
-      return Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - k * s1 * s2)) / Math.max(1, pcm.length);
-    };
+    const level = (buf: Buffer[], f: number) =>
+      levelAt(Int16Array.from(buf.flatMap((m) => [...m.subarray(12)].map((o) => ULAW_TO_LINEAR[o]!))), f);
     const talk = async (frames: number, who: number[]) => {
       for (let n = 0; n < frames; n++) {
         for (const i of who) {

@@ -17,6 +17,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { ServerTransaction } from '../../src/sip/transaction/layer.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
+import { dominantHz } from '../helpers/audio.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { type TestUa, udpUa, Wire } from '../helpers/test-ua.js';
 
@@ -380,25 +381,3 @@ describe('anchored media through the B2BUA', () => {
     expect((await b.inDialog('BYE').done())?.status).toBe(200);
   });
 });
-
-/** The strongest frequency (5 Hz steps, 200-3800 Hz) in 8 kHz audio, by Goertzel. */
-function dominantHz(x: Int16Array): number {
-  let best = 0;
-  let bestPower = -1;
-  for (let hz = 200; hz <= 3800; hz += 5) {
-    const k = 2 * Math.cos((2 * Math.PI * hz) / 8000);
-    let s1 = 0;
-    let s2 = 0;
-    for (const v of x) {
-      const s0 = v + k * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-    }
-    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-    if (power > bestPower) {
-      bestPower = power;
-      best = hz;
-    }
-  }
-  return best;
-}

@@ -1,0 +1,40 @@
+/**
+ * One call's CDR row as a call writes it: opened at the INVITE, then the answer
+ * and the end queued behind it (the call log batches them). A write that fails
+ * is logged, never thrown into SIP; `flushed()` waits for all queued so far.
+ */
+import type { Logger } from 'pino';
+import type { CallEnd, CallLog, CallStart } from '../store/repositories/calls.js';
+
+export class CallRecord {
+  private readonly id: string;
+  private writes: Promise<void>;
+
+  constructor(
+    private readonly log: CallLog,
+    private readonly logger: Logger,
+    start: CallStart,
+  ) {
+    const row = log.open(start);
+    this.id = row.id;
+    this.writes = row.written.catch((e: unknown) => logger.error({ err: e }, 'CDR open failed'));
+  }
+
+  answered(at: Date): void {
+    this.queue((id) => this.log.answered(id, at));
+  }
+
+  /** Closes the row; `end` may still be coming (the relay's quality figures arrive from its worker). */
+  ended(at: Date, end: Promise<CallEnd>): void {
+    this.queue((id) => end.then((e) => this.log.close(id, at, e)));
+  }
+
+  private queue(fn: (id: string) => Promise<void>): void {
+    const write = fn(this.id).catch((e: unknown) => this.logger.error({ err: e }, 'CDR write failed'));
+    this.writes = Promise.all([this.writes, write]).then(() => {});
+  }
+
+  async flushed(): Promise<void> {
+    await this.writes;
+  }
+}
