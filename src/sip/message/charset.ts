@@ -29,7 +29,8 @@ export const C_VALUE = 1 << 9;
 /** RFC 3966 telephone-subscriber: HEXDIG / "*" / "+" / visual separators; "#" only escaped (%23, RFC 3966 §5.1.5) */
 export const C_TEL = 1 << 10;
 
-const TABLE = new Uint16Array(128);
+/** 256 entries, so that an octet needs no range test (see isOctet()); the upper half stays 0. */
+const TABLE = new Uint16Array(256);
 
 function add(chars: string, flags: number): void {
   for (let i = 0; i < chars.length; i++) {
@@ -65,6 +66,11 @@ export function isAlnum(c: number): boolean {
 /** True when the UTF-16 code unit `c` belongs to any of the classes OR-ed into `flags`. */
 export function is(c: number, flags: number): boolean {
   return c < 128 && (TABLE[c]! & flags) !== 0;
+}
+
+/** is() for an octet (0..0xFF): one table read. Octets above 0x7F belong to no class. */
+export function isOctet(c: number, flags: number): boolean {
+  return (TABLE[c]! & flags) !== 0;
 }
 
 /**
@@ -103,6 +109,24 @@ export function isWs(c: number): boolean {
 export function skipWs(s: string, i: number, end: number): number {
   while (i < end && isWs(s.charCodeAt(i))) i++;
   return i;
+}
+
+/** skipWs() over octets (see bytes.ts). */
+export function skipWsAt(b: Buffer, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c !== SP && c !== HT) break;
+  }
+  return i;
+}
+
+/** trimWsEnd() over octets (see bytes.ts). */
+export function trimWsEndAt(b: Buffer, start: number, end: number): number {
+  for (; end > start; end--) {
+    const c = b[end - 1];
+    if (c !== SP && c !== HT) break;
+  }
+  return end;
 }
 
 /** Index just after the last non-SP/HT character before `end`. */

@@ -4,20 +4,19 @@
  * UTF-8 falls back to one character per octet so no octet is silently replaced.
  */
 import { isUtf8 } from 'node:buffer';
-import { admitsAlnum, is, isAlnum, isHexDigit, PERCENT } from './charset.js';
+import { is, isHexDigit, isOctet, PERCENT } from './charset.js';
 
 /**
- * Index of the first character at or after `i` that is neither in `flags` nor part of
- * a well-formed escape; -1 when a "%" is not followed by two hex digits.
+ * Index of the first octet at or after `i` that is neither in `flags` nor part of a
+ * well-formed escape; -1 when a "%" is not followed by two hex digits (octets: see bytes.ts).
  */
-export function scanEscaped(s: string, i: number, end: number, flags: number): number {
-  const fast = admitsAlnum(flags);
+export function scanEscaped(b: Buffer, i: number, end: number, flags: number): number {
   while (i < end) {
-    const c = s.charCodeAt(i);
-    if ((fast && isAlnum(c)) || is(c, flags)) {
+    const c = b[i]!;
+    if (isOctet(c, flags)) {
       i++;
     } else if (c === PERCENT) {
-      if (i + 2 >= end || !isHexDigit(s.charCodeAt(i + 1)) || !isHexDigit(s.charCodeAt(i + 2))) return -1;
+      if (i + 2 >= end || !isHexDigit(b[i + 1]!) || !isHexDigit(b[i + 2]!)) return -1;
       i += 3;
     } else {
       break;

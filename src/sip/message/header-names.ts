@@ -16,6 +16,12 @@ export interface HeaderInfo {
   readonly list: boolean;
   /** Small integer for the headers the parser validates (H_*), 0 for the rest. */
   readonly id: number;
+  /**
+   * What the serializer writes before the value: CRLF ending the previous line, the name
+   * and ": ". One string per header instead of three keeps the text it assembles a
+   * shallower tree, which V8 flattens faster when encoding it.
+   */
+  readonly lead: string;
 }
 
 export const H_OTHER = 0;
@@ -184,6 +190,8 @@ const IDS: Record<string, number> = {
 interface Spelling {
   /** Lower-case spelling: a full name or a compact letter. */
   readonly lower: string;
+  /** The same as octets, for lookupHeaderBytes(). */
+  readonly octets: Uint8Array;
   readonly info: HeaderInfo;
 }
 
@@ -196,16 +204,22 @@ const BUCKETS: (Spelling[] | undefined)[] = new Array(MAX_NAME * 128);
 
 function addSpelling(lower: string, info: HeaderInfo): void {
   const slot = lower.length * 128 + lower.charCodeAt(0);
+  const spelling = { lower, octets: Buffer.from(lower, 'latin1'), info };
   const bucket = BUCKETS[slot];
-  if (bucket === undefined) BUCKETS[slot] = [{ lower, info }];
-  else bucket.push({ lower, info });
+  if (bucket === undefined) BUCKETS[slot] = [spelling];
+  else bucket.push(spelling);
 }
 
 const BY_KEY = new Map<string, HeaderInfo>();
 
+/** A copy of an ASCII string as one flat string (a template literal may give a tree of parts). */
+function flat(s: string): string {
+  return Buffer.from(s, 'latin1').toString('latin1');
+}
+
 function register(name: string, list: boolean): void {
   const key = name.toLowerCase();
-  const info: HeaderInfo = { name, key, list, id: IDS[key] ?? H_OTHER };
+  const info: HeaderInfo = { name, key, list, id: IDS[key] ?? H_OTHER, lead: flat(`\r\n${name}: `) };
   BY_KEY.set(key, info);
   addSpelling(key, info);
 }
@@ -216,6 +230,89 @@ for (const [letter, name] of Object.entries(COMPACT)) {
   const info = BY_KEY.get(name.toLowerCase());
   if (info === undefined) throw new Error(`compact form ${letter} names unknown header ${name}`);
   addSpelling(letter, info);
+}
+
+/**
+ * The header lines of a typical request or response, most frequent first: the order in
+ * which matchHeaderName() tries the spellings that share a first letter.
+ */
+const COMMON = [
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'max-forwards',
+  'content-type',
+  'content-length',
+  'allow',
+  'supported',
+  'user-agent',
+  'route',
+  'record-route',
+  'expires',
+  'authorization',
+  'proxy-authorization',
+  'www-authenticate',
+  'proxy-authenticate',
+  'require',
+  'event',
+  'allow-events',
+  'accept',
+  'server',
+  'session-expires',
+  'min-se',
+  'subscription-state',
+];
+
+/** Every registered spelling, by the lower-cased letter it starts with, common ones first. */
+const BY_FIRST: Spelling[][] = Array.from({ length: 26 }, () => []);
+{
+  const all = BUCKETS.flatMap((bucket) => bucket ?? []);
+  const rank = (sp: Spelling): number => {
+    const k = COMMON.indexOf(sp.lower);
+    // Compact letters come right after the common names: cheap to try, and used by many UAs.
+    return k >= 0 ? k : sp.lower.length === 1 ? COMMON.length : COMMON.length + 1;
+  };
+  all.sort((x, y) => rank(x) - rank(y));
+  for (const sp of all) BY_FIRST[sp.lower.charCodeAt(0) - 0x61]!.push(sp);
+}
+
+/** Where matchHeaderName() found the colon. Parsing is synchronous: one variable serves. */
+export const nameMatch = { colon: 0 };
+
+/**
+ * @internal The registered header whose name (any case) starts the line b[start, last)
+ * and is followed by HCOLON ( *( SP / HTAB ) ":" ), with the colon's index in
+ * `nameMatch.colon`; undefined when there is none — then the line is read the slow way.
+ * The name is compared where it lies, without searching for the colon first.
+ */
+export function matchHeaderName(b: Buffer, start: number, last: number): HeaderInfo | undefined {
+  let c0 = b[start]!;
+  if (c0 >= 0x41 && c0 <= 0x5a) c0 |= 0x20;
+  if (c0 < 0x61 || c0 > 0x7a) return undefined;
+  const candidates = BY_FIRST[c0 - 0x61]!;
+  for (let k = 0; k < candidates.length; k++) {
+    const spelling = candidates[k]!;
+    const octets = spelling.octets;
+    const len = octets.length;
+    if (start + len >= last) continue;
+    let i = 1;
+    for (; i < len; i++) {
+      let c = b[start + i]!;
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== octets[i]) break;
+    }
+    if (i < len) continue;
+    let j = start + len;
+    while (j < last && (b[j] === 0x20 || b[j] === 0x09)) j++;
+    if (b[j] === 0x3a && j < last) {
+      nameMatch.colon = j;
+      return spelling.info;
+    }
+  }
+  return undefined;
 }
 
 /** True when text[start, start + lower.length) equals `lower` ignoring ASCII case. */
@@ -229,7 +326,7 @@ function equalsLower(text: string, start: number, lower: string): boolean {
 }
 
 /** The registered header named by text[start, end) (any case, compact or full), else undefined. */
-export function lookupHeaderRange(text: string, start: number, end: number): HeaderInfo | undefined {
+function lookupHeaderRange(text: string, start: number, end: number): HeaderInfo | undefined {
   const len = end - start;
   if (len <= 0 || len >= MAX_NAME) return undefined;
   let c0 = text.charCodeAt(start);
@@ -248,7 +345,13 @@ export function lookupHeaderRange(text: string, start: number, end: number): Hea
  */
 export function headerInfo(name: string): HeaderInfo {
   return (
-    lookupHeaderRange(name, 0, name.length) ?? { name, key: name.toLowerCase(), list: false, id: H_OTHER }
+    lookupHeaderRange(name, 0, name.length) ?? {
+      name,
+      key: name.toLowerCase(),
+      list: false,
+      id: H_OTHER,
+      lead: `\r\n${name}: `,
+    }
   );
 }
 

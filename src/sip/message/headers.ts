@@ -10,38 +10,45 @@ import { isToken } from './charset.js';
 import { type HeaderInfo, headerInfo } from './header-names.js';
 import { firstListElement, splitList } from './list.js';
 
-/** One header line: which header, and its raw value. Never mutated once created. */
-export interface HeaderField {
-  readonly info: HeaderInfo;
-  readonly value: string;
-}
-
-function checkedField(name: string, value: string): HeaderField {
+function checkedInfo(name: string, value: string): HeaderInfo {
   if (!isToken(name)) throw new TypeError(`invalid SIP header name: ${JSON.stringify(name)}`);
   // A CR or LF in a value would start a new header line on the wire (header injection).
   if (/[\r\n]/.test(value)) throw new TypeError(`SIP header value of ${name} contains CR or LF`);
-  return { info: headerInfo(name), value };
+  return headerInfo(name);
 }
 
 export class Headers {
-  private fields: HeaderField[];
+  /**
+   * The header lines in wire order: line i is infos[i] (which header) with the raw value
+   * values[i]. Two arrays rather than an object per line: the parser makes a dozen lines
+   * per message, and the arrays are only ever replaced or grown together.
+   */
+  private infos: HeaderInfo[];
+  private values: string[];
 
   /** `init`: [name, value] pairs in wire order, e.g. `new Headers([['Via', '...'], ['To', '...']])`. */
   constructor(init?: Iterable<readonly [string, string]>) {
-    this.fields = [];
-    if (init !== undefined) for (const [name, value] of init) this.fields.push(checkedField(name, value));
+    this.infos = [];
+    this.values = [];
+    if (init !== undefined) for (const [name, value] of init) this.append(name, value);
   }
 
-  /** @internal The parser's constructor: fields already validated, array taken over. */
-  static fromFields(fields: HeaderField[]): Headers {
+  /** @internal The parser's constructor: lines already validated, arrays taken over. */
+  static fromLines(infos: HeaderInfo[], values: string[]): Headers {
     const h = new Headers();
-    h.fields = fields;
+    h.infos = infos;
+    h.values = values;
     return h;
   }
 
-  /** @internal Read access for the serializer and the validating parser. */
-  static fieldsOf(headers: Headers): readonly HeaderField[] {
-    return headers.fields;
+  /** @internal Read access for the serializer: which header each line is. */
+  static infosOf(headers: Headers): readonly HeaderInfo[] {
+    return headers.infos;
+  }
+
+  /** @internal Read access for the serializer: the raw value of each line. */
+  static valuesOf(headers: Headers): readonly string[] {
+    return headers.values;
   }
 
   /**
@@ -51,10 +58,11 @@ export class Headers {
    */
   get(name: string): string | undefined {
     const info = headerInfo(name);
-    for (const f of this.fields) {
-      if (f.info.key !== info.key) continue;
-      if (!f.info.list) return f.value;
-      const first = firstListElement(f.value);
+    const { infos, values } = this;
+    for (let i = 0; i < infos.length; i++) {
+      if (infos[i]!.key !== info.key) continue;
+      if (!infos[i]!.list) return values[i];
+      const first = firstListElement(values[i]!);
       if (first !== undefined) return first;
     }
     return undefined;
@@ -67,39 +75,41 @@ export class Headers {
    */
   getAll(name: string): string[] {
     const info = headerInfo(name);
+    const { infos, values } = this;
     const out: string[] = [];
-    for (const f of this.fields) {
-      if (f.info.key !== info.key) continue;
-      if (f.info.list) {
-        for (const element of splitList(f.value)) out.push(element);
+    for (let i = 0; i < infos.length; i++) {
+      if (infos[i]!.key !== info.key) continue;
+      if (infos[i]!.list) {
+        for (const element of splitList(values[i]!)) out.push(element);
       } else {
-        out.push(f.value);
+        out.push(values[i]!);
       }
     }
     return out;
   }
 
   has(name: string): boolean {
-    const key = headerInfo(name).key;
-    return this.fields.some((f) => f.info.key === key);
+    return this.indexOf(headerInfo(name).key) >= 0;
   }
 
   /** Replaces every line of this header by one, at the position of the first (else at the end). */
   set(name: string, value: string): void {
-    const field = checkedField(name, value);
-    const key = field.info.key;
-    const at = this.fields.findIndex((f) => f.info.key === key);
+    const info = checkedInfo(name, value);
+    const at = this.indexOf(info.key);
     if (at < 0) {
-      this.fields.push(field);
+      this.infos.push(info);
+      this.values.push(value);
       return;
     }
-    this.fields = this.fields.filter((f, i) => i < at || f.info.key !== key);
-    this.fields.splice(at, 0, field);
+    this.keep((i) => i < at || this.infos[i]!.key !== info.key);
+    this.infos.splice(at, 0, info);
+    this.values.splice(at, 0, value);
   }
 
   /** Adds a line after all others. */
   append(name: string, value: string): void {
-    this.fields.push(checkedField(name, value));
+    this.infos.push(checkedInfo(name, value));
+    this.values.push(value);
   }
 
   /**
@@ -107,24 +117,43 @@ export class Headers {
    * are none): what a proxy does with Via (§16.6 step 8) and Record-Route (§16.6 step 4).
    */
   prepend(name: string, value: string): void {
-    const field = checkedField(name, value);
-    const at = this.fields.findIndex((f) => f.info.key === field.info.key);
-    this.fields.splice(Math.max(at, 0), 0, field);
+    const info = checkedInfo(name, value);
+    const at = Math.max(this.indexOf(info.key), 0);
+    this.infos.splice(at, 0, info);
+    this.values.splice(at, 0, value);
   }
 
   /** Removes every line of this header. */
   delete(name: string): void {
     const key = headerInfo(name).key;
-    this.fields = this.fields.filter((f) => f.info.key !== key);
+    this.keep((i) => this.infos[i]!.key !== key);
   }
 
   /** [canonical name, raw value] per line, in wire order. */
   entries(): [string, string][] {
-    return this.fields.map((f) => [f.info.name, f.value]);
+    return this.infos.map((info, i) => [info.name, this.values[i]!]);
   }
 
   /** An independent copy (the lines themselves are immutable, so they are shared). */
   clone(): Headers {
-    return Headers.fromFields(this.fields.slice());
+    return Headers.fromLines(this.infos.slice(), this.values.slice());
+  }
+
+  /** Index of the first line of the header whose key is `key`, or -1. */
+  private indexOf(key: string): number {
+    return this.infos.findIndex((info) => info.key === key);
+  }
+
+  /** Keeps only the lines whose index passes `test`, as new arrays. */
+  private keep(test: (i: number) => boolean): void {
+    const infos: HeaderInfo[] = [];
+    const values: string[] = [];
+    for (let i = 0; i < this.infos.length; i++) {
+      if (!test(i)) continue;
+      infos.push(this.infos[i]!);
+      values.push(this.values[i]!);
+    }
+    this.infos = infos;
+    this.values = values;
   }
 }

@@ -1,14 +1,14 @@
 /**
- * host and port of RFC 3261 §25.1:
+ * host of RFC 3261 §25.1 (its port, 1*DIGIT, is read by the URI and Via scanners):
  *   host      = hostname / IPv4address / IPv6reference
  *   hostname  = *( domainlabel "." ) toplabel [ "." ]
  *   domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
- *   port      = 1*DIGIT
  * IPv6 references keep their brackets (RFC 5118 §4.1), so a host is always printable
  * as it is in a URI or a Via.
  */
 import { isIPv6 } from 'node:net';
-import { isAlnum, LBRACKET, parseDigits } from './charset.js';
+import { bytesOf } from './bytes.js';
+import { isAlnum, LBRACKET, RBRACKET } from './charset.js';
 
 const DOT = 0x2e;
 const DASH = 0x2d;
@@ -19,29 +19,32 @@ const DASH = 0x2d;
  * addresses and numeric labels reach the check through the same path.
  */
 export function isValidHost(h: string): boolean {
-  return scanValidHost(h, 0, h.length) === h.length;
+  return scanValidHost(bytesOf(h, 0, h.length), 0, h.length) === h.length;
 }
 
 /**
- * Scans and checks a host starting at `i` in one pass: returns the index just after it
- * (after the "]" of an IPv6 reference, or after the run of hostname characters), or -1
- * when what is there is not a valid host.
+ * Scans and checks a host starting at b[i] in one pass (octets: see bytes.ts): returns
+ * the index just after it (after the "]" of an IPv6 reference, or after the run of
+ * hostname characters), or -1 when what is there is not a valid host.
  */
-export function scanValidHost(s: string, i: number, end: number): number {
+export function scanValidHost(b: Buffer, i: number, end: number): number {
   if (i >= end) return -1;
-  if (s.charCodeAt(i) === LBRACKET) {
-    const close = s.indexOf(']', i);
-    if (close < 0 || close >= end || close - i < 2 || !isIPv6(s.slice(i + 1, close))) return -1;
+  if (b[i] === LBRACKET) {
+    // The closing bracket is looked for within the range only: the rest of the text
+    // (the message head, when validating in place) is none of this host's business.
+    let close = i + 1;
+    while (close < end && b[close] !== RBRACKET) close++;
+    if (close >= end || close - i < 2 || !isIPv6(b.toString('latin1', i + 1, close))) return -1;
     return close + 1;
   }
   const start = i;
   let labelStart = i;
   for (; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i]!;
     if (isAlnum(c)) continue;
     if (c === DOT) {
       // Empty label, or one ending in "-".
-      if (i === labelStart || s.charCodeAt(i - 1) === DASH) return -1;
+      if (i === labelStart || b[i - 1] === DASH) return -1;
       labelStart = i + 1;
     } else if (c === DASH) {
       if (i === labelStart) return -1;
@@ -52,10 +55,5 @@ export function scanValidHost(s: string, i: number, end: number): number {
   if (i === start) return -1;
   // A trailing "." (fully qualified name) leaves an empty last label, which is allowed.
   if (labelStart === i) return i - start > 1 ? i : -1;
-  return s.charCodeAt(i - 1) === DASH ? -1 : i;
-}
-
-/** A port number spanning exactly s[start, end), 0..65535; null otherwise. */
-export function parsePort(s: string, start: number, end: number): number | null {
-  return parseDigits(s, start, end, 65535);
+  return b[i - 1] === DASH ? -1 : i;
 }

@@ -7,11 +7,24 @@
  * Inside the angle brackets no whitespace is allowed: "< sip:a@b >" is invalid
  * (RFC 4475 §3.1.2.14 badaspec).
  */
-import { C_TOKEN, DQUOTE, HT, is, isAlnum, isWs, LAQUOT, SEMI, SP, skipWs, trimWsEnd } from './charset.js';
-import { nextComma } from './list.js';
-import { formatParams, parseParamsInto } from './params.js';
-import { quote, scanQuoted, unquoteRange } from './quoted.js';
-import { formatUri, type SipUri, scanUri } from './uri.js';
+import { bytesOf, source, sourceSlice } from './bytes.js';
+import {
+  C_TOKEN,
+  COMMA,
+  DQUOTE,
+  HT,
+  isOctet,
+  LAQUOT,
+  QUESTION,
+  RAQUOT,
+  SEMI,
+  SP,
+  skipWsAt,
+  trimWsEndAt,
+} from './charset.js';
+import { formatParams, scanParams } from './params.js';
+import { quote, scanQuotedBytes, unquoteRange } from './quoted.js';
+import { emptyUri, formatUri, type SipUri, scanUri } from './uri.js';
 
 export interface NameAddr {
   /** Display name, unquoted and unescaped; null when absent. */
@@ -21,81 +34,81 @@ export interface NameAddr {
   params: Map<string, string | null>;
 }
 
-const COMMA = 0x2c;
-const QUESTION = 0x3f;
-const RAQUOT_CHAR = '>';
+const STAR = 0x2a;
+
+function emptyNameAddr(): NameAddr {
+  return {
+    displayName: null,
+    uri: emptyUri(),
+    params: new Map(),
+  };
+}
 
 /** Parses one name-addr or addr-spec with its header parameters; null when invalid. */
 export function parseNameAddr(text: string): NameAddr | null {
-  return scanNameAddr(text, 0, text.length, true);
+  const na = emptyNameAddr();
+  return scanNameAddr(bytesOf(text, 0, text.length), 0, text.length, na) === text.length ? na : null;
 }
 
-/** @internal Validates text[start, end) as one name-addr / addr-spec without building it. */
-export function isValidNameAddrRange(text: string, start: number, end: number): boolean {
-  return scanNameAddr(text, start, end, false) !== null;
+/** @internal Validates b[start, end) as one name-addr / addr-spec without building it. */
+export function isValidNameAddrRange(b: Buffer, start: number, end: number): boolean {
+  return scanNameAddr(b, start, end, null) === end;
 }
 
-const VALID: NameAddr = Object.freeze({
-  displayName: null,
-  uri: Object.freeze({}) as SipUri,
-  params: new Map(),
-});
+/**
+ * Scans one name-addr or addr-spec with its header parameters from b[start] (leading SWS
+ * allowed; octets: see bytes.ts), filling `into` unless it is null. Returns where it
+ * stops: `end`, or the first octet after SWS that does not begin another parameter — a
+ * "," there ends an element of a list such as Contact (§7.3.1), anything else is junk
+ * for the caller to refuse; -1 when it is invalid.
+ */
+function scanNameAddr(b: Buffer, start: number, end: number, into: NameAddr | null): number {
+  let i = skipWsAt(b, start, end);
+  if (i >= end) return -1;
 
-function scanNameAddr(text: string, start: number, end: number, build: boolean): NameAddr | null {
-  end = trimWsEnd(text, start, end);
-  let i = skipWs(text, start, end);
-  if (i >= end) return null;
-
-  if (text.charCodeAt(i) === DQUOTE) {
-    const q = scanQuoted(text, i, end);
-    if (q < 0) return null;
-    const displayName = build ? unquoteRange(text, i, q) : null;
-    i = skipWs(text, q, end);
-    if (i >= end || text.charCodeAt(i) !== LAQUOT) return null;
-    return scanBracketed(text, i, end, displayName, build);
+  if (b[i] === DQUOTE) {
+    const q = scanQuotedBytes(b, i, end);
+    if (q < 0) return -1;
+    if (into !== null) into.displayName = unquoteRange(source.text, i + source.shift, q + source.shift);
+    i = skipWsAt(b, q, end);
+    if (i >= end || b[i] !== LAQUOT) return -1;
+    return scanBracketed(b, i, end, into);
   }
 
   // Unquoted display name: tokens and LWS up to "<". Anything else means addr-spec.
   let j = i;
-  for (; j < end; j++) {
-    const c = text.charCodeAt(j);
-    if (!isAlnum(c) && !is(c, C_TOKEN) && c !== SP && c !== HT) break;
-  }
-  if (j < end && text.charCodeAt(j) === LAQUOT) {
-    const displayName = build && j > i ? collapseLws(text.slice(i, trimWsEnd(text, i, j))) : null;
-    return scanBracketed(text, j, end, displayName, build);
+  while (j < end && isDisplayNameOctet(b[j]!)) j++;
+  if (j < end && b[j] === LAQUOT) {
+    if (into !== null && j > i) into.displayName = collapseLws(sourceSlice(i, trimWsEndAt(b, i, j)));
+    return scanBracketed(b, j, end, into);
   }
 
   // addr-spec: §20.10 says that when the URI is not in angle brackets, everything after
   // the first ";" is a header parameter, and a URI holding "," or "?" must be bracketed
-  // (RFC 4475 regbadct).
+  // (RFC 4475 regbadct). A "," therefore ends the URI, and the parameters stop there:
+  // the element of a list ends, or a lone value is refused by its caller.
   let k = i;
   for (; k < end; k++) {
-    const c = text.charCodeAt(k);
-    if (c === SEMI || isWs(c)) break;
-    if (c === COMMA || c === QUESTION) return null;
+    const c = b[k]!;
+    if (c === SEMI || c === SP || c === HT || c === COMMA) break;
+    if (c === QUESTION) return -1;
   }
-  const uri = scanUri(text, i, k, build);
-  if (uri === null) return null;
-  const params = build ? new Map<string, string | null>() : null;
-  if (!parseParamsInto(text, k, end, params)) return null;
-  return build ? { displayName: null, uri, params: params ?? new Map() } : VALID;
+  if (scanUri(b, i, k, into === null ? null : into.uri) !== k) return -1;
+  return scanParams(b, k, end, into === null ? null : into.params);
 }
 
-function scanBracketed(
-  text: string,
-  lt: number,
-  end: number,
-  displayName: string | null,
-  build: boolean,
-): NameAddr | null {
-  const gt = text.indexOf(RAQUOT_CHAR, lt + 1);
-  if (gt < 0 || gt >= end) return null;
-  const uri = scanUri(text, lt + 1, gt, build);
-  if (uri === null) return null;
-  const params = build ? new Map<string, string | null>() : null;
-  if (!parseParamsInto(text, gt + 1, end, params)) return null;
-  return build ? { displayName, uri, params: params ?? new Map() } : VALID;
+/** display-name = *(token LWS): the octets of an unquoted one. */
+function isDisplayNameOctet(c: number): boolean {
+  return c === SP || c === HT || isOctet(c, C_TOKEN);
+}
+
+/** name-addr from its "<": the URI must stop at a ">", then the header parameters follow. */
+function scanBracketed(b: Buffer, lt: number, end: number, into: NameAddr | null): number {
+  // Inside the brackets no whitespace is allowed (RFC 4475 badaspec): the URI scanner
+  // stops at the first octet no URI component may hold, which must be the ">".
+  const gt = scanUri(b, lt + 1, end, into === null ? null : into.uri);
+  if (gt < 0 || gt >= end || b[gt] !== RAQUOT) return -1;
+  return scanParams(b, gt + 1, end, into === null ? null : into.params);
 }
 
 /** Folded or padded token display names read as single-spaced words. */
@@ -119,33 +132,41 @@ export function formatNameAddr(na: NameAddr): string {
  */
 export function parseContacts(text: string): NameAddr[] | '*' | null {
   const out: NameAddr[] = [];
-  if (!scanContacts(text, 0, text.length, out)) return null;
+  if (!scanContacts(bytesOf(text, 0, text.length), 0, text.length, out)) return null;
   return out.length === 0 ? '*' : out;
 }
 
-/** @internal Validates the Contact value text[start, end) without building it. */
-export function isValidContactsRange(text: string, start: number, end: number): boolean {
-  return scanContacts(text, start, end, null);
+/** @internal Validates the Contact value b[start, end) without building it. */
+export function isValidContactsRange(b: Buffer, start: number, end: number): boolean {
+  return scanContacts(b, start, end, null);
 }
 
-/** Walks the elements of a Contact value; true when valid. `out` stays empty for "*". */
-function scanContacts(text: string, start: number, end: number, out: NameAddr[] | null): boolean {
-  end = trimWsEnd(text, start, end);
-  start = skipWs(text, start, end);
-  if (start >= end) return false;
-  if (end - start === 1 && text.charCodeAt(start) === 0x2a) return true;
-  let i = start;
+/**
+ * Walks the elements of a Contact value; true when valid. `out` stays empty for "*".
+ * Each element is scanned up to the "," that ends it, so the value is read once: a
+ * comma inside a quoted display name or parameter, or inside <...>, is read as part of
+ * the element (§7.3.1), never as a separator.
+ */
+function scanContacts(b: Buffer, start: number, end: number, out: NameAddr[] | null): boolean {
+  let i = skipWsAt(b, start, end);
+  if (i >= end) return false;
+  if (b[i] === STAR && skipWsAt(b, i + 1, end) === end) return true;
   let elements = 0;
-  while (i <= end) {
-    const comma = nextComma(text, i, end);
+  for (;;) {
     // Empty elements (",,") are tolerated as in every list header (see splitList).
-    if (skipWs(text, i, comma) < comma) {
-      const na = scanNameAddr(text, i, comma, out !== null);
-      if (na === null) return false;
-      out?.push(na);
-      elements++;
+    i = skipWsAt(b, i, end);
+    if (i >= end) return elements > 0;
+    if (b[i] === COMMA) {
+      i++;
+      continue;
     }
-    i = comma + 1;
+    const na = out === null ? null : emptyNameAddr();
+    const stop = scanNameAddr(b, i, end, na);
+    if (stop < 0) return false;
+    if (na !== null) out?.push(na);
+    elements++;
+    if (stop >= end) return true;
+    if (b[stop] !== COMMA) return false;
+    i = stop + 1;
   }
-  return elements > 0;
 }

@@ -10,46 +10,51 @@
  * (`+sip.instance="<urn:...>"`) mean something different unquoted; read one with
  * `unquote()`. A parameter without a value maps to null.
  */
-import { C_TOKEN, C_VALUE, DQUOTE, EQUAL, SEMI, scanClass, skipWs } from './charset.js';
-import { quote, scanQuoted } from './quoted.js';
+
+import { sourceSlice } from './bytes.js';
+import { C_TOKEN, C_VALUE, DQUOTE, EQUAL, isOctet, SEMI, scanClass, skipWsAt } from './charset.js';
+import { quote, scanQuoted, scanQuotedBytes } from './quoted.js';
 
 /**
- * Parses parameters from s[i, end) into `into` (or only checks them when `into` is
- * null). Returns true when the whole range was consumed, false on any syntax error
- * (empty name, missing value after "=", junk). A repeated name keeps its first value.
+ * Scans parameters from b[i, end) into `into` (or only checks them when `into` is null).
+ * Returns where they stop: `end`, or the first octet after SWS that does not begin
+ * another ";" parameter, for the caller to judge (a "," closes an element of a list,
+ * anything else is junk); -1 on a syntax error inside a parameter (empty name, missing
+ * value after "=", unterminated quoted-string). A repeated name keeps its first value.
+ *
+ * One pass over the octets, none of them searched for ahead of the scan.
  */
-export function parseParamsInto(
-  s: string,
+export function scanParams(
+  b: Buffer,
   i: number,
   end: number,
   into: Map<string, string | null> | null,
-): boolean {
+): number {
   for (;;) {
-    i = skipWs(s, i, end);
-    if (i >= end) return true;
-    if (s.charCodeAt(i) !== SEMI) return false;
-    i = skipWs(s, i + 1, end);
+    i = skipWsAt(b, i, end);
+    if (i >= end) return end;
+    if (b[i] !== SEMI) return i;
+    i = skipWsAt(b, i + 1, end);
     const nameStart = i;
-    const nameEnd = scanClass(s, i, end, C_TOKEN);
-    if (nameEnd === i) return false;
-    i = skipWs(s, nameEnd, end);
+    while (i < end && isOctet(b[i]!, C_TOKEN)) i++;
+    if (i === nameStart) return -1;
+    const nameEnd = i;
+    i = skipWsAt(b, i, end);
     let valueStart = -1;
-    let valueEnd = -1;
-    if (i < end && s.charCodeAt(i) === EQUAL) {
-      i = skipWs(s, i + 1, end);
+    if (i < end && b[i] === EQUAL) {
+      i = skipWsAt(b, i + 1, end);
       valueStart = i;
-      if (i < end && s.charCodeAt(i) === DQUOTE) {
-        valueEnd = scanQuoted(s, i, end);
-        if (valueEnd < 0) return false;
+      if (i < end && b[i] === DQUOTE) {
+        i = scanQuotedBytes(b, i, end);
+        if (i < 0) return -1;
       } else {
-        valueEnd = scanClass(s, i, end, C_VALUE);
-        if (valueEnd === i) return false;
+        while (i < end && isOctet(b[i]!, C_VALUE)) i++;
+        if (i === valueStart) return -1;
       }
-      i = valueEnd;
     }
     if (into !== null) {
-      const name = s.slice(nameStart, nameEnd).toLowerCase();
-      if (!into.has(name)) into.set(name, valueStart < 0 ? null : s.slice(valueStart, valueEnd));
+      const name = sourceSlice(nameStart, nameEnd).toLowerCase();
+      if (!into.has(name)) into.set(name, valueStart < 0 ? null : sourceSlice(valueStart, i));
     }
   }
 }

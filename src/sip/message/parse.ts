@@ -7,13 +7,17 @@
  * than what arrived is an error (clerr); without Content-Length the body runs to the end
  * of the datagram.
  */
-import { parseHead } from './head-parser.js';
+import { isAscii } from 'node:buffer';
+import { type ParsedHead, parseHead, parseHeadToEmptyLine } from './head-parser.js';
 import type { ParseError, ParseResult, SipMessage } from './types.js';
 
 /** Default largest datagram accepted: the largest a UDP datagram over IPv4 can be, rounded. */
 export const DEFAULT_MAX_DATAGRAM = 64 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+
+/** Largest datagram decoded whole (see parseDatagram()): a typical request with its SDP. */
+const WHOLE_DECODE_LIMIT = 4096;
 
 function failed(
   reason: string,
@@ -42,8 +46,16 @@ function parseDatagram(data: Buffer, maxSize: number): ParseResult {
   while (start + 1 < data.length && data[start] === 0x0d && data[start + 1] === 0x0a) start += 2;
   if (start >= data.length) return failed('Empty message', 400, false, null);
 
-  const headEnd = data.indexOf(CRLFCRLF, start);
+  // An all-ASCII datagram of usual size is decoded whole as Latin-1, a plain copy, and the
+  // end of its head found by the line reader: cheaper than searching the Buffer and then
+  // decoding the head as UTF-8, which, for ASCII, gives the same text. The header values
+  // are slices of that text, so a large body is not decoded this way (it would stay
+  // alive as long as any of them).
+  if (data.length <= WHOLE_DECODE_LIMIT && data.length <= maxSize && isAscii(data)) {
+    return withBody(data, parseHeadToEmptyLine(data, start, data.toString('latin1', start)));
+  }
 
+  const headEnd = data.indexOf(CRLFCRLF, start);
   if (data.length > maxSize) {
     // Still read the header section when it fits, so the UAS can answer rather than drop.
     if (headEnd < 0 || headEnd + 4 > maxSize) return failed('Message too large', 413, false, null);
@@ -52,7 +64,13 @@ function parseDatagram(data: Buffer, maxSize: number): ParseResult {
   }
 
   const terminated = headEnd >= 0;
-  const head = parseHead(data, start, terminated ? headEnd + 2 : data.length, terminated);
+  return withBody(data, parseHead(data, start, terminated ? headEnd + 2 : data.length, terminated));
+}
+
+/** The outcome for a datagram whose head is parsed: the body is what follows it (§18.3). */
+function withBody(data: Buffer, head: ParsedHead): ParseResult {
+  const headEnd = head.headEnd;
+  const terminated = headEnd >= 0;
   const msg = head.message;
   if (msg === null)
     return failed(head.failure?.reason ?? 'Malformed start line', head.failure?.status ?? 400, false, null);

@@ -31,6 +31,25 @@ export function scanQuoted(s: string, i: number, end: number): number {
   return -1;
 }
 
+/** scanQuoted() over octets (see bytes.ts): any octet above 0x7F is UTF8-NONASCII qdtext. */
+export function scanQuotedBytes(b: Buffer, i: number, end: number): number {
+  let j = i + 1;
+  while (j < end) {
+    const c = b[j]!;
+    if (c === DQUOTE) return j + 1;
+    if (c === BACKSLASH) {
+      if (j + 1 >= end) return -1;
+      const n = b[j + 1]!;
+      if (n === 0x0a || n === 0x0d || n > 0x7f) return -1;
+      j += 2;
+      continue;
+    }
+    if ((c < 0x20 && c !== HT) || c === 0x7f) return -1;
+    j++;
+  }
+  return -1;
+}
+
 /** The content of the quoted-string s[start, end) (quotes included) with quoted-pairs resolved. */
 export function unquoteRange(s: string, start: number, end: number): string {
   const inner = s.slice(start + 1, end - 1);

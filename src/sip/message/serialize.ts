@@ -27,12 +27,20 @@ function safeReason(reason: string): string {
 export function serializeMessage(msg: SipMessage): Buffer {
   let head =
     msg.kind === 'request'
-      ? `${msg.method} ${formatUri(msg.uri)} SIP/2.0\r\n`
-      : `SIP/2.0 ${msg.status} ${safeReason(msg.reason)}\r\n`;
-  for (const f of Headers.fieldsOf(msg.headers)) {
-    if (f.info.id !== H_CONTENT_LENGTH) head += `${f.info.name}: ${f.value}\r\n`;
+      ? `${msg.method} ${formatUri(msg.uri)} SIP/2.0`
+      : `SIP/2.0 ${msg.status} ${safeReason(msg.reason)}`;
+  // Each line's CRLF is written by the next one's lead ("\r\nName: "): two parts per
+  // header line, so the string V8 flattens when encoding it has half as many pieces.
+  const infos = Headers.infosOf(msg.headers);
+  const values = Headers.valuesOf(msg.headers);
+  for (let i = 0; i < infos.length; i++) {
+    const info = infos[i]!;
+    if (info.id !== H_CONTENT_LENGTH) {
+      head += info.lead;
+      head += values[i]!;
+    }
   }
-  head += `Content-Length: ${msg.body.length}\r\n\r\n`;
+  head += `\r\nContent-Length: ${msg.body.length}\r\n\r\n`;
   const body = msg.body;
   // UTF-8 takes at most 3 bytes per UTF-16 code unit, so this bound cannot overflow.
   if (head.length * 3 + body.length <= SCRATCH.length) {

@@ -11,12 +11,13 @@
  * formatUri() escapes again exactly the characters each component may not hold, so a
  * URI written without needless escapes formats back to the same text.
  *
- * The scanners take a range and a `build` flag: the message parser validates the URIs
- * of From, To and Contact without allocating the result (build = false).
+ * The scanners read octets (bytes.ts) and take the SipUri to fill, or null: the message
+ * parser validates the URIs of From, To and Contact without allocating anything.
  */
+import { bytesOf, source, sourceSlice } from './bytes.js';
 import {
   AMP,
-  C_ALNUM,
+  AT,
   C_HNV,
   C_PARAM,
   C_PASSWORD,
@@ -25,12 +26,12 @@ import {
   C_USER,
   COLON,
   EQUAL,
-  is,
+  isAlnum,
   QUESTION,
   SEMI,
 } from './charset.js';
 import { percentDecode, percentEncode, scanEscaped } from './escape.js';
-import { parsePort, scanValidHost } from './host.js';
+import { scanValidHost } from './host.js';
 
 export interface SipUri {
   /**
@@ -58,135 +59,166 @@ const PLUS = 0x2b;
 const DASH = 0x2d;
 const DOT = 0x2e;
 
-/** What the scanners return in validate-only mode: never handed out. */
-const VALID: SipUri = Object.freeze({
-  scheme: 'sip',
-  user: null,
-  password: null,
-  host: '',
-  port: null,
-  params: new Map(),
-  headers: new Map(),
-});
+function isAlpha(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
 
-/** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), lower-cased; null when invalid. */
-function schemeOf(text: string, start: number, colon: number): string | null {
-  // The common schemes without allocating through toLowerCase().
-  const n = colon - start;
-  if (n === 3 && text.startsWith('sip', start)) return 'sip';
-  if (n === 4 && text.startsWith('sips', start)) return 'sips';
-  if (n === 3 && text.startsWith('tel', start)) return 'tel';
-  const first = text.charCodeAt(start);
-  if (n === 0 || !is(first, C_ALNUM) || (first >= 0x30 && first <= 0x39)) return null;
-  for (let i = start + 1; i < colon; i++) {
-    const c = text.charCodeAt(i);
-    if (!is(c, C_ALNUM) && c !== PLUS && c !== DASH && c !== DOT) return null;
+function hasUpperCase(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x41 && c <= 0x5a) return true;
   }
-  return text.slice(start, colon).toLowerCase();
+  return false;
+}
+
+function isSchemeChar(c: number): boolean {
+  return isAlnum(c) || c === PLUS || c === DASH || c === DOT;
+}
+
+/** @internal A SipUri with every field empty, for a scanner to fill. */
+export function emptyUri(): SipUri {
+  return {
+    scheme: '',
+    user: null,
+    password: null,
+    host: '',
+    port: null,
+    params: new Map(),
+    headers: new Map(),
+  };
 }
 
 /** Parses a URI (no surrounding whitespace or angle brackets); null when it is not valid. */
 export function parseUri(text: string): SipUri | null {
-  return scanUri(text, 0, text.length, true);
+  const uri = emptyUri();
+  return scanUri(bytesOf(text, 0, text.length), 0, text.length, uri) === text.length ? uri : null;
 }
 
 /**
- * @internal The URI in text[start, end). With build = false only validates, and returns a
- * shared placeholder instead of a fresh SipUri (compare it with null, never use it).
+ * @internal parseUri() of the octets b[start, end), where octet i is character i + shift
+ * of `text` (see bytes.ts): the Request-URI, read where it lies in the datagram.
  */
-export function scanUri(text: string, start: number, end: number, build: boolean): SipUri | null {
-  const colon = text.indexOf(':', start);
-  if (colon < 0 || colon >= end) return null;
-  const scheme = schemeOf(text, start, colon);
-  if (scheme === null) return null;
-  if (scheme === 'sip' || scheme === 'sips') return scanSipUri(text, colon + 1, end, scheme, build);
-  if (scheme === 'tel') return scanTelUri(text, colon + 1, end, build);
-  return scanOtherUri(text, colon + 1, end, scheme, build);
+export function parseUriAt(
+  b: Buffer,
+  start: number,
+  end: number,
+  text: string,
+  shift: number,
+): SipUri | null {
+  const uri = emptyUri();
+  source.text = text;
+  source.shift = shift;
+  return scanUri(b, start, end, uri) === end ? uri : null;
 }
 
-function scanSipUri(
-  text: string,
-  i: number,
-  end: number,
-  scheme: 'sip' | 'sips',
-  build: boolean,
-): SipUri | null {
-  let user: string | null = null;
-  let password: string | null = null;
-  // userinfo ends at the "@": neither user nor password, parameters nor headers may hold
-  // an unescaped "@", so the first one is the separator. The user part itself may hold
-  // ";", "?" and "," (user-unreserved), which is why it is cut off before anything else.
-  const at = text.indexOf('@', i);
-  if (at >= 0 && at < end) {
-    const userEnd = scanEscaped(text, i, at, C_USER);
-    if (userEnd <= i) return null;
-    if (userEnd < at) {
-      if (text.charCodeAt(userEnd) !== COLON) return null;
-      if (scanEscaped(text, userEnd + 1, at, C_PASSWORD) !== at) return null;
-      if (build) password = percentDecode(text.slice(userEnd + 1, at));
+/**
+ * @internal Scans the URI starting at b[start] (octets: see bytes.ts), filling `into`
+ * unless it is null (then it only validates, allocating nothing). Returns the index where
+ * the URI stops, or -1 when what is there is not a URI. The caller says what may stop it:
+ * the end of the range for a Request-URI or an addr-spec, the ">" of a name-addr — none
+ * of the URI's components may hold a ">", so a bracketed URI is scanned once, without
+ * searching for the bracket first.
+ */
+export function scanUri(b: Buffer, start: number, end: number, into: SipUri | null): number {
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ":"
+  if (start >= end || !isAlpha(b[start]!)) return -1;
+  let i = start + 1;
+  while (i < end && isSchemeChar(b[i]!)) i++;
+  if (i >= end || b[i] !== COLON) return -1;
+  // The schemes this stack parses, recognised without slicing and lower-casing them.
+  const n = i - start;
+  const c0 = b[start]! | 0x20;
+  const c1 = b[start + 1]! | 0x20;
+  const c2 = b[start + 2]! | 0x20;
+  if (n === 3 && c0 === 0x73 && c1 === 0x69 && c2 === 0x70) {
+    if (into !== null) into.scheme = 'sip';
+    return scanSipUri(b, i + 1, end, into);
+  }
+  if (n === 4 && c0 === 0x73 && c1 === 0x69 && c2 === 0x70 && (b[start + 3]! | 0x20) === 0x73) {
+    if (into !== null) into.scheme = 'sips';
+    return scanSipUri(b, i + 1, end, into);
+  }
+  if (n === 3 && c0 === 0x74 && c1 === 0x65 && c2 === 0x6c) {
+    if (into !== null) into.scheme = 'tel';
+    return scanTelUri(b, i + 1, end, into);
+  }
+  if (into !== null) into.scheme = sourceSlice(start, i).toLowerCase();
+  return scanOtherUri(b, i + 1, end, into);
+}
+
+function scanSipUri(b: Buffer, i: number, end: number, into: SipUri | null): number {
+  // userinfo ends at an "@". Neither user nor password may hold an unescaped "@" (nor
+  // may anything after the host), so the first one is the separator; the user part may
+  // hold ";", "?" and "," (user-unreserved). Scanning the user characters finds that
+  // "@" without searching ahead for it: when the run stops anywhere else there is no
+  // userinfo and the same characters are read again as host, port, parameters.
+  let hostStart = i;
+  const userEnd = scanEscaped(b, i, end, C_USER);
+  if (userEnd < 0) return -1;
+  if (userEnd < end) {
+    const c = b[userEnd]!;
+    if (c === AT) {
+      if (userEnd === i) return -1;
+      if (into !== null) into.user = percentDecode(sourceSlice(i, userEnd));
+      hostStart = userEnd + 1;
+    } else if (c === COLON) {
+      const passwordEnd = scanEscaped(b, userEnd + 1, end, C_PASSWORD);
+      if (passwordEnd < 0) return -1;
+      if (passwordEnd < end && b[passwordEnd] === AT) {
+        if (userEnd === i) return -1;
+        if (into !== null) {
+          into.user = percentDecode(sourceSlice(i, userEnd));
+          into.password = percentDecode(sourceSlice(userEnd + 1, passwordEnd));
+        }
+        hostStart = passwordEnd + 1;
+      }
     }
-    if (build) user = percentDecode(text.slice(i, userEnd));
-    i = at + 1;
   }
 
-  const hostStart = i;
-  const hostEnd = scanValidHost(text, i, end);
-  if (hostEnd < 0) return null;
+  const hostEnd = scanValidHost(b, hostStart, end);
+  if (hostEnd < 0) return -1;
   i = hostEnd;
-
-  let port: number | null = null;
-  if (i < end && text.charCodeAt(i) === COLON) {
-    let portEnd = i + 1;
-    while (portEnd < end && text.charCodeAt(portEnd) !== SEMI && text.charCodeAt(portEnd) !== QUESTION)
-      portEnd++;
-    port = parsePort(text, i + 1, portEnd);
-    if (port === null) return null;
-    i = portEnd;
+  if (into !== null) {
+    // Hosts are case-insensitive (§19.1.4) and kept in lower case; most already are.
+    const host = sourceSlice(hostStart, hostEnd);
+    into.host = hasUpperCase(b, hostStart, hostEnd) ? host.toLowerCase() : host;
   }
 
-  const params = build ? new Map<string, string | null>() : null;
-  i = scanUriParams(text, i, end, params);
-  if (i < 0) return null;
-
-  let headers: Map<string, string> | null = null;
-  if (i < end && text.charCodeAt(i) === QUESTION) {
-    if (build) headers = new Map();
-    i = scanUriHeaders(text, i + 1, end, headers);
-    if (i < 0) return null;
+  if (i < end && b[i] === COLON) {
+    // port = 1*DIGIT, 0..65535; what follows it is left to the parameters and headers.
+    const portStart = ++i;
+    let port = 0;
+    for (; i < end; i++) {
+      const c = b[i]!;
+      if (c < 0x30 || c > 0x39) break;
+      port = port * 10 + (c - 0x30);
+      if (port > 65535) return -1;
+    }
+    if (i === portStart) return -1;
+    if (into !== null) into.port = port;
   }
-  if (i !== end) return null;
-  if (!build) return VALID;
-  return {
-    scheme,
-    user,
-    password,
-    host: text.slice(hostStart, hostEnd).toLowerCase(),
-    port,
-    params: params ?? new Map(),
-    headers: headers ?? new Map(),
-  };
+
+  i = scanUriParams(b, i, end, into === null ? null : into.params);
+  if (i < 0) return -1;
+  if (i < end && b[i] === QUESTION) i = scanUriHeaders(b, i + 1, end, into === null ? null : into.headers);
+  return i;
 }
 
 /** *( ";" pname [ "=" pvalue ] ) from `i`; returns where it stopped, -1 on a syntax error. */
-function scanUriParams(
-  text: string,
-  i: number,
-  end: number,
-  into: Map<string, string | null> | null,
-): number {
-  while (i < end && text.charCodeAt(i) === SEMI) {
-    const nameEnd = scanEscaped(text, i + 1, end, C_PARAM);
+function scanUriParams(b: Buffer, i: number, end: number, into: Map<string, string | null> | null): number {
+  while (i < end && b[i] === SEMI) {
+    const nameEnd = scanEscaped(b, i + 1, end, C_PARAM);
     if (nameEnd <= i + 1) return -1;
     const nameStart = i + 1;
     let valueEnd = -1;
     i = nameEnd;
-    if (i < end && text.charCodeAt(i) === EQUAL) {
-      valueEnd = scanEscaped(text, i + 1, end, C_PARAM);
+    if (i < end && b[i] === EQUAL) {
+      valueEnd = scanEscaped(b, i + 1, end, C_PARAM);
       if (valueEnd <= i + 1) return -1;
     }
     if (into !== null) {
-      const name = percentDecode(text.slice(nameStart, nameEnd)).toLowerCase();
-      const value = valueEnd < 0 ? null : percentDecode(text.slice(nameEnd + 1, valueEnd));
+      const name = percentDecode(sourceSlice(nameStart, nameEnd)).toLowerCase();
+      const value = valueEnd < 0 ? null : percentDecode(sourceSlice(nameEnd + 1, valueEnd));
       if (!into.has(name)) into.set(name, value);
     }
     if (valueEnd >= 0) i = valueEnd;
@@ -195,17 +227,17 @@ function scanUriParams(
 }
 
 /** header *( "&" header ) from `i` (just after "?"); -1 on a syntax error. */
-function scanUriHeaders(text: string, i: number, end: number, into: Map<string, string> | null): number {
+function scanUriHeaders(b: Buffer, i: number, end: number, into: Map<string, string> | null): number {
   for (;;) {
-    const nameEnd = scanEscaped(text, i, end, C_HNV);
-    if (nameEnd <= i || nameEnd >= end || text.charCodeAt(nameEnd) !== EQUAL) return -1;
-    const valueEnd = scanEscaped(text, nameEnd + 1, end, C_HNV);
+    const nameEnd = scanEscaped(b, i, end, C_HNV);
+    if (nameEnd <= i || nameEnd >= end || b[nameEnd] !== EQUAL) return -1;
+    const valueEnd = scanEscaped(b, nameEnd + 1, end, C_HNV);
     if (valueEnd < 0) return -1;
     if (into !== null) {
-      into.set(percentDecode(text.slice(i, nameEnd)), percentDecode(text.slice(nameEnd + 1, valueEnd)));
+      into.set(percentDecode(sourceSlice(i, nameEnd)), percentDecode(sourceSlice(nameEnd + 1, valueEnd)));
     }
     i = valueEnd;
-    if (i >= end || text.charCodeAt(i) !== AMP) return i;
+    if (i >= end || b[i] !== AMP) return i;
     i++;
   }
 }
@@ -214,37 +246,19 @@ function scanUriHeaders(text: string, i: number, end: number, into: Map<string, 
  * tel URI (RFC 3966 §3): telephone-subscriber then parameters. The number (with its
  * visual separators, as written) goes into `user`; RFC 3966 has no host.
  */
-function scanTelUri(text: string, i: number, end: number, build: boolean): SipUri | null {
-  const numberEnd = scanEscaped(text, i, end, C_TEL);
-  if (numberEnd <= i) return null;
-  const params = build ? new Map<string, string | null>() : null;
-  if (scanUriParams(text, numberEnd, end, params) !== end) return null;
-  if (!build) return VALID;
-  return {
-    scheme: 'tel',
-    user: percentDecode(text.slice(i, numberEnd)),
-    password: null,
-    host: '',
-    port: null,
-    params: params ?? new Map(),
-    headers: new Map(),
-  };
+function scanTelUri(b: Buffer, i: number, end: number, into: SipUri | null): number {
+  const numberEnd = scanEscaped(b, i, end, C_TEL);
+  if (numberEnd <= i) return -1;
+  if (into !== null) into.user = percentDecode(sourceSlice(i, numberEnd));
+  return scanUriParams(b, numberEnd, end, into === null ? null : into.params);
 }
 
 /** absoluteURI of RFC 3261 §25.1 for any other scheme: a non-empty run of uric. */
-function scanOtherUri(text: string, i: number, end: number, scheme: string, build: boolean): SipUri | null {
-  if (i >= end || scanEscaped(text, i, end, C_URIC) !== end) return null;
-  if (!build) return VALID;
-  return {
-    scheme,
-    user: null,
-    password: null,
-    host: '',
-    port: null,
-    params: new Map(),
-    headers: new Map(),
-    opaque: text.slice(i, end),
-  };
+function scanOtherUri(b: Buffer, i: number, end: number, into: SipUri | null): number {
+  const stop = scanEscaped(b, i, end, C_URIC);
+  if (stop <= i) return -1;
+  if (into !== null) into.opaque = sourceSlice(i, stop);
+  return stop;
 }
 
 function formatUriParams(params: Map<string, string | null>): string {

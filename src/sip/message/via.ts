@@ -8,9 +8,10 @@
  * line may carry several elements separated by commas: split it with
  * `headers.getAll('Via')` first.
  */
-import { C_TOKEN, COLON, isDigit, isWs, SLASH, scanClass, skipWs, trimWsEnd } from './charset.js';
-import { parsePort, scanValidHost } from './host.js';
-import { formatParams, parseParamsInto } from './params.js';
+import { bytesOf } from './bytes.js';
+import { C_TOKEN, COLON, COMMA, HT, isOctet, SLASH, SP, skipWsAt } from './charset.js';
+import { scanValidHost } from './host.js';
+import { formatParams, scanParams } from './params.js';
 
 export interface Via {
   /** protocol-name "/" protocol-version, e.g. 'SIP/2.0' (name upper-cased). */
@@ -26,66 +27,89 @@ export interface Via {
 
 /** Parses one via-parm; null when invalid. */
 export function parseVia(text: string): Via | null {
-  return scanVia(text, 0, text.length, true);
-}
-
-/** @internal Validates text[start, end) as one via-parm without building it. */
-export function isValidViaRange(text: string, start: number, end: number): boolean {
-  return scanVia(text, start, end, false) !== null;
-}
-
-const VALID: Via = Object.freeze({ protocol: '', transport: '', host: '', port: null, params: new Map() });
-
-function scanVia(text: string, start: number, end: number, build: boolean): Via | null {
-  end = trimWsEnd(text, start, end);
-  let i = skipWs(text, start, end);
-
-  const nameStart = i;
-  const nameEnd = scanClass(text, i, end, C_TOKEN);
-  if (nameEnd === i) return null;
-  i = skipWs(text, nameEnd, end);
-  if (text.charCodeAt(i) !== SLASH) return null;
-  i = skipWs(text, i + 1, end);
-  const versionStart = i;
-  const versionEnd = scanClass(text, i, end, C_TOKEN);
-  if (versionEnd === i) return null;
-  i = skipWs(text, versionEnd, end);
-  if (text.charCodeAt(i) !== SLASH) return null;
-  i = skipWs(text, i + 1, end);
-  const transportStart = i;
-  const transportEnd = scanClass(text, i, end, C_TOKEN);
-  if (transportEnd === i) return null;
-  i = transportEnd;
-
-  // LWS between sent-protocol and sent-by is mandatory.
-  if (i >= end || !isWs(text.charCodeAt(i))) return null;
-  i = skipWs(text, i, end);
-
-  const hostStart = i;
-  const hostEnd = scanValidHost(text, i, end);
-  if (hostEnd < 0) return null;
-  i = skipWs(text, hostEnd, end);
-
-  let port: number | null = null;
-  if (i < end && text.charCodeAt(i) === COLON) {
-    i = skipWs(text, i + 1, end);
-    let portEnd = i;
-    while (portEnd < end && isDigit(text.charCodeAt(portEnd))) portEnd++;
-    port = parsePort(text, i, portEnd);
-    if (port === null) return null;
-    i = portEnd;
-  }
-
-  const params = build ? new Map<string, string | null>() : null;
-  if (!parseParamsInto(text, i, end, params)) return null;
-  if (!build) return VALID;
+  const params = new Map<string, string | null>();
+  if (scanViaParm(bytesOf(text, 0, text.length), 0, text.length, params) !== text.length) return null;
+  const m = MARKS;
   return {
-    protocol: `${text.slice(nameStart, nameEnd).toUpperCase()}/${text.slice(versionStart, versionEnd)}`,
-    transport: text.slice(transportStart, transportEnd).toUpperCase(),
-    host: text.slice(hostStart, hostEnd).toLowerCase(),
-    port,
-    params: params ?? new Map(),
+    protocol: `${text.slice(m[0], m[1]).toUpperCase()}/${text.slice(m[2], m[3])}`,
+    transport: text.slice(m[4], m[5]).toUpperCase(),
+    host: text.slice(m[6], m[7]).toLowerCase(),
+    port: m[8]! < 0 ? null : m[8]!,
+    params,
   };
+}
+
+/**
+ * @internal Validates the first via-parm of the Via value b[start, end), which may go on
+ * with ", via-parm" (§7.3.1): the top Via is the one a response is routed by (§18.2.2).
+ * The element ends where the scanner meets a "," between parameters: a comma elsewhere
+ * (inside a token, the host, a quoted-string) is not an element boundary, so the range
+ * itself is never searched for one.
+ */
+export function isValidTopVia(b: Buffer, start: number, end: number): boolean {
+  const stop = scanViaParm(b, start, end, null);
+  return stop === end || (stop >= 0 && b[stop] === COMMA);
+}
+
+/**
+ * Where the last scanViaParm() found the parts of sent-protocol and sent-by: start and end
+ * of protocol-name, protocol-version, transport and host, then the port (-1 when absent).
+ * Parsing is synchronous, so one array serves every call.
+ */
+const MARKS = new Int32Array(9);
+
+/**
+ * Scans one via-parm from b[start] (leading SWS allowed; octets: see bytes.ts). Returns
+ * the index where it ends — `end`, or the first octet after SWS that does not begin
+ * another parameter (the caller decides whether a "," there ends a list element) — or -1
+ * when it is invalid. Parameters go into `params` when it is not null.
+ */
+function scanViaParm(
+  b: Buffer,
+  start: number,
+  end: number,
+  params: Map<string, string | null> | null,
+): number {
+  const m = MARKS;
+  let i = skipWsAt(b, start, end);
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
+  for (let part = 0; part < 3; part++) {
+    const tokenStart = i;
+    while (i < end && isOctet(b[i]!, C_TOKEN)) i++;
+    if (i === tokenStart) return -1;
+    m[2 * part] = tokenStart;
+    m[2 * part + 1] = i;
+    if (part === 2) break;
+    i = skipWsAt(b, i, end);
+    if (i >= end || b[i] !== SLASH) return -1;
+    i = skipWsAt(b, i + 1, end);
+  }
+  // LWS between sent-protocol and sent-by is mandatory.
+  if (i >= end || (b[i] !== SP && b[i] !== HT)) return -1;
+  i = skipWsAt(b, i, end);
+
+  // sent-by = host [ COLON port ], COLON = SWS ":" SWS
+  const hostEnd = scanValidHost(b, i, end);
+  if (hostEnd < 0) return -1;
+  m[6] = i;
+  m[7] = hostEnd;
+  m[8] = -1;
+  i = skipWsAt(b, hostEnd, end);
+  if (i < end && b[i] === COLON) {
+    i = skipWsAt(b, i + 1, end);
+    // port = 1*DIGIT, 0..65535
+    const portStart = i;
+    let port = 0;
+    for (; i < end; i++) {
+      const c = b[i]!;
+      if (c < 0x30 || c > 0x39) break;
+      port = port * 10 + (c - 0x30);
+      if (port > 65535) return -1;
+    }
+    if (i === portStart) return -1;
+    m[8] = port;
+  }
+  return scanParams(b, i, end, params);
 }
 
 /** Formats one via-parm in the canonical spacing ("SIP/2.0/UDP host:port;branch=..."). */
