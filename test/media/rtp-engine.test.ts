@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav, parseWav } from '../../src/media/audio/wav.js';
 import { ALAW_TO_LINEAR, encodeG711, linearToUlaw, ULAW_TO_LINEAR } from '../../src/media/codecs/g711.js';
+import { dtmfSequence } from '../../src/media/dtmf/generate.js';
 import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { type MediaEndpoint, MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
@@ -459,6 +460,29 @@ describe('media engine', () => {
     expect(level(after[0]!, hz[1]!)).toBeGreaterThan(500);
     await Promise.all(eps.map((e) => e.close()));
     for (const p of ps) close(p);
+  });
+
+  it('hears keys pressed as tones in the audio when the phone negotiated no telephone-event', async () => {
+    const pa = await phone();
+    const a = await engine.open();
+    const heard: string[] = [];
+    a.on((e) => {
+      if (e.type === 'dtmf' && e.phase === 'end') heard.push(e.digit);
+    });
+    a.setRemote(remote(pa, 'alaw', { telephoneEventPt: null, recvTelephoneEventPt: null }));
+    const pcm = dtmfSequence('3#', { onMs: 100, offMs: 100, leadMs: 60 });
+    for (let i = 0; i + 160 <= pcm.length; i += 160) {
+      pa.rtp.send(
+        packet(8, i / 160, i, 0xd, encodeG711(pcm.subarray(i, i + 160), 'alaw')),
+        a.port,
+        '127.0.0.1',
+      );
+      await sleep(5);
+    }
+    await until(() => heard.length === 2);
+    expect(heard).toEqual(['3', '#']);
+    await a.close();
+    close(pa);
   });
 
   it('refuses garbage without harm and runs out of ports with a typed error', async () => {

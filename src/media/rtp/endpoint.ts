@@ -9,6 +9,7 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { ALAW_TO_ULAW, decodeG711, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
+import { DtmfDetector } from '../dtmf/goertzel.js';
 import { TelephoneEventReceiver } from '../dtmf/telephone-event-receiver.js';
 import type { EndpointEvent } from '../protocol.js';
 import { Latch } from './latch.js';
@@ -127,6 +128,8 @@ export class RtpEndpoint {
   generating = false;
   /** Listeners to the leg's audio as 16-bit linear frames (recorders); decoding happens only when any listen. */
   readonly taps = new Set<(pcm: Int16Array) => void>();
+  /** In-band (Goertzel) key detection, made when the leg turns out to need it. */
+  private inBand: DtmfDetector | null = null;
   /** Where events go (the worker posts them to the engine). */
   onEvent: ((e: EndpointEvent) => void) | null = null;
 
@@ -189,9 +192,12 @@ export class RtpEndpoint {
     if (ssrc !== this.inSsrc) this.newSource(ssrc);
     this.stats.onPacket(seq, ts, nowMs);
     if (r && pt === r.recvTelephoneEventPt) this.readDtmf(buf, bounds, seq, ts, nowMs);
-    else if (r && pt === r.recvAudioPt && this.taps.size > 0) {
+    else if (r && pt === r.recvAudioPt && (this.taps.size > 0 || r.recvTelephoneEventPt === null)) {
       const pcm = decodeG711(buf.subarray(bounds[0], bounds[1]), r.codec);
       for (const tap of this.taps) tap(pcm);
+      // A phone that negotiated no telephone-event sends keys as tones in the audio:
+      // listen for them there (RFC 4733 §1 calls this the in-band fallback).
+      if (r.recvTelephoneEventPt === null) this.listenInBand(pcm);
     }
     this.sink?.(this, {
       buf,
@@ -220,6 +226,15 @@ export class RtpEndpoint {
       if (e.type === 'start') this.onEvent?.({ type: 'dtmf', phase: 'start', digit: e.signal });
       else
         this.onEvent?.({ type: 'dtmf', phase: 'end', digit: e.signal, durationMs: Math.round(e.durationMs) });
+    }
+  }
+
+  private listenInBand(pcm: Int16Array): void {
+    this.inBand ??= new DtmfDetector();
+    for (const e of this.inBand.process(pcm)) {
+      if (e.type === 'start') this.onEvent?.({ type: 'dtmf', phase: 'start', digit: e.digit });
+      else
+        this.onEvent?.({ type: 'dtmf', phase: 'end', digit: e.digit, durationMs: Math.round(e.durationMs) });
     }
   }
 
