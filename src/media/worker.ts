@@ -8,8 +8,8 @@ import { PacerTimer } from './audio/pacer.js';
 import type { DtmfSignal } from './dtmf/digits.js';
 import { Room } from './mix/room.js';
 import { Player } from './play/player.js';
-import { FileSource, ToneSource } from './play/sources.js';
-import type { FromWorker, PlaybackEnd, ToWorker, WorkerConfig } from './protocol.js';
+import { DtmfToneSource, FileSource, ToneSource } from './play/sources.js';
+import type { EndpointEvent, FromWorker, PlaybackEnd, ToWorker, WorkerConfig } from './protocol.js';
 import { Recording } from './record/recording.js';
 import { FileRecorder } from './recorder.js';
 import { RtpEndpoint } from './rtp/endpoint.js';
@@ -63,6 +63,7 @@ async function handle(m: ToWorker): Promise<void> {
         const pair = await pool.allocate();
         const ep = new RtpEndpoint(m.id, pair, config.cname);
         ep.onEvent = (event) => {
+          if (event.type === 'dtmf') regenerate(ep, event);
           if (event.type === 'dtmf' && event.phase === 'start') {
             bargeIn(ep, event.digit);
             const rec = recordings.get(ep);
@@ -208,12 +209,12 @@ async function handle(m: ToWorker): Promise<void> {
 }
 
 /** Playback per endpoint, all driven by one 20 ms pacer that runs while anything plays. */
-const players = new Map<RtpEndpoint, { player: Player; failure: () => string | null }>();
+const players = new Map<RtpEndpoint, { player: Player; failure: () => string | null; internal: boolean }>();
 let pacer: PacerTimer | null = null;
 
-function startPlayer(player: Player, failure: () => string | null): void {
+function startPlayer(player: Player, failure: () => string | null, internal = false): void {
   endPlayer(player.endpoint, 'stopped');
-  players.set(player.endpoint, { player, failure });
+  players.set(player.endpoint, { player, failure, internal });
   player.endpoint.generating = true;
   runPacer();
 }
@@ -276,6 +277,10 @@ function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void 
   if (!p) return;
   players.delete(ep);
   ep.generating = false;
+  if (p.internal) {
+    regenerated.delete(ep);
+    return; // the relay's own playback (regenerated keys): nobody waits for it
+  }
   const error = p.failure();
   const position = p.player.position();
   post({
@@ -290,6 +295,22 @@ function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void 
       ...(position ? { position } : {}),
     },
   });
+}
+
+/**
+ * Keys between legs that signal them differently: a bridged peer that negotiated
+ * no telephone-event hears the key as tones in its audio (played for as long as
+ * the key is held), so a caller's RFC 4733 key still works on an old phone or trunk.
+ */
+const regenerated = new Map<RtpEndpoint, DtmfToneSource>();
+function regenerate(ep: RtpEndpoint, e: Extract<EndpointEvent, { type: 'dtmf' }>): void {
+  const peer = peers.get(ep);
+  if (!peer?.remote || peer.remote.telephoneEventPt !== null || e.digit === 'flash') return;
+  if (e.phase === 'start') {
+    const source = new DtmfToneSource(e.digit);
+    regenerated.set(peer, source);
+    startPlayer(new Player(peer, source, 0, false), () => null, true);
+  } else regenerated.get(peer)?.release();
 }
 
 function bargeIn(ep: RtpEndpoint, digit: DtmfSignal): void {

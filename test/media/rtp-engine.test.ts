@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav, parseWav } from '../../src/media/audio/wav.js';
 import { ALAW_TO_LINEAR, encodeG711, linearToUlaw, ULAW_TO_LINEAR } from '../../src/media/codecs/g711.js';
 import { dtmfSequence } from '../../src/media/dtmf/generate.js';
+import { DtmfDetector } from '../../src/media/dtmf/goertzel.js';
 import { telephoneEventPackets } from '../../src/media/dtmf/telephone-event.js';
 import { type MediaEndpoint, MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { parseRtp, serializeRtp } from '../../src/media/rtp/packet.js';
@@ -483,6 +484,35 @@ describe('media engine', () => {
     expect(heard).toEqual(['3', '#']);
     await a.close();
     close(pa);
+  });
+
+  it('turns RFC 4733 keys into tones for a bridged leg that has no telephone-event', async () => {
+    const [pa, pb] = [await phone(), await phone()];
+    const a = await engine.open();
+    const b = await engine.open(a);
+    a.setRemote(remote(pa, 'ulaw'));
+    b.setRemote(remote(pb, 'alaw', { telephoneEventPt: null, recvTelephoneEventPt: null }));
+    a.bridge(b);
+    await sleep(20);
+    pb.rtp.send(packet(8, 1, 0, 0xb, Buffer.alloc(160, 0xd5)), b.port, '127.0.0.1');
+    await sleep(30);
+    let seq = 10;
+    for (const p of telephoneEventPackets('5', { timestamp: 160_000, durationMs: 200 })) {
+      pa.rtp.send(packet(101, seq++, p.timestamp, 0xa, p.payload), a.port, '127.0.0.1');
+      await sleep(20);
+    }
+    await sleep(200);
+    expect(pb.got.every((m) => (m[1]! & 0x7f) === 8)).toBe(true);
+    const detector = new DtmfDetector();
+    const keys = pb.got.flatMap((m) =>
+      detector
+        .process(Int16Array.from(m.subarray(12), (o) => ALAW_TO_LINEAR[o]!))
+        .filter((e) => e.type === 'end'),
+    );
+    expect(keys.map((k) => k.digit)).toEqual(['5']);
+    await Promise.all([a.close(), b.close()]);
+    close(pa);
+    close(pb);
   });
 
   it('refuses garbage without harm and runs out of ports with a typed error', async () => {

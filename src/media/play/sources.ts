@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { decodeWav } from '../audio/wav.js';
+import type { DtmfDigit } from '../dtmf/digits.js';
+import { DualToneGenerator } from '../dtmf/generate.js';
 import { ToneGenerator, type ToneName, type ToneRegion, tonePlan } from '../tones.js';
 
 export const FRAME_SAMPLES = 160;
@@ -110,5 +112,37 @@ export class ToneSource implements FrameSource {
   }
   next(): Int16Array | null {
     return this.generator.next();
+  }
+}
+
+/**
+ * A key as in-band tones, for a leg that negotiated no telephone-event: sounds
+ * while the key is held on the other leg (`release()` at its end), at least
+ * `minMs`, then 60 ms of silence so two equal keys stay apart (ITU-T Q.24 pauses).
+ */
+export class DtmfToneSource implements FrameSource {
+  private readonly generator = new DualToneGenerator();
+  private frames = 0;
+  private released = false;
+  private gap = 3;
+
+  constructor(
+    digit: DtmfDigit,
+    private readonly minMs = 100,
+  ) {
+    this.generator.setDigit(digit);
+  }
+
+  release(): void {
+    this.released = true;
+  }
+
+  next(): Int16Array | null {
+    if (!this.released || this.frames * 20 < this.minMs) {
+      this.frames++;
+      return this.generator.next(FRAME_SAMPLES);
+    }
+    if (this.gap-- > 0) return new Int16Array(FRAME_SAMPLES);
+    return null;
   }
 }
