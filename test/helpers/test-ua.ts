@@ -353,3 +353,14 @@ export async function udpUa(
   });
   return Object.assign(ua, { socket, close: () => socket.close() });
 }
+
+/** Polls `fn` every 10 ms until it gives something truthy (returned), or fails after `ms`. */
+export async function until<T>(fn: () => T | undefined | null | false, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -19,7 +19,7 @@ import type { ServerTransaction } from '../../src/sip/transaction/layer.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import { dominantHz } from '../helpers/audio.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { type TestUa, udpUa, Wire } from '../helpers/test-ua.js';
+import { type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
 
 const DOMAIN = 'media.example.test';
 const MOH = resolve(import.meta.dirname, '../../prompts/moh/default.wav');
@@ -70,16 +70,6 @@ function rtp(pt: number, seq: number, payload: Buffer): Buffer {
     extension: null,
     payload,
   });
-}
-
-async function until<T>(fn: () => T | undefined | null | false, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe('anchored media through the B2BUA', () => {

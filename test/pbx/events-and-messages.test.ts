@@ -11,7 +11,7 @@ import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { ServerTransaction } from '../../src/sip/transaction/layer.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { type Exchange, type TestUa, udpUa, Wire } from '../helpers/test-ua.js';
+import { type Exchange, type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
 
 const DOMAIN = 'events.example.test';
 const SDP = Buffer.from(
@@ -19,16 +19,6 @@ const SDP = Buffer.from(
 );
 
 type Phone = TestUa & { close(): void };
-
-async function until<T>(fn: () => T | undefined | null | false, ms = 3000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('busy lamps, messages and glare through the PBX', () => {
   let fx: SipFixture;
