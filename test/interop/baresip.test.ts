@@ -17,6 +17,8 @@ import { type SipFixture, sipFixture } from '../helpers/sip.js';
 const haveBaresip = spawnSync('baresip', ['-h']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const DOMAIN = 'baresip.example.test';
+// The phones' fixed ports lie below Linux's ephemeral range (32768-60999): there an outgoing
+// connection of a parallel test may already hold the port and baresip would fail to bind.
 
 /** `seconds` of 8 kHz mono 16-bit audio: silence, or a sine at `hz` (what the phones "say"). */
 function writeWav(file: string, seconds = 1, hz = 0): void {
@@ -137,13 +139,13 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
   }
 
   it('registers over UDP and TCP, and one calls the other, which answers', async () => {
-    const callee = phone('502', { port: 35_062, rtp: 36_000, transport: 'udp', seconds: 20 });
+    const callee = phone('502', { port: 25_062, rtp: 26_000, transport: 'udp', seconds: 20 });
     expect(await registered('502'), callee.output()).toBe(true);
-    const tcpPhone = phone('503', { port: 35_072, rtp: 36_100, transport: 'tcp', seconds: 20 });
+    const tcpPhone = phone('503', { port: 25_072, rtp: 26_100, transport: 'tcp', seconds: 20 });
     expect(await registered('503'), tcpPhone.output()).toBe(true);
     expect(sip.location.lookup(aorOf(fx.tenantId, '503'), Date.now())[0]?.source.transport).toBe('TCP');
 
-    const caller = phone('501', { port: 35_082, rtp: 36_200, transport: 'udp', dial: '502', seconds: 6 });
+    const caller = phone('501', { port: 25_082, rtp: 26_200, transport: 'udp', dial: '502', seconds: 6 });
     const out = await caller.exited;
     let call = null;
     for (let i = 0; i < 50; i++) {
@@ -160,8 +162,8 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
     const heard = join(dir, 'recordings');
     mkdirSync(heard, { recursive: true });
     const callee = phone('505', {
-      port: 35_092,
-      rtp: 36_300,
+      port: 25_092,
+      rtp: 26_300,
       transport: 'udp',
       seconds: 20,
       record: heard,
@@ -169,8 +171,8 @@ describe.runIf(haveBaresip || required)('baresip interop', () => {
     });
     expect(await registered('505'), callee.output()).toBe(true);
     const caller = phone('504', {
-      port: 35_102,
-      rtp: 36_400,
+      port: 25_102,
+      rtp: 26_400,
       transport: 'udp',
       dial: '505',
       seconds: 6,

@@ -59,7 +59,7 @@ describe.runIf(haveSipp || required)('RFC 4733 keys from SIPp to a PBX applicati
       '-p',
       '0',
       '-mp',
-      String(47_000 + Math.floor(Math.random() * 1000) * 2),
+      String(28_000 + Math.floor(Math.random() * 1000) * 2),
       '-recv_timeout',
       '15000',
       '-nostdin',
