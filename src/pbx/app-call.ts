@@ -75,15 +75,7 @@ export class AppCall implements ActiveCall, AppSession {
     private readonly app: App,
   ) {
     this.tag = stableTag(invite);
-    this.cdr = new CallRecord(ctx.callLog, ctx.log, {
-      tenantId: caller.tenantId,
-      sipCallId: invite.headers.get('Call-ID') ?? '',
-      caller: caller.number,
-      callerName: caller.displayName,
-      callee: callee.number,
-      direction: 'internal',
-      node: ctx.node,
-    });
+    this.cdr = CallRecord.of(ctx, invite, caller, callee);
   }
 
   get log(): Logger {

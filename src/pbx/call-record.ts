@@ -20,6 +20,24 @@ export class CallRecord {
     this.writes = row.written.catch((e: unknown) => logger.error({ err: e }, 'CDR open failed'));
   }
 
+  /** The row of a call from `caller` to `callee` started by `invite` on this node. */
+  static of(
+    ctx: { callLog: CallLog; log: Logger; node: string },
+    invite: { headers: { get(name: string): string | undefined } },
+    caller: { tenantId: string; number: string; displayName: string },
+    callee: { number: string },
+  ): CallRecord {
+    return new CallRecord(ctx.callLog, ctx.log, {
+      tenantId: caller.tenantId,
+      sipCallId: invite.headers.get('Call-ID') ?? '',
+      caller: caller.number,
+      callerName: caller.displayName,
+      callee: callee.number,
+      direction: 'internal',
+      node: ctx.node,
+    });
+  }
+
   answered(at: Date): void {
     this.queue((id) => this.log.answered(id, at));
   }

@@ -133,15 +133,7 @@ export class Call implements ActiveCall {
     this.offerToB = invite.body;
     this.bCallId = newCallId(ctx.localFor(aSource).host);
     // The row is written behind the SIP path (batched); later writes queue after it.
-    this.cdr = new CallRecord(ctx.callLog, ctx.log, {
-      tenantId: caller.tenantId,
-      sipCallId: invite.headers.get('Call-ID') ?? '',
-      caller: caller.number,
-      callerName: caller.displayName,
-      callee: callee.number,
-      direction: 'internal',
-      node: ctx.node,
-    });
+    this.cdr = CallRecord.of(ctx, invite, caller, callee);
   }
 
   /**

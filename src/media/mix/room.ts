@@ -4,7 +4,6 @@
  * each member (everyone but themselves) is encoded in that member's law and sent
  * on their outgoing stream. Talker changes are reported as events.
  */
-import { encodeG711 } from '../codecs/g711.js';
 import { ConferenceMixer } from '../mixer.js';
 import type { RtpEndpoint } from '../rtp/endpoint.js';
 
@@ -66,13 +65,8 @@ export class Room {
     const out = this.mixer.tick();
     for (const [id, frame] of out.frames) {
       const m = this.members.get(id);
-      const r = m?.endpoint.remote;
-      if (!m || !r) continue;
-      const buf = Buffer.allocUnsafe(12 + FRAME);
-      buf[0] = 0x80;
-      buf[1] = r.audioPt & 0x7f;
-      encodeG711(frame, r.codec, buf.subarray(12));
-      m.endpoint.sendGenerated(buf, m.sourceKey, m.seq, m.ts, FRAME);
+      if (!m) continue;
+      m.endpoint.sendPcm(frame, m.sourceKey, m.seq, m.ts);
       m.seq = (m.seq + 1) & 0xffff;
       m.ts = (m.ts + FRAME) >>> 0;
     }

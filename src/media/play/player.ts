@@ -4,7 +4,6 @@
  * continuous across prompts and bridged audio). Frames are pulled by the
  * worker's 20 ms pacer, so many players share one drift-free clock.
  */
-import { encodeG711 } from '../codecs/g711.js';
 import type { RtpEndpoint } from '../rtp/endpoint.js';
 import { FileSource, FRAME_SAMPLES, type FrameSource, type PlayPosition } from './sources.js';
 
@@ -33,15 +32,8 @@ export class Player {
   frame(): boolean {
     const pcm = this.source.next();
     if (!pcm) return false;
-    const r = this.endpoint.remote;
-    // Until the leg's SDP is known there is nowhere to send; the source still advances in time.
-    if (r) {
-      const buf = Buffer.allocUnsafe(12 + FRAME_SAMPLES);
-      buf[0] = 0x80;
-      buf[1] = r.audioPt & 0x7f;
-      encodeG711(pcm, r.codec, buf.subarray(12));
-      this.endpoint.sendGenerated(buf, this.sourceKey, this.seq, this.ts, FRAME_SAMPLES);
-    }
+    // Until the leg's SDP is known nothing is sent; the source still advances in time.
+    this.endpoint.sendPcm(pcm, this.sourceKey, this.seq, this.ts);
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + FRAME_SAMPLES) >>> 0;
     return true;

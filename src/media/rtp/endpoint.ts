@@ -8,7 +8,7 @@
  * This runs in a media worker thread; nothing here touches SIP.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { ALAW_TO_ULAW, decodeG711, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
+import { ALAW_TO_ULAW, decodeG711, encodeG711, type G711Law, ULAW_TO_ALAW } from '../codecs/g711.js';
 import { DtmfDetector } from '../dtmf/goertzel.js';
 import { TelephoneEventReceiver } from '../dtmf/telephone-event-receiver.js';
 import type { EndpointEvent } from '../protocol.js';
@@ -326,6 +326,21 @@ export class RtpEndpoint {
     else if (this.connection === 'connecting') {
       if (this.held.length < 16) this.held.push(buf);
     } else this.pair.rtp.send(buf, this.latch.port, this.latch.address!);
+  }
+
+  /**
+   * Sends 20 ms of 16-bit linear audio made here (a player, a conference mix)
+   * in the leg's negotiated law and payload type. Nothing goes out before the
+   * leg's SDP is known.
+   */
+  sendPcm(pcm: Int16Array, source: number, seq: number, ts: number): void {
+    const r = this.remote;
+    if (!r) return;
+    const buf = Buffer.allocUnsafe(12 + pcm.length);
+    buf[0] = 0x80;
+    buf[1] = r.audioPt & 0x7f;
+    encodeG711(pcm, r.codec, buf.subarray(12));
+    this.sendGenerated(buf, source, seq, ts, pcm.length);
   }
 
   /** Sends a packet generated here (player, tones) as source `source`. */
