@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type MediaEndpoint, MediaEngine } from '../src/media/engine.js';
 import type { RemoteMedia } from '../src/media/rtp/endpoint.js';
+import { startBareRelay } from './media/bare-relay.js';
 
 const CALLS = Number(process.argv[2] ?? 1000);
 const SECONDS = Number(process.argv[3] ?? 20);
@@ -39,14 +40,16 @@ const built = spawnSync('gcc', ['-O2', '-o', GEN, resolve(import.meta.dirname, '
 if (built.status !== 0) throw new Error(`building rtpgen failed: ${built.stderr}`);
 
 // Where the generator is does not matter: the relay latches to the first packet of each leg.
+// Phones negotiate telephone-event as nearly all do; BENCH_INBAND=1 makes every leg one that
+// does not, so the relay also decodes its audio and listens for in-band keys (Goertzel).
 const remote: RemoteMedia = {
   address: '127.0.0.1',
   port: 9,
   audioPt: 8,
   recvAudioPt: 8,
   codec: 'alaw',
-  telephoneEventPt: null,
-  recvTelephoneEventPt: null,
+  telephoneEventPt: process.env.BENCH_INBAND ? null : 101,
+  recvTelephoneEventPt: process.env.BENCH_INBAND ? null : 101,
   send: true,
 };
 
@@ -71,17 +74,8 @@ async function run(calls: number): Promise<void> {
   }
   await new Promise((r) => setTimeout(r, 500));
   const rssOpen = process.memoryUsage().rss;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const gen = spawn(GEN, ['127.0.0.1', String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  gen.stdin.end(pairs.map(([a, b]) => `${a.port} ${b.port}`).join('\n'));
-  let out = '';
-  gen.stdout.on('data', (d) => (out += d));
-  await new Promise<void>((r) => gen.on('close', () => r()));
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  const { g, wall, cpu } = await generate(pairs.map(([a, b]) => `${a.port} ${b.port}`));
   const rssRun = process.memoryUsage().rss;
-  const g = JSON.parse(out) as GenFigures;
   const lost = g.expected - g.received;
   const stats = await Promise.all(pairs.flatMap(([a, b]) => [a.stats(), b.stats()]));
   const relayLoss = stats.reduce((s, x) => s + (x?.packetsLost ?? 0), 0);
@@ -113,6 +107,45 @@ async function run(calls: number): Promise<void> {
   );
 }
 
-// Anchor: a light load in the same run, then the target load.
-if (process.env.BENCH_ANCHOR !== '0') await run(100);
+/** Runs the generator against the given "aPort bPort" lines; its totals, wall seconds and this process's CPU. */
+async function generate(pairs: string[]): Promise<{ g: GenFigures; wall: number; cpu: NodeJS.CpuUsage }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const gen = spawn(GEN, ['127.0.0.1', String(SECONDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  gen.stdin.end(pairs.join('\n'));
+  let out = '';
+  gen.stdout.on('data', (d) => (out += d));
+  await new Promise<void>((r) => gen.on('close', () => r()));
+  return {
+    g: JSON.parse(out) as GenFigures,
+    wall: (performance.now() - t0) / 1000,
+    cpu: process.cpuUsage(cpu0),
+  };
+}
+
+/** The anchor: the same load through the barest relay Node.js can run (bench/media/bare-relay.ts). */
+async function runBare(calls: number): Promise<void> {
+  const relay = await startBareRelay(calls, WORKERS, 20000);
+  const { g, wall, cpu } = await generate(relay.pairs);
+  await relay.close();
+  console.log(
+    JSON.stringify({
+      anchor: 'bare Node.js relay',
+      calls,
+      workers: WORKERS,
+      packetsPerSecondThroughRelay: Math.round(g.received / wall),
+      unreturnedPercent: Math.round(((g.sent - g.received) / Math.max(1, g.sent)) * 1e5) / 1e3,
+      lossPercent: Math.round(((g.expected - g.received) / Math.max(1, g.expected)) * 1e5) / 1e3,
+      jitterMeanMs: g.jitterMeanMs,
+      jitterMaxMs: g.jitterMaxMs,
+      relayCpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 1000) / 10,
+    }),
+  );
+}
+
+// Anchors in the same run: a light load, and the target load through the bare relay.
+if (process.env.BENCH_ANCHOR !== '0') {
+  await run(100);
+  await runBare(CALLS);
+}
 await run(CALLS);

@@ -191,6 +191,13 @@ export class DtmfBlockClassifier {
   /** Classifies the first blockSize samples of `x`. */
   classify(x: Float64Array): BlockVerdict {
     const n = this.blockSize;
+    let energy = 0;
+    for (let i = 0; i < n; i++) energy += x[i]! * x[i]!;
+    // Two tones at the weakest accepted level carry 4 minPower / n of energy (a tone's
+    // power times 2/n is its energy); a block with under half that cannot hold them.
+    // Most audio on a call is quieter than a key, so this is where most blocks stop,
+    // before eight filters run (a relay listens on every leg without telephone-event).
+    if (energy < (2 * this.minPower) / n) return { digit: null, reason: 'level' };
     const rows = this.rowCoeff.map((k) => goertzel(x, n, k));
     const cols = this.colCoeff.map((k) => goertzel(x, n, k));
     const r = argmax(rows);
@@ -203,8 +210,6 @@ export class DtmfBlockClassifier {
     const pr = Math.max(rows[r]!, ...this.rowProbeCoeff[r]!.map((k) => goertzel(x, n, k)));
     const pc = Math.max(cols[c]!, ...this.colProbeCoeff[c]!.map((k) => goertzel(x, n, k)));
     if (pr > pc * this.normalTwist || pc > pr * this.reverseTwist) return { digit: null, reason: 'twist' };
-    let energy = 0;
-    for (let i = 0; i < n; i++) energy += x[i]! * x[i]!;
     // A tone's Goertzel power times 2/n is its energy in the block.
     if (((pr + pc) * 2) / n < this.minEnergyRatio * energy) return { digit: null, reason: 'energy' };
     if (!this.harmonicsClean(x, r, c, pr, pc)) return { digit: null, reason: 'harmonic' };
