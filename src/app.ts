@@ -7,6 +7,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import type { ConnectInfo, LiveSource } from './api/context.js';
+import { EventsSocket } from './api/events-socket.js';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
@@ -105,10 +107,17 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.child({ component: 'sip' }),
     );
     const { buildApi } = await apiModule;
+    let connectInfo: ConnectInfo | null = null;
+    const live: LiveSource = {
+      snapshot: (tenantId) => sip.live.snapshot(tenantId),
+      subscribe: (listener) => sip.events.on(listener),
+    };
     const api = await buildApi({
       store,
       config,
       logger,
+      connectInfo: () => connectInfo,
+      live,
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
       onTenantChange: (tenantId) => {
         sip
@@ -133,6 +142,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     await sip.start();
     // SIP over WebSocket shares the HTTP port: ws://host:port/sip (RFC 7118).
     sip.transports.attachWebSocket(api.app.server, { path: '/sip' });
+    // Live events for the portal on the same HTTP(S) ports: /api/v1/events.
+    const events = new EventsSocket(store, live);
+    events.attach(api.app.server);
+    cleanups.push(async () => events.close());
     cleanups.push(() => sip.close());
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
@@ -154,7 +167,16 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       https.closeAllConnections();
     });
     sip.transports.attachWebSocket(https, { path: '/sip', secure: true });
+    events.attach(https);
     const httpsPort = (https.address() as AddressInfo).port;
+    connectInfo = {
+      host: config.publicAddress,
+      udp: sip.transports.udpPort,
+      tcp: sip.transports.tcpPort,
+      tls: sip.transports.tlsPort,
+      wss: httpsPort,
+      ws: httpPort,
+    };
 
     // Expired sessions are swept hourly so the table does not grow forever.
     const sweep = setInterval(() => {

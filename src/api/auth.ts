@@ -19,7 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function resolvePrincipal(
   store: Store,
-  req: FastifyRequest,
+  req: Pick<FastifyRequest, 'headers' | 'cookies'>,
   now: Date,
 ): Promise<Principal | null> {
   const header = req.headers.authorization;

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { LiveCall, LiveRegistration, PbxEvent } from '../pbx/events.js';
 import type { Actor } from '../store/repositories/audit.js';
 import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -37,6 +38,22 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
+export interface LiveSource {
+  snapshot(tenantId: string): { calls: LiveCall[]; registrations: LiveRegistration[] };
+  subscribe(listener: (e: PbxEvent) => void): () => void;
+}
+
+export interface ConnectInfo {
+  /** The host name or address phones use (NIMBUS_PUBLIC_ADDRESS). */
+  host: string;
+  udp: number | null;
+  tcp: number | null;
+  tls: number | null;
+  /** SIP over secure WebSocket (RFC 7118) for browsers: the HTTPS port, path /sip. */
+  wss: number | null;
+  ws: number | null;
+}
+
 export interface ApiDeps {
   store: Store;
   config: Pick<Config, 'sessionHours' | 'publicAddress'>;
@@ -47,6 +64,15 @@ export interface ApiDeps {
    * or null when the set of tenants changed. The SIP side reloads its snapshot.
    */
   onTenantChange?: (tenantId: string | null) => void;
+  /**
+   * Where phones reach this node, known once the listeners are bound (ports may
+   * be chosen by the OS): shown on extensions' provisioning cards.
+   */
+  connectInfo?: () => ConnectInfo | null;
+  /** Calls in progress, registered devices and their events (the SIP service); absent, live views are empty. */
+  live?: LiveSource;
+  /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */
+  webRoot?: string;
   /** Injected clock, so session expiry and TOTP are testable. */
   now?: () => Date;
 }

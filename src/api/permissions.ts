@@ -29,9 +29,11 @@ export const PERMISSIONS = {
   'platformApiKeys.manage': { operator: 'any' },
 
   'audit.read': { operator: 'any', tenant_admin: 'any' },
-  // Users get their own call history with the portal (their extension's calls).
-  'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+  // A user sees the calls of their own extensions (the handler filters).
+  'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
   'platformAudit.read': { operator: 'any' },
+  // Calls in progress and registered devices; a user sees their own extensions'.
+  'live.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
 
   // Every signed-in principal may look at and manage itself.
   self: { operator: 'own', tenant_admin: 'own', supervisor: 'own', user: 'own' },

@@ -20,8 +20,11 @@ import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
+import { provisioningRoutes } from './routes/provisioning.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
+import { isPortalPage, sendPortal, webRoutes } from './web.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
@@ -129,7 +132,17 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer realm="nimbus"');
     return reply.status(error.status).type('application/problem+json').send(error.toProblem(req.url));
   });
+  let portalBuilt = false;
   app.setNotFoundHandler(async (req, reply) => {
+    if (isPortalPage(req)) {
+      if (portalBuilt) return sendPortal(reply);
+      return reply
+        .status(503)
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><title>Nimbus PBX</title><p>The web portal is not built: run <code>npm run build</code>.</p>',
+        );
+    }
     const error = new ApiError('NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`);
     return reply.status(404).type('application/problem+json').send(error.toProblem(req.url));
   });
@@ -165,6 +178,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
+  await provisioningRoutes(app, deps);
+  await liveRoutes(app, deps);
+  portalBuilt = (await webRoutes(app, deps.webRoot)).built;
 
   await app.ready();
   return { app, routes, metrics };

@@ -10,7 +10,8 @@ export function startBanner(node: NimbusNode): string {
     ` Nimbus PBX is running  (database: ${node.engine === 'pglite' ? `embedded, ${c.dataDir}/db` : 'PostgreSQL'})`,
     rule,
   );
-  lines.push(` REST API:          ${node.httpUrl}/api/v1   (the web portal arrives with its milestone)`);
+  lines.push(` Web portal:        ${node.httpUrl}/   (sign in with an account below)`);
+  lines.push(` REST API:          ${node.httpUrl}/api/v1`);
   lines.push(` API docs:          ${node.httpUrl}/api/docs`);
   lines.push(
     ` HTTPS:             https://${c.publicAddress}:${node.httpsPort}   (same API, TLS certificate)`,

@@ -5,46 +5,84 @@
  */
 import type { Logger } from 'pino';
 import type { CallEnd, CallLog, CallStart } from '../store/repositories/calls.js';
+import type { LiveCall, PbxEvents } from './events.js';
 
 export class CallRecord {
   private readonly id: string;
   private writes: Promise<void>;
+  /** The call as live views see it (events carry it). */
+  private readonly live: LiveCall;
 
   constructor(
     private readonly log: CallLog,
     private readonly logger: Logger,
-    start: CallStart,
+    private readonly start: CallStart,
+    private readonly events: PbxEvents | null = null,
+    at = new Date(),
   ) {
-    const row = log.open(start);
+    const row = log.open(start, at);
     this.id = row.id;
     this.writes = row.written.catch((e: unknown) => logger.error({ err: e }, 'CDR open failed'));
+    this.live = {
+      id: row.id,
+      caller: start.caller,
+      callerName: start.callerName,
+      callee: start.callee,
+      state: 'ringing',
+      startedAt: at.toISOString(),
+      answeredAt: null,
+    };
+    events?.emit({ type: 'call.started', tenantId: start.tenantId, call: { ...this.live } });
   }
 
   /** The row of a call from `caller` to `callee` started by `invite` on this node. */
   static of(
-    ctx: { callLog: CallLog; log: Logger; node: string },
+    ctx: { callLog: CallLog; log: Logger; node: string; events?: PbxEvents | null },
     invite: { headers: { get(name: string): string | undefined } },
     caller: { tenantId: string; number: string; displayName: string },
     callee: { number: string },
   ): CallRecord {
-    return new CallRecord(ctx.callLog, ctx.log, {
-      tenantId: caller.tenantId,
-      sipCallId: invite.headers.get('Call-ID') ?? '',
-      caller: caller.number,
-      callerName: caller.displayName,
-      callee: callee.number,
-      direction: 'internal',
-      node: ctx.node,
-    });
+    return new CallRecord(
+      ctx.callLog,
+      ctx.log,
+      {
+        tenantId: caller.tenantId,
+        sipCallId: invite.headers.get('Call-ID') ?? '',
+        caller: caller.number,
+        callerName: caller.displayName,
+        callee: callee.number,
+        direction: 'internal',
+        node: ctx.node,
+      },
+      ctx.events ?? null,
+    );
   }
 
   answered(at: Date): void {
+    this.live.state = 'answered';
+    this.live.answeredAt = at.toISOString();
+    this.events?.emit({ type: 'call.answered', tenantId: this.start.tenantId, call: { ...this.live } });
     this.queue((id) => this.log.answered(id, at));
   }
 
   /** Closes the row; `end` may still be coming (the relay's quality figures arrive from its worker). */
   ended(at: Date, end: Promise<CallEnd>): void {
+    // Live views hear of the end even if the figures never come.
+    void end.then(
+      (e) => this.reportEnd(at, e.cause),
+      () => this.reportEnd(at, 'error'),
+    );
     this.queue((id) => end.then((e) => this.log.close(id, at, e)));
+  }
+
+  private reportEnd(at: Date, cause: string): void {
+    this.events?.emit({
+      type: 'call.ended',
+      tenantId: this.start.tenantId,
+      call: { ...this.live },
+      cause,
+      endedAt: at.toISOString(),
+    });
   }
 
   private queue(fn: (id: string) => Promise<void>): void {

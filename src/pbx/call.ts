@@ -23,6 +23,7 @@ import type { CallLog } from '../store/repositories/calls.js';
 import type { CallLeg } from '../store/schema.js';
 import { CallMedia, type CallQuality, type MediaRefusal, SDP_TYPE, sdpOf } from './call-media.js';
 import { CallRecord } from './call-record.js';
+import type { PbxEvents } from './events.js';
 import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
@@ -38,6 +39,8 @@ export interface CallContext {
   /** What a party put on hold hears. */
   moh: MusicOnHold;
   callLog: CallLog;
+  /** Where calls report starting, answering and ending (live views, events socket). */
+  events: PbxEvents | null;
   log: Logger;
   node: string;
   /** Dialog registry of the SIP service: in-dialog requests find their call here. */

@@ -35,6 +35,7 @@ import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import { type ActiveCall, Call, type CallContext } from './call.js';
 import { Directory } from './directory.js';
+import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
@@ -87,6 +88,9 @@ export class SipService {
   private readonly dialogs = new Map<string, { call: ActiveCall; side: 'A' | 'B' }>();
   private readonly byInvite = new Map<InviteServerTransaction, ActiveCall>();
   readonly calls = new Set<ActiveCall>();
+  /** Calls and registrations as they happen; `live` is the current picture per tenant. */
+  readonly events = new PbxEvents();
+  readonly live = new LiveState(this.events);
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(
@@ -96,7 +100,7 @@ export class SipService {
   ) {
     const clock = opts.clock ?? systemClock;
     this.directory = new Directory(store);
-    this.location = new MemoryLocation();
+    this.location = new ObservedLocation(new MemoryLocation(), this.events);
     this.auth = new DigestAuthenticator({
       secret: opts.secret,
       ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}),
@@ -133,6 +137,7 @@ export class SipService {
       media: null,
       moh: new MusicOnHold(opts.mohDir ?? null),
       callLog: store.callLog,
+      events: this.events,
       log,
       node: opts.node ?? 'local',
       bindDialog: (key, call, side) => this.dialogs.set(key, { call, side }),

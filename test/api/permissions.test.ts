@@ -126,6 +126,9 @@ const INTENDED: Record<string, string | 'public'> = {
   'GET /api/v1/audit-log': 'platformAudit.read',
   'GET /api/v1/tenants/:tenantId/calls': 'calls.read',
   'GET /api/v1/tenants/:tenantId/calls/:id': 'calls.read',
+  'GET /api/v1/tenants/:tenantId/provisioning': 'tenants.read',
+  'GET /api/v1/tenants/:tenantId/live': 'live.read',
+  'GET /api/v1/tenants/:tenantId/stats/today': 'live.read',
 };
 
 describe('intended permissions', () => {

@@ -465,6 +465,49 @@ describe.each(backends())('REST API on %s', (backend) => {
     });
   });
 
+  describe('call history and provisioning', () => {
+    it("shows admins every call and a user only their own extensions' calls", async () => {
+      const log = fx.store.callLog;
+      const start = (caller: string, callee: string) =>
+        log.open({
+          tenantId: fx.A.id,
+          sipCallId: `${caller}-${callee}@t`,
+          caller,
+          callerName: '',
+          callee,
+          direction: 'internal',
+          node: 't',
+        });
+      const mine = start('101', '102');
+      const theirs = start('102', '103');
+      const incoming = start('104', '101');
+      await Promise.all([mine.written, theirs.written, incoming.written]);
+      const url = `/api/v1/tenants/${fx.A.id}/calls`;
+      const all = await fx.call('GET', url, { as: fx.A.admin });
+      expect(all.json.items.map((c: { id: string }) => c.id)).toEqual(
+        expect.arrayContaining([mine.id, theirs.id, incoming.id]),
+      );
+      const own = await fx.call('GET', url, { as: fx.A.user });
+      expect(own.status).toBe(200);
+      expect(own.json.items.map((c: { id: string }) => c.id).sort()).toEqual([mine.id, incoming.id].sort());
+      expect((await fx.call('GET', `${url}/${mine.id}`, { as: fx.A.user })).status).toBe(200);
+      expect((await fx.call('GET', `${url}/${theirs.id}`, { as: fx.A.user })).status).toBe(404);
+      // B's user owns B's 101: A's calls with the same numbers are not theirs.
+      expect(
+        (await fx.call('GET', `/api/v1/tenants/${fx.B.id}/calls`, { as: fx.B.user })).json.items,
+      ).toEqual([]);
+    });
+
+    it("tells a tenant's phones where to register, without secrets", async () => {
+      const res = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/provisioning`, { as: fx.A.user });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ sipDomain: fx.A.domain, host: '127.0.0.1', transports: [] });
+      expect(
+        (await fx.call('GET', `/api/v1/tenants/${fx.B.id}/provisioning`, { as: fx.A.admin })).status,
+      ).toBe(404);
+    });
+  });
+
   describe('documents and health', () => {
     it('serves an OpenAPI document naming every route', async () => {
       const res = await fx.call('GET', '/api/docs/json');

@@ -4,6 +4,7 @@
  * fastify.inject(): the whole HTTP stack without a socket.
  */
 import { pino } from 'pino';
+import type { ApiDeps } from '../../src/api/context.js';
 import { newApiToken } from '../../src/api/routes/api-keys.js';
 import { type ApiServer, buildApi } from '../../src/api/server.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
@@ -63,13 +64,14 @@ export interface Reply {
 const PASSWORD = 'correct horse battery';
 let hashed: Promise<string> | null = null;
 
-export async function createFixture(backend: Backend): Promise<Fixture> {
+export async function createFixture(backend: Backend, deps: Partial<ApiDeps> = {}): Promise<Fixture> {
   const db = await openTestDb(backend);
   const store = db.store;
   const api = await buildApi({
     store,
     config: { sessionHours: 12, publicAddress: '127.0.0.1' },
     logger: pino({ level: 'silent' }),
+    ...deps,
   });
   hashed ??= hashPassword(PASSWORD);
   const passwordHash = await hashed;

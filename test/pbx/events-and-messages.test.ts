@@ -5,6 +5,7 @@
  * once (glare) end in 491 for both and a retry succeeds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PbxEvent } from '../../src/pbx/events.js';
 import { contactFor } from '../../src/sip/dialog.js';
 import type { SipRequest } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
@@ -124,6 +125,70 @@ describe('busy lamps, messages and glare through the PBX', () => {
     const versions = notifies.map((n) => Number(/version="(\d+)"/.exec(n.body.toString())![1]));
     expect(versions).toEqual(versions.map((_, i) => i));
     await fx.sip.notifier.close();
+  });
+
+  it('reports registrations and a call as live events, and keeps the live picture in step', async () => {
+    const events: PbxEvent[] = [];
+    const off = fx.sip.events.on((e) => events.push(e));
+    try {
+      const callee = await phone('202');
+      const caller = await phone('203');
+      await register(callee);
+      await register(caller);
+      // Registering again (a refresh) changes no device: no second event.
+      await register(callee);
+      const regs = events.filter((e) => e.type === 'registration');
+      expect(regs.map((e) => e.type === 'registration' && e.registration.extension).sort()).toEqual([
+        '202',
+        '203',
+      ]);
+      const snap = () => fx.sip.live.snapshot(fx.tenantId);
+      expect(snap().registrations.map((r) => r.extension)).toEqual(['202', '203']);
+      expect(snap().registrations[0]!.devices[0]).toMatchObject({
+        transport: 'UDP',
+        address: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      });
+
+      answering(callee, { answerAfterMs: 200 });
+      const call = request(caller, 'INVITE', '202', [], SDP);
+      await until(() => snap().calls.length === 1);
+      expect(snap().calls[0]).toMatchObject({
+        caller: '203',
+        callee: '202',
+        state: 'ringing',
+        answeredAt: null,
+      });
+      expect((await call.done())?.status).toBe(200);
+      await until(() => snap().calls[0]?.state === 'answered');
+      caller.inDialog('BYE');
+      await until(() => snap().calls.length === 0);
+      const callEvents = events.filter((e) => e.type !== 'registration').map((e) => e.type);
+      expect(callEvents).toEqual(['call.started', 'call.answered', 'call.ended']);
+      const ids = events.flatMap((e) => (e.type === 'registration' ? [] : [e.call.id]));
+      expect(new Set(ids).size).toBe(1); // one call, one record id throughout
+      const row = await fx.db.store.tenant(fx.tenantId).calls.get(ids[0]!);
+      expect(row?.callee).toBe('202');
+      // Other tenants see nothing of it.
+      expect(fx.sip.live.snapshot('00000000-0000-0000-0000-000000000000')).toEqual({
+        calls: [],
+        registrations: [],
+      });
+      // Unregistering (Expires: 0 for every contact) removes the extension.
+      const unregister = callee.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+        from: `<sip:202@${DOMAIN}>`,
+        to: `<sip:202@${DOMAIN}>`,
+        headers: [
+          ['Contact', '*'],
+          ['Expires', '0'],
+        ],
+      });
+      expect((await callee.send(unregister, pbx).done())?.status).toBe(200);
+      expect(snap().registrations.map((r) => r.extension)).toEqual(['203']);
+      const last = events.at(-1);
+      expect(last?.type === 'registration' && last.registration).toEqual({ extension: '202', devices: [] });
+    } finally {
+      off();
+    }
   });
 
   it('refuses a watcher without the right secret, an unknown extension, and an unknown event package', async () => {

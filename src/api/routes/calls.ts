@@ -1,8 +1,13 @@
 /** /api/v1/tenants/{tenantId}/calls: call detail records, newest first. */
+
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { CallRecord } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
 import type { Api, ApiDeps } from '../context.js';
+import { principalOf } from '../context.js';
 import { notFound } from '../errors.js';
+import { ownNumbers } from '../own.js';
 import { listQuery, pageOf, TenantIdParams, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
 
 const Leg = Type.Object({
@@ -72,7 +77,8 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
       config: { permission: 'calls.read' },
       schema: {
         tags: ['calls'],
-        summary: 'Call records, newest first; q searches caller, callee and caller name',
+        summary:
+          "Call records, newest first; q searches caller, callee and caller name. A user sees their own extensions' calls.",
         params: TenantParams,
         querystring: listQuery(['startedAt'], {
           status: Type.Optional(Status),
@@ -89,6 +95,7 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
         status: q.status,
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
+        parties: await ownNumbers(store, req, req.params.tenantId),
       });
       return { ...page, items: page.items.map(callView) };
     },
@@ -107,7 +114,10 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
     },
     async (req) => {
       const call = await store.tenant(req.params.tenantId).calls.get(req.params.id);
-      if (!call) throw notFound('Call');
+      const parties = await ownNumbers(store, req, req.params.tenantId);
+      // Someone else's call is as absent to a user as a call that does not exist.
+      if (!call || (parties && !parties.includes(call.caller) && !parties.includes(call.callee)))
+        throw notFound('Call');
       return callView(call);
     },
   );

@@ -8,6 +8,8 @@ export interface CallFilter extends ListQuery {
   status?: CallStatus | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  /** Only calls from or to one of these numbers (a user's own history: their extensions). */
+  parties?: readonly string[] | undefined;
 }
 
 const SORT = { startedAt: 'startedAt' };
@@ -23,6 +25,11 @@ export class CallRepository {
     if (f.status) q = q.where('status', '=', f.status);
     if (f.from) q = q.where('startedAt', '>=', f.from);
     if (f.to) q = q.where('startedAt', '<', f.to);
+    if (f.parties) {
+      const parties = [...f.parties];
+      if (parties.length === 0) q = q.where(sql<boolean>`false`);
+      else q = q.where((eb) => eb.or([eb('caller', 'in', parties), eb('callee', 'in', parties)]));
+    }
     if (f.q) {
       const p = likePattern(f.q);
       q = q.where((eb) =>
@@ -30,6 +37,26 @@ export class CallRepository {
       );
     }
     return paginate(q, { ...f, desc: f.sort ? f.desc : true }, SORT, 'startedAt');
+  }
+
+  /** Start, answer and end times of the calls started in [from, to) — what day statistics are made of. */
+  timesBetween(
+    from: Date,
+    to: Date,
+    parties?: readonly string[],
+  ): Promise<{ startedAt: Date; answeredAt: Date | null; endedAt: Date | null }[]> {
+    let q = this.db
+      .selectFrom('calls')
+      .select(['startedAt', 'answeredAt', 'endedAt'])
+      .where('tenantId', '=', this.tenantId)
+      .where('startedAt', '>=', from)
+      .where('startedAt', '<', to);
+    if (parties) {
+      const list = [...parties];
+      if (list.length === 0) return Promise.resolve([]);
+      q = q.where((eb) => eb.or([eb('caller', 'in', list), eb('callee', 'in', list)]));
+    }
+    return q.orderBy('startedAt').limit(100_000).execute();
   }
 
   get(id: string): Promise<CallRecord | undefined> {

@@ -1,0 +1,178 @@
+/**
+ * What happens on the PBX, as events for the portal's live views, the events
+ * WebSocket and (later) webhooks: calls starting, being answered and ending, and
+ * extensions' registrations changing. `LiveState` keeps the current picture per
+ * tenant — the calls in progress and the registered devices — from the same
+ * events, so a page that opens mid-day starts from a snapshot and follows events.
+ * Node-local for now; the cluster milestone fans these out through Redis.
+ */
+import type { Binding, LocationService } from './location.js';
+
+export interface LiveCall {
+  /** The call record's id (GET /calls/{id} once it has ended). */
+  id: string;
+  caller: string;
+  callerName: string;
+  callee: string;
+  state: 'ringing' | 'answered';
+  startedAt: string;
+  answeredAt: string | null;
+}
+
+export interface LiveRegistration {
+  extension: string;
+  /** Registered devices (contacts) of the extension. */
+  devices: {
+    contact: string;
+    userAgent: string | null;
+    transport: string;
+    address: string;
+    expiresAt: string;
+  }[];
+}
+
+export type PbxEvent =
+  | { type: 'call.started'; tenantId: string; call: LiveCall }
+  | { type: 'call.answered'; tenantId: string; call: LiveCall }
+  | { type: 'call.ended'; tenantId: string; call: LiveCall; cause: string; endedAt: string }
+  | { type: 'registration'; tenantId: string; registration: LiveRegistration };
+
+export type PbxEventListener = (e: PbxEvent) => void;
+
+/** Fan-out to listeners; a listener that throws is dropped from nothing and stops nothing. */
+export class PbxEvents {
+  private readonly listeners = new Set<PbxEventListener>();
+
+  on(listener: PbxEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(e: PbxEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch {
+        // A broken subscriber (a closed socket) must not break the call that emitted.
+      }
+    }
+  }
+}
+
+/** The tenant's calls in progress and registered extensions, kept from the events. */
+export class LiveState {
+  private readonly calls = new Map<string, Map<string, LiveCall>>();
+  private readonly registrations = new Map<string, Map<string, LiveRegistration>>();
+
+  constructor(events: PbxEvents) {
+    events.on((e) => this.apply(e));
+  }
+
+  private apply(e: PbxEvent): void {
+    if (e.type === 'registration') {
+      const regs = this.mapOf(this.registrations, e.tenantId);
+      if (e.registration.devices.length) regs.set(e.registration.extension, e.registration);
+      else regs.delete(e.registration.extension);
+      return;
+    }
+    const calls = this.mapOf(this.calls, e.tenantId);
+    if (e.type === 'call.ended') calls.delete(e.call.id);
+    else calls.set(e.call.id, e.call);
+  }
+
+  private mapOf<T>(m: Map<string, Map<string, T>>, tenantId: string): Map<string, T> {
+    let inner = m.get(tenantId);
+    if (!inner) {
+      inner = new Map();
+      m.set(tenantId, inner);
+    }
+    return inner;
+  }
+
+  snapshot(tenantId: string): { calls: LiveCall[]; registrations: LiveRegistration[] } {
+    const calls = [...(this.calls.get(tenantId)?.values() ?? [])].sort((a, b) =>
+      a.startedAt.localeCompare(b.startedAt),
+    );
+    const registrations = [...(this.registrations.get(tenantId)?.values() ?? [])].sort((a, b) =>
+      a.extension.localeCompare(b.extension, undefined, { numeric: true }),
+    );
+    return { calls, registrations };
+  }
+}
+
+function registrationOf(
+  aor: string,
+  bindings: Binding[],
+): { tenantId: string; registration: LiveRegistration } {
+  const colon = aor.indexOf(':');
+  return {
+    tenantId: aor.slice(0, colon),
+    registration: {
+      extension: aor.slice(colon + 1),
+      devices: bindings.map((b) => ({
+        contact: b.contact,
+        userAgent: b.userAgent,
+        transport: b.source.transport,
+        address: `${b.source.host}:${b.source.port}`,
+        expiresAt: new Date(b.expiresAt).toISOString(),
+      })),
+    },
+  };
+}
+
+/** The set of devices changed (not merely refreshed): same contacts means no event. */
+function sameDevices(a: Binding[], b: Binding[]): boolean {
+  if (a.length !== b.length) return false;
+  const contacts = new Set(a.map((x) => x.contact));
+  return b.every((x) => contacts.has(x.contact));
+}
+
+/**
+ * A location service that reports registration changes: wraps the real one, so
+ * the registrar, qualify and sweeps stay as they are.
+ */
+export class ObservedLocation implements LocationService {
+  constructor(
+    private readonly inner: LocationService,
+    private readonly events: PbxEvents,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  lookup(aor: string, now: number): Binding[] {
+    return this.inner.lookup(aor, now);
+  }
+
+  store(aor: string, bindings: Binding[]): void {
+    const before = this.inner.lookup(aor, this.now());
+    this.inner.store(aor, bindings);
+    this.report(aor, before);
+  }
+
+  sweep(now: number): number {
+    const before = new Map<string, Binding[]>();
+    for (const [aor, b] of this.inner.entries(now - 1)) before.set(aor, [...(before.get(aor) ?? []), b]);
+    const n = this.inner.sweep(now);
+    if (n > 0) for (const [aor, list] of before) this.report(aor, list);
+    return n;
+  }
+
+  entries(now: number): [string, Binding][] {
+    return this.inner.entries(now);
+  }
+
+  remove(aor: string, contact: string): void {
+    const before = this.inner.lookup(aor, this.now());
+    this.inner.remove(aor, contact);
+    this.report(aor, before);
+  }
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  private report(aor: string, before: Binding[]): void {
+    const after = this.inner.lookup(aor, this.now());
+    if (sameDevices(before, after)) return;
+    this.events.emit({ type: 'registration', ...registrationOf(aor, after) });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Routes: the sign-in page until someone is signed in, then the frame with the
+ * pages of their role. Pages load on demand, so the sign-in page stays small.
+ */
+import { Button, Center, Loader, Stack, Title } from '@mantine/core';
+import { lazy, Suspense, useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Route, Routes } from 'react-router';
+import { ProblemAlert } from './components/Problem';
+import { setLanguage } from './i18n';
+import { AppLayout } from './layout/AppLayout';
+import { homeOf } from './nav';
+import SignIn from './pages/SignIn';
+import { useMe } from './session';
+
+const Dashboard = lazy(() => import('./pages/Dashboard'));
+const Extensions = lazy(() => import('./pages/Extensions'));
+const Calls = lazy(() => import('./pages/Calls'));
+const Profile = lazy(() => import('./pages/Profile'));
+const Tenants = lazy(() => import('./pages/Tenants'));
+const Users = lazy(() => import('./pages/Users'));
+const ApiKeys = lazy(() => import('./pages/ApiKeys'));
+const Audit = lazy(() => import('./pages/Audit'));
+
+function Loading() {
+  const { t } = useTranslation();
+  return (
+    <Center p="xl" aria-live="polite">
+      <Loader aria-label={t('common.loading')} />
+    </Center>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <Stack align="flex-start">
+      <Title order={2}>{t('common.notFound')}</Title>
+      <Button component={Link} to="/" variant="light">
+        {t('common.back')}
+      </Button>
+    </Stack>
+  );
+}
+
+export function App() {
+  const { t, i18n } = useTranslation();
+  const me = useMe();
+  const saved = me.data?.user?.language ?? null;
+  // The account's language (also that of its voice prompts) wins over this browser's guess.
+  useEffect(() => {
+    if (saved && saved !== i18n.language) setLanguage(saved);
+  }, [saved, i18n]);
+  if (me.isPending) return <Loading />;
+  if (me.isError)
+    return (
+      <Center p="xl">
+        <Stack>
+          <ProblemAlert error={me.error} />
+          <Button onClick={() => me.refetch()}>{t('common.retry')}</Button>
+        </Stack>
+      </Center>
+    );
+  if (!me.data) return <SignIn />;
+  const user = me.data;
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route element={<AppLayout me={user} />}>
+          <Route index element={<Navigate to={homeOf(user.role)} replace />} />
+          <Route path="dashboard" element={<Dashboard me={user} />} />
+          <Route path="tenants" element={<Tenants />} />
+          <Route path="extensions" element={<Extensions me={user} />} />
+          <Route path="users" element={<Users me={user} />} />
+          <Route path="api-keys" element={<ApiKeys me={user} />} />
+          <Route path="audit" element={<Audit me={user} />} />
+          <Route path="calls" element={<Calls me={user} />} />
+          <Route path="profile" element={<Profile me={user} />} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}

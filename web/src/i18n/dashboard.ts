@@ -1,0 +1,51 @@
+/** Texts of the dashboard, both languages; en.ts and ru.ts include them. */
+
+export const dashboardEn = {
+  dashboard: {
+    title: 'Dashboard',
+    live: 'Live',
+    offline: 'Reconnecting…',
+    inProgress: 'Calls in progress',
+    registered: 'Registered extensions',
+    today: 'Calls today',
+    answered: 'Answered',
+    missed: 'Missed',
+    avgTalk: 'Average talk time',
+    byHour: 'Calls today by hour',
+    hour: 'Hour',
+    noCalls: 'No calls in progress.',
+    noDevices: 'No phone is registered.',
+    ringing: 'ringing',
+    talking: 'talking',
+    extension: 'Extension',
+    device: 'Device',
+    address: 'Address',
+    since: 'Duration',
+    chartLabel: 'Bar chart: answered and missed calls for each hour of today',
+  },
+} as const;
+
+export const dashboardRu = {
+  dashboard: {
+    title: 'Обзор',
+    live: 'В реальном времени',
+    offline: 'Переподключение…',
+    inProgress: 'Идущие звонки',
+    registered: 'Зарегистрированные номера',
+    today: 'Звонков сегодня',
+    answered: 'Отвечено',
+    missed: 'Пропущено',
+    avgTalk: 'Средняя длительность разговора',
+    byHour: 'Звонки сегодня по часам',
+    hour: 'Час',
+    noCalls: 'Сейчас звонков нет.',
+    noDevices: 'Ни один телефон не зарегистрирован.',
+    ringing: 'вызов',
+    talking: 'разговор',
+    extension: 'Номер',
+    device: 'Устройство',
+    address: 'Адрес',
+    since: 'Длительность',
+    chartLabel: 'Столбчатая диаграмма: отвеченные и пропущенные звонки по часам за сегодня',
+  },
+};

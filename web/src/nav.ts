@@ -1,0 +1,41 @@
+/**
+ * The portal's pages and who sees them. The server enforces the same rights
+ * (src/api/permissions.ts); hiding a page here only spares a user a 403.
+ */
+import type { Role } from './api/types';
+
+export interface NavItem {
+  path: string;
+  label:
+    | 'nav.dashboard'
+    | 'nav.tenants'
+    | 'nav.extensions'
+    | 'nav.users'
+    | 'nav.apiKeys'
+    | 'nav.audit'
+    | 'nav.calls'
+    | 'nav.profile';
+  roles: readonly Role[];
+}
+
+const TENANT_STAFF = ['tenant_admin', 'supervisor'] as const;
+
+export const NAV: readonly NavItem[] = [
+  { path: '/dashboard', label: 'nav.dashboard', roles: TENANT_STAFF },
+  { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
+  { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
+  { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },
+  { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },
+  { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },
+  { path: '/calls', label: 'nav.calls', roles: ['tenant_admin', 'supervisor', 'user'] },
+  { path: '/profile', label: 'nav.profile', roles: ['operator', 'tenant_admin', 'supervisor', 'user'] },
+];
+
+export function navFor(role: Role): NavItem[] {
+  return NAV.filter((item) => item.roles.includes(role));
+}
+
+/** Where a role lands after signing in. */
+export function homeOf(role: Role): string {
+  return navFor(role)[0]?.path ?? '/profile';
+}

@@ -1,0 +1,109 @@
+/**
+ * Call history: the tenant's calls for admins and supervisors, a user's own
+ * extensions' calls for a user (the server filters), newest first, searchable.
+ */
+import { Badge, Group, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api/client';
+import type { CallRecord, Me } from '../api/types';
+import { ProblemAlert } from '../components/Problem';
+
+const PAGE = 25;
+
+function duration(c: CallRecord): string {
+  if (!c.answeredAt || !c.endedAt) return '—';
+  const s = Math.max(0, Math.round((Date.parse(c.endedAt) - Date.parse(c.answeredAt)) / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const RESULT_COLOR: Record<string, string> = { answered: 'green', ringing: 'blue', interrupted: 'red' };
+
+export default function Calls({ me }: { me: Me }) {
+  const { t, i18n } = useTranslation();
+  const tenantId = me.tenantId!;
+  const [q, setQ] = useState('');
+  const [search] = useDebouncedValue(q, 250);
+  const [page, setPage] = useState(1);
+  const list = useQuery({
+    queryKey: ['calls', tenantId, search, page],
+    placeholderData: keepPreviousData,
+    refetchInterval: 15_000,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenantId}/calls', {
+          params: {
+            path: { tenantId },
+            query: { limit: PAGE, offset: (page - 1) * PAGE, ...(search ? { q: search } : {}) },
+          },
+        }),
+      ),
+  });
+  const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
+  return (
+    <Stack>
+      <Title order={2}>{t('calls.title')}</Title>
+      <TextInput
+        label={t('common.search')}
+        value={q}
+        onChange={(e) => {
+          setQ(e.currentTarget.value);
+          setPage(1);
+        }}
+        maw={320}
+      />
+      <ProblemAlert error={list.error} />
+      {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calls.empty')}</Text> : null}
+      {list.data && list.data.items.length > 0 ? (
+        <Table.ScrollContainer minWidth={640}>
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('calls.started')}</Table.Th>
+                <Table.Th>{t('calls.from')}</Table.Th>
+                <Table.Th>{t('calls.to')}</Table.Th>
+                <Table.Th>{t('calls.duration')}</Table.Th>
+                <Table.Th>{t('calls.result')}</Table.Th>
+                <Table.Th>{t('calls.quality')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.items.map((c) => (
+                <Table.Tr key={c.id}>
+                  <Table.Td>{when.format(new Date(c.startedAt))}</Table.Td>
+                  <Table.Td>
+                    {c.caller}
+                    {c.callerName ? (
+                      <Text span c="dimmed" size="sm">
+                        {' '}
+                        {c.callerName}
+                      </Text>
+                    ) : null}
+                  </Table.Td>
+                  <Table.Td>{c.callee}</Table.Td>
+                  <Table.Td>{duration(c)}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={RESULT_COLOR[c.status] ?? 'gray'}>
+                      {c.answeredAt ? c.status : (c.cause ?? c.status)}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{c.mos !== null ? c.mos.toFixed(1) : '—'}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+      {list.data && list.data.total > PAGE ? (
+        <Group justify="space-between">
+          <Text size="sm" c="dimmed">
+            {t('common.total', { count: list.data.total })}
+          </Text>
+          <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
+        </Group>
+      ) : null}
+    </Stack>
+  );
+}
