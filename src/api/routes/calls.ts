@@ -1,11 +1,7 @@
 /** /api/v1/tenants/{tenantId}/calls: call detail records, newest first. */
-
-import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { CallRecord } from '../../store/schema.js';
-import type { Store } from '../../store/store.js';
 import type { Api, ApiDeps } from '../context.js';
-import { principalOf } from '../context.js';
 import { notFound } from '../errors.js';
 import { ownNumbers } from '../own.js';
 import { listQuery, pageOf, TenantIdParams, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
