@@ -22,6 +22,7 @@ import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { provisioningRoutes } from './routes/provisioning.js';
+import { softphoneRoutes } from './routes/softphone.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
@@ -180,6 +181,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await callRoutes(app, deps);
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);
+  await softphoneRoutes(app, deps);
   portalBuilt = (await webRoutes(app, deps.webRoot)).built;
 
   await app.ready();

@@ -7,7 +7,26 @@
 import { type DigestAuthenticator, parseCredentials } from '../sip/auth.js';
 import { makeResponse } from '../sip/build.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
+import { parseSoftphoneUsername, softphonePassword } from '../util/softphone-credentials.js';
 import type { Directory, ExtensionEntry, TenantEntry } from './directory.js';
+
+/**
+ * The extension a digest user name stands for and the password it must have
+ * used: the extension's SIP secret, or for a live softphone credential its MAC.
+ */
+function passwordOf(
+  username: string,
+  tenant: TenantEntry | undefined,
+  secret: string | null,
+  now = Date.now(),
+): { number: string; password: string | null } {
+  const eph = secret ? parseSoftphoneUsername(username) : null;
+  if (!eph || !tenant || !secret)
+    return { number: username, password: tenant?.extensions.get(username)?.sipSecret ?? null };
+  // An expired credential fails like a wrong one; the portal fetches a fresh one before then.
+  if (eph.expiresSec * 1000 <= now) return { number: eph.number, password: null };
+  return { number: eph.number, password: softphonePassword(secret, tenant.id, eph.number, eph.expiresSec) };
+}
 
 export type AuthOutcome =
   | { ok: true; tenant: TenantEntry; ext: ExtensionEntry }
@@ -51,8 +70,9 @@ export function authenticate(
   if (!creds) return { ok: false, response: makeResponse(req, 400, { reason: `Bad ${credsHeader} Header` }) };
   const tenant = directory.tenantByDomain(opts.realm);
   const user = userOf(req.headers.get(opts.party));
-  const ext = tenant && creds.username === user ? tenant.extensions.get(creds.username) : undefined;
-  const result = auth.verify(creds, req.method, opts.realm, ext?.sipSecret ?? null);
+  const { number, password } = passwordOf(creds.username, tenant, directory.softphoneSecret);
+  const ext = tenant && number === user ? tenant.extensions.get(number) : undefined;
+  const result = auth.verify(creds, req.method, opts.realm, ext ? password : null);
   if (result === 'stale') return challenge(true);
   if (result !== 'ok' || !tenant || !ext) return { ok: false, response: makeResponse(req, 403) };
   return { ok: true, tenant, ext };

@@ -5,6 +5,7 @@
  */
 import type { ToneRegion } from '../media/tones.js';
 import type { Store } from '../store/store.js';
+import { newSoftphoneSecret, SOFTPHONE_SECRET } from '../util/softphone-credentials.js';
 
 /** Countries using the 425 Hz tones of the former USSR plan, and the North American plan; else ETSI. */
 const RU_TONES = new Set(['RU', 'BY', 'KZ', 'UZ', 'KG', 'TJ', 'AM', 'AZ', 'GE', 'MD', 'TM', 'UA']);
@@ -40,10 +41,13 @@ export interface TenantEntry {
 export class Directory {
   private byDomain = new Map<string, TenantEntry>();
   private byId = new Map<string, TenantEntry>();
+  /** Signs the browser softphone's short-lived SIP credentials (shared with the API, in the database). */
+  softphoneSecret: string | null = null;
 
   constructor(private readonly store: Store) {}
 
   async loadAll(): Promise<void> {
+    this.softphoneSecret ??= await this.store.platformSecret(SOFTPHONE_SECRET, newSoftphoneSecret);
     const byDomain = new Map<string, TenantEntry>();
     const byId = new Map<string, TenantEntry>();
     for (let offset = 0; ; offset += 200) {

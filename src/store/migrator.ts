@@ -7,12 +7,14 @@ import * as m0001 from './migrations/0001_foundation.js';
 import * as m0002 from './migrations/0002_totp_last_step.js';
 import * as m0003 from './migrations/0003_calls.js';
 import * as m0004 from './migrations/0004_media.js';
+import * as m0005 from './migrations/0005_platform_secrets.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_totp_last_step': m0002,
   '0003_calls': m0003,
   '0004_media': m0004,
+  '0005_platform_secrets': m0005,
 };
 
 /**

@@ -175,7 +175,14 @@ export interface CallsTable {
   node: string;
 }
 
+export interface PlatformSecretsTable {
+  name: string;
+  value: string;
+  createdAt: ColumnType<Date, never, never>;
+}
+
 export interface Database {
+  platformSecrets: PlatformSecretsTable;
   tenants: TenantsTable;
   users: UsersTable;
   extensions: ExtensionsTable;

@@ -65,6 +65,24 @@ export class Store {
     return this.db.transaction().execute((trx) => fn(new Store(trx)));
   }
 
+  /**
+   * A platform-wide secret by name, made from `make` the first time any node asks;
+   * concurrent first calls (two nodes starting) agree on one value.
+   */
+  async platformSecret(name: string, make: () => string): Promise<string> {
+    await this.db
+      .insertInto('platformSecrets')
+      .values({ name, value: make() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('platformSecrets')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirstOrThrow();
+    return row.value;
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }

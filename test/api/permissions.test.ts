@@ -96,6 +96,7 @@ const INTENDED: Record<string, string | 'public'> = {
   'POST /api/v1/auth/logout': 'public',
   'GET /api/v1/auth/me': 'self',
   'PATCH /api/v1/auth/me': 'self',
+  'GET /api/v1/auth/softphone': 'self',
   'POST /api/v1/auth/password': 'self',
   'POST /api/v1/auth/totp/setup': 'self',
   'POST /api/v1/auth/totp/enable': 'self',

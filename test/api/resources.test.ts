@@ -498,6 +498,28 @@ describe.each(backends())('REST API on %s', (backend) => {
       ).toEqual([]);
     });
 
+    it('gives the browser softphone short-lived credentials for my own extensions only', async () => {
+      const res = await fx.call('GET', '/api/v1/auth/softphone', { as: fx.A.user });
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.json.sipDomain).toBe(fx.A.domain);
+      expect(res.json.extensions).toHaveLength(1);
+      const [ext] = res.json.extensions;
+      expect(ext).toMatchObject({ number: '101', username: expect.stringMatching(/^101~\d+$/) });
+      expect(ext.password).not.toBe('secret-A-101'); // never the extension's own secret
+      const ttl = Date.parse(ext.expiresAt) - Date.now();
+      expect(ttl).toBeGreaterThan(11 * 3600_000); // the session's 12 hours, not more
+      expect(ttl).toBeLessThanOrEqual(12 * 3600_000 + 1000);
+      expect((await fx.call('GET', '/api/v1/auth/softphone', { as: fx.A.admin })).json.extensions).toEqual(
+        [],
+      );
+      const none = { sipDomain: null, extensions: [] };
+      expect((await fx.call('GET', '/api/v1/auth/softphone', { token: fx.A.apiKey.token })).json).toEqual(
+        none,
+      );
+      expect((await fx.call('GET', '/api/v1/auth/softphone', { as: fx.operator })).json).toEqual(none);
+    });
+
     it("tells a tenant's phones where to register, without secrets", async () => {
       const res = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/provisioning`, { as: fx.A.user });
       expect(res.status).toBe(200);

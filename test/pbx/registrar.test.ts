@@ -10,6 +10,11 @@ import { aorOf } from '../../src/pbx/location.js';
 import type { SipService } from '../../src/pbx/sip-service.js';
 import { authorize } from '../../src/sip/auth.js';
 import { parseMessage, type SipResponse } from '../../src/sip/message/index.js';
+import {
+  issueSoftphoneCredential,
+  newSoftphoneSecret,
+  SOFTPHONE_SECRET,
+} from '../../src/util/softphone-credentials.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { responseReader } from '../helpers/stream-reader.js';
 
@@ -101,6 +106,7 @@ describe('registrar', () => {
     user: string,
     password: string,
     extra: Partial<Parameters<typeof register>[0]> = {},
+    digestUser = user,
   ) {
     const port = await c.ready;
     const callId = extra.callId ?? `cid-${randomBytes(6).toString('hex')}`;
@@ -109,7 +115,7 @@ describe('registrar', () => {
     const challenge = first.headers.getAll('WWW-Authenticate').find((h) => h.includes('MD5'))!;
     const auth = authorize(
       challenge,
-      { username: user, password },
+      { username: digestUser, password },
       { method: 'REGISTER', uri: `sip:${DOMAIN}` },
     )!;
     return c.send(register({ port, user, cseq: 2, callId, auth, ...extra }));
@@ -134,6 +140,27 @@ describe('registrar', () => {
     expect([a.status, b.status, d.status]).toEqual([403, 403, 403]);
     expect(a.reason).toBe(b.reason);
     expect(sip.location.lookup(aorOf(tenantId, '202'), Date.now())).toHaveLength(0);
+    c.close();
+  });
+
+  it("registers the browser softphone with short-lived credentials, never another extension's or expired ones", async () => {
+    const secret = await fx.db.store.platformSecret(SOFTPHONE_SECRET, newSoftphoneSecret);
+    const c = udpClient();
+    const live = issueSoftphoneCredential(secret, tenantId, '201', 3600);
+    expect(live.username).toMatch(/^201~\d+$/);
+    expect((await registerWithAuth(c, '201', live.password, { expires: 60 }, live.username)).status).toBe(
+      200,
+    );
+    // The same credential cannot register 202, nor one made for another tenant, nor one past its time.
+    const other = await registerWithAuth(c, '202', live.password, {}, live.username);
+    const elsewhere = issueSoftphoneCredential(secret, '00000000-0000-0000-0000-000000000000', '201', 3600);
+    const foreign = await registerWithAuth(c, '201', elsewhere.password, {}, elsewhere.username);
+    const old = issueSoftphoneCredential(secret, tenantId, '201', -5);
+    const expired = await registerWithAuth(c, '201', old.password, {}, old.username);
+    const forged = await registerWithAuth(c, '201', 'guess', {}, live.username);
+    expect([other.status, foreign.status, expired.status, forged.status]).toEqual([403, 403, 403, 403]);
+    // The platform secret is made once and kept.
+    expect(await fx.db.store.platformSecret(SOFTPHONE_SECRET, () => 'another')).toBe(secret);
     c.close();
   });
 
