@@ -202,6 +202,16 @@ export class MediaEngine {
     return this.options.advertiseAddress;
   }
 
+  /**
+   * Where a process on this host reaches the relay's ports (the WebRTC gateway's plain
+   * side): the bind address, or loopback when bound to all interfaces. The advertised
+   * address may be a NAT's, which this host cannot send to.
+   */
+  get localAddress(): string {
+    const b = this.options.bindAddress;
+    return b === '0.0.0.0' || b === '' ? '127.0.0.1' : b === '::' ? '::1' : b;
+  }
+
   /** Endpoints open per worker (for health and tests). */
   load(): number[] {
     return this.slots.map((s) => s.endpoints.size);

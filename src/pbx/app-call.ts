@@ -96,6 +96,7 @@ export class AppCall implements ActiveCall, AppSession {
     this.room = this.app.room?.(this.caller.tenantId) ?? null;
     const opened = await CallMedia.open(engine, sdpOf(this.invite), this.codecs, {
       callee: false,
+      webrtc: this.ctx.webrtc,
       ...(this.room ? { room: this.room } : {}),
     });
     if (this.state === 'ended') {

@@ -12,6 +12,11 @@
  * - A re-offer from one side (hold, resume, a new address) is answered from our
  *   side, and the other side is re-offered with the direction it implies; a
  *   re-INVITE without SDP is answered with our current offer locally.
+ *
+ * A browser side (WebRTC: ICE, DTLS-SRTP) is terminated by the WebRTC gateway,
+ * whose plain RTP socket stands in for the browser at the relay endpoint; the
+ * browser sees only the gateway's description. A browser is never re-offered:
+ * when the other side holds, the relay plays music to it over the running stream.
  */
 import { type LegStats, type MediaEndpoint, type MediaEngine, MediaError } from '../media/engine.js';
 import type { RemoteMedia } from '../media/rtp/endpoint.js';
@@ -30,6 +35,15 @@ import {
   type SessionBody,
   type SessionDescription,
 } from '../media/sdp/index.js';
+import {
+  isWebRtcSdp,
+  type NegotiatedAudio,
+  type PlainSide,
+  type WebRtcGateway,
+  type WebRtcLeg,
+  WebRtcSdpError,
+} from '../media/webrtc/gateway.js';
+import { readAnswer as readWebRtcAnswer } from '../media/webrtc/sdp.js';
 
 export type Side = 'A' | 'B';
 
@@ -59,6 +73,12 @@ export interface CallQuality {
 }
 
 const G711: Record<string, 'ulaw' | 'alaw'> = { pcmu: 'ulaw', pcma: 'alaw' };
+
+/** The G.711 laws of a codec preference, in its order (what the gateway offers a browser). */
+function lawsOf(names: readonly string[]): ('ulaw' | 'alaw')[] {
+  const laws = names.map((n) => G711[n.toLowerCase()]).filter((l): l is 'ulaw' | 'alaw' => l !== undefined);
+  return laws.length ? laws : ['alaw', 'ulaw'];
+}
 
 /** The relay only moves G.711 (the two laws transcode into each other without loss of sync). */
 export const RELAY_CODECS: readonly KnownCodecName[] = ['PCMA', 'PCMU'];
@@ -107,8 +127,18 @@ function mirrored(offer: SessionBody): Direction {
   return receives ? 'recvonly' : 'inactive';
 }
 
+/** A side that is a browser: the gateway leg and the description the browser has of us. */
+interface BrowserSide {
+  leg: WebRtcLeg;
+  /** Our SDP as the browser last got it (answer, or our offer once answered). */
+  sdp: string;
+  /** Our answer to the browser's re-offer, waiting to go out. */
+  pendingAnswer: string | null;
+}
+
 interface SideState {
   endpoint: MediaEndpoint;
+  browser: BrowserSide | null;
   session: SdpSession;
   remote: RemoteMedia | null;
   /** Our offer still waiting for this side's answer (in a response or an ACK). */
@@ -125,9 +155,47 @@ function holds(offer: SessionBody): boolean {
   return d === 'sendonly' || d === 'inactive';
 }
 
+/** The relay's settings for a browser side: the gateway's plain socket with what the browser agreed. */
+function remoteOfBrowser(plain: PlainSide, audio: NegotiatedAudio): RemoteMedia {
+  return {
+    address: plain.address,
+    port: plain.port,
+    audioPt: audio.audioPt,
+    recvAudioPt: audio.audioPt,
+    codec: audio.codec,
+    telephoneEventPt: audio.telephoneEventPt,
+    recvTelephoneEventPt: audio.telephoneEventPt,
+    send: true,
+  };
+}
+
+/** Our description for the browser with another direction and the next o= version (RFC 3264 §8). */
+function redirect(sdp: string, direction: Direction): string {
+  const withVersion = sdp.replace(
+    /^(o=\S+ \S+ )(\d+)/m,
+    (_, head: string, v: string) => `${head}${BigInt(v) + 1n}`,
+  );
+  return withVersion.replace(/^a=(sendrecv|sendonly|recvonly|inactive)\r?$/gm, `a=${direction}`);
+}
+
+/** The direction that answers an offer's (RFC 3264 §6.1). */
+function answering(d: Direction): Direction {
+  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
+}
+
+function directionOf(offer: SessionBody): Direction {
+  return offer.media.find((m) => m.kind === 'audio' && m.port !== 0)?.direction ?? 'sendrecv';
+}
+
 export class CallMedia {
   /** B is null for a call the PBX answers itself (an app such as the echo test). */
   private readonly sides: { A: SideState; B: SideState | null };
+  /** Browser forks of the callee being offered to, by fork: all but the one that answers are closed. */
+  private readonly browserForks = new Map<string, { leg: WebRtcLeg; sdp: string }>();
+  /** Set when the call has a gateway (browser sides are possible). */
+  private webrtc: WebRtcGateway | null = null;
+  /** A browser side's media failed (ICE/DTLS never came up, or it went away): the call should end. */
+  onBrowserLost: (() => void) | null = null;
   private bridged = false;
   /** What the caller's first offer asked for, passed on to the callee. */
   private callerDirection: Direction = 'sendrecv';
@@ -141,6 +209,7 @@ export class CallMedia {
   ) {
     const side = (endpoint: MediaEndpoint): SideState => ({
       endpoint,
+      browser: null,
       session: new SdpSession({ address: engine.address }),
       remote: null,
       pendingOffer: null,
@@ -168,10 +237,20 @@ export class CallMedia {
     engine: MediaEngine,
     offer: string | null,
     codecs: readonly string[],
-    opts: { callee?: boolean; room?: string } = {},
+    opts: { callee?: boolean; room?: string; webrtc?: WebRtcGateway | null } = {},
   ): Promise<{ ok: true; media: CallMedia } | { ok: false; refusal: MediaRefusal }> {
     let parsed: SessionDescription | null = null;
-    if (offer !== null) {
+    const browser = offer !== null && isWebRtcSdp(offer);
+    if (browser && !opts.webrtc)
+      return {
+        ok: false,
+        refusal: {
+          status: 488,
+          warning: '304 nimbus "WebRTC media is not enabled"',
+          reason: 'Not Acceptable Here',
+        },
+      };
+    if (offer !== null && !browser) {
       const r = parseSdp(offer);
       if (!r.ok) return { ok: false, refusal: refusal(r.error) };
       parsed = r.value;
@@ -192,7 +271,14 @@ export class CallMedia {
         a = await engine.open(opts.room ? { room: opts.room } : undefined);
       else [a, b] = await engine.openPair();
       const media = new CallMedia(engine, caps, a, b);
-      if (parsed) {
+      media.webrtc = opts.webrtc ?? null;
+      if (browser && offer !== null) {
+        const attached = await media.answerBrowser(offer);
+        if (!attached.ok) {
+          await media.close();
+          return attached;
+        }
+      } else if (parsed) {
         media.callerDirection = mirrored(parsed);
         const answered = media.answer('A', parsed);
         if (!answered.ok) {
@@ -237,6 +323,82 @@ export class CallMedia {
     s.endpoint.setRemote(remote);
   }
 
+  /** The caller is a browser: the gateway answers its offer, and its plain socket becomes A's remote. */
+  private async answerBrowser(offer: string): Promise<{ ok: true } | { ok: false; refusal: MediaRefusal }> {
+    const gw = this.webrtc!;
+    try {
+      const { leg, sdp } = await gw.answer(offer);
+      this.attachBrowser('A', leg, sdp, leg.audio);
+      return { ok: true };
+    } catch (e) {
+      if (e instanceof WebRtcSdpError) return { ok: false, refusal: refusal(e.sdpError) };
+      return { ok: false, refusal: { status: 503, warning: null, reason: 'Media Unavailable' } };
+    }
+  }
+
+  private attachBrowser(side: Side, leg: WebRtcLeg, sdp: string, audio: NegotiatedAudio): void {
+    const s = this.s(side);
+    s.browser = { leg, sdp, pendingAnswer: null };
+    leg.setTarget({ address: this.engine.localAddress, port: s.endpoint.port });
+    this.setRemote(side, remoteOfBrowser(leg.plain, audio));
+    const lost = () => {
+      if (this.closed === null && this.s(side).browser?.leg === leg) this.onBrowserLost?.();
+    };
+    leg.connected.catch(lost);
+    void leg.closed.then(lost);
+  }
+
+  /** Whether `side` is a browser (WebRTC through the gateway). */
+  isBrowser(side: Side): boolean {
+    return this.sides[side]?.browser != null;
+  }
+
+  /**
+   * Our offer to one browser fork of the callee (a contact registered over
+   * WebSocket): a gateway leg of its own, closed unless this fork answers.
+   */
+  async offerToBrowser(fork: string): Promise<string | null> {
+    if (!this.webrtc) return null;
+    try {
+      const { leg, sdp } = await this.webrtc.offer({ codecs: lawsOf(this.caps.codecs.map((c) => c.name)) });
+      if (this.closed !== null) {
+        await leg.close();
+        return null;
+      }
+      this.browserForks.set(fork, { leg, sdp });
+      return sdp;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A browser fork's answer (its 2xx): that fork becomes the callee's side. False when it does not fit. */
+  browserAnswered(fork: string, sdp: string): boolean {
+    const offered = this.browserForks.get(fork);
+    if (!offered) return this.s('B').browser !== null; // a repeated 2xx
+    let audio: NegotiatedAudio;
+    try {
+      audio = readWebRtcAnswer(sdp);
+    } catch {
+      return false;
+    }
+    this.browserForks.delete(fork);
+    offered.leg.acceptAnswer(sdp).catch(() => this.onBrowserLost?.());
+    this.attachBrowser('B', offered.leg, offered.sdp, audio);
+    this.s('B').pendingOffer = null;
+    for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
+    this.bridge();
+    return true;
+  }
+
+  /** A fork that will not be the callee (refused, cancelled, lost to another): its gateway leg goes. */
+  forkEnded(fork: string): void {
+    const f = this.browserForks.get(fork);
+    if (!f) return;
+    this.browserForks.delete(fork);
+    void f.leg.close();
+  }
+
   /** Our offer to `side` (a new one, or a re-offer keeping the session's shape). */
   offer(side: Side, direction: Direction = 'sendrecv'): string {
     const s = this.s(side);
@@ -261,6 +423,7 @@ export class CallMedia {
    */
   forCaller(final: boolean): string | null {
     const a = this.sides.A;
+    if (a.browser) return a.browser.sdp;
     if (a.pendingAnswer) return a.session.render(a.pendingAnswer);
     if (a.session.local && !a.pendingOffer) return a.session.render(a.session.local);
     if (!final) return null;
@@ -319,18 +482,29 @@ export class CallMedia {
    * A re-offer from `side` (re-INVITE or UPDATE with SDP): answered from our side,
    * and the re-offer for the other side returned, mirroring the new direction.
    */
-  reoffer(side: Side, sdp: string): SdpOutcome & { hold?: boolean } {
+  reoffer(
+    side: Side,
+    sdp: string,
+  ): { ok: true; sdp: string | null; hold: boolean } | { ok: false; refusal: MediaRefusal } {
     const parsed = parseSdp(sdp);
     if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
-    const previous = this.s(side).remote;
-    const r = this.answer(side, parsed.value);
-    if (!r.ok) {
-      if (previous) this.setRemote(side, previous);
-      return r;
+    const s = this.s(side);
+    if (s.browser) {
+      // The same ICE and DTLS session goes on (no restart): only the direction changes.
+      s.browser.pendingAnswer = redirect(s.browser.sdp, answering(directionOf(parsed.value)));
+    } else {
+      const previous = s.remote;
+      const r = this.answer(side, parsed.value);
+      if (!r.ok) {
+        if (previous) this.setRemote(side, previous);
+        return r;
+      }
     }
     const other: Side = side === 'A' ? 'B' : 'A';
     // Put on hold, the other side is offered sendonly: it hears music on hold from the relay.
     const hold = holds(parsed.value);
+    // A browser on the other side is not re-offered: the relay's music reaches it on the open stream.
+    if (this.isBrowser(other)) return { ok: true, sdp: null, hold };
     return { ok: true, sdp: this.offer(other, hold ? 'sendonly' : mirrored(parsed.value)), hold };
   }
 
@@ -343,6 +517,11 @@ export class CallMedia {
   answerLocally(side: Side, sdp: string): SdpOutcome {
     const parsed = parseSdp(sdp);
     if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
+    const browser = this.s(side).browser;
+    if (browser) {
+      browser.sdp = redirect(browser.sdp, answering(directionOf(parsed.value)));
+      return { ok: true, sdp: browser.sdp };
+    }
     const r = this.answer(side, parsed.value);
     if (!r.ok) return r;
     const answer = this.reanswer(side);
@@ -354,6 +533,12 @@ export class CallMedia {
   /** Our answer to `side`'s re-offer, once the other side accepted its part. */
   reanswer(side: Side): string | null {
     const s = this.s(side);
+    if (s.browser?.pendingAnswer) {
+      const sdp = s.browser.pendingAnswer;
+      s.browser.sdp = sdp;
+      s.browser.pendingAnswer = null;
+      return sdp;
+    }
     if (!s.pendingAnswer) return null;
     const sdp = s.session.render(s.pendingAnswer);
     s.pendingAnswer = null;
@@ -363,6 +548,8 @@ export class CallMedia {
   /** The other side turned the re-offer down: our answer is not given. */
   reofferFailed(side: Side): void {
     this.s(side).pendingAnswer = null;
+    const browser = this.s(side).browser;
+    if (browser) browser.pendingAnswer = null;
     const other = this.sides[side === 'A' ? 'B' : 'A'];
     if (other) other.pendingOffer = null;
   }
@@ -370,6 +557,7 @@ export class CallMedia {
   /** A re-INVITE without SDP: our current description is offered (RFC 3261 §14.2), answered in the ACK. */
   offerAgain(side: Side): string {
     const s = this.s(side);
+    if (s.browser) return s.browser.sdp;
     const current = s.session.local;
     const direction = current?.media.find((m) => m.kind === 'audio' && m.port !== 0)?.direction ?? 'sendrecv';
     return this.offer(side, direction);
@@ -385,6 +573,10 @@ export class CallMedia {
   /** Releases both ports; resolves with each leg's figures. Idempotent. */
   close(): Promise<CallQuality> {
     const b = this.sides.B;
+    if (this.closed === null) {
+      for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
+      for (const s of [this.sides.A, b]) void s?.browser?.leg.close();
+    }
     this.closed ??= Promise.all([this.sides.A.endpoint.close(), b ? b.endpoint.close() : null]).then(
       ([caller, callee]) => ({
         caller: this.sides.A.remote ? caller : null,

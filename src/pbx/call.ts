@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { MediaEngine } from '../media/engine.js';
 import type { ToneRegion } from '../media/tones.js';
+import type { WebRtcGateway } from '../media/webrtc/gateway.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
 import { contactFor, Dialog, type LocalAddress, viaFor } from '../sip/dialog.js';
 import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
@@ -36,6 +37,8 @@ export interface CallContext {
   localFor(dest: Destination): LocalAddress;
   /** Anchors call media; null: SDP passes through untouched. */
   media: MediaEngine | null;
+  /** Terminates WebRTC for browser softphones (null: browsers cannot take part in anchored calls). */
+  webrtc: WebRtcGateway | null;
   /** What a party put on hold hears. */
   moh: MusicOnHold;
   callLog: CallLog;
@@ -81,6 +84,8 @@ export interface CallParty {
 interface BLeg {
   invite: SipRequest;
   binding: Binding;
+  /** Set for a browser fork (a contact registered over WebSocket): its key in the call's media. */
+  browser: string | null;
   dialog: Dialog | null;
   state: 'trying' | 'ringing' | 'answered' | 'failed' | 'cancelled';
   ack: SipRequest | null;
@@ -88,6 +93,11 @@ interface BLeg {
 }
 
 type Side = 'A' | 'B';
+
+/** A contact that registered over WebSocket is a browser: it speaks WebRTC, not plain RTP (RFC 7118). */
+function isBrowserBinding(b: Binding): boolean {
+  return b.source.transport === 'WS' || b.source.transport === 'WSS';
+}
 
 /** Which final answer the caller hears when every fork failed (RFC 3261 §16.7: 6xx, then best 4xx). */
 function rank(status: number): number {
@@ -145,7 +155,9 @@ export class Call implements ActiveCall {
    */
   async start(bindings: Binding[]): Promise<void> {
     if (this.ctx.media) {
-      const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.local.codecs);
+      const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.local.codecs, {
+        webrtc: this.ctx.webrtc,
+      });
       if (this.state === 'ended') {
         if (opened.ok) await opened.media.close();
         return;
@@ -155,9 +167,27 @@ export class Call implements ActiveCall {
         return;
       }
       this.media = opened.media;
+      this.media.onBrowserLost = () => this.browserLost();
       this.offerToB = Buffer.from(opened.media.offerToCallee());
     }
-    for (const b of bindings) this.fork(b);
+    // A browser (registered over WebSocket) gets a WebRTC offer of its own from the gateway.
+    const media = this.media;
+    const browserOffers = await Promise.all(
+      bindings.map((b, i) =>
+        media && this.ctx.webrtc && isBrowserBinding(b) ? media.offerToBrowser(`${i}:${b.contact}`) : null,
+      ),
+    );
+    if (this.state === 'ended') return;
+    bindings.forEach((b, i) => {
+      const offer = browserOffers[i];
+      if (offer) this.fork(b, { key: `${i}:${b.contact}`, sdp: offer });
+      // A browser cannot take plain RTP: without a gateway offer it is not rung.
+      else if (!(media && isBrowserBinding(b))) this.fork(b);
+    });
+    if (this.legs.length === 0) {
+      this.finishUnanswered(480, 'failed', 'Temporarily Unavailable');
+      return;
+    }
     this.ctx.changed(this);
     this.noAnswer = this.ctx.clock.after(this.ringTimeoutSec * 1000, () => {
       if (this.state === 'ringing') this.failAll(480, 'no-answer', 'Temporarily Unavailable');
@@ -176,7 +206,7 @@ export class Call implements ActiveCall {
     this.end(r.status === 503 ? 'failed' : 'rejected', r.status, 'system');
   }
 
-  private fork(binding: Binding): void {
+  private fork(binding: Binding, browser: { key: string; sdp: string } | null = null): void {
     const local = this.ctx.localFor(binding.source);
     const from = `${this.caller.displayName ? `"${this.caller.displayName.replace(/["\\]/g, '')}" ` : ''}<sip:${this.caller.number}@${this.caller.domain}>;tag=${newTag()}`;
     const headers = new Headers();
@@ -196,8 +226,9 @@ export class Call implements ActiveCall {
       const v = this.invite.headers.get(name);
       if (v !== undefined) headers.append(name, v);
     }
+    const body = browser ? Buffer.from(browser.sdp) : this.offerToB;
     const contentType = this.media ? SDP_TYPE : this.invite.headers.get('Content-Type');
-    if (contentType !== undefined && this.offerToB.length) headers.append('Content-Type', contentType);
+    if (contentType !== undefined && body.length) headers.append('Content-Type', contentType);
     const uri = parseUri(binding.contact);
     if (!uri) return;
     const req: SipRequest = {
@@ -206,7 +237,7 @@ export class Call implements ActiveCall {
       uri,
       rawUri: binding.contact,
       headers,
-      body: this.offerToB,
+      body,
     };
     const record: CallLeg = {
       target: binding.contact,
@@ -215,7 +246,15 @@ export class Call implements ActiveCall {
       endedAt: null,
       sipStatus: null,
     };
-    const leg: BLeg = { invite: req, binding, dialog: null, state: 'trying', ack: null, record };
+    const leg: BLeg = {
+      invite: req,
+      binding,
+      browser: browser?.key ?? null,
+      dialog: null,
+      state: 'trying',
+      ack: null,
+      record,
+    };
     this.legs.push(leg);
     this.ctx.layer.sendRequest(req, binding.source, {
       response: (res) => this.onLegResponse(leg, res),
@@ -232,7 +271,8 @@ export class Call implements ActiveCall {
       leg.state = 'ringing';
       // Relay ringing (and early media SDP) to the caller under our single A-side tag.
       if (this.media) {
-        const sdp = sdpOf(res);
+        // A browser's early SDP is not used: its answer comes with the 2xx.
+        const sdp = leg.browser ? null : sdpOf(res);
         if (sdp !== null && this.media.calleeAnswered(sdp, false)) {
           // Early media from the callee (183 with SDP): it is heard instead of our ringback.
           this.stopRingback();
@@ -281,7 +321,12 @@ export class Call implements ActiveCall {
     if (this.media) {
       // §13.2.1: the 2xx carries the answer to our offer (or repeats the one of a 183).
       const sdp = sdpOf(res);
-      if (sdp === null ? !this.media.calleeHasAnswered : !this.media.calleeAnswered(sdp, true)) {
+      const usable = leg.browser
+        ? sdp !== null && this.media.browserAnswered(leg.browser, sdp)
+        : sdp === null
+          ? this.media.calleeHasAnswered
+          : this.media.calleeAnswered(sdp, true);
+      if (!usable) {
         // An answer we cannot use: this fork is hung up and counts as refused.
         this.byeLeg(leg);
         this.onLegFailed(leg, makeResponse(leg.invite, 488));
@@ -310,6 +355,7 @@ export class Call implements ActiveCall {
   }
 
   private onLegFailed(leg: BLeg, res: SipResponse): void {
+    if (leg.browser) this.media?.forkEnded(leg.browser);
     if (leg.state === 'failed' || leg.state === 'cancelled' || leg.state === 'answered') return;
     leg.state = 'failed';
     leg.record.sipStatus = res.status;
@@ -350,6 +396,7 @@ export class Call implements ActiveCall {
   }
 
   private cancelLeg(leg: BLeg): void {
+    if (leg.browser) this.media?.forkEnded(leg.browser);
     if (leg.state === 'trying' || leg.state === 'ringing') {
       leg.state = 'cancelled';
       leg.record.endedAt = new Date().toISOString();
@@ -428,6 +475,23 @@ export class Call implements ActiveCall {
           makeResponse(req, r.status, {
             reason: r.reason,
             headers: r.warning ? [['Warning', r.warning]] : [],
+          }),
+        );
+        return;
+      }
+      if (outcome.sdp === null) {
+        // The other side is a browser: nothing to re-offer it; the relay answers and plays the music.
+        this.holdChanged(side === 'A' ? 'B' : 'A', outcome.hold);
+        const answer = this.media.reanswer(side);
+        tx.respond(
+          makeResponse(req, 200, {
+            headers: [
+              ...(req.method === 'INVITE'
+                ? ([['Contact', contactFor(here.local)]] as [string, string][])
+                : []),
+              ...(answer !== null ? ([['Content-Type', SDP_TYPE]] as [string, string][]) : []),
+            ],
+            body: answer === null ? Buffer.alloc(0) : Buffer.from(answer),
           }),
         );
         return;
@@ -552,6 +616,12 @@ export class Call implements ActiveCall {
   abort(): void {
     if (this.state === 'ringing') this.failAll(500, 'failed', 'Server Internal Error');
     else this.hangup('A', 'failed');
+  }
+
+  /** A browser side's media never connected or went away (ICE/DTLS): the call cannot go on. */
+  private browserLost(): void {
+    if (this.state === 'ringing') this.failAll(480, 'media-failed', 'Temporarily Unavailable');
+    else this.hangup('A', 'media-failed');
   }
 
   /** Ends an answered call from our side (e.g. no ACK): BYE to both parties. */

@@ -4,9 +4,12 @@
  * requests inside a dialog to the call that owns it, OPTIONS answered here.
  * Malformed requests that can still be answered get a stateless 400 (or 505/413).
  */
+
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { MediaEngine } from '../media/engine.js';
+import { WebRtcGateway } from '../media/webrtc/gateway.js';
 import { type DigestAlgorithm, DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse, newCallId, newTag, tagOf } from '../sip/build.js';
 import { incomingDialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
@@ -135,6 +138,7 @@ export class SipService {
       clock,
       localFor: (dest) => this.localFor(dest),
       media: null,
+      webrtc: null,
       moh: new MusicOnHold(opts.mohDir ?? null),
       callLog: store.callLog,
       events: this.events,
@@ -205,6 +209,13 @@ export class SipService {
     media.catch(() => {}); // awaited below; a failure there stops start-up
     await this.directory.loadAll();
     this.callContext.media = await media;
+    if (m && this.callContext.media)
+      // Browser softphones: ICE and DTLS-SRTP end here, their audio joins the relay as plain RTP.
+      this.callContext.webrtc = new WebRtcGateway({
+        bindAddress: m.bindAddress,
+        ...(isIP(this.opts.publicAddress) ? { advertiseAddresses: [this.opts.publicAddress] } : {}),
+        plainAddress: this.callContext.media.localAddress,
+      });
     await this.transports.listen();
     const interval = this.opts.qualifyIntervalMs ?? 60_000;
     this.sweep = setInterval(() => {
@@ -463,6 +474,7 @@ export class SipService {
     await this.notifier.close();
     this.layer.close();
     await this.transports.close();
+    await this.callContext.webrtc?.close();
     await this.callContext.media?.close();
   }
 

@@ -14,6 +14,11 @@ import SignIn from './pages/SignIn';
 import { useMe } from './session';
 
 const Dashboard = lazy(() => import('./pages/Dashboard'));
+const Phone = lazy(() => import('./pages/Phone'));
+// SIP.js comes with the softphone, after sign-in: the sign-in page stays small.
+const SoftphoneProvider = lazy(() =>
+  import('./softphone/SoftphoneProvider').then((m) => ({ default: m.SoftphoneProvider })),
+);
 const Extensions = lazy(() => import('./pages/Extensions'));
 const Calls = lazy(() => import('./pages/Calls'));
 const Profile = lazy(() => import('./pages/Profile'));
@@ -65,20 +70,23 @@ export function App() {
   const user = me.data;
   return (
     <Suspense fallback={<Loading />}>
-      <Routes>
-        <Route element={<AppLayout me={user} />}>
-          <Route index element={<Navigate to={homeOf(user.role)} replace />} />
-          <Route path="dashboard" element={<Dashboard me={user} />} />
-          <Route path="tenants" element={<Tenants />} />
-          <Route path="extensions" element={<Extensions me={user} />} />
-          <Route path="users" element={<Users me={user} />} />
-          <Route path="api-keys" element={<ApiKeys me={user} />} />
-          <Route path="audit" element={<Audit me={user} />} />
-          <Route path="calls" element={<Calls me={user} />} />
-          <Route path="profile" element={<Profile me={user} />} />
-          <Route path="*" element={<NotFound />} />
-        </Route>
-      </Routes>
+      <SoftphoneProvider enabled={user.kind === 'user' && user.tenantId !== null}>
+        <Routes>
+          <Route element={<AppLayout me={user} />}>
+            <Route index element={<Navigate to={homeOf(user.role)} replace />} />
+            <Route path="dashboard" element={<Dashboard me={user} />} />
+            <Route path="phone" element={<Phone me={user} />} />
+            <Route path="tenants" element={<Tenants />} />
+            <Route path="extensions" element={<Extensions me={user} />} />
+            <Route path="users" element={<Users me={user} />} />
+            <Route path="api-keys" element={<ApiKeys me={user} />} />
+            <Route path="audit" element={<Audit me={user} />} />
+            <Route path="calls" element={<Calls me={user} />} />
+            <Route path="profile" element={<Profile me={user} />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Routes>
+      </SoftphoneProvider>
     </Suspense>
   );
 }

@@ -7,6 +7,7 @@ import type { Role } from './api/types';
 export interface NavItem {
   path: string;
   label:
+    | 'phone.nav'
     | 'nav.dashboard'
     | 'nav.tenants'
     | 'nav.extensions'
@@ -22,6 +23,7 @@ const TENANT_STAFF = ['tenant_admin', 'supervisor'] as const;
 
 export const NAV: readonly NavItem[] = [
   { path: '/dashboard', label: 'nav.dashboard', roles: TENANT_STAFF },
+  { path: '/phone', label: 'phone.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },

@@ -26,7 +26,6 @@ import {
   MediaStreamTrack,
   type PeerConfig,
   RTCPeerConnection,
-  type RTCRtpCodecParameters as CodecParameters,
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
   RtpPacket,
@@ -99,11 +98,11 @@ const OFFER_EVENT_PT = 101;
 const STATIC_PT: Readonly<Record<WebRtcAudioCodec, number>> = { ulaw: 0, alaw: 8 };
 const MIME: Readonly<Record<WebRtcAudioCodec, string>> = { ulaw: 'audio/PCMU', alaw: 'audio/PCMA' };
 
-function g711(codec: WebRtcAudioCodec, payloadType: number): CodecParameters {
+function g711(codec: WebRtcAudioCodec, payloadType: number): RTCRtpCodecParameters {
   return new RTCRtpCodecParameters({ mimeType: MIME[codec], clockRate: 8000, channels: 1, payloadType });
 }
 
-function telephoneEvent(payloadType: number): CodecParameters {
+function telephoneEvent(payloadType: number): RTCRtpCodecParameters {
   // 0-16: DTMF and flash, what the engine's RFC 4733 code understands.
   return new RTCRtpCodecParameters({
     mimeType: 'audio/telephone-event',
@@ -194,21 +193,62 @@ class Leg implements WebRtcLeg {
     this.target = { address: t.address, port: t.port };
   }
 
-  /** Adds the sendrecv audio transceiver carrying `track`, and keeps werift off public STUN servers. */
+  /** werift's answer to a (trimmed) browser offer, gathered: every candidate is in it. */
+  async localAnswer(offer: string, gatherLock: Lock): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    const answer = await this.pc.createAnswer();
+    return gatherLock.run(async () => {
+      this.noPublicStun();
+      await this.pc.setLocalDescription(answer);
+      return this.localSdp();
+    });
+  }
+
+  /** werift's offer, gathered. */
+  async localOffer(gatherLock: Lock): Promise<string> {
+    const offer = await this.pc.createOffer();
+    return gatherLock.run(async () => {
+      this.noPublicStun();
+      await this.pc.setLocalDescription(offer);
+      return this.localSdp();
+    });
+  }
+
+  /** werift's setLocalDescription returns once gathering is over; the description then holds the candidates. */
+  private localSdp(): string {
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift produced no local description');
+    return sdp;
+  }
+
+  /** Adds the sendrecv audio transceiver carrying `track` (and with it werift's transport). */
   addAudio(): void {
     this.transceiver = this.pc.addTransceiver(this.track, { direction: 'sendrecv' });
-    // werift's ICE agent falls back to stun.l.google.com:19302 when no STUN server is
-    // configured (even with iceServers: []) and waits up to 5 s for it while gathering.
-    // A PBX must not call out to Google, and its candidates are host ones by design.
+  }
+
+  /**
+   * werift's ICE agent falls back to stun.l.google.com:19302 when no STUN server is
+   * configured (even with iceServers: []) and waits up to 5 s for it while gathering.
+   * A PBX must not call out to Google, and its candidates are host ones by design.
+   * Run before gathering, once the transports exist.
+   */
+  private noPublicStun(): void {
     for (const t of this.pc.iceTransports) t.connection.stunServer = undefined;
   }
 
   async acceptAnswer(sdp: string): Promise<void> {
     if (this.closing) throw new Error('WebRTC leg is closed');
     if (this.pc.signalingState !== 'have-local-offer') throw new Error('WebRTC leg has no offer to answer');
-    const audio = readAnswer(sdp);
-    await this.pc.setRemoteDescription({ type: 'answer', sdp });
-    this.negotiated = audio;
+    try {
+      const audio = readAnswer(sdp);
+      await this.pc.setRemoteDescription({ type: 'answer', sdp });
+      this.negotiated = audio;
+    } catch (e) {
+      // An answer is final (it came in a 2xx): a leg that cannot take it is of no more use.
+      this.settle(e instanceof Error ? e : new Error(String(e)));
+      await this.close();
+      throw e;
+    }
     this.startTimer();
   }
 
@@ -247,7 +287,7 @@ class Leg implements WebRtcLeg {
       // werift's sender rewrites every packet's payload type to its first codec's, which
       // would turn an RFC 4733 event into noise; events go to the transport directly.
       const sender = this.transceiver?.sender;
-      if (!sender || sender.dtlsTransport.state !== 'connected') return;
+      if (sender?.dtlsTransport.state !== 'connected') return;
       const rtp = RtpPacket.deSerialize(buf);
       rtp.header.ssrc = sender.ssrc;
       void sender.dtlsTransport.sendRtp(rtp.payload, rtp.header);
@@ -317,24 +357,24 @@ export class WebRtcGateway {
     if (audio.telephoneEventPt !== null) codecs.push(telephoneEvent(audio.telephoneEventPt));
     const leg = await this.newLeg(codecs, audio);
     try {
-      await leg.pcRef.setRemoteDescription({ type: 'offer', sdp: offer.forWerift });
-      const answer = await leg.pcRef.createAnswer();
-      const sdp = await this.gatherLock.run(async () => {
-        await leg.pcRef.setLocalDescription(answer);
-        return leg.pcRef.localDescription?.sdp;
-      });
-      if (!sdp) throw new Error('werift produced no local description');
-      leg.leg.startTimer();
-      return { leg: leg.leg, sdp: offer.completeAnswer(finishLocalDescription(sdp)) };
+      const sdp = offer.completeAnswer(
+        finishLocalDescription(await leg.localAnswer(offer.forWerift, this.gatherLock)),
+      );
+      leg.startTimer();
+      return { leg, sdp };
     } catch (e) {
-      await leg.leg.close();
+      await leg.close();
       throw e;
     }
   }
 
-  /** We call the browser: our offer, with all candidates; its answer goes to `leg.acceptAnswer`. */
+  /**
+   * We call the browser: our offer, with all candidates; its answer goes to
+   * `leg.acceptAnswer`. The connect timeout starts with the answer: until then (the call
+   * is ringing) the owner closes the leg if it is never answered.
+   */
   async offer(opts: OfferOptions = {}): Promise<{ leg: WebRtcLeg; sdp: string }> {
-    const laws = [...new Set(opts.codecs ?? ['ulaw', 'alaw'])];
+    const laws: WebRtcAudioCodec[] = [...new Set(opts.codecs ?? (['ulaw', 'alaw'] as const))];
     const first = laws[0];
     if (!first) throw new TypeError('WebRTC gateway: offer at least one codec');
     const codecs = [...laws.map((c) => g711(c, STATIC_PT[c])), telephoneEvent(OFFER_EVENT_PT)];
@@ -344,15 +384,9 @@ export class WebRtcGateway {
       telephoneEventPt: OFFER_EVENT_PT,
     });
     try {
-      const offer = await leg.pcRef.createOffer();
-      const sdp = await this.gatherLock.run(async () => {
-        await leg.pcRef.setLocalDescription(offer);
-        return leg.pcRef.localDescription?.sdp;
-      });
-      if (!sdp) throw new Error('werift produced no local description');
-      return { leg: leg.leg, sdp: finishLocalDescription(sdp) };
+      return { leg, sdp: finishLocalDescription(await leg.localOffer(this.gatherLock)) };
     } catch (e) {
-      await leg.leg.close();
+      await leg.close();
       throw e;
     }
   }
@@ -363,10 +397,7 @@ export class WebRtcGateway {
     await Promise.all([...this.legs].map((l) => l.close()));
   }
 
-  private async newLeg(
-    codecs: CodecParameters[],
-    audio: NegotiatedAudio,
-  ): Promise<{ leg: Leg; pcRef: RTCPeerConnection }> {
+  private async newLeg(codecs: RTCRtpCodecParameters[], audio: NegotiatedAudio): Promise<Leg> {
     if (this.isClosed) throw new Error('WebRTC gateway is closed');
     const socket = createSocket(isIP(this.plainAddress) === 6 ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
@@ -376,6 +407,11 @@ export class WebRtcGateway {
         resolve();
       });
     });
+    if (this.isClosed) {
+      // close() ran while the socket was binding: it could not see this leg.
+      socket.close();
+      throw new Error('WebRTC gateway is closed');
+    }
     const pc = new RTCPeerConnection({
       ...this.ice,
       codecs: { audio: codecs, video: [] },
@@ -385,6 +421,6 @@ export class WebRtcGateway {
     const leg = new Leg(pc, socket, audio, this.timeoutMs, (l) => this.legs.delete(l));
     this.legs.add(leg);
     leg.addAudio();
-    return { leg, pcRef: pc };
+    return leg;
   }
 }

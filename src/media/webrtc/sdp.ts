@@ -11,6 +11,8 @@
  * Offers are read with our own SDP parser (src/media/sdp), the same one the B2BUA uses
  * to decide that an offer is WebRTC, so the two never disagree.
  */
+
+import { notAcceptable } from '../sdp/errors.js';
 import {
   isWebRtcMedia,
   isWebRtcOffer,
@@ -19,7 +21,6 @@ import {
   type RtpFormat,
   type SdpError,
 } from '../sdp/index.js';
-import { notAcceptable } from '../sdp/errors.js';
 
 /** The law of the G.711 audio the gateway relays; same names as `G711Law` in codecs/g711. */
 export type WebRtcAudioCodec = 'ulaw' | 'alaw';
@@ -89,13 +90,14 @@ function readAudio(sdp: string, what: 'offer' | 'answer'): { index: number; audi
   const mismatch = (message: string): SdpError =>
     what === 'answer'
       ? { code: 'answer-mismatch', status: null, message }
-      : (notAcceptable(304, message).error as SdpError);
+      : notAcceptable(304, message).error;
   if (!m) fail(mismatch(`the ${what} has no live m=audio line`));
   if (!isWebRtcMedia(m))
     fail(
       what === 'answer'
         ? mismatch(`the answer's audio is ${m.protocol}, not WebRTC`)
-        : notAcceptable(302, `the offer's audio is ${m.protocol}, not WebRTC media (UDP/TLS/RTP/SAVPF)`).error,
+        : notAcceptable(302, `the offer's audio is ${m.protocol}, not WebRTC media (UDP/TLS/RTP/SAVPF)`)
+            .error,
     );
   if (!m.ice || !m.dtls) fail(mismatch(`the ${what}'s audio lacks ICE credentials or a DTLS fingerprint`));
   const audio = chooseAudio(m);
@@ -160,25 +162,36 @@ export function readOffer(sdp: string): ReadOffer {
   const keep = [audio.audioPt, ...(audio.telephoneEventPt === null ? [] : [audio.telephoneEventPt])];
   const [session, ...media] = sections(sdp);
   const chosen = media[index]!;
-  const mid = midOf(chosen);
-  const trimmedSession = session!.map((l) =>
-    /^a=group:BUNDLE(\s|$)/.test(l) ? (mid === null ? '' : `a=group:BUNDLE ${mid}`) : l,
+  // werift cannot answer a section without a mid ("mid not assigned"); browsers always
+  // send one, older SIP WebRTC clients may not. It gets one here and loses it in the answer.
+  const offeredMid = midOf(chosen);
+  const mid = offeredMid ?? '0';
+  const offered = (attribute: string): boolean => session!.some((l) => l.startsWith(attribute));
+  const trimmedSession = session!.flatMap((l) =>
+    /^a=group:BUNDLE(\s|$)/.test(l) ? [`a=group:BUNDLE ${mid}`] : [l],
   );
   const trimmedAudio = chosen.flatMap((line, i) => {
     if (i === 0) {
       const [kind, port, proto] = line.split(' ');
-      return [[kind, port, proto, ...keep].join(' ')];
+      return [[kind, port, proto, ...keep].join(' '), ...(offeredMid === null ? [`a=mid:${mid}`] : [])];
     }
     const pt = /^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)\s/.exec(line);
     return pt && !keep.includes(Number(pt[1])) ? [] : [line];
   });
   return {
     audio,
-    forWerift: join([trimmedSession.filter((l) => l !== ''), trimmedAudio]),
+    forWerift: join([trimmedSession, trimmedAudio]),
     completeAnswer(answer) {
       const [answerSession, answerAudio] = sections(answer);
       if (!answerSession || !answerAudio) throw new Error('werift answered without an audio section');
-      return join([answerSession, ...media.map((m, i) => (i === index ? answerAudio : refused(m)))]);
+      // werift adds these whether offered or not; an answer may only accept what was offered.
+      const sessionLines = answerSession.filter(
+        (l) =>
+          !(l.startsWith('a=group:BUNDLE') && !offered('a=group:BUNDLE')) &&
+          !(l === 'a=extmap-allow-mixed' && !offered('a=extmap-allow-mixed')),
+      );
+      const audioLines = answerAudio.filter((l) => offeredMid !== null || !l.startsWith('a=mid:'));
+      return join([sessionLines, ...media.map((m, i) => (i === index ? audioLines : refused(m)))]);
     },
   };
 }

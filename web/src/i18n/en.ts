@@ -1,6 +1,7 @@
 /** English texts of the portal. ru.ts must have the same keys (its type is this one's shape). */
 import { adminEn } from './admin';
 import { dashboardEn } from './dashboard';
+import { phoneEn } from './phone';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
   language: { label: 'Language', en: 'English', ru: 'Русский' },
@@ -164,6 +165,7 @@ export const en = {
   },
   ...adminEn,
   ...dashboardEn,
+  ...phoneEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

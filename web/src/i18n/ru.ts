@@ -2,6 +2,7 @@
 import { adminRu } from './admin';
 import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
+import { phoneRu } from './phone';
 
 export const ru: Messages = {
   app: { name: 'Nimbus PBX', skipToContent: 'К содержимому' },
@@ -171,4 +172,5 @@ export const ru: Messages = {
   },
   ...adminRu,
   ...dashboardRu,
+  ...phoneRu,
 };
