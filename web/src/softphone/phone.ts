@@ -51,6 +51,21 @@ export interface PhoneState {
   call: CallView | null;
 }
 
+/** What the call's audio does, as the browser measures it (and tests read). */
+export interface AudioStats {
+  packetsReceived: number;
+  packetsSent: number;
+  /** Sum of squared levels received (WebRTC stats): grows only when sound arrives. */
+  totalAudioEnergy: number;
+}
+
+declare global {
+  interface Window {
+    /** The portal's softphone, for the browser console and end-to-end tests. */
+    nimbusSoftphone?: Softphone;
+  }
+}
+
 function peerOf(s: Session): { peer: string; peerName: string } {
   const id = s.remoteIdentity;
   return { peer: id.uri.user ?? '', peerName: id.displayName ?? '' };
@@ -72,6 +87,21 @@ export class Softphone {
     this.audio.autoplay = true;
     this.audio.setAttribute('data-testid', 'softphone-audio');
     document.body.append(this.audio);
+    window.nimbusSoftphone = this;
+  }
+
+  async audioStats(): Promise<AudioStats | null> {
+    const sdh = this.session?.sessionDescriptionHandler as Web.SessionDescriptionHandler | undefined;
+    const pc = sdh?.peerConnection;
+    if (!pc) return null;
+    const out: AudioStats = { packetsReceived: 0, packetsSent: 0, totalAudioEnergy: 0 };
+    (await pc.getStats()).forEach((r: { type: string; kind?: string } & Record<string, unknown>) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+        out.packetsReceived = Number(r.packetsReceived ?? 0);
+        out.totalAudioEnergy = Number(r.totalAudioEnergy ?? 0);
+      } else if (r.type === 'outbound-rtp' && r.kind === 'audio') out.packetsSent = Number(r.packetsSent ?? 0);
+    });
+    return out;
   }
 
   subscribe = (l: () => void): (() => void) => {
