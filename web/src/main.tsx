@@ -22,3 +22,8 @@ createRoot(document.getElementById('root')!).render(
     </MantineProvider>
   </StrictMode>,
 );
+
+// Installable app and notifications while the portal is closed (web/public/sw.js).
+// Browsers allow service workers on HTTPS and on localhost only.
+if ('serviceWorker' in navigator && import.meta.env.PROD && window.isSecureContext)
+  void navigator.serviceWorker.register('/sw.js').catch(() => undefined);

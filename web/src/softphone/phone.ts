@@ -99,7 +99,8 @@ export class Softphone {
       if (r.type === 'inbound-rtp' && r.kind === 'audio') {
         out.packetsReceived = Number(r.packetsReceived ?? 0);
         out.totalAudioEnergy = Number(r.totalAudioEnergy ?? 0);
-      } else if (r.type === 'outbound-rtp' && r.kind === 'audio') out.packetsSent = Number(r.packetsSent ?? 0);
+      } else if (r.type === 'outbound-rtp' && r.kind === 'audio')
+        out.packetsSent = Number(r.packetsSent ?? 0);
     });
     return out;
   }
