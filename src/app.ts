@@ -96,6 +96,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
+        pushSubject: `mailto:${config.adminEmail ?? 'admin@nimbus.local'}`,
         media: {
           bindAddress: config.sipHost,
           portMin: config.rtpPortMin,

@@ -22,7 +22,7 @@ import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { provisioningRoutes } from './routes/provisioning.js';
-import { softphoneRoutes } from './routes/softphone.js';
+import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
@@ -182,6 +182,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);
   await softphoneRoutes(app, deps);
+  await pushRoutes(app, deps);
   portalBuilt = (await webRoutes(app, deps.webRoot)).built;
 
   await app.ready();

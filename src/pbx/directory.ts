@@ -23,6 +23,8 @@ export interface ExtensionEntry {
   sipSecret: string;
   dnd: boolean;
   ringTimeoutSec: number;
+  /** The portal user who owns the extension (their softphone, their notifications). */
+  userId: string | null;
 }
 
 export interface TenantEntry {
@@ -80,6 +82,7 @@ export class Directory {
           sipSecret: e.sipSecret,
           dnd: e.dnd,
           ringTimeoutSec: e.ringTimeoutSec,
+          userId: e.userId,
         });
       }
       if (offset + 200 >= page.total) break;

@@ -42,6 +42,7 @@ import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
+import { PushNotifier } from './push-notifier.js';
 import { Registrar } from './registrar.js';
 
 /** System feature codes every tenant has: diagnostics a phone user or admin dials. */
@@ -74,6 +75,8 @@ export interface SipServiceOptions {
   media?: { bindAddress: string; portMin: number; portMax: number; workers: number };
   /** Folder with a music-on-hold folder per tenant; unset: the built-in music only. */
   mohDir?: string;
+  /** Contact for push services (VAPID `sub`, RFC 8292): a mailto: or https: URL of the operator. */
+  pushSubject?: string;
 }
 
 export class SipService {
@@ -94,6 +97,8 @@ export class SipService {
   /** Calls and registrations as they happen; `live` is the current picture per tenant. */
   readonly events = new PbxEvents();
   readonly live = new LiveState(this.events);
+  /** Incoming and missed calls as Web Push notifications to users whose portal is closed. */
+  readonly push: PushNotifier;
   private sweep: NodeJS.Timeout | null = null;
 
   constructor(
@@ -131,6 +136,10 @@ export class SipService {
         },
       ),
     ]);
+    this.push = new PushNotifier(store, this.directory, this.live, log, {
+      subject: opts.pushSubject ?? 'mailto:admin@nimbus.local',
+    });
+    this.push.attach(this.events);
     this.callContext = {
       layer: this.layer,
       sender: this.transports,

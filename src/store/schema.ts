@@ -181,8 +181,18 @@ export interface PlatformSecretsTable {
   createdAt: ColumnType<Date, never, never>;
 }
 
+export interface PushSubscriptionsTable {
+  endpoint: string;
+  userId: string;
+  p256dh: string;
+  auth: string;
+  userAgent: string | null;
+  createdAt: ColumnType<Date, never, never>;
+}
+
 export interface Database {
   platformSecrets: PlatformSecretsTable;
+  pushSubscriptions: PushSubscriptionsTable;
   tenants: TenantsTable;
   users: UsersTable;
   extensions: ExtensionsTable;
@@ -201,3 +211,4 @@ export type ApiKey = Selectable<ApiKeysTable>;
 export type Session = Selectable<SessionsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
 export type CallRecord = Selectable<CallsTable>;
+export type PushSubscription = Selectable<PushSubscriptionsTable>;

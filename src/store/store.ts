@@ -8,6 +8,7 @@ import { ApiKeyDirectory, ApiKeyRepository } from './repositories/api-keys.js';
 import { AuditRepository } from './repositories/audit.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
+import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
 import { AccountDirectory, UserRepository } from './repositories/users.js';
@@ -35,6 +36,7 @@ export class Store {
   readonly sessions: SessionRepository;
   readonly platform: PlatformScope;
   readonly callLog: CallLog;
+  readonly pushSubscriptions: PushSubscriptionRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -42,6 +44,7 @@ export class Store {
     this.apiKeyDirectory = new ApiKeyDirectory(db);
     this.sessions = new SessionRepository(db);
     this.callLog = new CallLog(db);
+    this.pushSubscriptions = new PushSubscriptionRepository(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),

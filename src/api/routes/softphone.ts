@@ -5,6 +5,7 @@
  * real secret, valid no longer than the portal session. Never cached.
  */
 import Type from 'typebox';
+import { vapidKeysOf } from '../../pbx/push-notifier.js';
 import {
   issueSoftphoneCredential,
   newSoftphoneSecret,
@@ -79,6 +80,90 @@ export async function softphoneRoutes(app: Api, deps: ApiDeps): Promise<void> {
           };
         }),
       };
+    },
+  );
+}
+
+const Base64Url = (bytes: number) =>
+  Type.String({
+    pattern: '^[A-Za-z0-9_-]+={0,2}$',
+    minLength: Math.floor((bytes * 4) / 3),
+    maxLength: Math.ceil((bytes * 4) / 3) + 2,
+  });
+
+const Subscription = Type.Object(
+  {
+    endpoint: Type.String({
+      format: 'uri',
+      pattern: '^https://',
+      maxLength: 1000,
+      description: 'The push service URL the browser gave (PushSubscription.endpoint); always https',
+    }),
+    keys: Type.Object({ p256dh: Base64Url(65), auth: Base64Url(16) }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
+
+/** Notifications while the portal is closed: the VAPID key to subscribe with, and the user's subscriptions. */
+export async function pushRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  const { store } = deps;
+
+  app.get(
+    '/api/v1/auth/push',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: "Web Push: the server's VAPID public key (PushManager.subscribe applicationServerKey)",
+        response: { 200: Type.Object({ publicKey: Type.String() }) },
+      },
+    },
+    async () => ({ publicKey: (await vapidKeysOf(store)).publicKey }),
+  );
+
+  app.put(
+    '/api/v1/auth/push-subscriptions',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Register this browser for incoming-call notifications while the portal is closed',
+        body: Subscription,
+        response: { 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (p.kind !== 'user' || !p.userId)
+        throw new ApiError('FORBIDDEN', 'Only a signed-in user has notifications');
+      await store.pushSubscriptions.save({
+        endpoint: req.body.endpoint,
+        userId: p.userId,
+        p256dh: req.body.keys.p256dh,
+        auth: req.body.keys.auth,
+        userAgent: req.headers['user-agent']?.slice(0, 300) ?? null,
+      });
+      reply.code(204);
+      return null;
+    },
+  );
+
+  app.delete(
+    '/api/v1/auth/push-subscriptions',
+    {
+      config: { permission: 'self' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Stop notifications to this browser',
+        body: Type.Object({ endpoint: Type.String({ maxLength: 1000 }) }, { additionalProperties: false }),
+        response: { 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      if (p.userId) await store.pushSubscriptions.remove(req.body.endpoint, p.userId);
+      reply.code(204);
+      return null;
     },
   );
 }

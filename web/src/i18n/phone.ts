@@ -35,6 +35,9 @@ export const phoneEn = {
     notifyTitle: 'Incoming call',
     notifyBody: '{{peer}} is calling',
     extension: 'Extension',
+    push: 'Notify me of calls while the portal is closed',
+    pushDenied: 'Notifications are blocked for this site in the browser settings.',
+    pushUnsupported: 'This browser cannot show notifications while the portal is closed (it needs HTTPS).',
   },
 } as const;
 
@@ -73,5 +76,8 @@ export const phoneRu = {
     notifyTitle: 'Входящий звонок',
     notifyBody: 'Звонит {{peer}}',
     extension: 'Номер',
+    push: 'Уведомлять о звонках, когда портал закрыт',
+    pushDenied: 'Уведомления для этого сайта запрещены в настройках браузера.',
+    pushUnsupported: 'Этот браузер не может показывать уведомления при закрытом портале (нужен HTTPS).',
   },
 };

@@ -12,6 +12,7 @@ import {
   Group,
   SimpleGrid,
   Stack,
+  Switch,
   Table,
   Text,
   TextInput,
@@ -24,6 +25,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me } from '../api/types';
 import type { CallView, Softphone } from '../softphone/phone';
+import { disablePush, enablePush, type PushState, pushState } from '../softphone/push';
 import { usePhoneState, useSoftphone } from '../softphone/SoftphoneProvider';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
@@ -172,6 +174,40 @@ function Directory({ me, onCall }: { me: Me; onCall: (number: string) => void })
   );
 }
 
+/** The Web Push switch: calls announced by the PBX while no tab of the portal is open. */
+function PushSwitch() {
+  const { t } = useTranslation();
+  const [state, setState] = useState<PushState | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    void pushState().then(setState);
+  }, []);
+  if (state === null) return null;
+  if (state === 'unsupported' || state === 'denied')
+    return (
+      <Text size="xs" c="dimmed">
+        {state === 'denied' ? t('phone.pushDenied') : t('phone.pushUnsupported')}
+      </Text>
+    );
+  return (
+    <Switch
+      label={t('phone.push')}
+      checked={state === 'on'}
+      disabled={busy}
+      onChange={async (e) => {
+        setBusy(true);
+        try {
+          setState(e.currentTarget.checked ? await enablePush() : await disablePush());
+        } catch {
+          setState(await pushState());
+        } finally {
+          setBusy(false);
+        }
+      }}
+    />
+  );
+}
+
 export default function Phone({ me }: { me: Me }) {
   const { t } = useTranslation();
   const { phone, number } = useSoftphone();
@@ -249,7 +285,10 @@ export default function Phone({ me }: { me: Me }) {
               </Card>
             ) : null}
           </Stack>
-          <Directory me={me} onCall={place} />
+          <Stack>
+            <Directory me={me} onCall={place} />
+            <PushSwitch />
+          </Stack>
         </SimpleGrid>
       ) : null}
     </Stack>
