@@ -118,6 +118,24 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       config,
       logger,
       connectInfo: () => connectInfo,
+      platform: () => ({
+        startedAt: new Date(started),
+        database: dbHandle.engine === 'pglite' ? 'embedded' : 'postgresql',
+        redis: redis !== null,
+        sip: {
+          registrations: sip.location.size,
+          activeCalls: sip.calls.size,
+          connections: sip.transports.connectionCount,
+        },
+        media: sip.media
+          ? {
+              workers: sip.media.load().length,
+              endpointsPerWorker: sip.media.load(),
+              portMin: config.rtpPortMin,
+              portMax: config.rtpPortMax,
+            }
+          : null,
+      }),
       live,
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
       onTenantChange: (tenantId) => {

@@ -44,6 +44,19 @@ describe('node start-up', () => {
         body: JSON.stringify({ email: 'root@example.com', password: 'fixed-password-1' }),
       });
       expect(res.status).toBe(200);
+      // The operator's health page sees this node's SIP and media side.
+      const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+      const health = await fetch(`http://127.0.0.1:${node.httpPort}/api/v1/platform/health`, {
+        headers: { cookie },
+      });
+      const h = (await health.json()) as {
+        node: { database: string };
+        media: { workers: number } | null;
+        sip: object;
+      };
+      expect(h.node.database).toBe('embedded');
+      expect(h.media?.workers).toBeGreaterThan(0);
+      expect(h.sip).toEqual({ registrations: 0, activeCalls: 0, connections: 0 });
     } finally {
       await node.close();
     }

@@ -43,6 +43,14 @@ export interface LiveSource {
   subscribe(listener: (e: PbxEvent) => void): () => void;
 }
 
+export interface PlatformStatus {
+  startedAt: Date;
+  database: 'embedded' | 'postgresql';
+  redis: boolean;
+  sip: { registrations: number; activeCalls: number; connections: number };
+  media: { workers: number; endpointsPerWorker: number[]; portMin: number; portMax: number } | null;
+}
+
 export interface ConnectInfo {
   /** The host name or address phones use (NIMBUS_PUBLIC_ADDRESS). */
   host: string;
@@ -71,6 +79,8 @@ export interface ApiDeps {
   connectInfo?: () => ConnectInfo | null;
   /** Calls in progress, registered devices and their events (the SIP service); absent, live views are empty. */
   live?: LiveSource;
+  /** What this node is doing (SIP, media, which database), for the operator's health page. */
+  platform?: () => PlatformStatus;
   /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */
   webRoot?: string;
   /** Injected clock, so session expiry and TOTP are testable. */

@@ -32,6 +32,7 @@ export const PERMISSIONS = {
   // A user sees the calls of their own extensions (the handler filters).
   'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
   'platformAudit.read': { operator: 'any' },
+  'platform.read': { operator: 'any' },
   // Calls in progress and registered devices; a user sees their own extensions'.
   'live.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
 

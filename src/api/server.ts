@@ -21,6 +21,7 @@ import { callRoutes } from './routes/calls.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
+import { platformRoutes } from './routes/platform.js';
 import { provisioningRoutes } from './routes/provisioning.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -181,6 +182,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await callRoutes(app, deps);
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);
+  await platformRoutes(app, deps);
   await softphoneRoutes(app, deps);
   await pushRoutes(app, deps);
   portalBuilt = (await webRoutes(app, deps.webRoot)).built;

@@ -133,6 +133,7 @@ const INTENDED: Record<string, string | 'public'> = {
   'GET /api/v1/tenants/:tenantId/provisioning': 'tenants.read',
   'GET /api/v1/tenants/:tenantId/live': 'live.read',
   'GET /api/v1/tenants/:tenantId/stats/today': 'live.read',
+  'GET /api/v1/platform/health': 'platform.read',
 };
 
 describe('intended permissions', () => {

@@ -542,6 +542,16 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect((await fx.api.app.inject({ method: 'GET', url: '/api/docs/' })).statusCode).toBe(200);
     });
 
+    it("shows the operator this node's health, and nobody else", async () => {
+      const res = await fx.call('GET', '/api/v1/platform/health', { as: fx.operator });
+      expect(res.status).toBe(200);
+      expect(res.json.node).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), redis: false });
+      expect(res.json.checks[0]).toMatchObject({ name: 'database', ok: true });
+      expect(res.json.process.rssMB).toBeGreaterThan(10);
+      expect(res.json.tenants.total).toBeGreaterThanOrEqual(2);
+      expect((await fx.call('GET', '/api/v1/platform/health', { as: fx.A.admin })).status).toBe(403);
+    });
+
     it('answers /healthz, /readyz and /metrics', async () => {
       expect((await fx.call('GET', '/healthz')).json).toEqual({ status: 'ok' });
       const ready = await fx.call('GET', '/readyz');

@@ -410,7 +410,7 @@ describe.runIf(browserTests)('web portal in Chromium', { timeout: 90_000 }, () =
     expect(files.filter((f) => pages.test(f))).toEqual([]);
   });
 
-  it('an operator signs in and sees Tenants, not Extensions, in the navigation', async (t) => {
+  it('an operator signs in, sees Tenants and Platform health, not Extensions, in the navigation', async (t) => {
     const { page } = await open(t);
     await page.goto('/');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -421,5 +421,11 @@ describe.runIf(browserTests)('web portal in Chromium', { timeout: 90_000 }, () =
     expect(await nav.getByRole('link', { name: 'Extensions' }).count()).toBe(0);
     await settled(page, 'Tenants');
     await screenshot(page, 'en-operator-tenants');
+    // The platform's health: this node's database, media workers and SIP figures.
+    await nav.getByRole('link', { name: 'Platform health', exact: true }).click();
+    await settled(page, 'Platform health');
+    await page.getByText('embedded (PGlite)').waitFor();
+    await page.getByText(/worker threads, RTP ports/).waitFor();
+    await screenshot(page, 'en-operator-health');
   });
 });

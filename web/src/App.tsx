@@ -23,6 +23,7 @@ const Extensions = lazy(() => import('./pages/Extensions'));
 const Calls = lazy(() => import('./pages/Calls'));
 const Profile = lazy(() => import('./pages/Profile'));
 const Tenants = lazy(() => import('./pages/Tenants'));
+const Health = lazy(() => import('./pages/Health'));
 const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Audit = lazy(() => import('./pages/Audit'));
@@ -77,6 +78,7 @@ export function App() {
             <Route path="dashboard" element={<Dashboard me={user} />} />
             <Route path="phone" element={<Phone me={user} />} />
             <Route path="tenants" element={<Tenants />} />
+            <Route path="health" element={<Health />} />
             <Route path="extensions" element={<Extensions me={user} />} />
             <Route path="users" element={<Users me={user} />} />
             <Route path="api-keys" element={<ApiKeys me={user} />} />

@@ -10,6 +10,7 @@ export interface NavItem {
     | 'phone.nav'
     | 'nav.dashboard'
     | 'nav.tenants'
+    | 'nav.health'
     | 'nav.extensions'
     | 'nav.users'
     | 'nav.apiKeys'
@@ -25,6 +26,7 @@ export const NAV: readonly NavItem[] = [
   { path: '/dashboard', label: 'nav.dashboard', roles: TENANT_STAFF },
   { path: '/phone', label: 'phone.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
+  { path: '/health', label: 'nav.health', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },
   { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },

@@ -2605,6 +2605,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This node's health: database, Redis, process, SIP, media workers, tenants */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            node: {
+                                version: string;
+                                startedAt: string;
+                                uptimeSec: number;
+                                database: "embedded" | "postgresql";
+                                redis: boolean;
+                            };
+                            checks: {
+                                name: string;
+                                ok: boolean;
+                                ms: number;
+                            }[];
+                            process: {
+                                rssMB: number;
+                                heapUsedMB: number;
+                                /** @description Over the last minute */
+                                eventLoopDelayP99Ms: number;
+                                /** @description Of one core, since the previous request (or start) */
+                                cpuPercent: number;
+                            };
+                            sip: {
+                                registrations: number;
+                                activeCalls: number;
+                                connections: number;
+                            };
+                            media: {
+                                workers: number;
+                                endpointsPerWorker: number[];
+                                portMin: number;
+                                portMax: number;
+                            } | null;
+                            tenants: {
+                                total: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/softphone": {
         parameters: {
             query?: never;

@@ -23,6 +23,19 @@ export const dashboardEn = {
     since: 'Duration',
     chartLabel: 'Bar chart: answered and missed calls for each hour of today',
   },
+  /** How a call ended, by the call record's status and cause. */
+  callResult: {
+    answered: 'answered',
+    ringing: 'ringing',
+    interrupted: 'interrupted',
+    busy: 'busy',
+    'no-answer': 'no answer',
+    cancelled: 'cancelled',
+    rejected: 'declined',
+    failed: 'failed',
+    'media-failed': 'media failed',
+    unavailable: 'unavailable',
+  },
 } as const;
 
 export const dashboardRu = {
@@ -47,5 +60,17 @@ export const dashboardRu = {
     address: 'Адрес',
     since: 'Длительность',
     chartLabel: 'Столбчатая диаграмма: отвеченные и пропущенные звонки по часам за сегодня',
+  },
+  callResult: {
+    answered: 'отвечен',
+    ringing: 'вызов',
+    interrupted: 'прерван',
+    busy: 'занято',
+    'no-answer': 'нет ответа',
+    cancelled: 'отменён',
+    rejected: 'отклонён',
+    failed: 'ошибка',
+    'media-failed': 'сбой медиа',
+    unavailable: 'недоступен',
   },
 };

@@ -1,6 +1,7 @@
 /** English texts of the portal. ru.ts must have the same keys (its type is this one's shape). */
 import { adminEn } from './admin';
 import { dashboardEn } from './dashboard';
+import { healthEn } from './health';
 import { phoneEn } from './phone';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
@@ -165,6 +166,7 @@ export const en = {
   },
   ...adminEn,
   ...dashboardEn,
+  ...healthEn,
   ...phoneEn,
 } as const;
 

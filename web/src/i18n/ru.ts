@@ -2,6 +2,7 @@
 import { adminRu } from './admin';
 import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
+import { healthRu } from './health';
 import { phoneRu } from './phone';
 
 export const ru: Messages = {
@@ -172,5 +173,6 @@ export const ru: Messages = {
   },
   ...adminRu,
   ...dashboardRu,
+  ...healthRu,
   ...phoneRu,
 };

@@ -2,24 +2,13 @@
  * The tenant's API keys: list (prefix, role, last use, expiry), a new key whose
  * token is shown once, and revoking one after a confirmation.
  */
-import {
-  Alert,
-  Button,
-  Code,
-  Group,
-  Modal,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Button, Code, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me, ResponseOf } from '../api/types';
+import { Dialog } from '../components/Dialog';
 import { fieldError, ProblemAlert } from '../components/Problem';
 
 type ApiKey = ResponseOf<'/api/v1/tenants/{tenantId}/api-keys', 'get'>['items'][number];
@@ -161,7 +150,7 @@ export default function ApiKeys({ me }: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      <Modal opened={creating} onClose={() => setCreating(false)} title={t('apiKeys.add')}>
+      <Dialog opened={creating} onClose={() => setCreating(false)} title={t('apiKeys.add')}>
         <NewKey
           tenantId={tenantId}
           onCreated={(tok) => {
@@ -170,8 +159,8 @@ export default function ApiKeys({ me }: { me: Me }) {
             void client.invalidateQueries({ queryKey: ['api-keys', tenantId] });
           }}
         />
-      </Modal>
-      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title={t('apiKeys.revoke')}>
+      </Dialog>
+      <Dialog opened={revoking !== null} onClose={() => setRevoking(null)} title={t('apiKeys.revoke')}>
         <Stack>
           <Text>{t('apiKeys.revokeConfirm', { name: revoking?.name ?? '' })}</Text>
           <Group justify="flex-end">
@@ -187,7 +176,7 @@ export default function ApiKeys({ me }: { me: Me }) {
             </Button>
           </Group>
         </Stack>
-      </Modal>
+      </Dialog>
     </Stack>
   );
 }

@@ -3,19 +3,7 @@
  * change as a field-by-field before/after table (web/src/audit-diff.ts). Tenant
  * admins read their tenant's log, operators the platform's.
  */
-import {
-  Badge,
-  Button,
-  Code,
-  Group,
-  Modal,
-  Pagination,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Code, Group, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -23,6 +11,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me, ResponseOf } from '../api/types';
 import { diffRecords, showValue } from '../audit-diff';
+import { Dialog } from '../components/Dialog';
 import { ProblemAlert } from '../components/Problem';
 
 type Entry = ResponseOf<'/api/v1/tenants/{tenantId}/audit-log', 'get'>['items'][number];
@@ -146,14 +135,14 @@ export default function Audit({ me }: { me: Me }) {
           <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
         </Group>
       ) : null}
-      <Modal
+      <Dialog
         opened={open !== null}
         onClose={() => setOpen(null)}
         size="lg"
         title={open ? `${open.action} · ${open.resourceType}` : ''}
       >
         {open ? <Changes entry={open} /> : null}
-      </Modal>
+      </Dialog>
     </Stack>
   );
 }

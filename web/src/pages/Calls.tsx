@@ -42,6 +42,15 @@ export default function Calls({ me }: { me: Me }) {
       ),
   });
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
+  // Answered calls say so; others say why they ended (a cause unknown to the portal shows as sent).
+  const resultOf = (c: CallRecord): string => {
+    const key = c.answeredAt
+      ? 'answered'
+      : c.status === 'ringing' || c.status === 'interrupted'
+        ? c.status
+        : c.cause;
+    return key ? t(`callResult.${key}` as 'callResult.answered', { defaultValue: key }) : c.status;
+  };
   return (
     <Stack>
       <Title order={2}>{t('calls.title')}</Title>
@@ -86,7 +95,7 @@ export default function Calls({ me }: { me: Me }) {
                   <Table.Td>{duration(c)}</Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={RESULT_COLOR[c.status] ?? 'gray'}>
-                      {c.answeredAt ? c.status : (c.cause ?? c.status)}
+                      {resultOf(c)}
                     </Badge>
                   </Table.Td>
                   <Table.Td>{c.mos !== null ? c.mos.toFixed(1) : '—'}</Table.Td>

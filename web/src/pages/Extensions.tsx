@@ -8,7 +8,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   Pagination,
   Select,
   Stack,
@@ -23,6 +22,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Extension, Me } from '../api/types';
+import { Dialog } from '../components/Dialog';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { ProvisioningCard } from '../components/ProvisioningCard';
 
@@ -251,7 +251,7 @@ export default function Extensions({ me }: { me: Me }) {
           <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
         </Group>
       ) : null}
-      <Modal opened={creating} onClose={() => setCreating(false)} title={t('extensions.add')}>
+      <Dialog opened={creating} onClose={() => setCreating(false)} title={t('extensions.add')}>
         <NewExtension
           tenantId={tenantId}
           users={userOptions}
@@ -262,15 +262,15 @@ export default function Extensions({ me }: { me: Me }) {
             void client.invalidateQueries({ queryKey: ['extensions', tenantId] });
           }}
         />
-      </Modal>
-      <Modal
+      </Dialog>
+      <Dialog
         opened={shown !== null}
         onClose={() => setShown(null)}
         size="lg"
         title={shown ? t('extensions.provisioningFor', { number: shown.ext.number }) : ''}
       >
         {shown ? <Provisioning tenantId={tenantId} ext={shown.ext} secret={shown.secret} /> : null}
-      </Modal>
+      </Dialog>
     </Stack>
   );
 }

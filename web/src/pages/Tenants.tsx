@@ -11,7 +11,6 @@ import {
   CopyButton,
   Fieldset,
   Group,
-  Modal,
   NumberInput,
   Pagination,
   Select,
@@ -29,6 +28,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { BodyOf, ResponseOf } from '../api/types';
+import { Dialog } from '../components/Dialog';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { LANGUAGES, type Language } from '../i18n';
 
@@ -473,7 +473,7 @@ export default function Tenants() {
           <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
         </Group>
       ) : null}
-      <Modal opened={creating} onClose={() => setCreating(false)} title={t('tenants.add')} size="lg">
+      <Dialog opened={creating} onClose={() => setCreating(false)} title={t('tenants.add')} size="lg">
         <NewTenant
           onClose={() => setCreating(false)}
           onCreated={(c) => {
@@ -482,15 +482,15 @@ export default function Tenants() {
             void client.invalidateQueries({ queryKey: TENANTS_KEY });
           }}
         />
-      </Modal>
-      <Modal
+      </Dialog>
+      <Dialog
         opened={created !== null}
         onClose={() => setCreated(null)}
         title={created ? t('tenants.createdTitle', { name: created.tenant.name }) : ''}
       >
         {created ? <CreatedTenant created={created} onClose={() => setCreated(null)} /> : null}
-      </Modal>
-      <Modal
+      </Dialog>
+      <Dialog
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing ? t('tenants.editTitle', { name: editing.name }) : ''}
@@ -505,7 +505,7 @@ export default function Tenants() {
             }}
           />
         ) : null}
-      </Modal>
+      </Dialog>
     </Stack>
   );
 }

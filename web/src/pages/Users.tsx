@@ -7,7 +7,6 @@ import {
   Badge,
   Button,
   Group,
-  Modal,
   Pagination,
   PasswordInput,
   Select,
@@ -24,6 +23,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me, ResponseOf } from '../api/types';
+import { Dialog } from '../components/Dialog';
 import { fieldError, ProblemAlert } from '../components/Problem';
 
 type User = ResponseOf<'/api/v1/tenants/{tenantId}/users', 'get'>['items'][number];
@@ -240,7 +240,7 @@ export default function Users({ me }: { me: Me }) {
           <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
         </Group>
       ) : null}
-      <Modal
+      <Dialog
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' ? t('users.add') : editing ? t('users.edit', { email: editing.email }) : ''}
@@ -257,7 +257,7 @@ export default function Users({ me }: { me: Me }) {
             }}
           />
         ) : null}
-      </Modal>
+      </Dialog>
     </Stack>
   );
 }
