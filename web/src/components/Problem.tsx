@@ -16,11 +16,16 @@ export function ProblemAlert({ error, fields = [] }: { error: unknown; fields?: 
   const { t } = useTranslation();
   if (!error) return null;
   if (error instanceof ApiProblem && error.field && fields.includes(error.field)) return null;
-  const title = error instanceof ApiProblem ? error.problem.title : t('common.error');
+  // The title in the user's language by the problem's code; the server's detail as it sent it.
+  const title =
+    error instanceof ApiProblem
+      ? t(`problem.${error.code}` as 'problem.INTERNAL', { defaultValue: error.problem.title })
+      : t('common.error');
   const detail = error instanceof Error ? error.message : String(error);
+  const english = error instanceof ApiProblem ? error.problem.title : null;
   return (
     <Alert color="red" title={title} role="alert">
-      {detail !== title ? detail : null}
+      {detail !== title && detail !== english ? detail : null}
     </Alert>
   );
 }

@@ -3,6 +3,7 @@ import { adminEn } from './admin';
 import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
 import { phoneEn } from './phone';
+import { problemsEn } from './problems';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
   language: { label: 'Language', en: 'English', ru: 'Русский' },
@@ -167,6 +168,7 @@ export const en = {
   ...adminEn,
   ...dashboardEn,
   ...healthEn,
+  ...problemsEn,
   ...phoneEn,
 } as const;
 

@@ -4,6 +4,7 @@ import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
 import { healthRu } from './health';
 import { phoneRu } from './phone';
+import { problemsRu } from './problems';
 
 export const ru: Messages = {
   app: { name: 'Nimbus PBX', skipToContent: 'К содержимому' },
@@ -174,5 +175,6 @@ export const ru: Messages = {
   ...adminRu,
   ...dashboardRu,
   ...healthRu,
+  ...problemsRu,
   ...phoneRu,
 };

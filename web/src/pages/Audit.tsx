@@ -3,8 +3,7 @@
  * change as a field-by-field before/after table (web/src/audit-diff.ts). Tenant
  * admins read their tenant's log, operators the platform's.
  */
-import { Badge, Button, Code, Group, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Badge, Button, Code, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +11,7 @@ import { api, unwrap } from '../api/client';
 import type { Me, ResponseOf } from '../api/types';
 import { diffRecords, showValue } from '../audit-diff';
 import { Dialog } from '../components/Dialog';
+import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { ProblemAlert } from '../components/Problem';
 
 type Entry = ResponseOf<'/api/v1/tenants/{tenantId}/audit-log', 'get'>['items'][number];
@@ -53,11 +53,10 @@ function Changes({ entry }: { entry: Entry }) {
 
 export default function Audit({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
-  const [q, setQ] = useState('');
-  const [search] = useDebouncedValue(q, 250);
-  const [page, setPage] = useState(1);
+  const paging = useListPage(PAGE);
+  const { search, page } = paging;
   const [open, setOpen] = useState<Entry | null>(null);
-  const query = { limit: PAGE, offset: (page - 1) * PAGE, ...(search ? { q: search } : {}) };
+  const query = { ...paging.query };
   const list = useQuery({
     queryKey: ['audit', me.tenantId, search, page],
     placeholderData: keepPreviousData,
@@ -74,15 +73,7 @@ export default function Audit({ me }: { me: Me }) {
   return (
     <Stack>
       <Title order={2}>{t('audit.title')}</Title>
-      <TextInput
-        label={t('common.search')}
-        value={q}
-        onChange={(e) => {
-          setQ(e.currentTarget.value);
-          setPage(1);
-        }}
-        maw={320}
-      />
+      <SearchField {...paging.searchField} />
       <ProblemAlert error={list.error} />
       {list.data?.items.length === 0 ? <Text c="dimmed">{t('audit.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
@@ -127,14 +118,7 @@ export default function Audit({ me }: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      {list.data && list.data.total > PAGE ? (
-        <Group justify="space-between">
-          <Text size="sm" c="dimmed">
-            {t('common.total', { count: list.data.total })}
-          </Text>
-          <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
-        </Group>
-      ) : null}
+      <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
       <Dialog
         opened={open !== null}
         onClose={() => setOpen(null)}

@@ -2,13 +2,12 @@
  * Call history: the tenant's calls for admins and supervisors, a user's own
  * extensions' calls for a user (the server filters), newest first, searchable.
  */
-import { Badge, Group, Pagination, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { CallRecord, Me } from '../api/types';
+import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { ProblemAlert } from '../components/Problem';
 
 const PAGE = 25;
@@ -24,9 +23,8 @@ const RESULT_COLOR: Record<string, string> = { answered: 'green', ringing: 'blue
 export default function Calls({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
   const tenantId = me.tenantId!;
-  const [q, setQ] = useState('');
-  const [search] = useDebouncedValue(q, 250);
-  const [page, setPage] = useState(1);
+  const paging = useListPage(PAGE);
+  const { search, page } = paging;
   const list = useQuery({
     queryKey: ['calls', tenantId, search, page],
     placeholderData: keepPreviousData,
@@ -36,7 +34,7 @@ export default function Calls({ me }: { me: Me }) {
         api.GET('/api/v1/tenants/{tenantId}/calls', {
           params: {
             path: { tenantId },
-            query: { limit: PAGE, offset: (page - 1) * PAGE, ...(search ? { q: search } : {}) },
+            query: { ...paging.query },
           },
         }),
       ),
@@ -54,15 +52,7 @@ export default function Calls({ me }: { me: Me }) {
   return (
     <Stack>
       <Title order={2}>{t('calls.title')}</Title>
-      <TextInput
-        label={t('common.search')}
-        value={q}
-        onChange={(e) => {
-          setQ(e.currentTarget.value);
-          setPage(1);
-        }}
-        maw={320}
-      />
+      <SearchField {...paging.searchField} />
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calls.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
@@ -105,14 +95,7 @@ export default function Calls({ me }: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      {list.data && list.data.total > PAGE ? (
-        <Group justify="space-between">
-          <Text size="sm" c="dimmed">
-            {t('common.total', { count: list.data.total })}
-          </Text>
-          <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
-        </Group>
-      ) : null}
+      <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
     </Stack>
   );
 }

@@ -3,26 +3,14 @@
  * one (its SIP password is shown once, with the provisioning card), and the
  * provisioning card of any existing one with a way to issue a new password.
  */
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Pagination,
-  Select,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Alert, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Extension, Me } from '../api/types';
 import { Dialog } from '../components/Dialog';
+import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { ProvisioningCard } from '../components/ProvisioningCard';
 
@@ -153,9 +141,8 @@ export default function Extensions({ me }: { me: Me }) {
   const client = useQueryClient();
   const tenantId = me.tenantId!;
   const isAdmin = me.role === 'tenant_admin';
-  const [q, setQ] = useState('');
-  const [search] = useDebouncedValue(q, 250);
-  const [page, setPage] = useState(1);
+  const paging = useListPage(PAGE);
+  const { search, page } = paging;
   const [creating, setCreating] = useState(false);
   const [shown, setShown] = useState<{ ext: Extension; secret?: string } | null>(null);
   const list = useQuery({
@@ -167,10 +154,8 @@ export default function Extensions({ me }: { me: Me }) {
           params: {
             path: { tenantId },
             query: {
-              limit: PAGE,
-              offset: (page - 1) * PAGE,
+              ...paging.query,
               sort: 'number',
-              ...(search ? { q: search } : {}),
             },
           },
         }),
@@ -190,15 +175,7 @@ export default function Extensions({ me }: { me: Me }) {
         <Title order={2}>{t('extensions.title')}</Title>
         {isAdmin ? <Button onClick={() => setCreating(true)}>{t('extensions.add')}</Button> : null}
       </Group>
-      <TextInput
-        label={t('common.search')}
-        value={q}
-        onChange={(e) => {
-          setQ(e.currentTarget.value);
-          setPage(1);
-        }}
-        maw={320}
-      />
+      <SearchField {...paging.searchField} />
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('extensions.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
@@ -243,14 +220,7 @@ export default function Extensions({ me }: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      {list.data && list.data.total > PAGE ? (
-        <Group justify="space-between">
-          <Text size="sm" c="dimmed">
-            {t('common.total', { count: list.data.total })}
-          </Text>
-          <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
-        </Group>
-      ) : null}
+      <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
       <Dialog opened={creating} onClose={() => setCreating(false)} title={t('extensions.add')}>
         <NewExtension
           tenantId={tenantId}

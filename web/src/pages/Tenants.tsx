@@ -12,7 +12,6 @@ import {
   Fieldset,
   Group,
   NumberInput,
-  Pagination,
   Select,
   SimpleGrid,
   Stack,
@@ -22,13 +21,13 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { BodyOf, ResponseOf } from '../api/types';
 import { Dialog } from '../components/Dialog';
+import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { LANGUAGES, type Language } from '../i18n';
 
@@ -383,9 +382,8 @@ function StatusBadge({ enabled }: { enabled: boolean }) {
 export default function Tenants() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const [q, setQ] = useState('');
-  const [search] = useDebouncedValue(q, 250);
-  const [page, setPage] = useState(1);
+  const paging = useListPage(PAGE);
+  const { search, page } = paging;
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<Created | null>(null);
   const [editing, setEditing] = useState<Tenant | null>(null);
@@ -396,7 +394,7 @@ export default function Tenants() {
       unwrap(
         api.GET('/api/v1/tenants', {
           params: {
-            query: { limit: PAGE, offset: (page - 1) * PAGE, sort: 'name', ...(search ? { q: search } : {}) },
+            query: { ...paging.query, sort: 'name' },
           },
         }),
       ),
@@ -408,16 +406,7 @@ export default function Tenants() {
         <Title order={2}>{t('tenants.title')}</Title>
         <Button onClick={() => setCreating(true)}>{t('tenants.add')}</Button>
       </Group>
-      <TextInput
-        label={t('common.search')}
-        type="search"
-        value={q}
-        onChange={(e) => {
-          setQ(e.currentTarget.value);
-          setPage(1);
-        }}
-        maw={{ base: '100%', xs: 320 }}
-      />
+      <SearchField {...paging.searchField} />
       <ProblemAlert error={list.error} />
       {list.isPending ? <Text c="dimmed">{t('common.loading')}</Text> : null}
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('tenants.empty')}</Text> : null}
@@ -465,14 +454,7 @@ export default function Tenants() {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      {list.data && list.data.total > PAGE ? (
-        <Group justify="space-between">
-          <Text size="sm" c="dimmed">
-            {t('common.total', { count: list.data.total })}
-          </Text>
-          <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
-        </Group>
-      ) : null}
+      <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
       <Dialog opened={creating} onClose={() => setCreating(false)} title={t('tenants.add')} size="lg">
         <NewTenant
           onClose={() => setCreating(false)}

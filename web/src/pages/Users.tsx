@@ -7,7 +7,6 @@ import {
   Badge,
   Button,
   Group,
-  Pagination,
   PasswordInput,
   Select,
   Stack,
@@ -17,13 +16,13 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me, ResponseOf } from '../api/types';
 import { Dialog } from '../components/Dialog';
+import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { fieldError, ProblemAlert } from '../components/Problem';
 
 type User = ResponseOf<'/api/v1/tenants/{tenantId}/users', 'get'>['items'][number];
@@ -140,9 +139,8 @@ export default function Users({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
   const client = useQueryClient();
   const tenantId = me.tenantId!;
-  const [q, setQ] = useState('');
-  const [search] = useDebouncedValue(q, 250);
-  const [page, setPage] = useState(1);
+  const paging = useListPage(PAGE);
+  const { search, page } = paging;
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [generated, setGenerated] = useState<string | null>(null);
   const list = useQuery({
@@ -154,10 +152,8 @@ export default function Users({ me }: { me: Me }) {
           params: {
             path: { tenantId },
             query: {
-              limit: PAGE,
-              offset: (page - 1) * PAGE,
+              ...paging.query,
               sort: 'email',
-              ...(search ? { q: search } : {}),
             },
           },
         }),
@@ -175,15 +171,7 @@ export default function Users({ me }: { me: Me }) {
           {t('users.generated', { password: generated })}
         </Alert>
       ) : null}
-      <TextInput
-        label={t('common.search')}
-        value={q}
-        onChange={(e) => {
-          setQ(e.currentTarget.value);
-          setPage(1);
-        }}
-        maw={320}
-      />
+      <SearchField {...paging.searchField} />
       <ProblemAlert error={list.error} />
       {list.data?.items.length === 0 ? <Text c="dimmed">{t('users.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
@@ -232,14 +220,7 @@ export default function Users({ me }: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
-      {list.data && list.data.total > PAGE ? (
-        <Group justify="space-between">
-          <Text size="sm" c="dimmed">
-            {t('common.total', { count: list.data.total })}
-          </Text>
-          <Pagination total={Math.ceil(list.data.total / PAGE)} value={page} onChange={setPage} />
-        </Group>
-      ) : null}
+      <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
       <Dialog
         opened={editing !== null}
         onClose={() => setEditing(null)}
