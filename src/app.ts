@@ -102,6 +102,9 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           portMin: config.rtpPortMin,
           portMax: config.rtpPortMax,
           workers: config.mediaWorkers,
+          ...(config.webrtcPortMin !== null && config.webrtcPortMax !== null
+            ? { webrtcPortMin: config.webrtcPortMin, webrtcPortMax: config.webrtcPortMax }
+            : {}),
         },
       },
       store,

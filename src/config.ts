@@ -34,6 +34,8 @@ export interface Config {
   sessionHours: number;
   rtpPortMin: number;
   rtpPortMax: number;
+  webrtcPortMin: number | null;
+  webrtcPortMax: number | null;
   mediaWorkers: number;
 }
 
@@ -225,6 +227,23 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Last UDP port for call media; must be above NIMBUS_RTP_PORT_MIN.',
   },
   {
+    key: 'webrtcPortMin',
+    env: 'NIMBUS_WEBRTC_PORT_MIN',
+    flag: 'webrtc-port-min',
+    kind: { type: 'int', min: 1024, max: 65534 },
+    default: null,
+    description:
+      'First UDP port for browser softphones (WebRTC: ICE and DTLS-SRTP, one port per call leg), outside the RTP range; unset: any free port.',
+  },
+  {
+    key: 'webrtcPortMax',
+    env: 'NIMBUS_WEBRTC_PORT_MAX',
+    flag: 'webrtc-port-max',
+    kind: { type: 'int', min: 1025, max: 65535 },
+    default: null,
+    description: 'Last UDP port for browser softphones; set with NIMBUS_WEBRTC_PORT_MIN, above it.',
+  },
+  {
     key: 'mediaWorkers',
     env: 'NIMBUS_MEDIA_WORKERS',
     flag: 'media-workers',
@@ -373,7 +392,24 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       'NIMBUS_RTP_PORT_MAX',
       `Invalid RTP port range ${config.rtpPortMin}-${config.rtpPortMax}: NIMBUS_RTP_PORT_MAX must be at least NIMBUS_RTP_PORT_MIN + 3 (one RTP/RTCP pair per call leg).`,
     );
+  checkWebRtcPorts(config);
   return config;
+}
+
+/** Browser softphones' ports: both ends or neither, a real range, clear of the relay's. */
+function checkWebRtcPorts(config: Config): void {
+  const { webrtcPortMin: min, webrtcPortMax: max } = config;
+  if (min === null && max === null) return;
+  if (min === null || max === null || max <= min)
+    throw new ConfigError(
+      'NIMBUS_WEBRTC_PORT_MAX',
+      `Invalid WebRTC port range ${min ?? '(unset)'}-${max ?? '(unset)'}: set both NIMBUS_WEBRTC_PORT_MIN and NIMBUS_WEBRTC_PORT_MAX, MAX above MIN.`,
+    );
+  if (min <= config.rtpPortMax && config.rtpPortMin <= max)
+    throw new ConfigError(
+      'NIMBUS_WEBRTC_PORT_MIN',
+      `NIMBUS_WEBRTC_PORT_MIN: the WebRTC ports ${min}-${max} overlap the RTP ports ${config.rtpPortMin}-${config.rtpPortMax}: the relay owns those.`,
+    );
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

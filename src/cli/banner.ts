@@ -28,6 +28,10 @@ export function startBanner(node: NimbusNode): string {
     ` Media (RTP):       UDP ${c.rtpPortMin}-${c.rtpPortMax} on ${c.publicAddress} (open them in the firewall)`,
   );
   lines.push('                    dial *43 echo test, *44 key test, *77 conference room');
+  if (c.webrtcPortMin !== null)
+    lines.push(
+      ` Browser phones:    UDP ${c.webrtcPortMin}-${c.webrtcPortMax} (WebRTC; open them in the firewall)`,
+    );
   if (node.firstOperator) {
     lines.push('', ' Operator (platform admin) sign-in:');
     lines.push(`   email     ${node.firstOperator.email}`);

@@ -35,15 +35,14 @@ import {
   type SessionBody,
   type SessionDescription,
 } from '../media/sdp/index.js';
+// Types only from the gateway: werift loads with it, which start-up does in the background.
+import type { PlainSide, WebRtcGateway, WebRtcLeg } from '../media/webrtc/gateway.js';
 import {
   isWebRtcSdp,
   type NegotiatedAudio,
-  type PlainSide,
-  type WebRtcGateway,
-  type WebRtcLeg,
+  readAnswer as readWebRtcAnswer,
   WebRtcSdpError,
-} from '../media/webrtc/gateway.js';
-import { readAnswer as readWebRtcAnswer } from '../media/webrtc/sdp.js';
+} from '../media/webrtc/sdp.js';
 
 export type Side = 'A' | 'B';
 

@@ -9,7 +9,6 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { MediaEngine } from '../media/engine.js';
-import { WebRtcGateway } from '../media/webrtc/gateway.js';
 import { type DigestAlgorithm, DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse, newCallId, newTag, tagOf } from '../sip/build.js';
 import { incomingDialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
@@ -72,7 +71,15 @@ export interface SipServiceOptions {
    * Media anchoring: every call's RTP through our relay on these ports. Omitted:
    * signalling only, SDP passes between the phones untouched (SIP-level tests).
    */
-  media?: { bindAddress: string; portMin: number; portMax: number; workers: number };
+  media?: {
+    bindAddress: string;
+    portMin: number;
+    portMax: number;
+    workers: number;
+    /** UDP ports of browser softphones' ICE sockets (WebRTC gateway); default ephemeral ports. */
+    webrtcPortMin?: number;
+    webrtcPortMax?: number;
+  };
   /** Folder with a music-on-hold folder per tenant; unset: the built-in music only. */
   mohDir?: string;
   /** Contact for push services (VAPID `sub`, RFC 8292): a mailto: or https: URL of the operator. */
@@ -216,14 +223,20 @@ export class SipService {
         })
       : Promise.resolve(null);
     media.catch(() => {}); // awaited below; a failure there stops start-up
+    // werift (WebRTC for browser softphones) takes a quarter of a second to load: in the background too.
+    const webrtc = m ? import('../media/webrtc/gateway.js') : null;
+    webrtc?.catch(() => {});
     await this.directory.loadAll();
     this.callContext.media = await media;
-    if (m && this.callContext.media)
+    if (webrtc && m && this.callContext.media)
       // Browser softphones: ICE and DTLS-SRTP end here, their audio joins the relay as plain RTP.
-      this.callContext.webrtc = new WebRtcGateway({
+      this.callContext.webrtc = new (await webrtc).WebRtcGateway({
         bindAddress: m.bindAddress,
         ...(isIP(this.opts.publicAddress) ? { advertiseAddresses: [this.opts.publicAddress] } : {}),
         plainAddress: this.callContext.media.localAddress,
+        ...(m.webrtcPortMin !== undefined && m.webrtcPortMax !== undefined
+          ? { portMin: m.webrtcPortMin, portMax: m.webrtcPortMax }
+          : {}),
       });
     await this.transports.listen();
     const interval = this.opts.qualifyIntervalMs ?? 60_000;

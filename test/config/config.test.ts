@@ -21,6 +21,12 @@ describe('config', () => {
       redisUrl: null,
       demo: true,
       sessionHours: 12,
+      webrtcPortMin: null,
+      webrtcPortMax: null,
+    });
+    expect(load({ NIMBUS_WEBRTC_PORT_MIN: '30000', NIMBUS_WEBRTC_PORT_MAX: '30999' })).toMatchObject({
+      webrtcPortMin: 30000,
+      webrtcPortMax: 30999,
     });
     expect(c.dataDir).toMatch(/\/data$/);
     expect(c.publicAddress).toMatch(/^[\d.]+$/);
@@ -58,6 +64,12 @@ describe('config', () => {
       { NIMBUS_RTP_PORT_MIN: '30000', NIMBUS_RTP_PORT_MAX: '20000' },
       'NIMBUS_RTP_PORT_MAX',
       'at least NIMBUS_RTP_PORT_MIN + 3',
+    ],
+    [{ NIMBUS_WEBRTC_PORT_MIN: '21000' }, 'NIMBUS_WEBRTC_PORT_MAX', 'set both'],
+    [
+      { NIMBUS_WEBRTC_PORT_MIN: '19000', NIMBUS_WEBRTC_PORT_MAX: '21000' },
+      'NIMBUS_WEBRTC_PORT_MIN',
+      'overlap the RTP ports 10000-20000',
     ],
     [
       { NIMBUS_LOG_LEVEL: 'loud' },
