@@ -141,11 +141,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       }),
       live,
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
-      onTenantChange: (tenantId) => {
+      onTenantChange: (tenantId) =>
         sip
           .tenantChanged(tenantId)
-          .catch((e: unknown) => logger.warn({ err: e }, 'SIP directory refresh failed'));
-      },
+          .catch((e: unknown) => logger.warn({ err: e }, 'SIP directory refresh failed')),
     });
     cleanups.push(() => api.app.close());
     // Bind before creating first-start accounts: if the port is taken, start-up fails

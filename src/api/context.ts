@@ -71,7 +71,7 @@ export interface ApiDeps {
    * Called after a successful change under /api/v1/tenants: with the tenant's id,
    * or null when the set of tenants changed. The SIP side reloads its snapshot.
    */
-  onTenantChange?: (tenantId: string | null) => void;
+  onTenantChange?: (tenantId: string | null) => Promise<void> | void;
   /**
    * Where phones reach this node, known once the listeners are bound (ports may
    * be chosen by the OS): shown on extensions' provisioning cards.

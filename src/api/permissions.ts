@@ -25,6 +25,12 @@ export const PERMISSIONS = {
   'extensions.delete': { operator: 'any', tenant_admin: 'any' },
   'extensions.resetSecret': { operator: 'any', tenant_admin: 'any' },
 
+  // Call routing: calendars, time conditions, ring groups, inbound routes.
+  'routing.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+  'routing.write': { operator: 'any', tenant_admin: 'any' },
+  // Forcing a calendar open or closed (a supervisor closes the office early).
+  'routing.override': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+
   'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
   'platformApiKeys.manage': { operator: 'any' },
 

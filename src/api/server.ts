@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { platformRoutes } from './routes/platform.js';
 import { provisioningRoutes } from './routes/provisioning.js';
+import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
@@ -113,7 +114,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics],
   });
-  app.addHook('onResponse', async (req, reply) => {
+  // A configuration change reaches the SIP side before the client hears it succeeded:
+  // the next call after a 2xx already follows it.
+  app.addHook('onSend', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     if (
       deps.onTenantChange &&
@@ -122,8 +125,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       route.startsWith('/api/v1/tenants')
     ) {
       const tenantId = (req.params as { tenantId?: string }).tenantId;
-      deps.onTenantChange(tenantId ?? null);
+      await deps.onTenantChange(tenantId ?? null);
     }
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
     requests.inc({ method: req.method, route, status: reply.statusCode });
     duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
@@ -177,6 +183,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await tenantRoutes(app, deps);
   await userRoutes(app, deps);
   await extensionRoutes(app, deps);
+  await routingRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);

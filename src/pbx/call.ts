@@ -21,7 +21,7 @@ import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
 import type { Destination, Sender, TxContext } from '../sip/transaction/types.js';
 import type { CallLog } from '../store/repositories/calls.js';
-import type { CallLeg } from '../store/schema.js';
+import type { CallLeg, RouteStep } from '../store/schema.js';
 import { CallMedia, type CallQuality, type MediaRefusal, SDP_TYPE, sdpOf } from './call-media.js';
 import { CallRecord } from './call-record.js';
 import type { PbxEvents } from './events.js';
@@ -81,9 +81,48 @@ export interface CallParty {
   domain: string;
 }
 
+/** One party a ring round rings: all its registered contacts at once (parallel forking). */
+export interface RingTarget {
+  /** Who is rung: the To of the forks, the CDR leg, the busy lamp. */
+  party: CallParty;
+  bindings: Binding[];
+  /** Seconds after the round starts before it rings. */
+  delaySec: number;
+  /** Seconds it rings before it counts as not answering. */
+  timeoutSec: number;
+}
+
+export interface RingOptions {
+  /** Seconds the whole round rings. */
+  timeoutSec: number;
+  /** The caller's name as the rung phones show it (a ring group puts its name first). */
+  callerName?: string;
+}
+
+/** How a ring round ended: answered (the call is bridged), over (the caller left), or not answered. */
+export type RingOutcome =
+  | { kind: 'answered'; party: CallParty }
+  | { kind: 'ended' }
+  | { kind: 'unanswered'; status: number; cause: UnansweredCause; reason: string };
+
+export type UnansweredCause = 'busy' | 'no-answer' | 'rejected' | 'failed';
+
+interface Round {
+  done: (o: RingOutcome) => void;
+  legs: BLeg[];
+  /** Targets whose forks are not sent yet (waiting for their delay or a browser offer). */
+  pending: number;
+  timers: Timer[];
+  best: SipResponse | null;
+  callerName: string;
+  closed: boolean;
+}
+
 interface BLeg {
   invite: SipRequest;
   binding: Binding;
+  party: CallParty;
+  round: Round;
   /** Set for a browser fork (a contact registered over WebSocket): its key in the call's media. */
   browser: string | null;
   dialog: Dialog | null;
@@ -111,15 +150,17 @@ function rank(status: number): number {
 
 export class Call implements ActiveCall {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
+  /** The ring round in progress: the router waits on it. */
+  private round: Round | null = null;
+  /** The routing steps the call went through, for the CDR. */
+  private readonly trail: RouteStep[] = [];
   private readonly aTag: string;
   private aDialog: Dialog | null = null;
   private readonly legs: BLeg[] = [];
   private winner: BLeg | null = null;
   /** The call's CDR row (writes queued in order behind the SIP path). */
   private readonly cdr: CallRecord;
-  private noAnswer: Timer | null = null;
   private okRetransmit: OkRetransmission | null = null;
-  private bestFailure: SipResponse | null = null;
   private readonly bCallId: string;
   /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
   private pending = new Map<Side, ServerTransaction>();
@@ -137,8 +178,8 @@ export class Call implements ActiveCall {
     private readonly aTx: InviteServerTransaction,
     private readonly aSource: Destination,
     readonly caller: CallParty,
-    readonly callee: CallParty,
-    private readonly ringTimeoutSec: number,
+    /** The number dialled; once answered, the party who answered. */
+    public callee: CallParty,
     /** The tenant's codec preference for its side of the relay, and its national tones. */
     private readonly local: { codecs: readonly string[]; tones: ToneRegion } = { codecs: [], tones: 'eu' },
   ) {
@@ -150,48 +191,161 @@ export class Call implements ActiveCall {
   }
 
   /**
-   * Opens the call's media (when anchored), then rings every contact of the callee
-   * at once (parallel forking). The caller may cancel while the ports are opened.
+   * Opens the call's media (when anchored). False: the call is over already (the
+   * caller cancelled while the ports were opened, or the offer was refused).
    */
-  async start(bindings: Binding[]): Promise<void> {
+  async open(): Promise<boolean> {
     if (this.ctx.media) {
       const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.local.codecs, {
         webrtc: this.ctx.webrtc,
       });
       if (this.state === 'ended') {
         if (opened.ok) await opened.media.close();
-        return;
+        return false;
       }
       if (!opened.ok) {
         this.refuse(opened.refusal);
-        return;
+        return false;
       }
       this.media = opened.media;
       this.media.onBrowserLost = () => this.browserLost();
       this.offerToB = Buffer.from(opened.media.offerToCallee());
     }
-    // A browser (registered over WebSocket) gets a WebRTC offer of its own from the gateway.
+    return this.state === 'ringing';
+  }
+
+  /** Adds a step to the call's routing trail (kept on the CDR). */
+  step(s: Omit<RouteStep, 'at'>): void {
+    if (this.trail.length < 100) this.trail.push({ at: new Date().toISOString(), ...s });
+  }
+
+  /**
+   * Rings `targets` — each after its delay, all of a target's contacts at once —
+   * until one answers (the call is bridged to it), every fork fails, the round
+   * times out, or the caller leaves. The caller keeps hearing one ringing
+   * throughout, however many rounds the router runs.
+   */
+  ring(targets: RingTarget[], opts: RingOptions): Promise<RingOutcome> {
+    if (this.state !== 'ringing' || this.round) return Promise.resolve({ kind: 'ended' });
+    return new Promise((done) => {
+      const round: Round = {
+        done,
+        legs: [],
+        pending: 0,
+        timers: [],
+        best: null,
+        callerName: opts.callerName ?? this.caller.displayName,
+        closed: false,
+      };
+      this.round = round;
+      round.timers.push(
+        this.ctx.clock.after(opts.timeoutSec * 1000, () => {
+          for (const leg of round.legs) this.cancelLeg(leg);
+          this.closeRound(round, {
+            kind: 'unanswered',
+            status: 480,
+            cause: 'no-answer',
+            reason: 'Temporarily Unavailable',
+          });
+        }),
+      );
+      for (const target of targets) {
+        round.pending++;
+        const go = () => {
+          this.ringTarget(round, target).then(
+            () => this.checkRound(round),
+            (e: unknown) => {
+              this.ctx.log.error({ err: e }, 'ringing a target failed');
+              round.pending--;
+              this.checkRound(round);
+            },
+          );
+        };
+        if (target.delaySec > 0) round.timers.push(this.ctx.clock.after(target.delaySec * 1000, go));
+        else go();
+      }
+      this.checkRound(round);
+    });
+  }
+
+  /** Sends a target's forks: a browser (registered over WebSocket) gets a WebRTC offer of its own. */
+  private async ringTarget(round: Round, target: RingTarget): Promise<void> {
     const media = this.media;
-    const browserOffers = await Promise.all(
-      bindings.map((b, i) =>
-        media && this.ctx.webrtc && isBrowserBinding(b) ? media.offerToBrowser(`${i}:${b.contact}`) : null,
+    const offers = await Promise.all(
+      target.bindings.map((b, i) =>
+        media && this.ctx.webrtc && isBrowserBinding(b)
+          ? media.offerToBrowser(`${round.legs.length}.${i}:${b.contact}`)
+          : null,
       ),
     );
-    if (this.state === 'ended') return;
-    bindings.forEach((b, i) => {
-      const offer = browserOffers[i];
-      if (offer) this.fork(b, { key: `${i}:${b.contact}`, sdp: offer });
-      // A browser cannot take plain RTP: without a gateway offer it is not rung.
-      else if (!(media && isBrowserBinding(b))) this.fork(b);
-    });
-    if (this.legs.length === 0) {
-      this.finishUnanswered(480, 'failed', 'Temporarily Unavailable');
+    round.pending--;
+    if (round.closed) {
+      offers.forEach((o, i) => {
+        if (o) media?.forkEnded(`${round.legs.length}.${i}:${target.bindings[i]!.contact}`);
+      });
       return;
     }
-    this.ctx.changed(this);
-    this.noAnswer = this.ctx.clock.after(this.ringTimeoutSec * 1000, () => {
-      if (this.state === 'ringing') this.failAll(480, 'no-answer', 'Temporarily Unavailable');
+    const base = round.legs.length;
+    const mine: BLeg[] = [];
+    target.bindings.forEach((b, i) => {
+      const offer = offers[i];
+      const leg = offer
+        ? this.fork(round, target.party, b, { key: `${base}.${i}:${b.contact}`, sdp: offer })
+        : // A browser cannot take plain RTP: without a gateway offer it is not rung.
+          !(media && isBrowserBinding(b))
+          ? this.fork(round, target.party, b)
+          : null;
+      if (leg) mine.push(leg);
     });
+    if (mine.length === 0) return;
+    this.ctx.changed(this);
+    round.timers.push(
+      this.ctx.clock.after(target.timeoutSec * 1000, () => {
+        for (const leg of mine) this.cancelLeg(leg);
+        this.checkRound(round);
+      }),
+    );
+  }
+
+  /** The round is over when nothing rings and nothing is waiting to: report its best failure. */
+  private checkRound(round: Round): void {
+    if (round.closed || round.pending > 0) return;
+    if (round.legs.some((l) => l.state === 'trying' || l.state === 'ringing')) return;
+    const f = round.best;
+    if (!f) {
+      // Nobody answered before their own timeout (forks cancelled), or nobody could be rung.
+      const rang = round.legs.length > 0;
+      this.closeRound(round, {
+        kind: 'unanswered',
+        status: 480,
+        cause: rang ? 'no-answer' : 'failed',
+        reason: 'Temporarily Unavailable',
+      });
+      return;
+    }
+    const cause: UnansweredCause =
+      f.status === 486 || f.status === 600
+        ? 'busy'
+        : f.status === 408 || f.status === 480
+          ? 'no-answer'
+          : f.status === 603
+            ? 'rejected'
+            : 'failed';
+    this.closeRound(round, { kind: 'unanswered', status: f.status, cause, reason: f.reason });
+  }
+
+  private closeRound(round: Round, outcome: RingOutcome): void {
+    if (round.closed) return;
+    round.closed = true;
+    for (const t of round.timers) t.cancel();
+    if (this.round === round) this.round = null;
+    round.done(outcome);
+  }
+
+  /** The router gives up: the caller gets `status` (nobody answered, or nowhere to go). */
+  finish(status: number, cause: string, reason?: string): void {
+    if (this.round) this.closeRound(this.round, { kind: 'ended' });
+    this.finishUnanswered(status, cause, reason ?? reasonPhrase(status));
   }
 
   /** The caller's INVITE cannot be served: its SDP was refused, or no media ports were left. */
@@ -206,9 +360,15 @@ export class Call implements ActiveCall {
     this.end(r.status === 503 ? 'failed' : 'rejected', r.status, 'system');
   }
 
-  private fork(binding: Binding, browser: { key: string; sdp: string } | null = null): void {
+  private fork(
+    round: Round,
+    party: CallParty,
+    binding: Binding,
+    browser: { key: string; sdp: string } | null = null,
+  ): BLeg | null {
     const local = this.ctx.localFor(binding.source);
-    const from = `${this.caller.displayName ? `"${this.caller.displayName.replace(/["\\]/g, '')}" ` : ''}<sip:${this.caller.number}@${this.caller.domain}>;tag=${newTag()}`;
+    const name = round.callerName;
+    const from = `${name ? `"${name.replace(/["\\]/g, '')}" ` : ''}<sip:${this.caller.number}@${this.caller.domain}>;tag=${newTag()}`;
     const headers = new Headers();
     headers.append('Via', viaFor(local));
     for (const p of binding.path) headers.append('Route', p);
@@ -217,7 +377,7 @@ export class Call implements ActiveCall {
       String(Math.max(1, Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1)),
     );
     headers.append('From', from);
-    headers.append('To', `<sip:${this.callee.number}@${this.callee.domain}>`);
+    headers.append('To', `<sip:${party.number}@${party.domain}>`);
     headers.append('Call-ID', this.bCallId);
     headers.append('CSeq', '1 INVITE');
     headers.append('Contact', contactFor(local));
@@ -230,7 +390,7 @@ export class Call implements ActiveCall {
     const contentType = this.media ? SDP_TYPE : this.invite.headers.get('Content-Type');
     if (contentType !== undefined && body.length) headers.append('Content-Type', contentType);
     const uri = parseUri(binding.contact);
-    if (!uri) return;
+    if (!uri) return null;
     const req: SipRequest = {
       kind: 'request',
       method: 'INVITE',
@@ -249,6 +409,8 @@ export class Call implements ActiveCall {
     const leg: BLeg = {
       invite: req,
       binding,
+      party,
+      round,
       browser: browser?.key ?? null,
       dialog: null,
       state: 'trying',
@@ -256,18 +418,21 @@ export class Call implements ActiveCall {
       record,
     };
     this.legs.push(leg);
+    round.legs.push(leg);
     this.ctx.layer.sendRequest(req, binding.source, {
       response: (res) => this.onLegResponse(leg, res),
       timeout: () => this.onLegFailed(leg, makeResponse(req, 408)),
       // A refused connection to the contact fails this fork now, not after Timer B (§8.1.3.1: 503).
       transportError: () => this.onLegFailed(leg, makeResponse(req, 503)),
     });
+    return leg;
   }
 
   private onLegResponse(leg: BLeg, res: SipResponse): void {
     const s = res.status;
     if (s < 200) {
-      if (s === 100 || this.state !== 'ringing') return;
+      if (s === 100 || this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round)
+        return;
       leg.state = 'ringing';
       // Relay ringing (and early media SDP) to the caller under our single A-side tag.
       if (this.media) {
@@ -311,8 +476,9 @@ export class Call implements ActiveCall {
     leg.ack ??= leg.dialog.request('ACK', { cseq: 1 });
     this.ctx.sender.send(leg.ack, leg.dialog.dest);
     if (leg.state === 'answered' || leg.state === 'failed') return;
-    if (this.state !== 'ringing') {
-      // A second fork answered, or the caller already left: hang it up.
+    if (this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round) {
+      // A second fork answered, one whose ringing was over (its CANCEL crossed the 2xx),
+      // or the caller already left: hang it up.
       leg.state = 'answered';
       this.byeLeg(leg);
       return;
@@ -340,7 +506,7 @@ export class Call implements ActiveCall {
     leg.record.sipStatus = res.status;
     this.winner = leg;
     this.state = 'answered';
-    this.noAnswer?.cancel();
+    this.callee = leg.party;
     this.ctx.bindDialog(leg.dialog.key, this, 'B');
     for (const other of this.legs) if (other !== leg) this.cancelLeg(other);
 
@@ -351,6 +517,7 @@ export class Call implements ActiveCall {
     this.aTx.respond(ok);
     this.okRetransmit = retransmitOk(this.ctx, ok, this.aSource, () => this.hangup('A', 'failed'));
     this.cdr.answered(new Date());
+    this.closeRound(leg.round, { kind: 'answered', party: leg.party });
     this.ctx.changed(this);
   }
 
@@ -360,25 +527,14 @@ export class Call implements ActiveCall {
     leg.state = 'failed';
     leg.record.sipStatus = res.status;
     leg.record.endedAt = new Date().toISOString();
-    if (!this.bestFailure || rank(res.status) < rank(this.bestFailure.status)) this.bestFailure = res;
-    if (this.state !== 'ringing') return;
-    const live = this.legs.some((l) => l.state === 'trying' || l.state === 'ringing');
-    if (live) return;
-    const f = this.bestFailure;
-    const cause =
-      f.status === 486 || f.status === 600
-        ? 'busy'
-        : f.status === 408
-          ? 'no-answer'
-          : f.status === 603
-            ? 'rejected'
-            : 'failed';
-    this.finishUnanswered(f.status, cause, f.reason);
+    const round = leg.round;
+    if (!round.best || rank(res.status) < rank(round.best.status)) round.best = res;
+    if (this.state === 'ringing') this.checkRound(round);
   }
 
   private failAll(status: number, cause: string, reason: string): void {
     for (const leg of this.legs) this.cancelLeg(leg);
-    this.finishUnanswered(status, cause, reason);
+    this.finish(status, cause, reason);
   }
 
   private finishUnanswered(status: number, cause: string, reason: string): void {
@@ -643,7 +799,7 @@ export class Call implements ActiveCall {
   ): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
-    this.noAnswer?.cancel();
+    if (this.round) this.closeRound(this.round, { kind: 'ended' });
     this.okRetransmit?.stop();
     for (const stop of this.onHold.values()) stop();
     this.onHold.clear();
@@ -656,7 +812,7 @@ export class Call implements ActiveCall {
     const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);
     this.cdr.ended(
       at,
-      quality.then((q) => ({ cause, sipStatus, hangupBy, legs, quality: q })),
+      quality.then((q) => ({ cause, sipStatus, hangupBy, legs, trail: this.trail, quality: q })),
     );
     this.ctx.ended(this);
   }

@@ -4,6 +4,7 @@
  * reloaded for one tenant when the API reports a change there.
  */
 import type { ToneRegion } from '../media/tones.js';
+import type { Forwarding, RoutingKind } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { newSoftphoneSecret, SOFTPHONE_SECRET } from '../util/softphone-credentials.js';
 
@@ -23,13 +24,27 @@ export interface ExtensionEntry {
   sipSecret: string;
   dnd: boolean;
   ringTimeoutSec: number;
+  forwarding: Forwarding;
   /** The portal user who owns the extension (their softphone, their notifications). */
   userId: string | null;
+}
+
+/** A routing object as the router reads it; `config` has the shape of its kind (routing/types.ts). */
+export interface RoutingEntry {
+  id: string;
+  kind: RoutingKind;
+  name: string;
+  number: string | null;
+  config: unknown;
 }
 
 export interface TenantEntry {
   id: string;
   domain: string;
+  /** IANA zone schedules are read in. */
+  timeZone: string;
+  /** ISO country: how numbers dialled or received are normalised. */
+  country: string;
   enabled: boolean;
   /** Language of the tenant's prompts. */
   language: string;
@@ -38,6 +53,13 @@ export interface TenantEntry {
   /** Codec preference for the tenant's phones, most preferred first. */
   codecs: readonly string[];
   extensions: Map<string, ExtensionEntry>;
+  extensionsById: Map<string, ExtensionEntry>;
+  /** Calendars, time conditions, ring groups and inbound routes by id. */
+  routing: Map<string, RoutingEntry>;
+  /** Ring groups by internal number and inbound routes by DID. */
+  routingByNumber: Map<string, RoutingEntry>;
+  /** The tenant's feature codes that differ from the defaults. */
+  featureCodes: Record<string, string>;
 }
 
 export class Directory {
@@ -82,14 +104,28 @@ export class Directory {
           sipSecret: e.sipSecret,
           dnd: e.dnd,
           ringTimeoutSec: e.ringTimeoutSec,
+          forwarding: e.forwarding,
           userId: e.userId,
         });
       }
       if (offset + 200 >= page.total) break;
     }
+    const routing = new Map<string, RoutingEntry>();
+    const routingByNumber = new Map<string, RoutingEntry>();
+    for (const o of await this.store.tenant(id).routing.all()) {
+      const entry = { id: o.id, kind: o.kind, name: o.name, number: o.number, config: o.config };
+      routing.set(o.id, entry);
+      if (o.number !== null) routingByNumber.set(o.number, entry);
+    }
     return {
       id: t.id,
       domain: t.sipDomain.toLowerCase(),
+      timeZone: t.timeZone,
+      country: t.country,
+      routing,
+      routingByNumber,
+      featureCodes: t.featureCodes,
+      extensionsById: new Map([...extensions.values()].map((e) => [e.id, e])),
       enabled: t.enabled,
       language: t.language,
       tones: toneRegionOf(t.country),

@@ -43,6 +43,7 @@ import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
 import { PushNotifier } from './push-notifier.js';
 import { Registrar } from './registrar.js';
+import { destinationForNumber, Router } from './routing/router.js';
 
 /** System feature codes every tenant has: diagnostics a phone user or admin dials. */
 const FEATURE_CODES: Record<string, App> = { '*43': echoTest, '*44': keyReadback, '*77': conferenceRoom };
@@ -107,6 +108,8 @@ export class SipService {
   /** Incoming and missed calls as Web Push notifications to users whose portal is closed. */
   readonly push: PushNotifier;
   private sweep: NodeJS.Timeout | null = null;
+  /** Follows each call's destinations: forwarding, groups, calendars, inbound routes. */
+  readonly router: Router;
 
   constructor(
     private readonly opts: SipServiceOptions,
@@ -147,6 +150,13 @@ export class SipService {
       subject: opts.pushSubject ?? 'mailto:admin@nimbus.local',
     });
     this.push.attach(this.events);
+    this.router = new Router({
+      bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
+      isBusy: (tenantId, number) => this.isBusy(tenantId, number),
+      now: () => new Date(),
+      random: Math.random,
+      memory: new Map(),
+    });
     this.callContext = {
       layer: this.layer,
       sender: this.transports,
@@ -365,28 +375,39 @@ export class SipService {
       });
       return null;
     }
-    const callee = req.uri.user ? tenant.extensions.get(req.uri.user) : undefined;
-    if (!callee) return makeResponse(req, 404);
-    if (callee.dnd) return makeResponse(req, 486);
-    const bindings = this.location.lookup(aorOf(tenant.id, callee.number), Date.now());
-    if (bindings.length === 0) return makeResponse(req, 480);
+    const dialled = req.uri.user ?? '';
+    const dest = destinationForNumber(tenant, dialled);
+    if (!dest) return makeResponse(req, 404);
+    const named = tenant.extensions.get(dialled) ?? tenant.routingByNumber.get(dialled);
+    const name = named ? ('displayName' in named ? named.displayName : named.name) : '';
     const call = new Call(
       this.callContext,
       req,
       tx,
       source,
       { tenantId: tenant.id, number: caller.number, displayName: caller.displayName, domain: tenant.domain },
-      { tenantId: tenant.id, number: callee.number, displayName: callee.displayName, domain: tenant.domain },
-      callee.ringTimeoutSec,
+      { tenantId: tenant.id, number: dialled, displayName: name, domain: tenant.domain },
       { codecs: tenant.codecs, tones: tenant.tones },
     );
     this.calls.add(call);
     this.byInvite.set(tx, call);
-    call.start(bindings).catch((e: unknown) => {
+    (async () => {
+      if (await call.open()) await this.router.route(call, tenant, dest);
+    })().catch((e: unknown) => {
       this.log.error({ err: e }, 'call set-up failed');
       call.abort();
     });
     return null;
+  }
+
+  /** On a call now: what "skip busy members" and "first not on the phone" look at. */
+  private isBusy(tenantId: string, number: string): boolean {
+    for (const call of this.calls) {
+      if (call.state !== 'answered') continue;
+      if (call.caller.tenantId !== tenantId) continue;
+      if (call.caller.number === number || call.callee.number === number) return true;
+    }
+    return false;
   }
 
   /**

@@ -44,6 +44,8 @@ export interface TenantsTable {
   maxConcurrentCalls: number;
   /** Codec preference for this tenant's phones, most preferred first (G.711 laws the relay moves). */
   codecs: ColumnType<MediaCodec[], string | undefined, string>;
+  /** The tenant's own feature codes by feature (`{ dndOn: '*78' }`); features not named use the defaults. */
+  featureCodes: ColumnType<Record<string, string>, string | undefined, string>;
   enabled: Generated<boolean>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
@@ -130,6 +132,37 @@ export interface CallLeg {
   sipStatus: number | null;
 }
 
+/** One step of a call's way through the tenant's routing, in order (the CDR's trail). */
+export interface RouteStep {
+  at: string;
+  /** Destination kind (extension, ringGroup, timeCondition, inboundRoute, forward, ...). */
+  kind: string;
+  id: string | null;
+  /** What the step was, readable: "Sales (ring group 600)". */
+  name: string;
+  /** What came of it: "answered", "busy", "no-answer", "open", "closed", "forward always -> 102"... */
+  outcome: string;
+}
+
+export const ROUTING_KINDS = ['calendar', 'timeCondition', 'ringGroup', 'inboundRoute'] as const;
+export type RoutingKind = (typeof ROUTING_KINDS)[number];
+
+/**
+ * A routing object of a tenant: its kind's settings live in `config`, checked by
+ * the API when saved (the store does not know their shape).
+ */
+export interface RoutingObjectsTable {
+  id: Generated<string>;
+  tenantId: string;
+  kind: RoutingKind;
+  name: string;
+  /** Dialable internal number (ring groups) or DID (inbound routes); null for the others. */
+  number: string | null;
+  config: Json<unknown>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
 export const MEDIA_CODECS = ['PCMA', 'PCMU'] as const;
 export type MediaCodec = (typeof MEDIA_CODECS)[number];
 
@@ -169,6 +202,7 @@ export interface CallsTable {
   sipStatus: number | null;
   hangupBy: 'caller' | 'callee' | 'system' | null;
   legs: Json<CallLeg[]>;
+  trail: ColumnType<RouteStep[], string | undefined, string>;
   quality: ColumnType<CallQualityRecord | null, string | null | undefined, string | null>;
   /** The worse leg's estimated MOS, null when media was not anchored or never flowed. */
   mos: number | null;
@@ -200,6 +234,7 @@ export interface Database {
   sessions: SessionsTable;
   auditLog: AuditLogTable;
   calls: CallsTable;
+  routingObjects: RoutingObjectsTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -212,3 +247,4 @@ export type Session = Selectable<SessionsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
 export type CallRecord = Selectable<CallsTable>;
 export type PushSubscription = Selectable<PushSubscriptionsTable>;
+export type RoutingObject = Selectable<RoutingObjectsTable>;

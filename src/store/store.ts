@@ -9,6 +9,7 @@ import { AuditRepository } from './repositories/audit.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
+import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
 import { AccountDirectory, UserRepository } from './repositories/users.js';
@@ -21,6 +22,7 @@ export interface TenantScope {
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
   calls: CallRepository;
+  routing: RoutingRepository;
 }
 
 export interface PlatformScope {
@@ -60,6 +62,7 @@ export class Store {
       apiKeys: new ApiKeyRepository(this.db, tenantId),
       audit: new AuditRepository(this.db, tenantId),
       calls: new CallRepository(this.db, tenantId),
+      routing: new RoutingRepository(this.db, tenantId),
     };
   }
 

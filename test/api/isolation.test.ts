@@ -32,6 +32,31 @@ function validBody(method: string, url: string): unknown {
   if (url.endsWith('/users/:id')) return { displayName: 'pwned' };
   if (url.endsWith('/api-keys')) return { name: 'intruder', role: 'tenant_admin' };
   if (url.endsWith('/:tenantId')) return { name: 'pwned' };
+  const hangup = { kind: 'hangup', cause: 'busy' };
+  if (url.endsWith('/override')) return { state: 'open' };
+  if (url.endsWith('/holidays/import')) return { ics: 'BEGIN:VCALENDAR' };
+  if (/\/calendars(\/:id)?$/.test(url))
+    return { name: 'pwned', weekly: [], holidays: [], productionCalendar: null, override: null };
+  if (/\/time-conditions(\/:id)?$/.test(url))
+    return {
+      name: 'pwned',
+      calendarId: '00000000-0000-4000-8000-000000000001',
+      whenOpen: hangup,
+      whenClosed: hangup,
+    };
+  if (/\/ring-groups(\/:id)?$/.test(url))
+    return {
+      name: 'pwned',
+      number: null,
+      strategy: 'simultaneous',
+      members: [{ number: '777', delaySec: 0, timeoutSec: 20 }],
+      ringTimeoutSec: 30,
+      skipBusy: false,
+      callerIdPrefix: '',
+      timeoutDestination: null,
+    };
+  if (/\/inbound-routes(\/:id)?$/.test(url))
+    return { name: 'pwned', number: '+74951234567', callerRules: [], destination: hangup };
   return {};
 }
 
@@ -50,6 +75,7 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
       users: (await scope.users.list(page)).items,
       extensions: (await scope.extensions.list(page)).items,
       keys: (await scope.apiKeys.list(page)).items,
+      routing: await scope.routing.all(),
     });
   }
 

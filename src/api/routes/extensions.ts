@@ -1,11 +1,13 @@
 /** /api/v1/tenants/{tenantId}/extensions: internal numbers, their SIP credentials and call settings. */
 import Type from 'typebox';
 import { NO_FORWARDING } from '../../store/repositories/extensions.js';
-import type { Forwarding } from '../../store/schema.js';
+import type { Extension, Forwarding } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
 import { generateSipSecret } from '../../util/secrets.js';
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { assertNoLoop, loadWorld, referrersOf } from '../routing-checks.js';
 import {
   CallClassSchema,
   DisplayName,
@@ -62,6 +64,36 @@ function mergeForwarding(base: Forwarding, patch: Partial<Forwarding> | undefine
   const merged = { ...base, ...(patch ?? {}) };
   assertForwarding(merged);
   return merged;
+}
+
+/**
+ * After an extension changed (inside the transaction): its new number must be free,
+ * its old one not still dialled by routing, and its forwarding must not make a loop.
+ */
+async function assertRoutingStillHolds(
+  tx: Store,
+  tenantId: string,
+  before: Extension,
+  after: Extension,
+): Promise<void> {
+  const tenant = await tx.tenants.get(tenantId);
+  if (!tenant) throw notFound('Tenant');
+  const scope = tx.tenant(tenantId);
+  const world = await loadWorld(scope, tenant);
+  if (after.number !== before.number) {
+    const taken = await scope.routing.byNumber(after.number);
+    if (taken) throw new ApiError('CONFLICT', `${after.number} is taken by "${taken.name}"`, 'number');
+    const users = referrersOf(world, { id: '', number: before.number });
+    if (users.length)
+      throw new ApiError('CONFLICT', `${before.number} is still dialled by ${users.join(', ')}`, 'number');
+  }
+  assertNoLoop(world, {
+    kind: 'extension',
+    id: after.id,
+    name: after.number,
+    number: after.number,
+    config: null,
+  });
 }
 
 export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
@@ -128,6 +160,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const sipSecret = b.sipSecret ?? generateSipSecret();
       const ext = await store.transaction(async (tx) => {
         const scope = tx.tenant(req.params.tenantId);
+        const taken = await scope.routing.byNumber(b.number);
+        if (taken) throw new ApiError('CONFLICT', `${b.number} is taken by "${taken.name}"`, 'number');
         const created = await scope.extensions.create({
           number: b.number,
           displayName: b.displayName ?? '',
@@ -186,6 +220,7 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(forwarding ? { forwarding: mergeForwarding(before.forwarding, forwarding) } : {}),
         });
         if (!after) throw notFound('Extension');
+        await assertRoutingStillHolds(tx, req.params.tenantId, before, after);
         await scope.audit.record(actorOf(req), {
           action: 'extension.update',
           resourceType: 'extension',
@@ -246,7 +281,12 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
       await store.transaction(async (tx) => {
         const scope = tx.tenant(req.params.tenantId);
         const before = await scope.extensions.get(req.params.id);
-        if (!before || !(await scope.extensions.delete(before.id))) throw notFound('Extension');
+        if (!before) throw notFound('Extension');
+        const tenant = await tx.tenants.get(req.params.tenantId);
+        const users = tenant ? referrersOf(await loadWorld(scope, tenant), before) : [];
+        if (users.length)
+          throw new ApiError('CONFLICT', `Extension ${before.number} is used by ${users.join(', ')}`);
+        if (!(await scope.extensions.delete(before.id))) throw notFound('Extension');
         await scope.audit.record(actorOf(req), {
           action: 'extension.delete',
           resourceType: 'extension',

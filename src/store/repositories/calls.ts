@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { type ListQuery, likePattern, type Page, paginate } from '../list.js';
-import type { CallLeg, CallQualityRecord, CallRecord, CallStatus, Database } from '../schema.js';
+import type { CallLeg, CallQualityRecord, CallRecord, CallStatus, Database, RouteStep } from '../schema.js';
 
 export interface CallFilter extends ListQuery {
   status?: CallStatus | undefined;
@@ -84,6 +84,8 @@ export interface CallEnd {
   sipStatus: number | null;
   hangupBy: 'caller' | 'callee' | 'system' | null;
   legs: CallLeg[];
+  /** The routing steps the call went through (empty for calls that were not routed). */
+  trail?: RouteStep[];
   /** Media quality per leg when the call's media was anchored. */
   quality?: CallQualityRecord | null;
 }
@@ -192,15 +194,15 @@ export class CallLog {
       if (closes.size)
         await sql`update calls as c set status = 'ended',
             answered_at = coalesce(v.answered_at, c.answered_at), ended_at = v.ended_at, cause = v.cause,
-            sip_status = v.sip_status, hangup_by = v.hangup_by, legs = v.legs, quality = v.quality, mos = v.mos
+            sip_status = v.sip_status, hangup_by = v.hangup_by, legs = v.legs, trail = v.trail, quality = v.quality, mos = v.mos
           from (values ${sql.join(
             [...closes].map(
               ([id, { at, end }]) =>
                 sql`(${id}::uuid, ${answeredAt.get(id) ?? null}::timestamptz, ${at}::timestamptz, ${end.cause}::text,
                   ${end.sipStatus}::integer, ${end.hangupBy}::text, ${JSON.stringify(end.legs)}::jsonb,
-                  ${end.quality ? JSON.stringify(end.quality) : null}::jsonb, ${worstMos(end.quality)}::real)`,
+                  ${JSON.stringify(end.trail ?? [])}::jsonb, ${end.quality ? JSON.stringify(end.quality) : null}::jsonb, ${worstMos(end.quality)}::real)`,
             ),
-          )}) as v (id, answered_at, ended_at, cause, sip_status, hangup_by, legs, quality, mos)
+          )}) as v (id, answered_at, ended_at, cause, sip_status, hangup_by, legs, trail, quality, mos)
           where c.id = v.id`.execute(trx);
     });
   }

@@ -1708,6 +1708,2066 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's calendars */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /** @description IANA zone; the tenant's when omitted */
+                                timeZone?: string;
+                                /** @description Open hours per weekday */
+                                weekly: {
+                                    /** @description 1 = Monday … 7 = Sunday */
+                                    days: number[];
+                                    /** @description HH:MM local time */
+                                    from: string;
+                                    /** @description HH:MM local time */
+                                    to: string;
+                                }[];
+                                holidays: {
+                                    name: string;
+                                    /** @description YYYY-MM-DD */
+                                    date?: string;
+                                    /** @description YYYY-MM-DD */
+                                    from?: string;
+                                    /** @description YYYY-MM-DD */
+                                    to?: string;
+                                    /** @description MM-DD, every year */
+                                    yearly?: string;
+                                    /** @description Open hours that day (absent: closed all day) */
+                                    hours?: {
+                                        /** @description HH:MM local time */
+                                        from: string;
+                                        /** @description HH:MM local time */
+                                        to: string;
+                                    }[];
+                                }[];
+                                /**
+                                 * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                                 * @enum {string|null}
+                                 */
+                                productionCalendar: "ru" | null;
+                                /** @description Forced open or closed by hand, until a time or until cleared */
+                                override: {
+                                    state: "open" | "closed";
+                                    /** Format: date-time */
+                                    until: string | null;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a calendar */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description IANA zone; the tenant's when omitted */
+                        timeZone?: string;
+                        /** @description Open hours per weekday */
+                        weekly: {
+                            /** @description 1 = Monday … 7 = Sunday */
+                            days: number[];
+                            /** @description HH:MM local time */
+                            from: string;
+                            /** @description HH:MM local time */
+                            to: string;
+                        }[];
+                        holidays: {
+                            name: string;
+                            /** @description YYYY-MM-DD */
+                            date?: string;
+                            /** @description YYYY-MM-DD */
+                            from?: string;
+                            /** @description YYYY-MM-DD */
+                            to?: string;
+                            /** @description MM-DD, every year */
+                            yearly?: string;
+                            /** @description Open hours that day (absent: closed all day) */
+                            hours?: {
+                                /** @description HH:MM local time */
+                                from: string;
+                                /** @description HH:MM local time */
+                                to: string;
+                            }[];
+                        }[];
+                        /**
+                         * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                         * @enum {string|null}
+                         */
+                        productionCalendar: "ru" | null;
+                        /** @description Forced open or closed by hand, until a time or until cleared */
+                        override: {
+                            state: "open" | "closed";
+                            /** Format: date-time */
+                            until: string | null;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description IANA zone; the tenant's when omitted */
+                            timeZone?: string;
+                            /** @description Open hours per weekday */
+                            weekly: {
+                                /** @description 1 = Monday … 7 = Sunday */
+                                days: number[];
+                                /** @description HH:MM local time */
+                                from: string;
+                                /** @description HH:MM local time */
+                                to: string;
+                            }[];
+                            holidays: {
+                                name: string;
+                                /** @description YYYY-MM-DD */
+                                date?: string;
+                                /** @description YYYY-MM-DD */
+                                from?: string;
+                                /** @description YYYY-MM-DD */
+                                to?: string;
+                                /** @description MM-DD, every year */
+                                yearly?: string;
+                                /** @description Open hours that day (absent: closed all day) */
+                                hours?: {
+                                    /** @description HH:MM local time */
+                                    from: string;
+                                    /** @description HH:MM local time */
+                                    to: string;
+                                }[];
+                            }[];
+                            /**
+                             * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                             * @enum {string|null}
+                             */
+                            productionCalendar: "ru" | null;
+                            /** @description Forced open or closed by hand, until a time or until cleared */
+                            override: {
+                                state: "open" | "closed";
+                                /** Format: date-time */
+                                until: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calendars/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a calendar */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description IANA zone; the tenant's when omitted */
+                            timeZone?: string;
+                            /** @description Open hours per weekday */
+                            weekly: {
+                                /** @description 1 = Monday … 7 = Sunday */
+                                days: number[];
+                                /** @description HH:MM local time */
+                                from: string;
+                                /** @description HH:MM local time */
+                                to: string;
+                            }[];
+                            holidays: {
+                                name: string;
+                                /** @description YYYY-MM-DD */
+                                date?: string;
+                                /** @description YYYY-MM-DD */
+                                from?: string;
+                                /** @description YYYY-MM-DD */
+                                to?: string;
+                                /** @description MM-DD, every year */
+                                yearly?: string;
+                                /** @description Open hours that day (absent: closed all day) */
+                                hours?: {
+                                    /** @description HH:MM local time */
+                                    from: string;
+                                    /** @description HH:MM local time */
+                                    to: string;
+                                }[];
+                            }[];
+                            /**
+                             * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                             * @enum {string|null}
+                             */
+                            productionCalendar: "ru" | null;
+                            /** @description Forced open or closed by hand, until a time or until cleared */
+                            override: {
+                                state: "open" | "closed";
+                                /** Format: date-time */
+                                until: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a calendar's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description IANA zone; the tenant's when omitted */
+                        timeZone?: string;
+                        /** @description Open hours per weekday */
+                        weekly: {
+                            /** @description 1 = Monday … 7 = Sunday */
+                            days: number[];
+                            /** @description HH:MM local time */
+                            from: string;
+                            /** @description HH:MM local time */
+                            to: string;
+                        }[];
+                        holidays: {
+                            name: string;
+                            /** @description YYYY-MM-DD */
+                            date?: string;
+                            /** @description YYYY-MM-DD */
+                            from?: string;
+                            /** @description YYYY-MM-DD */
+                            to?: string;
+                            /** @description MM-DD, every year */
+                            yearly?: string;
+                            /** @description Open hours that day (absent: closed all day) */
+                            hours?: {
+                                /** @description HH:MM local time */
+                                from: string;
+                                /** @description HH:MM local time */
+                                to: string;
+                            }[];
+                        }[];
+                        /**
+                         * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                         * @enum {string|null}
+                         */
+                        productionCalendar: "ru" | null;
+                        /** @description Forced open or closed by hand, until a time or until cleared */
+                        override: {
+                            state: "open" | "closed";
+                            /** Format: date-time */
+                            until: string | null;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description IANA zone; the tenant's when omitted */
+                            timeZone?: string;
+                            /** @description Open hours per weekday */
+                            weekly: {
+                                /** @description 1 = Monday … 7 = Sunday */
+                                days: number[];
+                                /** @description HH:MM local time */
+                                from: string;
+                                /** @description HH:MM local time */
+                                to: string;
+                            }[];
+                            holidays: {
+                                name: string;
+                                /** @description YYYY-MM-DD */
+                                date?: string;
+                                /** @description YYYY-MM-DD */
+                                from?: string;
+                                /** @description YYYY-MM-DD */
+                                to?: string;
+                                /** @description MM-DD, every year */
+                                yearly?: string;
+                                /** @description Open hours that day (absent: closed all day) */
+                                hours?: {
+                                    /** @description HH:MM local time */
+                                    from: string;
+                                    /** @description HH:MM local time */
+                                    to: string;
+                                }[];
+                            }[];
+                            /**
+                             * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                             * @enum {string|null}
+                             */
+                            productionCalendar: "ru" | null;
+                            /** @description Forced open or closed by hand, until a time or until cleared */
+                            override: {
+                                state: "open" | "closed";
+                                /** Format: date-time */
+                                until: string | null;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a calendar no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/time-conditions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's time conditions */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                calendarId: string;
+                                /** @description Where a call goes next */
+                                whenOpen: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                                /** @description Where a call goes next */
+                                whenClosed: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a time condition */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        calendarId: string;
+                        /** @description Where a call goes next */
+                        whenOpen: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        };
+                        /** @description Where a call goes next */
+                        whenClosed: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            calendarId: string;
+                            /** @description Where a call goes next */
+                            whenOpen: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** @description Where a call goes next */
+                            whenClosed: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/time-conditions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a time condition */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            calendarId: string;
+                            /** @description Where a call goes next */
+                            whenOpen: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** @description Where a call goes next */
+                            whenClosed: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a time condition's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /**
+                         * Format: uuid
+                         * @description Identifier (UUID)
+                         */
+                        calendarId: string;
+                        /** @description Where a call goes next */
+                        whenOpen: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        };
+                        /** @description Where a call goes next */
+                        whenClosed: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            calendarId: string;
+                            /** @description Where a call goes next */
+                            whenOpen: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** @description Where a call goes next */
+                            whenClosed: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a time condition no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/ring-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's ring groups */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /** @description How members are rung */
+                                strategy: "simultaneous" | "sequential" | "memoryHunt" | "random" | "firstAvailable";
+                                members: {
+                                    /** @description Internal number: 2 to 8 digits */
+                                    number: string;
+                                    /** @description Seconds before this member rings */
+                                    delaySec: number;
+                                    /** @description Seconds this member rings */
+                                    timeoutSec: number;
+                                }[];
+                                /** @description Seconds the whole group rings */
+                                ringTimeoutSec: number;
+                                /** @description Members on the phone are not rung */
+                                skipBusy: boolean;
+                                /** @description Shown before the caller's name */
+                                callerIdPrefix: string;
+                                /** @description Where a call goes next */
+                                timeoutDestination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a ring group */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description How members are rung */
+                        strategy: "simultaneous" | "sequential" | "memoryHunt" | "random" | "firstAvailable";
+                        members: {
+                            /** @description Internal number: 2 to 8 digits */
+                            number: string;
+                            /** @description Seconds before this member rings */
+                            delaySec: number;
+                            /** @description Seconds this member rings */
+                            timeoutSec: number;
+                        }[];
+                        /** @description Seconds the whole group rings */
+                        ringTimeoutSec: number;
+                        /** @description Members on the phone are not rung */
+                        skipBusy: boolean;
+                        /** @description Shown before the caller's name */
+                        callerIdPrefix: string;
+                        /** @description Where a call goes next */
+                        timeoutDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description How members are rung */
+                            strategy: "simultaneous" | "sequential" | "memoryHunt" | "random" | "firstAvailable";
+                            members: {
+                                /** @description Internal number: 2 to 8 digits */
+                                number: string;
+                                /** @description Seconds before this member rings */
+                                delaySec: number;
+                                /** @description Seconds this member rings */
+                                timeoutSec: number;
+                            }[];
+                            /** @description Seconds the whole group rings */
+                            ringTimeoutSec: number;
+                            /** @description Members on the phone are not rung */
+                            skipBusy: boolean;
+                            /** @description Shown before the caller's name */
+                            callerIdPrefix: string;
+                            /** @description Where a call goes next */
+                            timeoutDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/ring-groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a ring group */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description How members are rung */
+                            strategy: "simultaneous" | "sequential" | "memoryHunt" | "random" | "firstAvailable";
+                            members: {
+                                /** @description Internal number: 2 to 8 digits */
+                                number: string;
+                                /** @description Seconds before this member rings */
+                                delaySec: number;
+                                /** @description Seconds this member rings */
+                                timeoutSec: number;
+                            }[];
+                            /** @description Seconds the whole group rings */
+                            ringTimeoutSec: number;
+                            /** @description Members on the phone are not rung */
+                            skipBusy: boolean;
+                            /** @description Shown before the caller's name */
+                            callerIdPrefix: string;
+                            /** @description Where a call goes next */
+                            timeoutDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a ring group's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description How members are rung */
+                        strategy: "simultaneous" | "sequential" | "memoryHunt" | "random" | "firstAvailable";
+                        members: {
+                            /** @description Internal number: 2 to 8 digits */
+                            number: string;
+                            /** @description Seconds before this member rings */
+                            delaySec: number;
+                            /** @description Seconds this member rings */
+                            timeoutSec: number;
+                        }[];
+                        /** @description Seconds the whole group rings */
+                        ringTimeoutSec: number;
+                        /** @description Members on the phone are not rung */
+                        skipBusy: boolean;
+                        /** @description Shown before the caller's name */
+                        callerIdPrefix: string;
+                        /** @description Where a call goes next */
+                        timeoutDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description How members are rung */
+                            strategy: "simultaneous" | "sequential" | "memoryHunt" | "random" | "firstAvailable";
+                            members: {
+                                /** @description Internal number: 2 to 8 digits */
+                                number: string;
+                                /** @description Seconds before this member rings */
+                                delaySec: number;
+                                /** @description Seconds this member rings */
+                                timeoutSec: number;
+                            }[];
+                            /** @description Seconds the whole group rings */
+                            ringTimeoutSec: number;
+                            /** @description Members on the phone are not rung */
+                            skipBusy: boolean;
+                            /** @description Shown before the caller's name */
+                            callerIdPrefix: string;
+                            /** @description Where a call goes next */
+                            timeoutDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a ring group no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/inbound-routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's inbound routes */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /** @description Checked in order before the destination; the first that matches wins */
+                                callerRules: {
+                                    name: string;
+                                    /** @description Either anonymous callers or a list of numbers */
+                                    match: {
+                                        /** @enum {boolean} */
+                                        anonymous?: true;
+                                        /** @description Caller numbers (any format; a trailing * matches a prefix) */
+                                        numbers?: string[];
+                                    };
+                                    /** @description Where a call goes next */
+                                    destination: {
+                                        /** @description What the call goes to */
+                                        kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                        /**
+                                         * Format: uuid
+                                         * @description Identifier (UUID)
+                                         */
+                                        id?: string;
+                                        /** @description kind "number": digits as dialled */
+                                        number?: string;
+                                        /** @description kind "hangup": what the caller hears */
+                                        cause?: "busy" | "unavailable" | "rejected";
+                                    };
+                                }[];
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a inbound route */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Checked in order before the destination; the first that matches wins */
+                        callerRules: {
+                            name: string;
+                            /** @description Either anonymous callers or a list of numbers */
+                            match: {
+                                /** @enum {boolean} */
+                                anonymous?: true;
+                                /** @description Caller numbers (any format; a trailing * matches a prefix) */
+                                numbers?: string[];
+                            };
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                        }[];
+                        /** @description Where a call goes next */
+                        destination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        };
+                        /** @description The DID: any format, stored as E.164 by the tenant's country */
+                        number: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description Checked in order before the destination; the first that matches wins */
+                            callerRules: {
+                                name: string;
+                                /** @description Either anonymous callers or a list of numbers */
+                                match: {
+                                    /** @enum {boolean} */
+                                    anonymous?: true;
+                                    /** @description Caller numbers (any format; a trailing * matches a prefix) */
+                                    numbers?: string[];
+                                };
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            }[];
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/inbound-routes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a inbound route */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description Checked in order before the destination; the first that matches wins */
+                            callerRules: {
+                                name: string;
+                                /** @description Either anonymous callers or a list of numbers */
+                                match: {
+                                    /** @enum {boolean} */
+                                    anonymous?: true;
+                                    /** @description Caller numbers (any format; a trailing * matches a prefix) */
+                                    numbers?: string[];
+                                };
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            }[];
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a inbound route's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Checked in order before the destination; the first that matches wins */
+                        callerRules: {
+                            name: string;
+                            /** @description Either anonymous callers or a list of numbers */
+                            match: {
+                                /** @enum {boolean} */
+                                anonymous?: true;
+                                /** @description Caller numbers (any format; a trailing * matches a prefix) */
+                                numbers?: string[];
+                            };
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                        }[];
+                        /** @description Where a call goes next */
+                        destination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        };
+                        /** @description The DID: any format, stored as E.164 by the tenant's country */
+                        number: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description Checked in order before the destination; the first that matches wins */
+                            callerRules: {
+                                name: string;
+                                /** @description Either anonymous callers or a list of numbers */
+                                match: {
+                                    /** @enum {boolean} */
+                                    anonymous?: true;
+                                    /** @description Caller numbers (any format; a trailing * matches a prefix) */
+                                    numbers?: string[];
+                                };
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            }[];
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a inbound route no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calendars/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the calendar is open now, why, and when that changes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            open: boolean;
+                            /** @description Which rule decided: override, holiday, production-*, weekly, outside-hours */
+                            reason: string;
+                            label?: string;
+                            labelEn?: string;
+                            estimated?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When open/closed flips next (14 days ahead)
+                             */
+                            nextChange: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calendars/{id}/override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Force the calendar open or closed (state null: follow the schedule again) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        state: "open" | "closed" | (never | null);
+                        /** Format: date-time */
+                        until?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            open: boolean;
+                            /** @description Which rule decided: override, holiday, production-*, weekly, outside-hours */
+                            reason: string;
+                            label?: string;
+                            labelEn?: string;
+                            estimated?: boolean;
+                            /**
+                             * Format: date-time
+                             * @description When open/closed flips next (14 days ahead)
+                             */
+                            nextChange: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calendars/{id}/holidays/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add the all-day events of an iCal (.ics) file to the calendar as holidays */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The .ics file text */
+                        ics: string;
+                        /** @description Drop the existing holidays first */
+                        replace?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            imported: number;
+                            errors: {
+                                line: number;
+                                message: string;
+                            }[];
+                            calendar: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /** @description IANA zone; the tenant's when omitted */
+                                timeZone?: string;
+                                /** @description Open hours per weekday */
+                                weekly: {
+                                    /** @description 1 = Monday … 7 = Sunday */
+                                    days: number[];
+                                    /** @description HH:MM local time */
+                                    from: string;
+                                    /** @description HH:MM local time */
+                                    to: string;
+                                }[];
+                                holidays: {
+                                    name: string;
+                                    /** @description YYYY-MM-DD */
+                                    date?: string;
+                                    /** @description YYYY-MM-DD */
+                                    from?: string;
+                                    /** @description YYYY-MM-DD */
+                                    to?: string;
+                                    /** @description MM-DD, every year */
+                                    yearly?: string;
+                                    /** @description Open hours that day (absent: closed all day) */
+                                    hours?: {
+                                        /** @description HH:MM local time */
+                                        from: string;
+                                        /** @description HH:MM local time */
+                                        to: string;
+                                    }[];
+                                }[];
+                                /**
+                                 * @description National production calendar applied on top (ru: Russian non-working, moved and short days)
+                                 * @enum {string|null}
+                                 */
+                                productionCalendar: "ru" | null;
+                                /** @description Forced open or closed by hand, until a time or until cleared */
+                                override: {
+                                    state: "open" | "closed";
+                                    /** Format: date-time */
+                                    until: string | null;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/api-keys": {
         parameters: {
             query?: never;

@@ -1,0 +1,243 @@
+/**
+ * What JSON Schema cannot check about routing configuration, done at save so bad
+ * configuration never reaches a call (DESIGN.md §5): destinations that point
+ * nowhere, loops, numbers that clash, impossible schedules, DIDs that are not
+ * phone numbers. Each failure names the field it concerns.
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { validateCalendar } from '../pbx/calendar/engine.js';
+import type { CalendarSpec } from '../pbx/calendar/types.js';
+import { normaliseNumber } from '../pbx/routing/router.js';
+import {
+  type CallerRule,
+  type Destination,
+  destinationsOf,
+  type InboundRouteConfig,
+  type RingGroupConfig,
+  type TimeConditionConfig,
+} from '../pbx/routing/types.js';
+import type { Extension, RoutingKind, RoutingObject, Tenant } from '../store/schema.js';
+import type { TenantScope } from '../store/store.js';
+import { ApiError } from './errors.js';
+
+/** Everything of a tenant the checks look at, read once per save. */
+export interface RoutingWorld {
+  tenant: Tenant;
+  extensions: Extension[];
+  objects: RoutingObject[];
+}
+
+export async function loadWorld(scope: TenantScope, tenant: Tenant): Promise<RoutingWorld> {
+  const extensions: Extension[] = [];
+  for (let offset = 0; ; offset += 200) {
+    const page = await scope.extensions.list({ limit: 200, offset });
+    extensions.push(...page.items);
+    if (offset + 200 >= page.total) break;
+  }
+  return { tenant, extensions, objects: await scope.routing.all() };
+}
+
+const invalid = (detail: string, field: string) => new ApiError('VALIDATION_FAILED', detail, field);
+
+/** A body as the API received it: name, number (for the kinds that have one) and the kind's settings. */
+export type RoutingBody = { name: string; number?: string | null } & Record<string, unknown>;
+
+/** Checks a body for `kind` (replacing object `id` when given) and returns what is stored. */
+export function checkRoutingObject(
+  world: RoutingWorld,
+  kind: RoutingKind,
+  id: string | null,
+  body: RoutingBody,
+): { name: string; number: string | null; config: unknown } {
+  const { name, number: rawNumber, ...config } = body;
+  let number: string | null = null;
+  switch (kind) {
+    case 'calendar': {
+      const spec = {
+        ...config,
+        timeZone: (config.timeZone as string | undefined) ?? world.tenant.timeZone,
+      } as unknown as CalendarSpec;
+      const problems = validateCalendar(spec);
+      if (problems[0]) throw invalid(problems[0].message, problems[0].field);
+      return { name, number: null, config: spec };
+    }
+    case 'ringGroup': {
+      const cfg = config as unknown as RingGroupConfig;
+      const seen = new Set<string>();
+      cfg.members.forEach((m, i) => {
+        if (!world.extensions.some((e) => e.number === m.number))
+          throw invalid(
+            `Member ${m.number} is not an extension of this tenant (external members need a trunk)`,
+            `members.${i}.number`,
+          );
+        if (seen.has(m.number)) throw invalid(`Member ${m.number} is listed twice`, `members.${i}.number`);
+        seen.add(m.number);
+      });
+      if (rawNumber) {
+        number = rawNumber;
+        assertNumberFree(world, number, id);
+      }
+      if (cfg.timeoutDestination) checkDestination(world, cfg.timeoutDestination, 'timeoutDestination');
+      break;
+    }
+    case 'timeCondition': {
+      const cfg = config as unknown as TimeConditionConfig;
+      if (!world.objects.some((o) => o.kind === 'calendar' && o.id === cfg.calendarId))
+        throw invalid('No calendar with this id in the tenant', 'calendarId');
+      checkDestination(world, cfg.whenOpen, 'whenOpen');
+      checkDestination(world, cfg.whenClosed, 'whenClosed');
+      break;
+    }
+    case 'inboundRoute': {
+      const cfg = config as unknown as InboundRouteConfig;
+      number = did(String(rawNumber ?? ''), world.tenant.country);
+      const taken = world.objects.find((o) => o.number === number && o.id !== id);
+      if (taken)
+        throw new ApiError('CONFLICT', `${number} already goes to inbound route "${taken.name}"`, 'number');
+      cfg.callerRules = cfg.callerRules.map((r, i) => checkCallerRule(world, r, `callerRules.${i}`));
+      checkDestination(world, cfg.destination, 'destination');
+      break;
+    }
+  }
+  const stored = { name, number, config };
+  assertNoLoop(world, { kind, id: id ?? 'new', ...stored });
+  return stored;
+}
+
+/** An inbound number in E.164, from whatever format it was typed in. */
+function did(raw: string, country: string): string {
+  const p = parsePhoneNumberFromString(raw, country as Parameters<typeof parsePhoneNumberFromString>[1]);
+  if (!p?.isPossible())
+    throw invalid(`"${raw}" is not a phone number in ${country} or in international format`, 'number');
+  return p.number;
+}
+
+function checkCallerRule(world: RoutingWorld, r: CallerRule, field: string): CallerRule {
+  const m = r.match as { anonymous?: true; numbers?: string[] };
+  if ((m.anonymous === true) === (m.numbers !== undefined))
+    throw invalid('Match either anonymous callers or a list of numbers', `${field}.match`);
+  checkDestination(world, r.destination, `${field}.destination`);
+  if (!m.numbers) return r;
+  const numbers = m.numbers.map((n) => (n.endsWith('*') ? n : normaliseNumber(n, world.tenant.country)));
+  return { ...r, match: { numbers } };
+}
+
+/** A dialable number is free when no extension and no other group holds it. */
+function assertNumberFree(world: RoutingWorld, number: string, id: string | null): void {
+  if (world.extensions.some((e) => e.number === number))
+    throw new ApiError('CONFLICT', `${number} is an extension`, 'number');
+  const other = world.objects.find((o) => o.number === number && o.id !== id);
+  if (other) throw new ApiError('CONFLICT', `${number} is taken by "${other.name}"`, 'number');
+}
+
+/** A destination must name something that exists, with exactly the fields its kind uses. */
+export function checkDestination(world: RoutingWorld, d: Destination, field: string): void {
+  const raw = d as { kind: string; id?: string; number?: string; cause?: string };
+  const uses = raw.kind === 'number' ? 'number' : raw.kind === 'hangup' ? 'cause' : 'id';
+  for (const key of ['id', 'number', 'cause'] as const) {
+    if (key === uses && raw[key] === undefined)
+      throw invalid(`A ${raw.kind} destination needs "${key}"`, `${field}.${key}`);
+    if (key !== uses && raw[key] !== undefined)
+      throw invalid(`A ${raw.kind} destination has no "${key}"`, `${field}.${key}`);
+  }
+  if (raw.kind === 'extension' && !world.extensions.some((e) => e.id === raw.id))
+    throw invalid('No extension with this id in the tenant', `${field}.id`);
+  if (
+    (raw.kind === 'ringGroup' || raw.kind === 'timeCondition') &&
+    !world.objects.some((o) => o.kind === raw.kind && o.id === raw.id)
+  )
+    throw invalid(
+      `No ${raw.kind === 'ringGroup' ? 'ring group' : 'time condition'} with this id in the tenant`,
+      `${field}.id`,
+    );
+}
+
+type Node = { kind: string; id: string; name: string; number: string | null; config: unknown };
+
+/**
+ * Refuses a configuration in which a call could go round for ever without
+ * ringing anyone new: a time condition that leads back to itself, a group whose
+ * timeout destination leads back to the group, extensions forwarding to each other
+ * unconditionally. (Conditional forwards — busy, no answer — are caught at run
+ * time by the router's hop limit.)
+ */
+export function assertNoLoop(world: RoutingWorld, changed: Node): void {
+  const nodes = new Map<string, Node>();
+  for (const o of world.objects) nodes.set(o.id, { ...o, config: o.config });
+  nodes.set(changed.id, changed);
+  const byNumber = (n: string): string | null => {
+    const ext = world.extensions.find((e) => e.number === n);
+    if (ext) return ext.id;
+    for (const o of nodes.values())
+      if (o.number !== null && (o.number === n || o.number === normaliseNumber(n, world.tenant.country)))
+        return o.id;
+    return null;
+  };
+  const next = (id: string): string[] => {
+    const ext = world.extensions.find((e) => e.id === id);
+    if (ext)
+      return ext.forwarding.always.enabled
+        ? [byNumber(ext.forwarding.always.target)].filter((x): x is string => x !== null)
+        : [];
+    const n = nodes.get(id);
+    if (!n) return [];
+    return destinationsOf(n.kind, n.config).flatMap((d) =>
+      d.kind === 'number'
+        ? [byNumber(d.number)].filter((x): x is string => x !== null)
+        : 'id' in d
+          ? [d.id]
+          : [],
+    );
+  };
+  const label = (id: string) => {
+    const ext = world.extensions.find((e) => e.id === id);
+    return ext ? `extension ${ext.number}` : `"${nodes.get(id)?.name ?? id}"`;
+  };
+  // Depth-first from the changed object: reaching it again is a loop through it.
+  const path: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string): string[] | null => {
+    if (id === changed.id && path.length > 0) return [...path, id];
+    if (seen.has(id)) return null;
+    seen.add(id);
+    path.push(id);
+    for (const n of next(id)) {
+      const found = visit(n);
+      if (found) return found;
+    }
+    path.pop();
+    return null;
+  };
+  const loop = visit(changed.id);
+  if (loop) throw invalid(`This makes a loop: ${loop.map(label).join(' → ')}`, loopField(changed.kind));
+}
+
+function loopField(kind: string): string {
+  return kind === 'ringGroup'
+    ? 'timeoutDestination'
+    : kind === 'timeCondition'
+      ? 'whenOpen'
+      : kind === 'extension'
+        ? 'forwarding.always.target'
+        : 'destination';
+}
+
+/** What refers to an object (so it cannot be deleted): names of routing objects, and why. */
+export function referrersOf(world: RoutingWorld, target: { id: string; number: string | null }): string[] {
+  const out: string[] = [];
+  for (const o of world.objects) {
+    if (o.id === target.id) continue;
+    const refers =
+      destinationsOf(o.kind, o.config).some(
+        (d) =>
+          ('id' in d && d.id === target.id) ||
+          (d.kind === 'number' && target.number !== null && d.number === target.number),
+      ) ||
+      (o.kind === 'timeCondition' && (o.config as TimeConditionConfig).calendarId === target.id) ||
+      (o.kind === 'ringGroup' &&
+        target.number !== null &&
+        (o.config as RingGroupConfig).members.some((m) => m.number === target.number));
+    if (refers) out.push(`"${o.name}"`);
+  }
+  return out;
+}

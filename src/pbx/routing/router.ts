@@ -1,0 +1,302 @@
+/**
+ * The router: follows a call's destinations (DESIGN.md §2: destinations are data)
+ * one step at a time — an inbound route's caller rules, a time condition's
+ * calendar, a ring group's strategy, an extension's forwarding — until someone
+ * answers or the call is refused. Every step goes on the call's trail (the CDR
+ * keeps it); a chain longer than MAX_HOPS is a loop and ends the call.
+ *
+ * The router reads only the tenant's snapshot (no database on the call path) and
+ * asks the SIP side for what changes by the second: registrations and who is on
+ * the phone.
+ */
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { calendarState } from '../calendar/engine.js';
+import type { CalendarSpec } from '../calendar/types.js';
+import type { CallParty, RingOutcome, RingTarget } from '../call.js';
+import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
+import type { Binding } from '../location.js';
+import { planRounds } from './ring-strategy.js';
+import type {
+  CallerRule,
+  Destination,
+  InboundRouteConfig,
+  RingGroupConfig,
+  TimeConditionConfig,
+} from './types.js';
+
+/** Steps a call may take before it counts as looping (a forward to a forward to a group...). */
+export const MAX_HOPS = 20;
+
+/** What the router needs of a call (a B2BUA `Call`). */
+export interface RoutedCall {
+  readonly caller: CallParty;
+  readonly state: 'ringing' | 'answered' | 'ended';
+  ring(targets: RingTarget[], opts: { timeoutSec: number; callerName?: string }): Promise<RingOutcome>;
+  finish(status: number, cause: string, reason?: string): void;
+  step(s: { kind: string; id: string | null; name: string; outcome: string }): void;
+}
+
+/** What changes by the second, from the SIP side. */
+export interface RouterEnv {
+  bindingsOf(tenantId: string, number: string): Binding[];
+  /** On a call now (answered, as caller or callee). */
+  isBusy(tenantId: string, number: string): boolean;
+  now(): Date;
+  random(): number;
+  /** Memory hunt: the member index a group rang last (per node; shared through Redis with clustering). */
+  memory: Map<string, number>;
+}
+
+/** The caller's number as it would be matched against a rule list: E.164 where it parses. */
+export function normaliseNumber(number: string, country: string): string {
+  const digits = number.replace(/[\s()-]/g, '');
+  if (/^\+?[0-9]{5,}$/.test(digits)) {
+    const p = parsePhoneNumberFromString(digits, country as Parameters<typeof parsePhoneNumberFromString>[1]);
+    if (p?.isPossible()) return p.number;
+  }
+  return digits;
+}
+
+/** A dialled number as a destination: an extension, a group, a DID of the tenant. */
+export function destinationForNumber(tenant: TenantEntry, number: string): Destination | null {
+  const ext = tenant.extensions.get(number);
+  if (ext) return { kind: 'extension', id: ext.id };
+  const local = tenant.routingByNumber.get(number);
+  if (local?.kind === 'ringGroup') return { kind: 'ringGroup', id: local.id };
+  const did = tenant.routingByNumber.get(normaliseNumber(number, tenant.country));
+  if (did?.kind === 'inboundRoute') return { kind: 'inboundRoute', id: did.id };
+  return null;
+}
+
+export class Router {
+  constructor(private readonly env: RouterEnv) {}
+
+  /** Routes `call` from `first` until it is answered or refused. Never throws: a failure refuses the call. */
+  async route(call: RoutedCall, tenant: TenantEntry, first: Destination): Promise<void> {
+    let next: Destination | null = first;
+    for (let hops = 0; next && call.state === 'ringing'; hops++) {
+      if (hops >= MAX_HOPS) {
+        call.step({ kind: 'loop', id: null, name: `more than ${MAX_HOPS} steps`, outcome: 'refused' });
+        call.finish(482, 'failed', 'Loop Detected');
+        return;
+      }
+      next = await this.follow(call, tenant, next);
+    }
+  }
+
+  /** One step: returns where the call goes next, or null when it is answered or over. */
+  private async follow(call: RoutedCall, tenant: TenantEntry, d: Destination): Promise<Destination | null> {
+    switch (d.kind) {
+      case 'extension': {
+        const ext = tenant.extensionsById.get(d.id);
+        if (!ext) return this.missing(call, d.kind, d.id);
+        return this.extension(call, tenant, ext);
+      }
+      case 'number': {
+        const dest = destinationForNumber(tenant, d.number);
+        if (!dest) {
+          // External numbers go out through trunks (issue 9); until then nothing answers them.
+          call.step({ kind: 'number', id: null, name: d.number, outcome: 'not found' });
+          call.finish(404, 'failed', 'Not Found');
+          return null;
+        }
+        return dest;
+      }
+      case 'hangup': {
+        call.step({ kind: 'hangup', id: null, name: d.cause, outcome: 'refused' });
+        const [status, cause] =
+          d.cause === 'busy' ? [486, 'busy'] : d.cause === 'rejected' ? [603, 'rejected'] : [480, 'failed'];
+        call.finish(status, cause);
+        return null;
+      }
+      default: {
+        const obj = tenant.routing.get(d.id);
+        if (!obj || obj.kind !== (d.kind as string)) return this.missing(call, d.kind, d.id);
+        if (obj.kind === 'ringGroup') return this.ringGroup(call, tenant, obj, obj.config as RingGroupConfig);
+        if (obj.kind === 'timeCondition') return this.timeCondition(call, tenant, obj);
+        if (obj.kind === 'inboundRoute') return this.inboundRoute(call, tenant, obj);
+        return this.missing(call, d.kind, d.id);
+      }
+    }
+  }
+
+  /** A destination deleted since it was configured (the API refuses that, but a race is possible). */
+  private missing(call: RoutedCall, kind: string, id: string): null {
+    call.step({ kind, id, name: 'missing', outcome: 'not found' });
+    call.finish(404, 'failed', 'Not Found');
+    return null;
+  }
+
+  private async extension(
+    call: RoutedCall,
+    tenant: TenantEntry,
+    ext: ExtensionEntry,
+  ): Promise<Destination | null> {
+    const name = `${ext.displayName || ext.number} (${ext.number})`;
+    const fwd = ext.forwarding;
+    const forward = (
+      rule: 'always' | 'busy' | 'noAnswer' | 'unreachable',
+      why: string,
+    ): Destination | null => {
+      const r = fwd[rule];
+      if (!r.enabled || !r.target) return null;
+      call.step({ kind: 'extension', id: ext.id, name, outcome: `${why}, forwarded to ${r.target}` });
+      return { kind: 'number', number: r.target };
+    };
+    const always = forward('always', 'forward always');
+    if (always) return always;
+    if (ext.dnd) {
+      const busy = forward('busy', 'do not disturb');
+      if (busy) return busy;
+      call.step({ kind: 'extension', id: ext.id, name, outcome: 'do not disturb' });
+      call.finish(486, 'busy', 'Busy Here');
+      return null;
+    }
+    const bindings = this.env.bindingsOf(tenant.id, ext.number);
+    if (bindings.length === 0) {
+      const unreachable = forward('unreachable', 'not registered');
+      if (unreachable) return unreachable;
+      call.step({ kind: 'extension', id: ext.id, name, outcome: 'not registered' });
+      call.finish(480, 'unavailable', 'Temporarily Unavailable');
+      return null;
+    }
+    const outcome = await call.ring([this.target(tenant, ext, bindings, 0, ext.ringTimeoutSec)], {
+      timeoutSec: ext.ringTimeoutSec,
+    });
+    if (outcome.kind !== 'unanswered') {
+      call.step({ kind: 'extension', id: ext.id, name, outcome: outcome.kind });
+      return null;
+    }
+    const rule = outcome.cause === 'busy' ? 'busy' : outcome.cause === 'no-answer' ? 'noAnswer' : null;
+    const next = rule ? forward(rule, outcome.cause) : null;
+    if (next) return next;
+    call.step({ kind: 'extension', id: ext.id, name, outcome: outcome.cause });
+    call.finish(outcome.status, outcome.cause, outcome.reason);
+    return null;
+  }
+
+  private target(
+    tenant: TenantEntry,
+    ext: ExtensionEntry,
+    bindings: Binding[],
+    delaySec: number,
+    timeoutSec: number,
+  ): RingTarget {
+    return {
+      party: { tenantId: tenant.id, number: ext.number, displayName: ext.displayName, domain: tenant.domain },
+      bindings,
+      delaySec,
+      timeoutSec,
+    };
+  }
+
+  private async ringGroup(
+    call: RoutedCall,
+    tenant: TenantEntry,
+    group: RoutingEntry,
+    cfg: RingGroupConfig,
+  ): Promise<Destination | null> {
+    const name = `${group.name}${group.number ? ` (${group.number})` : ''}`;
+    const memoryKey = `${tenant.id}/${group.id}`;
+    const rounds = planRounds({
+      strategy: cfg.strategy,
+      members: cfg.members,
+      state: (m) => {
+        const ext = tenant.extensions.get(m.number);
+        // Members outside the tenant's extensions are external numbers: they need trunks (issue 9).
+        if (!ext || ext.dnd) return { reachable: false, busy: false };
+        return {
+          reachable: this.env.bindingsOf(tenant.id, ext.number).length > 0,
+          busy: this.env.isBusy(tenant.id, ext.number),
+        };
+      },
+      skipBusy: cfg.skipBusy,
+      lastIndex: this.env.memory.get(memoryKey) ?? null,
+      random: () => this.env.random(),
+    });
+    const callerName = `${cfg.callerIdPrefix}${call.caller.displayName || call.caller.number}`;
+    const started = this.env.now().getTime();
+    let last: RingOutcome | null = null;
+    for (const round of rounds) {
+      const left = cfg.ringTimeoutSec - (this.env.now().getTime() - started) / 1000;
+      if (left < 1 || call.state !== 'ringing') break;
+      const targets: RingTarget[] = [];
+      for (const r of round.rings) {
+        const ext = tenant.extensions.get(r.member.number);
+        if (!ext) continue;
+        const bindings = this.env.bindingsOf(tenant.id, ext.number);
+        // Registrations change while a hunt goes on: a member who left is passed over.
+        if (bindings.length)
+          targets.push(this.target(tenant, ext, bindings, r.member.delaySec, r.member.timeoutSec));
+      }
+      if (targets.length === 0) continue;
+      if (cfg.strategy === 'memoryHunt' && round.rings[0])
+        this.env.memory.set(memoryKey, round.rings[0].index);
+      last = await call.ring(targets, { timeoutSec: Math.ceil(left), callerName });
+      if (last.kind !== 'unanswered') {
+        call.step({
+          kind: 'ringGroup',
+          id: group.id,
+          name,
+          outcome: last.kind === 'answered' ? `answered by ${last.party.number}` : 'caller hung up',
+        });
+        return null;
+      }
+    }
+    const why = rounds.length === 0 ? 'nobody available' : 'no answer';
+    if (cfg.timeoutDestination) {
+      call.step({ kind: 'ringGroup', id: group.id, name, outcome: `${why}, on to the timeout destination` });
+      return cfg.timeoutDestination;
+    }
+    call.step({ kind: 'ringGroup', id: group.id, name, outcome: why });
+    call.finish(
+      last?.kind === 'unanswered' && last.cause === 'busy' ? 486 : 480,
+      rounds.length ? 'no-answer' : 'unavailable',
+    );
+    return null;
+  }
+
+  private timeCondition(call: RoutedCall, tenant: TenantEntry, tc: RoutingEntry): Destination | null {
+    const cfg = tc.config as TimeConditionConfig;
+    const cal = tenant.routing.get(cfg.calendarId);
+    if (cal?.kind !== 'calendar') return this.missing(call, 'calendar', cfg.calendarId);
+    const state = calendarState(cal.config as CalendarSpec, this.env.now());
+    call.step({
+      kind: 'timeCondition',
+      id: tc.id,
+      name: `${tc.name} (${cal.name})`,
+      outcome: `${state.open ? 'open' : 'closed'}: ${state.reason}${state.label ? ` ${state.label}` : ''}`,
+    });
+    return state.open ? cfg.whenOpen : cfg.whenClosed;
+  }
+
+  private inboundRoute(call: RoutedCall, tenant: TenantEntry, route: RoutingEntry): Destination {
+    const cfg = route.config as InboundRouteConfig;
+    const name = `${route.name} (${route.number})`;
+    const rule = cfg.callerRules.find((r) => callerMatches(r, call.caller.number, tenant.country));
+    call.step({
+      kind: 'inboundRoute',
+      id: route.id,
+      name,
+      outcome: rule ? `caller rule "${rule.name}"` : 'default destination',
+    });
+    return rule ? rule.destination : cfg.destination;
+  }
+}
+
+/** Anonymous callers: no number, or the conventional stand-ins phones and carriers send. */
+function isAnonymous(number: string): boolean {
+  return number === '' || /^(anonymous|unknown|restricted|unavailable|private)$/i.test(number);
+}
+
+/** A rule's numbers match exactly (after normalisation) or by prefix when they end in '*'. */
+export function callerMatches(rule: CallerRule, number: string, country: string): boolean {
+  if ('anonymous' in rule.match) return isAnonymous(number);
+  if (isAnonymous(number)) return false;
+  const caller = normaliseNumber(number, country);
+  return rule.match.numbers.some((n) =>
+    n.endsWith('*')
+      ? caller.startsWith(n.slice(0, -1)) || number.startsWith(n.slice(0, -1))
+      : n === caller || n === number,
+  );
+}
