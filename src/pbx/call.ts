@@ -400,6 +400,7 @@ export class Call implements ActiveCall {
       body,
     };
     const record: CallLeg = {
+      number: party.number,
       target: binding.contact,
       startedAt: new Date().toISOString(),
       answeredAt: null,

@@ -154,6 +154,7 @@ export class SipService {
       bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
       isBusy: (tenantId, number) => this.isBusy(tenantId, number),
       now: () => new Date(),
+      ms: () => clock.now(),
       random: Math.random,
       memory: new Map(),
     });

@@ -124,7 +124,9 @@ export interface AuditLogTable {
 }
 
 export interface CallLeg {
-  /** The number or contact the leg rang. */
+  /** The extension the leg rang (absent on rows from before routing). */
+  number?: string;
+  /** The contact (device) the leg rang. */
   target: string;
   startedAt: string;
   answeredAt: string | null;

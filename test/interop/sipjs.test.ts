@@ -239,4 +239,79 @@ describe('SIP.js over WebSocket', () => {
     });
     expect(outcome).toBe('refused');
   });
+
+  it('a ring group and forwarding made through the REST API take the next call, no restart', async () => {
+    const base = `http://127.0.0.1:${node.httpPort}`;
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(node.demo!.admin),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}/api/v1/tenants/${node.demo!.tenantId}${path}`, {
+        method,
+        headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const rang: string[] = [];
+    const answering = (n: string) => (inv: Invitation) => {
+      rang.push(`${n} <- ${inv.remoteIdentity.displayName}`);
+      void inv.accept();
+    };
+    await agent('104', answering('104'));
+    await agent('105', answering('105'));
+    const caller = await agent('103');
+    const group = await api('POST', '/ring-groups', {
+      name: 'Accounts',
+      number: '650',
+      strategy: 'sequential',
+      members: [{ number: '104', delaySec: 0, timeoutSec: 15 }],
+      ringTimeoutSec: 30,
+      skipBusy: false,
+      callerIdPrefix: 'Acc: ',
+      timeoutDestination: null,
+    });
+    expect(group.status).toBe(201);
+    const dial = async (to: string) => {
+      const inviter = new Inviter(caller, UserAgent.makeURI(`sip:${to}@127.0.0.1`)!);
+      await inviter.invite();
+      await until(() => inviter.state === SessionState.Established, 5000, `call to ${to} established`);
+      await inviter.bye();
+      await until(() => node.sip.calls.size === 0);
+    };
+    await dial('650');
+    expect(rang).toEqual(['104 <- Acc: Support']);
+    // The group's members change: the very next call follows.
+    const changed = await api('PUT', `/ring-groups/${group.json.id}`, {
+      name: 'Accounts',
+      number: '650',
+      strategy: 'sequential',
+      members: [{ number: '105', delaySec: 0, timeoutSec: 15 }],
+      ringTimeoutSec: 30,
+      skipBusy: false,
+      callerIdPrefix: 'Acc: ',
+      timeoutDestination: null,
+    });
+    expect(changed.status).toBe(200);
+    await dial('650');
+    expect(rang).toEqual(['104 <- Acc: Support', '105 <- Acc: Support']);
+    // 104 forwards everything to 105: a call to 104 rings 105.
+    const exts = await api('GET', '/extensions?q=104');
+    const id = (exts.json.items as { id: string; number: string }[]).find((e) => e.number === '104')!.id;
+    expect(
+      (await api('PATCH', `/extensions/${id}`, { forwarding: { always: { enabled: true, target: '105' } } }))
+        .status,
+    ).toBe(200);
+    await dial('104');
+    expect(rang).toEqual(['104 <- Acc: Support', '105 <- Acc: Support', '105 <- Support']);
+    await until(() => false, 300).catch(() => {}); // let the CDR write land
+    const calls = await node.store.tenant(node.demo!.tenantId).calls.list({ limit: 1, offset: 0 });
+    expect(calls.items[0]!.trail.map((s) => s.outcome)).toEqual([
+      'forward always, forwarded to 105',
+      'answered',
+    ]);
+  }, 30_000);
 });

@@ -7,7 +7,8 @@ import { ownNumbers } from '../own.js';
 import { listQuery, pageOf, TenantIdParams, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
 
 const Leg = Type.Object({
-  target: Type.String(),
+  number: Type.Optional(Type.String({ description: 'The extension this leg rang' })),
+  target: Type.String({ description: 'The contact (device) it rang' }),
   startedAt: Type.String(),
   answeredAt: Type.Union([Type.String(), Type.Null()]),
   endedAt: Type.Union([Type.String(), Type.Null()]),
@@ -46,6 +47,16 @@ const CallSchema = Type.Object({
   sipStatus: Type.Union([Type.Integer(), Type.Null()]),
   hangupBy: Type.Union([Type.String(), Type.Null()]),
   legs: Type.Array(Leg),
+  trail: Type.Array(
+    Type.Object({
+      at: Timestamp,
+      kind: Type.String(),
+      id: Type.Union([Type.String(), Type.Null()]),
+      name: Type.String(),
+      outcome: Type.String(),
+    }),
+    { description: 'The routing steps the call went through, in order' },
+  ),
   quality: Nullable(Type.Object({ caller: Nullable(LegQuality), callee: Nullable(LegQuality) })),
   mos: Nullable(Type.Number({ description: "The worse leg's MOS" })),
 });

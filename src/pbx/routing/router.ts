@@ -41,7 +41,10 @@ export interface RouterEnv {
   bindingsOf(tenantId: string, number: string): Binding[];
   /** On a call now (answered, as caller or callee). */
   isBusy(tenantId: string, number: string): boolean;
+  /** Wall-clock time: what calendars are read at. */
   now(): Date;
+  /** Milliseconds on the call clock: how long a group has rung. */
+  ms(): number;
   random(): number;
   /** Memory hunt: the member index a group rang last (per node; shared through Redis with clustering). */
   memory: Map<string, number>;
@@ -204,7 +207,8 @@ export class Router {
       state: (m) => {
         const ext = tenant.extensions.get(m.number);
         // Members outside the tenant's extensions are external numbers: they need trunks (issue 9).
-        if (!ext || ext.dnd) return { reachable: false, busy: false };
+        // A group rings its members' own phones: one who set DND or forwards everything is away.
+        if (!ext || ext.dnd || ext.forwarding.always.enabled) return { reachable: false, busy: false };
         return {
           reachable: this.env.bindingsOf(tenant.id, ext.number).length > 0,
           busy: this.env.isBusy(tenant.id, ext.number),
@@ -215,10 +219,10 @@ export class Router {
       random: () => this.env.random(),
     });
     const callerName = `${cfg.callerIdPrefix}${call.caller.displayName || call.caller.number}`;
-    const started = this.env.now().getTime();
+    const started = this.env.ms();
     let last: RingOutcome | null = null;
     for (const round of rounds) {
-      const left = cfg.ringTimeoutSec - (this.env.now().getTime() - started) / 1000;
+      const left = cfg.ringTimeoutSec - (this.env.ms() - started) / 1000;
       if (left < 1 || call.state !== 'ringing') break;
       const targets: RingTarget[] = [];
       for (const r of round.rings) {

@@ -28,7 +28,15 @@ export class CallRepository {
     if (f.parties) {
       const parties = [...f.parties];
       if (parties.length === 0) q = q.where(sql<boolean>`false`);
-      else q = q.where((eb) => eb.or([eb('caller', 'in', parties), eb('callee', 'in', parties)]));
+      else
+        q = q.where((eb) =>
+          eb.or([
+            eb('caller', 'in', parties),
+            eb('callee', 'in', parties),
+            // Calls that rang one of the numbers on the way (a ring group, a forward).
+            ...parties.map((p) => sql<boolean>`legs @> ${JSON.stringify([{ number: p }])}::jsonb`),
+          ]),
+        );
     }
     if (f.q) {
       const p = likePattern(f.q);

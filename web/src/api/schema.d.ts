@@ -4342,11 +4342,23 @@ export interface paths {
                                 sipStatus: number | null;
                                 hangupBy: string | null;
                                 legs: {
+                                    /** @description The extension this leg rang */
+                                    number?: string;
+                                    /** @description The contact (device) it rang */
                                     target: string;
                                     startedAt: string;
                                     answeredAt: string | null;
                                     endedAt: string | null;
                                     sipStatus: number | null;
+                                }[];
+                                /** @description The routing steps the call went through, in order */
+                                trail: {
+                                    /** Format: date-time */
+                                    at: string;
+                                    kind: string;
+                                    id: string | null;
+                                    name: string;
+                                    outcome: string;
                                 }[];
                                 quality: {
                                     /** @description Media quality of one leg as the relay measured it */
@@ -4453,11 +4465,23 @@ export interface paths {
                             sipStatus: number | null;
                             hangupBy: string | null;
                             legs: {
+                                /** @description The extension this leg rang */
+                                number?: string;
+                                /** @description The contact (device) it rang */
                                 target: string;
                                 startedAt: string;
                                 answeredAt: string | null;
                                 endedAt: string | null;
                                 sipStatus: number | null;
+                            }[];
+                            /** @description The routing steps the call went through, in order */
+                            trail: {
+                                /** Format: date-time */
+                                at: string;
+                                kind: string;
+                                id: string | null;
+                                name: string;
+                                outcome: string;
                             }[];
                             quality: {
                                 /** @description Media quality of one leg as the relay measured it */
