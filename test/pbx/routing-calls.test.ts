@@ -59,10 +59,11 @@ describe('calls through the router', () => {
 
   async function phone(number: string): Promise<Phone> {
     cancelBase.set(number, 0);
-    const p = Object.assign(await udpUa(number, wire, systemClock), {
+    const p: Phone = Object.assign(await udpUa(number, wire, systemClock), {
       mode: 'answer' as Mode,
       invites: [] as SipRequest[],
-    }) as Phone;
+      cancels: 0,
+    });
     p.credentials = { username: number, password: `s-${number}-secret` };
     p.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
       if (!tx) return;
