@@ -1,5 +1,7 @@
 /** TypeBox schemas shared by routes: they validate input and document the API (OpenAPI). */
+
 import Type, { type TProperties, type TSchema } from 'typebox';
+import { FEATURE_NAMES, FEATURES } from '../pbx/feature-codes.js';
 import { CALL_CLASSES, LANGUAGES, ROLES } from '../store/schema.js';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'Identifier (UUID)' });
@@ -121,6 +123,10 @@ export const TenantSchema = Type.Object({
   country: Type.String(),
   limits: Type.Object({ maxExtensions: Type.Integer(), maxConcurrentCalls: Type.Integer() }),
   codecs: Type.Array(Type.String(), { description: 'Codec preference, most preferred first' }),
+  featureCodes: Type.Object(
+    Object.fromEntries(FEATURE_NAMES.map((f) => [f, Type.String({ description: FEATURES[f].label })])),
+    { description: "The tenant's feature codes (its own where set, the defaults elsewhere)" },
+  ),
   enabled: Type.Boolean(),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -3,6 +3,7 @@
  * TOTP seeds, key hashes) never leave through here; the audit log uses the same
  * views, so it cannot leak them either.
  */
+import { effectiveCodes } from '../pbx/feature-codes.js';
 import type { ApiKey, AuditEntry, Extension, Tenant, User } from '../store/schema.js';
 
 const iso = (d: Date): string => d.toISOString();
@@ -18,6 +19,7 @@ export function tenantView(t: Tenant) {
     country: t.country,
     limits: { maxExtensions: t.maxExtensions, maxConcurrentCalls: t.maxConcurrentCalls },
     codecs: t.codecs,
+    featureCodes: effectiveCodes(t.featureCodes),
     enabled: t.enabled,
     createdAt: iso(t.createdAt),
     updatedAt: iso(t.updatedAt),

@@ -245,6 +245,17 @@ const PHRASES = {
     ru: 'Запишите приветствие после сигнала. Когда закончите, нажмите решётку.',
   },
   'vm-greeting-saved': { en: 'Your greeting has been saved.', ru: 'Приветствие сохранено.' },
+  'dnd-on': { en: 'Do not disturb is on.', ru: 'Режим «не беспокоить» включён.' },
+  'dnd-off': { en: 'Do not disturb is off.', ru: 'Режим «не беспокоить» выключен.' },
+  'forwarding-on-to': { en: 'Your calls are forwarded to', ru: 'Ваши звонки переадресуются на номер' },
+  'forwarding-off': { en: 'Call forwarding is off.', ru: 'Переадресация выключена.' },
+  'office-open': { en: 'The office is now open.', ru: 'Офис открыт.' },
+  'office-closed': { en: 'The office is now closed.', ru: 'Офис закрыт.' },
+  'office-follows-schedule': {
+    en: 'The office follows its schedule again.',
+    ru: 'Офис снова работает по расписанию.',
+  },
+  'not-allowed': { en: 'This is not allowed.', ru: 'Это действие запрещено.' },
 } as const satisfies Record<string, Texts>;
 
 /** Every system prompt with its text in each language (the script records these). */

@@ -347,6 +347,56 @@ export class CallMedia {
     void leg.closed.then(lost);
   }
 
+  /**
+   * A new party takes `side` (call pickup, a transfer target): what was negotiated
+   * with the one before is dropped, so the next offer or answer starts afresh.
+   */
+  resetSide(side: Side): void {
+    const s = this.s(side);
+    const browser = s.browser;
+    s.session = new SdpSession({ address: this.engine.address });
+    s.browser = null;
+    s.remote = null;
+    s.pendingOffer = null;
+    s.pendingAnswer = null;
+    if (browser) void browser.leg.close();
+    for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
+  }
+
+  /** The new party of `side` offered (pickup: its INVITE): the relay answers it and the sides are bridged. */
+  async takeOver(side: Side, offer: string): Promise<SdpOutcome> {
+    this.resetSide(side);
+    if (isWebRtcSdp(offer)) {
+      if (!this.webrtc)
+        return {
+          ok: false,
+          refusal: {
+            status: 488,
+            warning: '304 nimbus "WebRTC media is not enabled"',
+            reason: 'Not Acceptable Here',
+          },
+        };
+      try {
+        const { leg, sdp } = await this.webrtc.answer(offer);
+        this.attachBrowser(side, leg, sdp, leg.audio);
+        this.bridge();
+        return { ok: true, sdp };
+      } catch (e) {
+        if (e instanceof WebRtcSdpError) return { ok: false, refusal: refusal(e.sdpError) };
+        return { ok: false, refusal: { status: 503, warning: null, reason: 'Media Unavailable' } };
+      }
+    }
+    const parsed = parseSdp(offer);
+    if (!parsed.ok) return { ok: false, refusal: refusal(parsed.error) };
+    const r = this.answer(side, parsed.value);
+    if (!r.ok) return r;
+    const sdp = this.reanswer(side);
+    this.bridge();
+    return sdp === null
+      ? { ok: false, refusal: { status: 500, warning: null, reason: 'No Answer' } }
+      : { ok: true, sdp };
+  }
+
   /** Whether `side` is a browser (WebRTC through the gateway). */
   isBrowser(side: Side): boolean {
     return this.sides[side]?.browser != null;

@@ -161,6 +161,8 @@ export class Call implements ActiveCall {
   /** The call's CDR row (writes queued in order behind the SIP path). */
   private readonly cdr: CallRecord;
   private okRetransmit: OkRetransmission | null = null;
+  /** Our 2xx to a phone that took the call by pickup, until its ACK. */
+  private okRetransmitB: OkRetransmission | null = null;
   private readonly bCallId: string;
   /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
   private pending = new Map<Side, ServerTransaction>();
@@ -511,14 +513,135 @@ export class Call implements ActiveCall {
     this.ctx.bindDialog(leg.dialog.key, this, 'B');
     for (const other of this.legs) if (other !== leg) this.cancelLeg(other);
 
-    const ok = this.media ? this.toA(200, res, callerSdp) : this.toA(200, res);
+    this.answerCaller(this.media ? this.toA(200, res, callerSdp) : this.toA(200, res));
+    this.closeRound(leg.round, { kind: 'answered', party: leg.party });
+    this.ctx.changed(this);
+  }
+
+  /** The caller hears the call was answered: our 2xx, its dialog, the CDR. */
+  private answerCaller(ok: SipResponse): void {
     this.media?.answerSent('A');
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aSource, this.ctx.localFor(this.aSource));
     if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
     this.aTx.respond(ok);
     this.okRetransmit = retransmitOk(this.ctx, ok, this.aSource, () => this.hangup('A', 'failed'));
     this.cdr.answered(new Date());
-    this.closeRound(leg.round, { kind: 'answered', party: leg.party });
+  }
+
+  /** Extensions ringing for this call now (what pickup looks for). */
+  ringingNumbers(): string[] {
+    if (this.state !== 'ringing') return [];
+    const live = this.legs.filter((l) => l.state === 'trying' || l.state === 'ringing');
+    return [...new Set(live.map((l) => l.party.number))];
+  }
+
+  /**
+   * Another phone takes this ringing call (pickup: *8, or ** and the extension):
+   * every fork is cancelled, the relay answers the picker's offer, and the picker's
+   * own INVITE becomes the answered side B. Needs anchored media: the picker must
+   * talk to our relay, not to the caller's offer.
+   */
+  async pickUp(
+    invite: SipRequest,
+    tx: InviteServerTransaction,
+    source: Destination,
+    party: CallParty,
+  ): Promise<void> {
+    const media = this.media;
+    if (this.state !== 'ringing' || !media) {
+      tx.respond(
+        makeResponse(invite, media ? 481 : 488, {
+          reason: media ? 'Call Already Answered' : 'Not Acceptable Here',
+        }),
+      );
+      return;
+    }
+    // Taken now: forks answering from here on are hung up as late.
+    const round = this.round;
+    for (const leg of this.legs) this.cancelLeg(leg);
+    if (round) this.closeRound(round, { kind: 'answered', party });
+    this.stopRingback();
+    const offer = sdpOf(invite);
+    // A picker without SDP gets our offer in the 2xx and answers in its ACK (RFC 3261 §13.2.1).
+    let sdp: string;
+    if (offer === null) {
+      media.resetSide('B');
+      sdp = media.offer('B');
+    } else {
+      const r = await media.takeOver('B', offer);
+      if (!r.ok) {
+        tx.respond(makeResponse(invite, r.refusal.status, { reason: r.refusal.reason }));
+        this.finish(480, 'failed', 'Temporarily Unavailable');
+        return;
+      }
+      sdp = r.sdp;
+    }
+    if (this.state !== 'ringing') {
+      // The caller hung up while the relay got ready.
+      tx.respond(makeResponse(invite, 487));
+      return;
+    }
+    const local = this.ctx.localFor(source);
+    const tag = newTag();
+    const dialog = Dialog.asUas(invite, tag, source, local);
+    if (!dialog) {
+      tx.respond(makeResponse(invite, 400, { reason: 'Bad Dialog' }));
+      this.finish(480, 'failed', 'Temporarily Unavailable');
+      return;
+    }
+    const ok = makeResponse(invite, 200, {
+      toTag: tag,
+      headers: [
+        ['Contact', contactFor(local)],
+        ['Content-Type', SDP_TYPE],
+      ],
+      body: Buffer.from(sdp),
+    });
+    const at = new Date().toISOString();
+    const leg: BLeg = {
+      invite,
+      binding: {
+        contact: invite.headers.get('Contact')?.replace(/^[^<]*<([^>]*)>.*$/, '$1') ?? '',
+        expiresAt: Number.MAX_SAFE_INTEGER,
+        callId: invite.headers.get('Call-ID') ?? '',
+        cseq: 1,
+        source,
+        path: [],
+        userAgent: invite.headers.get('User-Agent') ?? null,
+        q: 1,
+      },
+      party,
+      round: round ?? {
+        done: () => {},
+        legs: [],
+        pending: 0,
+        timers: [],
+        best: null,
+        callerName: '',
+        closed: true,
+      },
+      browser: null,
+      dialog,
+      state: 'answered',
+      ack: null,
+      record: {
+        number: party.number,
+        target: 'pickup',
+        startedAt: at,
+        answeredAt: at,
+        endedAt: null,
+        sipStatus: 200,
+      },
+    };
+    this.legs.push(leg);
+    this.winner = leg;
+    this.state = 'answered';
+    this.callee = party;
+    this.ctx.bindDialog(dialog.key, this, 'B');
+    tx.respond(ok);
+    media.answerSent('B');
+    this.okRetransmitB = retransmitOk(this.ctx, ok, source, () => this.hangup('B', 'failed'));
+    this.answerCaller(this.toA(200, makeResponse(this.invite, 200), media.forCaller(true)));
     this.ctx.changed(this);
   }
 
@@ -584,6 +707,7 @@ export class Call implements ActiveCall {
     }
     if (req.method === 'ACK') {
       if (side === 'A') this.okRetransmit?.stop();
+      else this.okRetransmitB?.stop();
       // The ACK may carry the answer to an offer of ours (late offer, or a re-INVITE without SDP).
       this.media?.ackFrom(side, sdpOf(req));
       return; // the B side's 2xx were ACKed by us already
@@ -802,6 +926,7 @@ export class Call implements ActiveCall {
     this.state = 'ended';
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     this.okRetransmit?.stop();
+    this.okRetransmitB?.stop();
     for (const stop of this.onHold.values()) stop();
     this.onHold.clear();
     if (this.aDialog) this.ctx.unbindDialog(this.aDialog.key);

@@ -33,20 +33,21 @@ import { type App, AppCall } from './app-call.js';
 import { conferenceRoom } from './apps/conference.js';
 import { echoTest } from './apps/echo.js';
 import { keyReadback } from './apps/key-readback.js';
+import { type SettingActions, settingApp } from './apps/setting-codes.js';
 import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
-import { type ActiveCall, Call, type CallContext } from './call.js';
-import { Directory } from './directory.js';
+import type { CalendarSpec } from './calendar/types.js';
+import { type ActiveCall, Call, type CallContext, type CallParty } from './call.js';
+import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
+import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
 import { PushNotifier } from './push-notifier.js';
 import { Registrar } from './registrar.js';
 import { destinationForNumber, Router } from './routing/router.js';
-
-/** System feature codes every tenant has: diagnostics a phone user or admin dials. */
-const FEATURE_CODES: Record<string, App> = { '*43': echoTest, '*44': keyReadback, '*77': conferenceRoom };
+import type { RingGroupConfig } from './routing/types.js';
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE';
 
@@ -350,33 +351,16 @@ export class SipService {
     const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
     if (!authn.ok) return authn.response;
     const { tenant, ext: caller } = authn;
-    const app = req.uri.user ? FEATURE_CODES[req.uri.user] : undefined;
-    if (app) {
-      const call = new AppCall(
-        this.callContext,
-        req,
-        tx,
-        source,
-        {
-          tenantId: tenant.id,
-          number: caller.number,
-          displayName: caller.displayName,
-          domain: tenant.domain,
-        },
-        { tenantId: tenant.id, number: req.uri.user!, displayName: '', domain: tenant.domain },
-        tenant.language,
-        tenant.codecs,
-        app,
-      );
-      this.calls.add(call);
-      this.byInvite.set(tx, call);
-      call.start().catch((e: unknown) => {
-        this.log.error({ err: e }, 'application call failed');
-        call.abort();
-      });
-      return null;
-    }
     const dialled = req.uri.user ?? '';
+    const callerParty: CallParty = {
+      tenantId: tenant.id,
+      number: caller.number,
+      displayName: caller.displayName,
+      domain: tenant.domain,
+    };
+    const feature = matchFeature(effectiveCodes(tenant.featureCodes), dialled);
+    if (feature)
+      return this.featureCall(feature.feature, feature.arg, req, tx, source, tenant, caller, callerParty);
     const dest = destinationForNumber(tenant, dialled);
     if (!dest) return makeResponse(req, 404);
     const named = tenant.extensions.get(dialled) ?? tenant.routingByNumber.get(dialled);
@@ -386,7 +370,7 @@ export class SipService {
       req,
       tx,
       source,
-      { tenantId: tenant.id, number: caller.number, displayName: caller.displayName, domain: tenant.domain },
+      callerParty,
       { tenantId: tenant.id, number: dialled, displayName: name, domain: tenant.domain },
       { codecs: tenant.codecs, tones: tenant.tones },
     );
@@ -399,6 +383,147 @@ export class SipService {
       call.abort();
     });
     return null;
+  }
+
+  /** A dialled feature code: a service the PBX answers itself, a setting changed, or a pickup. */
+  private featureCall(
+    feature: Feature,
+    arg: string,
+    req: SipRequest,
+    tx: InviteServerTransaction,
+    source: Destination,
+    tenant: TenantEntry,
+    caller: ExtensionEntry,
+    callerParty: CallParty,
+  ): SipResponse | null {
+    if (feature === 'pickup' || feature === 'directedPickup') {
+      const target = this.callToPickUp(tenant, caller.number, feature === 'directedPickup' ? arg : null);
+      if (!target) return makeResponse(req, 404, { reason: 'Nothing To Pick Up' });
+      target.step({
+        kind: 'pickup',
+        id: caller.id,
+        name: `${caller.displayName || caller.number} (${caller.number})`,
+        outcome: 'answered',
+      });
+      target.pickUp(req, tx, source, callerParty).catch((e: unknown) => {
+        this.log.error({ err: e }, 'pickup failed');
+        tx.respond(makeResponse(req, 500));
+      });
+      return null;
+    }
+    const app: App | null =
+      feature === 'echoTest'
+        ? echoTest
+        : feature === 'keyReadback'
+          ? keyReadback
+          : feature === 'conference'
+            ? conferenceRoom
+            : settingApp(feature, arg, this.settingActions(tenant, caller));
+    const call = new AppCall(
+      this.callContext,
+      req,
+      tx,
+      source,
+      callerParty,
+      { tenantId: tenant.id, number: req.uri.user ?? '', displayName: '', domain: tenant.domain },
+      tenant.language,
+      tenant.codecs,
+      app,
+    );
+    this.calls.add(call);
+    this.byInvite.set(tx, call);
+    call.start().catch((e: unknown) => {
+      this.log.error({ err: e }, 'application call failed');
+      call.abort();
+    });
+    return null;
+  }
+
+  /**
+   * The ringing call a pickup takes: one ringing `directed`, or else one ringing a
+   * colleague in a ring group with the picker (or ringing the group itself).
+   */
+  private callToPickUp(tenant: TenantEntry, picker: string, directed: string | null): Call | null {
+    const colleagues = new Set<string>();
+    if (directed === null)
+      for (const o of tenant.routing.values()) {
+        if (o.kind !== 'ringGroup') continue;
+        const members = (o.config as RingGroupConfig).members.map((m) => m.number);
+        if (members.includes(picker)) for (const m of members) if (m !== picker) colleagues.add(m);
+      }
+    let oldest: Call | null = null;
+    for (const call of this.calls) {
+      if (!(call instanceof Call) || call.state !== 'ringing' || call.caller.tenantId !== tenant.id) continue;
+      if (call.caller.number === picker) continue;
+      const ringing = call.ringingNumbers();
+      const wanted = directed !== null ? ringing.includes(directed) : ringing.some((n) => colleagues.has(n));
+      // The call waiting longest is taken first (the set keeps calls in the order they came).
+      if (wanted) oldest ??= call;
+    }
+    return oldest;
+  }
+
+  /** What setting codes change, saved like a portal change: audited, and in the snapshot for the next call. */
+  private settingActions(tenant: TenantEntry, ext: ExtensionEntry): SettingActions {
+    const scope = this.store.tenant(tenant.id);
+    const actor = { type: 'system' as const, id: ext.id, label: `extension ${ext.number} (feature code)`, ip: null };
+    const updateExt = async (patch: { dnd?: boolean; forwarding?: ExtensionEntry['forwarding'] }) => {
+      await this.store.transaction(async (tx) => {
+        const s = tx.tenant(tenant.id);
+        const before = await s.extensions.get(ext.id);
+        const after = before && (await s.extensions.update(ext.id, patch));
+        if (!before || !after) return;
+        await s.audit.record(actor, {
+          action: 'extension.update',
+          resourceType: 'extension',
+          resourceId: ext.id,
+          before: { dnd: before.dnd, forwarding: before.forwarding },
+          after: { dnd: after.dnd, forwarding: after.forwarding },
+        });
+      });
+      await this.tenantChanged(tenant.id);
+    };
+    return {
+      setDnd: (on) => updateExt({ dnd: on }),
+      setForwardAlways: async (target) => {
+        if (target !== null && (target === ext.number || !destinationForNumber(tenant, target))) return false;
+        await updateExt({
+          forwarding: {
+            ...ext.forwarding,
+            always: target === null ? { enabled: false, target: '' } : { enabled: true, target },
+          },
+        });
+        return true;
+      },
+      overrideCalendars: async (state, index) => {
+        const owner = ext.userId ? await scope.users.get(ext.userId) : undefined;
+        if (!owner || (owner.role !== 'tenant_admin' && owner.role !== 'supervisor')) return 'forbidden';
+        const calendars = (await scope.routing.all()).filter((o) => o.kind === 'calendar');
+        const chosen = index === null ? calendars : calendars.slice(index - 1, index);
+        if (chosen.length === 0) return 'none';
+        await this.store.transaction(async (tx) => {
+          const s = tx.tenant(tenant.id);
+          for (const c of chosen) {
+            const spec = c.config as CalendarSpec;
+            const override = state === null ? null : { state, until: null };
+            await s.routing.update('calendar', c.id, {
+              name: c.name,
+              number: null,
+              config: { ...spec, override },
+            });
+            await s.audit.record(actor, {
+              action: 'calendar.override',
+              resourceType: 'calendar',
+              resourceId: c.id,
+              before: { override: spec.override },
+              after: { override },
+            });
+          }
+        });
+        await this.tenantChanged(tenant.id);
+        return 'done';
+      },
+    };
   }
 
   /** On a call now: what "skip busy members" and "first not on the phone" look at. */

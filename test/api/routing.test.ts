@@ -316,6 +316,23 @@ describe.each(backends())('routing API on %s', (backend) => {
     expect((await fx.call('DELETE', `${base}/inbound-routes/${r.json.id}`, as())).status).toBe(204);
   });
 
+  it('changes feature codes and refuses clashes, naming the feature', async () => {
+    const t = `/api/v1/tenants/${fx.A.id}`;
+    const before = await fx.call('GET', t, as());
+    expect(before.json.featureCodes).toMatchObject({ dndOn: '*78', pickup: '*8', directedPickup: '**' });
+    const own = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: '*10', dndOff: '*11' } } });
+    expect(own.status).toBe(200);
+    expect(own.json.featureCodes).toMatchObject({ dndOn: '*10', dndOff: '*11', forwardOn: '*72' });
+    const same = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { echoTest: '*10' } } });
+    expect(same.json).toMatchObject({ status: 400, field: 'featureCodes.echoTest' });
+    const swallowed = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { conference: '*7212' } } });
+    expect(swallowed.json).toMatchObject({ status: 400, field: 'featureCodes.conference' });
+    const shape = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: '78' } } });
+    expect(shape.json.status).toBe(400);
+    const back = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: null, dndOff: '*79' } } });
+    expect(back.json.featureCodes).toMatchObject({ dndOn: '*78', dndOff: '*79' });
+  });
+
   it('lets supervisors read but not change routing, and users neither', async () => {
     expect((await fx.call('GET', `${base}/ring-groups`, { as: fx.A.supervisor })).status).toBe(200);
     expect(

@@ -7,32 +7,25 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RingGroupConfig } from '../../src/pbx/routing/types.js';
-import { contactFor } from '../../src/sip/dialog.js';
-import type { SipRequest } from '../../src/sip/message/index.js';
-import { ManualClock, systemClock } from '../../src/sip/transaction/clock.js';
-import type { ServerTransaction } from '../../src/sip/transaction/layer.js';
-import type { Destination } from '../../src/sip/transaction/types.js';
+import { ManualClock } from '../../src/sip/transaction/clock.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import type { Forwarding, RoutingKind } from '../../src/store/schema.js';
+import { type Phone, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { type Exchange, type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
+import { until } from '../helpers/test-ua.js';
 
 const DOMAIN = 'routing.example.test';
-const SDP = Buffer.from(
-  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n',
-);
 const NUMBERS = ['201', '202', '203', '204', '205', '206', '207', '208'];
-
-type Mode = 'answer' | 'busy' | 'ring';
-type Phone = TestUa & { close(): void; mode: Mode; invites: SipRequest[]; readonly cancels: number };
 
 describe('calls through the router', () => {
   let fx: SipFixture;
-  let pbx: Destination;
+  let bank: PhoneBank;
   const clock = new ManualClock();
-  const wire = new Wire();
-  const phones = new Map<string, Phone>();
-  const cancelBase = new Map<string, number>();
+  const phones = { get: (n: string) => bank.get(n) };
+  const call = (from: string, to: string) => bank.call(from, to);
+  const hangupAll = () => bank.hangupAll();
+  const lastTrail = () => bank.lastTrail();
+  const register = (p: Phone, expires?: number) => bank.register(p, expires);
 
   const store = () => fx.db.store.tenant(fx.tenantId);
   const ext = async (number: string) => (await store().extensions.getByNumber(number))!;
@@ -57,72 +50,6 @@ describe('calls through the router', () => {
     return o.id;
   }
 
-  async function phone(number: string): Promise<Phone> {
-    cancelBase.set(number, 0);
-    const p: Phone = Object.assign(await udpUa(number, wire, systemClock), {
-      mode: 'answer' as Mode,
-      invites: [] as SipRequest[],
-      cancels: 0,
-    });
-    p.credentials = { username: number, password: `s-${number}-secret` };
-    p.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
-      if (!tx) return;
-      if (req.headers.get('To')?.includes('tag=')) {
-        tx.respond(p.response(req, 200));
-        return;
-      }
-      p.invites.push(req);
-      if (p.mode === 'busy') {
-        tx.respond(p.response(req, 486));
-        return;
-      }
-      tx.respond(p.response(req, 180));
-      if (p.mode === 'answer') setTimeout(() => p.accept(tx, source, SDP), 20);
-    });
-    // A CANCEL is answered by the transaction layer, which notes it on the wire.
-    Object.defineProperty(p, 'cancels', {
-      get: () => wire.events.filter((e) => e === `${number} cancelled`).length - cancelBase.get(number)!,
-    });
-    phones.set(number, p);
-    return p;
-  }
-
-  function register(p: Phone): Promise<unknown> {
-    const req = p.buildRequest('REGISTER', `sip:${DOMAIN}`, {
-      from: `<sip:${p.name}@${DOMAIN}>`,
-      to: `<sip:${p.name}@${DOMAIN}>`,
-      headers: [
-        ['Contact', contactFor(p.local, p.name)],
-        ['Expires', '600'],
-      ],
-    });
-    return p.send(req, pbx).done();
-  }
-
-  function call(from: string, to: string): Exchange {
-    const p = phones.get(from)!;
-    const req = p.buildRequest('INVITE', `sip:${to}@${DOMAIN}`, {
-      from: `<sip:${from}@${DOMAIN}>`,
-      body: SDP,
-    });
-    return p.send(req, pbx);
-  }
-
-  async function hangupAll(): Promise<void> {
-    for (const p of phones.values()) {
-      for (const d of [...p.dialogs.values()]) await p.inDialog('BYE', { dialog: d }).done();
-    }
-    await until(() => fx.sip.calls.size === 0);
-  }
-
-  /** The newest CDR row's trail, once written. */
-  async function lastTrail(): Promise<string[]> {
-    await Promise.all([...fx.sip.calls].map((c) => c.flushed()));
-    await fx.db.store.callLog.drain();
-    const page = await store().calls.list({ limit: 1, offset: 0 });
-    return page.items[0]!.trail.map((s) => `${s.kind}: ${s.outcome}`);
-  }
-
   const group = (over: Partial<RingGroupConfig>): RingGroupConfig => ({
     strategy: 'simultaneous',
     members: [],
@@ -140,20 +67,15 @@ describe('calls through the router', () => {
       NUMBERS.map((number) => ({ number, ringTimeoutSec: 20 })),
       { clock },
     );
-    pbx = { transport: 'UDP', host: '127.0.0.1', port: fx.sip.transports.udpPort };
-    for (const n of NUMBERS) await register(await phone(n));
+    bank = await phoneBank(fx, DOMAIN, NUMBERS);
   });
   afterAll(async () => {
-    for (const p of phones.values()) p.close();
+    bank?.close();
     await fx?.close();
   });
   beforeEach(async () => {
     await hangupAll();
-    for (const p of phones.values()) {
-      p.mode = 'answer';
-      p.invites = [];
-      cancelBase.set(p.name, wire.events.filter((e) => e === `${p.name} cancelled`).length);
-    }
+    bank.reset();
   });
 
   it('a simultaneous group rings every member with the group name first; the first to answer gets the call', async () => {
@@ -224,7 +146,7 @@ describe('calls through the router', () => {
       expect((await call('201', '612').done())?.status).toBe(200);
       first.push(['202', '203', '204'].find((n) => phones.get(n)!.invites.length > 0));
       await hangupAll();
-      for (const p of phones.values()) p.invites = [];
+      for (const p of bank.phones.values()) p.invites = [];
     }
     expect(first).toEqual(['202', '203', '204']);
   });
@@ -289,15 +211,7 @@ describe('calls through the router', () => {
 
     // 208 unregisters: calls to it go to its unreachable target.
     const p208 = phones.get('208')!;
-    const unreg = p208.buildRequest('REGISTER', `sip:${DOMAIN}`, {
-      from: `<sip:208@${DOMAIN}>`,
-      to: `<sip:208@${DOMAIN}>`,
-      headers: [
-        ['Contact', contactFor(p208.local, '208')],
-        ['Expires', '0'],
-      ],
-    });
-    await p208.send(unreg, pbx).done();
+    await register(p208, 0);
     expect((await call('201', '208').done())?.status).toBe(480);
     await setExt('208', { forwarding: { unreachable: { enabled: true, target: '207' } } });
     expect((await call('201', '208').done())?.status).toBe(200);

@@ -1,5 +1,13 @@
 /** /api/v1/tenants: companies on the platform (operators), and a tenant's own settings. */
 import Type from 'typebox';
+import {
+  clashes,
+  effectiveCodes,
+  FEATURE_CODE_PATTERN,
+  FEATURE_NAMES,
+  FEATURES,
+  type Feature,
+} from '../../pbx/feature-codes.js';
 import { ConflictError } from '../../store/errors.js';
 import { MEDIA_CODECS, type User } from '../../store/schema.js';
 import { hashPassword } from '../../util/password-hash.js';
@@ -81,6 +89,17 @@ const PatchTenant = Type.Object(
     country: Type.Optional(Country),
     limits: Type.Optional(Type.Partial(Limits, { additionalProperties: false })),
     codecs: Type.Optional(Codecs),
+    featureCodes: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          FEATURE_NAMES.map((f) => [
+            f,
+            Type.Optional(Type.Union([Type.String({ pattern: FEATURE_CODE_PATTERN }), Type.Null()])),
+          ]),
+        ),
+        { additionalProperties: false, description: 'Codes to change (null: back to the default)' },
+      ),
+    ),
     enabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -96,6 +115,21 @@ export const TENANT_DEFAULTS = {
   maxExtensions: 100,
   maxConcurrentCalls: 30,
 } as const;
+
+/** The tenant's own codes after a change; refused when two features would clash. */
+function ownCodes(
+  before: Record<string, string>,
+  patch: Record<string, string | null | undefined>,
+): Record<string, string> {
+  const own = { ...before };
+  for (const [f, code] of Object.entries(patch)) {
+    if (code === null || code === FEATURES[f as Feature].code) delete own[f];
+    else if (code !== undefined) own[f] = code;
+  }
+  const clash = clashes(effectiveCodes(own))[0];
+  if (clash) throw new ApiError('VALIDATION_FAILED', clash.message, `featureCodes.${clash.feature}`);
+  return own;
+}
 
 export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
   const { store } = deps;
@@ -231,7 +265,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
       }
       if (b.timeZone) assertTimeZone(b.timeZone);
       if (b.country) assertCountry(b.country);
-      const { limits, codecs, ...rest } = b;
+      const { limits, codecs, featureCodes, ...rest } = b;
       return store.transaction(async (tx) => {
         const before = await tx.tenants.getForUpdate(req.params.tenantId);
         if (!before) throw notFound('Tenant');
@@ -241,9 +275,11 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
             throw new ConflictError('sipDomain', 'A tenant with this SIP domain already exists');
           }
         }
+        const codes = featureCodes ? ownCodes(before.featureCodes, featureCodes) : null;
         const after = await tx.tenants.update(before.id, {
           ...rest,
           ...(codecs ? { codecs: JSON.stringify(codecs) } : {}),
+          ...(codes ? { featureCodes: JSON.stringify(codes) } : {}),
           ...(b.sipDomain ? { sipDomain: b.sipDomain.toLowerCase() } : {}),
           ...(limits?.maxExtensions !== undefined ? { maxExtensions: limits.maxExtensions } : {}),
           ...(limits?.maxConcurrentCalls !== undefined

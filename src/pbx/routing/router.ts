@@ -167,7 +167,12 @@ export class Router {
       timeoutSec: ext.ringTimeoutSec,
     });
     if (outcome.kind !== 'unanswered') {
-      call.step({ kind: 'extension', id: ext.id, name, outcome: outcome.kind });
+      // Answered elsewhere: a colleague picked the call up.
+      const by =
+        outcome.kind === 'answered' && outcome.party.number !== ext.number
+          ? ` by ${outcome.party.number}`
+          : '';
+      call.step({ kind: 'extension', id: ext.id, name, outcome: `${outcome.kind}${by}` });
       return null;
     }
     const rule = outcome.cause === 'busy' ? 'busy' : outcome.cause === 'no-answer' ? 'noAnswer' : null;

@@ -590,6 +590,33 @@ export interface paths {
                                 };
                                 /** @description Codec preference, most preferred first */
                                 codecs: string[];
+                                /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
+                                featureCodes: {
+                                    /** @description Do not disturb on */
+                                    dndOn: string;
+                                    /** @description Do not disturb off */
+                                    dndOff: string;
+                                    /** @description Forward all calls to a number */
+                                    forwardOn: string;
+                                    /** @description Forwarding off */
+                                    forwardOff: string;
+                                    /** @description Pick up a call ringing in my groups */
+                                    pickup: string;
+                                    /** @description Pick up a call ringing an extension */
+                                    directedPickup: string;
+                                    /** @description Force the office calendar open */
+                                    officeOpen: string;
+                                    /** @description Force the office calendar closed */
+                                    officeClosed: string;
+                                    /** @description Office calendar follows its schedule */
+                                    officeSchedule: string;
+                                    /** @description Echo test */
+                                    echoTest: string;
+                                    /** @description Key read-back test */
+                                    keyReadback: string;
+                                    /** @description Conference room */
+                                    conference: string;
+                                };
                                 enabled: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -668,6 +695,33 @@ export interface paths {
                                 };
                                 /** @description Codec preference, most preferred first */
                                 codecs: string[];
+                                /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
+                                featureCodes: {
+                                    /** @description Do not disturb on */
+                                    dndOn: string;
+                                    /** @description Do not disturb off */
+                                    dndOff: string;
+                                    /** @description Forward all calls to a number */
+                                    forwardOn: string;
+                                    /** @description Forwarding off */
+                                    forwardOff: string;
+                                    /** @description Pick up a call ringing in my groups */
+                                    pickup: string;
+                                    /** @description Pick up a call ringing an extension */
+                                    directedPickup: string;
+                                    /** @description Force the office calendar open */
+                                    officeOpen: string;
+                                    /** @description Force the office calendar closed */
+                                    officeClosed: string;
+                                    /** @description Office calendar follows its schedule */
+                                    officeSchedule: string;
+                                    /** @description Echo test */
+                                    echoTest: string;
+                                    /** @description Key read-back test */
+                                    keyReadback: string;
+                                    /** @description Conference room */
+                                    conference: string;
+                                };
                                 enabled: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
@@ -756,6 +810,33 @@ export interface paths {
                             };
                             /** @description Codec preference, most preferred first */
                             codecs: string[];
+                            /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
+                            featureCodes: {
+                                /** @description Do not disturb on */
+                                dndOn: string;
+                                /** @description Do not disturb off */
+                                dndOff: string;
+                                /** @description Forward all calls to a number */
+                                forwardOn: string;
+                                /** @description Forwarding off */
+                                forwardOff: string;
+                                /** @description Pick up a call ringing in my groups */
+                                pickup: string;
+                                /** @description Pick up a call ringing an extension */
+                                directedPickup: string;
+                                /** @description Force the office calendar open */
+                                officeOpen: string;
+                                /** @description Force the office calendar closed */
+                                officeClosed: string;
+                                /** @description Office calendar follows its schedule */
+                                officeSchedule: string;
+                                /** @description Echo test */
+                                echoTest: string;
+                                /** @description Key read-back test */
+                                keyReadback: string;
+                                /** @description Conference room */
+                                conference: string;
+                            };
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -821,6 +902,21 @@ export interface paths {
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
+                        /** @description Codes to change (null: back to the default) */
+                        featureCodes?: {
+                            dndOn?: string | null;
+                            dndOff?: string | null;
+                            forwardOn?: string | null;
+                            forwardOff?: string | null;
+                            pickup?: string | null;
+                            directedPickup?: string | null;
+                            officeOpen?: string | null;
+                            officeClosed?: string | null;
+                            officeSchedule?: string | null;
+                            echoTest?: string | null;
+                            keyReadback?: string | null;
+                            conference?: string | null;
+                        };
                         enabled?: boolean;
                     };
                 };
@@ -850,6 +946,33 @@ export interface paths {
                             };
                             /** @description Codec preference, most preferred first */
                             codecs: string[];
+                            /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
+                            featureCodes: {
+                                /** @description Do not disturb on */
+                                dndOn: string;
+                                /** @description Do not disturb off */
+                                dndOff: string;
+                                /** @description Forward all calls to a number */
+                                forwardOn: string;
+                                /** @description Forwarding off */
+                                forwardOff: string;
+                                /** @description Pick up a call ringing in my groups */
+                                pickup: string;
+                                /** @description Pick up a call ringing an extension */
+                                directedPickup: string;
+                                /** @description Force the office calendar open */
+                                officeOpen: string;
+                                /** @description Force the office calendar closed */
+                                officeClosed: string;
+                                /** @description Office calendar follows its schedule */
+                                officeSchedule: string;
+                                /** @description Echo test */
+                                echoTest: string;
+                                /** @description Key read-back test */
+                                keyReadback: string;
+                                /** @description Conference room */
+                                conference: string;
+                            };
                             enabled: boolean;
                             /** Format: date-time */
                             createdAt: string;
