@@ -466,7 +466,12 @@ export class SipService {
   /** What setting codes change, saved like a portal change: audited, and in the snapshot for the next call. */
   private settingActions(tenant: TenantEntry, ext: ExtensionEntry): SettingActions {
     const scope = this.store.tenant(tenant.id);
-    const actor = { type: 'system' as const, id: ext.id, label: `extension ${ext.number} (feature code)`, ip: null };
+    const actor = {
+      type: 'system' as const,
+      id: ext.id,
+      label: `extension ${ext.number} (feature code)`,
+      ip: null,
+    };
     const updateExt = async (patch: { dnd?: boolean; forwarding?: ExtensionEntry['forwarding'] }) => {
       await this.store.transaction(async (tx) => {
         const s = tx.tenant(tenant.id);

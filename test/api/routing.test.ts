@@ -320,7 +320,10 @@ describe.each(backends())('routing API on %s', (backend) => {
     const t = `/api/v1/tenants/${fx.A.id}`;
     const before = await fx.call('GET', t, as());
     expect(before.json.featureCodes).toMatchObject({ dndOn: '*78', pickup: '*8', directedPickup: '**' });
-    const own = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: '*10', dndOff: '*11' } } });
+    const own = await fx.call('PATCH', t, {
+      ...as(),
+      body: { featureCodes: { dndOn: '*10', dndOff: '*11' } },
+    });
     expect(own.status).toBe(200);
     expect(own.json.featureCodes).toMatchObject({ dndOn: '*10', dndOff: '*11', forwardOn: '*72' });
     const same = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { echoTest: '*10' } } });
@@ -329,7 +332,10 @@ describe.each(backends())('routing API on %s', (backend) => {
     expect(swallowed.json).toMatchObject({ status: 400, field: 'featureCodes.conference' });
     const shape = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: '78' } } });
     expect(shape.json.status).toBe(400);
-    const back = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: null, dndOff: '*79' } } });
+    const back = await fx.call('PATCH', t, {
+      ...as(),
+      body: { featureCodes: { dndOn: null, dndOff: '*79' } },
+    });
     expect(back.json.featureCodes).toMatchObject({ dndOn: '*78', dndOff: '*79' });
   });
 
