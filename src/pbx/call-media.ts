@@ -133,6 +133,14 @@ interface BrowserSide {
   sdp: string;
   /** Our answer to the browser's re-offer, waiting to go out. */
   pendingAnswer: string | null;
+  /** What the browser agreed to (kept so the side can move to another call's relay). */
+  audio: NegotiatedAudio;
+}
+
+/** A side's negotiation, carried from one call's relay to another's (attended transfer). */
+export interface SideHandover {
+  session: SdpSession;
+  browser: BrowserSide | null;
 }
 
 interface SideState {
@@ -337,7 +345,7 @@ export class CallMedia {
 
   private attachBrowser(side: Side, leg: WebRtcLeg, sdp: string, audio: NegotiatedAudio): void {
     const s = this.s(side);
-    s.browser = { leg, sdp, pendingAnswer: null };
+    s.browser = { leg, sdp, pendingAnswer: null, audio };
     leg.setTarget({ address: this.engine.localAddress, port: s.endpoint.port });
     this.setRemote(side, remoteOfBrowser(leg.plain, audio));
     const lost = () => {
@@ -361,6 +369,35 @@ export class CallMedia {
     s.pendingAnswer = null;
     if (browser) void browser.leg.close();
     for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
+  }
+
+  /**
+   * Takes `side`'s negotiation out of this relay to hand it to another call: the
+   * SDP session (so the phone sees one continuous session, RFC 3264 §8) and a
+   * browser's gateway leg, which then is not closed with this relay.
+   */
+  detach(side: Side): SideHandover {
+    const s = this.s(side);
+    const out = { session: s.session, browser: s.browser };
+    s.browser = null;
+    return out;
+  }
+
+  /**
+   * `side` now faces a party handed over from another call. A browser's gateway leg
+   * is pointed at this relay and needs nothing more; a phone needs our re-offer
+   * (returned), continuing the session it knows.
+   */
+  adopt(side: Side, h: SideHandover): string | null {
+    this.resetSide(side);
+    const s = this.s(side);
+    s.session = h.session;
+    if (h.browser) {
+      this.attachBrowser(side, h.browser.leg, h.browser.sdp, h.browser.audio);
+      this.bridge();
+      return null;
+    }
+    return this.offer(side);
   }
 
   /** The new party of `side` offered (pickup: its INVITE): the relay answers it and the sides are bridged. */

@@ -14,20 +14,28 @@ import type { MediaEngine } from '../media/engine.js';
 import type { ToneRegion } from '../media/tones.js';
 import type { WebRtcGateway } from '../media/webrtc/gateway.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
-import { contactFor, Dialog, type LocalAddress, viaFor } from '../sip/dialog.js';
-import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
+import { contactFor, Dialog, incomingDialogKey, type LocalAddress } from '../sip/dialog.js';
+import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
 import type { Destination, Sender, TxContext } from '../sip/transaction/types.js';
 import type { CallLog } from '../store/repositories/calls.js';
 import type { CallLeg, RouteStep } from '../store/schema.js';
-import { CallMedia, type CallQuality, type MediaRefusal, SDP_TYPE, sdpOf } from './call-media.js';
+import {
+  CallMedia,
+  type CallQuality,
+  type MediaRefusal,
+  SDP_TYPE,
+  type SideHandover,
+  sdpOf,
+} from './call-media.js';
 import { CallRecord } from './call-record.js';
 import type { PbxEvents } from './events.js';
 import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
+import { inviteTo } from './outgoing-invite.js';
 
 export interface CallContext {
   layer: TransactionLayer;
@@ -52,6 +60,8 @@ export interface CallContext {
   /** The call started ringing or was answered (busy lamps follow). */
   changed(call: ActiveCall): void;
   ended(call: ActiveCall): void;
+  /** A REFER inside an answered call (a transfer); unset: transfers are refused 501. */
+  refer?(call: Call, side: 'A' | 'B', req: SipRequest, tx: ServerTransaction): void;
 }
 
 /**
@@ -161,6 +171,12 @@ export class Call implements ActiveCall {
   /** The call's CDR row (writes queued in order behind the SIP path). */
   private readonly cdr: CallRecord;
   private okRetransmit: OkRetransmission | null = null;
+  /** A side being transferred away: its BYE takes it out without ending the call. */
+  private leaving: Side | null = null;
+  /** Dialogs of parties transferred out of the call: their late requests get a quiet answer. */
+  private readonly retired = new Set<string>();
+  /** Run once when the call ends (a transfer in progress cancels its forks). */
+  private readonly endHooks: (() => void)[] = [];
   /** Our 2xx to a phone that took the call by pickup, until its ACK. */
   private okRetransmitB: OkRetransmission | null = null;
   private readonly bCallId: string;
@@ -179,7 +195,8 @@ export class Call implements ActiveCall {
     readonly invite: SipRequest,
     private readonly aTx: InviteServerTransaction,
     private readonly aSource: Destination,
-    readonly caller: CallParty,
+    /** Who called; after a transfer, whoever took the caller's place. */
+    public caller: CallParty,
     /** The number dialled; once answered, the party who answered. */
     public callee: CallParty,
     /** The tenant's codec preference for its side of the relay, and its national tones. */
@@ -368,39 +385,27 @@ export class Call implements ActiveCall {
     binding: Binding,
     browser: { key: string; sdp: string } | null = null,
   ): BLeg | null {
-    const local = this.ctx.localFor(binding.source);
-    const name = round.callerName;
-    const from = `${name ? `"${name.replace(/["\\]/g, '')}" ` : ''}<sip:${this.caller.number}@${this.caller.domain}>;tag=${newTag()}`;
-    const headers = new Headers();
-    headers.append('Via', viaFor(local));
-    for (const p of binding.path) headers.append('Route', p);
-    headers.append(
-      'Max-Forwards',
-      String(Math.max(1, Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1)),
-    );
-    headers.append('From', from);
-    headers.append('To', `<sip:${party.number}@${party.domain}>`);
-    headers.append('Call-ID', this.bCallId);
-    headers.append('CSeq', '1 INVITE');
-    headers.append('Contact', contactFor(local));
-    headers.append('P-Asserted-Identity', from.replace(/;tag=[^;]*$/, ''));
+    const carried: [string, string][] = [];
     for (const name of ['Allow', 'Supported']) {
       const v = this.invite.headers.get(name);
-      if (v !== undefined) headers.append(name, v);
+      if (v !== undefined) carried.push([name, v]);
     }
-    const body = browser ? Buffer.from(browser.sdp) : this.offerToB;
-    const contentType = this.media ? SDP_TYPE : this.invite.headers.get('Content-Type');
-    if (contentType !== undefined && body.length) headers.append('Content-Type', contentType);
-    const uri = parseUri(binding.contact);
-    if (!uri) return null;
-    const req: SipRequest = {
-      kind: 'request',
-      method: 'INVITE',
-      uri,
-      rawUri: binding.contact,
-      headers,
-      body,
-    };
+    const req = inviteTo(
+      binding,
+      this.ctx.localFor(binding.source),
+      {
+        from: { number: this.caller.number, domain: this.caller.domain, name: round.callerName },
+        to: party,
+      },
+      {
+        callId: this.bCallId,
+        maxForwards: Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1,
+        carried,
+        body: browser ? Buffer.from(browser.sdp) : this.offerToB,
+        contentType: this.media ? SDP_TYPE : this.invite.headers.get('Content-Type'),
+      },
+    );
+    if (!req) return null;
     const record: CallLeg = {
       number: party.number,
       target: binding.contact,
@@ -699,8 +704,25 @@ export class Call implements ActiveCall {
 
   /** A request inside one of this call's dialogs. `tx` is null for ACK. */
   inDialog(side: Side, req: SipRequest, tx: ServerTransaction | null): void {
+    const key = incomingDialogKey(req);
+    if (key && this.retired.has(key)) {
+      // A transferred party's BYE (or anything else) after it left: it is out already.
+      tx?.respond(makeResponse(req, req.method === 'BYE' ? 200 : 481));
+      return;
+    }
     const here = side === 'A' ? this.aDialog : this.winner?.dialog;
     const there = side === 'A' ? this.winner?.dialog : this.aDialog;
+    if (req.method === 'BYE' && side === this.leaving && here && tx) {
+      // The transferor hangs up while its transfer goes on: only it leaves.
+      tx.respond(makeResponse(req, 200));
+      this.retire(side);
+      return;
+    }
+    if (req.method === 'REFER' && here && there && tx && here.accept(req)) {
+      if (this.ctx.refer && this.state === 'answered') this.ctx.refer(this, side, req, tx);
+      else tx.respond(makeResponse(req, 501, { reason: 'Transfer Not Available' }));
+      return;
+    }
     if (!here || !there) {
       tx?.respond(makeResponse(req, 481));
       return;
@@ -917,6 +939,133 @@ export class Call implements ActiveCall {
     this.end(cause, null, 'system');
   }
 
+  // --- Transfers (the REFER handling is transfer.ts; these are the call's part of it) ---
+
+  /** The call-progress tones the tenant's callers know. */
+  get tones(): ToneRegion {
+    return this.local.tones;
+  }
+
+  /** The relay, when media is anchored (transfers need it). */
+  get anchored(): CallMedia | null {
+    return this.media;
+  }
+
+  dialogOf(side: Side): Dialog | null {
+    return (side === 'A' ? this.aDialog : this.winner?.dialog) ?? null;
+  }
+
+  partyOf(side: Side): CallParty {
+    return side === 'A' ? this.caller : this.callee;
+  }
+
+  /** Runs `fn` when the call ends (at once if it has). */
+  onEnded(fn: () => void): void {
+    if (this.state === 'ended') fn();
+    else this.endHooks.push(fn);
+  }
+
+  /** `side` is being transferred away (null: the transfer is over). */
+  markLeaving(side: Side | null): void {
+    this.leaving = side;
+  }
+
+  /** Whether a side's party is gone (hung up during its transfer). */
+  isGone(side: Side): boolean {
+    return this.dialogOf(side) === null;
+  }
+
+  /** Takes `side`'s party out: its dialog is retired (late requests answered quietly) and forgotten. */
+  retire(side: Side): Dialog | null {
+    const d = this.dialogOf(side);
+    if (!d) return null;
+    this.retired.add(d.key);
+    if (side === 'A') this.aDialog = null;
+    else if (this.winner) this.winner.dialog = null;
+    return d;
+  }
+
+  /**
+   * A new party takes `side` (a transfer target answered, or the party handed over
+   * from another call): its dialog now carries the side's in-dialog requests.
+   */
+  replaceParty(
+    side: Side,
+    dialog: Dialog,
+    party: CallParty,
+    leg: { number: string; target: string } | null,
+  ): void {
+    this.retire(side);
+    this.ctx.bindDialog(dialog.key, this, side);
+    if (side === 'A') {
+      this.aDialog = dialog;
+      this.caller = party;
+    } else {
+      this.callee = party;
+      if (this.winner) this.winner.dialog = dialog;
+    }
+    if (leg) {
+      const at = new Date().toISOString();
+      this.legs.push({
+        ...(this.winner as BLeg),
+        party,
+        dialog,
+        state: 'answered',
+        record: { ...leg, startedAt: at, answeredAt: at, endedAt: null, sipStatus: 200 },
+      });
+    }
+    this.leaving = null;
+    this.ctx.changed(this);
+  }
+
+  /** Music on hold to `side` stops, and a phone that was re-offered "hold" is re-offered sendrecv. */
+  resume(side: Side): void {
+    const stop = this.onHold.get(side);
+    if (!stop) return;
+    stop();
+    this.onHold.delete(side);
+    const d = this.dialogOf(side);
+    const media = this.media;
+    if (!d || !media || media.isBrowser(side)) return;
+    const req = d.request('INVITE', {
+      body: Buffer.from(media.offer(side, 'sendrecv')),
+      contentType: SDP_TYPE,
+    });
+    this.ctx.layer.sendRequest(req, d.dest, {
+      response: (res) => {
+        if (res.status < 200) return;
+        if (res.status < 300) {
+          this.ctx.sender.send(
+            d.request('ACK', { cseq: Number.parseInt(req.headers.get('CSeq') ?? '1', 10) }),
+            d.dest,
+          );
+          const sdp = sdpOf(res);
+          if (sdp !== null) media.answered(side, sdp);
+        } else media.reofferFailed(side === 'A' ? 'B' : 'A');
+      },
+      timeout: () => {},
+    });
+  }
+
+  /**
+   * Hands `side`'s party over to another call (attended transfer): its dialog and
+   * SDP session leave with it, this call ends without a BYE to it (the other side,
+   * the transferor, gets one).
+   */
+  handOver(side: Side): { dialog: Dialog; party: CallParty; media: SideHandover } | null {
+    const d = this.dialogOf(side);
+    if (!d || !this.media || this.state !== 'answered') return null;
+    // Whatever was on hold stops: the party goes on elsewhere.
+    this.onHold.get(side)?.();
+    this.onHold.delete(side);
+    const out = { dialog: d, party: this.partyOf(side), media: this.media.detach(side) };
+    this.ctx.unbindDialog(d.key);
+    if (side === 'A') this.aDialog = null;
+    else if (this.winner) this.winner.dialog = null;
+    this.hangup(side === 'A' ? 'B' : 'A', 'transferred');
+    return out;
+  }
+
   private end(
     cause: string,
     sipStatus: number | null,
@@ -925,6 +1074,8 @@ export class Call implements ActiveCall {
     if (this.state === 'ended') return;
     this.state = 'ended';
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
+    for (const hook of this.endHooks.splice(0)) hook();
+    for (const key of this.retired) this.ctx.unbindDialog(key);
     this.okRetransmit?.stop();
     this.okRetransmitB?.stop();
     for (const stop of this.onHold.values()) stop();

@@ -48,8 +48,10 @@ import { PushNotifier } from './push-notifier.js';
 import { Registrar } from './registrar.js';
 import { destinationForNumber, Router } from './routing/router.js';
 import type { RingGroupConfig } from './routing/types.js';
+import { handleRefer, type TransferDeps } from './transfer.js';
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE';
+export const ALLOW =
+  'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE, REFER, NOTIFY';
 
 export interface SipServiceOptions {
   host: string;
@@ -175,6 +177,7 @@ export class SipService {
       bindDialog: (key, call, side) => this.dialogs.set(key, { call, side }),
       unbindDialog: (key) => this.dialogs.delete(key),
       changed: (call) => this.lampsChanged(call),
+      refer: (call, side, req, tx) => handleRefer(this.transferDeps(), call, side, req, tx),
       ended: (call) => {
         this.calls.delete(call);
         this.lampsChanged(call);
@@ -528,6 +531,27 @@ export class SipService {
         await this.tenantChanged(tenant.id);
         return 'done';
       },
+    };
+  }
+
+  /** What transfers need of the SIP side: targets by number, dialogs by key (Replaces). */
+  private transferDeps(): TransferDeps {
+    return {
+      layer: this.layer,
+      sender: this.transports,
+      clock: this.callContext.clock,
+      localFor: (d) => this.localFor(d),
+      resolve: (tenantId, number) => {
+        const tenant = this.directory.tenantById(tenantId);
+        const ext = tenant?.extensions.get(number);
+        if (!tenant || !ext) return null;
+        return {
+          party: { tenantId, number: ext.number, displayName: ext.displayName, domain: tenant.domain },
+          bindings: this.location.lookup(aorOf(tenantId, ext.number), Date.now()),
+          ringTimeoutSec: ext.ringTimeoutSec,
+        };
+      },
+      dialogOwner: (key) => this.dialogs.get(key),
     };
   }
 

@@ -16,7 +16,17 @@ export const PHONE_SDP = Buffer.from(
 );
 
 export type Mode = 'answer' | 'busy' | 'ring';
-export type Phone = TestUa & { close(): void; mode: Mode; invites: SipRequest[]; cancels: number };
+export type Phone = TestUa & {
+  close(): void;
+  mode: Mode;
+  /** New calls offered to the phone. */
+  invites: SipRequest[];
+  /** Re-INVITEs inside its calls (hold, resume, a new relay address after a transfer). */
+  reinvites: SipRequest[];
+  /** message/sipfrag status lines of the NOTIFYs its transfers got. */
+  frags: string[];
+  cancels: number;
+};
 
 export interface PhoneBank {
   wire: Wire;
@@ -73,14 +83,22 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
       for (const p of phones.values()) {
         p.mode = 'answer';
         p.invites = [];
+        p.reinvites = [];
+        p.frags = [];
         cancelBase.set(p.name, cancelled(p.name));
       }
     },
     async lastTrail() {
       await Promise.all([...fx.sip.calls].map((c) => c.flushed()));
-      await fx.db.store.callLog.drain();
-      const page = await fx.db.store.tenant(fx.tenantId).calls.list({ limit: 1, offset: 0 });
-      return page.items[0]!.trail.map((s) => `${s.kind}: ${s.outcome}`);
+      // The row closes once the relay's figures are back from its worker: wait for that write.
+      for (let i = 0; ; i++) {
+        await fx.db.store.callLog.drain();
+        const page = await fx.db.store.tenant(fx.tenantId).calls.list({ limit: 1, offset: 0 });
+        const row = page.items[0]!;
+        if (row.status === 'ended' || fx.sip.calls.size > 0 || i > 100)
+          return row.trail.map((s) => `${s.kind}: ${s.outcome}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     close() {
       for (const p of phones.values()) p.close();
@@ -92,6 +110,8 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
     const p: Phone = Object.assign(await udpUa(number, wire, systemClock), {
       mode: 'answer' as Mode,
       invites: [] as SipRequest[],
+      reinvites: [] as SipRequest[],
+      frags: [] as string[],
       cancels: 0,
     });
     Object.defineProperty(p, 'cancels', { get: () => cancelled(number) - cancelBase.get(number)! });
@@ -99,6 +119,7 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
     p.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
       if (!tx) return;
       if (req.headers.get('To')?.includes('tag=')) {
+        p.reinvites.push(req);
         const res = p.response(req, 200, [['Content-Type', 'application/sdp']]);
         res.body = PHONE_SDP;
         tx.respond(res);
@@ -111,6 +132,10 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
       }
       tx.respond(p.response(req, 180));
       if (p.mode === 'answer') setTimeout(() => p.accept(tx, source, PHONE_SDP), 20);
+    });
+    p.on('NOTIFY', (req, tx) => {
+      p.frags.push(req.body.toString().split('\r\n')[0] ?? '');
+      tx?.respond(p.response(req, 200));
     });
     phones.set(number, p);
     await bank.register(p);

@@ -1,0 +1,48 @@
+/**
+ * The INVITE the PBX sends to one registered contact of a party it rings: a new
+ * call's fork, or the target of a transfer. The caller's identity goes in From
+ * and P-Asserted-Identity (the phone shows it), the contact's Path as Route.
+ */
+import { newTag } from '../sip/build.js';
+import { contactFor, type LocalAddress, viaFor } from '../sip/dialog.js';
+import { Headers, parseUri, type SipRequest } from '../sip/message/index.js';
+import type { Binding } from './location.js';
+
+export interface InviteParties {
+  /** Who is calling, as the rung phone shows it. */
+  from: { number: string; domain: string; name: string };
+  to: { number: string; domain: string };
+}
+
+export function inviteTo(
+  binding: Binding,
+  local: LocalAddress,
+  parties: InviteParties,
+  opts: {
+    callId: string;
+    maxForwards: number;
+    /** Headers carried over from the caller's INVITE (Allow, Supported). */
+    carried?: [string, string][];
+    body?: Buffer;
+    contentType?: string | undefined;
+  },
+): SipRequest | null {
+  const uri = parseUri(binding.contact);
+  if (!uri) return null;
+  const { from: f, to } = parties;
+  const from = `${f.name ? `"${f.name.replace(/["\\]/g, '')}" ` : ''}<sip:${f.number}@${f.domain}>;tag=${newTag()}`;
+  const headers = new Headers();
+  headers.append('Via', viaFor(local));
+  for (const p of binding.path) headers.append('Route', p);
+  headers.append('Max-Forwards', String(Math.max(1, opts.maxForwards)));
+  headers.append('From', from);
+  headers.append('To', `<sip:${to.number}@${to.domain}>`);
+  headers.append('Call-ID', opts.callId);
+  headers.append('CSeq', '1 INVITE');
+  headers.append('Contact', contactFor(local));
+  headers.append('P-Asserted-Identity', from.replace(/;tag=[^;]*$/, ''));
+  for (const [k, v] of opts.carried ?? []) headers.append(k, v);
+  const body = opts.body ?? Buffer.alloc(0);
+  if (opts.contentType !== undefined && body.length) headers.append('Content-Type', opts.contentType);
+  return { kind: 'request', method: 'INVITE', uri, rawUri: binding.contact, headers, body };
+}

@@ -1,0 +1,376 @@
+/**
+ * Call transfer by REFER (RFC 3515) inside an answered, anchored call.
+ *
+ * Blind: the transferor (one side) asks for its place to be taken by a number.
+ * The PBX answers 202, rings the target's phones with an INVITE without SDP (the
+ * target offers in its 2xx; RFC 3261 §13.2.1), and when one answers, the relay's
+ * side is handed to it and the transferor is let go. The transferee hears
+ * ringback meanwhile; the transferor hears how it went in NOTIFYs carrying a
+ * message/sipfrag status line.
+ *
+ * Attended: the Refer-To carries Replaces (RFC 3891) naming the transferor's other
+ * call. The party on the far side of that call is handed over to this one (its
+ * dialog and SDP session move; a phone gets a re-INVITE continuing its session, a
+ * browser's WebRTC leg is simply pointed at this relay) and the transferor leaves
+ * both calls.
+ */
+import { makeCancel, makeResponse, newCallId } from '../sip/build.js';
+import { Dialog, dialogKey, type LocalAddress } from '../sip/dialog.js';
+import type { SipRequest, SipResponse } from '../sip/message/index.js';
+import type { Clock, Timer } from '../sip/transaction/clock.js';
+import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
+import type { Destination, Sender } from '../sip/transaction/types.js';
+import { type ActiveCall, Call, type CallParty } from './call.js';
+import { SDP_TYPE, sdpOf } from './call-media.js';
+import type { Binding } from './location.js';
+import { inviteTo } from './outgoing-invite.js';
+
+type Side = 'A' | 'B';
+const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
+
+export interface TransferDeps {
+  layer: TransactionLayer;
+  sender: Sender;
+  clock: Clock;
+  localFor(dest: Destination): LocalAddress;
+  /** A number of the call's tenant as a transfer target: an extension with its contacts. */
+  resolve(
+    tenantId: string,
+    number: string,
+  ): { party: CallParty; bindings: Binding[]; ringTimeoutSec: number } | null;
+  /** The call and side owning a dialog (by our key), for Replaces. */
+  dialogOwner(key: string): { call: ActiveCall; side: Side } | undefined;
+}
+
+/** Refer-To: <sip:103@example.com?Replaces=abc%40host%3Bto-tag%3D1%3Bfrom-tag%3D2> → its parts. */
+export function parseReferTo(
+  value: string,
+): { user: string; replaces: { callId: string; toTag: string; fromTag: string } | null } | null {
+  const m = /<([^>]+)>/.exec(value) ?? /^\s*(\S+)/.exec(value);
+  const uri = m?.[1];
+  if (!uri) return null;
+  const [base = '', query = ''] = uri.split('?', 2);
+  const user = /^sips?:([^@;]+)@/i.exec(base)?.[1];
+  if (!user) return null;
+  let replaces: { callId: string; toTag: string; fromTag: string } | null = null;
+  for (const pair of query.split('&')) {
+    const [k, v] = pair.split('=', 2);
+    if (k?.toLowerCase() !== 'replaces' || v === undefined) continue;
+    const decoded = decodeURIComponent(v);
+    const [callId, ...params] = decoded.split(';');
+    const p = Object.fromEntries(params.map((x) => x.split('=', 2).map((y) => y.trim())));
+    if (callId && p['to-tag'] && p['from-tag'])
+      replaces = { callId: callId.trim(), toTag: p['to-tag'], fromTag: p['from-tag'] };
+  }
+  return { user: decodeURIComponent(user), replaces };
+}
+
+/** Handles a REFER the call got from `side`. */
+export function handleRefer(
+  deps: TransferDeps,
+  call: Call,
+  side: Side,
+  req: SipRequest,
+  tx: ServerTransaction,
+): void {
+  const media = call.anchored;
+  const referTo = req.headers.get('Refer-To') ?? req.headers.get('r');
+  const target = referTo ? parseReferTo(referTo) : null;
+  if (!media) {
+    tx.respond(makeResponse(req, 501, { reason: 'Transfer Needs Anchored Media' }));
+    return;
+  }
+  if (!target) {
+    tx.respond(makeResponse(req, 400, { reason: 'Bad Refer-To' }));
+    return;
+  }
+  if (target.replaces) {
+    attended(deps, call, side, req, tx, target.replaces);
+    return;
+  }
+  const dest = deps.resolve(call.caller.tenantId, target.user);
+  if (!dest) {
+    tx.respond(makeResponse(req, 404));
+    return;
+  }
+  if (dest.bindings.length === 0) {
+    tx.respond(makeResponse(req, 480));
+    return;
+  }
+  accept(deps, call, side, req, tx);
+  new BlindTransfer(deps, call, side, dest).start();
+}
+
+/** 202, and the first NOTIFY of the implicit subscription (RFC 3515 §2.4.4). */
+function accept(deps: TransferDeps, call: Call, side: Side, req: SipRequest, tx: ServerTransaction): void {
+  tx.respond(makeResponse(req, 202));
+  notify(deps, call, side, 100, 'Trying', false);
+}
+
+/** A NOTIFY to the transferor with the target's status as message/sipfrag. */
+function notify(
+  deps: TransferDeps,
+  call: Call,
+  side: Side,
+  status: number,
+  reason: string,
+  final: boolean,
+): void {
+  const d = call.dialogOf(side);
+  if (!d) return; // the transferor has gone
+  const out = d.request('NOTIFY', {
+    headers: [
+      ['Event', 'refer'],
+      ['Subscription-State', final ? 'terminated;reason=noresource' : 'active;expires=60'],
+    ],
+    body: Buffer.from(`SIP/2.0 ${status} ${reason}\r\n`),
+    contentType: 'message/sipfrag;version=2.0',
+  });
+  deps.layer.sendRequest(out, d.dest, { response: () => {}, timeout: () => {} });
+}
+
+/** Lets the transferor go: BYE on its old dialog (already retired from the call). */
+function bye(deps: TransferDeps, d: Dialog | null): void {
+  if (d) deps.layer.sendRequest(d.request('BYE'), d.dest, { response: () => {}, timeout: () => {} });
+}
+
+interface Fork {
+  req: SipRequest;
+  binding: Binding;
+  state: 'trying' | 'ringing' | 'answered' | 'done';
+  dialog: Dialog | null;
+  ack: SipRequest | null;
+}
+
+class BlindTransfer {
+  private readonly forks: Fork[] = [];
+  private done = false;
+  private timer: Timer | null = null;
+  private rang = false;
+  private best: SipResponse | null = null;
+  private readonly transferee: Side;
+
+  constructor(
+    private readonly deps: TransferDeps,
+    private readonly call: Call,
+    private readonly side: Side,
+    private readonly dest: { party: CallParty; bindings: Binding[]; ringTimeoutSec: number },
+  ) {
+    this.transferee = other(side);
+  }
+
+  start(): void {
+    const { call, deps } = this;
+    call.markLeaving(this.side);
+    call.step({ kind: 'transfer', id: null, name: `blind to ${this.dest.party.number}`, outcome: 'ringing' });
+    // The transferee hears ringing while the target's phones ring.
+    void call.anchored?.endpointOf(this.transferee).play({ tone: { region: call.tones, name: 'ringback' } });
+    const from = call.partyOf(this.transferee);
+    const callId = newCallId(deps.localFor(this.dest.bindings[0]!.source).host);
+    for (const binding of this.dest.bindings) {
+      const req = inviteTo(
+        binding,
+        deps.localFor(binding.source),
+        { from: { number: from.number, domain: from.domain, name: from.displayName }, to: this.dest.party },
+        { callId, maxForwards: 70 },
+      );
+      if (!req) continue;
+      const fork: Fork = { req, binding, state: 'trying', dialog: null, ack: null };
+      this.forks.push(fork);
+      deps.layer.sendRequest(req, binding.source, {
+        response: (res) => void this.onResponse(fork, res),
+        timeout: () => this.onFailed(fork, makeResponse(req, 408)),
+        transportError: () => this.onFailed(fork, makeResponse(req, 503)),
+      });
+    }
+    this.timer = deps.clock.after(this.dest.ringTimeoutSec * 1000, () => {
+      for (const f of this.forks) this.cancel(f);
+      this.fail(480, 'Temporarily Unavailable');
+    });
+    call.onEnded(() => {
+      // The transferee hung up: nothing to connect any more.
+      for (const f of this.forks) this.cancel(f);
+      this.finish();
+    });
+    if (this.forks.length === 0) this.fail(480, 'Temporarily Unavailable');
+  }
+
+  private async onResponse(fork: Fork, res: SipResponse): Promise<void> {
+    if (res.status < 200) {
+      if (res.status === 180 && !this.rang && !this.done) {
+        this.rang = true;
+        notify(this.deps, this.call, this.side, 180, 'Ringing', false);
+      }
+      if (fork.state === 'trying') fork.state = 'ringing';
+      return;
+    }
+    if (res.status >= 300) {
+      this.onFailed(fork, res);
+      return;
+    }
+    const local = this.deps.localFor(fork.binding.source);
+    fork.dialog ??= Dialog.asUac(fork.req, res, fork.binding.source, local);
+    const d = fork.dialog;
+    if (!d) return;
+    if (fork.ack) {
+      // A retransmitted 2xx: the same ACK again.
+      this.deps.sender.send(fork.ack, d.dest);
+      return;
+    }
+    const media = this.call.anchored;
+    const offer = sdpOf(res);
+    if (this.done || fork.state === 'done' || !media || offer === null) {
+      // Too late (another fork won, or the transfer is over), or no offer to answer: ACK and hang up.
+      fork.ack = d.request('ACK', { cseq: 1 });
+      this.deps.sender.send(fork.ack, d.dest);
+      bye(this.deps, d);
+      fork.state = 'done';
+      if (!this.done && offer === null) this.onFailed(fork, makeResponse(fork.req, 488));
+      return;
+    }
+    fork.state = 'answered';
+    this.done = true;
+    const answer = await media.takeOver(this.side, offer);
+    fork.ack = d.request(
+      'ACK',
+      answer.ok ? { cseq: 1, body: Buffer.from(answer.sdp), contentType: SDP_TYPE } : { cseq: 1 },
+    );
+    this.deps.sender.send(fork.ack, d.dest);
+    this.timer?.cancel();
+    for (const f of this.forks) if (f !== fork) this.cancel(f);
+    if (!answer.ok || this.call.state !== 'answered') {
+      bye(this.deps, d);
+      this.failed(
+        answer.ok ? 487 : answer.refusal.status,
+        answer.ok ? 'Request Terminated' : answer.refusal.reason,
+      );
+      return;
+    }
+    this.call.anchored?.endpointOf(this.transferee).stopPlayback();
+    notify(this.deps, this.call, this.side, 200, 'OK', true);
+    const transferor = this.call.dialogOf(this.side);
+    this.call.replaceParty(this.side, d, this.dest.party, {
+      number: this.dest.party.number,
+      target: fork.binding.contact,
+    });
+    bye(this.deps, transferor);
+    this.call.resume(this.transferee);
+    this.call.step({
+      kind: 'transfer',
+      id: null,
+      name: `blind to ${this.dest.party.number}`,
+      outcome: 'answered',
+    });
+  }
+
+  private onFailed(fork: Fork, res: SipResponse): void {
+    if (fork.state === 'done' || fork.state === 'answered') return;
+    fork.state = 'done';
+    if (!this.best || res.status === 486 || (this.best.status !== 486 && res.status < this.best.status))
+      this.best = res;
+    if (this.done || this.forks.some((f) => f.state === 'trying' || f.state === 'ringing')) return;
+    this.fail(this.best.status, this.best.reason);
+  }
+
+  private cancel(fork: Fork): void {
+    if (fork.state !== 'trying' && fork.state !== 'ringing') return;
+    fork.state = 'done';
+    this.deps.layer.sendRequest(makeCancel(fork.req), fork.binding.source, {
+      response: () => {},
+      timeout: () => {},
+    });
+  }
+
+  private fail(status: number, reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.failed(status, reason);
+  }
+
+  /** Nobody took the call: the transferor hears why; a transferee left alone is hung up. */
+  private failed(status: number, reason: string): void {
+    this.finish();
+    this.call.step({
+      kind: 'transfer',
+      id: null,
+      name: `blind to ${this.dest.party.number}`,
+      outcome: `failed ${status}`,
+    });
+    if (this.call.state !== 'answered') return;
+    this.call.anchored?.endpointOf(this.transferee).stopPlayback();
+    notify(this.deps, this.call, this.side, status, reason, true);
+    this.call.markLeaving(null);
+    if (this.call.isGone(this.side)) this.call.hangup(this.side, 'transfer-failed');
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.timer?.cancel();
+  }
+}
+
+/**
+ * The transferor (`side` of `call`) asks that its other call — named by Replaces —
+ * take its place: the far party of that call comes over to this one.
+ */
+function attended(
+  deps: TransferDeps,
+  call: Call,
+  side: Side,
+  req: SipRequest,
+  tx: ServerTransaction,
+  r: { callId: string; toTag: string; fromTag: string },
+): void {
+  const owner =
+    deps.dialogOwner(dialogKey(r.callId, r.toTag, r.fromTag)) ??
+    deps.dialogOwner(dialogKey(r.callId, r.fromTag, r.toTag));
+  const consult = owner?.call;
+  if (
+    !owner ||
+    !(consult instanceof Call) ||
+    consult === call ||
+    consult.state !== 'answered' ||
+    !consult.anchored
+  ) {
+    tx.respond(makeResponse(req, 481, { reason: 'Replaced Call Not Found' }));
+    return;
+  }
+  if (consult.caller.tenantId !== call.caller.tenantId) {
+    tx.respond(makeResponse(req, 403));
+    return;
+  }
+  accept(deps, call, side, req, tx);
+  const handed = consult.handOver(other(owner.side));
+  const media = call.anchored;
+  if (!handed || !media) {
+    notify(deps, call, side, 500, 'Server Internal Error', true);
+    return;
+  }
+  const reoffer = media.adopt(side, handed.media);
+  notify(deps, call, side, 200, 'OK', true);
+  const transferor = call.dialogOf(side);
+  call.replaceParty(side, handed.dialog, handed.party, null);
+  bye(deps, transferor);
+  call.resume(other(side));
+  call.step({ kind: 'transfer', id: null, name: `attended to ${handed.party.number}`, outcome: 'answered' });
+  if (reoffer === null) return;
+  // A phone learns the new relay address by a re-INVITE continuing its session.
+  const d = handed.dialog;
+  const invite = d.request('INVITE', { body: Buffer.from(reoffer), contentType: SDP_TYPE });
+  deps.layer.sendRequest(invite, d.dest, {
+    response: (res) => {
+      if (res.status < 200) return;
+      if (res.status >= 300) {
+        call.hangup(side, 'transfer-failed');
+        return;
+      }
+      deps.sender.send(
+        d.request('ACK', { cseq: Number.parseInt(invite.headers.get('CSeq') ?? '1', 10) }),
+        d.dest,
+      );
+      const sdp = sdpOf(res);
+      if (sdp !== null) media.answered(side, sdp);
+    },
+    timeout: () => call.hangup(side, 'transfer-failed'),
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * Transfers by REFER with media anchored: blind (the target's phones are rung
+ * with an INVITE without SDP and the transferor hears the progress in NOTIFYs),
+ * blind to a phone that does not answer (the transferor keeps its call), and
+ * attended with Replaces (the consulted party is handed over to the first call and
+ * re-INVITEd onto its relay). A party that was on hold is taken off it.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Dialog } from '../../src/sip/dialog.js';
+import { ManualClock } from '../../src/sip/transaction/clock.js';
+import { type PhoneBank, phoneBank } from '../helpers/phones.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
+import { until } from '../helpers/test-ua.js';
+
+const DOMAIN = 'transfer.example.test';
+const NUMBERS = ['501', '502', '503', '504'];
+const HOLD_SDP = Buffer.from(
+  'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendonly\r\n',
+);
+
+describe('transfers', () => {
+  let fx: SipFixture;
+  let bank: PhoneBank;
+  const clock = new ManualClock();
+
+  /** A call from `from` to `to`, answered; returns the caller's dialog. */
+  async function connect(from: string, to: string): Promise<Dialog> {
+    const before = new Set(bank.get(from).dialogs.keys());
+    expect((await bank.call(from, to).done())?.status).toBe(200);
+    return [...bank.get(from).dialogs.values()].find((d) => !before.has(d.key))!;
+  }
+
+  beforeAll(async () => {
+    fx = await sipFixture(
+      DOMAIN,
+      NUMBERS.map((number) => ({ number, ringTimeoutSec: 15 })),
+      { clock, media: { bindAddress: '127.0.0.1', portMin: 43600, portMax: 43799, workers: 1 } },
+    );
+    bank = await phoneBank(fx, DOMAIN, NUMBERS);
+  });
+  afterAll(async () => {
+    bank?.close();
+    await fx?.close();
+  });
+  beforeEach(async () => {
+    await bank.hangupAll();
+    bank.reset();
+  });
+
+  it('blind: the transferee goes to the target, the transferor is let go and told how it went', async () => {
+    await connect('501', '502');
+    const t = bank.get('502');
+    const tDialog = t.dialog;
+    // The transferor holds the caller first, as phones do.
+    expect(
+      (await t.inDialog('INVITE', { body: HOLD_SDP, contentType: 'application/sdp' }).done())?.status,
+    ).toBe(200);
+    await until(() => bank.get('501').reinvites.length === 1);
+    expect(bank.get('501').reinvites[0]!.body.toString()).toContain('a=sendonly'); // it hears music from the relay
+    const refer = await t
+      .inDialog('REFER', { dialog: tDialog, headers: [['Refer-To', `<sip:503@${DOMAIN}>`]] })
+      .done();
+    expect(refer?.status).toBe(202);
+    await until(() => bank.get('503').dialogs.size === 1);
+    // The target was offered no SDP: it offered in its 2xx and the relay answered in the ACK.
+    expect(bank.get('503').invites[0]!.body.length).toBe(0);
+    expect(bank.get('503').invites[0]!.headers.get('From')).toContain('sip:501@');
+    await until(() => t.dialogs.size === 0); // BYE to the transferor
+    expect(t.frags).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+    // The caller was taken off hold.
+    await until(() => bank.get('501').reinvites.length === 2);
+    expect(bank.get('501').reinvites[1]!.body.toString()).toContain('a=sendrecv');
+    const call = [...fx.sip.calls][0]!;
+    expect([call.caller.number, call.callee.number]).toEqual(['501', '503']);
+    // The caller hangs up: the target gets the BYE.
+    await bank.get('501').inDialog('BYE').done();
+    await until(() => bank.get('503').dialogs.size === 0);
+    expect((await bank.lastTrail()).filter((l) => l.startsWith('transfer'))).toEqual([
+      'transfer: ringing',
+      'transfer: answered',
+    ]);
+  });
+
+  it('blind to a phone that does not answer: the transferor hears the failure and keeps the call', async () => {
+    await connect('501', '502');
+    bank.get('504').mode = 'ring';
+    const t = bank.get('502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:504@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    await until(() => bank.get('504').invites.length === 1);
+    clock.advance(15_000);
+    await until(() => t.frags.length === 3);
+    expect(t.frags[2]).toBe('SIP/2.0 480 Temporarily Unavailable');
+    await until(() => bank.get('504').cancels === 1);
+    expect(t.dialogs.size).toBe(1);
+    expect(bank.get('501').dialogs.size).toBe(1);
+    // Unknown and unregistered targets are refused at once.
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:999@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(404);
+  });
+
+  it('attended: the consulted party replaces the transferor in the first call', async () => {
+    await connect('501', '502'); // call 1: 501 -> 502 (the transferor is 502)
+    const t = bank.get('502');
+    const first = t.dialog;
+    const consult = await connect('502', '504'); // call 2: 502 -> 504
+    expect(fx.sip.calls.size).toBe(2);
+    const replaces = encodeURIComponent(
+      `${consult.callId};to-tag=${consult.remoteTag};from-tag=${consult.localTag}`,
+    );
+    const refer = await t
+      .inDialog('REFER', {
+        dialog: first,
+        headers: [['Refer-To', `<sip:504@${DOMAIN}?Replaces=${replaces}>`]],
+      })
+      .done();
+    expect(refer?.status).toBe(202);
+    // 504 is re-INVITEd onto the first call's relay, the transferor leaves both calls.
+    await until(() => bank.get('504').reinvites.length === 1);
+    await until(() => t.dialogs.size === 0);
+    await until(() => fx.sip.calls.size === 1);
+    const call = [...fx.sip.calls][0]!;
+    expect([call.caller.number, call.callee.number]).toEqual(['501', '504']);
+    expect(t.frags.at(-1)).toBe('SIP/2.0 200 OK');
+    await bank.get('504').inDialog('BYE').done();
+    await until(() => bank.get('501').dialogs.size === 0);
+  });
+});
