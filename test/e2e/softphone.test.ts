@@ -4,7 +4,8 @@
  * register over the PBX's WebSocket, one calls the other, the second answers,
  * audio flows both ways through the PBX (WebRTC gateway + relay: measured by the
  * received RTP and audio energy each browser reports), hold and resume, hang up,
- * and the call shows in the caller's history.
+ * and the call shows in the caller's history; the callee transfers a call to a
+ * third softphone (blind REFER) and the caller and the target then talk.
  *
  * Skipped without /usr/bin/chromium, unless NIMBUS_REQUIRE_INTEROP=1 (CI).
  */
@@ -71,6 +72,7 @@ describe.runIf(browserTests)('browser softphone in Chromium', { timeout: 120_000
     const cookie = `nimbus_session=${/nimbus_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1]}`;
     await userWith('102', 'anna@demo.test', cookie);
     await userWith('103', 'boris@demo.test', cookie);
+    await userWith('104', 'vera@demo.test', cookie);
   });
   afterAll(async () => {
     await browser?.close();
@@ -158,5 +160,36 @@ describe.runIf(browserTests)('browser softphone in Chromium', { timeout: 120_000
     await screenshot(anna, 'softphone-history');
     await anna.context().close();
     await boris.context().close();
+  });
+
+  it('transfers a call from the softphone (blind REFER): the caller and the target talk, the transferor is let go', async () => {
+    const anna = await phoneOf('anna@demo.test');
+    const boris = await phoneOf('boris@demo.test');
+    const vera = await phoneOf('vera@demo.test');
+    await vera.getByText('Ready — extension 104').waitFor();
+    await boris.getByText('Ready — extension 103').waitFor();
+    await anna.getByText('Ready — extension 102').waitFor();
+    await anna.getByRole('textbox', { name: 'Number to call' }).fill('103');
+    await anna.getByRole('button', { name: 'Call', exact: true }).click();
+    await boris.getByRole('button', { name: 'Answer' }).click();
+    await boris.getByTestId('call-status').filter({ hasText: 'In call' }).waitFor();
+
+    await boris.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await boris.getByRole('textbox', { name: 'Transfer to number' }).fill('104');
+    await screenshot(boris, 'softphone-transfer');
+    await boris.getByRole('button', { name: 'Transfer now' }).click();
+    // The target's browser was offered no SDP: it offers in its answer, the PBX answers in the ACK.
+    await vera.getByTestId('call-status').filter({ hasText: 'Incoming call' }).waitFor();
+    await expect(vera.getByTestId('call-panel').textContent()).resolves.toContain('102');
+    await vera.getByRole('button', { name: 'Answer' }).click();
+    await boris.getByTestId('call-status').filter({ hasText: 'Call ended' }).waitFor();
+    await vera.getByTestId('call-status').filter({ hasText: 'In call' }).waitFor();
+    await hearing(anna, 50);
+    await hearing(vera, 50);
+    const calls = [...portal.node.sip.calls];
+    expect(calls.map((c) => [c.caller.number, c.callee.number])).toEqual([['102', '104']]);
+    await vera.getByRole('button', { name: 'Hang up' }).click();
+    await anna.getByTestId('call-status').filter({ hasText: 'Call ended' }).waitFor();
+    for (const p of [anna, boris, vera]) await p.context().close();
   });
 });

@@ -27,6 +27,10 @@ const Health = lazy(() => import('./pages/Health'));
 const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Audit = lazy(() => import('./pages/Audit'));
+const RingGroups = lazy(() => import('./pages/RingGroups'));
+const Calendars = lazy(() => import('./pages/Calendars'));
+const TimeConditions = lazy(() => import('./pages/TimeConditions'));
+const InboundRoutes = lazy(() => import('./pages/InboundRoutes'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -80,6 +84,10 @@ export function App() {
             <Route path="tenants" element={<Tenants />} />
             <Route path="health" element={<Health />} />
             <Route path="extensions" element={<Extensions me={user} />} />
+            <Route path="ring-groups" element={<RingGroups me={user} />} />
+            <Route path="calendars" element={<Calendars me={user} />} />
+            <Route path="time-conditions" element={<TimeConditions me={user} />} />
+            <Route path="inbound-routes" element={<InboundRoutes me={user} />} />
             <Route path="users" element={<Users me={user} />} />
             <Route path="api-keys" element={<ApiKeys me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />

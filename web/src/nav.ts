@@ -12,6 +12,10 @@ export interface NavItem {
     | 'nav.tenants'
     | 'nav.health'
     | 'nav.extensions'
+    | 'ringGroups.nav'
+    | 'calendars.nav'
+    | 'timeConditions.nav'
+    | 'inboundRoutes.nav'
     | 'nav.users'
     | 'nav.apiKeys'
     | 'nav.audit'
@@ -28,6 +32,11 @@ export const NAV: readonly NavItem[] = [
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
   { path: '/health', label: 'nav.health', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
+  // Call routing: supervisors read it (and may force a calendar open or closed); users have no access.
+  { path: '/ring-groups', label: 'ringGroups.nav', roles: TENANT_STAFF },
+  { path: '/calendars', label: 'calendars.nav', roles: TENANT_STAFF },
+  { path: '/time-conditions', label: 'timeConditions.nav', roles: TENANT_STAFF },
+  { path: '/inbound-routes', label: 'inboundRoutes.nav', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },
   { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },
   { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },

@@ -25,3 +25,23 @@ export type Me = ResponseOf<'/api/v1/auth/me', 'get'>;
 export type Role = Me['role'];
 export type Extension = ResponseOf<'/api/v1/tenants/{tenantId}/extensions', 'get'>['items'][number];
 export type CallRecord = ResponseOf<'/api/v1/tenants/{tenantId}/calls', 'get'>['items'][number];
+
+// Call routing (calendars, time conditions, ring groups, inbound routes).
+export type Calendar = ResponseOf<'/api/v1/tenants/{tenantId}/calendars/{id}', 'get'>;
+export type CalendarBody = BodyOf<'/api/v1/tenants/{tenantId}/calendars', 'post'>;
+export type CalendarState = ResponseOf<'/api/v1/tenants/{tenantId}/calendars/{id}/state', 'get'>;
+export type WeeklyRange = CalendarBody['weekly'][number];
+export type Holiday = CalendarBody['holidays'][number];
+export type TimeCondition = ResponseOf<'/api/v1/tenants/{tenantId}/time-conditions/{id}', 'get'>;
+export type TimeConditionBody = BodyOf<'/api/v1/tenants/{tenantId}/time-conditions', 'post'>;
+export type RingGroup = ResponseOf<'/api/v1/tenants/{tenantId}/ring-groups/{id}', 'get'>;
+export type RingGroupBody = BodyOf<'/api/v1/tenants/{tenantId}/ring-groups', 'post'>;
+export type RingStrategy = RingGroupBody['strategy'];
+export type RingMember = RingGroupBody['members'][number];
+export type InboundRoute = ResponseOf<'/api/v1/tenants/{tenantId}/inbound-routes/{id}', 'get'>;
+export type InboundRouteBody = BodyOf<'/api/v1/tenants/{tenantId}/inbound-routes', 'post'>;
+export type CallerRule = InboundRouteBody['callerRules'][number];
+/** Where a call goes next: an object by id, a dialled number, or a hang-up. */
+export type Destination = TimeConditionBody['whenOpen'];
+export type DestinationKind = Destination['kind'];
+export type HangupCause = NonNullable<Destination['cause']>;

@@ -4,6 +4,7 @@ import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
 import { phoneEn } from './phone';
 import { problemsEn } from './problems';
+import { routingEn } from './routing';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
   language: { label: 'Language', en: 'English', ru: 'Русский' },
@@ -170,6 +171,7 @@ export const en = {
   ...healthEn,
   ...problemsEn,
   ...phoneEn,
+  ...routingEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -5,6 +5,7 @@ import type { Messages } from './en';
 import { healthRu } from './health';
 import { phoneRu } from './phone';
 import { problemsRu } from './problems';
+import { routingRu } from './routing';
 
 export const ru: Messages = {
   app: { name: 'Nimbus PBX', skipToContent: 'К содержимому' },
@@ -177,4 +178,5 @@ export const ru: Messages = {
   ...healthRu,
   ...problemsRu,
   ...phoneRu,
+  ...routingRu,
 };

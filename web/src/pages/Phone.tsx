@@ -57,6 +57,8 @@ function Keypad({ onKey }: { onKey: (k: string) => void }) {
 function CallPanel({ phone, call }: { phone: Softphone; call: CallView }) {
   const { t } = useTranslation();
   const [now, setNow] = useState(Date.now());
+  const [transferring, setTransferring] = useState(false);
+  const [target, setTarget] = useState('');
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
@@ -107,7 +109,54 @@ function CallPanel({ phone, call }: { phone: Softphone; call: CallView }) {
               <Button variant={call.held ? 'filled' : 'default'} onClick={() => void phone.hold(!call.held)}>
                 {call.held ? t('phone.resume') : t('phone.hold')}
               </Button>
+              <Button
+                variant={transferring ? 'filled' : 'default'}
+                aria-expanded={transferring}
+                onClick={() => setTransferring(!transferring)}
+              >
+                {t('phone.transfer')}
+              </Button>
             </Group>
+            {transferring ? (
+              <form
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  if (target) void phone.transfer(target);
+                }}
+              >
+                <Group align="end" grow>
+                  <TextInput
+                    label={t('phone.transferTo')}
+                    inputMode="tel"
+                    value={target}
+                    onChange={(e) => setTarget(e.currentTarget.value.replace(/[^0-9*#+]/g, ''))}
+                    autoFocus
+                  />
+                  <Button type="submit" disabled={!target}>
+                    {t('phone.transferNow')}
+                  </Button>
+                </Group>
+              </form>
+            ) : null}
+            {call.transfer ? (
+              <Text
+                size="sm"
+                role="status"
+                data-testid="transfer-status"
+                c={call.transfer.status === 'failed' ? 'red' : 'dimmed'}
+              >
+                {t(
+                  call.transfer.status === 'trying'
+                    ? 'phone.transferTrying'
+                    : call.transfer.status === 'ringing'
+                      ? 'phone.transferRinging'
+                      : call.transfer.status === 'done'
+                        ? 'phone.transferDone'
+                        : 'phone.transferFailed',
+                  { target: call.transfer.target, reason: call.transfer.reason ?? '' },
+                )}
+              </Text>
+            ) : null}
             <Keypad onKey={(k) => phone.dtmf(k)} />
           </>
         ) : null}

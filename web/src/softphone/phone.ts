@@ -43,6 +43,15 @@ export interface CallView {
   held: boolean;
   /** Why it ended, when it has ("busy", "declined", …): shown for a moment. */
   endReason: string | null;
+  /** A transfer asked for by this phone, and how it goes (the PBX reports in NOTIFYs). */
+  transfer: TransferView | null;
+}
+
+export interface TransferView {
+  target: string;
+  status: 'trying' | 'ringing' | 'done' | 'failed';
+  /** The target's final answer when it failed ("486 Busy Here"). */
+  reason: string | null;
 }
 
 export interface PhoneState {
@@ -223,6 +232,7 @@ export class Softphone {
         muted: false,
         held: false,
         endReason: null,
+        transfer: null,
       },
     });
     session.stateChange.addListener((s) => {
@@ -297,6 +307,36 @@ export class Softphone {
     } as typeof s.sessionDescriptionHandlerOptionsReInvite;
     await s.invite({
       requestDelegate: { onAccept: () => this.setCall({ held: on }) },
+    });
+  }
+
+  /**
+   * Blind transfer (REFER, RFC 3515): the other party goes to `target`. The PBX
+   * rings it and tells how it goes; when it answers, the PBX hangs up this call.
+   * If it fails, this call goes on (still on hold if it was).
+   */
+  async transfer(target: string): Promise<void> {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established || !this.account) return;
+    const uri = UserAgent.makeURI(`sip:${target}@${this.account.domain}`);
+    if (!uri) throw new Error(`Not a number: ${target}`);
+    const update = (status: TransferView['status'], reason: string | null = null) => {
+      if (this.session === s) this.setCall({ transfer: { target, status, reason } });
+    };
+    update('trying');
+    await s.refer(uri, {
+      requestDelegate: {
+        onReject: (r) => update('failed', `${r.message.statusCode} ${r.message.reasonPhrase}`),
+      },
+      onNotify: (n) => {
+        void n.accept();
+        // The body is a message/sipfrag status line: "SIP/2.0 180 Ringing".
+        const line = (n.request.body ?? '').split(/\r?\n/)[0] ?? '';
+        const code = Number(/^SIP\/2\.0 (\d{3})/.exec(line)?.[1] ?? 0);
+        if (code >= 300) update('failed', line.replace(/^SIP\/2\.0 /, ''));
+        else if (code >= 200) update('done');
+        else if (code === 180 || code === 183) update('ringing');
+      },
     });
   }
 
