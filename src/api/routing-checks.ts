@@ -222,6 +222,38 @@ function loopField(kind: string): string {
         : 'destination';
 }
 
+/** An extension's follow-me, status rules and secretary must name numbers and calendars that exist. */
+export function checkCallRules(world: RoutingWorld, ext: Extension): void {
+  const r = ext.callRules;
+  const isExt = (n: string) => world.extensions.some((e) => e.number === n);
+  r.followMe?.steps.forEach((step, i) =>
+    step.numbers.forEach((n, j) => {
+      const field = `callRules.followMe.steps.${i}.numbers.${j}`;
+      if (n === ext.number)
+        throw invalid('Follow-me steps ring other numbers; the desk phone has its own switch', field);
+      if (!isExt(n))
+        throw invalid(`${n} is not an extension of this tenant (external numbers need a trunk)`, field);
+    }),
+  );
+  for (const [status, p] of Object.entries(r.profiles ?? {}))
+    for (const kind of ['internal', 'external'] as const) {
+      const a = p?.[kind];
+      const field = `callRules.profiles.${status}.${kind}`;
+      if (a?.action === 'forward' && !a.target)
+        throw invalid('Forwarding needs a target number', `${field}.target`);
+      if (a?.action === 'forward' && a.target === ext.number)
+        throw invalid('Forwarding to itself', `${field}.target`);
+      if (a?.action === 'followMe' && !r.followMe?.steps.length)
+        throw invalid('Set up follow-me steps before choosing follow-me', `${field}.action`);
+    }
+  const cal = r.statusByCalendar;
+  if (cal && !world.objects.some((o) => o.kind === 'calendar' && o.id === cal.calendarId))
+    throw invalid('No calendar with this id in the tenant', 'callRules.statusByCalendar.calendarId');
+  const sec = r.secretary;
+  if (sec && (sec.number === ext.number || !isExt(sec.number)))
+    throw invalid('The secretary must be another extension of this tenant', 'callRules.secretary.number');
+}
+
 /** What refers to an object (so it cannot be deleted): names of routing objects, and why. */
 export function referrersOf(world: RoutingWorld, target: { id: string; number: string | null }): string[] {
   const out: string[] = [];
@@ -238,6 +270,16 @@ export function referrersOf(world: RoutingWorld, target: { id: string; number: s
         target.number !== null &&
         (o.config as RingGroupConfig).members.some((m) => m.number === target.number));
     if (refers) out.push(`"${o.name}"`);
+  }
+  // Extensions whose follow-me, secretary or status calendar name it.
+  for (const e of world.extensions) {
+    if (e.id === target.id) continue;
+    const r = e.callRules;
+    const n = target.number;
+    const named =
+      (n !== null && (r.followMe?.steps.some((s) => s.numbers.includes(n)) || r.secretary?.number === n)) ||
+      r.statusByCalendar?.calendarId === target.id;
+    if (named) out.push(`extension ${e.number}`);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 
 import Type, { type TProperties, type TSchema } from 'typebox';
 import { FEATURE_NAMES, FEATURES } from '../pbx/feature-codes.js';
-import { CALL_CLASSES, LANGUAGES, ROLES } from '../store/schema.js';
+import { CALL_CLASSES, LANGUAGES, PRESENCE_STATUSES, ROLES } from '../store/schema.js';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'Identifier (UUID)' });
 export const Timestamp = Type.String({ format: 'date-time' });
@@ -146,6 +146,93 @@ export const UserSchema = Type.Object({
   updatedAt: Timestamp,
 });
 
+export const PresenceStatusSchema = literals(PRESENCE_STATUSES, 'Presence status (DND is its own switch)');
+
+const Number_ = Type.String({ pattern: '^\\+?[0-9]{2,20}$', description: 'Extension or phone number' });
+const StatusActionSchema = Type.Object(
+  {
+    action: literals(['ring', 'followMe', 'busy', 'forward'] as const, 'What the status does with a call'),
+    target: Type.Optional(Number_),
+  },
+  { additionalProperties: false },
+);
+
+export const CallRulesSchema = Type.Object(
+  {
+    followMe: Type.Optional(
+      Type.Object(
+        {
+          ringDesk: Type.Boolean({ description: 'The desk phone rings through every step' }),
+          steps: Type.Array(
+            Type.Object(
+              {
+                numbers: Type.Array(Number_, { minItems: 1, maxItems: 10, description: 'Rung together' }),
+                ringSec: Type.Integer({ minimum: 5, maximum: 120 }),
+              },
+              { additionalProperties: false },
+            ),
+            { maxItems: 10, description: 'Rung one after another' },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    profiles: Type.Optional(
+      Type.Object(
+        Object.fromEntries(
+          PRESENCE_STATUSES.map((st) => [
+            st,
+            Type.Optional(
+              Type.Object(
+                { internal: StatusActionSchema, external: StatusActionSchema },
+                { additionalProperties: false },
+              ),
+            ),
+          ]),
+        ),
+        {
+          additionalProperties: false,
+          description: 'What each status does, for internal and external callers',
+        },
+      ),
+    ),
+    exceptions: Type.Optional(
+      Type.Array(Type.String({ pattern: '^\\+?[0-9]{2,20}\\*?$' }), {
+        maxItems: 200,
+        description: 'Callers who always ring (a trailing * matches a prefix)',
+      }),
+    ),
+    statusByCalendar: Type.Optional(
+      Type.Union([
+        Type.Object({ calendarId: Uuid, whenClosed: PresenceStatusSchema }, { additionalProperties: false }),
+        Type.Null(),
+      ]),
+    ),
+    secretary: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            number: Type.String({ pattern: '^[0-9]{2,8}$', description: "The secretary's extension" }),
+            mode: literals(['secretary', 'both', 'secretaryFirst'] as const),
+            firstSec: Type.Integer({
+              minimum: 0,
+              maximum: 120,
+              description: 'secretaryFirst: seconds before the boss rings too',
+            }),
+            direct: Type.Array(Type.String({ pattern: '^\\+?[0-9]{2,20}\\*?$' }), {
+              maxItems: 200,
+              description: 'Callers put straight through to the boss',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ExtensionSchema = Type.Object({
   id: Uuid,
   tenantId: Uuid,
@@ -158,6 +245,9 @@ export const ExtensionSchema = Type.Object({
   dnd: Type.Boolean(),
   ringTimeoutSec: Type.Integer(),
   forwarding: ForwardingSchema,
+  status: PresenceStatusSchema,
+  callWaiting: Type.Boolean(),
+  callRules: CallRulesSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

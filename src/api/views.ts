@@ -55,6 +55,9 @@ export function extensionView(e: Extension) {
     dnd: e.dnd,
     ringTimeoutSec: e.ringTimeoutSec,
     forwarding: e.forwarding,
+    status: e.status,
+    callWaiting: e.callWaiting,
+    callRules: e.callRules,
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
   };

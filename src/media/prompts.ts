@@ -256,6 +256,10 @@ const PHRASES = {
     ru: 'Офис снова работает по расписанию.',
   },
   'not-allowed': { en: 'This is not allowed.', ru: 'Это действие запрещено.' },
+  'status-available': { en: 'Your status is: available.', ru: 'Ваш статус: на месте.' },
+  'status-away': { en: 'Your status is: away.', ru: 'Ваш статус: отошёл.' },
+  'status-lunch': { en: 'Your status is: out to lunch.', ru: 'Ваш статус: на обеде.' },
+  'status-trip': { en: 'Your status is: on a business trip.', ru: 'Ваш статус: в командировке.' },
 } as const satisfies Record<string, Texts>;
 
 /** Every system prompt with its text in each language (the script records these). */

@@ -4,7 +4,7 @@
  * reloaded for one tenant when the API reports a change there.
  */
 import type { ToneRegion } from '../media/tones.js';
-import type { Forwarding, RoutingKind } from '../store/schema.js';
+import type { CallRules, Forwarding, PresenceStatus, RoutingKind } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { newSoftphoneSecret, SOFTPHONE_SECRET } from '../util/softphone-credentials.js';
 
@@ -25,6 +25,9 @@ export interface ExtensionEntry {
   dnd: boolean;
   ringTimeoutSec: number;
   forwarding: Forwarding;
+  status: PresenceStatus;
+  callWaiting: boolean;
+  callRules: CallRules;
   /** The portal user who owns the extension (their softphone, their notifications). */
   userId: string | null;
 }
@@ -105,6 +108,9 @@ export class Directory {
           dnd: e.dnd,
           ringTimeoutSec: e.ringTimeoutSec,
           forwarding: e.forwarding,
+          status: e.status,
+          callWaiting: e.callWaiting,
+          callRules: e.callRules,
           userId: e.userId,
         });
       }

@@ -19,6 +19,7 @@ export const FEATURES = {
   dndOff: { code: '*79', arg: 'none', label: 'Do not disturb off' },
   forwardOn: { code: '*72', arg: 'required', label: 'Forward all calls to a number' },
   forwardOff: { code: '*73', arg: 'none', label: 'Forwarding off' },
+  status: { code: '*70', arg: 'required', label: 'My status: 1 available, 2 away, 3 lunch, 4 business trip' },
   pickup: { code: '*8', arg: 'none', label: 'Pick up a call ringing in my groups' },
   directedPickup: { code: '**', arg: 'required', label: 'Pick up a call ringing an extension' },
   officeOpen: { code: '*61', arg: 'optional', label: 'Force the office calendar open' },

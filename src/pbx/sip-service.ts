@@ -475,7 +475,11 @@ export class SipService {
       label: `extension ${ext.number} (feature code)`,
       ip: null,
     };
-    const updateExt = async (patch: { dnd?: boolean; forwarding?: ExtensionEntry['forwarding'] }) => {
+    const updateExt = async (patch: {
+      dnd?: boolean;
+      forwarding?: ExtensionEntry['forwarding'];
+      status?: ExtensionEntry['status'];
+    }) => {
       await this.store.transaction(async (tx) => {
         const s = tx.tenant(tenant.id);
         const before = await s.extensions.get(ext.id);
@@ -485,14 +489,15 @@ export class SipService {
           action: 'extension.update',
           resourceType: 'extension',
           resourceId: ext.id,
-          before: { dnd: before.dnd, forwarding: before.forwarding },
-          after: { dnd: after.dnd, forwarding: after.forwarding },
+          before: { dnd: before.dnd, forwarding: before.forwarding, status: before.status },
+          after: { dnd: after.dnd, forwarding: after.forwarding, status: after.status },
         });
       });
       await this.tenantChanged(tenant.id);
     };
     return {
       setDnd: (on) => updateExt({ dnd: on }),
+      setStatus: (status) => updateExt({ status }),
       setForwardAlways: async (target) => {
         if (target !== null && (target === ext.number || !destinationForNumber(tenant, target))) return false;
         await updateExt({

@@ -10,6 +10,7 @@ import * as m0004 from './migrations/0004_media.js';
 import * as m0005 from './migrations/0005_platform_secrets.js';
 import * as m0006 from './migrations/0006_push_subscriptions.js';
 import * as m0007 from './migrations/0007_routing.js';
+import * as m0008 from './migrations/0008_call_rules.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_platform_secrets': m0005,
   '0006_push_subscriptions': m0006,
   '0007_routing': m0007,
+  '0008_call_rules': m0008,
 };
 
 /**

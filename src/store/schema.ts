@@ -69,6 +69,36 @@ export interface UsersTable {
   updatedAt: Timestamp;
 }
 
+export const PRESENCE_STATUSES = ['available', 'away', 'lunch', 'trip'] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+
+/** What a status does with a call: ring my phones, run follow-me, refuse as busy, or forward. */
+export interface StatusAction {
+  action: 'ring' | 'followMe' | 'busy' | 'forward';
+  /** The number for 'forward'. */
+  target?: string;
+}
+
+export interface CallRules {
+  /** Ordered steps, each ringing its numbers together; the desk phone may ring throughout. */
+  followMe?: { ringDesk: boolean; steps: { numbers: string[]; ringSec: number }[] };
+  /** Per status, for callers from inside the company and from outside. Missing: ring. */
+  profiles?: Partial<Record<PresenceStatus, { internal: StatusAction; external: StatusAction }>>;
+  /** Callers (numbers or prefixes ending in *) who always ring, whatever the status. */
+  exceptions?: string[];
+  /** While this calendar is closed and no status was chosen by hand, the status is `whenClosed`. */
+  statusByCalendar?: { calendarId: string; whenClosed: PresenceStatus } | null;
+  /** Calls are screened by a secretary (the boss–secretary filter). */
+  secretary?: {
+    number: string;
+    /** secretary: only the secretary rings; both: both at once; secretaryFirst: the boss joins after firstSec. */
+    mode: 'secretary' | 'both' | 'secretaryFirst';
+    firstSec: number;
+    /** Callers who reach the boss directly (the secretary always does). */
+    direct: string[];
+  } | null;
+}
+
 export interface ExtensionsTable {
   id: Generated<string>;
   tenantId: string;
@@ -82,6 +112,9 @@ export interface ExtensionsTable {
   dnd: boolean;
   ringTimeoutSec: number;
   forwarding: Json<Forwarding>;
+  status: ColumnType<PresenceStatus, PresenceStatus | undefined, PresenceStatus>;
+  callWaiting: ColumnType<boolean, boolean | undefined, boolean>;
+  callRules: ColumnType<CallRules, string | undefined, string>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
 }

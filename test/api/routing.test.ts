@@ -339,6 +339,59 @@ describe.each(backends())('routing API on %s', (backend) => {
     expect(back.json.featureCodes).toMatchObject({ dndOn: '*78', dndOff: '*79' });
   });
 
+  it('checks follow-me, status rules and the secretary at save; users set their own', async () => {
+    const url = `${base}/extensions/${fx.A.ownExtensionId}`;
+    const me = { as: fx.A.user };
+    const ok = await fx.call('PATCH', url, {
+      ...me,
+      body: {
+        status: 'trip',
+        callWaiting: false,
+        callRules: {
+          followMe: { ringDesk: true, steps: [{ numbers: ['102'], ringSec: 15 }] },
+          profiles: {
+            trip: {
+              internal: { action: 'followMe' },
+              external: { action: 'forward', target: '+79161234567' },
+            },
+          },
+          exceptions: ['+7916*'],
+          secretary: null,
+        },
+      },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.json).toMatchObject({
+      status: 'trip',
+      callWaiting: false,
+      callRules: { exceptions: ['+7916*'] },
+    });
+    const ghost = await fx.call('PATCH', url, {
+      ...me,
+      body: { callRules: { followMe: { ringDesk: false, steps: [{ numbers: ['999'], ringSec: 15 }] } } },
+    });
+    expect(ghost.json).toMatchObject({ status: 400, field: 'callRules.followMe.steps.0.numbers.0' });
+    const noSteps = await fx.call('PATCH', url, {
+      ...me,
+      body: {
+        callRules: { profiles: { away: { internal: { action: 'followMe' }, external: { action: 'ring' } } } },
+      },
+    });
+    expect(noSteps.json).toMatchObject({ status: 400, field: 'callRules.profiles.away.internal.action' });
+    const self = await fx.call('PATCH', url, {
+      ...me,
+      body: { callRules: { secretary: { number: '101', mode: 'both', firstSec: 0, direct: [] } } },
+    });
+    expect(self.json).toMatchObject({ status: 400, field: 'callRules.secretary.number' });
+    const status = await fx.call('PATCH', url, { ...me, body: { status: 'sleeping' } });
+    expect(status.json).toMatchObject({ status: 400, field: 'status' });
+    // 102 is named in 101's follow-me: it cannot be deleted.
+    const del = await fx.call('DELETE', `${base}/extensions/${fx.A.otherExtensionId}`, as());
+    expect(del.json.status).toBe(409);
+    expect(del.json.detail, del.json.detail).toContain('extension 101');
+    await fx.call('PATCH', url, { ...me, body: { status: 'available', callWaiting: true, callRules: {} } });
+  });
+
   it('lets supervisors read but not change routing, and users neither', async () => {
     expect((await fx.call('GET', `${base}/ring-groups`, { as: fx.A.supervisor })).status).toBe(200);
     expect(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RingGroupConfig } from '../../src/pbx/routing/types.js';
 import { ManualClock } from '../../src/sip/transaction/clock.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
-import type { Forwarding, RoutingKind } from '../../src/store/schema.js';
+import type { CallRules, Forwarding, PresenceStatus, RoutingKind } from '../../src/store/schema.js';
 import { type Phone, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { until } from '../helpers/test-ua.js';
@@ -30,11 +30,23 @@ describe('calls through the router', () => {
   const store = () => fx.db.store.tenant(fx.tenantId);
   const ext = async (number: string) => (await store().extensions.getByNumber(number))!;
 
-  async function setExt(number: string, patch: { forwarding?: Partial<Forwarding>; dnd?: boolean }) {
+  async function setExt(
+    number: string,
+    patch: {
+      forwarding?: Partial<Forwarding>;
+      dnd?: boolean;
+      status?: PresenceStatus;
+      callWaiting?: boolean;
+      callRules?: CallRules;
+    },
+  ) {
     const e = await ext(number);
     await store().extensions.update(e.id, {
       ...(patch.dnd !== undefined ? { dnd: patch.dnd } : {}),
       forwarding: { ...NO_FORWARDING, ...patch.forwarding },
+      status: patch.status ?? 'available',
+      callWaiting: patch.callWaiting ?? true,
+      callRules: patch.callRules ?? {},
     });
     await fx.sip.tenantChanged(fx.tenantId);
   }
@@ -292,5 +304,120 @@ describe('calls through the router', () => {
     expect(trail.at(-1)).toBe('loop: refused');
     await setExt('206', {});
     await setExt('207', {});
+  });
+
+  it('follow-me rings its steps one after another, the desk phone throughout', async () => {
+    for (const n of ['202', '203', '204']) phones.get(n).mode = 'ring';
+    await setExt('202', {
+      status: 'trip',
+      callRules: {
+        followMe: {
+          ringDesk: true,
+          steps: [
+            { numbers: ['203'], ringSec: 10 },
+            { numbers: ['204', '205'], ringSec: 10 },
+          ],
+        },
+        profiles: { trip: { internal: { action: 'followMe' }, external: { action: 'followMe' } } },
+      },
+    });
+    const ex = call('201', '202');
+    await until(() => phones.get('202').invites.length === 1 && phones.get('203').invites.length === 1);
+    expect(phones.get('204').invites).toHaveLength(0);
+    clock.advance(10_000); // step 1 is over: 203 stops, 204 and 205 ring, the desk goes on
+    await until(() => phones.get('203').cancels === 1 && phones.get('204').invites.length === 1);
+    expect(phones.get('202').cancels).toBe(0);
+    expect((await ex.done())?.status).toBe(200); // 205 answers
+    expect(phones.get('205').invites).toHaveLength(1);
+    await hangupAll();
+    expect(await lastTrail()).toEqual([
+      'extension: status trip: followMe',
+      'extension: follow-me, 2 steps',
+      'extension: answered by 205',
+    ]);
+    await setExt('202', {});
+  });
+
+  it('status profiles treat internal and external callers differently; listed callers always ring', async () => {
+    const e202 = await ext('202');
+    await setExt('202', {
+      status: 'lunch',
+      callRules: {
+        profiles: { lunch: { internal: { action: 'busy' }, external: { action: 'forward', target: '203' } } },
+        exceptions: ['204'],
+      },
+    });
+    // From a colleague: busy.
+    expect((await call('201', '202').done())?.status).toBe(486);
+    // From outside (through a DID): forwarded.
+    await add('inboundRoute', 'Direct 202', '+74957770202', {
+      callerRules: [],
+      destination: { kind: 'extension', id: e202.id },
+    });
+    expect((await call('201', '+74957770202').done())?.status).toBe(200);
+    expect(phones.get('203').invites).toHaveLength(1);
+    await hangupAll();
+    // 204 always gets through.
+    expect((await call('204', '202').done())?.status).toBe(200);
+    expect(phones.get('202').invites).toHaveLength(1);
+    await hangupAll();
+    await setExt('202', {});
+  });
+
+  it('a calendar sets the status while the office is closed', async () => {
+    const cal = await add('calendar', 'Closed all the time', null, {
+      timeZone: 'UTC',
+      weekly: [],
+      holidays: [],
+      productionCalendar: null,
+      override: null,
+    });
+    await setExt('203', {
+      callRules: {
+        statusByCalendar: { calendarId: cal, whenClosed: 'away' },
+        profiles: { away: { internal: { action: 'forward', target: '204' }, external: { action: 'busy' } } },
+      },
+    });
+    expect((await call('201', '203').done())?.status).toBe(200);
+    expect(phones.get('204').invites).toHaveLength(1);
+    expect(phones.get('203').invites).toHaveLength(0);
+    await setExt('203', {});
+  });
+
+  it('the boss–secretary filter: the secretary rings first, the boss joins later; the secretary gets through', async () => {
+    phones.get('203').mode = 'ring';
+    await setExt('202', {
+      callRules: { secretary: { number: '203', mode: 'secretaryFirst', firstSec: 10, direct: [] } },
+    });
+    const ex = call('201', '202');
+    await until(() => phones.get('203').invites.length === 1);
+    expect(phones.get('202').invites).toHaveLength(0);
+    clock.advance(10_000);
+    expect((await ex.done())?.status).toBe(200); // the boss answers
+    expect(phones.get('202').invites).toHaveLength(1);
+    await hangupAll();
+    // Only the secretary in "secretary" mode; she herself reaches the boss.
+    phones.get('203').mode = 'answer';
+    await setExt('202', {
+      callRules: { secretary: { number: '203', mode: 'secretary', firstSec: 0, direct: [] } },
+    });
+    expect((await call('201', '202').done())?.status).toBe(200);
+    expect(phones.get('202').invites).toHaveLength(1);
+    expect(phones.get('203').invites).toHaveLength(2);
+    await hangupAll();
+    expect((await call('203', '202').done())?.status).toBe(200);
+    expect(phones.get('202').invites).toHaveLength(2);
+    await hangupAll();
+    await setExt('202', {});
+  });
+
+  it('with call waiting off a busy extension is busy to a second caller', async () => {
+    expect((await call('203', '204').done())?.status).toBe(200);
+    await setExt('204', { callWaiting: false, forwarding: { busy: { enabled: true, target: '205' } } });
+    expect((await call('201', '204').done())?.status).toBe(200);
+    expect(phones.get('205').invites).toHaveLength(1);
+    expect(phones.get('204').invites).toHaveLength(1);
+    await hangupAll();
+    await setExt('204', {});
   });
 });

@@ -7,14 +7,16 @@ import { generateSipSecret } from '../../util/secrets.js';
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
-import { assertNoLoop, loadWorld, referrersOf } from '../routing-checks.js';
+import { assertNoLoop, checkCallRules, loadWorld, referrersOf } from '../routing-checks.js';
 import {
   CallClassSchema,
+  CallRulesSchema,
   DisplayName,
   ExtensionNumber,
   ExtensionSchema,
   ForwardingPatchSchema,
   listQuery,
+  PresenceStatusSchema,
   pageOf,
   SipSecret,
   TenantIdParams,
@@ -41,6 +43,9 @@ const settable = {
   dnd: Type.Optional(Type.Boolean({ description: 'Do not disturb' })),
   ringTimeoutSec: Type.Optional(RingTimeout),
   forwarding: Type.Optional(ForwardingPatchSchema),
+  status: Type.Optional(PresenceStatusSchema),
+  callWaiting: Type.Optional(Type.Boolean({ description: 'A second call rings while on the phone' })),
+  callRules: Type.Optional(CallRulesSchema),
 };
 
 const CreateExtension = Type.Object(
@@ -53,7 +58,16 @@ const PatchExtension = Type.Object(
 );
 
 /** What a user may change on their own extension. */
-const OWNER_FIELDS = new Set(['dnd', 'forwarding', 'voicemailPin', 'voicemailEnabled', 'ringTimeoutSec']);
+const OWNER_FIELDS = new Set([
+  'dnd',
+  'forwarding',
+  'voicemailPin',
+  'voicemailEnabled',
+  'ringTimeoutSec',
+  'status',
+  'callWaiting',
+  'callRules',
+]);
 
 const WithSecret = Type.Intersect([
   ExtensionSchema,
@@ -94,6 +108,7 @@ async function assertRoutingStillHolds(
     number: after.number,
     config: null,
   });
+  checkCallRules(world, after);
 }
 
 export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
@@ -173,7 +188,14 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           dnd: b.dnd ?? false,
           ringTimeoutSec: b.ringTimeoutSec ?? 25,
           forwarding,
+          ...(b.status ? { status: b.status } : {}),
+          ...(b.callWaiting !== undefined ? { callWaiting: b.callWaiting } : {}),
+          ...(b.callRules ? { callRules: b.callRules } : {}),
         });
+        if (b.callRules) {
+          const tenant = await tx.tenants.get(req.params.tenantId);
+          if (tenant) checkCallRules(await loadWorld(scope, tenant), created);
+        }
         await scope.audit.record(actorOf(req), {
           action: 'extension.create',
           resourceType: 'extension',

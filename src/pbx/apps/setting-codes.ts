@@ -1,18 +1,29 @@
 /**
  * Feature codes that change a setting from the phone: DND on/off (*78/*79),
- * forward everything to a number (*72 + number) or stop (*73), and force the
+ * forward everything to a number (*72 + number) or stop (*73), set the presence
+ * status (*70 + 1 available, 2 away, 3 lunch, 4 business trip), and force the
  * office calendar open, closed or back to its schedule (*61/*62/*63, an optional
  * digit choosing the calendar). The change is saved like one made in the portal
  * (audited, applied to the next call), and the caller hears it confirmed.
  */
 import { promptFiles } from '../../media/prompts.js';
 import { sayDigits } from '../../media/say.js';
+import type { PresenceStatus } from '../../store/schema.js';
 import type { AppSession } from '../app-call.js';
 import type { Feature } from '../feature-codes.js';
+
+/** *70 and a digit: the status, in the order the portal lists them. */
+const STATUS_BY_DIGIT: Record<string, PresenceStatus> = {
+  '1': 'available',
+  '2': 'away',
+  '3': 'lunch',
+  '4': 'trip',
+};
 
 /** What the codes do, provided by the SIP service (it owns the store and the snapshot). */
 export interface SettingActions {
   setDnd(on: boolean): Promise<void>;
+  setStatus(status: PresenceStatus): Promise<void>;
   /** null: forwarding off. False: the target is not a number the PBX can reach. */
   setForwardAlways(target: string | null): Promise<boolean>;
   /** Calendar N (1-based, by creation) or every calendar; 'forbidden' unless the caller is an admin or supervisor. */
@@ -40,6 +51,16 @@ export function settingApp(feature: Feature, arg: string, act: SettingActions) {
         }
         await say(['forwarding-on-to', ...sayDigits(arg, lang)]);
         return;
+      case 'status': {
+        const status = STATUS_BY_DIGIT[arg];
+        if (!status) {
+          await say(['invalid-choice']);
+          return;
+        }
+        await act.setStatus(status);
+        await say([`status-${status}`]);
+        return;
+      }
       case 'forwardOff':
         await act.setForwardAlways(null);
         await say(['forwarding-off']);

@@ -15,6 +15,7 @@ import type { CalendarSpec } from '../calendar/types.js';
 import type { CallParty, RingOutcome, RingTarget } from '../call.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
+import { type ExtensionEnv, ringExtension } from './extension.js';
 import { planRounds } from './ring-strategy.js';
 import type {
   CallerRule,
@@ -72,7 +73,14 @@ export function destinationForNumber(tenant: TenantEntry, number: string): Desti
 }
 
 export class Router {
+  /** Calls that came in through an inbound route: their callers are "external" to status rules. */
+  private readonly external = new WeakSet<RoutedCall>();
+
   constructor(private readonly env: RouterEnv) {}
+
+  private extensionEnv(): ExtensionEnv {
+    return { ...this.env, target: (t, e, b, d, s) => this.target(t, e, b, d, s) };
+  }
 
   /** Routes `call` from `first` until it is answered or refused. Never throws: a failure refuses the call. */
   async route(call: RoutedCall, tenant: TenantEntry, first: Destination): Promise<void> {
@@ -93,7 +101,7 @@ export class Router {
       case 'extension': {
         const ext = tenant.extensionsById.get(d.id);
         if (!ext) return this.missing(call, d.kind, d.id);
-        return this.extension(call, tenant, ext);
+        return ringExtension(this.extensionEnv(), call, tenant, ext, this.external.has(call));
       }
       case 'number': {
         const dest = destinationForNumber(tenant, d.number);
@@ -130,60 +138,7 @@ export class Router {
     return null;
   }
 
-  private async extension(
-    call: RoutedCall,
-    tenant: TenantEntry,
-    ext: ExtensionEntry,
-  ): Promise<Destination | null> {
-    const name = `${ext.displayName || ext.number} (${ext.number})`;
-    const fwd = ext.forwarding;
-    const forward = (
-      rule: 'always' | 'busy' | 'noAnswer' | 'unreachable',
-      why: string,
-    ): Destination | null => {
-      const r = fwd[rule];
-      if (!r.enabled || !r.target) return null;
-      call.step({ kind: 'extension', id: ext.id, name, outcome: `${why}, forwarded to ${r.target}` });
-      return { kind: 'number', number: r.target };
-    };
-    const always = forward('always', 'forward always');
-    if (always) return always;
-    if (ext.dnd) {
-      const busy = forward('busy', 'do not disturb');
-      if (busy) return busy;
-      call.step({ kind: 'extension', id: ext.id, name, outcome: 'do not disturb' });
-      call.finish(486, 'busy', 'Busy Here');
-      return null;
-    }
-    const bindings = this.env.bindingsOf(tenant.id, ext.number);
-    if (bindings.length === 0) {
-      const unreachable = forward('unreachable', 'not registered');
-      if (unreachable) return unreachable;
-      call.step({ kind: 'extension', id: ext.id, name, outcome: 'not registered' });
-      call.finish(480, 'unavailable', 'Temporarily Unavailable');
-      return null;
-    }
-    const outcome = await call.ring([this.target(tenant, ext, bindings, 0, ext.ringTimeoutSec)], {
-      timeoutSec: ext.ringTimeoutSec,
-    });
-    if (outcome.kind !== 'unanswered') {
-      // Answered elsewhere: a colleague picked the call up.
-      const by =
-        outcome.kind === 'answered' && outcome.party.number !== ext.number
-          ? ` by ${outcome.party.number}`
-          : '';
-      call.step({ kind: 'extension', id: ext.id, name, outcome: `${outcome.kind}${by}` });
-      return null;
-    }
-    const rule = outcome.cause === 'busy' ? 'busy' : outcome.cause === 'no-answer' ? 'noAnswer' : null;
-    const next = rule ? forward(rule, outcome.cause) : null;
-    if (next) return next;
-    call.step({ kind: 'extension', id: ext.id, name, outcome: outcome.cause });
-    call.finish(outcome.status, outcome.cause, outcome.reason);
-    return null;
-  }
-
-  private target(
+  target(
     tenant: TenantEntry,
     ext: ExtensionEntry,
     bindings: Binding[],
@@ -282,6 +237,7 @@ export class Router {
   private inboundRoute(call: RoutedCall, tenant: TenantEntry, route: RoutingEntry): Destination {
     const cfg = route.config as InboundRouteConfig;
     const name = `${route.name} (${route.number})`;
+    this.external.add(call);
     const rule = cfg.callerRules.find((r) => callerMatches(r, call.caller.number, tenant.country));
     call.step({
       kind: 'inboundRoute',
@@ -301,9 +257,14 @@ function isAnonymous(number: string): boolean {
 /** A rule's numbers match exactly (after normalisation) or by prefix when they end in '*'. */
 export function callerMatches(rule: CallerRule, number: string, country: string): boolean {
   if ('anonymous' in rule.match) return isAnonymous(number);
+  return numberMatches(rule.match.numbers, number, country);
+}
+
+/** `number` is in the list, exactly (as dialled or normalised) or by a prefix ending in '*'. */
+export function numberMatches(list: readonly string[], number: string, country: string): boolean {
   if (isAnonymous(number)) return false;
   const caller = normaliseNumber(number, country);
-  return rule.match.numbers.some((n) =>
+  return list.some((n) =>
     n.endsWith('*')
       ? caller.startsWith(n.slice(0, -1)) || number.startsWith(n.slice(0, -1))
       : n === caller || n === number,

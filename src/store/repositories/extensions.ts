@@ -2,7 +2,7 @@
 import { type Kysely, sql } from 'kysely';
 import { LimitError } from '../errors.js';
 import { type ListQuery, likePattern, type Page, paginate } from '../list.js';
-import type { CallClass, Database, Extension, Forwarding } from '../schema.js';
+import type { CallClass, CallRules, Database, Extension, Forwarding, PresenceStatus } from '../schema.js';
 
 export interface ExtensionInput {
   number: string;
@@ -15,6 +15,9 @@ export interface ExtensionInput {
   dnd: boolean;
   ringTimeoutSec: number;
   forwarding: Forwarding;
+  status?: PresenceStatus;
+  callWaiting?: boolean;
+  callRules?: CallRules;
 }
 
 export type ExtensionPatch = Partial<ExtensionInput>;
@@ -97,18 +100,24 @@ export class ExtensionRepository {
     }
     return this.db
       .insertInto('extensions')
-      .values({ ...input, tenantId: this.tenantId, forwarding: JSON.stringify(input.forwarding) })
+      .values({
+        ...input,
+        tenantId: this.tenantId,
+        forwarding: JSON.stringify(input.forwarding),
+        callRules: JSON.stringify(input.callRules ?? {}),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
 
   update(id: string, patch: ExtensionPatch): Promise<Extension | undefined> {
-    const { forwarding, ...rest } = patch;
+    const { forwarding, callRules, ...rest } = patch;
     return this.db
       .updateTable('extensions')
       .set({
         ...rest,
         ...(forwarding ? { forwarding: JSON.stringify(forwarding) } : {}),
+        ...(callRules ? { callRules: JSON.stringify(callRules) } : {}),
         updatedAt: new Date(),
       })
       .where('id', '=', id)

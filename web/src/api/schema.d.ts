@@ -600,6 +600,8 @@ export interface paths {
                                     forwardOn: string;
                                     /** @description Forwarding off */
                                     forwardOff: string;
+                                    /** @description My status: 1 available, 2 away, 3 lunch, 4 business trip */
+                                    status: string;
                                     /** @description Pick up a call ringing in my groups */
                                     pickup: string;
                                     /** @description Pick up a call ringing an extension */
@@ -705,6 +707,8 @@ export interface paths {
                                     forwardOn: string;
                                     /** @description Forwarding off */
                                     forwardOff: string;
+                                    /** @description My status: 1 available, 2 away, 3 lunch, 4 business trip */
+                                    status: string;
                                     /** @description Pick up a call ringing in my groups */
                                     pickup: string;
                                     /** @description Pick up a call ringing an extension */
@@ -820,6 +824,8 @@ export interface paths {
                                 forwardOn: string;
                                 /** @description Forwarding off */
                                 forwardOff: string;
+                                /** @description My status: 1 available, 2 away, 3 lunch, 4 business trip */
+                                status: string;
                                 /** @description Pick up a call ringing in my groups */
                                 pickup: string;
                                 /** @description Pick up a call ringing an extension */
@@ -908,6 +914,7 @@ export interface paths {
                             dndOff?: string | null;
                             forwardOn?: string | null;
                             forwardOff?: string | null;
+                            status?: string | null;
                             pickup?: string | null;
                             directedPickup?: string | null;
                             officeOpen?: string | null;
@@ -956,6 +963,8 @@ export interface paths {
                                 forwardOn: string;
                                 /** @description Forwarding off */
                                 forwardOff: string;
+                                /** @description My status: 1 available, 2 away, 3 lunch, 4 business trip */
+                                status: string;
                                 /** @description Pick up a call ringing in my groups */
                                 pickup: string;
                                 /** @description Pick up a call ringing an extension */
@@ -1360,6 +1369,100 @@ export interface paths {
                                         target: string;
                                     };
                                 };
+                                /** @description Presence status (DND is its own switch) */
+                                status: "available" | "away" | "lunch" | "trip";
+                                callWaiting: boolean;
+                                callRules: {
+                                    followMe?: {
+                                        /** @description The desk phone rings through every step */
+                                        ringDesk: boolean;
+                                        /** @description Rung one after another */
+                                        steps: {
+                                            /** @description Rung together */
+                                            numbers: string[];
+                                            ringSec: number;
+                                        }[];
+                                    };
+                                    /** @description What each status does, for internal and external callers */
+                                    profiles?: {
+                                        available?: {
+                                            internal: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                            external: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                        };
+                                        away?: {
+                                            internal: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                            external: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                        };
+                                        lunch?: {
+                                            internal: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                            external: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                        };
+                                        trip?: {
+                                            internal: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                            external: {
+                                                /** @description What the status does with a call */
+                                                action: "ring" | "followMe" | "busy" | "forward";
+                                                /** @description Extension or phone number */
+                                                target?: string;
+                                            };
+                                        };
+                                    };
+                                    /** @description Callers who always ring (a trailing * matches a prefix) */
+                                    exceptions?: string[];
+                                    statusByCalendar?: {
+                                        /**
+                                         * Format: uuid
+                                         * @description Identifier (UUID)
+                                         */
+                                        calendarId: string;
+                                        /** @description Presence status (DND is its own switch) */
+                                        whenClosed: "available" | "away" | "lunch" | "trip";
+                                    } | null;
+                                    secretary?: {
+                                        /** @description The secretary's extension */
+                                        number: string;
+                                        mode: "secretary" | "both" | "secretaryFirst";
+                                        /** @description secretaryFirst: seconds before the boss rings too */
+                                        firstSec: number;
+                                        /** @description Callers put straight through to the boss */
+                                        direct: string[];
+                                    } | null;
+                                };
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -1426,6 +1529,101 @@ export interface paths {
                                 target: string;
                             };
                         };
+                        /** @description Presence status (DND is its own switch) */
+                        status?: "available" | "away" | "lunch" | "trip";
+                        /** @description A second call rings while on the phone */
+                        callWaiting?: boolean;
+                        callRules?: {
+                            followMe?: {
+                                /** @description The desk phone rings through every step */
+                                ringDesk: boolean;
+                                /** @description Rung one after another */
+                                steps: {
+                                    /** @description Rung together */
+                                    numbers: string[];
+                                    ringSec: number;
+                                }[];
+                            };
+                            /** @description What each status does, for internal and external callers */
+                            profiles?: {
+                                available?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                                away?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                                lunch?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                                trip?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                            };
+                            /** @description Callers who always ring (a trailing * matches a prefix) */
+                            exceptions?: string[];
+                            statusByCalendar?: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                calendarId: string;
+                                /** @description Presence status (DND is its own switch) */
+                                whenClosed: "available" | "away" | "lunch" | "trip";
+                            } | null;
+                            secretary?: {
+                                /** @description The secretary's extension */
+                                number: string;
+                                mode: "secretary" | "both" | "secretaryFirst";
+                                /** @description secretaryFirst: seconds before the boss rings too */
+                                firstSec: number;
+                                /** @description Callers put straight through to the boss */
+                                direct: string[];
+                            } | null;
+                        };
                     };
                 };
             };
@@ -1481,6 +1679,100 @@ export interface paths {
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
                                 };
+                            };
+                            /** @description Presence status (DND is its own switch) */
+                            status: "available" | "away" | "lunch" | "trip";
+                            callWaiting: boolean;
+                            callRules: {
+                                followMe?: {
+                                    /** @description The desk phone rings through every step */
+                                    ringDesk: boolean;
+                                    /** @description Rung one after another */
+                                    steps: {
+                                        /** @description Rung together */
+                                        numbers: string[];
+                                        ringSec: number;
+                                    }[];
+                                };
+                                /** @description What each status does, for internal and external callers */
+                                profiles?: {
+                                    available?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    away?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    lunch?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    trip?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                };
+                                /** @description Callers who always ring (a trailing * matches a prefix) */
+                                exceptions?: string[];
+                                statusByCalendar?: {
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    calendarId: string;
+                                    /** @description Presence status (DND is its own switch) */
+                                    whenClosed: "available" | "away" | "lunch" | "trip";
+                                } | null;
+                                secretary?: {
+                                    /** @description The secretary's extension */
+                                    number: string;
+                                    mode: "secretary" | "both" | "secretaryFirst";
+                                    /** @description secretaryFirst: seconds before the boss rings too */
+                                    firstSec: number;
+                                    /** @description Callers put straight through to the boss */
+                                    direct: string[];
+                                } | null;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1574,6 +1866,100 @@ export interface paths {
                                     target: string;
                                 };
                             };
+                            /** @description Presence status (DND is its own switch) */
+                            status: "available" | "away" | "lunch" | "trip";
+                            callWaiting: boolean;
+                            callRules: {
+                                followMe?: {
+                                    /** @description The desk phone rings through every step */
+                                    ringDesk: boolean;
+                                    /** @description Rung one after another */
+                                    steps: {
+                                        /** @description Rung together */
+                                        numbers: string[];
+                                        ringSec: number;
+                                    }[];
+                                };
+                                /** @description What each status does, for internal and external callers */
+                                profiles?: {
+                                    available?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    away?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    lunch?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    trip?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                };
+                                /** @description Callers who always ring (a trailing * matches a prefix) */
+                                exceptions?: string[];
+                                statusByCalendar?: {
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    calendarId: string;
+                                    /** @description Presence status (DND is its own switch) */
+                                    whenClosed: "available" | "away" | "lunch" | "trip";
+                                } | null;
+                                secretary?: {
+                                    /** @description The secretary's extension */
+                                    number: string;
+                                    mode: "secretary" | "both" | "secretaryFirst";
+                                    /** @description secretaryFirst: seconds before the boss rings too */
+                                    firstSec: number;
+                                    /** @description Callers put straight through to the boss */
+                                    direct: string[];
+                                } | null;
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1663,6 +2049,101 @@ export interface paths {
                                 target: string;
                             };
                         };
+                        /** @description Presence status (DND is its own switch) */
+                        status?: "available" | "away" | "lunch" | "trip";
+                        /** @description A second call rings while on the phone */
+                        callWaiting?: boolean;
+                        callRules?: {
+                            followMe?: {
+                                /** @description The desk phone rings through every step */
+                                ringDesk: boolean;
+                                /** @description Rung one after another */
+                                steps: {
+                                    /** @description Rung together */
+                                    numbers: string[];
+                                    ringSec: number;
+                                }[];
+                            };
+                            /** @description What each status does, for internal and external callers */
+                            profiles?: {
+                                available?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                                away?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                                lunch?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                                trip?: {
+                                    internal: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                    external: {
+                                        /** @description What the status does with a call */
+                                        action: "ring" | "followMe" | "busy" | "forward";
+                                        /** @description Extension or phone number */
+                                        target?: string;
+                                    };
+                                };
+                            };
+                            /** @description Callers who always ring (a trailing * matches a prefix) */
+                            exceptions?: string[];
+                            statusByCalendar?: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                calendarId: string;
+                                /** @description Presence status (DND is its own switch) */
+                                whenClosed: "available" | "away" | "lunch" | "trip";
+                            } | null;
+                            secretary?: {
+                                /** @description The secretary's extension */
+                                number: string;
+                                mode: "secretary" | "both" | "secretaryFirst";
+                                /** @description secretaryFirst: seconds before the boss rings too */
+                                firstSec: number;
+                                /** @description Callers put straight through to the boss */
+                                direct: string[];
+                            } | null;
+                        };
                     };
                 };
             };
@@ -1718,6 +2199,100 @@ export interface paths {
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
                                 };
+                            };
+                            /** @description Presence status (DND is its own switch) */
+                            status: "available" | "away" | "lunch" | "trip";
+                            callWaiting: boolean;
+                            callRules: {
+                                followMe?: {
+                                    /** @description The desk phone rings through every step */
+                                    ringDesk: boolean;
+                                    /** @description Rung one after another */
+                                    steps: {
+                                        /** @description Rung together */
+                                        numbers: string[];
+                                        ringSec: number;
+                                    }[];
+                                };
+                                /** @description What each status does, for internal and external callers */
+                                profiles?: {
+                                    available?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    away?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    lunch?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    trip?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                };
+                                /** @description Callers who always ring (a trailing * matches a prefix) */
+                                exceptions?: string[];
+                                statusByCalendar?: {
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    calendarId: string;
+                                    /** @description Presence status (DND is its own switch) */
+                                    whenClosed: "available" | "away" | "lunch" | "trip";
+                                } | null;
+                                secretary?: {
+                                    /** @description The secretary's extension */
+                                    number: string;
+                                    mode: "secretary" | "both" | "secretaryFirst";
+                                    /** @description secretaryFirst: seconds before the boss rings too */
+                                    firstSec: number;
+                                    /** @description Callers put straight through to the boss */
+                                    direct: string[];
+                                } | null;
                             };
                             /** Format: date-time */
                             createdAt: string;
@@ -1812,6 +2387,100 @@ export interface paths {
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
                                 };
+                            };
+                            /** @description Presence status (DND is its own switch) */
+                            status: "available" | "away" | "lunch" | "trip";
+                            callWaiting: boolean;
+                            callRules: {
+                                followMe?: {
+                                    /** @description The desk phone rings through every step */
+                                    ringDesk: boolean;
+                                    /** @description Rung one after another */
+                                    steps: {
+                                        /** @description Rung together */
+                                        numbers: string[];
+                                        ringSec: number;
+                                    }[];
+                                };
+                                /** @description What each status does, for internal and external callers */
+                                profiles?: {
+                                    available?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    away?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    lunch?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                    trip?: {
+                                        internal: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                        external: {
+                                            /** @description What the status does with a call */
+                                            action: "ring" | "followMe" | "busy" | "forward";
+                                            /** @description Extension or phone number */
+                                            target?: string;
+                                        };
+                                    };
+                                };
+                                /** @description Callers who always ring (a trailing * matches a prefix) */
+                                exceptions?: string[];
+                                statusByCalendar?: {
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    calendarId: string;
+                                    /** @description Presence status (DND is its own switch) */
+                                    whenClosed: "available" | "away" | "lunch" | "trip";
+                                } | null;
+                                secretary?: {
+                                    /** @description The secretary's extension */
+                                    number: string;
+                                    mode: "secretary" | "both" | "secretaryFirst";
+                                    /** @description secretaryFirst: seconds before the boss rings too */
+                                    firstSec: number;
+                                    /** @description Callers put straight through to the boss */
+                                    direct: string[];
+                                } | null;
                             };
                             /** Format: date-time */
                             createdAt: string;

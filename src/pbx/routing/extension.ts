@@ -1,0 +1,131 @@
+/**
+ * A call to an extension: unconditional forwarding and DND first, then the
+ * secretary filter, the presence status (with its callers who always get
+ * through), call waiting, and the phones to ring — the desk phone, follow-me
+ * steps (one ring round whose later steps start after the earlier ones' time: the
+ * desk phone can ring throughout), or the secretary; unanswered, the busy and
+ * no-answer forwards.
+ */
+
+import type { PresenceStatus, StatusAction } from '../../store/schema.js';
+import { calendarState } from '../calendar/engine.js';
+import type { CalendarSpec } from '../calendar/types.js';
+import type { RingTarget } from '../call.js';
+import type { ExtensionEntry, TenantEntry } from '../directory.js';
+import type { Binding } from '../location.js';
+import { numberMatches, type RoutedCall, type RouterEnv } from './router.js';
+import type { Destination } from './types.js';
+
+export interface ExtensionEnv extends RouterEnv {
+  target(
+    tenant: TenantEntry,
+    ext: ExtensionEntry,
+    bindings: Binding[],
+    delaySec: number,
+    timeoutSec: number,
+  ): RingTarget;
+}
+
+/** The status that decides: one chosen by hand, else the calendar's when the office is closed. */
+export function effectiveStatus(ext: ExtensionEntry, tenant: TenantEntry, now: Date): PresenceStatus {
+  if (ext.status !== 'available') return ext.status;
+  const rule = ext.callRules.statusByCalendar;
+  const cal = rule ? tenant.routing.get(rule.calendarId) : undefined;
+  if (!rule || cal?.kind !== 'calendar') return 'available';
+  return calendarState(cal.config as CalendarSpec, now).open ? 'available' : rule.whenClosed;
+}
+
+export async function ringExtension(
+  env: ExtensionEnv,
+  call: RoutedCall,
+  tenant: TenantEntry,
+  ext: ExtensionEntry,
+  external: boolean,
+): Promise<Destination | null> {
+  const name = `${ext.displayName || ext.number} (${ext.number})`;
+  const step = (outcome: string) => call.step({ kind: 'extension', id: ext.id, name, outcome });
+  const forward = (rule: 'always' | 'busy' | 'noAnswer' | 'unreachable', why: string): Destination | null => {
+    const r = ext.forwarding[rule];
+    if (!r.enabled || !r.target) return null;
+    step(`${why}, forwarded to ${r.target}`);
+    return { kind: 'number', number: r.target };
+  };
+  /** Refused as busy: the busy forward, or 486. */
+  const busy = (why: string): Destination | null => {
+    const next = forward('busy', why);
+    if (next) return next;
+    step(why);
+    call.finish(486, 'busy', 'Busy Here');
+    return null;
+  };
+
+  const always = forward('always', 'forward always');
+  if (always) return always;
+  if (ext.dnd) return busy('do not disturb');
+
+  const caller = call.caller.number;
+  const rules = ext.callRules;
+  const sec = rules.secretary;
+  const screened = !!sec && caller !== sec.number && !numberMatches(sec.direct, caller, tenant.country);
+  const status = effectiveStatus(ext, tenant, env.now());
+  const vip = numberMatches(rules.exceptions ?? [], caller, tenant.country);
+  const action: StatusAction = vip
+    ? { action: 'ring' }
+    : (rules.profiles?.[status]?.[external ? 'external' : 'internal'] ?? { action: 'ring' });
+  if (status !== 'available' || vip) step(`${vip ? 'always rings' : `status ${status}`}: ${action.action}`);
+  if (action.action === 'busy') return busy(`status ${status}`);
+  if (action.action === 'forward' && action.target) {
+    step(`status ${status}, forwarded to ${action.target}`);
+    return { kind: 'number', number: action.target };
+  }
+  if (!ext.callWaiting && env.isBusy(tenant.id, ext.number)) return busy('on the phone, call waiting off');
+
+  const desk = env.bindingsOf(tenant.id, ext.number);
+  const targets: RingTarget[] = [];
+  let timeoutSec = ext.ringTimeoutSec;
+  const other = (number: string, delaySec: number, ringSec: number) => {
+    const e = tenant.extensions.get(number);
+    const b = e && !e.dnd ? env.bindingsOf(tenant.id, e.number) : [];
+    if (e && b.length) targets.push(env.target(tenant, e, b, delaySec, ringSec));
+  };
+  if (screened && sec) {
+    // The boss–secretary filter: the secretary answers (and may transfer the call on).
+    const bossAfter = sec.mode === 'both' ? 0 : sec.mode === 'secretaryFirst' ? sec.firstSec : null;
+    other(sec.number, 0, sec.firstSec + ext.ringTimeoutSec);
+    if (bossAfter !== null && desk.length)
+      targets.push(env.target(tenant, ext, desk, bossAfter, ext.ringTimeoutSec));
+    timeoutSec = (bossAfter ?? 0) + ext.ringTimeoutSec;
+    step(`screened by secretary ${sec.number} (${sec.mode})`);
+  } else if (action.action === 'followMe' && rules.followMe?.steps.length) {
+    let at = 0;
+    for (const s of rules.followMe.steps) {
+      for (const n of s.numbers) other(n, at, s.ringSec);
+      at += s.ringSec;
+    }
+    if (rules.followMe.ringDesk && desk.length) targets.push(env.target(tenant, ext, desk, 0, at));
+    timeoutSec = at;
+    step(`follow-me, ${rules.followMe.steps.length} steps`);
+  } else if (desk.length) targets.push(env.target(tenant, ext, desk, 0, ext.ringTimeoutSec));
+
+  if (targets.length === 0) {
+    const unreachable = forward('unreachable', 'not registered');
+    if (unreachable) return unreachable;
+    step('not registered');
+    call.finish(480, 'unavailable', 'Temporarily Unavailable');
+    return null;
+  }
+  const outcome = await call.ring(targets, { timeoutSec });
+  if (outcome.kind !== 'unanswered') {
+    // Answered by another phone than the desk: a follow-me step, the secretary, a colleague's pickup.
+    const by =
+      outcome.kind === 'answered' && outcome.party.number !== ext.number ? ` by ${outcome.party.number}` : '';
+    step(`${outcome.kind}${by}`);
+    return null;
+  }
+  const rule = outcome.cause === 'busy' ? 'busy' : outcome.cause === 'no-answer' ? 'noAnswer' : null;
+  const next = rule ? forward(rule, outcome.cause) : null;
+  if (next) return next;
+  step(outcome.cause);
+  call.finish(outcome.status, outcome.cause, outcome.reason);
+  return null;
+}
