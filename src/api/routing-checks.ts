@@ -226,15 +226,14 @@ function loopField(kind: string): string {
 export function checkCallRules(world: RoutingWorld, ext: Extension): void {
   const r = ext.callRules;
   const isExt = (n: string) => world.extensions.some((e) => e.number === n);
-  r.followMe?.steps.forEach((step, i) =>
-    step.numbers.forEach((n, j) => {
+  for (const [i, step] of (r.followMe?.steps ?? []).entries())
+    for (const [j, n] of step.numbers.entries()) {
       const field = `callRules.followMe.steps.${i}.numbers.${j}`;
       if (n === ext.number)
         throw invalid('Follow-me steps ring other numbers; the desk phone has its own switch', field);
       if (!isExt(n))
         throw invalid(`${n} is not an extension of this tenant (external numbers need a trunk)`, field);
-    }),
-  );
+    }
   for (const [status, p] of Object.entries(r.profiles ?? {}))
     for (const kind of ['internal', 'external'] as const) {
       const a = p?.[kind];
