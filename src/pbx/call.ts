@@ -1018,6 +1018,65 @@ export class Call implements ActiveCall {
     this.ctx.changed(this);
   }
 
+  /** `side` hears music on hold from the relay (a parked call). */
+  startMusic(side: Side): void {
+    this.holdChanged(side, true);
+  }
+
+  /**
+   * A phone's INVITE takes the empty `side` of an answered call (a parked call
+   * retrieved): the relay answers its offer (or offers in the 2xx when it sent none).
+   */
+  async takeSide(
+    side: Side,
+    invite: SipRequest,
+    tx: InviteServerTransaction,
+    source: Destination,
+    party: CallParty,
+  ): Promise<boolean> {
+    const media = this.media;
+    if (this.state !== 'answered' || !media || this.dialogOf(side)) {
+      tx.respond(makeResponse(invite, 481));
+      return false;
+    }
+    const offer = sdpOf(invite);
+    let sdp: string;
+    if (offer === null) {
+      media.resetSide(side);
+      sdp = media.offer(side);
+    } else {
+      const r = await media.takeOver(side, offer);
+      if (!r.ok) {
+        tx.respond(makeResponse(invite, r.refusal.status, { reason: r.refusal.reason }));
+        return false;
+      }
+      sdp = r.sdp;
+    }
+    const local = this.ctx.localFor(source);
+    const tag = newTag();
+    const dialog = this.state === 'answered' ? Dialog.asUas(invite, tag, source, local) : null;
+    if (!dialog) {
+      tx.respond(makeResponse(invite, this.state === 'answered' ? 400 : 487));
+      return false;
+    }
+    const ok = makeResponse(invite, 200, {
+      toTag: tag,
+      headers: [
+        ['Contact', contactFor(local)],
+        ['Content-Type', SDP_TYPE],
+      ],
+      body: Buffer.from(sdp),
+    });
+    this.replaceParty(side, dialog, party, { number: party.number, target: 'retrieved' });
+    tx.respond(ok);
+    media.answerSent(side);
+    const retransmit = retransmitOk(this.ctx, ok, source, () => this.hangup(side, 'failed'));
+    if (side === 'A') this.okRetransmit = retransmit;
+    else this.okRetransmitB = retransmit;
+    this.resume(side === 'A' ? 'B' : 'A');
+    return true;
+  }
+
   /** Music on hold to `side` stops, and a phone that was re-offered "hold" is re-offered sendrecv. */
   resume(side: Side): void {
     const stop = this.onHold.get(side);

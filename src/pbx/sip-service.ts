@@ -44,6 +44,7 @@ import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
+import { ParkingLot } from './park.js';
 import { PushNotifier } from './push-notifier.js';
 import { Registrar } from './registrar.js';
 import { destinationForNumber, Router } from './routing/router.js';
@@ -111,6 +112,7 @@ export class SipService {
   /** Incoming and missed calls as Web Push notifications to users whose portal is closed. */
   readonly push: PushNotifier;
   private sweep: NodeJS.Timeout | null = null;
+  private parkingLot: ParkingLot | null = null;
   /** Follows each call's destinations: forwarding, groups, calendars, inbound routes. */
   readonly router: Router;
 
@@ -399,6 +401,13 @@ export class SipService {
     caller: ExtensionEntry,
     callerParty: CallParty,
   ): SipResponse | null {
+    if (feature === 'parkRetrieve') {
+      const slot = Number.parseInt(arg, 10);
+      return this.parking.retrieve(tenant.id, slot, req, tx, source, callerParty)
+        ? null
+        : makeResponse(req, 404, { reason: 'Nothing Parked There' });
+    }
+    if (feature === 'parkCall') return makeResponse(req, 404, { reason: 'Transfer A Call Here To Park It' });
     if (feature === 'pickup' || feature === 'directedPickup') {
       const target = this.callToPickUp(tenant, caller.number, feature === 'directedPickup' ? arg : null);
       if (!target) return makeResponse(req, 404, { reason: 'Nothing To Pick Up' });
@@ -557,7 +566,22 @@ export class SipService {
         };
       },
       dialogOwner: (key) => this.dialogs.get(key),
+      park: (call, side, target, req, tx) => {
+        const tenant = this.directory.tenantById(call.caller.tenantId);
+        if (!tenant || target !== effectiveCodes(tenant.featureCodes).parkCall) return false;
+        this.parking.park(call, side, req, tx);
+        return true;
+      },
     };
+  }
+
+  /** Calls parked on this node, per tenant and slot. */
+  get parking(): ParkingLot {
+    this.parkingLot ??= new ParkingLot({
+      ...this.transferDeps(),
+      language: (tenantId) => this.directory.tenantById(tenantId)?.language ?? 'en',
+    });
+    return this.parkingLot;
   }
 
   /** On a call now: what "skip busy members" and "first not on the phone" look at. */

@@ -40,6 +40,8 @@ export interface TransferDeps {
   ): { party: CallParty; bindings: Binding[]; ringTimeoutSec: number } | null;
   /** The call and side owning a dialog (by our key), for Replaces. */
   dialogOwner(key: string): { call: ActiveCall; side: Side } | undefined;
+  /** A transfer to the tenant's park code parks the call instead (park.ts); false: not that code. */
+  park?(call: Call, side: Side, target: string, req: SipRequest, tx: ServerTransaction): boolean;
 }
 
 /** Refer-To: <sip:103@example.com?Replaces=abc%40host%3Bto-tag%3D1%3Bfrom-tag%3D2> → its parts. */
@@ -88,6 +90,7 @@ export function handleRefer(
     attended(deps, call, side, req, tx, target.replaces);
     return;
   }
+  if (deps.park?.(call, side, target.user, req, tx)) return;
   const dest = deps.resolve(call.caller.tenantId, target.user);
   if (!dest) {
     tx.respond(makeResponse(req, 404));
@@ -142,7 +145,7 @@ interface Fork {
   ack: SipRequest | null;
 }
 
-class BlindTransfer {
+export class BlindTransfer {
   private readonly forks: Fork[] = [];
   private done = false;
   private timer: Timer | null = null;

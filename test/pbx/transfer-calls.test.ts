@@ -127,4 +127,38 @@ describe('transfers', () => {
     await bank.get('504').inDialog('BYE').done();
     await until(() => bank.get('501').dialogs.size === 0);
   });
+
+  it("park: *85 takes the call out of the parker's hands, *86 and the slot takes it back; unretrieved it rings the parker", async () => {
+    await connect('501', '502');
+    const t = bank.get('502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:*85@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    // The parker hears the slot number, then is let go.
+    await until(() => t.dialogs.size === 0, 10_000);
+    expect(t.frags).toEqual(['SIP/2.0 200 OK']);
+    expect(fx.sip.parking.parked(fx.tenantId)).toEqual([{ slot: 1, caller: '501', parker: '502' }]);
+    expect((await bank.call('504', '*862').done())?.status).toBe(404);
+    expect((await bank.call('503', '*861').done())?.status).toBe(200);
+    expect(fx.sip.parking.parked(fx.tenantId)).toEqual([]);
+    const call = [...fx.sip.calls][0]!;
+    expect([call.caller.number, call.callee.number]).toEqual(['501', '503']);
+    await bank.hangupAll();
+    expect((await bank.lastTrail()).filter((l) => l.startsWith('park'))).toEqual([
+      'park: parked by 502',
+      'park: retrieved by 503',
+    ]);
+
+    // Parked again and left: after the return time it rings the parker, who answers.
+    await connect('501', '502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:*85@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    await until(() => t.dialogs.size === 0, 10_000);
+    bank.get('502').invites = [];
+    clock.advance(120_000);
+    await until(() => bank.get('502').dialogs.size === 1);
+    const back = [...fx.sip.calls][0]!;
+    expect([back.caller.number, back.callee.number]).toEqual(['501', '502']);
+  });
 });
