@@ -107,6 +107,20 @@ export interface RingOptions {
   timeoutSec: number;
   /** The caller's name as the rung phones show it (a ring group puts its name first). */
   callerName?: string;
+  /** Intercom: the phone is asked to answer by itself, on its speaker. */
+  autoAnswer?: boolean;
+}
+
+/**
+ * Headers phones read as "answer this by yourself": RFC 5373 Answer-Mode, and the
+ * Call-Info / Alert-Info forms most desk phones (Yealink, Polycom, Grandstream, Snom) use.
+ */
+export function autoAnswerHeaders(domain: string): [string, string][] {
+  return [
+    ['Answer-Mode', 'Auto'],
+    ['Call-Info', `<sip:${domain}>;answer-after=0`],
+    ['Alert-Info', '<http://localhost>;info=alert-autoanswer'],
+  ];
 }
 
 /** How a ring round ended: answered (the call is bridged), over (the caller left), or not answered. */
@@ -125,6 +139,8 @@ interface Round {
   timers: Timer[];
   best: SipResponse | null;
   callerName: string;
+  /** Extra headers on this round's INVITEs (intercom: ask the phone to answer by itself). */
+  headers: [string, string][];
   closed: boolean;
 }
 
@@ -254,6 +270,7 @@ export class Call implements ActiveCall {
         timers: [],
         best: null,
         callerName: opts.callerName ?? this.caller.displayName,
+        headers: opts.autoAnswer ? autoAnswerHeaders(this.caller.domain) : [],
         closed: false,
       };
       this.round = round;
@@ -385,7 +402,7 @@ export class Call implements ActiveCall {
     binding: Binding,
     browser: { key: string; sdp: string } | null = null,
   ): BLeg | null {
-    const carried: [string, string][] = [];
+    const carried: [string, string][] = [...round.headers];
     for (const name of ['Allow', 'Supported']) {
       const v = this.invite.headers.get(name);
       if (v !== undefined) carried.push([name, v]);
@@ -623,6 +640,7 @@ export class Call implements ActiveCall {
         timers: [],
         best: null,
         callerName: '',
+        headers: [],
         closed: true,
       },
       browser: null,

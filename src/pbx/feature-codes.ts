@@ -22,6 +22,7 @@ export const FEATURES = {
   status: { code: '*70', arg: 'required', label: 'My status: 1 available, 2 away, 3 lunch, 4 business trip' },
   pickup: { code: '*8', arg: 'none', label: 'Pick up a call ringing in my groups' },
   directedPickup: { code: '**', arg: 'required', label: 'Pick up a call ringing an extension' },
+  intercom: { code: '*80', arg: 'required', label: 'Intercom: the extension answers by itself' },
   parkCall: { code: '*85', arg: 'none', label: 'Park a call (transfer it to this code)' },
   parkRetrieve: { code: '*86', arg: 'required', label: 'Take a parked call from its slot' },
   officeOpen: { code: '*61', arg: 'optional', label: 'Force the office calendar open' },

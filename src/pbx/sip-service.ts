@@ -407,6 +407,7 @@ export class SipService {
         ? null
         : makeResponse(req, 404, { reason: 'Nothing Parked There' });
     }
+    if (feature === 'intercom') return this.intercom(arg, req, tx, source, tenant, callerParty);
     if (feature === 'parkCall') return makeResponse(req, 404, { reason: 'Transfer A Call Here To Park It' });
     if (feature === 'pickup' || feature === 'directedPickup') {
       const target = this.callToPickUp(tenant, caller.number, feature === 'directedPickup' ? arg : null);
@@ -446,6 +447,48 @@ export class SipService {
     this.byInvite.set(tx, call);
     call.start().catch((e: unknown) => {
       this.log.error({ err: e }, 'application call failed');
+      call.abort();
+    });
+    return null;
+  }
+
+  /** Intercom (*80 + extension): its phones are asked to answer by themselves, on the speaker. */
+  private intercom(
+    number: string,
+    req: SipRequest,
+    tx: InviteServerTransaction,
+    source: Destination,
+    tenant: TenantEntry,
+    callerParty: CallParty,
+  ): SipResponse | null {
+    const ext = tenant.extensions.get(number);
+    if (!ext) return makeResponse(req, 404);
+    // DND is respected: an intercom call is still a call.
+    if (ext.dnd) return makeResponse(req, 486);
+    const bindings = this.location.lookup(aorOf(tenant.id, ext.number), Date.now());
+    if (bindings.length === 0) return makeResponse(req, 480);
+    const party = {
+      tenantId: tenant.id,
+      number: ext.number,
+      displayName: ext.displayName,
+      domain: tenant.domain,
+    };
+    const call = new Call(this.callContext, req, tx, source, callerParty, party, {
+      codecs: tenant.codecs,
+      tones: tenant.tones,
+    });
+    this.calls.add(call);
+    this.byInvite.set(tx, call);
+    (async () => {
+      if (!(await call.open())) return;
+      call.step({ kind: 'intercom', id: ext.id, name: ext.number, outcome: 'auto-answer asked' });
+      const outcome = await call.ring([{ party, bindings, delaySec: 0, timeoutSec: ext.ringTimeoutSec }], {
+        timeoutSec: ext.ringTimeoutSec,
+        autoAnswer: true,
+      });
+      if (outcome.kind === 'unanswered') call.finish(outcome.status, outcome.cause, outcome.reason);
+    })().catch((e: unknown) => {
+      this.log.error({ err: e }, 'intercom call failed');
       call.abort();
     });
     return null;

@@ -137,6 +137,17 @@ describe('feature codes and pickup', () => {
     await until(() => bank.get('404').cancels === 1);
   });
 
+  it('*80 and an extension is an intercom call: the phone is asked to answer by itself', async () => {
+    expect((await bank.call('401', '*80403').done())?.status).toBe(200);
+    const invite = bank.get('403').invites[0]!;
+    expect(invite.headers.get('Answer-Mode')).toBe('Auto');
+    expect(invite.headers.get('Call-Info')).toContain('answer-after=0');
+    expect(invite.headers.get('Alert-Info')).toContain('info=alert-autoanswer');
+    await bank.hangupAll();
+    expect(await bank.lastTrail()).toEqual(['intercom: auto-answer asked']);
+    expect((await bank.call('401', '*80999').done())?.status).toBe(404);
+  });
+
   it('refuses clashing feature codes at save', async () => {
     // The tenant API is tested in test/api; here the snapshot just takes the tenant's own codes.
     await fx.db.store.tenants.update(fx.tenantId, {
