@@ -45,6 +45,8 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
       { number: '305' },
       { number: '306' },
       { number: '307', ringTimeoutSec: 5 },
+      { number: '308' },
+      { number: '309' },
     ]);
     ({ db, sip, tenantId } = fx);
     writeFileSync(
@@ -210,5 +212,82 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
     expect(r.callee?.status, r.callee?.out).toBe(0);
     expect(Date.now() - started).toBeGreaterThan(4_500);
     expect(r.cdr).toMatchObject({ status: 'ended', cause: 'no-answer', sipStatus: 480 });
+  }, 60_000);
+
+  it('a DID call follows its inbound route, time condition and ring group: the hunt passes a busy SIPp and another answers', async () => {
+    const scope = db.store.tenant(tenantId);
+    const cal = await scope.routing.create('calendar', {
+      name: 'Always open',
+      number: null,
+      config: {
+        timeZone: 'Europe/Moscow',
+        weekly: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' }],
+        holidays: [],
+        productionCalendar: null,
+        override: null,
+      },
+    });
+    const group = await scope.routing.create('ringGroup', {
+      name: 'Hunt',
+      number: '650',
+      config: {
+        strategy: 'sequential',
+        members: ['308', '309'].map((number) => ({ number, delaySec: 0, timeoutSec: 10 })),
+        ringTimeoutSec: 30,
+        skipBusy: true,
+        callerIdPrefix: 'Hunt: ',
+        timeoutDestination: null,
+      },
+    });
+    const tc = await scope.routing.create('timeCondition', {
+      name: 'Hours',
+      number: null,
+      config: {
+        calendarId: cal.id,
+        whenOpen: { kind: 'ringGroup', id: group.id },
+        whenClosed: { kind: 'hangup', cause: 'unavailable' },
+      },
+    });
+    await scope.routing.create('inboundRoute', {
+      name: 'Main',
+      number: '+74951234567',
+      config: { callerRules: [], destination: { kind: 'timeCondition', id: tc.id } },
+    });
+    await sip.tenantChanged(tenantId);
+    const busyPort = 20_000 + Math.floor(Math.random() * 10_000);
+    const answerPort = busyPort + 10_000;
+    bind('308', busyPort);
+    bind('309', answerPort);
+    const busy = run(['-sf', join(SCENARIOS, 'uas-busy.xml'), '-p', String(busyPort), ...common]);
+    const answer = run(['-sf', join(SCENARIOS, 'uas.xml'), '-p', String(answerPort), ...common]);
+    await new Promise((r) => setTimeout(r, 300));
+    const caller = await run([
+      '-sf',
+      uacScenario('+74951234567', 200),
+      '-inf',
+      join(dir, 'caller-+74951234567.csv'),
+      '-p',
+      '0',
+      ...common,
+      `127.0.0.1:${sip.transports.udpPort}`,
+    ]);
+    const [b, a] = await Promise.all([busy, answer]);
+    expect(caller.status, caller.out).toBe(0);
+    expect(b.status, b.out).toBe(0);
+    expect(a.status, a.out).toBe(0);
+    let row = null;
+    for (let i = 0; i < 100 && row?.status !== 'ended'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      row = (await scope.calls.list({ limit: 1, offset: 0, q: '+74951234567' })).items[0] ?? null;
+    }
+    expect(row?.trail.map((s) => `${s.kind}: ${s.outcome}`)).toEqual([
+      'inboundRoute: default destination',
+      expect.stringMatching(/^timeCondition: open: weekly/),
+      'ringGroup: answered by 309',
+    ]);
+    expect(row?.legs.map((l) => [l.number, l.sipStatus])).toEqual([
+      ['308', 486],
+      ['309', 200],
+    ]);
   }, 60_000);
 });
