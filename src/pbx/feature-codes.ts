@@ -23,6 +23,11 @@ export const FEATURES = {
   pickup: { code: '*8', arg: 'none', label: 'Pick up a call ringing in my groups' },
   directedPickup: { code: '**', arg: 'required', label: 'Pick up a call ringing an extension' },
   intercom: { code: '*80', arg: 'required', label: 'Intercom: the extension answers by itself' },
+  page: {
+    code: '*81',
+    arg: 'required',
+    label: "Page a ring group: its members' phones answer by themselves",
+  },
   parkCall: { code: '*85', arg: 'none', label: 'Park a call (transfer it to this code)' },
   parkRetrieve: { code: '*86', arg: 'required', label: 'Take a parked call from its slot' },
   officeOpen: { code: '*61', arg: 'optional', label: 'Force the office calendar open' },

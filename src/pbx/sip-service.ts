@@ -44,6 +44,7 @@ import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
+import { type PageMember, pagingApp } from './page.js';
 import { ParkingLot } from './park.js';
 import { PushNotifier } from './push-notifier.js';
 import { Registrar } from './registrar.js';
@@ -424,7 +425,13 @@ export class SipService {
       });
       return null;
     }
-    const app: App | null =
+    let app: App | null = null;
+    if (feature === 'page') {
+      const members = this.pageMembers(tenant, arg, caller.number);
+      if (!members) return makeResponse(req, 404, { reason: 'No Such Group' });
+      app = pagingApp(this.callContext, callerParty, members, tenant.codecs);
+    }
+    app ??=
       feature === 'echoTest'
         ? echoTest
         : feature === 'keyReadback'
@@ -450,6 +457,34 @@ export class SipService {
       call.abort();
     });
     return null;
+  }
+
+  /**
+   * Who a page reaches: the group's members with a desk phone registered (browsers
+   * cannot be paged yet), not on DND and not on the phone. Null: no such group.
+   */
+  private pageMembers(tenant: TenantEntry, groupNumber: string, pager: string): PageMember[] | null {
+    const group = tenant.routingByNumber.get(groupNumber);
+    if (group?.kind !== 'ringGroup') return null;
+    const out: PageMember[] = [];
+    for (const m of (group.config as RingGroupConfig).members) {
+      const ext = tenant.extensions.get(m.number);
+      if (!ext || ext.dnd || ext.number === pager || this.isBusy(tenant.id, ext.number)) continue;
+      const bindings = this.location
+        .lookup(aorOf(tenant.id, ext.number), Date.now())
+        .filter((b) => b.source.transport !== 'WS' && b.source.transport !== 'WSS');
+      if (bindings.length)
+        out.push({
+          party: {
+            tenantId: tenant.id,
+            number: ext.number,
+            displayName: ext.displayName,
+            domain: tenant.domain,
+          },
+          bindings,
+        });
+    }
+    return out;
   }
 
   /** Intercom (*80 + extension): its phones are asked to answer by themselves, on the speaker. */

@@ -148,6 +148,35 @@ describe('feature codes and pickup', () => {
     expect((await bank.call('401', '*80999').done())?.status).toBe(404);
   });
 
+  it('*81 and a group number pages its members: each phone answers by itself and hears the pager until they hang up', async () => {
+    await store().routing.create('ringGroup', {
+      name: 'Warehouse',
+      number: '690',
+      config: {
+        strategy: 'simultaneous',
+        members: ['402', '403', '404'].map((number) => ({ number, delaySec: 0, timeoutSec: 20 })),
+        ringTimeoutSec: 30,
+        skipBusy: false,
+        callerIdPrefix: '',
+        timeoutDestination: null,
+      },
+    });
+    await store().extensions.update((await ext('404')).id, { dnd: true });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect((await bank.call('401', '*81690').done())?.status).toBe(200);
+    await until(() => bank.get('402').dialogs.size === 1 && bank.get('403').dialogs.size === 1);
+    expect(bank.get('404').invites).toHaveLength(0); // on DND
+    const invite = bank.get('402').invites[0]!;
+    expect(invite.headers.get('Answer-Mode')).toBe('Auto');
+    expect(invite.headers.get('From')).toContain('Page: Ext 401');
+    expect(invite.body.toString()).toContain('m=audio');
+    await bank.get('401').inDialog('BYE').done();
+    await until(() => bank.get('402').dialogs.size === 0 && bank.get('403').dialogs.size === 0);
+    await store().extensions.update((await ext('404')).id, { dnd: false });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect((await bank.call('401', '*81999').done())?.status).toBe(404);
+  });
+
   it('refuses clashing feature codes at save', async () => {
     // The tenant API is tested in test/api; here the snapshot just takes the tenant's own codes.
     await fx.db.store.tenants.update(fx.tenantId, {
