@@ -130,5 +130,6 @@ export class EventsSocket {
 function visible(e: PbxEvent, own: string[] | null): boolean {
   if (!own) return true;
   if (e.type === 'registration') return own.includes(e.registration.extension);
+  if (e.type === 'call.offered') return own.includes(e.extension);
   return own.includes(e.call.caller) || own.includes(e.call.callee);
 }

@@ -12,6 +12,7 @@ export class CallRecord {
   private writes: Promise<void>;
   /** The call as live views see it (events carry it). */
   private readonly live: LiveCall;
+  private readonly offeredTo = new Set<string>();
 
   constructor(
     private readonly log: CallLog,
@@ -56,6 +57,18 @@ export class CallRecord {
       },
       ctx.events ?? null,
     );
+  }
+
+  /** An extension is about to be rung for this call (once per extension). */
+  offered(extension: string): void {
+    if (this.offeredTo.has(extension)) return;
+    this.offeredTo.add(extension);
+    this.events?.emit({
+      type: 'call.offered',
+      tenantId: this.start.tenantId,
+      call: { ...this.live },
+      extension,
+    });
   }
 
   answered(at: Date): void {

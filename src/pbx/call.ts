@@ -249,6 +249,11 @@ export class Call implements ActiveCall {
     return this.state === 'ringing';
   }
 
+  /** The router is about to ring `extension` (its owner's closed portal gets a push). */
+  offered(extension: string): void {
+    this.cdr.offered(extension);
+  }
+
   /** Adds a step to the call's routing trail (kept on the CDR). */
   step(s: Omit<RouteStep, 'at'>): void {
     if (this.trail.length < 100) this.trail.push({ at: new Date().toISOString(), ...s });

@@ -34,6 +34,8 @@ export interface LiveRegistration {
 export type PbxEvent =
   | { type: 'call.started'; tenantId: string; call: LiveCall }
   | { type: 'call.answered'; tenantId: string; call: LiveCall }
+  /** The router is about to ring an extension for this call (directly, in a group, by follow-me...). */
+  | { type: 'call.offered'; tenantId: string; call: LiveCall; extension: string }
   | { type: 'call.ended'; tenantId: string; call: LiveCall; cause: string; endedAt: string }
   | { type: 'registration'; tenantId: string; registration: LiveRegistration };
 
@@ -75,6 +77,7 @@ export class LiveState {
       else regs.delete(e.registration.extension);
       return;
     }
+    if (e.type === 'call.offered') return;
     const calls = this.mapOf(this.calls, e.tenantId);
     if (e.type === 'call.ended') calls.delete(e.call.id);
     else calls.set(e.call.id, e.call);

@@ -52,8 +52,9 @@ export class PushNotifier {
   }
 
   private async onEvent(e: PbxEvent): Promise<void> {
-    if (e.type === 'call.started') {
-      const ext = this.directory.tenantById(e.tenantId)?.extensions.get(e.call.callee);
+    if (e.type === 'call.offered') {
+      // Whoever the call is about to ring: the dialled extension, a group's members, follow-me steps.
+      const ext = this.directory.tenantById(e.tenantId)?.extensions.get(e.extension);
       if (!ext?.userId) return;
       // A softphone that is open rings by itself; push is for when it is not.
       const devices = this.live
@@ -70,7 +71,11 @@ export class PushNotifier {
         tag: e.call.id,
         url: '/phone',
       });
-      this.announced.set(e.call.id, { subs, sent: sent.catch(() => {}) });
+      const before = this.announced.get(e.call.id);
+      this.announced.set(e.call.id, {
+        subs: [...(before?.subs ?? []), ...subs],
+        sent: Promise.all([before?.sent, sent.catch(() => {})]).then(() => {}),
+      });
       await sent;
     } else if (e.type === 'call.answered' || e.type === 'call.ended') {
       const announced = this.announced.get(e.call.id);

@@ -97,7 +97,12 @@ describe('Web Push for incoming calls', () => {
   });
 
   it("announces a call to the owner's browsers, then turns it into a missed call", async () => {
-    fx.sip.events.emit({ type: 'call.started', tenantId: fx.tenantId, call: call('c1', '301') });
+    fx.sip.events.emit({
+      type: 'call.offered',
+      tenantId: fx.tenantId,
+      call: call('c1', '301'),
+      extension: '301',
+    });
     await until(() => received.filter((r) => r.path === '/phone').length === 1);
     const first = browser.open(received.find((r) => r.path === '/phone')!.body);
     expect(first).toEqual({
@@ -129,7 +134,12 @@ describe('Web Push for incoming calls', () => {
 
   it('stays quiet for an answered call, an extension nobody owns, and an owner whose softphone is open', async () => {
     const before = received.length;
-    fx.sip.events.emit({ type: 'call.started', tenantId: fx.tenantId, call: call('c2', '301') });
+    fx.sip.events.emit({
+      type: 'call.offered',
+      tenantId: fx.tenantId,
+      call: call('c2', '301'),
+      extension: '301',
+    });
     await until(() => received.length === before + 1);
     fx.sip.events.emit({ type: 'call.answered', tenantId: fx.tenantId, call: call('c2', '301', true) });
     fx.sip.events.emit({
@@ -139,7 +149,12 @@ describe('Web Push for incoming calls', () => {
       cause: 'normal',
       endedAt: new Date().toISOString(),
     });
-    fx.sip.events.emit({ type: 'call.started', tenantId: fx.tenantId, call: call('c3', '302') });
+    fx.sip.events.emit({
+      type: 'call.offered',
+      tenantId: fx.tenantId,
+      call: call('c3', '302'),
+      extension: '302',
+    });
     // The owner's browser softphone registers: it rings by itself, no push.
     const device = {
       contact: 'sip:x@y.invalid;transport=ws',
@@ -153,7 +168,12 @@ describe('Web Push for incoming calls', () => {
       tenantId: fx.tenantId,
       registration: { extension: '301', devices: [device] },
     });
-    fx.sip.events.emit({ type: 'call.started', tenantId: fx.tenantId, call: call('c4', '301') });
+    fx.sip.events.emit({
+      type: 'call.offered',
+      tenantId: fx.tenantId,
+      call: call('c4', '301'),
+      extension: '301',
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(received.length).toBe(before + 1);
   });

@@ -99,7 +99,14 @@ describe('calls through the router', () => {
     );
     phones.get('202')!.mode = 'ring';
     phones.get('204')!.mode = 'ring';
+    const offered: string[] = [];
+    const off = fx.sip.events.on((e) => {
+      if (e.type === 'call.offered') offered.push(e.extension);
+    });
     const res = await call('201', '600').done();
+    off();
+    // Each member is offered the call (a member whose portal is closed gets a push for it).
+    expect(offered.sort()).toEqual(['202', '203', '204']);
     expect(res?.status).toBe(200);
     for (const n of ['202', '203', '204']) expect(phones.get(n)!.invites).toHaveLength(1);
     expect(phones.get('203')!.invites[0]!.headers.get('From')).toContain('"Sales: Ext 201"');

@@ -81,10 +81,12 @@ export async function ringExtension(
   if (!ext.callWaiting && env.isBusy(tenant.id, ext.number)) return busy('on the phone, call waiting off');
 
   const desk = env.bindingsOf(tenant.id, ext.number);
+  call.offered(ext.number);
   const targets: RingTarget[] = [];
   let timeoutSec = ext.ringTimeoutSec;
   const other = (number: string, delaySec: number, ringSec: number) => {
     const e = tenant.extensions.get(number);
+    if (e && !e.dnd) call.offered(e.number);
     const b = e && !e.dnd ? env.bindingsOf(tenant.id, e.number) : [];
     if (e && b.length) targets.push(env.target(tenant, e, b, delaySec, ringSec));
   };

@@ -35,6 +35,8 @@ export interface RoutedCall {
   ring(targets: RingTarget[], opts: { timeoutSec: number; callerName?: string }): Promise<RingOutcome>;
   finish(status: number, cause: string, reason?: string): void;
   step(s: { kind: string; id: string | null; name: string; outcome: string }): void;
+  /** An extension is about to be rung (live views, push to a closed portal). */
+  offered(extension: string): void;
 }
 
 /** What changes by the second, from the SIP side. */
@@ -169,6 +171,7 @@ export class Router {
         // Members outside the tenant's extensions are external numbers: they need trunks (issue 9).
         // A group rings its members' own phones: one who set DND or forwards everything is away.
         if (!ext || ext.dnd || ext.forwarding.always.enabled) return { reachable: false, busy: false };
+        call.offered(ext.number);
         return {
           reachable: this.env.bindingsOf(tenant.id, ext.number).length > 0,
           busy: this.env.isBusy(tenant.id, ext.number),
