@@ -60,7 +60,7 @@ export function sdpOf(m: {
 
 /** Why SDP was refused, as the SIP status and Warning (RFC 3261 §20.43) to answer with. */
 export interface MediaRefusal {
-  status: 400 | 488 | 500 | 503;
+  status: 400 | 487 | 488 | 500 | 503;
   warning: string | null;
   reason: string;
 }
@@ -400,21 +400,33 @@ export class CallMedia {
     return this.offer(side);
   }
 
+  /** Why `offer` could not be taken by a side (checked without touching anything); null: it can. */
+  refusalFor(offer: string): MediaRefusal | null {
+    if (isWebRtcSdp(offer))
+      return this.webrtc
+        ? null
+        : { status: 488, warning: '304 nimbus "WebRTC media is not enabled"', reason: 'Not Acceptable Here' };
+    const parsed = parseSdp(offer);
+    if (!parsed.ok) return refusal(parsed.error);
+    const r = answerOffer(parsed.value, this.caps, { addresses: [this.engine.address], ports: [0] });
+    if (!r.ok) return refusal(r.error);
+    return r.value.streams[0] ? null : { status: 488, warning: null, reason: 'Not Acceptable Here' };
+  }
+
   /** The new party of `side` offered (pickup: its INVITE): the relay answers it and the sides are bridged. */
   async takeOver(side: Side, offer: string): Promise<SdpOutcome> {
+    // Refused before anything is dropped: the party on that side keeps its media.
+    const bad = this.refusalFor(offer);
+    if (bad) return { ok: false, refusal: bad };
     this.resetSide(side);
-    if (isWebRtcSdp(offer)) {
-      if (!this.webrtc)
-        return {
-          ok: false,
-          refusal: {
-            status: 488,
-            warning: '304 nimbus "WebRTC media is not enabled"',
-            reason: 'Not Acceptable Here',
-          },
-        };
+    if (isWebRtcSdp(offer) && this.webrtc) {
       try {
         const { leg, sdp } = await this.webrtc.answer(offer);
+        if (this.closed !== null) {
+          // The call ended while the gateway answered: its leg goes too.
+          await leg.close();
+          return { ok: false, refusal: { status: 487, warning: null, reason: 'Request Terminated' } };
+        }
         this.attachBrowser(side, leg, sdp, leg.audio);
         this.bridge();
         return { ok: true, sdp };

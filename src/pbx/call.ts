@@ -176,6 +176,8 @@ function rank(status: number): number {
 
 export class Call implements ActiveCall {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
+  /** Numbers browser forks' keys in the relay, unique for the call. */
+  private forkSeq = 0;
   /** The ring round in progress: the router waits on it. */
   private round: Round | null = null;
   /** The routing steps the call went through, for the CDR. */
@@ -312,26 +314,25 @@ export class Call implements ActiveCall {
   /** Sends a target's forks: a browser (registered over WebSocket) gets a WebRTC offer of its own. */
   private async ringTarget(round: Round, target: RingTarget): Promise<void> {
     const media = this.media;
+    // Each browser fork's key in the relay, fixed before the offers are awaited (other targets may start meanwhile).
+    const keys = target.bindings.map((b) => `${this.forkSeq++}:${b.contact}`);
     const offers = await Promise.all(
       target.bindings.map((b, i) =>
-        media && this.ctx.webrtc && isBrowserBinding(b)
-          ? media.offerToBrowser(`${round.legs.length}.${i}:${b.contact}`)
-          : null,
+        media && this.ctx.webrtc && isBrowserBinding(b) ? media.offerToBrowser(keys[i]!) : null,
       ),
     );
     round.pending--;
     if (round.closed) {
       offers.forEach((o, i) => {
-        if (o) media?.forkEnded(`${round.legs.length}.${i}:${target.bindings[i]!.contact}`);
+        if (o) media?.forkEnded(keys[i]!);
       });
       return;
     }
-    const base = round.legs.length;
     const mine: BLeg[] = [];
     target.bindings.forEach((b, i) => {
       const offer = offers[i];
       const leg = offer
-        ? this.fork(round, target.party, b, { key: `${base}.${i}:${b.contact}`, sdp: offer })
+        ? this.fork(round, target.party, b, { key: keys[i]!, sdp: offer })
         : // A browser cannot take plain RTP: without a gateway offer it is not rung.
           !(media && isBrowserBinding(b))
           ? this.fork(round, target.party, b)
@@ -583,6 +584,13 @@ export class Call implements ActiveCall {
       );
       return;
     }
+    const picked = sdpOf(invite);
+    const bad = picked === null ? null : media.refusalFor(picked);
+    if (bad) {
+      // The picker's phone cannot take this call's media: only the picker is refused.
+      tx.respond(makeResponse(invite, bad.status, { reason: bad.reason }));
+      return;
+    }
     // Taken now: forks answering from here on are hung up as late.
     const round = this.round;
     for (const leg of this.legs) this.cancelLeg(leg);
@@ -742,12 +750,22 @@ export class Call implements ActiveCall {
       return;
     }
     if (req.method === 'REFER' && here && there && tx && here.accept(req)) {
-      if (this.ctx.refer && this.state === 'answered') this.ctx.refer(this, side, req, tx);
-      else tx.respond(makeResponse(req, 501, { reason: 'Transfer Not Available' }));
+      if (this.ctx.refer && this.state === 'answered' && this.leaving === null)
+        this.ctx.refer(this, side, req, tx);
+      else
+        tx.respond(
+          makeResponse(req, this.leaving === null ? 501 : 491, {
+            reason: this.leaving === null ? 'Transfer Not Available' : 'Transfer In Progress',
+          }),
+        );
       return;
     }
-    if (!here || !there) {
+    if (!here) {
       tx?.respond(makeResponse(req, 481));
+      return;
+    }
+    if (!there) {
+      this.alone(side, here, req, tx);
       return;
     }
     if (req.method === 'ACK') {
@@ -1005,6 +1023,8 @@ export class Call implements ActiveCall {
     this.retired.add(d.key);
     if (side === 'A') this.aDialog = null;
     else if (this.winner) this.winner.dialog = null;
+    // The party who left is off the phone: lamps and "on the phone" checks follow.
+    this.ctx.changed(this);
     return d;
   }
 
@@ -1039,6 +1059,69 @@ export class Call implements ActiveCall {
     }
     this.leaving = null;
     this.ctx.changed(this);
+  }
+
+  /**
+   * A request from a party whose other side has left for now (parked, or its
+   * transferor gone while the target rings): its BYE ends the call, a re-offer is
+   * answered by the relay, anything else is simply accepted.
+   */
+  private alone(side: Side, here: Dialog, req: SipRequest, tx: ServerTransaction | null): void {
+    if (req.method === 'ACK') {
+      if (side === 'A') this.okRetransmit?.stop();
+      else this.okRetransmitB?.stop();
+      this.media?.ackFrom(side, sdpOf(req));
+      return;
+    }
+    if (!here.accept(req)) {
+      tx?.respond(makeResponse(req, 500, { reason: 'CSeq Out of Order' }));
+      return;
+    }
+    if (!tx) return;
+    if (req.method === 'BYE') {
+      tx.respond(makeResponse(req, 200));
+      this.end('normal', null, side === 'A' ? 'caller' : 'callee');
+      return;
+    }
+    const offer = req.method === 'INVITE' || req.method === 'UPDATE' ? sdpOf(req) : null;
+    if (this.media && offer !== null) {
+      const r = this.media.answerLocally(side, offer);
+      if (!r.ok) {
+        tx.respond(makeResponse(req, r.refusal.status, { reason: r.refusal.reason }));
+        return;
+      }
+      const headers: [string, string][] = [['Content-Type', SDP_TYPE]];
+      if (req.method === 'INVITE') headers.push(['Contact', contactFor(here.local)]);
+      tx.respond(makeResponse(req, 200, { headers, body: Buffer.from(r.sdp) }));
+      return;
+    }
+    if (this.media && req.method === 'INVITE') {
+      tx.respond(
+        makeResponse(req, 200, {
+          headers: [
+            ['Contact', contactFor(here.local)],
+            ['Content-Type', SDP_TYPE],
+          ],
+          body: Buffer.from(this.media.offerAgain(side)),
+        }),
+      );
+      return;
+    }
+    tx.respond(makeResponse(req, 200));
+  }
+
+  /** The music `side` hears starts again (a ringback played over it has stopped). */
+  restartMusic(side: Side): void {
+    const stop = this.onHold.get(side);
+    if (!stop) return;
+    stop();
+    this.onHold.delete(side);
+    this.holdChanged(side, true);
+  }
+
+  /** The side whose party is being transferred away, if any. */
+  get leavingSide(): Side | null {
+    return this.leaving;
   }
 
   /** `side` hears music on hold from the relay (a parked call). */

@@ -8,6 +8,7 @@
 import { promptFiles } from '../media/prompts.js';
 import { sayDigits } from '../media/say.js';
 import { makeResponse } from '../sip/build.js';
+import type { Dialog } from '../sip/dialog.js';
 import type { SipRequest } from '../sip/message/index.js';
 import type { Timer } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
@@ -26,6 +27,8 @@ interface Parked {
   /** The call's side the parker left (empty until someone takes it). */
   side: Side;
   parker: string;
+  /** The parker's dialog: let go once it has heard the slot (or when someone takes the call). */
+  parkerDialog: Dialog | null;
   timer: Timer;
 }
 
@@ -63,6 +66,7 @@ export class ParkingLot {
       call,
       side,
       parker: parker.number,
+      parkerDialog: call.dialogOf(side),
       timer: this.deps.clock.after(this.returnSec * 1000, () => this.giveBack(tenantId, slot)),
     };
     lot.set(slot, parked);
@@ -74,16 +78,19 @@ export class ParkingLot {
     // The parker hears the slot, then is let go (NOTIFY 200, BYE).
     const lang = this.deps.language(tenantId) === 'ru' ? 'ru' : 'en';
     const ep = call.anchored?.endpointOf(side);
-    const done = () => {
-      const d = call.dialogOf(side);
-      if (!d) return;
-      this.notifyDone(d, call, side);
-    };
+    const done = () => this.letGo(parked);
     if (ep) ep.play({ files: promptFiles(sayDigits(String(slot), lang), lang) }).then(done, done);
     else done();
   }
 
-  private notifyDone(d: NonNullable<ReturnType<Call['dialogOf']>>, call: Call, side: Side): void {
+  /** The parker is told it worked and hung up — if it is still the one on that side. */
+  private letGo(p: Parked): void {
+    const d = p.parkerDialog;
+    p.parkerDialog = null;
+    if (d && p.call.dialogOf(p.side) === d) this.notifyDone(d, p.call, p.side);
+  }
+
+  private notifyDone(d: Dialog, call: Call, side: Side): void {
     const notify = d.request('NOTIFY', {
       headers: [
         ['Event', 'refer'],
@@ -109,8 +116,7 @@ export class ParkingLot {
     const p = this.slots.get(tenantId)?.get(slot);
     if (!p) return false;
     // The parker may still be hearing the slot number: it is let go now.
-    const d = p.call.dialogOf(p.side);
-    if (d) this.notifyDone(d, p.call, p.side);
+    this.letGo(p);
     this.release(tenantId, slot, p);
     p.call.step({ kind: 'park', id: null, name: `slot ${slot}`, outcome: `retrieved by ${party.number}` });
     void p.call.takeSide(p.side, invite, tx, source, party);

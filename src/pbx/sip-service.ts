@@ -92,6 +92,11 @@ export interface SipServiceOptions {
   pushSubject?: string;
 }
 
+/** Whether a side's party is still in the call (a parker or transferor who left is not). */
+function present(call: ActiveCall, side: 'A' | 'B'): boolean {
+  return !(call instanceof Call) || call.state !== 'answered' || !call.isGone(side);
+}
+
 export class SipService {
   readonly transports: SipTransports;
   readonly layer: TransactionLayer;
@@ -667,7 +672,11 @@ export class SipService {
     for (const call of this.calls) {
       if (call.state !== 'answered') continue;
       if (call.caller.tenantId !== tenantId) continue;
-      if (call.caller.number === number || call.callee.number === number) return true;
+      if (
+        (call.caller.number === number && present(call, 'A')) ||
+        (call.callee.number === number && present(call, 'B'))
+      )
+        return true;
     }
     return false;
   }
@@ -722,9 +731,9 @@ export class SipService {
       if (call.state === 'ended') continue;
       const state = call.state === 'answered' ? 'confirmed' : 'early';
       const callId = call.invite.headers.get('Call-ID') ?? '';
-      if (lampResource(call.caller.tenantId, call.caller.number) === resource)
+      if (lampResource(call.caller.tenantId, call.caller.number) === resource && present(call, 'A'))
         out.push({ id: `${callId}-a`, callId, direction: 'initiator', state, remote: call.callee.number });
-      if (lampResource(call.callee.tenantId, call.callee.number) === resource)
+      if (lampResource(call.callee.tenantId, call.callee.number) === resource && present(call, 'B'))
         out.push({ id: `${callId}-b`, callId, direction: 'recipient', state, remote: call.caller.number });
     }
     return out;

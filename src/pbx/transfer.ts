@@ -220,6 +220,8 @@ export class BlindTransfer {
       this.deps.sender.send(fork.ack, d.dest);
       return;
     }
+    // A retransmission while the relay is still answering this fork's offer: its ACK is coming.
+    if (fork.state === 'answered') return;
     const media = this.call.anchored;
     const offer = sdpOf(res);
     if (this.done || fork.state === 'done' || !media || offer === null) {
@@ -301,6 +303,8 @@ export class BlindTransfer {
     });
     if (this.call.state !== 'answered') return;
     this.call.anchored?.endpointOf(this.transferee).stopPlayback();
+    // A transferee on hold hears its music again (the ringback was played over it).
+    this.call.restartMusic(this.transferee);
     notify(this.deps, this.call, this.side, status, reason, true);
     this.call.markLeaving(null);
     if (this.call.isGone(this.side)) this.call.hangup(this.side, 'transfer-failed');
@@ -328,13 +332,16 @@ function attended(
     deps.dialogOwner(dialogKey(r.callId, r.toTag, r.fromTag)) ??
     deps.dialogOwner(dialogKey(r.callId, r.fromTag, r.toTag));
   const consult = owner?.call;
-  if (
-    !owner ||
-    !(consult instanceof Call) ||
-    consult === call ||
-    consult.state !== 'answered' ||
-    !consult.anchored
-  ) {
+  // The dialog named must be live and the transferor's own: nobody pulls another's call over.
+  const own =
+    owner &&
+    consult instanceof Call &&
+    consult !== call &&
+    consult.state === 'answered' &&
+    consult.anchored !== null &&
+    consult.dialogOf(owner.side) !== null &&
+    consult.partyOf(owner.side).number === call.partyOf(side).number;
+  if (!owner || !own) {
     tx.respond(makeResponse(req, 481, { reason: 'Replaced Call Not Found' }));
     return;
   }
@@ -359,21 +366,36 @@ function attended(
   if (reoffer === null) return;
   // A phone learns the new relay address by a re-INVITE continuing its session.
   const d = handed.dialog;
-  const invite = d.request('INVITE', { body: Buffer.from(reoffer), contentType: SDP_TYPE });
-  deps.layer.sendRequest(invite, d.dest, {
-    response: (res) => {
-      if (res.status < 200) return;
-      if (res.status >= 300) {
-        call.hangup(side, 'transfer-failed');
-        return;
-      }
-      deps.sender.send(
-        d.request('ACK', { cseq: Number.parseInt(invite.headers.get('CSeq') ?? '1', 10) }),
-        d.dest,
-      );
-      const sdp = sdpOf(res);
-      if (sdp !== null) media.answered(side, sdp);
-    },
-    timeout: () => call.hangup(side, 'transfer-failed'),
-  });
+  let retried = false;
+  let offer: string | null = reoffer;
+  const sendReinvite = (): void => {
+    if (call.state !== 'answered') return;
+    // The first attempt carries the offer adopt() made; a retry makes the next version of it.
+    const body = offer ?? media.offerAgain(side);
+    offer = null;
+    const invite = d.request('INVITE', { body: Buffer.from(body), contentType: SDP_TYPE });
+    deps.layer.sendRequest(invite, d.dest, {
+      response: (res) => {
+        if (res.status < 200) return;
+        if (res.status === 491 && !retried) {
+          // Glare with the phone's own re-INVITE (RFC 3261 §14.1): try again after a moment.
+          retried = true;
+          deps.clock.after(2100 + Math.floor(Math.random() * 1900), sendReinvite);
+          return;
+        }
+        if (res.status >= 300) {
+          call.hangup(side, 'transfer-failed');
+          return;
+        }
+        deps.sender.send(
+          d.request('ACK', { cseq: Number.parseInt(invite.headers.get('CSeq') ?? '1', 10) }),
+          d.dest,
+        );
+        const sdp = sdpOf(res);
+        if (sdp !== null) media.answered(side, sdp);
+      },
+      timeout: () => call.hangup(side, 'transfer-failed'),
+    });
+  };
+  sendReinvite();
 }

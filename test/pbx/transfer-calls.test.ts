@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Dialog } from '../../src/sip/dialog.js';
 import { ManualClock } from '../../src/sip/transaction/clock.js';
-import { type PhoneBank, phoneBank } from '../helpers/phones.js';
+import { PHONE_SDP, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { until } from '../helpers/test-ua.js';
 
@@ -160,5 +160,70 @@ describe('transfers', () => {
     await until(() => bank.get('502').dialogs.size === 1);
     const back = [...fx.sip.calls][0]!;
     expect([back.caller.number, back.callee.number]).toEqual(['501', '502']);
+  });
+
+  it('a parked caller can hang up (the slot is freed); a retrieve during the slot prompt keeps the retriever; the parker is off the phone', async () => {
+    await connect('501', '502');
+    const t = bank.get('502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:*85@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    await until(() => t.dialogs.size === 0, 10_000);
+    // The parker, with call waiting off, is not "on the phone" any more: a call reaches it.
+    const e502 = (await fx.db.store.tenant(fx.tenantId).extensions.getByNumber('502'))!;
+    await fx.db.store.tenant(fx.tenantId).extensions.update(e502.id, { callWaiting: false });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect((await bank.call('503', '502').done())?.status).toBe(200);
+    await bank.get('503').inDialog('BYE').done();
+    await fx.db.store.tenant(fx.tenantId).extensions.update(e502.id, { callWaiting: true });
+    await fx.sip.tenantChanged(fx.tenantId);
+    // The parked caller gives up: the call ends and the slot is free.
+    expect((await bank.get('501').inDialog('BYE').done())?.status).toBe(200);
+    await until(() => fx.sip.calls.size === 0);
+    expect(fx.sip.parking.parked(fx.tenantId)).toEqual([]);
+
+    // Parked again, and taken at once while the parker still hears the slot.
+    await connect('501', '502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:*85@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    expect((await bank.call('503', '*861').done())?.status).toBe(200);
+    await until(() => t.dialogs.size === 0);
+    await new Promise((r) => setTimeout(r, 1500)); // the slot prompt would have ended by now
+    expect(bank.get('503').dialogs.size).toBe(1);
+    expect(bank.get('501').dialogs.size).toBe(1);
+  });
+
+  it('a blind transfer to a phone whose answer cannot be used leaves the transferor its call', async () => {
+    await connect('501', '502');
+    const t = bank.get('502');
+    const target = bank.get('503');
+    // 503 answers the late-offer INVITE with an offer of a codec the relay does not move.
+    target.on('INVITE', (req, tx, source) => {
+      if (!tx || req.headers.get('To')?.includes('tag=')) {
+        tx?.respond(target.response(req, 200));
+        return;
+      }
+      target.invites.push(req);
+      target.accept(
+        tx,
+        source,
+        Buffer.from(
+          'v=0\r\no=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4002 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n',
+        ),
+      );
+    });
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:503@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    await until(() => t.frags.length >= 2 && t.frags.at(-1) !== 'SIP/2.0 100 Trying');
+    expect(t.frags.at(-1)).toMatch(/^SIP\/2\.0 488/);
+    await until(() => target.dialogs.size === 0); // its leg was hung up
+    expect(t.dialogs.size).toBe(1);
+    // The transferor's media is intact: a re-INVITE (resume) is answered by the same session.
+    expect(
+      (await t.inDialog('INVITE', { body: PHONE_SDP, contentType: 'application/sdp' }).done())?.status,
+    ).toBe(200);
+    await bank.get('501').inDialog('BYE').done();
   });
 });

@@ -78,10 +78,13 @@ export async function ringExtension(
     step(`status ${status}, forwarded to ${action.target}`);
     return { kind: 'number', number: action.target };
   }
-  if (!ext.callWaiting && env.isBusy(tenant.id, ext.number)) return busy('on the phone, call waiting off');
+  // Only the secretary rings: whether the boss is on the phone does not matter.
+  const bossRings = !(screened && sec?.mode === 'secretary');
+  if (bossRings && !ext.callWaiting && env.isBusy(tenant.id, ext.number))
+    return busy('on the phone, call waiting off');
 
   const desk = env.bindingsOf(tenant.id, ext.number);
-  call.offered(ext.number);
+  if (bossRings) call.offered(ext.number);
   const targets: RingTarget[] = [];
   let timeoutSec = ext.ringTimeoutSec;
   const other = (number: string, delaySec: number, ringSec: number) => {

@@ -171,11 +171,10 @@ export class Router {
         // Members outside the tenant's extensions are external numbers: they need trunks (issue 9).
         // A group rings its members' own phones: one who set DND or forwards everything is away.
         if (!ext || ext.dnd || ext.forwarding.always.enabled) return { reachable: false, busy: false };
-        call.offered(ext.number);
-        return {
-          reachable: this.env.bindingsOf(tenant.id, ext.number).length > 0,
-          busy: this.env.isBusy(tenant.id, ext.number),
-        };
+        const busy = this.env.isBusy(tenant.id, ext.number);
+        // Offered (a push to a closed portal) unless the group will pass them over for being on the phone.
+        if (!busy || !(cfg.skipBusy || cfg.strategy === 'firstAvailable')) call.offered(ext.number);
+        return { reachable: this.env.bindingsOf(tenant.id, ext.number).length > 0, busy };
       },
       skipBusy: cfg.skipBusy,
       lastIndex: this.env.memory.get(memoryKey) ?? null,
