@@ -592,6 +592,13 @@ export class SipService {
       setStatus: (status) => updateExt({ status }),
       setForwardAlways: async (target) => {
         if (target !== null && (target === ext.number || !destinationForNumber(tenant, target))) return false;
+        // Forwarding back here through others' unconditional forwards would loop: refused as the API does.
+        for (let n = target, hops = 0; n !== null && hops < 20; hops++) {
+          const next = tenant.extensions.get(n)?.forwarding.always;
+          if (!next?.enabled) break;
+          if (next.target === ext.number) return false;
+          n = next.target;
+        }
         await updateExt({
           forwarding: {
             ...ext.forwarding,
@@ -644,7 +651,8 @@ export class SipService {
         if (!tenant || !ext) return null;
         return {
           party: { tenantId, number: ext.number, displayName: ext.displayName, domain: tenant.domain },
-          bindings: this.location.lookup(aorOf(tenantId, ext.number), Date.now()),
+          // A target on DND is not disturbed by a transfer either.
+          bindings: ext.dnd ? [] : this.location.lookup(aorOf(tenantId, ext.number), Date.now()),
           ringTimeoutSec: ext.ringTimeoutSec,
         };
       },

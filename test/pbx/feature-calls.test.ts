@@ -69,6 +69,15 @@ describe('feature codes and pickup', () => {
     expect((await ext('401')).forwarding.always.target).toBe('403');
     expect(await dial('401', '*73')).toBe(200);
     expect((await ext('401')).forwarding).toEqual(NO_FORWARDING);
+    // 402 forwards everything to 401: 401 forwarding to 402 would loop, so it is refused.
+    await store().extensions.update((await ext('402')).id, {
+      forwarding: { ...NO_FORWARDING, always: { enabled: true, target: '401' } },
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect(await dial('401', '*72402')).toBe(200);
+    expect((await ext('401')).forwarding).toEqual(NO_FORWARDING);
+    await store().extensions.update((await ext('402')).id, { forwarding: NO_FORWARDING });
+    await fx.sip.tenantChanged(fx.tenantId);
   });
 
   it('*62 closes the office calendar only from an admin or supervisor phone; *63 returns it to its schedule', async () => {
