@@ -19,6 +19,7 @@ import type { Destination } from '../sip/transaction/types.js';
 import type { ActiveCall, CallContext, CallParty } from './call.js';
 import { CallMedia, type CallQuality, SDP_TYPE, sdpOf } from './call-media.js';
 import { CallRecord } from './call-record.js';
+import { KeyBuffer } from './key-buffer.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
 
 /** What an application sees of its call. */
@@ -55,8 +56,7 @@ export class AppCall implements ActiveCall, AppSession {
   private okRetransmit: OkRetransmission | null = null;
   private readonly cdr: CallRecord;
   /** Keys pressed and not yet taken by the app, and the app waiting for one. */
-  private readonly digits: string[] = [];
-  private waiter: ((d: string | null) => void) | null = null;
+  private keys!: KeyBuffer;
   private room: string | null = null;
   private markEnded!: () => void;
   readonly hungUp = new Promise<void>((resolve) => {
@@ -75,6 +75,7 @@ export class AppCall implements ActiveCall, AppSession {
     private readonly app: App,
   ) {
     this.tag = stableTag(invite);
+    this.keys = new KeyBuffer(ctx.clock);
     this.cdr = CallRecord.of(ctx, invite, caller, callee);
   }
 
@@ -150,11 +151,7 @@ export class AppCall implements ActiveCall, AppSession {
   }
 
   private key(digit: string): void {
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(digit);
-    } else if (this.digits.length < 64) this.digits.push(digit);
+    this.keys.push(digit);
   }
 
   // --- AppSession ---
@@ -170,20 +167,7 @@ export class AppCall implements ActiveCall, AppSession {
   }
 
   nextDigit(timeoutMs: number): Promise<string | null> {
-    const queued = this.digits.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.ended) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const timer = this.ctx.clock.after(timeoutMs, () => {
-        if (this.waiter === settle) this.waiter = null;
-        resolve(null);
-      });
-      const settle = (d: string | null) => {
-        timer.cancel();
-        resolve(d);
-      };
-      this.waiter = settle;
-    });
+    return this.keys.next(timeoutMs);
   }
 
   echo(): void {
@@ -305,9 +289,7 @@ export class AppCall implements ActiveCall, AppSession {
     this.state = 'ended';
     this.okRetransmit?.stop();
     if (this.dialog) this.ctx.unbindDialog(this.dialog.key);
-    const w = this.waiter;
-    this.waiter = null;
-    w?.(null);
+    this.keys.close();
     this.markEnded();
     const at = new Date();
     const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);

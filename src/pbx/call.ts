@@ -10,7 +10,8 @@
  * Every path by which a call ends goes through `end()`, which closes the CDR row.
  */
 import type { Logger } from 'pino';
-import type { MediaEngine } from '../media/engine.js';
+import { parseDtmfInfo } from '../media/dtmf/info.js';
+import type { MediaEngine, PlaybackResult } from '../media/engine.js';
 import type { ToneRegion } from '../media/tones.js';
 import type { WebRtcGateway } from '../media/webrtc/gateway.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
@@ -32,6 +33,7 @@ import {
 } from './call-media.js';
 import { CallRecord } from './call-record.js';
 import type { PbxEvents } from './events.js';
+import { KeyBuffer } from './key-buffer.js';
 import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
@@ -176,6 +178,10 @@ function rank(status: number): number {
 
 export class Call implements ActiveCall {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
+  /** The PBX answered the caller itself (answerEarly): later answers are bridged without a 2xx. */
+  private aAnswered = false;
+  /** Keys the caller pressed while the PBX had answered it. */
+  private readonly keys: KeyBuffer;
   /** Numbers browser forks' keys in the relay, unique for the call. */
   private forkSeq = 0;
   /** The ring round in progress: the router waits on it. */
@@ -221,6 +227,7 @@ export class Call implements ActiveCall {
     private readonly local: { codecs: readonly string[]; tones: ToneRegion } = { codecs: [], tones: 'eu' },
   ) {
     this.aTag = stableTag(invite);
+    this.keys = new KeyBuffer(ctx.clock);
     this.offerToB = invite.body;
     this.bCallId = newCallId(ctx.localFor(aSource).host);
     // The row is written behind the SIP path (batched); later writes queue after it.
@@ -386,6 +393,7 @@ export class Call implements ActiveCall {
 
   /** The router gives up: the caller gets `status` (nobody answered, or nowhere to go). */
   finish(status: number, cause: string, reason?: string): void {
+    for (const leg of this.legs) this.cancelLeg(leg);
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     this.finishUnanswered(status, cause, reason ?? reasonPhrase(status));
   }
@@ -465,6 +473,13 @@ export class Call implements ActiveCall {
       if (s === 100 || this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round)
         return;
       leg.state = 'ringing';
+      if (this.aAnswered) {
+        // The PBX answered the caller already: ringing is played to it, never signalled.
+        const sdp = leg.browser ? null : sdpOf(res);
+        if (sdp !== null && this.media?.calleeAnswered(sdp, false)) this.stopRingback();
+        else this.startRingback();
+        return;
+      }
       // Relay ringing (and early media SDP) to the caller under our single A-side tag.
       if (this.media) {
         // A browser's early SDP is not used: its answer comes with the 2xx.
@@ -541,7 +556,8 @@ export class Call implements ActiveCall {
     this.ctx.bindDialog(leg.dialog.key, this, 'B');
     for (const other of this.legs) if (other !== leg) this.cancelLeg(other);
 
-    this.answerCaller(this.media ? this.toA(200, res, callerSdp) : this.toA(200, res));
+    // A caller the PBX answered already is simply bridged (the relay joined the sides above).
+    if (!this.aAnswered) this.answerCaller(this.media ? this.toA(200, res, callerSdp) : this.toA(200, res));
     this.closeRound(leg.round, { kind: 'answered', party: leg.party });
     this.ctx.changed(this);
   }
@@ -699,8 +715,48 @@ export class Call implements ActiveCall {
 
   private finishUnanswered(status: number, cause: string, reason: string): void {
     if (this.state !== 'ringing') return;
+    if (this.aAnswered) {
+      // Answered by the PBX: nobody took it, so the PBX hangs up.
+      this.hangup('A', cause);
+      return;
+    }
     this.aTx.respond(makeResponse(this.invite, status, { toTag: this.aTag, reason }));
     this.end(cause, status, null);
+  }
+
+  /**
+   * The PBX answers the caller itself while the call is still routed (an IVR menu,
+   * a queue's music): the relay's answer goes out now; whoever answers later is
+   * bridged to the caller without another 2xx, and the caller's keys reach
+   * `nextKey`. Needs anchored media.
+   */
+  answerEarly(): boolean {
+    const media = this.media;
+    if (this.state !== 'ringing' || this.aAnswered || !media) return false;
+    this.stopRingback();
+    this.aAnswered = true;
+    media.caller.on((e) => {
+      if (e.type === 'dtmf' && e.phase === 'end') this.keys.push(e.digit);
+    });
+    this.answerCaller(this.toA(200, makeResponse(this.invite, 200), media.forCaller(true)));
+    this.ctx.changed(this);
+    return true;
+  }
+
+  /** Whether the PBX has answered the caller (it hears prompts, music or ringing from the relay). */
+  get answeredByPbx(): boolean {
+    return this.aAnswered;
+  }
+
+  /** Plays to the caller (once the PBX answered): prompts, with barge-in by a key unless told not to. */
+  playToCaller(files: string[], opts: { bargeIn?: boolean } = {}): Promise<PlaybackResult> {
+    if (!this.media || this.state === 'ended') return Promise.resolve({ end: 'closed' });
+    return this.media.caller.play({ files }, opts);
+  }
+
+  /** The caller's next key (RFC 4733, INFO or in-band), or null after `timeoutMs` or at hang-up. */
+  nextKey(timeoutMs: number): Promise<string | null> {
+    return this.keys.next(timeoutMs);
   }
 
   /** The caller's CANCEL (the transaction layer already answered it 200; we answer the INVITE 487). */
@@ -1083,6 +1139,13 @@ export class Call implements ActiveCall {
       this.end('normal', null, side === 'A' ? 'caller' : 'callee');
       return;
     }
+    if (req.method === 'INFO') {
+      // Keys as SIP INFO while the PBX has the caller (an IVR menu).
+      const info = parseDtmfInfo(req.headers.get('Content-Type') ?? '', req.body);
+      if (info.ok) this.keys.push(info.dtmf.signal);
+      tx.respond(makeResponse(req, 200));
+      return;
+    }
     const offer = req.method === 'INVITE' || req.method === 'UPDATE' ? sdpOf(req) : null;
     if (this.media && offer !== null) {
       const r = this.media.answerLocally(side, offer);
@@ -1240,6 +1303,7 @@ export class Call implements ActiveCall {
     this.state = 'ended';
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     for (const hook of this.endHooks.splice(0)) hook();
+    this.keys.close();
     for (const key of this.retired) this.ctx.unbindDialog(key);
     this.okRetransmit?.stop();
     this.okRetransmitB?.stop();

@@ -25,6 +25,8 @@ export type Phone = TestUa & {
   reinvites: SipRequest[];
   /** message/sipfrag status lines of the NOTIFYs its transfers got. */
   frags: string[];
+  /** Answers the newest call left ringing ('ring' mode), as a person picking up would. */
+  pickUp(): void;
   cancels: number;
 };
 
@@ -113,7 +115,12 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
       reinvites: [] as SipRequest[],
       frags: [] as string[],
       cancels: 0,
+      pickUp: () => {
+        const last = ringing.pop();
+        if (last) p.accept(last.tx, last.source, PHONE_SDP);
+      },
     });
+    const ringing: { tx: ServerTransaction; source: Destination }[] = [];
     Object.defineProperty(p, 'cancels', { get: () => cancelled(number) - cancelBase.get(number)! });
     p.credentials = { username: number, password: `s-${number}-secret` };
     p.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
@@ -132,6 +139,7 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
       }
       tx.respond(p.response(req, 180));
       if (p.mode === 'answer') setTimeout(() => p.accept(tx, source, PHONE_SDP), 20);
+      else ringing.push({ tx, source });
     });
     p.on('NOTIFY', (req, tx) => {
       p.frags.push(req.body.toString().split('\r\n')[0] ?? '');

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CalendarSpec } from '../../src/pbx/calendar/types.js';
+import type { Call } from '../../src/pbx/call.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import { type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
@@ -184,6 +185,43 @@ describe('feature codes and pickup', () => {
     await store().extensions.update((await ext('404')).id, { dnd: false });
     await fx.sip.tenantChanged(fx.tenantId);
     expect((await bank.call('401', '*81999').done())?.status).toBe(404);
+  });
+
+  it('a call the PBX answers early hears the relay, gives keys, and is bridged when the callee answers later', async () => {
+    bank.get('402').mode = 'ring';
+    const ex = bank.call('401', '402');
+    await until(() => bank.get('402').invites.length === 1);
+    const call = [...fx.sip.calls][0] as Call;
+    expect(call.answerEarly()).toBe(true);
+    expect((await ex.done())?.status).toBe(200); // the caller is answered by the PBX
+    const info = await bank
+      .get('401')
+      .inDialog('INFO', {
+        body: Buffer.from('Signal=5\r\nDuration=160\r\n'),
+        contentType: 'application/dtmf-relay',
+      })
+      .done();
+    expect(info?.status).toBe(200);
+    expect(await call.nextKey(1000)).toBe('5');
+    bank.get('402').pickUp();
+    await until(() => call.state === 'answered');
+    expect(call.callee.number).toBe('402');
+    // One 2xx to the caller only: its dialog is the one the PBX answered.
+    expect(bank.get('401').dialogs.size).toBe(1);
+    await bank.get('401').inDialog('BYE').done();
+    await until(() => bank.get('402').dialogs.size === 0);
+
+    // Nobody answers: the PBX hangs up the caller it answered, and stops the ringing.
+    bank.get('403').mode = 'ring';
+    const ex2 = bank.call('401', '403');
+    await until(() => bank.get('403').invites.length === 1);
+    const second = [...fx.sip.calls][0] as Call;
+    second.answerEarly();
+    expect((await ex2.done())?.status).toBe(200);
+    second.finish(480, 'no-answer');
+    await until(() => fx.sip.calls.size === 0);
+    await until(() => bank.get('403').cancels === 1);
+    await until(() => bank.get('401').dialogs.size === 0);
   });
 
   it('refuses clashing feature codes at save', async () => {

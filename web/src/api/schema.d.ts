@@ -606,6 +606,14 @@ export interface paths {
                                     pickup: string;
                                     /** @description Pick up a call ringing an extension */
                                     directedPickup: string;
+                                    /** @description Intercom: the extension answers by itself */
+                                    intercom: string;
+                                    /** @description Page a ring group: its members' phones answer by themselves */
+                                    page: string;
+                                    /** @description Park a call (transfer it to this code) */
+                                    parkCall: string;
+                                    /** @description Take a parked call from its slot */
+                                    parkRetrieve: string;
                                     /** @description Force the office calendar open */
                                     officeOpen: string;
                                     /** @description Force the office calendar closed */
@@ -713,6 +721,14 @@ export interface paths {
                                     pickup: string;
                                     /** @description Pick up a call ringing an extension */
                                     directedPickup: string;
+                                    /** @description Intercom: the extension answers by itself */
+                                    intercom: string;
+                                    /** @description Page a ring group: its members' phones answer by themselves */
+                                    page: string;
+                                    /** @description Park a call (transfer it to this code) */
+                                    parkCall: string;
+                                    /** @description Take a parked call from its slot */
+                                    parkRetrieve: string;
                                     /** @description Force the office calendar open */
                                     officeOpen: string;
                                     /** @description Force the office calendar closed */
@@ -830,6 +846,14 @@ export interface paths {
                                 pickup: string;
                                 /** @description Pick up a call ringing an extension */
                                 directedPickup: string;
+                                /** @description Intercom: the extension answers by itself */
+                                intercom: string;
+                                /** @description Page a ring group: its members' phones answer by themselves */
+                                page: string;
+                                /** @description Park a call (transfer it to this code) */
+                                parkCall: string;
+                                /** @description Take a parked call from its slot */
+                                parkRetrieve: string;
                                 /** @description Force the office calendar open */
                                 officeOpen: string;
                                 /** @description Force the office calendar closed */
@@ -917,6 +941,10 @@ export interface paths {
                             status?: string | null;
                             pickup?: string | null;
                             directedPickup?: string | null;
+                            intercom?: string | null;
+                            page?: string | null;
+                            parkCall?: string | null;
+                            parkRetrieve?: string | null;
                             officeOpen?: string | null;
                             officeClosed?: string | null;
                             officeSchedule?: string | null;
@@ -969,6 +997,14 @@ export interface paths {
                                 pickup: string;
                                 /** @description Pick up a call ringing an extension */
                                 directedPickup: string;
+                                /** @description Intercom: the extension answers by itself */
+                                intercom: string;
+                                /** @description Page a ring group: its members' phones answer by themselves */
+                                page: string;
+                                /** @description Park a call (transfer it to this code) */
+                                parkCall: string;
+                                /** @description Take a parked call from its slot */
+                                parkRetrieve: string;
                                 /** @description Force the office calendar open */
                                 officeOpen: string;
                                 /** @description Force the office calendar closed */
