@@ -407,7 +407,7 @@ describe.runIf(browserTests)('web portal in Chromium', { timeout: 90_000 }, () =
     expect(gzipped).toBeLessThan(SIGN_IN_JS_BUDGET);
     // The signed-in pages are loaded on demand, not with the sign-in page.
     const pages =
-      /\/(Dashboard|Extensions|Users|ApiKeys|Audit|Calls|Profile|Tenants|RingGroups|Calendars|TimeConditions|InboundRoutes)-[^/]*\.js$/;
+      /\/(Dashboard|Extensions|Users|ApiKeys|Audit|Calls|Profile|Tenants|RingGroups|Calendars|TimeConditions|InboundRoutes|CallHandling|FeatureCodes)-[^/]*\.js$/;
     expect(files.filter((f) => pages.test(f))).toEqual([]);
   });
 

@@ -31,6 +31,8 @@ const RingGroups = lazy(() => import('./pages/RingGroups'));
 const Calendars = lazy(() => import('./pages/Calendars'));
 const TimeConditions = lazy(() => import('./pages/TimeConditions'));
 const InboundRoutes = lazy(() => import('./pages/InboundRoutes'));
+const CallHandling = lazy(() => import('./pages/CallHandling'));
+const FeatureCodes = lazy(() => import('./pages/FeatureCodes'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -88,6 +90,9 @@ export function App() {
             <Route path="calendars" element={<Calendars me={user} />} />
             <Route path="time-conditions" element={<TimeConditions me={user} />} />
             <Route path="inbound-routes" element={<InboundRoutes me={user} />} />
+            <Route path="feature-codes" element={<FeatureCodes me={user} />} />
+            <Route path="call-handling" element={<CallHandling me={user} />} />
+            <Route path="extensions/:extensionId/call-handling" element={<CallHandling me={user} />} />
             <Route path="users" element={<Users me={user} />} />
             <Route path="api-keys" element={<ApiKeys me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />

@@ -8,6 +8,8 @@ export interface NavItem {
   path: string;
   label:
     | 'phone.nav'
+    | 'callHandling.nav'
+    | 'featureCodes.nav'
     | 'nav.dashboard'
     | 'nav.tenants'
     | 'nav.health'
@@ -29,6 +31,8 @@ const TENANT_STAFF = ['tenant_admin', 'supervisor'] as const;
 export const NAV: readonly NavItem[] = [
   { path: '/dashboard', label: 'nav.dashboard', roles: TENANT_STAFF },
   { path: '/phone', label: 'phone.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
+  // Status, follow-me, secretary of one's own extensions (admins open anyone's from Extensions).
+  { path: '/call-handling', label: 'callHandling.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
   { path: '/health', label: 'nav.health', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
@@ -37,6 +41,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/calendars', label: 'calendars.nav', roles: TENANT_STAFF },
   { path: '/time-conditions', label: 'timeConditions.nav', roles: TENANT_STAFF },
   { path: '/inbound-routes', label: 'inboundRoutes.nav', roles: TENANT_STAFF },
+  // Supervisors read the codes; only admins change them.
+  { path: '/feature-codes', label: 'featureCodes.nav', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },
   { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },
   { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },

@@ -45,3 +45,8 @@ export type CallerRule = InboundRouteBody['callerRules'][number];
 export type Destination = TimeConditionBody['whenOpen'];
 export type DestinationKind = Destination['kind'];
 export type HangupCause = NonNullable<Destination['cause']>;
+
+// Call handling of an extension (its parts are spelled out in web/src/call-rules.ts) and feature codes.
+export type ExtensionPatch = BodyOf<'/api/v1/tenants/{tenantId}/extensions/{id}', 'patch'>;
+export type Tenant = ResponseOf<'/api/v1/tenants/{tenantId}', 'get'>;
+export type FeatureCodesPatch = NonNullable<BodyOf<'/api/v1/tenants/{tenantId}', 'patch'>['featureCodes']>;

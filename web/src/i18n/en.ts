@@ -1,5 +1,6 @@
 /** English texts of the portal. ru.ts must have the same keys (its type is this one's shape). */
 import { adminEn } from './admin';
+import { callsEn } from './calls';
 import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
 import { phoneEn } from './phone';
@@ -172,6 +173,7 @@ export const en = {
   ...problemsEn,
   ...phoneEn,
   ...routingEn,
+  ...callsEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -1,5 +1,6 @@
 /** Русские тексты портала: те же ключи, что в en.ts (проверяет компилятор). */
 import { adminRu } from './admin';
+import { callsRu } from './calls';
 import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
 import { healthRu } from './health';
@@ -179,4 +180,5 @@ export const ru: Messages = {
   ...problemsRu,
   ...phoneRu,
   ...routingRu,
+  ...callsRu,
 };

@@ -1,12 +1,15 @@
 /**
  * Extensions of the signed-in admin's or supervisor's tenant: search, list, a new
- * one (its SIP password is shown once, with the provisioning card), and the
- * provisioning card of any existing one with a way to issue a new password.
+ * one (its SIP password is shown once, with the provisioning card), the
+ * provisioning card of any existing one with a way to issue a new password, and a
+ * link to each one's call handling (status, follow-me, secretary; read-only for a
+ * supervisor).
  */
 import { Alert, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { Extension, Me } from '../api/types';
 import { Dialog } from '../components/Dialog';
@@ -179,7 +182,7 @@ export default function Extensions({ me }: { me: Me }) {
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('extensions.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
-        <Table.ScrollContainer minWidth={520}>
+        <Table.ScrollContainer minWidth={620}>
           <Table striped highlightOnHover>
             <Table.Thead>
               <Table.Tr>
@@ -199,20 +202,35 @@ export default function Extensions({ me }: { me: Me }) {
                       <Badge size="xs" color="orange">
                         {t('extensions.dnd')}
                       </Badge>
+                    ) : ext.status !== 'available' ? (
+                      <Badge size="xs" color="gray">
+                        {t(`callHandling.statuses.${ext.status}`)}
+                      </Badge>
                     ) : null}
                   </Table.Td>
                   <Table.Td>{userName(ext.userId)}</Table.Td>
                   <Table.Td>
-                    {isAdmin ? (
+                    <Group gap={4} wrap="nowrap" justify="flex-end">
                       <Button
                         size="xs"
                         variant="subtle"
-                        onClick={() => setShown({ ext })}
-                        aria-label={`${t('extensions.provisioning')} ${ext.number}`}
+                        component={Link}
+                        to={`/extensions/${ext.id}/call-handling`}
+                        aria-label={t('callHandling.openFor', { number: ext.number })}
                       >
-                        {t('extensions.provisioning')}
+                        {t('callHandling.open')}
                       </Button>
-                    ) : null}
+                      {isAdmin ? (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          onClick={() => setShown({ ext })}
+                          aria-label={`${t('extensions.provisioning')} ${ext.number}`}
+                        >
+                          {t('extensions.provisioning')}
+                        </Button>
+                      ) : null}
+                    </Group>
                   </Table.Td>
                 </Table.Tr>
               ))}

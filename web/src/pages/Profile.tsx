@@ -1,10 +1,12 @@
 /**
  * My settings: the signed-in user's name and language, password, two-factor
  * sign-in, and — for a user of a tenant — Do-Not-Disturb and call forwarding of
- * the extensions they own. An API key has none of these, so it only gets a note.
+ * the extensions they own, with a link to the rest of their call handling
+ * (status, follow-me, secretary). An API key has none of these, so it only gets a note.
  */
 import {
   Alert,
+  Anchor,
   Button,
   Code,
   CopyButton,
@@ -26,6 +28,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import QRCode from 'qrcode';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { BodyOf, Extension, Me, ResponseOf } from '../api/types';
 import { fieldError, ProblemAlert } from '../components/Problem';
@@ -492,6 +495,9 @@ function MyExtension({ tenantId, ext, canEdit }: { tenantId: string; ext: Extens
             {t('profile.dndOn')}
           </Text>
         ) : null}
+        <Anchor component={Link} to="/call-handling" size="sm">
+          {t('callHandling.openFromProfile')}
+        </Anchor>
         <form onSubmit={submit} noValidate>
           <Stack gap="sm">
             <Title order={4} size="h5">
