@@ -108,6 +108,7 @@ const INTENDED: Record<string, string | 'public'> = {
   'POST /api/v1/tenants': 'tenants.create',
   'GET /api/v1/tenants/:tenantId': 'tenants.read',
   'PATCH /api/v1/tenants/:tenantId': 'tenants.update',
+  'GET /api/v1/tenants/:tenantId/feature-codes': 'tenants.read',
   'DELETE /api/v1/tenants/:tenantId': 'tenants.delete',
   'GET /api/v1/tenants/:tenantId/users': 'users.read',
   'GET /api/v1/tenants/:tenantId/users/:id': 'users.read',

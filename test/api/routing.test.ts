@@ -332,6 +332,18 @@ describe.each(backends())('routing API on %s', (backend) => {
     expect(swallowed.json).toMatchObject({ status: 400, field: 'featureCodes.conference' });
     const shape = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: '78' } } });
     expect(shape.json.status).toBe(400);
+    const list = await fx.call('GET', `${t}/feature-codes`, { as: fx.A.user });
+    expect(list.json).toContainEqual({
+      feature: 'dndOn',
+      code: '*10',
+      defaultCode: '*78',
+      changed: true,
+      arg: 'none',
+      label: 'Do not disturb on',
+    });
+    expect(list.json.find((c: { feature: string }) => c.feature === 'forwardOn')).toMatchObject({
+      arg: 'required',
+    });
     const back = await fx.call('PATCH', t, {
       ...as(),
       body: { featureCodes: { dndOn: null, dndOff: '*79' } },

@@ -208,7 +208,7 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
 
   /** A screenshot of the whole page from its top (a long form scrolls to its Save button). */
   async function shot(page: Page, name: string) {
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, name);
   }
 

@@ -243,6 +243,45 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
     },
   );
 
+  app.get(
+    '/api/v1/tenants/:tenantId/feature-codes',
+    {
+      config: { permission: 'tenants.read' },
+      schema: {
+        tags: ['tenants'],
+        summary: "Every feature code: the tenant's code, the default, what follows it, what it does",
+        params: TenantParams,
+        response: {
+          200: Type.Array(
+            Type.Object({
+              feature: Type.String(),
+              code: Type.String(),
+              defaultCode: Type.String(),
+              changed: Type.Boolean({ description: 'The tenant set its own code' }),
+              arg: Type.Union([Type.Literal('none'), Type.Literal('optional'), Type.Literal('required')], {
+                description: 'Digits dialled after the code',
+              }),
+              label: Type.String(),
+            }),
+          ),
+        },
+      },
+    },
+    async (req) => {
+      const tenant = await store.tenants.get(req.params.tenantId);
+      if (!tenant) throw notFound('Tenant');
+      const codes = effectiveCodes(tenant.featureCodes);
+      return FEATURE_NAMES.map((f) => ({
+        feature: f,
+        code: codes[f],
+        defaultCode: FEATURES[f].code,
+        changed: codes[f] !== FEATURES[f].code,
+        arg: FEATURES[f].arg,
+        label: FEATURES[f].label,
+      }));
+    },
+  );
+
   app.patch(
     '/api/v1/tenants/:tenantId',
     {
