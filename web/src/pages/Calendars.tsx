@@ -14,7 +14,6 @@ import {
   Checkbox,
   Chip,
   Divider,
-  Fieldset,
   FileInput,
   Group,
   List,
@@ -25,34 +24,26 @@ import {
   SimpleGrid,
   Stack,
   Switch,
-  Table,
   Text,
   TextInput,
   Title,
-  VisuallyHidden,
 } from '@mantine/core';
-import { useMediaQuery } from '@mantine/hooks';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Calendar, CalendarBody, Holiday, Me, WeeklyRange } from '../api/types';
 import { normaliseTime, paintHour } from '../calendar-hours';
 import { CalendarStateBadge, useWhen } from '../components/CalendarState';
-import { ConfirmDelete } from '../components/ConfirmDelete';
-import { Dialog } from '../components/Dialog';
-import { Pager, SearchField, useListPage } from '../components/ListPage';
+import { FieldErrorText, fieldError, fieldErrorWithin, ProblemAlert } from '../components/Problem';
 import {
-  FieldErrorText,
-  fieldError,
-  fieldErrorWithin,
-  ProblemAlert,
-  useRevealError,
-} from '../components/Problem';
-import { RowActions } from '../components/RowActions';
+  type RoutingEditorProps,
+  RoutingForm,
+  RoutingListPage,
+  useSaveRouting,
+} from '../components/RoutingListPage';
 import { useWeekdayNames, useWeekSummary, WeekGrid } from '../components/WeekGrid';
 
-const PAGE = 25;
 /** Holidays shown before "show all" (an imported file may bring hundreds). */
 const HOLIDAYS_SHOWN = 20;
 type Override = Calendar['override'];
@@ -583,20 +574,9 @@ function OverridePanel({
 
 // --- the editor ----------------------------------------------------------------------------------
 
-function CalendarForm({
-  tenantId,
-  calendar,
-  canWrite,
-  onDone,
-  onClose,
-}: {
-  tenantId: string;
-  calendar: Calendar | null;
-  canWrite: boolean;
-  onDone: () => void;
-  onClose: () => void;
-}) {
+function CalendarForm(editor: RoutingEditorProps<Calendar>) {
   const { t } = useTranslation();
+  const { tenantId, item: calendar, canWrite } = editor;
   const [zones] = useState(timeZones);
   // A calendar without a zone of its own takes the tenant's: say which it is.
   const tenant = useQuery({
@@ -615,33 +595,15 @@ function CalendarForm({
   const [allHolidays, setAllHolidays] = useState(false);
   const [production, setProduction] = useState(calendar?.productionCalendar === 'ru');
   const [override, setOverride] = useState<Override>(calendar?.override ?? null);
-  const save = useMutation({
-    mutationFn: () => {
-      const body: CalendarBody = {
-        name,
-        ...(timeZone ? { timeZone } : {}),
-        weekly,
-        holidays: holidays.map(holidayOf),
-        productionCalendar: production ? 'ru' : null,
-        override,
-      };
-      if (calendar)
-        return unwrap(
-          api.PUT('/api/v1/tenants/{tenantId}/calendars/{id}', {
-            params: { path: { tenantId, id: calendar.id } },
-            body,
-          }),
-        );
-      return unwrap(
-        api.POST('/api/v1/tenants/{tenantId}/calendars', { params: { path: { tenantId } }, body }),
-      );
-    },
-    onSuccess: onDone,
+  const save = useSaveRouting('calendars', editor);
+  const body = (): CalendarBody => ({
+    name,
+    ...(timeZone ? { timeZone } : {}),
+    weekly,
+    holidays: holidays.map(holidayOf),
+    productionCalendar: production ? 'ru' : null,
+    override,
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    save.mutate();
-  };
   const setHoliday = (i: number, change: Partial<HolidayDraft>) =>
     setHolidays((hs) => hs.map((h, j) => (j === i ? { ...h, ...change } : h)));
   // A problem in a holiday past the ones shown would go unseen: show them all.
@@ -650,299 +612,204 @@ function CalendarForm({
   );
   const shown = allHolidays || hiddenError ? holidays : holidays.slice(0, HOLIDAYS_SHOWN);
   const fields = ['name', 'timeZone', 'weekly', 'weekly.*', 'holidays', 'holidays.*', 'productionCalendar'];
-  const form = useRef<HTMLFormElement>(null);
-  useRevealError(save.error, form);
   return (
-    <form onSubmit={submit} noValidate ref={form}>
-      <Stack>
-        {calendar ? (
+    <RoutingForm
+      editor={editor}
+      save={save}
+      body={body}
+      fields={fields}
+      before={
+        calendar ? (
           <OverridePanel
             tenantId={tenantId}
             calendar={calendar}
             override={override}
             onChanged={setOverride}
           />
+        ) : null
+      }
+    >
+      <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
+        <TextInput
+          label={t('calendars.name')}
+          required
+          maxLength={100}
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={fieldError(save.error, 'name')}
+          data-autofocus
+        />
+        <Select
+          label={t('calendars.timeZone')}
+          placeholder={
+            tenant.data
+              ? t('calendars.timeZoneDefaultIs', { zone: tenant.data.timeZone })
+              : t('calendars.timeZoneDefault')
+          }
+          data={zones}
+          value={timeZone}
+          onChange={setTimeZone}
+          searchable
+          clearable
+          limit={50}
+          nothingFoundMessage={t('destination.nothingFound')}
+          error={fieldError(save.error, 'timeZone')}
+        />
+      </SimpleGrid>
+      <Switch
+        label={t('calendars.production')}
+        description={t('calendars.productionHint')}
+        checked={production}
+        onChange={(e) => setProduction(e.currentTarget.checked)}
+      />
+      <Divider />
+      <Part title={t('calendars.weekly')}>
+        <WeekGrid
+          weekly={weekly}
+          onPaint={
+            canWrite ? (day, hour, open) => setWeekly((w) => paintHour(w, day, hour, open)) : undefined
+          }
+        />
+        {canWrite ? (
+          <Text size="xs" c="dimmed">
+            {t('calendars.paintHint')}
+          </Text>
         ) : null}
-        <ProblemAlert error={save.error} fields={fields} />
-        <Fieldset variant="unstyled" disabled={!canWrite} p={0}>
-          <Stack>
-            <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
-              <TextInput
-                label={t('calendars.name')}
-                required
-                maxLength={100}
-                value={name}
-                onChange={(e) => setName(e.currentTarget.value)}
-                error={fieldError(save.error, 'name')}
-                data-autofocus
-              />
-              <Select
-                label={t('calendars.timeZone')}
-                placeholder={
-                  tenant.data
-                    ? t('calendars.timeZoneDefaultIs', { zone: tenant.data.timeZone })
-                    : t('calendars.timeZoneDefault')
-                }
-                data={zones}
-                value={timeZone}
-                onChange={setTimeZone}
-                searchable
-                clearable
-                limit={50}
-                nothingFoundMessage={t('destination.nothingFound')}
-                error={fieldError(save.error, 'timeZone')}
-              />
-            </SimpleGrid>
-            <Switch
-              label={t('calendars.production')}
-              description={t('calendars.productionHint')}
-              checked={production}
-              onChange={(e) => setProduction(e.currentTarget.checked)}
-            />
-            <Divider />
-            <Part title={t('calendars.weekly')}>
-              <WeekGrid
-                weekly={weekly}
-                onPaint={
-                  canWrite ? (day, hour, open) => setWeekly((w) => paintHour(w, day, hour, open)) : undefined
-                }
-              />
-              {canWrite ? (
-                <Text size="xs" c="dimmed">
-                  {t('calendars.paintHint')}
-                </Text>
-              ) : null}
-              <FieldErrorText>{fieldError(save.error, 'weekly')}</FieldErrorText>
-              {weekly.map((r, i) => (
-                <RangeRow
-                  // biome-ignore lint/suspicious/noArrayIndexKey: ranges are edited in place and never reordered
-                  key={i}
-                  range={r}
-                  index={i}
-                  error={save.error}
-                  onChange={(next) => setWeekly((w) => w.map((x, j) => (j === i ? next : x)))}
-                  onRemove={() => setWeekly((w) => w.filter((_, j) => j !== i))}
-                />
-              ))}
-              {canWrite ? (
-                <Group>
-                  <Button
-                    variant="light"
-                    size="xs"
-                    onClick={() => setWeekly((w) => [...w, { days: [], from: '09:00', to: '18:00' }])}
-                  >
-                    {t('calendars.addRange')}
-                  </Button>
-                </Group>
-              ) : null}
-            </Part>
-            <Divider />
-            <Part title={t('calendars.holidays')}>
-              {holidays.length === 0 ? (
-                <Text size="sm" c="dimmed">
-                  {t('calendars.noHolidays')}
-                </Text>
-              ) : null}
-              {shown.map((h, i) => (
-                <HolidayRow
-                  key={h.key}
-                  holiday={h}
-                  index={i}
-                  error={save.error}
-                  onChange={(change) => setHoliday(i, change)}
-                  onRemove={() => setHolidays((hs) => hs.filter((_, j) => j !== i))}
-                />
-              ))}
-              <Group>
-                {shown.length < holidays.length ? (
-                  <Button variant="subtle" size="xs" onClick={() => setAllHolidays(true)}>
-                    {t('calendars.showAll', { count: holidays.length })}
-                  </Button>
-                ) : null}
-                {canWrite ? (
-                  <Button
-                    variant="light"
-                    size="xs"
-                    onClick={() => {
-                      setAllHolidays(true);
-                      setHolidays((hs) => [
-                        ...hs,
-                        {
-                          key: nextKey++,
-                          name: '',
-                          kind: 'date',
-                          date: '',
-                          from: '',
-                          to: '',
-                          month: null,
-                          day: '',
-                          hours: null,
-                        },
-                      ]);
-                    }}
-                  >
-                    {t('calendars.addHoliday')}
-                  </Button>
-                ) : null}
-              </Group>
-              {canWrite && calendar ? (
-                <IcsImport
-                  tenantId={tenantId}
-                  calendarId={calendar.id}
-                  onImported={(hs) => setHolidays(hs.map(holidayDraft))}
-                />
-              ) : null}
-              {canWrite && !calendar ? (
-                <Text size="xs" c="dimmed">
-                  {t('calendars.importSaveFirst')}
-                </Text>
-              ) : null}
-            </Part>
-          </Stack>
-        </Fieldset>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {canWrite ? t('common.cancel') : t('common.close')}
-          </Button>
+        <FieldErrorText>{fieldError(save.error, 'weekly')}</FieldErrorText>
+        {weekly.map((r, i) => (
+          <RangeRow
+            // biome-ignore lint/suspicious/noArrayIndexKey: ranges are edited in place and never reordered
+            key={i}
+            range={r}
+            index={i}
+            error={save.error}
+            onChange={(next) => setWeekly((w) => w.map((x, j) => (j === i ? next : x)))}
+            onRemove={() => setWeekly((w) => w.filter((_, j) => j !== i))}
+          />
+        ))}
+        {canWrite ? (
+          <Group>
+            <Button
+              variant="light"
+              size="xs"
+              onClick={() => setWeekly((w) => [...w, { days: [], from: '09:00', to: '18:00' }])}
+            >
+              {t('calendars.addRange')}
+            </Button>
+          </Group>
+        ) : null}
+      </Part>
+      <Divider />
+      <Part title={t('calendars.holidays')}>
+        {holidays.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            {t('calendars.noHolidays')}
+          </Text>
+        ) : null}
+        {shown.map((h, i) => (
+          <HolidayRow
+            key={h.key}
+            holiday={h}
+            index={i}
+            error={save.error}
+            onChange={(change) => setHoliday(i, change)}
+            onRemove={() => setHolidays((hs) => hs.filter((_, j) => j !== i))}
+          />
+        ))}
+        <Group>
+          {shown.length < holidays.length ? (
+            <Button variant="subtle" size="xs" onClick={() => setAllHolidays(true)}>
+              {t('calendars.showAll', { count: holidays.length })}
+            </Button>
+          ) : null}
           {canWrite ? (
-            <Button type="submit" loading={save.isPending}>
-              {calendar ? t('common.save') : t('common.create')}
+            <Button
+              variant="light"
+              size="xs"
+              onClick={() => {
+                setAllHolidays(true);
+                setHolidays((hs) => [
+                  ...hs,
+                  {
+                    key: nextKey++,
+                    name: '',
+                    kind: 'date',
+                    date: '',
+                    from: '',
+                    to: '',
+                    month: null,
+                    day: '',
+                    hours: null,
+                  },
+                ]);
+              }}
+            >
+              {t('calendars.addHoliday')}
             </Button>
           ) : null}
         </Group>
-      </Stack>
-    </form>
+        {canWrite && calendar ? (
+          <IcsImport
+            tenantId={tenantId}
+            calendarId={calendar.id}
+            onImported={(hs) => setHolidays(hs.map(holidayDraft))}
+          />
+        ) : null}
+        {canWrite && !calendar ? (
+          <Text size="xs" c="dimmed">
+            {t('calendars.importSaveFirst')}
+          </Text>
+        ) : null}
+      </Part>
+    </RoutingForm>
   );
 }
 
 export default function Calendars({ me }: { me: Me }) {
   const { t } = useTranslation();
-  const client = useQueryClient();
   const tenantId = me.tenantId!;
-  const canWrite = me.role === 'tenant_admin' || me.role === 'operator';
-  const paging = useListPage(PAGE);
-  // On a phone the editor takes the whole screen.
-  const phone = useMediaQuery('(max-width: 36em)') ?? false;
-  const { search, page } = paging;
-  const [editing, setEditing] = useState<Calendar | 'new' | null>(null);
-  const [deleting, setDeleting] = useState<Calendar | null>(null);
   const summary = useWeekSummary();
-  const list = useQuery({
-    queryKey: ['calendars', tenantId, search, page],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
-      unwrap(
-        api.GET('/api/v1/tenants/{tenantId}/calendars', {
-          params: { path: { tenantId }, query: { ...paging.query, sort: 'name' } },
-        }),
-      ),
-  });
-  const changed = () => {
-    void client.invalidateQueries({ queryKey: ['calendars', tenantId] });
-    void client.invalidateQueries({ queryKey: ['calendarState', tenantId] });
-  };
   return (
-    <Stack>
-      <Group justify="space-between">
-        <Title order={2}>{t('calendars.title')}</Title>
-        {canWrite ? <Button onClick={() => setEditing('new')}>{t('calendars.add')}</Button> : null}
-      </Group>
-      <SearchField {...paging.searchField} />
-      <ProblemAlert error={list.error} />
-      {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calendars.empty')}</Text> : null}
-      {list.data && list.data.items.length > 0 ? (
-        <Table.ScrollContainer minWidth={640}>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('calendars.name')}</Table.Th>
-                <Table.Th>{t('calendars.now')}</Table.Th>
-                <Table.Th>{t('calendars.weekly')}</Table.Th>
-                <Table.Th>{t('calendars.holidays')}</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>{t('routing.actions')}</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td fw={600}>
-                    {c.name}
-                    {c.timeZone ? (
-                      <Text size="xs" c="dimmed" fw={400}>
-                        {c.timeZone}
-                      </Text>
-                    ) : null}
-                  </Table.Td>
-                  <Table.Td>
-                    <CalendarStateBadge tenantId={tenantId} id={c.id} timeZone={c.timeZone} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{summary(c.weekly)}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    {c.holidays.length}
-                    {c.productionCalendar === 'ru' ? (
-                      <Text size="xs" c="dimmed">
-                        {t('calendars.productionShort')}
-                      </Text>
-                    ) : null}
-                  </Table.Td>
-                  <Table.Td>
-                    <RowActions
-                      name={c.name}
-                      canWrite={canWrite}
-                      onEdit={() => setEditing(c)}
-                      onDelete={() => setDeleting(c)}
-                    />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      ) : null}
-      <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
-      <Dialog
-        opened={editing !== null}
-        onClose={() => setEditing(null)}
-        fullScreen={phone}
-        size="xl"
-        title={
-          editing === 'new'
-            ? t('calendars.add')
-            : editing
-              ? t('calendars.editTitle', { name: editing.name })
-              : ''
-        }
-      >
-        {editing ? (
-          <CalendarForm
-            tenantId={tenantId}
-            calendar={editing === 'new' ? null : editing}
-            canWrite={canWrite}
-            onClose={() => setEditing(null)}
-            onDone={() => {
-              setEditing(null);
-              changed();
-            }}
-          />
-        ) : null}
-      </Dialog>
-      <ConfirmDelete
-        target={deleting}
-        onClose={() => setDeleting(null)}
-        onDelete={(id) =>
-          unwrap(
-            api.DELETE('/api/v1/tenants/{tenantId}/calendars/{id}', { params: { path: { tenantId, id } } }),
-          )
-        }
-        onDeleted={() => {
-          setDeleting(null);
-          changed();
-        }}
-      />
-    </Stack>
+    <RoutingListPage
+      me={me}
+      kind="calendars"
+      minWidth={640}
+      alsoStale={['calendarState']}
+      columns={[
+        {
+          title: t('calendars.name'),
+          td: { fw: 600 },
+          cell: (c) => (
+            <>
+              {c.name}
+              {c.timeZone ? (
+                <Text size="xs" c="dimmed" fw={400}>
+                  {c.timeZone}
+                </Text>
+              ) : null}
+            </>
+          ),
+        },
+        {
+          title: t('calendars.now'),
+          cell: (c) => <CalendarStateBadge tenantId={tenantId} id={c.id} timeZone={c.timeZone} />,
+        },
+        { title: t('calendars.weekly'), cell: (c) => <Text size="sm">{summary(c.weekly)}</Text> },
+        {
+          title: t('calendars.holidays'),
+          cell: (c) => (
+            <>
+              {c.holidays.length}
+              {c.productionCalendar === 'ru' ? (
+                <Text size="xs" c="dimmed">
+                  {t('calendars.productionShort')}
+                </Text>
+              ) : null}
+            </>
+          ),
+        },
+      ]}
+      editor={(props) => <CalendarForm {...props} />}
+    />
   );
 }
