@@ -7,7 +7,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { validateCalendar } from '../pbx/calendar/engine.js';
 import type { CalendarSpec } from '../pbx/calendar/types.js';
-import { normaliseNumber } from '../pbx/routing/router.js';
+import { normaliseNumber } from '../pbx/routing/numbers.js';
 import {
   type CallerRule,
   type Destination,

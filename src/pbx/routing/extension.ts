@@ -12,19 +12,9 @@ import { calendarState } from '../calendar/engine.js';
 import type { CalendarSpec } from '../calendar/types.js';
 import type { RingTarget } from '../call.js';
 import type { ExtensionEntry, TenantEntry } from '../directory.js';
-import type { Binding } from '../location.js';
-import { numberMatches, type RoutedCall, type RouterEnv } from './router.js';
+import { type RoutedCall, ringTarget, type StepContext } from './context.js';
+import { numberMatches } from './numbers.js';
 import type { Destination } from './types.js';
-
-export interface ExtensionEnv extends RouterEnv {
-  target(
-    tenant: TenantEntry,
-    ext: ExtensionEntry,
-    bindings: Binding[],
-    delaySec: number,
-    timeoutSec: number,
-  ): RingTarget;
-}
 
 /** The status that decides: one chosen by hand, else the calendar's when the office is closed. */
 export function effectiveStatus(ext: ExtensionEntry, tenant: TenantEntry, now: Date): PresenceStatus {
@@ -36,12 +26,11 @@ export function effectiveStatus(ext: ExtensionEntry, tenant: TenantEntry, now: D
 }
 
 export async function ringExtension(
-  env: ExtensionEnv,
+  ctx: StepContext,
   call: RoutedCall,
-  tenant: TenantEntry,
   ext: ExtensionEntry,
-  external: boolean,
 ): Promise<Destination | null> {
+  const { env, tenant, external } = ctx;
   const name = `${ext.displayName || ext.number} (${ext.number})`;
   const step = (outcome: string) => call.step({ kind: 'extension', id: ext.id, name, outcome });
   const forward = (rule: 'always' | 'busy' | 'noAnswer' | 'unreachable', why: string): Destination | null => {
@@ -91,14 +80,14 @@ export async function ringExtension(
     const e = tenant.extensions.get(number);
     if (e && !e.dnd) call.offered(e.number);
     const b = e && !e.dnd ? env.bindingsOf(tenant.id, e.number) : [];
-    if (e && b.length) targets.push(env.target(tenant, e, b, delaySec, ringSec));
+    if (e && b.length) targets.push(ringTarget(tenant, e, b, delaySec, ringSec));
   };
   if (screened && sec) {
     // The boss–secretary filter: the secretary answers (and may transfer the call on).
     const bossAfter = sec.mode === 'both' ? 0 : sec.mode === 'secretaryFirst' ? sec.firstSec : null;
     other(sec.number, 0, sec.firstSec + ext.ringTimeoutSec);
     if (bossAfter !== null && desk.length)
-      targets.push(env.target(tenant, ext, desk, bossAfter, ext.ringTimeoutSec));
+      targets.push(ringTarget(tenant, ext, desk, bossAfter, ext.ringTimeoutSec));
     timeoutSec = (bossAfter ?? 0) + ext.ringTimeoutSec;
     step(`screened by secretary ${sec.number} (${sec.mode})`);
   } else if (action.action === 'followMe' && rules.followMe?.steps.length) {
@@ -107,10 +96,10 @@ export async function ringExtension(
       for (const n of s.numbers) other(n, at, s.ringSec);
       at += s.ringSec;
     }
-    if (rules.followMe.ringDesk && desk.length) targets.push(env.target(tenant, ext, desk, 0, at));
+    if (rules.followMe.ringDesk && desk.length) targets.push(ringTarget(tenant, ext, desk, 0, at));
     timeoutSec = at;
     step(`follow-me, ${rules.followMe.steps.length} steps`);
-  } else if (desk.length) targets.push(env.target(tenant, ext, desk, 0, ext.ringTimeoutSec));
+  } else if (desk.length) targets.push(ringTarget(tenant, ext, desk, 0, ext.ringTimeoutSec));
 
   if (targets.length === 0) {
     const unreachable = forward('unreachable', 'not registered');
