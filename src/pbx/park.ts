@@ -15,7 +15,7 @@ import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import type { ServerTransaction } from '../sip/transaction/layer.js';
 import type { Destination } from '../sip/transaction/types.js';
 import type { Call, CallParty } from './call.js';
-import { BlindTransfer, type TransferDeps } from './transfer.js';
+import { BlindTransfer, referIdOf, type TransferDeps } from './transfer.js';
 
 type Side = 'A' | 'B';
 
@@ -27,6 +27,8 @@ interface Parked {
   /** The call's side the parker left (empty until someone takes it). */
   side: Side;
   parker: string;
+  /** The parker's REFER (its CSeq): the NOTIFY that lets it go names it. */
+  referId: string;
   /** The parker's dialog: let go once it has heard the slot (or when someone takes the call). */
   parkerDialog: Dialog | null;
   timer: Timer;
@@ -67,6 +69,7 @@ export class ParkingLot {
       side,
       parker: parker.number,
       parkerDialog: call.dialogOf(side),
+      referId: referIdOf(req),
       timer: this.deps.clock.after(this.returnSec * 1000, () => this.giveBack(tenantId, slot)),
     };
     lot.set(slot, parked);
@@ -87,13 +90,13 @@ export class ParkingLot {
   private letGo(p: Parked): void {
     const d = p.parkerDialog;
     p.parkerDialog = null;
-    if (d && p.call.dialogOf(p.side) === d) this.notifyDone(d, p.call, p.side);
+    if (d && p.call.dialogOf(p.side) === d) this.notifyDone(d, p.call, p.side, p.referId);
   }
 
-  private notifyDone(d: Dialog, call: Call, side: Side): void {
+  private notifyDone(d: Dialog, call: Call, side: Side, referId: string): void {
     const notify = d.request('NOTIFY', {
       headers: [
-        ['Event', 'refer'],
+        ['Event', `refer;id=${referId}`],
         ['Subscription-State', 'terminated;reason=noresource'],
       ],
       body: Buffer.from('SIP/2.0 200 OK\r\n'),

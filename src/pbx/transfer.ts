@@ -100,14 +100,21 @@ export function handleRefer(
     tx.respond(makeResponse(req, 480));
     return;
   }
-  accept(deps, call, side, req, tx);
-  new BlindTransfer(deps, call, side, dest).start();
+  const id = accept(deps, call, side, req, tx);
+  new BlindTransfer(deps, call, side, dest, id).start();
 }
 
 /** 202, and the first NOTIFY of the implicit subscription (RFC 3515 §2.4.4). */
-function accept(deps: TransferDeps, call: Call, side: Side, req: SipRequest, tx: ServerTransaction): void {
+function accept(deps: TransferDeps, call: Call, side: Side, req: SipRequest, tx: ServerTransaction): string {
   tx.respond(makeResponse(req, 202));
-  notify(deps, call, side, 100, 'Trying', false);
+  const id = referIdOf(req);
+  notify(deps, call, side, 100, 'Trying', false, id);
+  return id;
+}
+
+/** The id of the implicit subscription a REFER creates: its CSeq number (RFC 3515 §2.4.6). */
+export function referIdOf(req: SipRequest): string {
+  return String(Number.parseInt(req.headers.get('CSeq') ?? '0', 10));
 }
 
 /** A NOTIFY to the transferor with the target's status as message/sipfrag. */
@@ -118,12 +125,14 @@ function notify(
   status: number,
   reason: string,
   final: boolean,
+  referId: string,
 ): void {
   const d = call.dialogOf(side);
   if (!d) return; // the transferor has gone
   const out = d.request('NOTIFY', {
     headers: [
-      ['Event', 'refer'],
+      // RFC 3515 §2.4.6: the id names the REFER this NOTIFY reports on (its CSeq number).
+      ['Event', `refer;id=${referId}`],
       ['Subscription-State', final ? 'terminated;reason=noresource' : 'active;expires=60'],
     ],
     body: Buffer.from(`SIP/2.0 ${status} ${reason}\r\n`),
@@ -158,6 +167,8 @@ export class BlindTransfer {
     private readonly call: Call,
     private readonly side: Side,
     private readonly dest: { party: CallParty; bindings: Binding[]; ringTimeoutSec: number },
+    /** The REFER's subscription id (none when the PBX itself moves the call: a park returning). */
+    private readonly referId = '0',
   ) {
     this.transferee = other(side);
   }
@@ -202,7 +213,7 @@ export class BlindTransfer {
     if (res.status < 200) {
       if (res.status === 180 && !this.rang && !this.done) {
         this.rang = true;
-        notify(this.deps, this.call, this.side, 180, 'Ringing', false);
+        notify(this.deps, this.call, this.side, 180, 'Ringing', false, this.referId);
       }
       if (fork.state === 'trying') fork.state = 'ringing';
       return;
@@ -252,7 +263,7 @@ export class BlindTransfer {
       return;
     }
     this.call.anchored?.endpointOf(this.transferee).stopPlayback();
-    notify(this.deps, this.call, this.side, 200, 'OK', true);
+    notify(this.deps, this.call, this.side, 200, 'OK', true, this.referId);
     const transferor = this.call.dialogOf(this.side);
     this.call.replaceParty(this.side, d, this.dest.party, {
       number: this.dest.party.number,
@@ -305,7 +316,7 @@ export class BlindTransfer {
     this.call.anchored?.endpointOf(this.transferee).stopPlayback();
     // A transferee on hold hears its music again (the ringback was played over it).
     this.call.restartMusic(this.transferee);
-    notify(this.deps, this.call, this.side, status, reason, true);
+    notify(this.deps, this.call, this.side, status, reason, true, this.referId);
     this.call.markLeaving(null);
     if (this.call.isGone(this.side)) this.call.hangup(this.side, 'transfer-failed');
   }
@@ -349,15 +360,15 @@ function attended(
     tx.respond(makeResponse(req, 403));
     return;
   }
-  accept(deps, call, side, req, tx);
+  const id = accept(deps, call, side, req, tx);
   const handed = consult.handOver(other(owner.side));
   const media = call.anchored;
   if (!handed || !media) {
-    notify(deps, call, side, 500, 'Server Internal Error', true);
+    notify(deps, call, side, 500, 'Server Internal Error', true, id);
     return;
   }
   const reoffer = media.adopt(side, handed.media);
-  notify(deps, call, side, 200, 'OK', true);
+  notify(deps, call, side, 200, 'OK', true, id);
   const transferor = call.dialogOf(side);
   call.replaceParty(side, handed.dialog, handed.party, null);
   bye(deps, transferor);

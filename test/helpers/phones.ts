@@ -25,6 +25,8 @@ export type Phone = TestUa & {
   reinvites: SipRequest[];
   /** message/sipfrag status lines of the NOTIFYs its transfers got. */
   frags: string[];
+  /** The Event header of each of those NOTIFYs (refer;id=…). */
+  notifyEvents: string[];
   /** Answers the newest call left ringing ('ring' mode), as a person picking up would. */
   pickUp(): void;
   cancels: number;
@@ -87,6 +89,7 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
         p.invites = [];
         p.reinvites = [];
         p.frags = [];
+        p.notifyEvents = [];
         cancelBase.set(p.name, cancelled(p.name));
       }
     },
@@ -114,6 +117,7 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
       invites: [] as SipRequest[],
       reinvites: [] as SipRequest[],
       frags: [] as string[],
+      notifyEvents: [] as string[],
       cancels: 0,
       pickUp: () => {
         const last = ringing.pop();
@@ -143,6 +147,7 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
     });
     p.on('NOTIFY', (req, tx) => {
       p.frags.push(req.body.toString().split('\r\n')[0] ?? '');
+      p.notifyEvents.push(req.headers.get('Event') ?? '');
       tx?.respond(p.response(req, 200));
     });
     phones.set(number, p);

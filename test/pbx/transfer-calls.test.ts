@@ -57,16 +57,17 @@ describe('transfers', () => {
     ).toBe(200);
     await until(() => bank.get('501').reinvites.length === 1);
     expect(bank.get('501').reinvites[0]!.body.toString()).toContain('a=sendonly'); // it hears music from the relay
-    const refer = await t
-      .inDialog('REFER', { dialog: tDialog, headers: [['Refer-To', `<sip:503@${DOMAIN}>`]] })
-      .done();
-    expect(refer?.status).toBe(202);
+    const referEx = t.inDialog('REFER', { dialog: tDialog, headers: [['Refer-To', `<sip:503@${DOMAIN}>`]] });
+    expect((await referEx.done())?.status).toBe(202);
+    const referCseq = Number.parseInt(referEx.request.headers.get('CSeq') ?? '', 10);
     await until(() => bank.get('503').dialogs.size === 1);
     // The target was offered no SDP: it offered in its 2xx and the relay answered in the ACK.
     expect(bank.get('503').invites[0]!.body.length).toBe(0);
     expect(bank.get('503').invites[0]!.headers.get('From')).toContain('sip:501@');
     await until(() => t.dialogs.size === 0); // BYE to the transferor
     expect(t.frags).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+    // Each NOTIFY names the REFER it reports on (RFC 3515 §2.4.6): its CSeq number.
+    expect(new Set(t.notifyEvents)).toEqual(new Set([`refer;id=${referCseq}`]));
     // The caller was taken off hold.
     await until(() => bank.get('501').reinvites.length === 2);
     expect(bank.get('501').reinvites[1]!.body.toString()).toContain('a=sendrecv');
