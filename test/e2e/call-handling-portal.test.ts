@@ -5,9 +5,10 @@
  * the timeline of who rings when), sends trip calls to follow-me, adds a caller
  * who always rings and turns call waiting off; a bad save shows its error next to
  * the field. An admin opens the same editor for that extension from Extensions and
- * sets a secretary and a status calendar. The admin changes a feature code in
- * place, a clash shows at both rows, and a code goes back to its default; a
- * supervisor reads the codes. Every result is checked through the REST API too.
+ * sets a secretary and a status calendar, and forwarding when busy (an enabled
+ * rule without a number shows the server's error at that number). The admin
+ * changes a feature code in place (its default shows beside it), a clash shows at
+ * both rows, and a code goes back to its default; a supervisor reads the codes. Every result is checked through the REST API too.
  * Screenshots of every new page, in English and Russian, go to
  * test-artifacts/screenshots/.
  *
@@ -41,6 +42,7 @@ interface Extension {
   dnd: boolean;
   callWaiting: boolean;
   callRules: CallRules;
+  forwarding: Record<'always' | 'busy' | 'noAnswer' | 'unreachable', { enabled: boolean; target: string }>;
 }
 
 describe.runIf(browserTests)('call handling and feature codes in the portal', { timeout: 120_000 }, () => {
@@ -377,6 +379,33 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     expect(saved.callRules.statusByCalendar).toEqual({ calendarId, whenClosed: 'lunch' });
   });
 
+  it('an admin sets forwarding when busy for 103 on its call handling page; a rule with no number shows the error at it', async (t) => {
+    const { page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
+    await page.goto(`/extensions/${ext103}/call-handling`);
+    await settled(page, 'Call handling');
+    const main = page.getByRole('main');
+    const forwarding = main.getByRole('region', { name: 'Call forwarding' });
+    const busy = forwarding.getByRole('switch', { name: 'When busy', exact: true });
+    expect(await busy.isChecked()).toBe(false);
+    await busy.check();
+    // Switched on without a number: the server refuses, and says so next to that number.
+    await main.getByRole('button', { name: 'Save', exact: true }).click();
+    const target = forwarding.getByRole('textbox', { name: 'Forward to (When busy)', exact: true });
+    expect(await errorOf(forwarding, target)).toBe('An enabled forwarding rule needs a target number');
+    expect(await main.getByRole('alert').count()).toBe(0);
+    expect((await extension(ext103)).forwarding.busy.enabled).toBe(false);
+
+    await target.fill('+7 495 123-45-67');
+    await main.getByRole('button', { name: 'Save', exact: true }).click();
+    await main.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    await shot(page, 'en-call-handling-forwarding');
+    const saved = await extension(ext103);
+    expect(saved.forwarding.busy).toEqual({ enabled: true, target: '+74951234567' });
+    expect(saved.forwarding.always.enabled).toBe(false);
+    // The rest of the call handling stays as it was.
+    expect(saved.callRules.secretary).toMatchObject({ number: '101', mode: 'secretaryFirst' });
+  });
+
   it('an admin changes a feature code in place; a clash shows at both rows; a code goes back to its default', async (t) => {
     const { page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
     await page.goto('/dashboard');
@@ -386,6 +415,9 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     expect(await dndOn.inputValue()).toBe('*78');
     const dndOnRow = table.getByRole('row', { name: /^Do not disturb on/ });
     expect(await dndOnRow.textContent()).toContain('Dial *78.');
+    // A code as it came: its default beside it, nothing to reset.
+    const resetDndOn = table.getByRole('button', { name: 'Reset “Do not disturb on” to its default code' });
+    expect(await resetDndOn.count()).toBe(0);
 
     // Letters are not keys of a phone: only * # and digits stay.
     await dndOn.fill('*9a0');
@@ -394,6 +426,16 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     await dndOnRow.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     expect((await featureCodes()).dndOn).toBe('*90');
     expect(await dndOnRow.textContent()).toContain('Dial *90.');
+    // Changed: the default still shows in its column, and the code may go back to it.
+    const column = (await table.getByRole('columnheader').allInnerTexts()).indexOf('Default');
+    expect(column).toBeGreaterThan(0);
+    expect(
+      await dndOnRow
+        .getByRole('cell')
+        .nth(column - 1)
+        .textContent(),
+    ).toBe('*78');
+    await resetDndOn.waitFor();
 
     // The same code for "Do not disturb off": refused; the server names the row it clashes with.
     const dndOff = table.getByRole('textbox', { name: 'Code for “Do not disturb off”' });
@@ -418,8 +460,9 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     await dndOff.press('Escape');
 
     // Back to the default.
-    await table.getByRole('button', { name: 'Reset “Do not disturb on” to its default code' }).click();
+    await resetDndOn.click();
     await expect.poll(() => dndOn.inputValue()).toBe('*78');
+    await expect.poll(() => resetDndOn.count()).toBe(0);
     expect((await featureCodes()).dndOn).toBe('*78');
     await shot(page, 'en-feature-codes');
   });

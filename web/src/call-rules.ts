@@ -22,12 +22,18 @@ export interface CallRules {
   statusByCalendar?: { calendarId: string; whenClosed: PresenceStatus } | null;
   secretary?: { number: string; mode: SecretaryMode; firstSec: number; direct: string[] } | null;
 }
+export const FORWARDING_RULES = ['always', 'busy', 'noAnswer', 'unreachable'] as const;
+export type ForwardingRule = (typeof FORWARDING_RULES)[number];
+/** The classic forwarding of an extension, each rule on or off with its number. */
+export type Forwarding = Record<ForwardingRule, { enabled: boolean; target: string }>;
 /** What the editor reads of an extension and sends back. */
 export interface CallHandling {
   status: PresenceStatus;
   dnd: boolean;
   callWaiting: boolean;
   callRules: CallRules;
+  /** Left out (and not sent back) when not read. */
+  forwarding?: Forwarding;
 }
 
 export const STATUSES = ['available', 'away', 'lunch', 'trip'] as const satisfies readonly PresenceStatus[];
@@ -82,9 +88,18 @@ export interface CallHandlingDraft {
   firstSec: number | string;
   /** As typed: one number a line. */
   direct: string;
+  /** null: the extension was read without it, and it is not sent back. */
+  forwarding: Forwarding | null;
 }
 
 let nextKey = 1;
+
+/** A copy of the four rules (nothing else the object holds), each target through `target`. */
+function forwardingOf(f: Forwarding, target: (typed: string) => string): Forwarding {
+  return Object.fromEntries(
+    FORWARDING_RULES.map((r) => [r, { enabled: f[r].enabled, target: target(f[r].target) }]),
+  ) as Forwarding;
+}
 
 export function newStep(numbers: string[] = []): StepDraft {
   return { key: nextKey++, numbers, ringSec: RING_SEC.initial };
@@ -124,6 +139,7 @@ export function draftOf(ext: CallHandling): CallHandlingDraft {
     secretaryMode: r.secretary?.mode ?? 'secretary',
     firstSec: r.secretary?.firstSec ?? FIRST_SEC.initial,
     direct: (r.secretary?.direct ?? []).join('\n'),
+    forwarding: ext.forwarding ? forwardingOf(ext.forwarding, (t) => t) : null,
   };
 }
 
@@ -194,7 +210,9 @@ export function bodyOf(d: CallHandlingDraft): CallHandling {
         }
       : null,
   };
-  return { status: d.status, dnd: d.dnd, callWaiting: d.callWaiting, callRules };
+  const body: CallHandling = { status: d.status, dnd: d.dnd, callWaiting: d.callWaiting, callRules };
+  if (d.forwarding) body.forwarding = forwardingOf(d.forwarding, cleanNumber);
+  return body;
 }
 
 /** Which statuses send calls to follow-me: the steps matter only then. */

@@ -1,8 +1,9 @@
 /**
  * Call handling of an extension: the status (Available, Away, Lunch, Business
  * trip, or Do not disturb over them), call waiting, what each status does with
- * internal and external callers, the follow-me steps with a timeline of who rings
- * when, the callers who always ring, the status a calendar sets (staff only) and
+ * internal and external callers, the classic forwarding rules (always, busy, no
+ * answer, offline), the follow-me steps with a timeline of who rings when, the
+ * callers who always ring, the status a calendar sets (staff only) and
  * the secretary filter with its own timeline. One form, one PATCH: the server
  * replaces callRules as a whole and says which field it refuses.
  *
@@ -64,6 +65,7 @@ import {
   withChoice,
 } from '../call-rules';
 import { CalendarStateBadge } from '../components/CalendarState';
+import { ForwardingEditor, type ForwardingRule } from '../components/ForwardingEditor';
 import {
   FieldErrorText,
   fieldError,
@@ -89,6 +91,7 @@ const FIELDS = [
   'callRules.exceptions.*',
   'callRules.statusByCalendar.*',
   'callRules.secretary.*',
+  'forwarding.*',
 ];
 
 /** The problem's message when it is about `within` but not about any of `handled` (or under them). */
@@ -414,6 +417,31 @@ function ProfilesPart({
         </Table>
       </Table.ScrollContainer>
       <FieldErrorText>{other}</FieldErrorText>
+    </Section>
+  );
+}
+
+// --- classic forwarding ----------------------------------------------------------------------
+
+function ForwardingPart({
+  draft,
+  set,
+  error,
+  canEdit,
+}: {
+  draft: CallHandlingDraft;
+  set: (change: Partial<CallHandlingDraft>) => void;
+  error: unknown;
+  canEdit: boolean;
+}) {
+  const { t } = useTranslation();
+  const forwarding = draft.forwarding;
+  if (!forwarding) return null;
+  const setRule = (rule: ForwardingRule, change: Partial<(typeof forwarding)[ForwardingRule]>) =>
+    set({ forwarding: { ...forwarding, [rule]: { ...forwarding[rule], ...change } } });
+  return (
+    <Section title={t('callHandling.forwarding')} hint={t('callHandling.forwardingHint')}>
+      <ForwardingEditor value={forwarding} onChange={setRule} error={error} canEdit={canEdit} />
     </Section>
   );
 }
@@ -906,6 +934,7 @@ function CallHandlingEditor({
           <Stack>
             <StatusPart {...parts} tenantId={tenantId} calendarName={calendarName} />
             <ProfilesPart {...parts} />
+            <ForwardingPart {...parts} canEdit={canEdit} />
             <FollowMePart {...parts} ext={ext} directory={people} canEdit={canEdit} />
             <ExceptionsPart {...parts} />
             <CalendarPart {...parts} tenantId={tenantId} calendars={calendars} staff={staff} />
@@ -1020,12 +1049,6 @@ function MyCallHandling({ me, tenantId }: { me: Me; tenantId: string }) {
               {t('callHandling.readOnly')}
             </Alert>
           )}
-          <Text size="sm" c="dimmed">
-            {t('callHandling.forwardingElsewhere')}{' '}
-            <Anchor component={Link} to="/profile" size="sm">
-              {t('nav.profile')}
-            </Anchor>
-          </Text>
           <CallHandlingEditor
             key={ext.id}
             tenantId={tenantId}

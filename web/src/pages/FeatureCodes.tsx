@@ -3,8 +3,10 @@
  * in the user's language. An admin changes a code in place (Enter or Save) or
  * puts it back to the default; a code that clashes with another is refused by the
  * server, and the error shows at the row being saved — and, when the server names
- * the other feature, a note at that row too. Supervisors see the same, read-only.
- * Features this build has no words for (a newer server) still show, by their key.
+ * the other feature, a note at that row too. Each row shows the default code;
+ * "Reset to default" shows only on a code the tenant changed. Supervisors see the
+ * same, read-only. Features this build has no words for (a newer server) still
+ * show, by the server's label.
  */
 import {
   Alert,
@@ -22,9 +24,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem, api, unwrap } from '../api/client';
-import type { FeatureCodesPatch, Me, Tenant } from '../api/types';
+import type { FeatureCodesPatch, Me, ResponseOf, Tenant } from '../api/types';
 import { FieldErrorText, ProblemAlert } from '../components/Problem';
 import { callsEn } from '../i18n/calls';
+
+type FeatureCodeList = ResponseOf<'/api/v1/tenants/{tenantId}/feature-codes', 'get'>;
 
 type Known = keyof typeof callsEn.featureCodes.features;
 const isKnown = (f: string): f is Known => Object.hasOwn(callsEn.featureCodes.features, f);
@@ -32,10 +36,11 @@ const isKnown = (f: string): f is Known => Object.hasOwn(callsEn.featureCodes.fe
 /** What a code may hold: * # and digits, at most 8 keys (the server checks the rest). */
 const keysOnly = (typed: string) => typed.replace(/[^0-9*#]/g, '').slice(0, 8);
 
-function useFeatureText() {
+/** `labels`: the server's name of each feature, for those this build has no words for. */
+function useFeatureText(labels: Record<string, string>) {
   const { t } = useTranslation();
   return {
-    name: (f: string) => (isKnown(f) ? t(`featureCodes.features.${f}.name`) : f),
+    name: (f: string) => (isKnown(f) ? t(`featureCodes.features.${f}.name`) : (labels[f] ?? f)),
     /** How to dial `f`, with its code and the others' (forwardOn names forwardOff's). */
     howTo: (f: string, codes: Record<string, string>) =>
       isKnown(f)
@@ -56,7 +61,10 @@ interface Change {
 function CodeRow({
   feature,
   code,
+  defaultCode,
+  changed,
   codes,
+  labels,
   canWrite,
   draft,
   onDraft,
@@ -68,7 +76,11 @@ function CodeRow({
 }: {
   feature: string;
   code: string;
+  defaultCode: string;
+  /** The tenant set its own code: it may go back to the default. */
+  changed: boolean;
   codes: Record<string, string>;
+  labels: Record<string, string>;
   canWrite: boolean;
   draft: string | undefined;
   onDraft: (code: string) => void;
@@ -81,7 +93,7 @@ function CodeRow({
   saved: boolean;
 }) {
   const { t } = useTranslation();
-  const text = useFeatureText();
+  const text = useFeatureText(labels);
   const formId = useId();
   const name = text.name(feature);
   const value = draft ?? code;
@@ -126,6 +138,11 @@ function CodeRow({
         </FieldErrorText>
       </Table.Td>
       <Table.Td>
+        <Code fz="sm" c={changed ? 'dimmed' : undefined}>
+          {defaultCode}
+        </Code>
+      </Table.Td>
+      <Table.Td>
         <Text size="sm">{text.howTo(feature, codes)}</Text>
       </Table.Td>
       {canWrite ? (
@@ -147,15 +164,17 @@ function CodeRow({
                 {t('common.saved')}
               </Text>
             ) : null}
-            <Button
-              size="xs"
-              variant="subtle"
-              loading={saving === 'reset'}
-              onClick={() => onSave({ feature, code: null })}
-              aria-label={t('featureCodes.resetNamed', { feature: name })}
-            >
-              {t('featureCodes.reset')}
-            </Button>
+            {changed ? (
+              <Button
+                size="xs"
+                variant="subtle"
+                loading={saving === 'reset'}
+                onClick={() => onSave({ feature, code: null })}
+                aria-label={t('featureCodes.resetNamed', { feature: name })}
+              >
+                {t('featureCodes.reset')}
+              </Button>
+            ) : null}
           </Group>
         </Table.Td>
       ) : null}
@@ -170,9 +189,10 @@ export default function FeatureCodes({ me }: { me: Me }) {
   const canWrite = me.role === 'tenant_admin' || me.role === 'operator';
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<string | null>(null);
-  const tenant = useQuery({
-    queryKey: ['tenant', tenantId],
-    queryFn: () => unwrap(api.GET('/api/v1/tenants/{tenantId}', { params: { path: { tenantId } } })),
+  const list = useQuery({
+    queryKey: ['feature-codes', tenantId],
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/tenants/{tenantId}/feature-codes', { params: { path: { tenantId } } })),
   });
   const save = useMutation({
     mutationFn: ({ feature, code }: Change) =>
@@ -185,12 +205,23 @@ export default function FeatureCodes({ me }: { me: Me }) {
       ),
     onSuccess: (after: Tenant, { feature }) => {
       client.setQueryData(['tenant', tenantId], after);
+      // The new codes at once; whether each is changed, as the server says on the re-read.
+      const now = after.featureCodes as Record<string, string>;
+      client.setQueryData<FeatureCodeList>(['feature-codes', tenantId], (old) =>
+        old?.map((c) => {
+          const code = now[c.feature] ?? c.code;
+          return { ...c, code, changed: code !== c.defaultCode };
+        }),
+      );
       void client.invalidateQueries({ queryKey: ['tenant', tenantId] });
+      void client.invalidateQueries({ queryKey: ['feature-codes', tenantId] });
       setDrafts(({ [feature]: _, ...rest }) => rest);
       setSaved(feature);
     },
   });
-  const codes = (tenant.data?.featureCodes ?? {}) as Record<string, string>;
+  const rows = list.data ?? [];
+  const codes = Object.fromEntries(rows.map((c) => [c.feature, c.code]));
+  const labels = Object.fromEntries(rows.map((c) => [c.feature, c.label]));
   const failed = save.isError ? save.variables : undefined;
   const problem = save.error instanceof ApiProblem ? save.error : null;
   const codeProblem = problem?.field?.startsWith('featureCodes.') ? problem : null;
@@ -203,15 +234,16 @@ export default function FeatureCodes({ me }: { me: Me }) {
           {t('featureCodes.readOnly')}
         </Alert>
       )}
-      <ProblemAlert error={tenant.error} />
+      <ProblemAlert error={list.error} />
       <ProblemAlert error={save.error} fields={['featureCodes.*']} />
-      {tenant.data ? (
-        <Table.ScrollContainer minWidth={canWrite ? 760 : 560}>
+      {list.data ? (
+        <Table.ScrollContainer minWidth={canWrite ? 860 : 660}>
           <Table striped verticalSpacing="sm" aria-label={t('featureCodes.title')}>
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('featureCodes.feature')}</Table.Th>
                 <Table.Th>{t('featureCodes.code')}</Table.Th>
+                <Table.Th>{t('featureCodes.defaultCode')}</Table.Th>
                 <Table.Th>{t('featureCodes.howTo')}</Table.Th>
                 {canWrite ? (
                   <Table.Th>
@@ -221,12 +253,15 @@ export default function FeatureCodes({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {Object.entries(codes).map(([feature, code]) => (
+              {rows.map(({ feature, code, defaultCode, changed }) => (
                 <CodeRow
                   key={feature}
                   feature={feature}
                   code={code}
+                  defaultCode={defaultCode}
+                  changed={changed}
                   codes={codes}
+                  labels={labels}
                   canWrite={canWrite}
                   draft={drafts[feature]}
                   onDraft={(c) => {

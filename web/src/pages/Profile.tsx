@@ -31,6 +31,12 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { BodyOf, Extension, Me, ResponseOf } from '../api/types';
+import {
+  FORWARDING_FIELDS,
+  type Forwarding,
+  ForwardingEditor,
+  type ForwardingRule,
+} from '../components/ForwardingEditor';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { LANGUAGES, type Language, setLanguage } from '../i18n';
 import { ME_KEY } from '../session';
@@ -38,17 +44,6 @@ import { ME_KEY } from '../session';
 type User = NonNullable<Me['user']>;
 type ExtensionPage = ResponseOf<'/api/v1/tenants/{tenantId}/extensions', 'get'>;
 type ExtensionPatch = BodyOf<'/api/v1/tenants/{tenantId}/extensions/{id}', 'patch'>;
-type Forwarding = Extension['forwarding'];
-type Rule = keyof Forwarding;
-
-const RULES = ['always', 'busy', 'noAnswer', 'unreachable'] as const satisfies readonly Rule[];
-const RULE_LABEL = {
-  always: 'profile.forwardAlways',
-  busy: 'profile.forwardBusy',
-  noAnswer: 'profile.forwardNoAnswer',
-  unreachable: 'profile.forwardUnreachable',
-} as const satisfies Record<Rule, string>;
-
 /** A titled block of the page. */
 function Section({ title, children }: { title: string; children: ReactNode }) {
   const id = useId();
@@ -447,7 +442,7 @@ function MyExtension({ tenantId, ext, canEdit }: { tenantId: string; ext: Extens
   const edited = () => {
     if (save.isSuccess || save.isError) save.reset();
   };
-  const setRule = (rule: Rule, change: Partial<Forwarding[Rule]>) => {
+  const setRule = (rule: ForwardingRule, change: Partial<Forwarding[ForwardingRule]>) => {
     setForwarding((f) => ({ ...f, [rule]: { ...f[rule], ...change } }));
     edited();
   };
@@ -455,14 +450,7 @@ function MyExtension({ tenantId, ext, canEdit }: { tenantId: string; ext: Extens
     e.preventDefault();
     save.mutate();
   };
-  const fields = [
-    'ringTimeoutSec',
-    ...RULES.flatMap((r) => [`forwarding.${r}`, `forwarding.${r}.target`, `forwarding.${r}.enabled`]),
-  ];
-  const ruleError = (r: Rule) =>
-    fieldError(save.error, `forwarding.${r}.target`) ??
-    fieldError(save.error, `forwarding.${r}.enabled`) ??
-    fieldError(save.error, `forwarding.${r}`);
+  const fields = ['ringTimeoutSec', ...FORWARDING_FIELDS];
   return (
     <Paper
       withBorder
@@ -504,30 +492,7 @@ function MyExtension({ tenantId, ext, canEdit }: { tenantId: string; ext: Extens
               {t('profile.forwarding')}
             </Title>
             <ProblemAlert error={save.error} fields={fields} />
-            {RULES.map((rule) => {
-              const ruleName = t(RULE_LABEL[rule]);
-              return (
-                <SimpleGrid key={rule} cols={{ base: 1, xs: 2 }} spacing="xs" verticalSpacing={6}>
-                  <Switch
-                    label={ruleName}
-                    checked={forwarding[rule].enabled}
-                    disabled={!canEdit}
-                    onChange={(e) => setRule(rule, { enabled: e.currentTarget.checked })}
-                    mt={{ base: 0, xs: 8 }}
-                  />
-                  <TextInput
-                    aria-label={t('profile.forwardTarget', { rule: ruleName })}
-                    placeholder={t('profile.targetPlaceholder')}
-                    inputMode="tel"
-                    autoComplete="off"
-                    value={forwarding[rule].target}
-                    readOnly={!canEdit}
-                    onChange={(e) => setRule(rule, { target: e.currentTarget.value.replace(/[\s()-]/g, '') })}
-                    error={ruleError(rule)}
-                  />
-                </SimpleGrid>
-              );
-            })}
+            <ForwardingEditor value={forwarding} onChange={setRule} error={save.error} canEdit={canEdit} />
             <NumberInput
               label={t('profile.ringTimeout')}
               value={ringTimeout}
