@@ -14,8 +14,8 @@
  *
  * Skipped without /usr/bin/chromium, unless NIMBUS_REQUIRE_INTEROP=1 (CI).
  */
-import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page, Request } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserTests,
   ensureWebBuilt,
@@ -24,6 +24,7 @@ import {
   screenshot,
   startPortalNode,
 } from '../helpers/browser.js';
+import { portalSession } from '../helpers/portal-session.js';
 
 const USER = { email: 'user103@demo.test', password: 'call-handling-user-pw-1' };
 const SUPERVISOR = { email: 'supervisor@demo.test', password: 'call-handling-super-pw-1' };
@@ -51,33 +52,10 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
   let adminCookie = '';
   let ext103 = '';
   let calendarId = '';
-
-  async function signInCookie(who: { email: string; password: string }): Promise<string> {
-    const res = await fetch(`${portal.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(who),
-    });
-    const cookie = /nimbus_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
-    if (res.status !== 200 || !cookie) throw new Error(`sign-in of ${who.email}: ${res.status}`);
-    return cookie;
-  }
-
-  /** The node's REST API as the demo admin: status and JSON body. */
-  async function rest<T = Record<string, unknown>>(
-    path: string,
-    init: { method?: string; body?: unknown } = {},
-  ): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${portal.url}/api/v1/tenants/${portal.tenantId}${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        cookie: `nimbus_session=${adminCookie}`,
-        ...(init.body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(init.body ? { body: JSON.stringify(init.body) } : {}),
-    });
-    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as T };
-  }
+  const { signInCookie, rest, open, settled, fillSignIn, goTo, choose } = portalSession(
+    () => ({ portal, browser, adminCookie }),
+    { failShot: (page, name) => shot(page, name) },
+  );
 
   const extension = async (id: string) => (await rest<Extension>(`/extensions/${id}`)).body;
   const featureCodes = async () =>
@@ -127,69 +105,6 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     await browser?.close();
     await portal?.close();
   });
-
-  /** Requests of each page still waiting for their answer. */
-  const inflight = new WeakMap<Page, Set<Request>>();
-
-  async function open(
-    t: TestContext,
-    { as, ...opts }: BrowserContextOptions & { as?: { email: string; password: string } | 'admin' } = {},
-  ): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ baseURL: portal.url, locale: 'en-US', ...opts });
-    context.setDefaultTimeout(15_000);
-    if (as) {
-      const value = as === 'admin' ? adminCookie : await signInCookie(as);
-      await context.addCookies([{ name: 'nimbus_session', value, url: portal.url }]);
-    }
-    const page = await context.newPage();
-    const pending = new Set<Request>();
-    inflight.set(page, pending);
-    page.on('request', (r) => pending.add(r));
-    page.on('requestfinished', (r) => pending.delete(r));
-    page.on('requestfailed', (r) => pending.delete(r));
-    t.onTestFinished(async (done) => {
-      if (done.task.result?.state === 'fail')
-        await shot(page, `FAILED-${done.task.name}`).catch(() => undefined);
-      await context.close();
-    });
-    return { context, page };
-  }
-
-  /** The page shows `heading`, has had no request in flight for 300 ms and shows no loader. */
-  async function settled(page: Page, heading: string) {
-    await page.getByRole('heading', { name: heading, exact: true }).waitFor();
-    const pending = inflight.get(page)!;
-    const deadline = Date.now() + 15_000;
-    let quietSince = Date.now();
-    while (Date.now() - quietSince < 300) {
-      // A calendar's open/closed badge polls.
-      if ([...pending].some((r) => !r.url().includes('/state'))) quietSince = Date.now();
-      if (Date.now() > deadline)
-        throw new Error(`still loading: ${[...pending].map((r) => r.url()).join(' ')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await page.locator('.mantine-Loader-root').waitFor({ state: 'detached' });
-  }
-
-  async function fillSignIn(page: Page, who: { email: string; password: string }) {
-    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(who.email);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(who.password);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  }
-
-  async function goTo(page: Page, label: string, heading = label) {
-    await page
-      .getByRole('navigation', { name: 'Main navigation' })
-      .getByRole('link', { name: label, exact: true })
-      .click();
-    await settled(page, heading);
-  }
-
-  /** Picks `option` in the select named `name` inside `scope`. */
-  async function choose(page: Page, scope: Locator | Page, name: string, option: string) {
-    await scope.getByRole('combobox', { name, exact: true }).click();
-    await page.getByRole('option', { name: option, exact: true }).click();
-  }
 
   /** Picks `options` in the multi-select named `name` inside `scope`, then closes its list. */
   async function chooseMany(page: Page, scope: Locator, name: string, options: string[]) {
