@@ -351,6 +351,7 @@ export class Call implements ActiveCall {
     round.timers.push(
       this.ctx.clock.after(target.timeoutSec * 1000, () => {
         for (const leg of mine) this.cancelLeg(leg);
+        this.ctx.changed(this);
         this.checkRound(round);
       }),
     );
@@ -388,6 +389,8 @@ export class Call implements ActiveCall {
     round.closed = true;
     for (const t of round.timers) t.cancel();
     if (this.round === round) this.round = null;
+    // The phones this round rang stop: their lamps go dark.
+    if (this.state !== 'ended') this.ctx.changed(this);
     round.done(outcome);
   }
 

@@ -743,13 +743,33 @@ export class SipService {
         out.push({ id: `${callId}-a`, callId, direction: 'initiator', state, remote: call.callee.number });
       if (lampResource(call.callee.tenantId, call.callee.number) === resource && present(call, 'B'))
         out.push({ id: `${callId}-b`, callId, direction: 'recipient', state, remote: call.caller.number });
+      // Extensions a routed call is ringing (a group's members, follow-me steps): their lamps flash.
+      if (call instanceof Call)
+        for (const n of call.ringingNumbers())
+          if (n !== call.callee.number && lampResource(call.caller.tenantId, n) === resource)
+            out.push({
+              id: `${callId}-r${n}`,
+              callId,
+              direction: 'recipient',
+              state: 'early',
+              remote: call.caller.number,
+            });
     }
     return out;
   }
 
+  /** The numbers whose lamps a call lit last time (so the ones it no longer touches go dark). */
+  private readonly lit = new WeakMap<ActiveCall, Set<string>>();
+
   private lampsChanged(call: ActiveCall): void {
-    this.notifier.notify('dialog', lampResource(call.caller.tenantId, call.caller.number));
-    this.notifier.notify('dialog', lampResource(call.callee.tenantId, call.callee.number));
+    const now = new Set<string>();
+    if (call.state !== 'ended') {
+      now.add(call.caller.number).add(call.callee.number);
+      if (call instanceof Call) for (const n of call.ringingNumbers()) now.add(n);
+    }
+    const touched = new Set([...(this.lit.get(call) ?? []), ...now, call.caller.number, call.callee.number]);
+    for (const n of touched) this.notifier.notify('dialog', lampResource(call.caller.tenantId, n));
+    this.lit.set(call, now);
   }
 
   /** Refusals that come before any routing: unknown URI scheme (416), loops (483). */

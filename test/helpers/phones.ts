@@ -38,6 +38,8 @@ export interface PhoneBank {
   get(number: string): Phone;
   register(p: Phone, expires?: number): Promise<unknown>;
   call(from: string, to: string): Exchange;
+  /** Any out-of-dialog request from a phone (SUBSCRIBE, MESSAGE...). */
+  request(from: string, method: string, to: string, headers?: [string, string][]): Exchange;
   /** Hangs up every dialog and waits until the PBX carries no call. */
   hangupAll(): Promise<void>;
   /** Back to answering, with no INVITEs or CANCELs counted. */
@@ -76,6 +78,11 @@ export async function phoneBank(fx: SipFixture, domain: string, numbers: string[
         from: `<sip:${from}@${domain}>`,
         body: PHONE_SDP,
       });
+      return p.send(req, pbx);
+    },
+    request(from, method, to, headers = []) {
+      const p = phones.get(from)!;
+      const req = p.buildRequest(method, `sip:${to}@${domain}`, { from: `<sip:${from}@${domain}>`, headers });
       return p.send(req, pbx);
     },
     async hangupAll() {

@@ -119,6 +119,32 @@ describe('calls through the router', () => {
     expect(row.legs.map((l) => l.number).sort()).toEqual(['202', '203', '204']);
   });
 
+  it("a member's busy lamp flashes while the group rings it and goes dark when another answers", async () => {
+    await add('ringGroup', 'Lamps', '620', group({ members: ['203', '204'].map((n) => member(n)) }));
+    phones.get('203').mode = 'ring';
+    phones.get('204').mode = 'ring';
+    const watcher = phones.get('205');
+    const notifies: string[] = [];
+    watcher.on('NOTIFY', (req, tx) => {
+      notifies.push(req.body.toString());
+      tx?.respond(watcher.response(req, 200));
+    });
+    const sub = bank.request('205', 'SUBSCRIBE', '203', [
+      ['Event', 'dialog'],
+      ['Accept', 'application/dialog-info+xml'],
+      ['Expires', '600'],
+    ]);
+    expect((await sub.done())?.status).toBe(200);
+    await until(() => notifies.length >= 1);
+    const ex = call('201', '620');
+    await until(() => notifies.some((b) => b.includes('<state>early</state>')));
+    expect(notifies.at(-1)).toContain('direction="recipient"');
+    phones.get('204').pickUp();
+    expect((await ex.done())?.status).toBe(200);
+    await until(() => !notifies.at(-1)!.includes('<dialog '));
+    await hangupAll();
+  });
+
   it('a sequential hunt skips a member on the phone and moves past a busy one at once', async () => {
     // 205 is on a call with 206.
     expect((await call('205', '206').done())?.status).toBe(200);
