@@ -58,13 +58,24 @@ export function parseReferTo(
   for (const pair of query.split('&')) {
     const [k, v] = pair.split('=', 2);
     if (k?.toLowerCase() !== 'replaces' || v === undefined) continue;
-    const decoded = decodeURIComponent(v);
+    const decoded = decode(v);
+    if (decoded === null) return null;
     const [callId, ...params] = decoded.split(';');
     const p = Object.fromEntries(params.map((x) => x.split('=', 2).map((y) => y.trim())));
     if (callId && p['to-tag'] && p['from-tag'])
       replaces = { callId: callId.trim(), toTag: p['to-tag'], fromTag: p['from-tag'] };
   }
-  return { user: decodeURIComponent(user), replaces };
+  const name = decode(user);
+  return name === null ? null : { user: name, replaces };
+}
+
+/** %-escapes undone; null for a malformed escape (the REFER is answered 400, nothing throws). */
+function decode(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Handles a REFER the call got from `side`. */
