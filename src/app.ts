@@ -140,6 +140,13 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           : null,
       }),
       live,
+      // The queue engine exists once the SIP service has started (it needs the media engine).
+      queues: {
+        all: (t) => sip.queues?.all(t) ?? [],
+        liveOf: (t, q) => sip.queues?.liveOf(t, q) ?? null,
+        agent: (t, n) => sip.queues?.agent(t, n) ?? null,
+        change: (t, n, c) => sip.queues?.change(t, n, c) ?? null,
+      },
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
       onTenantChange: (tenantId) =>
         sip

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { LiveCall, LiveRegistration, PbxEvent } from '../pbx/events.js';
+import type { AgentStatus, QueueLive } from '../pbx/queue/engine.js';
 import type { Actor } from '../store/repositories/audit.js';
 import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -43,6 +44,19 @@ export interface LiveSource {
   subscribe(listener: (e: PbxEvent) => void): () => void;
 }
 
+/** Call queues at work (the SIP service's queue engine). */
+export interface QueueSource {
+  all(tenantId: string): QueueLive[];
+  liveOf(tenantId: string, queueId: string): QueueLive | null;
+  agent(tenantId: string, number: string): AgentStatus | null;
+  /** Logs in or out (of `queues`, or all the agent's queues when null), pauses or unpauses. */
+  change(
+    tenantId: string,
+    number: string,
+    c: { loggedIn?: boolean; queues: string[] | null; paused?: boolean; pauseReason: string },
+  ): AgentStatus | null;
+}
+
 export interface PlatformStatus {
   startedAt: Date;
   database: 'embedded' | 'postgresql';
@@ -79,6 +93,8 @@ export interface ApiDeps {
   connectInfo?: () => ConnectInfo | null;
   /** Calls in progress, registered devices and their events (the SIP service); absent, live views are empty. */
   live?: LiveSource;
+  /** Call queues (absent: no media engine, queue views answer 503). */
+  queues?: QueueSource;
   /** What this node is doing (SIP, media, which database), for the operator's health page. */
   platform?: () => PlatformStatus;
   /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */

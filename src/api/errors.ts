@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, title: 'Too many attempts; wait and try again' },
   INTERNAL: { status: 500, title: 'Internal error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; nothing was changed' },
+  QUEUES_UNAVAILABLE: { status: 503, title: 'Call queues need the media engine, which is not running' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -131,5 +131,8 @@ function visible(e: PbxEvent, own: string[] | null): boolean {
   if (!own) return true;
   if (e.type === 'registration') return own.includes(e.registration.extension);
   if (e.type === 'call.offered') return own.includes(e.extension);
+  // An agent follows the queues they answer (their own panel); announcements are for supervisors.
+  if (e.type === 'queue.updated') return e.queue.agents.some((a) => own.includes(a.number));
+  if (e.type === 'queue.announced') return false;
   return own.includes(e.call.caller) || own.includes(e.call.callee);
 }

@@ -31,6 +31,12 @@ export const PERMISSIONS = {
   // Forcing a calendar open or closed (a supervisor closes the office early).
   'routing.override': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
 
+  // Call queues at work: wallboards, agents' logins and pauses, statistics.
+  // A user sees the queues they answer and logs themselves in and out.
+  'queues.monitor': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
+  'queues.agents': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
+  'queues.stats': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+
   'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
   'platformApiKeys.manage': { operator: 'any' },
 

@@ -5,8 +5,10 @@
  * phone numbers. Each failure names the field it concerns.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { isPromptName } from '../media/prompts.js';
 import { validateCalendar } from '../pbx/calendar/engine.js';
 import type { CalendarSpec } from '../pbx/calendar/types.js';
+import type { QueueConfig } from '../pbx/queue/types.js';
 import { normaliseNumber } from '../pbx/routing/numbers.js';
 import {
   type CallerRule,
@@ -80,6 +82,15 @@ export function checkRoutingObject(
       if (cfg.timeoutDestination) checkDestination(world, cfg.timeoutDestination, 'timeoutDestination');
       break;
     }
+    case 'queue': {
+      const cfg = config as unknown as QueueConfig;
+      checkQueue(world, cfg);
+      if (rawNumber) {
+        number = rawNumber;
+        assertNumberFree(world, number, id);
+      }
+      break;
+    }
     case 'timeCondition': {
       const cfg = config as unknown as TimeConditionConfig;
       if (!world.objects.some((o) => o.kind === 'calendar' && o.id === cfg.calendarId))
@@ -102,6 +113,49 @@ export function checkRoutingObject(
   const stored = { name, number, config };
   assertNoLoop(world, { kind, id: id ?? 'new', ...stored });
   return stored;
+}
+
+/** A queue's members, prompts, keys and destinations must make sense together. */
+function checkQueue(world: RoutingWorld, cfg: QueueConfig): void {
+  const seen = new Set<string>();
+  cfg.members.forEach((m, i) => {
+    if (!world.extensions.some((e) => e.number === m.number))
+      throw invalid(`Member ${m.number} is not an extension of this tenant`, `members.${i}.number`);
+    if (seen.has(m.number)) throw invalid(`Member ${m.number} is listed twice`, `members.${i}.number`);
+    seen.add(m.number);
+  });
+  for (const field of ['entryPrompts', 'periodicPrompts'] as const)
+    cfg[field].forEach((p, i) => {
+      if (!isPromptName(p)) throw invalid(`"${p}" is not a system prompt`, `${field}.${i}`);
+    });
+  if (cfg.periodicPrompts.length > 0 && cfg.periodicEverySec === 0)
+    throw invalid('Periodic prompts need an interval', 'periodicEverySec');
+  const keys = new Set<string>();
+  cfg.keys.forEach((k, i) => {
+    if (keys.has(k.key)) throw invalid(`Key ${k.key} is used twice`, `keys.${i}.key`);
+    keys.add(k.key);
+    checkDestination(world, k.destination, `keys.${i}.destination`);
+  });
+  const stages = new Set<number>();
+  cfg.skills.forEach((s, i) => {
+    if (stages.has(s.afterSec))
+      throw invalid(`Two skill stages start at ${s.afterSec} s`, `skills.${i}.afterSec`);
+    stages.add(s.afterSec);
+  });
+  cfg.vipNumbers = cfg.vipNumbers.map((n) =>
+    n.endsWith('*') ? n : normaliseNumber(n, world.tenant.country),
+  );
+  for (const field of ['timeoutDestination', 'fullDestination', 'noAgentsDestination'] as const) {
+    const d = cfg[field];
+    if (d) checkDestination(world, d, field);
+  }
+  if (cfg.predictive.destination)
+    checkDestination(world, cfg.predictive.destination, 'predictive.destination');
+  if (
+    (cfg.predictive.maxExpectedWaitSec > 0 || cfg.predictive.maxCallersPerAgent > 0) &&
+    !cfg.predictive.destination
+  )
+    throw invalid('Predictive diversion needs a destination', 'predictive.destination');
 }
 
 /** An inbound number in E.164, from whatever format it was typed in. */
@@ -142,14 +196,14 @@ export function checkDestination(world: RoutingWorld, d: Destination, field: str
   }
   if (raw.kind === 'extension' && !world.extensions.some((e) => e.id === raw.id))
     throw invalid('No extension with this id in the tenant', `${field}.id`);
-  if (
-    (raw.kind === 'ringGroup' || raw.kind === 'timeCondition') &&
-    !world.objects.some((o) => o.kind === raw.kind && o.id === raw.id)
-  )
-    throw invalid(
-      `No ${raw.kind === 'ringGroup' ? 'ring group' : 'time condition'} with this id in the tenant`,
-      `${field}.id`,
-    );
+  const labels: Record<string, string> = {
+    ringGroup: 'ring group',
+    timeCondition: 'time condition',
+    queue: 'queue',
+  };
+  const label = labels[raw.kind];
+  if (label && !world.objects.some((o) => o.kind === raw.kind && o.id === raw.id))
+    throw invalid(`No ${label} with this id in the tenant`, `${field}.id`);
 }
 
 type Node = { kind: string; id: string; name: string; number: string | null; config: unknown };
@@ -213,7 +267,7 @@ export function assertNoLoop(world: RoutingWorld, changed: Node): void {
 }
 
 function loopField(kind: string): string {
-  return kind === 'ringGroup'
+  return kind === 'ringGroup' || kind === 'queue'
     ? 'timeoutDestination'
     : kind === 'timeCondition'
       ? 'whenOpen'
@@ -265,9 +319,11 @@ export function referrersOf(world: RoutingWorld, target: { id: string; number: s
           (d.kind === 'number' && target.number !== null && d.number === target.number),
       ) ||
       (o.kind === 'timeCondition' && (o.config as TimeConditionConfig).calendarId === target.id) ||
-      (o.kind === 'ringGroup' &&
+      ((o.kind === 'ringGroup' || o.kind === 'queue') &&
         target.number !== null &&
-        (o.config as RingGroupConfig).members.some((m) => m.number === target.number));
+        (o.config as RingGroupConfig | QueueConfig).members.some(
+          (m: { number: string }) => m.number === target.number,
+        ));
     if (refers) out.push(`"${o.name}"`);
   }
   // Extensions whose follow-me, secretary or status calendar name it.

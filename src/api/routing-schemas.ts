@@ -5,6 +5,7 @@
  * number clashes, impossible schedules) and names the field.
  */
 import Type, { type TProperties } from 'typebox';
+import { AGENT_STATES, QUEUE_STRATEGIES } from '../pbx/queue/types.js';
 import { RING_STRATEGIES } from '../pbx/routing/ring-strategy.js';
 import { HANGUP_CAUSES } from '../pbx/routing/types.js';
 import { type DialTarget, ExtensionNumber, Name, Timestamp, Uuid } from './schemas.js';
@@ -17,7 +18,14 @@ const literals = <T extends readonly string[]>(values: T, description?: string) 
     ),
   );
 
-export const DESTINATION_KINDS = ['extension', 'ringGroup', 'timeCondition', 'number', 'hangup'] as const;
+export const DESTINATION_KINDS = [
+  'extension',
+  'ringGroup',
+  'queue',
+  'timeCondition',
+  'number',
+  'hangup',
+] as const;
 
 /**
  * One object for every kind (not a oneOf), so a wrong combination gets a message
@@ -116,6 +124,102 @@ export const RingGroupFields = {
   skipBusy: Type.Boolean({ description: 'Members on the phone are not rung' }),
   callerIdPrefix: Type.String({ maxLength: 30, description: "Shown before the caller's name" }),
   timeoutDestination: Type.Union([DestinationSchema, Type.Null()]),
+};
+
+const SkillLevels = Type.Record(
+  Type.String({ pattern: '^[a-z0-9_-]{1,30}$' }),
+  Type.Integer({ minimum: 1, maximum: 10 }),
+  {
+    description: 'Skill name → level 1–10',
+  },
+);
+const AgentStates = Type.Array(literals(AGENT_STATES), { maxItems: AGENT_STATES.length, uniqueItems: true });
+const PromptList = Type.Array(
+  Type.String({ pattern: '^[a-z0-9-]{1,60}$', description: 'A system prompt name' }),
+  {
+    maxItems: 10,
+  },
+);
+const Seconds = (max: number, description: string) => Type.Integer({ minimum: 0, maximum: max, description });
+
+export const QueueFields = {
+  strategy: literals(QUEUE_STRATEGIES, 'How the next agent is chosen'),
+  members: Type.Array(
+    Type.Object(
+      {
+        number: ExtensionNumber,
+        static: Type.Boolean({ description: 'Always logged in (true) or logs in and out (false)' }),
+        penalty: Type.Integer({
+          minimum: 0,
+          maximum: 9,
+          description: 'Tier: higher tiers ring only when lower ones are busy',
+        }),
+        weight: Type.Integer({ minimum: 1, maximum: 100, description: 'Weighted random: relative share' }),
+        skills: SkillLevels,
+        maxCalls: Type.Integer({ minimum: 1, maximum: 10, description: 'Calls the agent may carry at once' }),
+      },
+      { additionalProperties: false },
+    ),
+    { maxItems: 500 },
+  ),
+  skills: Type.Array(
+    Type.Object(
+      {
+        afterSec: Seconds(3600, 'Applies once the caller has waited this long'),
+        require: SkillLevels,
+      },
+      { additionalProperties: false },
+    ),
+    { maxItems: 10, description: 'Skills a call needs, relaxing with the wait (empty: any agent)' },
+  ),
+  agentRingSec: Type.Integer({ minimum: 5, maximum: 300, description: 'Seconds an agent rings per offer' }),
+  retrySec: Seconds(300, 'Seconds before an agent who did not answer is offered the same caller again'),
+  wrapUpSec: Seconds(3600, 'Seconds after a call before the agent gets the next'),
+  autoPauseAfter: Seconds(100, 'Missed offers in a row that pause an agent (0: never)'),
+  maxWaitSec: Seconds(86_400, 'Longest wait before the timeout destination (0: no limit)'),
+  maxCallers: Seconds(10_000, 'Callers waiting at most (0: no limit)'),
+  joinEmpty: AgentStates,
+  leaveWhenEmpty: AgentStates,
+  entryPrompts: PromptList,
+  announcePosition: Type.Boolean(),
+  announceWait: Type.Boolean(),
+  announceEverySec: Seconds(3600, 'Seconds between position/wait announcements (0: once)'),
+  periodicPrompts: PromptList,
+  periodicEverySec: Seconds(3600, 'Seconds between periodic prompts (0: never)'),
+  keys: Type.Array(
+    Type.Object(
+      { key: Type.String({ pattern: '^[0-9*#]$' }), destination: DestinationSchema },
+      { additionalProperties: false },
+    ),
+    { maxItems: 12, description: 'Keys a waiting caller may press to leave for a destination' },
+  ),
+  vipNumbers: Type.Array(Type.String({ pattern: '^\\+?[0-9]{1,20}\\*?$' }), { maxItems: 10_000 }),
+  weight: Type.Integer({
+    minimum: 0,
+    maximum: 100,
+    description: 'Agents in several queues serve heavier queues first',
+  }),
+  serviceLevelSec: Type.Array(Type.Integer({ minimum: 1, maximum: 3600 }), {
+    minItems: 1,
+    maxItems: 5,
+    uniqueItems: true,
+    description: 'Service-level thresholds; the first is the target',
+  }),
+  timeoutDestination: Type.Union([DestinationSchema, Type.Null()]),
+  fullDestination: Type.Union([DestinationSchema, Type.Null()]),
+  noAgentsDestination: Type.Union([DestinationSchema, Type.Null()]),
+  predictive: Type.Object(
+    {
+      maxExpectedWaitSec: Seconds(86_400, 'Expected wait above this diverts before joining (0: off)'),
+      maxCallersPerAgent: Type.Number({
+        minimum: 0,
+        maximum: 1000,
+        description: 'Callers per logged-in agent above this diverts (0: off)',
+      }),
+      destination: Type.Union([DestinationSchema, Type.Null()]),
+    },
+    { additionalProperties: false },
+  ),
 };
 
 export const TimeConditionFields = {

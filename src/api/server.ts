@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { platformRoutes } from './routes/platform.js';
 import { provisioningRoutes } from './routes/provisioning.js';
+import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -184,6 +185,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await userRoutes(app, deps);
   await extensionRoutes(app, deps);
   await routingRoutes(app, deps);
+  await queueRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);

@@ -260,6 +260,11 @@ const PHRASES = {
   'status-away': { en: 'Your status is: away.', ru: 'Ваш статус: отошёл.' },
   'status-lunch': { en: 'Your status is: out to lunch.', ru: 'Ваш статус: на обеде.' },
   'status-trip': { en: 'Your status is: on a business trip.', ru: 'Ваш статус: в командировке.' },
+  'agent-logged-in': { en: 'You are logged in to the queue.', ru: 'Вы вошли в очередь.' },
+  'agent-logged-out': { en: 'You are logged out of the queue.', ru: 'Вы вышли из очереди.' },
+  'agent-paused': { en: 'You are paused.', ru: 'Вы на паузе.' },
+  'agent-unpaused': { en: 'You are available for calls again.', ru: 'Вы снова принимаете звонки.' },
+  'not-a-queue-member': { en: 'You are not an agent of this queue.', ru: 'Вы не оператор этой очереди.' },
 } as const satisfies Record<string, Texts>;
 
 /** Every system prompt with its text in each language (the script records these). */

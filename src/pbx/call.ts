@@ -111,6 +111,11 @@ export interface RingOptions {
   callerName?: string;
   /** Intercom: the phone is asked to answer by itself, on its speaker. */
   autoAnswer?: boolean;
+  /**
+   * A caller the PBX answered keeps hearing what it plays (a queue's music):
+   * no ringback and no early media from the rung phones.
+   */
+  quiet?: boolean;
 }
 
 /**
@@ -143,6 +148,8 @@ interface Round {
   callerName: string;
   /** Extra headers on this round's INVITEs (intercom: ask the phone to answer by itself). */
   headers: [string, string][];
+  /** The caller hears what the PBX plays, not the rung phones' ringing (RingOptions.quiet). */
+  quiet: boolean;
   closed: boolean;
 }
 
@@ -182,6 +189,8 @@ export class Call implements ActiveCall {
   private aAnswered = false;
   /** Keys the caller pressed while the PBX had answered it. */
   private readonly keys: KeyBuffer;
+  /** Music the PBX plays to the caller it answered (a queue's), stopped when an agent answers. */
+  private readonly callerAudio = new Set<() => void>();
   /** Numbers browser forks' keys in the relay, unique for the call. */
   private forkSeq = 0;
   /** The ring round in progress: the router waits on it. */
@@ -285,6 +294,7 @@ export class Call implements ActiveCall {
         best: null,
         callerName: opts.callerName ?? this.caller.displayName,
         headers: opts.autoAnswer ? autoAnswerHeaders(this.caller.domain) : [],
+        quiet: opts.quiet === true,
         closed: false,
       };
       this.round = round;
@@ -477,7 +487,9 @@ export class Call implements ActiveCall {
         return;
       leg.state = 'ringing';
       if (this.aAnswered) {
-        // The PBX answered the caller already: ringing is played to it, never signalled.
+        // The PBX answered the caller already: ringing is played to it, never signalled
+        // (and not at all in a quiet round: a queue's caller keeps hearing its music).
+        if (leg.round.quiet) return;
         const sdp = leg.browser ? null : sdpOf(res);
         if (sdp !== null && this.media?.calleeAnswered(sdp, false)) this.stopRingback();
         else this.startRingback();
@@ -559,7 +571,9 @@ export class Call implements ActiveCall {
     this.ctx.bindDialog(leg.dialog.key, this, 'B');
     for (const other of this.legs) if (other !== leg) this.cancelLeg(other);
 
-    // A caller the PBX answered already is simply bridged (the relay joined the sides above).
+    // A caller the PBX answered already is simply bridged (the relay joined the sides above),
+    // once the music or prompt it was hearing stops.
+    if (this.aAnswered) this.silenceCaller();
     if (!this.aAnswered) this.answerCaller(this.media ? this.toA(200, res, callerSdp) : this.toA(200, res));
     this.closeRound(leg.round, { kind: 'answered', party: leg.party });
     this.ctx.changed(this);
@@ -673,6 +687,7 @@ export class Call implements ActiveCall {
         best: null,
         callerName: '',
         headers: [],
+        quiet: false,
         closed: true,
       },
       browser: null,
@@ -744,6 +759,25 @@ export class Call implements ActiveCall {
     this.answerCaller(this.toA(200, makeResponse(this.invite, 200), media.forCaller(true)));
     this.ctx.changed(this);
     return true;
+  }
+
+  /** Music on hold to the caller (answered by the PBX) until the returned function is called or someone answers. */
+  musicToCaller(): () => void {
+    const media = this.media;
+    if (!media || this.state === 'ended') return () => {};
+    const stop = this.ctx.moh.start(media.caller, this.caller.tenantId, this.caller.number);
+    const once = () => {
+      if (!this.callerAudio.delete(once)) return;
+      stop();
+    };
+    this.callerAudio.add(once);
+    return once;
+  }
+
+  /** Whatever the PBX plays to the caller stops: music and prompts. */
+  silenceCaller(): void {
+    for (const stop of [...this.callerAudio]) stop();
+    this.media?.caller.stopPlayback();
   }
 
   /** Whether the PBX has answered the caller (it hears prompts, music or ringing from the relay). */

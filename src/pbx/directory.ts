@@ -57,9 +57,9 @@ export interface TenantEntry {
   codecs: readonly string[];
   extensions: Map<string, ExtensionEntry>;
   extensionsById: Map<string, ExtensionEntry>;
-  /** Calendars, time conditions, ring groups and inbound routes by id. */
+  /** Calendars, time conditions, ring groups, queues and inbound routes by id. */
   routing: Map<string, RoutingEntry>;
-  /** Ring groups by internal number and inbound routes by DID. */
+  /** Ring groups and queues by internal number, inbound routes by DID. */
   routingByNumber: Map<string, RoutingEntry>;
   /** The tenant's feature codes that differ from the defaults. */
   featureCodes: Record<string, string>;
@@ -150,6 +150,11 @@ export class Directory {
       this.byId.set(entry.id, entry);
       this.byDomain.set(entry.domain, entry);
     } else this.byId.delete(tenantId);
+  }
+
+  /** Every tenant in the snapshot. */
+  all(): TenantEntry[] {
+    return [...this.byId.values()];
   }
 
   tenantById(id: string): TenantEntry | undefined {

@@ -7,6 +7,7 @@
  * Node-local for now; the cluster milestone fans these out through Redis.
  */
 import type { Binding, LocationService } from './location.js';
+import type { QueueEvent } from './queue/engine.js';
 
 export interface LiveCall {
   /** The call record's id (GET /calls/{id} once it has ended). */
@@ -37,7 +38,9 @@ export type PbxEvent =
   /** The router is about to ring an extension for this call (directly, in a group, by follow-me...). */
   | { type: 'call.offered'; tenantId: string; call: LiveCall; extension: string }
   | { type: 'call.ended'; tenantId: string; call: LiveCall; cause: string; endedAt: string }
-  | { type: 'registration'; tenantId: string; registration: LiveRegistration };
+  | { type: 'registration'; tenantId: string; registration: LiveRegistration }
+  /** Queues: a queue's live state (waiting callers, agents, today's figures) after a change. */
+  | QueueEvent;
 
 export type PbxEventListener = (e: PbxEvent) => void;
 
@@ -77,7 +80,7 @@ export class LiveState {
       else regs.delete(e.registration.extension);
       return;
     }
-    if (e.type === 'call.offered') return;
+    if (e.type !== 'call.started' && e.type !== 'call.answered' && e.type !== 'call.ended') return;
     const calls = this.mapOf(this.calls, e.tenantId);
     if (e.type === 'call.ended') calls.delete(e.call.id);
     else calls.set(e.call.id, e.call);
@@ -123,11 +126,19 @@ function registrationOf(
   };
 }
 
-/** The set of devices changed (not merely refreshed): same contacts means no event. */
-function sameDevices(a: Binding[], b: Binding[]): boolean {
-  if (a.length !== b.length) return false;
-  const contacts = new Set(a.map((x) => x.contact));
-  return b.every((x) => contacts.has(x.contact));
+/**
+ * The set of devices changed (not merely refreshed): same contacts means no event.
+ * Bindings of `b` expired by `now` do not count. An AOR has a few contacts at most,
+ * so a scan beats building a set (this runs on every REGISTER).
+ */
+function sameDevices(a: Binding[], b: Binding[], now = Number.NEGATIVE_INFINITY): boolean {
+  let live = 0;
+  for (const x of b) {
+    if (x.expiresAt <= now) continue;
+    live++;
+    if (!a.some((y) => y.contact === x.contact)) return false;
+  }
+  return live === a.length;
 }
 
 /**
@@ -146,9 +157,12 @@ export class ObservedLocation implements LocationService {
   }
 
   store(aor: string, bindings: Binding[]): void {
-    const before = this.inner.lookup(aor, this.now());
+    const now = this.now();
+    const before = this.inner.lookup(aor, now);
     this.inner.store(aor, bindings);
-    this.report(aor, before);
+    // The live bindings after the store are those given: a refresh of the same contacts
+    // (most REGISTERs) is told apart without looking the AOR up a second time.
+    if (!sameDevices(before, bindings, now)) this.report(aor, before);
   }
 
   sweep(now: number): number {

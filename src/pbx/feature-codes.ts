@@ -33,6 +33,16 @@ export const FEATURES = {
   officeOpen: { code: '*61', arg: 'optional', label: 'Force the office calendar open' },
   officeClosed: { code: '*62', arg: 'optional', label: 'Force the office calendar closed' },
   officeSchedule: { code: '*63', arg: 'optional', label: 'Office calendar follows its schedule' },
+  agentLogin: {
+    code: '*45',
+    arg: 'optional',
+    label: 'Queue agent: log in or out (all my queues, or the queue whose number follows)',
+  },
+  agentPause: {
+    code: '*46',
+    arg: 'optional',
+    label: 'Queue agent: pause or unpause (digits after: reason code)',
+  },
   echoTest: { code: '*43', arg: 'none', label: 'Echo test' },
   keyReadback: { code: '*44', arg: 'none', label: 'Key read-back test' },
   conference: { code: '*77', arg: 'none', label: 'Conference room' },

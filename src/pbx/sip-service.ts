@@ -5,6 +5,7 @@
  * Malformed requests that can still be answered get a stateless 400 (or 505/413).
  */
 
+import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
@@ -28,6 +29,7 @@ import { type ServerTransaction, TransactionLayer } from '../sip/transaction/lay
 import { DEFAULT_TIMERS } from '../sip/transaction/timers.js';
 import type { Destination, TxContext } from '../sip/transaction/types.js';
 import { SipTransports } from '../sip/transport/transports.js';
+import { QueueStatsLog } from '../store/repositories/queues.js';
 import type { Store } from '../store/store.js';
 import { type App, AppCall } from './app-call.js';
 import { conferenceRoom } from './apps/conference.js';
@@ -47,8 +49,10 @@ import { MusicOnHold } from './moh.js';
 import { type PageMember, pagingApp } from './page.js';
 import { ParkingLot } from './park.js';
 import { PushNotifier } from './push-notifier.js';
+import { MemoryAgentSessions } from './queue/agents.js';
+import { QueueEngine } from './queue/engine.js';
 import { Registrar } from './registrar.js';
-import { destinationForNumber, Router } from './routing/router.js';
+import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig } from './routing/types.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
 
@@ -121,6 +125,11 @@ export class SipService {
   private parkingLot: ParkingLot | null = null;
   /** Follows each call's destinations: forwarding, groups, calendars, inbound routes. */
   readonly router: Router;
+  private readonly routerEnv: RouterEnv;
+  /** Call queues: only with a media engine (callers wait to music). */
+  queues: QueueEngine | null = null;
+  private statsFlush: NodeJS.Timeout | null = null;
+  private statsLog: QueueStatsLog | null = null;
 
   constructor(
     private readonly opts: SipServiceOptions,
@@ -161,13 +170,20 @@ export class SipService {
       subject: opts.pushSubject ?? 'mailto:admin@nimbus.local',
     });
     this.push.attach(this.events);
-    this.router = new Router({
+    this.routerEnv = {
       bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
-      isBusy: (tenantId, number) => this.isBusy(tenantId, number),
+      isBusy: (tenantId, number) => this.callsOf(tenantId, number) > 0,
       now: () => new Date(),
       ms: () => clock.now(),
       random: Math.random,
       memory: new Map(),
+      clock,
+      queues: null,
+    };
+    this.router = new Router(this.routerEnv);
+    // Agents become (un)available as their phones register and their calls come and go.
+    this.events.on((e) => {
+      if (e.type === 'registration') this.queues?.tenantActivity(e.tenantId);
     });
     this.callContext = {
       layer: this.layer,
@@ -251,6 +267,7 @@ export class SipService {
     webrtc?.catch(() => {});
     await this.directory.loadAll();
     this.callContext.media = await media;
+    if (this.callContext.media) await this.startQueues(this.txContext.clock);
     if (webrtc && m && this.callContext.media)
       // Browser softphones: ICE and DTLS-SRTP end here, their audio joins the relay as plain RTP.
       this.callContext.webrtc = new (await webrtc).WebRtcGateway({
@@ -474,7 +491,7 @@ export class SipService {
     const out: PageMember[] = [];
     for (const m of (group.config as RingGroupConfig).members) {
       const ext = tenant.extensions.get(m.number);
-      if (!ext || ext.dnd || ext.number === pager || this.isBusy(tenant.id, ext.number)) continue;
+      if (!ext || ext.dnd || ext.number === pager || this.callsOf(tenant.id, ext.number) > 0) continue;
       const bindings = this.location
         .lookup(aorOf(tenant.id, ext.number), Date.now())
         .filter((b) => b.source.transport !== 'WS' && b.source.transport !== 'WSS');
@@ -635,6 +652,32 @@ export class SipService {
         await this.tenantChanged(tenant.id);
         return 'done';
       },
+      toggleAgentLogin: (queueNumber) => {
+        const engine = this.queues;
+        if (!engine) return 'none';
+        const dynamic = engine
+          .queuesOf(tenant, ext.number)
+          .filter((q) => !q.member.static && (queueNumber === null || q.entry.number === queueNumber))
+          .map((q) => q.entry.id);
+        if (dynamic.length === 0) return 'none';
+        const session = engine.sessions.get(tenant.id, ext.number);
+        if (dynamic.some((id) => session.queues.has(id))) {
+          engine.logout(tenant.id, ext.number, dynamic);
+          return 'out';
+        }
+        engine.login(tenant.id, ext.number, dynamic);
+        return 'in';
+      },
+      toggleAgentPause: (reason) => {
+        const engine = this.queues;
+        if (!engine || engine.queuesOf(tenant, ext.number).length === 0) return 'none';
+        if (engine.sessions.get(tenant.id, ext.number).paused) {
+          engine.unpause(tenant.id, ext.number);
+          return 'unpaused';
+        }
+        engine.pause(tenant.id, ext.number, reason);
+        return 'paused';
+      },
     };
   }
 
@@ -675,8 +718,12 @@ export class SipService {
     return this.parkingLot;
   }
 
-  /** On a call now: what "skip busy members" and "first not on the phone" look at. */
-  private isBusy(tenantId: string, number: string): boolean {
+  /**
+   * Answered calls `number` is on now: what "skip busy members", "first not on
+   * the phone" and a queue agent's call limit look at.
+   */
+  private callsOf(tenantId: string, number: string): number {
+    let n = 0;
     for (const call of this.calls) {
       if (call.state !== 'answered') continue;
       if (call.caller.tenantId !== tenantId) continue;
@@ -684,9 +731,69 @@ export class SipService {
         (call.caller.number === number && present(call, 'A')) ||
         (call.callee.number === number && present(call, 'B'))
       )
-        return true;
+        n++;
     }
-    return false;
+    return n;
+  }
+
+  /**
+   * Call queues: the engine, agents' logins and pauses as they were before a
+   * restart, and statistics written every 10 seconds (and at shutdown).
+   */
+  private async startQueues(clock: Clock): Promise<void> {
+    const agentWrites = new Map<string, Promise<void>>();
+    const engine = new QueueEngine(
+      {
+        clock,
+        now: () => new Date(),
+        random: Math.random,
+        tenant: (id) => this.directory.tenantById(id),
+        bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
+        callsOf: (tenantId, number) => this.callsOf(tenantId, number),
+        persistAgent: (tenantId, number, session) => {
+          // Written in order per agent, off the call path; a failed write is logged, the state stays live.
+          const key = `${tenantId}/${number}`;
+          const row = {
+            number,
+            queues: [...session.queues],
+            paused: session.paused,
+            pauseReason: session.pauseReason,
+          };
+          const write = (agentWrites.get(key) ?? Promise.resolve())
+            .then(() => this.store.tenant(tenantId).queueAgents.save(row))
+            .catch((err: unknown) =>
+              this.log.error({ err, tenantId, number }, 'saving a queue agent failed'),
+            );
+          agentWrites.set(key, write);
+          void write.then(() => {
+            if (agentWrites.get(key) === write) agentWrites.delete(key);
+          });
+        },
+        emit: (e) => this.events.emit(e),
+      },
+      new MemoryAgentSessions(() => new Date().toISOString().slice(0, 10)),
+    );
+    for (const tenant of this.directory.all())
+      for (const a of await this.store.tenant(tenant.id).queueAgents.all())
+        engine.restore(tenant.id, a.number, a.queues, a.paused, a.pauseReason);
+    this.statsLog = new QueueStatsLog(this.store.db, `${this.callContext.node}/${randomUUID().slice(0, 8)}`);
+    this.statsFlush = setInterval(() => void this.flushQueueStats(), 10_000);
+    this.statsFlush.unref();
+    this.queues = engine;
+    this.routerEnv.queues = engine;
+  }
+
+  /** Queue statistics changed since the last flush go to the database in one statement. */
+  async flushQueueStats(): Promise<void> {
+    const rows = this.queues?.stats.drain() ?? [];
+    if (!this.statsLog || rows.length === 0) return;
+    try {
+      await this.statsLog.save(
+        rows.map((r) => ({ ...r, figures: r.figures as unknown as Record<string, unknown> })),
+      );
+    } catch (err) {
+      this.log.error({ err, rows: rows.length }, 'saving queue statistics failed');
+    }
   }
 
   /**
@@ -762,6 +869,7 @@ export class SipService {
   private readonly lit = new WeakMap<ActiveCall, Set<string>>();
 
   private lampsChanged(call: ActiveCall): void {
+    this.queues?.tenantActivity(call.caller.tenantId);
     const now = new Set<string>();
     if (call.state !== 'ended') {
       now.add(call.caller.number).add(call.callee.number);
@@ -813,6 +921,9 @@ export class SipService {
     const open = [...this.calls];
     for (const call of open) call.hangup('A', 'shutdown');
     await Promise.all(open.map((c) => c.flushed()));
+    if (this.statsFlush) clearInterval(this.statsFlush);
+    this.queues?.close();
+    await this.flushQueueStats();
     await this.notifier.close();
     this.layer.close();
     await this.transports.close();

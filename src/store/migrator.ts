@@ -11,6 +11,7 @@ import * as m0005 from './migrations/0005_platform_secrets.js';
 import * as m0006 from './migrations/0006_push_subscriptions.js';
 import * as m0007 from './migrations/0007_routing.js';
 import * as m0008 from './migrations/0008_call_rules.js';
+import * as m0009 from './migrations/0009_queues.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_push_subscriptions': m0006,
   '0007_routing': m0007,
   '0008_call_rules': m0008,
+  '0009_queues': m0009,
 };
 
 /**

@@ -179,7 +179,7 @@ export interface RouteStep {
   outcome: string;
 }
 
-export const ROUTING_KINDS = ['calendar', 'timeCondition', 'ringGroup', 'inboundRoute'] as const;
+export const ROUTING_KINDS = ['calendar', 'timeCondition', 'ringGroup', 'inboundRoute', 'queue'] as const;
 export type RoutingKind = (typeof ROUTING_KINDS)[number];
 
 /**
@@ -259,6 +259,27 @@ export interface PushSubscriptionsTable {
   createdAt: ColumnType<Date, never, never>;
 }
 
+/** A queue agent's own choices: dynamic queues logged into, pause (issue 7). */
+export interface QueueAgentsTable {
+  tenantId: string;
+  number: string;
+  queues: Json<string[]>;
+  paused: boolean;
+  pauseReason: string;
+  updatedAt: Timestamp;
+}
+
+/** Figures of one queue (agent '') or one agent in it, for one 15-minute interval. */
+export interface QueueStatsTable {
+  tenantId: string;
+  queueId: string;
+  intervalStart: Timestamp;
+  agent: string;
+  /** The node and process run that counted these (rows are added up in reports). */
+  source: string;
+  figures: Json<Record<string, unknown>>;
+}
+
 export interface Database {
   platformSecrets: PlatformSecretsTable;
   pushSubscriptions: PushSubscriptionsTable;
@@ -270,6 +291,8 @@ export interface Database {
   auditLog: AuditLogTable;
   calls: CallsTable;
   routingObjects: RoutingObjectsTable;
+  queueAgents: QueueAgentsTable;
+  queueStats: QueueStatsTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;

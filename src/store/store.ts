@@ -9,6 +9,7 @@ import { AuditRepository } from './repositories/audit.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
+import { QueueAgentRepository } from './repositories/queues.js';
 import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
@@ -23,6 +24,7 @@ export interface TenantScope {
   audit: AuditRepository;
   calls: CallRepository;
   routing: RoutingRepository;
+  queueAgents: QueueAgentRepository;
 }
 
 export interface PlatformScope {
@@ -63,6 +65,7 @@ export class Store {
       audit: new AuditRepository(this.db, tenantId),
       calls: new CallRepository(this.db, tenantId),
       routing: new RoutingRepository(this.db, tenantId),
+      queueAgents: new QueueAgentRepository(this.db, tenantId),
     };
   }
 

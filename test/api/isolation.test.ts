@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixture, type Fixture, type TenantFixture } from '../helpers/api.js';
 import { backends } from '../helpers/db.js';
+import { queueConfig } from '../helpers/queues.js';
 
 /** The id of one of B's objects for the resource a route's {id} names; unknown resources get a random id. */
 function objectId(url: string, t: TenantFixture): string {
@@ -55,6 +56,8 @@ function validBody(method: string, url: string): unknown {
       callerIdPrefix: '',
       timeoutDestination: null,
     };
+  if (/\/queues(\/:id)?$/.test(url)) return { ...queueConfig(), name: 'pwned', number: null };
+  if (url.endsWith('/queue-agents/:number')) return { paused: true };
   if (/\/inbound-routes(\/:id)?$/.test(url))
     return { name: 'pwned', number: '+74951234567', callerRules: [], destination: hangup };
   return {};

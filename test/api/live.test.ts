@@ -42,10 +42,12 @@ describe('live calls, registrations, today and the events socket', () => {
     });
     await fx.api.app.listen({ host: '127.0.0.1', port: 0 });
     port = (fx.api.app.server.address() as AddressInfo).port;
-    socket = new EventsSocket(fx.store, {
-      snapshot: (t) => live.snapshot(t),
-      subscribe: (l) => events.on(l),
-    });
+    // The socket reads sessions at the same (fixed) time the API made them, or they would have expired.
+    socket = new EventsSocket(
+      fx.store,
+      { snapshot: (t) => live.snapshot(t), subscribe: (l) => events.on(l) },
+      () => NOW,
+    );
     socket.attach(fx.api.app.server);
   });
   afterAll(async () => {

@@ -164,7 +164,7 @@ describe('busy lamps, messages and glare through the PBX', () => {
       await until(() => snap().calls.length === 0);
       const callEvents = events.filter((e) => e.type !== 'registration').map((e) => e.type);
       expect(callEvents).toEqual(['call.started', 'call.offered', 'call.answered', 'call.ended']);
-      const ids = events.flatMap((e) => (e.type === 'registration' ? [] : [e.call.id]));
+      const ids = events.flatMap((e) => ('call' in e ? [e.call.id] : []));
       expect(new Set(ids).size).toBe(1); // one call, one record id throughout
       const row = await fx.db.store.tenant(fx.tenantId).calls.get(ids[0]!);
       expect(row?.callee).toBe('202');

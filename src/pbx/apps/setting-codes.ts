@@ -3,7 +3,8 @@
  * forward everything to a number (*72 + number) or stop (*73), set the presence
  * status (*70 + 1 available, 2 away, 3 lunch, 4 business trip), and force the
  * office calendar open, closed or back to its schedule (*61/*62/*63, an optional
- * digit choosing the calendar). The change is saved like one made in the portal
+ * digit choosing the calendar), and log a queue agent in or out (*45, optionally
+ * + the queue's number) or pause them (*46, optionally + a reason code). The change is saved like one made in the portal
  * (audited, applied to the next call), and the caller hears it confirmed.
  */
 import { promptFiles } from '../../media/prompts.js';
@@ -31,6 +32,10 @@ export interface SettingActions {
     state: 'open' | 'closed' | null,
     index: number | null,
   ): Promise<'done' | 'forbidden' | 'none'>;
+  /** Logs the caller into its queues (or the queue with this number) — or out, if it was in. 'none': not an agent there. */
+  toggleAgentLogin(queueNumber: string | null): 'in' | 'out' | 'none';
+  /** Pauses the caller in every queue (with a reason code) — or unpauses. 'none': not an agent. */
+  toggleAgentPause(reason: string): 'paused' | 'unpaused' | 'none';
 }
 
 export function settingApp(feature: Feature, arg: string, act: SettingActions) {
@@ -80,6 +85,18 @@ export function settingApp(feature: Feature, arg: string, act: SettingActions) {
                 ? 'office-closed'
                 : 'office-follows-schedule',
           ]);
+        return;
+      }
+      case 'agentLogin': {
+        const r = act.toggleAgentLogin(arg || null);
+        await say([r === 'in' ? 'agent-logged-in' : r === 'out' ? 'agent-logged-out' : 'not-a-queue-member']);
+        return;
+      }
+      case 'agentPause': {
+        const r = act.toggleAgentPause(arg ? `code ${arg}` : '');
+        await say([
+          r === 'paused' ? 'agent-paused' : r === 'unpaused' ? 'agent-unpaused' : 'not-a-queue-member',
+        ]);
         return;
       }
       default:

@@ -3,20 +3,32 @@
  * changes by the second on the SIP side (registrations, who is on the phone,
  * the clocks), and small helpers the kinds share.
  */
-import type { CallParty, RingOutcome, RingTarget } from '../call.js';
+import type { PlaybackResult } from '../../media/engine.js';
+import type { Clock } from '../../sip/transaction/clock.js';
+import type { CallParty, RingOptions, RingOutcome, RingTarget } from '../call.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
+import type { QueueEngine } from '../queue/engine.js';
 import type { Destination } from './types.js';
 
 /** What the router needs of a call (a B2BUA `Call`). */
 export interface RoutedCall {
   readonly caller: CallParty;
   readonly state: 'ringing' | 'answered' | 'ended';
-  ring(targets: RingTarget[], opts: { timeoutSec: number; callerName?: string }): Promise<RingOutcome>;
+  ring(targets: RingTarget[], opts: RingOptions): Promise<RingOutcome>;
   finish(status: number, cause: string, reason?: string): void;
   step(s: { kind: string; id: string | null; name: string; outcome: string }): void;
   /** An extension is about to be rung (live views, push to a closed portal). */
   offered(extension: string): void;
+  /** The PBX answers the caller itself (queues, menus); false without anchored media. */
+  answerEarly(): boolean;
+  playToCaller(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
+  nextKey(timeoutMs: number): Promise<string | null>;
+  /** Music on hold to the caller until the returned function is called (or someone answers). */
+  musicToCaller(): () => void;
+  /** Stops whatever the caller hears from the PBX (music, a prompt). */
+  silenceCaller(): void;
+  onEnded(fn: () => void): void;
 }
 
 /** What changes by the second, from the SIP side. */
@@ -31,6 +43,10 @@ export interface RouterEnv {
   random(): number;
   /** Memory hunt: the member index a group rang last (per node; shared through Redis with clustering). */
   memory: Map<string, number>;
+  /** The call clock's timers (queue waits, announcements). */
+  clock: Clock;
+  /** Call queues (null: no media engine, so no caller can wait). */
+  queues: QueueEngine | null;
 }
 
 /** One routing step's view of the world. */

@@ -14,6 +14,7 @@ import { type KindStep, missing, type RoutedCall, type RouterEnv, type StepConte
 import { ringExtension } from './extension.js';
 import { inboundRouteStep } from './inbound-route.js';
 import { normaliseNumber } from './numbers.js';
+import { queueStep } from './queue.js';
 import { ringGroupStep } from './ring-group.js';
 import { timeConditionStep } from './time-condition.js';
 import type { Destination } from './types.js';
@@ -29,6 +30,7 @@ const KINDS: Record<string, KindStep> = {
   ringGroup: ringGroupStep,
   timeCondition: timeConditionStep,
   inboundRoute: inboundRouteStep,
+  queue: queueStep,
 };
 
 /** A dialled number as a destination: an extension, a group, a DID of the tenant. */
@@ -36,7 +38,7 @@ export function destinationForNumber(tenant: TenantEntry, number: string): Desti
   const ext = tenant.extensions.get(number);
   if (ext) return { kind: 'extension', id: ext.id };
   const local = tenant.routingByNumber.get(number);
-  if (local?.kind === 'ringGroup') return { kind: 'ringGroup', id: local.id };
+  if (local?.kind === 'ringGroup' || local?.kind === 'queue') return { kind: local.kind, id: local.id };
   const did = tenant.routingByNumber.get(normaliseNumber(number, tenant.country));
   if (did?.kind === 'inboundRoute') return { kind: 'inboundRoute', id: did.id };
   return null;

@@ -4,6 +4,7 @@
  * snapshot the SIP side loads can trust them.
  */
 import type { CalendarSpec } from '../calendar/types.js';
+import { type QueueConfig, queueDestinations } from '../queue/types.js';
 import type { RingMember, RingStrategy } from './ring-strategy.js';
 
 /** Where a call goes next. */
@@ -11,6 +12,7 @@ export type Destination =
   | { kind: 'extension'; id: string }
   | { kind: 'ringGroup'; id: string }
   | { kind: 'timeCondition'; id: string }
+  | { kind: 'queue'; id: string }
   /** Where a DID call goes in; the router reaches it by number, it is not chosen as a destination. */
   | { kind: 'inboundRoute'; id: string }
   /** A number as a user would dial it: an extension, a group, a DID of the tenant; external ones once trunks exist. */
@@ -70,6 +72,8 @@ export function destinationsOf(kind: string, config: unknown): Destination[] {
       const c = config as InboundRouteConfig;
       return [...c.callerRules.map((r) => r.destination), c.destination];
     }
+    case 'queue':
+      return queueDestinations(config as QueueConfig);
     default:
       return [];
   }

@@ -620,6 +620,10 @@ export interface paths {
                                     officeClosed: string;
                                     /** @description Office calendar follows its schedule */
                                     officeSchedule: string;
+                                    /** @description Queue agent: log in or out (all my queues, or the queue whose number follows) */
+                                    agentLogin: string;
+                                    /** @description Queue agent: pause or unpause (digits after: reason code) */
+                                    agentPause: string;
                                     /** @description Echo test */
                                     echoTest: string;
                                     /** @description Key read-back test */
@@ -735,6 +739,10 @@ export interface paths {
                                     officeClosed: string;
                                     /** @description Office calendar follows its schedule */
                                     officeSchedule: string;
+                                    /** @description Queue agent: log in or out (all my queues, or the queue whose number follows) */
+                                    agentLogin: string;
+                                    /** @description Queue agent: pause or unpause (digits after: reason code) */
+                                    agentPause: string;
                                     /** @description Echo test */
                                     echoTest: string;
                                     /** @description Key read-back test */
@@ -860,6 +868,10 @@ export interface paths {
                                 officeClosed: string;
                                 /** @description Office calendar follows its schedule */
                                 officeSchedule: string;
+                                /** @description Queue agent: log in or out (all my queues, or the queue whose number follows) */
+                                agentLogin: string;
+                                /** @description Queue agent: pause or unpause (digits after: reason code) */
+                                agentPause: string;
                                 /** @description Echo test */
                                 echoTest: string;
                                 /** @description Key read-back test */
@@ -948,6 +960,8 @@ export interface paths {
                             officeOpen?: string | null;
                             officeClosed?: string | null;
                             officeSchedule?: string | null;
+                            agentLogin?: string | null;
+                            agentPause?: string | null;
                             echoTest?: string | null;
                             keyReadback?: string | null;
                             conference?: string | null;
@@ -1011,6 +1025,10 @@ export interface paths {
                                 officeClosed: string;
                                 /** @description Office calendar follows its schedule */
                                 officeSchedule: string;
+                                /** @description Queue agent: log in or out (all my queues, or the queue whose number follows) */
+                                agentLogin: string;
+                                /** @description Queue agent: pause or unpause (digits after: reason code) */
+                                agentPause: string;
                                 /** @description Echo test */
                                 echoTest: string;
                                 /** @description Key read-back test */
@@ -3122,7 +3140,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenOpen: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3136,7 +3154,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenClosed: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3184,7 +3202,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenOpen: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3198,7 +3216,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenClosed: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3240,7 +3258,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3254,7 +3272,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3329,7 +3347,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3343,7 +3361,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3388,7 +3406,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenOpen: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3402,7 +3420,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenClosed: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3444,7 +3462,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3458,7 +3476,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3574,7 +3592,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 timeoutDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3633,7 +3651,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3688,7 +3706,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3774,7 +3792,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3830,7 +3848,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3885,7 +3903,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3907,6 +3925,1057 @@ export interface paths {
         };
         post?: never;
         /** Delete a ring group no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's queues */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /** @description How the next agent is chosen */
+                                strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
+                                members: {
+                                    /** @description Internal number: 2 to 8 digits */
+                                    number: string;
+                                    /** @description Always logged in (true) or logs in and out (false) */
+                                    static: boolean;
+                                    /** @description Tier: higher tiers ring only when lower ones are busy */
+                                    penalty: number;
+                                    /** @description Weighted random: relative share */
+                                    weight: number;
+                                    /** @description Skill name → level 1–10 */
+                                    skills: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description Calls the agent may carry at once */
+                                    maxCalls: number;
+                                }[];
+                                /** @description Skills a call needs, relaxing with the wait (empty: any agent) */
+                                skills: {
+                                    /** @description Applies once the caller has waited this long */
+                                    afterSec: number;
+                                    /** @description Skill name → level 1–10 */
+                                    require: {
+                                        [key: string]: number;
+                                    };
+                                }[];
+                                /** @description Seconds an agent rings per offer */
+                                agentRingSec: number;
+                                /** @description Seconds before an agent who did not answer is offered the same caller again */
+                                retrySec: number;
+                                /** @description Seconds after a call before the agent gets the next */
+                                wrapUpSec: number;
+                                /** @description Missed offers in a row that pause an agent (0: never) */
+                                autoPauseAfter: number;
+                                /** @description Longest wait before the timeout destination (0: no limit) */
+                                maxWaitSec: number;
+                                /** @description Callers waiting at most (0: no limit) */
+                                maxCallers: number;
+                                joinEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                                leaveWhenEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                                entryPrompts: string[];
+                                announcePosition: boolean;
+                                announceWait: boolean;
+                                /** @description Seconds between position/wait announcements (0: once) */
+                                announceEverySec: number;
+                                periodicPrompts: string[];
+                                /** @description Seconds between periodic prompts (0: never) */
+                                periodicEverySec: number;
+                                /** @description Keys a waiting caller may press to leave for a destination */
+                                keys: {
+                                    key: string;
+                                    /** @description Where a call goes next */
+                                    destination: {
+                                        /** @description What the call goes to */
+                                        kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                        /**
+                                         * Format: uuid
+                                         * @description Identifier (UUID)
+                                         */
+                                        id?: string;
+                                        /** @description kind "number": digits as dialled */
+                                        number?: string;
+                                        /** @description kind "hangup": what the caller hears */
+                                        cause?: "busy" | "unavailable" | "rejected";
+                                    };
+                                }[];
+                                vipNumbers: string[];
+                                /** @description Agents in several queues serve heavier queues first */
+                                weight: number;
+                                /** @description Service-level thresholds; the first is the target */
+                                serviceLevelSec: number[];
+                                /** @description Where a call goes next */
+                                timeoutDestination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                                /** @description Where a call goes next */
+                                fullDestination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                                /** @description Where a call goes next */
+                                noAgentsDestination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                                predictive: {
+                                    /** @description Expected wait above this diverts before joining (0: off) */
+                                    maxExpectedWaitSec: number;
+                                    /** @description Callers per logged-in agent above this diverts (0: off) */
+                                    maxCallersPerAgent: number;
+                                    /** @description Where a call goes next */
+                                    destination: {
+                                        /** @description What the call goes to */
+                                        kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                        /**
+                                         * Format: uuid
+                                         * @description Identifier (UUID)
+                                         */
+                                        id?: string;
+                                        /** @description kind "number": digits as dialled */
+                                        number?: string;
+                                        /** @description kind "hangup": what the caller hears */
+                                        cause?: "busy" | "unavailable" | "rejected";
+                                    } | null;
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a queue */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description How the next agent is chosen */
+                        strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
+                        members: {
+                            /** @description Internal number: 2 to 8 digits */
+                            number: string;
+                            /** @description Always logged in (true) or logs in and out (false) */
+                            static: boolean;
+                            /** @description Tier: higher tiers ring only when lower ones are busy */
+                            penalty: number;
+                            /** @description Weighted random: relative share */
+                            weight: number;
+                            /** @description Skill name → level 1–10 */
+                            skills: {
+                                [key: string]: number;
+                            };
+                            /** @description Calls the agent may carry at once */
+                            maxCalls: number;
+                        }[];
+                        /** @description Skills a call needs, relaxing with the wait (empty: any agent) */
+                        skills: {
+                            /** @description Applies once the caller has waited this long */
+                            afterSec: number;
+                            /** @description Skill name → level 1–10 */
+                            require: {
+                                [key: string]: number;
+                            };
+                        }[];
+                        /** @description Seconds an agent rings per offer */
+                        agentRingSec: number;
+                        /** @description Seconds before an agent who did not answer is offered the same caller again */
+                        retrySec: number;
+                        /** @description Seconds after a call before the agent gets the next */
+                        wrapUpSec: number;
+                        /** @description Missed offers in a row that pause an agent (0: never) */
+                        autoPauseAfter: number;
+                        /** @description Longest wait before the timeout destination (0: no limit) */
+                        maxWaitSec: number;
+                        /** @description Callers waiting at most (0: no limit) */
+                        maxCallers: number;
+                        joinEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                        leaveWhenEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                        entryPrompts: string[];
+                        announcePosition: boolean;
+                        announceWait: boolean;
+                        /** @description Seconds between position/wait announcements (0: once) */
+                        announceEverySec: number;
+                        periodicPrompts: string[];
+                        /** @description Seconds between periodic prompts (0: never) */
+                        periodicEverySec: number;
+                        /** @description Keys a waiting caller may press to leave for a destination */
+                        keys: {
+                            key: string;
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                        }[];
+                        vipNumbers: string[];
+                        /** @description Agents in several queues serve heavier queues first */
+                        weight: number;
+                        /** @description Service-level thresholds; the first is the target */
+                        serviceLevelSec: number[];
+                        /** @description Where a call goes next */
+                        timeoutDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        /** @description Where a call goes next */
+                        fullDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        /** @description Where a call goes next */
+                        noAgentsDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        predictive: {
+                            /** @description Expected wait above this diverts before joining (0: off) */
+                            maxExpectedWaitSec: number;
+                            /** @description Callers per logged-in agent above this diverts (0: off) */
+                            maxCallersPerAgent: number;
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                        };
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description How the next agent is chosen */
+                            strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
+                            members: {
+                                /** @description Internal number: 2 to 8 digits */
+                                number: string;
+                                /** @description Always logged in (true) or logs in and out (false) */
+                                static: boolean;
+                                /** @description Tier: higher tiers ring only when lower ones are busy */
+                                penalty: number;
+                                /** @description Weighted random: relative share */
+                                weight: number;
+                                /** @description Skill name → level 1–10 */
+                                skills: {
+                                    [key: string]: number;
+                                };
+                                /** @description Calls the agent may carry at once */
+                                maxCalls: number;
+                            }[];
+                            /** @description Skills a call needs, relaxing with the wait (empty: any agent) */
+                            skills: {
+                                /** @description Applies once the caller has waited this long */
+                                afterSec: number;
+                                /** @description Skill name → level 1–10 */
+                                require: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            /** @description Seconds an agent rings per offer */
+                            agentRingSec: number;
+                            /** @description Seconds before an agent who did not answer is offered the same caller again */
+                            retrySec: number;
+                            /** @description Seconds after a call before the agent gets the next */
+                            wrapUpSec: number;
+                            /** @description Missed offers in a row that pause an agent (0: never) */
+                            autoPauseAfter: number;
+                            /** @description Longest wait before the timeout destination (0: no limit) */
+                            maxWaitSec: number;
+                            /** @description Callers waiting at most (0: no limit) */
+                            maxCallers: number;
+                            joinEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                            leaveWhenEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                            entryPrompts: string[];
+                            announcePosition: boolean;
+                            announceWait: boolean;
+                            /** @description Seconds between position/wait announcements (0: once) */
+                            announceEverySec: number;
+                            periodicPrompts: string[];
+                            /** @description Seconds between periodic prompts (0: never) */
+                            periodicEverySec: number;
+                            /** @description Keys a waiting caller may press to leave for a destination */
+                            keys: {
+                                key: string;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            }[];
+                            vipNumbers: string[];
+                            /** @description Agents in several queues serve heavier queues first */
+                            weight: number;
+                            /** @description Service-level thresholds; the first is the target */
+                            serviceLevelSec: number[];
+                            /** @description Where a call goes next */
+                            timeoutDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** @description Where a call goes next */
+                            fullDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** @description Where a call goes next */
+                            noAgentsDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            predictive: {
+                                /** @description Expected wait above this diverts before joining (0: off) */
+                                maxExpectedWaitSec: number;
+                                /** @description Callers per logged-in agent above this diverts (0: off) */
+                                maxCallersPerAgent: number;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/queues/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a queue */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description How the next agent is chosen */
+                            strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
+                            members: {
+                                /** @description Internal number: 2 to 8 digits */
+                                number: string;
+                                /** @description Always logged in (true) or logs in and out (false) */
+                                static: boolean;
+                                /** @description Tier: higher tiers ring only when lower ones are busy */
+                                penalty: number;
+                                /** @description Weighted random: relative share */
+                                weight: number;
+                                /** @description Skill name → level 1–10 */
+                                skills: {
+                                    [key: string]: number;
+                                };
+                                /** @description Calls the agent may carry at once */
+                                maxCalls: number;
+                            }[];
+                            /** @description Skills a call needs, relaxing with the wait (empty: any agent) */
+                            skills: {
+                                /** @description Applies once the caller has waited this long */
+                                afterSec: number;
+                                /** @description Skill name → level 1–10 */
+                                require: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            /** @description Seconds an agent rings per offer */
+                            agentRingSec: number;
+                            /** @description Seconds before an agent who did not answer is offered the same caller again */
+                            retrySec: number;
+                            /** @description Seconds after a call before the agent gets the next */
+                            wrapUpSec: number;
+                            /** @description Missed offers in a row that pause an agent (0: never) */
+                            autoPauseAfter: number;
+                            /** @description Longest wait before the timeout destination (0: no limit) */
+                            maxWaitSec: number;
+                            /** @description Callers waiting at most (0: no limit) */
+                            maxCallers: number;
+                            joinEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                            leaveWhenEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                            entryPrompts: string[];
+                            announcePosition: boolean;
+                            announceWait: boolean;
+                            /** @description Seconds between position/wait announcements (0: once) */
+                            announceEverySec: number;
+                            periodicPrompts: string[];
+                            /** @description Seconds between periodic prompts (0: never) */
+                            periodicEverySec: number;
+                            /** @description Keys a waiting caller may press to leave for a destination */
+                            keys: {
+                                key: string;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            }[];
+                            vipNumbers: string[];
+                            /** @description Agents in several queues serve heavier queues first */
+                            weight: number;
+                            /** @description Service-level thresholds; the first is the target */
+                            serviceLevelSec: number[];
+                            /** @description Where a call goes next */
+                            timeoutDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** @description Where a call goes next */
+                            fullDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** @description Where a call goes next */
+                            noAgentsDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            predictive: {
+                                /** @description Expected wait above this diverts before joining (0: off) */
+                                maxExpectedWaitSec: number;
+                                /** @description Callers per logged-in agent above this diverts (0: off) */
+                                maxCallersPerAgent: number;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a queue's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description How the next agent is chosen */
+                        strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
+                        members: {
+                            /** @description Internal number: 2 to 8 digits */
+                            number: string;
+                            /** @description Always logged in (true) or logs in and out (false) */
+                            static: boolean;
+                            /** @description Tier: higher tiers ring only when lower ones are busy */
+                            penalty: number;
+                            /** @description Weighted random: relative share */
+                            weight: number;
+                            /** @description Skill name → level 1–10 */
+                            skills: {
+                                [key: string]: number;
+                            };
+                            /** @description Calls the agent may carry at once */
+                            maxCalls: number;
+                        }[];
+                        /** @description Skills a call needs, relaxing with the wait (empty: any agent) */
+                        skills: {
+                            /** @description Applies once the caller has waited this long */
+                            afterSec: number;
+                            /** @description Skill name → level 1–10 */
+                            require: {
+                                [key: string]: number;
+                            };
+                        }[];
+                        /** @description Seconds an agent rings per offer */
+                        agentRingSec: number;
+                        /** @description Seconds before an agent who did not answer is offered the same caller again */
+                        retrySec: number;
+                        /** @description Seconds after a call before the agent gets the next */
+                        wrapUpSec: number;
+                        /** @description Missed offers in a row that pause an agent (0: never) */
+                        autoPauseAfter: number;
+                        /** @description Longest wait before the timeout destination (0: no limit) */
+                        maxWaitSec: number;
+                        /** @description Callers waiting at most (0: no limit) */
+                        maxCallers: number;
+                        joinEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                        leaveWhenEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                        entryPrompts: string[];
+                        announcePosition: boolean;
+                        announceWait: boolean;
+                        /** @description Seconds between position/wait announcements (0: once) */
+                        announceEverySec: number;
+                        periodicPrompts: string[];
+                        /** @description Seconds between periodic prompts (0: never) */
+                        periodicEverySec: number;
+                        /** @description Keys a waiting caller may press to leave for a destination */
+                        keys: {
+                            key: string;
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                        }[];
+                        vipNumbers: string[];
+                        /** @description Agents in several queues serve heavier queues first */
+                        weight: number;
+                        /** @description Service-level thresholds; the first is the target */
+                        serviceLevelSec: number[];
+                        /** @description Where a call goes next */
+                        timeoutDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        /** @description Where a call goes next */
+                        fullDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        /** @description Where a call goes next */
+                        noAgentsDestination: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        predictive: {
+                            /** @description Expected wait above this diverts before joining (0: off) */
+                            maxExpectedWaitSec: number;
+                            /** @description Callers per logged-in agent above this diverts (0: off) */
+                            maxCallersPerAgent: number;
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                        };
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description How the next agent is chosen */
+                            strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
+                            members: {
+                                /** @description Internal number: 2 to 8 digits */
+                                number: string;
+                                /** @description Always logged in (true) or logs in and out (false) */
+                                static: boolean;
+                                /** @description Tier: higher tiers ring only when lower ones are busy */
+                                penalty: number;
+                                /** @description Weighted random: relative share */
+                                weight: number;
+                                /** @description Skill name → level 1–10 */
+                                skills: {
+                                    [key: string]: number;
+                                };
+                                /** @description Calls the agent may carry at once */
+                                maxCalls: number;
+                            }[];
+                            /** @description Skills a call needs, relaxing with the wait (empty: any agent) */
+                            skills: {
+                                /** @description Applies once the caller has waited this long */
+                                afterSec: number;
+                                /** @description Skill name → level 1–10 */
+                                require: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                            /** @description Seconds an agent rings per offer */
+                            agentRingSec: number;
+                            /** @description Seconds before an agent who did not answer is offered the same caller again */
+                            retrySec: number;
+                            /** @description Seconds after a call before the agent gets the next */
+                            wrapUpSec: number;
+                            /** @description Missed offers in a row that pause an agent (0: never) */
+                            autoPauseAfter: number;
+                            /** @description Longest wait before the timeout destination (0: no limit) */
+                            maxWaitSec: number;
+                            /** @description Callers waiting at most (0: no limit) */
+                            maxCallers: number;
+                            joinEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                            leaveWhenEmpty: ("available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered")[];
+                            entryPrompts: string[];
+                            announcePosition: boolean;
+                            announceWait: boolean;
+                            /** @description Seconds between position/wait announcements (0: once) */
+                            announceEverySec: number;
+                            periodicPrompts: string[];
+                            /** @description Seconds between periodic prompts (0: never) */
+                            periodicEverySec: number;
+                            /** @description Keys a waiting caller may press to leave for a destination */
+                            keys: {
+                                key: string;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            }[];
+                            vipNumbers: string[];
+                            /** @description Agents in several queues serve heavier queues first */
+                            weight: number;
+                            /** @description Service-level thresholds; the first is the target */
+                            serviceLevelSec: number[];
+                            /** @description Where a call goes next */
+                            timeoutDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** @description Where a call goes next */
+                            fullDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            /** @description Where a call goes next */
+                            noAgentsDestination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            predictive: {
+                                /** @description Expected wait above this diverts before joining (0: off) */
+                                maxExpectedWaitSec: number;
+                                /** @description Callers per logged-in agent above this diverts (0: off) */
+                                maxCallersPerAgent: number;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a queue no other routing uses */
         delete: {
             parameters: {
                 query?: never;
@@ -3995,7 +5064,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -4010,7 +5079,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4063,7 +5132,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4078,7 +5147,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         destination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4127,7 +5196,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4142,7 +5211,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4222,7 +5291,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4237,7 +5306,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4287,7 +5356,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4302,7 +5371,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         destination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4351,7 +5420,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4366,7 +5435,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4638,6 +5707,448 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/queues-live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every queue now: waiting callers, agents, today so far (a user: the queues they answer) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            number: string | null;
+                            waiting: {
+                                id: string;
+                                caller: string;
+                                callerName: string;
+                                priority: number;
+                                /** Format: date-time */
+                                joinedAt: string;
+                                waitSec: number;
+                                ringing: boolean;
+                            }[];
+                            longestWaitSec: number;
+                            agents: {
+                                number: string;
+                                name: string;
+                                state: "available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered";
+                                static: boolean;
+                                pauseReason: string | null;
+                                callsToday: number;
+                                talkSecToday: number;
+                            }[];
+                            today: {
+                                offered: number;
+                                answered: number;
+                                abandoned: number;
+                                abandonWaitSec: number;
+                                answerWaitSec: number;
+                                talkSec: number;
+                                handled: number;
+                                longestWaitSec: number;
+                                /** @description Threshold (s) → answered within it */
+                                answeredWithin: {
+                                    [key: string]: number;
+                                };
+                                timedOut: number;
+                                full: number;
+                                noAgents: number;
+                                diverted: number;
+                                exitedByKey: number;
+                            } & {
+                                serviceLevel: {
+                                    thresholdSec: number;
+                                    percent: number | null;
+                                }[];
+                                asaSec: number | null;
+                                ahtSec: number | null;
+                                agents: {
+                                    [key: string]: {
+                                        offered: number;
+                                        answered: number;
+                                        missed: number;
+                                        talkSec: number;
+                                        wrapUpSec: number;
+                                        pauseSec: number;
+                                    };
+                                };
+                            };
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/queues/{id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One queue now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            number: string | null;
+                            waiting: {
+                                id: string;
+                                caller: string;
+                                callerName: string;
+                                priority: number;
+                                /** Format: date-time */
+                                joinedAt: string;
+                                waitSec: number;
+                                ringing: boolean;
+                            }[];
+                            longestWaitSec: number;
+                            agents: {
+                                number: string;
+                                name: string;
+                                state: "available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered";
+                                static: boolean;
+                                pauseReason: string | null;
+                                callsToday: number;
+                                talkSecToday: number;
+                            }[];
+                            today: {
+                                offered: number;
+                                answered: number;
+                                abandoned: number;
+                                abandonWaitSec: number;
+                                answerWaitSec: number;
+                                talkSec: number;
+                                handled: number;
+                                longestWaitSec: number;
+                                /** @description Threshold (s) → answered within it */
+                                answeredWithin: {
+                                    [key: string]: number;
+                                };
+                                timedOut: number;
+                                full: number;
+                                noAgents: number;
+                                diverted: number;
+                                exitedByKey: number;
+                            } & {
+                                serviceLevel: {
+                                    thresholdSec: number;
+                                    percent: number | null;
+                                }[];
+                                asaSec: number | null;
+                                ahtSec: number | null;
+                                agents: {
+                                    [key: string]: {
+                                        offered: number;
+                                        answered: number;
+                                        missed: number;
+                                        talkSec: number;
+                                        wrapUpSec: number;
+                                        pauseSec: number;
+                                    };
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/queue-agents/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent's queues, logins and pause */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Internal number: 2 to 8 digits */
+                    number: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: string;
+                            paused: boolean;
+                            pauseReason: string;
+                            queues: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                                number: string | null;
+                                static: boolean;
+                                loggedIn: boolean;
+                                state: "available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Log an agent in or out, pause or unpause */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Internal number: 2 to 8 digits */
+                    number: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Log in to (or out of) queues where the agent is a dynamic member */
+                        loggedIn?: boolean;
+                        /** @description Only these queues (absent: every queue the agent is in) */
+                        queues?: string[];
+                        paused?: boolean;
+                        pauseReason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: string;
+                            paused: boolean;
+                            pauseReason: string;
+                            queues: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                                number: string | null;
+                                static: boolean;
+                                loggedIn: boolean;
+                                state: "available" | "ringing" | "busy" | "wrapUp" | "paused" | "loggedOut" | "unregistered";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/queue-stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue and agent figures by interval (15 minutes, hour or day) and in total */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                    /** @description Identifier (UUID) */
+                    queueId?: string;
+                    granularity?: "15m" | "hour" | "day";
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            granularity: string;
+                            intervals: {
+                                /** Format: date-time */
+                                start: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                queueId: string;
+                                queue: {
+                                    offered: number;
+                                    answered: number;
+                                    abandoned: number;
+                                    abandonWaitSec: number;
+                                    answerWaitSec: number;
+                                    talkSec: number;
+                                    handled: number;
+                                    longestWaitSec: number;
+                                    /** @description Threshold (s) → answered within it */
+                                    answeredWithin: {
+                                        [key: string]: number;
+                                    };
+                                    timedOut: number;
+                                    full: number;
+                                    noAgents: number;
+                                    diverted: number;
+                                    exitedByKey: number;
+                                };
+                                agents: {
+                                    [key: string]: {
+                                        offered: number;
+                                        answered: number;
+                                        missed: number;
+                                        talkSec: number;
+                                        wrapUpSec: number;
+                                        pauseSec: number;
+                                    };
+                                };
+                            }[];
+                            totals: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                queueId: string;
+                                queue: {
+                                    offered: number;
+                                    answered: number;
+                                    abandoned: number;
+                                    abandonWaitSec: number;
+                                    answerWaitSec: number;
+                                    talkSec: number;
+                                    handled: number;
+                                    longestWaitSec: number;
+                                    /** @description Threshold (s) → answered within it */
+                                    answeredWithin: {
+                                        [key: string]: number;
+                                    };
+                                    timedOut: number;
+                                    full: number;
+                                    noAgents: number;
+                                    diverted: number;
+                                    exitedByKey: number;
+                                };
+                                agents: {
+                                    [key: string]: {
+                                        offered: number;
+                                        answered: number;
+                                        missed: number;
+                                        talkSec: number;
+                                        wrapUpSec: number;
+                                        pauseSec: number;
+                                    };
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,6 +1,6 @@
 /**
  * Choosing where a call goes next (a Destination of the API): first what kind of
- * place, then which one — an extension, ring group or time condition from the
+ * place, then which one — an extension, ring group, queue or time condition from the
  * tenant's lists, a number to dial, or how to hang up. One labelled group of
  * ordinary selects, so it works from the keyboard; a problem about the
  * destination or any of its fields shows under it.
@@ -16,6 +16,7 @@ import { FieldErrorText, fieldError, fieldErrorWithin } from './Problem';
 export const DESTINATION_KINDS = [
   'extension',
   'ringGroup',
+  'queue',
   'timeCondition',
   'number',
   'hangup',
@@ -46,6 +47,15 @@ export function useRoutingOptions(tenantId: string, { calendars: withCalendars =
         }),
       ),
   });
+  const queues = useQuery({
+    queryKey: ['queues', tenantId, 'all'],
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenantId}/queues', {
+          params: { path, query: { limit: ALL, sort: 'name' } },
+        }),
+      ),
+  });
   const timeConditions = useQuery({
     queryKey: ['timeConditions', tenantId, 'all'],
     queryFn: () =>
@@ -68,13 +78,15 @@ export function useRoutingOptions(tenantId: string, { calendars: withCalendars =
   return {
     extensions: extensions.data?.items ?? [],
     ringGroups: ringGroups.data?.items ?? [],
+    queues: queues.data?.items ?? [],
     timeConditions: timeConditions.data?.items ?? [],
     calendars: calendars.data?.items ?? [],
-    error: extensions.error ?? ringGroups.error ?? timeConditions.error ?? calendars.error,
+    error: extensions.error ?? ringGroups.error ?? queues.error ?? timeConditions.error ?? calendars.error,
     /** Still loading: an id not in the lists may only not be there yet. */
     loading:
       extensions.isPending ||
       ringGroups.isPending ||
+      queues.isPending ||
       timeConditions.isPending ||
       (withCalendars && calendars.isPending),
   };
@@ -99,6 +111,10 @@ export function useDescribeDestination(options: RoutingOptions) {
       case 'ringGroup': {
         const g = options.ringGroups.find((x) => x.id === d.id);
         return `${kind} ${g ? withNumber(g.number, g.name) : unknown}`;
+      }
+      case 'queue': {
+        const q = options.queues.find((x) => x.id === d.id);
+        return `${kind} ${q ? withNumber(q.number, q.name) : unknown}`;
       }
       case 'timeCondition': {
         const c = options.timeConditions.find((x) => x.id === d.id);
@@ -162,12 +178,18 @@ export function DestinationPicker({
   const partError = part ? fieldError(error, `${field}.${part}`) : undefined;
   const wholeError = partError ? undefined : fieldErrorWithin(error, field);
   let which: ReactNode = null;
-  if (value && (value.kind === 'extension' || value.kind === 'ringGroup' || value.kind === 'timeCondition')) {
+  if (
+    value &&
+    (value.kind === 'extension' ||
+      value.kind === 'ringGroup' ||
+      value.kind === 'queue' ||
+      value.kind === 'timeCondition')
+  ) {
     const data =
       value.kind === 'extension'
         ? options.extensions.map((e) => ({ value: e.id, label: withNumber(e.number, e.displayName) }))
-        : value.kind === 'ringGroup'
-          ? options.ringGroups
+        : value.kind === 'ringGroup' || value.kind === 'queue'
+          ? (value.kind === 'ringGroup' ? options.ringGroups : options.queues)
               .filter((g) => g.id !== exclude)
               .map((g) => ({ value: g.id, label: withNumber(g.number, g.name) }))
           : options.timeConditions

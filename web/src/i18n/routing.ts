@@ -22,6 +22,7 @@ export const routingEn = {
       none: 'Nowhere',
       extension: 'Extension',
       ringGroup: 'Ring group',
+      queue: 'Queue',
       timeCondition: 'Time condition',
       number: 'Number',
       hangup: 'Hang up',
@@ -29,6 +30,7 @@ export const routingEn = {
     which: {
       extension: 'Which extension',
       ringGroup: 'Which ring group',
+      queue: 'Which queue',
       timeCondition: 'Which time condition',
       number: 'Number to dial',
       hangup: 'The caller hears',
@@ -219,6 +221,7 @@ export const routingRu = {
       none: 'Никуда',
       extension: 'Внутренний номер',
       ringGroup: 'Группа обзвона',
+      queue: 'Очередь',
       timeCondition: 'Условие по времени',
       number: 'Номер',
       hangup: 'Завершить',
@@ -226,6 +229,7 @@ export const routingRu = {
     which: {
       extension: 'Какой внутренний номер',
       ringGroup: 'Какая группа обзвона',
+      queue: 'Какая очередь',
       timeCondition: 'Какое условие по времени',
       number: 'Номер для набора',
       hangup: 'Звонящий услышит',

@@ -1,0 +1,703 @@
+/**
+ * The queue engine (ACD): callers wait in queues, agents are chosen by each
+ * queue's strategy, and the engine matches them. A waiting caller is served by
+ * its own loop (`serveCaller`); matching is done here, in one synchronous pass
+ * over a tenant's queues (`dispatch`), run whenever something changes — a caller
+ * arrives, an offer ends, an agent unpauses or finishes wrap-up — and once a
+ * second while anyone waits (registrations change, skill needs relax).
+ *
+ * Agent state is never stored as "available": it is derived on each pass from
+ * the agent's registrations, calls, pause and wrap-up (`agentState`), so an agent
+ * whose phone went away is never offered a call.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock, Timer } from '../../sip/transaction/clock.js';
+import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
+import type { Binding } from '../location.js';
+import type { AgentSession, AgentSessions } from './agents.js';
+import { type AgentFigures, type QueueFigures, QueueStats } from './stats.js';
+import { type AgentCandidate, chooseAgents, skillMatch, skillsNeeded } from './strategy.js';
+import type { AgentState, QueueConfig, QueueMember } from './types.js';
+
+export interface QueueEnv {
+  clock: Clock;
+  /** Wall-clock time: statistics intervals, times shown to people. */
+  now(): Date;
+  random(): number;
+  tenant(id: string): TenantEntry | undefined;
+  bindingsOf(tenantId: string, number: string): Binding[];
+  /** Answered calls the extension is on now (any call, not only queue calls). */
+  callsOf(tenantId: string, number: string): number;
+  /** An agent logged in or out, paused or unpaused: written to the database (batched by the caller). */
+  persistAgent(tenantId: string, number: string, session: AgentSession): void;
+  emit(e: QueueEvent): void;
+}
+
+/** What a waiting caller looks like in the live view. */
+export interface WaitingCaller {
+  id: string;
+  caller: string;
+  callerName: string;
+  priority: number;
+  joinedAt: string;
+  waitSec: number;
+  /** An agent is being rung for this caller now. */
+  ringing: boolean;
+}
+
+export interface AgentView {
+  number: string;
+  name: string;
+  state: AgentState;
+  static: boolean;
+  pauseReason: string | null;
+  callsToday: number;
+  talkSecToday: number;
+}
+
+export interface QueueLive {
+  id: string;
+  name: string;
+  number: string | null;
+  waiting: WaitingCaller[];
+  longestWaitSec: number;
+  agents: AgentView[];
+  /** Today's figures (UTC day) so far. */
+  today: QueueFigures & {
+    /** Per threshold: answered within it, as a percentage of calls that ended waiting (answered + abandoned + timed out). */
+    serviceLevel: { thresholdSec: number; percent: number | null }[];
+    asaSec: number | null;
+    ahtSec: number | null;
+    agents: Record<string, AgentFigures>;
+  };
+}
+
+/** An agent across their queues: what the agent panel and supervisors see and change. */
+export interface AgentStatus {
+  number: string;
+  paused: boolean;
+  pauseReason: string;
+  queues: {
+    id: string;
+    name: string;
+    number: string | null;
+    static: boolean;
+    loggedIn: boolean;
+    state: AgentState;
+  }[];
+}
+
+export type QueueEvent =
+  | { type: 'queue.updated'; tenantId: string; queue: QueueLive }
+  /** Prompts a waiting caller was played (position, expected wait, periodic): for logs and tests. */
+  | { type: 'queue.announced'; tenantId: string; queueId: string; callerId: string; prompts: string[] };
+
+/** Internal state of one caller in a queue. */
+export interface Waiter {
+  id: string;
+  tenantId: string;
+  queueId: string;
+  caller: string;
+  callerName: string;
+  priority: number;
+  joinedMs: number;
+  joinedAt: Date;
+  /** An offer (ring round) is in progress. */
+  offered: boolean;
+  /** Agents who missed this caller, not offered it again before the time (engine ms). */
+  avoid: Map<string, number>;
+  inbox: WaiterEvent[];
+  wake: (() => void) | null;
+  left: boolean;
+  /**
+   * The caller is to leave (waited too long, the queue emptied, a key): it takes
+   * effect once no agent is ringing for it, and no new offer is made meanwhile.
+   */
+  exit: Extract<WaiterEvent, { type: 'timeout' | 'empty' | 'key' }> | null;
+  /** Settles when the caller leaves the queue. */
+  gone: Promise<void>;
+  markGone: () => void;
+}
+
+export type WaiterEvent =
+  | { type: 'offer'; agents: string[] }
+  | { type: 'timeout' }
+  | { type: 'empty' }
+  | { type: 'key'; key: string }
+  | { type: 'ended' };
+
+/** Average handle time assumed before a queue has handled any call (seconds). */
+const DEFAULT_AHT_SEC = 180;
+
+export class QueueEngine {
+  readonly stats: QueueStats;
+  /** Waiting callers per queue (`tenant/queue`), in the order they are served. */
+  private readonly waiting = new Map<string, Waiter[]>();
+  /** Agents being rung now (`tenant/number` → waiter id). */
+  private readonly ringing = new Map<string, string>();
+  /** Round-robin: the member index each queue rang last. */
+  private readonly memory = new Map<string, number>();
+  /** Average handle time per queue (moving average, seconds) for expected-wait figures. */
+  private readonly aht = new Map<string, number>();
+  private readonly wrapUpTimers = new Map<string, Timer>();
+  private tickTimer: Timer | null = null;
+  private readonly dispatchPending = new Set<string>();
+  private readonly updatePending = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly env: QueueEnv,
+    readonly sessions: AgentSessions,
+  ) {
+    this.stats = new QueueStats(() => env.now().getTime());
+  }
+
+  // ——— callers ———
+
+  /** Puts a caller at its place (priority first, then arrival) and starts matching. */
+  join(w: Pick<Waiter, 'tenantId' | 'queueId' | 'caller' | 'callerName' | 'priority'>): Waiter {
+    let markGone = () => {};
+    const gone = new Promise<void>((resolve) => {
+      markGone = resolve;
+    });
+    const waiter: Waiter = {
+      gone,
+      markGone,
+      ...w,
+      id: randomUUID(),
+      joinedMs: this.env.clock.now(),
+      joinedAt: this.env.now(),
+      offered: false,
+      exit: null,
+      avoid: new Map(),
+      inbox: [],
+      wake: null,
+      left: false,
+    };
+    const list = this.listOf(w.tenantId, w.queueId);
+    let at = list.length;
+    while (at > 0 && list[at - 1]!.priority < waiter.priority) at--;
+    list.splice(at, 0, waiter);
+    this.armTick();
+    this.dispatchSoon(w.tenantId);
+    this.changed(w.tenantId, w.queueId);
+    return waiter;
+  }
+
+  leave(w: Waiter): void {
+    if (w.left) return;
+    w.left = true;
+    w.markGone();
+    // Agents reserved for this caller (an offer it will never take up) are free again.
+    for (const [agent, id] of this.ringing) if (id === w.id) this.ringing.delete(agent);
+    const key = `${w.tenantId}/${w.queueId}`;
+    const list = this.waiting.get(key);
+    if (list) {
+      const i = list.indexOf(w);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.waiting.delete(key);
+    }
+    this.post(w, { type: 'ended' });
+    this.dispatchSoon(w.tenantId);
+    this.changed(w.tenantId, w.queueId);
+  }
+
+  post(w: Waiter, e: WaiterEvent): void {
+    if (e.type === 'timeout' || e.type === 'empty' || e.type === 'key') w.exit ??= e;
+    w.inbox.push(e);
+    const wake = w.wake;
+    w.wake = null;
+    wake?.();
+  }
+
+  /** The caller's next event (offers, timeouts, keys, its own hang-up). */
+  async next(w: Waiter): Promise<WaiterEvent> {
+    for (;;) {
+      const e = w.inbox.shift();
+      if (e) return e;
+      await new Promise<void>((resolve) => {
+        w.wake = resolve;
+      });
+    }
+  }
+
+  /** 1-based place of a waiting caller. */
+  position(w: Waiter): number {
+    return (this.waiting.get(`${w.tenantId}/${w.queueId}`)?.indexOf(w) ?? -1) + 1;
+  }
+
+  /** Prompts a caller is about to hear (announcements), for logs and tests. */
+  announced(w: Waiter, prompts: string[]): void {
+    this.env.emit({
+      type: 'queue.announced',
+      tenantId: w.tenantId,
+      queueId: w.queueId,
+      callerId: w.id,
+      prompts,
+    });
+  }
+
+  waitingCount(tenantId: string, queueId: string): number {
+    return this.waiting.get(`${tenantId}/${queueId}`)?.length ?? 0;
+  }
+
+  waitedSec(w: Waiter): number {
+    return (this.env.clock.now() - w.joinedMs) / 1000;
+  }
+
+  /** An offer to `agents` ended without an answer: they count a miss, and wait `retrySec` for this caller. */
+  offerMissed(w: Waiter, cfg: QueueConfig, agents: string[]): void {
+    const now = this.env.clock.now();
+    for (const a of agents) {
+      this.ringing.delete(`${w.tenantId}/${a}`);
+      w.avoid.set(a, now + cfg.retrySec * 1000);
+      this.stats.agent(w.tenantId, w.queueId, a, (f) => f.missed++);
+      const s = this.sessions.get(w.tenantId, a);
+      s.missedInRow++;
+      if (cfg.autoPauseAfter > 0 && s.missedInRow >= cfg.autoPauseAfter && !s.paused)
+        this.pause(w.tenantId, a, `missed ${s.missedInRow} calls`);
+    }
+    w.offered = false;
+    // The skipped agents become eligible again for this caller after the retry time.
+    if (cfg.retrySec > 0) this.env.clock.after(cfg.retrySec * 1000, () => this.dispatchSoon(w.tenantId));
+    this.dispatchSoon(w.tenantId);
+    this.changed(w.tenantId, w.queueId);
+  }
+
+  /** The caller hung up (or was taken elsewhere) while `agents` rang: they are free again. */
+  offerWithdrawn(w: Waiter, agents: string[]): void {
+    for (const a of agents) this.ringing.delete(`${w.tenantId}/${a}`);
+    w.offered = false;
+    this.dispatchSoon(w.tenantId);
+  }
+
+  /** `agent` answered `w`: counted, and the agent's talk time and wrap-up follow the call's end. */
+  offerAnswered(w: Waiter, cfg: QueueConfig, agents: string[], agent: string): { talkEnded: () => void } {
+    for (const a of agents) {
+      this.ringing.delete(`${w.tenantId}/${a}`);
+      if (a !== agent) this.stats.agent(w.tenantId, w.queueId, a, (f) => f.missed++);
+    }
+    const waitSec = this.waitedSec(w);
+    this.stats.answered(w.tenantId, w.queueId, waitSec, cfg.serviceLevelSec);
+    this.stats.agent(w.tenantId, w.queueId, agent, (f) => f.answered++);
+    const s = this.sessions.get(w.tenantId, agent);
+    s.missedInRow = 0;
+    s.calls++;
+    const answeredMs = this.env.clock.now();
+    this.leave(w);
+    let ended = false;
+    return {
+      talkEnded: () => {
+        if (ended) return;
+        ended = true;
+        this.talkEnded(w.tenantId, w.queueId, cfg, agent, (this.env.clock.now() - answeredMs) / 1000);
+      },
+    };
+  }
+
+  private talkEnded(
+    tenantId: string,
+    queueId: string,
+    cfg: QueueConfig,
+    agent: string,
+    talkSec: number,
+  ): void {
+    const now = this.env.clock.now();
+    this.stats.queue(tenantId, queueId, (f) => {
+      f.talkSec += talkSec;
+      f.handled++;
+    });
+    this.stats.agent(tenantId, queueId, agent, (f) => {
+      f.talkSec += talkSec;
+    });
+    const key = `${tenantId}/${queueId}`;
+    const prev = this.aht.get(key);
+    this.aht.set(key, prev === undefined ? talkSec : 0.75 * prev + 0.25 * talkSec);
+    const s = this.sessions.get(tenantId, agent);
+    s.talkSec += talkSec;
+    s.lastEndedMs = now;
+    if (cfg.wrapUpSec > 0) {
+      s.wrapUpUntilMs = now + cfg.wrapUpSec * 1000;
+      const agentKey = `${tenantId}/${agent}`;
+      this.wrapUpTimers.get(agentKey)?.cancel();
+      this.wrapUpTimers.set(
+        agentKey,
+        this.env.clock.after(cfg.wrapUpSec * 1000, () => {
+          this.wrapUpTimers.delete(agentKey);
+          this.stats.agent(tenantId, queueId, agent, (f) => {
+            f.wrapUpSec += cfg.wrapUpSec;
+          });
+          this.agentChanged(tenantId, agent);
+        }),
+      );
+    }
+    this.agentChanged(tenantId, agent);
+  }
+
+  // ——— agents ———
+
+  /** What an agent is now, for one queue: derived, never stored. */
+  agentState(tenant: TenantEntry, queueId: string, m: QueueMember): AgentState {
+    const s = this.sessions.get(tenant.id, m.number);
+    const ext = tenant.extensions.get(m.number);
+    if (!ext) return 'unregistered';
+    if (!m.static && !s.queues.has(queueId)) return 'loggedOut';
+    if (this.env.bindingsOf(tenant.id, m.number).length === 0) return 'unregistered';
+    // Do-not-disturb on the phone counts as a pause: the agent asked for no calls.
+    if (s.paused || ext.dnd) return 'paused';
+    if (this.ringing.has(`${tenant.id}/${m.number}`)) return 'ringing';
+    if (this.env.callsOf(tenant.id, m.number) >= Math.max(1, m.maxCalls)) return 'busy';
+    if (s.wrapUpUntilMs > this.env.clock.now()) return 'wrapUp';
+    return 'available';
+  }
+
+  /** Every member's state is one of `states` (or there are no members): the queue counts as empty. */
+  isEmpty(tenant: TenantEntry, queueId: string, cfg: QueueConfig, states: readonly AgentState[]): boolean {
+    if (states.length === 0) return false;
+    return cfg.members.every((m) => states.includes(this.agentState(tenant, queueId, m)));
+  }
+
+  /**
+   * Expected wait in seconds for a caller at `position`: the callers ahead who
+   * cannot be served at once, shared among the staffed agents, times the queue's
+   * average handle time. Infinity when nobody is staffed.
+   */
+  expectedWaitSec(tenant: TenantEntry, queueId: string, cfg: QueueConfig, position: number): number {
+    let staffed = 0;
+    let available = 0;
+    for (const m of cfg.members) {
+      const st = this.agentState(tenant, queueId, m);
+      if (st === 'available') available++;
+      if (st === 'available' || st === 'ringing' || st === 'busy' || st === 'wrapUp') staffed++;
+    }
+    if (staffed === 0) return Number.POSITIVE_INFINITY;
+    const ahead = Math.max(0, position - available);
+    return Math.ceil(ahead / staffed) * (this.aht.get(`${tenant.id}/${queueId}`) ?? DEFAULT_AHT_SEC);
+  }
+
+  /** Logged-in agents (staffed or not: paused ones count), for the callers-per-agent ratio. */
+  loggedIn(tenant: TenantEntry, queueId: string, cfg: QueueConfig): number {
+    return cfg.members.filter((m) => {
+      const st = this.agentState(tenant, queueId, m);
+      return st !== 'loggedOut' && st !== 'unregistered';
+    }).length;
+  }
+
+  /**
+   * Logs a dynamic member into `queueIds` (null: every queue where it is a dynamic
+   * member). Returns the queues it is now logged into.
+   */
+  login(tenantId: string, number: string, queueIds: string[] | null): string[] {
+    const tenant = this.env.tenant(tenantId);
+    if (!tenant) return [];
+    const s = this.sessions.get(tenantId, number);
+    for (const q of this.queuesOf(tenant, number))
+      if (!q.member.static && (queueIds === null || queueIds.includes(q.entry.id))) s.queues.add(q.entry.id);
+    this.env.persistAgent(tenantId, number, s);
+    this.agentChanged(tenantId, number);
+    return [...s.queues];
+  }
+
+  logout(tenantId: string, number: string, queueIds: string[] | null): string[] {
+    const s = this.sessions.get(tenantId, number);
+    for (const q of [...s.queues]) if (queueIds === null || queueIds.includes(q)) s.queues.delete(q);
+    this.env.persistAgent(tenantId, number, s);
+    this.agentChanged(tenantId, number);
+    return [...s.queues];
+  }
+
+  pause(tenantId: string, number: string, reason: string): void {
+    const s = this.sessions.get(tenantId, number);
+    if (!s.paused) s.pausedAtMs = this.env.clock.now();
+    s.paused = true;
+    s.pauseReason = reason;
+    this.env.persistAgent(tenantId, number, s);
+    this.agentChanged(tenantId, number);
+  }
+
+  unpause(tenantId: string, number: string): void {
+    const s = this.sessions.get(tenantId, number);
+    if (!s.paused) return;
+    const sec = (this.env.clock.now() - s.pausedAtMs) / 1000;
+    s.paused = false;
+    s.pauseReason = '';
+    s.missedInRow = 0;
+    const tenant = this.env.tenant(tenantId);
+    if (tenant)
+      for (const q of this.queuesOf(tenant, number))
+        this.stats.agent(tenantId, q.entry.id, number, (f) => {
+          f.pauseSec += sec;
+        });
+    this.env.persistAgent(tenantId, number, s);
+    this.agentChanged(tenantId, number);
+  }
+
+  /** Logins and pauses from the database, at start. */
+  restore(tenantId: string, number: string, queues: string[], paused: boolean, reason: string): void {
+    const s = this.sessions.get(tenantId, number);
+    s.queues = new Set(queues);
+    s.paused = paused;
+    s.pauseReason = reason;
+    s.pausedAtMs = this.env.clock.now();
+  }
+
+  /** Every queue of the tenant, live (wallboards). */
+  all(tenantId: string): QueueLive[] {
+    const tenant = this.env.tenant(tenantId);
+    if (!tenant) return [];
+    const out: QueueLive[] = [];
+    for (const e of tenant.routing.values()) {
+      const live = e.kind === 'queue' ? this.live(tenant, e.id) : null;
+      if (live) out.push(live);
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  liveOf(tenantId: string, queueId: string): QueueLive | null {
+    const tenant = this.env.tenant(tenantId);
+    return tenant ? this.live(tenant, queueId) : null;
+  }
+
+  agent(tenantId: string, number: string): AgentStatus | null {
+    const tenant = this.env.tenant(tenantId);
+    return tenant ? this.agentStatus(tenant, number) : null;
+  }
+
+  /** An agent (or a supervisor for them) logs in or out, pauses or unpauses. */
+  change(
+    tenantId: string,
+    number: string,
+    c: { loggedIn?: boolean; queues: string[] | null; paused?: boolean; pauseReason: string },
+  ): AgentStatus | null {
+    if (c.loggedIn === true) this.login(tenantId, number, c.queues);
+    if (c.loggedIn === false) this.logout(tenantId, number, c.queues);
+    if (c.paused === true) this.pause(tenantId, number, c.pauseReason);
+    if (c.paused === false) this.unpause(tenantId, number);
+    return this.agent(tenantId, number);
+  }
+
+  agentStatus(tenant: TenantEntry, number: string): AgentStatus | null {
+    const memberships = this.queuesOf(tenant, number);
+    if (!tenant.extensions.has(number)) return null;
+    const s = this.sessions.get(tenant.id, number);
+    return {
+      number,
+      paused: s.paused,
+      pauseReason: s.pauseReason,
+      queues: memberships.map(({ entry, member }) => ({
+        id: entry.id,
+        name: entry.name,
+        number: entry.number,
+        static: member.static,
+        loggedIn: member.static || s.queues.has(entry.id),
+        state: this.agentState(tenant, entry.id, member),
+      })),
+    };
+  }
+
+  /** The queues `number` is a member of. */
+  queuesOf(tenant: TenantEntry, number: string): { entry: RoutingEntry; member: QueueMember }[] {
+    const out: { entry: RoutingEntry; member: QueueMember }[] = [];
+    for (const entry of tenant.routing.values()) {
+      if (entry.kind !== 'queue') continue;
+      const member = (entry.config as QueueConfig).members.find((m) => m.number === number);
+      if (member) out.push({ entry, member });
+    }
+    return out;
+  }
+
+  /** Something about an agent changed (pause, login, wrap-up over, a call ended): rematch and tell the wallboards. */
+  agentChanged(tenantId: string, number: string): void {
+    this.dispatchSoon(tenantId);
+    const tenant = this.env.tenant(tenantId);
+    if (!tenant) return;
+    for (const q of this.queuesOf(tenant, number)) this.changed(tenantId, q.entry.id);
+  }
+
+  /** A registration or a call changed somewhere in the tenant: agents may have become (un)available. */
+  tenantActivity(tenantId: string): void {
+    const tenant = this.env.tenant(tenantId);
+    if (!tenant) return;
+    let any = false;
+    for (const entry of tenant.routing.values())
+      if (entry.kind === 'queue') {
+        any = true;
+        this.changed(tenantId, entry.id);
+      }
+    if (any) this.dispatchSoon(tenantId);
+  }
+
+  // ——— matching ———
+
+  dispatchSoon(tenantId: string): void {
+    if (this.dispatchPending.has(tenantId) || this.closed) return;
+    this.dispatchPending.add(tenantId);
+    queueMicrotask(() => {
+      this.dispatchPending.delete(tenantId);
+      this.dispatch(tenantId);
+    });
+  }
+
+  /**
+   * One matching pass over a tenant's queues, heaviest queue first (an agent in
+   * several queues serves the heavier one first), callers in order within each.
+   * A caller who cannot be served (no agent with its skills) does not hold up the
+   * callers behind it.
+   */
+  dispatch(tenantId: string): void {
+    const tenant = this.env.tenant(tenantId);
+    if (!tenant) return;
+    const queues: { entry: RoutingEntry; cfg: QueueConfig; list: Waiter[] }[] = [];
+    for (const [key, list] of this.waiting) {
+      if (!key.startsWith(`${tenantId}/`)) continue;
+      const entry = tenant.routing.get(key.slice(tenantId.length + 1));
+      if (entry?.kind === 'queue') queues.push({ entry, cfg: entry.config as QueueConfig, list });
+    }
+    queues.sort((a, b) => b.cfg.weight - a.cfg.weight);
+    const now = this.env.clock.now();
+    for (const { entry, cfg, list } of queues) {
+      for (const w of list) {
+        if (w.offered || w.left || w.exit) continue;
+        const need = skillsNeeded(cfg.skills, this.waitedSec(w));
+        const candidates: AgentCandidate[] = [];
+        cfg.members.forEach((m, index) => {
+          if ((w.avoid.get(m.number) ?? 0) > now) return;
+          if (this.agentState(tenant, entry.id, m) !== 'available') return;
+          const match = skillMatch(m.skills, need);
+          if (!match.ok) return;
+          const s = this.sessions.get(tenantId, m.number);
+          candidates.push({
+            number: m.number,
+            index,
+            penalty: m.penalty,
+            weight: m.weight,
+            lastEndedMs: s.lastEndedMs,
+            calls: s.calls,
+            talkSec: s.talkSec,
+            skillScore: match.score,
+          });
+        });
+        const chosen = chooseAgents({
+          strategy: cfg.strategy,
+          candidates,
+          lastIndex: this.memory.get(`${tenantId}/${entry.id}`) ?? null,
+          random: this.env.random,
+        });
+        if (chosen.length === 0) continue;
+        if (cfg.strategy === 'roundRobin') this.memory.set(`${tenantId}/${entry.id}`, chosen[0]!.index);
+        for (const c of chosen) {
+          this.ringing.set(`${tenantId}/${c.number}`, w.id);
+          this.stats.agent(tenantId, entry.id, c.number, (f) => f.offered++);
+        }
+        w.offered = true;
+        this.post(w, { type: 'offer', agents: chosen.map((c) => c.number) });
+        this.changed(tenantId, entry.id);
+      }
+    }
+  }
+
+  /** Once a second while anyone waits: rematch (skills relax, phones register) and apply leave-when-empty. */
+  private armTick(): void {
+    if (this.tickTimer || this.closed) return;
+    this.tickTimer = this.env.clock.after(1000, () => {
+      this.tickTimer = null;
+      const tenants = new Set<string>();
+      for (const list of this.waiting.values())
+        for (const w of list) {
+          tenants.add(w.tenantId);
+          const tenant = this.env.tenant(w.tenantId);
+          const entry = tenant?.routing.get(w.queueId);
+          if (!tenant || entry?.kind !== 'queue') continue;
+          const cfg = entry.config as QueueConfig;
+          if (!w.offered && !w.exit && this.isEmpty(tenant, w.queueId, cfg, cfg.leaveWhenEmpty))
+            this.post(w, { type: 'empty' });
+        }
+      for (const t of tenants) this.dispatch(t);
+      if (this.waiting.size > 0) this.armTick();
+    });
+  }
+
+  // ——— live view ———
+
+  /** Tell wallboards (once per turn of the event loop per queue). */
+  changed(tenantId: string, queueId: string): void {
+    const key = `${tenantId}/${queueId}`;
+    if (this.updatePending.has(key) || this.closed) return;
+    this.updatePending.add(key);
+    queueMicrotask(() => {
+      this.updatePending.delete(key);
+      const tenant = this.env.tenant(tenantId);
+      const live = tenant ? this.live(tenant, queueId) : null;
+      if (live) this.env.emit({ type: 'queue.updated', tenantId, queue: live });
+    });
+  }
+
+  live(tenant: TenantEntry, queueId: string): QueueLive | null {
+    const entry = tenant.routing.get(queueId);
+    if (entry?.kind !== 'queue') return null;
+    const cfg = entry.config as QueueConfig;
+    const list = this.waiting.get(`${tenant.id}/${queueId}`) ?? [];
+    const now = this.env.now();
+    const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const { queue: f, agents } = this.stats.since(tenant.id, queueId, dayStart);
+    const waiting = list.map((w) => ({
+      id: w.id,
+      caller: w.caller,
+      callerName: w.callerName,
+      priority: w.priority,
+      joinedAt: w.joinedAt.toISOString(),
+      waitSec: Math.floor(this.waitedSec(w)),
+      ringing: w.offered,
+    }));
+    const ended = f.answered + f.abandoned + f.timedOut;
+    return {
+      id: entry.id,
+      name: entry.name,
+      number: entry.number,
+      waiting,
+      longestWaitSec: waiting.reduce((m, w) => Math.max(m, w.waitSec), 0),
+      agents: cfg.members.map((m) => this.agentView(tenant, queueId, m)),
+      today: {
+        ...f,
+        serviceLevel: cfg.serviceLevelSec.map((t) => ({
+          thresholdSec: t,
+          percent: ended ? Math.round(((f.answeredWithin[t] ?? 0) / ended) * 1000) / 10 : null,
+        })),
+        asaSec: f.answered ? Math.round(f.answerWaitSec / f.answered) : null,
+        ahtSec: f.handled ? Math.round(f.talkSec / f.handled) : null,
+        agents: Object.fromEntries(agents),
+      },
+    };
+  }
+
+  agentView(tenant: TenantEntry, queueId: string, m: QueueMember): AgentView {
+    const s = this.sessions.get(tenant.id, m.number);
+    const ext: ExtensionEntry | undefined = tenant.extensions.get(m.number);
+    const state = this.agentState(tenant, queueId, m);
+    return {
+      number: m.number,
+      name: ext?.displayName ?? m.number,
+      state,
+      static: m.static,
+      pauseReason: state === 'paused' ? s.pauseReason || (ext?.dnd ? 'dnd' : '') : null,
+      callsToday: s.calls,
+      talkSecToday: Math.round(s.talkSec),
+    };
+  }
+
+  private listOf(tenantId: string, queueId: string): Waiter[] {
+    const key = `${tenantId}/${queueId}`;
+    let list = this.waiting.get(key);
+    if (!list) {
+      list = [];
+      this.waiting.set(key, list);
+    }
+    return list;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.tickTimer?.cancel();
+    for (const t of this.wrapUpTimers.values()) t.cancel();
+  }
+}

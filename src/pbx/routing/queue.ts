@@ -1,0 +1,256 @@
+/**
+ * A call queue as a routing step: the caller is answered by the PBX, hears the
+ * entry prompts, music, position and expected-wait announcements, may press a
+ * key to leave, and is rung through to an agent when the queue engine offers
+ * one. Callers who cannot or should not wait are sent on at once: the queue is
+ * full, nobody is there to answer, or the wait is predicted to be too long.
+ * Every caller ends one way — answered, abandoned, or sent on — and is counted.
+ */
+import { promptFiles } from '../../media/prompts.js';
+import { type SayLang, sayCount, sayNumber } from '../../media/say.js';
+import type { RoutingEntry, TenantEntry } from '../directory.js';
+import type { QueueEngine, Waiter } from '../queue/engine.js';
+import type { QueueConfig } from '../queue/types.js';
+import { type RoutedCall, ringTarget, type StepContext } from './context.js';
+import { numberMatches } from './numbers.js';
+import type { Destination } from './types.js';
+
+/** Priority of a caller on the queue's VIP list (others have 0). */
+export const VIP_PRIORITY = 10;
+
+export async function queueStep(
+  ctx: StepContext,
+  call: RoutedCall,
+  q: RoutingEntry,
+): Promise<Destination | null> {
+  const engine = ctx.env.queues;
+  const { tenant } = ctx;
+  const cfg = q.config as QueueConfig;
+  const name = `${q.name}${q.number ? ` (${q.number})` : ''}`;
+  const step = (outcome: string) => call.step({ kind: 'queue', id: q.id, name, outcome });
+  const sendOn = (
+    figure: 'full' | 'noAgents' | 'diverted' | 'timedOut' | 'exitedByKey',
+    why: string,
+    d: Destination | null,
+    fallback: 'busy' | 'unavailable',
+  ): Destination | null => {
+    engine?.stats.queue(tenant.id, q.id, (f) => {
+      f[figure]++;
+    });
+    if (d) {
+      step(`${why}, on to ${d.kind}`);
+      return d;
+    }
+    step(why);
+    call.finish(fallback === 'busy' ? 486 : 480, fallback === 'busy' ? 'busy' : 'unavailable');
+    return null;
+  };
+
+  if (!engine) {
+    step('queues need the media engine');
+    call.finish(503, 'failed', 'Service Unavailable');
+    return null;
+  }
+  engine.stats.queue(tenant.id, q.id, (f) => {
+    f.offered++;
+  });
+  // Before joining: full, nobody there, or a wait predicted too long.
+  const waiting = engine.waitingCount(tenant.id, q.id);
+  if (cfg.maxCallers > 0 && waiting >= cfg.maxCallers)
+    return sendOn('full', 'queue full', cfg.fullDestination, 'busy');
+  if (engine.isEmpty(tenant, q.id, cfg, cfg.joinEmpty))
+    return sendOn('noAgents', 'no agents', cfg.noAgentsDestination, 'unavailable');
+  const p = cfg.predictive;
+  if (p.maxExpectedWaitSec > 0 || p.maxCallersPerAgent > 0) {
+    const expected = engine.expectedWaitSec(tenant, q.id, cfg, waiting + 1);
+    const perAgent = (waiting + 1) / Math.max(engine.loggedIn(tenant, q.id, cfg), 1e-9);
+    if (
+      (p.maxExpectedWaitSec > 0 && expected > p.maxExpectedWaitSec) ||
+      (p.maxCallersPerAgent > 0 && perAgent > p.maxCallersPerAgent)
+    )
+      return sendOn('diverted', 'wait predicted too long', p.destination, 'busy');
+  }
+  if (!call.answerEarly()) {
+    // Without anchored media the PBX cannot answer and play music: the caller cannot wait.
+    step('queues need the media engine');
+    call.finish(503, 'failed', 'Service Unavailable');
+    return null;
+  }
+
+  const vip = cfg.vipNumbers.length > 0 && numberMatches(cfg.vipNumbers, call.caller.number, tenant.country);
+  const w = engine.join({
+    tenantId: tenant.id,
+    queueId: q.id,
+    caller: call.caller.number,
+    callerName: call.caller.displayName,
+    priority: vip ? VIP_PRIORITY : 0,
+  });
+  call.onEnded(() => engine.post(w, { type: 'ended' }));
+  const maxWait =
+    cfg.maxWaitSec > 0
+      ? ctx.env.clock.after(cfg.maxWaitSec * 1000, () => engine.post(w, { type: 'timeout' }))
+      : null;
+  const abandoned = () => {
+    if (w.left) return;
+    const waited = engine.waitedSec(w);
+    engine.stats.queue(tenant.id, q.id, (f) => {
+      f.abandoned++;
+      f.abandonWaitSec += waited;
+      f.longestWaitSec = Math.max(f.longestWaitSec, waited);
+    });
+    engine.leave(w);
+    step(`caller hung up after ${Math.round(waited)} s`);
+  };
+  const lang: SayLang = tenant.language === 'ru' ? 'ru' : 'en';
+  void callerAudio(engine, ctx, call, w, cfg, tenant, lang);
+  void callerKeys(engine, call, w, cfg);
+
+  /** Rings the agents the engine offered while the caller keeps hearing the queue. */
+  const offerToAgents = async (agents: string[]): Promise<'served' | 'gone' | 'waiting'> => {
+    const targets = agents.flatMap((number) => {
+      const ext = tenant.extensions.get(number);
+      const bindings = ctx.env.bindingsOf(tenant.id, number);
+      if (!ext || bindings.length === 0) return [];
+      call.offered(number);
+      return [ringTarget(tenant, ext, bindings, 0, cfg.agentRingSec)];
+    });
+    const outcome = targets.length
+      ? await call.ring(targets, {
+          timeoutSec: cfg.agentRingSec,
+          callerName: `${q.name}: ${call.caller.displayName || call.caller.number}`,
+          quiet: true,
+        })
+      : ({ kind: 'unanswered' } as const);
+    if (outcome.kind === 'answered') {
+      const agent = outcome.party.number;
+      const waited = engine.waitedSec(w);
+      const { talkEnded } = engine.offerAnswered(w, cfg, agents, agent);
+      call.onEnded(talkEnded);
+      step(`answered by ${agent} after ${Math.round(waited)} s`);
+      return 'served';
+    }
+    if (outcome.kind === 'ended') {
+      // The caller hung up while the agents rang.
+      engine.offerWithdrawn(w, agents);
+      abandoned();
+      return 'gone';
+    }
+    engine.offerMissed(w, cfg, agents);
+    return 'waiting';
+  };
+
+  try {
+    for (;;) {
+      const e = await engine.next(w);
+      if (e.type === 'ended' || call.state !== 'ringing') {
+        abandoned();
+        return null;
+      }
+      if (e.type === 'offer' && (await offerToAgents(e.agents)) !== 'waiting') return null;
+      // A request to leave (waited too long, nobody left, a key) takes effect once no agent rings.
+      const exit = w.exit;
+      if (!exit || w.offered) continue;
+      const waited = engine.waitedSec(w);
+      engine.stats.queue(tenant.id, q.id, (f) => {
+        f.longestWaitSec = Math.max(f.longestWaitSec, waited);
+      });
+      engine.leave(w);
+      call.silenceCaller();
+      if (exit.type === 'timeout')
+        return sendOn('timedOut', `waited ${cfg.maxWaitSec} s`, cfg.timeoutDestination, 'unavailable');
+      if (exit.type === 'empty')
+        return sendOn('noAgents', 'every agent left', cfg.noAgentsDestination, 'unavailable');
+      const action = cfg.keys.find((k) => k.key === exit.key)!;
+      return sendOn('exitedByKey', `caller pressed ${exit.key}`, action.destination, 'unavailable');
+    }
+  } finally {
+    maxWait?.cancel();
+  }
+}
+
+/** What the caller hears while waiting: entry prompts, then music broken by announcements. */
+async function callerAudio(
+  engine: QueueEngine,
+  ctx: StepContext,
+  call: RoutedCall,
+  w: Waiter,
+  cfg: QueueConfig,
+  tenant: TenantEntry,
+  lang: SayLang,
+): Promise<void> {
+  const clock = ctx.env.clock;
+  const waiting = () => !w.left && call.state === 'ringing';
+  const play = async (names: string[]) => {
+    if (!waiting() || names.length === 0) return;
+    await call.playToCaller(promptFiles(names, lang), { bargeIn: true });
+  };
+  const announce = async (names: string[]) => {
+    engine.announced(w, names);
+    await play(names);
+  };
+  await play(cfg.entryPrompts);
+  const positional = cfg.announcePosition || cfg.announceWait;
+  let nextPositional = positional ? clock.now() : Number.POSITIVE_INFINITY;
+  let nextPeriodic =
+    cfg.periodicEverySec > 0 && cfg.periodicPrompts.length > 0
+      ? clock.now() + cfg.periodicEverySec * 1000
+      : Number.POSITIVE_INFINITY;
+  while (waiting()) {
+    const now = clock.now();
+    if (now >= nextPositional) {
+      await announce(positionPrompts(engine, tenant, w, cfg, lang));
+      nextPositional =
+        cfg.announceEverySec > 0 ? clock.now() + cfg.announceEverySec * 1000 : Number.POSITIVE_INFINITY;
+      continue;
+    }
+    if (now >= nextPeriodic) {
+      await announce(cfg.periodicPrompts);
+      nextPeriodic = clock.now() + cfg.periodicEverySec * 1000;
+      continue;
+    }
+    const stop = call.musicToCaller();
+    const until = Math.min(nextPositional, nextPeriodic);
+    // Music until the next announcement, or until the caller leaves the queue (answered, gone, sent on).
+    let timer: { cancel(): void } | null = null;
+    await Promise.race([
+      w.gone,
+      Number.isFinite(until)
+        ? new Promise<void>((resolve) => {
+            timer = clock.after(until - now, resolve);
+          })
+        : w.gone,
+    ]);
+    (timer as { cancel(): void } | null)?.cancel();
+    stop();
+  }
+}
+
+/** "Your position in the queue is 3. The estimated waiting time is 4 minutes." */
+function positionPrompts(
+  engine: QueueEngine,
+  tenant: TenantEntry,
+  w: Waiter,
+  cfg: QueueConfig,
+  lang: SayLang,
+): string[] {
+  const position = engine.position(w);
+  if (position < 1) return [];
+  const out: string[] = [];
+  if (cfg.announcePosition) out.push('queue-position-is', ...sayNumber(position, lang));
+  if (cfg.announceWait) {
+    const sec = engine.expectedWaitSec(tenant, w.queueId, cfg, position);
+    if (Number.isFinite(sec) && sec > 0)
+      out.push('queue-wait-time-is', ...sayCount(Math.min(Math.ceil(sec / 60), 999), 'minute', lang));
+  }
+  return out;
+}
+
+/** Keys the caller presses while waiting: those the queue offers are passed to the caller's loop. */
+async function callerKeys(engine: QueueEngine, call: RoutedCall, w: Waiter, cfg: QueueConfig): Promise<void> {
+  if (cfg.keys.length === 0) return;
+  while (!w.left && call.state === 'ringing') {
+    const key = await call.nextKey(60_000);
+    if (key === null || w.left) continue;
+    if (cfg.keys.some((k) => k.key === key)) engine.post(w, { type: 'key', key });
+  }
+}
