@@ -134,7 +134,10 @@ function checkQueue(world: RoutingWorld, cfg: QueueConfig): void {
   cfg.keys.forEach((k, i) => {
     if (keys.has(k.key)) throw invalid(`Key ${k.key} is used twice`, `keys.${i}.key`);
     keys.add(k.key);
-    checkDestination(world, k.destination, `keys.${i}.destination`);
+    if (k.action === 'leave') {
+      if (!k.destination) throw invalid('Leaving needs a destination', `keys.${i}.destination`);
+      checkDestination(world, k.destination, `keys.${i}.destination`);
+    } else if (k.destination) throw invalid('A callback key has no destination', `keys.${i}.destination`);
   });
   const stages = new Set<number>();
   cfg.skills.forEach((s, i) => {

@@ -188,10 +188,26 @@ export const QueueFields = {
   periodicEverySec: Seconds(3600, 'Seconds between periodic prompts (0: never)'),
   keys: Type.Array(
     Type.Object(
-      { key: Type.String({ pattern: '^[0-9*#]$' }), destination: DestinationSchema },
+      {
+        key: Type.String({ pattern: '^[0-9*#]$' }),
+        action: literals(
+          ['leave', 'callback'] as const,
+          'Leave for the destination, or ask to be called back',
+        ),
+        destination: Type.Union([DestinationSchema, Type.Null()]),
+      },
       { additionalProperties: false },
     ),
-    { maxItems: 12, description: 'Keys a waiting caller may press to leave for a destination' },
+    { maxItems: 12, description: 'Keys a waiting caller may press' },
+  ),
+  callback: Type.Object(
+    {
+      maxPerAgent: Seconds(100, 'Callbacks waiting at most per staffed agent (0: no cap)'),
+      attempts: Type.Integer({ minimum: 1, maximum: 10, description: 'Times the caller is dialled' }),
+      retryDelaySec: Seconds(3600, 'Seconds between attempts'),
+      ringSec: Type.Integer({ minimum: 5, maximum: 120, description: "Seconds the caller's phone rings" }),
+    },
+    { additionalProperties: false },
   ),
   vipNumbers: Type.Array(Type.String({ pattern: '^\\+?[0-9]{1,20}\\*?$' }), { maxItems: 10_000 }),
   weight: Type.Integer({

@@ -264,6 +264,14 @@ const PHRASES = {
   'agent-logged-out': { en: 'You are logged out of the queue.', ru: 'Вы вышли из очереди.' },
   'agent-paused': { en: 'You are paused.', ru: 'Вы на паузе.' },
   'agent-unpaused': { en: 'You are available for calls again.', ru: 'Вы снова принимаете звонки.' },
+  'callback-confirmed': {
+    en: 'We will call you back as soon as an operator is free. You may hang up now.',
+    ru: 'Мы перезвоним вам, как только освободится оператор. Можете положить трубку.',
+  },
+  'callback-unavailable': {
+    en: 'A callback is not possible right now. Please stay on the line.',
+    ru: 'Обратный звонок сейчас невозможен. Пожалуйста, оставайтесь на линии.',
+  },
   'not-a-queue-member': { en: 'You are not an agent of this queue.', ru: 'Вы не оператор этой очереди.' },
 } as const satisfies Record<string, Texts>;
 

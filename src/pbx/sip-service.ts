@@ -50,6 +50,7 @@ import { type PageMember, pagingApp } from './page.js';
 import { ParkingLot } from './park.js';
 import { PushNotifier } from './push-notifier.js';
 import { MemoryAgentSessions } from './queue/agents.js';
+import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
 import { Registrar } from './registrar.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
@@ -779,6 +780,11 @@ export class SipService {
     this.statsLog = new QueueStatsLog(this.store.db, `${this.callContext.node}/${randomUUID().slice(0, 8)}`);
     this.statsFlush = setInterval(() => void this.flushQueueStats(), 10_000);
     this.statsFlush.unref();
+    engine.dialer = callbackDialer({
+      ctx: this.callContext,
+      bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
+      track: (leg) => this.calls.add(leg),
+    });
     this.queues = engine;
     this.routerEnv.queues = engine;
   }

@@ -101,8 +101,8 @@ describe.each(backends())('queues API on %s', (backend) => {
     await refused(
       {
         keys: [
-          { key: '0', destination: { kind: 'hangup', cause: 'busy' } },
-          { key: '0', destination: { kind: 'hangup', cause: 'busy' } },
+          { key: '0', action: 'leave', destination: { kind: 'hangup', cause: 'busy' } },
+          { key: '0', action: 'leave', destination: { kind: 'hangup', cause: 'busy' } },
         ],
       },
       'keys.1.key',
@@ -110,8 +110,8 @@ describe.each(backends())('queues API on %s', (backend) => {
     await refused(
       {
         keys: [
-          { key: '5', destination: { kind: 'queue', id } },
-          { key: '6', destination: { kind: 'queue', id: fx.A.id } },
+          { key: '5', action: 'leave', destination: { kind: 'queue', id } },
+          { key: '6', action: 'leave', destination: { kind: 'queue', id: fx.A.id } },
         ],
       },
       'keys.1.destination.id',
@@ -119,6 +119,11 @@ describe.each(backends())('queues API on %s', (backend) => {
     await refused(
       { predictive: { maxExpectedWaitSec: 60, maxCallersPerAgent: 0, destination: null } },
       'predictive.destination',
+    );
+    await refused({ keys: [{ key: '1', action: 'leave', destination: null }] }, 'keys.0.destination');
+    await refused(
+      { keys: [{ key: '1', action: 'callback', destination: { kind: 'hangup', cause: 'busy' } }] },
+      'keys.0.destination',
     );
     await refused({ strategy: 'fastest' }, 'strategy');
     await refused({ number: '101' }, 'number', 409);

@@ -26,6 +26,7 @@ export function queueConfig(over: Partial<QueueConfig> = {}): QueueConfig {
     periodicEverySec: 0,
     keys: [],
     vipNumbers: [],
+    callback: { maxPerAgent: 0, attempts: 2, retryDelaySec: 60, ringSec: 30 },
     weight: 0,
     serviceLevelSec: [20, 60],
     timeoutDestination: null,

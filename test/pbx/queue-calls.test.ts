@@ -342,7 +342,7 @@ describe('call queues', () => {
       queue({
         members: [member('304', { static: false })],
         joinEmpty: [],
-        keys: [{ key: '0', destination: to205 }],
+        keys: [{ key: '0', action: 'leave', destination: to205 }],
       }),
     );
     bank.get('205').mode = 'ring';
@@ -363,6 +363,121 @@ describe('call queues', () => {
     expect(await bank.lastTrail()).toEqual([
       'queue: caller pressed 0, on to extension',
       'extension: answered',
+    ]);
+  });
+
+  it('a caller asks to be called back: hangs up, keeps the place, and is joined with the agent who answers first', async () => {
+    const q = await addQueue(
+      'Callback',
+      '714',
+      queue({
+        members: [member('301')],
+        joinEmpty: [],
+        keys: [{ key: '5', action: 'callback', destination: null }],
+        callback: { maxPerAgent: 0, attempts: 2, retryDelaySec: 60, ringSec: 20 },
+      }),
+    );
+    engine().pause(fx.tenantId, '301', 'meeting'); // nobody to answer yet: callers wait
+    const press = (from: string, key: string) =>
+      bank
+        .get(from)
+        .inDialog('INFO', {
+          body: Buffer.from(`Signal=${key}\r\nDuration=160\r\n`),
+          contentType: 'application/dtmf-relay',
+        })
+        .done();
+    await join('201', '714');
+    await join('202', '714');
+    await press('201', '5');
+    // 201 hears the confirmation and is hung up by the PBX; its request keeps first place.
+    await until(() => bank.get('201').dialogs.size === 0, 10_000);
+    expect(waitingIn(q).map((w) => [w.caller, w.callback])).toEqual([
+      ['201', true],
+      ['202', false],
+    ]);
+    await fx.db.store.callLog.drain();
+    const first = (await store().calls.list({ limit: 5, offset: 0 })).items.find((c) => c.caller === '201');
+    expect(first?.trail.map((t) => t.outcome)).toEqual(['callback requested after 0 s']);
+    expect(first?.cause).toBe('callback');
+    // One callback per number: 201 calling again cannot ask for a second one.
+    await join('201', '714');
+    await press('201', '5');
+    await until(() => events.some((e) => e.type === 'queue.updated' && e.queue.waiting.length === 3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(waitingIn(q)).toHaveLength(3);
+    await hangUp('201');
+    await until(() => waitingIn(q).length === 2);
+
+    // 301 comes back: the callback is first in line. 301 is rung, then 201 (which answers by itself).
+    bank.get('301').mode = 'ring';
+    const before201 = invitesOf('201');
+    engine().unpause(fx.tenantId, '301');
+    await until(() => invitesOf('301') === 1);
+    expect(bank.get('301').invites[0]!.headers.get('From')).toContain('Callback Callback: Ext 201');
+    bank.get('301').pickUp();
+    await until(() => invitesOf('201') === before201 + 1);
+    await until(() => engine().liveOf(fx.tenantId, q)!.today.callbacksConnected === 1);
+    expect(waitingIn(q).map((w) => w.caller)).toEqual(['202']);
+    expect(state(q, '301')).toBe('busy');
+    expect(engine().liveOf(fx.tenantId, q)!.today).toMatchObject({ callbacks: 1, answered: 1, abandoned: 1 });
+    // 202 still waits for 301; the callback ends when 201 hangs up.
+    await hangUp('201');
+    await until(() => state(q, '301') !== 'busy');
+    // The row closes once both legs' media is closed: poll the log for it.
+    let row: Awaited<ReturnType<ReturnType<typeof store>['calls']['list']>>['items'][number] | undefined;
+    for (let i = 0; i < 100 && !row?.endedAt; i++) {
+      await fx.db.store.callLog.drain();
+      row = (await store().calls.list({ limit: 5, offset: 0 })).items.find(
+        (c) => c.callee === '301' && c.caller === '201',
+      );
+      if (!row?.endedAt) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row?.trail.map((t) => t.outcome)).toEqual(['callback answered by 301']);
+    expect(row?.answeredAt).not.toBeNull();
+  });
+
+  it('a callback whose caller does not answer is tried again after the delay, then given up', async () => {
+    const q = await addQueue(
+      'Retry',
+      '715',
+      queue({
+        members: [member('302')],
+        joinEmpty: [],
+        keys: [{ key: '7', action: 'callback', destination: null }],
+        callback: { maxPerAgent: 0, attempts: 2, retryDelaySec: 60, ringSec: 20 },
+      }),
+    );
+    engine().pause(fx.tenantId, '302', 'break');
+    await join('203', '715');
+    await bank
+      .get('203')
+      .inDialog('INFO', {
+        body: Buffer.from('Signal=7\r\nDuration=160\r\n'),
+        contentType: 'application/dtmf-relay',
+      })
+      .done();
+    await until(() => bank.get('203').dialogs.size === 0, 10_000);
+    bank.get('203').mode = 'busy'; // the caller will not take the callback
+    engine().unpause(fx.tenantId, '302');
+    await until(() => invitesOf('302') === 1);
+    await until(() => waitingIn(q)[0]?.ringing === false && bank.get('302').dialogs.size === 0);
+    expect(waitingIn(q)).toHaveLength(1); // still in line for the next try
+    clock.advance(30_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(invitesOf('302')).toBe(1); // not before the delay
+    clock.advance(31_000);
+    await until(() => invitesOf('302') === 2);
+    await until(() => waitingIn(q).length === 0);
+    expect(engine().liveOf(fx.tenantId, q)!.today).toMatchObject({
+      callbacks: 1,
+      callbacksFailed: 1,
+      answered: 0,
+    });
+    await fx.db.store.callLog.drain();
+    const rows = (await store().calls.list({ limit: 10, offset: 0 })).items.filter((c) => c.callee === '302');
+    expect(rows.map((r) => r.trail.at(-1)?.outcome)).toEqual([
+      'caller did not answer',
+      'caller did not answer',
     ]);
   });
 

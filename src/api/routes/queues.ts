@@ -42,6 +42,9 @@ const QueueFiguresSchema = Type.Object({
   noAgents: Type.Integer(),
   diverted: Type.Integer(),
   exitedByKey: Type.Integer(),
+  callbacks: Type.Integer(),
+  callbacksConnected: Type.Integer(),
+  callbacksFailed: Type.Integer(),
 });
 
 const AgentFiguresSchema = Type.Object({
@@ -66,6 +69,7 @@ const QueueLiveSchema = Type.Object({
       joinedAt: Timestamp,
       waitSec: Type.Integer(),
       ringing: Type.Boolean(),
+      callback: Type.Boolean({ description: 'A callback request: the caller hung up and will be called' }),
     }),
   ),
   longestWaitSec: Type.Integer(),

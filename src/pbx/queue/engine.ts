@@ -15,6 +15,7 @@ import type { Clock, Timer } from '../../sip/transaction/clock.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import type { AgentSession, AgentSessions } from './agents.js';
+import { type CallbackDialer, serveCallback } from './callback.js';
 import { type AgentFigures, type QueueFigures, QueueStats } from './stats.js';
 import { type AgentCandidate, chooseAgents, skillMatch, skillsNeeded } from './strategy.js';
 import type { AgentState, QueueConfig, QueueMember } from './types.js';
@@ -43,6 +44,8 @@ export interface WaitingCaller {
   waitSec: number;
   /** An agent is being rung for this caller now. */
   ringing: boolean;
+  /** A callback request: the caller hung up and will be called. */
+  callback: boolean;
 }
 
 export interface AgentView {
@@ -114,6 +117,10 @@ export interface Waiter {
    * effect once no agent is ringing for it, and no new offer is made meanwhile.
    */
   exit: Extract<WaiterEvent, { type: 'timeout' | 'empty' | 'key' }> | null;
+  /** A callback request (the caller hung up and keeps their place): the number to dial and tries so far. */
+  callback: { number: string; name: string; attempts: number } | null;
+  /** Not offered before this (engine ms): a callback waiting for its next attempt. */
+  notBefore: number;
   /** Settles when the caller leaves the queue. */
   gone: Promise<void>;
   markGone: () => void;
@@ -144,6 +151,8 @@ export class QueueEngine {
   private readonly dispatchPending = new Set<string>();
   private readonly updatePending = new Set<string>();
   private closed = false;
+  /** Places callbacks' calls (set by the SIP side; null: the callback key is refused). */
+  dialer: CallbackDialer | null = null;
 
   constructor(
     private readonly env: QueueEnv,
@@ -169,6 +178,8 @@ export class QueueEngine {
       joinedAt: this.env.now(),
       offered: false,
       exit: null,
+      callback: null,
+      notBefore: 0,
       avoid: new Map(),
       inbox: [],
       wake: null,
@@ -219,6 +230,69 @@ export class QueueEngine {
         w.wake = resolve;
       });
     }
+  }
+
+  /**
+   * The caller asked to be called back: a callback request takes their place in
+   * line (same arrival time and priority) and the call itself may end.
+   */
+  convertToCallback(w: Waiter): Waiter {
+    const list = this.waiting.get(`${w.tenantId}/${w.queueId}`);
+    const at = list?.indexOf(w) ?? -1;
+    let markGone = () => {};
+    const gone = new Promise<void>((resolve) => {
+      markGone = resolve;
+    });
+    const cb: Waiter = {
+      ...w,
+      inbox: [],
+      wake: null,
+      exit: null,
+      offered: false,
+      avoid: new Map(),
+      callback: { number: w.caller, name: w.callerName, attempts: 0 },
+      gone,
+      markGone,
+    };
+    if (list && at >= 0) list[at] = cb;
+    // The old waiter is over without leaving the line: its loop ends, its place is the callback's.
+    w.left = true;
+    w.markGone();
+    this.changed(w.tenantId, w.queueId);
+    return cb;
+  }
+
+  /** Turns a waiting caller into a callback request at the same place and starts serving it. */
+  requestCallback(w: Waiter): Waiter {
+    const cb = this.convertToCallback(w);
+    const dialer = this.dialer;
+    if (dialer)
+      void serveCallback(this, dialer, (id) => this.env.tenant(id), cb).catch(() => {
+        // A failure of the dialer costs this request, never the engine.
+        this.leave(cb);
+      });
+    this.dispatchSoon(w.tenantId);
+    return cb;
+  }
+
+  /** A callback to `number` is waiting in some queue of the tenant (one per number). */
+  hasCallback(tenantId: string, number: string): boolean {
+    for (const [key, list] of this.waiting)
+      if (key.startsWith(`${tenantId}/`) && list.some((w) => w.callback?.number === number)) return true;
+    return false;
+  }
+
+  callbacksWaiting(tenantId: string, queueId: string): number {
+    return this.waiting.get(`${tenantId}/${queueId}`)?.filter((w) => w.callback).length ?? 0;
+  }
+
+  /** A callback's caller did not answer: it waits `delaySec` (keeping its place) before the next try. */
+  callbackRetry(w: Waiter, agents: string[], delaySec: number): void {
+    for (const a of agents) this.ringing.delete(`${w.tenantId}/${a}`);
+    w.offered = false;
+    w.notBefore = this.env.clock.now() + delaySec * 1000;
+    this.dispatchSoon(w.tenantId);
+    this.changed(w.tenantId, w.queueId);
   }
 
   /** 1-based place of a waiting caller. */
@@ -363,6 +437,14 @@ export class QueueEngine {
    * average handle time. Infinity when nobody is staffed.
    */
   expectedWaitSec(tenant: TenantEntry, queueId: string, cfg: QueueConfig, position: number): number {
+    const { staffed, available } = this.staffing(tenant, queueId, cfg);
+    if (staffed === 0) return Number.POSITIVE_INFINITY;
+    const ahead = Math.max(0, position - available);
+    return Math.ceil(ahead / staffed) * (this.aht.get(`${tenant.id}/${queueId}`) ?? DEFAULT_AHT_SEC);
+  }
+
+  /** Agents at work now (available, ringing, on a call or in wrap-up) and those of them free this moment. */
+  staffing(tenant: TenantEntry, queueId: string, cfg: QueueConfig): { staffed: number; available: number } {
     let staffed = 0;
     let available = 0;
     for (const m of cfg.members) {
@@ -370,9 +452,7 @@ export class QueueEngine {
       if (st === 'available') available++;
       if (st === 'available' || st === 'ringing' || st === 'busy' || st === 'wrapUp') staffed++;
     }
-    if (staffed === 0) return Number.POSITIVE_INFINITY;
-    const ahead = Math.max(0, position - available);
-    return Math.ceil(ahead / staffed) * (this.aht.get(`${tenant.id}/${queueId}`) ?? DEFAULT_AHT_SEC);
+    return { staffed, available };
   }
 
   /** Logged-in agents (staffed or not: paused ones count), for the callers-per-agent ratio. */
@@ -557,7 +637,7 @@ export class QueueEngine {
     const now = this.env.clock.now();
     for (const { entry, cfg, list } of queues) {
       for (const w of list) {
-        if (w.offered || w.left || w.exit) continue;
+        if (w.offered || w.left || w.exit || w.notBefore > now) continue;
         const need = skillsNeeded(cfg.skills, this.waitedSec(w));
         const candidates: AgentCandidate[] = [];
         cfg.members.forEach((m, index) => {
@@ -648,6 +728,7 @@ export class QueueEngine {
       joinedAt: w.joinedAt.toISOString(),
       waitSec: Math.floor(this.waitedSec(w)),
       ringing: w.offered,
+      callback: w.callback !== null,
     }));
     const ended = f.answered + f.abandoned + f.timedOut;
     return {

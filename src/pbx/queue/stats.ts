@@ -31,6 +31,10 @@ export interface QueueFigures {
   noAgents: number;
   diverted: number;
   exitedByKey: number;
+  /** Callers who asked to be called back; of them, connected to an agent, and given up after the last try. */
+  callbacks: number;
+  callbacksConnected: number;
+  callbacksFailed: number;
 }
 
 export interface AgentFigures {
@@ -70,6 +74,9 @@ export function emptyQueueFigures(): QueueFigures {
     noAgents: 0,
     diverted: 0,
     exitedByKey: 0,
+    callbacks: 0,
+    callbacksConnected: 0,
+    callbacksFailed: 0,
   };
 }
 

@@ -65,10 +65,15 @@ export const AGENT_STATES = [
 ] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
 
-/** A key a waiting caller may press to leave the queue for another destination (voicemail, an operator). */
+/**
+ * A key a waiting caller may press: to leave the queue for another destination
+ * (voicemail, an operator), or to be called back when it is their turn.
+ */
 export interface QueueKeyAction {
   key: string;
-  destination: Destination;
+  action: 'leave' | 'callback';
+  /** Where 'leave' goes (null for 'callback'). */
+  destination: Destination | null;
 }
 
 export interface QueueConfig {
@@ -107,6 +112,17 @@ export interface QueueConfig {
   keys: QueueKeyAction[];
   /** Callers from these numbers go ahead of the others (priority 10). */
   vipNumbers: string[];
+  /** Callback (virtual hold): the caller hangs up and keeps their place; an agent is rung first, then the caller. */
+  callback: {
+    /** Callbacks waiting at most per staffed agent (0: no cap). */
+    maxPerAgent: number;
+    /** Times the caller is dialled before the callback is dropped. */
+    attempts: number;
+    /** Seconds before a caller who did not answer is dialled again. */
+    retryDelaySec: number;
+    /** Seconds the caller's phone rings per attempt. */
+    ringSec: number;
+  };
   /** Queue weight: an agent in several queues takes the next call from the heaviest queue. */
   weight: number;
   /** Service level thresholds in seconds (answered within). The first is the queue's target. */

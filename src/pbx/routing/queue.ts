@@ -101,8 +101,24 @@ export async function queueStep(
     engine.leave(w);
     step(`caller hung up after ${Math.round(waited)} s`);
   };
+  /** Why this caller cannot be called back now (null: they can). */
+  const callbackRefusal = (): string | null => {
+    if (!engine.dialer) return 'callbacks are not available';
+    // External callers need a trunk to be dialled back (trunks come with issue 9).
+    if (!tenant.extensions.has(call.caller.number)) return 'the number cannot be dialled back';
+    if (engine.hasCallback(tenant.id, call.caller.number))
+      return 'a callback to this number is waiting already';
+    const cap = cfg.callback.maxPerAgent;
+    if (
+      cap > 0 &&
+      engine.callbacksWaiting(tenant.id, q.id) >= cap * engine.staffing(tenant, q.id, cfg).staffed
+    )
+      return 'too many callbacks waiting';
+    return null;
+  };
   const lang: SayLang = tenant.language === 'ru' ? 'ru' : 'en';
-  void callerAudio(engine, ctx, call, w, cfg, tenant, lang);
+  const audio = new CallerAudioRequests();
+  void callerAudio(engine, ctx, call, w, cfg, tenant, lang, audio);
   void callerKeys(engine, call, w, cfg);
 
   /** Rings the agents the engine offered while the caller keeps hearing the queue. */
@@ -150,6 +166,27 @@ export async function queueStep(
       // A request to leave (waited too long, nobody left, a key) takes effect once no agent rings.
       const exit = w.exit;
       if (!exit || w.offered) continue;
+      const action = exit.type === 'key' ? cfg.keys.find((k) => k.key === exit.key) : undefined;
+      if (action?.action === 'callback') {
+        const refused = callbackRefusal();
+        if (refused) {
+          // The caller stays in line and hears why not.
+          step(`callback refused: ${refused}`);
+          w.exit = null;
+          audio.say(['callback-unavailable']);
+          engine.dispatchSoon(tenant.id);
+          continue;
+        }
+        engine.stats.queue(tenant.id, q.id, (f) => {
+          f.callbacks++;
+        });
+        engine.requestCallback(w);
+        step(`callback requested after ${Math.round(engine.waitedSec(w))} s`);
+        call.silenceCaller();
+        await call.playToCaller(promptFiles(['callback-confirmed'], lang), { bargeIn: false });
+        call.finish(200, 'callback');
+        return null;
+      }
       const waited = engine.waitedSec(w);
       engine.stats.queue(tenant.id, q.id, (f) => {
         f.longestWaitSec = Math.max(f.longestWaitSec, waited);
@@ -160,11 +197,32 @@ export async function queueStep(
         return sendOn('timedOut', `waited ${cfg.maxWaitSec} s`, cfg.timeoutDestination, 'unavailable');
       if (exit.type === 'empty')
         return sendOn('noAgents', 'every agent left', cfg.noAgentsDestination, 'unavailable');
-      const action = cfg.keys.find((k) => k.key === exit.key)!;
-      return sendOn('exitedByKey', `caller pressed ${exit.key}`, action.destination, 'unavailable');
+      return sendOn('exitedByKey', `caller pressed ${exit.key}`, action?.destination ?? null, 'unavailable');
     }
   } finally {
     maxWait?.cancel();
+  }
+}
+
+/** Prompts the caller's loop wants played between the music (a refused callback). */
+class CallerAudioRequests {
+  readonly pending: string[][] = [];
+  private wake: (() => void) | null = null;
+
+  say(names: string[]): void {
+    this.pending.push(names);
+    this.wake?.();
+  }
+
+  /** Settles when something is asked to be said. */
+  next(): Promise<void> {
+    if (this.pending.length) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = () => {
+        this.wake = null;
+        resolve();
+      };
+    });
   }
 }
 
@@ -177,6 +235,7 @@ async function callerAudio(
   cfg: QueueConfig,
   tenant: TenantEntry,
   lang: SayLang,
+  requests: CallerAudioRequests,
 ): Promise<void> {
   const clock = ctx.env.clock;
   const waiting = () => !w.left && call.state === 'ringing';
@@ -197,6 +256,11 @@ async function callerAudio(
       : Number.POSITIVE_INFINITY;
   while (waiting()) {
     const now = clock.now();
+    const asked = requests.pending.shift();
+    if (asked) {
+      await play(asked);
+      continue;
+    }
     if (now >= nextPositional) {
       await announce(positionPrompts(engine, tenant, w, cfg, lang));
       nextPositional =
@@ -214,6 +278,7 @@ async function callerAudio(
     let timer: { cancel(): void } | null = null;
     await Promise.race([
       w.gone,
+      requests.next(),
       Number.isFinite(until)
         ? new Promise<void>((resolve) => {
             timer = clock.after(until - now, resolve);

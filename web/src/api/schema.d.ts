@@ -4049,9 +4049,11 @@ export interface paths {
                                 periodicPrompts: string[];
                                 /** @description Seconds between periodic prompts (0: never) */
                                 periodicEverySec: number;
-                                /** @description Keys a waiting caller may press to leave for a destination */
+                                /** @description Keys a waiting caller may press */
                                 keys: {
                                     key: string;
+                                    /** @description Leave for the destination, or ask to be called back */
+                                    action: "leave" | "callback";
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
@@ -4065,8 +4067,18 @@ export interface paths {
                                         number?: string;
                                         /** @description kind "hangup": what the caller hears */
                                         cause?: "busy" | "unavailable" | "rejected";
-                                    };
+                                    } | null;
                                 }[];
+                                callback: {
+                                    /** @description Callbacks waiting at most per staffed agent (0: no cap) */
+                                    maxPerAgent: number;
+                                    /** @description Times the caller is dialled */
+                                    attempts: number;
+                                    /** @description Seconds between attempts */
+                                    retryDelaySec: number;
+                                    /** @description Seconds the caller's phone rings */
+                                    ringSec: number;
+                                };
                                 vipNumbers: string[];
                                 /** @description Agents in several queues serve heavier queues first */
                                 weight: number;
@@ -4212,9 +4224,11 @@ export interface paths {
                         periodicPrompts: string[];
                         /** @description Seconds between periodic prompts (0: never) */
                         periodicEverySec: number;
-                        /** @description Keys a waiting caller may press to leave for a destination */
+                        /** @description Keys a waiting caller may press */
                         keys: {
                             key: string;
+                            /** @description Leave for the destination, or ask to be called back */
+                            action: "leave" | "callback";
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
@@ -4228,8 +4242,18 @@ export interface paths {
                                 number?: string;
                                 /** @description kind "hangup": what the caller hears */
                                 cause?: "busy" | "unavailable" | "rejected";
-                            };
+                            } | null;
                         }[];
+                        callback: {
+                            /** @description Callbacks waiting at most per staffed agent (0: no cap) */
+                            maxPerAgent: number;
+                            /** @description Times the caller is dialled */
+                            attempts: number;
+                            /** @description Seconds between attempts */
+                            retryDelaySec: number;
+                            /** @description Seconds the caller's phone rings */
+                            ringSec: number;
+                        };
                         vipNumbers: string[];
                         /** @description Agents in several queues serve heavier queues first */
                         weight: number;
@@ -4371,9 +4395,11 @@ export interface paths {
                             periodicPrompts: string[];
                             /** @description Seconds between periodic prompts (0: never) */
                             periodicEverySec: number;
-                            /** @description Keys a waiting caller may press to leave for a destination */
+                            /** @description Keys a waiting caller may press */
                             keys: {
                                 key: string;
+                                /** @description Leave for the destination, or ask to be called back */
+                                action: "leave" | "callback";
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
@@ -4387,8 +4413,18 @@ export interface paths {
                                     number?: string;
                                     /** @description kind "hangup": what the caller hears */
                                     cause?: "busy" | "unavailable" | "rejected";
-                                };
+                                } | null;
                             }[];
+                            callback: {
+                                /** @description Callbacks waiting at most per staffed agent (0: no cap) */
+                                maxPerAgent: number;
+                                /** @description Times the caller is dialled */
+                                attempts: number;
+                                /** @description Seconds between attempts */
+                                retryDelaySec: number;
+                                /** @description Seconds the caller's phone rings */
+                                ringSec: number;
+                            };
                             vipNumbers: string[];
                             /** @description Agents in several queues serve heavier queues first */
                             weight: number;
@@ -4561,9 +4597,11 @@ export interface paths {
                             periodicPrompts: string[];
                             /** @description Seconds between periodic prompts (0: never) */
                             periodicEverySec: number;
-                            /** @description Keys a waiting caller may press to leave for a destination */
+                            /** @description Keys a waiting caller may press */
                             keys: {
                                 key: string;
+                                /** @description Leave for the destination, or ask to be called back */
+                                action: "leave" | "callback";
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
@@ -4577,8 +4615,18 @@ export interface paths {
                                     number?: string;
                                     /** @description kind "hangup": what the caller hears */
                                     cause?: "busy" | "unavailable" | "rejected";
-                                };
+                                } | null;
                             }[];
+                            callback: {
+                                /** @description Callbacks waiting at most per staffed agent (0: no cap) */
+                                maxPerAgent: number;
+                                /** @description Times the caller is dialled */
+                                attempts: number;
+                                /** @description Seconds between attempts */
+                                retryDelaySec: number;
+                                /** @description Seconds the caller's phone rings */
+                                ringSec: number;
+                            };
                             vipNumbers: string[];
                             /** @description Agents in several queues serve heavier queues first */
                             weight: number;
@@ -4721,9 +4769,11 @@ export interface paths {
                         periodicPrompts: string[];
                         /** @description Seconds between periodic prompts (0: never) */
                         periodicEverySec: number;
-                        /** @description Keys a waiting caller may press to leave for a destination */
+                        /** @description Keys a waiting caller may press */
                         keys: {
                             key: string;
+                            /** @description Leave for the destination, or ask to be called back */
+                            action: "leave" | "callback";
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
@@ -4737,8 +4787,18 @@ export interface paths {
                                 number?: string;
                                 /** @description kind "hangup": what the caller hears */
                                 cause?: "busy" | "unavailable" | "rejected";
-                            };
+                            } | null;
                         }[];
+                        callback: {
+                            /** @description Callbacks waiting at most per staffed agent (0: no cap) */
+                            maxPerAgent: number;
+                            /** @description Times the caller is dialled */
+                            attempts: number;
+                            /** @description Seconds between attempts */
+                            retryDelaySec: number;
+                            /** @description Seconds the caller's phone rings */
+                            ringSec: number;
+                        };
                         vipNumbers: string[];
                         /** @description Agents in several queues serve heavier queues first */
                         weight: number;
@@ -4880,9 +4940,11 @@ export interface paths {
                             periodicPrompts: string[];
                             /** @description Seconds between periodic prompts (0: never) */
                             periodicEverySec: number;
-                            /** @description Keys a waiting caller may press to leave for a destination */
+                            /** @description Keys a waiting caller may press */
                             keys: {
                                 key: string;
+                                /** @description Leave for the destination, or ask to be called back */
+                                action: "leave" | "callback";
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
@@ -4896,8 +4958,18 @@ export interface paths {
                                     number?: string;
                                     /** @description kind "hangup": what the caller hears */
                                     cause?: "busy" | "unavailable" | "rejected";
-                                };
+                                } | null;
                             }[];
+                            callback: {
+                                /** @description Callbacks waiting at most per staffed agent (0: no cap) */
+                                maxPerAgent: number;
+                                /** @description Times the caller is dialled */
+                                attempts: number;
+                                /** @description Seconds between attempts */
+                                retryDelaySec: number;
+                                /** @description Seconds the caller's phone rings */
+                                ringSec: number;
+                            };
                             vipNumbers: string[];
                             /** @description Agents in several queues serve heavier queues first */
                             weight: number;
@@ -5756,6 +5828,8 @@ export interface paths {
                                 joinedAt: string;
                                 waitSec: number;
                                 ringing: boolean;
+                                /** @description A callback request: the caller hung up and will be called */
+                                callback: boolean;
                             }[];
                             longestWaitSec: number;
                             agents: {
@@ -5785,6 +5859,9 @@ export interface paths {
                                 noAgents: number;
                                 diverted: number;
                                 exitedByKey: number;
+                                callbacks: number;
+                                callbacksConnected: number;
+                                callbacksFailed: number;
                             } & {
                                 serviceLevel: {
                                     thresholdSec: number;
@@ -5861,6 +5938,8 @@ export interface paths {
                                 joinedAt: string;
                                 waitSec: number;
                                 ringing: boolean;
+                                /** @description A callback request: the caller hung up and will be called */
+                                callback: boolean;
                             }[];
                             longestWaitSec: number;
                             agents: {
@@ -5890,6 +5969,9 @@ export interface paths {
                                 noAgents: number;
                                 diverted: number;
                                 exitedByKey: number;
+                                callbacks: number;
+                                callbacksConnected: number;
+                                callbacksFailed: number;
                             } & {
                                 serviceLevel: {
                                     thresholdSec: number;
@@ -6094,6 +6176,9 @@ export interface paths {
                                     noAgents: number;
                                     diverted: number;
                                     exitedByKey: number;
+                                    callbacks: number;
+                                    callbacksConnected: number;
+                                    callbacksFailed: number;
                                 };
                                 agents: {
                                     [key: string]: {
@@ -6130,6 +6215,9 @@ export interface paths {
                                     noAgents: number;
                                     diverted: number;
                                     exitedByKey: number;
+                                    callbacks: number;
+                                    callbacksConnected: number;
+                                    callbacksFailed: number;
                                 };
                                 agents: {
                                     [key: string]: {

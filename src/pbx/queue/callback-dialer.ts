@@ -1,0 +1,189 @@
+/**
+ * The two calls of a queue callback, placed by the PBX: every offered agent's
+ * phone rings (the first to answer takes it, the others are cancelled), the
+ * agent hears ringback while the caller is dialled, and the two legs are joined
+ * in a private room. The callback is one CDR row — caller → agent, with the
+ * queue on its trail — open from the first INVITE.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CallLeg, RouteStep } from '../../store/schema.js';
+import type { CallContext, CallParty } from '../call.js';
+import { CallRecord } from '../call-record.js';
+import type { TenantEntry } from '../directory.js';
+import type { Binding } from '../location.js';
+import { isBrowserContact, OutboundLeg } from '../outbound-leg.js';
+import type { CallbackDialer, CallbackResult } from './callback.js';
+
+export interface CallbackDialerDeps {
+  ctx: CallContext;
+  bindingsOf(tenantId: string, number: string): Binding[];
+  /** The legs count as calls while they last (busy lamps, agents' call limits). */
+  track(leg: OutboundLeg): void;
+}
+
+export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
+  const { ctx } = deps;
+  return {
+    async connect(req): Promise<CallbackResult> {
+      const { tenant } = req;
+      const party = (number: string, name: string): CallParty => ({
+        tenantId: tenant.id,
+        number,
+        displayName: name,
+        domain: tenant.domain,
+      });
+      const caller = party(req.caller.number, req.caller.name);
+      const room = `${tenant.id}/callback-${randomUUID()}`;
+      const phoneOf = (number: string) =>
+        deps.bindingsOf(tenant.id, number).find((b) => !isBrowserContact(b));
+      const leg = (to: CallParty, from: CallParty, name: string, ringSec: number, holdOutOfRoom: boolean) =>
+        new OutboundLeg(ctx, from, to, {
+          from: { number: from.number, domain: tenant.domain, name },
+          room,
+          codecs: tenant.codecs,
+          ringSec,
+          holdOutOfRoom,
+        });
+
+      // 1. The agents: the first to answer takes the callback.
+      const agentLegs: { number: string; leg: OutboundLeg; record: CallLeg }[] = [];
+      for (const number of req.agents) {
+        const ext = tenant.extensions.get(number);
+        const phone = phoneOf(number);
+        if (!ext || !phone) continue;
+        const l = leg(
+          party(number, ext.displayName),
+          caller,
+          `Callback ${req.queueName}: ${req.caller.name || req.caller.number}`,
+          req.agentRingSec,
+          true,
+        );
+        if (await l.start(phone)) {
+          deps.track(l);
+          agentLegs.push({ number, leg: l, record: legRecord(number, phone) });
+        }
+      }
+      if (agentLegs.length === 0) return { kind: 'noAgent' };
+      const first = await firstAnswered(agentLegs.map((a) => a.leg));
+      for (const a of agentLegs) {
+        if (a.leg !== first) {
+          a.leg.hangup();
+          a.record.endedAt = new Date().toISOString();
+        }
+      }
+      if (!first) return { kind: 'noAgent' };
+      const agent = agentLegs.find((a) => a.leg === first)!;
+      agent.record.answeredAt = first.answeredAt?.toISOString() ?? null;
+      agent.record.sipStatus = 200;
+
+      // 2. The caller, while the agent hears ringback.
+      const cdr = CallRecord.of(ctx, first.invite, caller, { number: agent.number });
+      const trail: RouteStep[] = [
+        {
+          at: new Date().toISOString(),
+          kind: 'queue',
+          id: req.queueId,
+          name: req.queueName,
+          outcome: `callback answered by ${agent.number}`,
+        },
+      ];
+      first.tone({ tone: { region: tenant.tones, name: 'ringback' } });
+      const phone = phoneOf(req.caller.number);
+      const agentParty = party(agent.number, tenant.extensions.get(agent.number)?.displayName ?? '');
+      const out = phone
+        ? leg(
+            caller,
+            agentParty,
+            `${req.queueName}: ${agentParty.displayName || agent.number}`,
+            req.callerRingSec,
+            false,
+          )
+        : null;
+      const callerRecord = legRecord(req.caller.number, phone);
+      let reached: 'answered' | 'failed' | 'agentGone' = 'failed';
+      if (out && phone && (await out.start(phone))) {
+        deps.track(out);
+        // The agent may give up while the caller's phone rings: then the caller is not rung on.
+        reached = await Promise.race([out.outcome, first.ended.then(() => 'agentGone' as const)]);
+      }
+      if (reached !== 'answered' || first.state !== 'answered' || !out) {
+        out?.hangup();
+        first.hangup();
+        callerRecord.endedAt = agent.record.endedAt = new Date().toISOString();
+        const why =
+          reached === 'answered' || reached === 'agentGone' ? 'agent hung up' : 'caller did not answer';
+        trail.push({
+          at: new Date().toISOString(),
+          kind: 'queue',
+          id: req.queueId,
+          name: req.queueName,
+          outcome: why,
+        });
+        cdr.ended(
+          new Date(),
+          Promise.resolve({
+            cause: why === 'agent hung up' ? 'cancelled' : 'no-answer',
+            sipStatus: 480,
+            hangupBy: 'system' as const,
+            legs: [agent.record, callerRecord],
+            trail,
+          }),
+        );
+        // An agent who gave up counts as not answering; a caller who did not answer uses up a try.
+        return why === 'agent hung up' ? { kind: 'noAgent' } : { kind: 'noCaller', agent: agent.number };
+      }
+      callerRecord.answeredAt = out.answeredAt?.toISOString() ?? null;
+      callerRecord.sipStatus = 200;
+      first.joinRoom();
+      cdr.answered(new Date());
+
+      // 3. Talking: whoever hangs up first ends it for both.
+      const ended = Promise.race([first.ended, out.ended]).then(async () => {
+        const by =
+          first.state === 'ended' && first.endedBy === 'callee'
+            ? 'callee'
+            : out.state === 'ended' && out.endedBy === 'callee'
+              ? 'caller'
+              : 'system';
+        first.hangup();
+        out.hangup();
+        await Promise.all([first.ended, out.ended]);
+        callerRecord.endedAt = agent.record.endedAt = new Date().toISOString();
+        cdr.ended(
+          new Date(),
+          Promise.resolve({
+            cause: 'normal',
+            sipStatus: 200,
+            hangupBy: by,
+            legs: [agent.record, callerRecord],
+            trail,
+          }),
+        );
+      });
+      return { kind: 'connected', agent: agent.number, ended };
+    },
+  };
+}
+
+/** The first leg to answer, or null when none does. */
+function firstAnswered(legs: OutboundLeg[]): Promise<OutboundLeg | null> {
+  return new Promise((resolve) => {
+    let left = legs.length;
+    for (const l of legs)
+      void l.outcome.then((o) => {
+        if (o === 'answered') resolve(l);
+        else if (--left === 0) resolve(null);
+      });
+  });
+}
+
+function legRecord(number: string, phone: Binding | undefined): CallLeg {
+  return {
+    number,
+    target: phone?.contact ?? '',
+    startedAt: new Date().toISOString(),
+    answeredAt: null,
+    endedAt: null,
+    sipStatus: null,
+  };
+}
