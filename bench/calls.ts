@@ -10,7 +10,8 @@
  * and closes its CDR row, and anchors its media as in production: two relay
  * endpoints on the media workers, SDP rewritten on both sides, ringback played
  * while the callee rings. BENCH_NO_MEDIA=1 measures signalling alone;
- * BENCH_MEDIA_WORKERS sets the number of media workers (default 2).
+ * BENCH_MEDIA_WORKERS sets the number of media workers (default 2). BENCH_NO_ANCHOR=1
+ * skips Kamailio, for alternating runs of two Nimbus trees within one window.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { aorOf } from '../src/pbx/location.js';
 import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
-import { profiled } from './profile.js';
+import { formatLoop, lastLoop, profiled } from './profile.js';
 import { type SippFigures, sippFigures } from './sipp-results.js';
 
 const TOTAL = Number(process.argv[2] ?? 10_000);
@@ -83,6 +84,27 @@ async function callers(port: number): Promise<SippFigures> {
   return sippFigures(r.out, dir, (performance.now() - t0) / 1000);
 }
 
+/** The same load through Kamailio as a stateful, record-routing proxy. */
+async function anchor(): Promise<SippFigures> {
+  const kamPort = 25_070;
+  const cfg = join(dir, 'kamailio.cfg');
+  writeFileSync(
+    cfg,
+    readFileSync(resolve(import.meta.dirname, 'kamailio/proxy.cfg'), 'utf8')
+      .replaceAll('LISTEN_PORT', String(kamPort))
+      .replaceAll('UAS_PORT', '26072'),
+  );
+  const kam = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-w', dir, '-m', '256', '-M', '32'], {
+    stdio: 'ignore',
+  });
+  const uas2 = callee(26_072);
+  await new Promise((r) => setTimeout(r, 1500));
+  const figures = await callers(kamPort);
+  kam.kill('SIGTERM');
+  uas2.kill('SIGKILL');
+  return figures;
+}
+
 try {
   // Media anchored as in production: every call opens two relay endpoints and rewrites SDP.
   const fx = await sipFixture(
@@ -117,33 +139,20 @@ try {
   const uas1 = callee(26_071);
   await new Promise((r) => setTimeout(r, 500));
   const nimbus = await profiled(() => callers(fx.sip.transports.udpPort));
+  const loop = lastLoop;
   const rows = await fx.db.store.tenant(fx.tenantId).calls.list({ limit: 1, offset: 0 });
   await fx.close();
   uas1.kill('SIGKILL');
 
-  const kamPort = 25_070;
-  const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(
-    cfg,
-    readFileSync(resolve(import.meta.dirname, 'kamailio/proxy.cfg'), 'utf8')
-      .replaceAll('LISTEN_PORT', String(kamPort))
-      .replaceAll('UAS_PORT', '26072'),
-  );
-  const kam = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-w', dir, '-m', '256', '-M', '32'], {
-    stdio: 'ignore',
-  });
-  const uas2 = callee(26_072);
-  await new Promise((r) => setTimeout(r, 1500));
-  const kamailio = await callers(kamPort);
-  kam.kill('SIGTERM');
-  uas2.kill('SIGKILL');
-
+  const kamailio = process.env.BENCH_NO_ANCHOR ? null : await anchor();
   const fmt = (x: SippFigures) =>
     `${Math.round(x.rate).toLocaleString('en')} calls/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s, setup ${x.latency})`;
   console.log(`offered ${TOTAL} calls at ${RATE}/s, 500 ms each`);
-  console.log(`nimbus:   ${fmt(nimbus)}; CDR rows: ${rows.total}`);
-  console.log(`kamailio: ${fmt(kamailio)}`);
-  console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);
+  console.log(`nimbus:   ${fmt(nimbus)}; CDR rows: ${rows.total}; ${formatLoop(loop)}`);
+  if (kamailio) {
+    console.log(`kamailio: ${fmt(kamailio)}`);
+    console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

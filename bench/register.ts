@@ -9,6 +9,7 @@
  * "pw-<number>"); Kamailio (Debian package) runs bench/kamailio/register.cfg with the
  * same passwords. Figures: completed registrations per second (each is a challenged
  * REGISTER plus the authenticated one), failures, and SIPp's response-time percentiles.
+ * BENCH_NO_ANCHOR=1 skips Kamailio, for alternating runs of two Nimbus trees within one window.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCommand } from '../test/helpers/process.js';
 import { sipFixture } from '../test/helpers/sip.js';
-import { profiled } from './profile.js';
+import { formatLoop, lastLoop, profiled } from './profile.js';
 import { type SippFigures, sippFigures } from './sipp-results.js';
 
 const TOTAL = Number(process.argv[2] ?? 20_000);
@@ -81,16 +82,8 @@ for (let i = 0; i < USERS; i++) {
 }
 writeFileSync(join(dir, 'users.csv'), `${rows.join('\n')}\n`);
 
-try {
-  const fx = await sipFixture(
-    DOMAIN,
-    Array.from({ length: USERS }, (_, i) => ({ number: String(100_000 + i), secret: `pw-${100_000 + i}` })),
-  );
-  // Warm-up, not counted: the JIT compiles the hot path in the first second or so.
-  await sipp(fx.sip.transports.udpPort, WARMUP);
-  const nimbus = await profiled(() => sipp(fx.sip.transports.udpPort));
-  await fx.close();
-
+/** The same load against Kamailio (bench/kamailio/register.cfg), warmed up the same way. */
+async function anchor(): Promise<SippFigures> {
   const kamPort = 25_060;
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(
@@ -105,15 +98,32 @@ try {
   });
   await new Promise((r) => setTimeout(r, 1500));
   await sipp(kamPort, WARMUP);
-  const kamailio = await sipp(kamPort);
+  const figures = await sipp(kamPort);
   kam.kill('SIGTERM');
+  return figures;
+}
+
+try {
+  const fx = await sipFixture(
+    DOMAIN,
+    Array.from({ length: USERS }, (_, i) => ({ number: String(100_000 + i), secret: `pw-${100_000 + i}` })),
+  );
+  // Warm-up, not counted: the JIT compiles the hot path in the first second or so.
+  await sipp(fx.sip.transports.udpPort, WARMUP);
+  const nimbus = await profiled(() => sipp(fx.sip.transports.udpPort));
+  const loop = lastLoop;
+  await fx.close();
+
+  const kamailio = process.env.BENCH_NO_ANCHOR ? null : await anchor();
 
   const fmt = (x: SippFigures) =>
     `${Math.round(x.rate).toLocaleString('en')} registrations/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s; ${x.latency})`;
   console.log(`offered ${TOTAL} registrations at ${RATE}/s over ${USERS} users, after ${WARMUP} not counted`);
-  console.log(`nimbus:   ${fmt(nimbus)}`);
-  console.log(`kamailio: ${fmt(kamailio)}`);
-  console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);
+  console.log(`nimbus:   ${fmt(nimbus)}; ${formatLoop(loop)}`);
+  if (kamailio) {
+    console.log(`kamailio: ${fmt(kamailio)}`);
+    console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

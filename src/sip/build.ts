@@ -2,18 +2,37 @@
  * Building requests and responses from others, as RFC 3261 prescribes: responses
  * (§8.2.6), ACK for a non-2xx final response (§17.1.1.3) and CANCEL (§9.1).
  */
-import { hash, randomBytes } from 'node:crypto';
+import { hash, randomBytes, randomFillSync } from 'node:crypto';
 import { Headers, parseVia, type SipRequest, type SipResponse, type Via } from './message/index.js';
 
 /** RFC 3261 §8.1.1.7: branches start with the magic cookie so RFC 2543 peers are told apart. */
 export const MAGIC_COOKIE = 'z9hG4bK';
 
+/**
+ * Random octets for branches, tags and Call-IDs, drawn from a pool refilled 4 KB at a
+ * time: a call makes several of these, and one `randomBytes()` per value (a native job
+ * and a Buffer for a handful of octets) cost about 2 % of the SIP thread at 300 calls/s.
+ * Each octet is handed out once; the pool is refilled from the same CSPRNG.
+ */
+const pool = Buffer.allocUnsafeSlow(4096);
+let poolAt = pool.length;
+
+function randomText(octets: number, encoding: 'hex' | 'base64url'): string {
+  if (poolAt + octets > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const text = pool.toString(encoding, poolAt, poolAt + octets);
+  poolAt += octets;
+  return text;
+}
+
 export function newBranch(): string {
-  return `${MAGIC_COOKIE}${randomBytes(9).toString('base64url')}`;
+  return `${MAGIC_COOKIE}${randomText(9, 'base64url')}`;
 }
 
 export function newTag(): string {
-  return randomBytes(6).toString('hex');
+  return randomText(6, 'hex');
 }
 
 /** Per-process key, so stable tags are unpredictable from outside (RFC 3261 §19.3). */
@@ -32,7 +51,7 @@ export function stableTag(req: SipRequest): string {
 }
 
 export function newCallId(host: string): string {
-  return `${randomBytes(12).toString('base64url')}@${host}`;
+  return `${randomText(12, 'base64url')}@${host}`;
 }
 
 export function topVia(msg: SipRequest | SipResponse): Via | null {

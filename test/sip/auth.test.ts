@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { authorize, DigestAuthenticator, digestResponse, parseCredentials } from '../../src/sip/auth.js';
+import {
+  authorize,
+  DigestAuthenticator,
+  digestResponse,
+  parseCredentials,
+  parseDigestParams,
+} from '../../src/sip/auth.js';
 
 describe('digest response', () => {
   it('matches the RFC 2617 §3.5 MD5 example', () => {
@@ -124,5 +130,23 @@ describe('default challenge', () => {
     const c = new DigestAuthenticator({ secret: Buffer.from('s') }).challenge('r');
     expect(c).toHaveLength(1);
     expect(c[0]).toContain('algorithm=MD5');
+  });
+});
+
+describe('digest parameters', () => {
+  it('reads quoted values with and without quoted-pairs, wherever a backslash lies', () => {
+    const p = parseDigestParams(
+      'Digest username="plain", realm="a\\"b\\\\c", nonce="n", uri="sip:x", nc=00000001, opaque="z\\y"',
+    );
+    expect(p && Object.fromEntries(p)).toEqual({
+      username: 'plain',
+      realm: 'a"b\\c',
+      nonce: 'n',
+      uri: 'sip:x',
+      nc: '00000001',
+      opaque: 'zy',
+    });
+    expect(parseDigestParams('Digest realm="unterminated')).toBeNull();
+    expect(parseDigestParams('Digest realm="unterminated\\"')).toBeNull();
   });
 });

@@ -242,4 +242,81 @@ describe.each(backends())('call records on %s', (backend) => {
       await t.close();
     }
   });
+
+  it('writes a call opened, answered and ended in one batch or across batches alike', async () => {
+    const t = await openTestDb(backend);
+    try {
+      const tenant = await t.store.tenants.create(tenantInput('cdr-batch.test'));
+      const log = t.store.callLog;
+      const start = (sipCallId: string) => ({
+        tenantId: tenant.id,
+        sipCallId,
+        caller: '101',
+        callerName: 'Ann',
+        callee: '102',
+        direction: 'internal' as const,
+        node: 'node-a',
+      });
+      const t0 = new Date('2026-11-26T10:00:00Z');
+      const t1 = new Date('2026-11-26T10:00:02Z');
+      const t2 = new Date('2026-11-26T10:00:09Z');
+      const end = {
+        cause: 'normal',
+        sipStatus: 200,
+        hangupBy: 'caller' as const,
+        legs: [{ number: '102', answered: true }] as never,
+        trail: [{ kind: 'extension', id: 'x', number: '102' }] as never,
+        quality: { caller: { mos: 4.2 }, callee: { mos: 3.9 } } as never,
+      };
+      // All three writes in one batch: the row is inserted in its final state.
+      const whole = log.open(start('whole'), t0);
+      const wholeWrites = [whole.written, log.answered(whole.id, t1), log.close(whole.id, t2, end)];
+      // A ringing call and one answered in the same batch.
+      const ringing = log.open(start('ringing'), t0);
+      const answered = log.open(start('answered'), t0);
+      void log.answered(answered.id, t1);
+      await Promise.all([...wholeWrites, ringing.written]);
+      // Across batches, alongside a new call in the same batch as the updates.
+      const apart = log.open(start('apart'), t0);
+      await apart.written;
+      const later = log.open(start('later'), t1);
+      await Promise.all([log.answered(apart.id, t1), later.written]);
+      await Promise.all([log.close(apart.id, t2, end), log.close(ringing.id, t2, { ...end, legs: [] })]);
+      await log.drain();
+
+      const calls = t.store.tenant(tenant.id).calls;
+      for (const id of [whole.id, apart.id])
+        expect(await calls.get(id)).toMatchObject({
+          status: 'ended',
+          callerName: 'Ann',
+          startedAt: t0,
+          answeredAt: t1,
+          endedAt: t2,
+          cause: 'normal',
+          sipStatus: 200,
+          hangupBy: 'caller',
+          legs: [{ number: '102', answered: true }],
+          trail: [{ kind: 'extension', id: 'x', number: '102' }],
+          quality: { caller: { mos: 4.2 }, callee: { mos: 3.9 } },
+        });
+      expect((await calls.get(apart.id))?.mos).toBeCloseTo(3.9);
+      expect(await calls.get(ringing.id)).toMatchObject({ status: 'ended', answeredAt: null, legs: [] });
+      expect(await calls.get(answered.id)).toMatchObject({
+        status: 'answered',
+        answeredAt: t1,
+        endedAt: null,
+      });
+      expect(await calls.get(later.id)).toMatchObject({
+        status: 'ringing',
+        startedAt: t1,
+        answeredAt: null,
+        legs: [],
+        trail: [],
+        quality: null,
+        mos: null,
+      });
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 /** Call detail records of one tenant; `CallLog` is the node-wide writer the SIP side uses. */
 import { randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { type ListQuery, likePattern, type Page, paginate } from '../list.js';
 import type { CallLeg, CallQualityRecord, CallRecord, CallStatus, Database, RouteStep } from '../schema.js';
 
@@ -115,21 +115,50 @@ interface Queued {
   failed: (e: unknown) => void;
 }
 
+/** What one batch does to one call's row: everything queued for it, newest state winning. */
+interface RowChange {
+  open: { call: CallStart; at: Date } | null;
+  answeredAt: Date | null;
+  close: { at: Date; end: CallEnd } | null;
+}
+
 /** Retries of a batch the database refused (it went away): 0.5 s doubling, about 15 s in all. */
 const RETRIES = 5;
+/** Ops per batch: at most ~20 parameters each, well under PostgreSQL's 65,535 per statement. */
+const MAX_BATCH = 2000;
+
+export interface CallLogOptions {
+  /**
+   * How long the first write queued waits for others before the batch leaves. Each
+   * statement costs the embedded database a fixed ~0.3 ms on the SIP thread whatever
+   * its size, so a window of a few ms turns the three writes of each call into a few
+   * statements per window. A crash within the window loses those rows' latest writes
+   * (DESIGN.md §5 allows the row to appear a few ms after the INVITE).
+   */
+  batchWindowMs?: number;
+}
 
 /**
  * Writes for the SIP side: open at the INVITE, mark answered, close at the end.
- * Writes queue up and leave in batches (one multi-row INSERT and one UPDATE per
- * kind per batch, in one transaction), so under load the database does a few
- * statements per batch instead of three per call, and the SIP path never waits.
- * A batch the database refuses is retried with backoff before its writers hear of it.
+ * Writes queue up for a few ms and leave in batches of one statement: the calls
+ * opened in the batch are inserted already in their newest state (a call answered
+ * within the window is inserted answered), the others updated, so under load the
+ * database does one statement per window instead of three per call, and the SIP
+ * path never waits. Batches leave one at a time, which keeps each call's writes in
+ * order. A batch the database refuses is retried with backoff before its writers
+ * hear of it.
  */
 export class CallLog {
   private queue: Queued[] = [];
   private running: Promise<void> | null = null;
+  private readonly windowMs: number;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: CallLogOptions = {},
+  ) {
+    this.windowMs = options.batchWindowMs ?? 10;
+  }
 
   /** The row's id is known at once; the promise settles when the row is written. */
   open(c: CallStart, at = new Date()): { id: string; written: Promise<void> } {
@@ -159,14 +188,14 @@ export class CallLog {
 
   /** Writes batches until the queue is empty; one batch at a time keeps each call's writes in order. */
   private async run(): Promise<void> {
-    // Let the current burst of SIP work queue its writes first.
-    await new Promise((r) => setImmediate(r));
     while (this.queue.length) {
-      const batch = this.queue.splice(0, 2000);
+      // Let the writes of the next few ms join this batch (a full batch leaves at once).
+      if (this.queue.length < MAX_BATCH) await new Promise((r) => setTimeout(r, this.windowMs));
+      const batch = this.queue.splice(0, MAX_BATCH);
       let error: unknown = null;
       for (let attempt = 0; attempt <= RETRIES; attempt++) {
         try {
-          await this.write(batch.map((q) => q.op));
+          await this.write(batch);
           error = null;
           break;
         } catch (e) {
@@ -179,40 +208,59 @@ export class CallLog {
     this.running = null;
   }
 
-  private async write(ops: CallOp[]): Promise<void> {
-    const opens = ops.filter((o) => o.kind === 'open');
-    // Per call, the newest state wins: an answer and a hang-up in one batch become one row update.
-    const answeredAt = new Map<string, Date>();
-    const closes = new Map<string, { at: Date; end: CallEnd }>();
-    for (const o of ops) {
-      if (o.kind === 'answered') answeredAt.set(o.id, o.at);
-      if (o.kind === 'close') closes.set(o.id, { at: o.at, end: o.end });
+  private async write(batch: Queued[]): Promise<void> {
+    const rows = new Map<string, RowChange>();
+    for (const { op } of batch) {
+      let row = rows.get(op.id);
+      if (!row) {
+        row = { open: null, answeredAt: null, close: null };
+        rows.set(op.id, row);
+      }
+      if (op.kind === 'open') row.open = { call: op.call, at: op.at };
+      else if (op.kind === 'answered') row.answeredAt = op.at;
+      else row.close = { at: op.at, end: op.end };
     }
-    await this.db.transaction().execute(async (trx) => {
-      if (opens.length)
-        await trx
-          .insertInto('calls')
-          .values(opens.map((o) => ({ id: o.id, ...o.call, startedAt: o.at, status: 'ringing', legs: '[]' })))
-          .execute();
-      const answeredOnly = [...answeredAt].filter(([id]) => !closes.has(id));
-      if (answeredOnly.length)
-        await sql`update calls as c set status = 'answered', answered_at = v.at
-          from (values ${sql.join(answeredOnly.map(([id, at]) => sql`(${id}::uuid, ${at}::timestamptz)`))}) as v (id, at)
-          where c.id = v.id`.execute(trx);
-      if (closes.size)
-        await sql`update calls as c set status = 'ended',
-            answered_at = coalesce(v.answered_at, c.answered_at), ended_at = v.ended_at, cause = v.cause,
-            sip_status = v.sip_status, hangup_by = v.hangup_by, legs = v.legs, trail = v.trail, quality = v.quality, mos = v.mos
-          from (values ${sql.join(
-            [...closes].map(
-              ([id, { at, end }]) =>
-                sql`(${id}::uuid, ${answeredAt.get(id) ?? null}::timestamptz, ${at}::timestamptz, ${end.cause}::text,
-                  ${end.sipStatus}::integer, ${end.hangupBy}::text, ${JSON.stringify(end.legs)}::jsonb,
-                  ${JSON.stringify(end.trail ?? [])}::jsonb, ${end.quality ? JSON.stringify(end.quality) : null}::jsonb, ${worstMos(end.quality)}::real)`,
-            ),
-          )}) as v (id, answered_at, ended_at, cause, sip_status, hangup_by, legs, trail, quality, mos)
-          where c.id = v.id`.execute(trx);
-    });
+    const inserts: RawBuilder<unknown>[] = [];
+    const updates: RawBuilder<unknown>[] = [];
+    for (const [id, row] of rows) {
+      const { close, answeredAt } = row;
+      const end = close?.end;
+      const status = close ? 'ended' : answeredAt ? 'answered' : 'ringing';
+      // The columns the answer and the end set; null where this batch leaves them as they are.
+      const changed = sql`${status}::text, ${answeredAt}::timestamptz, ${close?.at ?? null}::timestamptz,
+        ${end?.cause ?? null}::text, ${end?.sipStatus ?? null}::integer, ${end?.hangupBy ?? null}::text,
+        ${end ? JSON.stringify(end.legs) : null}::jsonb, ${end ? JSON.stringify(end.trail ?? []) : null}::jsonb,
+        ${end?.quality ? JSON.stringify(end.quality) : null}::jsonb, ${end ? worstMos(end.quality) : null}::real`;
+      if (row.open) {
+        const c = row.open.call;
+        inserts.push(sql`(${id}::uuid, ${c.tenantId}::uuid, ${c.sipCallId}::text, ${c.caller}::text,
+          ${c.callerName}::text, ${c.callee}::text, ${c.direction}::text, ${c.node}::text,
+          ${row.open.at}::timestamptz, ${changed})`);
+      } else updates.push(sql`(${id}::uuid, ${changed})`);
+    }
+    // One statement, so no transaction around it: the new rows go in through a WITH, which
+    // cannot see them, so a row opened in this batch is inserted in its newest state above
+    // and only rows of earlier batches are updated.
+    const insert = sql`insert into calls (id, tenant_id, sip_call_id, caller, caller_name, callee,
+        direction, node, started_at, status, answered_at, ended_at, cause, sip_status, hangup_by,
+        legs, trail, quality, mos)
+      select id, tenant_id, sip_call_id, caller, caller_name, callee, direction, node, started_at,
+        status, answered_at, ended_at, cause, sip_status, hangup_by, coalesce(legs, '[]'),
+        coalesce(trail, '[]'), quality, mos
+      from (values ${sql.join(inserts)}) as v (id, tenant_id, sip_call_id, caller, caller_name,
+        callee, direction, node, started_at, status, answered_at, ended_at, cause, sip_status,
+        hangup_by, legs, trail, quality, mos)`;
+    const update = sql`update calls as c set status = v.status,
+        answered_at = coalesce(v.answered_at, c.answered_at), ended_at = coalesce(v.ended_at, c.ended_at),
+        cause = coalesce(v.cause, c.cause), sip_status = coalesce(v.sip_status, c.sip_status),
+        hangup_by = coalesce(v.hangup_by, c.hangup_by), legs = coalesce(v.legs, c.legs),
+        trail = coalesce(v.trail, c.trail), quality = coalesce(v.quality, c.quality), mos = coalesce(v.mos, c.mos)
+      from (values ${sql.join(updates)}) as v (id, status, answered_at, ended_at, cause, sip_status,
+        hangup_by, legs, trail, quality, mos)
+      where c.id = v.id`;
+    if (inserts.length && updates.length) await sql`with opened as (${insert}) ${update}`.execute(this.db);
+    else if (inserts.length) await insert.execute(this.db);
+    else if (updates.length) await update.execute(this.db);
   }
 
   /** After a crash: this node's calls still open are closed as interrupted. */
