@@ -173,7 +173,11 @@ export const QueueFields = {
     { maxItems: 10, description: 'Skills a call needs, relaxing with the wait (empty: any agent)' },
   ),
   agentRingSec: Type.Integer({ minimum: 5, maximum: 300, description: 'Seconds an agent rings per offer' }),
-  retrySec: Seconds(300, 'Seconds before an agent who did not answer is offered the same caller again'),
+  retrySec: Type.Integer({
+    minimum: 1,
+    maximum: 300,
+    description: 'Seconds before an agent who did not answer is offered the same caller again',
+  }),
   wrapUpSec: Seconds(3600, 'Seconds after a call before the agent gets the next'),
   autoPauseAfter: Seconds(100, 'Missed offers in a row that pause an agent (0: never)'),
   maxWaitSec: Seconds(86_400, 'Longest wait before the timeout destination (0: no limit)'),

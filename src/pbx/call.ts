@@ -774,6 +774,11 @@ export class Call implements ActiveCall {
     return once;
   }
 
+  /** The caller hears music from the PBX now (waiting in a queue between announcements). */
+  get callerHearsMusic(): boolean {
+    return this.callerAudio.size > 0;
+  }
+
   /** Whatever the PBX plays to the caller stops: music and prompts. */
   silenceCaller(): void {
     for (const stop of [...this.callerAudio]) stop();

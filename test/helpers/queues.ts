@@ -11,7 +11,7 @@ export function queueConfig(over: Partial<QueueConfig> = {}): QueueConfig {
     members: [],
     skills: [],
     agentRingSec: 15,
-    retrySec: 0,
+    retrySec: 1,
     wrapUpSec: 0,
     autoPauseAfter: 0,
     maxWaitSec: 0,

@@ -9,6 +9,7 @@
  * test says.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Call } from '../../src/pbx/call.js';
 import type { QueueEvent } from '../../src/pbx/queue/engine.js';
 import type { QueueConfig } from '../../src/pbx/queue/types.js';
 import { ManualClock } from '../../src/sip/transaction/clock.js';
@@ -479,6 +480,87 @@ describe('call queues', () => {
       'caller did not answer',
       'caller did not answer',
     ]);
+  });
+
+  it('an agent in two queues serves the heavier queue first; an agent with two lines takes a second call', async () => {
+    const light = await addQueue(
+      'Light',
+      '716',
+      queue({ members: [member('301')], weight: 1, joinEmpty: [] }),
+    );
+    const heavy = await addQueue(
+      'Heavy',
+      '717',
+      queue({ members: [member('301')], weight: 5, joinEmpty: [] }),
+    );
+    engine().pause(fx.tenantId, '301', 'break');
+    await join('201', '716'); // waiting longer, but in the lighter queue
+    clock.advance(10_000);
+    await join('202', '717');
+    bank.get('301').mode = 'ring';
+    engine().unpause(fx.tenantId, '301');
+    await until(() => invitesOf('301') === 1);
+    expect(bank.get('301').invites[0]!.headers.get('From')).toContain('Heavy: Ext 202');
+    expect(waitingIn(light)[0]!.ringing).toBe(false);
+    bank.get('301').pickUp();
+    await until(() => waitingIn(heavy).length === 0);
+    // One line: 201 waits while 301 talks. With two lines, 301 is offered 201 at once.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(invitesOf('301')).toBe(1);
+    await store().routing.update('queue', light, {
+      name: 'Light',
+      number: '716',
+      config: queue({ members: [member('301', { maxCalls: 2 })], weight: 1, joinEmpty: [] }),
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    engine().dispatchSoon(fx.tenantId);
+    await until(() => invitesOf('301') === 2);
+    expect(bank.get('301').invites[1]!.headers.get('From')).toContain('Light: Ext 201');
+  });
+
+  it('callers hear the entry prompt, then position, expected wait and periodic prompts; leave when every agent leaves', async () => {
+    const q = await addQueue(
+      'Talk',
+      '718',
+      queue({
+        members: [member('303', { static: false })],
+        joinEmpty: [],
+        leaveWhenEmpty: ['loggedOut', 'unregistered'],
+        entryPrompts: ['your-call-is-important'],
+        announcePosition: true,
+        announceWait: true,
+        announceEverySec: 60,
+        periodicPrompts: ['please-hold'],
+        periodicEverySec: 45,
+        noAgentsDestination: { kind: 'hangup', cause: 'unavailable' },
+      }),
+    );
+    engine().login(fx.tenantId, '303', null);
+    engine().pause(fx.tenantId, '303', 'busy elsewhere'); // logged in, paused: the caller waits
+    await join('201', '718');
+    const said = () => events.flatMap((e) => (e.type === 'queue.announced' ? [e.prompts.join(' ')] : []));
+    // Prompts play in real time while the test moves the call clock: move it only while music plays.
+    const caller = () => [...fx.sip.calls].find((c) => c.caller.number === '201') as Call;
+    const inMusic = () => until(() => caller()?.callerHearsMusic, 10_000);
+    // The entry prompt first, then position and expected wait: nobody is staffed (the only agent
+    // is paused), so no wait figure can be given.
+    await inMusic();
+    expect(said()).toEqual(['queue-position-is num-1']);
+    clock.advance(45_000);
+    await until(() => said().length === 2);
+    expect(said()[1]).toBe('please-hold');
+    await inMusic();
+    engine().unpause(fx.tenantId, '303');
+    bank.get('303').mode = 'busy'; // on shift, but refuses: the caller keeps waiting
+    clock.advance(15_000); // 60 s after the first announcement
+    await until(() => said().length === 3);
+    // Staffed by one agent now, no call handled yet: 1 caller ahead of none, 180 s default handle time.
+    expect(said()[2]).toBe('queue-position-is num-1 queue-wait-time-is num-3 minute-many');
+    // The only agent logs out: the caller leaves for the no-agents destination at the next check.
+    engine().logout(fx.tenantId, '303', null);
+    clock.advance(1_000);
+    await until(() => bank.get('201').dialogs.size === 0, 5_000);
+    expect(engine().liveOf(fx.tenantId, q)!.today).toMatchObject({ noAgents: 1, abandoned: 0 });
   });
 
   it('a caller who hangs up while waiting counts as abandoned with the wait; statistics reach the database', async () => {

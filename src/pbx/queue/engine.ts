@@ -133,6 +133,15 @@ export type WaiterEvent =
   | { type: 'key'; key: string }
   | { type: 'ended' };
 
+/**
+ * How long an agent who did not take a caller waits before being offered that
+ * caller again: at least a second, so a phone that refuses at once (486) is not
+ * rung in a tight loop.
+ */
+function retryMs(cfg: QueueConfig): number {
+  return Math.max(cfg.retrySec, 1) * 1000;
+}
+
 /** Average handle time assumed before a queue has handled any call (seconds). */
 const DEFAULT_AHT_SEC = 180;
 
@@ -324,7 +333,7 @@ export class QueueEngine {
     const now = this.env.clock.now();
     for (const a of agents) {
       this.ringing.delete(`${w.tenantId}/${a}`);
-      w.avoid.set(a, now + cfg.retrySec * 1000);
+      w.avoid.set(a, now + retryMs(cfg));
       this.stats.agent(w.tenantId, w.queueId, a, (f) => f.missed++);
       const s = this.sessions.get(w.tenantId, a);
       s.missedInRow++;
@@ -333,7 +342,7 @@ export class QueueEngine {
     }
     w.offered = false;
     // The skipped agents become eligible again for this caller after the retry time.
-    if (cfg.retrySec > 0) this.env.clock.after(cfg.retrySec * 1000, () => this.dispatchSoon(w.tenantId));
+    this.env.clock.after(retryMs(cfg), () => this.dispatchSoon(w.tenantId));
     this.dispatchSoon(w.tenantId);
     this.changed(w.tenantId, w.queueId);
   }
