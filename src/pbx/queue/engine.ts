@@ -16,6 +16,7 @@ import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js'
 import type { Binding } from '../location.js';
 import type { AgentSession, AgentSessions } from './agents.js';
 import { type CallbackDialer, serveCallback } from './callback.js';
+import { type LineEntry, MemoryWaitingLines, type WaitingLines } from './lines.js';
 import { type AgentFigures, type QueueFigures, QueueStats } from './stats.js';
 import { type AgentCandidate, chooseAgents, skillMatch, skillsNeeded } from './strategy.js';
 import type { AgentState, QueueConfig, QueueMember } from './types.js';
@@ -95,18 +96,8 @@ export type QueueEvent =
   /** Prompts a waiting caller was played (position, expected wait, periodic): for logs and tests. */
   | { type: 'queue.announced'; tenantId: string; queueId: string; callerId: string; prompts: string[] };
 
-/** Internal state of one caller in a queue. */
-export interface Waiter {
-  id: string;
-  tenantId: string;
-  queueId: string;
-  caller: string;
-  callerName: string;
-  priority: number;
-  joinedMs: number;
-  joinedAt: Date;
-  /** An offer (ring round) is in progress. */
-  offered: boolean;
+/** One caller in a queue: its line entry (lines.ts) and what this node keeps to serve it. */
+export interface Waiter extends LineEntry {
   /** Agents who missed this caller, not offered it again before the time (engine ms). */
   avoid: Map<string, number>;
   inbox: WaiterEvent[];
@@ -117,10 +108,6 @@ export interface Waiter {
    * effect once no agent is ringing for it, and no new offer is made meanwhile.
    */
   exit: Extract<WaiterEvent, { type: 'timeout' | 'empty' | 'key' }> | null;
-  /** A callback request (the caller hung up and keeps their place): the number to dial and tries so far. */
-  callback: { number: string; name: string; attempts: number } | null;
-  /** Not offered before this (engine ms): a callback waiting for its next attempt. */
-  notBefore: number;
   /** Settles when the caller leaves the queue. */
   gone: Promise<void>;
   markGone: () => void;
@@ -147,8 +134,8 @@ const DEFAULT_AHT_SEC = 180;
 
 export class QueueEngine {
   readonly stats: QueueStats;
-  /** Waiting callers per queue (`tenant/queue`), in the order they are served. */
-  private readonly waiting = new Map<string, Waiter[]>();
+  /** Waiting callers per queue, in the order they are served (in memory; Redis with clustering). */
+  private readonly lines: WaitingLines<Waiter> = new MemoryWaitingLines<Waiter>();
   /** Agents being rung now (`tenant/number` → waiter id). */
   private readonly ringing = new Map<string, string>();
   /** Round-robin: the member index each queue rang last. */
@@ -194,10 +181,7 @@ export class QueueEngine {
       wake: null,
       left: false,
     };
-    const list = this.listOf(w.tenantId, w.queueId);
-    let at = list.length;
-    while (at > 0 && list[at - 1]!.priority < waiter.priority) at--;
-    list.splice(at, 0, waiter);
+    this.lines.insert(waiter);
     this.armTick();
     this.dispatchSoon(w.tenantId);
     this.changed(w.tenantId, w.queueId);
@@ -210,13 +194,7 @@ export class QueueEngine {
     w.markGone();
     // Agents reserved for this caller (an offer it will never take up) are free again.
     for (const [agent, id] of this.ringing) if (id === w.id) this.ringing.delete(agent);
-    const key = `${w.tenantId}/${w.queueId}`;
-    const list = this.waiting.get(key);
-    if (list) {
-      const i = list.indexOf(w);
-      if (i >= 0) list.splice(i, 1);
-      if (list.length === 0) this.waiting.delete(key);
-    }
+    this.lines.remove(w);
     this.post(w, { type: 'ended' });
     this.dispatchSoon(w.tenantId);
     this.changed(w.tenantId, w.queueId);
@@ -246,8 +224,6 @@ export class QueueEngine {
    * line (same arrival time and priority) and the call itself may end.
    */
   convertToCallback(w: Waiter): Waiter {
-    const list = this.waiting.get(`${w.tenantId}/${w.queueId}`);
-    const at = list?.indexOf(w) ?? -1;
     let markGone = () => {};
     const gone = new Promise<void>((resolve) => {
       markGone = resolve;
@@ -263,7 +239,7 @@ export class QueueEngine {
       gone,
       markGone,
     };
-    if (list && at >= 0) list[at] = cb;
+    this.lines.replace(w, cb);
     // The old waiter is over without leaving the line: its loop ends, its place is the callback's.
     w.left = true;
     w.markGone();
@@ -286,13 +262,11 @@ export class QueueEngine {
 
   /** A callback to `number` is waiting in some queue of the tenant (one per number). */
   hasCallback(tenantId: string, number: string): boolean {
-    for (const [key, list] of this.waiting)
-      if (key.startsWith(`${tenantId}/`) && list.some((w) => w.callback?.number === number)) return true;
-    return false;
+    return this.lines.lines(tenantId).some((l) => l.entries.some((w) => w.callback?.number === number));
   }
 
   callbacksWaiting(tenantId: string, queueId: string): number {
-    return this.waiting.get(`${tenantId}/${queueId}`)?.filter((w) => w.callback).length ?? 0;
+    return this.lines.line(tenantId, queueId).filter((w) => w.callback).length;
   }
 
   /** A callback's caller did not answer: it waits `delaySec` (keeping its place) before the next try. */
@@ -306,7 +280,7 @@ export class QueueEngine {
 
   /** 1-based place of a waiting caller. */
   position(w: Waiter): number {
-    return (this.waiting.get(`${w.tenantId}/${w.queueId}`)?.indexOf(w) ?? -1) + 1;
+    return this.lines.line(w.tenantId, w.queueId).indexOf(w) + 1;
   }
 
   /** Prompts a caller is about to hear (announcements), for logs and tests. */
@@ -321,7 +295,7 @@ export class QueueEngine {
   }
 
   waitingCount(tenantId: string, queueId: string): number {
-    return this.waiting.get(`${tenantId}/${queueId}`)?.length ?? 0;
+    return this.lines.line(tenantId, queueId).length;
   }
 
   waitedSec(w: Waiter): number {
@@ -636,11 +610,11 @@ export class QueueEngine {
   dispatch(tenantId: string): void {
     const tenant = this.env.tenant(tenantId);
     if (!tenant) return;
-    const queues: { entry: RoutingEntry; cfg: QueueConfig; list: Waiter[] }[] = [];
-    for (const [key, list] of this.waiting) {
-      if (!key.startsWith(`${tenantId}/`)) continue;
-      const entry = tenant.routing.get(key.slice(tenantId.length + 1));
-      if (entry?.kind === 'queue') queues.push({ entry, cfg: entry.config as QueueConfig, list });
+    const queues: { entry: RoutingEntry; cfg: QueueConfig; list: readonly Waiter[] }[] = [];
+    for (const line of this.lines.lines(tenantId)) {
+      const entry = tenant.routing.get(line.queueId);
+      if (entry?.kind === 'queue')
+        queues.push({ entry, cfg: entry.config as QueueConfig, list: line.entries });
     }
     queues.sort((a, b) => b.cfg.weight - a.cfg.weight);
     const now = this.env.clock.now();
@@ -691,8 +665,8 @@ export class QueueEngine {
     this.tickTimer = this.env.clock.after(1000, () => {
       this.tickTimer = null;
       const tenants = new Set<string>();
-      for (const list of this.waiting.values())
-        for (const w of list) {
+      for (const line of this.lines.lines())
+        for (const w of line.entries) {
           tenants.add(w.tenantId);
           const tenant = this.env.tenant(w.tenantId);
           const entry = tenant?.routing.get(w.queueId);
@@ -702,7 +676,7 @@ export class QueueEngine {
             this.post(w, { type: 'empty' });
         }
       for (const t of tenants) this.dispatch(t);
-      if (this.waiting.size > 0) this.armTick();
+      if (!this.lines.empty) this.armTick();
     });
   }
 
@@ -725,7 +699,7 @@ export class QueueEngine {
     const entry = tenant.routing.get(queueId);
     if (entry?.kind !== 'queue') return null;
     const cfg = entry.config as QueueConfig;
-    const list = this.waiting.get(`${tenant.id}/${queueId}`) ?? [];
+    const list = this.lines.line(tenant.id, queueId);
     const now = this.env.now();
     const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const { queue: f, agents } = this.stats.since(tenant.id, queueId, dayStart);
@@ -773,16 +747,6 @@ export class QueueEngine {
       callsToday: s.calls,
       talkSecToday: Math.round(s.talkSec),
     };
-  }
-
-  private listOf(tenantId: string, queueId: string): Waiter[] {
-    const key = `${tenantId}/${queueId}`;
-    let list = this.waiting.get(key);
-    if (!list) {
-      list = [];
-      this.waiting.set(key, list);
-    }
-    return list;
   }
 
   close(): void {
