@@ -28,6 +28,8 @@ const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Audit = lazy(() => import('./pages/Audit'));
 const RingGroups = lazy(() => import('./pages/RingGroups'));
+const Queues = lazy(() => import('./pages/Queues'));
+const Wallboard = lazy(() => import('./pages/Wallboard'));
 const Calendars = lazy(() => import('./pages/Calendars'));
 const TimeConditions = lazy(() => import('./pages/TimeConditions'));
 const InboundRoutes = lazy(() => import('./pages/InboundRoutes'));
@@ -87,6 +89,8 @@ export function App() {
             <Route path="health" element={<Health />} />
             <Route path="extensions" element={<Extensions me={user} />} />
             <Route path="ring-groups" element={<RingGroups me={user} />} />
+            <Route path="queues" element={<Queues me={user} />} />
+            <Route path="wallboard" element={<Wallboard me={user} />} />
             <Route path="calendars" element={<Calendars me={user} />} />
             <Route path="time-conditions" element={<TimeConditions me={user} />} />
             <Route path="inbound-routes" element={<InboundRoutes me={user} />} />

@@ -15,6 +15,8 @@ export interface NavItem {
     | 'nav.health'
     | 'nav.extensions'
     | 'ringGroups.nav'
+    | 'queues.nav'
+    | 'wallboard.nav'
     | 'calendars.nav'
     | 'timeConditions.nav'
     | 'inboundRoutes.nav'
@@ -30,6 +32,8 @@ const TENANT_STAFF = ['tenant_admin', 'supervisor'] as const;
 
 export const NAV: readonly NavItem[] = [
   { path: '/dashboard', label: 'nav.dashboard', roles: TENANT_STAFF },
+  // Call queues live: waiting callers, service level, agents (supervisors pause and log them out).
+  { path: '/wallboard', label: 'wallboard.nav', roles: TENANT_STAFF },
   { path: '/phone', label: 'phone.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   // Status, follow-me, secretary of one's own extensions (admins open anyone's from Extensions).
   { path: '/call-handling', label: 'callHandling.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
@@ -38,6 +42,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
   // Call routing: supervisors read it (and may force a calendar open or closed); users have no access.
   { path: '/ring-groups', label: 'ringGroups.nav', roles: TENANT_STAFF },
+  // Queues are configured by admins; supervisors run them from the wallboard.
+  { path: '/queues', label: 'queues.nav', roles: ['tenant_admin'] },
   { path: '/calendars', label: 'calendars.nav', roles: TENANT_STAFF },
   { path: '/time-conditions', label: 'timeConditions.nav', roles: TENANT_STAFF },
   { path: '/inbound-routes', label: 'inboundRoutes.nav', roles: TENANT_STAFF },

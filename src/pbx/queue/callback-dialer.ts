@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import type { CallLeg, RouteStep } from '../../store/schema.js';
 import type { CallContext, CallParty } from '../call.js';
 import { CallRecord } from '../call-record.js';
-import type { TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import { isBrowserContact, OutboundLeg } from '../outbound-leg.js';
 import type { CallbackDialer, CallbackResult } from './callback.js';

@@ -26,7 +26,7 @@ export type Role = Me['role'];
 export type Extension = ResponseOf<'/api/v1/tenants/{tenantId}/extensions', 'get'>['items'][number];
 export type CallRecord = ResponseOf<'/api/v1/tenants/{tenantId}/calls', 'get'>['items'][number];
 
-// Call routing (calendars, time conditions, ring groups, inbound routes).
+// Call routing (calendars, time conditions, ring groups, queues, inbound routes).
 export type Calendar = ResponseOf<'/api/v1/tenants/{tenantId}/calendars/{id}', 'get'>;
 export type CalendarBody = BodyOf<'/api/v1/tenants/{tenantId}/calendars', 'post'>;
 export type CalendarState = ResponseOf<'/api/v1/tenants/{tenantId}/calendars/{id}/state', 'get'>;
@@ -41,6 +41,14 @@ export type RingMember = RingGroupBody['members'][number];
 export type InboundRoute = ResponseOf<'/api/v1/tenants/{tenantId}/inbound-routes/{id}', 'get'>;
 export type InboundRouteBody = BodyOf<'/api/v1/tenants/{tenantId}/inbound-routes', 'post'>;
 export type CallerRule = InboundRouteBody['callerRules'][number];
+export type Queue = ResponseOf<'/api/v1/tenants/{tenantId}/queues/{id}', 'get'>;
+export type QueueBody = BodyOf<'/api/v1/tenants/{tenantId}/queues', 'post'>;
+export type QueueStrategy = QueueBody['strategy'];
+export type QueueMember = QueueBody['members'][number];
+export type AgentState = QueueBody['joinEmpty'][number];
+// Call queues at work: live state (wallboard) and an agent's logins and pause.
+export type QueueLive = ResponseOf<'/api/v1/tenants/{tenantId}/queues-live', 'get'>[number];
+export type QueueAgent = ResponseOf<'/api/v1/tenants/{tenantId}/queue-agents/{number}', 'get'>;
 /** Where a call goes next: an object by id, a dialled number, or a hang-up. */
 export type Destination = TimeConditionBody['whenOpen'];
 export type DestinationKind = Destination['kind'];

@@ -1,5 +1,5 @@
 /**
- * What the routing pages (ring groups, calendars, time conditions, inbound routes)
+ * What the routing pages (ring groups, queues, calendars, time conditions, inbound routes)
  * share: the list of the tenant's objects of one kind with search, a table whose
  * last column has the row's edit/view and delete buttons, the pager, the editor in
  * a dialog ("New …" or "… {{name}}"), the delete confirmation, and the frame of the
@@ -28,7 +28,7 @@ import {
 import { type FormEvent, type ReactNode, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
-import type { BodyOf, Calendar, InboundRoute, Me, RingGroup, TimeCondition } from '../api/types';
+import type { BodyOf, Calendar, InboundRoute, Me, Queue, RingGroup, TimeCondition } from '../api/types';
 import { ConfirmDelete } from './ConfirmDelete';
 import { Dialog } from './Dialog';
 import { Pager, SearchField, useListPage } from './ListPage';
@@ -40,6 +40,7 @@ const PAGE = 25;
 /** Each kind of routing object: its query key and i18n namespace, and its part of the API's routes. */
 const ROUTES = {
   ringGroups: 'ring-groups',
+  queues: 'queues',
   calendars: 'calendars',
   timeConditions: 'time-conditions',
   inboundRoutes: 'inbound-routes',
@@ -53,6 +54,7 @@ type ItemPath<K extends RoutingKind> = `${ListPath<K>}/{id}`;
 /** A routing object of each kind, as the API answers it. */
 interface RoutingObjects {
   ringGroups: RingGroup;
+  queues: Queue;
   calendars: Calendar;
   timeConditions: TimeCondition;
   inboundRoutes: InboundRoute;

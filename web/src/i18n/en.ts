@@ -5,6 +5,7 @@ import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
 import { phoneEn } from './phone';
 import { problemsEn } from './problems';
+import { queuesEn } from './queues';
 import { routingEn } from './routing';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
@@ -173,6 +174,7 @@ export const en = {
   ...problemsEn,
   ...phoneEn,
   ...routingEn,
+  ...queuesEn,
   ...callsEn,
 } as const;
 

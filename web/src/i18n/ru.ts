@@ -6,6 +6,7 @@ import type { Messages } from './en';
 import { healthRu } from './health';
 import { phoneRu } from './phone';
 import { problemsRu } from './problems';
+import { queuesRu } from './queues';
 import { routingRu } from './routing';
 
 export const ru: Messages = {
@@ -180,5 +181,6 @@ export const ru: Messages = {
   ...problemsRu,
   ...phoneRu,
   ...routingRu,
+  ...queuesRu,
   ...callsRu,
 };

@@ -24,6 +24,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me } from '../api/types';
+import { AgentPanel } from '../components/AgentPanel';
 import type { CallView, Softphone } from '../softphone/phone';
 import { disablePush, enablePush, type PushState, pushState } from '../softphone/push';
 import { usePhoneState, useSoftphone } from '../softphone/SoftphoneProvider';
@@ -293,6 +294,8 @@ export default function Phone({ me }: { me: Me }) {
         ) : null}
       </Group>
       {!number ? <Alert color="gray">{t('phone.noExtension')}</Alert> : null}
+      {/* Queue agents log in, out and pause here (nothing shows for an extension in no queue). */}
+      {number && me.tenantId ? <AgentPanel tenantId={me.tenantId} number={number} /> : null}
       {phone && number ? (
         <SimpleGrid cols={{ base: 1, md: 2 }}>
           <Stack>
