@@ -96,7 +96,14 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
+        ttsDir: join(config.dataDir, 'tts'),
         pushSubject: `mailto:${config.adminEmail ?? 'admin@nimbus.local'}`,
+        voicemail: {
+          dir: join(config.dataDir, 'voicemail'),
+          smtpUrl: config.smtpUrl,
+          smtpFrom: config.smtpFrom,
+          portalUrl: `https://${config.publicAddress}:${config.httpsPort}`,
+        },
         media: {
           bindAddress: config.sipHost,
           portMin: config.rtpPortMin,
@@ -146,6 +153,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         liveOf: (t, q) => sip.queues?.liveOf(t, q) ?? null,
         agent: (t, n) => sip.queues?.agent(t, n) ?? null,
         change: (t, n, c) => sip.queues?.change(t, n, c) ?? null,
+      },
+      voicemail: {
+        dir: join(config.dataDir, 'voicemail'),
+        changed: (tenantId, boxId) => void sip.voicemail?.changedById(tenantId, boxId),
       },
       readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
       onTenantChange: (tenantId) =>

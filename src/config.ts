@@ -37,6 +37,8 @@ export interface Config {
   webrtcPortMin: number | null;
   webrtcPortMax: number | null;
   mediaWorkers: number;
+  smtpUrl: string | null;
+  smtpFrom: string;
 }
 
 type Kind =
@@ -176,6 +178,23 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'url', protocols: ['redis:', 'rediss:'] },
     default: null,
     description: 'Redis URL for shared cluster state. Unset: single node, state in memory.',
+  },
+  {
+    key: 'smtpUrl',
+    env: 'NIMBUS_SMTP_URL',
+    flag: 'smtp-url',
+    kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
+    default: null,
+    description:
+      'SMTP server voicemail is emailed through, e.g. smtp://user:password@mail.example.com:587 (smtps: for TLS from the start). Unset: no voicemail email.',
+  },
+  {
+    key: 'smtpFrom',
+    env: 'NIMBUS_SMTP_FROM',
+    flag: 'smtp-from',
+    kind: { type: 'email' },
+    default: 'voicemail@nimbus.local',
+    description: 'Sender address of voicemail emails.',
   },
   {
     key: 'adminEmail',

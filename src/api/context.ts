@@ -57,6 +57,13 @@ export interface QueueSource {
   ): AgentStatus | null;
 }
 
+/** Where voicemail audio lives, and the lamps to update after a change made through the API. */
+export interface VoicemailSource {
+  /** `<dataDir>/voicemail` */
+  dir: string;
+  changed(tenantId: string, boxId: string): void;
+}
+
 export interface PlatformStatus {
   startedAt: Date;
   database: 'embedded' | 'postgresql';
@@ -95,6 +102,8 @@ export interface ApiDeps {
   live?: LiveSource;
   /** Call queues (absent: no media engine, queue views answer 503). */
   queues?: QueueSource;
+  /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */
+  voicemail?: VoicemailSource;
   /** What this node is doing (SIP, media, which database), for the operator's health page. */
   platform?: () => PlatformStatus;
   /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */

@@ -21,7 +21,12 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, title: 'Too many attempts; wait and try again' },
   INTERNAL: { status: 500, title: 'Internal error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; nothing was changed' },
+  SPEECH_FAILED: { status: 503, title: 'The text could not be spoken; try again' },
   QUEUES_UNAVAILABLE: { status: 503, title: 'Call queues need the media engine, which is not running' },
+  AUDIO_UNSUPPORTED: { status: 415, title: 'The audio file is not WAV, MP3 or Ogg Vorbis' },
+  AUDIO_INVALID: { status: 422, title: 'The audio file is damaged, empty or too long' },
+  RANGE_NOT_SATISFIABLE: { status: 416, title: 'The requested byte range is outside the file' },
+  VOICEMAIL_UNAVAILABLE: { status: 503, title: 'Voicemail storage is not available on this node' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -37,6 +37,12 @@ export const PERMISSIONS = {
   'queues.agents': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
   'queues.stats': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
 
+  // Voicemail: a user (or supervisor) their own mailboxes (their extensions', groups they belong to).
+  'voicemail.read': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
+  'voicemail.write': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
+  // Shared group mailboxes are made and removed by administrators.
+  'voicemail.manage': { operator: 'any', tenant_admin: 'any' },
+
   'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
   'platformApiKeys.manage': { operator: 'any' },
 

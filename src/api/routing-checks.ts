@@ -6,6 +6,7 @@
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { isPromptName } from '../media/prompts.js';
+import { validateText } from '../media/tts.js';
 import { validateCalendar } from '../pbx/calendar/engine.js';
 import type { CalendarSpec } from '../pbx/calendar/types.js';
 import type { QueueConfig } from '../pbx/queue/types.js';
@@ -15,6 +16,8 @@ import {
   type Destination,
   destinationsOf,
   type InboundRouteConfig,
+  type IvrAudio,
+  type IvrConfig,
   type RingGroupConfig,
   type TimeConditionConfig,
 } from '../pbx/routing/types.js';
@@ -27,6 +30,8 @@ export interface RoutingWorld {
   tenant: Tenant;
   extensions: Extension[];
   objects: RoutingObject[];
+  /** Group mailboxes' ids (an extension's mailbox has the extension's id). */
+  mailboxes?: string[];
 }
 
 export async function loadWorld(scope: TenantScope, tenant: Tenant): Promise<RoutingWorld> {
@@ -36,7 +41,8 @@ export async function loadWorld(scope: TenantScope, tenant: Tenant): Promise<Rou
     extensions.push(...page.items);
     if (offset + 200 >= page.total) break;
   }
-  return { tenant, extensions, objects: await scope.routing.all() };
+  const mailboxes = (await scope.voicemail.listBoxes()).filter((b) => !b.extensionId).map((b) => b.id);
+  return { tenant, extensions, objects: await scope.routing.all(), mailboxes };
 }
 
 const invalid = (detail: string, field: string) => new ApiError('VALIDATION_FAILED', detail, field);
@@ -85,6 +91,14 @@ export function checkRoutingObject(
     case 'queue': {
       const cfg = config as unknown as QueueConfig;
       checkQueue(world, cfg);
+      if (rawNumber) {
+        number = rawNumber;
+        assertNumberFree(world, number, id);
+      }
+      break;
+    }
+    case 'ivr': {
+      checkIvr(world, config as unknown as IvrConfig);
       if (rawNumber) {
         number = rawNumber;
         assertNumberFree(world, number, id);
@@ -161,6 +175,41 @@ function checkQueue(world: RoutingWorld, cfg: QueueConfig): void {
     throw invalid('Predictive diversion needs a destination', 'predictive.destination');
 }
 
+/** A menu's keys, audio and destinations must make sense. */
+function checkIvr(world: RoutingWorld, cfg: IvrConfig): void {
+  const checkAudio = (a: IvrAudio | null, field: string) => {
+    if (!a) return;
+    a.prompts.forEach((p, i) => {
+      if (!isPromptName(p)) throw invalid(`"${p}" is not a system prompt`, `${field}.prompts.${i}`);
+    });
+    if (a.text !== null) {
+      try {
+        validateText(a.text);
+      } catch (e) {
+        throw invalid(e instanceof Error ? e.message : 'The text cannot be spoken', `${field}.text`);
+      }
+    }
+  };
+  checkAudio(cfg.greeting, 'greeting');
+  if (cfg.greeting.text === null && cfg.greeting.prompts.length === 0)
+    throw invalid('A menu needs a greeting: prompts or text', 'greeting');
+  checkAudio(cfg.invalidAudio, 'invalidAudio');
+  checkAudio(cfg.timeoutAudio, 'timeoutAudio');
+  const keys = new Set<string>();
+  cfg.options.forEach((o, i) => {
+    if (keys.has(o.key)) throw invalid(`Key ${o.key} is used twice`, `options.${i}.key`);
+    keys.add(o.key);
+    checkDestination(world, o.destination, `options.${i}.destination`);
+  });
+  if (cfg.fallback) checkDestination(world, cfg.fallback, 'fallback');
+  const cal = cfg.calendar;
+  if (cal) {
+    if (!world.objects.some((o) => o.kind === 'calendar' && o.id === cal.calendarId))
+      throw invalid('No calendar with this id in the tenant', 'calendar.calendarId');
+    checkDestination(world, cal.whenClosed, 'calendar.whenClosed');
+  }
+}
+
 /** An inbound number in E.164, from whatever format it was typed in. */
 function did(raw: string, country: string): string {
   const p = parsePhoneNumberFromString(raw, country as Parameters<typeof parsePhoneNumberFromString>[1]);
@@ -203,7 +252,14 @@ export function checkDestination(world: RoutingWorld, d: Destination, field: str
     ringGroup: 'ring group',
     timeCondition: 'time condition',
     queue: 'queue',
+    ivr: 'IVR menu',
   };
+  if (
+    raw.kind === 'voicemail' &&
+    !world.extensions.some((e) => e.id === raw.id) &&
+    !world.mailboxes?.includes(raw.id ?? '')
+  )
+    throw invalid('No mailbox with this id in the tenant (an extension’s mailbox has its id)', `${field}.id`);
   const label = labels[raw.kind];
   if (label && !world.objects.some((o) => o.kind === raw.kind && o.id === raw.id))
     throw invalid(`No ${label} with this id in the tenant`, `${field}.id`);
@@ -231,6 +287,9 @@ export function assertNoLoop(world: RoutingWorld, changed: Node): void {
     return null;
   };
   const next = (id: string): string[] => {
+    // A menu waits for the caller's keys (or its time-out): a way back through it is the caller's
+    // choice ("9 repeats the menu", "0 back to the main menu"), not a loop. The router caps visits.
+    if (nodes.get(id)?.kind === 'ivr') return [];
     const ext = world.extensions.find((e) => e.id === id);
     if (ext)
       return ext.forwarding.always.enabled

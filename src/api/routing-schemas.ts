@@ -22,7 +22,9 @@ export const DESTINATION_KINDS = [
   'extension',
   'ringGroup',
   'queue',
+  'ivr',
   'timeCondition',
+  'voicemail',
   'number',
   'hangup',
 ] as const;
@@ -240,6 +242,63 @@ export const QueueFields = {
     },
     { additionalProperties: false },
   ),
+};
+
+const Tag = Type.String({
+  pattern: '^[\\p{L}\\p{N}_.-]{1,40}$',
+  description: 'A tag for reports: letters, digits, _ . -',
+});
+const IvrAudioSchema = Type.Object(
+  {
+    prompts: PromptList,
+    text: Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()], {
+      description: 'Spoken by the TTS (wins over prompts when set)',
+    }),
+    lang: Type.Union([Type.Literal('en'), Type.Literal('ru'), Type.Null()], {
+      description: "Language of the text (null: the tenant's)",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const IvrFields = {
+  greeting: IvrAudioSchema,
+  options: Type.Array(
+    Type.Object(
+      {
+        key: Type.String({ pattern: '^[0-9*#]$' }),
+        destination: DestinationSchema,
+        tag: Type.Union([Tag, Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    { maxItems: 12 },
+  ),
+  directDial: Type.Object(
+    {
+      enabled: Type.Boolean({ description: 'Callers may dial an extension from the menu' }),
+      allow: Type.Array(Type.String({ pattern: '^[0-9]{1,8}\\*?$' }), {
+        maxItems: 100,
+        description: 'Extensions or prefixes ("1*") allowed (empty: any)',
+      }),
+    },
+    { additionalProperties: false },
+  ),
+  interDigitMs: Type.Integer({
+    minimum: 500,
+    maximum: 10_000,
+    description: 'Wait for the next key of a number',
+  }),
+  timeoutSec: Type.Integer({ minimum: 1, maximum: 60, description: 'Wait for a key after the greeting' }),
+  retries: Type.Integer({ minimum: 0, maximum: 10, description: 'Replays after no key or a wrong one' }),
+  invalidAudio: Type.Union([IvrAudioSchema, Type.Null()]),
+  timeoutAudio: Type.Union([IvrAudioSchema, Type.Null()]),
+  fallback: Type.Union([DestinationSchema, Type.Null()]),
+  calendar: Type.Union([
+    Type.Object({ calendarId: Uuid, whenClosed: DestinationSchema }, { additionalProperties: false }),
+    Type.Null(),
+  ]),
+  tag: Type.Union([Tag, Type.Null()]),
 };
 
 export const TimeConditionFields = {

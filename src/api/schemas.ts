@@ -42,7 +42,16 @@ export const DialTarget = Type.String({
 });
 
 export const ForwardRuleSchema = Type.Object(
-  { enabled: Type.Boolean(), target: DialTarget },
+  {
+    enabled: Type.Boolean(),
+    target: DialTarget,
+    voicemail: Type.Optional(
+      Type.Boolean({
+        description:
+          "Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled)",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export const ForwardingSchema = Type.Object(

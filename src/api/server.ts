@@ -26,8 +26,10 @@ import { provisioningRoutes } from './routes/provisioning.js';
 import { queueRoutes } from './routes/queues.js';
 import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
+import { speechRoutes } from './routes/speech.js';
 import { tenantRoutes } from './routes/tenants.js';
 import { userRoutes } from './routes/users.js';
+import { voicemailRoutes } from './routes/voicemail.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -186,6 +188,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await extensionRoutes(app, deps);
   await routingRoutes(app, deps);
   await queueRoutes(app, deps);
+  await speechRoutes(app);
+  await voicemailRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);

@@ -27,12 +27,19 @@ export function assertCountry(code: string, field = 'country'): void {
 interface Rule {
   enabled: boolean;
   target: string;
+  voicemail?: boolean;
 }
 
-/** A forwarding rule that is switched on must say where to. */
+/** A forwarding rule that is switched on must say where to: a number, or (not for "always") voicemail. */
 export function assertForwarding(f: Partial<Record<string, Rule>>): void {
   for (const [name, rule] of Object.entries(f)) {
-    if (rule?.enabled && rule.target === '') {
+    if (name === 'always' && rule?.voicemail)
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        'Forward always goes to a number; voicemail is for busy, no answer and unreachable',
+        'forwarding.always.voicemail',
+      );
+    if (rule?.enabled && rule.target === '' && !rule.voicemail) {
       throw new ApiError(
         'VALIDATION_FAILED',
         'An enabled forwarding rule needs a target number',

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { parseDtmfInfo } from '../media/dtmf/info.js';
 import type { MediaEndpoint, PlaybackResult } from '../media/engine.js';
-import type { ToneRequest } from '../media/protocol.js';
+import type { RecordingSummary, ToneRequest } from '../media/protocol.js';
 import { makeResponse, reasonPhrase, stableTag } from '../sip/build.js';
 import { contactFor, Dialog } from '../sip/dialog.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
@@ -37,6 +37,13 @@ export interface AppSession {
   nextDigit(timeoutMs: number): Promise<string | null>;
   /** Sends the caller's own audio straight back (echo test). */
   echo(): void;
+  /** Records the caller into a WAV at `path` (greetings); resolves when the file is in place. */
+  record(
+    path: string,
+    opts: { maxDurationMs: number; silence?: { afterMs: number } },
+  ): Promise<{ summary?: RecordingSummary; error?: string }>;
+  /** Ends a running recording (the caller pressed #). */
+  stopRecording(): void;
   /** Puts the caller into a conference room (the app must have asked for `room` when answering). */
   joinConference(opts?: { muted?: boolean }): void;
   muteInConference(muted: boolean): void;
@@ -168,6 +175,18 @@ export class AppCall implements ActiveCall, AppSession {
 
   nextDigit(timeoutMs: number): Promise<string | null> {
     return this.keys.next(timeoutMs);
+  }
+
+  record(
+    path: string,
+    opts: { maxDurationMs: number; silence?: { afterMs: number } },
+  ): Promise<{ summary?: RecordingSummary; error?: string }> {
+    if (!this.media || this.ended) return Promise.resolve({ error: 'call ended' });
+    return this.media.caller.record(path, { mode: 'single', ...opts });
+  }
+
+  stopRecording(): void {
+    this.media?.caller.stopRecording('dtmf');
   }
 
   echo(): void {

@@ -71,6 +71,14 @@ export class CallRecord {
     });
   }
 
+  /** The call picked up a tag (once per tag). */
+  tagged(tag: string): void {
+    const tags = this.live.tags ?? [];
+    if (tags.includes(tag)) return;
+    this.live.tags = [...tags, tag];
+    this.events?.emit({ type: 'call.tagged', tenantId: this.start.tenantId, call: { ...this.live }, tag });
+  }
+
   answered(at: Date): void {
     this.live.state = 'answered';
     this.live.answeredAt = at.toISOString();

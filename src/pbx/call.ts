@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import { parseDtmfInfo } from '../media/dtmf/info.js';
 import type { MediaEngine, PlaybackResult } from '../media/engine.js';
+import type { RecordingSummary } from '../media/protocol.js';
 import type { ToneRegion } from '../media/tones.js';
 import type { WebRtcGateway } from '../media/webrtc/gateway.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
@@ -197,6 +198,8 @@ export class Call implements ActiveCall {
   private round: Round | null = null;
   /** The routing steps the call went through, for the CDR. */
   private readonly trail: RouteStep[] = [];
+  /** Tags from IVR menus and choices, for the CDR and events. */
+  private readonly tags: string[] = [];
   private readonly aTag: string;
   private aDialog: Dialog | null = null;
   private readonly legs: BLeg[] = [];
@@ -270,6 +273,13 @@ export class Call implements ActiveCall {
   /** The router is about to ring `extension` (its owner's closed portal gets a push). */
   offered(extension: string): void {
     this.cdr.offered(extension);
+  }
+
+  /** Tags the call (an IVR menu or choice): kept on the CDR, told to live views. At most 20. */
+  tag(t: string): void {
+    if (this.tags.includes(t) || this.tags.length >= 20) return;
+    this.tags.push(t);
+    this.cdr.tagged(t);
   }
 
   /** Adds a step to the call's routing trail (kept on the CDR). */
@@ -796,9 +806,28 @@ export class Call implements ActiveCall {
     return this.media.caller.play({ files }, opts);
   }
 
+  /** Records the caller (voicemail, once the PBX answered) into a WAV at `path`. */
+  recordCaller(
+    path: string,
+    opts: { maxDurationMs: number; silence?: { afterMs: number } },
+  ): Promise<{ summary?: RecordingSummary; error?: string }> {
+    if (!this.media || this.state === 'ended') return Promise.resolve({ error: 'call ended' });
+    return this.media.caller.record(path, { mode: 'single', ...opts });
+  }
+
+  stopRecordingCaller(): void {
+    this.media?.caller.stopRecording('dtmf');
+  }
+
+  /** The beep before a recording. */
+  beepToCaller(): Promise<PlaybackResult> {
+    if (!this.media || this.state === 'ended') return Promise.resolve({ end: 'closed' });
+    return this.media.caller.play({ tone: { region: this.local.tones, name: 'beep' } }, { bargeIn: false });
+  }
+
   /** The caller's next key (RFC 4733, INFO or in-band), or null after `timeoutMs` or at hang-up. */
-  nextKey(timeoutMs: number): Promise<string | null> {
-    return this.keys.next(timeoutMs);
+  nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null> {
+    return this.keys.next(timeoutMs, stop);
   }
 
   /** The caller's CANCEL (the transaction layer already answered it 200; we answer the INVITE 487). */
@@ -1343,6 +1372,8 @@ export class Call implements ActiveCall {
   ): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
+    // Phones still ringing for this call stop (a caller the PBX answered leaves with BYE, not CANCEL).
+    for (const leg of this.legs) this.cancelLeg(leg);
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     for (const hook of this.endHooks.splice(0)) hook();
     this.keys.close();
@@ -1360,7 +1391,15 @@ export class Call implements ActiveCall {
     const quality: Promise<CallQuality | null> = this.media ? this.media.close() : Promise.resolve(null);
     this.cdr.ended(
       at,
-      quality.then((q) => ({ cause, sipStatus, hangupBy, legs, trail: this.trail, quality: q })),
+      quality.then((q) => ({
+        cause,
+        sipStatus,
+        hangupBy,
+        legs,
+        trail: this.trail,
+        tags: this.tags,
+        quality: q,
+      })),
     );
     this.ctx.ended(this);
   }

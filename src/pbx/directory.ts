@@ -28,6 +28,8 @@ export interface ExtensionEntry {
   status: PresenceStatus;
   callWaiting: boolean;
   callRules: CallRules;
+  /** Busy, no-answer and unreachable forwards may go to the extension's own mailbox. */
+  voicemailEnabled: boolean;
   /** The portal user who owns the extension (their softphone, their notifications). */
   userId: string | null;
 }
@@ -111,6 +113,7 @@ export class Directory {
           status: e.status,
           callWaiting: e.callWaiting,
           callRules: e.callRules,
+          voicemailEnabled: e.voicemailEnabled,
           userId: e.userId,
         });
       }

@@ -18,6 +18,8 @@ export interface LiveCall {
   state: 'ringing' | 'answered';
   startedAt: string;
   answeredAt: string | null;
+  /** Tags the call picked up (IVR menus and choices). */
+  tags?: string[];
 }
 
 export interface LiveRegistration {
@@ -35,6 +37,8 @@ export interface LiveRegistration {
 export type PbxEvent =
   | { type: 'call.started'; tenantId: string; call: LiveCall }
   | { type: 'call.answered'; tenantId: string; call: LiveCall }
+  /** An IVR menu or choice tagged the call. */
+  | { type: 'call.tagged'; tenantId: string; call: LiveCall; tag: string }
   /** The router is about to ring an extension for this call (directly, in a group, by follow-me...). */
   | { type: 'call.offered'; tenantId: string; call: LiveCall; extension: string }
   | { type: 'call.ended'; tenantId: string; call: LiveCall; cause: string; endedAt: string }
@@ -80,7 +84,13 @@ export class LiveState {
       else regs.delete(e.registration.extension);
       return;
     }
-    if (e.type !== 'call.started' && e.type !== 'call.answered' && e.type !== 'call.ended') return;
+    if (
+      e.type !== 'call.started' &&
+      e.type !== 'call.answered' &&
+      e.type !== 'call.tagged' &&
+      e.type !== 'call.ended'
+    )
+      return;
     const calls = this.mapOf(this.calls, e.tenantId);
     if (e.type === 'call.ended') calls.delete(e.call.id);
     else calls.set(e.call.id, e.call);

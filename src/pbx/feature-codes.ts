@@ -46,6 +46,12 @@ export const FEATURES = {
   echoTest: { code: '*43', arg: 'none', label: 'Echo test' },
   keyReadback: { code: '*44', arg: 'none', label: 'Key read-back test' },
   conference: { code: '*77', arg: 'none', label: 'Conference room' },
+  voicemail: { code: '*97', arg: 'none', label: 'My voicemail' },
+  voicemailAny: {
+    code: '*98',
+    arg: 'optional',
+    label: 'Voicemail of any mailbox (asks for its number, or dial it after the code)',
+  },
 } as const satisfies Record<string, FeatureDef>;
 
 export type Feature = keyof typeof FEATURES;

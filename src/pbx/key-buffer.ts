@@ -21,21 +21,30 @@ export class KeyBuffer {
     } else if (this.keys.length < 64) this.keys.push(key);
   }
 
-  /** The next key, or null after `timeoutMs` or once closed (the call ended). */
-  next(timeoutMs: number): Promise<string | null> {
+  /**
+   * The next key, or null after `timeoutMs`, once closed (the call ended), or once
+   * `stop` settles (the asker lost interest: a key pressed after that is kept for
+   * whoever asks next, not swallowed).
+   */
+  next(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null> {
     const queued = this.keys.shift();
     if (queued !== undefined) return Promise.resolve(queued);
     if (this.closed) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const timer = this.clock.after(timeoutMs, () => {
+      const giveUp = () => {
+        timer.cancel();
         if (this.waiter === settle) this.waiter = null;
         resolve(null);
-      });
+      };
+      const timer = this.clock.after(timeoutMs, giveUp);
       const settle = (d: string | null) => {
         timer.cancel();
         resolve(d);
       };
       this.waiter = settle;
+      void stop?.then(() => {
+        if (this.waiter === settle) giveUp();
+      });
     });
   }
 

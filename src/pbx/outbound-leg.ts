@@ -78,6 +78,8 @@ export class OutboundLeg implements ActiveCall {
     });
     if (!opened.ok) return this.fail();
     this.media = opened.media;
+    // Hung up while the relay opened: nothing is sent.
+    if (this.state !== 'ringing') return this.fail();
     const local: LocalAddress = this.ctx.localFor(binding.source);
     const req = inviteTo(
       binding,
@@ -178,6 +180,7 @@ export class OutboundLeg implements ActiveCall {
   }
 
   private fail(): false {
+    void this.media?.close();
     this.state = 'ended';
     this.settleOutcome('failed');
     this.settleEnded();

@@ -7,7 +7,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { MediaEngine } from '../media/engine.js';
 import { type DigestAlgorithm, DigestAuthenticator } from '../sip/auth.js';
@@ -46,16 +47,23 @@ import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
 import { aorOf, type LocationService, MemoryLocation } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
+import { OutboundLeg } from './outbound-leg.js';
 import { type PageMember, pagingApp } from './page.js';
 import { ParkingLot } from './park.js';
 import { PushNotifier } from './push-notifier.js';
 import { MemoryAgentSessions } from './queue/agents.js';
 import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
+import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
 import { Registrar } from './registrar.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig } from './routing/types.js';
+import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
+import { VoicemailMailer } from './voicemail/mailer.js';
+import { voicemailMenu } from './voicemail/menu.js';
+import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
+import { VoicemailService } from './voicemail/service.js';
 
 export const ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE, REFER, NOTIFY';
@@ -95,10 +103,20 @@ export interface SipServiceOptions {
   mohDir?: string;
   /** Contact for push services (VAPID `sub`, RFC 8292): a mailto: or https: URL of the operator. */
   pushSubject?: string;
+  /**
+   * Voicemail: where messages and greetings are kept (`<dataDir>/voicemail`), and
+   * the SMTP server voicemail-to-email goes through (none: no email). Omitted: no voicemail.
+   */
+  voicemail?: { dir: string; smtpUrl?: string | null; smtpFrom?: string; portalUrl?: string | null };
+  /** Where text spoken by the TTS (IVR greetings) is kept; default a folder in the system's temp. */
+  ttsDir?: string;
 }
 
 /** Whether a side's party is still in the call (a parker or transferor who left is not). */
 function present(call: ActiveCall, side: 'A' | 'B'): boolean {
+  // A call the PBX placed (a callback leg, a page) has only its callee on the line: its "caller"
+  // is the name the phone is shown, not a party on this call.
+  if (call instanceof OutboundLeg) return side === 'B';
   return !(call instanceof Call) || call.state !== 'answered' || !call.isGone(side);
 }
 
@@ -131,6 +149,12 @@ export class SipService {
   queues: QueueEngine | null = null;
   private statsFlush: NodeJS.Timeout | null = null;
   private statsLog: QueueStatsLog | null = null;
+  /** Voicemail (with `opts.voicemail`): deposits, the phone menu, lamps. */
+  readonly voicemail: VoicemailService | null = null;
+  /** Voicemail to email (with an SMTP server configured). */
+  mailer: VoicemailMailer | null = null;
+  /** IVR greetings typed as text, spoken by the TTS once and kept as files. */
+  private readonly spokenText: SpokenText;
 
   constructor(
     private readonly opts: SipServiceOptions,
@@ -138,6 +162,7 @@ export class SipService {
     private readonly log: Logger,
   ) {
     const clock = opts.clock ?? systemClock;
+    this.spokenText = new SpokenText(opts.ttsDir ?? join(tmpdir(), 'nimbus-tts'));
     this.directory = new Directory(store);
     this.location = new ObservedLocation(new MemoryLocation(), this.events);
     this.auth = new DigestAuthenticator({
@@ -167,6 +192,25 @@ export class SipService {
         },
       ),
     ]);
+    if (opts.voicemail) {
+      this.voicemail = new VoicemailService(
+        store,
+        this.directory,
+        log,
+        { dir: opts.voicemail.dir },
+        {
+          lamp: (tenantId, number) => this.mwiChanged(tenantId, number),
+          stored: () => this.mailer?.kick(),
+        },
+      );
+      const vm = this.voicemail;
+      this.notifier.register(
+        new MessageSummaryPackage((resource) => {
+          const [tenantId, number] = resource.split('/');
+          return vm.summary(tenantId ?? '', number ?? '');
+        }),
+      );
+    }
     this.push = new PushNotifier(store, this.directory, this.live, log, {
       subject: opts.pushSubject ?? 'mailto:admin@nimbus.local',
     });
@@ -180,6 +224,7 @@ export class SipService {
       memory: new Map(),
       clock,
       queues: null,
+      spoken: (text, lang) => this.spokenText.file(text, lang),
     };
     this.router = new Router(this.routerEnv);
     // Agents become (un)available as their phones register and their calls come and go.
@@ -279,6 +324,20 @@ export class SipService {
           ? { portMin: m.webrtcPortMin, portMax: m.webrtcPortMax }
           : {}),
       });
+    if (this.voicemail) {
+      // A half-recorded message is recovered before any new recording starts (DESIGN.md §5).
+      await this.voicemail.recover();
+      if (this.callContext.media) this.routerEnv.voicemail = this.voicemail;
+      const v = this.opts.voicemail;
+      if (v?.smtpUrl) {
+        this.mailer = new VoicemailMailer(this.store, this.directory, this.voicemail, this.log, {
+          smtpUrl: v.smtpUrl,
+          from: v.smtpFrom ?? 'voicemail@nimbus.local',
+          portalUrl: v.portalUrl ?? null,
+        });
+        this.mailer.start();
+      }
+    }
     await this.transports.listen();
     const interval = this.opts.qualifyIntervalMs ?? 60_000;
     this.sweep = setInterval(() => {
@@ -433,6 +492,8 @@ export class SipService {
     }
     if (feature === 'intercom') return this.intercom(arg, req, tx, source, tenant, callerParty);
     if (feature === 'parkCall') return makeResponse(req, 404, { reason: 'Transfer A Call Here To Park It' });
+    if ((feature === 'voicemail' || feature === 'voicemailAny') && !this.voicemail)
+      return makeResponse(req, 404, { reason: 'No Voicemail' });
     if (feature === 'pickup' || feature === 'directedPickup') {
       const target = this.callToPickUp(tenant, caller.number, feature === 'directedPickup' ? arg : null);
       if (!target) return makeResponse(req, 404, { reason: 'Nothing To Pick Up' });
@@ -454,6 +515,16 @@ export class SipService {
       if (!members) return makeResponse(req, 404, { reason: 'No Such Group' });
       app = pagingApp(this.callContext, callerParty, members, tenant.codecs);
     }
+    if ((feature === 'voicemail' || feature === 'voicemailAny') && this.voicemail)
+      app = voicemailMenu(
+        this.voicemail,
+        this.store,
+        tenant,
+        caller,
+        tenant.tones,
+        feature === 'voicemail' ? 'own' : 'any',
+        arg,
+      );
     app ??=
       feature === 'echoTest'
         ? echoTest
@@ -777,6 +848,22 @@ export class SipService {
     for (const tenant of this.directory.all())
       for (const a of await this.store.tenant(tenant.id).queueAgents.all())
         engine.restore(tenant.id, a.number, a.queues, a.paused, a.pauseReason);
+    // Today's figures stored before a restart still count on the wallboards.
+    const now = new Date();
+    const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    for (const tenant of this.directory.all()) {
+      const rows = await this.store
+        .tenant(tenant.id)
+        .queueAgents.stats({ from: dayStart, to: new Date(dayStart.getTime() + 86_400_000) });
+      engine.stats.addBaseline(
+        rows.map((r) => ({
+          ...r,
+          figures: { ...(r.agent === '' ? emptyQueueFigures() : emptyAgentFigures()), ...r.figures } as
+            | QueueFigures
+            | AgentFigures,
+        })),
+      );
+    }
     this.statsLog = new QueueStatsLog(this.store.db, `${this.callContext.node}/${randomUUID().slice(0, 8)}`);
     this.statsFlush = setInterval(() => void this.flushQueueStats(), 10_000);
     this.statsFlush.unref();
@@ -798,7 +885,9 @@ export class SipService {
         rows.map((r) => ({ ...r, figures: r.figures as unknown as Record<string, unknown> })),
       );
     } catch (err) {
-      this.log.error({ err, rows: rows.length }, 'saving queue statistics failed');
+      // Each row is the interval's whole figures: the next flush writes them again.
+      this.queues?.stats.unsaved(rows);
+      this.log.error({ err, rows: rows.length }, 'saving queue statistics failed; will retry');
     }
   }
 
@@ -816,6 +905,8 @@ export class SipService {
     if (!('event' in pkg)) return pkg;
     const target = req.uri.user ? authn.tenant.extensions.get(req.uri.user) : undefined;
     if (!target) return makeResponse(req, 404);
+    // Message-waiting: a phone watches its own mailbox only.
+    if (pkg.event === 'message-summary' && target.number !== authn.ext.number) return makeResponse(req, 403);
     this.notifier.subscribe(req, tx, source, lampResource(authn.tenant.id, target.number), authn.ext.number);
     return null;
   }
@@ -886,6 +977,29 @@ export class SipService {
     this.lit.set(call, now);
   }
 
+  /**
+   * A mailbox's counts changed: its extension's message-summary subscribers are
+   * told; phones that never subscribed get an unsolicited NOTIFY at each contact.
+   */
+  mwiChanged(tenantId: string, number: string): void {
+    const resource = lampResource(tenantId, number);
+    this.notifier.notify('message-summary', resource);
+    const subscribed = this.notifier
+      .subscriptions()
+      .some((s) => s.event === 'message-summary' && s.resource === resource && s.state === 'active');
+    const tenant = this.directory.tenantById(tenantId);
+    if (subscribed || !tenant || !this.voicemail) return;
+    const bindings = this.location.lookup(aorOf(tenantId, number), Date.now());
+    if (bindings.length === 0) return;
+    void this.voicemail.summary(tenantId, number).then((summary) => {
+      if (!summary) return;
+      for (const b of bindings) {
+        const req = unsolicitedNotify(this.localFor(b.source), b, `sip:${number}@${tenant.domain}`, summary);
+        if (req) this.layer.sendRequest(req, b.source, { response: () => {}, timeout: () => {} });
+      }
+    });
+  }
+
   /** Refusals that come before any routing: unknown URI scheme (416), loops (483). */
   private checkRequest(req: SipRequest): SipResponse | null {
     if (!isKnownScheme(req.uri)) return makeResponse(req, 416);
@@ -930,6 +1044,7 @@ export class SipService {
     if (this.statsFlush) clearInterval(this.statsFlush);
     this.queues?.close();
     await this.flushQueueStats();
+    await this.mailer?.close();
     await this.notifier.close();
     this.layer.close();
     await this.transports.close();

@@ -12,6 +12,8 @@ import * as m0006 from './migrations/0006_push_subscriptions.js';
 import * as m0007 from './migrations/0007_routing.js';
 import * as m0008 from './migrations/0008_call_rules.js';
 import * as m0009 from './migrations/0009_queues.js';
+import * as m0010 from './migrations/0010_ivr.js';
+import * as m0011 from './migrations/0011_voicemail.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -23,6 +25,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_routing': m0007,
   '0008_call_rules': m0008,
   '0009_queues': m0009,
+  '0010_ivr': m0010,
+  '0011_voicemail': m0011,
 };
 
 /**

@@ -24,6 +24,8 @@ export interface ForwardRule {
   enabled: boolean;
   /** Internal extension or external number the call is sent to. */
   target: string;
+  /** The call goes to the extension's own mailbox instead of `target` (busy, no answer, unreachable). */
+  voicemail?: boolean;
 }
 
 export interface Forwarding {
@@ -179,7 +181,14 @@ export interface RouteStep {
   outcome: string;
 }
 
-export const ROUTING_KINDS = ['calendar', 'timeCondition', 'ringGroup', 'inboundRoute', 'queue'] as const;
+export const ROUTING_KINDS = [
+  'calendar',
+  'timeCondition',
+  'ringGroup',
+  'inboundRoute',
+  'queue',
+  'ivr',
+] as const;
 export type RoutingKind = (typeof ROUTING_KINDS)[number];
 
 /**
@@ -238,6 +247,8 @@ export interface CallsTable {
   hangupBy: 'caller' | 'callee' | 'system' | null;
   legs: Json<CallLeg[]>;
   trail: ColumnType<RouteStep[], string | undefined, string>;
+  /** Tags from IVR menus and choices ("sales", "vip"): for reports and integrations. */
+  tags: ColumnType<string[], string | undefined, string>;
   quality: ColumnType<CallQualityRecord | null, string | null | undefined, string | null>;
   /** The worse leg's estimated MOS, null when media was not anchored or never flowed. */
   mos: number | null;
@@ -280,6 +291,69 @@ export interface QueueStatsTable {
   figures: Json<Record<string, unknown>>;
 }
 
+export const VOICEMAIL_FOLDERS = ['inbox', 'saved'] as const;
+export type VoicemailFolder = (typeof VOICEMAIL_FOLDERS)[number];
+export const GREETING_KINDS = ['unavailable', 'busy', 'temporary', 'name'] as const;
+export type GreetingKind = (typeof GREETING_KINDS)[number];
+
+/** A mailbox: an extension's own (id = the extension's id) or a shared group mailbox with a number. */
+export interface VoicemailBoxesTable {
+  id: Generated<string>;
+  tenantId: string;
+  extensionId: string | null;
+  /** Group mailboxes only: the number it is reached and listened to by (*98). */
+  number: string | null;
+  name: ColumnType<string, string | undefined, string>;
+  /** Group mailboxes: extension numbers whose users may listen. */
+  members: ColumnType<string[], string | undefined, string>;
+  /** argon2id hash of the PIN; null: no PIN (only the owner's own phone gets in, with *97). */
+  pinHash: string | null;
+  email: string | null;
+  attachAudio: ColumnType<boolean, boolean | undefined, boolean>;
+  deleteAfterEmail: ColumnType<boolean, boolean | undefined, boolean>;
+  maxMessageSec: ColumnType<number, number | undefined, number>;
+  /** Most messages the mailbox holds; callers hear "the mailbox is full" past it. */
+  quota: ColumnType<number, number | undefined, number>;
+  /** recorded: the recorded greeting when there is one; generated: always "the person at extension N...". */
+  greeting: ColumnType<
+    'recorded' | 'generated',
+    'recorded' | 'generated' | undefined,
+    'recorded' | 'generated'
+  >;
+  /** Which greetings are recorded (files under the mailbox's folder). */
+  greetings: ColumnType<Partial<Record<GreetingKind, boolean>>, string | undefined, string>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+/** A voicemail message; its audio is <dataDir>/voicemail/<tenant>/<box>/<id>.wav. */
+export interface VoicemailMessagesTable {
+  id: string;
+  tenantId: string;
+  boxId: string;
+  caller: string;
+  callerName: string;
+  durationMs: number;
+  sizeBytes: number;
+  receivedAt: Timestamp;
+  folder: ColumnType<VoicemailFolder, VoicemailFolder | undefined, VoicemailFolder>;
+  heard: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: CreatedAt;
+}
+
+/** Voicemail to email: one row per message to send, retried with backoff until sent. */
+export interface VoicemailEmailsTable {
+  id: Generated<string>;
+  tenantId: string;
+  messageId: string;
+  toAddress: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  nextAttemptAt: Timestamp;
+  lastError: string | null;
+  sentAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  createdAt: CreatedAt;
+}
+
 export interface Database {
   platformSecrets: PlatformSecretsTable;
   pushSubscriptions: PushSubscriptionsTable;
@@ -293,6 +367,9 @@ export interface Database {
   routingObjects: RoutingObjectsTable;
   queueAgents: QueueAgentsTable;
   queueStats: QueueStatsTable;
+  voicemailBoxes: VoicemailBoxesTable;
+  voicemailMessages: VoicemailMessagesTable;
+  voicemailEmails: VoicemailEmailsTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -306,3 +383,5 @@ export type AuditEntry = Selectable<AuditLogTable>;
 export type CallRecord = Selectable<CallsTable>;
 export type PushSubscription = Selectable<PushSubscriptionsTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;
+export type VoicemailBox = Selectable<VoicemailBoxesTable>;
+export type VoicemailMessage = Selectable<VoicemailMessagesTable>;

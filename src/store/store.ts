@@ -14,6 +14,7 @@ import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
 import { AccountDirectory, UserRepository } from './repositories/users.js';
+import { VoicemailOutbox, VoicemailRepository } from './repositories/voicemail.js';
 import type { Database } from './schema.js';
 
 export interface TenantScope {
@@ -25,6 +26,7 @@ export interface TenantScope {
   calls: CallRepository;
   routing: RoutingRepository;
   queueAgents: QueueAgentRepository;
+  voicemail: VoicemailRepository;
 }
 
 export interface PlatformScope {
@@ -41,6 +43,7 @@ export class Store {
   readonly platform: PlatformScope;
   readonly callLog: CallLog;
   readonly pushSubscriptions: PushSubscriptionRepository;
+  readonly voicemailOutbox: VoicemailOutbox;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -49,6 +52,7 @@ export class Store {
     this.sessions = new SessionRepository(db);
     this.callLog = new CallLog(db);
     this.pushSubscriptions = new PushSubscriptionRepository(db);
+    this.voicemailOutbox = new VoicemailOutbox(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),
@@ -66,6 +70,7 @@ export class Store {
       calls: new CallRepository(this.db, tenantId),
       routing: new RoutingRepository(this.db, tenantId),
       queueAgents: new QueueAgentRepository(this.db, tenantId),
+      voicemail: new VoicemailRepository(this.db, tenantId),
     };
   }
 

@@ -58,6 +58,26 @@ function validBody(method: string, url: string): unknown {
     };
   if (/\/queues(\/:id)?$/.test(url)) return { ...queueConfig(), name: 'pwned', number: null };
   if (url.endsWith('/queue-agents/:number')) return { paused: true };
+  if (url.endsWith('/speech-preview')) return { text: 'pwned', lang: 'en' };
+  if (url.endsWith('/voicemail/boxes')) return { number: '7770' };
+  if (url.endsWith('/voicemail/boxes/:id')) return { quota: 5 };
+  if (url.endsWith('/voicemail/messages/:id')) return { heard: true };
+  if (/\/ivr-menus(\/:id)?$/.test(url))
+    return {
+      name: 'pwned',
+      number: null,
+      greeting: { prompts: ['main-menu'], text: null, lang: null },
+      options: [],
+      directDial: { enabled: false, allow: [] },
+      interDigitMs: 2000,
+      timeoutSec: 5,
+      retries: 1,
+      invalidAudio: null,
+      timeoutAudio: null,
+      fallback: null,
+      calendar: null,
+      tag: null,
+    };
   if (/\/inbound-routes(\/:id)?$/.test(url))
     return { name: 'pwned', number: '+74951234567', callerRules: [], destination: hangup };
   return {};

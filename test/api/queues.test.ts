@@ -35,6 +35,7 @@ describe.each(backends())('queues API on %s', (backend) => {
   let directory: Directory;
   let engine: QueueEngine;
   const registered = new Set<string>(['101', '102']);
+  let writes: Promise<void> = Promise.resolve();
   const as = () => ({ as: fx.A.admin });
 
   beforeAll(async () => {
@@ -56,13 +57,11 @@ describe.each(backends())('queues API on %s', (backend) => {
         tenant: (id) => directory.tenantById(id),
         bindingsOf: (_t, n) => (registered.has(n) ? [PHONE] : []),
         callsOf: () => 0,
-        persistAgent: (t, number, s) =>
-          void fx.store.tenant(t).queueAgents.save({
-            number,
-            queues: [...s.queues],
-            paused: s.paused,
-            pauseReason: s.pauseReason,
-          }),
+        // In order, as the SIP service writes them (a later change must not be overtaken by an earlier one).
+        persistAgent: (t, number, s) => {
+          const row = { number, queues: [...s.queues], paused: s.paused, pauseReason: s.pauseReason };
+          writes = writes.then(() => fx.store.tenant(t).queueAgents.save(row));
+        },
         emit: () => {},
       },
       new MemoryAgentSessions(() => '2026-12-07'),
@@ -179,7 +178,7 @@ describe.each(backends())('queues API on %s', (backend) => {
     expect(reasonAlone.json.field).toBe('pauseReason');
     expect((await fx.call('GET', `${base}/queue-agents/999`, as())).status).toBe(404);
     // Saved for a restart, and audited.
-    await new Promise((r) => setTimeout(r, 50));
+    await writes;
     const rows = await fx.store.tenant(fx.A.id).queueAgents.all();
     expect(rows.find((r) => r.number === '101')).toMatchObject({ queues: [], paused: false });
     const audit = await fx.call('GET', `${base}/audit-log?limit=50`, as());

@@ -127,8 +127,9 @@ describe.runIf(haveSipp || required)('calls through the B2BUA with SIPp', () => 
       `127.0.0.1:${sip.transports.udpPort}`,
     ]);
     const calleeRun = callee$ ? await callee$ : null;
-    // CDR writes are asynchronous to the SIP path: wait until the row is closed.
+    // CDR writes are asynchronous to the SIP path (batched): flush them, then wait until the row is closed.
     for (let i = 0; i < 100; i++) {
+      await db.store.callLog.drain();
       const rows = await db.store.tenant(tenantId).calls.list({ limit: 50, offset: 0 });
       if (rows.items.every((r) => r.status === 'ended')) break;
       await new Promise((r) => setTimeout(r, 50));

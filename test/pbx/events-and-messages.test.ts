@@ -166,6 +166,7 @@ describe('busy lamps, messages and glare through the PBX', () => {
       expect(callEvents).toEqual(['call.started', 'call.offered', 'call.answered', 'call.ended']);
       const ids = events.flatMap((e) => ('call' in e ? [e.call.id] : []));
       expect(new Set(ids).size).toBe(1); // one call, one record id throughout
+      await fx.db.store.callLog.drain(); // CDR writes are batched behind the SIP path
       const row = await fx.db.store.tenant(fx.tenantId).calls.get(ids[0]!);
       expect(row?.callee).toBe('202');
       // Other tenants see nothing of it.

@@ -142,10 +142,12 @@ describe('call queues', () => {
       await join(caller, '702');
       await until(() => AGENTS.some((n, i) => invitesOf(n) > before[i]!));
       got.push(AGENTS.find((n, i) => invitesOf(n) > before[i]!)!);
-      await until(() => waitingIn(q).length === 0); // answered (not abandoned while ringing)
+      await until(() => waitingIn(q).length === 0);
       await bank.hangupAll();
     }
     expect(got).toEqual(['301', '302', '303', '304', '301']);
+    // Every caller was answered (none abandoned while ringing).
+    expect(engine().liveOf(fx.tenantId, q)!.today).toMatchObject({ offered: 5, answered: 5, abandoned: 0 });
   });
 
   it('least-recent gives the call to the agent idle longest; wrap-up keeps an agent out for its seconds', async () => {
@@ -229,7 +231,7 @@ describe('call queues', () => {
     clock.advance(2_000); // after 60 s: en ≥ 4 will do, which only 302 has
     await until(() => invitesOf('302') === 1);
     expect(invitesOf('301')).toBe(0);
-    await until(() => waitingIn(q).length === 0);
+    await until(() => engine().liveOf(fx.tenantId, q)!.today.answered === 1);
   });
 
   it('serves VIP callers first and announces positions in line', async () => {
@@ -564,6 +566,51 @@ describe('call queues', () => {
       return bank.get('201').dialogs.size === 0;
     }, 5_000);
     expect(engine().liveOf(fx.tenantId, q)!.today).toMatchObject({ noAgents: 1, abandoned: 0 });
+  });
+
+  it('a caller who hangs up while an agent rings stops the ringing (CANCEL) and frees the agent', async () => {
+    const q = await addQueue('Gone', '719', queue({ members: [member('301')] }));
+    bank.get('301').mode = 'ring';
+    await join('201', '719');
+    await until(() => invitesOf('301') === 1);
+    await hangUp('201');
+    await until(() => bank.get('301').cancels === 1);
+    await until(() => state(q, '301') === 'available');
+    expect(engine().liveOf(fx.tenantId, q)!.today).toMatchObject({ offered: 1, abandoned: 1 });
+    await join('202', '719');
+    await until(() => invitesOf('301') === 2);
+    expect(bank.get('301').invites[1]!.headers.get('From')).toContain('Ext 202');
+  });
+
+  it('a callback request waits out a queue emptied of agents (leave-when-empty is for callers on the line)', async () => {
+    const q = await addQueue(
+      'Empty callback',
+      '720',
+      queue({
+        members: [member('302')],
+        joinEmpty: [],
+        leaveWhenEmpty: ['paused'],
+        keys: [{ key: '5', action: 'callback', destination: null }],
+        noAgentsDestination: { kind: 'hangup', cause: 'unavailable' },
+      }),
+    );
+    engine().pause(fx.tenantId, '302', 'lunch');
+    await join('204', '720');
+    await bank
+      .get('204')
+      .inDialog('INFO', {
+        body: Buffer.from('Signal=5\r\nDuration=160\r\n'),
+        contentType: 'application/dtmf-relay',
+      })
+      .done();
+    await until(() => bank.get('204').dialogs.size === 0, 10_000);
+    clock.advance(5_000); // several checks pass while nobody is there
+    expect(waitingIn(q).map((w) => [w.caller, w.callback])).toEqual([['204', true]]);
+    bank.get('302').mode = 'ring';
+    engine().unpause(fx.tenantId, '302');
+    await until(() => invitesOf('302') === 1);
+    bank.get('302').pickUp();
+    await until(() => engine().liveOf(fx.tenantId, q)!.today.callbacksConnected === 1);
   });
 
   it('a caller who hangs up while waiting counts as abandoned with the wait; statistics reach the database', async () => {

@@ -100,6 +100,8 @@ describe('queue strategies', () => {
     expect(skillsNeeded(stages, 60)).toEqual({ en: 3 });
     expect(skillsNeeded(stages, 301)).toBeNull();
     expect(skillsNeeded([], 10)).toBeNull();
+    // Before the first stage's time the first stage applies: needs only ever relax.
+    expect(skillsNeeded([{ afterSec: 30, require: { de: 5 } }], 0)).toEqual({ de: 5 });
     expect(skillMatch({ en: 8, billing: 5 }, { en: 7, billing: 5 })).toEqual({ ok: true, score: 13 });
     expect(skillMatch({ en: 8 }, { en: 7, billing: 5 }).ok).toBe(false);
     expect(skillMatch({ en: 3 }, { en: 3 })).toEqual({ ok: true, score: 3 });
@@ -129,5 +131,22 @@ describe('queue statistics', () => {
     expect(day.agents.get('301')?.answered).toBe(1);
     const sum = addFigures(emptyQueueFigures(), day.queue);
     expect(sum).toEqual(day.queue);
+  });
+
+  it('adds what an earlier run stored today to the live figures, and never writes it again', () => {
+    const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+    const stats = new QueueStats(() => now);
+    stats.addBaseline([
+      {
+        tenantId: 't',
+        queueId: 'q',
+        intervalStart: new Date(Date.UTC(2026, 11, 7, 9, 0)),
+        agent: '',
+        figures: { ...emptyQueueFigures(), offered: 4, answered: 3 },
+      },
+    ]);
+    stats.queue('t', 'q', (f) => f.offered++);
+    expect(stats.since('t', 'q', Date.UTC(2026, 11, 7)).queue).toMatchObject({ offered: 5, answered: 3 });
+    expect(stats.drain().map((r) => (r.figures as { offered: number }).offered)).toEqual([1]);
   });
 });

@@ -57,6 +57,7 @@ const CallSchema = Type.Object({
     }),
     { description: 'The routing steps the call went through, in order' },
   ),
+  tags: Type.Array(Type.String(), { description: 'Tags from IVR menus and choices' }),
   quality: Nullable(Type.Object({ caller: Nullable(LegQuality), callee: Nullable(LegQuality) })),
   mos: Nullable(Type.Number({ description: "The worse leg's MOS" })),
 });
@@ -89,6 +90,7 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
         params: TenantParams,
         querystring: listQuery(['startedAt'], {
           status: Type.Optional(Status),
+          tag: Type.Optional(Type.String({ maxLength: 40, description: 'Only calls with this tag' })),
           from: Type.Optional(Timestamp),
           to: Type.Optional(Timestamp),
         }),
@@ -100,6 +102,7 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
       const page = await store.tenant(req.params.tenantId).calls.list({
         ...toListQuery(q),
         status: q.status,
+        tag: q.tag,
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
         parties: await ownNumbers(store, req, req.params.tenantId),

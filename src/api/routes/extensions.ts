@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { NO_FORWARDING } from '../../store/repositories/extensions.js';
 import type { Extension, Forwarding } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
+import { hashPassword } from '../../util/password-hash.js';
 import { generateSipSecret } from '../../util/secrets.js';
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
@@ -173,6 +174,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const b = req.body;
       const forwarding = mergeForwarding(NO_FORWARDING, b.forwarding);
       const sipSecret = b.sipSecret ?? generateSipSecret();
+      // The voicemail PIN is kept as a hash, on the extension's mailbox (and mirrored here).
+      const pinHash = b.voicemailPin ? await hashPassword(b.voicemailPin) : null;
       const ext = await store.transaction(async (tx) => {
         const scope = tx.tenant(req.params.tenantId);
         const taken = await scope.routing.byNumber(b.number);
@@ -183,7 +186,7 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           userId: b.userId ?? null,
           sipSecret,
           voicemailEnabled: b.voicemailEnabled ?? true,
-          voicemailPin: b.voicemailPin ?? null,
+          voicemailPin: pinHash,
           callClass: b.callClass ?? 'national',
           dnd: b.dnd ?? false,
           ringTimeoutSec: b.ringTimeoutSec ?? 25,
@@ -192,6 +195,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(b.callWaiting !== undefined ? { callWaiting: b.callWaiting } : {}),
           ...(b.callRules ? { callRules: b.callRules } : {}),
         });
+        await scope.voicemail.ensureForExtension(created.id);
+        if (pinHash) await scope.voicemail.setPinHash(created.id, pinHash);
         if (b.callRules) {
           const tenant = await tx.tenants.get(req.params.tenantId);
           if (tenant) checkCallRules(await loadWorld(scope, tenant), created);
@@ -224,6 +229,7 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
     async (req) => {
       const b = req.body;
       const principal = principalOf(req);
+      const pinHash = b.voicemailPin ? await hashPassword(b.voicemailPin) : b.voicemailPin;
       return store.transaction(async (tx) => {
         const scope = tx.tenant(req.params.tenantId);
         const before = await scope.extensions.get(req.params.id);
@@ -236,7 +242,11 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           if (denied)
             throw new ApiError('FIELD_FORBIDDEN', `Only an administrator may change ${denied}`, denied);
         }
-        const { forwarding, ...rest } = b;
+        const { forwarding, voicemailPin: _pin, ...rest } = b;
+        if (pinHash !== undefined) {
+          await scope.voicemail.ensureForExtension(before.id);
+          await scope.voicemail.setPinHash(before.id, pinHash);
+        }
         const after = await scope.extensions.update(before.id, {
           ...rest,
           ...(forwarding ? { forwarding: mergeForwarding(before.forwarding, forwarding) } : {}),

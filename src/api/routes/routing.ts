@@ -1,5 +1,5 @@
 /**
- * /api/v1/tenants/{tenantId}/{calendars,time-conditions,ring-groups,queues,inbound-routes}:
+ * /api/v1/tenants/{tenantId}/{calendars,time-conditions,ring-groups,queues,ivr-menus,inbound-routes}:
  * the routing objects of a tenant, each kind with the same five routes (list, get,
  * create, replace, delete), checked at save by routing-checks.ts. Calendars also
  * answer "open now?", take a manual override and import holidays from iCal.
@@ -17,6 +17,7 @@ import { checkRoutingObject, loadWorld, type RoutingBody, referrersOf } from '..
 import {
   CalendarFields,
   InboundRouteFields,
+  IvrFields,
   QueueFields,
   RingGroupFields,
   routingSchemas,
@@ -47,6 +48,7 @@ const KINDS: KindRoutes[] = [
     ...routingSchemas(RingGroupFields, 'internal'),
   },
   { kind: 'queue', path: 'queues', label: 'Queue', ...routingSchemas(QueueFields, 'internal') },
+  { kind: 'ivr', path: 'ivr-menus', label: 'IVR menu', ...routingSchemas(IvrFields, 'internal') },
   {
     kind: 'inboundRoute',
     path: 'inbound-routes',

@@ -201,7 +201,9 @@ export class QueueEngine {
   }
 
   post(w: Waiter, e: WaiterEvent): void {
-    if (e.type === 'timeout' || e.type === 'empty' || e.type === 'key') w.exit ??= e;
+    // A timeout outranks a key: a refused callback key must not cancel the maximum wait.
+    if (e.type === 'timeout') w.exit = e;
+    else if (e.type === 'empty' || e.type === 'key') w.exit ??= e;
     w.inbox.push(e);
     const wake = w.wake;
     w.wake = null;
@@ -248,8 +250,15 @@ export class QueueEngine {
   }
 
   /** Turns a waiting caller into a callback request at the same place and starts serving it. */
-  requestCallback(w: Waiter): Waiter {
+  requestCallback(w: Waiter, callEnded: Promise<void>): Waiter {
     const cb = this.convertToCallback(w);
+    // Not before the caller has hung up (they hear the confirmation first): dialling a phone still
+    // on its queue call would find it busy and use up a try.
+    cb.notBefore = Number.POSITIVE_INFINITY;
+    void callEnded.then(() => {
+      cb.notBefore = 0;
+      this.dispatchSoon(cb.tenantId);
+    });
     const dialer = this.dialer;
     if (dialer)
       void serveCallback(this, dialer, (id) => this.env.tenant(id), cb).catch(() => {
@@ -319,6 +328,11 @@ export class QueueEngine {
     this.env.clock.after(retryMs(cfg), () => this.dispatchSoon(w.tenantId));
     this.dispatchSoon(w.tenantId);
     this.changed(w.tenantId, w.queueId);
+  }
+
+  /** Agents reserved for an offer who could not be rung (their phone went away meanwhile): free, no miss. */
+  release(w: Waiter, agents: string[]): void {
+    for (const a of agents) this.ringing.delete(`${w.tenantId}/${a}`);
   }
 
   /** The caller hung up (or was taken elsewhere) while `agents` rang: they are free again. */
@@ -406,6 +420,13 @@ export class QueueEngine {
     if (this.env.callsOf(tenant.id, m.number) >= Math.max(1, m.maxCalls)) return 'busy';
     if (s.wrapUpUntilMs > this.env.clock.now()) return 'wrapUp';
     return 'available';
+  }
+
+  /** `number` has a phone registered that takes plain RTP (not only a browser softphone). */
+  hasDeskPhone(tenantId: string, number: string): boolean {
+    return this.env
+      .bindingsOf(tenantId, number)
+      .some((b) => b.source.transport !== 'WS' && b.source.transport !== 'WSS');
   }
 
   /** Every member's state is one of `states` (or there are no members): the queue counts as empty. */
@@ -626,6 +647,8 @@ export class QueueEngine {
         cfg.members.forEach((m, index) => {
           if ((w.avoid.get(m.number) ?? 0) > now) return;
           if (this.agentState(tenant, entry.id, m) !== 'available') return;
+          // A callback is two calls the PBX places over plain RTP: a browser-only agent cannot take one.
+          if (w.callback && !this.hasDeskPhone(tenantId, m.number)) return;
           const match = skillMatch(m.skills, need);
           if (!match.ok) return;
           const s = this.sessions.get(tenantId, m.number);
@@ -666,13 +689,29 @@ export class QueueEngine {
       this.tickTimer = null;
       const tenants = new Set<string>();
       for (const line of this.lines.lines())
-        for (const w of line.entries) {
+        for (const w of [...line.entries]) {
           tenants.add(w.tenantId);
           const tenant = this.env.tenant(w.tenantId);
           const entry = tenant?.routing.get(w.queueId);
-          if (!tenant || entry?.kind !== 'queue') continue;
+          if (!tenant || entry?.kind !== 'queue') {
+            // The queue was deleted under its callers: a callback request goes with it, a caller on
+            // the line is sent on as if nobody were there (its loop still has the old settings).
+            if (w.callback) {
+              this.stats.queue(w.tenantId, w.queueId, (f) => {
+                f.callbacksFailed++;
+              });
+              this.leave(w);
+            } else if (!w.exit) this.post(w, { type: 'empty' });
+            continue;
+          }
           const cfg = entry.config as QueueConfig;
-          if (!w.offered && !w.exit && this.isEmpty(tenant, w.queueId, cfg, cfg.leaveWhenEmpty))
+          // Leave-when-empty is for callers on the line: a callback request waits for agents to come back.
+          if (
+            !w.callback &&
+            !w.offered &&
+            !w.exit &&
+            this.isEmpty(tenant, w.queueId, cfg, cfg.leaveWhenEmpty)
+          )
             this.post(w, { type: 'empty' });
         }
       for (const t of tenants) this.dispatch(t);

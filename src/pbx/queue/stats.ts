@@ -102,6 +102,8 @@ export function addFigures<T extends QueueFigures | AgentFigures>(a: T, b: T): T
 export class QueueStats {
   private readonly buckets = new Map<string, IntervalFigures>();
   private readonly dirty = new Set<string>();
+  /** Figures earlier runs stored (read at start): counted in "today", never written again. */
+  private baseline: IntervalFigures[] = [];
 
   constructor(private readonly now: () => number) {}
 
@@ -141,7 +143,12 @@ export class QueueStats {
     });
   }
 
-  /** The figures of the current day so far for a queue (from the live buckets). */
+  /** Figures stored by earlier runs of this node (a restart mid-day keeps the wallboard's day whole). */
+  addBaseline(rows: IntervalFigures[]): void {
+    this.baseline.push(...rows);
+  }
+
+  /** The figures of the current day so far for a queue (live buckets and what earlier runs stored). */
   since(
     tenantId: string,
     queueId: string,
@@ -149,7 +156,7 @@ export class QueueStats {
   ): { queue: QueueFigures; agents: Map<string, AgentFigures> } {
     let queue = emptyQueueFigures();
     const agents = new Map<string, AgentFigures>();
-    for (const b of this.buckets.values()) {
+    for (const b of [...this.baseline, ...this.buckets.values()]) {
       if (
         b.tenantId !== tenantId ||
         b.queueId !== queueId ||
@@ -166,6 +173,12 @@ export class QueueStats {
     return { queue, agents };
   }
 
+  /** A flush of `rows` failed: they are written again with the next one. */
+  unsaved(rows: readonly IntervalFigures[]): void {
+    for (const r of rows)
+      this.dirty.add(`${r.tenantId}/${r.queueId}/${r.agent}/${r.intervalStart.getTime()}`);
+  }
+
   /** Intervals changed since the last call (copies), and old ones forgotten from memory. */
   drain(): IntervalFigures[] {
     const out: IntervalFigures[] = [];
@@ -177,6 +190,7 @@ export class QueueStats {
     // Keep two days in memory (live "today" figures); older intervals live in the database only.
     const horizon = this.now() - 2 * 86_400_000;
     for (const [key, b] of this.buckets) if (b.intervalStart.getTime() < horizon) this.buckets.delete(key);
+    this.baseline = this.baseline.filter((b) => b.intervalStart.getTime() >= horizon);
     return out;
   }
 }

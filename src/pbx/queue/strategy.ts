@@ -81,6 +81,8 @@ export function skillsNeeded(
 ): Record<string, number> | null {
   let best: SkillStage | null = null;
   for (const s of stages) if (s.afterSec <= waitedSec && (!best || s.afterSec >= best.afterSec)) best = s;
+  // Before the first stage's time, the first stage applies (needs only ever relax with the wait).
+  if (!best) for (const s of stages) if (!best || s.afterSec < best.afterSec) best = s;
   return best && Object.keys(best.require).length ? best.require : null;
 }
 

@@ -4,6 +4,7 @@
  * the clocks), and small helpers the kinds share.
  */
 import type { PlaybackResult } from '../../media/engine.js';
+import type { RecordingSummary } from '../../media/protocol.js';
 import type { Clock } from '../../sip/transaction/clock.js';
 import type { CallParty, RingOptions, RingOutcome, RingTarget } from '../call.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
@@ -22,13 +23,36 @@ export interface RoutedCall {
   offered(extension: string): void;
   /** The PBX answers the caller itself (queues, menus); false without anchored media. */
   answerEarly(): boolean;
+  /** The PBX has answered the caller already (an earlier menu did). */
+  readonly answeredByPbx: boolean;
+  /** Tags the call (IVR menus and choices): on the CDR and in events. */
+  tag(t: string): void;
   playToCaller(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
-  nextKey(timeoutMs: number): Promise<string | null>;
+  /** The caller's next key; null after the timeout, at hang-up, or once `stop` settles. */
+  nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null>;
   /** Music on hold to the caller until the returned function is called (or someone answers). */
   musicToCaller(): () => void;
   /** Stops whatever the caller hears from the PBX (music, a prompt). */
   silenceCaller(): void;
   onEnded(fn: () => void): void;
+  /** Records what the caller says (voicemail) into a WAV at `path`; resolves when the file is in place. */
+  recordCaller(
+    path: string,
+    opts: { maxDurationMs: number; silence?: { afterMs: number } },
+  ): Promise<{ summary?: RecordingSummary; error?: string }>;
+  /** Ends a recording of the caller early (the caller pressed #). */
+  stopRecordingCaller(): void;
+  /** The beep before a recording, in the caller's tones. */
+  beepToCaller(): Promise<PlaybackResult>;
+}
+
+/** Leaving a voicemail: the mailbox's step (null: voicemail is not running on this node). */
+export interface VoicemailDeposit {
+  deposit(
+    ctx: StepContext,
+    call: RoutedCall,
+    d: { id: string; greeting?: 'busy' | 'unavailable' },
+  ): Promise<Destination | null>;
 }
 
 /** What changes by the second, from the SIP side. */
@@ -47,6 +71,10 @@ export interface RouterEnv {
   clock: Clock;
   /** Call queues (null: no media engine, so no caller can wait). */
   queues: QueueEngine | null;
+  /** Voicemail (null or absent: no media engine or no voicemail folder). */
+  voicemail?: VoicemailDeposit | null;
+  /** A WAV file saying `text` (IVR greetings typed as text), made by the TTS on first use. */
+  spoken(text: string, lang: 'en' | 'ru'): Promise<string>;
 }
 
 /** One routing step's view of the world. */

@@ -35,6 +35,12 @@ export async function ringExtension(
   const step = (outcome: string) => call.step({ kind: 'extension', id: ext.id, name, outcome });
   const forward = (rule: 'always' | 'busy' | 'noAnswer' | 'unreachable', why: string): Destination | null => {
     const r = ext.forwarding[rule];
+    if (r.enabled && r.voicemail && rule !== 'always') {
+      // To the extension's own mailbox (its id is the extension's): busy callers hear the busy greeting.
+      if (!ext.voicemailEnabled) return null;
+      step(`${why}, to voicemail`);
+      return { kind: 'voicemail', id: ext.id, greeting: rule === 'busy' ? 'busy' : 'unavailable' };
+    }
     if (!r.enabled || !r.target) return null;
     step(`${why}, forwarded to ${r.target}`);
     return { kind: 'number', number: r.target };

@@ -71,7 +71,14 @@ export async function queueStep(
       return sendOn('diverted', 'wait predicted too long', p.destination, 'busy');
   }
   if (!call.answerEarly()) {
-    // Without anchored media the PBX cannot answer and play music: the caller cannot wait.
+    // Every offered caller is accounted for: one who left before being answered abandoned;
+    // otherwise the relay is missing, and nobody could take the call.
+    const gone = call.state === 'ended';
+    engine.stats.queue(tenant.id, q.id, (f) => {
+      if (gone) f.abandoned++;
+      else f.noAgents++;
+    });
+    if (gone) return null;
     step('queues need the media engine');
     call.finish(503, 'failed', 'Service Unavailable');
     return null;
@@ -88,7 +95,9 @@ export async function queueStep(
   call.onEnded(() => engine.post(w, { type: 'ended' }));
   const maxWait =
     cfg.maxWaitSec > 0
-      ? ctx.env.clock.after(cfg.maxWaitSec * 1000, () => engine.post(w, { type: 'timeout' }))
+      ? ctx.env.clock.after(cfg.maxWaitSec * 1000, () => {
+          engine.post(w, { type: 'timeout' });
+        })
       : null;
   const abandoned = () => {
     if (w.left) return;
@@ -106,6 +115,8 @@ export async function queueStep(
     if (!engine.dialer) return 'callbacks are not available';
     // External callers need a trunk to be dialled back (trunks come with issue 9).
     if (!tenant.extensions.has(call.caller.number)) return 'the number cannot be dialled back';
+    // The PBX dials back over plain RTP: a browser-only softphone cannot take it.
+    if (!engine.hasDeskPhone(tenant.id, call.caller.number)) return 'no phone to dial back';
     if (engine.hasCallback(tenant.id, call.caller.number))
       return 'a callback to this number is waiting already';
     const cap = cfg.callback.maxPerAgent;
@@ -122,13 +133,24 @@ export async function queueStep(
   void callerKeys(engine, call, w, cfg);
 
   /** Rings the agents the engine offered while the caller keeps hearing the queue. */
-  const offerToAgents = async (agents: string[]): Promise<'served' | 'gone' | 'waiting'> => {
-    const targets = agents.flatMap((number) => {
-      const ext = tenant.extensions.get(number);
-      const bindings = ctx.env.bindingsOf(tenant.id, number);
-      if (!ext || bindings.length === 0) return [];
+  const offerToAgents = async (offered: string[]): Promise<'served' | 'gone' | 'waiting'> => {
+    // An agent whose phone went away since the offer is released without counting a miss.
+    const agents = offered.filter(
+      (n) => tenant.extensions.has(n) && ctx.env.bindingsOf(tenant.id, n).length > 0,
+    );
+    engine.release(
+      w,
+      offered.filter((n) => !agents.includes(n)),
+    );
+    const targets = agents.map((number) => {
       call.offered(number);
-      return [ringTarget(tenant, ext, bindings, 0, cfg.agentRingSec)];
+      return ringTarget(
+        tenant,
+        tenant.extensions.get(number)!,
+        ctx.env.bindingsOf(tenant.id, number),
+        0,
+        cfg.agentRingSec,
+      );
     });
     const outcome = targets.length
       ? await call.ring(targets, {
@@ -172,6 +194,7 @@ export async function queueStep(
         if (refused) {
           // The caller stays in line and hears why not.
           step(`callback refused: ${refused}`);
+          // (A maximum wait that passed meanwhile is not lost: a timeout outranks a key in `post`.)
           w.exit = null;
           audio.say(['callback-unavailable']);
           engine.dispatchSoon(tenant.id);
@@ -180,7 +203,7 @@ export async function queueStep(
         engine.stats.queue(tenant.id, q.id, (f) => {
           f.callbacks++;
         });
-        engine.requestCallback(w);
+        engine.requestCallback(w, new Promise<void>((resolve) => call.onEnded(resolve)));
         step(`callback requested after ${Math.round(engine.waitedSec(w))} s`);
         call.silenceCaller();
         await call.playToCaller(promptFiles(['callback-confirmed'], lang), { bargeIn: false });
@@ -201,6 +224,8 @@ export async function queueStep(
     }
   } finally {
     maxWait?.cancel();
+    // Whatever ended the loop (even a bug), the caller does not stay in line.
+    if (!w.left) engine.leave(w);
   }
 }
 
@@ -314,7 +339,7 @@ function positionPrompts(
 async function callerKeys(engine: QueueEngine, call: RoutedCall, w: Waiter, cfg: QueueConfig): Promise<void> {
   if (cfg.keys.length === 0) return;
   while (!w.left && call.state === 'ringing') {
-    const key = await call.nextKey(60_000);
+    const key = await call.nextKey(60_000, w.gone);
     if (key === null || w.left) continue;
     if (cfg.keys.some((k) => k.key === key)) engine.post(w, { type: 'key', key });
   }

@@ -13,6 +13,7 @@ import type { TenantEntry } from '../directory.js';
 import { type KindStep, missing, type RoutedCall, type RouterEnv, type StepContext } from './context.js';
 import { ringExtension } from './extension.js';
 import { inboundRouteStep } from './inbound-route.js';
+import { ivrStep } from './ivr.js';
 import { normaliseNumber } from './numbers.js';
 import { queueStep } from './queue.js';
 import { ringGroupStep } from './ring-group.js';
@@ -24,6 +25,8 @@ export { callerMatches, normaliseNumber, numberMatches } from './numbers.js';
 
 /** Steps a call may take before it counts as looping (a forward to a forward to a group...). */
 export const MAX_HOPS = 20;
+/** Menus a call may pass through (a caller wandering between sub-menus). */
+export const MAX_MENU_VISITS = 50;
 
 /** The routing objects a call can be sent to, one file each (DESIGN.md §2: one app per kind). */
 const KINDS: Record<string, KindStep> = {
@@ -31,6 +34,7 @@ const KINDS: Record<string, KindStep> = {
   timeCondition: timeConditionStep,
   inboundRoute: inboundRouteStep,
   queue: queueStep,
+  ivr: ivrStep,
 };
 
 /** A dialled number as a destination: an extension, a group, a DID of the tenant. */
@@ -38,7 +42,8 @@ export function destinationForNumber(tenant: TenantEntry, number: string): Desti
   const ext = tenant.extensions.get(number);
   if (ext) return { kind: 'extension', id: ext.id };
   const local = tenant.routingByNumber.get(number);
-  if (local?.kind === 'ringGroup' || local?.kind === 'queue') return { kind: local.kind, id: local.id };
+  if (local?.kind === 'ringGroup' || local?.kind === 'queue' || local?.kind === 'ivr')
+    return { kind: local.kind, id: local.id };
   const did = tenant.routingByNumber.get(normaliseNumber(number, tenant.country));
   if (did?.kind === 'inboundRoute') return { kind: 'inboundRoute', id: did.id };
   return null;
@@ -53,9 +58,15 @@ export class Router {
   /** Routes `call` from `first` until it is answered or refused. Never throws: a failure refuses the call. */
   async route(call: RoutedCall, tenant: TenantEntry, first: Destination): Promise<void> {
     let next: Destination | null = first;
-    for (let hops = 0; next && call.state === 'ringing'; hops++) {
-      if (hops >= MAX_HOPS) {
-        call.step({ kind: 'loop', id: null, name: `more than ${MAX_HOPS} steps`, outcome: 'refused' });
+    // Menus are counted apart: a caller going back and forth between menus is choosing, not looping
+    // (each visit waits for keys), but not for ever.
+    let hops = 0;
+    let menus = 0;
+    while (next && call.state === 'ringing') {
+      const menu = next.kind === 'ivr';
+      if (menu ? ++menus > MAX_MENU_VISITS : ++hops > MAX_HOPS) {
+        const limit = menu ? `more than ${MAX_MENU_VISITS} menus` : `more than ${MAX_HOPS} steps`;
+        call.step({ kind: 'loop', id: null, name: limit, outcome: 'refused' });
         call.finish(482, 'failed', 'Loop Detected');
         return;
       }
@@ -86,6 +97,12 @@ export class Router {
           return null;
         }
         return dest;
+      }
+      case 'voicemail': {
+        if (this.env.voicemail) return this.env.voicemail.deposit(ctx, call, d);
+        call.step({ kind: 'voicemail', id: d.id, name: 'voicemail', outcome: 'voicemail is not running' });
+        call.finish(480, 'unavailable', 'Temporarily Unavailable');
+        return null;
       }
       case 'hangup': {
         call.step({ kind: 'hangup', id: null, name: d.cause, outcome: 'refused' });

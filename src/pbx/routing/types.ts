@@ -13,6 +13,12 @@ export type Destination =
   | { kind: 'ringGroup'; id: string }
   | { kind: 'timeCondition'; id: string }
   | { kind: 'queue'; id: string }
+  /**
+   * A mailbox (an extension's own has the extension's id). `greeting`: which of
+   * its greetings the caller hears (set by an extension's busy forward; default unavailable).
+   */
+  | { kind: 'voicemail'; id: string; greeting?: 'busy' | 'unavailable' }
+  | { kind: 'ivr'; id: string }
   /** Where a DID call goes in; the router reaches it by number, it is not chosen as a destination. */
   | { kind: 'inboundRoute'; id: string }
   /** A number as a user would dial it: an extension, a group, a DID of the tenant; external ones once trunks exist. */
@@ -57,6 +63,46 @@ export interface InboundRouteConfig {
 
 export type CalendarConfig = CalendarSpec;
 
+/** What a menu says: system prompts, or text spoken by the PBX's TTS (text wins when set). */
+export interface IvrAudio {
+  prompts: string[];
+  /** Spoken in `lang`, or the tenant's language when null. */
+  text: string | null;
+  lang: 'en' | 'ru' | null;
+}
+
+export interface IvrOption {
+  /** One key: 0–9, * or #. */
+  key: string;
+  destination: Destination;
+  /** The call is tagged when the caller picks this ("sales"). */
+  tag: string | null;
+}
+
+/** An IVR menu (auto attendant). */
+export interface IvrConfig {
+  greeting: IvrAudio;
+  options: IvrOption[];
+  /** Callers may dial an extension; `allow` lists the numbers or prefixes ("1*") allowed (empty: any). */
+  directDial: { enabled: boolean; allow: string[] };
+  /** Milliseconds to wait for the next key of a number being dialled. */
+  interDigitMs: number;
+  /** Seconds to wait for a key after the greeting. */
+  timeoutSec: number;
+  /** Times the menu is played again after no key or a wrong one, before `fallback`. */
+  retries: number;
+  /** Said after a wrong key (null: "invalid choice"). */
+  invalidAudio: IvrAudio | null;
+  /** Said when no key came (null: "please try again"). */
+  timeoutAudio: IvrAudio | null;
+  /** Where a caller who chose nothing goes (null: goodbye and hang up). */
+  fallback: Destination | null;
+  /** When set and the calendar is closed, the call goes straight to `whenClosed`. */
+  calendar: { calendarId: string; whenClosed: Destination } | null;
+  /** The call is tagged when it enters this menu. */
+  tag: string | null;
+}
+
 /** The destinations a routing object may send calls to (for reference and loop checks). */
 export function destinationsOf(kind: string, config: unknown): Destination[] {
   switch (kind) {
@@ -74,6 +120,14 @@ export function destinationsOf(kind: string, config: unknown): Destination[] {
     }
     case 'queue':
       return queueDestinations(config as QueueConfig);
+    case 'ivr': {
+      const c = config as IvrConfig;
+      return [
+        ...c.options.map((o) => o.destination),
+        ...(c.fallback ? [c.fallback] : []),
+        ...(c.calendar ? [c.calendar.whenClosed] : []),
+      ];
+    }
     default:
       return [];
   }

@@ -6,6 +6,8 @@ import type { CallLeg, CallQualityRecord, CallRecord, CallStatus, Database, Rout
 
 export interface CallFilter extends ListQuery {
   status?: CallStatus | undefined;
+  /** Only calls that picked up this tag (an IVR menu or choice). */
+  tag?: string | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
   /** Only calls from or to one of these numbers (a user's own history: their extensions). */
@@ -23,6 +25,7 @@ export class CallRepository {
   list(f: CallFilter): Promise<Page<CallRecord>> {
     let q = this.db.selectFrom('calls').selectAll().where('tenantId', '=', this.tenantId);
     if (f.status) q = q.where('status', '=', f.status);
+    if (f.tag) q = q.where(sql<boolean>`tags @> ${JSON.stringify([f.tag])}::jsonb`);
     if (f.from) q = q.where('startedAt', '>=', f.from);
     if (f.to) q = q.where('startedAt', '<', f.to);
     if (f.parties) {
@@ -94,6 +97,8 @@ export interface CallEnd {
   legs: CallLeg[];
   /** The routing steps the call went through (empty for calls that were not routed). */
   trail?: RouteStep[];
+  /** Tags the call picked up on its way (an IVR menu or choice tags it: "sales", "vip"). */
+  tags?: string[];
   /** Media quality per leg when the call's media was anchored. */
   quality?: CallQualityRecord | null;
 }
@@ -230,6 +235,7 @@ export class CallLog {
       const changed = sql`${status}::text, ${answeredAt}::timestamptz, ${close?.at ?? null}::timestamptz,
         ${end?.cause ?? null}::text, ${end?.sipStatus ?? null}::integer, ${end?.hangupBy ?? null}::text,
         ${end ? JSON.stringify(end.legs) : null}::jsonb, ${end ? JSON.stringify(end.trail ?? []) : null}::jsonb,
+        ${end ? JSON.stringify(end.tags ?? []) : null}::jsonb,
         ${end?.quality ? JSON.stringify(end.quality) : null}::jsonb, ${end ? worstMos(end.quality) : null}::real`;
       if (row.open) {
         const c = row.open.call;
@@ -243,20 +249,21 @@ export class CallLog {
     // and only rows of earlier batches are updated.
     const insert = sql`insert into calls (id, tenant_id, sip_call_id, caller, caller_name, callee,
         direction, node, started_at, status, answered_at, ended_at, cause, sip_status, hangup_by,
-        legs, trail, quality, mos)
+        legs, trail, tags, quality, mos)
       select id, tenant_id, sip_call_id, caller, caller_name, callee, direction, node, started_at,
         status, answered_at, ended_at, cause, sip_status, hangup_by, coalesce(legs, '[]'),
-        coalesce(trail, '[]'), quality, mos
+        coalesce(trail, '[]'), coalesce(tags, '[]'), quality, mos
       from (values ${sql.join(inserts)}) as v (id, tenant_id, sip_call_id, caller, caller_name,
         callee, direction, node, started_at, status, answered_at, ended_at, cause, sip_status,
-        hangup_by, legs, trail, quality, mos)`;
+        hangup_by, legs, trail, tags, quality, mos)`;
     const update = sql`update calls as c set status = v.status,
         answered_at = coalesce(v.answered_at, c.answered_at), ended_at = coalesce(v.ended_at, c.ended_at),
         cause = coalesce(v.cause, c.cause), sip_status = coalesce(v.sip_status, c.sip_status),
         hangup_by = coalesce(v.hangup_by, c.hangup_by), legs = coalesce(v.legs, c.legs),
-        trail = coalesce(v.trail, c.trail), quality = coalesce(v.quality, c.quality), mos = coalesce(v.mos, c.mos)
+        trail = coalesce(v.trail, c.trail), tags = coalesce(v.tags, c.tags),
+        quality = coalesce(v.quality, c.quality), mos = coalesce(v.mos, c.mos)
       from (values ${sql.join(updates)}) as v (id, status, answered_at, ended_at, cause, sip_status,
-        hangup_by, legs, trail, quality, mos)
+        hangup_by, legs, trail, tags, quality, mos)
       where c.id = v.id`;
     if (inserts.length && updates.length) await sql`with opened as (${insert}) ${update}`.execute(this.db);
     else if (inserts.length) await insert.execute(this.db);

@@ -630,6 +630,10 @@ export interface paths {
                                     keyReadback: string;
                                     /** @description Conference room */
                                     conference: string;
+                                    /** @description My voicemail */
+                                    voicemail: string;
+                                    /** @description Voicemail of any mailbox (asks for its number, or dial it after the code) */
+                                    voicemailAny: string;
                                 };
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -749,6 +753,10 @@ export interface paths {
                                     keyReadback: string;
                                     /** @description Conference room */
                                     conference: string;
+                                    /** @description My voicemail */
+                                    voicemail: string;
+                                    /** @description Voicemail of any mailbox (asks for its number, or dial it after the code) */
+                                    voicemailAny: string;
                                 };
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -878,6 +886,10 @@ export interface paths {
                                 keyReadback: string;
                                 /** @description Conference room */
                                 conference: string;
+                                /** @description My voicemail */
+                                voicemail: string;
+                                /** @description Voicemail of any mailbox (asks for its number, or dial it after the code) */
+                                voicemailAny: string;
                             };
                             enabled: boolean;
                             /** Format: date-time */
@@ -965,6 +977,8 @@ export interface paths {
                             echoTest?: string | null;
                             keyReadback?: string | null;
                             conference?: string | null;
+                            voicemail?: string | null;
+                            voicemailAny?: string | null;
                         };
                         enabled?: boolean;
                     };
@@ -1035,6 +1049,10 @@ export interface paths {
                                 keyReadback: string;
                                 /** @description Conference room */
                                 conference: string;
+                                /** @description My voicemail */
+                                voicemail: string;
+                                /** @description Voicemail of any mailbox (asks for its number, or dial it after the code) */
+                                voicemailAny: string;
                             };
                             enabled: boolean;
                             /** Format: date-time */
@@ -1454,21 +1472,29 @@ export interface paths {
                                         enabled: boolean;
                                         /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                         target: string;
+                                        /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                        voicemail?: boolean;
                                     };
                                     busy: {
                                         enabled: boolean;
                                         /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                         target: string;
+                                        /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                        voicemail?: boolean;
                                     };
                                     noAnswer: {
                                         enabled: boolean;
                                         /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                         target: string;
+                                        /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                        voicemail?: boolean;
                                     };
                                     unreachable: {
                                         enabled: boolean;
                                         /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                         target: string;
+                                        /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                        voicemail?: boolean;
                                     };
                                 };
                                 /** @description Presence status (DND is its own switch) */
@@ -1614,21 +1640,29 @@ export interface paths {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                             busy?: {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                             noAnswer?: {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                             unreachable?: {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                         };
                         /** @description Presence status (DND is its own switch) */
@@ -1765,21 +1799,29 @@ export interface paths {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 busy: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 noAnswer: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 unreachable: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                             };
                             /** @description Presence status (DND is its own switch) */
@@ -1951,21 +1993,29 @@ export interface paths {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 busy: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 noAnswer: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 unreachable: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                             };
                             /** @description Presence status (DND is its own switch) */
@@ -2134,21 +2184,29 @@ export interface paths {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                             busy?: {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                             noAnswer?: {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                             unreachable?: {
                                 enabled: boolean;
                                 /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                 target: string;
+                                /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                voicemail?: boolean;
                             };
                         };
                         /** @description Presence status (DND is its own switch) */
@@ -2285,21 +2343,29 @@ export interface paths {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 busy: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 noAnswer: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 unreachable: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                             };
                             /** @description Presence status (DND is its own switch) */
@@ -2473,21 +2539,29 @@ export interface paths {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 busy: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 noAnswer: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                                 unreachable: {
                                     enabled: boolean;
                                     /** @description Extension or external number (digits, optional leading +); empty when the rule is off */
                                     target: string;
+                                    /** @description Busy, no answer, unreachable: to the extension's own mailbox instead of a number (needs voicemailEnabled) */
+                                    voicemail?: boolean;
                                 };
                             };
                             /** @description Presence status (DND is its own switch) */
@@ -3140,7 +3214,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenOpen: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3154,7 +3228,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenClosed: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3202,7 +3276,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenOpen: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3216,7 +3290,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenClosed: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3258,7 +3332,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3272,7 +3346,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3347,7 +3421,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3361,7 +3435,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3406,7 +3480,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenOpen: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3420,7 +3494,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenClosed: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3462,7 +3536,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3476,7 +3550,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3592,7 +3666,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 timeoutDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3651,7 +3725,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3706,7 +3780,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3792,7 +3866,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3848,7 +3922,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3903,7 +3977,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4057,7 +4131,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -4087,7 +4161,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 timeoutDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4101,7 +4175,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 fullDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4115,7 +4189,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 noAgentsDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4134,7 +4208,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -4232,7 +4306,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4262,7 +4336,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4276,7 +4350,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         fullDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4290,7 +4364,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         noAgentsDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4309,7 +4383,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4403,7 +4477,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4433,7 +4507,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4447,7 +4521,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fullDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4461,7 +4535,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             noAgentsDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4480,7 +4554,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4605,7 +4679,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4635,7 +4709,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4649,7 +4723,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fullDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4663,7 +4737,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             noAgentsDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4682,7 +4756,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4777,7 +4851,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4807,7 +4881,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4821,7 +4895,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         fullDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4835,7 +4909,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         noAgentsDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4854,7 +4928,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4948,7 +5022,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4978,7 +5052,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4992,7 +5066,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fullDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5006,7 +5080,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             noAgentsDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5025,7 +5099,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5048,6 +5122,787 @@ export interface paths {
         };
         post?: never;
         /** Delete a queue no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/ivr-menus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's ivr menus */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                greeting: {
+                                    prompts: string[];
+                                    /** @description Spoken by the TTS (wins over prompts when set) */
+                                    text: string | null;
+                                    /** @description Language of the text (null: the tenant's) */
+                                    lang: "en" | "ru" | (never | null);
+                                };
+                                options: {
+                                    key: string;
+                                    /** @description Where a call goes next */
+                                    destination: {
+                                        /** @description What the call goes to */
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        /**
+                                         * Format: uuid
+                                         * @description Identifier (UUID)
+                                         */
+                                        id?: string;
+                                        /** @description kind "number": digits as dialled */
+                                        number?: string;
+                                        /** @description kind "hangup": what the caller hears */
+                                        cause?: "busy" | "unavailable" | "rejected";
+                                    };
+                                    /** @description A tag for reports: letters, digits, _ . - */
+                                    tag: string | null;
+                                }[];
+                                directDial: {
+                                    /** @description Callers may dial an extension from the menu */
+                                    enabled: boolean;
+                                    /** @description Extensions or prefixes ("1*") allowed (empty: any) */
+                                    allow: string[];
+                                };
+                                /** @description Wait for the next key of a number */
+                                interDigitMs: number;
+                                /** @description Wait for a key after the greeting */
+                                timeoutSec: number;
+                                /** @description Replays after no key or a wrong one */
+                                retries: number;
+                                invalidAudio: {
+                                    prompts: string[];
+                                    /** @description Spoken by the TTS (wins over prompts when set) */
+                                    text: string | null;
+                                    /** @description Language of the text (null: the tenant's) */
+                                    lang: "en" | "ru" | (never | null);
+                                } | null;
+                                timeoutAudio: {
+                                    prompts: string[];
+                                    /** @description Spoken by the TTS (wins over prompts when set) */
+                                    text: string | null;
+                                    /** @description Language of the text (null: the tenant's) */
+                                    lang: "en" | "ru" | (never | null);
+                                } | null;
+                                /** @description Where a call goes next */
+                                fallback: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                } | null;
+                                calendar: {
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    calendarId: string;
+                                    /** @description Where a call goes next */
+                                    whenClosed: {
+                                        /** @description What the call goes to */
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        /**
+                                         * Format: uuid
+                                         * @description Identifier (UUID)
+                                         */
+                                        id?: string;
+                                        /** @description kind "number": digits as dialled */
+                                        number?: string;
+                                        /** @description kind "hangup": what the caller hears */
+                                        cause?: "busy" | "unavailable" | "rejected";
+                                    };
+                                } | null;
+                                /** @description A tag for reports: letters, digits, _ . - */
+                                tag: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a ivr menu */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        greeting: {
+                            prompts: string[];
+                            /** @description Spoken by the TTS (wins over prompts when set) */
+                            text: string | null;
+                            /** @description Language of the text (null: the tenant's) */
+                            lang: "en" | "ru" | (never | null);
+                        };
+                        options: {
+                            key: string;
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** @description A tag for reports: letters, digits, _ . - */
+                            tag: string | null;
+                        }[];
+                        directDial: {
+                            /** @description Callers may dial an extension from the menu */
+                            enabled: boolean;
+                            /** @description Extensions or prefixes ("1*") allowed (empty: any) */
+                            allow: string[];
+                        };
+                        /** @description Wait for the next key of a number */
+                        interDigitMs: number;
+                        /** @description Wait for a key after the greeting */
+                        timeoutSec: number;
+                        /** @description Replays after no key or a wrong one */
+                        retries: number;
+                        invalidAudio: {
+                            prompts: string[];
+                            /** @description Spoken by the TTS (wins over prompts when set) */
+                            text: string | null;
+                            /** @description Language of the text (null: the tenant's) */
+                            lang: "en" | "ru" | (never | null);
+                        } | null;
+                        timeoutAudio: {
+                            prompts: string[];
+                            /** @description Spoken by the TTS (wins over prompts when set) */
+                            text: string | null;
+                            /** @description Language of the text (null: the tenant's) */
+                            lang: "en" | "ru" | (never | null);
+                        } | null;
+                        /** @description Where a call goes next */
+                        fallback: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        calendar: {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            calendarId: string;
+                            /** @description Where a call goes next */
+                            whenClosed: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                        } | null;
+                        /** @description A tag for reports: letters, digits, _ . - */
+                        tag: string | null;
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            greeting: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            };
+                            options: {
+                                key: string;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                                /** @description A tag for reports: letters, digits, _ . - */
+                                tag: string | null;
+                            }[];
+                            directDial: {
+                                /** @description Callers may dial an extension from the menu */
+                                enabled: boolean;
+                                /** @description Extensions or prefixes ("1*") allowed (empty: any) */
+                                allow: string[];
+                            };
+                            /** @description Wait for the next key of a number */
+                            interDigitMs: number;
+                            /** @description Wait for a key after the greeting */
+                            timeoutSec: number;
+                            /** @description Replays after no key or a wrong one */
+                            retries: number;
+                            invalidAudio: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            } | null;
+                            timeoutAudio: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            } | null;
+                            /** @description Where a call goes next */
+                            fallback: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            calendar: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                calendarId: string;
+                                /** @description Where a call goes next */
+                                whenClosed: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            } | null;
+                            /** @description A tag for reports: letters, digits, _ . - */
+                            tag: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/ivr-menus/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a ivr menu */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            greeting: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            };
+                            options: {
+                                key: string;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                                /** @description A tag for reports: letters, digits, _ . - */
+                                tag: string | null;
+                            }[];
+                            directDial: {
+                                /** @description Callers may dial an extension from the menu */
+                                enabled: boolean;
+                                /** @description Extensions or prefixes ("1*") allowed (empty: any) */
+                                allow: string[];
+                            };
+                            /** @description Wait for the next key of a number */
+                            interDigitMs: number;
+                            /** @description Wait for a key after the greeting */
+                            timeoutSec: number;
+                            /** @description Replays after no key or a wrong one */
+                            retries: number;
+                            invalidAudio: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            } | null;
+                            timeoutAudio: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            } | null;
+                            /** @description Where a call goes next */
+                            fallback: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            calendar: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                calendarId: string;
+                                /** @description Where a call goes next */
+                                whenClosed: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            } | null;
+                            /** @description A tag for reports: letters, digits, _ . - */
+                            tag: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a ivr menu's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        greeting: {
+                            prompts: string[];
+                            /** @description Spoken by the TTS (wins over prompts when set) */
+                            text: string | null;
+                            /** @description Language of the text (null: the tenant's) */
+                            lang: "en" | "ru" | (never | null);
+                        };
+                        options: {
+                            key: string;
+                            /** @description Where a call goes next */
+                            destination: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                            /** @description A tag for reports: letters, digits, _ . - */
+                            tag: string | null;
+                        }[];
+                        directDial: {
+                            /** @description Callers may dial an extension from the menu */
+                            enabled: boolean;
+                            /** @description Extensions or prefixes ("1*") allowed (empty: any) */
+                            allow: string[];
+                        };
+                        /** @description Wait for the next key of a number */
+                        interDigitMs: number;
+                        /** @description Wait for a key after the greeting */
+                        timeoutSec: number;
+                        /** @description Replays after no key or a wrong one */
+                        retries: number;
+                        invalidAudio: {
+                            prompts: string[];
+                            /** @description Spoken by the TTS (wins over prompts when set) */
+                            text: string | null;
+                            /** @description Language of the text (null: the tenant's) */
+                            lang: "en" | "ru" | (never | null);
+                        } | null;
+                        timeoutAudio: {
+                            prompts: string[];
+                            /** @description Spoken by the TTS (wins over prompts when set) */
+                            text: string | null;
+                            /** @description Language of the text (null: the tenant's) */
+                            lang: "en" | "ru" | (never | null);
+                        } | null;
+                        /** @description Where a call goes next */
+                        fallback: {
+                            /** @description What the call goes to */
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description kind "number": digits as dialled */
+                            number?: string;
+                            /** @description kind "hangup": what the caller hears */
+                            cause?: "busy" | "unavailable" | "rejected";
+                        } | null;
+                        calendar: {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            calendarId: string;
+                            /** @description Where a call goes next */
+                            whenClosed: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            };
+                        } | null;
+                        /** @description A tag for reports: letters, digits, _ . - */
+                        tag: string | null;
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            greeting: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            };
+                            options: {
+                                key: string;
+                                /** @description Where a call goes next */
+                                destination: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                                /** @description A tag for reports: letters, digits, _ . - */
+                                tag: string | null;
+                            }[];
+                            directDial: {
+                                /** @description Callers may dial an extension from the menu */
+                                enabled: boolean;
+                                /** @description Extensions or prefixes ("1*") allowed (empty: any) */
+                                allow: string[];
+                            };
+                            /** @description Wait for the next key of a number */
+                            interDigitMs: number;
+                            /** @description Wait for a key after the greeting */
+                            timeoutSec: number;
+                            /** @description Replays after no key or a wrong one */
+                            retries: number;
+                            invalidAudio: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            } | null;
+                            timeoutAudio: {
+                                prompts: string[];
+                                /** @description Spoken by the TTS (wins over prompts when set) */
+                                text: string | null;
+                                /** @description Language of the text (null: the tenant's) */
+                                lang: "en" | "ru" | (never | null);
+                            } | null;
+                            /** @description Where a call goes next */
+                            fallback: {
+                                /** @description What the call goes to */
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id?: string;
+                                /** @description kind "number": digits as dialled */
+                                number?: string;
+                                /** @description kind "hangup": what the caller hears */
+                                cause?: "busy" | "unavailable" | "rejected";
+                            } | null;
+                            calendar: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                calendarId: string;
+                                /** @description Where a call goes next */
+                                whenClosed: {
+                                    /** @description What the call goes to */
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    /**
+                                     * Format: uuid
+                                     * @description Identifier (UUID)
+                                     */
+                                    id?: string;
+                                    /** @description kind "number": digits as dialled */
+                                    number?: string;
+                                    /** @description kind "hangup": what the caller hears */
+                                    cause?: "busy" | "unavailable" | "rejected";
+                                };
+                            } | null;
+                            /** @description A tag for reports: letters, digits, _ . - */
+                            tag: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a ivr menu no other routing uses */
         delete: {
             parameters: {
                 query?: never;
@@ -5136,7 +5991,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -5151,7 +6006,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5204,7 +6059,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5219,7 +6074,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         destination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5268,7 +6123,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5283,7 +6138,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5363,7 +6218,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5378,7 +6233,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5428,7 +6283,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5443,7 +6298,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         destination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5492,7 +6347,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5507,7 +6362,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "timeCondition" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -6243,6 +7098,778 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/speech-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Speak text with the PBX voice (8 kHz mono WAV), to hear a menu greeting before saving it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description What to say */
+                        text: string;
+                        lang: "en" | "ru";
+                    };
+                };
+            };
+            responses: {
+                /** @description audio/wav */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/voicemail/boxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mailboxes: every extension’s and the group mailboxes (users: their own) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                kind: "extension" | "group";
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                extensionId: string | null;
+                                number: string;
+                                name: string;
+                                members: string[];
+                                hasPin: boolean;
+                                email: string | null;
+                                attachAudio: boolean;
+                                deleteAfterEmail: boolean;
+                                maxMessageSec: number;
+                                quota: number;
+                                greeting: string;
+                                greetings: {
+                                    unavailable: boolean;
+                                    busy: boolean;
+                                    temporary: boolean;
+                                    name: boolean;
+                                };
+                                newMessages: number;
+                                totalMessages: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a shared group mailbox with its own number */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Internal number: 2 to 8 digits */
+                        number: string;
+                        name?: string;
+                        /** @description Extensions who may listen */
+                        members?: string[];
+                        /** Format: email */
+                        email?: string | null;
+                        /** @description Attach the WAV to the email */
+                        attachAudio?: boolean;
+                        /** @description Delete the message once emailed */
+                        deleteAfterEmail?: boolean;
+                        maxMessageSec?: number;
+                        /** @description Most messages kept */
+                        quota?: number;
+                        /** @description recorded: the recorded greeting where there is one; generated: always the spoken default */
+                        greeting?: "recorded" | "generated";
+                        /** @description 4 to 10 digits */
+                        pin?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            kind: "extension" | "group";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            extensionId: string | null;
+                            number: string;
+                            name: string;
+                            members: string[];
+                            hasPin: boolean;
+                            email: string | null;
+                            attachAudio: boolean;
+                            deleteAfterEmail: boolean;
+                            maxMessageSec: number;
+                            quota: number;
+                            greeting: string;
+                            greetings: {
+                                unavailable: boolean;
+                                busy: boolean;
+                                temporary: boolean;
+                                name: boolean;
+                            };
+                            newMessages: number;
+                            totalMessages: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/voicemail/boxes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A mailbox (an extension’s has the extension’s id) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            kind: "extension" | "group";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            extensionId: string | null;
+                            number: string;
+                            name: string;
+                            members: string[];
+                            hasPin: boolean;
+                            email: string | null;
+                            attachAudio: boolean;
+                            deleteAfterEmail: boolean;
+                            maxMessageSec: number;
+                            quota: number;
+                            greeting: string;
+                            greetings: {
+                                unavailable: boolean;
+                                busy: boolean;
+                                temporary: boolean;
+                                name: boolean;
+                            };
+                            newMessages: number;
+                            totalMessages: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a group mailbox and its messages (an extension’s goes with the extension) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a mailbox’s settings and PIN (users: their own; name, number and members: admins) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Internal number: 2 to 8 digits */
+                        number?: string;
+                        name?: string;
+                        /** @description Extensions who may listen */
+                        members?: string[];
+                        /** Format: email */
+                        email?: string | null;
+                        /** @description Attach the WAV to the email */
+                        attachAudio?: boolean;
+                        /** @description Delete the message once emailed */
+                        deleteAfterEmail?: boolean;
+                        maxMessageSec?: number;
+                        /** @description Most messages kept */
+                        quota?: number;
+                        /** @description recorded: the recorded greeting where there is one; generated: always the spoken default */
+                        greeting?: "recorded" | "generated";
+                        /** @description 4 to 10 digits */
+                        pin?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            kind: "extension" | "group";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            extensionId: string | null;
+                            number: string;
+                            name: string;
+                            members: string[];
+                            hasPin: boolean;
+                            email: string | null;
+                            attachAudio: boolean;
+                            deleteAfterEmail: boolean;
+                            maxMessageSec: number;
+                            quota: number;
+                            greeting: string;
+                            greetings: {
+                                unavailable: boolean;
+                                busy: boolean;
+                                temporary: boolean;
+                                name: boolean;
+                            };
+                            newMessages: number;
+                            totalMessages: number;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/voicemail/boxes/{id}/greetings/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Upload a greeting (body: the audio, WAV, MP3 or Ogg Vorbis; converted to 8 kHz mono WAV). The temporary greeting overrides the others while it exists */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                    /** @description unavailable, busy, temporary or name */
+                    kind: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            kind: "extension" | "group";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            extensionId: string | null;
+                            number: string;
+                            name: string;
+                            members: string[];
+                            hasPin: boolean;
+                            email: string | null;
+                            attachAudio: boolean;
+                            deleteAfterEmail: boolean;
+                            maxMessageSec: number;
+                            quota: number;
+                            greeting: string;
+                            greetings: {
+                                unavailable: boolean;
+                                busy: boolean;
+                                temporary: boolean;
+                                name: boolean;
+                            };
+                            newMessages: number;
+                            totalMessages: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a greeting (callers hear the next one in line, or the spoken default) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                    /** @description unavailable, busy, temporary or name */
+                    kind: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            kind: "extension" | "group";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            extensionId: string | null;
+                            number: string;
+                            name: string;
+                            members: string[];
+                            hasPin: boolean;
+                            email: string | null;
+                            attachAudio: boolean;
+                            deleteAfterEmail: boolean;
+                            maxMessageSec: number;
+                            quota: number;
+                            greeting: string;
+                            greetings: {
+                                unavailable: boolean;
+                                busy: boolean;
+                                temporary: boolean;
+                                name: boolean;
+                            };
+                            newMessages: number;
+                            totalMessages: number;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/voicemail/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages, newest first (of one mailbox, or of every mailbox the caller may use) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Identifier (UUID) */
+                    boxId?: string;
+                    /** @description inbox (new and heard) or saved */
+                    folder?: "inbox" | "saved";
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                boxId: string;
+                                caller: string;
+                                callerName: string;
+                                durationMs: number;
+                                sizeBytes: number;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                folder: string;
+                                heard: boolean;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/voicemail/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A message */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            boxId: string;
+                            caller: string;
+                            callerName: string;
+                            durationMs: number;
+                            sizeBytes: number;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            folder: string;
+                            heard: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a message and its audio */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Mark a message heard or new, or move it between the inbox and saved */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        heard?: boolean;
+                        /** @description inbox (new and heard) or saved */
+                        folder?: "inbox" | "saved";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            boxId: string;
+                            caller: string;
+                            callerName: string;
+                            durationMs: number;
+                            sizeBytes: number;
+                            /** Format: date-time */
+                            receivedAt: string;
+                            folder: string;
+                            heard: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/voicemail/messages/{id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The message’s audio (audio/wav); honours Range for seeking; ?download=true saves it as a file */
+        get: {
+            parameters: {
+                query?: {
+                    download?: boolean;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/api-keys": {
         parameters: {
             query?: never;
@@ -6770,6 +8397,8 @@ export interface paths {
                     /** @description Text search */
                     q?: string;
                     status?: "ringing" | "answered" | "ended" | "interrupted";
+                    /** @description Only calls with this tag */
+                    tag?: string;
                     from?: string;
                     to?: string;
                 };
@@ -6835,6 +8464,8 @@ export interface paths {
                                     name: string;
                                     outcome: string;
                                 }[];
+                                /** @description Tags from IVR menus and choices */
+                                tags: string[];
                                 quality: {
                                     /** @description Media quality of one leg as the relay measured it */
                                     caller: {
@@ -6958,6 +8589,8 @@ export interface paths {
                                 name: string;
                                 outcome: string;
                             }[];
+                            /** @description Tags from IVR menus and choices */
+                            tags: string[];
                             quality: {
                                 /** @description Media quality of one leg as the relay measured it */
                                 caller: {

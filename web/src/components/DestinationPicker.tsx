@@ -17,6 +17,8 @@ export const DESTINATION_KINDS = [
   'extension',
   'ringGroup',
   'queue',
+  'ivr',
+  'voicemail',
   'timeCondition',
   'number',
   'hangup',
@@ -56,6 +58,19 @@ export function useRoutingOptions(tenantId: string, { calendars: withCalendars =
         }),
       ),
   });
+  const ivrMenus = useQuery({
+    queryKey: ['ivrMenus', tenantId, 'all'],
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenantId}/ivr-menus', {
+          params: { path, query: { limit: ALL, sort: 'name' } },
+        }),
+      ),
+  });
+  const mailboxes = useQuery({
+    queryKey: ['voicemailBoxes', tenantId],
+    queryFn: () => unwrap(api.GET('/api/v1/tenants/{tenantId}/voicemail/boxes', { params: { path } })),
+  });
   const timeConditions = useQuery({
     queryKey: ['timeConditions', tenantId, 'all'],
     queryFn: () =>
@@ -79,14 +94,25 @@ export function useRoutingOptions(tenantId: string, { calendars: withCalendars =
     extensions: extensions.data?.items ?? [],
     ringGroups: ringGroups.data?.items ?? [],
     queues: queues.data?.items ?? [],
+    ivrMenus: ivrMenus.data?.items ?? [],
+    mailboxes: mailboxes.data?.items ?? [],
     timeConditions: timeConditions.data?.items ?? [],
     calendars: calendars.data?.items ?? [],
-    error: extensions.error ?? ringGroups.error ?? queues.error ?? timeConditions.error ?? calendars.error,
+    error:
+      extensions.error ??
+      ringGroups.error ??
+      queues.error ??
+      ivrMenus.error ??
+      mailboxes.error ??
+      timeConditions.error ??
+      calendars.error,
     /** Still loading: an id not in the lists may only not be there yet. */
     loading:
       extensions.isPending ||
       ringGroups.isPending ||
       queues.isPending ||
+      ivrMenus.isPending ||
+      mailboxes.isPending ||
       timeConditions.isPending ||
       (withCalendars && calendars.isPending),
   };
@@ -115,6 +141,14 @@ export function useDescribeDestination(options: RoutingOptions) {
       case 'queue': {
         const q = options.queues.find((x) => x.id === d.id);
         return `${kind} ${q ? withNumber(q.number, q.name) : unknown}`;
+      }
+      case 'ivr': {
+        const m = options.ivrMenus.find((x) => x.id === d.id);
+        return `${kind} ${m ? withNumber(m.number, m.name) : unknown}`;
+      }
+      case 'voicemail': {
+        const b = options.mailboxes.find((x) => x.id === d.id);
+        return `${kind} ${b ? withNumber(b.number, b.name) : unknown}`;
       }
       case 'timeCondition': {
         const c = options.timeConditions.find((x) => x.id === d.id);
@@ -183,13 +217,24 @@ export function DestinationPicker({
     (value.kind === 'extension' ||
       value.kind === 'ringGroup' ||
       value.kind === 'queue' ||
+      value.kind === 'ivr' ||
+      value.kind === 'voicemail' ||
       value.kind === 'timeCondition')
   ) {
+    const numbered = {
+      ringGroup: options.ringGroups,
+      queue: options.queues,
+      ivr: options.ivrMenus,
+      voicemail: options.mailboxes,
+    };
     const data =
       value.kind === 'extension'
         ? options.extensions.map((e) => ({ value: e.id, label: withNumber(e.number, e.displayName) }))
-        : value.kind === 'ringGroup' || value.kind === 'queue'
-          ? (value.kind === 'ringGroup' ? options.ringGroups : options.queues)
+        : value.kind === 'ringGroup' ||
+            value.kind === 'queue' ||
+            value.kind === 'ivr' ||
+            value.kind === 'voicemail'
+          ? numbered[value.kind]
               .filter((g) => g.id !== exclude)
               .map((g) => ({ value: g.id, label: withNumber(g.number, g.name) }))
           : options.timeConditions

@@ -1,0 +1,167 @@
+/**
+ * Voicemail to email: a sender that works through the outbox table
+ * (voicemail_emails) apart from any call. A message's email is queued when the
+ * message is stored; the sender claims due rows, sends them through the
+ * configured SMTP server (nodemailer) with the WAV attached, and retries
+ * failures with backoff (10 s doubling to an hour, eight tries). A mailbox that
+ * asks for it has the message deleted once the email is out.
+ */
+import { readFile } from 'node:fs/promises';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
+import type { Store } from '../../store/store.js';
+import type { Directory } from '../directory.js';
+import type { VoicemailService } from './service.js';
+
+export interface MailerOptions {
+  /** smtp://user:pass@host:port or smtps://... */
+  smtpUrl: string;
+  from: string;
+  /** Base URL of the portal, for the link in the email (none: no link). */
+  portalUrl: string | null;
+  /** How often the outbox is looked at when nothing kicks it (default 15 s). */
+  pollMs?: number;
+}
+
+const MAX_ATTEMPTS = 8;
+const LEASE_MS = 5 * 60_000;
+
+function backoffMs(attempts: number): number {
+  return Math.min(10_000 * 2 ** Math.max(0, attempts - 1), 3600_000);
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export class VoicemailMailer {
+  private readonly transport: Transporter;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly vm: VoicemailService,
+    private readonly log: Logger,
+    private readonly opts: MailerOptions,
+  ) {
+    this.transport = nodemailer.createTransport(opts.smtpUrl);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 15_000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Looks at the outbox soon (a message was just stored). Never blocks the caller. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run()
+      .catch((err: unknown) => this.log.error({ err }, 'voicemail email run failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Waits for the run in progress (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+    this.transport.close();
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      const batch = await this.store.voicemailOutbox.claim(new Date(), 10, LEASE_MS);
+      if (batch.length === 0) return;
+      for (const e of batch) {
+        try {
+          await this.send(e.tenantId, e.messageId, e.toAddress);
+          await this.store.voicemailOutbox.sent(e.id, new Date());
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          const retry = e.attempts >= MAX_ATTEMPTS ? null : new Date(Date.now() + backoffMs(e.attempts));
+          this.log.warn({ err: message, attempts: e.attempts, to: e.toAddress }, 'voicemail email not sent');
+          await this.store.voicemailOutbox.failed(e.id, message, retry);
+        }
+      }
+    }
+  }
+
+  private async send(tenantId: string, messageId: string, to: string): Promise<void> {
+    const repo = this.store.tenant(tenantId).voicemail;
+    const m = await repo.getMessage(messageId);
+    if (!m) return; // deleted before its email went out
+    const box = await repo.getBox(m.boxId);
+    const tenant = this.directory.tenantById(tenantId);
+    if (!box || !tenant) return;
+    const ru = tenant.language === 'ru';
+    const when = new Intl.DateTimeFormat(ru ? 'ru-RU' : 'en-GB', {
+      timeZone: tenant.timeZone,
+      dateStyle: 'long',
+      timeStyle: 'short',
+    }).format(m.receivedAt);
+    const caller = m.callerName
+      ? `${m.callerName} <${m.caller}>`
+      : m.caller || (ru ? 'неизвестный' : 'unknown');
+    const mailbox = box.name || this.vm.numberOf(tenant, box);
+    const link = this.opts.portalUrl
+      ? `${this.opts.portalUrl.replace(/\/$/, '')}/voicemail?message=${m.id}`
+      : null;
+    const lines = ru
+      ? [
+          `Новое голосовое сообщение в ящике ${mailbox}.`,
+          '',
+          `От: ${caller}`,
+          `Длительность: ${duration(m.durationMs)}`,
+          `Получено: ${when} (${tenant.timeZone})`,
+          ...(link ? ['', `Прослушать на портале: ${link}`] : []),
+        ]
+      : [
+          `New voicemail in mailbox ${mailbox}.`,
+          '',
+          `From: ${caller}`,
+          `Duration: ${duration(m.durationMs)}`,
+          `Received: ${when} (${tenant.timeZone})`,
+          ...(link ? ['', `Listen in the portal: ${link}`] : []),
+        ];
+    const attachments = box.attachAudio
+      ? [
+          {
+            filename: `voicemail-${m.receivedAt.toISOString().slice(0, 16).replace(/[-:T]/g, '')}-${m.caller.replace(/[^0-9+]/g, '') || 'unknown'}.wav`,
+            content: await readFile(this.vm.files.messagePath(tenantId, m.boxId, m.id)),
+            contentType: 'audio/wav',
+          },
+        ]
+      : [];
+    await this.transport.sendMail({
+      from: this.opts.from,
+      to,
+      subject: ru
+        ? `Голосовое сообщение от ${caller} (${duration(m.durationMs)})`
+        : `Voicemail from ${caller} (${duration(m.durationMs)})`,
+      text: `${lines.join('\n')}\n`,
+      attachments,
+      headers: { 'X-Nimbus-Voicemail': m.id },
+    });
+    if (box.deleteAfterEmail) await this.vm.remove(tenantId, m);
+  }
+}
