@@ -29,6 +29,7 @@ const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Audit = lazy(() => import('./pages/Audit'));
 const RingGroups = lazy(() => import('./pages/RingGroups'));
 const Queues = lazy(() => import('./pages/Queues'));
+const IvrMenus = lazy(() => import('./pages/IvrMenus'));
 const Wallboard = lazy(() => import('./pages/Wallboard'));
 const Calendars = lazy(() => import('./pages/Calendars'));
 const TimeConditions = lazy(() => import('./pages/TimeConditions'));
@@ -90,6 +91,7 @@ export function App() {
             <Route path="extensions" element={<Extensions me={user} />} />
             <Route path="ring-groups" element={<RingGroups me={user} />} />
             <Route path="queues" element={<Queues me={user} />} />
+            <Route path="ivr-menus" element={<IvrMenus me={user} />} />
             <Route path="wallboard" element={<Wallboard me={user} />} />
             <Route path="calendars" element={<Calendars me={user} />} />
             <Route path="time-conditions" element={<TimeConditions me={user} />} />

@@ -16,6 +16,7 @@ export interface NavItem {
     | 'nav.extensions'
     | 'ringGroups.nav'
     | 'queues.nav'
+    | 'ivrMenus.nav'
     | 'wallboard.nav'
     | 'calendars.nav'
     | 'timeConditions.nav'
@@ -44,6 +45,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/ring-groups', label: 'ringGroups.nav', roles: TENANT_STAFF },
   // Queues are configured by admins; supervisors run them from the wallboard.
   { path: '/queues', label: 'queues.nav', roles: ['tenant_admin'] },
+  // IVR menus (auto attendants) are configured by admins, like queues.
+  { path: '/ivr-menus', label: 'ivrMenus.nav', roles: ['tenant_admin'] },
   { path: '/calendars', label: 'calendars.nav', roles: TENANT_STAFF },
   { path: '/time-conditions', label: 'timeConditions.nav', roles: TENANT_STAFF },
   { path: '/inbound-routes', label: 'inboundRoutes.nav', roles: TENANT_STAFF },

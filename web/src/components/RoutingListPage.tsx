@@ -1,12 +1,14 @@
 /**
- * What the routing pages (ring groups, queues, calendars, time conditions, inbound routes)
+ * What the routing pages (ring groups, queues, IVR menus, calendars, time conditions, inbound routes)
  * share: the list of the tenant's objects of one kind with search, a table whose
  * last column has the row's edit/view and delete buttons, the pager, the editor in
  * a dialog ("New …" or "… {{name}}"), the delete confirmation, and the frame of the
  * editor's form (its problems, its fields read-only for a role that only reads,
- * cancel/close and save/create). A page brings its columns and its form's fields.
+ * cancel/close and save/create). A page brings its columns and its form's fields, and
+ * may bring what a row shows under it on demand (a menu's tree).
  */
 import {
+  Box,
   Button,
   Fieldset,
   Group,
@@ -25,10 +27,19 @@ import {
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useRef, useState } from 'react';
+import { type FormEvent, Fragment, type ReactNode, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
-import type { BodyOf, Calendar, InboundRoute, Me, Queue, RingGroup, TimeCondition } from '../api/types';
+import type {
+  BodyOf,
+  Calendar,
+  InboundRoute,
+  Me,
+  Queue,
+  ResponseOf,
+  RingGroup,
+  TimeCondition,
+} from '../api/types';
 import { ConfirmDelete } from './ConfirmDelete';
 import { Dialog } from './Dialog';
 import { Pager, SearchField, useListPage } from './ListPage';
@@ -41,6 +52,7 @@ const PAGE = 25;
 const ROUTES = {
   ringGroups: 'ring-groups',
   queues: 'queues',
+  ivrMenus: 'ivr-menus',
   calendars: 'calendars',
   timeConditions: 'time-conditions',
   inboundRoutes: 'inbound-routes',
@@ -55,6 +67,7 @@ type ItemPath<K extends RoutingKind> = `${ListPath<K>}/{id}`;
 interface RoutingObjects {
   ringGroups: RingGroup;
   queues: Queue;
+  ivrMenus: ResponseOf<'/api/v1/tenants/{tenantId}/ivr-menus/{id}', 'get'>;
   calendars: Calendar;
   timeConditions: TimeCondition;
   inboundRoutes: InboundRoute;
@@ -99,6 +112,17 @@ export interface RoutingEditorProps<T> {
   /** Saved: the dialog closes and the lists are fetched again. */
   onDone: () => void;
   onClose: () => void;
+  /** Puts another object of the kind in the dialog (a sub-menu of a menu). */
+  onOpen: (item: T) => void;
+}
+
+/** A part of a row shown under it on demand (a menu's tree): the toggle, and what it shows. */
+export interface RoutingExpansion<T> {
+  /** The toggle's text, and its accessible name for a row. */
+  toggle: string;
+  label: (item: T) => string;
+  /** `open` puts an object of the kind in the editor. */
+  render: (item: T, open: (item: T) => void) => ReactNode;
 }
 
 /** One column of the list: its heading and what a row shows in it. */
@@ -120,6 +144,7 @@ export function RoutingListPage<K extends RoutingKind>({
   nameOf = (item) => item.name,
   alsoStale = [],
   editor,
+  expansion,
 }: {
   me: Me;
   kind: K;
@@ -137,6 +162,8 @@ export function RoutingListPage<K extends RoutingKind>({
   alsoStale?: string[];
   /** The form in the dialog, as an element (it is called, not mounted: `(props) => <Form {...props} />`). */
   editor: (props: RoutingEditorProps<RoutingObjects[K]>) => ReactNode;
+  /** A toggle in each row that shows more of the object under the row. */
+  expansion?: RoutingExpansion<RoutingObjects[K]>;
 }) {
   type T = RoutingObjects[K];
   const { t } = useTranslation();
@@ -149,6 +176,13 @@ export function RoutingListPage<K extends RoutingKind>({
   const { search, page } = paging;
   const [editing, setEditing] = useState<T | 'new' | null>(null);
   const [deleting, setDeleting] = useState<T | null>(null);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setExpanded((ids) => {
+      const next = new Set(ids);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   // The i18n namespace, as the union of kinds: i18next checks keys built from it (not from K).
   const ns: RoutingKind = kind;
   const routes = kindApi(kind);
@@ -192,23 +226,53 @@ export function RoutingListPage<K extends RoutingKind>({
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {list.data.items.map((item) => (
-                <Table.Tr key={item.id}>
-                  {columns.map((c) => (
-                    <Table.Td key={c.title} {...c.td}>
-                      {c.cell(item)}
-                    </Table.Td>
-                  ))}
-                  <Table.Td>
-                    <RowActions
-                      name={nameOf(item)}
-                      canWrite={canWrite}
-                      onEdit={() => setEditing(item)}
-                      onDelete={() => setDeleting(item)}
-                    />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
+              {list.data.items.map((item) => {
+                const open = expansion !== undefined && expanded.has(item.id);
+                const more = `${kind}-more-${item.id}`;
+                return (
+                  <Fragment key={item.id}>
+                    <Table.Tr>
+                      {columns.map((c) => (
+                        <Table.Td key={c.title} {...c.td}>
+                          {c.cell(item)}
+                        </Table.Td>
+                      ))}
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap" justify="flex-end">
+                          {expansion ? (
+                            <Button
+                              size="xs"
+                              variant={open ? 'light' : 'subtle'}
+                              aria-expanded={open}
+                              aria-controls={open ? more : undefined}
+                              aria-label={expansion.label(item)}
+                              onClick={() => toggle(item.id)}
+                            >
+                              {open ? '▾' : '▸'} {expansion.toggle}
+                            </Button>
+                          ) : null}
+                          <RowActions
+                            name={nameOf(item)}
+                            canWrite={canWrite}
+                            onEdit={() => setEditing(item)}
+                            onDelete={() => setDeleting(item)}
+                          />
+                        </Group>
+                      </Table.Td>
+                    </Table.Tr>
+                    {open ? (
+                      <Table.Tr id={more}>
+                        <Table.Td colSpan={columns.length + 1}>
+                          {/* Stays in view, as wide as the screen, while a narrow screen scrolls the table sideways. */}
+                          <Box style={{ position: 'sticky', left: 0, maxWidth: 'calc(100vw - 64px)' }}>
+                            {expansion.render(item, setEditing)}
+                          </Box>
+                        </Table.Td>
+                      </Table.Tr>
+                    ) : null}
+                  </Fragment>
+                );
+              })}
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
@@ -229,6 +293,7 @@ export function RoutingListPage<K extends RoutingKind>({
               item: editing === 'new' ? null : editing,
               canWrite,
               onClose: close,
+              onOpen: setEditing,
               onDone: () => {
                 close();
                 changed();

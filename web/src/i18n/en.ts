@@ -3,6 +3,7 @@ import { adminEn } from './admin';
 import { callsEn } from './calls';
 import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
+import { ivrEn } from './ivr';
 import { phoneEn } from './phone';
 import { problemsEn } from './problems';
 import { queuesEn } from './queues';
@@ -175,6 +176,7 @@ export const en = {
   ...phoneEn,
   ...routingEn,
   ...queuesEn,
+  ...ivrEn,
   ...callsEn,
 } as const;
 

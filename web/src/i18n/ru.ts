@@ -4,6 +4,7 @@ import { callsRu } from './calls';
 import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
 import { healthRu } from './health';
+import { ivrRu } from './ivr';
 import { phoneRu } from './phone';
 import { problemsRu } from './problems';
 import { queuesRu } from './queues';
@@ -182,5 +183,6 @@ export const ru: Messages = {
   ...phoneRu,
   ...routingRu,
   ...queuesRu,
+  ...ivrRu,
   ...callsRu,
 };

@@ -3,7 +3,18 @@
  * out) and the navigation of the signed-in role, which folds behind a burger
  * button on a phone screen.
  */
-import { Anchor, AppShell, Badge, Burger, Button, Group, NavLink, Text, Title } from '@mantine/core';
+import {
+  Anchor,
+  AppShell,
+  Badge,
+  Burger,
+  Button,
+  Group,
+  NavLink,
+  ScrollArea,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -66,18 +77,21 @@ export function AppLayout({ me }: { me: Me }) {
             {me.user.displayName || me.user.email}
           </Text>
         ) : null}
-        {navFor(me.role).map((item) => (
-          <NavLink
-            key={item.path}
-            component={RouterLink}
-            to={item.path}
-            label={t(item.label)}
-            onClick={close}
-          />
-        ))}
+        {/* The menu scrolls on its own when it is taller than the window (an admin's list is long). */}
+        <AppShell.Section grow component={ScrollArea} type="auto">
+          {navFor(me.role).map((item) => (
+            <NavLink
+              key={item.path}
+              component={RouterLink}
+              to={item.path}
+              label={t(item.label)}
+              onClick={close}
+            />
+          ))}
+        </AppShell.Section>
         <Button
           variant="subtle"
-          mt="auto"
+          mt="xs"
           onClick={async () => {
             await signOut();
             navigate('/');
