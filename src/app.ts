@@ -98,6 +98,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         mohDir: join(config.dataDir, 'moh'),
         ttsDir: join(config.dataDir, 'tts'),
         pushSubject: `mailto:${config.adminEmail ?? 'admin@nimbus.local'}`,
+        audioDir: join(config.dataDir, 'audio'),
         voicemail: {
           dir: join(config.dataDir, 'voicemail'),
           smtpUrl: config.smtpUrl,
@@ -154,6 +155,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         agent: (t, n) => sip.queues?.agent(t, n) ?? null,
         change: (t, n, c) => sip.queues?.change(t, n, c) ?? null,
       },
+      audioDir: join(config.dataDir, 'audio'),
       voicemail: {
         dir: join(config.dataDir, 'voicemail'),
         changed: (tenantId, boxId) => void sip.voicemail?.changedById(tenantId, boxId),

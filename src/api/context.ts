@@ -100,6 +100,8 @@ export interface ApiDeps {
   connectInfo?: () => ConnectInfo | null;
   /** Calls in progress, registered devices and their events (the SIP service); absent, live views are empty. */
   live?: LiveSource;
+  /** `<dataDir>/audio`: the tenants' own audio files (IVR greetings); absent, uploads answer 503. */
+  audioDir?: string;
   /** Call queues (absent: no media engine, queue views answer 503). */
   queues?: QueueSource;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */

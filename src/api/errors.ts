@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, title: 'Too many attempts; wait and try again' },
   INTERNAL: { status: 500, title: 'Internal error' },
   DATABASE_UNAVAILABLE: { status: 503, title: 'The database is unavailable; nothing was changed' },
+  AUDIO_STORAGE_UNAVAILABLE: { status: 503, title: 'Audio storage is not available on this node' },
   SPEECH_FAILED: { status: 503, title: 'The text could not be spoken; try again' },
   QUEUES_UNAVAILABLE: { status: 503, title: 'Call queues need the media engine, which is not running' },
   AUDIO_UNSUPPORTED: { status: 415, title: 'The audio file is not WAV, MP3 or Ogg Vorbis' },

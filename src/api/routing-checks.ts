@@ -32,6 +32,8 @@ export interface RoutingWorld {
   objects: RoutingObject[];
   /** Group mailboxes' ids (an extension's mailbox has the extension's id). */
   mailboxes?: string[];
+  /** The tenant's audio files' ids (IVR greetings may name one). */
+  audioFiles?: string[];
 }
 
 export async function loadWorld(scope: TenantScope, tenant: Tenant): Promise<RoutingWorld> {
@@ -42,7 +44,8 @@ export async function loadWorld(scope: TenantScope, tenant: Tenant): Promise<Rou
     if (offset + 200 >= page.total) break;
   }
   const mailboxes = (await scope.voicemail.listBoxes()).filter((b) => !b.extensionId).map((b) => b.id);
-  return { tenant, extensions, objects: await scope.routing.all(), mailboxes };
+  const audioFiles = (await scope.audioFiles.list()).map((f) => f.id);
+  return { tenant, extensions, objects: await scope.routing.all(), mailboxes, audioFiles };
 }
 
 const invalid = (detail: string, field: string) => new ApiError('VALIDATION_FAILED', detail, field);
@@ -179,6 +182,8 @@ function checkQueue(world: RoutingWorld, cfg: QueueConfig): void {
 function checkIvr(world: RoutingWorld, cfg: IvrConfig): void {
   const checkAudio = (a: IvrAudio | null, field: string) => {
     if (!a) return;
+    if (a.fileId && !world.audioFiles?.includes(a.fileId))
+      throw invalid('No audio file with this id in the tenant', `${field}.fileId`);
     a.prompts.forEach((p, i) => {
       if (!isPromptName(p)) throw invalid(`"${p}" is not a system prompt`, `${field}.prompts.${i}`);
     });
@@ -191,8 +196,8 @@ function checkIvr(world: RoutingWorld, cfg: IvrConfig): void {
     }
   };
   checkAudio(cfg.greeting, 'greeting');
-  if (cfg.greeting.text === null && cfg.greeting.prompts.length === 0)
-    throw invalid('A menu needs a greeting: prompts or text', 'greeting');
+  if (!cfg.greeting.fileId && cfg.greeting.text === null && cfg.greeting.prompts.length === 0)
+    throw invalid('A menu needs a greeting: an audio file, text or prompts', 'greeting');
   checkAudio(cfg.invalidAudio, 'invalidAudio');
   checkAudio(cfg.timeoutAudio, 'timeoutAudio');
   const keys = new Set<string>();
@@ -367,6 +372,17 @@ export function checkCallRules(world: RoutingWorld, ext: Extension): void {
   const sec = r.secretary;
   if (sec && (sec.number === ext.number || !isExt(sec.number)))
     throw invalid('The secretary must be another extension of this tenant', 'callRules.secretary.number');
+}
+
+/** IVR menus whose greeting or prompts play an audio file (it cannot be deleted while they do). */
+export function audioUsers(world: RoutingWorld, fileId: string): string[] {
+  return world.objects
+    .filter((o) => {
+      if (o.kind !== 'ivr') return false;
+      const c = o.config as IvrConfig;
+      return [c.greeting, c.invalidAudio, c.timeoutAudio].some((a) => a?.fileId === fileId);
+    })
+    .map((o) => `"${o.name}"`);
 }
 
 /** What refers to an object (so it cannot be deleted): names of routing objects, and why. */

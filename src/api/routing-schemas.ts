@@ -250,6 +250,9 @@ const Tag = Type.String({
 });
 const IvrAudioSchema = Type.Object(
   {
+    fileId: Type.Optional(
+      Type.Union([Uuid, Type.Null()], { description: "One of the tenant's audio files (wins when set)" }),
+    ),
     prompts: PromptList,
     text: Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()], {
       description: 'Spoken by the TTS (wins over prompts when set)',

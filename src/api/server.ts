@@ -15,6 +15,7 @@ import type { Api, ApiDeps } from './context.js';
 import { ApiError } from './errors.js';
 import { toApiError } from './problem-mapping.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { audioRoutes } from './routes/audio.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
@@ -189,6 +190,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await routingRoutes(app, deps);
   await queueRoutes(app, deps);
   await speechRoutes(app);
+  await audioRoutes(app, deps);
   await voicemailRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);

@@ -157,6 +157,9 @@ export class AppCall implements ActiveCall, AppSession {
     this.end(status === 503 ? 'failed' : 'rejected', 'system', status);
   }
 
+  /** A prompt playing that a key may interrupt. */
+  private bargeInPlay: Promise<PlaybackResult> | null = null;
+
   private key(digit: string): void {
     this.keys.push(digit);
   }
@@ -165,12 +168,22 @@ export class AppCall implements ActiveCall, AppSession {
 
   play(files: string[], opts: { bargeIn?: boolean } = {}): Promise<PlaybackResult> {
     if (!this.media || this.ended) return Promise.resolve({ end: 'closed' });
-    return this.media.caller.play({ files }, opts);
+    return this.track(this.media.caller.play({ files }, opts), opts);
   }
 
   tone(tone: ToneRequest, opts: { bargeIn?: boolean } = {}): Promise<PlaybackResult> {
     if (!this.media || this.ended) return Promise.resolve({ end: 'closed' });
-    return this.media.caller.play({ tone }, opts);
+    return this.track(this.media.caller.play({ tone }, opts), opts);
+  }
+
+  /** Keys sent as SIP INFO never reach the relay: a barge-in play is stopped by them here. */
+  private track(play: Promise<PlaybackResult>, opts: { bargeIn?: boolean }): Promise<PlaybackResult> {
+    const mine = opts.bargeIn === true ? play : null;
+    this.bargeInPlay = mine;
+    void play.then(() => {
+      if (this.bargeInPlay === mine) this.bargeInPlay = null;
+    });
+    return play;
   }
 
   nextDigit(timeoutMs: number): Promise<string | null> {
@@ -266,6 +279,7 @@ export class AppCall implements ActiveCall, AppSession {
         const info = parseDtmfInfo(ct, req.body);
         if (info.ok) {
           this.key(info.dtmf.signal);
+          if (this.bargeInPlay) this.media?.caller.stopPlayback();
           tx.respond(makeResponse(req, 200));
         } else
           tx.respond(

@@ -190,6 +190,8 @@ export class Call implements ActiveCall {
   private aAnswered = false;
   /** Keys the caller pressed while the PBX had answered it. */
   private readonly keys: KeyBuffer;
+  /** A prompt playing to the caller that a key may interrupt (INFO keys stop it here). */
+  private bargeInPlay: Promise<PlaybackResult> | null = null;
   /** Music the PBX plays to the caller it answered (a queue's), stopped when an agent answers. */
   private readonly callerAudio = new Set<() => void>();
   /** Numbers browser forks' keys in the relay, unique for the call. */
@@ -803,7 +805,14 @@ export class Call implements ActiveCall {
   /** Plays to the caller (once the PBX answered): prompts, with barge-in by a key unless told not to. */
   playToCaller(files: string[], opts: { bargeIn?: boolean } = {}): Promise<PlaybackResult> {
     if (!this.media || this.state === 'ended') return Promise.resolve({ end: 'closed' });
-    return this.media.caller.play({ files }, opts);
+    const play = this.media.caller.play({ files }, opts);
+    // Keys sent as SIP INFO never reach the relay: a barge-in play is stopped by them here.
+    const mine = opts.bargeIn === true ? play : null;
+    this.bargeInPlay = mine;
+    void play.then(() => {
+      if (this.bargeInPlay === mine) this.bargeInPlay = null;
+    });
+    return play;
   }
 
   /** Records the caller (voicemail, once the PBX answered) into a WAV at `path`. */
@@ -1213,7 +1222,10 @@ export class Call implements ActiveCall {
     if (req.method === 'INFO') {
       // Keys as SIP INFO while the PBX has the caller (an IVR menu).
       const info = parseDtmfInfo(req.headers.get('Content-Type') ?? '', req.body);
-      if (info.ok) this.keys.push(info.dtmf.signal);
+      if (info.ok) {
+        this.keys.push(info.dtmf.signal);
+        if (this.bargeInPlay) this.media?.caller.stopPlayback();
+      }
       tx.respond(makeResponse(req, 200));
       return;
     }

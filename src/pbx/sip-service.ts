@@ -110,6 +110,8 @@ export interface SipServiceOptions {
   voicemail?: { dir: string; smtpUrl?: string | null; smtpFrom?: string; portalUrl?: string | null };
   /** Where text spoken by the TTS (IVR greetings) is kept; default a folder in the system's temp. */
   ttsDir?: string;
+  /** The tenants' own audio files (`<dir>/<tenant>/<id>.wav`, uploaded through the API); unset: none. */
+  audioDir?: string;
 }
 
 /** Whether a side's party is still in the call (a parker or transferor who left is not). */
@@ -225,6 +227,7 @@ export class SipService {
       clock,
       queues: null,
       spoken: (text, lang) => this.spokenText.file(text, lang),
+      audioFile: (tenantId, id) => (opts.audioDir ? join(opts.audioDir, tenantId, `${id}.wav`) : null),
     };
     this.router = new Router(this.routerEnv);
     // Agents become (un)available as their phones register and their calls come and go.

@@ -354,6 +354,16 @@ export interface VoicemailEmailsTable {
   createdAt: CreatedAt;
 }
 
+/** A tenant's own audio (IVR greetings, prompts); the WAV is `<dataDir>/audio/<tenant>/<id>.wav`. */
+export interface AudioFilesTable {
+  id: string;
+  tenantId: string;
+  name: string;
+  durationMs: number;
+  sizeBytes: number;
+  createdAt: CreatedAt;
+}
+
 export interface Database {
   platformSecrets: PlatformSecretsTable;
   pushSubscriptions: PushSubscriptionsTable;
@@ -367,6 +377,7 @@ export interface Database {
   routingObjects: RoutingObjectsTable;
   queueAgents: QueueAgentsTable;
   queueStats: QueueStatsTable;
+  audioFiles: AudioFilesTable;
   voicemailBoxes: VoicemailBoxesTable;
   voicemailMessages: VoicemailMessagesTable;
   voicemailEmails: VoicemailEmailsTable;
@@ -385,3 +396,4 @@ export type PushSubscription = Selectable<PushSubscriptionsTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;
 export type VoicemailBox = Selectable<VoicemailBoxesTable>;
 export type VoicemailMessage = Selectable<VoicemailMessagesTable>;
+export type AudioFile = Selectable<AudioFilesTable>;

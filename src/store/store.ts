@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { ApiKeyDirectory, ApiKeyRepository } from './repositories/api-keys.js';
+import { AudioFileRepository } from './repositories/audio-files.js';
 import { AuditRepository } from './repositories/audit.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
@@ -27,6 +28,7 @@ export interface TenantScope {
   routing: RoutingRepository;
   queueAgents: QueueAgentRepository;
   voicemail: VoicemailRepository;
+  audioFiles: AudioFileRepository;
 }
 
 export interface PlatformScope {
@@ -70,6 +72,7 @@ export class Store {
       calls: new CallRepository(this.db, tenantId),
       routing: new RoutingRepository(this.db, tenantId),
       queueAgents: new QueueAgentRepository(this.db, tenantId),
+      audioFiles: new AudioFileRepository(this.db, tenantId),
       voicemail: new VoicemailRepository(this.db, tenantId),
     };
   }

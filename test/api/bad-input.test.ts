@@ -229,7 +229,8 @@ describe.each(backends())('bad input on every writing route on %s', (backend) =>
     ).toEqual([
       '/api/v1/auth/logout',
       '/api/v1/auth/totp/setup',
-      // A greeting upload's body is the audio file itself (tested in test/api/voicemail.test.ts).
+      // Uploads' bodies are the audio file itself (tested in test/api/voicemail.test.ts, audio.test.ts).
+      '/api/v1/tenants/:tenantId/audio',
       '/api/v1/tenants/:tenantId/voicemail/boxes/:id/greetings/:kind',
     ]);
     const before = await rowCounts();

@@ -59,6 +59,7 @@ function validBody(method: string, url: string): unknown {
   if (/\/queues(\/:id)?$/.test(url)) return { ...queueConfig(), name: 'pwned', number: null };
   if (url.endsWith('/queue-agents/:number')) return { paused: true };
   if (url.endsWith('/speech-preview')) return { text: 'pwned', lang: 'en' };
+  if (url.endsWith('/audio/:id')) return { name: 'pwned' };
   if (url.endsWith('/voicemail/boxes')) return { number: '7770' };
   if (url.endsWith('/voicemail/boxes/:id')) return { quota: 5 };
   if (url.endsWith('/voicemail/messages/:id')) return { heard: true };

@@ -8,7 +8,11 @@
  * as the greeting, and the call's tags on its record and in events.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { encodeWav } from '../../src/media/audio/wav-writer.js';
 import { encodeG711 } from '../../src/media/codecs/g711.js';
 import { dtmfSequence } from '../../src/media/dtmf/generate.js';
 import { encodeTelephoneEvent } from '../../src/media/dtmf/telephone-event.js';
@@ -35,6 +39,7 @@ describe('IVR menus', () => {
   const events: PbxEvent[] = [];
   let ids: string[] = [];
   let rtp: Socket;
+  const audioDir = mkdtempSync(join(tmpdir(), 'nimbus-ivr-audio-'));
 
   const menu = (over: Partial<IvrConfig>): IvrConfig => ({
     greeting: { prompts: ['main-menu'], text: null, lang: null },
@@ -147,7 +152,7 @@ describe('IVR menus', () => {
     fx = await sipFixture(
       DOMAIN,
       NUMBERS.map((number) => ({ number })),
-      { clock, media: { bindAddress: '127.0.0.1', portMin: 44400, portMax: 44599, workers: 1 } },
+      { clock, media: { bindAddress: '127.0.0.1', portMin: 44400, portMax: 44599, workers: 1 }, audioDir },
     );
     bank = await phoneBank(fx, DOMAIN, NUMBERS);
     fx.sip.events.on((e) => events.push(e));
@@ -335,5 +340,35 @@ describe('IVR menus', () => {
     await dial('203', '806');
     await info('203', '1');
     await until(() => invitesOf('202') === 1, 10_000);
+  });
+
+  it("greets with one of the tenant's own audio files", async () => {
+    // A file as the API stores it (test/api/audio.test.ts covers the upload itself).
+    const samples = new Int16Array(8000 * 2).map((_, i) =>
+      Math.round(6000 * Math.sin((2 * Math.PI * 523 * i) / 8000)),
+    );
+    const f = await store().audioFiles.create({
+      id: crypto.randomUUID(),
+      name: 'Jingle',
+      durationMs: 2000,
+      sizeBytes: 32_044,
+    });
+    mkdirSync(join(audioDir, fx.tenantId), { recursive: true });
+    writeFileSync(
+      join(audioDir, fx.tenantId, `${f.id}.wav`),
+      encodeWav({ encoding: 'pcm16', sampleRate: 8000, channels: 1 }, samples),
+    );
+    await add(
+      'ivr',
+      'Jingle',
+      '807',
+      menu({
+        greeting: { fileId: f.id, prompts: [], text: null, lang: null },
+        options: [{ key: '4', destination: await ext('204'), tag: null }],
+      }),
+    );
+    await dial('201', '807');
+    await info('201', '4'); // a key interrupts the file (barge-in)
+    await until(() => invitesOf('204') === 1, 5_000);
   });
 });

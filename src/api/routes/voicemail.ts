@@ -6,12 +6,9 @@
  * extensions and the group mailboxes they are members of; admins reach all.
  * Every change that moves a mailbox's counts updates its message-waiting lamp.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { AudioUploadError, convertGreeting } from '../../pbx/voicemail/convert.js';
 import { VoicemailFiles } from '../../pbx/voicemail/files.js';
 import {
   GREETING_KINDS,
@@ -22,6 +19,7 @@ import {
 } from '../../store/schema.js';
 import type { TenantScope } from '../../store/store.js';
 import { hashPassword } from '../../util/password-hash.js';
+import { AUDIO_TYPES, convertUpload, MAX_UPLOAD, sendWav, storeWav } from '../audio-files.js';
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
@@ -34,19 +32,6 @@ import {
   Uuid,
   VoicemailPin,
 } from '../schemas.js';
-
-/** Uploads: the audio itself as the body (up to 20 MB). */
-const AUDIO_TYPES = [
-  'audio/wav',
-  'audio/x-wav',
-  'audio/wave',
-  'audio/vnd.wave',
-  'audio/mpeg',
-  'audio/mp3',
-  'audio/ogg',
-  'application/octet-stream',
-];
-const MAX_UPLOAD = 20 * 1024 * 1024;
 
 const Folder = Type.Union(
   VOICEMAIL_FOLDERS.map((f) => Type.Literal(f)),
@@ -402,22 +387,8 @@ export async function voicemailRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const box = await boxOf(req, scope, req.params.id);
       const kind = greetingKind(req.params.kind);
       const f = needFiles();
-      if (!Buffer.isBuffer(req.body))
-        throw new ApiError(
-          'AUDIO_UNSUPPORTED',
-          'Send the audio file itself as the body (Content-Type audio/wav, audio/mpeg or audio/ogg)',
-        );
-      let wav: Buffer;
-      try {
-        wav = (await convertGreeting(req.body)).wav;
-      } catch (e) {
-        if (!(e instanceof AudioUploadError)) throw e;
-        throw new ApiError(e.reason === 'unsupported' ? 'AUDIO_UNSUPPORTED' : 'AUDIO_INVALID', e.message);
-      }
-      const path = f.greetingPath(req.params.tenantId, box.id, kind);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(`${path}.upload`, wav);
-      await rename(`${path}.upload`, path);
+      const { wav } = await convertUpload(req.body);
+      await storeWav(f.greetingPath(req.params.tenantId, box.id, kind), wav);
       const after = await scope.voicemail.setGreeting(box.id, kind, true);
       await scope.audit.record(actorOf(req), {
         action: 'voicemail.greeting',
@@ -516,37 +487,15 @@ export async function voicemailRoutes(app: Api, deps: ApiDeps): Promise<void> {
     async (req, reply) => {
       const m = await messageOf(req, store.tenant(req.params.tenantId), req.params.id);
       const path = needFiles().messagePath(req.params.tenantId, m.boxId, m.id);
-      const size = (await stat(path).catch(() => null))?.size;
-      if (size === undefined) throw notFound('Message audio');
-      reply.header('accept-ranges', 'bytes').type('audio/wav');
-      if (req.query.download)
-        reply.header(
-          'content-disposition',
-          `attachment; filename="voicemail-${m.receivedAt.toISOString().slice(0, 19).replace(/[-:T]/g, '')}.wav"`,
-        );
-      const range = req.headers.range;
-      if (range) {
-        const r = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-        let start = r?.[1] ? Number(r[1]) : Number.NaN;
-        let end = r?.[2] ? Number(r[2]) : size - 1;
-        if (r && !r[1] && r[2]) {
-          // A suffix: the last N bytes.
-          start = Math.max(0, size - Number(r[2]));
-          end = size - 1;
-        }
-        end = Math.min(end, size - 1);
-        if (!r || Number.isNaN(start) || start > end || start >= size) {
-          reply.header('content-range', `bytes */${size}`);
-          throw new ApiError('RANGE_NOT_SATISFIABLE', `The audio is ${size} bytes long`);
-        }
-        reply
-          .code(206)
-          .header('content-range', `bytes ${start}-${end}/${size}`)
-          .header('content-length', end - start + 1);
-        return reply.send(createReadStream(path, { start, end }));
-      }
-      reply.header('content-length', size);
-      return reply.send(createReadStream(path));
+      return sendWav(
+        req,
+        reply,
+        path,
+        'Message audio',
+        req.query.download
+          ? `voicemail-${m.receivedAt.toISOString().slice(0, 19).replace(/[-:T]/g, '')}.wav`
+          : null,
+      );
     },
   );
 

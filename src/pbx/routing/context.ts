@@ -75,6 +75,8 @@ export interface RouterEnv {
   voicemail?: VoicemailDeposit | null;
   /** A WAV file saying `text` (IVR greetings typed as text), made by the TTS on first use. */
   spoken(text: string, lang: 'en' | 'ru'): Promise<string>;
+  /** Where one of the tenant's audio files is (null: this node keeps none). */
+  audioFile(tenantId: string, id: string): string | null;
 }
 
 /** One routing step's view of the world. */

@@ -7,6 +7,7 @@
  * menu after a short prompt, up to the menu's retries; then the fallback. A menu
  * may first consult a calendar (closed → elsewhere) and tags the call.
  */
+import { existsSync } from 'node:fs';
 import { promptFiles } from '../../media/prompts.js';
 import { calendarState } from '../calendar/engine.js';
 import type { CalendarSpec } from '../calendar/types.js';
@@ -129,6 +130,9 @@ async function audioFiles(
   fallback: string[],
 ): Promise<string[]> {
   const lang = audio?.lang ?? (tenant.language === 'ru' ? 'ru' : 'en');
+  const file = audio?.fileId ? ctx.env.audioFile(tenant.id, audio.fileId) : null;
+  // The tenant's own recording; a missing file (deleted under a running call) falls back to the text or prompts.
+  if (file && existsSync(file)) return [file];
   if (audio?.text) {
     try {
       return [await ctx.env.spoken(audio.text, lang)];

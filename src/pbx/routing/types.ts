@@ -63,8 +63,13 @@ export interface InboundRouteConfig {
 
 export type CalendarConfig = CalendarSpec;
 
-/** What a menu says: system prompts, or text spoken by the PBX's TTS (text wins when set). */
+/**
+ * What a menu says: one of the tenant's own audio files, text spoken by the
+ * PBX's TTS, or system prompts — the first of these that is set.
+ */
 export interface IvrAudio {
+  /** One of the tenant's audio files (uploaded or recorded in the portal). */
+  fileId?: string | null;
   prompts: string[];
   /** Spoken in `lang`, or the tenant's language when null. */
   text: string | null;

@@ -5198,6 +5198,8 @@ export interface paths {
                                 name: string;
                                 number: string | null;
                                 greeting: {
+                                    /** @description One of the tenant's audio files (wins when set) */
+                                    fileId?: string | (never | null);
                                     prompts: string[];
                                     /** @description Spoken by the TTS (wins over prompts when set) */
                                     text: string | null;
@@ -5236,6 +5238,8 @@ export interface paths {
                                 /** @description Replays after no key or a wrong one */
                                 retries: number;
                                 invalidAudio: {
+                                    /** @description One of the tenant's audio files (wins when set) */
+                                    fileId?: string | (never | null);
                                     prompts: string[];
                                     /** @description Spoken by the TTS (wins over prompts when set) */
                                     text: string | null;
@@ -5243,6 +5247,8 @@ export interface paths {
                                     lang: "en" | "ru" | (never | null);
                                 } | null;
                                 timeoutAudio: {
+                                    /** @description One of the tenant's audio files (wins when set) */
+                                    fileId?: string | (never | null);
                                     prompts: string[];
                                     /** @description Spoken by the TTS (wins over prompts when set) */
                                     text: string | null;
@@ -5316,6 +5322,8 @@ export interface paths {
                     "application/json": {
                         name: string;
                         greeting: {
+                            /** @description One of the tenant's audio files (wins when set) */
+                            fileId?: string | (never | null);
                             prompts: string[];
                             /** @description Spoken by the TTS (wins over prompts when set) */
                             text: string | null;
@@ -5354,6 +5362,8 @@ export interface paths {
                         /** @description Replays after no key or a wrong one */
                         retries: number;
                         invalidAudio: {
+                            /** @description One of the tenant's audio files (wins when set) */
+                            fileId?: string | (never | null);
                             prompts: string[];
                             /** @description Spoken by the TTS (wins over prompts when set) */
                             text: string | null;
@@ -5361,6 +5371,8 @@ export interface paths {
                             lang: "en" | "ru" | (never | null);
                         } | null;
                         timeoutAudio: {
+                            /** @description One of the tenant's audio files (wins when set) */
+                            fileId?: string | (never | null);
                             prompts: string[];
                             /** @description Spoken by the TTS (wins over prompts when set) */
                             text: string | null;
@@ -5430,6 +5442,8 @@ export interface paths {
                             name: string;
                             number: string | null;
                             greeting: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5468,6 +5482,8 @@ export interface paths {
                             /** @description Replays after no key or a wrong one */
                             retries: number;
                             invalidAudio: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5475,6 +5491,8 @@ export interface paths {
                                 lang: "en" | "ru" | (never | null);
                             } | null;
                             timeoutAudio: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5575,6 +5593,8 @@ export interface paths {
                             name: string;
                             number: string | null;
                             greeting: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5613,6 +5633,8 @@ export interface paths {
                             /** @description Replays after no key or a wrong one */
                             retries: number;
                             invalidAudio: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5620,6 +5642,8 @@ export interface paths {
                                 lang: "en" | "ru" | (never | null);
                             } | null;
                             timeoutAudio: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5690,6 +5714,8 @@ export interface paths {
                     "application/json": {
                         name: string;
                         greeting: {
+                            /** @description One of the tenant's audio files (wins when set) */
+                            fileId?: string | (never | null);
                             prompts: string[];
                             /** @description Spoken by the TTS (wins over prompts when set) */
                             text: string | null;
@@ -5728,6 +5754,8 @@ export interface paths {
                         /** @description Replays after no key or a wrong one */
                         retries: number;
                         invalidAudio: {
+                            /** @description One of the tenant's audio files (wins when set) */
+                            fileId?: string | (never | null);
                             prompts: string[];
                             /** @description Spoken by the TTS (wins over prompts when set) */
                             text: string | null;
@@ -5735,6 +5763,8 @@ export interface paths {
                             lang: "en" | "ru" | (never | null);
                         } | null;
                         timeoutAudio: {
+                            /** @description One of the tenant's audio files (wins when set) */
+                            fileId?: string | (never | null);
                             prompts: string[];
                             /** @description Spoken by the TTS (wins over prompts when set) */
                             text: string | null;
@@ -5804,6 +5834,8 @@ export interface paths {
                             name: string;
                             number: string | null;
                             greeting: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5842,6 +5874,8 @@ export interface paths {
                             /** @description Replays after no key or a wrong one */
                             retries: number;
                             invalidAudio: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -5849,6 +5883,8 @@ export interface paths {
                                 lang: "en" | "ru" | (never | null);
                             } | null;
                             timeoutAudio: {
+                                /** @description One of the tenant's audio files (wins when set) */
+                                fileId?: string | (never | null);
                                 prompts: string[];
                                 /** @description Spoken by the TTS (wins over prompts when set) */
                                 text: string | null;
@@ -7143,6 +7179,196 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's audio files */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            durationMs: number;
+                            sizeBytes: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Upload audio (body: the file, WAV, MP3 or Ogg Vorbis; converted to 8 kHz mono WAV), named by ?name= */
+        post: {
+            parameters: {
+                query: {
+                    name: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            durationMs: number;
+                            sizeBytes: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/audio/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Listen to an audio file (audio/wav; honours Range) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an audio file no menu plays */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename an audio file */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            durationMs: number;
+                            sizeBytes: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/tenants/{tenantId}/voicemail/boxes": {
