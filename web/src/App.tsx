@@ -36,6 +36,7 @@ const TimeConditions = lazy(() => import('./pages/TimeConditions'));
 const InboundRoutes = lazy(() => import('./pages/InboundRoutes'));
 const CallHandling = lazy(() => import('./pages/CallHandling'));
 const FeatureCodes = lazy(() => import('./pages/FeatureCodes'));
+const Voicemail = lazy(() => import('./pages/Voicemail'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -99,6 +100,7 @@ export function App() {
             <Route path="feature-codes" element={<FeatureCodes me={user} />} />
             <Route path="call-handling" element={<CallHandling me={user} />} />
             <Route path="extensions/:extensionId/call-handling" element={<CallHandling me={user} />} />
+            <Route path="voicemail" element={<Voicemail me={user} />} />
             <Route path="users" element={<Users me={user} />} />
             <Route path="api-keys" element={<ApiKeys me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />

@@ -9,6 +9,7 @@ export interface NavItem {
   label:
     | 'phone.nav'
     | 'callHandling.nav'
+    | 'voicemail.nav'
     | 'featureCodes.nav'
     | 'nav.dashboard'
     | 'nav.tenants'
@@ -38,6 +39,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/phone', label: 'phone.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   // Status, follow-me, secretary of one's own extensions (admins open anyone's from Extensions).
   { path: '/call-handling', label: 'callHandling.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
+  // Everyone with a mailbox: users and supervisors their own (and group ones they belong to); admins any.
+  { path: '/voicemail', label: 'voicemail.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
   { path: '/health', label: 'nav.health', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },

@@ -8,6 +8,7 @@ import { phoneEn } from './phone';
 import { problemsEn } from './problems';
 import { queuesEn } from './queues';
 import { routingEn } from './routing';
+import { voicemailEn } from './voicemail';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
   language: { label: 'Language', en: 'English', ru: 'Русский' },
@@ -178,6 +179,7 @@ export const en = {
   ...queuesEn,
   ...ivrEn,
   ...callsEn,
+  ...voicemailEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

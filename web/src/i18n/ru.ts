@@ -9,6 +9,7 @@ import { phoneRu } from './phone';
 import { problemsRu } from './problems';
 import { queuesRu } from './queues';
 import { routingRu } from './routing';
+import { voicemailRu } from './voicemail';
 
 export const ru: Messages = {
   app: { name: 'Nimbus PBX', skipToContent: 'К содержимому' },
@@ -185,4 +186,5 @@ export const ru: Messages = {
   ...queuesRu,
   ...ivrRu,
   ...callsRu,
+  ...voicemailRu,
 };
