@@ -103,6 +103,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           dir: join(config.dataDir, 'voicemail'),
           smtpUrl: config.smtpUrl,
           smtpFrom: config.smtpFrom,
+          transcribeUrl: config.transcribeUrl,
+          transcribeToken: config.transcribeToken,
           portalUrl: `https://${config.publicAddress}:${config.httpsPort}`,
         },
         media: {

@@ -39,6 +39,8 @@ export interface Config {
   mediaWorkers: number;
   smtpUrl: string | null;
   smtpFrom: string;
+  transcribeUrl: string | null;
+  transcribeToken: string | null;
 }
 
 type Kind =
@@ -195,6 +197,23 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'email' },
     default: 'voicemail@nimbus.local',
     description: 'Sender address of voicemail emails.',
+  },
+  {
+    key: 'transcribeUrl',
+    env: 'NIMBUS_TRANSCRIBE_URL',
+    flag: 'transcribe-url',
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    default: null,
+    description:
+      'Speech-to-text service voicemail is sent to (POST audio/wav, ?lang=en|ru; answers JSON {"text": …} or text). Unset: no transcripts.',
+  },
+  {
+    key: 'transcribeToken',
+    env: 'NIMBUS_TRANSCRIBE_TOKEN',
+    flag: 'transcribe-token',
+    kind: { type: 'string', pattern: /^\S{1,4000}$/u, hint: 'a token without spaces' },
+    default: null,
+    description: 'Bearer token for the transcription service, if it needs one.',
   },
   {
     key: 'adminEmail',

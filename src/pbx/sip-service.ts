@@ -64,6 +64,7 @@ import { VoicemailMailer } from './voicemail/mailer.js';
 import { voicemailMenu } from './voicemail/menu.js';
 import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
 import { VoicemailService } from './voicemail/service.js';
+import { HttpTranscriber } from './voicemail/transcribe.js';
 
 export const ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE, REFER, NOTIFY';
@@ -107,7 +108,15 @@ export interface SipServiceOptions {
    * Voicemail: where messages and greetings are kept (`<dataDir>/voicemail`), and
    * the SMTP server voicemail-to-email goes through (none: no email). Omitted: no voicemail.
    */
-  voicemail?: { dir: string; smtpUrl?: string | null; smtpFrom?: string; portalUrl?: string | null };
+  voicemail?: {
+    dir: string;
+    smtpUrl?: string | null;
+    smtpFrom?: string;
+    portalUrl?: string | null;
+    /** A speech-to-text service by URL (voicemail transcripts); unset: none. */
+    transcribeUrl?: string | null;
+    transcribeToken?: string | null;
+  };
   /** Where text spoken by the TTS (IVR greetings) is kept; default a folder in the system's temp. */
   ttsDir?: string;
   /** The tenants' own audio files (`<dir>/<tenant>/<id>.wav`, uploaded through the API); unset: none. */
@@ -199,7 +208,15 @@ export class SipService {
         store,
         this.directory,
         log,
-        { dir: opts.voicemail.dir },
+        {
+          dir: opts.voicemail.dir,
+          transcriber: opts.voicemail.transcribeUrl
+            ? new HttpTranscriber({
+                url: opts.voicemail.transcribeUrl,
+                token: opts.voicemail.transcribeToken ?? null,
+              })
+            : null,
+        },
         {
           lamp: (tenantId, number) => this.mwiChanged(tenantId, number),
           stored: () => this.mailer?.kick(),
@@ -330,6 +347,7 @@ export class SipService {
     if (this.voicemail) {
       // A half-recorded message is recovered before any new recording starts (DESIGN.md §5).
       await this.voicemail.recover();
+      await this.voicemail.resumeTranscripts(this.directory.all().map((t) => t.id));
       if (this.callContext.media) this.routerEnv.voicemail = this.voicemail;
       const v = this.opts.voicemail;
       if (v?.smtpUrl) {

@@ -15,6 +15,7 @@ import * as m0009 from './migrations/0009_queues.js';
 import * as m0010 from './migrations/0010_ivr.js';
 import * as m0011 from './migrations/0011_voicemail.js';
 import * as m0012 from './migrations/0012_audio_files.js';
+import * as m0013 from './migrations/0013_voicemail_transcripts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_ivr': m0010,
   '0011_voicemail': m0011,
   '0012_audio_files': m0012,
+  '0013_voicemail_transcripts': m0013,
 };
 
 /**

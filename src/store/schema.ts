@@ -338,8 +338,13 @@ export interface VoicemailMessagesTable {
   receivedAt: Timestamp;
   folder: ColumnType<VoicemailFolder, VoicemailFolder | undefined, VoicemailFolder>;
   heard: ColumnType<boolean, boolean | undefined, boolean>;
+  /** What a speech-to-text engine made of it (null: none yet, or nothing understood). */
+  transcript: ColumnType<string | null, string | null | undefined, string | null>;
+  transcriptStatus: ColumnType<TranscriptStatus, TranscriptStatus | undefined, TranscriptStatus>;
   createdAt: CreatedAt;
 }
+
+export type TranscriptStatus = 'none' | 'pending' | 'done' | 'failed';
 
 /** Voicemail to email: one row per message to send, retried with backoff until sent. */
 export interface VoicemailEmailsTable {

@@ -9,7 +9,8 @@
  * the next SIP service starts.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -114,6 +115,8 @@ describe('voicemail over SIP', () => {
   let rtp: Socket;
   let owner: TestUa & { close(): void };
   const summaries: string[] = [];
+  let stt: Server;
+  const transcribed: { type: string; auth: string; url: string; riff: string; bytes: number }[] = [];
   let ownerId = '';
   const scope = () => fx.db.store.tenant(fx.tenantId);
 
@@ -140,6 +143,24 @@ describe('voicemail over SIP', () => {
     });
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
     smtpPort = (smtp.server.address() as { port: number }).port;
+    // A speech-to-text service over HTTP: takes the WAV, answers the text.
+    stt = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        transcribed.push({
+          type: req.headers['content-type'] ?? '',
+          auth: req.headers.authorization ?? '',
+          url: req.url ?? '',
+          riff: body.subarray(0, 4).toString(),
+          bytes: body.length,
+        });
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ text: 'Please call me back about the invoice.' }));
+      });
+    });
+    await new Promise<void>((r) => stt.listen(0, '127.0.0.1', () => r()));
     fx = await sipFixture(DOMAIN, [{ number: '501' }, { number: '502' }], {
       media: { bindAddress: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, workers: 1 },
       voicemail: {
@@ -147,6 +168,8 @@ describe('voicemail over SIP', () => {
         smtpUrl: `smtp://127.0.0.1:${smtpPort}`,
         smtpFrom: 'pbx@voicemail.example.test',
         portalUrl: 'https://pbx.example.test',
+        transcribeUrl: `http://127.0.0.1:${(stt.address() as { port: number }).port}/stt`,
+        transcribeToken: 'stt-token',
       },
     });
     pbx = { transport: 'UDP', host: '127.0.0.1', port: fx.sip.transports.udpPort };
@@ -178,6 +201,7 @@ describe('voicemail over SIP', () => {
   });
 
   afterAll(async () => {
+    stt?.close();
     for (const u of uas) u.close();
     rtp?.close();
     await fx?.close();
@@ -260,6 +284,20 @@ describe('voicemail over SIP', () => {
     expect(mail.text).toContain('Ext 501 <501>');
     expect(mail.text).toContain(`https://pbx.example.test/voicemail?message=${stored.id}`);
     expect(mail.text).toMatch(/Duration: 0:0[2-3]/);
+    // Transcribed first (the WAV went to the service with its token and language), the text in the email.
+    expect(transcribed[0]).toMatchObject({
+      type: 'audio/wav',
+      auth: 'Bearer stt-token',
+      url: '/stt?lang=en',
+      riff: 'RIFF',
+    });
+    expect(transcribed[0]!.bytes).toBe(statSync(file).size);
+    expect(mail.text).toContain('Please call me back about the invoice.');
+    const withText = await scope().voicemail.getMessage(stored.id);
+    expect(withText).toMatchObject({
+      transcript: 'Please call me back about the invoice.',
+      transcriptStatus: 'done',
+    });
     const att = mail.attachments[0]!;
     expect(att.contentType).toBe('audio/wav');
     const attached = decodeWav(att.content);

@@ -93,6 +93,10 @@ const MessageSchema = Type.Object({
   receivedAt: Timestamp,
   folder: Type.String(),
   heard: Type.Boolean(),
+  transcript: Type.Union([Type.String(), Type.Null()], {
+    description: 'The message as text, when transcribed',
+  }),
+  transcriptStatus: Type.String({ description: 'none | pending | done | failed' }),
 });
 
 const GreetingParams = Type.Object({
@@ -112,6 +116,8 @@ function messageView(m: VoicemailMessage) {
     receivedAt: m.receivedAt.toISOString(),
     folder: m.folder,
     heard: m.heard,
+    transcript: m.transcript,
+    transcriptStatus: m.transcriptStatus,
   };
 }
 

@@ -133,6 +133,7 @@ export class VoicemailMailer {
           `От: ${caller}`,
           `Длительность: ${duration(m.durationMs)}`,
           `Получено: ${when} (${tenant.timeZone})`,
+          ...(m.transcript ? ['', 'Текст сообщения (распознан автоматически):', m.transcript] : []),
           ...(link ? ['', `Прослушать на портале: ${link}`] : []),
         ]
       : [
@@ -141,6 +142,7 @@ export class VoicemailMailer {
           `From: ${caller}`,
           `Duration: ${duration(m.durationMs)}`,
           `Received: ${when} (${tenant.timeZone})`,
+          ...(m.transcript ? ['', 'Message text (transcribed automatically):', m.transcript] : []),
           ...(link ? ['', `Listen in the portal: ${link}`] : []),
         ];
     const attachments = box.attachAudio

@@ -24,10 +24,13 @@ import type { Destination } from '../routing/types.js';
 import { depositStep } from './deposit.js';
 import { isUuid, type MessageMeta, VoicemailFiles } from './files.js';
 import type { MailboxSummary } from './mwi.js';
+import type { Transcriber } from './transcribe.js';
 
 export interface VoicemailOptions {
   /** Folder of every tenant's voicemail (`<dataDir>/voicemail`). */
   dir: string;
+  /** Turns messages into text (null: no transcription). */
+  transcriber?: Transcriber | null;
 }
 
 export interface VoicemailHooks {
@@ -48,6 +51,44 @@ export class VoicemailService implements VoicemailDeposit {
     private readonly hooks: VoicemailHooks,
   ) {
     this.files = new VoicemailFiles(opts.dir);
+    this.transcriber = opts.transcriber ?? null;
+  }
+
+  private readonly transcriber: Transcriber | null;
+
+  /**
+   * Transcribes a stored message, then queues its email (so the email carries
+   * the text). A failed or empty transcription still lets the email go.
+   */
+  private async transcribeThenMail(tenantId: string, box: VoicemailBox, id: string): Promise<void> {
+    const repo = this.store.tenant(tenantId).voicemail;
+    const lang = this.directory.tenantById(tenantId)?.language === 'ru' ? 'ru' : 'en';
+    try {
+      const text = await this.transcriber!.transcribe(this.files.messagePath(tenantId, box.id, id), lang);
+      await repo.setTranscript(id, text, 'done');
+    } catch (err) {
+      this.log.warn(
+        { err, tenantId, message: id },
+        'voicemail transcription failed; the email goes without text',
+      );
+      await repo.setTranscript(id, null, 'failed').catch(() => {});
+    }
+    if (box.email) {
+      await repo.queueEmail(id, box.email);
+      this.hooks.stored(tenantId);
+    }
+  }
+
+  /** Messages whose transcription a crash cut short are transcribed (and emailed) now. */
+  async resumeTranscripts(tenantIds: string[]): Promise<void> {
+    if (!this.transcriber) return;
+    for (const tenantId of tenantIds) {
+      const repo = this.store.tenant(tenantId).voicemail;
+      for (const m of await repo.pendingTranscripts()) {
+        const box = await repo.getBox(m.boxId);
+        if (box) void this.transcribeThenMail(tenantId, box, m.id);
+      }
+    }
   }
 
   /**
@@ -158,9 +199,11 @@ export class VoicemailService implements VoicemailDeposit {
       durationMs: m.durationMs,
       sizeBytes: m.sizeBytes,
       receivedAt: m.receivedAt,
+      ...(this.transcriber ? { transcriptStatus: 'pending' as const } : {}),
     });
     await this.files.dropMeta(tenantId, box.id, id);
-    if (box.email) {
+    if (this.transcriber) void this.transcribeThenMail(tenantId, box, id);
+    else if (box.email) {
       await repo.queueEmail(id, box.email);
       this.hooks.stored(tenantId);
     }

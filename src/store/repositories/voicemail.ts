@@ -9,6 +9,7 @@ import type { Page } from '../list.js';
 import type {
   Database,
   GreetingKind,
+  TranscriptStatus,
   VoicemailBox,
   VoicemailBoxesTable,
   VoicemailFolder,
@@ -35,6 +36,8 @@ export interface NewMessage {
   durationMs: number;
   sizeBytes: number;
   receivedAt: Date;
+  /** 'pending' when a transcription engine will make its text. */
+  transcriptStatus?: TranscriptStatus;
 }
 
 export interface MessageCounts {
@@ -182,6 +185,20 @@ export class VoicemailRepository {
       .where('folder', '=', folder)
       .orderBy('receivedAt', 'desc')
       .orderBy('id')
+      .execute();
+  }
+
+  /** Messages whose transcription was cut short (a crash): they are transcribed again. */
+  pendingTranscripts(): Promise<VoicemailMessage[]> {
+    return this.messages().where('transcriptStatus', '=', 'pending').execute();
+  }
+
+  async setTranscript(id: string, transcript: string | null, status: TranscriptStatus): Promise<void> {
+    await this.db
+      .updateTable('voicemailMessages')
+      .set({ transcript, transcriptStatus: status })
+      .where('tenantId', '=', this.tenantId)
+      .where('id', '=', id)
       .execute();
   }
 

@@ -7903,6 +7903,10 @@ export interface paths {
                                 receivedAt: string;
                                 folder: string;
                                 heard: boolean;
+                                /** @description The message as text, when transcribed */
+                                transcript: string | null;
+                                /** @description none | pending | done | failed */
+                                transcriptStatus: string;
                             }[];
                             total: number;
                             limit: number;
@@ -7967,6 +7971,10 @@ export interface paths {
                             receivedAt: string;
                             folder: string;
                             heard: boolean;
+                            /** @description The message as text, when transcribed */
+                            transcript: string | null;
+                            /** @description none | pending | done | failed */
+                            transcriptStatus: string;
                         };
                     };
                 };
@@ -8048,6 +8056,10 @@ export interface paths {
                             receivedAt: string;
                             folder: string;
                             heard: boolean;
+                            /** @description The message as text, when transcribed */
+                            transcript: string | null;
+                            /** @description none | pending | done | failed */
+                            transcriptStatus: string;
                         };
                     };
                 };

@@ -33,6 +33,7 @@ import {
   TextInput,
   Title,
   useMantineTheme,
+  VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
@@ -463,6 +464,15 @@ function Messages({ tenantId, box, timeZone }: { tenantId: string; box: Box; tim
                 {' · '}
                 <span title={t('voicemail.duration')}>{clock(m.durationMs / 1000)}</span>
               </Text>
+              {m.transcript ? (
+                <Text size="sm" fs="italic" style={{ overflowWrap: 'anywhere' }}>
+                  <VisuallyHidden>{t('voicemail.transcript')}: </VisuallyHidden>“{m.transcript}”
+                </Text>
+              ) : m.transcriptStatus === 'pending' ? (
+                <Text size="xs" c="dimmed">
+                  {t('voicemail.transcribing')}
+                </Text>
+              ) : null}
               {open === m.id ? (
                 <Player src={src} durationMs={m.durationMs} autoPlay onPlay={() => played(m)} />
               ) : null}
