@@ -156,6 +156,7 @@ const INTENDED: Record<string, string | 'public'> = {
   'PUT /api/v1/tenants/:tenantId/queues/:id': 'routing.write',
   'DELETE /api/v1/tenants/:tenantId/queues/:id': 'routing.write',
   'POST /api/v1/tenants/:tenantId/speech-preview': 'routing.write',
+  'GET /api/v1/tenants/:tenantId/voicemail/boxes/:id/greetings/:kind': 'voicemail.read',
   'GET /api/v1/tenants/:tenantId/audio': 'routing.read',
   'POST /api/v1/tenants/:tenantId/audio': 'routing.write',
   'GET /api/v1/tenants/:tenantId/audio/:id': 'routing.read',

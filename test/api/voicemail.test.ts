@@ -170,6 +170,14 @@ describe('voicemail API', () => {
     expect(json.status).toBe(415);
     expect(existsSync(join(dir, fx.A.id, box, 'greetings', 'name.wav'))).toBe(false);
 
+    // The stored greeting can be listened to, as callers hear it; one never recorded is not found.
+    const heard = await fx.call('GET', `${base()}/boxes/${box}/greetings/busy`, { as: fx.A.user });
+    expect(heard.status).toBe(200);
+    expect(heard.headers['content-type']).toContain('audio/wav');
+    expect(heard.text.slice(0, 4)).toBe('RIFF');
+    expect((await fx.call('GET', `${base()}/boxes/${box}/greetings/name`, { as: fx.A.user })).status).toBe(
+      404,
+    );
     const removed = await fx.call('DELETE', `${base()}/boxes/${box}/greetings/busy`, { as: fx.A.user });
     expect(removed.json.greetings.busy).toBe(false);
     expect(existsSync(join(dir, fx.A.id, box, 'greetings', 'busy.wav'))).toBe(false);

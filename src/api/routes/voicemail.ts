@@ -376,6 +376,24 @@ export async function voicemailRoutes(app: Api, deps: ApiDeps): Promise<void> {
     return kind as GreetingKind;
   };
 
+  app.get(
+    '/api/v1/tenants/:tenantId/voicemail/boxes/:id/greetings/:kind',
+    {
+      config: { permission: 'voicemail.read' },
+      schema: {
+        tags: ['voicemail'],
+        summary: 'Listen to a greeting as callers hear it (audio/wav; honours Range)',
+        params: GreetingParams,
+      },
+    },
+    async (req, reply) => {
+      const scope = store.tenant(req.params.tenantId);
+      const box = await boxOf(req, scope, req.params.id);
+      const kind = greetingKind(req.params.kind);
+      return sendWav(req, reply, needFiles().greetingPath(req.params.tenantId, box.id, kind), 'Greeting');
+    },
+  );
+
   app.put(
     '/api/v1/tenants/:tenantId/voicemail/boxes/:id/greetings/:kind',
     {

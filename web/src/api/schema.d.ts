@@ -7717,7 +7717,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Listen to a greeting as callers hear it (audio/wav; honours Range) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                    /** @description unavailable, busy, temporary or name */
+                    kind: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         /** Upload a greeting (body: the audio, WAV, MP3 or Ogg Vorbis; converted to 8 kHz mono WAV). The temporary greeting overrides the others while it exists */
         put: {
             parameters: {

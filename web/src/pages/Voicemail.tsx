@@ -86,6 +86,8 @@ const AUDIO_TYPES = [
 const vmKey = (tenantId: string) => ['voicemail', tenantId] as const;
 const base = (tenantId: string) => `/api/v1/tenants/${tenantId}/voicemail`;
 const audioUrl = (tenantId: string, id: string) => `${base(tenantId)}/messages/${id}/audio`;
+const greetingUrl = (tenantId: string, boxId: string, kind: string, version: number) =>
+  `${base(tenantId)}/boxes/${boxId}/greetings/${kind}?v=${version}`;
 
 /** m:ss (h:mm:ss past an hour). */
 function clock(sec: number): string {
@@ -1069,15 +1071,16 @@ function GreetingCard({ tenantId, box, kind }: { tenantId: string; box: Box; kin
             {t('voicemail.greetings.saved')}
           </Text>
         ) : null}
-        {local && present ? (
+        {present ? (
           <Group gap="xs" align="center" wrap="wrap">
             <Text size="xs" c="dimmed">
               {t('voicemail.greetings.listenNote')}
             </Text>
-            {/* biome-ignore lint/a11y/useMediaCaption: the greeting just uploaded or recorded by the user */}
+            {/* biome-ignore lint/a11y/useMediaCaption: a greeting the user recorded or uploaded */}
             <audio
               controls
-              src={local}
+              preload="none"
+              src={local ?? greetingUrl(tenantId, box.id, kind, upload.submittedAt)}
               aria-label={t('voicemail.greetings.player', { kind: name })}
               style={{ maxWidth: '100%', height: 32 }}
             />
