@@ -783,7 +783,14 @@ export class SipService {
       localFor: (d) => this.localFor(d),
       resolve: (tenantId, number) => {
         const tenant = this.directory.tenantById(tenantId);
-        const ext = tenant?.extensions.get(number);
+        let ext = tenant?.extensions.get(number);
+        // The target's "forward everything" is followed (to another extension; at most a few hops,
+        // so extensions forwarding to each other cannot loop).
+        for (let hops = 0; ext?.forwarding.always.enabled && hops < 5; hops++) {
+          const next = tenant?.extensions.get(ext.forwarding.always.target);
+          if (!next || next === ext) break;
+          ext = next;
+        }
         if (!tenant || !ext) return null;
         return {
           party: { tenantId, number: ext.number, displayName: ext.displayName, domain: tenant.domain },

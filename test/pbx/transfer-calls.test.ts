@@ -82,6 +82,29 @@ describe('transfers', () => {
     ]);
   });
 
+  it("blind to an extension that forwards everything: the transferee reaches the forward's target", async () => {
+    const scope = fx.db.store.tenant(fx.tenantId);
+    const e503 = (await scope.extensions.getByNumber('503'))!;
+    const off = e503.forwarding;
+    await scope.extensions.update(e503.id, {
+      forwarding: { ...off, always: { enabled: true, target: '504' } },
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    try {
+      await connect('501', '502');
+      const t = bank.get('502');
+      expect(
+        (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:503@${DOMAIN}>`]] }).done())?.status,
+      ).toBe(202);
+      await until(() => bank.get('504').dialogs.size === 1);
+      expect(bank.get('503').invites).toHaveLength(0);
+      await until(() => t.dialogs.size === 0);
+    } finally {
+      await scope.extensions.update(e503.id, { forwarding: off });
+      await fx.sip.tenantChanged(fx.tenantId);
+    }
+  });
+
   it('blind to a phone that does not answer: the transferor hears the failure and keeps the call', async () => {
     await connect('501', '502');
     bank.get('504').mode = 'ring';
