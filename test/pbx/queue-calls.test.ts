@@ -207,6 +207,9 @@ describe('call queues', () => {
     bank.get('302').pickUp();
     await until(() => waitingIn(q).length === 0);
     expect(engine().liveOf(fx.tenantId, q)!.today.agents['301']).toMatchObject({ offered: 2, missed: 2 });
+    // The pause counts while it lasts, not only once it ends.
+    clock.advance(30_000);
+    expect(engine().liveOf(fx.tenantId, q)!.today.agents['301']!.pauseSec).toBeGreaterThanOrEqual(30);
     engine().unpause(fx.tenantId, '301');
     expect(state(q, '301')).toBe('available');
   });

@@ -17,7 +17,7 @@ import type { Binding } from '../location.js';
 import type { AgentSession, AgentSessions } from './agents.js';
 import { type CallbackDialer, serveCallback } from './callback.js';
 import { type LineEntry, MemoryWaitingLines, type WaitingLines } from './lines.js';
-import { type AgentFigures, type QueueFigures, QueueStats } from './stats.js';
+import { type AgentFigures, emptyAgentFigures, type QueueFigures, QueueStats } from './stats.js';
 import { type AgentCandidate, chooseAgents, skillMatch, skillsNeeded } from './strategy.js';
 import type { AgentState, QueueConfig, QueueMember } from './types.js';
 
@@ -768,9 +768,28 @@ export class QueueEngine {
         })),
         asaSec: f.answered ? Math.round(f.answerWaitSec / f.answered) : null,
         ahtSec: f.handled ? Math.round(f.talkSec / f.handled) : null,
-        agents: Object.fromEntries(agents),
+        agents: Object.fromEntries(this.withPauseSoFar(tenant.id, cfg, agents)),
       },
     };
+  }
+
+  /**
+   * Pause time is stored when a pause ends; an agent paused now has the time so far
+   * added to today's figures shown, so a long pause does not read 0 until it ends.
+   */
+  private withPauseSoFar(
+    tenantId: string,
+    cfg: QueueConfig,
+    agents: Map<string, AgentFigures>,
+  ): Map<string, AgentFigures> {
+    const now = this.env.clock.now();
+    for (const m of cfg.members) {
+      const s = this.sessions.get(tenantId, m.number);
+      if (!s.paused) continue;
+      const f = agents.get(m.number) ?? emptyAgentFigures();
+      agents.set(m.number, { ...f, pauseSec: f.pauseSec + Math.max(0, (now - s.pausedAtMs) / 1000) });
+    }
+    return agents;
   }
 
   agentView(tenant: TenantEntry, queueId: string, m: QueueMember): AgentView {
