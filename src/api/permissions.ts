@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   // Call routing: calendars, time conditions, ring groups, inbound routes.
   'routing.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
   'routing.write': { operator: 'any', tenant_admin: 'any' },
+  // Calendars are read by everyone (office hours; a user's status may follow one).
+  'calendars.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'any' },
   // Forcing a calendar open or closed (a supervisor closes the office early).
   'routing.override': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
 

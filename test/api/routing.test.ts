@@ -411,6 +411,16 @@ describe.each(backends())('routing API on %s', (backend) => {
         .status,
     ).toBe(403);
     expect((await fx.call('GET', `${base}/ring-groups`, { as: fx.A.user })).status).toBe(403);
+    // Calendars are office hours: everyone reads them (a user's status may follow one), nobody else writes.
+    const cals = await fx.call('GET', `${base}/calendars`, { as: fx.A.user });
+    expect(cals.status).toBe(200);
+    expect(cals.json.items.length).toBeGreaterThan(0);
+    expect(
+      (await fx.call('GET', `${base}/calendars/${cals.json.items[0].id}/state`, { as: fx.A.user })).status,
+    ).toBe(200);
+    expect(
+      (await fx.call('DELETE', `${base}/calendars/${cals.json.items[0].id}`, { as: fx.A.user })).status,
+    ).toBe(403);
     const audit = await fx.call('GET', `${base}/audit-log?limit=200`, as());
     const actions = audit.json.items.map((e: { action: string }) => e.action);
     expect(actions).toEqual(

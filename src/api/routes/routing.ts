@@ -27,6 +27,8 @@ import { listQuery, pageOf, TenantIdParams, TenantParams, Timestamp, toListQuery
 
 interface KindRoutes {
   kind: RoutingKind;
+  /** Who may read them (calendars: everyone, so a user's own status-by-calendar names its calendar). */
+  read?: 'routing.read' | 'calendars.read';
   path: string;
   label: string;
   body: TSchema;
@@ -34,7 +36,13 @@ interface KindRoutes {
 }
 
 const KINDS: KindRoutes[] = [
-  { kind: 'calendar', path: 'calendars', label: 'Calendar', ...routingSchemas(CalendarFields, null) },
+  {
+    kind: 'calendar',
+    path: 'calendars',
+    label: 'Calendar',
+    read: 'calendars.read',
+    ...routingSchemas(CalendarFields, null),
+  },
   {
     kind: 'timeCondition',
     path: 'time-conditions',
@@ -85,7 +93,7 @@ export async function routingRoutes(app: Api, deps: ApiDeps): Promise<void> {
     app.get(
       base,
       {
-        config: { permission: 'routing.read' },
+        config: { permission: k.read ?? 'routing.read' },
         schema: {
           tags,
           summary: `List the tenant's ${k.label.toLowerCase()}s`,
@@ -103,7 +111,7 @@ export async function routingRoutes(app: Api, deps: ApiDeps): Promise<void> {
     app.get(
       `${base}/:id`,
       {
-        config: { permission: 'routing.read' },
+        config: { permission: k.read ?? 'routing.read' },
         schema: {
           tags,
           summary: `Get a ${k.label.toLowerCase()}`,
@@ -243,7 +251,7 @@ export async function routingRoutes(app: Api, deps: ApiDeps): Promise<void> {
   app.get(
     `${calendarPath}/state`,
     {
-      config: { permission: 'routing.read' },
+      config: { permission: 'calendars.read' },
       schema: {
         tags: ['routing'],
         summary: 'Whether the calendar is open now, why, and when that changes',

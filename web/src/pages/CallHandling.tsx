@@ -159,7 +159,7 @@ function useDirectory(tenantId: string) {
   });
 }
 
-/** The tenant's calendars, for roles that may read them (a user gets 403). */
+/** The tenant's calendars (every role may read them; older servers answered users 403). */
 function useCalendars(tenantId: string, enabled: boolean) {
   return useQuery({
     queryKey: ['calendars', tenantId, 'all'],
