@@ -32,7 +32,9 @@ export async function convertUpload(body: unknown): Promise<{ wav: Buffer; durat
       'Send the audio file itself as the body (Content-Type audio/wav, audio/mpeg or audio/ogg)',
     );
   try {
-    return await convertGreeting(body);
+    const converted = await convertGreeting(body);
+    // Whole milliseconds: a length at 44.1 kHz is rarely one (and the column is an integer).
+    return { wav: converted.wav, durationMs: Math.round(converted.durationMs) };
   } catch (e) {
     if (!(e instanceof AudioUploadError)) throw e;
     throw new ApiError(e.reason === 'unsupported' ? 'AUDIO_UNSUPPORTED' : 'AUDIO_INVALID', e.message);

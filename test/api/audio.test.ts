@@ -15,7 +15,7 @@ import { backends } from '../helpers/db.js';
 import { mp3Tone } from '../helpers/mp3.js';
 
 function toneWav(rate: number, ms: number): Buffer {
-  const n = (rate * ms) / 1000;
+  const n = Math.round((rate * ms) / 1000);
   const samples = new Int16Array(n);
   for (let i = 0; i < n; i++) samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
   return encodeWav({ encoding: 'pcm16', sampleRate: rate, channels: 1 }, samples);
@@ -47,6 +47,11 @@ describe.each(backends())('audio files API on %s', (backend) => {
     expect(stored.sampleRate).toBe(8000);
     const mp3 = await upload('Music', mp3Tone(22_050, 1200, 2), 'audio/mpeg');
     expect(mp3.status, mp3.text).toBe(201);
+    // A length that is no whole number of milliseconds once converted (as browser recordings are).
+    const odd = await upload('Odd', toneWav(44_100, 1300.39), 'audio/wav');
+    expect(odd.status, odd.text).toBe(201);
+    expect(Number.isInteger(odd.json.durationMs)).toBe(true);
+    expect((await fx.call('DELETE', `${base}/audio/${odd.json.id}`, as())).status).toBe(204);
     const junk = await upload('Junk', Buffer.from('not audio at all'), 'application/octet-stream');
     expect(junk.status).toBe(415);
     expect(junk.json.code).toBe('AUDIO_UNSUPPORTED');
