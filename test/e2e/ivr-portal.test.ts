@@ -111,8 +111,10 @@ describe.runIf(browserTests)('IVR menus in the web portal', { timeout: 120_000 }
     await dialog.getByRole('textbox', { name: 'Number', exact: true }).fill('501');
     let greeting = dialog.getByRole('group', { name: 'Greeting', exact: true });
     await greeting.getByRole('radio', { name: 'System prompts' }).check();
-    // Uploading or recording is shown as coming, and cannot be chosen.
-    expect(await greeting.getByRole('radio', { name: 'Upload or record (coming)' }).isDisabled()).toBe(true);
+    // An audio file (uploaded or recorded) may be chosen too: test/e2e/audio-portal.test.ts.
+    expect(await greeting.getByRole('radio', { name: 'Audio file (upload or record)' }).isDisabled()).toBe(
+      false,
+    );
     await greeting.getByRole('combobox', { name: 'Prompts, in order' }).click();
     await page.getByRole('option', { name: 'Please enter the extension number', exact: true }).click();
     await page.keyboard.press('Escape');

@@ -30,6 +30,7 @@ const Audit = lazy(() => import('./pages/Audit'));
 const RingGroups = lazy(() => import('./pages/RingGroups'));
 const Queues = lazy(() => import('./pages/Queues'));
 const IvrMenus = lazy(() => import('./pages/IvrMenus'));
+const AudioFiles = lazy(() => import('./pages/AudioFiles'));
 const Wallboard = lazy(() => import('./pages/Wallboard'));
 const Calendars = lazy(() => import('./pages/Calendars'));
 const TimeConditions = lazy(() => import('./pages/TimeConditions'));
@@ -93,6 +94,7 @@ export function App() {
             <Route path="ring-groups" element={<RingGroups me={user} />} />
             <Route path="queues" element={<Queues me={user} />} />
             <Route path="ivr-menus" element={<IvrMenus me={user} />} />
+            <Route path="audio-files" element={<AudioFiles me={user} />} />
             <Route path="wallboard" element={<Wallboard me={user} />} />
             <Route path="calendars" element={<Calendars me={user} />} />
             <Route path="time-conditions" element={<TimeConditions me={user} />} />

@@ -18,6 +18,7 @@ export interface NavItem {
     | 'ringGroups.nav'
     | 'queues.nav'
     | 'ivrMenus.nav'
+    | 'audioFiles.nav'
     | 'wallboard.nav'
     | 'calendars.nav'
     | 'timeConditions.nav'
@@ -50,6 +51,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/queues', label: 'queues.nav', roles: ['tenant_admin'] },
   // IVR menus (auto attendants) are configured by admins, like queues.
   { path: '/ivr-menus', label: 'ivrMenus.nav', roles: ['tenant_admin'] },
+  // The recordings menus play (uploaded or recorded in the browser), next to the menus.
+  { path: '/audio-files', label: 'audioFiles.nav', roles: ['tenant_admin'] },
   { path: '/calendars', label: 'calendars.nav', roles: TENANT_STAFF },
   { path: '/time-conditions', label: 'timeConditions.nav', roles: TENANT_STAFF },
   { path: '/inbound-routes', label: 'inboundRoutes.nav', roles: TENANT_STAFF },

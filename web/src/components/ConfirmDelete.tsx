@@ -13,9 +13,12 @@ export function ConfirmDelete({
   onDelete,
   onDeleted,
   onClose,
+  text,
 }: {
   /** What is to be deleted, by name; null: the dialog is closed. */
   target: { id: string; name: string } | null;
+  /** What deleting means, when not the routing object's words. */
+  text?: string;
   onDelete: (id: string) => Promise<unknown>;
   onDeleted: () => void;
   onClose: () => void;
@@ -40,7 +43,7 @@ export function ConfirmDelete({
     >
       {target ? (
         <Stack>
-          <Text size="sm">{t('routing.deleteConfirm')}</Text>
+          <Text size="sm">{text ?? t('routing.deleteConfirm')}</Text>
           <ProblemAlert error={remove.error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={close} data-autofocus>

@@ -7,6 +7,9 @@
  * drawn again ("↩ back to …"), so a sub-menu's "0 back to the main menu" ends the
  * branch. Each sub-menu has a button that opens its editor.
  *
+ * The greeting and prompts are named as the caller hears them: an audio file of
+ * the tenant by its name, text to speech, or system prompts.
+ *
  * Plain nested lists with a line down the left and a tick to each branch: it reads
  * top to bottom in a screen reader and narrows to a phone's width without scrolling.
  */
@@ -71,15 +74,25 @@ export function usePromptLabel(): (name: string) => string {
   };
 }
 
+/** The tenant's audio files by id and name, for naming a menu's file; undefined while they load. */
+export type AudioNames = readonly { id: string; name: string }[] | undefined;
+
 /**
- * What the caller hears, in a line: the text (cut at `max` characters) and its
- * language, or the prompts' names; `standard` for none (null audio).
+ * What the caller hears, in a line: the audio file's name (it wins), the text (cut
+ * at `max` characters) and its language, or the prompts' names; `standard` for
+ * none (null audio). `files` names the files.
  */
-export function useAudioSummary(): (a: IvrAudio | null, standard?: string, max?: number) => string {
+export function useAudioSummary(
+  files: AudioNames,
+): (a: IvrAudio | null, standard?: string, max?: number) => string {
   const { t } = useTranslation();
   const promptLabel = usePromptLabel();
   return (a, standard, max = 140) => {
     if (!a) return standard ?? t('ivrMenus.tree.standard');
+    if (a.fileId) {
+      const name = files ? files.find((f) => f.id === a.fileId)?.name : '…';
+      return t('ivrMenus.tree.file', { name: name ?? t('ivrMenus.tree.fileMissing') });
+    }
     if (a.text !== null) {
       const text = a.text.length > max ? `${a.text.slice(0, max)}…` : a.text;
       const lang = a.lang
@@ -141,18 +154,21 @@ export function IvrTree({
   menu,
   menus,
   options,
+  audioFiles,
   onOpen,
 }: {
   menu: IvrTreeMenu;
   /** The tenant's menus, where sub-menus are looked up. */
   menus: readonly IvrMenu[];
   options: RoutingOptions;
+  /** The tenant's audio files, which name a menu's file greeting or prompts. */
+  audioFiles: AudioNames;
   /** Opens a sub-menu's editor; without it sub-menus have no button. */
   onOpen?: (menu: IvrMenu) => void;
 }) {
   const { t } = useTranslation();
   const describe = useDescribeDestination(options);
-  const audio = useAudioSummary();
+  const audio = useAudioSummary(audioFiles);
   const title = (m: { name: string; number: string | null }) =>
     (m.number ? `${m.number} ${m.name}` : m.name).trim() || t('ivrMenus.tree.newMenu');
 

@@ -1,16 +1,15 @@
 /**
  * IVR menus (auto attendants) of the tenant: list, each row's menu tree on demand,
  * and a dialog to create or change a menu — the tree of the menu as edited on top,
- * then its greeting (system prompts, or text the PBX speaks in a language), the keys
+ * then its greeting (an audio file of the tenant's library — chosen, uploaded or
+ * recorded in the browser —, system prompts, or text the PBX speaks in a language), the keys
  * and where each leads (another menu makes a sub-menu) with an optional tag, direct
  * dial of extensions with an allow-list, how long to wait for keys, what is said
  * after a wrong key or none, how often the menu replays before the fallback, the
  * calendar that sends calls elsewhere while closed, and the menu's own tag. A
  * sub-menu in the tree opens that menu's editor. A problem the server names a field
- * for shows at that field.
- *
- * Uploading or recording a greeting is not offered: the API has no audio upload for
- * menus yet (the option is shown, disabled and marked as coming).
+ * for shows at that field. What is said after a wrong key or none may be an audio
+ * file too.
  */
 import {
   ActionIcon,
@@ -38,6 +37,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Destination, Me } from '../api/types';
+import { AudioFilePicker, useAudioFiles } from '../components/AudioLibrary';
 import { DestinationPicker, type RoutingOptions, useRoutingOptions } from '../components/DestinationPicker';
 import {
   IVR_PROMPTS,
@@ -66,24 +66,44 @@ const whole = (v: Num, fallback: number) => (typeof v === 'number' ? v : fallbac
 type AudioMode = 'standard' | 'prompts' | 'tts';
 
 interface AudioDraft {
+  /** What plays without a file (and once the file is cleared). */
   mode: AudioMode;
   prompts: string[];
   text: string;
   lang: IvrAudio['lang'];
+  /** An audio file of the library plays (it wins over text and prompts). */
+  file: boolean;
+  fileId: string | null;
 }
 
 function audioDraft(a: IvrAudio | null, empty: AudioMode): AudioDraft {
-  if (!a) return { mode: empty, prompts: [], text: '', lang: null };
+  if (!a) return { mode: empty, prompts: [], text: '', lang: null, file: false, fileId: null };
   return {
-    mode: a.text !== null ? 'tts' : 'prompts',
+    // Under a file there may be nothing else: clearing the file then returns to what a new menu has.
+    mode: a.text !== null ? 'tts' : a.fileId && a.prompts.length === 0 ? empty : 'prompts',
     prompts: [...a.prompts],
     text: a.text ?? '',
     lang: a.lang,
+    file: !!a.fileId,
+    fileId: a.fileId ?? null,
   };
 }
 
-/** The audio as the API takes it: text (the TTS speaks it) or prompts, or null for the standard prompt. */
+/**
+ * The audio as the API takes it: an audio file, text (the TTS speaks it) or
+ * prompts, or null for the standard prompt. Under a file go the text or prompts
+ * chosen before it (when there are some), so clearing the file returns to them.
+ */
 function audioBody(a: AudioDraft): IvrAudio | null {
+  if (a.file) {
+    const text = a.mode === 'tts' && a.text.trim() !== '' ? a.text : null;
+    return {
+      fileId: a.fileId,
+      prompts: a.mode === 'prompts' ? a.prompts : [],
+      text,
+      lang: text === null ? null : a.lang,
+    };
+  }
   if (a.mode === 'standard') return null;
   if (a.mode === 'tts') return { prompts: [], text: a.text, lang: a.lang };
   return { prompts: a.prompts, text: null, lang: null };
@@ -130,7 +150,7 @@ function useSpeechPreview(tenantId: string) {
   return { url, speak };
 }
 
-/** What the caller hears at one point of the menu: system prompts, or text spoken in a language. */
+/** What the caller hears at one point of the menu: an audio file, system prompts, or text spoken in a language. */
 function AudioEditor({
   legend,
   value,
@@ -162,7 +182,11 @@ function AudioEditor({
   const textError = fieldError(error, `${field}.text`) ?? fieldErrorWithin(preview.speak.error, 'text');
   const langError = fieldError(error, `${field}.lang`);
   const promptsError = fieldErrorWithin(error, `${field}.prompts`);
-  const other = textError || langError || promptsError ? undefined : fieldErrorWithin(error, field);
+  const fileError = fieldError(error, `${field}.fileId`);
+  // With a file the text and prompts are not shown: their problems show under it all.
+  const shown = value.file ? fileError : textError || langError || promptsError;
+  const other = shown ? undefined : fieldErrorWithin(error, field);
+  const radio = value.file ? 'file' : value.mode;
   const promptData = [
     ...IVR_PROMPTS.map((p) => ({ value: p, label: promptLabel(p) })),
     // A prompt set through the API that this list does not name still shows.
@@ -175,27 +199,35 @@ function AudioEditor({
       <Stack gap="sm">
         <Radio.Group
           label={t('ivrMenus.audio.source')}
-          value={value.mode}
-          onChange={(mode) => set({ mode: mode as AudioMode })}
+          value={radio}
+          onChange={(mode) =>
+            mode === 'file'
+              ? set({ file: true })
+              : set({ mode: mode as AudioMode, file: false, fileId: null })
+          }
         >
           <Group gap="md" mt={6} wrap="wrap">
             {standard ? <Radio value="standard" label={t('ivrMenus.audio.standard')} /> : null}
             <Radio value="prompts" label={t('ivrMenus.audio.prompts')} />
             <Radio value="tts" label={t('ivrMenus.audio.tts')} />
-            <Radio
-              value="upload"
-              disabled
-              label={t('ivrMenus.audio.upload')}
-              title={t('ivrMenus.audio.uploadHint')}
-            />
+            <Radio value="file" label={t('ivrMenus.audio.upload')} />
           </Group>
         </Radio.Group>
-        {value.mode === 'standard' && standard ? (
+        {value.file ? (
+          <AudioFilePicker
+            tenantId={tenantId}
+            value={value.fileId}
+            onChange={(fileId) => set({ fileId })}
+            subject={legend}
+            error={fileError}
+          />
+        ) : null}
+        {radio === 'standard' && standard ? (
           <Text size="sm" c="dimmed">
             {standard}
           </Text>
         ) : null}
-        {value.mode === 'prompts' ? (
+        {radio === 'prompts' ? (
           <MultiSelect
             label={t('ivrMenus.audio.promptList')}
             placeholder={value.prompts.length === 0 ? t('ivrMenus.audio.promptsPlaceholder') : undefined}
@@ -209,7 +241,7 @@ function AudioEditor({
             error={promptsError}
           />
         ) : null}
-        {value.mode === 'tts' ? (
+        {radio === 'tts' ? (
           <Group align="flex-start" gap="sm" wrap="wrap">
             <Textarea
               label={t('ivrMenus.audio.text')}
@@ -238,7 +270,7 @@ function AudioEditor({
             />
           </Group>
         ) : null}
-        {value.mode === 'tts' ? (
+        {radio === 'tts' ? (
           <Group gap="sm" wrap="wrap">
             <Button
               size="xs"
@@ -307,6 +339,7 @@ function IvrMenuForm({ options, ...editor }: RoutingEditorProps<IvrMenu> & { opt
       unwrap(api.GET('/api/v1/tenants/{tenantId}', { params: { path: { tenantId: editor.tenantId } } })),
   });
   const voice = { tenantId: editor.tenantId, tenantLang: tenant.data?.language };
+  const audioFiles = useAudioFiles(editor.tenantId);
 
   // A destination not chosen yet goes as an empty object: the server names its field.
   const unset = {} as Destination;
@@ -388,7 +421,13 @@ function IvrMenuForm({ options, ...editor }: RoutingEditorProps<IvrMenu> & { opt
         <Title order={3} size="h5" mb="xs">
           {t('ivrMenus.tree.title')}
         </Title>
-        <IvrTree menu={tree} menus={options.ivrMenus} options={options} onOpen={open} />
+        <IvrTree
+          menu={tree}
+          menus={options.ivrMenus}
+          options={options}
+          audioFiles={audioFiles.data}
+          onOpen={open}
+        />
       </Paper>
     </Stack>
   );
@@ -648,7 +687,8 @@ function IvrMenuForm({ options, ...editor }: RoutingEditorProps<IvrMenu> & { opt
 export default function IvrMenus({ me }: { me: Me }) {
   const { t } = useTranslation();
   const options = useRoutingOptions(me.tenantId!, { calendars: true });
-  const audio = useAudioSummary();
+  const audioFiles = useAudioFiles(me.tenantId!).data;
+  const audio = useAudioSummary(audioFiles);
   return (
     <RoutingListPage
       me={me}
@@ -671,7 +711,15 @@ export default function IvrMenus({ me }: { me: Me }) {
       expansion={{
         toggle: t('ivrMenus.showTree'),
         label: (m) => t('ivrMenus.showTreeOf', { name: m.name }),
-        render: (m, open) => <IvrTree menu={m} menus={options.ivrMenus} options={options} onOpen={open} />,
+        render: (m, open) => (
+          <IvrTree
+            menu={m}
+            menus={options.ivrMenus}
+            options={options}
+            audioFiles={audioFiles}
+            onOpen={open}
+          />
+        ),
       }}
       editor={(props) => <IvrMenuForm key={props.item?.id ?? 'new'} {...props} options={options} />}
     />

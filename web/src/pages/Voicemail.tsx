@@ -7,8 +7,9 @@
  * streams the message with HTTP Range), marked heard on play, moved, downloaded
  * and deleted. Then the mailbox's greetings (upload a WAV/MP3/Ogg file — the
  * server's reason shows beside the control when it refuses one — or record one
- * with the microphone, encoded to WAV here), its settings (PIN, write-only;
- * email; limits; which greeting callers hear) and, for admins, group mailboxes.
+ * with the microphone, encoded to WAV by components/useWavRecorder), its
+ * settings (PIN, write-only; email; limits; which greeting callers hear) and, for
+ * admins, group mailboxes.
  *
  * The API has no route to fetch a stored greeting's audio, so "listen" plays the
  * file or recording saved from this page only.
@@ -41,7 +42,6 @@ import {
   type KeyboardEvent,
   type MouseEvent,
   type ReactNode,
-  useCallback,
   useEffect,
   useId,
   useMemo,
@@ -56,6 +56,7 @@ import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Dialog } from '../components/Dialog';
 import { Pager } from '../components/ListPage';
 import { fieldError, fieldErrorWithin, ProblemAlert } from '../components/Problem';
+import { clock, useWavRecorder } from '../components/useWavRecorder';
 
 type Box = ResponseOf<'/api/v1/tenants/{tenantId}/voicemail/boxes/{id}', 'get'>;
 type Message = ResponseOf<'/api/v1/tenants/{tenantId}/voicemail/messages/{id}', 'get'>;
@@ -70,8 +71,6 @@ type Tab = (typeof TABS)[number];
 
 const PAGE = 20;
 const PIN = /^[0-9]{4,10}$/;
-/** The server's limit for a greeting (180 s); a recording stops there. */
-const MAX_RECORDING_SEC = 180;
 /** Content types the greeting upload takes as they are; anything else goes as octet-stream (the server sniffs it). */
 const AUDIO_TYPES = [
   'audio/wav',
@@ -88,15 +87,6 @@ const base = (tenantId: string) => `/api/v1/tenants/${tenantId}/voicemail`;
 const audioUrl = (tenantId: string, id: string) => `${base(tenantId)}/messages/${id}/audio`;
 const greetingUrl = (tenantId: string, boxId: string, kind: string, version: number) =>
   `${base(tenantId)}/boxes/${boxId}/greetings/${kind}?v=${version}`;
-
-/** m:ss (h:mm:ss past an hour). */
-function clock(sec: number): string {
-  const s = Math.max(0, Math.floor(sec));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
-}
 
 // --- WAV in and out -----------------------------------------------------------------------
 
@@ -162,37 +152,6 @@ function wavPeaks(buf: ArrayBuffer): Float32Array {
     if (a > peaks[b]!) peaks[b] = a;
   }
   return peaks;
-}
-
-/** Mono float samples as a 16-bit PCM WAV file. */
-function encodeWav(chunks: readonly Float32Array[], rate: number): Blob {
-  const n = chunks.reduce((sum, c) => sum + c.length, 0);
-  const buf = new ArrayBuffer(44 + n * 2);
-  const v = new DataView(buf);
-  const text = (at: number, s: string) => {
-    for (let i = 0; i < s.length; i++) v.setUint8(at + i, s.charCodeAt(i));
-  };
-  text(0, 'RIFF');
-  v.setUint32(4, 36 + n * 2, true);
-  text(8, 'WAVE');
-  text(12, 'fmt ');
-  v.setUint32(16, 16, true);
-  v.setUint16(20, 1, true); // PCM
-  v.setUint16(22, 1, true); // mono
-  v.setUint32(24, rate, true);
-  v.setUint32(28, rate * 2, true);
-  v.setUint16(32, 2, true);
-  v.setUint16(34, 16, true);
-  text(36, 'data');
-  v.setUint32(40, n * 2, true);
-  let at = 44;
-  for (const c of chunks)
-    for (const x of c) {
-      const s = Math.max(-1, Math.min(1, x));
-      v.setInt16(at, s < 0 ? s * 0x8000 : s * 0x7fff, true);
-      at += 2;
-    }
-  return new Blob([buf], { type: 'audio/wav' });
 }
 
 // --- API calls the typed client cannot make -----------------------------------------------
@@ -821,94 +780,12 @@ function Greetings({ tenantId, box }: { tenantId: string; box: Box }) {
   );
 }
 
-/** Microphone → Web Audio → PCM chunks → a WAV file; stops by itself at the server's limit. */
-function useRecorder() {
-  const [state, setState] = useState<'idle' | 'recording' | 'done'>('idle');
-  const [elapsed, setElapsed] = useState(0);
-  const [result, setResult] = useState<{ blob: Blob; url: string; sec: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const parts = useRef<{
-    stream: MediaStream;
-    ctx: AudioContext;
-    node: ScriptProcessorNode;
-    chunks: Float32Array[];
-    timer: number;
-    started: number;
-  } | null>(null);
-
-  const finish = useCallback((keep: boolean) => {
-    const p = parts.current;
-    if (!p) return;
-    parts.current = null;
-    window.clearInterval(p.timer);
-    p.node.onaudioprocess = null;
-    p.node.disconnect();
-    for (const track of p.stream.getTracks()) track.stop();
-    const rate = p.ctx.sampleRate;
-    void p.ctx.close();
-    if (!keep) return;
-    const n = p.chunks.reduce((s, c) => s + c.length, 0);
-    const blob = encodeWav(p.chunks, rate);
-    setResult({ blob, url: URL.createObjectURL(blob), sec: n / rate });
-    setState('done');
-  }, []);
-
-  const start = async () => {
-    setError(null);
-    if (!navigator.mediaDevices?.getUserMedia || typeof AudioContext === 'undefined') {
-      setError('unsupported');
-      return;
-    }
-    try {
-      const stream = await navigator.mediaDevices.getUserMedia({
-        audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true },
-      });
-      const ctx = new AudioContext();
-      await ctx.resume();
-      const source = ctx.createMediaStreamSource(stream);
-      const node = ctx.createScriptProcessor(4096, 1, 1);
-      const chunks: Float32Array[] = [];
-      node.onaudioprocess = (e) => chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
-      // The processor runs only when connected onwards: through silence, so nothing echoes.
-      const mute = ctx.createGain();
-      mute.gain.value = 0;
-      source.connect(node);
-      node.connect(mute);
-      mute.connect(ctx.destination);
-      const started = Date.now();
-      const timer = window.setInterval(() => {
-        const sec = (Date.now() - started) / 1000;
-        setElapsed(sec);
-        if (sec >= MAX_RECORDING_SEC) finish(true);
-      }, 250);
-      parts.current = { stream, ctx, node, chunks, timer, started };
-      setElapsed(0);
-      setState('recording');
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  };
-
-  const discard = useCallback(() => {
-    setResult((r) => {
-      if (r) URL.revokeObjectURL(r.url);
-      return null;
-    });
-    setState('idle');
-  }, []);
-
-  // Leaving the page stops the microphone.
-  useEffect(() => () => finish(false), [finish]);
-
-  return { state, elapsed, result, error, start, stop: () => finish(true), discard };
-}
-
 function GreetingCard({ tenantId, box, kind }: { tenantId: string; box: Box; kind: GreetingKind }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const id = useId();
   const resetFile = useRef<() => void>(null);
-  const recorder = useRecorder();
+  const recorder = useWavRecorder();
   const [local, setLocal] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
   useEffect(() => () => void (local && URL.revokeObjectURL(local)), [local]);
