@@ -56,6 +56,7 @@ import {
   RoutingListPage,
   useSaveRouting,
 } from '../components/RoutingListPage';
+import { RoutingNameFields } from '../components/RoutingNameFields';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#'];
 
@@ -435,24 +436,17 @@ function IvrMenuForm({ options, ...editor }: RoutingEditorProps<IvrMenu> & { opt
   return (
     <RoutingForm editor={editor} save={save} body={body} fields={fields} before={before}>
       <SimpleGrid cols={{ base: 1, xs: 3 }} spacing="sm">
-        <TextInput
-          label={t('ivrMenus.name')}
-          required
-          value={name}
-          maxLength={100}
-          onChange={(e) => setName(e.currentTarget.value)}
-          error={fieldError(error, 'name')}
-          data-autofocus
-        />
-        <TextInput
-          label={t('ivrMenus.number')}
-          description={t('ivrMenus.numberHint')}
-          inputMode="numeric"
-          autoComplete="off"
-          value={number}
-          maxLength={8}
-          onChange={(e) => setNumber(e.currentTarget.value.replace(/\D/g, ''))}
-          error={fieldError(error, 'number')}
+        <RoutingNameFields
+          labels={{
+            name: t('ivrMenus.name'),
+            number: t('ivrMenus.number'),
+            numberHint: t('ivrMenus.numberHint'),
+          }}
+          name={name}
+          number={number}
+          onName={setName}
+          onNumber={setNumber}
+          error={error}
         />
         <TextInput
           label={t('ivrMenus.tag')}

@@ -26,7 +26,6 @@ import {
   TagsInput,
   Text,
   Textarea,
-  TextInput,
   VisuallyHidden,
 } from '@mantine/core';
 import { useState } from 'react';
@@ -40,6 +39,7 @@ import {
   RoutingListPage,
   useSaveRouting,
 } from '../components/RoutingListPage';
+import { RoutingNameFields } from '../components/RoutingNameFields';
 import { moved, OrderButtons } from '../components/RowActions';
 import { parseNumbers } from './InboundRoutes';
 
@@ -516,24 +516,17 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
   return (
     <RoutingForm editor={editor} save={save} body={body} fields={fields}>
       <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
-        <TextInput
-          label={t('queues.name')}
-          required
-          value={name}
-          maxLength={100}
-          onChange={(e) => setName(e.currentTarget.value)}
-          error={fieldError(error, 'name')}
-          data-autofocus
-        />
-        <TextInput
-          label={t('queues.number')}
-          description={t('queues.numberHint')}
-          inputMode="numeric"
-          autoComplete="off"
-          value={number}
-          maxLength={8}
-          onChange={(e) => setNumber(e.currentTarget.value.replace(/\D/g, ''))}
-          error={fieldError(error, 'number')}
+        <RoutingNameFields
+          labels={{
+            name: t('queues.name'),
+            number: t('queues.number'),
+            numberHint: t('queues.numberHint'),
+          }}
+          name={name}
+          number={number}
+          onName={setName}
+          onNumber={setNumber}
+          error={error}
         />
       </SimpleGrid>
 

@@ -30,6 +30,7 @@ import {
   RoutingListPage,
   useSaveRouting,
 } from '../components/RoutingListPage';
+import { RoutingNameFields } from '../components/RoutingNameFields';
 import { moved, OrderButtons } from '../components/RowActions';
 
 export const STRATEGIES = [
@@ -98,24 +99,17 @@ function RingGroupForm({ options, ...editor }: RoutingEditorProps<RingGroup> & {
   return (
     <RoutingForm editor={editor} save={save} body={body} fields={fields}>
       <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
-        <TextInput
-          label={t('ringGroups.name')}
-          required
-          value={name}
-          maxLength={100}
-          onChange={(e) => setName(e.currentTarget.value)}
-          error={fieldError(save.error, 'name')}
-          data-autofocus
-        />
-        <TextInput
-          label={t('ringGroups.number')}
-          description={t('ringGroups.numberHint')}
-          inputMode="numeric"
-          autoComplete="off"
-          value={number}
-          maxLength={8}
-          onChange={(e) => setNumber(e.currentTarget.value.replace(/\D/g, ''))}
-          error={fieldError(save.error, 'number')}
+        <RoutingNameFields
+          labels={{
+            name: t('ringGroups.name'),
+            number: t('ringGroups.number'),
+            numberHint: t('ringGroups.numberHint'),
+          }}
+          name={name}
+          number={number}
+          onName={setName}
+          onNumber={setNumber}
+          error={save.error}
         />
       </SimpleGrid>
       <Radio.Group
