@@ -198,8 +198,16 @@ function checkIvr(world: RoutingWorld, cfg: IvrConfig): void {
   checkAudio(cfg.greeting, 'greeting');
   if (!cfg.greeting.fileId && cfg.greeting.text === null && cfg.greeting.prompts.length === 0)
     throw invalid('A menu needs a greeting: an audio file, text or prompts', 'greeting');
-  checkAudio(cfg.invalidAudio, 'invalidAudio');
-  checkAudio(cfg.timeoutAudio, 'timeoutAudio');
+  for (const field of ['invalidAudio', 'timeoutAudio'] as const) {
+    const a = cfg[field];
+    checkAudio(a, field);
+    // Set but saying nothing would be silence: null means "the standard prompt".
+    if (a && !a.fileId && a.text === null && a.prompts.length === 0)
+      throw invalid(
+        'Say something (an audio file, text or prompts), or leave it to the standard prompt',
+        field,
+      );
+  }
   const keys = new Set<string>();
   cfg.options.forEach((o, i) => {
     if (keys.has(o.key)) throw invalid(`Key ${o.key} is used twice`, `options.${i}.key`);

@@ -60,6 +60,7 @@ describe.each(backends())('IVR menus API on %s', (backend) => {
     );
     await refused({ greeting: { prompts: ['no-such'], text: null, lang: null } }, 'greeting.prompts.0');
     await refused({ greeting: { prompts: [], text: null, lang: null } }, 'greeting');
+    await refused({ timeoutAudio: { fileId: null, prompts: [], text: null, lang: null } }, 'timeoutAudio');
     await refused({ greeting: { prompts: [], text: '   ', lang: null } }, 'greeting.text');
     await refused(
       { options: [{ key: '5', destination: { kind: 'ivr', id: fx.A.id }, tag: null }] },
