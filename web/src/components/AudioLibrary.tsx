@@ -13,6 +13,7 @@ import { useTranslation } from 'react-i18next';
 import { ApiProblem, api, type ProblemBody, unwrap } from '../api/client';
 import type { ResponseOf } from '../api/types';
 import { fieldError } from './Problem';
+import { RecordingStatus } from './RecordingStatus';
 import { clock, encodeWav, useWavRecorder } from './useWavRecorder';
 
 export type AudioFile = ResponseOf<'/api/v1/tenants/{tenantId}/audio', 'get'>[number];
@@ -226,52 +227,38 @@ export function AddAudio({
           {t('audioFiles.formats')}
         </Text>
       )}
-      {micError ? (
-        <Text size="sm" c="red" data-field-error>
-          {micError}
-        </Text>
-      ) : null}
-      {recorder.state === 'recording' ? (
-        <Text size="sm" c="red" role="status">
-          {t('audioFiles.recording', { time: clock(recorder.elapsed) })}
-        </Text>
-      ) : null}
-      {recorder.state === 'done' && recorder.result ? (
-        <Stack gap={6}>
-          <Text size="sm">{t('audioFiles.recorded', { time: clock(recorder.result.sec) })}</Text>
-          {/* biome-ignore lint/a11y/useMediaCaption: the user's own recording, just made */}
-          <audio
-            controls
-            src={recorder.result.url}
-            aria-label={t('audioFiles.newRecording')}
-            style={{ maxWidth: '100%', height: 32 }}
-          />
-          <TextInput
-            label={t('audioFiles.nameOfRecording')}
-            value={name}
-            maxLength={MAX_NAME}
-            onChange={(e) => setName(e.currentTarget.value)}
-            error={nameError}
-            maw={{ base: '100%', xs: 360 }}
-          />
-          <Group gap="xs">
-            <Button
-              size="xs"
-              loading={upload.isPending}
-              disabled={name.trim() === ''}
-              onClick={() =>
-                recorder.result &&
-                upload.mutate({ name: name.trim(), audio: recorder.result.blob, recorded: true })
-              }
-            >
-              {t('audioFiles.saveRecording')}
-            </Button>
-            <Button size="xs" variant="default" onClick={recorder.discard}>
-              {t('audioFiles.discard')}
-            </Button>
-          </Group>
-        </Stack>
-      ) : null}
+      <RecordingStatus
+        recorder={recorder}
+        micError={micError}
+        recording={(time) => t('audioFiles.recording', { time })}
+        recorded={(time) => t('audioFiles.recorded', { time })}
+        playerLabel={t('audioFiles.newRecording')}
+      >
+        <TextInput
+          label={t('audioFiles.nameOfRecording')}
+          value={name}
+          maxLength={MAX_NAME}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={nameError}
+          maw={{ base: '100%', xs: 360 }}
+        />
+        <Group gap="xs">
+          <Button
+            size="xs"
+            loading={upload.isPending}
+            disabled={name.trim() === ''}
+            onClick={() =>
+              recorder.result &&
+              upload.mutate({ name: name.trim(), audio: recorder.result.blob, recorded: true })
+            }
+          >
+            {t('audioFiles.saveRecording')}
+          </Button>
+          <Button size="xs" variant="default" onClick={recorder.discard}>
+            {t('audioFiles.discard')}
+          </Button>
+        </Group>
+      </RecordingStatus>
       {upload.isSuccess ? (
         <Text size="sm" c="teal" role="status">
           {t('audioFiles.added', { name: upload.data.name })}

@@ -56,6 +56,7 @@ import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Dialog } from '../components/Dialog';
 import { Pager } from '../components/ListPage';
 import { fieldError, fieldErrorWithin, ProblemAlert } from '../components/Problem';
+import { RecordingStatus } from '../components/RecordingStatus';
 import { clock, useWavRecorder } from '../components/useWavRecorder';
 
 type Box = ResponseOf<'/api/v1/tenants/{tenantId}/voicemail/boxes/{id}', 'get'>;
@@ -694,7 +695,7 @@ function Player({
 
   return (
     <Stack gap={6}>
-      {/* biome-ignore lint/a11y/useMediaCaption: a caller's voicemail; the page offers no transcript yet */}
+      {/* biome-ignore lint/a11y/useMediaCaption: a caller's voicemail; its transcript, when made, is shown with the message */}
       <audio
         ref={audio}
         src={src}
@@ -914,35 +915,25 @@ function GreetingCard({ tenantId, box, kind }: { tenantId: string; box: Box; kin
             {t('voicemail.greetings.formats')}
           </Text>
         )}
-        {micError ? (
-          <Text size="sm" c="red" data-field-error>
-            {micError}
-          </Text>
-        ) : null}
-        {recorder.state === 'recording' ? (
-          <Text size="sm" c="red" role="status">
-            {t('voicemail.greetings.recording', { time: clock(recorder.elapsed) })}
-          </Text>
-        ) : null}
-        {recorder.state === 'done' && recorder.result ? (
-          <Stack gap={6}>
-            <Text size="sm">{t('voicemail.greetings.recorded', { time: clock(recorder.result.sec) })}</Text>
-            {/* biome-ignore lint/a11y/useMediaCaption: the user's own recording, just made */}
-            <audio controls src={recorder.result.url} style={{ maxWidth: '100%', height: 32 }} />
-            <Group gap="xs">
-              <Button
-                size="xs"
-                loading={upload.isPending}
-                onClick={() => recorder.result && upload.mutate(recorder.result.blob)}
-              >
-                {t('voicemail.greetings.saveRecording')}
-              </Button>
-              <Button size="xs" variant="default" onClick={recorder.discard}>
-                {t('voicemail.greetings.discard')}
-              </Button>
-            </Group>
-          </Stack>
-        ) : null}
+        <RecordingStatus
+          recorder={recorder}
+          micError={micError}
+          recording={(time) => t('voicemail.greetings.recording', { time })}
+          recorded={(time) => t('voicemail.greetings.recorded', { time })}
+        >
+          <Group gap="xs">
+            <Button
+              size="xs"
+              loading={upload.isPending}
+              onClick={() => recorder.result && upload.mutate(recorder.result.blob)}
+            >
+              {t('voicemail.greetings.saveRecording')}
+            </Button>
+            <Button size="xs" variant="default" onClick={recorder.discard}>
+              {t('voicemail.greetings.discard')}
+            </Button>
+          </Group>
+        </RecordingStatus>
         {upload.isSuccess ? (
           <Text size="sm" c="teal" role="status">
             {t('voicemail.greetings.saved')}
