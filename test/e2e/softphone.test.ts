@@ -136,8 +136,9 @@ describe.runIf(browserTests)('browser softphone in Chromium', { timeout: 120_000
     // Each fake microphone beeps; each browser must hear the other through the PBX.
     const annaHears = await hearing(anna, 50);
     const borisHears = await hearing(boris, 50);
-    expect(annaHears.packetsSent).toBeGreaterThan(50);
-    expect(borisHears.packetsSent).toBeGreaterThan(50);
+    // Each side sent about as much as it heard (50 packets is a second of audio).
+    expect(annaHears.packetsSent).toBeGreaterThanOrEqual(50);
+    expect(borisHears.packetsSent).toBeGreaterThanOrEqual(50);
     await screenshot(anna, 'softphone-in-call');
 
     // Hold: the PBX answers Anna's re-INVITE itself; Boris keeps a stream (music on hold).
@@ -186,8 +187,12 @@ describe.runIf(browserTests)('browser softphone in Chromium', { timeout: 120_000
     await vera.getByTestId('call-status').filter({ hasText: 'In call' }).waitFor();
     await hearing(anna, 50);
     await hearing(vera, 50);
-    const calls = [...portal.node.sip.calls];
-    expect(calls.map((c) => [c.caller.number, c.callee.number])).toEqual([['102', '104']]);
+    // The transferor's leg is gone once its BYE is through (on a loaded machine a moment after its page says so).
+    await expect
+      .poll(() => [...portal.node.sip.calls].map((c) => [c.caller.number, c.callee.number]), {
+        timeout: 5000,
+      })
+      .toEqual([['102', '104']]);
     await vera.getByRole('button', { name: 'Hang up' }).click();
     await anna.getByTestId('call-status').filter({ hasText: 'Call ended' }).waitFor();
     for (const p of [anna, boris, vera]) await p.context().close();
