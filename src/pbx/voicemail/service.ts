@@ -262,11 +262,14 @@ export class VoicemailService implements VoicemailDeposit {
     if (box) this.changed(tenantId, box);
   }
 
-  /** Lamps follow the mailbox: its extension's (group mailboxes light no lamp). */
+  /** Lamps follow the mailbox: its extension's, or every member's for a group mailbox. */
   changed(tenantId: string, box: VoicemailBox): void {
     const tenant = this.directory.tenantById(tenantId);
-    const number = tenant && box.extensionId ? tenant.extensionsById.get(box.extensionId)?.number : undefined;
-    if (number) this.hooks.lamp(tenantId, number);
+    if (!tenant) return;
+    if (box.extensionId) {
+      const number = tenant.extensionsById.get(box.extensionId)?.number;
+      if (number) this.hooks.lamp(tenantId, number);
+    } else for (const n of box.members) if (tenant.extensions.has(n)) this.hooks.lamp(tenantId, n);
   }
 
   /** What an extension's lamp shows. */
@@ -274,8 +277,17 @@ export class VoicemailService implements VoicemailDeposit {
     const tenant = this.directory.tenantById(tenantId);
     const ext = tenant?.extensions.get(number);
     if (!tenant || !ext) return null;
-    const c = await this.store.tenant(tenantId).voicemail.counts(ext.id);
-    return { account: `sip:${number}@${tenant.domain}`, fresh: c.fresh, old: c.old };
+    const repo = this.store.tenant(tenantId).voicemail;
+    const c = await repo.counts(ext.id);
+    let { fresh, old } = c;
+    // Group mailboxes the extension answers for light its lamp too, as a shared box does on desk phones.
+    for (const b of await repo.listBoxes())
+      if (!b.extensionId && b.members.includes(number)) {
+        const g = await repo.counts(b.id);
+        fresh += g.fresh;
+        old += g.old;
+      }
+    return { account: `sip:${number}@${tenant.domain}`, fresh, old };
   }
 }
 
