@@ -150,6 +150,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           : null,
       }),
       live,
+      trunks: { status: () => sip.carriers.trunks.status() },
       // The queue engine exists once the SIP service has started (it needs the media engine).
       queues: {
         all: (t) => sip.queues?.all(t) ?? [],

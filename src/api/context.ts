@@ -5,6 +5,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { Config } from '../config.js';
 import type { LiveCall, LiveRegistration, PbxEvent } from '../pbx/events.js';
 import type { AgentStatus, QueueLive } from '../pbx/queue/engine.js';
+import type { TrunkStatus } from '../pbx/trunks/trunk-set.js';
 import type { Actor } from '../store/repositories/audit.js';
 import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -42,6 +43,11 @@ export interface ReadinessCheck {
 export interface LiveSource {
   snapshot(tenantId: string): { calls: LiveCall[]; registrations: LiveRegistration[] };
   subscribe(listener: (e: PbxEvent) => void): () => void;
+}
+
+/** Trunks as they run (registrations, health checks, channels in use): the SIP service's. */
+export interface TrunkSource {
+  status(): TrunkStatus[];
 }
 
 /** Call queues at work (the SIP service's queue engine). */
@@ -102,6 +108,8 @@ export interface ApiDeps {
   live?: LiveSource;
   /** `<dataDir>/audio`: the tenants' own audio files (IVR greetings); absent, uploads answer 503. */
   audioDir?: string;
+  /** Trunks' live state (absent: trunks are shown without it). */
+  trunks?: TrunkSource;
   /** Call queues (absent: no media engine, queue views answer 503). */
   queues?: QueueSource;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */

@@ -134,5 +134,6 @@ function visible(e: PbxEvent, own: string[] | null): boolean {
   // An agent follows the queues they answer (their own panel); announcements are for supervisors.
   if (e.type === 'queue.updated') return e.queue.agents.some((a) => own.includes(a.number));
   if (e.type === 'queue.announced') return false;
+  if (e.type === 'fraud.blocked') return own.includes(e.extension);
   return own.includes(e.call.caller) || own.includes(e.call.callee);
 }

@@ -53,6 +53,8 @@ export const PERMISSIONS = {
   'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },
+  // Carriers' trunks and the public number pool belong to the operator; tenants read their numbers.
+  'trunks.manage': { operator: 'any' },
   // Calls in progress and registered devices; a user sees their own extensions'.
   'live.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
 

@@ -10,6 +10,7 @@ import { validateText } from '../media/tts.js';
 import { validateCalendar } from '../pbx/calendar/engine.js';
 import type { CalendarSpec } from '../pbx/calendar/types.js';
 import type { QueueConfig } from '../pbx/queue/types.js';
+import { trunkServes } from '../pbx/routing/external.js';
 import { normaliseNumber } from '../pbx/routing/numbers.js';
 import {
   type CallerRule,
@@ -18,10 +19,12 @@ import {
   type InboundRouteConfig,
   type IvrAudio,
   type IvrConfig,
+  type OutboundRouteConfig,
   type RingGroupConfig,
   type TimeConditionConfig,
 } from '../pbx/routing/types.js';
-import type { Extension, RoutingKind, RoutingObject, Tenant } from '../store/schema.js';
+import { compilePattern } from '../pbx/trunks/dial-plan.js';
+import type { Extension, RoutingKind, RoutingObject, Tenant, Trunk } from '../store/schema.js';
 import type { TenantScope } from '../store/store.js';
 import { ApiError } from './errors.js';
 
@@ -34,6 +37,9 @@ export interface RoutingWorld {
   mailboxes?: string[];
   /** The tenant's audio files' ids (IVR greetings may name one). */
   audioFiles?: string[];
+  /** Trunks on the platform and the tenant's own numbers (outbound routes name them). */
+  trunks?: Trunk[];
+  numbers?: string[];
 }
 
 export async function loadWorld(scope: TenantScope, tenant: Tenant): Promise<RoutingWorld> {
@@ -116,6 +122,9 @@ export function checkRoutingObject(
       checkDestination(world, cfg.whenClosed, 'whenClosed');
       break;
     }
+    case 'outboundRoute':
+      checkOutboundRoute(world, config as unknown as OutboundRouteConfig);
+      break;
     case 'inboundRoute': {
       const cfg = config as unknown as InboundRouteConfig;
       number = did(String(rawNumber ?? ''), world.tenant.country);
@@ -130,6 +139,22 @@ export function checkRoutingObject(
   const stored = { name, number, config };
   assertNoLoop(world, { kind, id: id ?? 'new', ...stored });
   return stored;
+}
+
+/** Patterns that compile, trunks that exist and serve the tenant, a caller ID the tenant owns. */
+function checkOutboundRoute(world: RoutingWorld, cfg: OutboundRouteConfig): void {
+  cfg.patterns.forEach((p, i) => {
+    const c = compilePattern(p.match);
+    if (!c.ok) throw invalid(c.error, `patterns.${i}.match`);
+  });
+  cfg.trunkIds.forEach((id, i) => {
+    const trunk = world.trunks?.find((t) => t.id === id);
+    if (!trunk) throw invalid('No trunk with this id', `trunkIds.${i}`);
+    if (!trunkServes({ ...trunk, enabled: true }, world.tenant.id))
+      throw invalid(`Trunk "${trunk.name}" does not carry this tenant's calls`, `trunkIds.${i}`);
+  });
+  if (cfg.callerId && cfg.callerId !== 'anonymous' && !world.numbers?.includes(cfg.callerId))
+    throw invalid(`${cfg.callerId} is not one of the tenant's numbers`, 'callerId');
 }
 
 /** A queue's members, prompts, keys and destinations must make sense together. */

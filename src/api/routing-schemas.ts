@@ -338,6 +338,39 @@ export const InboundRouteFields = {
 };
 
 /** Body and view of a routing kind: name, the number field it has (if any), its settings. */
+export const OutboundRouteFields = {
+  priority: Type.Integer({
+    minimum: 0,
+    maximum: 10_000,
+    description: 'Routes are looked at lowest first; the first whose pattern matches takes the call',
+  }),
+  patterns: Type.Array(
+    Type.Object(
+      {
+        match: Type.String({
+          minLength: 1,
+          maxLength: 200,
+          description:
+            "Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/",
+        }),
+        strip: Type.Integer({ minimum: 0, maximum: 20, description: 'Characters taken off the front' }),
+        prepend: Type.String({ pattern: '^[0-9+*#]{0,20}$', description: 'Put in front after stripping' }),
+      },
+      { additionalProperties: false },
+    ),
+    { minItems: 1, maxItems: 100 },
+  ),
+  trunkIds: Type.Array(Uuid, {
+    minItems: 1,
+    maxItems: 10,
+    uniqueItems: true,
+    description: 'Tried in order: the next when one is down, full, or answers 5xx or 408',
+  }),
+  callerId: Type.Union([Type.String({ pattern: '^(\\+[1-9][0-9]{1,14}|anonymous)$' }), Type.Null()], {
+    description: "Shown on calls this route carries, over the extension's own (one of the tenant's numbers)",
+  }),
+};
+
 export function routingSchemas<F extends TProperties>(
   fields: F,
   number: 'internal' | 'did' | null,

@@ -130,7 +130,19 @@ export const TenantSchema = Type.Object({
   timeZone: Type.String(),
   language: LanguageSchema,
   country: Type.String(),
-  limits: Type.Object({ maxExtensions: Type.Integer(), maxConcurrentCalls: Type.Integer() }),
+  limits: Type.Object({
+    maxExtensions: Type.Integer(),
+    maxConcurrentCalls: Type.Integer(),
+    maxExternalCalls: Type.Integer({ description: 'External calls (through trunks) at once' }),
+    maxCallClass: CallClassSchema,
+    dailyExternalMinutes: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Answered external minutes a day (null: no cap)',
+    }),
+  }),
+  localPrefixes: Type.Array(Type.String(), { description: 'E.164 prefixes that count as local calls' }),
+  defaultCallerId: Type.Union([Type.String(), Type.Null()], {
+    description: 'Shown on external calls of extensions without their own (null: the first of its numbers)',
+  }),
   codecs: Type.Array(Type.String(), { description: 'Codec preference, most preferred first' }),
   featureCodes: Type.Object(
     Object.fromEntries(FEATURE_NAMES.map((f) => [f, Type.String({ description: FEATURES[f].label })])),
@@ -257,6 +269,13 @@ export const ExtensionSchema = Type.Object({
   status: PresenceStatusSchema,
   callWaiting: Type.Boolean(),
   callRules: CallRulesSchema,
+  outboundCallerId: Type.Union([Type.String(), Type.Null()], {
+    description: "Number shown on its external calls ('anonymous' withholds it; null: the tenant's default)",
+  }),
+  maxExternalCalls: Type.Union([Type.Integer(), Type.Null()]),
+  externalBlocked: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the fraud rule stopped its external calls (null: not blocked)',
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

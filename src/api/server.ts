@@ -29,6 +29,7 @@ import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { speechRoutes } from './routes/speech.js';
 import { tenantRoutes } from './routes/tenants.js';
+import { trunkRoutes } from './routes/trunks.js';
 import { userRoutes } from './routes/users.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
@@ -126,7 +127,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       deps.onTenantChange &&
       req.method !== 'GET' &&
       reply.statusCode < 400 &&
-      route.startsWith('/api/v1/tenants')
+      (route.startsWith('/api/v1/tenants') ||
+        route.startsWith('/api/v1/platform/trunks') ||
+        route.startsWith('/api/v1/platform/numbers'))
     ) {
       const tenantId = (req.params as { tenantId?: string }).tenantId;
       await deps.onTenantChange(tenantId ?? null);
@@ -188,6 +191,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await userRoutes(app, deps);
   await extensionRoutes(app, deps);
   await routingRoutes(app, deps);
+  await trunkRoutes(app, deps);
   await queueRoutes(app, deps);
   await speechRoutes(app);
   await audioRoutes(app, deps);

@@ -1,5 +1,6 @@
 /** Checks that JSON Schema cannot express, each failing with the field it concerns. */
 import { isSupportedCountry } from 'libphonenumber-js';
+import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 
 export function assertTimeZone(tz: string, field = 'timeZone'): void {
@@ -47,4 +48,16 @@ export function assertForwarding(f: Partial<Record<string, Rule>>): void {
       );
     }
   }
+}
+
+/** A caller ID a tenant may show: one of the numbers the operator gave it. */
+export async function assertOwnNumber(
+  store: Store,
+  tenantId: string,
+  number: string,
+  field: string,
+): Promise<void> {
+  const n = await store.numbers.byNumber(number);
+  if (n?.tenantId !== tenantId)
+    throw new ApiError('VALIDATION_FAILED', `${number} is not one of the tenant's numbers`, field);
 }

@@ -15,8 +15,9 @@ import type { MediaEngine, PlaybackResult } from '../media/engine.js';
 import type { RecordingSummary } from '../media/protocol.js';
 import type { ToneRegion } from '../media/tones.js';
 import type { WebRtcGateway } from '../media/webrtc/gateway.js';
+import { authorize, type ClientCredentials } from '../sip/auth.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
-import { contactFor, Dialog, incomingDialogKey, type LocalAddress } from '../sip/dialog.js';
+import { contactFor, Dialog, incomingDialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
@@ -94,6 +95,21 @@ export interface CallParty {
   domain: string;
 }
 
+/**
+ * A fork that goes out through a carrier's trunk rather than to a registered
+ * phone: the identity the carrier should show, and the account to answer its
+ * digest challenges with.
+ */
+export interface TrunkDial {
+  trunkName: string;
+  /** Who is calling as the carrier is told (the caller ID; "anonymous" with Privacy: id). */
+  from: { number: string; domain: string; name: string };
+  to: { number: string; domain: string };
+  /** Identity headers in the trunk's style (P-Asserted-Identity, Remote-Party-ID, Privacy). */
+  headers: [string, string][];
+  credentials: ClientCredentials | null;
+}
+
 /** One party a ring round rings: all its registered contacts at once (parallel forking). */
 export interface RingTarget {
   /** Who is rung: the To of the forks, the CDR leg, the busy lamp. */
@@ -103,6 +119,8 @@ export interface RingTarget {
   delaySec: number;
   /** Seconds it rings before it counts as not answering. */
   timeoutSec: number;
+  /** Set when the "contact" is a carrier's trunk (its binding is the trunk's address). */
+  trunk?: TrunkDial;
 }
 
 export interface RingOptions {
@@ -165,6 +183,9 @@ interface BLeg {
   state: 'trying' | 'ringing' | 'answered' | 'failed' | 'cancelled';
   ack: SipRequest | null;
   record: CallLeg;
+  /** Through a trunk: how to answer its challenges, and how many we answered. */
+  trunk: TrunkDial | null;
+  authTries: number;
 }
 
 type Side = 'A' | 'B';
@@ -202,6 +223,8 @@ export class Call implements ActiveCall {
   private readonly trail: RouteStep[] = [];
   /** Tags from IVR menus and choices, for the CDR and events. */
   private readonly tags: string[] = [];
+  /** The trunk the call came in on or went out through. */
+  private trunkUsed: { name: string; direction: 'inbound' | 'outbound' } | null = null;
   private readonly aTag: string;
   private aDialog: Dialog | null = null;
   private readonly legs: BLeg[] = [];
@@ -275,6 +298,15 @@ export class Call implements ActiveCall {
   /** The router is about to ring `extension` (its owner's closed portal gets a push). */
   offered(extension: string): void {
     this.cdr.offered(extension);
+  }
+
+  /**
+   * The call goes through a carrier's trunk: an inbound call that came in on it,
+   * or one routing sends out (the CDR shows direction and trunk; the last one tried counts).
+   */
+  throughTrunk(name: string, direction: 'inbound' | 'outbound'): void {
+    if (this.trunkUsed?.direction === 'inbound') return;
+    this.trunkUsed = { name, direction };
   }
 
   /** Tags the call (an IVR menu or choice): kept on the CDR, told to live views. At most 20. */
@@ -364,7 +396,7 @@ export class Call implements ActiveCall {
         ? this.fork(round, target.party, b, { key: keys[i]!, sdp: offer })
         : // A browser cannot take plain RTP: without a gateway offer it is not rung.
           !(media && isBrowserBinding(b))
-          ? this.fork(round, target.party, b)
+          ? this.fork(round, target.party, b, null, target.trunk ?? null)
           : null;
       if (leg) mine.push(leg);
     });
@@ -440,8 +472,9 @@ export class Call implements ActiveCall {
     party: CallParty,
     binding: Binding,
     browser: { key: string; sdp: string } | null = null,
+    trunk: TrunkDial | null = null,
   ): BLeg | null {
-    const carried: [string, string][] = [...round.headers];
+    const carried: [string, string][] = [...round.headers, ...(trunk?.headers ?? [])];
     for (const name of ['Allow', 'Supported']) {
       const v = this.invite.headers.get(name);
       if (v !== undefined) carried.push([name, v]);
@@ -449,11 +482,15 @@ export class Call implements ActiveCall {
     const req = inviteTo(
       binding,
       this.ctx.localFor(binding.source),
+      trunk
+        ? { from: trunk.from, to: trunk.to }
+        : {
+            from: { number: this.caller.number, domain: this.caller.domain, name: round.callerName },
+            to: party,
+          },
       {
-        from: { number: this.caller.number, domain: this.caller.domain, name: round.callerName },
-        to: party,
-      },
-      {
+        // A carrier is told who calls in the trunk's own identity headers (carried above).
+        assertIdentity: trunk === null,
         callId: this.bCallId,
         maxForwards: Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1,
         carried,
@@ -480,20 +517,55 @@ export class Call implements ActiveCall {
       state: 'trying',
       ack: null,
       record,
+      trunk,
+      authTries: 0,
     };
     this.legs.push(leg);
     round.legs.push(leg);
-    this.ctx.layer.sendRequest(req, binding.source, {
-      response: (res) => this.onLegResponse(leg, res),
+    this.sendLeg(leg);
+    return leg;
+  }
+
+  private sendLeg(leg: BLeg): void {
+    const req = leg.invite;
+    this.ctx.layer.sendRequest(req, leg.binding.source, {
+      response: (res) => {
+        // A late answer to an INVITE we re-sent with credentials is not this fork's any more.
+        if (leg.invite === req) this.onLegResponse(leg, res);
+      },
       timeout: () => this.onLegFailed(leg, makeResponse(req, 408)),
       // A refused connection to the contact fails this fork now, not after Timer B (§8.1.3.1: 503).
       transportError: () => this.onLegFailed(leg, makeResponse(req, 503)),
     });
-    return leg;
+  }
+
+  /**
+   * A carrier challenged a fork (401/407): the INVITE goes again with credentials,
+   * same Call-ID and From tag, next CSeq, new branch (RFC 3261 §22.2). Twice at
+   * most: a second challenge of the same kind means the account is wrong.
+   */
+  private answerChallenge(leg: BLeg, res: SipResponse): boolean {
+    const creds = leg.trunk?.credentials;
+    if (!creds || leg.authTries >= 2 || leg.state === 'cancelled' || leg.round !== this.round) return false;
+    const proxy = res.status === 407;
+    const challenge = res.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+    if (!challenge) return false;
+    const value = authorize(challenge, creds, { method: 'INVITE', uri: leg.invite.rawUri });
+    if (!value) return false;
+    const headers = leg.invite.headers.clone();
+    const cseq = Number.parseInt(headers.get('CSeq') ?? '1', 10) + 1;
+    headers.set('Via', viaFor(this.ctx.localFor(leg.binding.source)));
+    headers.set('CSeq', `${cseq} INVITE`);
+    headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
+    leg.invite = { ...leg.invite, headers };
+    leg.authTries++;
+    this.sendLeg(leg);
+    return true;
   }
 
   private onLegResponse(leg: BLeg, res: SipResponse): void {
     const s = res.status;
+    if ((s === 401 || s === 407) && this.state === 'ringing' && this.answerChallenge(leg, res)) return;
     if (s < 200) {
       if (s === 100 || this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round)
         return;
@@ -714,6 +786,8 @@ export class Call implements ActiveCall {
         endedAt: null,
         sipStatus: 200,
       },
+      trunk: null,
+      authTries: 0,
     };
     this.legs.push(leg);
     this.winner = leg;
@@ -1411,6 +1485,7 @@ export class Call implements ActiveCall {
         trail: this.trail,
         tags: this.tags,
         quality: q,
+        ...(this.trunkUsed ? { direction: this.trunkUsed.direction, trunk: this.trunkUsed.name } : {}),
       })),
     );
     this.ctx.ended(this);

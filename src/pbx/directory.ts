@@ -4,7 +4,14 @@
  * reloaded for one tenant when the API reports a change there.
  */
 import type { ToneRegion } from '../media/tones.js';
-import type { CallRules, Forwarding, PresenceStatus, RoutingKind } from '../store/schema.js';
+import type {
+  CallClass,
+  CallRules,
+  Forwarding,
+  PresenceStatus,
+  RoutingKind,
+  Trunk,
+} from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { newSoftphoneSecret, SOFTPHONE_SECRET } from '../util/softphone-credentials.js';
 
@@ -32,6 +39,14 @@ export interface ExtensionEntry {
   voicemailEnabled: boolean;
   /** The portal user who owns the extension (their softphone, their notifications). */
   userId: string | null;
+  /** The most expensive calls it may make (toll fraud: enforced on every path out). */
+  callClass: CallClass;
+  /** Number shown on its external calls (null: the tenant's default). */
+  outboundCallerId: string | null;
+  /** Its external calls at once (null: only the tenant's limit). */
+  maxExternalCalls: number | null;
+  /** Why the fraud rule stopped its external calls (null: not blocked). */
+  externalBlocked: string | null;
 }
 
 /** A routing object as the router reads it; `config` has the shape of its kind (routing/types.ts). */
@@ -65,11 +80,31 @@ export interface TenantEntry {
   routingByNumber: Map<string, RoutingEntry>;
   /** The tenant's feature codes that differ from the defaults. */
   featureCodes: Record<string, string>;
+  /** External calls at once, and the most expensive class any of its extensions may have. */
+  maxExternalCalls: number;
+  maxCallClass: CallClass;
+  /** E.164 prefixes that count as local calls. */
+  localPrefixes: string[];
+  /** Answered external minutes a day (null: no cap). */
+  dailyExternalMinutes: number | null;
+  /** Shown on external calls of extensions without their own number (null: the first of `numbers`). */
+  defaultCallerId: string | null;
+  /** The public numbers (E.164) the operator gave the tenant, in order. */
+  numbers: string[];
+}
+
+/** Who owns a public number, and the trunk it is expected on. */
+export interface NumberOwner {
+  tenantId: string;
+  trunkId: string | null;
 }
 
 export class Directory {
   private byDomain = new Map<string, TenantEntry>();
   private byId = new Map<string, TenantEntry>();
+  /** The operator's trunks by id, and the public numbers given to tenants (E.164 → owner). */
+  trunks = new Map<string, Trunk>();
+  private owners = new Map<string, NumberOwner>();
   /** Signs the browser softphone's short-lived SIP credentials (shared with the API, in the database). */
   softphoneSecret: string | null = null;
 
@@ -77,6 +112,7 @@ export class Directory {
 
   async loadAll(): Promise<void> {
     this.softphoneSecret ??= await this.store.platformSecret(SOFTPHONE_SECRET, newSoftphoneSecret);
+    await this.loadPlatform();
     const byDomain = new Map<string, TenantEntry>();
     const byId = new Map<string, TenantEntry>();
     for (let offset = 0; ; offset += 200) {
@@ -92,6 +128,21 @@ export class Directory {
     }
     this.byDomain = byDomain;
     this.byId = byId;
+  }
+
+  /** Trunks and the number pool (operator objects). */
+  async loadPlatform(): Promise<void> {
+    const trunks = await this.store.trunks.all();
+    const owners = new Map<string, NumberOwner>();
+    for (const n of await this.store.numbers.assigned())
+      if (n.tenantId) owners.set(n.number, { tenantId: n.tenantId, trunkId: n.trunkId });
+    this.trunks = new Map(trunks.map((t) => [t.id, t]));
+    this.owners = owners;
+  }
+
+  /** The tenant a public number (E.164) belongs to. */
+  ownerOf(e164: string): NumberOwner | undefined {
+    return this.owners.get(e164);
   }
 
   private async loadTenant(id: string): Promise<TenantEntry | null> {
@@ -115,6 +166,10 @@ export class Directory {
           callRules: e.callRules,
           voicemailEnabled: e.voicemailEnabled,
           userId: e.userId,
+          callClass: e.callClass,
+          outboundCallerId: e.outboundCallerId,
+          maxExternalCalls: e.maxExternalCalls,
+          externalBlocked: e.externalBlocked,
         });
       }
       if (offset + 200 >= page.total) break;
@@ -126,9 +181,16 @@ export class Directory {
       routing.set(o.id, entry);
       if (o.number !== null) routingByNumber.set(o.number, entry);
     }
+    const numbers = await this.store.numbers.list({ tenantId: id, limit: 1000, offset: 0 });
     return {
       id: t.id,
       domain: t.sipDomain.toLowerCase(),
+      maxExternalCalls: t.maxExternalCalls,
+      maxCallClass: t.maxCallClass,
+      localPrefixes: t.localPrefixes,
+      dailyExternalMinutes: t.dailyExternalMinutes,
+      defaultCallerId: t.defaultCallerId,
+      numbers: numbers.items.map((n) => n.number),
       timeZone: t.timeZone,
       country: t.country,
       routing,

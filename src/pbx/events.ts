@@ -43,6 +43,8 @@ export type PbxEvent =
   | { type: 'call.offered'; tenantId: string; call: LiveCall; extension: string }
   | { type: 'call.ended'; tenantId: string; call: LiveCall; cause: string; endedAt: string }
   | { type: 'registration'; tenantId: string; registration: LiveRegistration }
+  /** The fraud rule stopped an extension's external calls (an administrator clears it). */
+  | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string }
   /** Queues: a queue's live state (waiting callers, agents, today's figures) after a change. */
   | QueueEvent;
 

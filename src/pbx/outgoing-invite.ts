@@ -25,6 +25,8 @@ export function inviteTo(
     carried?: [string, string][];
     body?: Buffer;
     contentType?: string | undefined;
+    /** P-Asserted-Identity from the caller (default); off where the identity headers are the trunk's. */
+    assertIdentity?: boolean;
   },
 ): SipRequest | null {
   const uri = parseUri(binding.contact);
@@ -40,7 +42,7 @@ export function inviteTo(
   headers.append('Call-ID', opts.callId);
   headers.append('CSeq', '1 INVITE');
   headers.append('Contact', contactFor(local));
-  headers.append('P-Asserted-Identity', from.replace(/;tag=[^;]*$/, ''));
+  if (opts.assertIdentity !== false) headers.append('P-Asserted-Identity', from.replace(/;tag=[^;]*$/, ''));
   for (const [k, v] of opts.carried ?? []) headers.append(k, v);
   const body = opts.body ?? Buffer.alloc(0);
   if (opts.contentType !== undefined && body.length) headers.append('Content-Type', opts.contentType);

@@ -31,6 +31,7 @@ import { DEFAULT_TIMERS } from '../sip/transaction/timers.js';
 import type { Destination, TxContext } from '../sip/transaction/types.js';
 import { SipTransports } from '../sip/transport/transports.js';
 import { QueueStatsLog } from '../store/repositories/queues.js';
+import type { Trunk } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { type App, AppCall } from './app-call.js';
 import { conferenceRoom } from './apps/conference.js';
@@ -60,6 +61,8 @@ import { destinationForNumber, Router, type RouterEnv } from './routing/router.j
 import type { RingGroupConfig } from './routing/types.js';
 import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
+import { Carriers } from './trunks/carriers.js';
+import { inboundNumbers } from './trunks/inbound.js';
 import { VoicemailMailer } from './voicemail/mailer.js';
 import { voicemailMenu } from './voicemail/menu.js';
 import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
@@ -166,6 +169,8 @@ export class SipService {
   mailer: VoicemailMailer | null = null;
   /** IVR greetings typed as text, spoken by the TTS once and kept as files. */
   private readonly spokenText: SpokenText;
+  /** Trunks to the public network, external-call limits and the fraud rule. */
+  readonly carriers: Carriers;
 
   constructor(
     private readonly opts: SipServiceOptions,
@@ -189,11 +194,20 @@ export class SipService {
       },
     );
     this.txContext = { clock, timers: DEFAULT_TIMERS, sender: this.transports };
-    this.layer = new TransactionLayer(this.txContext, {
+    const layer = new TransactionLayer(this.txContext, {
       request: (req, tx, source) => this.onRequest(req, tx, source),
-      stateless: (req) => this.challengeStatelessly(req),
+      stateless: (req, source) => this.challengeStatelessly(req, source),
       cancel: (invite) => this.byInvite.get(invite)?.cancelledByCaller(),
     });
+    this.layer = layer;
+    this.carriers = new Carriers(
+      { layer, clock, localFor: (d) => this.localFor(d), log },
+      store,
+      this.directory,
+      this.events,
+      log,
+      (tenantId) => this.tenantChanged(tenantId),
+    );
     this.notifier = new Notifier({ layer: this.layer, clock, localFor: (d) => this.localFor(d) }, [
       new BusyLampPackage(
         (resource) => this.dialogsOf(resource),
@@ -245,6 +259,7 @@ export class SipService {
       queues: null,
       spoken: (text, lang) => this.spokenText.file(text, lang),
       audioFile: (tenantId, id) => (opts.audioDir ? join(opts.audioDir, tenantId, `${id}.wav`) : null),
+      outbound: this.carriers.outbound,
     };
     this.router = new Router(this.routerEnv);
     // Agents become (un)available as their phones register and their calls come and go.
@@ -360,6 +375,8 @@ export class SipService {
       }
     }
     await this.transports.listen();
+    // Registrations to carriers go out once we can hear their answers.
+    await this.carriers.start();
     const interval = this.opts.qualifyIntervalMs ?? 60_000;
     this.sweep = setInterval(() => {
       this.location.sweep(Date.now());
@@ -374,6 +391,7 @@ export class SipService {
    */
   async tenantChanged(tenantId: string | null): Promise<void> {
     await this.directory.refresh(tenantId);
+    if (tenantId === null) this.carriers.sync();
     for (const sub of this.notifier.subscriptions()) {
       const [tid, number] = sub.resource.split('/');
       if (tenantId !== null && tid !== tenantId) continue;
@@ -439,8 +457,10 @@ export class SipService {
    * is challenged without a transaction (a retransmission just gets a fresh nonce),
    * so the first half of every registration and call holds no state on the server.
    */
-  private challengeStatelessly(req: SipRequest): SipResponse | null {
+  private challengeStatelessly(req: SipRequest, source: Destination): SipResponse | null {
     const proxy = req.method === 'INVITE' || req.method === 'MESSAGE';
+    // A carrier's call is known by where it comes from, not by a password.
+    if (req.method === 'INVITE' && this.carriers.trunks.identify(source, req)) return null;
     if (!proxy && req.method !== 'REGISTER' && req.method !== 'SUBSCRIBE') return null;
     if (req.headers.has(proxy ? 'Proxy-Authorization' : 'Authorization')) return null;
     if (tagOf(req.headers.get('To')) !== null) return null;
@@ -456,6 +476,8 @@ export class SipService {
   private newCall(req: SipRequest, tx: InviteServerTransaction, source: Destination): SipResponse | null {
     const refused = this.checkRequest(req);
     if (refused) return refused;
+    const trunk = this.carriers.trunks.identify(source, req);
+    if (trunk) return this.trunkCall(trunk, req, tx, source);
     const realm = req.uri.host.toLowerCase();
     const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
     if (!authn.ok) return authn.response;
@@ -470,8 +492,8 @@ export class SipService {
     const feature = matchFeature(effectiveCodes(tenant.featureCodes), dialled);
     if (feature)
       return this.featureCall(feature.feature, feature.arg, req, tx, source, tenant, caller, callerParty);
-    const dest = destinationForNumber(tenant, dialled);
-    if (!dest) return makeResponse(req, 404);
+    // A number that is nobody inside the company is an external one: out through the tenant's routes.
+    const dest = destinationForNumber(tenant, dialled) ?? { kind: 'number', number: dialled, on: caller.id };
     const named = tenant.extensions.get(dialled) ?? tenant.routingByNumber.get(dialled);
     const name = named ? ('displayName' in named ? named.displayName : named.name) : '';
     const call = new Call(
@@ -489,6 +511,70 @@ export class SipService {
       if (await call.open()) await this.router.route(call, tenant, dest);
     })().catch((e: unknown) => {
       this.log.error({ err: e }, 'call set-up failed');
+      call.abort();
+    });
+    return null;
+  }
+
+  /**
+   * A call from a carrier: the called number must be one the operator gave a
+   * tenant, with an inbound route; it takes a channel of the trunk and counts
+   * among the tenant's external calls.
+   */
+  private trunkCall(
+    trunk: Trunk,
+    req: SipRequest,
+    tx: InviteServerTransaction,
+    source: Destination,
+  ): SipResponse | null {
+    const { did, caller, callerName } = inboundNumbers(trunk, req);
+    const owner = did ? this.directory.ownerOf(did) : undefined;
+    const tenant = owner ? this.directory.tenantById(owner.tenantId) : undefined;
+    if (!did || !tenant?.enabled) return makeResponse(req, 404, { reason: 'Number Not Assigned' });
+    const dest = destinationForNumber(tenant, did);
+    if (dest?.kind !== 'inboundRoute') return makeResponse(req, 404, { reason: 'No Route For Number' });
+    const route = tenant.routing.get(dest.id);
+    const call = new Call(
+      this.callContext,
+      req,
+      tx,
+      source,
+      { tenantId: tenant.id, number: caller, displayName: callerName, domain: tenant.domain },
+      { tenantId: tenant.id, number: did, displayName: route?.name ?? '', domain: tenant.domain },
+      { codecs: tenant.codecs, tones: tenant.tones },
+    );
+    call.throughTrunk(trunk.name, 'inbound');
+    this.calls.add(call);
+    this.byInvite.set(tx, call);
+    const owned = {
+      tenantId: tenant.id,
+      timeZone: tenant.timeZone,
+      maxExternalCalls: tenant.maxExternalCalls,
+      dailyExternalMinutes: null,
+      extension: null,
+    };
+    const refusal = this.carriers.limits.check(owned);
+    const channel = !refusal && this.carriers.trunks.acquire(trunk.id);
+    (async () => {
+      if (!(await call.open())) {
+        if (channel) this.carriers.trunks.release(trunk.id);
+        return;
+      }
+      if (refusal || !channel) {
+        const r = refusal ?? { status: 503, cause: 'channel-limit', reason: 'All Trunk Channels In Use' };
+        call.step({ kind: 'trunk', id: trunk.id, name: trunk.name, outcome: r.reason });
+        call.finish(r.status, r.cause, r.reason);
+        return;
+      }
+      const ticket = this.carriers.limits.take(owned, false, this.txContext.clock.now());
+      call.onEnded(() => {
+        this.carriers.trunks.release(trunk.id);
+        ticket.end(this.txContext.clock.now());
+      });
+      call.step({ kind: 'trunk', id: trunk.id, name: trunk.name, outcome: `called ${did}` });
+      await this.router.route(call, tenant, dest);
+    })().catch((e: unknown) => {
+      this.log.error({ err: e }, 'call from a trunk failed');
       call.abort();
     });
     return null;
@@ -1074,6 +1160,7 @@ export class SipService {
     await this.flushQueueStats();
     await this.mailer?.close();
     await this.notifier.close();
+    await this.carriers.stop();
     this.layer.close();
     await this.transports.close();
     await this.callContext.webrtc?.close();

@@ -48,6 +48,16 @@ export interface TenantsTable {
   codecs: ColumnType<MediaCodec[], string | undefined, string>;
   /** The tenant's own feature codes by feature (`{ dndOn: '*78' }`); features not named use the defaults. */
   featureCodes: ColumnType<Record<string, string>, string | undefined, string>;
+  /** External calls (through trunks) of the tenant at once. */
+  maxExternalCalls: ColumnType<number, number | undefined, number>;
+  /** The most expensive call class the operator allows this tenant's extensions (international off by default). */
+  maxCallClass: ColumnType<CallClass, CallClass | undefined, CallClass>;
+  /** E.164 prefixes that are "local" calls for this tenant ('+7495'). */
+  localPrefixes: ColumnType<string[], string | undefined, string>;
+  /** Minutes of answered external calls a day before further ones are refused (null: no cap). */
+  dailyExternalMinutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The number shown on external calls when an extension has none of its own (null: the first of its pool). */
+  defaultCallerId: ColumnType<string | null, string | null | undefined, string | null>;
   enabled: Generated<boolean>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
@@ -117,6 +127,68 @@ export interface ExtensionsTable {
   status: ColumnType<PresenceStatus, PresenceStatus | undefined, PresenceStatus>;
   callWaiting: ColumnType<boolean, boolean | undefined, boolean>;
   callRules: ColumnType<CallRules, string | undefined, string>;
+  /** The number shown on this extension's external calls (one of the tenant's pool; null: the tenant's default). */
+  outboundCallerId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** External calls of this extension at once (null: only the tenant's limit). */
+  maxExternalCalls: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Set by the fraud rule (why): the extension may make no external calls until an admin clears it. */
+  externalBlocked: ColumnType<string | null, string | null | undefined, string | null>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export const TRUNK_KINDS = ['register', 'ip'] as const;
+export const TRUNK_TRANSPORTS = ['UDP', 'TCP', 'TLS'] as const;
+export const NUMBER_FORMATS = ['e164', 'e164NoPlus', 'national', 'local'] as const;
+export const CALLER_ID_HEADERS = ['pai', 'rpid', 'from'] as const;
+export const DID_SOURCES = ['requestUri', 'to', 'diversion'] as const;
+
+/** A carrier connection of the platform (issue 9): registration-based or by IP. */
+export interface TrunksTable {
+  id: Generated<string>;
+  name: string;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  kind: (typeof TRUNK_KINDS)[number];
+  /** The carrier's host: a name resolved by RFC 3263 (NAPTR, SRV, A) or an address. */
+  host: string;
+  /** Null: from DNS SRV, else 5060/5061. */
+  port: number | null;
+  transport: (typeof TRUNK_TRANSPORTS)[number];
+  /** The account at the carrier (From user of REGISTER; digest user when authUsername is null). */
+  username: string | null;
+  authUsername: string | null;
+  /** Digest password (registration and calls challenged by the carrier); never read back through the API. */
+  password: string | null;
+  expirySec: ColumnType<number, number | undefined, number>;
+  /** Our Contact user in REGISTER: the carrier sends calls to it. */
+  contactUser: string | null;
+  /** Addresses or CIDR ranges calls from this carrier come from (the host's own addresses count too). */
+  addresses: ColumnType<string[], string | undefined, string>;
+  codecs: ColumnType<MediaCodec[], string | undefined, string>;
+  maxChannels: number | null;
+  numberFormat: (typeof NUMBER_FORMATS)[number];
+  /** The country whose national format the carrier uses. */
+  country: string;
+  areaCode: string | null;
+  callerIdHeader: (typeof CALLER_ID_HEADERS)[number];
+  /** Where the dialled DID of an inbound call is read. */
+  didSource: (typeof DID_SOURCES)[number];
+  /** OPTIONS health checks every so many seconds (null: none). */
+  optionsIntervalSec: number | null;
+  /** Tenants whose calls may go out through it (null: every tenant). */
+  tenantIds: ColumnType<string[] | null, string | null | undefined, string | null>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+/** A public number (DID) in the operator's pool, and the tenant it is given to. */
+export interface NumbersTable {
+  id: Generated<string>;
+  /** E.164 with the plus. */
+  number: string;
+  tenantId: string | null;
+  trunkId: string | null;
+  note: ColumnType<string, string | undefined, string>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
 }
@@ -188,6 +260,7 @@ export const ROUTING_KINDS = [
   'inboundRoute',
   'queue',
   'ivr',
+  'outboundRoute',
 ] as const;
 export type RoutingKind = (typeof ROUTING_KINDS)[number];
 
@@ -253,6 +326,8 @@ export interface CallsTable {
   /** The worse leg's estimated MOS, null when media was not anchored or never flowed. */
   mos: number | null;
   node: string;
+  /** The trunk an external call went through (its name when it was made). */
+  trunk: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PlatformSecretsTable {
@@ -386,6 +461,8 @@ export interface Database {
   voicemailBoxes: VoicemailBoxesTable;
   voicemailMessages: VoicemailMessagesTable;
   voicemailEmails: VoicemailEmailsTable;
+  trunks: TrunksTable;
+  numbers: NumbersTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -398,6 +475,8 @@ export type Session = Selectable<SessionsTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
 export type CallRecord = Selectable<CallsTable>;
 export type PushSubscription = Selectable<PushSubscriptionsTable>;
+export type Trunk = Selectable<TrunksTable>;
+export type PoolNumber = Selectable<NumbersTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;
 export type VoicemailBox = Selectable<VoicemailBoxesTable>;
 export type VoicemailMessage = Selectable<VoicemailMessagesTable>;

@@ -14,6 +14,7 @@ import { QueueAgentRepository } from './repositories/queues.js';
 import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
+import { NumberRepository, TrunkRepository } from './repositories/trunks.js';
 import { AccountDirectory, UserRepository } from './repositories/users.js';
 import { VoicemailOutbox, VoicemailRepository } from './repositories/voicemail.js';
 import type { Database } from './schema.js';
@@ -46,6 +47,9 @@ export class Store {
   readonly callLog: CallLog;
   readonly pushSubscriptions: PushSubscriptionRepository;
   readonly voicemailOutbox: VoicemailOutbox;
+  /** The operator's carrier connections and number pool (platform objects). */
+  readonly trunks: TrunkRepository;
+  readonly numbers: NumberRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -55,6 +59,8 @@ export class Store {
     this.callLog = new CallLog(db);
     this.pushSubscriptions = new PushSubscriptionRepository(db);
     this.voicemailOutbox = new VoicemailOutbox(db);
+    this.trunks = new TrunkRepository(db);
+    this.numbers = new NumberRepository(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),

@@ -79,6 +79,14 @@ function validBody(method: string, url: string): unknown {
       calendar: null,
       tag: null,
     };
+  if (/\/outbound-routes(\/:id)?$/.test(url))
+    return {
+      name: 'pwned',
+      priority: 1,
+      patterns: [{ match: '_X.', strip: 0, prepend: '' }],
+      trunkIds: ['00000000-0000-4000-8000-000000000001'],
+      callerId: null,
+    };
   if (/\/inbound-routes(\/:id)?$/.test(url))
     return { name: 'pwned', number: '+74951234567', callerRules: [], destination: hangup };
   return {};

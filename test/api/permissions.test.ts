@@ -192,6 +192,23 @@ const INTENDED: Record<string, string | 'public'> = {
   'GET /api/v1/tenants/:tenantId/voicemail/messages/:id/audio': 'voicemail.read',
   'PATCH /api/v1/tenants/:tenantId/voicemail/messages/:id': 'voicemail.write',
   'DELETE /api/v1/tenants/:tenantId/voicemail/messages/:id': 'voicemail.write',
+  'GET /api/v1/tenants/:tenantId/outbound-routes': 'routing.read',
+  'GET /api/v1/tenants/:tenantId/outbound-routes/:id': 'routing.read',
+  'POST /api/v1/tenants/:tenantId/outbound-routes': 'routing.write',
+  'PUT /api/v1/tenants/:tenantId/outbound-routes/:id': 'routing.write',
+  'DELETE /api/v1/tenants/:tenantId/outbound-routes/:id': 'routing.write',
+  'GET /api/v1/tenants/:tenantId/outbound-plan': 'routing.read',
+  'GET /api/v1/tenants/:tenantId/numbers': 'routing.read',
+  'GET /api/v1/tenants/:tenantId/trunks': 'routing.read',
+  'GET /api/v1/platform/trunks': 'trunks.manage',
+  'GET /api/v1/platform/trunks/:id': 'trunks.manage',
+  'POST /api/v1/platform/trunks': 'trunks.manage',
+  'PATCH /api/v1/platform/trunks/:id': 'trunks.manage',
+  'DELETE /api/v1/platform/trunks/:id': 'trunks.manage',
+  'GET /api/v1/platform/numbers': 'trunks.manage',
+  'POST /api/v1/platform/numbers': 'trunks.manage',
+  'PATCH /api/v1/platform/numbers/:id': 'trunks.manage',
+  'DELETE /api/v1/platform/numbers/:id': 'trunks.manage',
 };
 
 describe('intended permissions', () => {

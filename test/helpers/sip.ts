@@ -13,6 +13,7 @@ export interface ExtensionSpec {
   secret?: string;
   dnd?: boolean;
   ringTimeoutSec?: number;
+  callClass?: 'internal' | 'local' | 'national' | 'international';
 }
 
 export interface SipFixture {
@@ -47,7 +48,7 @@ export async function sipFixture(
         sipSecret: e.secret ?? `s-${e.number}-secret`,
         voicemailEnabled: false,
         voicemailPin: null,
-        callClass: 'internal',
+        callClass: e.callClass ?? 'internal',
         dnd: e.dnd ?? false,
         ringTimeoutSec: e.ringTimeoutSec ?? 20,
         forwarding: NO_FORWARDING,

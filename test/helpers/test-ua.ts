@@ -338,10 +338,12 @@ export async function udpUa(
   name: string,
   wire: Wire,
   clock: Clock,
+  /** A loopback address of its own (a carrier is known by its address). */
+  address = '127.0.0.1',
 ): Promise<TestUa & { socket: Socket; close(): void }> {
   const socket = createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  const local: LocalAddress = { host: '127.0.0.1', port: socket.address().port, transport: 'UDP' };
+  await new Promise<void>((r) => socket.bind(0, address, () => r()));
+  const local: LocalAddress = { host: address, port: socket.address().port, transport: 'UDP' };
   const ua = new TestUa(name, local, clock, wire, (data, dest) => socket.send(data, dest.port, dest.host));
   ua.peerName = () => 'pbx';
   socket.on('message', (data, rinfo) => {

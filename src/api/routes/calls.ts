@@ -60,6 +60,7 @@ const CallSchema = Type.Object({
   tags: Type.Array(Type.String(), { description: 'Tags from IVR menus and choices' }),
   quality: Nullable(Type.Object({ caller: Nullable(LegQuality), callee: Nullable(LegQuality) })),
   mos: Nullable(Type.Number({ description: "The worse leg's MOS" })),
+  trunk: Nullable(Type.String({ description: 'The trunk an external call came in on or went out through' })),
 });
 
 const Status = Type.Union([

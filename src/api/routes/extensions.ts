@@ -26,7 +26,7 @@ import {
   Uuid,
   VoicemailPin,
 } from '../schemas.js';
-import { assertForwarding } from '../validate.js';
+import { assertForwarding, assertOwnNumber } from '../validate.js';
 import { auditSnapshot, extensionView } from '../views.js';
 
 const RingTimeout = Type.Integer({
@@ -47,6 +47,17 @@ const settable = {
   status: Type.Optional(PresenceStatusSchema),
   callWaiting: Type.Optional(Type.Boolean({ description: 'A second call rings while on the phone' })),
   callRules: Type.Optional(CallRulesSchema),
+  outboundCallerId: Type.Optional(
+    Type.Union([Type.String({ pattern: '^(\\+[1-9][0-9]{1,14}|anonymous)$' }), Type.Null()], {
+      description: "One of the tenant's numbers, or 'anonymous' to withhold it (null: the tenant's default)",
+    }),
+  ),
+  maxExternalCalls: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1000 }), Type.Null()])),
+  externalBlocked: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
+      description: "Stops the extension's external calls, saying why (null clears it, and the fraud rule's block)",
+    }),
+  ),
 };
 
 const CreateExtension = Type.Object(
@@ -180,6 +191,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
         const scope = tx.tenant(req.params.tenantId);
         const taken = await scope.routing.byNumber(b.number);
         if (taken) throw new ApiError('CONFLICT', `${b.number} is taken by "${taken.name}"`, 'number');
+        if (b.outboundCallerId && b.outboundCallerId !== 'anonymous')
+          await assertOwnNumber(tx, req.params.tenantId, b.outboundCallerId, 'outboundCallerId');
         const created = await scope.extensions.create({
           number: b.number,
           displayName: b.displayName ?? '',
@@ -194,6 +207,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(b.status ? { status: b.status } : {}),
           ...(b.callWaiting !== undefined ? { callWaiting: b.callWaiting } : {}),
           ...(b.callRules ? { callRules: b.callRules } : {}),
+          ...(b.outboundCallerId !== undefined ? { outboundCallerId: b.outboundCallerId } : {}),
+          ...(b.maxExternalCalls !== undefined ? { maxExternalCalls: b.maxExternalCalls } : {}),
         });
         await scope.voicemail.ensureForExtension(created.id);
         if (pinHash) await scope.voicemail.setPinHash(created.id, pinHash);
@@ -243,6 +258,8 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
             throw new ApiError('FIELD_FORBIDDEN', `Only an administrator may change ${denied}`, denied);
         }
         const { forwarding, voicemailPin: _pin, ...rest } = b;
+        if (b.outboundCallerId && b.outboundCallerId !== 'anonymous')
+          await assertOwnNumber(tx, req.params.tenantId, b.outboundCallerId, 'outboundCallerId');
         if (pinHash !== undefined) {
           await scope.voicemail.ensureForExtension(before.id);
           await scope.voicemail.setPinHash(before.id, pinHash);

@@ -18,6 +18,7 @@ import {
   CalendarFields,
   InboundRouteFields,
   IvrFields,
+  OutboundRouteFields,
   QueueFields,
   RingGroupFields,
   routingSchemas,
@@ -58,12 +59,28 @@ const KINDS: KindRoutes[] = [
   { kind: 'queue', path: 'queues', label: 'Queue', ...routingSchemas(QueueFields, 'internal') },
   { kind: 'ivr', path: 'ivr-menus', label: 'IVR menu', ...routingSchemas(IvrFields, 'internal') },
   {
+    kind: 'outboundRoute',
+    path: 'outbound-routes',
+    label: 'Outbound route',
+    ...routingSchemas(OutboundRouteFields, null),
+  },
+  {
     kind: 'inboundRoute',
     path: 'inbound-routes',
     label: 'Inbound route',
     ...routingSchemas(InboundRouteFields, 'did'),
   },
 ];
+
+/** What the checks read; outbound routes also see the platform's trunks and the tenant's numbers. */
+async function worldFor(tx: Store, kind: RoutingKind, tenantId: string) {
+  const world = await loadWorld(tx.tenant(tenantId), await tenantOf(tx, tenantId));
+  if (kind === 'outboundRoute') {
+    world.trunks = await tx.trunks.all();
+    world.numbers = (await tx.numbers.list({ tenantId, limit: 1000, offset: 0 })).items.map((n) => n.number);
+  }
+  return world;
+}
 
 /** The API shape: the settings flattened next to name and number. */
 export function routingView(o: RoutingObject): Record<string, unknown> {
@@ -141,7 +158,7 @@ export async function routingRoutes(app: Api, deps: ApiDeps): Promise<void> {
       async (req, reply) => {
         const created = await store.transaction(async (tx) => {
           const scope = tx.tenant(req.params.tenantId);
-          const world = await loadWorld(scope, await tenantOf(tx, req.params.tenantId));
+          const world = await worldFor(tx, k.kind, req.params.tenantId);
           const input = checkRoutingObject(world, k.kind, null, req.body as RoutingBody);
           const o = await scope.routing.create(k.kind, input);
           await scope.audit.record(actorOf(req), {
@@ -174,7 +191,7 @@ export async function routingRoutes(app: Api, deps: ApiDeps): Promise<void> {
           const scope = tx.tenant(req.params.tenantId);
           const before = await scope.routing.get(k.kind, req.params.id);
           if (!before) throw notFound(k.label);
-          const world = await loadWorld(scope, await tenantOf(tx, req.params.tenantId));
+          const world = await worldFor(tx, k.kind, req.params.tenantId);
           const input = checkRoutingObject(world, k.kind, before.id, req.body as RoutingBody);
           // A group that changes its number must not leave destinations dialling the old one.
           if (before.number !== null && input.number !== before.number) {

@@ -16,6 +16,7 @@ import type { Api, ApiDeps } from '../context.js';
 import { actorOf, principalOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import {
+  CallClassSchema,
   Email,
   LanguageSchema,
   listQuery,
@@ -27,7 +28,7 @@ import {
   toListQuery,
   UserSchema,
 } from '../schemas.js';
-import { assertCountry, assertTimeZone } from '../validate.js';
+import { assertCountry, assertOwnNumber, assertTimeZone } from '../validate.js';
 import { auditSnapshot, tenantView, userView } from '../views.js';
 
 const SipDomain = Type.String({
@@ -45,9 +46,19 @@ const Limits = Type.Object(
   {
     maxExtensions: Type.Integer({ minimum: 0, maximum: 100_000 }),
     maxConcurrentCalls: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    maxExternalCalls: Type.Integer({ minimum: 0, maximum: 100_000 }),
+    maxCallClass: CallClassSchema,
+    dailyExternalMinutes: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()]),
   },
   { additionalProperties: false },
 );
+
+const E164 = Type.String({ pattern: '^\\+[1-9][0-9]{1,14}$', description: 'E.164 number with the plus' });
+const LocalPrefixes = Type.Array(Type.String({ pattern: '^\\+[1-9][0-9]{0,14}$' }), {
+  maxItems: 50,
+  uniqueItems: true,
+  description: "E.164 prefixes that are local calls for the tenant ('+7495')",
+});
 
 const Codecs = Type.Array(Type.Union(MEDIA_CODECS.map((c) => Type.Literal(c))), {
   minItems: 1,
@@ -89,6 +100,8 @@ const PatchTenant = Type.Object(
     country: Type.Optional(Country),
     limits: Type.Optional(Type.Partial(Limits, { additionalProperties: false })),
     codecs: Type.Optional(Codecs),
+    localPrefixes: Type.Optional(LocalPrefixes),
+    defaultCallerId: Type.Optional(Type.Union([E164, Type.Null()])),
     featureCodes: Type.Optional(
       Type.Object(
         Object.fromEntries(
@@ -304,7 +317,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
       }
       if (b.timeZone) assertTimeZone(b.timeZone);
       if (b.country) assertCountry(b.country);
-      const { limits, codecs, featureCodes, ...rest } = b;
+      const { limits, codecs, featureCodes, localPrefixes, defaultCallerId, ...rest } = b;
       return store.transaction(async (tx) => {
         const before = await tx.tenants.getForUpdate(req.params.tenantId);
         if (!before) throw notFound('Tenant');
@@ -315,6 +328,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           }
         }
         const codes = featureCodes ? ownCodes(before.featureCodes, featureCodes) : null;
+        if (defaultCallerId) await assertOwnNumber(tx, before.id, defaultCallerId, 'defaultCallerId');
         const after = await tx.tenants.update(before.id, {
           ...rest,
           ...(codecs ? { codecs: JSON.stringify(codecs) } : {}),
@@ -324,6 +338,13 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(limits?.maxConcurrentCalls !== undefined
             ? { maxConcurrentCalls: limits.maxConcurrentCalls }
             : {}),
+          ...(limits?.maxExternalCalls !== undefined ? { maxExternalCalls: limits.maxExternalCalls } : {}),
+          ...(limits?.maxCallClass !== undefined ? { maxCallClass: limits.maxCallClass } : {}),
+          ...(limits?.dailyExternalMinutes !== undefined
+            ? { dailyExternalMinutes: limits.dailyExternalMinutes }
+            : {}),
+          ...(localPrefixes ? { localPrefixes: JSON.stringify(localPrefixes) } : {}),
+          ...(defaultCallerId !== undefined ? { defaultCallerId } : {}),
         });
         if (!after) throw notFound('Tenant');
         await tx.tenant(before.id).audit.record(actorOf(req), {

@@ -10,6 +10,7 @@ import type { CallParty, RingOptions, RingOutcome, RingTarget } from '../call.js
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import type { QueueEngine } from '../queue/engine.js';
+import type { OutboundEnv } from './external.js';
 import type { Destination } from './types.js';
 
 /** What the router needs of a call (a B2BUA `Call`). */
@@ -27,6 +28,8 @@ export interface RoutedCall {
   readonly answeredByPbx: boolean;
   /** Tags the call (IVR menus and choices): on the CDR and in events. */
   tag(t: string): void;
+  /** The call goes out through (or came in on) a carrier's trunk: the CDR says which. */
+  throughTrunk(name: string, direction: 'inbound' | 'outbound'): void;
   playToCaller(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
   /** The caller's next key; null after the timeout, at hang-up, or once `stop` settles. */
   nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null>;
@@ -77,6 +80,8 @@ export interface RouterEnv {
   spoken(text: string, lang: 'en' | 'ru'): Promise<string>;
   /** Where one of the tenant's audio files is (null: this node keeps none). */
   audioFile(tenantId: string, id: string): string | null;
+  /** Trunks and external-call limits (null or absent: external numbers are not reachable). */
+  outbound?: OutboundEnv | null;
 }
 
 /** One routing step's view of the world. */

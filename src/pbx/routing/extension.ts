@@ -43,7 +43,8 @@ export async function ringExtension(
     }
     if (!r.enabled || !r.target) return null;
     step(`${why}, forwarded to ${r.target}`);
-    return { kind: 'number', number: r.target };
+    // The extension answers for where its forwarding sends calls (its call class, its caller ID).
+    return { kind: 'number', number: r.target, on: ext.id };
   };
   /** Refused as busy: the busy forward, or 486. */
   const busy = (why: string): Destination | null => {
@@ -71,7 +72,7 @@ export async function ringExtension(
   if (action.action === 'busy') return busy(`status ${status}`);
   if (action.action === 'forward' && action.target) {
     step(`status ${status}, forwarded to ${action.target}`);
-    return { kind: 'number', number: action.target };
+    return { kind: 'number', number: action.target, on: ext.id };
   }
   // Only the secretary rings: whether the boss is on the phone does not matter.
   const bossRings = !(screened && sec?.mode === 'secretary');

@@ -12,6 +12,7 @@
 import type { TenantEntry } from '../directory.js';
 import { type KindStep, missing, type RoutedCall, type RouterEnv, type StepContext } from './context.js';
 import { ringExtension } from './extension.js';
+import { dialExternal } from './external.js';
 import { inboundRouteStep } from './inbound-route.js';
 import { ivrStep } from './ivr.js';
 import { normaliseNumber } from './numbers.js';
@@ -89,14 +90,8 @@ export class Router {
         return ringExtension(ctx, call, ext);
       }
       case 'number': {
-        const dest = destinationForNumber(tenant, d.number);
-        if (!dest) {
-          // External numbers go out through trunks (issue 9); until then nothing answers them.
-          call.step({ kind: 'number', id: null, name: d.number, outcome: 'not found' });
-          call.finish(404, 'failed', 'Not Found');
-          return null;
-        }
-        return dest;
+        // Inside the company first; anything else is an external number, out through a trunk.
+        return destinationForNumber(tenant, d.number) ?? dialExternal(ctx, call, d.number, d.on);
       }
       case 'voicemail': {
         if (this.env.voicemail) return this.env.voicemail.deposit(ctx, call, d);

@@ -21,8 +21,13 @@ export type Destination =
   | { kind: 'ivr'; id: string }
   /** Where a DID call goes in; the router reaches it by number, it is not chosen as a destination. */
   | { kind: 'inboundRoute'; id: string }
-  /** A number as a user would dial it: an extension, a group, a DID of the tenant; external ones once trunks exist. */
-  | { kind: 'number'; number: string }
+  /**
+   * A number as a user would dial it: an extension, a group, a DID of the tenant, or
+   * an external number (out through a trunk). `on`: the extension whose call class
+   * and caller ID apply (its own call, forwarding, follow-me); absent: the tenant's
+   * configuration (a route, a group), limited by the tenant's class.
+   */
+  | { kind: 'number'; number: string; on?: string }
   | { kind: 'hangup'; cause: HangupCause };
 
 export const HANGUP_CAUSES = ['busy', 'unavailable', 'rejected'] as const;
@@ -62,6 +67,25 @@ export interface InboundRouteConfig {
 }
 
 export type CalendarConfig = CalendarSpec;
+
+/** A dial pattern of an outbound route (Asterisk `_8XXXXXXXXXX`, a literal, or `/regex/`). */
+export interface DialPatternConfig {
+  match: string;
+  /** Characters taken off the front of the dialled number (an outside-line 9). */
+  strip: number;
+  prepend: string;
+}
+
+/** Which external numbers go out through which trunks (a routing object with no number). */
+export interface OutboundRouteConfig {
+  /** Routes are looked at lowest first; the first whose pattern matches takes the call. */
+  priority: number;
+  patterns: DialPatternConfig[];
+  /** Tried in order: the next one when a trunk answers 5xx or 408, does not answer, is down or full. */
+  trunkIds: string[];
+  /** The number shown on calls this route carries, over the extension's own (null: the extension's). */
+  callerId: string | null;
+}
 
 /**
  * What a menu says: one of the tenant's own audio files, text spoken by the

@@ -18,6 +18,9 @@ export interface ExtensionInput {
   status?: PresenceStatus;
   callWaiting?: boolean;
   callRules?: CallRules;
+  outboundCallerId?: string | null;
+  maxExternalCalls?: number | null;
+  externalBlocked?: string | null;
 }
 
 export type ExtensionPatch = Partial<ExtensionInput>;

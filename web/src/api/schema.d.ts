@@ -587,7 +587,17 @@ export interface paths {
                                 limits: {
                                     maxExtensions: number;
                                     maxConcurrentCalls: number;
+                                    /** @description External calls (through trunks) at once */
+                                    maxExternalCalls: number;
+                                    /** @description Most expensive outbound call class allowed: internal < local < national < international */
+                                    maxCallClass: "internal" | "local" | "national" | "international";
+                                    /** @description Answered external minutes a day (null: no cap) */
+                                    dailyExternalMinutes: number | null;
                                 };
+                                /** @description E.164 prefixes that count as local calls */
+                                localPrefixes: string[];
+                                /** @description Shown on external calls of extensions without their own (null: the first of its numbers) */
+                                defaultCallerId: string | null;
                                 /** @description Codec preference, most preferred first */
                                 codecs: string[];
                                 /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
@@ -673,6 +683,10 @@ export interface paths {
                         limits?: {
                             maxExtensions?: number;
                             maxConcurrentCalls?: number;
+                            maxExternalCalls?: number;
+                            /** @description Most expensive outbound call class allowed: internal < local < national < international */
+                            maxCallClass?: "internal" | "local" | "national" | "international";
+                            dailyExternalMinutes?: number | null;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -710,7 +724,17 @@ export interface paths {
                                 limits: {
                                     maxExtensions: number;
                                     maxConcurrentCalls: number;
+                                    /** @description External calls (through trunks) at once */
+                                    maxExternalCalls: number;
+                                    /** @description Most expensive outbound call class allowed: internal < local < national < international */
+                                    maxCallClass: "internal" | "local" | "national" | "international";
+                                    /** @description Answered external minutes a day (null: no cap) */
+                                    dailyExternalMinutes: number | null;
                                 };
+                                /** @description E.164 prefixes that count as local calls */
+                                localPrefixes: string[];
+                                /** @description Shown on external calls of extensions without their own (null: the first of its numbers) */
+                                defaultCallerId: string | null;
                                 /** @description Codec preference, most preferred first */
                                 codecs: string[];
                                 /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
@@ -843,7 +867,17 @@ export interface paths {
                             limits: {
                                 maxExtensions: number;
                                 maxConcurrentCalls: number;
+                                /** @description External calls (through trunks) at once */
+                                maxExternalCalls: number;
+                                /** @description Most expensive outbound call class allowed: internal < local < national < international */
+                                maxCallClass: "internal" | "local" | "national" | "international";
+                                /** @description Answered external minutes a day (null: no cap) */
+                                dailyExternalMinutes: number | null;
                             };
+                            /** @description E.164 prefixes that count as local calls */
+                            localPrefixes: string[];
+                            /** @description Shown on external calls of extensions without their own (null: the first of its numbers) */
+                            defaultCallerId: string | null;
                             /** @description Codec preference, most preferred first */
                             codecs: string[];
                             /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
@@ -953,9 +987,17 @@ export interface paths {
                         limits?: {
                             maxExtensions?: number;
                             maxConcurrentCalls?: number;
+                            maxExternalCalls?: number;
+                            /** @description Most expensive outbound call class allowed: internal < local < national < international */
+                            maxCallClass?: "internal" | "local" | "national" | "international";
+                            dailyExternalMinutes?: number | null;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
+                        /** @description E.164 prefixes that are local calls for the tenant ('+7495') */
+                        localPrefixes?: string[];
+                        /** @description E.164 number with the plus */
+                        defaultCallerId?: string | null;
                         /** @description Codes to change (null: back to the default) */
                         featureCodes?: {
                             dndOn?: string | null;
@@ -1006,7 +1048,17 @@ export interface paths {
                             limits: {
                                 maxExtensions: number;
                                 maxConcurrentCalls: number;
+                                /** @description External calls (through trunks) at once */
+                                maxExternalCalls: number;
+                                /** @description Most expensive outbound call class allowed: internal < local < national < international */
+                                maxCallClass: "internal" | "local" | "national" | "international";
+                                /** @description Answered external minutes a day (null: no cap) */
+                                dailyExternalMinutes: number | null;
                             };
+                            /** @description E.164 prefixes that count as local calls */
+                            localPrefixes: string[];
+                            /** @description Shown on external calls of extensions without their own (null: the first of its numbers) */
+                            defaultCallerId: string | null;
                             /** @description Codec preference, most preferred first */
                             codecs: string[];
                             /** @description The tenant's feature codes (its own where set, the defaults elsewhere) */
@@ -1591,6 +1643,11 @@ export interface paths {
                                         direct: string[];
                                     } | null;
                                 };
+                                /** @description Number shown on its external calls ('anonymous' withholds it; null: the tenant's default) */
+                                outboundCallerId: string | null;
+                                maxExternalCalls: number | null;
+                                /** @description Why the fraud rule stopped its external calls (null: not blocked) */
+                                externalBlocked: string | null;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -1760,6 +1817,11 @@ export interface paths {
                                 direct: string[];
                             } | null;
                         };
+                        /** @description One of the tenant's numbers, or 'anonymous' to withhold it (null: the tenant's default) */
+                        outboundCallerId?: string | null;
+                        maxExternalCalls?: number | null;
+                        /** @description Stops the extension's external calls, saying why (null clears it, and the fraud rule's block) */
+                        externalBlocked?: string | null;
                     };
                 };
             };
@@ -1918,6 +1980,11 @@ export interface paths {
                                     direct: string[];
                                 } | null;
                             };
+                            /** @description Number shown on its external calls ('anonymous' withholds it; null: the tenant's default) */
+                            outboundCallerId: string | null;
+                            maxExternalCalls: number | null;
+                            /** @description Why the fraud rule stopped its external calls (null: not blocked) */
+                            externalBlocked: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2112,6 +2179,11 @@ export interface paths {
                                     direct: string[];
                                 } | null;
                             };
+                            /** @description Number shown on its external calls ('anonymous' withholds it; null: the tenant's default) */
+                            outboundCallerId: string | null;
+                            maxExternalCalls: number | null;
+                            /** @description Why the fraud rule stopped its external calls (null: not blocked) */
+                            externalBlocked: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2304,6 +2376,11 @@ export interface paths {
                                 direct: string[];
                             } | null;
                         };
+                        /** @description One of the tenant's numbers, or 'anonymous' to withhold it (null: the tenant's default) */
+                        outboundCallerId?: string | null;
+                        maxExternalCalls?: number | null;
+                        /** @description Stops the extension's external calls, saying why (null clears it, and the fraud rule's block) */
+                        externalBlocked?: string | null;
                     };
                 };
             };
@@ -2462,6 +2539,11 @@ export interface paths {
                                     direct: string[];
                                 } | null;
                             };
+                            /** @description Number shown on its external calls ('anonymous' withholds it; null: the tenant's default) */
+                            outboundCallerId: string | null;
+                            maxExternalCalls: number | null;
+                            /** @description Why the fraud rule stopped its external calls (null: not blocked) */
+                            externalBlocked: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2658,6 +2740,11 @@ export interface paths {
                                     direct: string[];
                                 } | null;
                             };
+                            /** @description Number shown on its external calls ('anonymous' withholds it; null: the tenant's default) */
+                            outboundCallerId: string | null;
+                            maxExternalCalls: number | null;
+                            /** @description Why the fraud rule stopped its external calls (null: not blocked) */
+                            externalBlocked: string | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -5967,6 +6054,333 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/outbound-routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's outbound routes */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string;
+                                name: string;
+                                number: string | null;
+                                /** @description Routes are looked at lowest first; the first whose pattern matches takes the call */
+                                priority: number;
+                                patterns: {
+                                    /** @description Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/ */
+                                    match: string;
+                                    /** @description Characters taken off the front */
+                                    strip: number;
+                                    /** @description Put in front after stripping */
+                                    prepend: string;
+                                }[];
+                                /** @description Tried in order: the next when one is down, full, or answers 5xx or 408 */
+                                trunkIds: string[];
+                                /** @description Shown on calls this route carries, over the extension's own (one of the tenant's numbers) */
+                                callerId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a outbound route */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Routes are looked at lowest first; the first whose pattern matches takes the call */
+                        priority: number;
+                        patterns: {
+                            /** @description Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/ */
+                            match: string;
+                            /** @description Characters taken off the front */
+                            strip: number;
+                            /** @description Put in front after stripping */
+                            prepend: string;
+                        }[];
+                        /** @description Tried in order: the next when one is down, full, or answers 5xx or 408 */
+                        trunkIds: string[];
+                        /** @description Shown on calls this route carries, over the extension's own (one of the tenant's numbers) */
+                        callerId: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description Routes are looked at lowest first; the first whose pattern matches takes the call */
+                            priority: number;
+                            patterns: {
+                                /** @description Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/ */
+                                match: string;
+                                /** @description Characters taken off the front */
+                                strip: number;
+                                /** @description Put in front after stripping */
+                                prepend: string;
+                            }[];
+                            /** @description Tried in order: the next when one is down, full, or answers 5xx or 408 */
+                            trunkIds: string[];
+                            /** @description Shown on calls this route carries, over the extension's own (one of the tenant's numbers) */
+                            callerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/outbound-routes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a outbound route */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description Routes are looked at lowest first; the first whose pattern matches takes the call */
+                            priority: number;
+                            patterns: {
+                                /** @description Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/ */
+                                match: string;
+                                /** @description Characters taken off the front */
+                                strip: number;
+                                /** @description Put in front after stripping */
+                                prepend: string;
+                            }[];
+                            /** @description Tried in order: the next when one is down, full, or answers 5xx or 408 */
+                            trunkIds: string[];
+                            /** @description Shown on calls this route carries, over the extension's own (one of the tenant's numbers) */
+                            callerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a outbound route's settings */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Routes are looked at lowest first; the first whose pattern matches takes the call */
+                        priority: number;
+                        patterns: {
+                            /** @description Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/ */
+                            match: string;
+                            /** @description Characters taken off the front */
+                            strip: number;
+                            /** @description Put in front after stripping */
+                            prepend: string;
+                        }[];
+                        /** @description Tried in order: the next when one is down, full, or answers 5xx or 408 */
+                        trunkIds: string[];
+                        /** @description Shown on calls this route carries, over the extension's own (one of the tenant's numbers) */
+                        callerId: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string;
+                            name: string;
+                            number: string | null;
+                            /** @description Routes are looked at lowest first; the first whose pattern matches takes the call */
+                            priority: number;
+                            patterns: {
+                                /** @description Asterisk style ('_8XXXXXXXXXX': X 0-9, Z 1-9, N 2-9, [1-5], . one or more, ! zero or more), digits as they are ('112'), or a /regular expression/ */
+                                match: string;
+                                /** @description Characters taken off the front */
+                                strip: number;
+                                /** @description Put in front after stripping */
+                                prepend: string;
+                            }[];
+                            /** @description Tried in order: the next when one is down, full, or answers 5xx or 408 */
+                            trunkIds: string[];
+                            /** @description Shown on calls this route carries, over the extension's own (one of the tenant's numbers) */
+                            callerId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a outbound route no other routing uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/inbound-routes": {
         parameters: {
             query?: never;
@@ -6670,6 +7084,912 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List trunks with their live registration, health and channels */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                                enabled: boolean;
+                                /** @description register: we register to the carrier; ip: the carrier knows us by address */
+                                kind: "register" | "ip";
+                                /** @description Carrier host: a DNS name (NAPTR/SRV/A) or an IP address */
+                                host: string;
+                                /** @description Null: from DNS SRV, else 5060 (5061 for TLS) */
+                                port: number | null;
+                                transport: "UDP" | "TCP" | "TLS";
+                                username: string | null;
+                                /** @description Digest user when it differs from username */
+                                authUsername: string | null;
+                                /** @description Registration expiry asked for */
+                                expirySec: number;
+                                /** @description Our Contact user in REGISTER (default: username) */
+                                contactUser: string | null;
+                                /** @description Addresses or CIDR ranges its calls come from (its host’s addresses count too) */
+                                addresses: string[];
+                                codecs: ("PCMA" | "PCMU")[];
+                                /** @description Calls at once, both ways (null: no limit) */
+                                maxChannels: number | null;
+                                /** @description How numbers are written toward the carrier */
+                                numberFormat: "e164" | "e164NoPlus" | "national" | "local";
+                                country: string;
+                                areaCode: string | null;
+                                /** @description Where the caller ID goes: P-Asserted-Identity, Remote-Party-ID or From only */
+                                callerIdHeader: "pai" | "rpid" | "from";
+                                /** @description Where the called number of an inbound call is read */
+                                didSource: "requestUri" | "to" | "diversion";
+                                /** @description OPTIONS health checks every so many seconds (null: none) */
+                                optionsIntervalSec: number | null;
+                                /** @description Tenants whose calls may go out through it (null: every tenant) */
+                                tenantIds: string[] | null;
+                                hasPassword: boolean;
+                                /** @description Live, from this node */
+                                status: {
+                                    registration: {
+                                        /** @description registering, registered, failed or stopped */
+                                        state: string;
+                                        lastStatus: number | null;
+                                        lastError: string | null;
+                                        /** Format: date-time */
+                                        registeredAt: string | null;
+                                        /** Format: date-time */
+                                        expiresAt: string | null;
+                                        /** Format: date-time */
+                                        nextAttemptAt: string | null;
+                                        failures: number;
+                                        destination: string | null;
+                                    } | null;
+                                    health: {
+                                        /** @description up, down or unknown */
+                                        state: string;
+                                        /** Format: date-time */
+                                        checkedAt: string | null;
+                                        rttMs: number | null;
+                                    };
+                                    /** @description Calls using it now */
+                                    channels: number;
+                                } | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a trunk */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description register: we register to the carrier; ip: the carrier knows us by address */
+                        kind: "register" | "ip";
+                        /** @description Carrier host: a DNS name (NAPTR/SRV/A) or an IP address */
+                        host: string;
+                        password?: string | null;
+                        enabled?: boolean;
+                        /** @description Null: from DNS SRV, else 5060 (5061 for TLS) */
+                        port?: number | null;
+                        transport?: "UDP" | "TCP" | "TLS";
+                        username?: string | null;
+                        /** @description Digest user when it differs from username */
+                        authUsername?: string | null;
+                        /** @description Registration expiry asked for */
+                        expirySec?: number;
+                        /** @description Our Contact user in REGISTER (default: username) */
+                        contactUser?: string | null;
+                        /** @description Addresses or CIDR ranges its calls come from (its host’s addresses count too) */
+                        addresses?: string[];
+                        codecs?: ("PCMA" | "PCMU")[];
+                        /** @description Calls at once, both ways (null: no limit) */
+                        maxChannels?: number | null;
+                        /** @description How numbers are written toward the carrier */
+                        numberFormat?: "e164" | "e164NoPlus" | "national" | "local";
+                        country?: string;
+                        areaCode?: string | null;
+                        /** @description Where the caller ID goes: P-Asserted-Identity, Remote-Party-ID or From only */
+                        callerIdHeader?: "pai" | "rpid" | "from";
+                        /** @description Where the called number of an inbound call is read */
+                        didSource?: "requestUri" | "to" | "diversion";
+                        /** @description OPTIONS health checks every so many seconds (null: none) */
+                        optionsIntervalSec?: number | null;
+                        /** @description Tenants whose calls may go out through it (null: every tenant) */
+                        tenantIds?: string[] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            enabled: boolean;
+                            /** @description register: we register to the carrier; ip: the carrier knows us by address */
+                            kind: "register" | "ip";
+                            /** @description Carrier host: a DNS name (NAPTR/SRV/A) or an IP address */
+                            host: string;
+                            /** @description Null: from DNS SRV, else 5060 (5061 for TLS) */
+                            port: number | null;
+                            transport: "UDP" | "TCP" | "TLS";
+                            username: string | null;
+                            /** @description Digest user when it differs from username */
+                            authUsername: string | null;
+                            /** @description Registration expiry asked for */
+                            expirySec: number;
+                            /** @description Our Contact user in REGISTER (default: username) */
+                            contactUser: string | null;
+                            /** @description Addresses or CIDR ranges its calls come from (its host’s addresses count too) */
+                            addresses: string[];
+                            codecs: ("PCMA" | "PCMU")[];
+                            /** @description Calls at once, both ways (null: no limit) */
+                            maxChannels: number | null;
+                            /** @description How numbers are written toward the carrier */
+                            numberFormat: "e164" | "e164NoPlus" | "national" | "local";
+                            country: string;
+                            areaCode: string | null;
+                            /** @description Where the caller ID goes: P-Asserted-Identity, Remote-Party-ID or From only */
+                            callerIdHeader: "pai" | "rpid" | "from";
+                            /** @description Where the called number of an inbound call is read */
+                            didSource: "requestUri" | "to" | "diversion";
+                            /** @description OPTIONS health checks every so many seconds (null: none) */
+                            optionsIntervalSec: number | null;
+                            /** @description Tenants whose calls may go out through it (null: every tenant) */
+                            tenantIds: string[] | null;
+                            hasPassword: boolean;
+                            /** @description Live, from this node */
+                            status: {
+                                registration: {
+                                    /** @description registering, registered, failed or stopped */
+                                    state: string;
+                                    lastStatus: number | null;
+                                    lastError: string | null;
+                                    /** Format: date-time */
+                                    registeredAt: string | null;
+                                    /** Format: date-time */
+                                    expiresAt: string | null;
+                                    /** Format: date-time */
+                                    nextAttemptAt: string | null;
+                                    failures: number;
+                                    destination: string | null;
+                                } | null;
+                                health: {
+                                    /** @description up, down or unknown */
+                                    state: string;
+                                    /** Format: date-time */
+                                    checkedAt: string | null;
+                                    rttMs: number | null;
+                                };
+                                /** @description Calls using it now */
+                                channels: number;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/trunks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a trunk */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            enabled: boolean;
+                            /** @description register: we register to the carrier; ip: the carrier knows us by address */
+                            kind: "register" | "ip";
+                            /** @description Carrier host: a DNS name (NAPTR/SRV/A) or an IP address */
+                            host: string;
+                            /** @description Null: from DNS SRV, else 5060 (5061 for TLS) */
+                            port: number | null;
+                            transport: "UDP" | "TCP" | "TLS";
+                            username: string | null;
+                            /** @description Digest user when it differs from username */
+                            authUsername: string | null;
+                            /** @description Registration expiry asked for */
+                            expirySec: number;
+                            /** @description Our Contact user in REGISTER (default: username) */
+                            contactUser: string | null;
+                            /** @description Addresses or CIDR ranges its calls come from (its host’s addresses count too) */
+                            addresses: string[];
+                            codecs: ("PCMA" | "PCMU")[];
+                            /** @description Calls at once, both ways (null: no limit) */
+                            maxChannels: number | null;
+                            /** @description How numbers are written toward the carrier */
+                            numberFormat: "e164" | "e164NoPlus" | "national" | "local";
+                            country: string;
+                            areaCode: string | null;
+                            /** @description Where the caller ID goes: P-Asserted-Identity, Remote-Party-ID or From only */
+                            callerIdHeader: "pai" | "rpid" | "from";
+                            /** @description Where the called number of an inbound call is read */
+                            didSource: "requestUri" | "to" | "diversion";
+                            /** @description OPTIONS health checks every so many seconds (null: none) */
+                            optionsIntervalSec: number | null;
+                            /** @description Tenants whose calls may go out through it (null: every tenant) */
+                            tenantIds: string[] | null;
+                            hasPassword: boolean;
+                            /** @description Live, from this node */
+                            status: {
+                                registration: {
+                                    /** @description registering, registered, failed or stopped */
+                                    state: string;
+                                    lastStatus: number | null;
+                                    lastError: string | null;
+                                    /** Format: date-time */
+                                    registeredAt: string | null;
+                                    /** Format: date-time */
+                                    expiresAt: string | null;
+                                    /** Format: date-time */
+                                    nextAttemptAt: string | null;
+                                    failures: number;
+                                    destination: string | null;
+                                } | null;
+                                health: {
+                                    /** @description up, down or unknown */
+                                    state: string;
+                                    /** Format: date-time */
+                                    checkedAt: string | null;
+                                    rttMs: number | null;
+                                };
+                                /** @description Calls using it now */
+                                channels: number;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a trunk no outbound route uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a trunk (a password given replaces the old; it is never shown) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        enabled?: boolean;
+                        /** @description register: we register to the carrier; ip: the carrier knows us by address */
+                        kind?: "register" | "ip";
+                        /** @description Carrier host: a DNS name (NAPTR/SRV/A) or an IP address */
+                        host?: string;
+                        /** @description Null: from DNS SRV, else 5060 (5061 for TLS) */
+                        port?: number | null;
+                        transport?: "UDP" | "TCP" | "TLS";
+                        username?: string | null;
+                        /** @description Digest user when it differs from username */
+                        authUsername?: string | null;
+                        /** @description Registration expiry asked for */
+                        expirySec?: number;
+                        /** @description Our Contact user in REGISTER (default: username) */
+                        contactUser?: string | null;
+                        /** @description Addresses or CIDR ranges its calls come from (its host’s addresses count too) */
+                        addresses?: string[];
+                        codecs?: ("PCMA" | "PCMU")[];
+                        /** @description Calls at once, both ways (null: no limit) */
+                        maxChannels?: number | null;
+                        /** @description How numbers are written toward the carrier */
+                        numberFormat?: "e164" | "e164NoPlus" | "national" | "local";
+                        country?: string;
+                        areaCode?: string | null;
+                        /** @description Where the caller ID goes: P-Asserted-Identity, Remote-Party-ID or From only */
+                        callerIdHeader?: "pai" | "rpid" | "from";
+                        /** @description Where the called number of an inbound call is read */
+                        didSource?: "requestUri" | "to" | "diversion";
+                        /** @description OPTIONS health checks every so many seconds (null: none) */
+                        optionsIntervalSec?: number | null;
+                        /** @description Tenants whose calls may go out through it (null: every tenant) */
+                        tenantIds?: string[] | null;
+                        password?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            enabled: boolean;
+                            /** @description register: we register to the carrier; ip: the carrier knows us by address */
+                            kind: "register" | "ip";
+                            /** @description Carrier host: a DNS name (NAPTR/SRV/A) or an IP address */
+                            host: string;
+                            /** @description Null: from DNS SRV, else 5060 (5061 for TLS) */
+                            port: number | null;
+                            transport: "UDP" | "TCP" | "TLS";
+                            username: string | null;
+                            /** @description Digest user when it differs from username */
+                            authUsername: string | null;
+                            /** @description Registration expiry asked for */
+                            expirySec: number;
+                            /** @description Our Contact user in REGISTER (default: username) */
+                            contactUser: string | null;
+                            /** @description Addresses or CIDR ranges its calls come from (its host’s addresses count too) */
+                            addresses: string[];
+                            codecs: ("PCMA" | "PCMU")[];
+                            /** @description Calls at once, both ways (null: no limit) */
+                            maxChannels: number | null;
+                            /** @description How numbers are written toward the carrier */
+                            numberFormat: "e164" | "e164NoPlus" | "national" | "local";
+                            country: string;
+                            areaCode: string | null;
+                            /** @description Where the caller ID goes: P-Asserted-Identity, Remote-Party-ID or From only */
+                            callerIdHeader: "pai" | "rpid" | "from";
+                            /** @description Where the called number of an inbound call is read */
+                            didSource: "requestUri" | "to" | "diversion";
+                            /** @description OPTIONS health checks every so many seconds (null: none) */
+                            optionsIntervalSec: number | null;
+                            /** @description Tenants whose calls may go out through it (null: every tenant) */
+                            tenantIds: string[] | null;
+                            hasPassword: boolean;
+                            /** @description Live, from this node */
+                            status: {
+                                registration: {
+                                    /** @description registering, registered, failed or stopped */
+                                    state: string;
+                                    lastStatus: number | null;
+                                    lastError: string | null;
+                                    /** Format: date-time */
+                                    registeredAt: string | null;
+                                    /** Format: date-time */
+                                    expiresAt: string | null;
+                                    /** Format: date-time */
+                                    nextAttemptAt: string | null;
+                                    failures: number;
+                                    destination: string | null;
+                                } | null;
+                                health: {
+                                    /** @description up, down or unknown */
+                                    state: string;
+                                    /** Format: date-time */
+                                    checkedAt: string | null;
+                                    rttMs: number | null;
+                                };
+                                /** @description Calls using it now */
+                                channels: number;
+                            } | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/platform/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public number pool */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "number" | "-number" | "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                    /** @description Identifier (UUID) */
+                    tenantId?: string;
+                    /** @description Only numbers given to no tenant */
+                    unassigned?: boolean;
+                    /** @description Identifier (UUID) */
+                    trunkId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                number: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                trunkId: string | null;
+                                note: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add numbers to the pool: one, or a block of consecutive numbers */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description E.164 number with the plus */
+                        number: string;
+                        /** @description Consecutive numbers from `number` */
+                        count?: number;
+                        /** @description The tenant it is given to */
+                        tenantId?: string | (never | null);
+                        /** @description The trunk it arrives on */
+                        trunkId?: string | (never | null);
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                number: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                tenantId: string | null;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                trunkId: string | null;
+                                note: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/numbers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a number from the pool */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Give a number to a tenant (or take it back), set its trunk or note */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The tenant it is given to */
+                        tenantId?: string | (never | null);
+                        /** @description The trunk it arrives on */
+                        trunkId?: string | (never | null);
+                        note?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            number: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            tenantId: string | null;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            trunkId: string | null;
+                            note: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/numbers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's public numbers and the inbound route each goes to */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            number: string;
+                            inboundRoute: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trunks the tenant's outbound routes may use, and how they are doing */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            enabled: boolean;
+                            /** @description registered, failed, up, down, unknown… */
+                            state: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/outbound-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which route and trunks a number would take, from an extension or from the tenant */
+        get: {
+            parameters: {
+                query: {
+                    number: string;
+                    /** @description Whose call class applies (default: the tenant's) */
+                    extension?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allowed: boolean;
+                            /** @description The SIP status a refused call gets */
+                            status: number | null;
+                            reason: string | null;
+                            route: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                            } | null;
+                            /** @description As the route sends it */
+                            number: string | null;
+                            numberClass: string | null;
+                            allowedClass: ("internal" | "local" | "national" | "international") | (never | null);
+                            callerId: string | null;
+                            trunks: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                                usable: boolean;
+                                state: string;
+                                /** @description The number in the trunk’s format */
+                                sends: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -8761,6 +10081,8 @@ export interface paths {
                                 } | null;
                                 /** @description The worse leg's MOS */
                                 mos: number | null;
+                                /** @description The trunk an external call came in on or went out through */
+                                trunk: string | null;
                             }[];
                             total: number;
                             limit: number;
@@ -8886,6 +10208,8 @@ export interface paths {
                             } | null;
                             /** @description The worse leg's MOS */
                             mos: number | null;
+                            /** @description The trunk an external call came in on or went out through */
+                            trunk: string | null;
                         };
                     };
                 };

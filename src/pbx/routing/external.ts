@@ -1,0 +1,296 @@
+/**
+ * A call to an external number: out through the tenant's outbound routes and the
+ * operator's trunks. In order: the call class of whoever is answerable for the
+ * call (the caller's extension, the extension whose forwarding or follow-me sent
+ * it here, or the tenant's own configuration) — emergency numbers always pass —
+ * then the fraud block and the limits, then the first route whose pattern
+ * matches, and its trunks in turn until one carries the call: a trunk that is
+ * down, full, or answers 5xx/408 hands over to the next.
+ */
+import type { Trunk } from '../../store/schema.js';
+import type { RingTarget, TrunkDial } from '../call.js';
+import type { ExtensionEntry, TenantEntry } from '../directory.js';
+import type { Binding } from '../location.js';
+import {
+  applyPattern,
+  type CallClass,
+  classAllows,
+  classifyNumber,
+  formatForTrunk,
+  isEmergency,
+  type NumberClass,
+  toE164,
+} from '../trunks/dial-plan.js';
+import type { ExternalCallOwner, ExternalCallTicket, Refusal } from '../trunks/limits.js';
+import type { RoutedCall, StepContext } from './context.js';
+import type { Destination, OutboundRouteConfig } from './types.js';
+
+/** How long a carrier may ring the far end before we give up on it. */
+const EXTERNAL_RING_SEC = 120;
+
+const CLASS_ORDER: CallClass[] = ['internal', 'local', 'national', 'international'];
+
+/** What the router needs of the trunks (the SIP service's TrunkSet and limits). */
+export interface OutboundEnv {
+  trunk(id: string): Trunk | undefined;
+  targets(
+    trunkId: string,
+  ): Promise<{ transport: 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS'; host: string; port: number }[]>;
+  acquire(trunkId: string): boolean;
+  release(trunkId: string): void;
+  isDown(trunkId: string): boolean;
+  check(o: ExternalCallOwner): Refusal | null;
+  take(o: ExternalCallOwner, international: boolean, startMs: number): ExternalCallTicket;
+}
+
+/** The route and the number it sends for `dialled` (null: no route matches). */
+export function matchRoute(
+  tenant: Pick<TenantEntry, 'routing'>,
+  dialled: string,
+): { id: string; name: string; config: OutboundRouteConfig; number: string } | null {
+  const routes = [...tenant.routing.values()]
+    .filter((o) => o.kind === 'outboundRoute')
+    .map((o) => ({ id: o.id, name: o.name, config: o.config as OutboundRouteConfig }))
+    .sort((a, b) => a.config.priority - b.config.priority || a.name.localeCompare(b.name));
+  for (const r of routes)
+    for (const p of r.config.patterns) {
+      const number = applyPattern(p, dialled);
+      if (number !== null) return { ...r, number };
+    }
+  return null;
+}
+
+/** The cheaper of two classes (an extension never gets more than its tenant). */
+function lesser(a: CallClass, b: CallClass): CallClass {
+  return CLASS_ORDER.indexOf(a) <= CLASS_ORDER.indexOf(b) ? a : b;
+}
+
+/** What a number costs: classified as the route sends it, else as it was dialled past the stripped prefix. */
+export function classOf(
+  tenant: Pick<TenantEntry, 'country' | 'localPrefixes'>,
+  dialled: string,
+  sent: string,
+  strip: number,
+): NumberClass | 'invalid' {
+  if (isEmergency(dialled, tenant.country)) return 'emergency';
+  const plan = { country: tenant.country, localPrefixes: tenant.localPrefixes };
+  for (const n of [sent, dialled.slice(strip)]) {
+    const c = classifyNumber(n, plan);
+    if (c.class !== 'invalid') return c.class;
+  }
+  return 'invalid';
+}
+
+/** The plan for one external call, before any trunk is tried (the portal's pattern tester shows it too). */
+export type OutboundPlan =
+  | {
+      ok: true;
+      route: { id: string; name: string };
+      /** The number as the route sends it, E.164 when it is a phone number. */
+      number: string;
+      e164: string | null;
+      numberClass: NumberClass;
+      allowed: CallClass;
+      trunkIds: string[];
+      callerId: string | null;
+    }
+  | ({ ok: false } & Refusal);
+
+/** What a plan reads of a tenant and an extension (the snapshot's entries, or the API's rows). */
+export type PlanTenant = Pick<
+  TenantEntry,
+  'country' | 'localPrefixes' | 'maxCallClass' | 'defaultCallerId' | 'numbers' | 'routing'
+>;
+export type PlanExtension = Pick<ExtensionEntry, 'callClass' | 'externalBlocked' | 'outboundCallerId'>;
+
+export function planOutbound(tenant: PlanTenant, dialled: string, ext: PlanExtension | null): OutboundPlan {
+  const emergency = isEmergency(dialled, tenant.country);
+  const allowed = ext ? lesser(ext.callClass, tenant.maxCallClass) : tenant.maxCallClass;
+  if (!emergency && ext?.externalBlocked)
+    return { ok: false, status: 403, cause: 'fraud-blocked', reason: 'External Calls Blocked' };
+  const route = matchRoute(tenant, dialled);
+  if (!route) return { ok: false, status: 404, cause: 'no-route', reason: 'No Route' };
+  const strip = route.config.patterns.find((p) => applyPattern(p, dialled) !== null)?.strip ?? 0;
+  const numberClass = classOf(tenant, dialled, route.number, strip);
+  if (numberClass === 'invalid')
+    return { ok: false, status: 484, cause: 'no-route', reason: 'Address Incomplete' };
+  if (!classAllows(allowed, numberClass))
+    return { ok: false, status: 403, cause: 'call-class', reason: `${numberClass} calls not allowed` };
+  const e164 = numberClass === 'emergency' ? null : toE164(route.number, tenant.country);
+  const own = ext?.outboundCallerId ?? null;
+  return {
+    ok: true,
+    route: { id: route.id, name: route.name },
+    number: e164 ?? route.number,
+    e164,
+    numberClass,
+    allowed,
+    trunkIds: route.config.trunkIds,
+    callerId: route.config.callerId ?? own ?? tenant.defaultCallerId ?? tenant.numbers[0] ?? null,
+  };
+}
+
+/** May `tenant` send calls through `trunk`? */
+export function trunkServes(trunk: Trunk, tenantId: string): boolean {
+  return trunk.enabled && (trunk.tenantIds === null || trunk.tenantIds.includes(tenantId));
+}
+
+/** The identity a carrier is told, in the trunk's header style; withheld numbers get Privacy: id (RFC 3325). */
+export function trunkIdentity(
+  trunk: Trunk,
+  callerId: string | null,
+  name: string,
+  diversion: string | null,
+): Pick<TrunkDial, 'from' | 'headers'> {
+  const anonymous = callerId === null || callerId === 'anonymous';
+  const shown = anonymous ? null : forTrunk(callerId, trunk);
+  const uri = shown ? `<sip:${shown}@${trunk.host}>` : null;
+  const headers: [string, string][] = [];
+  if (uri && trunk.callerIdHeader === 'pai') headers.push(['P-Asserted-Identity', uri]);
+  if (uri && trunk.callerIdHeader === 'rpid')
+    headers.push([
+      'Remote-Party-ID',
+      `${uri};party=calling;screen=yes;privacy=${anonymous ? 'full' : 'off'}`,
+    ]);
+  if (anonymous && callerId === 'anonymous') headers.push(['Privacy', 'id']);
+  if (diversion)
+    headers.push(['Diversion', `<sip:${diversion}@${trunk.host}>;reason=unconditional;counter=1`]);
+  return {
+    from:
+      shown === null
+        ? { number: 'anonymous', domain: 'anonymous.invalid', name: 'Anonymous' }
+        : { number: shown, domain: trunk.host, name },
+    headers,
+  };
+}
+
+/** A number in the trunk's format; one that is not E.164 (a short code) goes as it is. */
+function forTrunk(n: string, trunk: Trunk): string {
+  return /^\+[1-9]\d{1,14}$/.test(n) ? formatForTrunk(n, trunk.numberFormat, trunk) : n;
+}
+
+/** Failover goes on after these: the trunk could not take the call, not "the number said no". */
+function tryNext(status: number): boolean {
+  return status >= 500 || status === 408;
+}
+
+export async function dialExternal(
+  ctx: StepContext,
+  call: RoutedCall,
+  dialled: string,
+  onBehalfOf: string | undefined,
+): Promise<Destination | null> {
+  const { tenant, env } = ctx;
+  const out = env.outbound;
+  const ext = onBehalfOf ? (tenant.extensionsById.get(onBehalfOf) ?? null) : null;
+  const step = (outcome: string, name = dialled) => call.step({ kind: 'external', id: null, name, outcome });
+  if (!out) {
+    step('no trunks');
+    call.finish(404, 'no-route', 'Not Found');
+    return null;
+  }
+  const plan = planOutbound(tenant, dialled, ext);
+  if (!plan.ok) {
+    step(plan.reason);
+    call.finish(plan.status, plan.cause, plan.reason);
+    return null;
+  }
+  const emergency = plan.numberClass === 'emergency';
+  const owner: ExternalCallOwner = {
+    tenantId: tenant.id,
+    timeZone: tenant.timeZone,
+    maxExternalCalls: tenant.maxExternalCalls,
+    dailyExternalMinutes: tenant.dailyExternalMinutes,
+    extension: ext ? { number: ext.number, maxExternalCalls: ext.maxExternalCalls } : null,
+  };
+  const refused = emergency ? null : out.check(owner);
+  if (refused) {
+    step(refused.reason);
+    call.finish(refused.status, refused.cause, refused.reason);
+    return null;
+  }
+  // A call forwarded out from outside keeps its original caller, and says who diverted it (RFC 5806).
+  const forwardedFromOutside = ctx.external && ext !== null;
+  const callerId = forwardedFromOutside ? call.caller.number || 'anonymous' : plan.callerId;
+  const diversion = forwardedFromOutside ? (ext?.outboundCallerId ?? plan.callerId) : null;
+  const ticket = out.take(owner, plan.numberClass === 'international', env.ms());
+  step(`route ${plan.route.name}: ${plan.number} (${plan.numberClass})`, dialled);
+
+  let full = false;
+  let last: { status: number; cause: string; reason: string } | null = null;
+  const trunkIds = emergency && plan.trunkIds.length === 0 ? [] : plan.trunkIds;
+  for (const id of trunkIds) {
+    const trunk = out.trunk(id);
+    if (!trunk || !trunkServes(trunk, tenant.id)) continue;
+    if (out.isDown(id)) {
+      step('trunk down', trunk.name);
+      continue;
+    }
+    if (!out.acquire(id)) {
+      full = true;
+      step('all channels in use', trunk.name);
+      continue;
+    }
+    const [dest] = await out.targets(id);
+    if (!dest || call.state !== 'ringing') {
+      out.release(id);
+      if (call.state !== 'ringing') break;
+      step('host does not resolve', trunk.name);
+      continue;
+    }
+    const sent = forTrunk(plan.number, trunk);
+    const port = trunk.port ?? dest.port;
+    const tp = trunk.transport === 'UDP' ? '' : `;transport=${trunk.transport.toLowerCase()}`;
+    const binding: Binding = {
+      contact: `sip:${sent}@${trunk.host}:${port}${tp}`,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      callId: '',
+      cseq: 0,
+      source: dest,
+      path: [],
+      userAgent: null,
+      q: 1,
+    };
+    const identity = trunkIdentity(trunk, callerId, call.caller.displayName, diversion);
+    const target: RingTarget = {
+      party: { tenantId: tenant.id, number: plan.number, displayName: '', domain: tenant.domain },
+      bindings: [binding],
+      delaySec: 0,
+      timeoutSec: EXTERNAL_RING_SEC,
+      trunk: {
+        trunkName: trunk.name,
+        ...identity,
+        to: { number: sent, domain: trunk.host },
+        credentials:
+          trunk.password && (trunk.authUsername ?? trunk.username)
+            ? { username: trunk.authUsername ?? trunk.username ?? '', password: trunk.password }
+            : null,
+      },
+    };
+    call.throughTrunk(trunk.name, 'outbound');
+    const outcome = await call.ring([target], { timeoutSec: EXTERNAL_RING_SEC });
+    if (outcome.kind === 'answered') {
+      ticket.answered(env.ms());
+      step('answered', trunk.name);
+      call.onEnded(() => {
+        out.release(id);
+        ticket.end(env.ms());
+      });
+      return null;
+    }
+    out.release(id);
+    if (outcome.kind === 'ended') {
+      ticket.end(env.ms());
+      return null;
+    }
+    step(`${outcome.status} ${outcome.reason}`, trunk.name);
+    last = { status: outcome.status, cause: outcome.cause, reason: outcome.reason };
+    if (!tryNext(outcome.status)) break;
+  }
+  ticket.end(env.ms());
+  if (call.state !== 'ringing') return null;
+  if (last && !tryNext(last.status)) call.finish(last.status, last.cause, last.reason);
+  else if (full && !last) call.finish(503, 'channel-limit', 'All Trunk Channels In Use');
+  else call.finish(last?.status ?? 503, last ? 'failed' : 'no-route', last?.reason ?? 'No Trunk Available');
+  return null;
+}

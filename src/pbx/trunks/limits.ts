@@ -1,0 +1,132 @@
+/**
+ * Limits on external calls (toll fraud is where a PBX costs its owner money):
+ * calls at once per tenant and per extension, answered minutes per day per
+ * tenant, and the anomaly rule — a burst of short international calls from one
+ * extension blocks its external calls until an administrator clears it.
+ * Counted on this node (a cluster shares them through Redis: issue 11).
+ */
+import { DateTime } from 'luxon';
+
+/** The anomaly rule: this many international calls shorter than `shortSec` within `windowSec`. */
+export const FRAUD_RULE = { shortSec: 30, calls: 5, windowSec: 600 } as const;
+
+export interface Refusal {
+  status: number;
+  cause: string;
+  reason: string;
+}
+
+export interface ExternalCallOwner {
+  tenantId: string;
+  /** The tenant's zone: a "day" of minutes is its day. */
+  timeZone: string;
+  maxExternalCalls: number;
+  dailyExternalMinutes: number | null;
+  /** The extension answerable for the call (its own, its forwarding, its follow-me); null: tenant configuration. */
+  extension: { number: string; maxExternalCalls: number | null } | null;
+}
+
+/** One external call holding its place in the counters until `end`. */
+export interface ExternalCallTicket {
+  answered(atMs: number): void;
+  /** The call is over; `international` calls count for the anomaly rule. */
+  end(atMs: number): void;
+}
+
+export class ExternalLimits {
+  private readonly tenantCalls = new Map<string, number>();
+  private readonly extensionCalls = new Map<string, number>();
+  private readonly minutes = new Map<string, { day: string; seconds: number }>();
+  private readonly shortCalls = new Map<string, number[]>();
+
+  constructor(
+    /** Wall clock (days of minutes). */
+    private readonly now: () => Date,
+    /** An extension tripped the anomaly rule. */
+    private readonly onFraud: (tenantId: string, extension: string, reason: string) => void,
+  ) {}
+
+  /** Answered seconds already used today (read from the call records at start). */
+  baseline(tenantId: string, timeZone: string, seconds: number): void {
+    this.minutes.set(tenantId, { day: this.day(timeZone), seconds });
+  }
+
+  private day(timeZone: string): string {
+    return DateTime.fromJSDate(this.now()).setZone(timeZone).toISODate() ?? '';
+  }
+
+  private usedSeconds(tenantId: string, timeZone: string): number {
+    const m = this.minutes.get(tenantId);
+    return m && m.day === this.day(timeZone) ? m.seconds : 0;
+  }
+
+  /** Why this call may not go out now, or null. */
+  check(o: ExternalCallOwner): Refusal | null {
+    if ((this.tenantCalls.get(o.tenantId) ?? 0) >= o.maxExternalCalls)
+      return { status: 503, cause: 'external-limit', reason: 'Too Many External Calls' };
+    const ext = o.extension;
+    if (
+      ext?.maxExternalCalls != null &&
+      (this.extensionCalls.get(`${o.tenantId}:${ext.number}`) ?? 0) >= ext.maxExternalCalls
+    )
+      return { status: 503, cause: 'external-limit', reason: 'Too Many External Calls' };
+    if (
+      o.dailyExternalMinutes !== null &&
+      this.usedSeconds(o.tenantId, o.timeZone) >= o.dailyExternalMinutes * 60
+    )
+      return { status: 403, cause: 'minutes-cap', reason: 'Daily Minutes Used Up' };
+    return null;
+  }
+
+  /** Counts the call in (after `check` said yes). */
+  take(o: ExternalCallOwner, international: boolean, startMs: number): ExternalCallTicket {
+    const extKey = o.extension ? `${o.tenantId}:${o.extension.number}` : null;
+    bump(this.tenantCalls, o.tenantId, 1);
+    if (extKey) bump(this.extensionCalls, extKey, 1);
+    let answeredAt: number | null = null;
+    let ended = false;
+    return {
+      answered: (at) => {
+        answeredAt ??= at;
+      },
+      end: (at) => {
+        if (ended) return;
+        ended = true;
+        bump(this.tenantCalls, o.tenantId, -1);
+        if (extKey) bump(this.extensionCalls, extKey, -1);
+        const talked = answeredAt === null ? 0 : Math.max(0, (at - answeredAt) / 1000);
+        if (talked > 0) {
+          const day = this.day(o.timeZone);
+          const m = this.minutes.get(o.tenantId);
+          this.minutes.set(o.tenantId, { day, seconds: (m && m.day === day ? m.seconds : 0) + talked });
+        }
+        if (international && extKey && o.extension && (at - startMs) / 1000 < FRAUD_RULE.shortSec)
+          this.shortInternational(o.tenantId, o.extension.number, extKey, at);
+      },
+    };
+  }
+
+  private shortInternational(tenantId: string, number: string, key: string, at: number): void {
+    const recent = (this.shortCalls.get(key) ?? []).filter((t) => at - t < FRAUD_RULE.windowSec * 1000);
+    recent.push(at);
+    this.shortCalls.set(key, recent);
+    if (recent.length < FRAUD_RULE.calls) return;
+    this.shortCalls.delete(key);
+    this.onFraud(
+      tenantId,
+      number,
+      `${recent.length} international calls shorter than ${FRAUD_RULE.shortSec} s within ${FRAUD_RULE.windowSec / 60} min`,
+    );
+  }
+
+  /** External calls of a tenant now (live views, tests). */
+  active(tenantId: string): number {
+    return this.tenantCalls.get(tenantId) ?? 0;
+  }
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+}

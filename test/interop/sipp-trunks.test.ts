@@ -1,0 +1,264 @@
+/**
+ * Interop: the public network through trunks, with SIPp as the carrier. A call
+ * from the carrier to one of the tenant's numbers reaches the extension its
+ * inbound route names; a call out fails over from a trunk answering 503 to the
+ * next, which challenges it (digest) and answers; a full trunk refuses with 503
+ * and says why on the CDR; an extension of class "local" reaches no
+ * international number, dialled or through its forwarding.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
+import type { TrunkInput } from '../../src/store/repositories/trunks.js';
+import type { CallRecord } from '../../src/store/schema.js';
+import { type PhoneBank, phoneBank } from '../helpers/phones.js';
+import { type RunResult, runCommand } from '../helpers/process.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
+import { udpUa, Wire } from '../helpers/test-ua.js';
+
+const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
+const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
+const DOMAIN = 'trunks.example.test';
+const SCENARIOS = resolve(import.meta.dirname, 'sipp');
+const DID = '+74951110001';
+
+const port = () => 20_000 + Math.floor(Math.random() * 20_000);
+
+function sipp(args: string[], seconds = 30): Promise<RunResult> {
+  return runCommand('timeout', [
+    String(seconds),
+    'sipp',
+    ...args,
+    '-m',
+    '1',
+    '-t',
+    'u1',
+    '-recv_timeout',
+    '15000',
+    '-timeout',
+    '25',
+    '-nostdin',
+  ]);
+}
+
+function trunk(name: string, host: string, sippPort: number, more: Partial<TrunkInput> = {}): TrunkInput {
+  return {
+    name,
+    enabled: true,
+    kind: 'ip',
+    host,
+    port: sippPort,
+    transport: 'UDP',
+    username: null,
+    authUsername: null,
+    password: null,
+    expirySec: 300,
+    contactUser: null,
+    addresses: [host],
+    codecs: ['PCMA', 'PCMU'],
+    maxChannels: null,
+    numberFormat: 'e164NoPlus',
+    country: 'RU',
+    areaCode: null,
+    callerIdHeader: 'pai',
+    didSource: 'requestUri',
+    optionsIntervalSec: null,
+    tenantIds: null,
+    ...more,
+  };
+}
+
+describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', () => {
+  let fx: SipFixture;
+  let bank: PhoneBank;
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-sipp-trunks-'));
+  const portA = port();
+  const portB = port() + 1;
+  let routeId = '';
+  let trunkA = '';
+  let trunkB = '';
+
+  async function lastCall(q?: string): Promise<CallRecord> {
+    await Promise.all([...fx.sip.calls].map((c) => c.flushed()));
+    for (let i = 0; ; i++) {
+      await fx.db.store.callLog.drain();
+      const page = await fx.db.store
+        .tenant(fx.tenantId)
+        .calls.list({ limit: 1, offset: 0, ...(q ? { q } : {}) });
+      const row = page.items[0];
+      if ((row && row.status === 'ended') || i > 200) return row!;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  beforeAll(async () => {
+    if (!haveSipp)
+      throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
+    fx = await sipFixture(DOMAIN, [
+      { number: '201', callClass: 'national' },
+      { number: '202', callClass: 'local' },
+      { number: '203', callClass: 'national' },
+    ]);
+    const store = fx.db.store;
+    await store.db
+      .updateTable('tenants')
+      .set({ localPrefixes: JSON.stringify(['+7495']), maxCallClass: 'international' })
+      .where('id', '=', fx.tenantId)
+      .execute();
+    trunkA = (await store.trunks.create(trunk('Carrier A', '127.0.0.2', portA))).id;
+    trunkB = (
+      await store.trunks.create(
+        trunk('Carrier B', '127.0.0.3', portB, { username: 'pbx-account', password: 'pbx-secret' }),
+      )
+    ).id;
+    await store.numbers.create({ number: DID, tenantId: fx.tenantId, trunkId: trunkB, note: 'main' });
+    const ext201 = await store.tenant(fx.tenantId).extensions.getByNumber('201');
+    await store.tenant(fx.tenantId).routing.create('inboundRoute', {
+      name: 'Main number',
+      number: DID,
+      config: { callerRules: [], destination: { kind: 'extension', id: ext201!.id } },
+    });
+    routeId = (
+      await store.tenant(fx.tenantId).routing.create('outboundRoute', {
+        name: 'Russia and the world',
+        number: null,
+        config: {
+          priority: 10,
+          patterns: [
+            { match: '_8XXXXXXXXXX', strip: 0, prepend: '' },
+            { match: '_810X.', strip: 0, prepend: '' },
+          ],
+          trunkIds: [trunkA, trunkB],
+          callerId: null,
+        },
+      })
+    ).id;
+    await fx.sip.tenantChanged(null);
+    bank = await phoneBank(fx, DOMAIN, ['201', '202', '203']);
+  }, 60_000);
+
+  afterAll(async () => {
+    bank?.close();
+    await fx?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => bank.reset());
+
+  it('a call from the carrier to our number rings the extension its inbound route names', async () => {
+    const carrier = await sipp([
+      '-sf',
+      join(SCENARIOS, 'carrier-uac.xml'),
+      '-s',
+      DID.slice(1),
+      '-i',
+      '127.0.0.3',
+      '-p',
+      String(port()),
+      `127.0.0.1:${fx.sip.transports.udpPort}`,
+    ]);
+    expect(carrier.status, carrier.out).toBe(0);
+    expect(bank.get('201').invites).toHaveLength(1);
+    // The caller's number as the carrier sent it, in E.164.
+    expect(bank.get('201').invites[0]!.headers.get('From')).toContain('+74957654321');
+    const row = await lastCall(DID);
+    expect(row).toMatchObject({
+      direction: 'inbound',
+      trunk: 'Carrier B',
+      caller: '+74957654321',
+      callee: DID,
+    });
+    expect(row.answeredAt).not.toBeNull();
+  });
+
+  it('refuses a number the carrier sends that is not ours, and challenges strangers like phones', async () => {
+    const wire = new Wire();
+    const carrier = await udpUa('carrier', wire, systemClock, '127.0.0.3');
+    const stranger = await udpUa('stranger', wire, systemClock, '127.0.0.4');
+    try {
+      const pbx = { transport: 'UDP' as const, host: '127.0.0.1', port: fx.sip.transports.udpPort };
+      const notOurs = carrier.buildRequest('INVITE', 'sip:74959999999@127.0.0.1', {
+        from: '<sip:74957654321@127.0.0.3>',
+      });
+      expect((await carrier.send(notOurs, pbx).done())?.status).toBe(404);
+      const fromStranger = stranger.buildRequest('INVITE', `sip:${DID.slice(1)}@127.0.0.1`, {
+        from: '<sip:74957654321@127.0.0.4>',
+      });
+      expect((await stranger.send(fromStranger, pbx).done())?.status).toBe(407);
+    } finally {
+      carrier.close();
+      stranger.close();
+    }
+  });
+
+  it('fails over from a trunk answering 503 to the next, which challenges the call and answers', async () => {
+    const logB = join(dir, 'b.log');
+    const a = sipp(['-sf', join(SCENARIOS, 'carrier-503.xml'), '-i', '127.0.0.2', '-p', String(portA)]);
+    const b = sipp([
+      '-sf',
+      join(SCENARIOS, 'carrier-auth-uas.xml'),
+      '-i',
+      '127.0.0.3',
+      '-p',
+      String(portB),
+      '-trace_logs',
+      '-log_file',
+      logB,
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await bank.call('201', '84951234567').done();
+    expect(res?.status).toBe(200);
+    await bank.hangupAll();
+    expect((await a).status).toBe(0);
+    const carrierB = await b;
+    expect(carrierB.status, carrierB.out).toBe(0);
+    // The carrier got the number in its own format and our number as the caller ID.
+    expect(readFileSync(logB, 'utf8')).toContain(`CALLED 74951234567 SHOWN ${DID.slice(1)} `);
+    const row = await lastCall('84951234567');
+    expect(row).toMatchObject({ direction: 'outbound', trunk: 'Carrier B', cause: 'normal' });
+    const trail = row.trail.map((s) => `${s.name}: ${s.outcome}`);
+    expect(trail).toContain('Carrier A: 503 Service Unavailable');
+    expect(trail).toContain('Carrier B: answered');
+  });
+
+  it('a full trunk refuses with 503 and the CDR says the channels were in use', async () => {
+    await fx.db.store.trunks.update(trunkA, { maxChannels: 0 });
+    await fx.db.store.trunks.update(trunkB, { maxChannels: 0 });
+    await fx.sip.tenantChanged(null);
+    try {
+      expect((await bank.call('201', '84951234567').done())?.status).toBe(503);
+      const row = await lastCall('84951234567');
+      expect(row).toMatchObject({ cause: 'channel-limit', sipStatus: 503 });
+    } finally {
+      await fx.db.store.trunks.update(trunkA, { maxChannels: null });
+      await fx.db.store.trunks.update(trunkB, { maxChannels: null });
+      await fx.sip.tenantChanged(null);
+    }
+  });
+
+  it('an extension of class "local" reaches no international number, dialled or by its forwarding', async () => {
+    expect((await bank.call('202', '810441234567890').done())?.status).toBe(403);
+    expect((await lastCall('810441234567890')).cause).toBe('call-class');
+
+    const scope = fx.db.store.tenant(fx.tenantId);
+    const ext = await scope.extensions.getByNumber('202');
+    await scope.extensions.update(ext!.id, {
+      forwarding: { ...NO_FORWARDING, always: { enabled: true, target: '810441234567890' } },
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    try {
+      // 203 may call abroad, but the forward is 202's: 202's class decides.
+      expect((await bank.call('203', '202').done())?.status).toBe(403);
+      const row = await lastCall('202');
+      expect(row.cause).toBe('call-class');
+    } finally {
+      await scope.extensions.update(ext!.id, { forwarding: NO_FORWARDING });
+      await fx.sip.tenantChanged(fx.tenantId);
+    }
+    void routeId;
+  });
+});
