@@ -23,7 +23,7 @@ import {
   type RingGroupConfig,
   type TimeConditionConfig,
 } from '../pbx/routing/types.js';
-import { compilePattern } from '../pbx/trunks/dial-plan.js';
+import { compilePattern, toE164 } from '../pbx/trunks/dial-plan.js';
 import type { Extension, RoutingKind, RoutingObject, Tenant, Trunk } from '../store/schema.js';
 import type { TenantScope } from '../store/store.js';
 import { ApiError } from './errors.js';
@@ -82,9 +82,9 @@ export function checkRoutingObject(
       const cfg = config as unknown as RingGroupConfig;
       const seen = new Set<string>();
       cfg.members.forEach((m, i) => {
-        if (!world.extensions.some((e) => e.number === m.number))
+        if (!world.extensions.some((e) => e.number === m.number) && !toE164(m.number, world.tenant.country))
           throw invalid(
-            `Member ${m.number} is not an extension of this tenant (external members need a trunk)`,
+            `Member ${m.number} is neither an extension of this tenant nor a phone number`,
             `members.${i}.number`,
           );
         if (seen.has(m.number)) throw invalid(`Member ${m.number} is listed twice`, `members.${i}.number`);
@@ -385,8 +385,8 @@ export function checkCallRules(world: RoutingWorld, ext: Extension): void {
       const field = `callRules.followMe.steps.${i}.numbers.${j}`;
       if (n === ext.number)
         throw invalid('Follow-me steps ring other numbers; the desk phone has its own switch', field);
-      if (!isExt(n))
-        throw invalid(`${n} is not an extension of this tenant (external numbers need a trunk)`, field);
+      if (!isExt(n) && !toE164(n, world.tenant.country))
+        throw invalid(`${n} is neither an extension of this tenant nor a phone number`, field);
     }
   for (const [status, p] of Object.entries(r.profiles ?? {}))
     for (const kind of ['internal', 'external'] as const) {

@@ -57,6 +57,7 @@ import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
 import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
 import { Registrar } from './registrar.js';
+import { externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig } from './routing/types.js';
 import { SpokenText } from './spoken-text.js';
@@ -68,6 +69,9 @@ import { voicemailMenu } from './voicemail/menu.js';
 import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
 import { VoicemailService } from './voicemail/service.js';
 import { HttpTranscriber } from './voicemail/transcribe.js';
+
+/** How long a carrier rings an outside number a call was transferred to. */
+const EXTERNAL_TRANSFER_RING_SEC = 60;
 
 export const ALLOW =
   'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, UPDATE, INFO, MESSAGE, SUBSCRIBE, REFER, NOTIFY';
@@ -883,6 +887,20 @@ export class SipService {
           // A target on DND is not disturbed by a transfer either.
           bindings: ext.dnd ? [] : this.location.lookup(aorOf(tenantId, ext.number), Date.now()),
           ringTimeoutSec: ext.ringTimeoutSec,
+        };
+      },
+      resolveExternal: async (call, side, number) => {
+        const tenant = this.directory.tenantById(call.caller.tenantId);
+        const transferor = tenant?.extensions.get(call.partyOf(side).number);
+        // Only an extension can answer for a call sent outside (its class, its limits).
+        if (!tenant || !transferor) return { refused: { status: 403, reason: 'Only Extensions Transfer Outside' } };
+        const ctx = { env: this.routerEnv, tenant, external: false, markExternal: () => {} };
+        const x = await externalRingTarget(ctx, call, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);
+        if ('refused' in x) return x;
+        const { party, bindings, trunk } = x.target;
+        return {
+          dest: { party, bindings, ringTimeoutSec: EXTERNAL_TRANSFER_RING_SEC, ...(trunk ? { trunk } : {}) },
+          settle: x.settle,
         };
       },
       dialogOwner: (key) => this.dialogs.get(key),

@@ -15,12 +15,13 @@
  * both calls.
  */
 import { makeCancel, makeResponse, newCallId } from '../sip/build.js';
-import { Dialog, dialogKey, type LocalAddress } from '../sip/dialog.js';
+import { Dialog, dialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
 import type { Destination, Sender } from '../sip/transaction/types.js';
-import { type ActiveCall, Call, type CallParty } from './call.js';
+import { authorize } from '../sip/auth.js';
+import { type ActiveCall, Call, type CallParty, type TrunkDial } from './call.js';
 import { SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
 import { inviteTo } from './outgoing-invite.js';
@@ -38,6 +39,18 @@ export interface TransferDeps {
     tenantId: string,
     number: string,
   ): { party: CallParty; bindings: Binding[]; ringTimeoutSec: number } | null;
+  /**
+   * A number outside the company as a transfer target: through a trunk, in the
+   * transferor's name (its call class). Absent: external targets are refused.
+   */
+  resolveExternal?(
+    call: Call,
+    transferor: Side,
+    number: string,
+  ): Promise<
+    | { dest: TransferTarget; settle(answered: boolean): void }
+    | { refused: { status: number; reason: string } }
+  >;
   /** The call and side owning a dialog (by our key), for Replaces. */
   dialogOwner(key: string): { call: ActiveCall; side: Side } | undefined;
   /** A transfer to the tenant's park code parks the call instead (park.ts); false: not that code. */
@@ -103,6 +116,24 @@ export function handleRefer(
   }
   if (deps.park?.(call, side, target.user, req, tx)) return;
   const dest = deps.resolve(call.caller.tenantId, target.user);
+  if (!dest && deps.resolveExternal) {
+    const resolveExternal = deps.resolveExternal;
+    void (async () => {
+      const ext = await resolveExternal(call, side, target.user);
+      if ('refused' in ext) {
+        tx.respond(makeResponse(req, ext.refused.status, { reason: ext.refused.reason }));
+        return;
+      }
+      if (call.state !== 'answered') {
+        ext.settle(false);
+        tx.respond(makeResponse(req, 481));
+        return;
+      }
+      const id = accept(deps, call, side, req, tx);
+      new BlindTransfer(deps, call, side, ext.dest, id, ext.settle).start();
+    })().catch(() => tx.respond(makeResponse(req, 500)));
+    return;
+  }
   if (!dest) {
     tx.respond(makeResponse(req, 404));
     return;
@@ -163,6 +194,16 @@ interface Fork {
   state: 'trying' | 'ringing' | 'answered' | 'done';
   dialog: Dialog | null;
   ack: SipRequest | null;
+  /** Challenges answered (a carrier's trunk asks for its account). */
+  authTries: number;
+}
+
+/** Where a blind transfer rings: an extension's phones, or a carrier's trunk for an outside number. */
+export interface TransferTarget {
+  party: CallParty;
+  bindings: Binding[];
+  ringTimeoutSec: number;
+  trunk?: TrunkDial;
 }
 
 export class BlindTransfer {
@@ -177,9 +218,11 @@ export class BlindTransfer {
     private readonly deps: TransferDeps,
     private readonly call: Call,
     private readonly side: Side,
-    private readonly dest: { party: CallParty; bindings: Binding[]; ringTimeoutSec: number },
+    private readonly dest: TransferTarget,
     /** The REFER's subscription id (none when the PBX itself moves the call: a park returning). */
     private readonly referId = '0',
+    /** An outside target's counters (channels, limits): told whether it answered. */
+    private readonly settle: ((answered: boolean) => void) | null = null,
   ) {
     this.transferee = other(side);
   }
@@ -192,21 +235,20 @@ export class BlindTransfer {
     void call.anchored?.endpointOf(this.transferee).play({ tone: { region: call.tones, name: 'ringback' } });
     const from = call.partyOf(this.transferee);
     const callId = newCallId(deps.localFor(this.dest.bindings[0]!.source).host);
+    const trunk = this.dest.trunk;
     for (const binding of this.dest.bindings) {
       const req = inviteTo(
         binding,
         deps.localFor(binding.source),
-        { from: { number: from.number, domain: from.domain, name: from.displayName }, to: this.dest.party },
-        { callId, maxForwards: 70 },
+        trunk
+          ? { from: trunk.from, to: trunk.to }
+          : { from: { number: from.number, domain: from.domain, name: from.displayName }, to: this.dest.party },
+        { callId, maxForwards: 70, carried: trunk?.headers ?? [], assertIdentity: !trunk },
       );
       if (!req) continue;
-      const fork: Fork = { req, binding, state: 'trying', dialog: null, ack: null };
+      const fork: Fork = { req, binding, state: 'trying', dialog: null, ack: null, authTries: 0 };
       this.forks.push(fork);
-      deps.layer.sendRequest(req, binding.source, {
-        response: (res) => void this.onResponse(fork, res),
-        timeout: () => this.onFailed(fork, makeResponse(req, 408)),
-        transportError: () => this.onFailed(fork, makeResponse(req, 503)),
-      });
+      this.send(fork);
     }
     this.timer = deps.clock.after(this.dest.ringTimeoutSec * 1000, () => {
       for (const f of this.forks) this.cancel(f);
@@ -220,7 +262,37 @@ export class BlindTransfer {
     if (this.forks.length === 0) this.fail(480, 'Temporarily Unavailable');
   }
 
+  private send(fork: Fork): void {
+    const req = fork.req;
+    this.deps.layer.sendRequest(req, fork.binding.source, {
+      response: (res) => {
+        if (fork.req === req) void this.onResponse(fork, res);
+      },
+      timeout: () => this.onFailed(fork, makeResponse(req, 408)),
+      transportError: () => this.onFailed(fork, makeResponse(req, 503)),
+    });
+  }
+
+  /** A carrier's challenge: the INVITE again with the trunk's account (RFC 3261 §22.2). */
+  private answerChallenge(fork: Fork, res: SipResponse): boolean {
+    const creds = this.dest.trunk?.credentials;
+    if (!creds || fork.authTries >= 2 || fork.state === 'done' || this.done) return false;
+    const proxy = res.status === 407;
+    const challenge = res.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+    const value = challenge ? authorize(challenge, creds, { method: 'INVITE', uri: fork.req.rawUri }) : null;
+    if (!value) return false;
+    const headers = fork.req.headers.clone();
+    headers.set('Via', viaFor(this.deps.localFor(fork.binding.source)));
+    headers.set('CSeq', `${Number.parseInt(headers.get('CSeq') ?? '1', 10) + 1} INVITE`);
+    headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
+    fork.req = { ...fork.req, headers };
+    fork.authTries++;
+    this.send(fork);
+    return true;
+  }
+
   private async onResponse(fork: Fork, res: SipResponse): Promise<void> {
+    if ((res.status === 401 || res.status === 407) && this.answerChallenge(fork, res)) return;
     if (res.status < 200) {
       if (res.status === 180 && !this.rang && !this.done) {
         this.rang = true;
@@ -274,6 +346,7 @@ export class BlindTransfer {
       return;
     }
     this.call.anchored?.endpointOf(this.transferee).stopPlayback();
+    this.settleOnce(true);
     notify(this.deps, this.call, this.side, 200, 'OK', true, this.referId);
     const transferor = this.call.dialogOf(this.side);
     this.call.replaceParty(this.side, d, this.dest.party, {
@@ -335,6 +408,14 @@ export class BlindTransfer {
   private finish(): void {
     this.done = true;
     this.timer?.cancel();
+    this.settleOnce(false);
+  }
+
+  private settled = false;
+  private settleOnce(answered: boolean): void {
+    if (this.settled || !this.settle) return;
+    this.settled = true;
+    this.settle(answered);
   }
 }
 

@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/sip/transaction/clock.js';
-import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
+import { type ExtensionPatch, NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import type { TrunkInput } from '../../src/store/repositories/trunks.js';
 import type { CallRecord } from '../../src/store/schema.js';
 import { type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type RunResult, runCommand } from '../helpers/process.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { udpUa, Wire } from '../helpers/test-ua.js';
+import { udpUa, until, Wire } from '../helpers/test-ua.js';
 
 const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
@@ -98,11 +98,17 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
   beforeAll(async () => {
     if (!haveSipp)
       throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
-    fx = await sipFixture(DOMAIN, [
-      { number: '201', callClass: 'national' },
-      { number: '202', callClass: 'local' },
-      { number: '203', callClass: 'national' },
-    ]);
+    fx = await sipFixture(
+      DOMAIN,
+      [
+        { number: '201', callClass: 'national' },
+        { number: '202', callClass: 'local' },
+        { number: '203', callClass: 'national' },
+        { number: '204', callClass: 'international' },
+      ],
+      // Anchored: transfers need the relay.
+      { media: { bindAddress: '127.0.0.1', portMin: 44600, portMax: 44799, workers: 1 } },
+    );
     const store = fx.db.store;
     await store.db
       .updateTable('tenants')
@@ -138,7 +144,7 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
       })
     ).id;
     await fx.sip.tenantChanged(null);
-    bank = await phoneBank(fx, DOMAIN, ['201', '202', '203']);
+    bank = await phoneBank(fx, DOMAIN, ['201', '202', '203', '204']);
   }, 60_000);
 
   afterAll(async () => {
@@ -259,6 +265,143 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
       await scope.extensions.update(ext!.id, { forwarding: NO_FORWARDING });
       await fx.sip.tenantChanged(fx.tenantId);
     }
-    void routeId;
+  });
+
+  /** Runs the challenging carrier (trunk B) for one call; resolves with what it logged. */
+  function carrierB(): { done: Promise<RunResult>; log: string } {
+    const log = join(dir, `b-${Date.now()}.log`);
+    const done = sipp([
+      '-sf',
+      join(SCENARIOS, 'carrier-auth-uas.xml'),
+      '-i',
+      '127.0.0.3',
+      '-p',
+      String(portB),
+      '-trace_logs',
+      '-log_file',
+      log,
+    ]);
+    return { done, log };
+  }
+
+  /** Trunk B only, for the next calls (no 503 detour through A). */
+  async function onlyTrunkB(): Promise<() => Promise<void>> {
+    const scope = fx.db.store.tenant(fx.tenantId);
+    const route = await scope.routing.get('outboundRoute', routeId);
+    const config = route!.config as { trunkIds: string[] };
+    await scope.routing.update('outboundRoute', routeId, {
+      name: route!.name,
+      number: null,
+      config: { ...config, trunkIds: [trunkB] },
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    return async () => {
+      await scope.routing.update('outboundRoute', routeId, { name: route!.name, number: null, config });
+      await fx.sip.tenantChanged(fx.tenantId);
+    };
+  }
+
+  async function setRules(number: string, patch: ExtensionPatch) {
+    const scope = fx.db.store.tenant(fx.tenantId);
+    const ext = await scope.extensions.getByNumber(number);
+    await scope.extensions.update(ext!.id, patch);
+    await fx.sip.tenantChanged(fx.tenantId);
+  }
+
+  it("follow-me reaches a mobile through the trunk, in the extension's name and class", async () => {
+    const restore = await onlyTrunkB();
+    const followMobile = (mobile: string) => ({
+      status: 'trip' as const,
+      callRules: {
+        followMe: { ringDesk: false, steps: [{ numbers: [mobile], ringSec: 20 }] },
+        profiles: {
+          trip: { internal: { action: 'followMe' as const }, external: { action: 'followMe' as const } },
+        },
+      },
+    });
+    try {
+      await setRules('203', followMobile('89161234567'));
+      const b = carrierB();
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await bank.call('201', '203').done())?.status).toBe(200);
+      await bank.hangupAll();
+      const carrier = await b.done;
+      expect(carrier.status, carrier.out).toBe(0);
+      expect(readFileSync(b.log, 'utf8')).toContain('CALLED 79161234567 ');
+      const row = await lastCall('203');
+      expect(row).toMatchObject({ trunk: 'Carrier B', direction: 'outbound' });
+
+      // 202 may call only local numbers: its follow-me abroad never leaves the PBX.
+      await setRules('202', followMobile('810441234567890'));
+      expect((await bank.call('201', '202').done())?.status).toBe(480);
+      const refused = await lastCall('202');
+      expect(refused.trail.map((t) => t.outcome)).toContain('international calls not allowed');
+      expect(refused.trunk).toBeNull();
+    } finally {
+      await setRules('203', { status: 'available', callRules: {} });
+      await setRules('202', { status: 'available', callRules: {} });
+      await restore();
+    }
+  });
+
+  it('a blind transfer sends the caller out through the trunk; a "local" transferor cannot send it abroad', async () => {
+    const restore = await onlyTrunkB();
+    try {
+      const transferor = bank.get('203');
+      expect((await bank.call('201', '203').done())?.status).toBe(200);
+      const b = carrierB();
+      await new Promise((r) => setTimeout(r, 300));
+      const refer = transferor.inDialog('REFER', { headers: [['Refer-To', `<sip:84951234567@${DOMAIN}>`]] });
+      expect((await refer.done())?.status).toBe(202);
+      await until(() => transferor.frags.includes('SIP/2.0 200 OK'), 10_000);
+      await until(() => transferor.dialogs.size === 0);
+      // The caller now talks to the outside number; it hangs up, the carrier gets the BYE.
+      await bank.get('201').inDialog('BYE').done();
+      const carrier = await b.done;
+      expect(carrier.status, carrier.out).toBe(0);
+      expect(readFileSync(b.log, 'utf8')).toContain('CALLED 74951234567 ');
+
+      const local = bank.get('202');
+      expect((await bank.call('201', '202').done())?.status).toBe(200);
+      const abroad = local.inDialog('REFER', { headers: [['Refer-To', `<sip:810441234567890@${DOMAIN}>`]] });
+      expect((await abroad.done())?.status).toBe(403);
+      await bank.hangupAll();
+    } finally {
+      await restore();
+    }
+  });
+
+  it('a burst of short international calls blocks the extension: its next call out is refused', async () => {
+    const events: string[] = [];
+    const off = fx.sip.events.on((e) => {
+      if (e.type === 'fraud.blocked') events.push(`${e.extension}: ${e.reason}`);
+    });
+    try {
+      // Five international calls of a second each from 204, as the call path counts them.
+      const limits = fx.sip.carriers.limits;
+      const owner = {
+        tenantId: fx.tenantId,
+        timeZone: 'UTC',
+        maxExternalCalls: 10,
+        dailyExternalMinutes: null,
+        extension: { number: '204', maxExternalCalls: null },
+      };
+      for (let i = 0; i < 5; i++) {
+        const t = limits.take(owner, true, i * 10_000);
+        t.answered(i * 10_000);
+        t.end(i * 10_000 + 1000);
+      }
+      await until(() => events.length === 1);
+      expect(events[0]).toMatch(/^204: 5 international calls shorter than 30 s/);
+      const ext = await fx.db.store.tenant(fx.tenantId).extensions.getByNumber('204');
+      expect(ext?.externalBlocked).toMatch(/international calls/);
+      expect((await bank.call('204', '84951234567').done())?.status).toBe(403);
+      expect((await lastCall('84951234567')).cause).toBe('fraud-blocked');
+      const audit = await fx.db.store.tenant(fx.tenantId).audit.list({ limit: 5, offset: 0 });
+      expect(audit.items.map((a) => a.action)).toContain('extension.externalBlocked');
+    } finally {
+      off();
+      await setRules('204', { externalBlocked: null });
+    }
   });
 });

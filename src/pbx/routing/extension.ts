@@ -13,6 +13,7 @@ import type { CalendarSpec } from '../calendar/types.js';
 import type { RingTarget } from '../call.js';
 import type { ExtensionEntry, TenantEntry } from '../directory.js';
 import { type RoutedCall, ringTarget, type StepContext } from './context.js';
+import { externalRingTarget } from './external.js';
 import { numberMatches } from './numbers.js';
 import type { Destination } from './types.js';
 
@@ -30,7 +31,7 @@ export async function ringExtension(
   call: RoutedCall,
   ext: ExtensionEntry,
 ): Promise<Destination | null> {
-  const { env, tenant, external } = ctx;
+  const { env, tenant, external: fromOutside } = ctx;
   const name = `${ext.displayName || ext.number} (${ext.number})`;
   const step = (outcome: string) => call.step({ kind: 'extension', id: ext.id, name, outcome });
   const forward = (rule: 'always' | 'busy' | 'noAnswer' | 'unreachable', why: string): Destination | null => {
@@ -67,7 +68,7 @@ export async function ringExtension(
   const vip = numberMatches(rules.exceptions ?? [], caller, tenant.country);
   const action: StatusAction = vip
     ? { action: 'ring' }
-    : (rules.profiles?.[status]?.[external ? 'external' : 'internal'] ?? { action: 'ring' });
+    : (rules.profiles?.[status]?.[fromOutside ? 'external' : 'internal'] ?? { action: 'ring' });
   if (status !== 'available' || vip) step(`${vip ? 'always rings' : `status ${status}`}: ${action.action}`);
   if (action.action === 'busy') return busy(`status ${status}`);
   if (action.action === 'forward' && action.target) {
@@ -82,6 +83,7 @@ export async function ringExtension(
   const desk = env.bindingsOf(tenant.id, ext.number);
   if (bossRings) call.offered(ext.number);
   const targets: RingTarget[] = [];
+  const external: { target: RingTarget; settle(answered: boolean): void }[] = [];
   let timeoutSec = ext.ringTimeoutSec;
   const other = (number: string, delaySec: number, ringSec: number) => {
     const e = tenant.extensions.get(number);
@@ -100,7 +102,17 @@ export async function ringExtension(
   } else if (action.action === 'followMe' && rules.followMe?.steps.length) {
     let at = 0;
     for (const s of rules.followMe.steps) {
-      for (const n of s.numbers) other(n, at, s.ringSec);
+      for (const n of s.numbers) {
+        if (tenant.extensions.has(n)) other(n, at, s.ringSec);
+        else {
+          // A mobile or other outside number: out through a trunk, in this extension's name (its class).
+          const x = await externalRingTarget(ctx, call, n, ext.id, at, s.ringSec);
+          if ('target' in x) {
+            targets.push(x.target);
+            external.push(x);
+          }
+        }
+      }
       at += s.ringSec;
     }
     if (rules.followMe.ringDesk && desk.length) targets.push(ringTarget(tenant, ext, desk, 0, at));
@@ -116,6 +128,7 @@ export async function ringExtension(
     return null;
   }
   const outcome = await call.ring(targets, { timeoutSec });
+  for (const x of external) x.settle(outcome.kind === 'answered' && outcome.party === x.target.party);
   if (outcome.kind !== 'unanswered') {
     // Answered by another phone than the desk: a follow-me step, the secretary, a colleague's pickup.
     const by =

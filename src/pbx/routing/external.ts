@@ -174,28 +174,26 @@ function tryNext(status: number): boolean {
   return status >= 500 || status === 408;
 }
 
-export async function dialExternal(
+/** An external call that may go out: its plan, whose limits it counts against, and who it shows as calling. */
+interface Cleared {
+  plan: Extract<OutboundPlan, { ok: true }>;
+  owner: ExternalCallOwner;
+  callerId: string | null;
+  diversion: string | null;
+}
+
+/** Class, block, route and limits; a refusal says what the caller gets. */
+function clear(
   ctx: StepContext,
   call: RoutedCall,
   dialled: string,
   onBehalfOf: string | undefined,
-): Promise<Destination | null> {
+): Cleared | ({ ok: false } & Refusal) {
   const { tenant, env } = ctx;
-  const out = env.outbound;
   const ext = onBehalfOf ? (tenant.extensionsById.get(onBehalfOf) ?? null) : null;
-  const step = (outcome: string, name = dialled) => call.step({ kind: 'external', id: null, name, outcome });
-  if (!out) {
-    step('no trunks');
-    call.finish(404, 'no-route', 'Not Found');
-    return null;
-  }
+  if (!env.outbound) return { ok: false, status: 404, cause: 'no-route', reason: 'No Trunks' };
   const plan = planOutbound(tenant, dialled, ext);
-  if (!plan.ok) {
-    step(plan.reason);
-    call.finish(plan.status, plan.cause, plan.reason);
-    return null;
-  }
-  const emergency = plan.numberClass === 'emergency';
+  if (!plan.ok) return plan;
   const owner: ExternalCallOwner = {
     tenantId: tenant.id,
     timeZone: tenant.timeZone,
@@ -203,71 +201,171 @@ export async function dialExternal(
     dailyExternalMinutes: tenant.dailyExternalMinutes,
     extension: ext ? { number: ext.number, maxExternalCalls: ext.maxExternalCalls } : null,
   };
-  const refused = emergency ? null : out.check(owner);
-  if (refused) {
-    step(refused.reason);
-    call.finish(refused.status, refused.cause, refused.reason);
-    return null;
-  }
+  const refused = plan.numberClass === 'emergency' ? null : env.outbound.check(owner);
+  if (refused) return { ok: false, ...refused };
   // A call forwarded out from outside keeps its original caller, and says who diverted it (RFC 5806).
   const forwardedFromOutside = ctx.external && ext !== null;
-  const callerId = forwardedFromOutside ? call.caller.number || 'anonymous' : plan.callerId;
-  const diversion = forwardedFromOutside ? (ext?.outboundCallerId ?? plan.callerId) : null;
-  const ticket = out.take(owner, plan.numberClass === 'international', env.ms());
-  step(`route ${plan.route.name}: ${plan.number} (${plan.numberClass})`, dialled);
+  return {
+    plan,
+    owner,
+    callerId: forwardedFromOutside ? call.caller.number || 'anonymous' : plan.callerId,
+    diversion: forwardedFromOutside ? (ext?.outboundCallerId ?? plan.callerId) : null,
+  };
+}
+
+/** The fork toward a carrier: its address as the "contact", the number and identity in the trunk's format. */
+function trunkTarget(
+  tenant: TenantEntry,
+  call: RoutedCall,
+  trunk: Trunk,
+  dest: Binding['source'],
+  c: Cleared,
+  delaySec: number,
+  timeoutSec: number,
+): RingTarget {
+  const sent = forTrunk(c.plan.number, trunk);
+  const port = trunk.port ?? dest.port;
+  const tp = trunk.transport === 'UDP' ? '' : `;transport=${trunk.transport.toLowerCase()}`;
+  const account = trunk.authUsername ?? trunk.username;
+  return {
+    party: { tenantId: tenant.id, number: c.plan.number, displayName: '', domain: tenant.domain },
+    bindings: [
+      {
+        contact: `sip:${sent}@${trunk.host}:${port}${tp}`,
+        expiresAt: Number.MAX_SAFE_INTEGER,
+        callId: '',
+        cseq: 0,
+        source: dest,
+        path: [],
+        userAgent: null,
+        q: 1,
+      },
+    ],
+    delaySec,
+    timeoutSec,
+    trunk: {
+      trunkName: trunk.name,
+      ...trunkIdentity(trunk, c.callerId, call.caller.displayName, c.diversion),
+      to: { number: sent, domain: trunk.host },
+      credentials: trunk.password && account ? { username: account, password: trunk.password } : null,
+    },
+  };
+}
+
+/** A trunk of the plan that can take a call now (channel taken), with where to send it; or why not. */
+async function takeTrunk(
+  out: OutboundEnv,
+  tenantId: string,
+  id: string,
+): Promise<{ trunk: Trunk; dest: Binding['source'] } | { skip: string; why: string; full?: boolean } | null> {
+  const trunk = out.trunk(id);
+  if (!trunk || !trunkServes(trunk, tenantId)) return null;
+  if (out.isDown(id)) return { skip: trunk.name, why: 'trunk down' };
+  if (!out.acquire(id)) return { skip: trunk.name, why: 'all channels in use', full: true };
+  const [dest] = await out.targets(id);
+  if (!dest) {
+    out.release(id);
+    return { skip: trunk.name, why: 'host does not resolve' };
+  }
+  return { trunk, dest };
+}
+
+/** An external number ready to ring: `settle` says whether it answered (its counters then run until the call ends). */
+export interface ExternalTarget {
+  target: RingTarget;
+  settle(answered: boolean): void;
+}
+
+/**
+ * An external number as one target of a ring round (a follow-me step, a group's
+ * member, a transfer): through the first trunk of its route that can take it — a
+ * round rings its targets at once, so there is no failover inside it. Refused:
+ * not allowed or no trunk; the reason is also on the trail.
+ */
+export async function externalRingTarget(
+  ctx: StepContext,
+  call: RoutedCall,
+  number: string,
+  onBehalfOf: string | undefined,
+  delaySec: number,
+  timeoutSec: number,
+): Promise<ExternalTarget | { refused: Refusal }> {
+  const step = (outcome: string) => call.step({ kind: 'external', id: null, name: number, outcome });
+  const c = clear(ctx, call, number, onBehalfOf);
+  const out = ctx.env.outbound;
+  if ('ok' in c || !out) {
+    const refused = 'ok' in c ? c : { status: 404, cause: 'no-route', reason: 'No Trunks' };
+    step(refused.reason);
+    return { refused };
+  }
+  for (const id of c.plan.trunkIds) {
+    const got = await takeTrunk(out, ctx.tenant.id, id);
+    if (!got) continue;
+    if ('skip' in got) {
+      step(`${got.skip}: ${got.why}`);
+      continue;
+    }
+    const ticket = out.take(c.owner, c.plan.numberClass === 'international', ctx.env.ms());
+    call.throughTrunk(got.trunk.name, 'outbound');
+    return {
+      target: trunkTarget(ctx.tenant, call, got.trunk, got.dest, c, delaySec, timeoutSec),
+      settle: (answered) => {
+        const end = () => {
+          out.release(id);
+          ticket.end(ctx.env.ms());
+        };
+        if (!answered) return end();
+        ticket.answered(ctx.env.ms());
+        call.onEnded(end);
+      },
+    };
+  }
+  step('no trunk can take it');
+  return { refused: { status: 503, cause: 'channel-limit', reason: 'No Trunk Available' } };
+}
+
+/**
+ * A call to an external number on its own: the route's trunks in turn until one
+ * carries it; a trunk down, full, or answering 5xx/408 hands over to the next.
+ */
+export async function dialExternal(
+  ctx: StepContext,
+  call: RoutedCall,
+  dialled: string,
+  onBehalfOf: string | undefined,
+): Promise<Destination | null> {
+  const { tenant, env } = ctx;
+  const step = (outcome: string, name = dialled) => call.step({ kind: 'external', id: null, name, outcome });
+  const c = clear(ctx, call, dialled, onBehalfOf);
+  const out = env.outbound;
+  if ('ok' in c || !out) {
+    const r = 'ok' in c ? c : { status: 404, cause: 'no-route', reason: 'No Trunks' };
+    step(r.reason);
+    call.finish(r.status, r.cause, r.reason);
+    return null;
+  }
+  const { plan } = c;
+  const ticket = out.take(c.owner, plan.numberClass === 'international', env.ms());
+  step(`route ${plan.route.name}: ${plan.number} (${plan.numberClass})`);
 
   let full = false;
   let last: { status: number; cause: string; reason: string } | null = null;
-  const trunkIds = emergency && plan.trunkIds.length === 0 ? [] : plan.trunkIds;
-  for (const id of trunkIds) {
-    const trunk = out.trunk(id);
-    if (!trunk || !trunkServes(trunk, tenant.id)) continue;
-    if (out.isDown(id)) {
-      step('trunk down', trunk.name);
+  for (const id of plan.trunkIds) {
+    if (call.state !== 'ringing') break;
+    const got = await takeTrunk(out, tenant.id, id);
+    if (!got) continue;
+    if ('skip' in got) {
+      full ||= got.full === true;
+      step(got.why, got.skip);
       continue;
     }
-    if (!out.acquire(id)) {
-      full = true;
-      step('all channels in use', trunk.name);
-      continue;
-    }
-    const [dest] = await out.targets(id);
-    if (!dest || call.state !== 'ringing') {
+    if (call.state !== 'ringing') {
       out.release(id);
-      if (call.state !== 'ringing') break;
-      step('host does not resolve', trunk.name);
-      continue;
+      break;
     }
-    const sent = forTrunk(plan.number, trunk);
-    const port = trunk.port ?? dest.port;
-    const tp = trunk.transport === 'UDP' ? '' : `;transport=${trunk.transport.toLowerCase()}`;
-    const binding: Binding = {
-      contact: `sip:${sent}@${trunk.host}:${port}${tp}`,
-      expiresAt: Number.MAX_SAFE_INTEGER,
-      callId: '',
-      cseq: 0,
-      source: dest,
-      path: [],
-      userAgent: null,
-      q: 1,
-    };
-    const identity = trunkIdentity(trunk, callerId, call.caller.displayName, diversion);
-    const target: RingTarget = {
-      party: { tenantId: tenant.id, number: plan.number, displayName: '', domain: tenant.domain },
-      bindings: [binding],
-      delaySec: 0,
-      timeoutSec: EXTERNAL_RING_SEC,
-      trunk: {
-        trunkName: trunk.name,
-        ...identity,
-        to: { number: sent, domain: trunk.host },
-        credentials:
-          trunk.password && (trunk.authUsername ?? trunk.username)
-            ? { username: trunk.authUsername ?? trunk.username ?? '', password: trunk.password }
-            : null,
-      },
-    };
+    const { trunk } = got;
     call.throughTrunk(trunk.name, 'outbound');
+    const target = trunkTarget(tenant, call, trunk, got.dest, c, 0, EXTERNAL_RING_SEC);
     const outcome = await call.ring([target], { timeoutSec: EXTERNAL_RING_SEC });
     if (outcome.kind === 'answered') {
       ticket.answered(env.ms());
@@ -279,10 +377,7 @@ export async function dialExternal(
       return null;
     }
     out.release(id);
-    if (outcome.kind === 'ended') {
-      ticket.end(env.ms());
-      return null;
-    }
+    if (outcome.kind === 'ended') break;
     step(`${outcome.status} ${outcome.reason}`, trunk.name);
     last = { status: outcome.status, cause: outcome.cause, reason: outcome.reason };
     if (!tryNext(outcome.status)) break;

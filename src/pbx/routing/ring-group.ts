@@ -7,6 +7,7 @@
 import type { RingOutcome, RingTarget } from '../call.js';
 import type { RoutingEntry } from '../directory.js';
 import { type RoutedCall, ringTarget, type StepContext } from './context.js';
+import { externalRingTarget } from './external.js';
 import { planRounds } from './ring-strategy.js';
 import type { Destination, RingGroupConfig } from './types.js';
 
@@ -24,9 +25,10 @@ export async function ringGroupStep(
     members: cfg.members,
     state: (m) => {
       const ext = tenant.extensions.get(m.number);
-      // Members outside the tenant's extensions are external numbers: they need trunks (issue 9).
+      // Members outside the tenant's extensions are external numbers, rung through a trunk.
+      if (!ext) return { reachable: env.outbound != null, busy: false };
       // A group rings its members' own phones: one who set DND or forwards everything is away.
-      if (!ext || ext.dnd || ext.forwarding.always.enabled) return { reachable: false, busy: false };
+      if (ext.dnd || ext.forwarding.always.enabled) return { reachable: false, busy: false };
       const busy = env.isBusy(tenant.id, ext.number);
       // Offered (a push to a closed portal) unless the group will pass them over for being on the phone.
       if (!busy || !(cfg.skipBusy || cfg.strategy === 'firstAvailable')) call.offered(ext.number);
@@ -43,9 +45,18 @@ export async function ringGroupStep(
     const left = cfg.ringTimeoutSec - (env.ms() - started) / 1000;
     if (left < 1 || call.state !== 'ringing') break;
     const targets: RingTarget[] = [];
+    const external: { target: RingTarget; settle(answered: boolean): void }[] = [];
     for (const r of round.rings) {
       const ext = tenant.extensions.get(r.member.number);
-      if (!ext) continue;
+      if (!ext) {
+        // The group's own configuration sends it out: the tenant's class applies.
+        const x = await externalRingTarget(ctx, call, r.member.number, undefined, r.member.delaySec, r.member.timeoutSec);
+        if ('target' in x) {
+          targets.push(x.target);
+          external.push(x);
+        }
+        continue;
+      }
       const bindings = env.bindingsOf(tenant.id, ext.number);
       // Registrations change while a hunt goes on: a member who left is passed over.
       if (bindings.length)
@@ -54,6 +65,8 @@ export async function ringGroupStep(
     if (targets.length === 0) continue;
     if (cfg.strategy === 'memoryHunt' && round.rings[0]) env.memory.set(memoryKey, round.rings[0].index);
     last = await call.ring(targets, { timeoutSec: Math.ceil(left), callerName });
+    const won = last;
+    for (const x of external) x.settle(won.kind === 'answered' && won.party === x.target.party);
     if (last.kind !== 'unanswered') {
       call.step({
         kind: 'ringGroup',

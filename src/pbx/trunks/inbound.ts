@@ -29,14 +29,16 @@ export function inboundNumbers(trunk: Trunk, req: SipRequest): InboundNumbers {
       : trunk.didSource === 'diversion'
         ? (userOf(req.headers.get('Diversion')) ?? req.uri.user)
         : req.uri.user;
-  const did = raw ? fromTrunk(raw, trunk) : null;
+  // The trunk's own format settles digit strings that read as two numbers (with or without a plus).
+  const numbering = { ...trunk, format: trunk.numberFormat };
+  const did = raw ? fromTrunk(raw, numbering) : null;
   const from = parseNameAddr(req.headers.get('From') ?? '');
   const asserted = userOf(req.headers.get('P-Asserted-Identity'));
   const user = asserted ?? from?.uri.user ?? null;
   const withheld = /\bid\b/i.test(req.headers.get('Privacy') ?? '') || !user || /^anonymous$/i.test(user);
   return {
     did,
-    caller: withheld ? 'anonymous' : (fromTrunk(user, trunk) ?? user),
+    caller: withheld ? 'anonymous' : (fromTrunk(user, numbering) ?? user),
     callerName: withheld ? '' : (from?.displayName ?? ''),
   };
 }
