@@ -23,6 +23,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../sip/message/index.js';
+import { type DnsLike, resolveSipTargets } from '../sip/resolve.js';
 import { Notifier } from '../sip/subscription.js';
 import { type Clock, systemClock } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
@@ -128,6 +129,8 @@ export interface SipServiceOptions {
   ttsDir?: string;
   /** The tenants' own audio files (`<dir>/<tenant>/<id>.wav`, uploaded through the API); unset: none. */
   audioDir?: string;
+  /** DNS for trunks' host names (NAPTR, SRV, A); default the system's resolver. */
+  dns?: DnsLike;
 }
 
 /** Whether a side's party is still in the call (a parker or transferor who left is not). */
@@ -205,7 +208,13 @@ export class SipService {
     });
     this.layer = layer;
     this.carriers = new Carriers(
-      { layer, clock, localFor: (d) => this.localFor(d), log },
+      {
+        layer,
+        clock,
+        localFor: (d) => this.localFor(d),
+        log,
+        ...(opts.dns ? { resolve: (host, o) => resolveSipTargets(host, { ...o, dns: opts.dns }) } : {}),
+      },
       store,
       this.directory,
       this.events,
@@ -893,7 +902,8 @@ export class SipService {
         const tenant = this.directory.tenantById(call.caller.tenantId);
         const transferor = tenant?.extensions.get(call.partyOf(side).number);
         // Only an extension can answer for a call sent outside (its class, its limits).
-        if (!tenant || !transferor) return { refused: { status: 403, reason: 'Only Extensions Transfer Outside' } };
+        if (!tenant || !transferor)
+          return { refused: { status: 403, reason: 'Only Extensions Transfer Outside' } };
         const ctx = { env: this.routerEnv, tenant, external: false, markExternal: () => {} };
         const x = await externalRingTarget(ctx, call, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);
         if ('refused' in x) return x;

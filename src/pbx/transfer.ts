@@ -14,13 +14,14 @@
  * browser's WebRTC leg is simply pointed at this relay) and the transferor leaves
  * both calls.
  */
+
+import { authorize } from '../sip/auth.js';
 import { makeCancel, makeResponse, newCallId } from '../sip/build.js';
 import { Dialog, dialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
 import type { Destination, Sender } from '../sip/transaction/types.js';
-import { authorize } from '../sip/auth.js';
 import { type ActiveCall, Call, type CallParty, type TrunkDial } from './call.js';
 import { SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
@@ -242,7 +243,10 @@ export class BlindTransfer {
         deps.localFor(binding.source),
         trunk
           ? { from: trunk.from, to: trunk.to }
-          : { from: { number: from.number, domain: from.domain, name: from.displayName }, to: this.dest.party },
+          : {
+              from: { number: from.number, domain: from.domain, name: from.displayName },
+              to: this.dest.party,
+            },
         { callId, maxForwards: 70, carried: trunk?.headers ?? [], assertIdentity: !trunk },
       );
       if (!req) continue;

@@ -10,11 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import { type ExtensionPatch, NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import type { TrunkInput } from '../../src/store/repositories/trunks.js';
 import type { CallRecord } from '../../src/store/schema.js';
+import { type DnsServer, startDnsServer } from '../helpers/dns-server.js';
 import { type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type RunResult, runCommand } from '../helpers/process.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
@@ -81,6 +83,7 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
   let routeId = '';
   let trunkA = '';
   let trunkB = '';
+  let dns: DnsServer;
 
   async function lastCall(q?: string): Promise<CallRecord> {
     await Promise.all([...fx.sip.calls].map((c) => c.flushed()));
@@ -98,6 +101,13 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
   beforeAll(async () => {
     if (!haveSipp)
       throw new Error('sipp is not installed (apt-get install sip-tester) and NIMBUS_REQUIRE_INTEROP=1');
+    // The carrier's DNS: SIP over UDP for carrier.test is at trunk B's address (RFC 3263 SRV).
+    dns = await startDnsServer({
+      '_sip._udp.carrier.test': [
+        { type: 'SRV', priority: 10, weight: 0, port: portB, target: 'b.carrier.test' },
+      ],
+      'b.carrier.test': [{ type: 'A', address: '127.0.0.3' }],
+    });
     fx = await sipFixture(
       DOMAIN,
       [
@@ -107,7 +117,10 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
         { number: '204', callClass: 'international' },
       ],
       // Anchored: transfers need the relay.
-      { media: { bindAddress: '127.0.0.1', portMin: 44600, portMax: 44799, workers: 1 } },
+      {
+        media: { bindAddress: '127.0.0.1', portMin: 44600, portMax: 44799, workers: 1 },
+        dns: dns.resolver(),
+      },
     );
     const store = fx.db.store;
     await store.db
@@ -121,6 +134,24 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
         trunk('Carrier B', '127.0.0.3', portB, { username: 'pbx-account', password: 'pbx-secret' }),
       )
     ).id;
+    const byName = await store.trunks.create(
+      trunk('Carrier by name', 'carrier.test', portB, {
+        port: null,
+        addresses: [],
+        username: 'pbx-account',
+        password: 'pbx-secret',
+      }),
+    );
+    await store.tenant(fx.tenantId).routing.create('outboundRoute', {
+      name: 'Toll-free',
+      number: null,
+      config: {
+        priority: 5,
+        patterns: [{ match: '_8800XXXXXXX', strip: 0, prepend: '' }],
+        trunkIds: [byName.id],
+        callerId: null,
+      },
+    });
     await store.numbers.create({ number: DID, tenantId: fx.tenantId, trunkId: trunkB, note: 'main' });
     const ext201 = await store.tenant(fx.tenantId).extensions.getByNumber('201');
     await store.tenant(fx.tenantId).routing.create('inboundRoute', {
@@ -150,6 +181,7 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
   afterAll(async () => {
     bank?.close();
     await fx?.close();
+    await dns?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -229,6 +261,17 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     const trail = row.trail.map((s) => `${s.name}: ${s.outcome}`);
     expect(trail).toContain('Carrier A: 503 Service Unavailable');
     expect(trail).toContain('Carrier B: answered');
+  });
+
+  it('a trunk named by DNS is reached where its SRV record points', async () => {
+    const b = carrierB();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await bank.call('201', '88001234567').done())?.status).toBe(200);
+    await bank.hangupAll();
+    const carrier = await b.done;
+    expect(carrier.status, carrier.out).toBe(0);
+    expect(dns.queries).toContain('SRV _sip._udp.carrier.test');
+    expect(await lastCall('88001234567')).toMatchObject({ trunk: 'Carrier by name', direction: 'outbound' });
   });
 
   it('a full trunk refuses with 503 and the CDR says the channels were in use', async () => {
@@ -368,6 +411,73 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
       await bank.hangupAll();
     } finally {
       await restore();
+    }
+  });
+
+  it('a registration trunk added through the API registers with digest and shows it; removing it unregisters', async () => {
+    const { buildApi } = await import('../../src/api/server.js');
+    const { newApiToken } = await import('../../src/api/routes/api-keys.js');
+    const api = await buildApi({
+      store: fx.db.store,
+      config: { sessionHours: 1, publicAddress: '127.0.0.1' },
+      logger: pino({ level: 'silent' }),
+      trunks: { status: () => fx.sip.carriers.trunks.status() },
+      onTenantChange: (id) => fx.sip.tenantChanged(id),
+    });
+    const token = newApiToken();
+    await fx.db.store.platform.apiKeys.create({
+      name: 'operator',
+      prefix: token.prefix,
+      secretHash: token.secretHash,
+      role: 'operator',
+      createdBy: null,
+      expiresAt: null,
+    });
+    const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) => {
+      const res = await api.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token.token}` },
+        ...(payload ? { payload } : {}),
+      });
+      return { status: res.statusCode, json: res.body ? JSON.parse(res.body) : null };
+    };
+    const registrarPort = port();
+    const registrar = sipp([
+      '-sf',
+      join(SCENARIOS, 'registrar-auth.xml'),
+      '-i',
+      '127.0.0.5',
+      '-p',
+      String(registrarPort),
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      const created = await call('POST', '/api/v1/platform/trunks', {
+        name: 'Registered carrier',
+        kind: 'register',
+        host: '127.0.0.5',
+        port: registrarPort,
+        username: 'trunk-user',
+        password: 'trunk-secret',
+        optionsIntervalSec: null,
+      });
+      expect(created.status).toBe(201);
+      const state = async () =>
+        (await call('GET', `/api/v1/platform/trunks/${created.json.id}`)).json.status?.registration;
+      // Registered (after the 401), then refreshed within the 2 s the registrar granted.
+      for (let i = 0; (await state())?.state !== 'registered' && i < 100; i++)
+        await new Promise((r) => setTimeout(r, 30));
+      const first = await state();
+      expect(first).toMatchObject({ state: 'registered', lastStatus: 200, failures: 0 });
+      for (let i = 0; (await state())?.registeredAt === first.registeredAt && i < 150; i++)
+        await new Promise((r) => setTimeout(r, 30));
+      expect((await state()).registeredAt).not.toBe(first.registeredAt);
+      expect((await call('DELETE', `/api/v1/platform/trunks/${created.json.id}`)).status).toBe(204);
+      const done = await registrar;
+      expect(done.status, done.out).toBe(0);
+    } finally {
+      await api.app.close();
     }
   });
 

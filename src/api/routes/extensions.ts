@@ -55,7 +55,8 @@ const settable = {
   maxExternalCalls: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1000 }), Type.Null()])),
   externalBlocked: Type.Optional(
     Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
-      description: "Stops the extension's external calls, saying why (null clears it, and the fraud rule's block)",
+      description:
+        "Stops the extension's external calls, saying why (null clears it, and the fraud rule's block)",
     }),
   ),
 };

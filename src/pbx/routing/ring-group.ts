@@ -50,7 +50,14 @@ export async function ringGroupStep(
       const ext = tenant.extensions.get(r.member.number);
       if (!ext) {
         // The group's own configuration sends it out: the tenant's class applies.
-        const x = await externalRingTarget(ctx, call, r.member.number, undefined, r.member.delaySec, r.member.timeoutSec);
+        const x = await externalRingTarget(
+          ctx,
+          call,
+          r.member.number,
+          undefined,
+          r.member.delaySec,
+          r.member.timeoutSec,
+        );
         if ('target' in x) {
           targets.push(x.target);
           external.push(x);

@@ -55,8 +55,9 @@ interface Running {
   targets: Destination[];
   resolvedAt: number;
   resolving: Promise<Destination[]> | null;
-  /** Where its calls come from: the configured ranges and the addresses its host resolves to. */
-  sources: BlockList;
+  /** Where its calls come from: the configured ranges, and the addresses its host resolves to. */
+  configured: BlockList;
+  resolved: BlockList;
   health: TrunkHealth;
   pinger: Timer | null;
   channels: number;
@@ -114,12 +115,13 @@ export class TrunkSet {
       targets: [],
       resolvedAt: 0,
       resolving: null,
-      sources: new BlockList(),
+      configured: new BlockList(),
+      resolved: new BlockList(),
       health: { state: 'unknown', checkedAt: null, rttMs: null },
       pinger: null,
       channels,
     };
-    for (const a of trunk.addresses) addSource(r.sources, a);
+    for (const a of trunk.addresses) addSource(r.configured, a);
     if (!trunk.enabled) return r;
     void this.targetsOf(r);
     if (trunk.kind === 'register' && trunk.username && trunk.password) {
@@ -168,7 +170,7 @@ export class TrunkSet {
         if (targets.length) {
           r.targets = targets;
           r.resolvedAt = this.deps.clock.now();
-          for (const t of targets) addSource(r.sources, t.host);
+          for (const t of targets) addSource(r.resolved, t.host);
         }
         return r.targets;
       });
@@ -182,23 +184,28 @@ export class TrunkSet {
   }
 
   /**
-   * The trunk a request came in on: its source is one of the trunk's addresses,
-   * and for a registration-based trunk sharing an address with another, the
-   * Request-URI names the contact we registered.
+   * The trunk a request came in on, by its source address. Several trunks may
+   * share a carrier's address: a registration trunk whose contact the
+   * Request-URI names wins, then a trunk configured with that address, then one
+   * whose host merely resolves to it.
    */
   identify(source: Destination, req: SipRequest): Trunk | null {
     const addr = plainAddress(source.host);
     const family = isIP(addr);
     if (!family) return null;
     const type = family === 6 ? 'ipv6' : 'ipv4';
-    let match: Trunk | null = null;
+    let configured: Trunk | null = null;
+    let resolved: Trunk | null = null;
     for (const r of this.running.values()) {
-      if (!r.trunk.enabled || !r.sources.check(addr, type)) continue;
+      if (!r.trunk.enabled) continue;
+      const byConfig = r.configured.check(addr, type);
+      if (!byConfig && !r.resolved.check(addr, type)) continue;
       const contactUser = r.trunk.contactUser ?? r.trunk.username;
       if (r.trunk.kind === 'register' && contactUser && req.uri.user === contactUser) return r.trunk;
-      match ??= r.trunk;
+      if (byConfig) configured ??= r.trunk;
+      else resolved ??= r.trunk;
     }
-    return match;
+    return configured ?? resolved;
   }
 
   /** A channel of the trunk for one call; false when all its channels are in use. */
