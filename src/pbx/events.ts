@@ -45,6 +45,8 @@ export type PbxEvent =
   | { type: 'registration'; tenantId: string; registration: LiveRegistration }
   /** The fraud rule stopped an extension's external calls (an administrator clears it). */
   | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string }
+  /** A tenant reached a limit that now refuses calls (its daily external minutes). */
+  | { type: 'limit.reached'; tenantId: string; limit: 'dailyExternalMinutes'; value: number }
   /** Queues: a queue's live state (waiting callers, agents, today's figures) after a change. */
   | QueueEvent;
 

@@ -263,6 +263,41 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     expect(trail).toContain('Carrier B: answered');
   });
 
+  it('a call from outside forwarded out keeps its caller, and says who diverted it (RFC 5806)', async () => {
+    const restore = await onlyTrunkB();
+    const scope = fx.db.store.tenant(fx.tenantId);
+    const ext = await scope.extensions.getByNumber('201');
+    await setRules('201', {
+      forwarding: { ...NO_FORWARDING, always: { enabled: true, target: '84951234567' } },
+    });
+    try {
+      const b = carrierB();
+      await new Promise((r) => setTimeout(r, 300));
+      const carrier = await sipp([
+        '-sf',
+        join(SCENARIOS, 'carrier-uac.xml'),
+        '-s',
+        DID.slice(1),
+        '-i',
+        '127.0.0.3',
+        '-p',
+        String(port()),
+        `127.0.0.1:${fx.sip.transports.udpPort}`,
+      ]);
+      expect(carrier.status, carrier.out).toBe(0);
+      const out = await b.done;
+      expect(out.status, out.out).toBe(0);
+      expect(readFileSync(b.log, 'utf8')).toContain(
+        `CALLED 74951234567 SHOWN 74957654321 DIVERTED ${DID.slice(1)} `,
+      );
+      expect(bank.get('201').invites).toHaveLength(0);
+    } finally {
+      await scope.extensions.update(ext!.id, { forwarding: NO_FORWARDING });
+      await fx.sip.tenantChanged(fx.tenantId);
+      await restore();
+    }
+  });
+
   it('a trunk named by DNS is reached where its SRV record points', async () => {
     const b = carrierB();
     await new Promise((r) => setTimeout(r, 300));

@@ -154,7 +154,10 @@ export function trunkIdentity(
     ]);
   if (anonymous && callerId === 'anonymous') headers.push(['Privacy', 'id']);
   if (diversion)
-    headers.push(['Diversion', `<sip:${diversion}@${trunk.host}>;reason=unconditional;counter=1`]);
+    headers.push([
+      'Diversion',
+      `<sip:${forTrunk(diversion, trunk)}@${trunk.host}>;reason=unconditional;counter=1`,
+    ]);
   return {
     from:
       shown === null

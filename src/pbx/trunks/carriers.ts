@@ -35,6 +35,10 @@ export class Carriers {
           this.log.error({ err: e, tenantId, number }, 'blocking an extension for fraud failed'),
         );
       },
+      (tenantId, minutes) => {
+        this.log.warn({ tenantId, minutes }, 'daily external minutes used up');
+        this.events.emit({ type: 'limit.reached', tenantId, limit: 'dailyExternalMinutes', value: minutes });
+      },
     );
     const t = this.trunks;
     this.outbound = {

@@ -39,11 +39,16 @@ export class ExternalLimits {
   private readonly minutes = new Map<string, { day: string; seconds: number }>();
   private readonly shortCalls = new Map<string, number[]>();
 
+  /** Tenants told today that their minutes ran out (one alert a day). */
+  private readonly alerted = new Map<string, string>();
+
   constructor(
     /** Wall clock (days of minutes). */
     private readonly now: () => Date,
     /** An extension tripped the anomaly rule. */
     private readonly onFraud: (tenantId: string, extension: string, reason: string) => void,
+    /** A tenant used up its daily minutes (once a day, at the first call refused). */
+    private readonly onCapReached: (tenantId: string, minutes: number) => void = () => {},
   ) {}
 
   /** Answered seconds already used today (read from the call records at start). */
@@ -73,8 +78,14 @@ export class ExternalLimits {
     if (
       o.dailyExternalMinutes !== null &&
       this.usedSeconds(o.tenantId, o.timeZone) >= o.dailyExternalMinutes * 60
-    )
+    ) {
+      const day = this.day(o.timeZone);
+      if (this.alerted.get(o.tenantId) !== day) {
+        this.alerted.set(o.tenantId, day);
+        this.onCapReached(o.tenantId, o.dailyExternalMinutes);
+      }
       return { status: 403, cause: 'minutes-cap', reason: 'Daily Minutes Used Up' };
+    }
     return null;
   }
 

@@ -14,16 +14,15 @@ import { viaFor } from '../../sip/dialog.js';
 import { Headers, parseUri, type SipRequest } from '../../sip/message/index.js';
 import { resolveSipTargets } from '../../sip/resolve.js';
 import type { Clock, Timer } from '../../sip/transaction/clock.js';
-import type { TransactionLayer } from '../../sip/transaction/layer.js';
 import type { Destination } from '../../sip/transaction/types.js';
 import type { Trunk } from '../../store/schema.js';
-import { type RegistrationStatus, TrunkRegistration } from './registration.js';
+import { type RegistrationStatus, type RequestSender, TrunkRegistration } from './registration.js';
 
 /** How long the carrier's DNS answer is used before it is asked again. */
 const RESOLVE_TTL_MS = 60_000;
 
 export interface TrunkSetDeps {
-  layer: Pick<TransactionLayer, 'sendRequest'>;
+  layer: RequestSender;
   clock: Clock;
   localFor(dest: Destination): LocalAddress;
   log: Logger;

@@ -1,0 +1,191 @@
+/**
+ * External-call limits and trunk health, without a network: calls at once per
+ * tenant and per extension, the daily minutes cap (in the tenant's day, with one
+ * alert), the anomaly rule for short international calls, and the OPTIONS checks
+ * that mark a trunk down so calls skip it.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { type ExternalCallOwner, ExternalLimits, FRAUD_RULE } from '../../src/pbx/trunks/limits.js';
+import { TrunkSet } from '../../src/pbx/trunks/trunk-set.js';
+import type { SipRequest } from '../../src/sip/message/index.js';
+import { ManualClock } from '../../src/sip/transaction/clock.js';
+import type { ClientHandlers } from '../../src/sip/transaction/layer.js';
+import type { Destination } from '../../src/sip/transaction/types.js';
+import type { Trunk } from '../../src/store/schema.js';
+
+const owner = (over: Partial<ExternalCallOwner> = {}): ExternalCallOwner => ({
+  tenantId: 't1',
+  timeZone: 'Europe/Moscow',
+  maxExternalCalls: 2,
+  dailyExternalMinutes: null,
+  extension: { number: '101', maxExternalCalls: null },
+  ...over,
+});
+
+describe('external-call limits', () => {
+  it('counts calls at once per tenant and per extension, and frees them at the end', () => {
+    const limits = new ExternalLimits(
+      () => new Date(),
+      () => {},
+    );
+    const a = limits.take(owner(), false, 0);
+    expect(limits.check(owner())).toBeNull();
+    const b = limits.take(owner(), false, 0);
+    expect(limits.check(owner())).toMatchObject({ status: 503, cause: 'external-limit' });
+    a.end(1000);
+    a.end(1000); // twice is once
+    expect(limits.active('t1')).toBe(1);
+    const own = owner({ maxExternalCalls: 10, extension: { number: '101', maxExternalCalls: 1 } });
+    expect(limits.check(own)).toMatchObject({ cause: 'external-limit' });
+    expect(limits.check({ ...own, extension: { number: '102', maxExternalCalls: 1 } })).toBeNull();
+    b.end(2000);
+    expect(limits.active('t1')).toBe(0);
+  });
+
+  it("caps answered minutes per day in the tenant's zone, alerting once", () => {
+    let now = new Date('2026-12-07T20:00:00Z'); // 23:00 in Moscow
+    const alerts: string[] = [];
+    const limits = new ExternalLimits(
+      () => now,
+      () => {},
+      (t, m) => alerts.push(`${t}:${m}`),
+    );
+    const capped = owner({ dailyExternalMinutes: 2, maxExternalCalls: 10 });
+    const call = limits.take(capped, false, 0);
+    call.answered(0);
+    call.end(90_000); // 1.5 min
+    expect(limits.check(capped)).toBeNull();
+    const second = limits.take(capped, false, 0);
+    second.answered(0);
+    second.end(31_000); // 2.02 min in all
+    expect(limits.check(capped)).toMatchObject({ status: 403, cause: 'minutes-cap' });
+    expect(limits.check(capped)).toMatchObject({ cause: 'minutes-cap' });
+    expect(alerts).toEqual(['t1:2']);
+    // Past midnight in Moscow (21:00 UTC) the day's minutes start again.
+    now = new Date('2026-12-07T21:00:01Z');
+    expect(limits.check(capped)).toBeNull();
+    // Unanswered calls cost nothing.
+    limits.take(capped, false, 0).end(60_000);
+    expect(limits.check(capped)).toBeNull();
+  });
+
+  it('blocks an extension after a burst of short international calls, not after spread-out or long ones', () => {
+    const blocked: string[] = [];
+    const limits = new ExternalLimits(
+      () => new Date(),
+      (t, n, why) => blocked.push(`${t}/${n}: ${why}`),
+    );
+    const o = owner({ maxExternalCalls: 100 });
+    const short = (at: number, international = true) => limits.take(o, international, at).end(at + 5_000);
+    // Long calls and national ones do not count.
+    const long = limits.take(o, true, 0);
+    long.answered(0);
+    long.end(FRAUD_RULE.shortSec * 1000 + 1);
+    for (let i = 0; i < 10; i++) short(i * 1000, false);
+    // Spread out further than the window: never five inside it.
+    const spacing = (FRAUD_RULE.windowSec * 1000) / (FRAUD_RULE.calls - 1) + 1000;
+    for (let i = 0; i < FRAUD_RULE.calls; i++) short(1_000_000 + i * spacing);
+    expect(blocked).toEqual([]);
+    // A burst.
+    for (let i = 0; i < FRAUD_RULE.calls; i++) short(10_000_000 + i * 10_000);
+    expect(blocked).toHaveLength(1);
+    expect(blocked[0]).toMatch(/^t1\/101: 5 international calls shorter than 30 s within 10 min$/);
+    // Calls of the tenant's own configuration (no extension) never block anybody.
+    const tenantCalls = owner({ extension: null, maxExternalCalls: 100 });
+    for (let i = 0; i < 10; i++) limits.take(tenantCalls, true, 0).end(1000);
+    expect(blocked).toHaveLength(1);
+  });
+});
+
+describe('trunk health checks', () => {
+  const trunk = (over: Partial<Trunk> = {}): Trunk => ({
+    id: 'tr1',
+    name: 'Carrier',
+    enabled: true,
+    kind: 'ip',
+    host: '192.0.2.10',
+    port: 5060,
+    transport: 'UDP',
+    username: null,
+    authUsername: null,
+    password: null,
+    expirySec: 300,
+    contactUser: null,
+    addresses: ['198.51.100.0/24'],
+    codecs: ['PCMA'],
+    maxChannels: 1,
+    numberFormat: 'e164',
+    country: 'RU',
+    areaCode: null,
+    callerIdHeader: 'pai',
+    didSource: 'requestUri',
+    optionsIntervalSec: 30,
+    tenantIds: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+    ...over,
+  });
+
+  function harness() {
+    const clock = new ManualClock();
+    const sent: { req: SipRequest; dest: Destination; on: ClientHandlers }[] = [];
+    const set = new TrunkSet({
+      layer: {
+        sendRequest: (req, dest, on) => {
+          sent.push({ req, dest, on });
+        },
+      },
+      clock,
+      localFor: () => ({ host: '127.0.0.1', port: 5060, transport: 'UDP' }),
+      log: pino({ level: 'silent' }),
+    });
+    return { clock, sent, set };
+  }
+  const flush = () => new Promise((r) => setTimeout(r, 10));
+
+  it('pings with OPTIONS on its interval: an answer is up, silence is down, and calls skip it', async () => {
+    const { clock, sent, set } = harness();
+    set.sync([trunk()]);
+    clock.advance(0);
+    await flush();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.req.method).toBe('OPTIONS');
+    expect(sent[0]!.dest).toMatchObject({ host: '192.0.2.10', port: 5060 });
+    // Any final answer, even 404, proves the carrier is there.
+    sent[0]!.on.response({ status: 404 } as never);
+    await flush();
+    expect(set.status()[0]!.health.state).toBe('up');
+    expect(set.isDown('tr1')).toBe(false);
+    clock.advance(30_000);
+    await flush();
+    expect(sent).toHaveLength(2);
+    sent[1]!.on.timeout();
+    await flush();
+    expect(set.isDown('tr1')).toBe(true);
+    await set.stop();
+  });
+
+  it('knows its calls by address, counts channels, and keeps them across a settings change', () => {
+    const { set } = harness();
+    set.sync([trunk({ optionsIntervalSec: null })]);
+    const invite = { uri: { user: '74951110001' } } as SipRequest;
+    expect(set.identify({ transport: 'UDP', host: '198.51.100.7', port: 5060 }, invite)?.id).toBe('tr1');
+    expect(set.identify({ transport: 'UDP', host: '::ffff:198.51.100.7', port: 5060 }, invite)?.id).toBe(
+      'tr1',
+    );
+    expect(set.identify({ transport: 'UDP', host: '203.0.113.1', port: 5060 }, invite)).toBeNull();
+    expect(set.acquire('tr1')).toBe(true);
+    expect(set.acquire('tr1')).toBe(false); // one channel
+    set.sync([trunk({ optionsIntervalSec: null, maxChannels: 2 })]);
+    expect(set.status()[0]!.channels).toBe(1);
+    expect(set.acquire('tr1')).toBe(true);
+    set.release('tr1');
+    set.release('tr1');
+    set.release('tr1'); // never below zero
+    expect(set.status()[0]!.channels).toBe(0);
+    // A disabled trunk takes no calls.
+    set.sync([trunk({ enabled: false })]);
+    expect(set.identify({ transport: 'UDP', host: '198.51.100.7', port: 5060 }, invite)).toBeNull();
+  });
+});
