@@ -110,6 +110,20 @@ export interface TrunkDial {
   credentials: ClientCredentials | null;
 }
 
+/** What the PBX can do with a party it holds alone (see `Call.heldParty`). */
+export interface HeldParty {
+  play(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
+  music(): () => void;
+  silence(): void;
+  record(
+    path: string,
+    opts: { maxDurationMs: number; silence?: { afterMs: number } },
+  ): Promise<{ summary?: RecordingSummary; error?: string }>;
+  stopRecording(): void;
+  beep(): Promise<PlaybackResult>;
+  nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null>;
+}
+
 /** One party a ring round rings: all its registered contacts at once (parallel forking). */
 export interface RingTarget {
   /** Who is rung: the To of the forks, the CDR leg, the busy lamp. */
@@ -209,8 +223,10 @@ export class Call implements ActiveCall {
   state: 'ringing' | 'answered' | 'ended' = 'ringing';
   /** The PBX answered the caller itself (answerEarly): later answers are bridged without a 2xx. */
   private aAnswered = false;
-  /** Keys the caller pressed while the PBX had answered it. */
+  /** Keys the caller pressed while the PBX had answered it (or a transferee the PBX holds). */
   private readonly keys: KeyBuffer;
+  /** Sides whose relay keys feed `keys`. */
+  private readonly keysFrom = new Set<Side>();
   /** A prompt playing to the caller that a key may interrupt (INFO keys stop it here). */
   private bargeInPlay: Promise<PlaybackResult> | null = null;
   /** Music the PBX plays to the caller it answered (a queue's), stopped when an agent answers. */
@@ -839,9 +855,12 @@ export class Call implements ActiveCall {
     if (this.state !== 'ringing' || this.aAnswered || !media) return false;
     this.stopRingback();
     this.aAnswered = true;
-    media.caller.on((e) => {
-      if (e.type === 'dtmf' && e.phase === 'end') this.keys.push(e.digit);
-    });
+    if (!this.keysFrom.has('A')) {
+      this.keysFrom.add('A');
+      media.caller.on((e) => {
+        if (e.type === 'dtmf' && e.phase === 'end') this.keys.push(e.digit);
+      });
+    }
     this.answerCaller(this.toA(200, makeResponse(this.invite, 200), media.forCaller(true)));
     this.ctx.changed(this);
     return true;
@@ -911,6 +930,55 @@ export class Call implements ActiveCall {
   /** The caller's next key (RFC 4733, INFO or in-band), or null after `timeoutMs` or at hang-up. */
   nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null> {
     return this.keys.next(timeoutMs, stop);
+  }
+
+  /**
+   * The PBX alone with one side's party (a transferee handed to a menu, a queue or
+   * a mailbox once its transferor left): prompts, music, recording and keys on
+   * that side's relay endpoint. Null without anchored media.
+   */
+  heldParty(side: Side): HeldParty | null {
+    const media = this.media;
+    if (!media) return null;
+    const endpoint = media.endpointOf(side);
+    const party = this.partyOf(side);
+    // Keys from the relay (RFC 4733, in-band) join those sent as INFO (which `alone` takes) in one buffer.
+    const keys = this.keys;
+    if (!this.keysFrom.has(side)) {
+      this.keysFrom.add(side);
+      endpoint.on((e) => {
+        if (e.type === 'dtmf' && e.phase === 'end') keys.push(e.digit);
+      });
+    }
+    const audio = new Set<() => void>();
+    const live = () => this.state !== 'ended';
+    return {
+      play: (files, opts = {}) =>
+        live() ? endpoint.play({ files }, opts) : Promise.resolve({ end: 'closed' }),
+      music: () => {
+        if (!live()) return () => {};
+        const stop = this.ctx.moh.start(endpoint, party.tenantId, party.number);
+        const once = () => {
+          if (audio.delete(once)) stop();
+        };
+        audio.add(once);
+        return once;
+      },
+      silence: () => {
+        for (const stop of [...audio]) stop();
+        endpoint.stopPlayback();
+      },
+      record: (path, opts) =>
+        live()
+          ? endpoint.record(path, { mode: 'single', ...opts })
+          : Promise.resolve({ error: 'call ended' }),
+      stopRecording: () => endpoint.stopRecording('dtmf'),
+      beep: () =>
+        live()
+          ? endpoint.play({ tone: { region: this.local.tones, name: 'beep' } }, { bargeIn: false })
+          : Promise.resolve({ end: 'closed' }),
+      nextKey: (timeoutMs, stop) => keys.next(timeoutMs, stop),
+    };
   }
 
   /** The caller's CANCEL (the transaction layer already answered it 200; we answer the INVITE 487). */

@@ -913,6 +913,16 @@ export class SipService {
           settle: x.settle,
         };
       },
+      routeTo: (call, _side, number) => {
+        const tenant = this.directory.tenantById(call.caller.tenantId);
+        const dest = tenant ? destinationForNumber(tenant, number) : null;
+        if (!tenant || !dest || dest.kind === 'extension') return null;
+        const named = tenant.routingByNumber.get(number);
+        return {
+          name: named ? `${named.name} (${number})` : number,
+          run: (routed) => this.router.route(routed, tenant, dest),
+        };
+      },
       dialogOwner: (key) => this.dialogs.get(key),
       park: (call, side, target, req, tx) => {
         const tenant = this.directory.tenantById(call.caller.tenantId);

@@ -22,10 +22,20 @@ import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
 import type { Destination, Sender } from '../sip/transaction/types.js';
-import { type ActiveCall, Call, type CallParty, type TrunkDial } from './call.js';
+import {
+  type ActiveCall,
+  Call,
+  type CallParty,
+  type RingOutcome,
+  type RingTarget,
+  type TrunkDial,
+  type UnansweredCause,
+} from './call.js';
 import { SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
 import { inviteTo } from './outgoing-invite.js';
+import { RoutedTransfer } from './routed-transfer.js';
+import type { RoutedCall } from './routing/context.js';
 
 type Side = 'A' | 'B';
 const other = (s: Side): Side => (s === 'A' ? 'B' : 'A');
@@ -52,6 +62,15 @@ export interface TransferDeps {
     | { dest: TransferTarget; settle(answered: boolean): void }
     | { refused: { status: number; reason: string } }
   >;
+  /**
+   * A number of the tenant that is not one extension (a ring group, queue, menu or
+   * DID): the transferee is routed there like a caller. Null: not such a number.
+   */
+  routeTo?(
+    call: Call,
+    transferor: Side,
+    number: string,
+  ): { name: string; run(routed: RoutedCall): Promise<void> } | null;
   /** The call and side owning a dialog (by our key), for Replaces. */
   dialogOwner(key: string): { call: ActiveCall; side: Side } | undefined;
   /** A transfer to the tenant's park code parks the call instead (park.ts); false: not that code. */
@@ -117,6 +136,18 @@ export function handleRefer(
   }
   if (deps.park?.(call, side, target.user, req, tx)) return;
   const dest = deps.resolve(call.caller.tenantId, target.user);
+  const routed = dest ? null : deps.routeTo?.(call, side, target.user);
+  if (routed) {
+    const ringer = new TransferRinger(deps, call, side, accept(deps, call, side, req, tx));
+    ringer.begin(routed.name);
+    const transferee = new RoutedTransfer(ringer, call);
+    routed
+      .run(transferee)
+      // A router that returns without an answer has said why (finish); this is the last guard.
+      .then(() => transferee.finish(480, 'failed'))
+      .catch(() => transferee.finish(500, 'failed', 'Server Internal Error'));
+    return;
+  }
   if (!dest && deps.resolveExternal) {
     const resolveExternal = deps.resolveExternal;
     void (async () => {
@@ -192,6 +223,7 @@ function bye(deps: TransferDeps, d: Dialog | null): void {
 interface Fork {
   req: SipRequest;
   binding: Binding;
+  target: RingTarget;
   state: 'trying' | 'ringing' | 'answered' | 'done';
   dialog: Dialog | null;
   ack: SipRequest | null;
@@ -207,80 +239,135 @@ export interface TransferTarget {
   trunk?: TrunkDial;
 }
 
-export class BlindTransfer {
-  private readonly forks: Fork[] = [];
-  private done = false;
-  private timer: Timer | null = null;
+interface Round {
+  forks: Fork[];
+  timers: Timer[];
+  /** Targets whose delay has not passed yet. */
+  pending: number;
+  best: SipResponse | null;
+  closed: boolean;
+  done(o: RingOutcome): void;
+}
+
+/**
+ * Rings for a transfer: rounds of targets (each after its delay, for its own
+ * time) with INVITEs without SDP; the first to answer takes the transferor's
+ * place (the relay's side is handed to it) and the transferor is let go. The
+ * transferee hears ringback meanwhile; the transferor hears how it goes in NOTIFYs.
+ * A blind transfer to an extension is one round; a transfer to a group, queue or
+ * menu number is routed (routed-transfer.ts) and may run several.
+ */
+export class TransferRinger {
+  /** Someone took the call, or the transfer is over. */
+  done = false;
   private rang = false;
-  private best: SipResponse | null = null;
-  private readonly transferee: Side;
+  private round: Round | null = null;
+  /** What the transfer was to, for the trail. */
+  private name = '';
+  readonly transferee: Side;
 
   constructor(
     private readonly deps: TransferDeps,
-    private readonly call: Call,
-    private readonly side: Side,
-    private readonly dest: TransferTarget,
+    readonly call: Call,
+    readonly side: Side,
     /** The REFER's subscription id (none when the PBX itself moves the call: a park returning). */
     private readonly referId = '0',
-    /** An outside target's counters (channels, limits): told whether it answered. */
-    private readonly settle: ((answered: boolean) => void) | null = null,
+    private readonly label = 'blind',
   ) {
     this.transferee = other(side);
   }
 
-  start(): void {
-    const { call, deps } = this;
+  /** The transfer starts: the transferor is on its way out, the transferee hears ringing. */
+  begin(name: string): void {
+    const { call } = this;
+    this.name = name;
     call.markLeaving(this.side);
-    call.step({ kind: 'transfer', id: null, name: `blind to ${this.dest.party.number}`, outcome: 'ringing' });
-    // The transferee hears ringing while the target's phones ring.
+    call.step({ kind: 'transfer', id: null, name: `${this.label} to ${name}`, outcome: 'ringing' });
     void call.anchored?.endpointOf(this.transferee).play({ tone: { region: call.tones, name: 'ringback' } });
-    const from = call.partyOf(this.transferee);
-    const callId = newCallId(deps.localFor(this.dest.bindings[0]!.source).host);
-    const trunk = this.dest.trunk;
-    for (const binding of this.dest.bindings) {
+    call.onEnded(() => {
+      // The transferee hung up: nothing to connect any more.
+      this.done = true;
+      if (this.round) this.close(this.round, { kind: 'ended' });
+    });
+  }
+
+  /** One round: resolves when a target answers (the call is theirs), all fail, time runs out, or the call ends. */
+  ring(targets: RingTarget[], timeoutSec: number): Promise<RingOutcome> {
+    if (this.done || this.call.state !== 'answered') return Promise.resolve({ kind: 'ended' });
+    return new Promise((done) => {
+      const round: Round = { forks: [], timers: [], pending: 0, best: null, closed: false, done };
+      this.round = round;
+      round.timers.push(
+        this.deps.clock.after(timeoutSec * 1000, () =>
+          this.close(round, {
+            kind: 'unanswered',
+            status: 480,
+            cause: 'no-answer',
+            reason: 'Temporarily Unavailable',
+          }),
+        ),
+      );
+      for (const t of targets) {
+        round.pending++;
+        const go = () => {
+          round.pending--;
+          if (round.closed) return;
+          const mine = this.forkTarget(round, t);
+          round.timers.push(
+            this.deps.clock.after(t.timeoutSec * 1000, () => {
+              for (const f of mine) this.cancel(f);
+              this.check(round);
+            }),
+          );
+          this.check(round);
+        };
+        if (t.delaySec > 0) round.timers.push(this.deps.clock.after(t.delaySec * 1000, go));
+        else go();
+      }
+      this.check(round);
+    });
+  }
+
+  private forkTarget(round: Round, target: RingTarget): Fork[] {
+    const from = this.call.partyOf(this.transferee);
+    const trunk = target.trunk;
+    const first = target.bindings[0];
+    if (!first) return [];
+    const callId = newCallId(this.deps.localFor(first.source).host);
+    const mine: Fork[] = [];
+    for (const binding of target.bindings) {
       const req = inviteTo(
         binding,
-        deps.localFor(binding.source),
+        this.deps.localFor(binding.source),
         trunk
           ? { from: trunk.from, to: trunk.to }
-          : {
-              from: { number: from.number, domain: from.domain, name: from.displayName },
-              to: this.dest.party,
-            },
+          : { from: { number: from.number, domain: from.domain, name: from.displayName }, to: target.party },
         { callId, maxForwards: 70, carried: trunk?.headers ?? [], assertIdentity: !trunk },
       );
       if (!req) continue;
-      const fork: Fork = { req, binding, state: 'trying', dialog: null, ack: null, authTries: 0 };
-      this.forks.push(fork);
-      this.send(fork);
+      const fork: Fork = { req, binding, target, state: 'trying', dialog: null, ack: null, authTries: 0 };
+      round.forks.push(fork);
+      mine.push(fork);
+      this.send(round, fork);
     }
-    this.timer = deps.clock.after(this.dest.ringTimeoutSec * 1000, () => {
-      for (const f of this.forks) this.cancel(f);
-      this.fail(480, 'Temporarily Unavailable');
-    });
-    call.onEnded(() => {
-      // The transferee hung up: nothing to connect any more.
-      for (const f of this.forks) this.cancel(f);
-      this.finish();
-    });
-    if (this.forks.length === 0) this.fail(480, 'Temporarily Unavailable');
+    return mine;
   }
 
-  private send(fork: Fork): void {
+  private send(round: Round, fork: Fork): void {
     const req = fork.req;
     this.deps.layer.sendRequest(req, fork.binding.source, {
       response: (res) => {
-        if (fork.req === req) void this.onResponse(fork, res);
+        if (fork.req === req) void this.onResponse(round, fork, res);
       },
-      timeout: () => this.onFailed(fork, makeResponse(req, 408)),
-      transportError: () => this.onFailed(fork, makeResponse(req, 503)),
+      timeout: () => this.onFailed(round, fork, makeResponse(req, 408)),
+      transportError: () => this.onFailed(round, fork, makeResponse(req, 503)),
     });
   }
 
   /** A carrier's challenge: the INVITE again with the trunk's account (RFC 3261 §22.2). */
-  private answerChallenge(fork: Fork, res: SipResponse): boolean {
-    const creds = this.dest.trunk?.credentials;
-    if (!creds || fork.authTries >= 2 || fork.state === 'done' || this.done) return false;
+  private answerChallenge(round: Round, fork: Fork, res: SipResponse): boolean {
+    const creds = fork.target.trunk?.credentials;
+    if (!creds || fork.authTries >= 2 || fork.state === 'done' || round.closed) return false;
     const proxy = res.status === 407;
     const challenge = res.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
     const value = challenge ? authorize(challenge, creds, { method: 'INVITE', uri: fork.req.rawUri }) : null;
@@ -291,12 +378,12 @@ export class BlindTransfer {
     headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
     fork.req = { ...fork.req, headers };
     fork.authTries++;
-    this.send(fork);
+    this.send(round, fork);
     return true;
   }
 
-  private async onResponse(fork: Fork, res: SipResponse): Promise<void> {
-    if ((res.status === 401 || res.status === 407) && this.answerChallenge(fork, res)) return;
+  private async onResponse(round: Round, fork: Fork, res: SipResponse): Promise<void> {
+    if ((res.status === 401 || res.status === 407) && this.answerChallenge(round, fork, res)) return;
     if (res.status < 200) {
       if (res.status === 180 && !this.rang && !this.done) {
         this.rang = true;
@@ -306,7 +393,7 @@ export class BlindTransfer {
       return;
     }
     if (res.status >= 300) {
-      this.onFailed(fork, res);
+      this.onFailed(round, fork, res);
       return;
     }
     const local = this.deps.localFor(fork.binding.source);
@@ -322,27 +409,30 @@ export class BlindTransfer {
     if (fork.state === 'answered') return;
     const media = this.call.anchored;
     const offer = sdpOf(res);
-    if (this.done || fork.state === 'done' || !media || offer === null) {
+    if (this.done || round.closed || fork.state === 'done' || !media || offer === null) {
       // Too late (another fork won, or the transfer is over), or no offer to answer: ACK and hang up.
-      fork.ack = d.request('ACK', { cseq: 1 });
+      fork.ack = d.request('ACK', { cseq: Number.parseInt(fork.req.headers.get('CSeq') ?? '1', 10) });
       this.deps.sender.send(fork.ack, d.dest);
       bye(this.deps, d);
+      const wasLive = fork.state !== 'done';
       fork.state = 'done';
-      if (!this.done && offer === null) this.onFailed(fork, makeResponse(fork.req, 488));
+      if (!this.done && !round.closed && offer === null && wasLive)
+        this.onFailed(round, fork, makeResponse(fork.req, 488), true);
       return;
     }
     fork.state = 'answered';
     this.done = true;
     const answer = await media.takeOver(this.side, offer);
+    const cseq = Number.parseInt(fork.req.headers.get('CSeq') ?? '1', 10);
     fork.ack = d.request(
       'ACK',
-      answer.ok ? { cseq: 1, body: Buffer.from(answer.sdp), contentType: SDP_TYPE } : { cseq: 1 },
+      answer.ok ? { cseq, body: Buffer.from(answer.sdp), contentType: SDP_TYPE } : { cseq },
     );
     this.deps.sender.send(fork.ack, d.dest);
-    this.timer?.cancel();
-    for (const f of this.forks) if (f !== fork) this.cancel(f);
+    for (const f of round.forks) if (f !== fork) this.cancel(f);
     if (!answer.ok || this.call.state !== 'answered') {
       bye(this.deps, d);
+      this.close(round, { kind: 'ended' });
       this.failed(
         answer.ok ? 487 : answer.refusal.status,
         answer.ok ? 'Request Terminated' : answer.refusal.reason,
@@ -350,30 +440,62 @@ export class BlindTransfer {
       return;
     }
     this.call.anchored?.endpointOf(this.transferee).stopPlayback();
-    this.settleOnce(true);
     notify(this.deps, this.call, this.side, 200, 'OK', true, this.referId);
     const transferor = this.call.dialogOf(this.side);
-    this.call.replaceParty(this.side, d, this.dest.party, {
-      number: this.dest.party.number,
-      target: fork.binding.contact,
-    });
+    const party = fork.target.party;
+    this.call.replaceParty(this.side, d, party, { number: party.number, target: fork.binding.contact });
     bye(this.deps, transferor);
     this.call.resume(this.transferee);
     this.call.step({
       kind: 'transfer',
       id: null,
-      name: `blind to ${this.dest.party.number}`,
+      name: `${this.label} to ${party.number}`,
       outcome: 'answered',
     });
+    this.close(round, { kind: 'answered', party });
   }
 
-  private onFailed(fork: Fork, res: SipResponse): void {
-    if (fork.state === 'done' || fork.state === 'answered') return;
+  private onFailed(round: Round, fork: Fork, res: SipResponse, force = false): void {
+    if (!force && (fork.state === 'done' || fork.state === 'answered')) return;
     fork.state = 'done';
-    if (!this.best || res.status === 486 || (this.best.status !== 486 && res.status < this.best.status))
-      this.best = res;
-    if (this.done || this.forks.some((f) => f.state === 'trying' || f.state === 'ringing')) return;
-    this.fail(this.best.status, this.best.reason);
+    const b = round.best;
+    if (!b || res.status === 486 || (b.status !== 486 && res.status < b.status)) round.best = res;
+    this.check(round);
+  }
+
+  /** The round is over when nothing rings and nothing waits to: it reports its best failure. */
+  private check(round: Round): void {
+    if (round.closed || round.pending > 0) return;
+    if (round.forks.some((f) => f.state === 'trying' || f.state === 'ringing' || f.state === 'answered'))
+      return;
+    const f = round.best;
+    if (!f) {
+      this.close(round, {
+        kind: 'unanswered',
+        status: 480,
+        cause: round.forks.length ? 'no-answer' : 'failed',
+        reason: 'Temporarily Unavailable',
+      });
+      return;
+    }
+    const cause: UnansweredCause =
+      f.status === 486 || f.status === 600
+        ? 'busy'
+        : f.status === 408 || f.status === 480
+          ? 'no-answer'
+          : f.status === 603
+            ? 'rejected'
+            : 'failed';
+    this.close(round, { kind: 'unanswered', status: f.status, cause, reason: f.reason });
+  }
+
+  private close(round: Round, outcome: RingOutcome): void {
+    if (round.closed) return;
+    round.closed = true;
+    for (const t of round.timers) t.cancel();
+    for (const f of round.forks) this.cancel(f);
+    if (this.round === round) this.round = null;
+    round.done(outcome);
   }
 
   private cancel(fork: Fork): void {
@@ -385,19 +507,38 @@ export class BlindTransfer {
     });
   }
 
-  private fail(status: number, reason: string): void {
-    if (this.done) return;
+  /**
+   * The PBX takes the transferee itself (a menu, a queue, a mailbox): the transfer
+   * succeeded as far as the transferor is concerned, and it is let go.
+   */
+  handedToPbx(): void {
     this.done = true;
-    this.failed(status, reason);
-  }
-
-  /** Nobody took the call: the transferor hears why; a transferee left alone is hung up. */
-  private failed(status: number, reason: string): void {
-    this.finish();
+    if (this.round) this.close(this.round, { kind: 'ended' });
+    this.call.anchored?.endpointOf(this.transferee).stopPlayback();
+    notify(this.deps, this.call, this.side, 200, 'OK', true, this.referId);
+    bye(this.deps, this.call.retire(this.side));
+    this.call.resume(this.transferee);
     this.call.step({
       kind: 'transfer',
       id: null,
-      name: `blind to ${this.dest.party.number}`,
+      name: `${this.label} to ${this.name}`,
+      outcome: 'taken by the PBX',
+    });
+  }
+
+  /** Rings again once the PBX holds the transferee (a queue's agents, a menu's choice). */
+  reopen(): void {
+    this.done = false;
+  }
+
+  /** Nobody took the call: the transferor hears why; a transferee left alone is hung up. */
+  failed(status: number, reason: string): void {
+    this.done = true;
+    if (this.round) this.close(this.round, { kind: 'ended' });
+    this.call.step({
+      kind: 'transfer',
+      id: null,
+      name: `${this.label} to ${this.name}`,
       outcome: `failed ${status}`,
     });
     if (this.call.state !== 'answered') return;
@@ -408,18 +549,39 @@ export class BlindTransfer {
     this.call.markLeaving(null);
     if (this.call.isGone(this.side)) this.call.hangup(this.side, 'transfer-failed');
   }
+}
 
-  private finish(): void {
-    this.done = true;
-    this.timer?.cancel();
-    this.settleOnce(false);
+/** A blind transfer to one extension's phones (or one outside number): a single round. */
+export class BlindTransfer {
+  private readonly ringer: TransferRinger;
+
+  constructor(
+    deps: TransferDeps,
+    call: Call,
+    side: Side,
+    private readonly dest: TransferTarget,
+    /** The REFER's subscription id (none when the PBX itself moves the call: a park returning). */
+    referId = '0',
+    /** An outside target's counters (channels, limits): told whether it answered. */
+    private readonly settle: ((answered: boolean) => void) | null = null,
+  ) {
+    this.ringer = new TransferRinger(deps, call, side, referId);
   }
 
-  private settled = false;
-  private settleOnce(answered: boolean): void {
-    if (this.settled || !this.settle) return;
-    this.settled = true;
-    this.settle(answered);
+  start(): void {
+    const { dest } = this;
+    this.ringer.begin(dest.party.number);
+    const target: RingTarget = {
+      party: dest.party,
+      bindings: dest.bindings,
+      delaySec: 0,
+      timeoutSec: dest.ringTimeoutSec,
+      ...(dest.trunk ? { trunk: dest.trunk } : {}),
+    };
+    void this.ringer.ring([target], dest.ringTimeoutSec).then((outcome) => {
+      this.settle?.(outcome.kind === 'answered');
+      if (outcome.kind === 'unanswered') this.ringer.failed(outcome.status, outcome.reason);
+    });
   }
 }
 

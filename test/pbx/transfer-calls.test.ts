@@ -218,6 +218,85 @@ describe('transfers', () => {
     expect(bank.get('501').dialogs.size).toBe(1);
   });
 
+  /** A routing object of the tenant, reloaded into the SIP side. */
+  async function addRouting(kind: 'ringGroup' | 'ivr', name: string, number: string, config: unknown) {
+    const o = await fx.db.store.tenant(fx.tenantId).routing.create(kind, { name, number, config });
+    await fx.sip.tenantChanged(fx.tenantId);
+    return o.id;
+  }
+
+  it('blind to a ring group number: the group rings by its strategy and the member who answers takes the call', async () => {
+    await addRouting('ringGroup', 'Sales', '600', {
+      strategy: 'simultaneous',
+      members: ['503', '504'].map((number) => ({ number, delaySec: 0, timeoutSec: 15 })),
+      ringTimeoutSec: 30,
+      skipBusy: false,
+      callerIdPrefix: 'Sales: ',
+      timeoutDestination: null,
+    });
+    bank.get('504').mode = 'ring';
+    await connect('501', '502');
+    const t = bank.get('502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:600@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    await until(() => bank.get('503').dialogs.size === 1 && t.dialogs.size === 0);
+    expect(bank.get('504').invites).toHaveLength(1); // rang together; cancelled when 503 answered
+    await until(() => bank.get('504').cancels === 1);
+    expect(t.frags.at(-1)).toBe('SIP/2.0 200 OK');
+    const call = [...fx.sip.calls][0]!;
+    expect([call.caller.number, call.callee.number]).toEqual(['501', '503']);
+    await bank.get('501').inDialog('BYE').done();
+    await until(() => bank.get('503').dialogs.size === 0);
+    const trail = await bank.lastTrail();
+    expect(trail.filter((l) => /^(transfer|ringGroup):/.test(l))).toEqual([
+      'transfer: ringing',
+      'transfer: answered',
+      'ringGroup: answered by 503',
+    ]);
+  });
+
+  it('blind to an IVR menu: the transferor is let go at once, the caller chooses, and the choice answers', async () => {
+    const ext504 = await fx.db.store.tenant(fx.tenantId).extensions.getByNumber('504');
+    await addRouting('ivr', 'Front desk', '700', {
+      greeting: { prompts: ['main-menu'], text: null, lang: null },
+      options: [{ key: '1', destination: { kind: 'extension', id: ext504!.id }, tag: 'support' }],
+      directDial: { enabled: false, allow: [] },
+      interDigitMs: 2000,
+      timeoutSec: 10,
+      retries: 1,
+      invalidAudio: null,
+      timeoutAudio: null,
+      fallback: null,
+      calendar: null,
+      tag: null,
+    });
+    await connect('501', '502');
+    const t = bank.get('502');
+    expect(
+      (await t.inDialog('REFER', { headers: [['Refer-To', `<sip:700@${DOMAIN}>`]] }).done())?.status,
+    ).toBe(202);
+    // The PBX holds the caller now: the transferor is told it worked and let go.
+    await until(() => t.dialogs.size === 0);
+    expect(t.frags.at(-1)).toBe('SIP/2.0 200 OK');
+    // The caller presses 1 (SIP INFO): 504 rings and answers.
+    await bank
+      .get('501')
+      .inDialog('INFO', {
+        body: Buffer.from('Signal=1\r\nDuration=160\r\n'),
+        contentType: 'application/dtmf-relay',
+      })
+      .done();
+    await until(() => bank.get('504').dialogs.size === 1, 10_000);
+    const call = [...fx.sip.calls][0]!;
+    expect([call.caller.number, call.callee.number]).toEqual(['501', '504']);
+    await bank.get('501').inDialog('BYE').done();
+    await until(() => bank.get('504').dialogs.size === 0);
+    const trail = await bank.lastTrail();
+    expect(trail).toContain('transfer: taken by the PBX');
+    expect(trail.some((l) => l.startsWith('ivr: '))).toBe(true);
+  });
+
   it('a blind transfer to a phone whose answer cannot be used leaves the transferor its call', async () => {
     await connect('501', '502');
     const t = bank.get('502');
