@@ -15,9 +15,9 @@ import type { MediaEngine, PlaybackResult } from '../media/engine.js';
 import type { RecordingSummary } from '../media/protocol.js';
 import type { ToneRegion } from '../media/tones.js';
 import type { WebRtcGateway } from '../media/webrtc/gateway.js';
-import { authorize, type ClientCredentials } from '../sip/auth.js';
+import type { ClientCredentials } from '../sip/auth.js';
 import { makeCancel, makeResponse, newCallId, newTag, reasonPhrase, stableTag } from '../sip/build.js';
-import { contactFor, Dialog, incomingDialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
+import { contactFor, Dialog, incomingDialogKey, type LocalAddress } from '../sip/dialog.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { InviteServerTransaction } from '../sip/transaction/ist.js';
@@ -39,7 +39,7 @@ import { KeyBuffer } from './key-buffer.js';
 import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
-import { inviteTo } from './outgoing-invite.js';
+import { inviteTo, withCredentials } from './outgoing-invite.js';
 
 export interface CallContext {
   layer: TransactionLayer;
@@ -563,17 +563,9 @@ export class Call implements ActiveCall {
   private answerChallenge(leg: BLeg, res: SipResponse): boolean {
     const creds = leg.trunk?.credentials;
     if (!creds || leg.authTries >= 2 || leg.state === 'cancelled' || leg.round !== this.round) return false;
-    const proxy = res.status === 407;
-    const challenge = res.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-    if (!challenge) return false;
-    const value = authorize(challenge, creds, { method: 'INVITE', uri: leg.invite.rawUri });
-    if (!value) return false;
-    const headers = leg.invite.headers.clone();
-    const cseq = Number.parseInt(headers.get('CSeq') ?? '1', 10) + 1;
-    headers.set('Via', viaFor(this.ctx.localFor(leg.binding.source)));
-    headers.set('CSeq', `${cseq} INVITE`);
-    headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
-    leg.invite = { ...leg.invite, headers };
+    const again = withCredentials(leg.invite, res, creds, this.ctx.localFor(leg.binding.source));
+    if (!again) return false;
+    leg.invite = again;
     leg.authTries++;
     this.sendLeg(leg);
     return true;

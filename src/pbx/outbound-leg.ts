@@ -12,10 +12,10 @@ import { Dialog, type LocalAddress } from '../sip/dialog.js';
 import type { SipRequest } from '../sip/message/index.js';
 import type { Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction } from '../sip/transaction/layer.js';
-import type { ActiveCall, CallContext, CallParty } from './call.js';
+import type { ActiveCall, CallContext, CallParty, TrunkDial } from './call.js';
 import { CallMedia, SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
-import { inviteTo } from './outgoing-invite.js';
+import { inviteTo, withCredentials } from './outgoing-invite.js';
 
 export interface OutboundLegOptions {
   /** Who the phone is told is calling (the caller-ID it shows). */
@@ -30,6 +30,8 @@ export interface OutboundLegOptions {
   ringSec?: number;
   /** Answered legs wait outside the room until `joinRoom()` (a callback's agent waits for the customer). */
   holdOutOfRoom?: boolean;
+  /** Out through a carrier's trunk (the binding is its address): its identity headers and account. */
+  trunk?: TrunkDial;
 }
 
 export function isBrowserContact(b: Binding): boolean {
@@ -53,6 +55,8 @@ export class OutboundLeg implements ActiveCall {
   private ack: SipRequest | null = null;
   private binding: Binding | null = null;
   private ringTimer: Timer | null = null;
+  /** Challenges answered (a carrier's trunk asks for its account). */
+  private authTries = 0;
 
   constructor(
     private readonly ctx: CallContext,
@@ -81,25 +85,48 @@ export class OutboundLeg implements ActiveCall {
     // Hung up while the relay opened: nothing is sent.
     if (this.state !== 'ringing') return this.fail();
     const local: LocalAddress = this.ctx.localFor(binding.source);
+    const trunk = this.opts.trunk;
     const req = inviteTo(
       binding,
       local,
-      { from: this.opts.from, to: this.callee },
+      trunk ? { from: trunk.from, to: trunk.to } : { from: this.opts.from, to: this.callee },
       {
         callId: newCallId(local.host),
         maxForwards: 70,
-        carried: this.opts.headers ?? [],
+        carried: [...(this.opts.headers ?? []), ...(trunk?.headers ?? [])],
         body: Buffer.from(opened.media.offer('A')),
         contentType: SDP_TYPE,
+        assertIdentity: !trunk,
       },
     );
     if (!req) return this.fail();
-    this.invite = req;
     this.binding = binding;
     if (this.opts.ringSec)
       this.ringTimer = this.ctx.clock.after(this.opts.ringSec * 1000, () => this.hangup());
+    this.send(req, binding, local);
+    this.ctx.changed(this);
+    return true;
+  }
+
+  private send(req: SipRequest, binding: Binding, local: LocalAddress): void {
+    this.invite = req;
     this.ctx.layer.sendRequest(req, binding.source, {
       response: (res) => {
+        if (this.invite !== req) return; // an answer to the INVITE before we added credentials
+        const creds = this.opts.trunk?.credentials;
+        if (
+          (res.status === 401 || res.status === 407) &&
+          creds &&
+          this.authTries < 2 &&
+          this.state === 'ringing'
+        ) {
+          const again = withCredentials(req, res, creds, local);
+          if (again) {
+            this.authTries++;
+            this.send(again, binding, local);
+            return;
+          }
+        }
         if (res.status < 200) return;
         if (res.status >= 300) {
           void this.end(null);
@@ -132,8 +159,6 @@ export class OutboundLeg implements ActiveCall {
       timeout: () => void this.end(null),
       transportError: () => void this.end(null),
     });
-    this.ctx.changed(this);
-    return true;
   }
 
   /** The answered leg's audio joins its room. */

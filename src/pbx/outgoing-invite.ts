@@ -3,9 +3,10 @@
  * call's fork, or the target of a transfer. The caller's identity goes in From
  * and P-Asserted-Identity (the phone shows it), the contact's Path as Route.
  */
+import { authorize, type ClientCredentials } from '../sip/auth.js';
 import { newTag } from '../sip/build.js';
 import { contactFor, type LocalAddress, viaFor } from '../sip/dialog.js';
-import { Headers, parseUri, type SipRequest } from '../sip/message/index.js';
+import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
 import type { Binding } from './location.js';
 
 export interface InviteParties {
@@ -47,4 +48,26 @@ export function inviteTo(
   const body = opts.body ?? Buffer.alloc(0);
   if (opts.contentType !== undefined && body.length) headers.append('Content-Type', opts.contentType);
   return { kind: 'request', method: 'INVITE', uri, rawUri: binding.contact, headers, body };
+}
+
+/**
+ * The INVITE again with credentials after a 401/407 (RFC 3261 §22.2): same
+ * Call-ID and From tag, the next CSeq, a new branch. Null when the challenge is
+ * not one we can answer.
+ */
+export function withCredentials(
+  req: SipRequest,
+  challenge: SipResponse,
+  creds: ClientCredentials,
+  local: LocalAddress,
+): SipRequest | null {
+  const proxy = challenge.status === 407;
+  const asked = challenge.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+  const value = asked ? authorize(asked, creds, { method: req.method, uri: req.rawUri }) : null;
+  if (!value) return null;
+  const headers = req.headers.clone();
+  headers.set('Via', viaFor(local));
+  headers.set('CSeq', `${Number.parseInt(headers.get('CSeq') ?? '1', 10) + 1} ${req.method}`);
+  headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
+  return { ...req, headers };
 }

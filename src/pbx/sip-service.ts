@@ -1023,6 +1023,15 @@ export class SipService {
       ctx: this.callContext,
       bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
       track: (leg) => this.calls.add(leg),
+      outside: (tenant, number, host, ringSec) =>
+        externalRingTarget(
+          { env: this.routerEnv, tenant, external: false, markExternal: () => {} },
+          host,
+          number,
+          undefined,
+          0,
+          ringSec,
+        ),
     });
     this.queues = engine;
     this.routerEnv.queues = engine;

@@ -15,9 +15,8 @@
  * both calls.
  */
 
-import { authorize } from '../sip/auth.js';
 import { makeCancel, makeResponse, newCallId } from '../sip/build.js';
-import { Dialog, dialogKey, type LocalAddress, viaFor } from '../sip/dialog.js';
+import { Dialog, dialogKey, type LocalAddress } from '../sip/dialog.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
 import type { Clock, Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction, TransactionLayer } from '../sip/transaction/layer.js';
@@ -33,7 +32,7 @@ import {
 } from './call.js';
 import { SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
-import { inviteTo } from './outgoing-invite.js';
+import { inviteTo, withCredentials } from './outgoing-invite.js';
 import { RoutedTransfer } from './routed-transfer.js';
 import type { RoutedCall } from './routing/context.js';
 
@@ -368,15 +367,9 @@ export class TransferRinger {
   private answerChallenge(round: Round, fork: Fork, res: SipResponse): boolean {
     const creds = fork.target.trunk?.credentials;
     if (!creds || fork.authTries >= 2 || fork.state === 'done' || round.closed) return false;
-    const proxy = res.status === 407;
-    const challenge = res.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-    const value = challenge ? authorize(challenge, creds, { method: 'INVITE', uri: fork.req.rawUri }) : null;
-    if (!value) return false;
-    const headers = fork.req.headers.clone();
-    headers.set('Via', viaFor(this.deps.localFor(fork.binding.source)));
-    headers.set('CSeq', `${Number.parseInt(headers.get('CSeq') ?? '1', 10) + 1} INVITE`);
-    headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
-    fork.req = { ...fork.req, headers };
+    const again = withCredentials(fork.req, res, creds, this.deps.localFor(fork.binding.source));
+    if (!again) return false;
+    fork.req = again;
     fork.authTries++;
     this.send(round, fork);
     return true;

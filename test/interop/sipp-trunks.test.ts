@@ -17,8 +17,9 @@ import { type ExtensionPatch, NO_FORWARDING } from '../../src/store/repositories
 import type { TrunkInput } from '../../src/store/repositories/trunks.js';
 import type { CallRecord } from '../../src/store/schema.js';
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js';
-import { type PhoneBank, phoneBank } from '../helpers/phones.js';
+import { PHONE_SDP, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type RunResult, runCommand } from '../helpers/process.js';
+import { queueConfig, queueMember } from '../helpers/queues.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { udpUa, until, Wire } from '../helpers/test-ua.js';
 
@@ -168,6 +169,8 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
           patterns: [
             { match: '_8XXXXXXXXXX', strip: 0, prepend: '' },
             { match: '_810X.', strip: 0, prepend: '' },
+            // Numbers already in E.164 (an outside caller dialled back).
+            { match: '_+X.', strip: 0, prepend: '' },
           ],
           trunkIds: [trunkA, trunkB],
           callerId: null,
@@ -294,6 +297,71 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     } finally {
       await scope.extensions.update(ext!.id, { forwarding: NO_FORWARDING });
       await fx.sip.tenantChanged(fx.tenantId);
+      await restore();
+    }
+  });
+
+  it('a queue calls an outside caller back through the trunk once an agent has answered', async () => {
+    const restore = await onlyTrunkB();
+    const store = fx.db.store;
+    const scope = store.tenant(fx.tenantId);
+    const line = '+74951110002';
+    await store.numbers.create({ number: line, tenantId: fx.tenantId, trunkId: trunkB, note: 'support' });
+    const q = await scope.routing.create('queue', {
+      name: 'Support',
+      number: '710',
+      config: queueConfig({
+        members: [queueMember('201')],
+        joinEmpty: [],
+        keys: [{ key: '5', action: 'callback', destination: null }],
+        callback: { maxPerAgent: 0, attempts: 1, retryDelaySec: 60, ringSec: 20 },
+      }),
+    });
+    await scope.routing.create('inboundRoute', {
+      name: 'Support line',
+      number: line,
+      config: { callerRules: [], destination: { kind: 'queue', id: q.id } },
+    });
+    await fx.sip.tenantChanged(null);
+    const queues = fx.sip.queues!;
+    queues.pause(fx.tenantId, '201', 'meeting'); // nobody answers yet: the caller waits
+    const wire = new Wire();
+    const customer = await udpUa('customer', wire, systemClock, '127.0.0.3');
+    const pbx = { transport: 'UDP' as const, host: '127.0.0.1', port: fx.sip.transports.udpPort };
+    try {
+      const invite = customer.buildRequest('INVITE', `sip:${line.slice(1)}@127.0.0.1`, {
+        from: '<sip:74957654321@127.0.0.3>',
+        body: PHONE_SDP,
+      });
+      expect((await customer.send(invite, pbx).done())?.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      await customer
+        .inDialog('INFO', {
+          body: Buffer.from('Signal=5\r\nDuration=160\r\n'),
+          contentType: 'application/dtmf-relay',
+        })
+        .done();
+      // The customer hears the confirmation and is let go; the request keeps its place.
+      await until(() => customer.dialogs.size === 0, 10_000);
+      const b = carrierB();
+      await new Promise((r) => setTimeout(r, 300));
+      queues.unpause(fx.tenantId, '201');
+      await until(() => queues.liveOf(fx.tenantId, q.id)!.today.callbacksConnected === 1, 10_000);
+      await bank.get('201').inDialog('BYE').done();
+      const carrier = await b.done;
+      expect(carrier.status, carrier.out).toBe(0);
+      expect(readFileSync(b.log, 'utf8')).toContain('CALLED 74957654321 ');
+      let row: CallRecord | undefined;
+      for (let i = 0; i < 100 && !row?.endedAt; i++) {
+        await store.callLog.drain();
+        row = (await scope.calls.list({ limit: 10, offset: 0 })).items.find(
+          (c) => c.callee === '201' && c.trail.some((t) => t.outcome.startsWith('callback answered')),
+        );
+        if (!row?.endedAt) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(row?.trunk).toBe('Carrier B');
+    } finally {
+      customer.close();
       await restore();
     }
   });

@@ -7,10 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallLeg, RouteStep } from '../../store/schema.js';
-import type { CallContext, CallParty } from '../call.js';
+import type { CallContext, CallParty, TrunkDial } from '../call.js';
 import { CallRecord } from '../call-record.js';
+import type { TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import { isBrowserContact, OutboundLeg } from '../outbound-leg.js';
+import type { ExternalHost, ExternalTarget } from '../routing/external.js';
 import type { CallbackDialer, CallbackResult } from './callback.js';
 
 export interface CallbackDialerDeps {
@@ -18,6 +20,13 @@ export interface CallbackDialerDeps {
   bindingsOf(tenantId: string, number: string): Binding[];
   /** The legs count as calls while they last (busy lamps, agents' call limits). */
   track(leg: OutboundLeg): void;
+  /** An outside caller's number through a trunk (the tenant's class and limits); absent: extensions only. */
+  outside?(
+    tenant: TenantEntry,
+    number: string,
+    host: ExternalHost,
+    ringSec: number,
+  ): Promise<ExternalTarget | { refused: unknown }>;
 }
 
 export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
@@ -35,13 +44,21 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
       const room = `${tenant.id}/callback-${randomUUID()}`;
       const phoneOf = (number: string) =>
         deps.bindingsOf(tenant.id, number).find((b) => !isBrowserContact(b));
-      const leg = (to: CallParty, from: CallParty, name: string, ringSec: number, holdOutOfRoom: boolean) =>
+      const leg = (
+        to: CallParty,
+        from: CallParty,
+        name: string,
+        ringSec: number,
+        holdOutOfRoom: boolean,
+        trunk?: TrunkDial,
+      ) =>
         new OutboundLeg(ctx, from, to, {
           from: { number: from.number, domain: tenant.domain, name },
           room,
           codecs: tenant.codecs,
           ringSec,
           holdOutOfRoom,
+          ...(trunk ? { trunk } : {}),
         });
 
       // 1. The agents: the first to answer takes the callback.
@@ -87,17 +104,37 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         },
       ];
       first.tone({ tone: { region: tenant.tones, name: 'ringback' } });
-      const phone = phoneOf(req.caller.number);
       const agentParty = party(agent.number, tenant.extensions.get(agent.number)?.displayName ?? '');
-      const out = phone
-        ? leg(
-            caller,
-            agentParty,
-            `${req.queueName}: ${agentParty.displayName || agent.number}`,
-            req.callerRingSec,
-            false,
-          )
-        : null;
+      let out: OutboundLeg | null = null;
+      const via: { trunk: string | null } = { trunk: null };
+      // An outside caller is dialled through a trunk: the tenant's own call (its class and limits).
+      const outside =
+        !tenant.extensions.has(req.caller.number) && deps.outside
+          ? await deps.outside(
+              tenant,
+              req.caller.number,
+              {
+                caller: agentParty,
+                step: (s) => trail.push({ at: new Date().toISOString(), ...s }),
+                throughTrunk: (name) => {
+                  via.trunk = name;
+                },
+                onEnded: (fn) => void out?.ended.then(fn),
+              },
+              req.callerRingSec,
+            )
+          : null;
+      const viaTrunk = outside && 'target' in outside ? outside : null;
+      const phone = viaTrunk ? viaTrunk.target.bindings[0] : phoneOf(req.caller.number);
+      if (phone)
+        out = leg(
+          caller,
+          agentParty,
+          `${req.queueName}: ${agentParty.displayName || agent.number}`,
+          req.callerRingSec,
+          false,
+          viaTrunk?.target.trunk,
+        );
       const callerRecord = legRecord(req.caller.number, phone);
       let reached: 'answered' | 'failed' | 'agentGone' = 'failed';
       if (out && phone && (await out.start(phone))) {
@@ -105,6 +142,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         // The agent may give up while the caller's phone rings: then the caller is not rung on.
         reached = await Promise.race([out.outcome, first.ended.then(() => 'agentGone' as const)]);
       }
+      viaTrunk?.settle(reached === 'answered');
       if (reached !== 'answered' || first.state !== 'answered' || !out) {
         out?.hangup();
         first.hangup();
@@ -126,6 +164,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
             hangupBy: 'system' as const,
             legs: [agent.record, callerRecord],
             trail,
+            ...(via.trunk ? { trunk: via.trunk } : {}),
           }),
         );
         // An agent who gave up counts as not answering; a caller who did not answer uses up a try.
@@ -156,6 +195,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
             hangupBy: by,
             legs: [agent.record, callerRecord],
             trail,
+            ...(via.trunk ? { trunk: via.trunk } : {}),
           }),
         );
       });

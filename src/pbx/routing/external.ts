@@ -177,6 +177,9 @@ function tryNext(status: number): boolean {
   return status >= 500 || status === 408;
 }
 
+/** What sending a number out needs of the call it is for (a routed call, a transfer, a queue callback). */
+export type ExternalHost = Pick<RoutedCall, 'caller' | 'step' | 'throughTrunk' | 'onEnded'>;
+
 /** An external call that may go out: its plan, whose limits it counts against, and who it shows as calling. */
 interface Cleared {
   plan: Extract<OutboundPlan, { ok: true }>;
@@ -188,7 +191,7 @@ interface Cleared {
 /** Class, block, route and limits; a refusal says what the caller gets. */
 function clear(
   ctx: StepContext,
-  call: RoutedCall,
+  call: ExternalHost,
   dialled: string,
   onBehalfOf: string | undefined,
 ): Cleared | ({ ok: false } & Refusal) {
@@ -219,7 +222,7 @@ function clear(
 /** The fork toward a carrier: its address as the "contact", the number and identity in the trunk's format. */
 function trunkTarget(
   tenant: TenantEntry,
-  call: RoutedCall,
+  call: ExternalHost,
   trunk: Trunk,
   dest: Binding['source'],
   c: Cleared,
@@ -287,7 +290,7 @@ export interface ExternalTarget {
  */
 export async function externalRingTarget(
   ctx: StepContext,
-  call: RoutedCall,
+  call: ExternalHost,
   number: string,
   onBehalfOf: string | undefined,
   delaySec: number,

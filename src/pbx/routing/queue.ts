@@ -12,6 +12,7 @@ import type { RoutingEntry, TenantEntry } from '../directory.js';
 import type { QueueEngine, Waiter } from '../queue/engine.js';
 import type { QueueConfig } from '../queue/types.js';
 import { type RoutedCall, ringTarget, type StepContext } from './context.js';
+import { planOutbound } from './external.js';
 import { numberMatches } from './numbers.js';
 import type { Destination } from './types.js';
 
@@ -113,10 +114,12 @@ export async function queueStep(
   /** Why this caller cannot be called back now (null: they can). */
   const callbackRefusal = (): string | null => {
     if (!engine.dialer) return 'callbacks are not available';
-    // External callers need a trunk to be dialled back (trunks come with issue 9).
-    if (!tenant.extensions.has(call.caller.number)) return 'the number cannot be dialled back';
-    // The PBX dials back over plain RTP: a browser-only softphone cannot take it.
-    if (!engine.hasDeskPhone(tenant.id, call.caller.number)) return 'no phone to dial back';
+    if (tenant.extensions.has(call.caller.number)) {
+      // The PBX dials back over plain RTP: a browser-only softphone cannot take it.
+      if (!engine.hasDeskPhone(tenant.id, call.caller.number)) return 'no phone to dial back';
+    } else if (!ctx.env.outbound || !planOutbound(tenant, call.caller.number, null).ok)
+      // An outside caller is dialled back through a trunk, as the tenant's own call (its class).
+      return 'the number cannot be dialled back';
     if (engine.hasCallback(tenant.id, call.caller.number))
       return 'a callback to this number is waiting already';
     const cap = cfg.callback.maxPerAgent;
