@@ -497,11 +497,14 @@ export class CallMedia {
     void f.leg.close();
   }
 
-  /** Our offer to `side` (a new one, or a re-offer keeping the session's shape). */
-  offer(side: Side, direction: Direction = 'sendrecv'): string {
+  /**
+   * Our offer to `side` (a new one, or a re-offer keeping the session's shape);
+   * `codecs` narrows it (a carrier's trunk takes only some), in that order.
+   */
+  offer(side: Side, direction: Direction = 'sendrecv', codecs?: readonly string[]): string {
     const s = this.s(side);
     const body = buildOffer(
-      this.caps,
+      codecs ? this.narrowed(codecs) : this.caps,
       { addresses: [this.engine.address], ports: [s.endpoint.port], direction },
       s.session.local,
     );
@@ -509,9 +512,17 @@ export class CallMedia {
     return s.session.render(body);
   }
 
-  /** The first offer to the callee, mirroring what the caller's offer asks for. */
-  offerToCallee(): string {
-    return this.offer('B', this.callerDirection);
+  /** The first offer to the callee, mirroring what the caller's offer asks for (narrowed to `codecs` when given). */
+  offerToCallee(codecs?: readonly string[]): string {
+    return this.offer('B', this.callerDirection, codecs);
+  }
+
+  /** Our capabilities with only `codecs`, in their order (all of ours when none of them is ours). */
+  private narrowed(codecs: readonly string[]): Capabilities {
+    const kept = codecs.flatMap((n) =>
+      this.caps.codecs.filter((c) => c.name.toUpperCase() === n.toUpperCase()),
+    );
+    return kept.length ? { ...this.caps, codecs: kept } : this.caps;
   }
 
   /**

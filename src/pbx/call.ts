@@ -108,6 +108,8 @@ export interface TrunkDial {
   /** Identity headers in the trunk's style (P-Asserted-Identity, Remote-Party-ID, Privacy). */
   headers: [string, string][];
   credentials: ClientCredentials | null;
+  /** The codecs the trunk takes, preferred first (the offer to it is narrowed to them). */
+  codecs?: readonly string[];
 }
 
 /** What the PBX can do with a party it holds alone (see `Call.heldParty`). */
@@ -184,6 +186,8 @@ interface Round {
   /** The caller hears what the PBX plays, not the rung phones' ringing (RingOptions.quiet). */
   quiet: boolean;
   closed: boolean;
+  /** How many targets the round rings. */
+  targets: number;
 }
 
 interface BLeg {
@@ -356,6 +360,7 @@ export class Call implements ActiveCall {
         headers: opts.autoAnswer ? autoAnswerHeaders(this.caller.domain) : [],
         quiet: opts.quiet === true,
         closed: false,
+        targets: targets.length,
       };
       this.round = round;
       round.timers.push(
@@ -388,6 +393,17 @@ export class Call implements ActiveCall {
     });
   }
 
+  /**
+   * The offer for a trunk that takes only some codecs, when it is the round's only
+   * target (the relay holds one pending offer toward side B, so forks of a shared
+   * round get the same one).
+   */
+  private offerFor(round: Round, target: RingTarget): Buffer | null {
+    const codecs = target.trunk?.codecs;
+    if (!codecs?.length || !this.media || round.targets !== 1) return null;
+    return Buffer.from(this.media.offerToCallee(codecs));
+  }
+
   /** Sends a target's forks: a browser (registered over WebSocket) gets a WebRTC offer of its own. */
   private async ringTarget(round: Round, target: RingTarget): Promise<void> {
     const media = this.media;
@@ -412,7 +428,7 @@ export class Call implements ActiveCall {
         ? this.fork(round, target.party, b, { key: keys[i]!, sdp: offer })
         : // A browser cannot take plain RTP: without a gateway offer it is not rung.
           !(media && isBrowserBinding(b))
-          ? this.fork(round, target.party, b, null, target.trunk ?? null)
+          ? this.fork(round, target.party, b, null, target.trunk ?? null, this.offerFor(round, target))
           : null;
       if (leg) mine.push(leg);
     });
@@ -489,6 +505,7 @@ export class Call implements ActiveCall {
     binding: Binding,
     browser: { key: string; sdp: string } | null = null,
     trunk: TrunkDial | null = null,
+    offer: Buffer | null = null,
   ): BLeg | null {
     const carried: [string, string][] = [...round.headers, ...(trunk?.headers ?? [])];
     for (const name of ['Allow', 'Supported']) {
@@ -510,7 +527,7 @@ export class Call implements ActiveCall {
         callId: this.bCallId,
         maxForwards: Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1,
         carried,
-        body: browser ? Buffer.from(browser.sdp) : this.offerToB,
+        body: browser ? Buffer.from(browser.sdp) : (offer ?? this.offerToB),
         contentType: this.media ? SDP_TYPE : this.invite.headers.get('Content-Type'),
       },
     );
@@ -781,6 +798,7 @@ export class Call implements ActiveCall {
         headers: [],
         quiet: false,
         closed: true,
+        targets: 0,
       },
       browser: null,
       dialog,

@@ -169,7 +169,14 @@ describe.each(backends())('trunks, numbers and outbound routes API on %s', (back
     const abroad = await plan('number=810441234567890');
     expect(abroad.json).toMatchObject({ allowed: false, status: 403 });
     expect((await plan('number=5551234')).json).toMatchObject({ allowed: false, status: 404 });
-    // Emergency numbers pass whatever the class, given a route to send them.
+    // An emergency number needs no route: any trunk the tenant may use takes it.
+    expect((await plan('number=112')).json).toMatchObject({
+      allowed: true,
+      numberClass: 'emergency',
+      route: { name: 'emergency (any trunk)' },
+      trunks: [expect.objectContaining({ name: 'Carrier One' })],
+    });
+    // Emergency numbers pass whatever the class, and a route that matches them is used.
     await fx.call('POST', `/api/v1/tenants/${fx.A.id}/outbound-routes`, {
       ...admin(),
       body: route({ name: 'Emergency', priority: 1, patterns: [{ match: '112', strip: 0, prepend: '' }] }),

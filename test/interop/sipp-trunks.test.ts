@@ -139,6 +139,7 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
       trunk('Carrier by name', 'carrier.test', portB, {
         port: null,
         addresses: [],
+        codecs: ['PCMA'],
         username: 'pbx-account',
         password: 'pbx-secret',
       }),
@@ -374,6 +375,8 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     const carrier = await b.done;
     expect(carrier.status, carrier.out).toBe(0);
     expect(dns.queries).toContain('SRV _sip._udp.carrier.test');
+    // The offer to this trunk carries only the codec it takes (A-law), and telephone-event.
+    expect(readFileSync(b.log, 'utf8')).toContain('FORMATS 8 101');
     expect(await lastCall('88001234567')).toMatchObject({ trunk: 'Carrier by name', direction: 'outbound' });
   });
 

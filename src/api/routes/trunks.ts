@@ -622,7 +622,15 @@ export async function trunkRoutes(app: Api, deps: ApiDeps): Promise<void> {
               description: 'The SIP status a refused call gets',
             }),
             reason: Type.Union([Type.String(), Type.Null()]),
-            route: Type.Union([Type.Object({ id: Uuid, name: Type.String() }), Type.Null()]),
+            route: Type.Union([
+              Type.Object({
+                id: Type.Union([Uuid, Type.Null()], {
+                  description: 'Null: an emergency number no route matches',
+                }),
+                name: Type.String(),
+              }),
+              Type.Null(),
+            ]),
             number: Type.Union([Type.String(), Type.Null()], { description: 'As the route sends it' }),
             numberClass: Type.Union([Type.String(), Type.Null()]),
             allowedClass: Type.Union([CallClassSchema, Type.Null()]),
@@ -660,7 +668,9 @@ export async function trunkRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const numbers = (await store.numbers.list({ tenantId, limit: 1000, offset: 0 })).items.map(
         (n) => n.number,
       );
-      const plan = planOutbound({ ...tenant, numbers, routing }, req.query.number, ext);
+      const trunks = await store.trunks.all();
+      const serving = trunks.filter((t) => trunkServes(t, tenantId)).map((t) => t.id);
+      const plan = planOutbound({ ...tenant, numbers, routing }, req.query.number, ext, serving);
       if (!plan.ok)
         return {
           allowed: false,
@@ -674,7 +684,6 @@ export async function trunkRoutes(app: Api, deps: ApiDeps): Promise<void> {
           trunks: [],
         };
       const status = statusOf();
-      const trunks = await store.trunks.all();
       return {
         allowed: true,
         status: null,

@@ -39,6 +39,8 @@ export interface OutboundEnv {
   acquire(trunkId: string): boolean;
   release(trunkId: string): void;
   isDown(trunkId: string): boolean;
+  /** The trunks a tenant may use, in name order (emergency calls without a route take them). */
+  trunksFor(tenantId: string): string[];
   check(o: ExternalCallOwner): Refusal | null;
   take(o: ExternalCallOwner, international: boolean, startMs: number): ExternalCallTicket;
 }
@@ -85,7 +87,7 @@ export function classOf(
 export type OutboundPlan =
   | {
       ok: true;
-      route: { id: string; name: string };
+      route: { id: string | null; name: string };
       /** The number as the route sends it, E.164 when it is a phone number. */
       number: string;
       e164: string | null;
@@ -103,12 +105,32 @@ export type PlanTenant = Pick<
 >;
 export type PlanExtension = Pick<ExtensionEntry, 'callClass' | 'externalBlocked' | 'outboundCallerId'>;
 
-export function planOutbound(tenant: PlanTenant, dialled: string, ext: PlanExtension | null): OutboundPlan {
+export function planOutbound(
+  tenant: PlanTenant,
+  dialled: string,
+  ext: PlanExtension | null,
+  /** Trunks an emergency number may take when no route matches it (every trunk the tenant may use). */
+  emergencyTrunks: string[] = [],
+): OutboundPlan {
   const emergency = isEmergency(dialled, tenant.country);
   const allowed = ext ? lesser(ext.callClass, tenant.maxCallClass) : tenant.maxCallClass;
   if (!emergency && ext?.externalBlocked)
     return { ok: false, status: 403, cause: 'fraud-blocked', reason: 'External Calls Blocked' };
   const route = matchRoute(tenant, dialled);
+  const callerId = (override: string | null) =>
+    override ?? ext?.outboundCallerId ?? tenant.defaultCallerId ?? tenant.numbers[0] ?? null;
+  if (!route && emergency && emergencyTrunks.length)
+    // An emergency call is never lost for want of a route: any trunk the tenant may use carries it.
+    return {
+      ok: true,
+      route: { id: null, name: 'emergency (any trunk)' },
+      number: dialled,
+      e164: null,
+      numberClass: 'emergency',
+      allowed,
+      trunkIds: emergencyTrunks,
+      callerId: callerId(null),
+    };
   if (!route) return { ok: false, status: 404, cause: 'no-route', reason: 'No Route' };
   const strip = route.config.patterns.find((p) => applyPattern(p, dialled) !== null)?.strip ?? 0;
   const numberClass = classOf(tenant, dialled, route.number, strip);
@@ -117,7 +139,6 @@ export function planOutbound(tenant: PlanTenant, dialled: string, ext: PlanExten
   if (!classAllows(allowed, numberClass))
     return { ok: false, status: 403, cause: 'call-class', reason: `${numberClass} calls not allowed` };
   const e164 = numberClass === 'emergency' ? null : toE164(route.number, tenant.country);
-  const own = ext?.outboundCallerId ?? null;
   return {
     ok: true,
     route: { id: route.id, name: route.name },
@@ -126,7 +147,7 @@ export function planOutbound(tenant: PlanTenant, dialled: string, ext: PlanExten
     numberClass,
     allowed,
     trunkIds: route.config.trunkIds,
-    callerId: route.config.callerId ?? own ?? tenant.defaultCallerId ?? tenant.numbers[0] ?? null,
+    callerId: callerId(route.config.callerId),
   };
 }
 
@@ -198,7 +219,7 @@ function clear(
   const { tenant, env } = ctx;
   const ext = onBehalfOf ? (tenant.extensionsById.get(onBehalfOf) ?? null) : null;
   if (!env.outbound) return { ok: false, status: 404, cause: 'no-route', reason: 'No Trunks' };
-  const plan = planOutbound(tenant, dialled, ext);
+  const plan = planOutbound(tenant, dialled, ext, env.outbound.trunksFor(tenant.id));
   if (!plan.ok) return plan;
   const owner: ExternalCallOwner = {
     tenantId: tenant.id,
@@ -254,6 +275,7 @@ function trunkTarget(
       ...trunkIdentity(trunk, c.callerId, call.caller.displayName, c.diversion),
       to: { number: sent, domain: trunk.host },
       credentials: trunk.password && account ? { username: account, password: trunk.password } : null,
+      codecs: trunk.codecs,
     },
   };
 }

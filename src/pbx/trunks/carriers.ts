@@ -47,6 +47,10 @@ export class Carriers {
       acquire: (id) => t.acquire(id),
       release: (id) => t.release(id),
       isDown: (id) => t.isDown(id),
+      trunksFor: (tenantId) =>
+        [...this.directory.trunks.values()]
+          .filter((tr) => tr.enabled && (tr.tenantIds === null || tr.tenantIds.includes(tenantId)))
+          .map((tr) => tr.id),
       check: (o) => this.limits.check(o),
       take: (o, international, startMs) => this.limits.take(o, international, startMs),
     };

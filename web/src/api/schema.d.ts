@@ -7959,11 +7959,8 @@ export interface paths {
                             status: number | null;
                             reason: string | null;
                             route: {
-                                /**
-                                 * Format: uuid
-                                 * @description Identifier (UUID)
-                                 */
-                                id: string;
+                                /** @description Null: an emergency number no route matches */
+                                id: string | (never | null);
                                 name: string;
                             } | null;
                             /** @description As the route sends it */
