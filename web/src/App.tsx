@@ -24,6 +24,8 @@ const Calls = lazy(() => import('./pages/Calls'));
 const Profile = lazy(() => import('./pages/Profile'));
 const Tenants = lazy(() => import('./pages/Tenants'));
 const Health = lazy(() => import('./pages/Health'));
+const Trunks = lazy(() => import('./pages/Trunks'));
+const NumberPool = lazy(() => import('./pages/NumberPool'));
 const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Audit = lazy(() => import('./pages/Audit'));
@@ -35,6 +37,8 @@ const Wallboard = lazy(() => import('./pages/Wallboard'));
 const Calendars = lazy(() => import('./pages/Calendars'));
 const TimeConditions = lazy(() => import('./pages/TimeConditions'));
 const InboundRoutes = lazy(() => import('./pages/InboundRoutes'));
+const OutboundRoutes = lazy(() => import('./pages/OutboundRoutes'));
+const TenantNumbers = lazy(() => import('./pages/TenantNumbers'));
 const CallHandling = lazy(() => import('./pages/CallHandling'));
 const FeatureCodes = lazy(() => import('./pages/FeatureCodes'));
 const Voicemail = lazy(() => import('./pages/Voicemail'));
@@ -90,6 +94,8 @@ export function App() {
             <Route path="phone" element={<Phone me={user} />} />
             <Route path="tenants" element={<Tenants />} />
             <Route path="health" element={<Health />} />
+            <Route path="trunks" element={<Trunks />} />
+            <Route path="number-pool" element={<NumberPool />} />
             <Route path="extensions" element={<Extensions me={user} />} />
             <Route path="ring-groups" element={<RingGroups me={user} />} />
             <Route path="queues" element={<Queues me={user} />} />
@@ -99,6 +105,8 @@ export function App() {
             <Route path="calendars" element={<Calendars me={user} />} />
             <Route path="time-conditions" element={<TimeConditions me={user} />} />
             <Route path="inbound-routes" element={<InboundRoutes me={user} />} />
+            <Route path="outbound-routes" element={<OutboundRoutes me={user} />} />
+            <Route path="numbers" element={<TenantNumbers me={user} />} />
             <Route path="feature-codes" element={<FeatureCodes me={user} />} />
             <Route path="call-handling" element={<CallHandling me={user} />} />
             <Route path="extensions/:extensionId/call-handling" element={<CallHandling me={user} />} />

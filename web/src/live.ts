@@ -1,5 +1,5 @@
 /**
- * The events WebSocket (/api/v1/events): calls and registrations as they happen.
+ * The events WebSocket (/api/v1/events): calls, registrations and fraud blocks as they happen.
  * Reconnects with backoff when the connection drops (a node restart, a laptop
  * waking up) and says whether it is connected, so a page can show that its
  * figures are live.
@@ -9,7 +9,9 @@ import { useEffect, useRef, useState } from 'react';
 export type LiveEvent =
   | { type: 'hello'; tenantId: string }
   | { type: 'call.started' | 'call.answered' | 'call.ended'; tenantId: string; call: { id: string } }
-  | { type: 'registration'; tenantId: string; registration: { extension: string } };
+  | { type: 'registration'; tenantId: string; registration: { extension: string } }
+  /** The fraud rule stopped an extension's external calls (an administrator unblocks it). */
+  | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string };
 
 export function eventsUrl(tenantId: string | null, location: Location = window.location): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

@@ -14,6 +14,8 @@ export interface NavItem {
     | 'nav.dashboard'
     | 'nav.tenants'
     | 'nav.health'
+    | 'trunks.nav'
+    | 'numberPool.nav'
     | 'nav.extensions'
     | 'ringGroups.nav'
     | 'queues.nav'
@@ -23,6 +25,8 @@ export interface NavItem {
     | 'calendars.nav'
     | 'timeConditions.nav'
     | 'inboundRoutes.nav'
+    | 'outboundRoutes.nav'
+    | 'tenantNumbers.nav'
     | 'nav.users'
     | 'nav.apiKeys'
     | 'nav.audit'
@@ -43,6 +47,9 @@ export const NAV: readonly NavItem[] = [
   // Everyone with a mailbox: users and supervisors their own (and group ones they belong to); admins any.
   { path: '/voicemail', label: 'voicemail.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
+  // The public network: carriers' trunks and the pool of numbers handed to tenants.
+  { path: '/trunks', label: 'trunks.nav', roles: ['operator'] },
+  { path: '/number-pool', label: 'numberPool.nav', roles: ['operator'] },
   { path: '/health', label: 'nav.health', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
   // Call routing: supervisors read it (and may force a calendar open or closed); users have no access.
@@ -56,6 +63,10 @@ export const NAV: readonly NavItem[] = [
   { path: '/calendars', label: 'calendars.nav', roles: TENANT_STAFF },
   { path: '/time-conditions', label: 'timeConditions.nav', roles: TENANT_STAFF },
   { path: '/inbound-routes', label: 'inboundRoutes.nav', roles: TENANT_STAFF },
+  // Calls out through the operator's trunks (with the pattern tester and blocked extensions).
+  { path: '/outbound-routes', label: 'outboundRoutes.nav', roles: TENANT_STAFF },
+  // The tenant's public numbers, where each goes, and its caller-ID and local-call settings.
+  { path: '/numbers', label: 'tenantNumbers.nav', roles: TENANT_STAFF },
   // Supervisors read the codes; only admins change them.
   { path: '/feature-codes', label: 'featureCodes.nav', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },

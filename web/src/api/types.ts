@@ -58,3 +58,16 @@ export type HangupCause = NonNullable<Destination['cause']>;
 export type ExtensionPatch = BodyOf<'/api/v1/tenants/{tenantId}/extensions/{id}', 'patch'>;
 export type Tenant = ResponseOf<'/api/v1/tenants/{tenantId}', 'get'>;
 export type FeatureCodesPatch = NonNullable<BodyOf<'/api/v1/tenants/{tenantId}', 'patch'>['featureCodes']>;
+
+// The public network: the operator's trunks and number pool, the tenant's outbound routes and numbers.
+export type Trunk = ResponseOf<'/api/v1/platform/trunks/{id}', 'get'>;
+export type TrunkBody = BodyOf<'/api/v1/platform/trunks', 'post'>;
+export type TrunkStatus = NonNullable<Trunk['status']>;
+export type PoolNumber = ResponseOf<'/api/v1/platform/numbers', 'get'>['items'][number];
+export type OutboundRoute = ResponseOf<'/api/v1/tenants/{tenantId}/outbound-routes/{id}', 'get'>;
+export type OutboundRouteBody = BodyOf<'/api/v1/tenants/{tenantId}/outbound-routes', 'post'>;
+export type DialPattern = OutboundRouteBody['patterns'][number];
+export type TenantTrunk = ResponseOf<'/api/v1/tenants/{tenantId}/trunks', 'get'>[number];
+export type TenantNumber = ResponseOf<'/api/v1/tenants/{tenantId}/numbers', 'get'>[number];
+export type OutboundPlan = ResponseOf<'/api/v1/tenants/{tenantId}/outbound-plan', 'get'>;
+export type CallClass = Tenant['limits']['maxCallClass'];

@@ -1,6 +1,6 @@
 /**
- * What the routing pages (ring groups, queues, IVR menus, calendars, time conditions, inbound routes)
- * share: the list of the tenant's objects of one kind with search, a table whose
+ * What the routing pages (ring groups, queues, IVR menus, calendars, time conditions, inbound and
+ * outbound routes) share: the list of the tenant's objects of one kind with search, a table whose
  * last column has the row's edit/view and delete buttons, the pager, the editor in
  * a dialog ("New …" or "… {{name}}"), the delete confirmation, and the frame of the
  * editor's form (its problems, its fields read-only for a role that only reads,
@@ -35,6 +35,7 @@ import type {
   Calendar,
   InboundRoute,
   Me,
+  OutboundRoute,
   Queue,
   ResponseOf,
   RingGroup,
@@ -56,6 +57,7 @@ const ROUTES = {
   calendars: 'calendars',
   timeConditions: 'time-conditions',
   inboundRoutes: 'inbound-routes',
+  outboundRoutes: 'outbound-routes',
 } as const;
 
 export type RoutingKind = keyof typeof ROUTES;
@@ -71,6 +73,7 @@ interface RoutingObjects {
   calendars: Calendar;
   timeConditions: TimeCondition;
   inboundRoutes: InboundRoute;
+  outboundRoutes: OutboundRoute;
 }
 
 /** The JSON body that creates or changes a routing object of this kind. */
@@ -143,6 +146,8 @@ export function RoutingListPage<K extends RoutingKind>({
   columns,
   nameOf = (item) => item.name,
   alsoStale = [],
+  arrange,
+  startNew = false,
   editor,
   expansion,
 }: {
@@ -160,6 +165,10 @@ export function RoutingListPage<K extends RoutingKind>({
   nameOf?: (item: RoutingObjects[K]) => string;
   /** Query keys of the tenant, besides the kind's own, that a change makes stale. */
   alsoStale?: string[];
+  /** The order the page's objects are shown in, when not the API's (outbound routes by priority). */
+  arrange?: (items: RoutingObjects[K][]) => RoutingObjects[K][];
+  /** Opens the "New …" dialog at once (a link from another page asked for a new object). */
+  startNew?: boolean;
   /** The form in the dialog, as an element (it is called, not mounted: `(props) => <Form {...props} />`). */
   editor: (props: RoutingEditorProps<RoutingObjects[K]>) => ReactNode;
   /** A toggle in each row that shows more of the object under the row. */
@@ -174,7 +183,7 @@ export function RoutingListPage<K extends RoutingKind>({
   // On a phone the editor takes the whole screen.
   const phone = useMediaQuery('(max-width: 36em)') ?? false;
   const { search, page } = paging;
-  const [editing, setEditing] = useState<T | 'new' | null>(null);
+  const [editing, setEditing] = useState<T | 'new' | null>(startNew && canWrite ? 'new' : null);
   const [deleting, setDeleting] = useState<T | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const toggle = (id: string) =>
@@ -198,6 +207,7 @@ export function RoutingListPage<K extends RoutingKind>({
     for (const key of [kind, ...alsoStale]) void client.invalidateQueries({ queryKey: [key, tenantId] });
   };
   const close = () => setEditing(null);
+  const items = list.data ? (arrange ? arrange(list.data.items) : list.data.items) : [];
   return (
     <Stack>
       <Group justify="space-between">
@@ -226,7 +236,7 @@ export function RoutingListPage<K extends RoutingKind>({
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {list.data.items.map((item) => {
+              {items.map((item) => {
                 const open = expansion !== undefined && expanded.has(item.id);
                 const more = `${kind}-more-${item.id}`;
                 return (

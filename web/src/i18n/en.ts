@@ -8,6 +8,7 @@ import { phoneEn } from './phone';
 import { problemsEn } from './problems';
 import { queuesEn } from './queues';
 import { routingEn } from './routing';
+import { trunksEn } from './trunks';
 import { voicemailEn } from './voicemail';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
@@ -169,6 +170,13 @@ export const en = {
     adminPassword: 'Password',
     copy: 'Copy',
     copied: 'Copied',
+    externalCalls: 'External calls',
+    externalCallsHint: 'Calls through the carriers’ trunks: what they cost is the tenant’s risk.',
+    maxExternalCalls: 'External calls at once',
+    maxCallClass: 'Most expensive calls allowed',
+    maxCallClassHint: 'Extensions never get more than this; international is off until allowed here.',
+    dailyExternalMinutes: 'External minutes a day',
+    dailyExternalMinutesHint: 'Answered minutes, in the tenant’s day. Empty: no cap.',
   },
   ...adminEn,
   ...dashboardEn,
@@ -180,6 +188,7 @@ export const en = {
   ...ivrEn,
   ...callsEn,
   ...voicemailEn,
+  ...trunksEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

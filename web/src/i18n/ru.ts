@@ -9,6 +9,7 @@ import { phoneRu } from './phone';
 import { problemsRu } from './problems';
 import { queuesRu } from './queues';
 import { routingRu } from './routing';
+import { trunksRu } from './trunks';
 import { voicemailRu } from './voicemail';
 
 export const ru: Messages = {
@@ -176,6 +177,13 @@ export const ru: Messages = {
     adminPassword: 'Пароль',
     copy: 'Копировать',
     copied: 'Скопировано',
+    externalCalls: 'Внешние звонки',
+    externalCallsHint: 'Звонки через транки операторов связи: за их стоимость отвечает организация.',
+    maxExternalCalls: 'Одновременных внешних звонков',
+    maxCallClass: 'Самые дорогие разрешённые звонки',
+    maxCallClassHint: 'Абонентам не больше этого; международные выключены, пока их не разрешат здесь.',
+    dailyExternalMinutes: 'Внешних минут в сутки',
+    dailyExternalMinutesHint: 'Минуты разговоров за сутки организации. Пусто — без ограничения.',
   },
   ...adminRu,
   ...dashboardRu,
@@ -187,4 +195,5 @@ export const ru: Messages = {
   ...ivrRu,
   ...callsRu,
   ...voicemailRu,
+  ...trunksRu,
 };

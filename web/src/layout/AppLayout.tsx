@@ -1,7 +1,8 @@
 /**
  * The frame around every signed-in page: a header (name, role, language, sign
  * out) and the navigation of the signed-in role, which folds behind a burger
- * button on a phone screen.
+ * button on a phone screen. A tenant's administrator also gets fraud alerts here,
+ * on whatever page is open.
  */
 import {
   Anchor,
@@ -21,6 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { Outlet, NavLink as RouterLink, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import type { Me } from '../api/types';
+import { FraudAlerts } from '../components/FraudAlerts';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { navFor } from '../nav';
 import { ME_KEY, useSignOut } from '../session';
@@ -103,6 +105,7 @@ export function AppLayout({ me }: { me: Me }) {
       <AppShell.Main id="main" tabIndex={-1}>
         <Outlet />
       </AppShell.Main>
+      {me.role === 'tenant_admin' && me.tenantId ? <FraudAlerts tenantId={me.tenantId} /> : null}
     </AppShell>
   );
 }

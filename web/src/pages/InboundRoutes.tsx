@@ -3,6 +3,8 @@
  * goes. Caller rules come first, in order — anonymous callers, or callers from a
  * list of numbers (a trailing * matches a prefix) — each with its own destination;
  * the route's destination takes every other call. Supervisors see them read-only.
+ * Opened as /inbound-routes?number=+7…, the page starts a new route for that number
+ * (the tenant's numbers page links here for a number not routed yet).
  */
 import {
   Badge,
@@ -17,8 +19,9 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import type { CallerRule, Destination, InboundRoute, InboundRouteBody, Me } from '../api/types';
 import {
   DestinationPicker,
@@ -160,12 +163,13 @@ function RuleEditor({
 
 function InboundRouteForm({
   options,
+  newNumber,
   ...editor
-}: RoutingEditorProps<InboundRoute> & { options: RoutingOptions }) {
+}: RoutingEditorProps<InboundRoute> & { options: RoutingOptions; newNumber: string }) {
   const { t } = useTranslation();
   const { item: route, canWrite } = editor;
   const [name, setName] = useState(route?.name ?? '');
-  const [number, setNumber] = useState(route?.number ?? '');
+  const [number, setNumber] = useState(route?.number ?? newNumber);
   const [destination, setDestination] = useState<Destination | null>(route?.destination ?? null);
   const [rules, setRules] = useState<RuleDraft[]>(() => (route?.callerRules ?? []).map(draftOf));
   const save = useSaveRouting('inboundRoutes', editor);
@@ -272,12 +276,20 @@ export default function InboundRoutes({ me }: { me: Me }) {
   const { t } = useTranslation();
   const options = useRoutingOptions(me.tenantId!);
   const describe = useDescribeDestination(options);
+  // A number to route, from the tenant's numbers page: the editor opens for it, once.
+  const [params, setParams] = useSearchParams();
+  const [newNumber] = useState(() => params.get('number') ?? '');
+  useEffect(() => {
+    if (params.has('number')) setParams({}, { replace: true });
+  }, [params, setParams]);
   return (
     <RoutingListPage
       me={me}
       kind="inboundRoutes"
       sort="number"
       minWidth={600}
+      startNew={newNumber !== ''}
+      alsoStale={['tenantNumbers']}
       columns={[
         {
           title: t('inboundRoutes.number'),
@@ -297,7 +309,7 @@ export default function InboundRoutes({ me }: { me: Me }) {
         },
       ]}
       nameOf={(r) => r.number ?? r.name}
-      editor={(props) => <InboundRouteForm {...props} options={options} />}
+      editor={(props) => <InboundRouteForm {...props} options={options} newNumber={newNumber} />}
     />
   );
 }

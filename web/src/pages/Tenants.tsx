@@ -1,7 +1,8 @@
 /**
  * The operator's tenants: search, list, a new tenant with its first
  * administrator (whose generated password is shown once), and a tenant's limits
- * and enabled flag.
+ * (extensions, calls, and external calls: at once, the dearest call class, minutes
+ * a day) and enabled flag.
  */
 import {
   Alert,
@@ -25,7 +26,8 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
-import type { BodyOf, ResponseOf } from '../api/types';
+import type { BodyOf, CallClass, ResponseOf } from '../api/types';
+import { CALL_CLASSES } from '../call-classes';
 import { Dialog } from '../components/Dialog';
 import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { fieldError, ProblemAlert } from '../components/Problem';
@@ -293,11 +295,15 @@ function EditTenant({
   const [maxConcurrentCalls, setMaxConcurrentCalls] = useState<number | string>(
     tenant.limits.maxConcurrentCalls,
   );
+  const [maxExternalCalls, setMaxExternalCalls] = useState<number | string>(tenant.limits.maxExternalCalls);
+  const [maxCallClass, setMaxCallClass] = useState<CallClass>(tenant.limits.maxCallClass);
+  const [dailyMinutes, setDailyMinutes] = useState<number | string>(tenant.limits.dailyExternalMinutes ?? '');
   const [enabled, setEnabled] = useState(tenant.enabled);
   const save = useMutation({
     mutationFn: () => {
       const ext = count(maxExtensions);
       const calls = count(maxConcurrentCalls);
+      const external = count(maxExternalCalls);
       return unwrap(
         api.PATCH('/api/v1/tenants/{tenantId}', {
           params: { path: { tenantId: tenant.id } },
@@ -306,6 +312,10 @@ function EditTenant({
             limits: {
               ...(ext !== undefined ? { maxExtensions: ext } : {}),
               ...(calls !== undefined ? { maxConcurrentCalls: calls } : {}),
+              ...(external !== undefined ? { maxExternalCalls: external } : {}),
+              maxCallClass,
+              // An empty field is "no cap".
+              dailyExternalMinutes: count(dailyMinutes) ?? null,
             },
           },
         }),
@@ -325,7 +335,14 @@ function EditTenant({
         </Text>
         <ProblemAlert
           error={save.error}
-          fields={['limits.maxExtensions', 'limits.maxConcurrentCalls', 'enabled']}
+          fields={[
+            'limits.maxExtensions',
+            'limits.maxConcurrentCalls',
+            'limits.maxExternalCalls',
+            'limits.maxCallClass',
+            'limits.dailyExternalMinutes',
+            'enabled',
+          ]}
         />
         <SimpleGrid cols={{ base: 1, xs: 2 }}>
           <NumberInput
@@ -350,6 +367,45 @@ function EditTenant({
             error={fieldError(save.error, 'limits.maxConcurrentCalls')}
           />
         </SimpleGrid>
+        <Fieldset legend={t('tenants.externalCalls')}>
+          <Stack gap="sm">
+            <Text size="xs" c="dimmed">
+              {t('tenants.externalCallsHint')}
+            </Text>
+            <SimpleGrid cols={{ base: 1, xs: 2 }}>
+              <NumberInput
+                label={t('tenants.maxExternalCalls')}
+                value={maxExternalCalls}
+                onChange={setMaxExternalCalls}
+                min={0}
+                max={100_000}
+                allowDecimal={false}
+                allowNegative={false}
+                error={fieldError(save.error, 'limits.maxExternalCalls')}
+              />
+              <NumberInput
+                label={t('tenants.dailyExternalMinutes')}
+                description={t('tenants.dailyExternalMinutesHint')}
+                value={dailyMinutes}
+                onChange={setDailyMinutes}
+                min={0}
+                max={10_000_000}
+                allowDecimal={false}
+                allowNegative={false}
+                error={fieldError(save.error, 'limits.dailyExternalMinutes')}
+              />
+            </SimpleGrid>
+            <Select
+              label={t('tenants.maxCallClass')}
+              description={t('tenants.maxCallClassHint')}
+              data={CALL_CLASSES.map((c) => ({ value: c, label: t(`callClass.${c}`) }))}
+              value={maxCallClass}
+              onChange={(v) => v && setMaxCallClass(v as CallClass)}
+              allowDeselect={false}
+              error={fieldError(save.error, 'limits.maxCallClass')}
+            />
+          </Stack>
+        </Fieldset>
         <Switch
           label={t('tenants.enabledLabel')}
           description={t('tenants.disabledHint')}
