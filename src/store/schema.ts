@@ -385,6 +385,8 @@ export interface VoicemailBoxesTable {
   pinHash: string | null;
   email: string | null;
   attachAudio: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The attached audio's format: WAV as recorded, or MP3 (a tenth of the size). */
+  attachFormat: ColumnType<'wav' | 'mp3', 'wav' | 'mp3' | undefined, 'wav' | 'mp3'>;
   deleteAfterEmail: ColumnType<boolean, boolean | undefined, boolean>;
   maxMessageSec: ColumnType<number, number | undefined, number>;
   /** Most messages the mailbox holds; callers hear "the mailbox is full" past it. */

@@ -276,10 +276,12 @@ describe.runIf(browserTests)('voicemail in the web portal', { timeout: 120_000 }
 
     await pin.fill('4826');
     await page.getByRole('textbox', { name: 'Email for new messages' }).fill('anna@demo.test');
+    // The recording goes as MP3 (smaller) rather than the WAV.
+    await page.getByText('MP3 (smaller)').click();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     const after = await box('102');
-    expect(after).toMatchObject({ hasPin: true, email: 'anna@demo.test' });
+    expect(after).toMatchObject({ hasPin: true, email: 'anna@demo.test', attachFormat: 'mp3' });
     expect(await pin.inputValue()).toBe('');
     await page.getByText('A PIN is set. Type a new one to change it.').waitFor();
     expect(JSON.stringify(after)).not.toContain('4826');

@@ -406,6 +406,55 @@ describe('voicemail over SIP', () => {
     }
   });
 
+  it('a mailbox set to MP3 and "delete after email": the email carries an MP3 of the message, which is then gone', async () => {
+    await scope().voicemail.updateBox(ownerId, { attachFormat: 'mp3', deleteAfterEmail: true });
+    const sent = mails.length;
+    const before = (await scope().voicemail.listMessages({ boxIds: [ownerId], limit: 50, offset: 0 })).total;
+    const invite = caller.buildRequest('INVITE', `sip:502@${DOMAIN}`, {
+      from: `<sip:501@${DOMAIN}>`,
+      body: sdp(rtp.address().port),
+    });
+    const ok = await caller.send(invite, pbx).done();
+    expect(ok?.status).toBe(200);
+    const parsed = parseSdp(ok!.body.toString());
+    if (!parsed.ok) throw new Error('no SDP');
+    const relayPort = parsed.value.media[0]!.port;
+    const boxDir = join(dir, fx.tenantId, ownerId);
+    const recording = () => existsSync(boxDir) && readdirSync(boxDir).some((f) => f.endsWith('.part'));
+    let seq = 1;
+    while (!recording()) {
+      await talk(rtp, relayPort, 100, seq);
+      seq += 5;
+      if (seq > 2000) throw new Error('the recording never started');
+    }
+    await talk(rtp, relayPort, 2000, seq);
+    expect((await info(caller, '#'))?.status).toBe(200);
+    await until(() => caller.dialogs.size === 0, 15_000);
+    const mail = await until(() => mails[sent], 15_000);
+    const att = mail.attachments[0]!;
+    expect(att.contentType).toBe('audio/mpeg');
+    expect(att.filename).toMatch(/\.mp3$/);
+    // It decodes (mpg123, not our encoder) to about the message's length, at a fraction of the WAV's size.
+    const { MPEGDecoder } = await import('mpg123-decoder');
+    const decoder = new MPEGDecoder();
+    await decoder.ready;
+    const decoded = decoder.decode(new Uint8Array(att.content));
+    decoder.free();
+    const seconds = decoded.samplesDecoded / decoded.sampleRate;
+    // The message is what was said after the tone (the relay starts recording a moment into the 2 s).
+    expect(seconds).toBeGreaterThan(1.2);
+    expect(seconds).toBeLessThan(2.6);
+    expect(att.content.length).toBeLessThan(seconds * 8000 * 2 * 0.25);
+    // Deleted once sent: no row, no file.
+    const messageId = mail.headers.get('x-nimbus-voicemail') as string;
+    await until(() => !existsSync(join(boxDir, `${messageId}.wav`)), 5000);
+    expect(await scope().voicemail.getMessage(messageId)).toBeUndefined();
+    expect((await scope().voicemail.listMessages({ boxIds: [ownerId], limit: 50, offset: 0 })).total).toBe(
+      before,
+    );
+    await scope().voicemail.updateBox(ownerId, { attachFormat: 'wav', deleteAfterEmail: false });
+  }, 60_000);
+
   it('a full mailbox says so and takes nothing', async () => {
     await scope().voicemail.updateBox(ownerId, { quota: 1 });
     const before = (await scope().voicemail.listMessages({ boxIds: [ownerId], limit: 50, offset: 0 })).total;

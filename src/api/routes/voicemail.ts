@@ -40,7 +40,12 @@ const Folder = Type.Union(
 
 const settings = {
   email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()])),
-  attachAudio: Type.Optional(Type.Boolean({ description: 'Attach the WAV to the email' })),
+  attachAudio: Type.Optional(Type.Boolean({ description: 'Attach the audio to the email' })),
+  attachFormat: Type.Optional(
+    Type.Union([Type.Literal('wav'), Type.Literal('mp3')], {
+      description: 'The attached audio: WAV as recorded, or MP3 (about a tenth of the size)',
+    }),
+  ),
   deleteAfterEmail: Type.Optional(Type.Boolean({ description: 'Delete the message once emailed' })),
   maxMessageSec: Type.Optional(Type.Integer({ minimum: 10, maximum: 3600 })),
   quota: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Most messages kept' })),
@@ -69,6 +74,7 @@ const BoxSchema = Type.Object({
   hasPin: Type.Boolean(),
   email: Type.Union([Type.String(), Type.Null()]),
   attachAudio: Type.Boolean(),
+  attachFormat: Type.Union([Type.Literal('wav'), Type.Literal('mp3')]),
   deleteAfterEmail: Type.Boolean(),
   maxMessageSec: Type.Integer(),
   quota: Type.Integer(),
@@ -178,6 +184,7 @@ export async function voicemailRoutes(app: Api, deps: ApiDeps): Promise<void> {
       hasPin: box.pinHash !== null,
       email: box.email,
       attachAudio: box.attachAudio,
+      attachFormat: box.attachFormat,
       deleteAfterEmail: box.deleteAfterEmail,
       maxMessageSec: box.maxMessageSec,
       quota: box.quota,

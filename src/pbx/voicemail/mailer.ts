@@ -9,6 +9,9 @@
 import { readFile } from 'node:fs/promises';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
+import { encodeMp3 } from '../../media/audio/mp3-encoder.js';
+import { decodeWav } from '../../media/audio/wav.js';
+import type { VoicemailMessage } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import type { Directory } from '../directory.js';
 import type { VoicemailService } from './service.js';
@@ -145,15 +148,7 @@ export class VoicemailMailer {
           ...(m.transcript ? ['', 'Message text (transcribed automatically):', m.transcript] : []),
           ...(link ? ['', `Listen in the portal: ${link}`] : []),
         ];
-    const attachments = box.attachAudio
-      ? [
-          {
-            filename: `voicemail-${m.receivedAt.toISOString().slice(0, 16).replace(/[-:T]/g, '')}-${m.caller.replace(/[^0-9+]/g, '') || 'unknown'}.wav`,
-            content: await readFile(this.vm.files.messagePath(tenantId, m.boxId, m.id)),
-            contentType: 'audio/wav',
-          },
-        ]
-      : [];
+    const attachments = box.attachAudio ? [await this.attachment(tenantId, m, box.attachFormat)] : [];
     await this.transport.sendMail({
       from: this.opts.from,
       to,
@@ -165,5 +160,24 @@ export class VoicemailMailer {
       headers: { 'X-Nimbus-Voicemail': m.id },
     });
     if (box.deleteAfterEmail) await this.vm.remove(tenantId, m);
+  }
+
+  /** The message's audio as the mailbox wants it attached: the WAV itself, or MP3 made from it. */
+  private async attachment(
+    tenantId: string,
+    m: VoicemailMessage,
+    format: 'wav' | 'mp3',
+  ): Promise<{ filename: string; content: Buffer; contentType: string }> {
+    const wav = await readFile(this.vm.files.messagePath(tenantId, m.boxId, m.id));
+    const stamp = m.receivedAt.toISOString().slice(0, 16).replace(/[-:T]/g, '');
+    const name = `voicemail-${stamp}-${m.caller.replace(/[^0-9+]/g, '') || 'unknown'}`;
+    if (format === 'wav') return { filename: `${name}.wav`, content: wav, contentType: 'audio/wav' };
+    const pcm = decodeWav(wav);
+    // 24 kbit/s is ample for 8 kHz speech (MPEG-2.5 Layer III).
+    return {
+      filename: `${name}.mp3`,
+      content: encodeMp3(pcm.samples, pcm.sampleRate, 24),
+      contentType: 'audio/mpeg',
+    };
   }
 }

@@ -22,6 +22,7 @@ export interface BoxSettings {
   members?: string[];
   email?: string | null;
   attachAudio?: boolean;
+  attachFormat?: 'wav' | 'mp3';
   deleteAfterEmail?: boolean;
   maxMessageSec?: number;
   quota?: number;

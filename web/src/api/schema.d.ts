@@ -8738,6 +8738,7 @@ export interface paths {
                                 hasPin: boolean;
                                 email: string | null;
                                 attachAudio: boolean;
+                                attachFormat: "wav" | "mp3";
                                 deleteAfterEmail: boolean;
                                 maxMessageSec: number;
                                 quota: number;
@@ -8778,8 +8779,10 @@ export interface paths {
                         members?: string[];
                         /** Format: email */
                         email?: string | null;
-                        /** @description Attach the WAV to the email */
+                        /** @description Attach the audio to the email */
                         attachAudio?: boolean;
+                        /** @description The attached audio: WAV as recorded, or MP3 (about a tenth of the size) */
+                        attachFormat?: "wav" | "mp3";
                         /** @description Delete the message once emailed */
                         deleteAfterEmail?: boolean;
                         maxMessageSec?: number;
@@ -8822,6 +8825,7 @@ export interface paths {
                             hasPin: boolean;
                             email: string | null;
                             attachAudio: boolean;
+                            attachFormat: "wav" | "mp3";
                             deleteAfterEmail: boolean;
                             maxMessageSec: number;
                             quota: number;
@@ -8896,6 +8900,7 @@ export interface paths {
                             hasPin: boolean;
                             email: string | null;
                             attachAudio: boolean;
+                            attachFormat: "wav" | "mp3";
                             deleteAfterEmail: boolean;
                             maxMessageSec: number;
                             quota: number;
@@ -8964,8 +8969,10 @@ export interface paths {
                         members?: string[];
                         /** Format: email */
                         email?: string | null;
-                        /** @description Attach the WAV to the email */
+                        /** @description Attach the audio to the email */
                         attachAudio?: boolean;
+                        /** @description The attached audio: WAV as recorded, or MP3 (about a tenth of the size) */
+                        attachFormat?: "wav" | "mp3";
                         /** @description Delete the message once emailed */
                         deleteAfterEmail?: boolean;
                         maxMessageSec?: number;
@@ -9008,6 +9015,7 @@ export interface paths {
                             hasPin: boolean;
                             email: string | null;
                             attachAudio: boolean;
+                            attachFormat: "wav" | "mp3";
                             deleteAfterEmail: boolean;
                             maxMessageSec: number;
                             quota: number;
@@ -9106,6 +9114,7 @@ export interface paths {
                             hasPin: boolean;
                             email: string | null;
                             attachAudio: boolean;
+                            attachFormat: "wav" | "mp3";
                             deleteAfterEmail: boolean;
                             maxMessageSec: number;
                             quota: number;
@@ -9170,6 +9179,7 @@ export interface paths {
                             hasPin: boolean;
                             email: string | null;
                             attachAudio: boolean;
+                            attachFormat: "wav" | "mp3";
                             deleteAfterEmail: boolean;
                             maxMessageSec: number;
                             quota: number;

@@ -1012,6 +1012,7 @@ function Settings({
   const [pinInvalid, setPinInvalid] = useState(false);
   const [email, setEmail] = useState(box.email ?? '');
   const [attachAudio, setAttachAudio] = useState(box.attachAudio);
+  const [attachFormat, setAttachFormat] = useState<'wav' | 'mp3'>(box.attachFormat);
   const [deleteAfterEmail, setDeleteAfterEmail] = useState(box.deleteAfterEmail);
   const [maxMessageSec, setMaxMessageSec] = useState<Num>(box.maxMessageSec);
   const [quota, setQuota] = useState<Num>(box.quota);
@@ -1048,6 +1049,7 @@ function Settings({
     const body: BoxPatch = {
       email: email.trim() === '' ? null : email.trim(),
       attachAudio,
+      attachFormat,
       deleteAfterEmail,
       greeting: greeting === 'generated' ? 'generated' : 'recorded',
       ...(typeof maxMessageSec === 'number' ? { maxMessageSec } : {}),
@@ -1062,6 +1064,7 @@ function Settings({
     'pin',
     'email',
     'attachAudio',
+    'attachFormat',
     'deleteAfterEmail',
     'maxMessageSec',
     'quota',
@@ -1176,6 +1179,20 @@ function Settings({
               setAttachAudio(e.currentTarget.checked);
               edited();
             }}
+          />
+          <SegmentedControl
+            aria-label={t('voicemail.settings.attachFormat')}
+            disabled={email.trim() === '' || !attachAudio}
+            value={attachFormat}
+            onChange={(v) => {
+              setAttachFormat(v === 'mp3' ? 'mp3' : 'wav');
+              edited();
+            }}
+            data={[
+              { value: 'wav', label: t('voicemail.settings.formatWav') },
+              { value: 'mp3', label: t('voicemail.settings.formatMp3') },
+            ]}
+            w="fit-content"
           />
           <Switch
             label={t('voicemail.settings.deleteAfterEmail')}
