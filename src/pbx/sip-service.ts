@@ -174,6 +174,8 @@ export class SipService {
   readonly voicemail: VoicemailService | null = null;
   /** Voicemail to email (with an SMTP server configured). */
   mailer: VoicemailMailer | null = null;
+  /** Contacts each extension had registered at the last change (new ones get the lamp's state). */
+  private readonly knownContacts = new Map<string, Set<string>>();
   /** IVR greetings typed as text, spoken by the TTS once and kept as files. */
   private readonly spokenText: SpokenText;
   /** Trunks to the public network, external-call limits and the fraud rule. */
@@ -277,7 +279,18 @@ export class SipService {
     this.router = new Router(this.routerEnv);
     // Agents become (un)available as their phones register and their calls come and go.
     this.events.on((e) => {
-      if (e.type === 'registration') this.queues?.tenantActivity(e.tenantId);
+      if (e.type !== 'registration') return;
+      this.queues?.tenantActivity(e.tenantId);
+      // A phone that has just registered learns its lamp at once (RFC 3842 unsolicited NOTIFY):
+      // many desk phones never subscribe to message-summary.
+      const key = aorOf(e.tenantId, e.registration.extension);
+      const now = new Set(e.registration.devices.map((d) => d.contact));
+      const before = this.knownContacts.get(key);
+      if (now.size) this.knownContacts.set(key, now);
+      else this.knownContacts.delete(key);
+      const ext = this.directory.tenantById(e.tenantId)?.extensions.get(e.registration.extension);
+      if (ext?.voicemailEnabled && [...now].some((c) => !before?.has(c)))
+        this.mwiChanged(e.tenantId, e.registration.extension);
     });
     this.callContext = {
       layer: this.layer,

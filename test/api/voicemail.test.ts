@@ -270,4 +270,19 @@ describe('voicemail API', () => {
     });
     expect(other.status).toBe(404);
   });
+
+  it("deleting an extension removes its mailbox's files too", async () => {
+    const created = await fx.call('POST', `/api/v1/tenants/${fx.A.id}/extensions`, {
+      as: fx.A.admin,
+      body: { number: '190', voicemailEnabled: true },
+    });
+    expect(created.status).toBe(201);
+    const id = created.json.id as string;
+    await mkdir(join(dir, fx.A.id, id, 'greetings'), { recursive: true });
+    writeFileSync(join(dir, fx.A.id, id, 'greetings', 'unavailable.wav'), tone(8000, 500, 1));
+    const del = await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/extensions/${id}`, { as: fx.A.admin });
+    expect(del.status).toBe(204);
+    expect(existsSync(join(dir, fx.A.id, id))).toBe(false);
+    expect(await fx.store.tenant(fx.A.id).voicemail.getBox(id)).toBeUndefined();
+  });
 });

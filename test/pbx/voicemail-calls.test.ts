@@ -8,6 +8,7 @@
  * is driven by INFO keys; a recording cut short by a crash is recovered when
  * the next SIP service starts.
  */
+import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -454,6 +455,60 @@ describe('voicemail over SIP', () => {
     );
     await scope().voicemail.updateBox(ownerId, { attachFormat: 'wav', deleteAfterEmail: false });
   }, 60_000);
+
+  it('a phone that registers is told its lamp at once (unsolicited NOTIFY), without subscribing', async () => {
+    const ext = (await scope().extensions.getByNumber('501'))!;
+    await scope().extensions.update(ext.id, { voicemailEnabled: true });
+    await scope().voicemail.ensureForExtension(ext.id);
+    await scope().voicemail.insertMessage({
+      id: randomUUID(),
+      boxId: ext.id,
+      caller: '502',
+      callerName: 'Ext 502',
+      durationMs: 1000,
+      sizeBytes: 16_000,
+      receivedAt: new Date(),
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    const phone = await ua('501');
+    const lamps: string[] = [];
+    phone.on('NOTIFY', (req, tx) => {
+      if (req.headers.get('Event')?.startsWith('message-summary')) lamps.push(req.body.toString());
+      tx?.respond(phone.response(req, 200));
+    });
+    const register = phone.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+      from: `<sip:501@${DOMAIN}>`,
+      to: `<sip:501@${DOMAIN}>`,
+      headers: [
+        ['Contact', contactFor(phone.local, '501')],
+        ['Expires', '600'],
+      ],
+    });
+    expect((await phone.send(register, pbx).done())?.status).toBe(200);
+    await until(() => lamps.length === 1, 5000);
+    expect(lamps[0]).toContain('Messages-Waiting: yes');
+    expect(lamps[0]).toContain('Voice-Message: 1/0');
+    // A refresh of the same contact is not news: no second NOTIFY.
+    expect(
+      (
+        await phone
+          .send(
+            phone.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+              from: `<sip:501@${DOMAIN}>`,
+              to: `<sip:501@${DOMAIN}>`,
+              headers: [
+                ['Contact', contactFor(phone.local, '501')],
+                ['Expires', '600'],
+              ],
+            }),
+            pbx,
+          )
+          .done()
+      )?.status,
+    ).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lamps).toHaveLength(1);
+  });
 
   it('a full mailbox says so and takes nothing', async () => {
     await scope().voicemail.updateBox(ownerId, { quota: 1 });

@@ -1,5 +1,7 @@
 /** /api/v1/tenants/{tenantId}/extensions: internal numbers, their SIP credentials and call settings. */
+import { rm } from 'node:fs/promises';
 import Type from 'typebox';
+import { VoicemailFiles } from '../../pbx/voicemail/files.js';
 import { NO_FORWARDING } from '../../store/repositories/extensions.js';
 import type { Extension, Forwarding } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
@@ -125,6 +127,7 @@ async function assertRoutingStillHolds(
 }
 
 export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
+  const voicemailFiles = deps.voicemail ? new VoicemailFiles(deps.voicemail.dir) : null;
   const { store } = deps;
 
   app.get(
@@ -340,10 +343,13 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
         await scope.audit.record(actorOf(req), {
           action: 'extension.delete',
           resourceType: 'extension',
-          resourceId: before.id,
+          resourceId: req.params.id,
           before: auditSnapshot(extensionView(before)),
         });
       });
+      // Its mailbox went with it (cascade): its messages and greetings on disk go too.
+      if (voicemailFiles)
+        await rm(voicemailFiles.boxDir(req.params.tenantId, req.params.id), { recursive: true, force: true });
       reply.code(204);
       return null;
     },

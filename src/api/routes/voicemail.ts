@@ -156,9 +156,9 @@ export async function voicemailRoutes(app: Api, deps: ApiDeps): Promise<void> {
     return box.members.some((n) => own.numbers.has(n));
   }
 
-  /** The mailbox `id` names (an extension's is made on first use), if the request may use it; else 404. */
+  /** The mailbox `id` names (an extension's has the extension's id), if the request may use it; else 404. */
   async function boxOf(req: FastifyRequest, scope: TenantScope, id: string): Promise<VoicemailBox> {
-    const box = (await scope.voicemail.getBox(id)) ?? (await scope.voicemail.ensureForExtension(id));
+    const box = await scope.voicemail.getBox(id);
     if (!box || !mayUse(await ownership(req, scope), box)) throw notFound('Mailbox');
     return box;
   }
@@ -235,9 +235,6 @@ export async function voicemailRoutes(app: Api, deps: ApiDeps): Promise<void> {
     async (req) => {
       const scope = store.tenant(req.params.tenantId);
       const own = await ownership(req, scope);
-      const exts = await scope.extensions.list({ limit: 1000, offset: 0 });
-      for (const e of exts.items)
-        if (!own || own.ids.has(e.id)) await scope.voicemail.ensureForExtension(e.id);
       const boxes = (await scope.voicemail.listBoxes()).filter((b) => mayUse(own, b));
       return { items: await Promise.all(boxes.map((b) => boxView(scope, b))) };
     },

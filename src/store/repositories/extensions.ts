@@ -101,7 +101,7 @@ export class ExtensionRepository {
     if ((await this.count()) >= tenant.maxExtensions) {
       throw new LimitError('number', `The tenant's limit of ${tenant.maxExtensions} extensions is reached`);
     }
-    return this.db
+    const ext = await this.db
       .insertInto('extensions')
       .values({
         ...input,
@@ -111,6 +111,13 @@ export class ExtensionRepository {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    // Every extension has its mailbox from the start (its id is the extension's), so reads never create one.
+    await this.db
+      .insertInto('voicemailBoxes')
+      .values({ id: ext.id, tenantId: this.tenantId, extensionId: ext.id, number: null })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return ext;
   }
 
   update(id: string, patch: ExtensionPatch): Promise<Extension | undefined> {
