@@ -108,6 +108,7 @@ describe('voicemail over SIP', () => {
   let pbx: Destination;
   let smtp: SMTPServer;
   let smtpPort = 0;
+  let refuseMail = false;
   const mails: ParsedMail[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-vm-'));
   const wire = new Wire();
@@ -136,6 +137,11 @@ describe('voicemail over SIP', () => {
       onData(stream, _session, cb) {
         simpleParser(stream)
           .then((m) => {
+            if (refuseMail) {
+              // A mail server having a bad moment: "try again later".
+              cb(Object.assign(new Error('Mailbox busy, try later'), { responseCode: 451 }));
+              return;
+            }
             mails.push(m);
             cb();
           })
@@ -407,8 +413,9 @@ describe('voicemail over SIP', () => {
     }
   });
 
-  it('a mailbox set to MP3 and "delete after email": the email carries an MP3 of the message, which is then gone', async () => {
+  it('a mailbox set to MP3 and "delete after email": a refused email is retried; it carries an MP3 of the message, which is then gone', async () => {
     await scope().voicemail.updateBox(ownerId, { attachFormat: 'mp3', deleteAfterEmail: true });
+    refuseMail = true;
     const sent = mails.length;
     const before = (await scope().voicemail.listMessages({ boxIds: [ownerId], limit: 50, offset: 0 })).total;
     const invite = caller.buildRequest('INVITE', `sip:502@${DOMAIN}`, {
@@ -431,6 +438,26 @@ describe('voicemail over SIP', () => {
     await talk(rtp, relayPort, 2000, seq);
     expect((await info(caller, '#'))?.status).toBe(200);
     await until(() => caller.dialogs.size === 0, 15_000);
+    // The first try is refused: kept in the outbox with the error and a later try; the message stays.
+    const newest = await eventually(
+      async () => (await scope().voicemail.listMessages({ boxIds: [ownerId], limit: 1, offset: 0 })).items[0],
+    );
+    const failed = await eventually(async () => {
+      const [row] = await fx.db.store.voicemailOutbox.ofMessage(newest.id);
+      return row && row.attempts > 0 ? row : undefined;
+    });
+    expect(failed.sentAt).toBeNull();
+    expect(failed.lastError).toContain('try later');
+    expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 5_000);
+    expect(await scope().voicemail.getMessage(newest.id)).toBeDefined();
+    // The server is back; the retry's time comes (moved forward here rather than waited for).
+    refuseMail = false;
+    await fx.db.store.db
+      .updateTable('voicemailEmails')
+      .set({ nextAttemptAt: new Date() })
+      .where('id', '=', failed.id)
+      .execute();
+    fx.sip.mailer?.kick();
     const mail = await until(() => mails[sent], 15_000);
     const att = mail.attachments[0]!;
     expect(att.contentType).toBe('audio/mpeg');
