@@ -418,6 +418,9 @@ export class SipService {
   async tenantChanged(tenantId: string | null): Promise<void> {
     await this.directory.refresh(tenantId);
     if (tenantId === null) this.carriers.sync();
+    // An agent whose phone went on (or off) DND is paused by it: its pause time starts (or counts).
+    for (const t of tenantId === null ? this.directory.all() : [this.directory.tenantById(tenantId)])
+      if (t) this.queues?.dndChanged(t);
     for (const sub of this.notifier.subscriptions()) {
       const [tid, number] = sub.resource.split('/');
       if (tenantId !== null && tid !== tenantId) continue;
@@ -1013,6 +1016,8 @@ export class SipService {
     for (const tenant of this.directory.all())
       for (const a of await this.store.tenant(tenant.id).queueAgents.all())
         engine.restore(tenant.id, a.number, a.queues, a.paused, a.pauseReason);
+    // Agents whose phones are on DND at start are paused from now.
+    for (const tenant of this.directory.all()) engine.dndChanged(tenant);
     // Today's figures stored before a restart still count on the wallboards.
     const now = new Date();
     const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));

@@ -177,6 +177,28 @@ describe('call queues', () => {
     expect(agents['302']).toMatchObject({ answered: 1, talkSec: 10, wrapUpSec: 30 });
   });
 
+  it('an agent on two lines who ends a call during a wrap-up keeps the seconds of the wrap-up cut short', async () => {
+    const q = await addQueue(
+      'Two lines',
+      '713',
+      queue({ wrapUpSec: 30, members: [member('303', { maxCalls: 2 })] }),
+    );
+    await join('204', '713');
+    await until(() => bank.get('303').dialogs.size === 1);
+    await join('205', '713'); // a second line: still offered while one call is up
+    await until(() => bank.get('303').dialogs.size === 2);
+    await hangUp('204');
+    await until(() => state(q, '303') === 'wrapUp');
+    clock.advance(10_000);
+    await hangUp('205'); // the first wrap-up ends here, 10 s in; a new one starts
+    clock.advance(30_000);
+    await until(() => state(q, '303') === 'available');
+    expect(engine().liveOf(fx.tenantId, q)!.today.agents['303']).toMatchObject({
+      answered: 2,
+      wrapUpSec: 40,
+    });
+  });
+
   it('an agent who misses offers is passed over and, after N in a row, paused with the reason', async () => {
     const q = await addQueue(
       'AP',
@@ -212,6 +234,24 @@ describe('call queues', () => {
     expect(engine().liveOf(fx.tenantId, q)!.today.agents['301']!.pauseSec).toBeGreaterThanOrEqual(30);
     engine().unpause(fx.tenantId, '301');
     expect(state(q, '301')).toBe('available');
+    // Do-not-disturb pauses too, and its time counts as pause time (a hand pause inside it is not counted twice).
+    const before = engine().liveOf(fx.tenantId, q)!.today.agents['301']!.pauseSec;
+    const ext301 = (await store().extensions.getByNumber('301'))!;
+    await store().extensions.update(ext301.id, { dnd: true });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect(state(q, '301')).toBe('paused');
+    clock.advance(20_000);
+    engine().pause(fx.tenantId, '301', 'lunch');
+    clock.advance(20_000);
+    engine().unpause(fx.tenantId, '301');
+    expect(state(q, '301')).toBe('paused'); // still on DND
+    clock.advance(20_000);
+    await store().extensions.update(ext301.id, { dnd: false });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect(state(q, '301')).toBe('available');
+    const after = engine().liveOf(fx.tenantId, q)!.today.agents['301']!.pauseSec;
+    expect(after - before).toBeGreaterThanOrEqual(60);
+    expect(after - before).toBeLessThan(61);
   });
 
   it('skills-based routing waits for a matching agent, then relaxes the need as the caller waits', async () => {

@@ -14,7 +14,9 @@ export interface AgentSession {
   queues: Set<string>;
   paused: boolean;
   pauseReason: string;
-  /** When the pause began (engine clock ms), for pause time. */
+  /** The phone's do-not-disturb as last seen (it pauses the agent too). */
+  dnd: boolean;
+  /** When the agent became paused, by hand or by DND (engine clock ms), for pause time. */
   pausedAtMs: number;
   /** No queue call before this (engine clock ms). */
   wrapUpUntilMs: number;
@@ -48,6 +50,7 @@ export class MemoryAgentSessions implements AgentSessions {
         queues: new Set(),
         paused: false,
         pauseReason: '',
+        dnd: false,
         pausedAtMs: 0,
         wrapUpUntilMs: 0,
         lastEndedMs: null,

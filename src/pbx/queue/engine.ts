@@ -142,7 +142,8 @@ export class QueueEngine {
   private readonly memory = new Map<string, number>();
   /** Average handle time per queue (moving average, seconds) for expected-wait figures. */
   private readonly aht = new Map<string, number>();
-  private readonly wrapUpTimers = new Map<string, Timer>();
+  /** Wrap-ups running per agent: which queue's call it follows, and since when (a new one ends it early). */
+  private readonly wrapUpTimers = new Map<string, { timer: Timer; queueId: string; startedMs: number }>();
   private tickTimer: Timer | null = null;
   private readonly dispatchPending = new Set<string>();
   private readonly updatePending = new Set<string>();
@@ -390,17 +391,25 @@ export class QueueEngine {
     if (cfg.wrapUpSec > 0) {
       s.wrapUpUntilMs = now + cfg.wrapUpSec * 1000;
       const agentKey = `${tenantId}/${agent}`;
-      this.wrapUpTimers.get(agentKey)?.cancel();
-      this.wrapUpTimers.set(
-        agentKey,
-        this.env.clock.after(cfg.wrapUpSec * 1000, () => {
+      const earlier = this.wrapUpTimers.get(agentKey);
+      if (earlier) {
+        // An agent on several lines ends another call during a wrap-up: the part done counts.
+        earlier.timer.cancel();
+        this.stats.agent(tenantId, earlier.queueId, agent, (f) => {
+          f.wrapUpSec += Math.max(0, (now - earlier.startedMs) / 1000);
+        });
+      }
+      this.wrapUpTimers.set(agentKey, {
+        queueId,
+        startedMs: now,
+        timer: this.env.clock.after(cfg.wrapUpSec * 1000, () => {
           this.wrapUpTimers.delete(agentKey);
           this.stats.agent(tenantId, queueId, agent, (f) => {
             f.wrapUpSec += cfg.wrapUpSec;
           });
           this.agentChanged(tenantId, agent);
         }),
-      );
+      });
     }
     this.agentChanged(tenantId, agent);
   }
@@ -492,7 +501,7 @@ export class QueueEngine {
 
   pause(tenantId: string, number: string, reason: string): void {
     const s = this.sessions.get(tenantId, number);
-    if (!s.paused) s.pausedAtMs = this.env.clock.now();
+    if (!s.paused && !s.dnd) s.pausedAtMs = this.env.clock.now();
     s.paused = true;
     s.pauseReason = reason;
     this.env.persistAgent(tenantId, number, s);
@@ -502,18 +511,42 @@ export class QueueEngine {
   unpause(tenantId: string, number: string): void {
     const s = this.sessions.get(tenantId, number);
     if (!s.paused) return;
-    const sec = (this.env.clock.now() - s.pausedAtMs) / 1000;
     s.paused = false;
     s.pauseReason = '';
     s.missedInRow = 0;
+    // Still on DND, the agent is still paused: the time goes on counting.
+    if (!s.dnd) this.countPause(tenantId, number, s);
+    this.env.persistAgent(tenantId, number, s);
+    this.agentChanged(tenantId, number);
+  }
+
+  /** A pause (by hand or by DND) is over: its time goes on the agent's figures in each of its queues. */
+  private countPause(tenantId: string, number: string, s: { pausedAtMs: number }): void {
+    const sec = (this.env.clock.now() - s.pausedAtMs) / 1000;
     const tenant = this.env.tenant(tenantId);
     if (tenant)
       for (const q of this.queuesOf(tenant, number))
         this.stats.agent(tenantId, q.entry.id, number, (f) => {
           f.pauseSec += sec;
         });
-    this.env.persistAgent(tenantId, number, s);
-    this.agentChanged(tenantId, number);
+  }
+
+  /**
+   * The tenant's configuration was reloaded: agents whose phone's DND changed
+   * start or stop being paused by it, and that time counts as pause time.
+   */
+  dndChanged(tenant: TenantEntry): void {
+    const members = new Set<string>();
+    for (const e of tenant.routing.values())
+      if (e.kind === 'queue') for (const m of (e.config as QueueConfig).members) members.add(m.number);
+    for (const number of members) {
+      const dnd = tenant.extensions.get(number)?.dnd ?? false;
+      const s = this.sessions.get(tenant.id, number);
+      if (dnd === s.dnd) continue;
+      s.dnd = dnd;
+      if (dnd && !s.paused) s.pausedAtMs = this.env.clock.now();
+      if (!dnd && !s.paused) this.countPause(tenant.id, number, s);
+    }
   }
 
   /** Logins and pauses from the database, at start. */
@@ -785,7 +818,7 @@ export class QueueEngine {
     const now = this.env.clock.now();
     for (const m of cfg.members) {
       const s = this.sessions.get(tenantId, m.number);
-      if (!s.paused) continue;
+      if (!s.paused && !s.dnd) continue;
       const f = agents.get(m.number) ?? emptyAgentFigures();
       agents.set(m.number, { ...f, pauseSec: f.pauseSec + Math.max(0, (now - s.pausedAtMs) / 1000) });
     }
@@ -810,6 +843,6 @@ export class QueueEngine {
   close(): void {
     this.closed = true;
     this.tickTimer?.cancel();
-    for (const t of this.wrapUpTimers.values()) t.cancel();
+    for (const t of this.wrapUpTimers.values()) t.timer.cancel();
   }
 }
