@@ -470,10 +470,13 @@ export class CallMedia {
     }
   }
 
-  /** A browser fork's answer (its 2xx): that fork becomes the callee's side. False when it does not fit. */
-  browserAnswered(fork: string, sdp: string): boolean {
+  /**
+   * A browser fork's answer (its 2xx): that fork becomes `side` (the callee's,
+   * or the only side of a leg the PBX placed). False when it does not fit.
+   */
+  browserAnswered(fork: string, sdp: string, side: Side = 'B'): boolean {
     const offered = this.browserForks.get(fork);
-    if (!offered) return this.s('B').browser !== null; // a repeated 2xx
+    if (!offered) return this.s(side).browser !== null; // a repeated 2xx
     let audio: NegotiatedAudio;
     try {
       audio = readWebRtcAnswer(sdp);
@@ -482,8 +485,8 @@ export class CallMedia {
     }
     this.browserForks.delete(fork);
     offered.leg.acceptAnswer(sdp).catch(() => this.onBrowserLost?.());
-    this.attachBrowser('B', offered.leg, offered.sdp, audio);
-    this.s('B').pendingOffer = null;
+    this.attachBrowser(side, offered.leg, offered.sdp, audio);
+    this.s(side).pendingOffer = null;
     for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
     this.bridge();
     return true;

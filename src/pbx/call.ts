@@ -39,7 +39,7 @@ import { KeyBuffer } from './key-buffer.js';
 import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
-import { inviteTo, withCredentials } from './outgoing-invite.js';
+import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
 
 export interface CallContext {
   layer: TransactionLayer;
@@ -643,7 +643,7 @@ export class Call implements ActiveCall {
     if (!leg.dialog)
       leg.dialog = Dialog.asUac(leg.invite, res, leg.binding.source, this.ctx.localFor(leg.binding.source));
     if (!leg.dialog) return;
-    leg.ack ??= leg.dialog.request('ACK', { cseq: 1 });
+    leg.ack ??= leg.dialog.request('ACK', ackOptions(leg.invite));
     this.ctx.sender.send(leg.ack, leg.dialog.dest);
     if (leg.state === 'answered' || leg.state === 'failed') return;
     if (this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round) {

@@ -15,7 +15,7 @@ import type { ServerTransaction } from '../sip/transaction/layer.js';
 import type { ActiveCall, CallContext, CallParty, TrunkDial } from './call.js';
 import { CallMedia, SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
-import { inviteTo, withCredentials } from './outgoing-invite.js';
+import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
 
 export interface OutboundLegOptions {
   /** Who the phone is told is calling (the caller-ID it shows). */
@@ -33,6 +33,9 @@ export interface OutboundLegOptions {
   /** Out through a carrier's trunk (the binding is its address): its identity headers and account. */
   trunk?: TrunkDial;
 }
+
+/** The one gateway offer a PBX-placed leg makes to a browser, by this key. */
+const BROWSER_FORK = 'leg';
 
 export function isBrowserContact(b: Binding): boolean {
   return b.source.transport === 'WS' || b.source.transport === 'WSS';
@@ -57,6 +60,8 @@ export class OutboundLeg implements ActiveCall {
   private ringTimer: Timer | null = null;
   /** Challenges answered (a carrier's trunk asks for its account). */
   private authTries = 0;
+  /** The leg rings a browser (WebRTC through the gateway). */
+  private browser = false;
 
   constructor(
     private readonly ctx: CallContext,
@@ -75,15 +80,21 @@ export class OutboundLeg implements ActiveCall {
   /** Calls the phone at `binding`; false when it could not even be tried. */
   async start(binding: Binding): Promise<boolean> {
     const engine = this.ctx.media;
-    if (!engine || isBrowserContact(binding)) return this.fail();
+    const browser = isBrowserContact(binding);
+    // A browser takes WebRTC only: through the gateway, or not at all.
+    if (!engine || (browser && !this.ctx.webrtc)) return this.fail();
     const opened = await CallMedia.open(engine, null, this.opts.codecs, {
       callee: false,
       room: this.opts.room,
+      webrtc: this.ctx.webrtc,
     });
     if (!opened.ok) return this.fail();
     this.media = opened.media;
+    this.media.onBrowserLost = () => this.hangup();
+    const offer = browser ? await opened.media.offerToBrowser(BROWSER_FORK) : opened.media.offer('A');
     // Hung up while the relay opened: nothing is sent.
-    if (this.state !== 'ringing') return this.fail();
+    if (this.state !== 'ringing' || offer === null) return this.fail();
+    this.browser = browser;
     const local: LocalAddress = this.ctx.localFor(binding.source);
     const trunk = this.opts.trunk;
     const req = inviteTo(
@@ -94,7 +105,7 @@ export class OutboundLeg implements ActiveCall {
         callId: newCallId(local.host),
         maxForwards: 70,
         carried: [...(this.opts.headers ?? []), ...(trunk?.headers ?? [])],
-        body: Buffer.from(opened.media.offer('A')),
+        body: Buffer.from(offer),
         contentType: SDP_TYPE,
         assertIdentity: !trunk,
       },
@@ -135,7 +146,7 @@ export class OutboundLeg implements ActiveCall {
         this.dialog ??= Dialog.asUac(req, res, binding.source, local);
         const d = this.dialog;
         if (!d) return;
-        this.ack ??= d.request('ACK', { cseq: 1 });
+        this.ack ??= d.request('ACK', ackOptions(req));
         this.ctx.sender.send(this.ack, d.dest);
         if (this.state !== 'ringing') {
           // Answered after we gave up (a CANCEL crossed the 2xx): hang up at once.
@@ -143,7 +154,11 @@ export class OutboundLeg implements ActiveCall {
           return;
         }
         const sdp = sdpOf(res);
-        if (!sdp || !this.media?.answered('A', sdp)) {
+        const usable =
+          sdp !== null &&
+          !!this.media &&
+          (this.browser ? this.media.browserAnswered(BROWSER_FORK, sdp, 'A') : this.media.answered('A', sdp));
+        if (!usable) {
           this.bye();
           void this.end('system');
           return;

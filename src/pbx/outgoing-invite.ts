@@ -71,3 +71,16 @@ export function withCredentials(
   headers.set(proxy ? 'Proxy-Authorization' : 'Authorization', value);
   return { ...req, headers };
 }
+
+/**
+ * The ACK for a 2xx to `invite` (RFC 3261 §13.2.2.4): the INVITE's CSeq number,
+ * and the credentials it carried (a challenged INVITE was sent again with them).
+ */
+export function ackOptions(invite: SipRequest): { cseq: number; headers: [string, string][] } {
+  const headers: [string, string][] = [];
+  for (const name of ['Authorization', 'Proxy-Authorization']) {
+    const v = invite.headers.get(name);
+    if (v !== undefined) headers.push([name, v]);
+  }
+  return { cseq: Number.parseInt(invite.headers.get('CSeq') ?? '1', 10), headers };
+}

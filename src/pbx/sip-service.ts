@@ -1010,6 +1010,7 @@ export class SipService {
           });
         },
         emit: (e) => this.events.emit(e),
+        callsBrowsers: () => this.callContext.webrtc !== null,
       },
       new MemoryAgentSessions(() => new Date().toISOString().slice(0, 10)),
     );

@@ -32,7 +32,7 @@ import {
 } from './call.js';
 import { SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
-import { inviteTo, withCredentials } from './outgoing-invite.js';
+import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
 import { RoutedTransfer } from './routed-transfer.js';
 import type { RoutedCall } from './routing/context.js';
 
@@ -404,7 +404,7 @@ export class TransferRinger {
     const offer = sdpOf(res);
     if (this.done || round.closed || fork.state === 'done' || !media || offer === null) {
       // Too late (another fork won, or the transfer is over), or no offer to answer: ACK and hang up.
-      fork.ack = d.request('ACK', { cseq: Number.parseInt(fork.req.headers.get('CSeq') ?? '1', 10) });
+      fork.ack = d.request('ACK', ackOptions(fork.req));
       this.deps.sender.send(fork.ack, d.dest);
       bye(this.deps, d);
       const wasLive = fork.state !== 'done';
@@ -416,10 +416,10 @@ export class TransferRinger {
     fork.state = 'answered';
     this.done = true;
     const answer = await media.takeOver(this.side, offer);
-    const cseq = Number.parseInt(fork.req.headers.get('CSeq') ?? '1', 10);
+    const ack = ackOptions(fork.req);
     fork.ack = d.request(
       'ACK',
-      answer.ok ? { cseq, body: Buffer.from(answer.sdp), contentType: SDP_TYPE } : { cseq },
+      answer.ok ? { ...ack, body: Buffer.from(answer.sdp), contentType: SDP_TYPE } : ack,
     );
     this.deps.sender.send(fork.ack, d.dest);
     for (const f of round.forks) if (f !== fork) this.cancel(f);

@@ -42,8 +42,11 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
       });
       const caller = party(req.caller.number, req.caller.name);
       const room = `${tenant.id}/callback-${randomUUID()}`;
-      const phoneOf = (number: string) =>
-        deps.bindingsOf(tenant.id, number).find((b) => !isBrowserContact(b));
+      // A desk phone first; a browser when the PBX can place WebRTC legs.
+      const phoneOf = (number: string) => {
+        const all = deps.bindingsOf(tenant.id, number);
+        return all.find((b) => !isBrowserContact(b)) ?? (ctx.webrtc ? all[0] : undefined);
+      };
       const leg = (
         to: CallParty,
         from: CallParty,

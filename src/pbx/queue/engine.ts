@@ -33,6 +33,8 @@ export interface QueueEnv {
   /** An agent logged in or out, paused or unpaused: written to the database (batched by the caller). */
   persistAgent(tenantId: string, number: string, session: AgentSession): void;
   emit(e: QueueEvent): void;
+  /** The PBX can place calls to browsers (WebRTC gateway): browser-only agents and callers take callbacks. */
+  callsBrowsers?(): boolean;
 }
 
 /** What a waiting caller looks like in the live view. */
@@ -431,11 +433,12 @@ export class QueueEngine {
     return 'available';
   }
 
-  /** `number` has a phone registered that takes plain RTP (not only a browser softphone). */
-  hasDeskPhone(tenantId: string, number: string): boolean {
+  /** The PBX can call `number` itself (a callback): a desk phone, or a browser when WebRTC legs can be placed. */
+  canCallBack(tenantId: string, number: string): boolean {
+    const browsers = this.env.callsBrowsers?.() === true;
     return this.env
       .bindingsOf(tenantId, number)
-      .some((b) => b.source.transport !== 'WS' && b.source.transport !== 'WSS');
+      .some((b) => browsers || (b.source.transport !== 'WS' && b.source.transport !== 'WSS'));
   }
 
   /** Every member's state is one of `states` (or there are no members): the queue counts as empty. */
@@ -680,8 +683,8 @@ export class QueueEngine {
         cfg.members.forEach((m, index) => {
           if ((w.avoid.get(m.number) ?? 0) > now) return;
           if (this.agentState(tenant, entry.id, m) !== 'available') return;
-          // A callback is two calls the PBX places over plain RTP: a browser-only agent cannot take one.
-          if (w.callback && !this.hasDeskPhone(tenantId, m.number)) return;
+          // A callback is two calls the PBX places: an agent it cannot call cannot take one.
+          if (w.callback && !this.canCallBack(tenantId, m.number)) return;
           const match = skillMatch(m.skills, need);
           if (!match.ok) return;
           const s = this.sessions.get(tenantId, m.number);

@@ -115,8 +115,7 @@ export async function queueStep(
   const callbackRefusal = (): string | null => {
     if (!engine.dialer) return 'callbacks are not available';
     if (tenant.extensions.has(call.caller.number)) {
-      // The PBX dials back over plain RTP: a browser-only softphone cannot take it.
-      if (!engine.hasDeskPhone(tenant.id, call.caller.number)) return 'no phone to dial back';
+      if (!engine.canCallBack(tenant.id, call.caller.number)) return 'no phone to dial back';
     } else if (!ctx.env.outbound || !planOutbound(tenant, call.caller.number, null).ok)
       // An outside caller is dialled back through a trunk, as the tenant's own call (its class).
       return 'the number cannot be dialled back';
