@@ -179,7 +179,12 @@ describe.each(backends())('trunks, numbers and outbound routes API on %s', (back
     // Emergency numbers pass whatever the class, and a route that matches them is used.
     await fx.call('POST', `/api/v1/tenants/${fx.A.id}/outbound-routes`, {
       ...admin(),
-      body: route({ name: 'Emergency', priority: 1, patterns: [{ match: '112', strip: 0, prepend: '' }] }),
+      // A route that would rewrite it (here into a premium number) does not: 112 goes as 112.
+      body: route({
+        name: 'Emergency',
+        priority: 1,
+        patterns: [{ match: '112', strip: 3, prepend: '+882123456' }],
+      }),
     });
     const ext = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${fx.A.otherExtensionId}`, {
       ...admin(),
@@ -189,6 +194,8 @@ describe.each(backends())('trunks, numbers and outbound routes API on %s', (back
     expect((await plan(`number=112&extension=102`)).json).toMatchObject({
       allowed: true,
       numberClass: 'emergency',
+      route: { name: 'Emergency' },
+      number: '112',
     });
     expect((await plan(`number=84957654321&extension=102`)).json).toMatchObject({
       allowed: false,
@@ -217,6 +224,13 @@ describe.each(backends())('trunks, numbers and outbound routes API on %s', (back
       body: { localPrefixes: ['+7495'], defaultCallerId: '+74951110000' },
     });
     expect(settings.json).toMatchObject({ localPrefixes: ['+7495'], defaultCallerId: '+74951110000' });
+    // A "local" prefix abroad would make international calls local; the country is the operator's.
+    const abroad = await fx.call('PATCH', tenant, { ...admin(), body: { localPrefixes: ['+7495', '+44'] } });
+    expect(abroad.status).toBe(400);
+    expect(abroad.json.field).toBe('localPrefixes.1');
+    const moved = await fx.call('PATCH', tenant, { ...admin(), body: { country: 'GB' } });
+    expect(moved.status).toBe(403);
+    expect((await fx.call('PATCH', tenant, { ...admin(), body: { country: 'RU' } })).status).toBe(200);
     const notOurs = await fx.call('PATCH', tenant, { ...admin(), body: { defaultCallerId: '+74951110002' } });
     expect(notOurs.status).toBe(400);
     expect(notOurs.json.field).toBe('defaultCallerId');

@@ -28,6 +28,7 @@ import {
   toListQuery,
   UserSchema,
 } from '../schemas.js';
+import { ownLocalPrefixes } from '../../pbx/routing/external.js';
 import { assertCountry, assertOwnNumber, assertTimeZone } from '../validate.js';
 import { auditSnapshot, tenantView, userView } from '../views.js';
 
@@ -329,6 +330,20 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
         }
         const codes = featureCodes ? ownCodes(before.featureCodes, featureCodes) : null;
         if (defaultCallerId) await assertOwnNumber(tx, before.id, defaultCallerId, 'defaultCallerId');
+        // The country decides what is a national call: moving it would move the operator's call class.
+        if (b.country && b.country !== before.country && principalOf(req).role !== 'operator')
+          throw new ApiError('FIELD_FORBIDDEN', 'Only an operator may change country', 'country');
+        const country = b.country ?? before.country;
+        if (localPrefixes) {
+          const inside = ownLocalPrefixes(country, localPrefixes);
+          const i = localPrefixes.findIndex((p) => !inside.includes(p));
+          if (i >= 0)
+            throw new ApiError(
+              'VALIDATION_FAILED',
+              `${localPrefixes[i]} is not a prefix inside ${country}: local calls are in the tenant's own country`,
+              `localPrefixes.${i}`,
+            );
+        }
         const after = await tx.tenants.update(before.id, {
           ...rest,
           ...(codecs ? { codecs: JSON.stringify(codecs) } : {}),

@@ -7,6 +7,7 @@
  * matches, and its trunks in turn until one carries the call: a trunk that is
  * down, full, or answers 5xx/408 hands over to the next.
  */
+import { type CountryCode, getCountryCallingCode } from 'libphonenumber-js';
 import type { Trunk } from '../../store/schema.js';
 import type { RingTarget, TrunkDial } from '../call.js';
 import type { ExtensionEntry, TenantEntry } from '../directory.js';
@@ -68,6 +69,20 @@ function lesser(a: CallClass, b: CallClass): CallClass {
 }
 
 /** What a number costs: classified as the route sends it, else as it was dialled past the stripped prefix. */
+/**
+ * The tenant's local prefixes that are inside its own country: a prefix abroad
+ * would make international numbers "local" and slip past the operator's class.
+ */
+export function ownLocalPrefixes(country: string, prefixes: readonly string[]): string[] {
+  let code: string;
+  try {
+    code = `+${getCountryCallingCode(country.toUpperCase() as CountryCode)}`;
+  } catch {
+    return [];
+  }
+  return prefixes.filter((p) => p.startsWith(code) && p.length > code.length);
+}
+
 export function classOf(
   tenant: Pick<TenantEntry, 'country' | 'localPrefixes'>,
   dialled: string,
@@ -75,7 +90,7 @@ export function classOf(
   strip: number,
 ): NumberClass | 'invalid' {
   if (isEmergency(dialled, tenant.country)) return 'emergency';
-  const plan = { country: tenant.country, localPrefixes: tenant.localPrefixes };
+  const plan = { country: tenant.country, localPrefixes: ownLocalPrefixes(tenant.country, tenant.localPrefixes) };
   for (const n of [sent, dialled.slice(strip)]) {
     const c = classifyNumber(n, plan);
     if (c.class !== 'invalid') return c.class;
@@ -138,11 +153,13 @@ export function planOutbound(
     return { ok: false, status: 484, cause: 'no-route', reason: 'Address Incomplete' };
   if (!classAllows(allowed, numberClass))
     return { ok: false, status: 403, cause: 'call-class', reason: `${numberClass} calls not allowed` };
+  // An emergency number goes as it was dialled: a route's rewrite must not turn it into another number.
   const e164 = numberClass === 'emergency' ? null : toE164(route.number, tenant.country);
+  const sent = numberClass === 'emergency' ? dialled : (e164 ?? route.number);
   return {
     ok: true,
     route: { id: route.id, name: route.name },
-    number: e164 ?? route.number,
+    number: sent,
     e164,
     numberClass,
     allowed,
