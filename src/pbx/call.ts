@@ -258,6 +258,8 @@ export class Call implements ActiveCall {
   private readonly retired = new Set<string>();
   /** Run once when the call ends (a transfer in progress cancels its forks). */
   private readonly endHooks: (() => void)[] = [];
+  /** What each side's party holds until it leaves (see holdUntilEnd). */
+  private readonly held: Record<Side, (() => void)[]> = { A: [], B: [] };
   /** Our 2xx to a phone that took the call by pickup, until its ACK. */
   private okRetransmitB: OkRetransmission | null = null;
   private readonly bCallId: string;
@@ -327,6 +329,11 @@ export class Call implements ActiveCall {
   throughTrunk(name: string, direction: 'inbound' | 'outbound'): void {
     if (this.trunkUsed?.direction === 'inbound') return;
     this.trunkUsed = { name, direction };
+  }
+
+  /** The party on `side` came in from a carrier: whatever number it shows, it is nobody of the company. */
+  isOutside(side: Side): boolean {
+    return side === 'A' && this.trunkUsed?.direction === 'inbound';
   }
 
   /** Tags the call (an IVR menu or choice): kept on the CDR, told to live views. At most 20. */
@@ -1294,6 +1301,21 @@ export class Call implements ActiveCall {
     else this.endHooks.push(fn);
   }
 
+  /**
+   * What the party on `side` holds while it is on the phone (a trunk channel, its
+   * place in the external-call limits): released when it leaves — with the call,
+   * or later elsewhere if an attended transfer hands the party to another call.
+   */
+  holdUntilEnd(release: () => void, side: Side = 'B'): void {
+    if (this.state === 'ended') release();
+    else this.held[side].push(release);
+  }
+
+  /** The party taking `side` brings what it holds from its old call (attended transfer). */
+  adoptHeld(side: Side, releases: (() => void)[]): void {
+    for (const r of releases) this.holdUntilEnd(r, side);
+  }
+
   /** `side` is being transferred away (null: the transfer is over). */
   markLeaving(side: Side | null): void {
     this.leaving = side;
@@ -1515,13 +1537,17 @@ export class Call implements ActiveCall {
    * SDP session leave with it, this call ends without a BYE to it (the other side,
    * the transferor, gets one).
    */
-  handOver(side: Side): { dialog: Dialog; party: CallParty; media: SideHandover } | null {
+  handOver(
+    side: Side,
+  ): { dialog: Dialog; party: CallParty; media: SideHandover; held: (() => void)[] } | null {
     const d = this.dialogOf(side);
     if (!d || !this.media || this.state !== 'answered') return null;
     // Whatever was on hold stops: the party goes on elsewhere.
     this.onHold.get(side)?.();
     this.onHold.delete(side);
-    const out = { dialog: d, party: this.partyOf(side), media: this.media.detach(side) };
+    // What the party holds (a trunk channel) goes with it.
+    const held = this.held[side].splice(0);
+    const out = { dialog: d, party: this.partyOf(side), media: this.media.detach(side), held };
     this.ctx.unbindDialog(d.key);
     if (side === 'A') this.aDialog = null;
     else if (this.winner) this.winner.dialog = null;
@@ -1540,6 +1566,7 @@ export class Call implements ActiveCall {
     for (const leg of this.legs) this.cancelLeg(leg);
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     for (const hook of this.endHooks.splice(0)) hook();
+    for (const release of [...this.held.A.splice(0), ...this.held.B.splice(0)]) release();
     this.keys.close();
     for (const key of this.retired) this.ctx.unbindDialog(key);
     this.okRetransmit?.stop();

@@ -108,6 +108,11 @@ export class RoutedTransfer implements RoutedCall {
     this.call.onEnded(fn);
   }
 
+  holdUntilEnd(release: () => void): void {
+    // Whoever answers takes the transferor's side.
+    this.call.holdUntilEnd(release, this.ringer.side);
+  }
+
   recordCaller(
     path: string,
     opts: { maxDurationMs: number; silence?: { afterMs: number } },

@@ -559,7 +559,9 @@ export class SipService {
     const { did, caller, callerName } = inboundNumbers(trunk, req);
     const owner = did ? this.directory.ownerOf(did) : undefined;
     const tenant = owner ? this.directory.tenantById(owner.tenantId) : undefined;
-    if (!did || !tenant?.enabled) return makeResponse(req, 404, { reason: 'Number Not Assigned' });
+    // A trunk delivers only to the tenants it serves.
+    if (!did || !tenant?.enabled || (trunk.tenantIds !== null && !trunk.tenantIds.includes(tenant.id)))
+      return makeResponse(req, 404, { reason: 'Number Not Assigned' });
     const dest = destinationForNumber(tenant, did);
     if (dest?.kind !== 'inboundRoute') return makeResponse(req, 404, { reason: 'No Route For Number' });
     const route = tenant.routing.get(dest.id);
@@ -596,10 +598,11 @@ export class SipService {
         return;
       }
       const ticket = this.carriers.limits.take(owned, false, this.txContext.clock.now());
-      call.onEnded(() => {
+      // The outside caller holds the channel until it leaves, wherever a transfer takes it.
+      call.holdUntilEnd(() => {
         this.carriers.trunks.release(trunk.id);
         ticket.end(this.txContext.clock.now());
-      });
+      }, 'A');
       call.step({ kind: 'trunk', id: trunk.id, name: trunk.name, outcome: `called ${did}` });
       await this.router.route(call, tenant, dest);
     })().catch((e: unknown) => {
@@ -921,7 +924,15 @@ export class SipService {
         if (!tenant || !transferor)
           return { refused: { status: 403, reason: 'Only Extensions Transfer Outside' } };
         const ctx = { env: this.routerEnv, tenant, external: false, markExternal: () => {} };
-        const x = await externalRingTarget(ctx, call, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);
+        // The outside party takes the transferor's side: what it holds goes with that side.
+        const host = {
+          caller: call.caller,
+          step: (st: Parameters<Call['step']>[0]) => call.step(st),
+          throughTrunk: (name: string, direction: 'inbound' | 'outbound') =>
+            call.throughTrunk(name, direction),
+          holdUntilEnd: (release: () => void) => call.holdUntilEnd(release, side),
+        };
+        const x = await externalRingTarget(ctx, host, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);
         if ('refused' in x) return x;
         const { party, bindings, trunk } = x.target;
         return {
@@ -1050,6 +1061,8 @@ export class SipService {
           undefined,
           0,
           ringSec,
+          // A number the caller presented: never abroad (queue.ts callableBack).
+          'national',
         ),
     });
     this.queues = engine;

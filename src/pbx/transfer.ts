@@ -129,6 +129,11 @@ export function handleRefer(
     tx.respond(makeResponse(req, 400, { reason: 'Bad Refer-To' }));
     return;
   }
+  // Only the company's own phones transfer: a carrier's party cannot send the call elsewhere.
+  if (call.isOutside(side)) {
+    tx.respond(makeResponse(req, 403, { reason: 'Transfers From Outside Refused' }));
+    return;
+  }
   if (target.replaces) {
     attended(deps, call, side, req, tx, target.replaces);
     return;
@@ -619,6 +624,7 @@ function attended(
     return;
   }
   const reoffer = media.adopt(side, handed.media);
+  call.adoptHeld(side, handed.held);
   notify(deps, call, side, 200, 'OK', true, id);
   const transferor = call.dialogOf(side);
   call.replaceParty(side, handed.dialog, handed.party, null);

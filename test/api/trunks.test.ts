@@ -68,6 +68,17 @@ describe.each(backends())('trunks, numbers and outbound routes API on %s', (back
     });
     expect(badRange.status).toBe(400);
     expect(badRange.json.field).toBe('addresses.0');
+    for (const [range, why] of [
+      ['0.0.0.0/0', 'too wide'],
+      ['::ffff:10.0.0.0/104', 'as an IPv4'],
+    ]) {
+      const res = await fx.call('POST', '/api/v1/platform/trunks', {
+        ...op(),
+        body: { name: 'Z', kind: 'ip', host: '192.0.2.1', addresses: [range] },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.detail).toContain(why);
+    }
     const clash = await fx.call('POST', '/api/v1/platform/trunks', {
       ...op(),
       body: { name: 'Carrier One', kind: 'ip', host: '192.0.2.1' },

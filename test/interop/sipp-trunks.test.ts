@@ -237,6 +237,29 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     }
   });
 
+  it("a carrier's party cannot transfer the call it is on, whatever number it shows", async () => {
+    const wire = new Wire();
+    // It claims to be extension 201's number, which it is not.
+    const outsider = await udpUa('outsider', wire, systemClock, '127.0.0.3');
+    try {
+      const pbx = { transport: 'UDP' as const, host: '127.0.0.1', port: fx.sip.transports.udpPort };
+      const invite = outsider.buildRequest('INVITE', `sip:${DID.slice(1)}@127.0.0.1`, {
+        from: '<sip:201@127.0.0.3>',
+        body: PHONE_SDP,
+      });
+      expect((await outsider.send(invite, pbx).done())?.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      const refer = outsider.inDialog('REFER', {
+        headers: [['Refer-To', `<sip:810441234567890@${DOMAIN}>`]],
+      });
+      expect((await refer.done())?.status).toBe(403);
+      await outsider.inDialog('BYE').done();
+      await until(() => fx.sip.calls.size === 0);
+    } finally {
+      outsider.close();
+    }
+  });
+
   it('fails over from a trunk answering 503 to the next, which challenges the call and answers', async () => {
     const logB = join(dir, 'b.log');
     const a = sipp(['-sf', join(SCENARIOS, 'carrier-503.xml'), '-i', '127.0.0.2', '-p', String(portA)]);

@@ -8,6 +8,7 @@ import {
   FEATURES,
   type Feature,
 } from '../../pbx/feature-codes.js';
+import { ownLocalPrefixes } from '../../pbx/routing/external.js';
 import { ConflictError } from '../../store/errors.js';
 import { MEDIA_CODECS, type User } from '../../store/schema.js';
 import { hashPassword } from '../../util/password-hash.js';
@@ -28,7 +29,6 @@ import {
   toListQuery,
   UserSchema,
 } from '../schemas.js';
-import { ownLocalPrefixes } from '../../pbx/routing/external.js';
 import { assertCountry, assertOwnNumber, assertTimeZone } from '../validate.js';
 import { auditSnapshot, tenantView, userView } from '../views.js';
 

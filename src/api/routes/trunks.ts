@@ -209,6 +209,14 @@ async function checkTrunk(store: Store, t: TrunkInput): Promise<void> {
     const n = bits === undefined ? max : Number(bits);
     if (!family || extra !== undefined || !Number.isInteger(n) || n < 0 || n > max)
       throw invalid(`"${a}" is not an IP address or CIDR range`, `addresses.${i}`);
+    if (family === 6 && /^::ffff:/i.test(addr ?? ''))
+      throw invalid(`Write "${a}" as an IPv4 address or range`, `addresses.${i}`);
+    // Calls from these addresses skip authentication: a range this wide would let anyone in.
+    if (n < (family === 6 ? 32 : 16))
+      throw invalid(
+        `"${a}" is too wide a range for a carrier (at most /16 for IPv4, /32 for IPv6)`,
+        `addresses.${i}`,
+      );
   });
   assertCountry(t.country);
   for (const [i, id] of (t.tenantIds ?? []).entries())

@@ -122,7 +122,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
                 throughTrunk: (name) => {
                   via.trunk = name;
                 },
-                onEnded: (fn) => void out?.ended.then(fn),
+                holdUntilEnd: (fn) => void out?.ended.then(fn),
               },
               req.callerRingSec,
             )

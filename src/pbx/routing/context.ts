@@ -38,6 +38,8 @@ export interface RoutedCall {
   /** Stops whatever the caller hears from the PBX (music, a prompt). */
   silenceCaller(): void;
   onEnded(fn: () => void): void;
+  /** What the answering party holds until it leaves (a trunk channel), even if a transfer moves it on. */
+  holdUntilEnd(release: () => void): void;
   /** Records what the caller says (voicemail) into a WAV at `path`; resolves when the file is in place. */
   recordCaller(
     path: string,

@@ -90,7 +90,10 @@ export function classOf(
   strip: number,
 ): NumberClass | 'invalid' {
   if (isEmergency(dialled, tenant.country)) return 'emergency';
-  const plan = { country: tenant.country, localPrefixes: ownLocalPrefixes(tenant.country, tenant.localPrefixes) };
+  const plan = {
+    country: tenant.country,
+    localPrefixes: ownLocalPrefixes(tenant.country, tenant.localPrefixes),
+  };
   for (const n of [sent, dialled.slice(strip)]) {
     const c = classifyNumber(n, plan);
     if (c.class !== 'invalid') return c.class;
@@ -132,8 +135,11 @@ export function planOutbound(
   if (!emergency && ext?.externalBlocked)
     return { ok: false, status: 403, cause: 'fraud-blocked', reason: 'External Calls Blocked' };
   const route = matchRoute(tenant, dialled);
+  // Only the tenant's own numbers are shown (one taken back since it was set is passed over).
+  const own = (n: string | null | undefined) =>
+    n === 'anonymous' || (n && tenant.numbers.includes(n)) ? n : null;
   const callerId = (override: string | null) =>
-    override ?? ext?.outboundCallerId ?? tenant.defaultCallerId ?? tenant.numbers[0] ?? null;
+    own(override) ?? own(ext?.outboundCallerId) ?? own(tenant.defaultCallerId) ?? tenant.numbers[0] ?? null;
   if (!route && emergency && emergencyTrunks.length)
     // An emergency call is never lost for want of a route: any trunk the tenant may use carries it.
     return {
@@ -216,7 +222,7 @@ function tryNext(status: number): boolean {
 }
 
 /** What sending a number out needs of the call it is for (a routed call, a transfer, a queue callback). */
-export type ExternalHost = Pick<RoutedCall, 'caller' | 'step' | 'throughTrunk' | 'onEnded'>;
+export type ExternalHost = Pick<RoutedCall, 'caller' | 'step' | 'throughTrunk' | 'holdUntilEnd'>;
 
 /** An external call that may go out: its plan, whose limits it counts against, and who it shows as calling. */
 interface Cleared {
@@ -232,12 +238,18 @@ function clear(
   call: ExternalHost,
   dialled: string,
   onBehalfOf: string | undefined,
+  /** A cap below the tenant's and the extension's (queue callbacks: numbers a caller could give). */
+  maxClass?: CallClass,
 ): Cleared | ({ ok: false } & Refusal) {
   const { tenant, env } = ctx;
   const ext = onBehalfOf ? (tenant.extensionsById.get(onBehalfOf) ?? null) : null;
+  // The extension answerable for the call is gone (deleted meanwhile): nobody may send it out.
+  if (onBehalfOf && !ext) return { ok: false, status: 403, cause: 'call-class', reason: 'No Extension' };
   if (!env.outbound) return { ok: false, status: 404, cause: 'no-route', reason: 'No Trunks' };
   const plan = planOutbound(tenant, dialled, ext, env.outbound.trunksFor(tenant.id));
   if (!plan.ok) return plan;
+  if (maxClass && !classAllows(maxClass, plan.numberClass))
+    return { ok: false, status: 403, cause: 'call-class', reason: `${plan.numberClass} calls not allowed` };
   const owner: ExternalCallOwner = {
     tenantId: tenant.id,
     timeZone: tenant.timeZone,
@@ -334,9 +346,10 @@ export async function externalRingTarget(
   onBehalfOf: string | undefined,
   delaySec: number,
   timeoutSec: number,
+  maxClass?: CallClass,
 ): Promise<ExternalTarget | { refused: Refusal }> {
   const step = (outcome: string) => call.step({ kind: 'external', id: null, name: number, outcome });
-  const c = clear(ctx, call, number, onBehalfOf);
+  const c = clear(ctx, call, number, onBehalfOf, maxClass);
   const out = ctx.env.outbound;
   if ('ok' in c || !out) {
     const refused = 'ok' in c ? c : { status: 404, cause: 'no-route', reason: 'No Trunks' };
@@ -355,13 +368,14 @@ export async function externalRingTarget(
     return {
       target: trunkTarget(ctx.tenant, call, got.trunk, got.dest, c, delaySec, timeoutSec),
       settle: (answered) => {
-        const end = () => {
+        const end = (attempt: boolean) => {
           out.release(id);
-          ticket.end(ctx.env.ms());
+          ticket.end(ctx.env.ms(), attempt);
         };
-        if (!answered) return end();
+        // Not answered here: someone else took the call (or nobody did); not the extension's own attempt.
+        if (!answered) return end(false);
         ticket.answered(ctx.env.ms());
-        call.onEnded(end);
+        call.holdUntilEnd(() => end(true));
       },
     };
   }
@@ -415,7 +429,7 @@ export async function dialExternal(
     if (outcome.kind === 'answered') {
       ticket.answered(env.ms());
       step('answered', trunk.name);
-      call.onEnded(() => {
+      call.holdUntilEnd(() => {
         out.release(id);
         ticket.end(env.ms());
       });

@@ -116,8 +116,7 @@ export async function queueStep(
     if (!engine.dialer) return 'callbacks are not available';
     if (tenant.extensions.has(call.caller.number)) {
       if (!engine.canCallBack(tenant.id, call.caller.number)) return 'no phone to dial back';
-    } else if (!ctx.env.outbound || !planOutbound(tenant, call.caller.number, null).ok)
-      // An outside caller is dialled back through a trunk, as the tenant's own call (its class).
+    } else if (!ctx.env.outbound || !callableBack(tenant, call.caller.number))
       return 'the number cannot be dialled back';
     if (engine.hasCallback(tenant.id, call.caller.number))
       return 'a callback to this number is waiting already';
@@ -345,4 +344,15 @@ async function callerKeys(engine: QueueEngine, call: RoutedCall, w: Waiter, cfg:
     if (key === null || w.left) continue;
     if (cfg.keys.some((k) => k.key === key)) engine.post(w, { type: 'key', key });
   }
+}
+
+/**
+ * An outside caller is dialled back through a trunk as the tenant's own call —
+ * to a number the caller itself presented, so only a local or national one: a
+ * spoofed premium or international number must not be called at the tenant's cost.
+ */
+export function callableBack(tenant: TenantEntry, number: string): boolean {
+  if (!/^\+[1-9]\d{1,14}$/.test(number)) return false;
+  const plan = planOutbound(tenant, number, null);
+  return plan.ok && (plan.numberClass === 'local' || plan.numberClass === 'national');
 }

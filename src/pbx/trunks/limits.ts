@@ -29,8 +29,11 @@ export interface ExternalCallOwner {
 /** One external call holding its place in the counters until `end`. */
 export interface ExternalCallTicket {
   answered(atMs: number): void;
-  /** The call is over; `international` calls count for the anomaly rule. */
-  end(atMs: number): void;
+  /**
+   * The call is over; `international` calls count for the anomaly rule unless
+   * `attempt` is false (a target rung alongside others that someone else answered).
+   */
+  end(atMs: number, attempt?: boolean): void;
 }
 
 export class ExternalLimits {
@@ -100,7 +103,7 @@ export class ExternalLimits {
       answered: (at) => {
         answeredAt ??= at;
       },
-      end: (at) => {
+      end: (at, attempt = true) => {
         if (ended) return;
         ended = true;
         bump(this.tenantCalls, o.tenantId, -1);
@@ -111,7 +114,7 @@ export class ExternalLimits {
           const m = this.minutes.get(o.tenantId);
           this.minutes.set(o.tenantId, { day, seconds: (m && m.day === day ? m.seconds : 0) + talked });
         }
-        if (international && extKey && o.extension && (at - startMs) / 1000 < FRAUD_RULE.shortSec)
+        if (attempt && international && extKey && o.extension && (at - startMs) / 1000 < FRAUD_RULE.shortSec)
           this.shortInternational(o.tenantId, o.extension.number, extKey, at);
       },
     };

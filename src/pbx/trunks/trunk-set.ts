@@ -74,8 +74,12 @@ function addSource(list: BlockList, entry: string): void {
   const family = isIP(a);
   if (!family) return;
   const type = family === 6 ? 'ipv6' : 'ipv4';
-  if (bits !== undefined) list.addSubnet(a, Number.parseInt(bits, 10), type);
-  else list.addAddress(a, type);
+  try {
+    if (bits !== undefined) list.addSubnet(a, Number.parseInt(bits, 10), type);
+    else list.addAddress(a, type);
+  } catch {
+    // A range the list cannot hold (a bad prefix) is skipped: it recognises nobody.
+  }
 }
 
 export class TrunkSet {
@@ -97,7 +101,13 @@ export class TrunkSet {
       const old = this.running.get(t.id);
       if (old && old.fingerprint === fingerprint) continue;
       if (old) this.stopOne(old);
-      this.running.set(t.id, this.startOne(t, fingerprint, old?.channels ?? 0));
+      try {
+        this.running.set(t.id, this.startOne(t, fingerprint, old?.channels ?? 0));
+      } catch (e) {
+        // One trunk's bad settings must not stop the others (or the node) from starting.
+        this.deps.log.error({ err: e, trunk: t.name }, 'trunk could not be started');
+        this.running.delete(t.id);
+      }
     }
     for (const [id, r] of this.running)
       if (!seen.has(id)) {
