@@ -23,6 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type NimbusNode, startNode } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
+import { queueConfig, queueMember } from '../helpers/queues.js';
 import { WeriftSdh } from '../helpers/werift-sdh.js';
 
 // SIP.js's transport uses the browser's global WebSocket; Node 20 has none. The node's
@@ -314,4 +316,88 @@ describe('SIP.js over WebSocket', () => {
       'answered',
     ]);
   }, 30_000);
+
+  it('a queue calls back browser softphones: the agent first, then the caller, with audio both ways', async () => {
+    const tenantId = node.demo!.tenantId;
+    const scope = node.store.tenant(tenantId);
+    // Two extensions of their own (the demo's are registered by the tests above).
+    for (const number of ['106', '107'])
+      await node.store.transaction((tx) =>
+        tx.tenant(tenantId).extensions.create({
+          number,
+          displayName: `Browser ${number}`,
+          userId: null,
+          sipSecret: `secret-${number}-browser`,
+          voicemailEnabled: false,
+          voicemailPin: null,
+          callClass: 'internal',
+          dnd: false,
+          ringTimeoutSec: 20,
+          forwarding: { ...NO_FORWARDING },
+        }),
+      );
+    const q = await scope.routing.create('queue', {
+      name: 'Browsers',
+      number: '760',
+      config: queueConfig({
+        members: [queueMember('106')],
+        joinEmpty: [],
+        keys: [{ key: '5', action: 'callback', destination: null }],
+        callback: { maxPerAgent: 0, attempts: 1, retryDelaySec: 60, ringSec: 20 },
+      }),
+    });
+    await node.sip.tenantChanged(tenantId);
+    const sessions: Record<string, Session> = {};
+    const answering = (number: string) => (inv: Invitation) => {
+      sessions[number] = inv;
+      void inv.accept();
+    };
+    const browser = async (number: string) => {
+      const ua = new UserAgent({
+        uri: UserAgent.makeURI(`sip:${number}@127.0.0.1`)!,
+        authorizationUsername: number,
+        authorizationPassword: `secret-${number}-browser`,
+        transportOptions: { server: `ws://127.0.0.1:${node.httpPort}/sip` },
+        sessionDescriptionHandlerFactory: () => new WeriftSdh(),
+        logLevel: 'error',
+        delegate: { onInvite: answering(number) },
+      });
+      agents.push(ua);
+      await ua.start();
+      const reg = new Registerer(ua);
+      await reg.register();
+      await until(() => reg.state === RegistererState.Registered, 5000, `${number} registered`);
+      return ua;
+    };
+    await browser('106');
+    const caller = await browser('107');
+    const queues = node.sip.queues!;
+    queues.pause(tenantId, '106', 'meeting'); // nobody answers yet: the caller waits
+    const inviter = new Inviter(caller, UserAgent.makeURI('sip:760@127.0.0.1')!);
+    await inviter.invite();
+    await until(() => inviter.state === SessionState.Established, 5000, 'the queue answered');
+    await inviter.info({
+      requestOptions: {
+        body: {
+          contentDisposition: 'render',
+          contentType: 'application/dtmf-relay',
+          content: 'Signal=5\r\nDuration=160',
+        },
+      },
+    });
+    // The caller hears the confirmation and is let go; its place is kept.
+    await until(() => inviter.state === SessionState.Terminated, 15_000, 'the caller let go');
+    queues.unpause(tenantId, '106');
+    // The PBX calls the agent's browser, then the caller's: WebRTC through the gateway both times.
+    await until(() => sessions['106']?.state === SessionState.Established, 10_000, 'the agent answered');
+    await until(() => sessions['107']?.state === SessionState.Established, 10_000, 'the caller answered');
+    await until(() => queues.liveOf(tenantId, q.id)!.today.callbacksConnected === 1, 5000, 'connected');
+    const agentSdh = sessions['106']!.sessionDescriptionHandler as WeriftSdh;
+    const callerSdh = sessions['107']!.sessionDescriptionHandler as WeriftSdh;
+    agentSdh.startTone();
+    callerSdh.startTone();
+    await until(() => agentSdh.received > 25 && callerSdh.received > 25, 10_000, 'audio both ways');
+    await sessions['106']!.bye();
+    await until(() => sessions['107']?.state === SessionState.Terminated, 5000, 'the caller hung up too');
+  }, 60_000);
 });
