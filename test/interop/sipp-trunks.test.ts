@@ -191,18 +191,23 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
 
   beforeEach(() => bank.reset());
 
-  it('a call from the carrier to our number rings the extension its inbound route names', async () => {
-    const carrier = await sipp([
+  /** Carrier B (SIPp) calls one of our numbers: INVITE, 200, ACK, BYE. */
+  function carrierCalls(number: string): Promise<RunResult> {
+    return sipp([
       '-sf',
       join(SCENARIOS, 'carrier-uac.xml'),
       '-s',
-      DID.slice(1),
+      number.slice(1),
       '-i',
       '127.0.0.3',
       '-p',
       String(port()),
       `127.0.0.1:${fx.sip.transports.udpPort}`,
     ]);
+  }
+
+  it('a call from the carrier to our number rings the extension its inbound route names', async () => {
+    const carrier = await carrierCalls(DID);
     expect(carrier.status, carrier.out).toBe(0);
     expect(bank.get('201').invites).toHaveLength(1);
     // The caller's number as the carrier sent it, in E.164.
@@ -300,17 +305,7 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     try {
       const b = carrierB();
       await new Promise((r) => setTimeout(r, 300));
-      const carrier = await sipp([
-        '-sf',
-        join(SCENARIOS, 'carrier-uac.xml'),
-        '-s',
-        DID.slice(1),
-        '-i',
-        '127.0.0.3',
-        '-p',
-        String(port()),
-        `127.0.0.1:${fx.sip.transports.udpPort}`,
-      ]);
+      const carrier = await carrierCalls(DID);
       expect(carrier.status, carrier.out).toBe(0);
       const out = await b.done;
       expect(out.status, out.out).toBe(0);
