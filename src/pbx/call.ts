@@ -173,6 +173,30 @@ export type RingOutcome =
 
 export type UnansweredCause = 'busy' | 'no-answer' | 'rejected' | 'failed';
 
+/**
+ * How a ring round that nobody answered ended, from its best failure (RFC 3261
+ * §16.7 ranking) — or, with none, whether anything rang at all.
+ */
+export function unanswered(best: SipResponse | null, rang: boolean): RingOutcome {
+  if (!best)
+    return {
+      kind: 'unanswered',
+      status: 480,
+      cause: rang ? 'no-answer' : 'failed',
+      reason: 'Temporarily Unavailable',
+    };
+  const s = best.status;
+  const cause: UnansweredCause =
+    s === 486 || s === 600
+      ? 'busy'
+      : s === 408 || s === 480
+        ? 'no-answer'
+        : s === 603
+          ? 'rejected'
+          : 'failed';
+  return { kind: 'unanswered', status: s, cause, reason: best.reason };
+}
+
 interface Round {
   done: (o: RingOutcome) => void;
   legs: BLeg[];
@@ -457,24 +481,10 @@ export class Call implements ActiveCall {
     const f = round.best;
     if (!f) {
       // Nobody answered before their own timeout (forks cancelled), or nobody could be rung.
-      const rang = round.legs.length > 0;
-      this.closeRound(round, {
-        kind: 'unanswered',
-        status: 480,
-        cause: rang ? 'no-answer' : 'failed',
-        reason: 'Temporarily Unavailable',
-      });
+      this.closeRound(round, unanswered(null, round.legs.length > 0));
       return;
     }
-    const cause: UnansweredCause =
-      f.status === 486 || f.status === 600
-        ? 'busy'
-        : f.status === 408 || f.status === 480
-          ? 'no-answer'
-          : f.status === 603
-            ? 'rejected'
-            : 'failed';
-    this.closeRound(round, { kind: 'unanswered', status: f.status, cause, reason: f.reason });
+    this.closeRound(round, unanswered(f, true));
   }
 
   private closeRound(round: Round, outcome: RingOutcome): void {

@@ -28,7 +28,7 @@ import {
   type RingOutcome,
   type RingTarget,
   type TrunkDial,
-  type UnansweredCause,
+  unanswered,
 } from './call.js';
 import { SDP_TYPE, sdpOf } from './call-media.js';
 import type { Binding } from './location.js';
@@ -467,24 +467,7 @@ export class TransferRinger {
     if (round.forks.some((f) => f.state === 'trying' || f.state === 'ringing' || f.state === 'answered'))
       return;
     const f = round.best;
-    if (!f) {
-      this.close(round, {
-        kind: 'unanswered',
-        status: 480,
-        cause: round.forks.length ? 'no-answer' : 'failed',
-        reason: 'Temporarily Unavailable',
-      });
-      return;
-    }
-    const cause: UnansweredCause =
-      f.status === 486 || f.status === 600
-        ? 'busy'
-        : f.status === 408 || f.status === 480
-          ? 'no-answer'
-          : f.status === 603
-            ? 'rejected'
-            : 'failed';
-    this.close(round, { kind: 'unanswered', status: f.status, cause, reason: f.reason });
+    this.close(round, unanswered(f, round.forks.length > 0));
   }
 
   private close(round: Round, outcome: RingOutcome): void {
