@@ -6,7 +6,9 @@
  * when the caller hangs up; a member may leave earlier.
  *
  * The members' legs are calls the PBX places itself (UAC, `OutboundLeg`), each
- * joining the page's room listen-only once the phone answers by itself.
+ * joining the page's room listen-only once the phone answers by itself; a
+ * browser softphone is reached over WebRTC through the gateway and answers by
+ * itself too (web/src/softphone/auto-answer.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { App, AppSession } from './app-call.js';
@@ -45,7 +47,8 @@ export function pagingApp(
           headers: autoAnswerHeaders(pager.domain),
           codecs,
         });
-        const phone = m.bindings.find((b) => !isBrowserContact(b));
+        // A desk phone first; a browser softphone when the PBX can place WebRTC legs.
+        const phone = m.bindings.find((b) => !isBrowserContact(b)) ?? (ctx.webrtc ? m.bindings[0] : undefined);
         if (phone && (await leg.start(phone))) legs.push(leg);
       }
       if (legs.length === 0) {

@@ -693,8 +693,9 @@ export class SipService {
   }
 
   /**
-   * Who a page reaches: the group's members with a desk phone registered (browsers
-   * cannot be paged yet), not on DND and not on the phone. Null: no such group.
+   * Who a page reaches: the group's members with a phone registered (browser
+   * softphones when the WebRTC gateway runs), not on DND and not on the phone.
+   * Null: no such group.
    */
   private pageMembers(tenant: TenantEntry, groupNumber: string, pager: string): PageMember[] | null {
     const group = tenant.routingByNumber.get(groupNumber);
@@ -705,7 +706,8 @@ export class SipService {
       if (!ext || ext.dnd || ext.number === pager || this.callsOf(tenant.id, ext.number) > 0) continue;
       const bindings = this.location
         .lookup(aorOf(tenant.id, ext.number), Date.now())
-        .filter((b) => b.source.transport !== 'WS' && b.source.transport !== 'WSS');
+        // Browsers are paged through the WebRTC gateway (when it runs).
+        .filter((b) => this.callContext.webrtc !== null || (b.source.transport !== 'WS' && b.source.transport !== 'WSS'));
       if (bindings.length)
         out.push({
           party: {

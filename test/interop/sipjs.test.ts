@@ -400,4 +400,87 @@ describe('SIP.js over WebSocket', () => {
     await sessions['106']!.bye();
     await until(() => sessions['107']?.state === SessionState.Terminated, 5000, 'the caller hung up too');
   }, 60_000);
+
+  it('paging reaches browser softphones: they are asked to answer by themselves and hear the pager', async () => {
+    const tenantId = node.demo!.tenantId;
+    const scope = node.store.tenant(tenantId);
+    for (const number of ['108', '109', '110'])
+      await node.store.transaction((tx) =>
+        tx.tenant(tenantId).extensions.create({
+          number,
+          displayName: `Browser ${number}`,
+          userId: null,
+          sipSecret: `secret-${number}-browser`,
+          voicemailEnabled: false,
+          voicemailPin: null,
+          callClass: 'internal',
+          dnd: false,
+          ringTimeoutSec: 20,
+          forwarding: { ...NO_FORWARDING },
+        }),
+      );
+    await scope.routing.create('ringGroup', {
+      name: 'Floor',
+      number: '770',
+      config: {
+        strategy: 'simultaneous',
+        members: ['108', '109'].map((number) => ({ number, delaySec: 0, timeoutSec: 15 })),
+        ringTimeoutSec: 30,
+        skipBusy: false,
+        callerIdPrefix: '',
+        timeoutDestination: null,
+      },
+    });
+    await node.sip.tenantChanged(tenantId);
+    const paged: Record<string, Session> = {};
+    const asked: string[] = [];
+    const listener = (number: string) => (inv: Invitation) => {
+      // What the web softphone reads to answer by itself (web/src/softphone/auto-answer.ts).
+      asked.push(`${number}: ${inv.request.getHeader('Answer-Mode') ?? ''}`);
+      paged[number] = inv;
+      void inv.accept();
+    };
+    const browser = async (number: string, onInvite?: (inv: Invitation) => void) => {
+      const ua = new UserAgent({
+        uri: UserAgent.makeURI(`sip:${number}@127.0.0.1`)!,
+        authorizationUsername: number,
+        authorizationPassword: `secret-${number}-browser`,
+        transportOptions: { server: `ws://127.0.0.1:${node.httpPort}/sip` },
+        sessionDescriptionHandlerFactory: () => new WeriftSdh(),
+        logLevel: 'error',
+        ...(onInvite ? { delegate: { onInvite } } : {}),
+      });
+      agents.push(ua);
+      await ua.start();
+      const reg = new Registerer(ua);
+      await reg.register();
+      await until(() => reg.state === RegistererState.Registered, 5000, `${number} registered`);
+      return ua;
+    };
+    await browser('108', listener('108'));
+    await browser('109', listener('109'));
+    const pager = await browser('110');
+    const page = new Inviter(pager, UserAgent.makeURI('sip:*81770@127.0.0.1')!);
+    await page.invite();
+    await until(() => page.state === SessionState.Established, 5000, 'the page started');
+    await until(
+      () =>
+        paged['108']?.state === SessionState.Established && paged['109']?.state === SessionState.Established,
+      10_000,
+      'both members answered',
+    );
+    expect(asked.sort()).toEqual(['108: Auto', '109: Auto']);
+    // One voice to many speakers: the pager's audio reaches both browsers.
+    (page.sessionDescriptionHandler as WeriftSdh).startTone();
+    const a = paged['108']!.sessionDescriptionHandler as WeriftSdh;
+    const b = paged['109']!.sessionDescriptionHandler as WeriftSdh;
+    await until(() => a.received > 25 && b.received > 25, 10_000, 'the page heard by both');
+    await page.bye();
+    await until(
+      () =>
+        paged['108']?.state === SessionState.Terminated && paged['109']?.state === SessionState.Terminated,
+      5000,
+      'the members let go',
+    );
+  }, 60_000);
 });

@@ -8,6 +8,7 @@
  * as a single-line phone does. State changes go to subscribers (React reads them
  * through useSyncExternalStore).
  */
+
 import {
   Invitation,
   Inviter,
@@ -18,6 +19,7 @@ import {
   UserAgent,
   type Web,
 } from 'sip.js';
+import { wantsAutoAnswer } from './auto-answer.js';
 
 export interface PhoneAccount {
   number: string;
@@ -215,6 +217,11 @@ export class Softphone {
       return;
     }
     this.track(invitation, 'in');
+    // An intercom call or a page answers by itself: the PBX's auto-answer headers say so.
+    if (wantsAutoAnswer((name) => invitation.request.getHeader(name))) {
+      void this.answer();
+      return;
+    }
     this.onIncoming?.(this.state.call!);
   }
 
