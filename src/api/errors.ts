@@ -40,6 +40,8 @@ export interface Problem {
   detail?: string;
   /** The offending input field, dotted for nested fields (e.g. "forwarding.busy.target"). */
   field?: string;
+  /** The other field of a clash between two (e.g. the feature code another one begins with). */
+  relatedField?: string;
   instance?: string;
 }
 
@@ -49,6 +51,7 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     detail?: string,
     readonly field?: string,
+    readonly relatedField?: string,
   ) {
     super(detail ?? ERROR_CODES[code].title);
     this.name = 'ApiError';
@@ -64,6 +67,7 @@ export class ApiError extends Error {
       code: this.code,
       detail: this.message,
       ...(this.field ? { field: this.field } : {}),
+      ...(this.relatedField ? { relatedField: this.relatedField } : {}),
       ...(instance ? { instance } : {}),
     };
   }

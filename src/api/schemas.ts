@@ -73,6 +73,7 @@ export const Problem = Type.Object(
     code: Type.String(),
     detail: Type.Optional(Type.String()),
     field: Type.Optional(Type.String()),
+    relatedField: Type.Optional(Type.String({ description: 'The other field of a clash between two' })),
     instance: Type.Optional(Type.String()),
   },
   { description: 'application/problem+json (RFC 9457) with a stable `code`' },

@@ -48,7 +48,8 @@ export function pagingApp(
           codecs,
         });
         // A desk phone first; a browser softphone when the PBX can place WebRTC legs.
-        const phone = m.bindings.find((b) => !isBrowserContact(b)) ?? (ctx.webrtc ? m.bindings[0] : undefined);
+        const phone =
+          m.bindings.find((b) => !isBrowserContact(b)) ?? (ctx.webrtc ? m.bindings[0] : undefined);
         if (phone && (await leg.start(phone))) legs.push(leg);
       }
       if (legs.length === 0) {

@@ -707,7 +707,10 @@ export class SipService {
       const bindings = this.location
         .lookup(aorOf(tenant.id, ext.number), Date.now())
         // Browsers are paged through the WebRTC gateway (when it runs).
-        .filter((b) => this.callContext.webrtc !== null || (b.source.transport !== 'WS' && b.source.transport !== 'WSS'));
+        .filter(
+          (b) =>
+            this.callContext.webrtc !== null || (b.source.transport !== 'WS' && b.source.transport !== 'WSS'),
+        );
       if (bindings.length)
         out.push({
           party: {

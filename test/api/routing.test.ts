@@ -327,7 +327,12 @@ describe.each(backends())('routing API on %s', (backend) => {
     expect(own.status).toBe(200);
     expect(own.json.featureCodes).toMatchObject({ dndOn: '*10', dndOff: '*11', forwardOn: '*72' });
     const same = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { echoTest: '*10' } } });
-    expect(same.json).toMatchObject({ status: 400, field: 'featureCodes.echoTest' });
+    // Both sides of the clash are named: the code changed and the one it collides with.
+    expect(same.json).toMatchObject({
+      status: 400,
+      field: 'featureCodes.echoTest',
+      relatedField: 'featureCodes.dndOn',
+    });
     const swallowed = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { conference: '*7212' } } });
     expect(swallowed.json).toMatchObject({ status: 400, field: 'featureCodes.conference' });
     const shape = await fx.call('PATCH', t, { ...as(), body: { featureCodes: { dndOn: '78' } } });

@@ -141,7 +141,13 @@ function ownCodes(
     else if (code !== undefined) own[f] = code;
   }
   const clash = clashes(effectiveCodes(own))[0];
-  if (clash) throw new ApiError('VALIDATION_FAILED', clash.message, `featureCodes.${clash.feature}`);
+  if (clash)
+    throw new ApiError(
+      'VALIDATION_FAILED',
+      clash.message,
+      `featureCodes.${clash.feature}`,
+      `featureCodes.${clash.with}`,
+    );
   return own;
 }
 

@@ -17,6 +17,8 @@ export interface ProblemBody {
   detail?: string;
   /** The request field the problem is about, dotted (`forwarding.busy.target`). */
   field?: string;
+  /** The other field of a clash between two (a feature code and the one it collides with). */
+  relatedField?: string;
 }
 
 export class ApiProblem extends Error {

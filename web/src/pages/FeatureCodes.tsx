@@ -282,7 +282,10 @@ export default function FeatureCodes({ me }: { me: Me }) {
                   }
                   error={failed?.feature === feature && codeProblem ? codeProblem.message : undefined}
                   clashWith={
-                    failed && failed.feature !== feature && codeProblem?.field === `featureCodes.${feature}`
+                    failed &&
+                    failed.feature !== feature &&
+                    (codeProblem?.field === `featureCodes.${feature}` ||
+                      codeProblem?.problem.relatedField === `featureCodes.${feature}`)
                       ? failed.feature
                       : null
                   }
