@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, title: 'Conflicts with existing data' },
   LIMIT_REACHED: { status: 409, title: 'A limit of the tenant is reached' },
   LAST_ADMIN: { status: 409, title: 'The last administrator cannot be removed or demoted' },
+  PRECONDITION_FAILED: { status: 412, title: 'It was changed meanwhile; load it again and retry' },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Send the body as application/json' },
   RATE_LIMITED: { status: 429, title: 'Too many attempts; wait and try again' },

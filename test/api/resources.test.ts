@@ -217,6 +217,33 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect(field.json).toMatchObject({ status: 403, code: 'FIELD_FORBIDDEN', field: 'callClass' });
     });
 
+    it('refuses a form saved over a change made meanwhile (ETag / If-Match), and takes a current one', async () => {
+      const url = `/api/v1/tenants/${fx.A.id}/extensions/${fx.A.otherExtensionId}`;
+      const read = await fx.call('GET', url, { as: fx.A.admin });
+      const etag = read.headers.etag as string;
+      expect(etag).toMatch(/^"\d+"$/);
+      // DND is dialled on the phone meanwhile (a change through another path).
+      await new Promise((r) => setTimeout(r, 5));
+      await fx.store.tenant(fx.A.id).extensions.update(fx.A.otherExtensionId, { dnd: true });
+      const stale = await fx.call('PATCH', url, {
+        as: fx.A.admin,
+        headers: { 'if-match': etag },
+        body: { dnd: false, ringTimeoutSec: 30 },
+      });
+      expect(stale.json).toMatchObject({ status: 412, code: 'PRECONDITION_FAILED' });
+      expect((await fx.store.tenant(fx.A.id).extensions.get(fx.A.otherExtensionId))?.dnd).toBe(true);
+      const fresh = await fx.call('GET', url, { as: fx.A.admin });
+      const ok = await fx.call('PATCH', url, {
+        as: fx.A.admin,
+        headers: { 'if-match': fresh.headers.etag as string },
+        body: { ringTimeoutSec: 30 },
+      });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.etag).not.toBe(fresh.headers.etag);
+      // Without If-Match the change is simply made (API clients that do not care).
+      expect((await fx.call('PATCH', url, { as: fx.A.admin, body: { dnd: false } })).status).toBe(200);
+    });
+
     it('refuses an enabled forwarding rule without a target', async () => {
       const res = await fx.call('PATCH', `/api/v1/tenants/${fx.A.id}/extensions/${fx.A.ownExtensionId}`, {
         as: fx.A.admin,

@@ -319,6 +319,21 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     expect(saved.forwarding.always.enabled).toBe(false);
     // The rest of the call handling stays as it was.
     expect(saved.callRules.secretary).toMatchObject({ number: '101', mode: 'secretaryFirst' });
+
+    // 103 turns DND on from its phone while the form is open: saving the stale form is refused,
+    // the DND stays on, and the page loads the newer version.
+    await page.reload();
+    await settled(page, 'Call handling');
+    await rest(`/extensions/${ext103}`, { method: 'PATCH', body: { dnd: true } });
+    await forwarding
+      .getByRole('textbox', { name: 'Forward to (When busy)', exact: true })
+      .fill('+7 495 765-43-21');
+    await main.getByRole('button', { name: 'Save', exact: true }).click();
+    await main.getByRole('alert').filter({ hasText: 'changed meanwhile' }).waitFor();
+    const kept = await extension(ext103);
+    expect(kept.dnd).toBe(true);
+    expect(kept.forwarding.busy.target).toBe('+74951234567');
+    await rest(`/extensions/${ext103}`, { method: 'PATCH', body: { dnd: false } });
   });
 
   it('an admin changes a feature code in place; a clash shows at both rows; a code goes back to its default', async (t) => {

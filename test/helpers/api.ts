@@ -51,6 +51,8 @@ export interface CallOptions {
   body?: unknown;
   /** Raw payload with its own content type (for malformed-input tests). */
   raw?: { payload: string; contentType: string };
+  /** More request headers (If-Match...). */
+  headers?: Record<string, string>;
 }
 
 export interface Reply {
@@ -77,7 +79,7 @@ export async function createFixture(backend: Backend, deps: Partial<ApiDeps> = {
   const passwordHash = await hashed;
 
   const call = async (method: string, url: string, opts: CallOptions = {}): Promise<Reply> => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.as) headers.cookie = opts.as.cookie;
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let payload: string | undefined;

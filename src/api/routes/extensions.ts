@@ -89,6 +89,11 @@ const WithSecret = Type.Intersect([
   Type.Object({ sipSecret: Type.String({ description: 'SIP password: shown only now' }) }),
 ]);
 
+/** The version of an extension a client holds (RFC 9110 §8.8.3): its last change, to the millisecond. */
+export function etagOf(e: { updatedAt: Date }): string {
+  return `"${e.updatedAt.getTime()}"`;
+}
+
 function mergeForwarding(base: Forwarding, patch: Partial<Forwarding> | undefined): Forwarding {
   const merged = { ...base, ...(patch ?? {}) };
   assertForwarding(merged);
@@ -166,9 +171,10 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
         response: { 200: ExtensionSchema },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const ext = await store.tenant(req.params.tenantId).extensions.get(req.params.id);
       if (!ext) throw notFound('Extension');
+      reply.header('etag', etagOf(ext));
       return extensionView(ext);
     },
   );
@@ -245,7 +251,7 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
         response: { 200: ExtensionSchema },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const b = req.body;
       const principal = principalOf(req);
       const pinHash = b.voicemailPin ? await hashPassword(b.voicemailPin) : b.voicemailPin;
@@ -253,6 +259,17 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
         const scope = tx.tenant(req.params.tenantId);
         const before = await scope.extensions.get(req.params.id);
         if (!before) throw notFound('Extension');
+        // A form saved over a change made meanwhile (DND dialled on the phone, another admin) is refused.
+        const ifMatch = req.headers['if-match'];
+        if (
+          ifMatch !== undefined &&
+          ifMatch !== '*' &&
+          !ifMatch
+            .split(',')
+            .map((t) => t.trim())
+            .includes(etagOf(before))
+        )
+          throw new ApiError('PRECONDITION_FAILED', 'The extension was changed meanwhile');
         if (req.access === 'own') {
           if (before.userId === null || before.userId !== principal.userId) {
             throw new ApiError('FORBIDDEN', 'You may change only your own extension');
@@ -281,6 +298,7 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           before: auditSnapshot(extensionView(before)),
           after: auditSnapshot(extensionView(after)),
         });
+        reply.header('etag', etagOf(after));
         return extensionView(after);
       });
     },

@@ -194,9 +194,17 @@ function useExtensionChanged(tenantId: string) {
   };
 }
 
-function patchExtension(tenantId: string, id: string, body: ExtensionPatch) {
+/**
+ * Saves the form over the version it was loaded from: a change made meanwhile
+ * (DND dialled on the phone, another admin) is refused with 412, not overwritten.
+ */
+function patchExtension(tenantId: string, id: string, body: ExtensionPatch, loadedAt: string) {
   return unwrap(
-    api.PATCH('/api/v1/tenants/{tenantId}/extensions/{id}', { params: { path: { tenantId, id } }, body }),
+    api.PATCH('/api/v1/tenants/{tenantId}/extensions/{id}', {
+      params: { path: { tenantId, id } },
+      body,
+      headers: { 'If-Match': `"${Date.parse(loadedAt)}"` },
+    }),
   );
 }
 
@@ -899,14 +907,20 @@ function CallHandlingEditor({
 }) {
   const { t } = useTranslation();
   const changed = useExtensionChanged(tenantId);
+  const queryClient = useQueryClient();
   const [draft, setDraft] = useState<CallHandlingDraft>(() => draftOf(ext));
   const directory = useDirectory(tenantId);
   const calendars = useCalendars(tenantId, staff);
   const save = useMutation({
-    mutationFn: () => patchExtension(tenantId, ext.id, bodyOf(draft)),
+    mutationFn: () => patchExtension(tenantId, ext.id, bodyOf(draft), ext.updatedAt),
     onSuccess: (after) => {
       setDraft(draftOf(after));
       changed(after);
+    },
+    // Changed elsewhere meanwhile: the newer version is loaded (the draft stays for the user to redo).
+    onError: (e) => {
+      if (e instanceof ApiProblem && e.status === 412)
+        void queryClient.invalidateQueries({ queryKey: ['extensions', tenantId] });
     },
   });
   const set = (change: Partial<CallHandlingDraft>) => {
