@@ -126,6 +126,12 @@ export const RingGroupFields = {
   skipBusy: Type.Boolean({ description: 'Members on the phone are not rung' }),
   callerIdPrefix: Type.String({ maxLength: 30, description: "Shown before the caller's name" }),
   timeoutDestination: Type.Union([DestinationSchema, Type.Null()]),
+  confirmExternal: Type.Optional(
+    Type.Boolean({
+      description:
+        'Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true',
+    }),
+  ),
 };
 
 const SkillLevels = Type.Record(

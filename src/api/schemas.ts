@@ -185,6 +185,12 @@ export const CallRulesSchema = Type.Object(
       Type.Object(
         {
           ringDesk: Type.Boolean({ description: 'The desk phone rings through every step' }),
+          confirmExternal: Type.Optional(
+            Type.Boolean({
+              description:
+                'Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true',
+            }),
+          ),
           steps: Type.Array(
             Type.Object(
               {

@@ -284,6 +284,22 @@ const PHRASES = {
   'agent-logged-out': { en: 'You are logged out of the queue.', ru: 'Вы вышли из очереди.' },
   'agent-paused': { en: 'You are paused.', ru: 'Вы на паузе.' },
   'agent-unpaused': { en: 'You are available for calls again.', ru: 'Вы снова принимаете звонки.' },
+  'confirm-call-from': {
+    en: 'You have a call through the office phone system, from number,',
+    ru: 'Вам звонок через офисную телефонную станцию, с номера,',
+  },
+  'confirm-call': {
+    en: 'You have a call through the office phone system.',
+    ru: 'Вам звонок через офисную телефонную станцию.',
+  },
+  'confirm-press': {
+    en: 'To accept the call, press 1. To decline it, press 2.',
+    ru: 'Чтобы принять звонок, нажмите 1. Чтобы отклонить, нажмите 2.',
+  },
+  'confirm-too-late': {
+    en: 'Sorry, the call has already been answered, or the caller has hung up. Goodbye.',
+    ru: 'Извините, звонок уже принят, или абонент положил трубку. До свидания.',
+  },
   'callback-confirmed': {
     en: 'We will call you back as soon as an operator is free. You may hang up now.',
     ru: 'Мы перезвоним вам, как только освободится оператор. Можете положить трубку.',

@@ -156,6 +156,22 @@ interface SideState {
 
 export type SdpOutcome = { ok: true; sdp: string } | { ok: false; refusal: MediaRefusal };
 
+/**
+ * A callee talked to on its own port before it may take side B (confirm-call:
+ * an outside number that answered hears "press 1 to accept" while the caller
+ * still hears ringing). Offered and answered like a side; `takeAsCallee` makes
+ * it side B, bridged to the caller, with no re-offer (its port stays the same).
+ */
+export interface SpareSide {
+  readonly endpoint: MediaEndpoint;
+  /** Our offer to it (narrowed to `codecs`, as a carrier's trunk asks). */
+  offer(codecs?: readonly string[]): string;
+  /** Its answer; false when it does not fit our offer. */
+  answered(sdp: string): boolean;
+  /** Released unless it became side B. */
+  close(): void;
+}
+
 /** A side on hold stops listening: it does not want to receive (RFC 3264 §8.4, or c=0.0.0.0). */
 function holds(offer: SessionBody): boolean {
   const d = mirrored(offer);
@@ -207,6 +223,11 @@ export class CallMedia {
   /** What the caller's first offer asked for, passed on to the callee. */
   private callerDirection: Direction = 'sendrecv';
   private closed: Promise<CallQuality> | null = null;
+  /**
+   * Spare sides still open. Their owners close them (one may still say "too late"
+   * after the call ended); one that becomes side B closes with the call.
+   */
+  private readonly spares = new Map<SpareSide, SideState>();
 
   private constructor(
     private readonly engine: MediaEngine,
@@ -552,7 +573,13 @@ export class CallMedia {
    * does not fit the offer: the caller must end that leg.
    */
   answered(side: Side, sdp: string): boolean {
-    const s = this.s(side);
+    if (!this.answeredOn(this.s(side), sdp)) return false;
+    this.bridge();
+    return true;
+  }
+
+  /** Reads an answer to our pending offer on one side's state and points its port at the answerer. */
+  private answeredOn(s: SideState, sdp: string): boolean {
     if (!s.pendingOffer) {
       // A repeated answer (183 then 200 with the same SDP): nothing new to learn.
       return true;
@@ -564,9 +591,68 @@ export class CallMedia {
     const stream = r.value.streams[0];
     const remote = stream ? remoteOf(stream, s.remote) : null;
     if (!remote) return false;
-    this.setRemote(side, remote);
-    this.bridge();
+    s.remote = remote;
+    s.endpoint.setRemote(remote);
     return true;
+  }
+
+  /** A spare port near the caller's, for a callee that must confirm before it takes side B. */
+  async openSpare(): Promise<SpareSide> {
+    const endpoint = await this.engine.open(this.sides.A.endpoint);
+    const s: SideState = {
+      endpoint,
+      browser: null,
+      session: new SdpSession({ address: this.engine.address }),
+      remote: null,
+      pendingOffer: null,
+      pendingAnswer: null,
+    };
+    const spare: SpareSide = {
+      endpoint,
+      offer: (codecs) => {
+        s.pendingOffer = buildOffer(
+          codecs ? this.narrowed(codecs) : this.caps,
+          { addresses: [this.engine.address], ports: [endpoint.port], direction: this.callerDirection },
+          s.session.local,
+        );
+        return s.session.render(s.pendingOffer);
+      },
+      answered: (sdp) => {
+        const ok = this.answeredOn(s, sdp);
+        s.pendingOffer = null;
+        return ok;
+      },
+      close: () => this.releaseSpare(spare),
+    };
+    this.spares.set(spare, s);
+    // Closed while it opened (the call ended): released at once.
+    if (this.closed !== null) this.releaseSpare(spare);
+    return spare;
+  }
+
+  private releaseSpare(spare: SpareSide): void {
+    if (!this.spares.delete(spare)) return;
+    spare.endpoint.stopPlayback();
+    void spare.endpoint.close();
+  }
+
+  /**
+   * The confirmed spare becomes side B: the caller is bridged to it, and the port
+   * side B had (offered to the other forks, or carrying a fork's early media) is
+   * released.
+   */
+  takeAsCallee(spare: SpareSide): void {
+    const s = this.spares.get(spare);
+    if (!s) throw new Error('not a spare side of this call');
+    this.spares.delete(spare);
+    const old = this.sides.B;
+    if (this.bridged) this.sides.A.endpoint.unbridge();
+    this.bridged = false;
+    s.endpoint.stopPlayback();
+    this.sides.B = s;
+    for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
+    if (old) void old.endpoint.close();
+    this.bridge();
   }
 
   /** An early or final answer from B that carries SDP: remembered as final only with the 2xx. */

@@ -31,9 +31,11 @@ import {
   type MediaRefusal,
   SDP_TYPE,
   type SideHandover,
+  type SpareSide,
   sdpOf,
 } from './call-media.js';
 import { CallRecord } from './call-record.js';
+import { ConfirmingAnswer, type ConfirmPrompt } from './confirm-call.js';
 import type { PbxEvents } from './events.js';
 import { KeyBuffer } from './key-buffer.js';
 import type { Binding } from './location.js';
@@ -137,6 +139,8 @@ export interface RingTarget {
   timeoutSec: number;
   /** Set when the "contact" is a carrier's trunk (its binding is the trunk's address). */
   trunk?: TrunkDial;
+  /** The answerer must press 1 before the call is theirs (an outside number; see confirm-call.ts). */
+  confirm?: ConfirmPrompt;
 }
 
 export interface RingOptions {
@@ -212,6 +216,8 @@ interface Round {
   closed: boolean;
   /** How many targets the round rings. */
   targets: number;
+  /** Its ringing time is over (only a confirming answerer keeps it open). */
+  expired: boolean;
 }
 
 interface BLeg {
@@ -222,12 +228,16 @@ interface BLeg {
   /** Set for a browser fork (a contact registered over WebSocket): its key in the call's media. */
   browser: string | null;
   dialog: Dialog | null;
-  state: 'trying' | 'ringing' | 'answered' | 'failed' | 'cancelled';
+  state: 'trying' | 'ringing' | 'confirming' | 'answered' | 'failed' | 'cancelled';
   ack: SipRequest | null;
   record: CallLeg;
   /** Through a trunk: how to answer its challenges, and how many we answered. */
   trunk: TrunkDial | null;
   authTries: number;
+  /** Confirm-call: the leg's own relay port and question, until it presses 1 (then it is side B). */
+  confirm: { spare: SpareSide; prompt: ConfirmPrompt; answer: ConfirmingAnswer | null } | null;
+  /** The 2xx it answered with (what the caller's 2xx is made from once it confirms). */
+  ok: SipResponse | null;
 }
 
 type Side = 'A' | 'B';
@@ -392,17 +402,16 @@ export class Call implements ActiveCall {
         quiet: opts.quiet === true,
         closed: false,
         targets: targets.length,
+        expired: false,
       };
       this.round = round;
       round.timers.push(
         this.ctx.clock.after(opts.timeoutSec * 1000, () => {
-          for (const leg of round.legs) this.cancelLeg(leg);
-          this.closeRound(round, {
-            kind: 'unanswered',
-            status: 480,
-            cause: 'no-answer',
-            reason: 'Temporarily Unavailable',
-          });
+          for (const leg of round.legs) if (leg.state !== 'confirming') this.cancelLeg(leg);
+          // An outside number that answered and is deciding (confirm-call) still may take the
+          // call: the round closes when it has (checkRound), however long the question takes.
+          round.expired = true;
+          this.checkRound(round);
         }),
       );
       for (const target of targets) {
@@ -446,28 +455,48 @@ export class Call implements ActiveCall {
       ),
     );
     round.pending--;
-    if (round.closed) {
+    if (round.closed || round.expired) {
       offers.forEach((o, i) => {
         if (o) media?.forkEnded(keys[i]!);
       });
       return;
     }
     const mine: BLeg[] = [];
-    target.bindings.forEach((b, i) => {
-      const offer = offers[i];
-      const leg = offer
-        ? this.fork(round, target.party, b, { key: keys[i]!, sdp: offer })
-        : // A browser cannot take plain RTP: without a gateway offer it is not rung.
-          !(media && isBrowserBinding(b))
-          ? this.fork(round, target.party, b, null, target.trunk ?? null, this.offerFor(round, target))
-          : null;
-      if (leg) mine.push(leg);
-    });
+    if (target.confirm && media && target.trunk && target.bindings[0]) {
+      // Confirm-call: the outside number is offered a port of its own, where it hears the question.
+      const spare = await media.openSpare();
+      const leg =
+        round.closed || round.expired
+          ? null
+          : this.fork(
+              round,
+              target.party,
+              target.bindings[0],
+              null,
+              target.trunk,
+              Buffer.from(spare.offer(target.trunk.codecs)),
+            );
+      if (leg) {
+        leg.confirm = { spare, prompt: target.confirm, answer: null };
+        mine.push(leg);
+      } else spare.close();
+    } else
+      target.bindings.forEach((b, i) => {
+        const offer = offers[i];
+        const leg = offer
+          ? this.fork(round, target.party, b, { key: keys[i]!, sdp: offer })
+          : // A browser cannot take plain RTP: without a gateway offer it is not rung.
+            !(media && isBrowserBinding(b))
+            ? this.fork(round, target.party, b, null, target.trunk ?? null, this.offerFor(round, target))
+            : null;
+        if (leg) mine.push(leg);
+      });
     if (mine.length === 0) return;
     this.ctx.changed(this);
     round.timers.push(
       this.ctx.clock.after(target.timeoutSec * 1000, () => {
-        for (const leg of mine) this.cancelLeg(leg);
+        // One that answered and is deciding gets the time the question takes.
+        for (const leg of mine) if (leg.state !== 'confirming') this.cancelLeg(leg);
         this.ctx.changed(this);
         this.checkRound(round);
       }),
@@ -476,7 +505,18 @@ export class Call implements ActiveCall {
 
   /** The round is over when nothing rings and nothing is waiting to: report its best failure. */
   private checkRound(round: Round): void {
-    if (round.closed || round.pending > 0) return;
+    if (round.closed) return;
+    if (round.legs.some((l) => l.state === 'confirming')) return;
+    if (round.expired) {
+      this.closeRound(round, {
+        kind: 'unanswered',
+        status: 480,
+        cause: 'no-answer',
+        reason: 'Temporarily Unavailable',
+      });
+      return;
+    }
+    if (round.pending > 0) return;
     if (round.legs.some((l) => l.state === 'trying' || l.state === 'ringing')) return;
     const f = round.best;
     if (!f) {
@@ -569,6 +609,8 @@ export class Call implements ActiveCall {
       record,
       trunk,
       authTries: 0,
+      confirm: null,
+      ok: null,
     };
     this.legs.push(leg);
     round.legs.push(leg);
@@ -609,9 +651,19 @@ export class Call implements ActiveCall {
     const s = res.status;
     if ((s === 401 || s === 407) && this.state === 'ringing' && this.answerChallenge(leg, res)) return;
     if (s < 200) {
-      if (s === 100 || this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round)
+      if (
+        s === 100 ||
+        this.state !== 'ringing' ||
+        (leg.state !== 'trying' && leg.state !== 'ringing') ||
+        leg.round !== this.round
+      )
         return;
       leg.state = 'ringing';
+      if (leg.confirm) {
+        // Its early media answers its own port's offer, not side B's: the caller hears our ringback.
+        if (!leg.round.quiet) this.ringingToCaller();
+        return;
+      }
       if (this.aAnswered) {
         // The PBX answered the caller already: ringing is played to it, never signalled
         // (and not at all in a quiet round: a queue's caller keeps hearing its music).
@@ -643,6 +695,17 @@ export class Call implements ActiveCall {
     else this.onLegFailed(leg, res);
   }
 
+  /** Ringing without the callee's media: our ringback, and a 180 to a caller not answered yet. */
+  private ringingToCaller(): void {
+    if (this.aAnswered) {
+      this.startRingback();
+      return;
+    }
+    const early = this.media?.forCaller(false) ?? null;
+    if (early !== null) this.startRingback();
+    this.aTx.respond(this.toA(180, makeResponse(this.invite, 180), early));
+  }
+
   private startRingback(): void {
     if (this.ringback || !this.media) return;
     this.ringback = true;
@@ -662,12 +725,17 @@ export class Call implements ActiveCall {
     if (!leg.dialog) return;
     leg.ack ??= leg.dialog.request('ACK', ackOptions(leg.invite));
     this.ctx.sender.send(leg.ack, leg.dialog.dest);
-    if (leg.state === 'answered' || leg.state === 'failed') return;
+    if (leg.state === 'answered' || leg.state === 'failed' || leg.state === 'confirming') return;
     if (this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round) {
       // A second fork answered, one whose ringing was over (its CANCEL crossed the 2xx),
       // or the caller already left: hang it up.
       leg.state = 'answered';
+      leg.confirm?.spare.close();
       this.byeLeg(leg);
+      return;
+    }
+    if (leg.confirm) {
+      this.confirming(leg, leg.confirm, res);
       return;
     }
     let callerSdp: string | null = null;
@@ -688,6 +756,54 @@ export class Call implements ActiveCall {
       callerSdp = this.media.forCaller(true);
       this.stopRingback();
     }
+    this.win(leg, res, callerSdp);
+  }
+
+  /**
+   * An outside number answered a confirm-call fork: it hears the question on its
+   * own port while the others ring on; it takes the call only by pressing 1.
+   */
+  private confirming(leg: BLeg, c: NonNullable<BLeg['confirm']>, res: SipResponse): void {
+    const sdp = sdpOf(res);
+    const dialog = leg.dialog;
+    if (!dialog || sdp === null || !c.spare.answered(sdp)) {
+      c.spare.close();
+      this.byeLeg(leg);
+      this.onLegFailed(leg, makeResponse(leg.invite, 488));
+      return;
+    }
+    leg.state = 'confirming';
+    leg.ok = res;
+    leg.record.sipStatus = res.status;
+    const step = (outcome: string) =>
+      this.step({ kind: 'confirm', id: null, name: leg.party.number, outcome });
+    c.answer = new ConfirmingAnswer(this.ctx, leg.invite, this.caller, leg.party, dialog, c.spare, c.prompt, {
+      accept: () => {
+        if (this.state !== 'ringing' || leg.round !== this.round || leg.state !== 'confirming' || !this.media)
+          return false;
+        step('accepted');
+        c.answer?.handOver();
+        this.media.takeAsCallee(c.spare);
+        this.stopRingback();
+        this.win(leg, res, this.media.forCaller(true));
+        return true;
+      },
+      declined: (why) => {
+        step(why);
+        if (leg.state !== 'confirming') return;
+        leg.state = 'failed';
+        leg.record.endedAt = new Date().toISOString();
+        this.ctx.changed(this);
+        this.checkRound(leg.round);
+      },
+    });
+    c.answer.start();
+    this.ctx.changed(this);
+  }
+
+  /** `leg` takes the call: it becomes side B, the caller is answered (unless the PBX did), the rest stop. */
+  private win(leg: BLeg, res: SipResponse, callerSdp: string | null): void {
+    if (!leg.dialog) return;
     leg.state = 'answered';
     leg.record.answeredAt = new Date().toISOString();
     leg.record.sipStatus = res.status;
@@ -816,6 +932,7 @@ export class Call implements ActiveCall {
         quiet: false,
         closed: true,
         targets: 0,
+        expired: false,
       },
       browser: null,
       dialog,
@@ -831,6 +948,8 @@ export class Call implements ActiveCall {
       },
       trunk: null,
       authTries: 0,
+      confirm: null,
+      ok: null,
     };
     this.legs.push(leg);
     this.winner = leg;
@@ -846,6 +965,7 @@ export class Call implements ActiveCall {
 
   private onLegFailed(leg: BLeg, res: SipResponse): void {
     if (leg.browser) this.media?.forkEnded(leg.browser);
+    if (leg.state !== 'confirming' && leg.state !== 'answered') leg.confirm?.spare.close();
     if (leg.state === 'failed' || leg.state === 'cancelled' || leg.state === 'answered') return;
     leg.state = 'failed';
     leg.record.sipStatus = res.status;
@@ -1018,7 +1138,16 @@ export class Call implements ActiveCall {
 
   private cancelLeg(leg: BLeg): void {
     if (leg.browser) this.media?.forkEnded(leg.browser);
+    if (leg.state === 'confirming') {
+      // It answered and was deciding: too late now.
+      this.step({ kind: 'confirm', id: null, name: leg.party.number, outcome: 'too late' });
+      leg.state = 'cancelled';
+      leg.record.endedAt = new Date().toISOString();
+      leg.confirm?.answer?.tooLate();
+      return;
+    }
     if (leg.state === 'trying' || leg.state === 'ringing') {
+      leg.confirm?.spare.close();
       leg.state = 'cancelled';
       leg.record.endedAt = new Date().toISOString();
       // §9.1: a CANCEL for a fork that has not answered even provisionally still goes out; it is harmless.

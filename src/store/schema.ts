@@ -93,7 +93,12 @@ export interface StatusAction {
 
 export interface CallRules {
   /** Ordered steps, each ringing its numbers together; the desk phone may ring throughout. */
-  followMe?: { ringDesk: boolean; steps: { numbers: string[]; ringSec: number }[] };
+  followMe?: {
+    ringDesk: boolean;
+    steps: { numbers: string[]; ringSec: number }[];
+    /** Outside numbers must press 1 before the call is theirs (confirm-call); unset means yes. */
+    confirmExternal?: boolean;
+  };
   /** Per status, for callers from inside the company and from outside. Missing: ring. */
   profiles?: Partial<Record<PresenceStatus, { internal: StatusAction; external: StatusAction }>>;
   /** Callers (numbers or prefixes ending in *) who always ring, whatever the status. */

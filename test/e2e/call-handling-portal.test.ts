@@ -198,6 +198,7 @@ describe.runIf(browserTests)('call handling and feature codes in the portal', { 
     expect(saved.callRules).toEqual({
       followMe: {
         ringDesk: true,
+        confirmExternal: true,
         steps: [
           { numbers: ['102', '104'], ringSec: 15 },
           { numbers: ['105'], ringSec: 20 },

@@ -276,6 +276,10 @@ describe.runIf(browserTests)('call routing in the web portal', { timeout: 120_00
     await dialog.getByRole('textbox', { name: 'Delay before 102 Sales rings, seconds' }).fill('5');
     await dialog.getByRole('textbox', { name: 'Group rings for, seconds' }).fill('45');
     await dialog.getByRole('textbox', { name: 'Caller-ID prefix' }).fill('Sales: ');
+    // On by default: outside members confirm with 1. This group's members are all desk phones.
+    const confirmSwitch = dialog.getByRole('switch', { name: 'Outside members press 1 to take the call' });
+    expect(await confirmSwitch.isChecked()).toBe(true);
+    await confirmSwitch.uncheck();
     const timeout = dialog.getByRole('group', { name: 'When nobody answers' });
     await choose(page, timeout, 'Send the call to', 'Extension');
     await choose(page, timeout, 'Which extension', '105 Director');
@@ -306,6 +310,7 @@ describe.runIf(browserTests)('call routing in the web portal', { timeout: 120_00
       members: { number: string; delaySec: number; timeoutSec: number }[];
       ringTimeoutSec: number;
       skipBusy: boolean;
+      confirmExternal: boolean;
       callerIdPrefix: string;
       timeoutDestination: Destination | null;
     }>('ring-groups', 'Sales team');
@@ -318,6 +323,7 @@ describe.runIf(browserTests)('call routing in the web portal', { timeout: 120_00
       ],
       ringTimeoutSec: 45,
       skipBusy: true,
+      confirmExternal: false,
       callerIdPrefix: 'Sales: ',
       timeoutDestination: { kind: 'extension', id: await extensionId('105') },
     });

@@ -44,7 +44,12 @@ export class Exchange {
   timedOut = false;
   private waiters: ((r: SipResponse | null) => void)[] = [];
 
-  constructor(readonly request: SipRequest) {}
+  /** The request as last sent (with credentials after a challenge): what a CANCEL must match. */
+  latest: SipRequest;
+
+  constructor(readonly request: SipRequest) {
+    this.latest = request;
+  }
 
   get final(): SipResponse | undefined {
     return this.responses.find((r) => r.status >= 200);
@@ -194,6 +199,7 @@ export class TestUa {
    * answered once with the same request carrying digest credentials (CSeq + 1).
    */
   send(req: SipRequest, dest: Destination, ex = new Exchange(req)): Exchange {
+    ex.latest = req;
     this.layer.sendRequest(req, dest, {
       response: (res) => {
         const answered = req.headers.has('Authorization') || req.headers.has('Proxy-Authorization');

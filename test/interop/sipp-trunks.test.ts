@@ -480,7 +480,9 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     const followMobile = (mobile: string) => ({
       status: 'trip' as const,
       callRules: {
-        followMe: { ringDesk: false, steps: [{ numbers: [mobile], ringSec: 20 }] },
+        // SIPp answers and says nothing: the mobile takes the call at once (confirm-call is
+        // tested with keys in test/pbx/confirm-calls.test.ts).
+        followMe: { ringDesk: false, confirmExternal: false, steps: [{ numbers: [mobile], ringSec: 20 }] },
         profiles: {
           trip: { internal: { action: 'followMe' as const }, external: { action: 'followMe' as const } },
         },

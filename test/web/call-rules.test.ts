@@ -28,6 +28,7 @@ describe('call handling in the portal', () => {
     const callRules: CallHandling['callRules'] = {
       followMe: {
         ringDesk: false,
+        confirmExternal: false,
         steps: [
           { numbers: ['102', '104'], ringSec: 20 },
           { numbers: ['105'], ringSec: 15 },

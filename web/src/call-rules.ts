@@ -16,7 +16,11 @@ export interface StatusAction {
 }
 export type SecretaryMode = 'secretary' | 'both' | 'secretaryFirst';
 export interface CallRules {
-  followMe?: { ringDesk: boolean; steps: { numbers: string[]; ringSec: number }[] };
+  followMe?: {
+    ringDesk: boolean;
+    steps: { numbers: string[]; ringSec: number }[];
+    confirmExternal?: boolean;
+  };
   profiles?: { [S in PresenceStatus]?: { internal: StatusAction; external: StatusAction } };
   exceptions?: string[];
   statusByCalendar?: { calendarId: string; whenClosed: PresenceStatus } | null;
@@ -75,6 +79,8 @@ export interface CallHandlingDraft {
   dnd: boolean;
   callWaiting: boolean;
   ringDesk: boolean;
+  /** Outside numbers must press 1 to take the call (confirm-call). */
+  confirmExternal: boolean;
   steps: StepDraft[];
   profiles: ProfilesDraft;
   /** As typed: one number a line. */
@@ -124,6 +130,7 @@ export function draftOf(ext: CallHandling): CallHandlingDraft {
     dnd: ext.dnd,
     callWaiting: ext.callWaiting,
     ringDesk: r.followMe?.ringDesk ?? true,
+    confirmExternal: r.followMe?.confirmExternal ?? true,
     steps: (r.followMe?.steps ?? []).map((s) => ({
       key: nextKey++,
       numbers: [...s.numbers],
@@ -193,6 +200,7 @@ export function bodyOf(d: CallHandlingDraft): CallHandling {
       ? {
           followMe: {
             ringDesk: d.ringDesk,
+            confirmExternal: d.confirmExternal,
             steps: d.steps.map((s) => ({ numbers: s.numbers, ringSec: whole(s.ringSec, 0) })),
           },
         }

@@ -13,7 +13,7 @@ import type { CalendarSpec } from '../calendar/types.js';
 import type { RingTarget } from '../call.js';
 import type { ExtensionEntry, TenantEntry } from '../directory.js';
 import { type RoutedCall, ringTarget, type StepContext } from './context.js';
-import { externalRingTarget } from './external.js';
+import { confirmPromptFor, externalRingTarget } from './external.js';
 import { numberMatches } from './numbers.js';
 import type { Destination } from './types.js';
 
@@ -108,6 +108,7 @@ export async function ringExtension(
           // A mobile or other outside number: out through a trunk, in this extension's name (its class).
           const x = await externalRingTarget(ctx, call, n, ext.id, at, s.ringSec);
           if ('target' in x) {
+            if (rules.followMe.confirmExternal !== false) x.target.confirm = confirmPromptFor(tenant, call);
             targets.push(x.target);
             external.push(x);
           }

@@ -10,6 +10,7 @@
 import { type CountryCode, getCountryCallingCode } from 'libphonenumber-js';
 import type { Trunk } from '../../store/schema.js';
 import type { RingTarget, TrunkDial } from '../call.js';
+import { type ConfirmPrompt, confirmPrompt } from '../confirm-call.js';
 import type { ExtensionEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import {
@@ -325,6 +326,14 @@ async function takeTrunk(
     return { skip: trunk.name, why: 'host does not resolve' };
   }
   return { trunk, dest };
+}
+
+/** Confirm-call's question for an outside number rung for this call, in the tenant's language. */
+export function confirmPromptFor(
+  tenant: { language: string },
+  call: { caller: { number: string } },
+): ConfirmPrompt {
+  return confirmPrompt(tenant.language === 'ru' ? 'ru' : 'en', call.caller.number);
 }
 
 /** An external number ready to ring: `settle` says whether it answered (its counters then run until the call ends). */

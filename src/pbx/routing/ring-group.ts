@@ -7,7 +7,7 @@
 import type { RingOutcome, RingTarget } from '../call.js';
 import type { RoutingEntry } from '../directory.js';
 import { type RoutedCall, ringTarget, type StepContext } from './context.js';
-import { externalRingTarget } from './external.js';
+import { confirmPromptFor, externalRingTarget } from './external.js';
 import { planRounds } from './ring-strategy.js';
 import type { Destination, RingGroupConfig } from './types.js';
 
@@ -39,6 +39,7 @@ export async function ringGroupStep(
     random: () => env.random(),
   });
   const callerName = `${cfg.callerIdPrefix}${call.caller.displayName || call.caller.number}`;
+  const confirm = cfg.confirmExternal !== false ? confirmPromptFor(tenant, call) : null;
   const started = env.ms();
   let last: RingOutcome | null = null;
   for (const round of rounds) {
@@ -59,6 +60,7 @@ export async function ringGroupStep(
           r.member.timeoutSec,
         );
         if ('target' in x) {
+          if (confirm) x.target.confirm = confirm;
           targets.push(x.target);
           external.push(x);
         }

@@ -44,6 +44,8 @@ export interface RingGroupConfig {
   callerIdPrefix: string;
   /** Unanswered: where the call goes (null: the caller hears "unavailable"). */
   timeoutDestination: Destination | null;
+  /** Outside members must press 1 before the call is theirs (confirm-call); unset means yes. */
+  confirmExternal?: boolean;
 }
 
 export interface TimeConditionConfig {

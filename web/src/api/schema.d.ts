@@ -1556,6 +1556,8 @@ export interface paths {
                                     followMe?: {
                                         /** @description The desk phone rings through every step */
                                         ringDesk: boolean;
+                                        /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                        confirmExternal?: boolean;
                                         /** @description Rung one after another */
                                         steps: {
                                             /** @description Rung together */
@@ -1730,6 +1732,8 @@ export interface paths {
                             followMe?: {
                                 /** @description The desk phone rings through every step */
                                 ringDesk: boolean;
+                                /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                confirmExternal?: boolean;
                                 /** @description Rung one after another */
                                 steps: {
                                     /** @description Rung together */
@@ -1893,6 +1897,8 @@ export interface paths {
                                 followMe?: {
                                     /** @description The desk phone rings through every step */
                                     ringDesk: boolean;
+                                    /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                    confirmExternal?: boolean;
                                     /** @description Rung one after another */
                                     steps: {
                                         /** @description Rung together */
@@ -2092,6 +2098,8 @@ export interface paths {
                                 followMe?: {
                                     /** @description The desk phone rings through every step */
                                     ringDesk: boolean;
+                                    /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                    confirmExternal?: boolean;
                                     /** @description Rung one after another */
                                     steps: {
                                         /** @description Rung together */
@@ -2289,6 +2297,8 @@ export interface paths {
                             followMe?: {
                                 /** @description The desk phone rings through every step */
                                 ringDesk: boolean;
+                                /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                confirmExternal?: boolean;
                                 /** @description Rung one after another */
                                 steps: {
                                     /** @description Rung together */
@@ -2452,6 +2462,8 @@ export interface paths {
                                 followMe?: {
                                     /** @description The desk phone rings through every step */
                                     ringDesk: boolean;
+                                    /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                    confirmExternal?: boolean;
                                     /** @description Rung one after another */
                                     steps: {
                                         /** @description Rung together */
@@ -2653,6 +2665,8 @@ export interface paths {
                                 followMe?: {
                                     /** @description The desk phone rings through every step */
                                     ringDesk: boolean;
+                                    /** @description Outside numbers hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                    confirmExternal?: boolean;
                                     /** @description Rung one after another */
                                     steps: {
                                         /** @description Rung together */
@@ -3764,6 +3778,8 @@ export interface paths {
                                     /** @description kind "hangup": what the caller hears */
                                     cause?: "busy" | "unavailable" | "rejected";
                                 } | null;
+                                /** @description Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                                confirmExternal?: boolean;
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -3823,6 +3839,8 @@ export interface paths {
                             /** @description kind "hangup": what the caller hears */
                             cause?: "busy" | "unavailable" | "rejected";
                         } | null;
+                        /** @description Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                        confirmExternal?: boolean;
                         /** @description Internal number: 2 to 8 digits */
                         number: string | null;
                     };
@@ -3878,6 +3896,8 @@ export interface paths {
                                 /** @description kind "hangup": what the caller hears */
                                 cause?: "busy" | "unavailable" | "rejected";
                             } | null;
+                            /** @description Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                            confirmExternal?: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3964,6 +3984,8 @@ export interface paths {
                                 /** @description kind "hangup": what the caller hears */
                                 cause?: "busy" | "unavailable" | "rejected";
                             } | null;
+                            /** @description Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                            confirmExternal?: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -4020,6 +4042,8 @@ export interface paths {
                             /** @description kind "hangup": what the caller hears */
                             cause?: "busy" | "unavailable" | "rejected";
                         } | null;
+                        /** @description Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                        confirmExternal?: boolean;
                         /** @description Internal number: 2 to 8 digits */
                         number: string | null;
                     };
@@ -4075,6 +4099,8 @@ export interface paths {
                                 /** @description kind "hangup": what the caller hears */
                                 cause?: "busy" | "unavailable" | "rejected";
                             } | null;
+                            /** @description Outside members hear who calls and must press 1 to take the call (a mobile voicemail cannot take it); default true */
+                            confirmExternal?: boolean;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */

@@ -72,6 +72,9 @@ export const callsEn = {
     followMeUnused: 'No status sends calls to follow-me yet: choose “Follow-me” in the table above.',
     ringDesk: 'Ring the desk phone throughout',
     ringDeskHint: 'The extension’s own phones ring from the first second until the last step ends',
+    confirmExternal: 'Outside numbers press 1 to take the call',
+    confirmExternalHint:
+      'A mobile or other outside number hears who is calling and takes the call with 1, so its voicemail cannot answer for you',
     step: 'Step {{n}}',
     stepNumbers: 'Extensions to ring',
     stepNumbersPlaceholder: 'Choose extensions',
@@ -291,6 +294,9 @@ export const callsRu = {
     followMeUnused: 'Пока ни один статус не отправляет вызовы по шагам: выберите «По шагам» в таблице выше.',
     ringDesk: 'Всё время звонить на рабочий телефон',
     ringDeskHint: 'Собственные телефоны номера звонят с первой секунды до конца последнего шага',
+    confirmExternal: 'Внешний номер принимает звонок кнопкой 1',
+    confirmExternalHint:
+      'Мобильный или другой внешний номер слышит, кто звонит, и берёт звонок нажатием 1 — его голосовая почта не ответит вместо вас',
     step: 'Шаг {{n}}',
     stepNumbers: 'Какие номера звонят',
     stepNumbersPlaceholder: 'Выберите внутренние номера',

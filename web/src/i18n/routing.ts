@@ -83,6 +83,9 @@ export const routingEn = {
     ringTimeoutHint: 'Then the call goes to the destination below',
     skipBusy: 'Skip members who are on the phone',
     skipBusyHint: 'They get no second call while talking',
+    confirmExternal: 'Outside members press 1 to take the call',
+    confirmExternalHint:
+      'A member on a mobile or other outside number hears who is calling and takes the call with 1, so a voicemail cannot take it from the group',
     callerIdPrefix: 'Caller-ID prefix',
     callerIdPrefixHint: 'Shown before the caller’s name, e.g. “Sales: ”',
     timeoutDestination: 'When nobody answers',
@@ -286,6 +289,9 @@ export const routingRu = {
     ringTimeoutHint: 'Затем звонок уходит по направлению ниже',
     skipBusy: 'Пропускать участников, которые разговаривают',
     skipBusyHint: 'Во время разговора второй звонок им не поступает',
+    confirmExternal: 'Внешние участники принимают звонок кнопкой 1',
+    confirmExternalHint:
+      'Участник на мобильном или другом внешнем номере слышит, кто звонит, и берёт звонок нажатием 1 — голосовая почта не заберёт звонок у группы',
     callerIdPrefix: 'Префикс к имени звонящего',
     callerIdPrefixHint: 'Показывается перед именем звонящего, например «Продажи: »',
     timeoutDestination: 'Если никто не ответил',

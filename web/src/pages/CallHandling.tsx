@@ -613,6 +613,13 @@ function FollowMePart({
         onChange={(e) => set({ ringDesk: e.currentTarget.checked })}
         error={fieldError(error, 'callRules.followMe.ringDesk')}
       />
+      <Switch
+        label={t('callHandling.confirmExternal')}
+        description={t('callHandling.confirmExternalHint')}
+        checked={draft.confirmExternal}
+        onChange={(e) => set({ confirmExternal: e.currentTarget.checked })}
+        error={fieldError(error, 'callRules.followMe.confirmExternal')}
+      />
       {steps.length === 0 ? (
         <Text size="sm" c="dimmed">
           {t('callHandling.noSteps')}
@@ -634,7 +641,11 @@ function FollowMePart({
         />
       ))}
       <FieldErrorText>
-        {leftover(error, 'callRules.followMe', [...handled, 'callRules.followMe.ringDesk'])}
+        {leftover(error, 'callRules.followMe', [
+          ...handled,
+          'callRules.followMe.ringDesk',
+          'callRules.followMe.confirmExternal',
+        ])}
       </FieldErrorText>
       {canEdit ? (
         <Group>

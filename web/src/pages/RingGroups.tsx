@@ -59,6 +59,7 @@ function RingGroupForm({ options, ...editor }: RoutingEditorProps<RingGroup> & {
   const [members, setMembers] = useState<MemberDraft[]>(group?.members ?? []);
   const [ringTimeout, setRingTimeout] = useState<number | string>(group?.ringTimeoutSec ?? 60);
   const [skipBusy, setSkipBusy] = useState(group?.skipBusy ?? true);
+  const [confirmExternal, setConfirmExternal] = useState(group?.confirmExternal ?? true);
   const [prefix, setPrefix] = useState(group?.callerIdPrefix ?? '');
   const [timeoutDestination, setTimeoutDestination] = useState<Destination | null>(
     group?.timeoutDestination ?? null,
@@ -75,6 +76,7 @@ function RingGroupForm({ options, ...editor }: RoutingEditorProps<RingGroup> & {
     })),
     ringTimeoutSec: whole(ringTimeout, 60),
     skipBusy,
+    confirmExternal,
     callerIdPrefix: prefix,
     timeoutDestination,
   });
@@ -92,6 +94,7 @@ function RingGroupForm({ options, ...editor }: RoutingEditorProps<RingGroup> & {
     'members.*',
     'ringTimeoutSec',
     'skipBusy',
+    'confirmExternal',
     'callerIdPrefix',
     'timeoutDestination.*',
   ];
@@ -256,6 +259,12 @@ function RingGroupForm({ options, ...editor }: RoutingEditorProps<RingGroup> & {
         description={t('ringGroups.skipBusyHint')}
         checked={skipBusy}
         onChange={(e) => setSkipBusy(e.currentTarget.checked)}
+      />
+      <Switch
+        label={t('ringGroups.confirmExternal')}
+        description={t('ringGroups.confirmExternalHint')}
+        checked={confirmExternal}
+        onChange={(e) => setConfirmExternal(e.currentTarget.checked)}
       />
       <DestinationPicker
         label={t('ringGroups.timeoutDestination')}
