@@ -222,6 +222,29 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     expect(row.answeredAt).not.toBeNull();
   });
 
+  it('a status profile treats callers from outside and colleagues differently', async () => {
+    // At lunch 201 takes colleagues' calls, but outside callers go to 202.
+    await setRules('201', {
+      status: 'lunch',
+      callRules: {
+        profiles: { lunch: { internal: { action: 'ring' }, external: { action: 'forward', target: '202' } } },
+      },
+    });
+    try {
+      const carrier = await carrierCalls(DID);
+      expect(carrier.status, carrier.out).toBe(0);
+      expect(bank.get('201').invites).toHaveLength(0);
+      expect(bank.get('202').invites).toHaveLength(1);
+      expect((await lastCall(DID)).trail.map((t) => t.outcome)).toContain('status lunch, forwarded to 202');
+      expect((await bank.call('203', '201').done())?.status).toBe(200);
+      expect(bank.get('201').invites).toHaveLength(1);
+      expect(bank.get('202').invites).toHaveLength(1);
+      await bank.hangupAll();
+    } finally {
+      await setRules('201', { status: 'available', callRules: {} });
+    }
+  });
+
   it('refuses a number the carrier sends that is not ours, and challenges strangers like phones', async () => {
     const wire = new Wire();
     const carrier = await udpUa('carrier', wire, systemClock, '127.0.0.3');
