@@ -2,7 +2,8 @@
  * Call features with an independent SIP stack: SIP.js (npm) in Node over
  * WebSocket, WebRTC media through the PBX's gateway (werift standing in for the
  * browser), against a whole node started as `npm start` starts it. Directed
- * pickup, park and retrieve, attended transfer (REFER with Replaces), the
+ * pickup, park and retrieve, attended transfer (REFER with Replaces), a DID by
+ * day and by night (the office closed by *62), follow-me steps in order, the
  * boss–secretary filter with the secretary passing the call on, and DND to
  * voicemail — each shown by who ends up talking to whom, and audio crossing.
  */
@@ -240,6 +241,126 @@ describe('call features with SIP.js phones', () => {
       expect(parties()).toEqual([['103', '105']]);
     } finally {
       await setRules('105', { callRules: {} });
+    }
+  }, 30_000);
+
+  it('a DID call reaches the department in business hours, and the night extension once *62 from the admin phone closes the office', async () => {
+    const made: { kind: 'calendar' | 'ringGroup' | 'timeCondition' | 'inboundRoute'; id: string }[] = [];
+    const create = async (
+      kind: 'calendar' | 'ringGroup' | 'timeCondition' | 'inboundRoute',
+      name: string,
+      number: string | null,
+      config: unknown,
+    ) => {
+      const o = await scope().routing.create(kind, { name, number, config });
+      made.push({ kind, id: o.id });
+      return o.id;
+    };
+    try {
+      const office = await create('calendar', 'Office', null, {
+        timeZone: 'Europe/Moscow',
+        weekly: [{ days: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00' }],
+        holidays: [],
+        productionCalendar: null,
+        override: null,
+      });
+      const support = await create('ringGroup', 'Support', '650', {
+        strategy: 'simultaneous',
+        members: [{ number: '103', delaySec: 0, timeoutSec: 20 }],
+        ringTimeoutSec: 30,
+        skipBusy: false,
+        callerIdPrefix: '',
+        timeoutDestination: null,
+      });
+      const night = (await scope().extensions.getByNumber('105'))!.id;
+      const hours = await create('timeCondition', 'Hours', null, {
+        calendarId: office,
+        whenOpen: { kind: 'ringGroup', id: support },
+        whenClosed: { kind: 'extension', id: night },
+      });
+      await create('inboundRoute', 'Main', '+74951234567', {
+        callerRules: [],
+        destination: { kind: 'timeCondition', id: hours },
+      });
+      await node.sip.tenantChanged(node.demo!.tenantId);
+
+      const day = await dial('101', '+74951234567');
+      sessions.push(day);
+      await until(() => established(day), 5000, 'answered in business hours');
+      expect(parties()).toEqual([['101', '103']]);
+      await hangUpAll();
+
+      // 101 is the administrator's phone: *62 forces the office calendar closed.
+      const close = await dial('101', '*62');
+      sessions.push(close);
+      await until(() => close.state === SessionState.Terminated, 10_000, 'the PBX confirmed and hung up');
+      const cal = await scope().routing.get('calendar', office);
+      expect((cal!.config as { override: unknown }).override).toEqual({ state: 'closed', until: null });
+
+      const after = await dial('101', '+74951234567');
+      sessions.push(after);
+      await until(() => established(after), 5000, 'answered after hours');
+      expect(parties()).toEqual([['101', '105']]);
+      await hangUpAll();
+      expect((await lastTrail()).slice(0, 2)).toEqual([
+        'inboundRoute: default destination',
+        'timeCondition: closed: override',
+      ]);
+    } finally {
+      for (const o of made.reverse()) await scope().routing.delete(o.kind, o.id);
+      await node.sip.tenantChanged(node.demo!.tenantId);
+    }
+  }, 30_000);
+
+  it('not answered at the desk, follow-me rings its steps in order; the second step answers', async () => {
+    const rangAt: Record<string, number> = {};
+    onInvite.set('102', () => {
+      rangAt['102'] ??= Date.now();
+    });
+    onInvite.set('103', () => {
+      rangAt['103'] ??= Date.now();
+    });
+    onInvite.set('104', (inv) => {
+      rangAt['104'] ??= Date.now();
+      void inv.accept();
+    });
+    await setRules('102', {
+      status: 'trip',
+      callRules: {
+        followMe: {
+          ringDesk: true,
+          steps: [
+            { numbers: ['103'], ringSec: 5 },
+            { numbers: ['104'], ringSec: 10 },
+          ],
+        },
+        profiles: { trip: { internal: { action: 'followMe' }, external: { action: 'followMe' } } },
+      },
+    });
+    try {
+      const call = await dial('101', '102');
+      sessions.push(call);
+      await until(() => established(call), 12_000, 'answered by the second step');
+      expect(parties()).toEqual([['101', '104']]);
+      // The desk and the first step ring at once; the second step only after the first one's 5 s.
+      expect(Math.abs(rangAt['103']! - rangAt['102']!)).toBeLessThan(1000);
+      expect(rangAt['104']! - rangAt['103']!).toBeGreaterThanOrEqual(4500);
+      // Answered: the desk and the first step stop ringing.
+      await until(
+        () =>
+          offered.get('102')!.at(-1)!.state === SessionState.Terminated &&
+          offered.get('103')!.at(-1)!.state === SessionState.Terminated,
+        5000,
+        'the others stopped ringing',
+      );
+      await hangUpAll();
+      expect(await lastTrail()).toEqual([
+        'extension: status trip: followMe',
+        'extension: follow-me, 2 steps',
+        'extension: answered by 104',
+      ]);
+    } finally {
+      await setRules('102', { status: 'available', callRules: {} });
     }
   }, 30_000);
 
