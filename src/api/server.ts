@@ -32,6 +32,7 @@ import { tenantRoutes } from './routes/tenants.js';
 import { trunkRoutes } from './routes/trunks.js';
 import { userRoutes } from './routes/users.js';
 import { voicemailRoutes } from './routes/voicemail.js';
+import { voicemailActionRoutes } from './routes/voicemail-actions.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -196,6 +197,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await speechRoutes(app);
   await audioRoutes(app, deps);
   await voicemailRoutes(app, deps);
+  await voicemailActionRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);

@@ -168,6 +168,8 @@ export interface SpareSide {
   offer(codecs?: readonly string[]): string;
   /** Its answer; false when it does not fit our offer. */
   answered(sdp: string): boolean;
+  /** It has answered our offer (in a reliable 18x or the 2xx). */
+  readonly hasAnswer: boolean;
   /** Released unless it became side B. */
   close(): void;
 }
@@ -621,6 +623,9 @@ export class CallMedia {
         const ok = this.answeredOn(s, sdp);
         s.pendingOffer = null;
         return ok;
+      },
+      get hasAnswer() {
+        return s.remote !== null;
       },
       close: () => this.releaseSpare(spare),
     };

@@ -464,7 +464,14 @@ export class Call implements ActiveCall {
     const mine: BLeg[] = [];
     if (target.confirm && media && target.trunk && target.bindings[0]) {
       // Confirm-call: the outside number is offered a port of its own, where it hears the question.
-      const spare = await media.openSpare();
+      let spare: SpareSide;
+      try {
+        spare = await media.openSpare();
+      } catch (err) {
+        // No port for it (exhausted, engine closing): this number is not rung; the others are.
+        this.ctx.log.warn({ err, number: target.party.number }, 'no media port for a confirm-call fork');
+        return;
+      }
       const leg =
         round.closed || round.expired
           ? null
@@ -660,7 +667,10 @@ export class Call implements ActiveCall {
         return;
       leg.state = 'ringing';
       if (leg.confirm) {
-        // Its early media answers its own port's offer, not side B's: the caller hears our ringback.
+        // Its early SDP answers its own port's offer (a carrier using 100rel may not repeat it in
+        // the 2xx), not side B's: the caller hears our ringback, not the carrier's early media.
+        const early = sdpOf(res);
+        if (early !== null) leg.confirm.spare.answered(early);
         if (!leg.round.quiet) this.ringingToCaller();
         return;
       }
@@ -726,6 +736,8 @@ export class Call implements ActiveCall {
     leg.ack ??= leg.dialog.request('ACK', ackOptions(leg.invite));
     this.ctx.sender.send(leg.ack, leg.dialog.dest);
     if (leg.state === 'answered' || leg.state === 'failed' || leg.state === 'confirming') return;
+    // A confirm leg's 2xx again (our ACK was lost) after it was told "too late": nothing more to do.
+    if (leg.ok !== null) return;
     if (this.state !== 'ringing' || leg.state === 'cancelled' || leg.round !== this.round) {
       // A second fork answered, one whose ringing was over (its CANCEL crossed the 2xx),
       // or the caller already left: hang it up.
@@ -766,7 +778,8 @@ export class Call implements ActiveCall {
   private confirming(leg: BLeg, c: NonNullable<BLeg['confirm']>, res: SipResponse): void {
     const sdp = sdpOf(res);
     const dialog = leg.dialog;
-    if (!dialog || sdp === null || !c.spare.answered(sdp)) {
+    // No SDP in the 2xx: the answer came in a reliable 18x (then the spare has it already).
+    if (!dialog || !(sdp === null ? c.spare.hasAnswer : c.spare.answered(sdp))) {
       c.spare.close();
       this.byeLeg(leg);
       this.onLegFailed(leg, makeResponse(leg.invite, 488));
@@ -1136,14 +1149,14 @@ export class Call implements ActiveCall {
     this.end('cancelled', 487, 'caller');
   }
 
-  private cancelLeg(leg: BLeg): void {
+  private cancelLeg(leg: BLeg, quick = false): void {
     if (leg.browser) this.media?.forkEnded(leg.browser);
     if (leg.state === 'confirming') {
-      // It answered and was deciding: too late now.
+      // It answered and was deciding: too late now (told so, unless the node is shutting down).
       this.step({ kind: 'confirm', id: null, name: leg.party.number, outcome: 'too late' });
       leg.state = 'cancelled';
       leg.record.endedAt = new Date().toISOString();
-      leg.confirm?.answer?.tooLate();
+      leg.confirm?.answer?.tooLate(quick);
       return;
     }
     if (leg.state === 'trying' || leg.state === 'ringing') {
@@ -1701,8 +1714,9 @@ export class Call implements ActiveCall {
   ): void {
     if (this.state === 'ended') return;
     this.state = 'ended';
-    // Phones still ringing for this call stop (a caller the PBX answered leaves with BYE, not CANCEL).
-    for (const leg of this.legs) this.cancelLeg(leg);
+    // Phones still ringing for this call stop (a caller the PBX answered leaves with BYE, not CANCEL);
+    // at shutdown an outside number deciding on confirm-call gets its BYE at once, not after a prompt.
+    for (const leg of this.legs) this.cancelLeg(leg, cause === 'shutdown');
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     for (const hook of this.endHooks.splice(0)) hook();
     for (const release of [...this.held.A.splice(0), ...this.held.B.splice(0)]) release();

@@ -126,11 +126,13 @@ export class ConfirmingAnswer implements ActiveCall {
    * Someone else took the call, the caller left, or the ringing is over: they hear
    * that it is too late, then we hang up.
    */
-  tooLate(): void {
+  tooLate(quick = false): void {
     if (this.phase !== 'asking') return;
     this.phase = 'leaving';
     this.stopAsking();
     this.spare.endpoint.stopPlayback();
+    // The node is going down: the BYE goes now, while there is still a transport to send it.
+    if (quick) return this.leave(true);
     void this.spare.endpoint
       .play({ files: this.prompt.tooLate }, { bargeIn: false })
       .then(() => this.leave(true));
@@ -185,8 +187,10 @@ export class ConfirmingAnswer implements ActiveCall {
       tx.respond(makeResponse(req, info.ok ? 200 : 415));
       return;
     }
-    // No second offer/answer while they decide: the relay keeps the session it has.
-    tx.respond(makeResponse(req, req.method === 'INVITE' || req.method === 'UPDATE' ? 491 : 200));
+    // No second offer/answer while they decide (the relay keeps the session it has); an UPDATE
+    // without SDP (a session-timer refresh, RFC 4028) is simply accepted.
+    const reoffer = req.method === 'INVITE' || (req.method === 'UPDATE' && req.body.length > 0);
+    tx.respond(makeResponse(req, reoffer ? 491 : 200));
   }
 
   cancelledByCaller(): void {}

@@ -423,6 +423,8 @@ export interface VoicemailMessagesTable {
   /** What a speech-to-text engine made of it (null: none yet, or nothing understood). */
   transcript: ColumnType<string | null, string | null | undefined, string | null>;
   transcriptStatus: ColumnType<TranscriptStatus, TranscriptStatus | undefined, TranscriptStatus>;
+  /** The secret of the message's email links (mark heard, delete); null for messages stored before them. */
+  actionKey: ColumnType<string | null, string | null | undefined, never>;
   createdAt: CreatedAt;
 }
 

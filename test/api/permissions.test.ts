@@ -181,6 +181,9 @@ const INTENDED: Record<string, string | 'public'> = {
   'PUT /api/v1/tenants/:tenantId/calendars/:id/override': 'routing.override',
   'POST /api/v1/tenants/:tenantId/calendars/:id/holidays/import': 'routing.write',
   'GET /api/v1/tenants/:tenantId/voicemail/boxes': 'voicemail.read',
+  // The voicemail email's link: the message's own random key is the permission.
+  'GET /api/v1/voicemail-actions/:tenantId/:id': 'public',
+  'POST /api/v1/voicemail-actions/:tenantId/:id': 'public',
   'GET /api/v1/tenants/:tenantId/voicemail/boxes/:id': 'voicemail.read',
   'POST /api/v1/tenants/:tenantId/voicemail/boxes': 'voicemail.manage',
   'PATCH /api/v1/tenants/:tenantId/voicemail/boxes/:id': 'voicemail.write',

@@ -48,6 +48,7 @@ function harness(over: Partial<ConfirmHooks> = {}) {
     } as unknown as SpareSide['endpoint'],
     offer: () => '',
     answered: () => true,
+    hasAnswer: true,
     close: () => {
       closed = true;
     },
@@ -132,6 +133,16 @@ describe('confirm-call question', () => {
     expect(h.outcome).toEqual([]);
     expect(h.sent).toEqual(['BYE']);
     expect(h.closed).toBe(true);
+  });
+
+  it('at shutdown the BYE goes at once, without the "too late" prompt', async () => {
+    const h = harness();
+    h.answer.start();
+    await h.settle();
+    h.answer.tooLate(true);
+    expect(h.sent).toEqual(['BYE']);
+    expect(h.closed).toBe(true);
+    expect(h.played.flat()).not.toContain('late.wav');
   });
 
   it('2 declines at once', async () => {

@@ -29,6 +29,8 @@ const MOBILE_2 = '89162222222';
 /** A mobile behind the carrier: answers after a while (or rings on), with its own RTP socket. */
 interface Mobile {
   answerMs: number | null;
+  /** Answers our offer in a 183 and sends its 200 without SDP (as carriers using 100rel may). */
+  earlyAnswer: boolean;
   rtp: Socket;
   /** RTP packets it received (the question, "too late", the caller's audio). */
   packets: number;
@@ -163,6 +165,7 @@ describe('confirm-call for outside numbers', () => {
       await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
       const m: Mobile = {
         answerMs: 50,
+        earlyAnswer: false,
         rtp,
         packets: 0,
         invites: [],
@@ -182,10 +185,15 @@ describe('confirm-call for outside numbers', () => {
       }
       m.invites.push(req);
       m.pbxPort = Number(/m=audio (\d+)/.exec(req.body.toString())?.[1] ?? 0);
-      tx.respond(carrier.response(req, 180));
+      const sdp = sdpFor(m.rtp.address().port);
+      if (m.earlyAnswer) {
+        const early = carrier.response(req, 183, [['Content-Type', 'application/sdp']]);
+        early.body = sdp;
+        tx.respond(early);
+      } else tx.respond(carrier.response(req, 180));
       if (m.answerMs !== null)
         setTimeout(() => {
-          if (!m.cancelled) m.dialog = carrier.accept(tx, source, sdpFor(m.rtp.address().port));
+          if (!m.cancelled) m.dialog = carrier.accept(tx, source, m.earlyAnswer ? undefined : sdp);
         }, m.answerMs);
     });
     carrier.on('CANCEL', (req, tx) => {
@@ -254,6 +262,7 @@ describe('confirm-call for outside numbers', () => {
     for (const m of mobiles.values())
       Object.assign(m, {
         answerMs: 50,
+        earlyAnswer: false,
         packets: 0,
         invites: [],
         dialog: null,
@@ -371,7 +380,7 @@ describe('confirm-call for outside numbers', () => {
     expect(fx.sip.calls.size).toBe(0);
   });
 
-  it('follow-me to a mobile asks by default and connects on 1; switched off, the mobile takes the call at once', async () => {
+  it('follow-me to a mobile (answering in a 183) asks by default and connects on 1; switched off, the mobile takes the call at once', async () => {
     const followMobile = (confirmExternal?: boolean) => ({
       status: 'trip' as const,
       callRules: {
@@ -386,6 +395,8 @@ describe('confirm-call for outside numbers', () => {
       },
     });
     const m = mobile(MOBILE_1);
+    // This carrier answers in its 183 and sends the 200 without SDP.
+    m.earlyAnswer = true;
     try {
       await setRules('203', followMobile());
       const ex = bank.call('201', '203');

@@ -290,6 +290,11 @@ describe('voicemail over SIP', () => {
     expect(mail.subject).toContain('501');
     expect(mail.text).toContain('Ext 501 <501>');
     expect(mail.text).toContain(`https://pbx.example.test/voicemail?message=${stored.id}`);
+    // And the link that marks it heard or deletes it without signing in (test/api/voicemail-actions.test.ts).
+    const key = (await scope().voicemail.getMessage(stored.id))!.actionKey;
+    expect(mail.text).toContain(
+      `Mark as heard or delete: https://pbx.example.test/api/v1/voicemail-actions/${fx.tenantId}/${stored.id}?key=${key}`,
+    );
     expect(mail.text).toMatch(/Duration: 0:0[2-3]/);
     // Transcribed first (the WAV went to the service with its token and language), the text in the email.
     expect(transcribed[0]).toMatchObject({

@@ -126,9 +126,14 @@ export class VoicemailMailer {
       ? `${m.callerName} <${m.caller}>`
       : m.caller || (ru ? 'неизвестный' : 'unknown');
     const mailbox = box.name || this.vm.numberOf(tenant, box);
-    const link = this.opts.portalUrl
-      ? `${this.opts.portalUrl.replace(/\/$/, '')}/voicemail?message=${m.id}`
-      : null;
+    const portal = this.opts.portalUrl?.replace(/\/$/, '') ?? null;
+    const link = portal ? `${portal}/voicemail?message=${m.id}` : null;
+    // Mark heard or delete from the email, without signing in (the message's own key); not
+    // when the message is deleted once this email is out.
+    const action =
+      portal && m.actionKey && !box.deleteAfterEmail
+        ? `${portal}/api/v1/voicemail-actions/${tenantId}/${m.id}?key=${m.actionKey}`
+        : null;
     const lines = ru
       ? [
           `Новое голосовое сообщение в ящике ${mailbox}.`,
@@ -138,6 +143,7 @@ export class VoicemailMailer {
           `Получено: ${when} (${tenant.timeZone})`,
           ...(m.transcript ? ['', 'Текст сообщения (распознан автоматически):', m.transcript] : []),
           ...(link ? ['', `Прослушать на портале: ${link}`] : []),
+          ...(action ? [`Отметить как прослушанное или удалить: ${action}`] : []),
         ]
       : [
           `New voicemail in mailbox ${mailbox}.`,
@@ -147,6 +153,7 @@ export class VoicemailMailer {
           `Received: ${when} (${tenant.timeZone})`,
           ...(m.transcript ? ['', 'Message text (transcribed automatically):', m.transcript] : []),
           ...(link ? ['', `Listen in the portal: ${link}`] : []),
+          ...(action ? [`Mark as heard or delete: ${action}`] : []),
         ];
     const attachments = box.attachAudio ? [await this.attachment(tenantId, m, box.attachFormat)] : [];
     await this.transport.sendMail({

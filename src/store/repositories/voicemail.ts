@@ -4,6 +4,7 @@
  * (`ensureForExtension`); group mailboxes are made by an administrator. The
  * email outbox spans tenants (one sender per node): `VoicemailOutbox`.
  */
+import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { Page } from '../list.js';
 import type {
@@ -209,11 +210,14 @@ export class VoicemailRepository {
 
   /** Call only once the audio file is on disk (DESIGN.md §5). */
   insertMessage(m: NewMessage): Promise<VoicemailMessage> {
-    return this.db
-      .insertInto('voicemailMessages')
-      .values({ ...m, tenantId: this.tenantId })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return (
+      this.db
+        .insertInto('voicemailMessages')
+        // The key of its email links: 192 random bits, so a link cannot be guessed.
+        .values({ ...m, tenantId: this.tenantId, actionKey: randomBytes(24).toString('base64url') })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+    );
   }
 
   updateMessage(
