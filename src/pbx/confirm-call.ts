@@ -132,7 +132,10 @@ export class ConfirmingAnswer implements ActiveCall {
     this.stopAsking();
     this.spare.endpoint.stopPlayback();
     // The node is going down: the BYE goes now, while there is still a transport to send it.
-    if (quick) return this.leave(true);
+    if (quick) {
+      this.leave(true);
+      return;
+    }
     void this.spare.endpoint
       .play({ files: this.prompt.tooLate }, { bargeIn: false })
       .then(() => this.leave(true));

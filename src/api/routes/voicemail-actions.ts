@@ -44,7 +44,7 @@ const TEXT = {
 } as const;
 type Lang = keyof typeof TEXT;
 
-function escape(s: string): string {
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
@@ -126,7 +126,7 @@ async function formRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const s = Math.round(m.durationMs / 1000);
       const caller = m.callerName ? `${m.callerName} <${m.caller}>` : m.caller || t.unknown;
       const action = `/api/v1/voicemail-actions/${m.tenantId}/${m.id}`;
-      const key = escape(req.query.key ?? '');
+      const key = escapeHtml(req.query.key ?? '');
       const button = (what: 'heard' | 'delete') =>
         `<form method="post" action="${action}"><input type="hidden" name="key" value="${key}">` +
         `<input type="hidden" name="action" value="${what}"><button type="submit">${t[what]}</button></form>`;
@@ -134,7 +134,7 @@ async function formRoutes(app: Api, deps: ApiDeps): Promise<void> {
         reply,
         200,
         lang,
-        `<dl><dt>${t.from}</dt><dd>${escape(caller)}</dd><dt>${t.received}</dt><dd>${escape(when)}</dd>` +
+        `<dl><dt>${t.from}</dt><dd>${escapeHtml(caller)}</dd><dt>${t.received}</dt><dd>${escapeHtml(when)}</dd>` +
           `<dt>${t.duration}</dt><dd>${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}</dd></dl>` +
           (m.heard ? '' : button('heard')) +
           button('delete'),
