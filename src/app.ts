@@ -150,7 +150,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           : null,
       }),
       live,
-      trunks: { status: () => sip.carriers.trunks.status() },
+      trunks: {
+        status: () => sip.carriers.trunks.status(),
+        usage: (tenantId) => sip.carriers.usage(tenantId),
+      },
       // The queue engine exists once the SIP service has started (it needs the media engine).
       queues: {
         all: (t) => sip.queues?.all(t) ?? [],

@@ -48,6 +48,8 @@ export interface LiveSource {
 /** Trunks as they run (registrations, health checks, channels in use): the SIP service's. */
 export interface TrunkSource {
   status(): TrunkStatus[];
+  /** A tenant's external minutes and spend so far today, as this node counted them. */
+  usage?(tenantId: string): { answeredSeconds: number; spent: number; activeCalls: number } | null;
 }
 
 /** Call queues at work (the SIP service's queue engine). */

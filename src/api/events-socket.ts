@@ -135,6 +135,6 @@ function visible(e: PbxEvent, own: string[] | null): boolean {
   if (e.type === 'queue.updated') return e.queue.agents.some((a) => own.includes(a.number));
   if (e.type === 'queue.announced') return false;
   if (e.type === 'fraud.blocked') return own.includes(e.extension);
-  if (e.type === 'limit.reached') return false;
+  if (e.type === 'limit.reached' || e.type === 'limit.warning') return false;
   return own.includes(e.call.caller) || own.includes(e.call.callee);
 }

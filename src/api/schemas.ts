@@ -139,6 +139,10 @@ export const TenantSchema = Type.Object({
     dailyExternalMinutes: Type.Union([Type.Integer(), Type.Null()], {
       description: 'Answered external minutes a day (null: no cap)',
     }),
+    dailySpendCap: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Spend on external calls a day by the rate deck, minor units (null: no cap)',
+    }),
+    spendAlertPercent: Type.Integer({ description: 'Share of the spend cap at which the tenant is warned' }),
   }),
   localPrefixes: Type.Array(Type.String(), { description: 'E.164 prefixes that count as local calls' }),
   defaultCallerId: Type.Union([Type.String(), Type.Null()], {

@@ -25,6 +25,7 @@ import { liveRoutes } from './routes/live.js';
 import { platformRoutes } from './routes/platform.js';
 import { provisioningRoutes } from './routes/provisioning.js';
 import { queueRoutes } from './routes/queues.js';
+import { rateRoutes } from './routes/rates.js';
 import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { speechRoutes } from './routes/speech.js';
@@ -130,7 +131,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       reply.statusCode < 400 &&
       (route.startsWith('/api/v1/tenants') ||
         route.startsWith('/api/v1/platform/trunks') ||
-        route.startsWith('/api/v1/platform/numbers'))
+        route.startsWith('/api/v1/platform/numbers') ||
+        route.startsWith('/api/v1/platform/rates'))
     ) {
       const tenantId = (req.params as { tenantId?: string }).tenantId;
       await deps.onTenantChange(tenantId ?? null);
@@ -193,6 +195,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await extensionRoutes(app, deps);
   await routingRoutes(app, deps);
   await trunkRoutes(app, deps);
+  await rateRoutes(app, deps);
   await queueRoutes(app, deps);
   await speechRoutes(app);
   await audioRoutes(app, deps);

@@ -23,6 +23,8 @@ export function tenantView(t: Tenant) {
       maxExternalCalls: t.maxExternalCalls,
       maxCallClass: t.maxCallClass,
       dailyExternalMinutes: t.dailyExternalMinutes,
+      dailySpendCap: t.dailySpendCap,
+      spendAlertPercent: t.spendAlertPercent,
     },
     localPrefixes: t.localPrefixes,
     defaultCallerId: t.defaultCallerId,

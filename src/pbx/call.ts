@@ -279,6 +279,8 @@ export class Call implements ActiveCall {
   private readonly tags: string[] = [];
   /** The trunk the call came in on or went out through. */
   private trunkUsed: { name: string; direction: 'inbound' | 'outbound' } | null = null;
+  /** What its legs through trunks cost by the rate deck (minor units); null: nothing priced. */
+  private cost: number | null = null;
   private readonly aTag: string;
   private aDialog: Dialog | null = null;
   private readonly legs: BLeg[] = [];
@@ -363,6 +365,10 @@ export class Call implements ActiveCall {
   throughTrunk(name: string, direction: 'inbound' | 'outbound'): void {
     if (this.trunkUsed?.direction === 'inbound') return;
     this.trunkUsed = { name, direction };
+  }
+
+  addCost(minor: number): void {
+    this.cost = (this.cost ?? 0) + minor;
   }
 
   /** The party on `side` came in from a carrier: whatever number it shows, it is nobody of the company. */
@@ -1744,6 +1750,7 @@ export class Call implements ActiveCall {
         tags: this.tags,
         quality: q,
         ...(this.trunkUsed ? { direction: this.trunkUsed.direction, trunk: this.trunkUsed.name } : {}),
+        ...(this.cost !== null ? { cost: Math.round(this.cost) } : {}),
       })),
     );
     this.ctx.ended(this);

@@ -87,6 +87,9 @@ export interface TenantEntry {
   localPrefixes: string[];
   /** Answered external minutes a day (null: no cap). */
   dailyExternalMinutes: number | null;
+  /** Spend on external calls a day, minor units (null: no cap); warned at `spendAlertPercent`. */
+  dailySpendCap: number | null;
+  spendAlertPercent: number;
   /** Shown on external calls of extensions without their own number (null: the first of `numbers`). */
   defaultCallerId: string | null;
   /** The public numbers (E.164) the operator gave the tenant, in order. */
@@ -105,6 +108,8 @@ export class Directory {
   /** The operator's trunks by id, and the public numbers given to tenants (E.164 → owner). */
   trunks = new Map<string, Trunk>();
   private owners = new Map<string, NumberOwner>();
+  /** The operator's rate deck, longest prefix first. */
+  private rates: { prefix: string; pricePerMinute: number }[] = [];
   /** Signs the browser softphone's short-lived SIP credentials (shared with the API, in the database). */
   softphoneSecret: string | null = null;
 
@@ -138,6 +143,14 @@ export class Directory {
       if (n.tenantId) owners.set(n.number, { tenantId: n.tenantId, trunkId: n.trunkId });
     this.trunks = new Map(trunks.map((t) => [t.id, t]));
     this.owners = owners;
+    this.rates = (await this.store.rates.all())
+      .map((r) => ({ prefix: r.prefix, pricePerMinute: r.pricePerMinute }))
+      .sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /** What a minute to this E.164 number costs by the rate deck (longest prefix); null: not priced. */
+  priceOf(e164: string): number | null {
+    return this.rates.find((r) => e164.startsWith(r.prefix))?.pricePerMinute ?? null;
   }
 
   /** The tenant a public number (E.164) belongs to. */
@@ -189,6 +202,8 @@ export class Directory {
       maxCallClass: t.maxCallClass,
       localPrefixes: t.localPrefixes,
       dailyExternalMinutes: t.dailyExternalMinutes,
+      dailySpendCap: t.dailySpendCap,
+      spendAlertPercent: t.spendAlertPercent,
       defaultCallerId: t.defaultCallerId,
       numbers: numbers.items.map((n) => n.number),
       timeZone: t.timeZone,

@@ -46,7 +46,14 @@ export type PbxEvent =
   /** The fraud rule stopped an extension's external calls (an administrator clears it). */
   | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string }
   /** A tenant reached a limit that now refuses calls (its daily external minutes). */
-  | { type: 'limit.reached'; tenantId: string; limit: 'dailyExternalMinutes'; value: number }
+  | {
+      type: 'limit.reached';
+      tenantId: string;
+      limit: 'dailyExternalMinutes' | 'dailySpendCap';
+      value: number;
+    }
+  /** The tenant's spend today passed its warning share of the cap (`used` and the cap in minor units). */
+  | { type: 'limit.warning'; tenantId: string; limit: 'dailySpendCap'; value: number; used: number }
   /** Queues: a queue's live state (waiting callers, agents, today's figures) after a change. */
   | QueueEvent;
 

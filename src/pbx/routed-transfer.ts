@@ -88,6 +88,10 @@ export class RoutedTransfer implements RoutedCall {
     this.call.throughTrunk(name, direction);
   }
 
+  addCost(minor: number): void {
+    this.call.addCost(minor);
+  }
+
   playToCaller(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult> {
     return this.held ? this.held.play(files, opts) : Promise.resolve({ end: 'closed' });
   }

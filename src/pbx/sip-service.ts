@@ -581,7 +581,10 @@ export class SipService {
       tenantId: tenant.id,
       timeZone: tenant.timeZone,
       maxExternalCalls: tenant.maxExternalCalls,
+      // Calls from outside use a channel but are not the tenant's minutes or spend.
       dailyExternalMinutes: null,
+      dailySpendCap: null,
+      spendAlertPercent: 100,
       extension: null,
     };
     const refusal = this.carriers.limits.check(owned);
@@ -936,6 +939,7 @@ export class SipService {
           throughTrunk: (name: string, direction: 'inbound' | 'outbound') =>
             call.throughTrunk(name, direction),
           holdUntilEnd: (release: () => void) => call.holdUntilEnd(release, side),
+          addCost: (minor: number) => call.addCost(minor),
         };
         const x = await externalRingTarget(ctx, host, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);
         if ('refused' in x) return x;

@@ -56,6 +56,10 @@ export interface TenantsTable {
   localPrefixes: ColumnType<string[], string | undefined, string>;
   /** Minutes of answered external calls a day before further ones are refused (null: no cap). */
   dailyExternalMinutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Spend on external calls a day (minor units, by the rate deck) before further ones are refused (null: no cap). */
+  dailySpendCap: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The share of the spend cap (percent) at which the tenant is warned. */
+  spendAlertPercent: ColumnType<number, number | undefined, number>;
   /** The number shown on external calls when an extension has none of its own (null: the first of its pool). */
   defaultCallerId: ColumnType<string | null, string | null | undefined, string | null>;
   enabled: Generated<boolean>;
@@ -187,6 +191,18 @@ export interface TrunksTable {
 }
 
 /** A public number (DID) in the operator's pool, and the tenant it is given to. */
+/** The operator's rate deck: what a minute to numbers under a prefix costs a tenant. */
+export interface RatesTable {
+  id: Generated<string>;
+  /** E.164 prefix with the plus ("+7", "+7495"); the longest matching prefix prices a call. */
+  prefix: string;
+  /** Minor units (kopecks, cents) per minute, billed by the second. */
+  pricePerMinute: number;
+  description: ColumnType<string, string | undefined, string>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
 export interface NumbersTable {
   id: Generated<string>;
   /** E.164 with the plus. */
@@ -333,6 +349,8 @@ export interface CallsTable {
   node: string;
   /** The trunk an external call went through (its name when it was made). */
   trunk: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What the call cost by the rate deck (minor units); null: nothing priced went out. */
+  cost: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PlatformSecretsTable {
@@ -472,6 +490,7 @@ export interface Database {
   voicemailEmails: VoicemailEmailsTable;
   trunks: TrunksTable;
   numbers: NumbersTable;
+  rates: RatesTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -486,6 +505,7 @@ export type CallRecord = Selectable<CallsTable>;
 export type PushSubscription = Selectable<PushSubscriptionsTable>;
 export type Trunk = Selectable<TrunksTable>;
 export type PoolNumber = Selectable<NumbersTable>;
+export type Rate = Selectable<RatesTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;
 export type VoicemailBox = Selectable<VoicemailBoxesTable>;
 export type VoicemailMessage = Selectable<VoicemailMessagesTable>;

@@ -11,6 +11,7 @@ import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
 import { QueueAgentRepository } from './repositories/queues.js';
+import { RateRepository } from './repositories/rates.js';
 import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
@@ -50,6 +51,7 @@ export class Store {
   /** The operator's carrier connections and number pool (platform objects). */
   readonly trunks: TrunkRepository;
   readonly numbers: NumberRepository;
+  readonly rates: RateRepository;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -61,6 +63,7 @@ export class Store {
     this.voicemailOutbox = new VoicemailOutbox(db);
     this.trunks = new TrunkRepository(db);
     this.numbers = new NumberRepository(db);
+    this.rates = new RateRepository(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),

@@ -214,6 +214,71 @@ describe.each(backends())('trunks, numbers and outbound routes API on %s', (back
     });
   });
 
+  it('the rate deck prices numbers by prefix; the spend cap is the operator’s; usage shows today against the caps', async () => {
+    const moscow = await fx.call('POST', '/api/v1/platform/rates', {
+      ...op(),
+      body: { prefix: '+7495', pricePerMinute: 150, description: 'Moscow' },
+    });
+    expect(moscow.status).toBe(201);
+    expect(moscow.json).toMatchObject({ prefix: '+7495', pricePerMinute: 150, description: 'Moscow' });
+    expect(
+      (
+        await fx.call('POST', '/api/v1/platform/rates', {
+          ...op(),
+          body: { prefix: '+7', pricePerMinute: 100 },
+        })
+      ).status,
+    ).toBe(201);
+    const twice = await fx.call('POST', '/api/v1/platform/rates', {
+      ...op(),
+      body: { prefix: '+7495', pricePerMinute: 1 },
+    });
+    expect(twice.status).toBe(409);
+    expect(twice.json.field).toBe('prefix');
+    for (const [body, field] of [
+      [{ prefix: '7495', pricePerMinute: 1 }, 'prefix'],
+      [{ prefix: '+7812', pricePerMinute: -1 }, 'pricePerMinute'],
+      [{ prefix: '+7812', pricePerMinute: 1.5 }, 'pricePerMinute'],
+    ] as const) {
+      const bad = await fx.call('POST', '/api/v1/platform/rates', { ...op(), body });
+      expect(bad.status).toBe(400);
+      expect(bad.json.field).toBe(field);
+    }
+    expect((await fx.call('GET', '/api/v1/platform/rates', admin())).status).toBe(403);
+    const list = await fx.call('GET', '/api/v1/platform/rates?q=moscow', op());
+    expect(list.json.items.map((r: { prefix: string }) => r.prefix)).toEqual(['+7495']);
+    const changed = await fx.call('PATCH', `/api/v1/platform/rates/${moscow.json.id}`, {
+      ...op(),
+      body: { pricePerMinute: 175 },
+    });
+    expect(changed.json.pricePerMinute).toBe(175);
+    const audit = await fx.store.platform.audit.list({ limit: 5, offset: 0, resourceId: moscow.json.id });
+    expect(audit.items.map((a) => a.action).sort()).toEqual(['rate.create', 'rate.update']);
+    expect((await fx.call('DELETE', `/api/v1/platform/rates/${moscow.json.id}`, op())).status).toBe(204);
+    expect((await fx.call('DELETE', `/api/v1/platform/rates/${moscow.json.id}`, op())).status).toBe(404);
+
+    const tenant = `/api/v1/tenants/${fx.A.id}`;
+    const byAdmin = await fx.call('PATCH', tenant, { ...admin(), body: { limits: { dailySpendCap: 1 } } });
+    expect(byAdmin.status).toBe(403);
+    const capped = await fx.call('PATCH', tenant, {
+      ...op(),
+      body: { limits: { dailySpendCap: 50_000, spendAlertPercent: 90 } },
+    });
+    expect(capped.json.limits).toMatchObject({ dailySpendCap: 50_000, spendAlertPercent: 90 });
+    const over = await fx.call('PATCH', tenant, { ...op(), body: { limits: { spendAlertPercent: 0 } } });
+    expect(over.status).toBe(400);
+    const usage = await fx.call('GET', `${tenant}/external-usage`, admin());
+    expect(usage.status).toBe(200);
+    expect(usage.json).toMatchObject({
+      spent: 0,
+      dailySpendCap: 50_000,
+      spendAlertPercent: 90,
+      activeCalls: 0,
+    });
+    expect((await fx.call('GET', `${tenant}/external-usage`, { as: fx.A.user })).status).toBe(403);
+    await fx.call('PATCH', tenant, { ...op(), body: { limits: { dailySpendCap: null } } });
+  });
+
   it('limits are the operator’s; caller IDs must be the tenant’s; an admin clears a fraud block', async () => {
     const tenant = `/api/v1/tenants/${fx.A.id}`;
     const byAdmin = await fx.call('PATCH', tenant, {

@@ -433,6 +433,8 @@ describe.runIf(browserTests)(
         timeZone: 'Europe/Moscow',
         maxExternalCalls: 5,
         dailyExternalMinutes: null,
+        dailySpendCap: null,
+        spendAlertPercent: 80,
         extension: { number: '104', maxExternalCalls: null },
       };
       const start = Date.now();

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PbxEvent } from '../../src/pbx/events.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import { type ExtensionPatch, NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import type { TrunkInput } from '../../src/store/repositories/trunks.js';
@@ -436,6 +437,48 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     }
   });
 
+  it('a call priced by the rate deck costs what it talked; past the daily spend cap the next one is refused', async () => {
+    const restore = await onlyTrunkB();
+    const store = fx.db.store;
+    const rate = await store.rates.create({ prefix: '+7495', pricePerMinute: 6000, description: 'Moscow' });
+    await store.rates.create({ prefix: '+7', pricePerMinute: 1, description: 'Russia' });
+    const caps = (set: { dailySpendCap: number | null; spendAlertPercent?: number }) =>
+      store.db.updateTable('tenants').set(set).where('id', '=', fx.tenantId).execute();
+    await caps({ dailySpendCap: 100, spendAlertPercent: 50 });
+    await fx.sip.tenantChanged(null);
+    const events: PbxEvent[] = [];
+    const off = fx.sip.events.on((e) => {
+      if (e.type === 'limit.reached' || e.type === 'limit.warning') events.push(e);
+    });
+    try {
+      const b = carrierB();
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await bank.call('201', '84951234567').done())?.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 2000));
+      await bank.hangupAll();
+      expect((await b.done).status).toBe(0);
+      const row = await lastCall('84951234567');
+      // About 2 s at 60.00 a minute (the +7495 price, not +7's): some 200 minor units.
+      const talked = (row.endedAt!.getTime() - row.answeredAt!.getTime()) / 1000;
+      expect(row.cost).toBeGreaterThanOrEqual(Math.floor((talked / 60) * 6000) - 1);
+      expect(row.cost).toBeLessThanOrEqual(Math.ceil((talked / 60) * 6000) + 1);
+      expect(fx.sip.carriers.usage(fx.tenantId)!.spent).toBeCloseTo(row.cost!, -1);
+      // Over the cap at once: told it was reached (no separate warning), and the next call is refused.
+      expect(events).toEqual([
+        { type: 'limit.reached', tenantId: fx.tenantId, limit: 'dailySpendCap', value: 100 },
+      ]);
+      expect((await bank.call('201', '84951234567').done())?.status).toBe(403);
+      expect(await lastCall('84951234567')).toMatchObject({ cause: 'spend-cap', cost: null });
+    } finally {
+      off();
+      await store.rates.delete(rate.id);
+      for (const r of await store.rates.all()) await store.rates.delete(r.id);
+      await caps({ dailySpendCap: null });
+      await fx.sip.tenantChanged(null);
+      await restore();
+    }
+  });
+
   it('an extension of class "local" reaches no international number, dialled or by its forwarding', async () => {
     expect((await bank.call('202', '810441234567890').done())?.status).toBe(403);
     expect((await lastCall('810441234567890')).cause).toBe('call-class');
@@ -643,6 +686,8 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
         timeZone: 'UTC',
         maxExternalCalls: 10,
         dailyExternalMinutes: null,
+        dailySpendCap: null,
+        spendAlertPercent: 80,
         extension: { number: '204', maxExternalCalls: null },
       };
       for (let i = 0; i < 5; i++) {

@@ -19,6 +19,8 @@ const owner = (over: Partial<ExternalCallOwner> = {}): ExternalCallOwner => ({
   timeZone: 'Europe/Moscow',
   maxExternalCalls: 2,
   dailyExternalMinutes: null,
+  dailySpendCap: null,
+  spendAlertPercent: 80,
   extension: { number: '101', maxExternalCalls: null },
   ...over,
 });
@@ -68,6 +70,49 @@ describe('external-call limits', () => {
     // Unanswered calls cost nothing.
     limits.take(capped, false, 0).end(60_000);
     expect(limits.check(capped)).toBeNull();
+  });
+
+  it('prices answered seconds by the rate, warns once at the share and refuses at the cap, per tenant day', () => {
+    let now = new Date('2026-12-07T12:00:00Z');
+    const told: string[] = [];
+    const limits = new ExternalLimits(
+      () => now,
+      () => {},
+      () => {},
+      (t, what, spent, cap) => told.push(`${t}:${what}:${Math.round(spent)}/${cap}`),
+    );
+    const capped = owner({ maxExternalCalls: 10, dailySpendCap: 1000, spendAlertPercent: 80 });
+    const talk = (seconds: number, price: number | null) => {
+      const t = limits.take(capped, false, 0, price);
+      t.answered(0);
+      return t.end(seconds * 1000);
+    };
+    // 3 minutes at 200 a minute: 600; not priced, nothing; unanswered, nothing.
+    expect(talk(180, 200)).toBe(600);
+    expect(talk(600, null)).toBeNull();
+    expect(limits.take(capped, false, 0, 500).end(60_000)).toBe(0);
+    expect(limits.check(capped)).toBeNull();
+    expect(told).toEqual([]);
+    // 75 s more at 200: 850 in all, past 80 % of 1000: warned, once.
+    talk(75, 200);
+    talk(3, 200);
+    expect(told).toEqual(['t1:warning:850/1000']);
+    expect(limits.check(capped)).toBeNull();
+    // A call that runs past the cap is not cut off, but the next one is refused; "reached" once.
+    talk(60, 200);
+    expect(limits.spentToday('t1', 'Europe/Moscow')).toBeCloseTo(1060);
+    expect(limits.check(capped)).toMatchObject({ status: 403, cause: 'spend-cap' });
+    expect(limits.check(capped)).toMatchObject({ cause: 'spend-cap' });
+    expect(told).toEqual(['t1:warning:850/1000', 't1:reached:1060/1000']);
+    // Another tenant has its own day's spend; the next Moscow day starts from nothing.
+    expect(limits.check({ ...capped, tenantId: 't2' })).toBeNull();
+    now = new Date('2026-12-07T21:00:01Z');
+    expect(limits.check(capped)).toBeNull();
+    // What the call records said at start counts as spent today.
+    limits.baseline('t1', 'Europe/Moscow', 0, 990);
+    expect(limits.check(capped)).toBeNull();
+    talk(6, 200);
+    expect(limits.check(capped)).toMatchObject({ cause: 'spend-cap' });
   });
 
   it('blocks an extension after a burst of short international calls, not after spread-out or long ones', () => {

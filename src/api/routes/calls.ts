@@ -61,6 +61,9 @@ const CallSchema = Type.Object({
   quality: Nullable(Type.Object({ caller: Nullable(LegQuality), callee: Nullable(LegQuality) })),
   mos: Nullable(Type.Number({ description: "The worse leg's MOS" })),
   trunk: Nullable(Type.String({ description: 'The trunk an external call came in on or went out through' })),
+  cost: Nullable(
+    Type.Integer({ description: "What it cost by the operator's rate deck, minor units (null: nothing priced)" }),
+  ),
 });
 
 const Status = Type.Union([

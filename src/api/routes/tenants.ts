@@ -50,6 +50,19 @@ const Limits = Type.Object(
     maxExternalCalls: Type.Integer({ minimum: 0, maximum: 100_000 }),
     maxCallClass: CallClassSchema,
     dailyExternalMinutes: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000_000 }), Type.Null()]),
+    dailySpendCap: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), Type.Null()], {
+        description:
+          "Spend on external calls a day by the rate deck, minor units of the operator's currency (null: no cap)",
+      }),
+    ),
+    spendAlertPercent: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'Warn the tenant when this share of the cap is spent',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -364,6 +377,8 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(limits?.dailyExternalMinutes !== undefined
             ? { dailyExternalMinutes: limits.dailyExternalMinutes }
             : {}),
+          ...(limits?.dailySpendCap !== undefined ? { dailySpendCap: limits.dailySpendCap } : {}),
+          ...(limits?.spendAlertPercent !== undefined ? { spendAlertPercent: limits.spendAlertPercent } : {}),
           ...(localPrefixes ? { localPrefixes: JSON.stringify(localPrefixes) } : {}),
           ...(defaultCallerId !== undefined ? { defaultCallerId } : {}),
         });

@@ -109,7 +109,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
       first.tone({ tone: { region: tenant.tones, name: 'ringback' } });
       const agentParty = party(agent.number, tenant.extensions.get(agent.number)?.displayName ?? '');
       let out: OutboundLeg | null = null;
-      const via: { trunk: string | null } = { trunk: null };
+      const via: { trunk: string | null; cost: number | null } = { trunk: null, cost: null };
       // An outside caller is dialled through a trunk: the tenant's own call (its class and limits).
       const outside =
         !tenant.extensions.has(req.caller.number) && deps.outside
@@ -121,6 +121,9 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
                 step: (s) => trail.push({ at: new Date().toISOString(), ...s }),
                 throughTrunk: (name) => {
                   via.trunk = name;
+                },
+                addCost: (minor) => {
+                  via.cost = (via.cost ?? 0) + minor;
                 },
                 holdUntilEnd: (fn) => void out?.ended.then(fn),
               },
@@ -168,6 +171,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
             legs: [agent.record, callerRecord],
             trail,
             ...(via.trunk ? { trunk: via.trunk } : {}),
+            ...(via.cost !== null ? { cost: Math.round(via.cost) } : {}),
           }),
         );
         // An agent who gave up counts as not answering; a caller who did not answer uses up a try.
@@ -199,6 +203,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
             legs: [agent.record, callerRecord],
             trail,
             ...(via.trunk ? { trunk: via.trunk } : {}),
+            ...(via.cost !== null ? { cost: Math.round(via.cost) } : {}),
           }),
         );
       });

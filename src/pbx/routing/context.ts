@@ -30,6 +30,8 @@ export interface RoutedCall {
   tag(t: string): void;
   /** The call goes out through (or came in on) a carrier's trunk: the CDR says which. */
   throughTrunk(name: string, direction: 'inbound' | 'outbound'): void;
+  /** What a leg through a trunk cost by the rate deck (minor units): summed on the CDR. */
+  addCost(minor: number): void;
   playToCaller(files: string[], opts?: { bargeIn?: boolean }): Promise<PlaybackResult>;
   /** The caller's next key; null after the timeout, at hang-up, or once `stop` settles. */
   nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null>;

@@ -44,7 +44,14 @@ export interface OutboundEnv {
   /** The trunks a tenant may use, in name order (emergency calls without a route take them). */
   trunksFor(tenantId: string): string[];
   check(o: ExternalCallOwner): Refusal | null;
-  take(o: ExternalCallOwner, international: boolean, startMs: number): ExternalCallTicket;
+  take(
+    o: ExternalCallOwner,
+    international: boolean,
+    startMs: number,
+    pricePerMinute: number | null,
+  ): ExternalCallTicket;
+  /** Minor units a minute to this E.164 number costs by the operator's rate deck (null: not priced). */
+  priceOf(e164: string): number | null;
 }
 
 /** The route and the number it sends for `dialled` (null: no route matches). */
@@ -223,7 +230,7 @@ function tryNext(status: number): boolean {
 }
 
 /** What sending a number out needs of the call it is for (a routed call, a transfer, a queue callback). */
-export type ExternalHost = Pick<RoutedCall, 'caller' | 'step' | 'throughTrunk' | 'holdUntilEnd'>;
+export type ExternalHost = Pick<RoutedCall, 'caller' | 'step' | 'throughTrunk' | 'holdUntilEnd' | 'addCost'>;
 
 /** An external call that may go out: its plan, whose limits it counts against, and who it shows as calling. */
 interface Cleared {
@@ -256,6 +263,8 @@ function clear(
     timeZone: tenant.timeZone,
     maxExternalCalls: tenant.maxExternalCalls,
     dailyExternalMinutes: tenant.dailyExternalMinutes,
+    dailySpendCap: tenant.dailySpendCap,
+    spendAlertPercent: tenant.spendAlertPercent,
     extension: ext ? { number: ext.number, maxExternalCalls: ext.maxExternalCalls } : null,
   };
   const refused = plan.numberClass === 'emergency' ? null : env.outbound.check(owner);
@@ -372,14 +381,20 @@ export async function externalRingTarget(
       step(`${got.skip}: ${got.why}`);
       continue;
     }
-    const ticket = out.take(c.owner, c.plan.numberClass === 'international', ctx.env.ms());
+    const ticket = out.take(
+      c.owner,
+      c.plan.numberClass === 'international',
+      ctx.env.ms(),
+      out.priceOf(c.plan.number),
+    );
     call.throughTrunk(got.trunk.name, 'outbound');
     return {
       target: trunkTarget(ctx.tenant, call, got.trunk, got.dest, c, delaySec, timeoutSec),
       settle: (answered) => {
         const end = (attempt: boolean) => {
           out.release(id);
-          ticket.end(ctx.env.ms(), attempt);
+          const cost = ticket.end(ctx.env.ms(), attempt);
+          if (cost !== null) call.addCost(cost);
         };
         // Not answered here: someone else took the call (or nobody did); not the extension's own attempt.
         if (!answered) return end(false);
@@ -413,7 +428,7 @@ export async function dialExternal(
     return null;
   }
   const { plan } = c;
-  const ticket = out.take(c.owner, plan.numberClass === 'international', env.ms());
+  const ticket = out.take(c.owner, plan.numberClass === 'international', env.ms(), out.priceOf(plan.number));
   step(`route ${plan.route.name}: ${plan.number} (${plan.numberClass})`);
 
   let full = false;
@@ -440,7 +455,8 @@ export async function dialExternal(
       step('answered', trunk.name);
       call.holdUntilEnd(() => {
         out.release(id);
-        ticket.end(env.ms());
+        const cost = ticket.end(env.ms());
+        if (cost !== null) call.addCost(cost);
       });
       return null;
     }

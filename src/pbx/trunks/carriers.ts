@@ -39,6 +39,15 @@ export class Carriers {
         this.log.warn({ tenantId, minutes }, 'daily external minutes used up');
         this.events.emit({ type: 'limit.reached', tenantId, limit: 'dailyExternalMinutes', value: minutes });
       },
+      (tenantId, what, spent, cap) => {
+        const used = Math.round(spent);
+        this.log.warn({ tenantId, spent: used, cap }, `daily spend ${what}`);
+        this.events.emit(
+          what === 'reached'
+            ? { type: 'limit.reached', tenantId, limit: 'dailySpendCap', value: cap }
+            : { type: 'limit.warning', tenantId, limit: 'dailySpendCap', value: cap, used },
+        );
+      },
     );
     const t = this.trunks;
     this.outbound = {
@@ -52,7 +61,8 @@ export class Carriers {
           .filter((tr) => tr.enabled && (tr.tenantIds === null || tr.tenantIds.includes(tenantId)))
           .map((tr) => tr.id),
       check: (o) => this.limits.check(o),
-      take: (o, international, startMs) => this.limits.take(o, international, startMs),
+      take: (o, international, startMs, price) => this.limits.take(o, international, startMs, price),
+      priceOf: (e164) => this.directory.priceOf(e164),
     };
   }
 
@@ -62,23 +72,33 @@ export class Carriers {
     const since = new Date(Date.now() - 36 * 3600_000);
     const rows = await this.store.db
       .selectFrom('calls')
-      .select(['tenantId', 'answeredAt', 'endedAt'])
+      .select(['tenantId', 'answeredAt', 'endedAt', 'cost'])
       .where('direction', '=', 'outbound')
       .where('answeredAt', '>', since)
       .where('endedAt', 'is not', null)
       .execute();
-    const byTenant = new Map<string, number>();
     for (const tenant of this.directory.all()) {
       const startOfDay = startOfDayIn(tenant.timeZone);
+      let seconds = 0;
+      let spent = 0;
       for (const r of rows) {
         if (r.tenantId !== tenant.id || !r.answeredAt || !r.endedAt || r.answeredAt < startOfDay) continue;
-        byTenant.set(
-          tenant.id,
-          (byTenant.get(tenant.id) ?? 0) + (r.endedAt.getTime() - r.answeredAt.getTime()) / 1000,
-        );
+        seconds += (r.endedAt.getTime() - r.answeredAt.getTime()) / 1000;
+        spent += r.cost ?? 0;
       }
-      this.limits.baseline(tenant.id, tenant.timeZone, byTenant.get(tenant.id) ?? 0);
+      this.limits.baseline(tenant.id, tenant.timeZone, seconds, spent);
     }
+  }
+
+  /** A tenant's external minutes and spend today, and its external calls now (this node's counts). */
+  usage(tenantId: string): { answeredSeconds: number; spent: number; activeCalls: number } | null {
+    const tenant = this.directory.tenantById(tenantId);
+    if (!tenant) return null;
+    return {
+      answeredSeconds: this.limits.usedToday(tenantId, tenant.timeZone),
+      spent: this.limits.spentToday(tenantId, tenant.timeZone),
+      activeCalls: this.limits.active(tenantId),
+    };
   }
 
   /** Trunks as configured now (after an operator's change). */

@@ -1,7 +1,8 @@
 /**
  * Limits on external calls (toll fraud is where a PBX costs its owner money):
- * calls at once per tenant and per extension, answered minutes per day per
- * tenant, and the anomaly rule — a burst of short international calls from one
+ * calls at once per tenant and per extension, answered minutes and spend (by the
+ * operator's rate deck, billed by the second) per day per tenant, with a warning
+ * at a share of the spend cap, and the anomaly rule — a burst of short international calls from one
  * extension blocks its external calls until an administrator clears it.
  * Counted on this node (a cluster shares them through Redis: issue 11).
  */
@@ -22,6 +23,9 @@ export interface ExternalCallOwner {
   timeZone: string;
   maxExternalCalls: number;
   dailyExternalMinutes: number | null;
+  /** Minor units a day (null: no cap); warned once when `spendAlertPercent` of it is spent. */
+  dailySpendCap: number | null;
+  spendAlertPercent: number;
   /** The extension answerable for the call (its own, its forwarding, its follow-me); null: tenant configuration. */
   extension: { number: string; maxExternalCalls: number | null } | null;
 }
@@ -32,8 +36,9 @@ export interface ExternalCallTicket {
   /**
    * The call is over; `international` calls count for the anomaly rule unless
    * `attempt` is false (a target rung alongside others that someone else answered).
+   * Returns what it cost (minor units, unrounded), or null when it was not priced.
    */
-  end(atMs: number, attempt?: boolean): void;
+  end(atMs: number, attempt?: boolean): number | null;
 }
 
 export class ExternalLimits {
@@ -41,9 +46,13 @@ export class ExternalLimits {
   private readonly extensionCalls = new Map<string, number>();
   private readonly minutes = new Map<string, { day: string; seconds: number }>();
   private readonly shortCalls = new Map<string, number[]>();
+  /** Minor units spent today, per tenant. */
+  private readonly spend = new Map<string, { day: string; minor: number }>();
 
   /** Tenants told today that their minutes ran out (one alert a day). */
   private readonly alerted = new Map<string, string>();
+  /** What each tenant was told of its spend today (the warning, then the cap: once each). */
+  private readonly spendTold = new Map<string, { day: string; warned: boolean; reached: boolean }>();
 
   constructor(
     /** Wall clock (days of minutes). */
@@ -52,15 +61,55 @@ export class ExternalLimits {
     private readonly onFraud: (tenantId: string, extension: string, reason: string) => void,
     /** A tenant used up its daily minutes (once a day, at the first call refused). */
     private readonly onCapReached: (tenantId: string, minutes: number) => void = () => {},
+    /** A tenant's spend today passed its warning share, or its cap (once a day each). */
+    private readonly onSpend: (
+      tenantId: string,
+      what: 'warning' | 'reached',
+      spent: number,
+      cap: number,
+    ) => void = () => {},
   ) {}
 
-  /** Answered seconds already used today (read from the call records at start). */
-  baseline(tenantId: string, timeZone: string, seconds: number): void {
-    this.minutes.set(tenantId, { day: this.day(timeZone), seconds });
+  /** Answered seconds and spend (minor units) already used today (read from the call records at start). */
+  baseline(tenantId: string, timeZone: string, seconds: number, spent = 0): void {
+    const day = this.day(timeZone);
+    this.minutes.set(tenantId, { day, seconds });
+    this.spend.set(tenantId, { day, minor: spent });
+  }
+
+  /** Minor units a tenant spent today on external calls (live views, tests). */
+  spentToday(tenantId: string, timeZone: string): number {
+    const s = this.spend.get(tenantId);
+    return s && s.day === this.day(timeZone) ? s.minor : 0;
+  }
+
+  /** Tells the tenant once a day: the warning when its spend passes the share, "reached" at the cap. */
+  private tellSpend(o: ExternalCallOwner, spent: number): void {
+    const cap = o.dailySpendCap;
+    if (cap === null) return;
+    const day = this.day(o.timeZone);
+    let told = this.spendTold.get(o.tenantId);
+    if (told?.day !== day) {
+      told = { day, warned: false, reached: false };
+      this.spendTold.set(o.tenantId, told);
+    }
+    if (!told.warned && spent >= (cap * o.spendAlertPercent) / 100) {
+      told.warned = true;
+      if (spent < cap) this.onSpend(o.tenantId, 'warning', spent, cap);
+    }
+    if (!told.reached && spent >= cap) {
+      told.reached = true;
+      this.onSpend(o.tenantId, 'reached', spent, cap);
+    }
   }
 
   private day(timeZone: string): string {
     return DateTime.fromJSDate(this.now()).setZone(timeZone).toISODate() ?? '';
+  }
+
+  /** Answered external seconds of a tenant today (live views). */
+  usedToday(tenantId: string, timeZone: string): number {
+    return this.usedSeconds(tenantId, timeZone);
   }
 
   private usedSeconds(tenantId: string, timeZone: string): number {
@@ -89,11 +138,26 @@ export class ExternalLimits {
       }
       return { status: 403, cause: 'minutes-cap', reason: 'Daily Minutes Used Up' };
     }
+    if (o.dailySpendCap !== null) {
+      const spent = this.spentToday(o.tenantId, o.timeZone);
+      if (spent >= o.dailySpendCap) {
+        this.tellSpend(o, spent);
+        return { status: 403, cause: 'spend-cap', reason: 'Daily Spend Cap Reached' };
+      }
+    }
     return null;
   }
 
-  /** Counts the call in (after `check` said yes). */
-  take(o: ExternalCallOwner, international: boolean, startMs: number): ExternalCallTicket {
+  /**
+   * Counts the call in (after `check` said yes); `pricePerMinute` (minor units, by the
+   * rate deck; null: not priced) makes its answered seconds count against the spend cap.
+   */
+  take(
+    o: ExternalCallOwner,
+    international: boolean,
+    startMs: number,
+    pricePerMinute: number | null = null,
+  ): ExternalCallTicket {
     const extKey = o.extension ? `${o.tenantId}:${o.extension.number}` : null;
     bump(this.tenantCalls, o.tenantId, 1);
     if (extKey) bump(this.extensionCalls, extKey, 1);
@@ -104,7 +168,7 @@ export class ExternalLimits {
         answeredAt ??= at;
       },
       end: (at, attempt = true) => {
-        if (ended) return;
+        if (ended) return null;
         ended = true;
         bump(this.tenantCalls, o.tenantId, -1);
         if (extKey) bump(this.extensionCalls, extKey, -1);
@@ -116,6 +180,16 @@ export class ExternalLimits {
         }
         if (attempt && international && extKey && o.extension && (at - startMs) / 1000 < FRAUD_RULE.shortSec)
           this.shortInternational(o.tenantId, o.extension.number, extKey, at);
+        if (pricePerMinute === null) return null;
+        const cost = (talked / 60) * pricePerMinute;
+        if (cost > 0) {
+          const day = this.day(o.timeZone);
+          const s = this.spend.get(o.tenantId);
+          const spent = (s && s.day === day ? s.minor : 0) + cost;
+          this.spend.set(o.tenantId, { day, minor: spent });
+          this.tellSpend(o, spent);
+        }
+        return cost;
       },
     };
   }

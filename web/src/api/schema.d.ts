@@ -593,6 +593,10 @@ export interface paths {
                                     maxCallClass: "internal" | "local" | "national" | "international";
                                     /** @description Answered external minutes a day (null: no cap) */
                                     dailyExternalMinutes: number | null;
+                                    /** @description Spend on external calls a day by the rate deck, minor units (null: no cap) */
+                                    dailySpendCap: number | null;
+                                    /** @description Share of the spend cap at which the tenant is warned */
+                                    spendAlertPercent: number;
                                 };
                                 /** @description E.164 prefixes that count as local calls */
                                 localPrefixes: string[];
@@ -687,6 +691,10 @@ export interface paths {
                             /** @description Most expensive outbound call class allowed: internal < local < national < international */
                             maxCallClass?: "internal" | "local" | "national" | "international";
                             dailyExternalMinutes?: number | null;
+                            /** @description Spend on external calls a day by the rate deck, minor units of the operator's currency (null: no cap) */
+                            dailySpendCap?: number | null;
+                            /** @description Warn the tenant when this share of the cap is spent */
+                            spendAlertPercent?: number;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -730,6 +738,10 @@ export interface paths {
                                     maxCallClass: "internal" | "local" | "national" | "international";
                                     /** @description Answered external minutes a day (null: no cap) */
                                     dailyExternalMinutes: number | null;
+                                    /** @description Spend on external calls a day by the rate deck, minor units (null: no cap) */
+                                    dailySpendCap: number | null;
+                                    /** @description Share of the spend cap at which the tenant is warned */
+                                    spendAlertPercent: number;
                                 };
                                 /** @description E.164 prefixes that count as local calls */
                                 localPrefixes: string[];
@@ -873,6 +885,10 @@ export interface paths {
                                 maxCallClass: "internal" | "local" | "national" | "international";
                                 /** @description Answered external minutes a day (null: no cap) */
                                 dailyExternalMinutes: number | null;
+                                /** @description Spend on external calls a day by the rate deck, minor units (null: no cap) */
+                                dailySpendCap: number | null;
+                                /** @description Share of the spend cap at which the tenant is warned */
+                                spendAlertPercent: number;
                             };
                             /** @description E.164 prefixes that count as local calls */
                             localPrefixes: string[];
@@ -991,6 +1007,10 @@ export interface paths {
                             /** @description Most expensive outbound call class allowed: internal < local < national < international */
                             maxCallClass?: "internal" | "local" | "national" | "international";
                             dailyExternalMinutes?: number | null;
+                            /** @description Spend on external calls a day by the rate deck, minor units of the operator's currency (null: no cap) */
+                            dailySpendCap?: number | null;
+                            /** @description Warn the tenant when this share of the cap is spent */
+                            spendAlertPercent?: number;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -1054,6 +1074,10 @@ export interface paths {
                                 maxCallClass: "internal" | "local" | "national" | "international";
                                 /** @description Answered external minutes a day (null: no cap) */
                                 dailyExternalMinutes: number | null;
+                                /** @description Spend on external calls a day by the rate deck, minor units (null: no cap) */
+                                dailySpendCap: number | null;
+                                /** @description Share of the spend cap at which the tenant is warned */
+                                spendAlertPercent: number;
                             };
                             /** @description E.164 prefixes that count as local calls */
                             localPrefixes: string[];
@@ -8019,6 +8043,243 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rate deck: price per minute by number prefix */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "prefix" | "-prefix" | "pricePerMinute" | "-pricePerMinute";
+                    /** @description Text search */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                prefix: string;
+                                pricePerMinute: number;
+                                description: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Price the numbers under a prefix */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description E.164 prefix with the plus: "+7" (Russia), "+7495" (Moscow), "+44" */
+                        prefix: string;
+                        /** @description Price per minute in minor units of the operator's currency (kopecks, cents) */
+                        pricePerMinute: number;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            prefix: string;
+                            pricePerMinute: number;
+                            description: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/rates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a price */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a price, or its prefix or description */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description E.164 prefix with the plus: "+7" (Russia), "+7495" (Moscow), "+44" */
+                        prefix?: string;
+                        /** @description Price per minute in minor units of the operator's currency (kopecks, cents) */
+                        pricePerMinute?: number;
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            prefix: string;
+                            pricePerMinute: number;
+                            description: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/external-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's external minutes and spend today against its caps, and its external calls now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Answered external minutes today, in the tenant’s day */
+                            answeredMinutes: number;
+                            dailyExternalMinutes: number | null;
+                            /** @description Spend today by the rate deck, minor units */
+                            spent: number;
+                            dailySpendCap: number | null;
+                            spendAlertPercent: number;
+                            /** @description External calls now */
+                            activeCalls: number;
+                            maxExternalCalls: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/queues-live": {
         parameters: {
             query?: never;
@@ -10189,6 +10450,8 @@ export interface paths {
                                 mos: number | null;
                                 /** @description The trunk an external call came in on or went out through */
                                 trunk: string | null;
+                                /** @description What it cost by the operator's rate deck, minor units (null: nothing priced) */
+                                cost: number | null;
                             }[];
                             total: number;
                             limit: number;
@@ -10316,6 +10579,8 @@ export interface paths {
                             mos: number | null;
                             /** @description The trunk an external call came in on or went out through */
                             trunk: string | null;
+                            /** @description What it cost by the operator's rate deck, minor units (null: nothing priced) */
+                            cost: number | null;
                         };
                     };
                 };
