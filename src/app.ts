@@ -121,12 +121,18 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.child({ component: 'sip' }),
     );
     const { buildApi } = await apiModule;
+    const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
     const live: LiveSource = {
       snapshot: (tenantId) => sip.live.snapshot(tenantId),
       subscribe: (listener) => sip.events.on(listener),
     };
+    // Events to tenants' webhooks, through the outbox table (sent by every node; rows are leased).
+    const webhooks = new WebhookOutbox(store, logger.child({ component: 'webhooks' }), {
+      allowPrivate: config.webhookAllowPrivate,
+    });
     const api = await buildApi({
+      webhooks,
       store,
       config,
       logger,
@@ -194,6 +200,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     events.attach(api.app.server);
     cleanups.push(async () => events.close());
     cleanups.push(() => sip.close());
+    await webhooks.start();
+    sip.events.on((e) => webhooks.enqueue(e));
+    // Closed before the SIP service (cleanups run last first): what is queued is written, then tried.
+    cleanups.push(() => webhooks.close());
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
     // The same application over HTTPS with the TLS certificate, and secure WebSocket on it.

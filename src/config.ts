@@ -41,6 +41,7 @@ export interface Config {
   smtpFrom: string;
   transcribeUrl: string | null;
   transcribeToken: string | null;
+  webhookAllowPrivate: boolean;
 }
 
 type Kind =
@@ -230,6 +231,15 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'string', pattern: /^.{8,200}$/u, hint: '8 to 200 characters' },
     default: null,
     description: 'Password of the first operator account; unset: generated and printed once.',
+  },
+  {
+    key: 'webhookAllowPrivate',
+    env: 'NIMBUS_WEBHOOK_ALLOW_PRIVATE',
+    flag: 'webhook-allow-private',
+    kind: { type: 'boolean' },
+    default: 'false',
+    description:
+      'Let webhooks reach loopback and private addresses (off: a tenant cannot make the PBX call into the operator’s own network).',
   },
   {
     key: 'demo',

@@ -1,4 +1,5 @@
 /** Types shared by the API's routes: the typed Fastify instance, the principal, and dependencies. */
+
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import type { Actor } from '../store/repositories/audit.js';
 import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Access, Permission } from './permissions.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export type Api = FastifyInstance<
   Server,
@@ -114,6 +116,8 @@ export interface ApiDeps {
   trunks?: TrunkSource;
   /** Call queues (absent: no media engine, queue views answer 503). */
   queues?: QueueSource;
+  /** Webhook endpoints' outbox (absent: webhooks are stored but nothing is sent). */
+  webhooks?: WebhookOutbox;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */
   voicemail?: VoicemailSource;
   /** What this node is doing (SIP, media, which database), for the operator's health page. */

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   AUDIO_INVALID: { status: 422, title: 'The audio file is damaged, empty or too long' },
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'The requested byte range is outside the file' },
   VOICEMAIL_UNAVAILABLE: { status: 503, title: 'Voicemail storage is not available on this node' },
+  WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhooks are not sent by this node' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -46,6 +46,7 @@ export const PERMISSIONS = {
   'voicemail.manage': { operator: 'any', tenant_admin: 'any' },
 
   'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
+  'webhooks.manage': { operator: 'any', tenant_admin: 'any' },
   'platformApiKeys.manage': { operator: 'any' },
 
   'audit.read': { operator: 'any', tenant_admin: 'any' },

@@ -34,6 +34,7 @@ import { trunkRoutes } from './routes/trunks.js';
 import { userRoutes } from './routes/users.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { voicemailActionRoutes } from './routes/voicemail-actions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -202,6 +203,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await voicemailRoutes(app, deps);
   await voicemailActionRoutes(app, deps);
   await apiKeyRoutes(app, deps);
+  await webhookRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
   await provisioningRoutes(app, deps);

@@ -20,6 +20,7 @@ import * as m0014 from './migrations/0014_trunks.js';
 import * as m0015 from './migrations/0015_voicemail_attach_format.js';
 import * as m0016 from './migrations/0016_voicemail_action_key.js';
 import * as m0017 from './migrations/0017_rates_and_spend.js';
+import * as m0018 from './migrations/0018_webhooks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015_voicemail_attach_format': m0015,
   '0016_voicemail_action_key': m0016,
   '0017_rates_and_spend': m0017,
+  '0018_webhooks': m0018,
 };
 
 /**

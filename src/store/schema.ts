@@ -191,6 +191,38 @@ export interface TrunksTable {
 }
 
 /** A public number (DID) in the operator's pool, and the tenant it is given to. */
+/** A tenant's webhook endpoint: where its events are POSTed, signed with its secret. */
+export interface WebhooksTable {
+  id: Generated<string>;
+  tenantId: string;
+  url: string;
+  secret: string;
+  /** Event types it wants (see WEBHOOK_EVENTS). */
+  events: ColumnType<string[], string, string>;
+  description: ColumnType<string, string | undefined, string>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event for one endpoint: the outbox row, and afterwards its log entry. */
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  tenantId: string;
+  webhookId: string;
+  eventType: string;
+  payload: ColumnType<unknown, string, string>;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  nextAttemptAt: ColumnType<Date, Date | undefined, Date>;
+  lastStatus: ColumnType<number | null, number | null | undefined, number | null>;
+  lastError: ColumnType<string | null, string | null | undefined, string | null>;
+  deliveredAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  createdAt: CreatedAt;
+}
+
 /** The operator's rate deck: what a minute to numbers under a prefix costs a tenant. */
 export interface RatesTable {
   id: Generated<string>;
@@ -491,6 +523,8 @@ export interface Database {
   trunks: TrunksTable;
   numbers: NumbersTable;
   rates: RatesTable;
+  webhooks: WebhooksTable;
+  webhookDeliveries: WebhookDeliveriesTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -506,6 +540,8 @@ export type PushSubscription = Selectable<PushSubscriptionsTable>;
 export type Trunk = Selectable<TrunksTable>;
 export type PoolNumber = Selectable<NumbersTable>;
 export type Rate = Selectable<RatesTable>;
+export type Webhook = Selectable<WebhooksTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;
 export type VoicemailBox = Selectable<VoicemailBoxesTable>;
 export type VoicemailMessage = Selectable<VoicemailMessagesTable>;

@@ -18,6 +18,7 @@ import { TenantRepository } from './repositories/tenants.js';
 import { NumberRepository, TrunkRepository } from './repositories/trunks.js';
 import { AccountDirectory, UserRepository } from './repositories/users.js';
 import { VoicemailOutbox, VoicemailRepository } from './repositories/voicemail.js';
+import { WebhookOutboxStore, WebhookRepository } from './repositories/webhooks.js';
 import type { Database } from './schema.js';
 
 export interface TenantScope {
@@ -31,6 +32,7 @@ export interface TenantScope {
   queueAgents: QueueAgentRepository;
   voicemail: VoicemailRepository;
   audioFiles: AudioFileRepository;
+  webhooks: WebhookRepository;
 }
 
 export interface PlatformScope {
@@ -52,6 +54,7 @@ export class Store {
   readonly trunks: TrunkRepository;
   readonly numbers: NumberRepository;
   readonly rates: RateRepository;
+  readonly webhookOutbox: WebhookOutboxStore;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -64,6 +67,7 @@ export class Store {
     this.trunks = new TrunkRepository(db);
     this.numbers = new NumberRepository(db);
     this.rates = new RateRepository(db);
+    this.webhookOutbox = new WebhookOutboxStore(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),
@@ -83,6 +87,7 @@ export class Store {
       queueAgents: new QueueAgentRepository(this.db, tenantId),
       audioFiles: new AudioFileRepository(this.db, tenantId),
       voicemail: new VoicemailRepository(this.db, tenantId),
+      webhooks: new WebhookRepository(this.db, tenantId),
     };
   }
 

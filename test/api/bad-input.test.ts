@@ -232,6 +232,10 @@ describe.each(backends())('bad input on every writing route on %s', (backend) =>
       // Uploads' bodies are the audio file itself (tested in test/api/voicemail.test.ts, audio.test.ts).
       '/api/v1/tenants/:tenantId/audio',
       '/api/v1/tenants/:tenantId/voicemail/boxes/:id/greetings/:kind',
+      // Actions on a webhook that take nothing but the ids in the path.
+      '/api/v1/tenants/:tenantId/webhooks/:id/rotate-secret',
+      '/api/v1/tenants/:tenantId/webhooks/:id/test',
+      '/api/v1/tenants/:tenantId/webhooks/:id/deliveries/:deliveryId/replay',
     ]);
     const before = await rowCounts();
     for (const r of writes) {

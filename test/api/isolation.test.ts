@@ -35,6 +35,8 @@ function validBody(method: string, url: string): unknown {
   if (url.endsWith('/:tenantId')) return { name: 'pwned' };
   const hangup = { kind: 'hangup', cause: 'busy' };
   if (url.endsWith('/override')) return { state: 'open' };
+  if (url.endsWith('/webhooks')) return { url: 'http://93.184.216.34/hook', events: ['call.started'] };
+  if (url.endsWith('/webhooks/:id')) return { enabled: false };
   // The voicemail email link's form post: the message's key is the permission (a guess here).
   if (url.startsWith('/api/v1/voicemail-actions/')) return { key: 'guessed-key', action: 'delete' };
   if (url.endsWith('/holidays/import')) return { ics: 'BEGIN:VCALENDAR' };
@@ -127,7 +129,10 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
     ];
     for (const r of fx.api.routes.filter((x) => x.url.includes(':tenantId'))) {
       for (const p of principals) {
-        const url = r.url.replace(':tenantId', fx.B.id).replace(':id', objectId(r.url, fx.B));
+        const url = r.url
+          .replace(':tenantId', fx.B.id)
+          .replace(':id', objectId(r.url, fx.B))
+          .replace(':deliveryId', objectId(r.url, fx.B));
         const res = await fx.call(r.method, url, { ...p, body: validBody(r.method, r.url) });
         expect(res.status, `${r.method} ${url} as A ${p.name}: ${res.text}`).toBe(404);
         // The voicemail email link's page answers a browser: its 404 is a page, not problem+json.
@@ -142,7 +147,10 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
     const before = await snapshotB();
     for (const r of fx.api.routes.filter((x) => x.url.includes(':tenantId') && x.url.includes(':id'))) {
       for (const as of [fx.A.admin, fx.A.supervisor, fx.A.user]) {
-        const url = r.url.replace(':tenantId', fx.A.id).replace(':id', objectId(r.url, fx.B));
+        const url = r.url
+          .replace(':tenantId', fx.A.id)
+          .replace(':id', objectId(r.url, fx.B))
+          .replace(':deliveryId', objectId(r.url, fx.B));
         const res = await fx.call(r.method, url, { as, body: validBody(r.method, r.url) });
         expect([403, 404], `${r.method} ${url} as ${as.role}: ${res.text}`).toContain(res.status);
       }

@@ -66,14 +66,18 @@ export interface Reply {
 const PASSWORD = 'correct horse battery';
 let hashed: Promise<string> | null = null;
 
-export async function createFixture(backend: Backend, deps: Partial<ApiDeps> = {}): Promise<Fixture> {
+export async function createFixture(
+  backend: Backend,
+  /** More dependencies, or a function making them from the fixture's store. */
+  deps: Partial<ApiDeps> | ((store: Store) => Partial<ApiDeps>) = {},
+): Promise<Fixture> {
   const db = await openTestDb(backend);
   const store = db.store;
   const api = await buildApi({
     store,
     config: { sessionHours: 12, publicAddress: '127.0.0.1' },
     logger: pino({ level: 'silent' }),
-    ...deps,
+    ...(typeof deps === 'function' ? deps(store) : deps),
   });
   hashed ??= hashPassword(PASSWORD);
   const passwordHash = await hashed;

@@ -62,7 +62,9 @@ const CallSchema = Type.Object({
   mos: Nullable(Type.Number({ description: "The worse leg's MOS" })),
   trunk: Nullable(Type.String({ description: 'The trunk an external call came in on or went out through' })),
   cost: Nullable(
-    Type.Integer({ description: "What it cost by the operator's rate deck, minor units (null: nothing priced)" }),
+    Type.Integer({
+      description: "What it cost by the operator's rate deck, minor units (null: nothing priced)",
+    }),
   ),
 });
 

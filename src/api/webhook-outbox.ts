@@ -1,0 +1,292 @@
+/**
+ * Webhooks: PBX events POSTed to a tenant's endpoints, signed, through an outbox.
+ *
+ * An event (src/pbx/events.ts) is matched against the tenant's enabled webhooks
+ * held in memory (the SIP thread only pushes to a list); matches are written to
+ * `webhook_deliveries` in batches every 50 ms, and a sender claims due rows
+ * (leased, `skip locked`) and POSTs them. 2xx is delivered; anything else is
+ * retried with backoff (10 s doubling to an hour, 10 tries) and then given up,
+ * kept in the log for a replay. Rows outlive the process, so a restart loses
+ * nothing that reached the table. Each request carries
+ *   X-Nimbus-Event, X-Nimbus-Delivery (the row), X-Nimbus-Timestamp (Unix s) and
+ *   X-Nimbus-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
+ * so a receiver checks who sent it and refuses replays of old requests.
+ * Endpoints on loopback, private or link-local addresses are refused unless the
+ * operator allows them (a tenant must not reach into the operator's network).
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import type { PbxEvent } from '../pbx/events.js';
+import type { DueDelivery } from '../store/repositories/webhooks.js';
+import type { Store } from '../store/store.js';
+
+/** The event types a webhook may ask for. */
+export const WEBHOOK_EVENTS = [
+  'call.started',
+  'call.answered',
+  'call.ended',
+  'call.tagged',
+  'registration',
+  'fraud.blocked',
+  'limit.reached',
+  'limit.warning',
+  'queue.updated',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** What a delivery's body holds: the event, with an id that stays the same when it is sent again. */
+export interface WebhookEnvelope {
+  id: string;
+  type: string;
+  tenantId: string;
+  occurredAt: string;
+  data: unknown;
+}
+
+export interface WebhookOutboxOptions {
+  /** Loopback and private endpoints are allowed (tests, closed networks). */
+  allowPrivate: boolean;
+  pollMs?: number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  /** Delay before the next try after `attempts` tries. */
+  backoffMs?: (attempts: number) => number;
+}
+
+const LEASE_MS = 2 * 60_000;
+const BATCH_MS = 50;
+
+const PRIVATE = new BlockList();
+for (const [net, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const)
+  PRIVATE.addSubnet(net, bits, 'ipv6');
+
+export function isPrivateAddress(ip: string): boolean {
+  const family = isIP(ip);
+  if (family === 4) return PRIVATE.check(ip, 'ipv4');
+  if (family !== 6) return false;
+  // An IPv4 address written as IPv6 (::ffff:127.0.0.1) is that IPv4 address.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  if (mapped) return PRIVATE.check(mapped, 'ipv4');
+  if (/^::ffff:/i.test(ip)) return true; // the hex form of a mapped address: refused rather than decoded
+  return PRIVATE.check(ip, 'ipv6');
+}
+
+/** Why a webhook URL cannot be used, or null: http(s) only, and no private address unless allowed. */
+export async function urlProblem(url: string, allowPrivate: boolean): Promise<string | null> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'Not a URL';
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'Only http and https URLs';
+  if (u.username || u.password) return 'Credentials do not belong in the URL (use the signature)';
+  if (allowPrivate) return null;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    return `${host} does not resolve`;
+  }
+  return addresses.some(isPrivateAddress) ? `${host} is a loopback or private address` : null;
+}
+
+/** The signature header value for a body sent at `timestamp` (Unix seconds). */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export class WebhookOutbox {
+  /** Enabled webhooks by tenant: id and the event types they want. */
+  private hooks = new Map<string, { id: string; events: Set<string> }[]>();
+  private batch: { tenantId: string; webhookId: string; eventType: string; payload: WebhookEnvelope }[] = [];
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private poll: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: FastifyBaseLogger,
+    private readonly opts: WebhookOutboxOptions,
+  ) {}
+
+  get allowPrivate(): boolean {
+    return this.opts.allowPrivate;
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    this.poll = setInterval(() => this.kick(), this.opts.pollMs ?? 5000);
+    this.poll.unref();
+    this.kick();
+  }
+
+  /** The webhooks changed (created, edited, deleted): matched from now on. */
+  async reload(): Promise<void> {
+    const hooks = new Map<string, { id: string; events: Set<string> }[]>();
+    for (const w of await this.store.webhookOutbox.enabled()) {
+      const list = hooks.get(w.tenantId) ?? [];
+      list.push({ id: w.id, events: new Set(w.events) });
+      hooks.set(w.tenantId, list);
+    }
+    this.hooks = hooks;
+  }
+
+  /** An event from the PBX: queued for each webhook that wants it. Never blocks the caller. */
+  enqueue(e: PbxEvent): void {
+    const hooks = this.hooks.get(e.tenantId);
+    if (!hooks || this.closed) return;
+    let envelope: WebhookEnvelope | null = null;
+    for (const h of hooks) {
+      if (!h.events.has(e.type)) continue;
+      envelope ??= {
+        id: randomUUID(),
+        type: e.type,
+        tenantId: e.tenantId,
+        occurredAt: new Date().toISOString(),
+        data: e,
+      };
+      this.batch.push({ tenantId: e.tenantId, webhookId: h.id, eventType: e.type, payload: envelope });
+    }
+    if (this.batch.length && !this.flushTimer)
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flushing = this.flushing.then(() => this.flush());
+      }, BATCH_MS);
+  }
+
+  /** A test event to one webhook now (the portal's "send a test"). */
+  async ping(tenantId: string, webhookId: string): Promise<void> {
+    const payload: WebhookEnvelope = {
+      id: randomUUID(),
+      type: 'ping',
+      tenantId,
+      occurredAt: new Date().toISOString(),
+      data: { message: 'A test delivery from Nimbus PBX' },
+    };
+    await this.store.webhookOutbox.add([{ tenantId, webhookId, eventType: 'ping', payload }]);
+    this.kick();
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.batch.splice(0);
+    if (!rows.length) return;
+    try {
+      await this.store.webhookOutbox.add(rows);
+      this.kick();
+    } catch (err) {
+      // The database is away: the events are kept for the next flush (bounded, newest dropped last).
+      this.log.error({ err, events: rows.length }, 'webhook deliveries could not be queued');
+      this.batch.unshift(...rows.slice(-10_000));
+      if (!this.flushTimer && !this.closed)
+        this.flushTimer = setTimeout(() => {
+          this.flushTimer = null;
+          this.flushing = this.flushing.then(() => this.flush());
+        }, 5000);
+    }
+  }
+
+  /** Looks at the outbox soon. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.run()
+      .catch((err: unknown) => this.log.error({ err }, 'webhook sender failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Waits until what is queued now has been tried (tests, shutdown). */
+  async idle(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }
+    await this.flushing;
+    while (this.running) await this.running;
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      const due = await this.store.webhookOutbox.claim(new Date(), 20, LEASE_MS);
+      if (due.length === 0) return;
+      await Promise.all(due.map((d) => this.send(d)));
+    }
+  }
+
+  private async send(d: DueDelivery): Promise<void> {
+    const body = JSON.stringify(d.payload);
+    const timestamp = Math.floor(Date.now() / 1000);
+    let status: number | null = null;
+    let error: string;
+    try {
+      const problem = this.opts.allowPrivate ? null : await urlProblem(d.url, false);
+      if (problem) throw new Error(problem);
+      const res = await fetch(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'NimbusPBX-Webhooks/1',
+          'x-nimbus-event': d.eventType,
+          'x-nimbus-delivery': d.id,
+          'x-nimbus-timestamp': String(timestamp),
+          'x-nimbus-signature': signWebhook(d.secret, timestamp, body),
+        },
+        body,
+        // A redirect could lead anywhere (a private address): it counts as a failure.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
+      status = res.status;
+      await res.body?.cancel();
+      if (status >= 200 && status < 300) {
+        await this.store.webhookOutbox.delivered(d.id, status, new Date());
+        return;
+      }
+      error = `HTTP ${status}`;
+    } catch (e) {
+      error = e instanceof Error ? (e.name === 'TimeoutError' ? 'timed out' : e.message) : String(e);
+    }
+    const max = this.opts.maxAttempts ?? 10;
+    const backoff = this.opts.backoffMs ?? ((n: number) => Math.min(10_000 * 2 ** (n - 1), 3600_000));
+    const retry = d.attempts >= max ? null : new Date(Date.now() + backoff(d.attempts));
+    this.log.warn({ url: d.url, attempts: d.attempts, error }, 'webhook not delivered');
+    await this.store.webhookOutbox.failed(d.id, status, error, retry);
+  }
+}

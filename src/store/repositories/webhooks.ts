@@ -1,0 +1,184 @@
+/**
+ * Webhooks: a tenant's endpoints (tenant-scoped, like every tenant row) and the
+ * outbox of deliveries. The outbox is claimed across tenants by the sender
+ * (`WebhookOutboxStore`), with `for update skip locked` and a lease, so two nodes
+ * or a crash mid-send neither lose a delivery nor send it twice at once.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { type ListQuery, type Page, paginate } from '../list.js';
+import type { Database, Webhook, WebhookDelivery, WebhookDeliveryStatus } from '../schema.js';
+
+export interface WebhookInput {
+  url: string;
+  events: string[];
+  description: string;
+  enabled: boolean;
+}
+
+/** A fresh signing secret: 32 random bytes, hex, prefixed so it is recognisable in a config file. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('hex')}`;
+}
+
+export class WebhookRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly tenantId: string,
+  ) {}
+
+  list(): Promise<Webhook[]> {
+    return this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('tenantId', '=', this.tenantId)
+      .orderBy('createdAt')
+      .execute();
+  }
+
+  get(id: string): Promise<Webhook | undefined> {
+    return this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenantId', '=', this.tenantId)
+      .executeTakeFirst();
+  }
+
+  create(input: WebhookInput): Promise<Webhook> {
+    return this.db
+      .insertInto('webhooks')
+      .values({
+        ...input,
+        events: JSON.stringify(input.events),
+        tenantId: this.tenantId,
+        secret: newWebhookSecret(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  update(id: string, patch: Partial<WebhookInput> & { secret?: string }): Promise<Webhook | undefined> {
+    const { events, ...rest } = patch;
+    return this.db
+      .updateTable('webhooks')
+      .set({ ...rest, ...(events ? { events: JSON.stringify(events) } : {}), updatedAt: new Date() })
+      .where('id', '=', id)
+      .where('tenantId', '=', this.tenantId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('webhooks')
+      .where('id', '=', id)
+      .where('tenantId', '=', this.tenantId)
+      .executeTakeFirst();
+    return r.numDeletedRows > 0n;
+  }
+
+  /** A webhook's deliveries, newest first (the log in the portal). */
+  deliveries(
+    webhookId: string,
+    f: ListQuery & { status?: WebhookDeliveryStatus | undefined },
+  ): Promise<Page<WebhookDelivery>> {
+    let q = this.db
+      .selectFrom('webhookDeliveries')
+      .selectAll()
+      .where('tenantId', '=', this.tenantId)
+      .where('webhookId', '=', webhookId);
+    if (f.status) q = q.where('status', '=', f.status);
+    return paginate(
+      q,
+      { ...f, sort: f.sort ?? 'createdAt', desc: f.sort ? f.desc : true },
+      { createdAt: 'createdAt' },
+      'createdAt',
+    );
+  }
+
+  delivery(id: string): Promise<WebhookDelivery | undefined> {
+    return this.db
+      .selectFrom('webhookDeliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .where('tenantId', '=', this.tenantId)
+      .executeTakeFirst();
+  }
+}
+
+/** A delivery as the sender needs it: where, what, and with which secret. */
+export interface DueDelivery {
+  id: string;
+  tenantId: string;
+  webhookId: string;
+  eventType: string;
+  payload: unknown;
+  attempts: number;
+  url: string;
+  secret: string;
+}
+
+export class WebhookOutboxStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Every enabled webhook of every tenant (the dispatcher's cache). */
+  enabled(): Promise<Webhook[]> {
+    return this.db.selectFrom('webhooks').selectAll().where('enabled', '=', true).execute();
+  }
+
+  /** Queues deliveries (one statement for a batch of events). */
+  async add(
+    rows: { tenantId: string; webhookId: string; eventType: string; payload: unknown }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db
+      .insertInto('webhookDeliveries')
+      .values(rows.map((r) => ({ ...r, payload: JSON.stringify(r.payload) })))
+      .execute();
+  }
+
+  /** Takes up to `limit` due deliveries of enabled webhooks, leased for `leaseMs`. */
+  async claim(now: Date, limit: number, leaseMs: number): Promise<DueDelivery[]> {
+    const until = new Date(now.getTime() + leaseMs);
+    const { rows } = await sql<DueDelivery>`
+      update webhook_deliveries as d set next_attempt_at = ${until}, attempts = d.attempts + 1
+      from webhooks as w
+      where w.id = d.webhook_id and w.enabled and d.id in (
+        select id from webhook_deliveries
+        where status = 'pending' and next_attempt_at <= ${now}
+        order by next_attempt_at limit ${limit}
+        for update skip locked)
+      returning d.id, d.tenant_id as "tenantId", d.webhook_id as "webhookId", d.event_type as "eventType",
+        d.payload, d.attempts, w.url, w.secret`.execute(this.db);
+    return rows;
+  }
+
+  async delivered(id: string, status: number, at: Date): Promise<void> {
+    await this.db
+      .updateTable('webhookDeliveries')
+      .set({ status: 'delivered', lastStatus: status, lastError: null, deliveredAt: at })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** A failed try: retried at `retryAt`, or given up (null). */
+  async failed(id: string, status: number | null, error: string, retryAt: Date | null): Promise<void> {
+    await this.db
+      .updateTable('webhookDeliveries')
+      .set({
+        lastStatus: status,
+        lastError: error.slice(0, 500),
+        ...(retryAt ? { nextAttemptAt: retryAt } : { status: 'failed' }),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Sends a delivery again (a replay from the log): a new row with the same event. */
+  async replay(d: WebhookDelivery): Promise<void> {
+    await this.add([
+      { tenantId: d.tenantId, webhookId: d.webhookId, eventType: d.eventType, payload: d.payload },
+    ]);
+  }
+}
