@@ -134,7 +134,11 @@ function visible(e: PbxEvent, own: string[] | null): boolean {
   // An agent follows the queues they answer (their own panel); announcements are for supervisors.
   if (e.type === 'queue.updated') return e.queue.agents.some((a) => own.includes(a.number));
   if (e.type === 'queue.announced') return false;
+  // Callers joining and leaving are the supervisors'; an agent sees their own state.
+  if (e.type === 'queue.join' || e.type === 'queue.leave' || e.type === 'queue.abandon') return false;
+  if (e.type === 'agent.state') return own.includes(e.agent);
   if (e.type === 'fraud.blocked') return own.includes(e.extension);
+  if (e.type === 'voicemail.new') return own.includes(e.message.mailbox);
   if (e.type === 'limit.reached' || e.type === 'limit.warning') return false;
   return own.includes(e.call.caller) || own.includes(e.call.callee);
 }

@@ -29,10 +29,15 @@ export const WEBHOOK_EVENTS = [
   'call.ended',
   'call.tagged',
   'registration',
+  'voicemail.new',
   'fraud.blocked',
   'limit.reached',
   'limit.warning',
   'queue.updated',
+  'queue.join',
+  'queue.leave',
+  'queue.abandon',
+  'agent.state',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -43,6 +43,20 @@ export type PbxEvent =
   | { type: 'call.offered'; tenantId: string; call: LiveCall; extension: string }
   | { type: 'call.ended'; tenantId: string; call: LiveCall; cause: string; endedAt: string }
   | { type: 'registration'; tenantId: string; registration: LiveRegistration }
+  /** A message was left in a mailbox (`mailbox`: its number, or a group mailbox's name). */
+  | {
+      type: 'voicemail.new';
+      tenantId: string;
+      message: {
+        id: string;
+        boxId: string;
+        mailbox: string;
+        caller: string;
+        callerName: string;
+        durationMs: number;
+        receivedAt: string;
+      };
+    }
   /** The fraud rule stopped an extension's external calls (an administrator clears it). */
   | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string }
   /** A tenant reached a limit that now refuses calls (its daily external minutes). */

@@ -249,6 +249,22 @@ export class SipService {
         {
           lamp: (tenantId, number) => this.mwiChanged(tenantId, number),
           stored: () => this.mailer?.kick(),
+          deposited: (tenantId, box, m) => {
+            const tenant = this.directory.tenantById(tenantId);
+            this.events.emit({
+              type: 'voicemail.new',
+              tenantId,
+              message: {
+                id: m.id,
+                boxId: box.id,
+                mailbox: (tenant && this.voicemail?.numberOf(tenant, box)) || box.name,
+                caller: m.caller,
+                callerName: m.callerName,
+                durationMs: m.durationMs,
+                receivedAt: m.receivedAt.toISOString(),
+              },
+            });
+          },
         },
       );
       const vm = this.voicemail;

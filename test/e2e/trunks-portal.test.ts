@@ -14,8 +14,13 @@
  * outbound caller ID. The fraud rule blocks an extension while the admin has the
  * portal open: a notification, the blocked list; the admin unblocks it there, and
  * another one (blocked through the API) from the extension's editor; the operator
- * may not delete the trunk the route uses. Every result is checked through the
- * REST API too. Screenshots in English and Russian go to test-artifacts/screenshots/.
+ * may not delete the trunk the route uses. The operator prices calls by prefix
+ * (a prefix priced twice shows at its field, an empty price too), changes, finds
+ * and deletes a rate, and caps the tenant's spend a day; the admin watches the
+ * day's minutes, spend and calls against the caps, and gets the warning at the
+ * cap's share, then the caps reached, as alerts; the call history shows a call's
+ * cost. Every result is checked through the REST API too. Screenshots in English
+ * and Russian go to test-artifacts/screenshots/.
  *
  * Skipped without /usr/bin/chromium, unless NIMBUS_REQUIRE_INTEROP=1 (CI).
  */
@@ -61,6 +66,21 @@ interface Plan {
   number: string | null;
   numberClass: string | null;
   trunks: { id: string; name: string; usable: boolean; sends: string }[];
+}
+interface Rate {
+  id: string;
+  prefix: string;
+  pricePerMinute: number;
+  description: string;
+}
+interface Usage {
+  answeredMinutes: number;
+  dailyExternalMinutes: number | null;
+  spent: number;
+  dailySpendCap: number | null;
+  spendAlertPercent: number;
+  activeCalls: number;
+  maxExternalCalls: number;
 }
 interface Extension {
   id: string;
@@ -492,6 +512,250 @@ describe.runIf(browserTests)(
       expect(await trunkNamed('Carrier One')).toBeTruthy();
     });
 
+    it('an operator prices calls by prefix and caps the tenant’s spend; the admin follows the day’s spend', async (t) => {
+      const { page } = await open(t, { as: portal.operator, viewport: { width: 1280, height: 900 } });
+      await page.goto('/number-pool');
+      await settled(page, 'Number pool');
+      await goTo(page, 'Rates', 'Call rates');
+      await page.getByText('No rates yet: external calls are not priced.').waitFor();
+
+      /** Fills the "New rate" dialog and presses Create; the dialog stays open when the server refuses. */
+      const addRate = async (prefix: string, price: string, description: string) => {
+        await page.getByRole('button', { name: 'New rate' }).click();
+        const dialog = page.getByRole('dialog', { name: 'New rate' });
+        await dialog.getByRole('textbox', { name: 'Prefix' }).fill(prefix);
+        await dialog.getByRole('textbox', { name: 'Price per minute' }).fill(price);
+        await dialog.getByRole('textbox', { name: 'Description' }).fill(description);
+        await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+        return dialog;
+      };
+      await (await addRate('+7 495', '1.5', 'Moscow')).waitFor({ state: 'detached' });
+      await (await addRate('+7', '0.90', 'Russia')).waitFor({ state: 'detached' });
+      const table = page.getByRole('table', { name: 'Call rates' });
+      const priceOf = (prefix: string) =>
+        table.locator(`tr[data-prefix="${prefix}"]`).getByTestId('rate-price').textContent();
+      await expect.poll(() => priceOf('+7495')).toBe('1.50');
+      expect(await priceOf('+7')).toBe('0.90');
+
+      // Moscow again: the server refuses, and says so under the prefix.
+      const twice = await addRate('+7495', '2', 'Moscow again');
+      const prefix = twice.getByRole('textbox', { name: 'Prefix' });
+      expect(await errorOf(twice, prefix)).toBe('+7495 has a price already');
+      expect(await twice.getByRole('alert').count()).toBe(0);
+      await screenshot(page, 'en-rate-error');
+      await prefix.fill('+7812');
+      await twice.getByRole('textbox', { name: 'Description' }).fill('Saint Petersburg');
+      await twice.getByRole('button', { name: 'Create', exact: true }).click();
+      await twice.waitFor({ state: 'detached' });
+      // No price: said at the price, nothing is sent.
+      const free = await addRate('+44', '', 'United Kingdom');
+      const price = free.getByRole('textbox', { name: 'Price per minute' });
+      expect(await errorOf(free, price)).toBe('Enter the price per minute');
+      await price.fill('0.05');
+      await free.getByRole('button', { name: 'Create', exact: true }).click();
+      await free.waitFor({ state: 'detached' });
+      await expect.poll(() => priceOf('+44')).toBe('0.05');
+
+      // Moscow gets dearer.
+      await table.getByRole('button', { name: 'Edit +7495' }).click();
+      const edit = page.getByRole('dialog', { name: 'Rate +7495' });
+      const editPrice = edit.getByRole('textbox', { name: 'Price per minute' });
+      expect(await editPrice.inputValue()).toBe('1.5');
+      await editPrice.fill('1.75');
+      await edit.getByRole('button', { name: 'Save', exact: true }).click();
+      await edit.waitFor({ state: 'detached' });
+      await expect.poll(() => priceOf('+7495')).toBe('1.75');
+      const deck = async () =>
+        (await platform<{ items: Rate[] }>('/platform/rates?limit=200&sort=prefix')).items.map((r) => [
+          r.prefix,
+          r.pricePerMinute,
+          r.description,
+        ]);
+      expect(await deck()).toEqual([
+        ['+44', 5, 'United Kingdom'],
+        ['+7', 90, 'Russia'],
+        ['+7495', 175, 'Moscow'],
+        ['+7812', 200, 'Saint Petersburg'],
+      ]);
+      await screenshot(page, 'en-rates');
+
+      // Found by its description; the United Kingdom is deleted after a question.
+      const search = page.getByRole('searchbox', { name: 'Search' });
+      await search.fill('moscow');
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(1);
+      expect(await table.locator('tbody tr').getAttribute('data-prefix')).toBe('+7495');
+      await search.fill('');
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(4);
+      await table.getByRole('button', { name: 'Delete +44' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete +44?' });
+      await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+      await confirm.waitFor({ state: 'detached' });
+      await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+      expect((await deck()).map(([p]) => p)).toEqual(['+7', '+7495', '+7812']);
+
+      // The tenant may spend 1000.00 a day; its admins are warned at 85 %.
+      await goTo(page, 'Tenants');
+      await page.getByRole('button', { name: 'Edit Demo Company' }).click();
+      const tenantEdit = page.getByRole('dialog', { name: 'Tenant Demo Company' });
+      const cap = tenantEdit.getByRole('textbox', { name: 'Daily spend cap' });
+      const warnAt = tenantEdit.getByRole('textbox', { name: 'Warn at, % of the cap' });
+      expect(await cap.inputValue()).toBe('');
+      expect(await warnAt.inputValue()).toBe('80');
+      await cap.fill('1000');
+      await warnAt.fill('85');
+      await screenshot(page, 'en-tenant-spend-cap');
+      await tenantEdit.getByRole('button', { name: 'Save', exact: true }).click();
+      await tenantEdit.waitFor({ state: 'detached' });
+      const tenant = await platform<{ limits: Record<string, unknown> }>(`/tenants/${portal.tenantId}`);
+      expect(tenant.limits).toMatchObject({
+        dailySpendCap: 100_000,
+        spendAlertPercent: 85,
+        // The other limits stay as they were.
+        maxExternalCalls: 5,
+        dailyExternalMinutes: 600,
+      });
+
+      // The admin's outbound page while an external call is talking (17.00 a minute, counted by the router's counters).
+      const limits = portal.node.sip.carriers.limits;
+      const owner = {
+        tenantId: portal.tenantId,
+        timeZone: 'Europe/Moscow',
+        maxExternalCalls: 5,
+        dailyExternalMinutes: 600,
+        dailySpendCap: 100_000,
+        spendAlertPercent: 85,
+        extension: { number: '101', maxExternalCalls: null },
+      };
+      const start = Date.now();
+      const talking = limits.take(owner, false, start, 1700);
+      talking.answered(start);
+      const admin = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
+      // Alerts come over the events socket: wait for its hello before anything happens.
+      const hello = admin.page
+        .waitForEvent('websocket', { predicate: (ws) => ws.url().includes('/api/v1/events') })
+        .then((ws) =>
+          ws.waitForEvent('framereceived', { predicate: (f) => String(f.payload).includes('hello') }),
+        );
+      await admin.page.goto('/outbound-routes');
+      await settled(admin.page, 'Outbound routes');
+      await hello;
+      const card = admin.page.getByRole('region', { name: 'External calls today' });
+      const figure = (what: string) => card.getByTestId(`usage-${what}-value`).textContent();
+      const bar = (name: string) => card.getByRole('progressbar', { name }).getAttribute('aria-valuenow');
+      expect(await figure('minutes')).toBe('0 of 600');
+      expect(await figure('spend')).toBe('0.00 of 1000.00');
+      expect(await figure('calls')).toBe('1 of 5');
+      expect(await bar('Spend today against the cap')).toBe('0');
+      expect(await bar('External calls now against the limit')).toBe('20');
+      expect(await card.getByText('Warning at 85 %').count()).toBe(1);
+      const usage = async () => (await rest<Usage>('/external-usage')).body;
+      expect(await usage()).toEqual({
+        answeredMinutes: 0,
+        dailyExternalMinutes: 600,
+        spent: 0,
+        dailySpendCap: 100_000,
+        spendAlertPercent: 85,
+        activeCalls: 1,
+        maxExternalCalls: 5,
+      });
+      await screenshot(admin.page, 'en-external-usage');
+
+      // The call ends after 50 minutes: 850.00, 85 % of the cap. The warning, and the card at once.
+      talking.end(start + 50 * 60_000);
+      const alerts = admin.page.getByRole('region', { name: 'Limit alerts' }).getByRole('alert');
+      const warning = alerts.filter({ hasText: 'Daily spend cap nearly reached' });
+      await warning.waitFor();
+      expect(await warning.textContent()).toContain(
+        'Spend today reached 85 % of the daily cap (850.00 of 1000.00)',
+      );
+      await expect.poll(() => figure('spend')).toBe('850.00 of 1000.00');
+      expect(await figure('minutes')).toBe('50 of 600');
+      expect(await figure('calls')).toBe('0 of 5');
+      expect(await bar('Spend today against the cap')).toBe('85');
+      expect(await card.getByTestId('usage-spend').getAttribute('data-level')).toBe('orange');
+      expect(await usage()).toMatchObject({ answeredMinutes: 50, spent: 85_000, activeCalls: 0 });
+
+      // Ten minutes more: 1020.00, the cap is reached and external calls are refused.
+      const later = Date.now();
+      const another = limits.take(owner, false, later, 1700);
+      another.answered(later);
+      another.end(later + 10 * 60_000);
+      const reached = alerts.filter({ hasText: 'Daily spend cap reached' });
+      await reached.waitFor();
+      expect(await reached.textContent()).toContain(
+        'The daily spend cap of 1000.00 is reached: external calls are refused until midnight',
+      );
+      await expect.poll(() => figure('spend')).toBe('1020.00 of 1000.00');
+      expect(await bar('Spend today against the cap')).toBe('100');
+      expect(await card.getByTestId('usage-spend').getAttribute('data-level')).toBe('red');
+      expect(await card.getByTestId('usage-refused').textContent()).toBe(
+        'The spend cap is reached: external calls are refused until midnight.',
+      );
+      expect(limits.check(owner)).toMatchObject({ status: 403, cause: 'spend-cap' });
+      // The minutes cap the same way (as the router tells it when a call finds 60 minutes used up).
+      expect(limits.check({ ...owner, dailySpendCap: null, dailyExternalMinutes: 60 })).toMatchObject({
+        status: 403,
+        cause: 'minutes-cap',
+      });
+      const minutes = alerts.filter({ hasText: 'Daily external minutes used up' });
+      await minutes.waitFor();
+      expect(await minutes.textContent()).toContain(
+        'The daily cap of 60 external minutes is reached: external calls are refused until midnight',
+      );
+      expect(await alerts.count()).toBe(3);
+      await screenshot(admin.page, 'en-limit-alerts');
+      await warning.getByRole('button', { name: 'Close' }).click();
+      await expect.poll(() => alerts.count()).toBe(2);
+      for (const left of [reached, minutes]) await left.getByRole('button', { name: 'Close' }).click();
+      await admin.page.getByRole('region', { name: 'Limit alerts' }).waitFor({ state: 'detached' });
+
+      // The call history shows what a priced call cost, and nothing for one that was not priced.
+      const log = portal.node.store.callLog;
+      const record = async (callee: string, cost: number | null) => {
+        const at = Date.now() - 120_000;
+        const { id } = log.open(
+          {
+            tenantId: portal.tenantId,
+            sipCallId: `priced-${callee}`,
+            caller: '101',
+            callerName: '',
+            callee,
+            direction: 'outbound',
+            node: 'local',
+          },
+          new Date(at),
+        );
+        await log.answered(id, new Date(at + 2000));
+        await log.close(id, new Date(at + 62_000), {
+          cause: 'normal',
+          sipStatus: 200,
+          hangupBy: 'caller',
+          legs: [],
+          direction: 'outbound',
+          trunk: 'Carrier One',
+          cost,
+        });
+      };
+      await record('+74951234567', 175);
+      await record('+15551234567', null);
+      await log.drain();
+      await goTo(admin.page, 'Call history');
+      const costOf = (callee: string) =>
+        admin.page.locator(`tr[data-callee="${callee}"]`).getByTestId('call-cost').textContent();
+      expect(await costOf('+74951234567')).toBe('1.75');
+      expect(await costOf('+15551234567')).toBe('—');
+      const { body: calls } = await rest<{ items: { callee: string; cost: number | null }[] }>(
+        '/calls?limit=50',
+      );
+      expect(calls.items.filter((c) => c.callee.startsWith('+')).map((c) => [c.callee, c.cost])).toEqual(
+        expect.arrayContaining([
+          ['+74951234567', 175],
+          ['+15551234567', null],
+        ]),
+      );
+      await screenshot(admin.page, 'en-call-cost');
+    });
+
     it('the new pages in Russian', async (t) => {
       const pages: [Page, string, string][] = [];
       const operator = await open(t, { as: portal.operator, locale: 'ru-RU' });
@@ -499,6 +763,7 @@ describe.runIf(browserTests)(
       pages.push(
         [operator.page, '/trunks', 'Транки'],
         [operator.page, '/number-pool', 'Пул номеров'],
+        [operator.page, '/rates', 'Тарифы на звонки'],
         [admin.page, '/outbound-routes', 'Исходящие маршруты'],
         [admin.page, '/numbers', 'Телефонные номера'],
       );
@@ -512,6 +777,20 @@ describe.runIf(browserTests)(
       await expect
         .poll(() => operator.page.locator('[data-state="registered"]').first().textContent())
         .toBe('Зарегистрирован');
+      // Money in Russian: a decimal comma.
+      await operator.page.goto('/rates');
+      await settled(operator.page, 'Тарифы на звонки');
+      expect(
+        await operator.page.locator('tr[data-prefix="+7495"]').getByTestId('rate-price').textContent(),
+      ).toBe('1,75');
+      await admin.page.goto('/outbound-routes');
+      await settled(admin.page, 'Исходящие маршруты');
+      const card = admin.page.getByRole('region', { name: 'Внешние звонки сегодня' });
+      expect(await card.getByTestId('usage-spend-value').textContent()).toBe('1020,00 из 1000,00');
+      expect(await card.getByTestId('usage-refused').textContent()).toBe(
+        'Лимит расходов исчерпан: внешние звонки запрещены до полуночи.',
+      );
+      await screenshot(admin.page, 'ru-external-usage');
     });
   },
 );

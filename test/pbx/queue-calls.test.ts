@@ -69,7 +69,7 @@ describe('call queues', () => {
     );
     bank = await phoneBank(fx, DOMAIN, [...CALLERS, ...AGENTS]);
     fx.sip.events.on((e) => {
-      if (e.type === 'queue.updated' || e.type === 'queue.announced') events.push(e);
+      if (e.type.startsWith('queue.') || e.type === 'agent.state') events.push(e as QueueEvent);
     });
   });
   afterAll(async () => {
@@ -121,6 +121,25 @@ describe('call queues', () => {
     expect(today).toMatchObject({ offered: 1, answered: 1, abandoned: 0, handled: 1, talkSec: 30 });
     expect(today.agents['301']).toMatchObject({ offered: 1, answered: 1, talkSec: 30 });
     expect(state(q, '301')).toBe('available');
+    // Events for integrations (webhooks): the caller's join and leave, and 301's states in turn.
+    const about = events.flatMap((e) =>
+      e.type === 'queue.join'
+        ? [`join ${e.waiter.caller}`]
+        : e.type === 'queue.leave'
+          ? [`leave ${e.waiter.caller} ${e.reason}`]
+          : e.type === 'agent.state' && e.agent === '301'
+            ? [`301 ${e.state}`]
+            : [],
+    );
+    // (The first look at a queue reports every agent's state, with no previous one.)
+    expect(about).toEqual([
+      'join 201',
+      '301 available',
+      '301 ringing',
+      'leave 201 answered',
+      '301 busy',
+      '301 available',
+    ]);
   });
 
   it('ring-all rings every available agent; the first to answer takes the call, the others stop', async () => {
@@ -671,6 +690,11 @@ describe('call queues', () => {
     clock.advance(35_000);
     await hangUp('202'); // waited 45 s
     await until(() => waitingIn(q).length === 1);
+    expect(events.find((e) => e.type === 'queue.abandon')).toMatchObject({
+      queueId: q,
+      waiter: { caller: '202' },
+      waitedSec: 45,
+    });
     clock.advance(5_000);
     await hangUp('201'); // talked 40 s (from 10 s to 50 s)
     await until(() => invitesOf('301') === 2);

@@ -8,6 +8,7 @@
  * is driven by INFO keys; a recording cut short by a crash is recovered when
  * the next SIP service starts.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { linearToUlaw } from '../../src/media/codecs/g711.js';
 import { FileRecorder } from '../../src/media/recorder.js';
 import { serializeRtp } from '../../src/media/rtp/packet.js';
 import { parseSdp } from '../../src/media/sdp/index.js';
+import type { PbxEvent } from '../../src/pbx/events.js';
 import { SipService } from '../../src/pbx/sip-service.js';
 import { contactFor } from '../../src/sip/dialog.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
@@ -228,6 +230,10 @@ describe('voicemail over SIP', () => {
     expect((await owner.send(sub, pbx).done())?.status).toBe(200);
     await until(() => summaries.length >= 1);
     expect(summaries[0]).toContain('Messages-Waiting: no');
+    const newMessages: PbxEvent[] = [];
+    const off = fx.sip.events.on((e) => {
+      if (e.type === 'voicemail.new') newMessages.push(e);
+    });
     expect(summaries[0]).toContain(`Message-Account: sip:502@${DOMAIN}`);
 
     // Someone else's phone may not watch 502's mailbox.
@@ -269,6 +275,14 @@ describe('voicemail over SIP', () => {
     );
     expect(stored.caller).toBe('501');
     expect(stored.callerName).toBe('Ext 501');
+    // Announced (the portal's live views, webhooks): the mailbox by its number.
+    await until(() => newMessages.length === 1);
+    off();
+    expect(newMessages[0]).toMatchObject({
+      type: 'voicemail.new',
+      tenantId: fx.tenantId,
+      message: { id: stored.id, boxId: ownerId, mailbox: '502', caller: '501', callerName: 'Ext 501' },
+    });
     expect(stored.durationMs).toBeGreaterThan(1500);
     expect(stored.durationMs).toBeLessThan(spokeMs + 600);
     const file = join(boxDir, `${stored.id}.wav`);

@@ -76,7 +76,7 @@ export async function serveCallback(
     cb.attempts++;
     if (cb.attempts >= cfg.callback.attempts) {
       engine.offerWithdrawn(w, e.agents);
-      engine.leave(w);
+      engine.leave(w, 'callbackFailed');
       engine.stats.queue(w.tenantId, w.queueId, (f) => {
         f.callbacksFailed++;
       });

@@ -95,8 +95,49 @@ export interface AgentStatus {
 
 export type QueueEvent =
   | { type: 'queue.updated'; tenantId: string; queue: QueueLive }
+  /** A caller took a place in a queue (or a callback request did). */
+  | { type: 'queue.join'; tenantId: string; queueId: string; waiter: QueueWaiterRef }
+  /** A caller left a queue other than by hanging up: answered, sent on (timeout, no agents, a key), a callback. */
+  | {
+      type: 'queue.leave';
+      tenantId: string;
+      queueId: string;
+      waiter: QueueWaiterRef;
+      reason: LeaveReason;
+      waitedSec: number;
+    }
+  /** A caller hung up while waiting. */
+  | { type: 'queue.abandon'; tenantId: string; queueId: string; waiter: QueueWaiterRef; waitedSec: number }
+  /** An agent's state in a queue changed (as the wallboard shows it: derived, never stored). */
+  | {
+      type: 'agent.state';
+      tenantId: string;
+      queueId: string;
+      agent: string;
+      state: AgentState;
+      previous: AgentState | null;
+      pauseReason: string | null;
+    }
   /** Prompts a waiting caller was played (position, expected wait, periodic): for logs and tests. */
   | { type: 'queue.announced'; tenantId: string; queueId: string; callerId: string; prompts: string[] };
+
+/** Why a caller left a queue. */
+export type LeaveReason =
+  | 'answered'
+  | 'abandoned'
+  | 'timeout'
+  | 'noAgents'
+  | 'exitKey'
+  | 'callback'
+  | 'callbackFailed'
+  | 'removed';
+
+/** Who a queue event is about: the place in line, and the caller's number and name. */
+export interface QueueWaiterRef {
+  id: string;
+  caller: string;
+  callerName: string;
+}
 
 /** One caller in a queue: its line entry (lines.ts) and what this node keeps to serve it. */
 export interface Waiter extends LineEntry {
@@ -133,6 +174,10 @@ function retryMs(cfg: QueueConfig): number {
 
 /** Average handle time assumed before a queue has handled any call (seconds). */
 const DEFAULT_AHT_SEC = 180;
+
+function refOf(w: Pick<Waiter, 'id' | 'caller' | 'callerName'>): QueueWaiterRef {
+  return { id: w.id, caller: w.caller, callerName: w.callerName };
+}
 
 export class QueueEngine {
   readonly stats: QueueStats;
@@ -188,13 +233,28 @@ export class QueueEngine {
     this.armTick();
     this.dispatchSoon(w.tenantId);
     this.changed(w.tenantId, w.queueId);
+    this.env.emit({ type: 'queue.join', tenantId: w.tenantId, queueId: w.queueId, waiter: refOf(waiter) });
     return waiter;
   }
 
-  leave(w: Waiter): void {
+  /** The caller is out of line (`reason`: why, for events; a caller still on the line is told). */
+  leave(w: Waiter, reason: LeaveReason = 'removed'): void {
     if (w.left) return;
     w.left = true;
     w.markGone();
+    const waitedSec = Math.round(this.waitedSec(w));
+    this.env.emit(
+      reason === 'abandoned'
+        ? { type: 'queue.abandon', tenantId: w.tenantId, queueId: w.queueId, waiter: refOf(w), waitedSec }
+        : {
+            type: 'queue.leave',
+            tenantId: w.tenantId,
+            queueId: w.queueId,
+            waiter: refOf(w),
+            reason,
+            waitedSec,
+          },
+    );
     // Agents reserved for this caller (an offer it will never take up) are free again.
     for (const [agent, id] of this.ringing) if (id === w.id) this.ringing.delete(agent);
     this.lines.remove(w);
@@ -358,7 +418,7 @@ export class QueueEngine {
     s.missedInRow = 0;
     s.calls++;
     const answeredMs = this.env.clock.now();
-    this.leave(w);
+    this.leave(w, 'answered');
     let ended = false;
     return {
       talkEnded: () => {
@@ -757,6 +817,9 @@ export class QueueEngine {
 
   // ——— live view ———
 
+  /** Each queue's agents' states at its last update (agent.state events are the differences). */
+  private readonly agentStates = new Map<string, Map<string, AgentState>>();
+
   /** Tell wallboards (once per turn of the event loop per queue). */
   changed(tenantId: string, queueId: string): void {
     const key = `${tenantId}/${queueId}`;
@@ -766,7 +829,28 @@ export class QueueEngine {
       this.updatePending.delete(key);
       const tenant = this.env.tenant(tenantId);
       const live = tenant ? this.live(tenant, queueId) : null;
-      if (live) this.env.emit({ type: 'queue.updated', tenantId, queue: live });
+      if (!live) {
+        this.agentStates.delete(key);
+        return;
+      }
+      this.env.emit({ type: 'queue.updated', tenantId, queue: live });
+      // Agents' states are derived on each look: a change is what differs from the last look.
+      const before = this.agentStates.get(key) ?? new Map<string, AgentState>();
+      const now = new Map(live.agents.map((a) => [a.number, a.state]));
+      this.agentStates.set(key, now);
+      for (const a of live.agents) {
+        const previous = before.get(a.number) ?? null;
+        if (previous !== a.state)
+          this.env.emit({
+            type: 'agent.state',
+            tenantId,
+            queueId,
+            agent: a.number,
+            state: a.state,
+            previous,
+            pauseReason: a.pauseReason,
+          });
+      }
     });
   }
 

@@ -108,7 +108,7 @@ export async function queueStep(
       f.abandonWaitSec += waited;
       f.longestWaitSec = Math.max(f.longestWaitSec, waited);
     });
-    engine.leave(w);
+    engine.leave(w, 'abandoned');
     step(`caller hung up after ${Math.round(waited)} s`);
   };
   /** Why this caller cannot be called back now (null: they can). */
@@ -215,7 +215,7 @@ export async function queueStep(
       engine.stats.queue(tenant.id, q.id, (f) => {
         f.longestWaitSec = Math.max(f.longestWaitSec, waited);
       });
-      engine.leave(w);
+      engine.leave(w, exit.type === 'timeout' ? 'timeout' : exit.type === 'empty' ? 'noAgents' : 'exitKey');
       call.silenceCaller();
       if (exit.type === 'timeout')
         return sendOn('timedOut', `waited ${cfg.maxWaitSec} s`, cfg.timeoutDestination, 'unavailable');

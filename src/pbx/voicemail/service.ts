@@ -38,6 +38,8 @@ export interface VoicemailHooks {
   lamp(tenantId: string, number: string): void;
   /** A message was stored: it may go out by email. */
   stored(tenantId: string): void;
+  /** A new message is in a mailbox (events: the portal, webhooks). */
+  deposited?(tenantId: string, box: VoicemailBox, m: VoicemailMessage): void;
 }
 
 export class VoicemailService implements VoicemailDeposit {
@@ -208,6 +210,7 @@ export class VoicemailService implements VoicemailDeposit {
       this.hooks.stored(tenantId);
     }
     this.changed(tenantId, box);
+    this.hooks.deposited?.(tenantId, box, row);
     return row;
   }
 
