@@ -26,6 +26,7 @@ const Tenants = lazy(() => import('./pages/Tenants'));
 const Health = lazy(() => import('./pages/Health'));
 const Trunks = lazy(() => import('./pages/Trunks'));
 const NumberPool = lazy(() => import('./pages/NumberPool'));
+const Rates = lazy(() => import('./pages/Rates'));
 const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Audit = lazy(() => import('./pages/Audit'));
@@ -96,6 +97,7 @@ export function App() {
             <Route path="health" element={<Health />} />
             <Route path="trunks" element={<Trunks />} />
             <Route path="number-pool" element={<NumberPool />} />
+            <Route path="rates" element={<Rates />} />
             <Route path="extensions" element={<Extensions me={user} />} />
             <Route path="ring-groups" element={<RingGroups me={user} />} />
             <Route path="queues" element={<Queues me={user} />} />

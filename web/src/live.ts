@@ -1,5 +1,5 @@
 /**
- * The events WebSocket (/api/v1/events): calls, registrations and fraud blocks as they happen.
+ * The events WebSocket (/api/v1/events): calls, registrations, fraud blocks and limit alerts as they happen.
  * Reconnects with backoff when the connection drops (a node restart, a laptop
  * waking up) and says whether it is connected, so a page can show that its
  * figures are live.
@@ -11,7 +11,16 @@ export type LiveEvent =
   | { type: 'call.started' | 'call.answered' | 'call.ended'; tenantId: string; call: { id: string } }
   | { type: 'registration'; tenantId: string; registration: { extension: string } }
   /** The fraud rule stopped an extension's external calls (an administrator unblocks it). */
-  | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string };
+  | { type: 'fraud.blocked'; tenantId: string; extension: string; reason: string }
+  /** A daily cap is reached and refuses external calls until midnight (`value`: the cap; spend in minor units). */
+  | {
+      type: 'limit.reached';
+      tenantId: string;
+      limit: 'dailyExternalMinutes' | 'dailySpendCap';
+      value: number;
+    }
+  /** Today's spend passed the tenant's warning share of its cap (`value` the cap, `used` the spend; minor units). */
+  | { type: 'limit.warning'; tenantId: string; limit: 'dailySpendCap'; value: number; used: number };
 
 export function eventsUrl(tenantId: string | null, location: Location = window.location): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';

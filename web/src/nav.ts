@@ -16,6 +16,7 @@ export interface NavItem {
     | 'nav.health'
     | 'trunks.nav'
     | 'numberPool.nav'
+    | 'rates.nav'
     | 'nav.extensions'
     | 'ringGroups.nav'
     | 'queues.nav'
@@ -47,9 +48,10 @@ export const NAV: readonly NavItem[] = [
   // Everyone with a mailbox: users and supervisors their own (and group ones they belong to); admins any.
   { path: '/voicemail', label: 'voicemail.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/tenants', label: 'nav.tenants', roles: ['operator'] },
-  // The public network: carriers' trunks and the pool of numbers handed to tenants.
+  // The public network: carriers' trunks, the pool of numbers handed to tenants, the price of calls out.
   { path: '/trunks', label: 'trunks.nav', roles: ['operator'] },
   { path: '/number-pool', label: 'numberPool.nav', roles: ['operator'] },
+  { path: '/rates', label: 'rates.nav', roles: ['operator'] },
   { path: '/health', label: 'nav.health', roles: ['operator'] },
   { path: '/extensions', label: 'nav.extensions', roles: TENANT_STAFF },
   // Call routing: supervisors read it (and may force a calendar open or closed); users have no access.

@@ -71,3 +71,7 @@ export type TenantTrunk = ResponseOf<'/api/v1/tenants/{tenantId}/trunks', 'get'>
 export type TenantNumber = ResponseOf<'/api/v1/tenants/{tenantId}/numbers', 'get'>[number];
 export type OutboundPlan = ResponseOf<'/api/v1/tenants/{tenantId}/outbound-plan', 'get'>;
 export type CallClass = Tenant['limits']['maxCallClass'];
+// Prices of calls out: the operator's rate deck, and a tenant's external calls today against its caps.
+export type Rate = ResponseOf<'/api/v1/platform/rates', 'get'>['items'][number];
+export type RateBody = BodyOf<'/api/v1/platform/rates', 'post'>;
+export type ExternalUsage = ResponseOf<'/api/v1/tenants/{tenantId}/external-usage', 'get'>;

@@ -90,6 +90,7 @@ export const en = {
     duration: 'Duration',
     result: 'Result',
     quality: 'Quality (MOS)',
+    cost: 'Cost',
   },
   profile: {
     title: 'My settings',
@@ -177,6 +178,10 @@ export const en = {
     maxCallClassHint: 'Extensions never get more than this; international is off until allowed here.',
     dailyExternalMinutes: 'External minutes a day',
     dailyExternalMinutesHint: 'Answered minutes, in the tenant’s day. Empty: no cap.',
+    dailySpendCap: 'Daily spend cap',
+    dailySpendCapHint: 'By the rate deck, in the tenant’s day and the operator’s currency. Empty: no cap.',
+    spendAlertPercent: 'Warn at, % of the cap',
+    spendAlertPercentHint: 'The tenant’s administrators are warned once a day.',
   },
   ...adminEn,
   ...dashboardEn,

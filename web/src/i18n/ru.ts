@@ -97,6 +97,7 @@ export const ru: Messages = {
     duration: 'Длительность',
     result: 'Итог',
     quality: 'Качество (MOS)',
+    cost: 'Стоимость',
   },
   profile: {
     title: 'Мои настройки',
@@ -184,6 +185,10 @@ export const ru: Messages = {
     maxCallClassHint: 'Абонентам не больше этого; международные выключены, пока их не разрешат здесь.',
     dailyExternalMinutes: 'Внешних минут в сутки',
     dailyExternalMinutesHint: 'Минуты разговоров за сутки организации. Пусто — без ограничения.',
+    dailySpendCap: 'Дневной лимит расходов',
+    dailySpendCapHint: 'По тарифам, за сутки организации, в валюте оператора. Пусто — без ограничения.',
+    spendAlertPercent: 'Предупреждать при, % от лимита',
+    spendAlertPercentHint: 'Администраторы организации получают предупреждение раз в сутки.',
   },
   ...adminRu,
   ...dashboardRu,

@@ -1,6 +1,7 @@
 /**
  * Texts of the public-network pages, both languages; en.ts and ru.ts include them:
- * the operator's trunks and number pool, the tenant's outbound routes with the
+ * the operator's trunks, number pool and rate deck, the tenant's external usage
+ * today and its limit alerts, the tenant's outbound routes with the
  * pattern tester, its phone numbers and calling settings, the extension editor's
  * external-call settings, and fraud alerts.
  */
@@ -126,6 +127,53 @@ export const trunksEn = {
     trunkOf: 'Trunk of {{number}}',
     added: 'Numbers added: {{count}}',
     deleteConfirm: 'The number leaves the pool; calls to it will no longer reach anyone.',
+  },
+  rates: {
+    nav: 'Rates',
+    title: 'Call rates',
+    intro:
+      'The price per minute of external calls by the number’s E.164 prefix: a call is priced by the longest prefix its number matches and billed by the second of talk time. A number no prefix matches costs nothing and counts nothing against spend caps.',
+    add: 'New rate',
+    editTitle: 'Rate {{prefix}}',
+    empty: 'No rates yet: external calls are not priced.',
+    emptyFilter: 'No rates match.',
+    prefix: 'Prefix',
+    prefixHint: 'E.164 with the plus: +7 (Russia), +7495 (Moscow), +44',
+    price: 'Price per minute',
+    priceHint: 'In the operator’s currency, up to two decimals, e.g. {{example}}',
+    priceRequired: 'Enter the price per minute',
+    description: 'Description',
+    descriptionHint: 'e.g. Moscow landlines',
+    deleteConfirm:
+      'Calls to numbers under this prefix will be priced by a shorter prefix that matches them, or not at all.',
+  },
+  usage: {
+    title: 'External calls today',
+    intro:
+      'Answered minutes and spend since midnight (the company’s time) against the caps the operator set, and calls now. Refreshed every 30 seconds.',
+    minutes: 'Minutes',
+    spend: 'Spend',
+    calls: 'Calls at once',
+    of: '{{used}} of {{cap}}',
+    noCap: '{{used}} (no cap)',
+    alertAt: 'Warning at {{percent}} %',
+    minutesLabel: 'Minutes today against the cap',
+    spendLabel: 'Spend today against the cap',
+    callsLabel: 'External calls now against the limit',
+    callsOff: 'External calls are off',
+    minutesReached: 'The minutes are used up: external calls are refused until midnight.',
+    spendReached: 'The spend cap is reached: external calls are refused until midnight.',
+  },
+  limitAlerts: {
+    region: 'Limit alerts',
+    warningTitle: 'Daily spend cap nearly reached',
+    spendTitle: 'Daily spend cap reached',
+    minutesTitle: 'Daily external minutes used up',
+    warning: 'Spend today reached {{percent}} % of the daily cap ({{used}} of {{cap}})',
+    spendReached: 'The daily spend cap of {{cap}} is reached: external calls are refused until midnight',
+    minutesReached:
+      'The daily cap of {{minutes}} external minutes is reached: external calls are refused until midnight',
+    open: 'External calls today',
   },
   outboundRoutes: {
     nav: 'Outbound routes',
@@ -367,6 +415,53 @@ export const trunksRu = {
     trunkOf: 'Транк номера {{number}}',
     added: 'Добавлено номеров: {{count}}',
     deleteConfirm: 'Номер уйдёт из пула; звонки на него больше никуда не попадут.',
+  },
+  rates: {
+    nav: 'Тарифы',
+    title: 'Тарифы на звонки',
+    intro:
+      'Цена минуты внешнего звонка по префиксу номера E.164: звонок тарифицируется по самому длинному подходящему префиксу, посекундно по времени разговора. Номер, к которому не подошёл ни один префикс, ничего не стоит и не расходует лимит.',
+    add: 'Новый тариф',
+    editTitle: 'Тариф {{prefix}}',
+    empty: 'Тарифов пока нет: внешние звонки не тарифицируются.',
+    emptyFilter: 'Подходящих тарифов нет.',
+    prefix: 'Префикс',
+    prefixHint: 'E.164 с плюсом: +7 (Россия), +7495 (Москва), +44',
+    price: 'Цена минуты',
+    priceHint: 'В валюте оператора, до двух знаков после запятой, например {{example}}',
+    priceRequired: 'Укажите цену минуты',
+    description: 'Описание',
+    descriptionHint: 'например, Москва, городские номера',
+    deleteConfirm:
+      'Звонки на номера с этим префиксом будут тарифицироваться по более короткому подходящему префиксу или не будут тарифицироваться вовсе.',
+  },
+  usage: {
+    title: 'Внешние звонки сегодня',
+    intro:
+      'Минуты разговоров и расходы с полуночи (по времени организации) в сравнении с лимитами, заданными оператором, и звонки сейчас. Обновляется каждые 30 секунд.',
+    minutes: 'Минуты',
+    spend: 'Расходы',
+    calls: 'Одновременных звонков',
+    of: '{{used}} из {{cap}}',
+    noCap: '{{used}} (без ограничения)',
+    alertAt: 'Предупреждение при {{percent}} %',
+    minutesLabel: 'Доля дневного лимита минут',
+    spendLabel: 'Доля дневного лимита расходов',
+    callsLabel: 'Доля ограничения одновременных внешних звонков',
+    callsOff: 'Внешние звонки выключены',
+    minutesReached: 'Минуты исчерпаны: внешние звонки запрещены до полуночи.',
+    spendReached: 'Лимит расходов исчерпан: внешние звонки запрещены до полуночи.',
+  },
+  limitAlerts: {
+    region: 'Предупреждения о лимитах',
+    warningTitle: 'Дневной лимит расходов почти исчерпан',
+    spendTitle: 'Дневной лимит расходов исчерпан',
+    minutesTitle: 'Дневные внешние минуты исчерпаны',
+    warning: 'Расходы за сегодня достигли {{percent}} % дневного лимита ({{used}} из {{cap}})',
+    spendReached: 'Дневной лимит расходов {{cap}} исчерпан: внешние звонки запрещены до полуночи',
+    minutesReached:
+      'Дневной лимит в {{minutes}} внешних минут исчерпан: внешние звонки запрещены до полуночи',
+    open: 'Внешние звонки сегодня',
   },
   outboundRoutes: {
     nav: 'Исходящие маршруты',

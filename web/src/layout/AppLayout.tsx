@@ -1,8 +1,8 @@
 /**
  * The frame around every signed-in page: a header (name, role, language, sign
  * out) and the navigation of the signed-in role, which folds behind a burger
- * button on a phone screen. A tenant's administrator also gets fraud alerts here,
- * on whatever page is open.
+ * button on a phone screen. A tenant's administrator also gets fraud and limit
+ * alerts here, on whatever page is open.
  */
 import {
   Anchor,
@@ -22,7 +22,7 @@ import { useTranslation } from 'react-i18next';
 import { Outlet, NavLink as RouterLink, useNavigate } from 'react-router';
 import { api } from '../api/client';
 import type { Me } from '../api/types';
-import { FraudAlerts } from '../components/FraudAlerts';
+import { AdminAlerts } from '../components/FraudAlerts';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { navFor } from '../nav';
 import { ME_KEY, useSignOut } from '../session';
@@ -105,7 +105,7 @@ export function AppLayout({ me }: { me: Me }) {
       <AppShell.Main id="main" tabIndex={-1}>
         <Outlet />
       </AppShell.Main>
-      {me.role === 'tenant_admin' && me.tenantId ? <FraudAlerts tenantId={me.tenantId} /> : null}
+      {me.role === 'tenant_admin' && me.tenantId ? <AdminAlerts tenantId={me.tenantId} /> : null}
     </AppShell>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * Call history: the tenant's calls for admins and supervisors, a user's own
- * extensions' calls for a user (the server filters), newest first, searchable.
+ * extensions' calls for a user (the server filters), newest first, searchable;
+ * an external call priced by the operator's rate deck shows what it cost.
  */
 import { Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -9,6 +10,7 @@ import { api, unwrap } from '../api/client';
 import type { CallRecord, Me } from '../api/types';
 import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { ProblemAlert } from '../components/Problem';
+import { formatMoney } from '../money';
 
 const PAGE = 25;
 
@@ -56,7 +58,7 @@ export default function Calls({ me }: { me: Me }) {
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calls.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
-        <Table.ScrollContainer minWidth={640}>
+        <Table.ScrollContainer minWidth={720}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>
@@ -66,11 +68,12 @@ export default function Calls({ me }: { me: Me }) {
                 <Table.Th>{t('calls.duration')}</Table.Th>
                 <Table.Th>{t('calls.result')}</Table.Th>
                 <Table.Th>{t('calls.quality')}</Table.Th>
+                <Table.Th ta="right">{t('calls.cost')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {list.data.items.map((c) => (
-                <Table.Tr key={c.id}>
+                <Table.Tr key={c.id} data-callee={c.callee}>
                   <Table.Td>{when.format(new Date(c.startedAt))}</Table.Td>
                   <Table.Td>
                     {c.caller}
@@ -89,6 +92,9 @@ export default function Calls({ me }: { me: Me }) {
                     </Badge>
                   </Table.Td>
                   <Table.Td>{c.mos !== null ? c.mos.toFixed(1) : '—'}</Table.Td>
+                  <Table.Td ta="right" data-testid="call-cost" style={{ fontVariantNumeric: 'tabular-nums' }}>
+                    {c.cost !== null ? formatMoney(c.cost, i18n.language) : '—'}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

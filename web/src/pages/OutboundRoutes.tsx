@@ -8,8 +8,9 @@
  * Below the list: the pattern tester — a number (and who dials it) in, and the
  * picture of what happens out: route → trunk → trunk, the number each trunk is
  * sent, the call's class against the class allowed, or why it is refused — and
- * the extensions whose external calls are blocked, with Unblock. Supervisors see
- * all of it, read-only.
+ * the extensions whose external calls are blocked, with Unblock. Above the tester,
+ * the tenant's external calls today (minutes, spend and calls at once against
+ * the caps). Supervisors see all of it, read-only.
  */
 import {
   Badge,
@@ -41,6 +42,7 @@ import type {
   TenantTrunk,
 } from '../api/types';
 import { lesserClass } from '../call-classes';
+import { ExternalUsageCard } from '../components/ExternalUsage';
 import {
   callerIdOf,
   callerIdOptions,
@@ -660,6 +662,7 @@ export default function OutboundRoutes({ me }: { me: Me }) {
         ]}
         editor={(props) => <OutboundRouteForm {...props} trunks={list} />}
       />
+      <ExternalUsageCard tenantId={tenantId} />
       <PatternTester tenantId={tenantId} />
       <BlockedExtensions tenantId={tenantId} canWrite={canWrite} />
     </Stack>

@@ -2,7 +2,8 @@
  * The operator's tenants: search, list, a new tenant with its first
  * administrator (whose generated password is shown once), and a tenant's limits
  * (extensions, calls, and external calls: at once, the dearest call class, minutes
- * a day) and enabled flag.
+ * a day, spend a day by the rate deck with the share at which its administrators
+ * are warned) and enabled flag.
  */
 import {
   Alert,
@@ -30,8 +31,10 @@ import type { BodyOf, CallClass, ResponseOf } from '../api/types';
 import { CALL_CLASSES } from '../call-classes';
 import { Dialog } from '../components/Dialog';
 import { Pager, SearchField, useListPage } from '../components/ListPage';
+import { MoneyInput } from '../components/MoneyInput';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { LANGUAGES, type Language } from '../i18n';
+import { fromMinor, toMinor } from '../money';
 
 const PAGE = 25;
 const TENANTS_KEY = ['tenants'] as const;
@@ -298,12 +301,15 @@ function EditTenant({
   const [maxExternalCalls, setMaxExternalCalls] = useState<number | string>(tenant.limits.maxExternalCalls);
   const [maxCallClass, setMaxCallClass] = useState<CallClass>(tenant.limits.maxCallClass);
   const [dailyMinutes, setDailyMinutes] = useState<number | string>(tenant.limits.dailyExternalMinutes ?? '');
+  const [spendCap, setSpendCap] = useState<number | string>(fromMinor(tenant.limits.dailySpendCap));
+  const [alertPercent, setAlertPercent] = useState<number | string>(tenant.limits.spendAlertPercent);
   const [enabled, setEnabled] = useState(tenant.enabled);
   const save = useMutation({
     mutationFn: () => {
       const ext = count(maxExtensions);
       const calls = count(maxConcurrentCalls);
       const external = count(maxExternalCalls);
+      const alertAt = count(alertPercent);
       return unwrap(
         api.PATCH('/api/v1/tenants/{tenantId}', {
           params: { path: { tenantId: tenant.id } },
@@ -316,6 +322,9 @@ function EditTenant({
               maxCallClass,
               // An empty field is "no cap".
               dailyExternalMinutes: count(dailyMinutes) ?? null,
+              // Typed in money units, sent in minor units; empty is "no cap" too.
+              dailySpendCap: toMinor(spendCap),
+              ...(alertAt !== undefined ? { spendAlertPercent: alertAt } : {}),
             },
           },
         }),
@@ -341,6 +350,8 @@ function EditTenant({
             'limits.maxExternalCalls',
             'limits.maxCallClass',
             'limits.dailyExternalMinutes',
+            'limits.dailySpendCap',
+            'limits.spendAlertPercent',
             'enabled',
           ]}
         />
@@ -393,6 +404,25 @@ function EditTenant({
                 allowDecimal={false}
                 allowNegative={false}
                 error={fieldError(save.error, 'limits.dailyExternalMinutes')}
+              />
+              <MoneyInput
+                label={t('tenants.dailySpendCap')}
+                description={t('tenants.dailySpendCapHint')}
+                value={spendCap}
+                onChange={setSpendCap}
+                max={10_000_000}
+                error={fieldError(save.error, 'limits.dailySpendCap')}
+              />
+              <NumberInput
+                label={t('tenants.spendAlertPercent')}
+                description={t('tenants.spendAlertPercentHint')}
+                value={alertPercent}
+                onChange={setAlertPercent}
+                min={1}
+                max={100}
+                allowDecimal={false}
+                allowNegative={false}
+                error={fieldError(save.error, 'limits.spendAlertPercent')}
               />
             </SimpleGrid>
             <Select
