@@ -133,6 +133,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     });
     const api = await buildApi({
       webhooks,
+      callControl: { clickToCall: (t, from, to) => sip.clickToCall(t, from, to) },
       store,
       config,
       logger,

@@ -116,6 +116,14 @@ export interface ApiDeps {
   trunks?: TrunkSource;
   /** Call queues (absent: no media engine, queue views answer 503). */
   queues?: QueueSource;
+  /** Calls placed on request (click-to-call); absent: refused 503. */
+  callControl?: {
+    clickToCall(
+      tenantId: string,
+      from: string,
+      to: string,
+    ): { ok: true } | { ok: false; status: number; code: string; reason: string };
+  };
   /** Webhook endpoints' outbox (absent: webhooks are stored but nothing is sent). */
   webhooks?: WebhookOutbox;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */

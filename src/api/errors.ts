@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'The requested byte range is outside the file' },
   VOICEMAIL_UNAVAILABLE: { status: 503, title: 'Voicemail storage is not available on this node' },
   WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhooks are not sent by this node' },
+  CALLS_UNAVAILABLE: { status: 503, title: 'This node cannot place calls' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -52,6 +52,8 @@ export const PERMISSIONS = {
   'audit.read': { operator: 'any', tenant_admin: 'any' },
   // A user sees the calls of their own extensions (the handler filters).
   'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
+  // Click-to-call: a user from their own extensions (the handler checks).
+  'calls.originate': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },
   // Carriers' trunks and the public number pool belong to the operator; tenants read their numbers.

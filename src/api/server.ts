@@ -18,6 +18,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { audioRoutes } from './routes/audio.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
+import { callControlRoutes } from './routes/call-control.js';
 import { callRoutes } from './routes/calls.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
@@ -206,6 +207,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await webhookRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
+  await callControlRoutes(app, deps);
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);
   await platformRoutes(app, deps);

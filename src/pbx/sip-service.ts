@@ -58,7 +58,7 @@ import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
 import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
 import { Registrar } from './registrar.js';
-import { externalRingTarget } from './routing/external.js';
+import { externalRingTarget, planOutbound } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig } from './routing/types.js';
 import { SpokenText } from './spoken-text.js';
@@ -1078,20 +1078,75 @@ export class SipService {
       ctx: this.callContext,
       bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
       track: (leg) => this.calls.add(leg),
-      outside: (tenant, number, host, ringSec) =>
+      outside: (tenant, number, host, ringSec, onBehalfOf) =>
         externalRingTarget(
           { env: this.routerEnv, tenant, external: false, markExternal: () => {} },
           host,
           number,
-          undefined,
+          onBehalfOf,
           0,
           ringSec,
-          // A number the caller presented: never abroad (queue.ts callableBack).
-          'national',
+          // A callback dials a number the caller presented: never abroad (queue.ts callableBack).
+          // A click-to-call is the extension's own call: its class decides.
+          onBehalfOf ? undefined : 'national',
         ),
     });
     this.queues = engine;
     this.routerEnv.queues = engine;
+  }
+
+  /**
+   * Click-to-call (the API, a CRM): rings `from`'s phone; once it answers (hearing ringback),
+   * dials `to` — another extension, or an outside number as `from`'s own call (its class and
+   * limits) — and joins the two. Refused at once when it cannot work; what happens next is
+   * on the call record.
+   */
+  clickToCall(
+    tenantId: string,
+    from: string,
+    to: string,
+  ): { ok: true } | { ok: false; status: number; code: string; reason: string } {
+    const dialer = this.queues?.dialer;
+    if (!dialer)
+      return { ok: false, status: 503, code: 'unavailable', reason: 'Calls need the media engine' };
+    const tenant = this.directory.tenantById(tenantId);
+    const ext = tenant?.extensions.get(from);
+    if (!tenant || !ext)
+      return { ok: false, status: 404, code: 'no-extension', reason: `No extension ${from}` };
+    if (this.location.lookup(aorOf(tenantId, from), Date.now()).length === 0)
+      return {
+        ok: false,
+        status: 409,
+        code: 'not-registered',
+        reason: `Extension ${from} has no registered phone`,
+      };
+    if (to === from)
+      return { ok: false, status: 400, code: 'same', reason: 'An extension cannot call itself' };
+    if (!tenant.extensions.has(to)) {
+      if (tenant.routingByNumber.has(to))
+        return {
+          ok: false,
+          status: 400,
+          code: 'not-a-phone',
+          reason: `${to} is a ${tenant.routingByNumber.get(to)!.kind}: click-to-call reaches extensions and outside numbers`,
+        };
+      const out = this.routerEnv.outbound;
+      const plan = planOutbound(tenant, to, ext, out ? out.trunksFor(tenantId) : []);
+      if (!plan.ok) return { ok: false, status: plan.status, code: plan.cause, reason: plan.reason };
+    }
+    void dialer
+      .connect({
+        tenant,
+        queueId: '',
+        queueName: '',
+        agents: [from],
+        caller: { number: to, name: tenant.extensions.get(to)?.displayName ?? '' },
+        agentRingSec: ext.ringTimeoutSec,
+        callerRingSec: 45,
+        clickToCall: { extensionId: ext.id },
+      })
+      .catch((err: unknown) => this.log.error({ err, tenantId, from, to }, 'click-to-call failed'));
+    return { ok: true };
   }
 
   /** Queue statistics changed since the last flush go to the database in one statement. */

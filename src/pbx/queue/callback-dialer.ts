@@ -20,12 +20,16 @@ export interface CallbackDialerDeps {
   bindingsOf(tenantId: string, number: string): Binding[];
   /** The legs count as calls while they last (busy lamps, agents' call limits). */
   track(leg: OutboundLeg): void;
-  /** An outside caller's number through a trunk (the tenant's class and limits); absent: extensions only. */
+  /**
+   * An outside number through a trunk: a callback as the tenant's own call (its class and
+   * limits), a click-to-call as the extension's (`onBehalfOf`); absent: extensions only.
+   */
   outside?(
     tenant: TenantEntry,
     number: string,
     host: ExternalHost,
     ringSec: number,
+    onBehalfOf?: string,
   ): Promise<ExternalTarget | { refused: unknown }>;
 }
 
@@ -41,7 +45,12 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         domain: tenant.domain,
       });
       const caller = party(req.caller.number, req.caller.name);
-      const room = `${tenant.id}/callback-${randomUUID()}`;
+      const click = req.clickToCall ?? null;
+      const room = `${tenant.id}/${click ? 'click' : 'callback'}-${randomUUID()}`;
+      const step = (outcome: string): RouteStep =>
+        click
+          ? { at: new Date().toISOString(), kind: 'clickToCall', id: null, name: req.caller.number, outcome }
+          : { at: new Date().toISOString(), kind: 'queue', id: req.queueId, name: req.queueName, outcome };
       // A desk phone first; a browser when the PBX can place WebRTC legs.
       const phoneOf = (number: string) => {
         const all = deps.bindingsOf(tenant.id, number);
@@ -73,7 +82,9 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         const l = leg(
           party(number, ext.displayName),
           caller,
-          `Callback ${req.queueName}: ${req.caller.name || req.caller.number}`,
+          click
+            ? `${req.caller.name || req.caller.number}`
+            : `Callback ${req.queueName}: ${req.caller.name || req.caller.number}`,
           req.agentRingSec,
           true,
         );
@@ -96,18 +107,15 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
       agent.record.sipStatus = 200;
 
       // 2. The caller, while the agent hears ringback.
-      const cdr = CallRecord.of(ctx, first.invite, caller, { number: agent.number });
+      const agentParty = party(agent.number, tenant.extensions.get(agent.number)?.displayName ?? '');
+      // A click-to-call is the extension's call to the number; a callback the caller's to the agent.
+      const cdr = click
+        ? CallRecord.of(ctx, first.invite, agentParty, { number: req.caller.number })
+        : CallRecord.of(ctx, first.invite, caller, { number: agent.number });
       const trail: RouteStep[] = [
-        {
-          at: new Date().toISOString(),
-          kind: 'queue',
-          id: req.queueId,
-          name: req.queueName,
-          outcome: `callback answered by ${agent.number}`,
-        },
+        step(click ? `answered by ${agent.number}, dialling` : `callback answered by ${agent.number}`),
       ];
       first.tone({ tone: { region: tenant.tones, name: 'ringback' } });
-      const agentParty = party(agent.number, tenant.extensions.get(agent.number)?.displayName ?? '');
       let out: OutboundLeg | null = null;
       const via: { trunk: string | null; cost: number | null } = { trunk: null, cost: null };
       // An outside caller is dialled through a trunk: the tenant's own call (its class and limits).
@@ -128,6 +136,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
                 holdUntilEnd: (fn) => void out?.ended.then(fn),
               },
               req.callerRingSec,
+              click?.extensionId,
             )
           : null;
       const viaTrunk = outside && 'target' in outside ? outside : null;
@@ -136,7 +145,9 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         out = leg(
           caller,
           agentParty,
-          `${req.queueName}: ${agentParty.displayName || agent.number}`,
+          click
+            ? agentParty.displayName || agent.number
+            : `${req.queueName}: ${agentParty.displayName || agent.number}`,
           req.callerRingSec,
           false,
           viaTrunk?.target.trunk,
@@ -155,13 +166,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         callerRecord.endedAt = agent.record.endedAt = new Date().toISOString();
         const why =
           reached === 'answered' || reached === 'agentGone' ? 'agent hung up' : 'caller did not answer';
-        trail.push({
-          at: new Date().toISOString(),
-          kind: 'queue',
-          id: req.queueId,
-          name: req.queueName,
-          outcome: why,
-        });
+        trail.push(step(why === 'caller did not answer' && click ? 'the number did not answer' : why));
         cdr.ended(
           new Date(),
           Promise.resolve({
@@ -184,11 +189,14 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
 
       // 3. Talking: whoever hangs up first ends it for both.
       const ended = Promise.race([first.ended, out.ended]).then(async () => {
+        // The agent's phone is the record's callee in a callback, its caller in a click-to-call.
+        const agentSide = click ? 'caller' : 'callee';
+        const otherSide = click ? 'callee' : 'caller';
         const by =
           first.state === 'ended' && first.endedBy === 'callee'
-            ? 'callee'
+            ? agentSide
             : out.state === 'ended' && out.endedBy === 'callee'
-              ? 'caller'
+              ? otherSide
               : 'system';
         first.hangup();
         out.hangup();

@@ -27,6 +27,12 @@ export interface CallbackDialer {
     caller: { number: string; name: string };
     agentRingSec: number;
     callerRingSec: number;
+    /**
+     * Click-to-call (the API rings an extension, then the number it asked for): the
+     * record is the extension's own call to the number, the trail says so, and the
+     * extension's call class and limits apply to an outside number.
+     */
+    clickToCall?: { extensionId: string };
   }): Promise<CallbackResult>;
 }
 

@@ -10235,7 +10235,7 @@ export interface paths {
                         /** @description Where events are POSTed (http or https) */
                         url: string;
                         /** @description The event types sent to it */
-                        events: ("call.started" | "call.answered" | "call.ended" | "call.tagged" | "registration" | "fraud.blocked" | "limit.reached" | "limit.warning" | "queue.updated")[];
+                        events: ("call.started" | "call.answered" | "call.ended" | "call.tagged" | "registration" | "voicemail.new" | "fraud.blocked" | "limit.reached" | "limit.warning" | "queue.updated" | "queue.join" | "queue.leave" | "queue.abandon" | "agent.state")[];
                         description?: string;
                         enabled?: boolean;
                     };
@@ -10330,7 +10330,7 @@ export interface paths {
                         /** @description Where events are POSTed (http or https) */
                         url?: string;
                         /** @description The event types sent to it */
-                        events?: ("call.started" | "call.answered" | "call.ended" | "call.tagged" | "registration" | "fraud.blocked" | "limit.reached" | "limit.warning" | "queue.updated")[];
+                        events?: ("call.started" | "call.answered" | "call.ended" | "call.tagged" | "registration" | "voicemail.new" | "fraud.blocked" | "limit.reached" | "limit.warning" | "queue.updated" | "queue.join" | "queue.leave" | "queue.abandon" | "agent.state")[];
                         description?: string;
                         enabled?: boolean;
                     };
@@ -11000,6 +11000,57 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calls/click-to-call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ring an extension's phone; once it answers, call the number and join them (the extension's own call: its class and limits) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The extension that makes the call */
+                        from: string;
+                        /** @description An extension, or an outside number as the extension would dial it */
+                        to: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
