@@ -21,6 +21,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { PbxEvent } from '../pbx/events.js';
 import type { DueDelivery } from '../store/repositories/webhooks.js';
 import type { Store } from '../store/store.js';
+import { SerialRunner } from '../util/serial-runner.js';
 
 /** The event types a webhook may ask for. */
 export const WEBHOOK_EVENTS = [
@@ -126,8 +127,10 @@ export class WebhookOutbox {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private poll: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly sender = new SerialRunner(
+    () => this.run(),
+    (err) => this.log.error({ err }, 'webhook sender failed'),
+  );
   private closed = false;
 
   constructor(
@@ -214,20 +217,7 @@ export class WebhookOutbox {
 
   /** Looks at the outbox soon. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run()
-      .catch((err: unknown) => this.log.error({ err }, 'webhook sender failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    if (!this.closed) this.sender.kick();
   }
 
   /** Waits until what is queued now has been tried (tests, shutdown). */
@@ -238,7 +228,7 @@ export class WebhookOutbox {
       this.flushing = this.flushing.then(() => this.flush());
     }
     await this.flushing;
-    while (this.running) await this.running;
+    await this.sender.idle();
   }
 
   async close(): Promise<void> {

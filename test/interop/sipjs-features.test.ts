@@ -7,9 +7,6 @@
  * boss–secretary filter with the secretary passing the call on, and DND to
  * voicemail — each shown by who ends up talking to whom, and audio crossing.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type Invitation,
   Inviter,
@@ -20,26 +17,10 @@ import {
   UserAgent,
 } from 'sip.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { type NimbusNode, startNode } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import type { NimbusNode } from '../../src/app.js';
 import type { ExtensionPatch } from '../../src/store/repositories/extensions.js';
+import { startSipJsNode, until } from '../helpers/sipjs.js';
 import { WeriftSdh } from '../helpers/werift-sdh.js';
-
-// SIP.js's transport uses the browser's global WebSocket; Node has none of its own here.
-(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket;
-
-function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
 
 const NUMBERS = ['101', '102', '103', '104', '105'] as const;
 type Number_ = (typeof NUMBERS)[number];
@@ -99,23 +80,7 @@ describe('call features with SIP.js phones', () => {
   const sessions: Session[] = [];
 
   beforeAll(async () => {
-    node = await startNode(
-      loadConfig({
-        env: {
-          NIMBUS_HTTP_PORT: '0',
-          NIMBUS_HTTP_HOST: '127.0.0.1',
-          NIMBUS_SIP_HOST: '127.0.0.1',
-          NIMBUS_SIP_PORT: '0',
-          NIMBUS_SIP_TLS_PORT: '0',
-          NIMBUS_HTTPS_PORT: '0',
-          NIMBUS_DATA_DIR: mkdtempSync(join(tmpdir(), 'nimbus-sipjs-features-')),
-          NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
-          NIMBUS_LOG_LEVEL: 'silent',
-        },
-        configFile: null,
-      }),
-      { inMemory: true },
-    );
+    node = await startSipJsNode('sipjs-features');
     for (const number of NUMBERS) {
       const ext = node.demo!.extensions.find((e) => e.number === number)!;
       offered.set(number, []);

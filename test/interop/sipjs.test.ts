@@ -4,9 +4,6 @@
  * other through the PBX, with WebRTC media (werift in place of a browser: ICE and
  * DTLS-SRTP end at the PBX's gateway and cross the relay as plain RTP), then hangs up.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type Invitation,
   Inviter,
@@ -21,55 +18,18 @@ import {
 } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { type NimbusNode, startNode } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import type { NimbusNode } from '../../src/app.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
 import { queueConfig, queueMember } from '../helpers/queues.js';
+import { startSipJsNode, until } from '../helpers/sipjs.js';
 import { WeriftSdh } from '../helpers/werift-sdh.js';
-
-// SIP.js's transport uses the browser's global WebSocket; Node 20 has none. The node's
-// certificate is self-signed, so wss:// connections here skip verification.
-class TestWebSocket extends WebSocket {
-  constructor(url: string, protocols?: string | string[]) {
-    super(url, protocols, { rejectUnauthorized: false });
-  }
-}
-(globalThis as { WebSocket?: unknown }).WebSocket = TestWebSocket;
-
-function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() - start > ms) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
 
 describe('SIP.js over WebSocket', () => {
   let node: NimbusNode;
   const agents: UserAgent[] = [];
 
   beforeAll(async () => {
-    node = await startNode(
-      loadConfig({
-        env: {
-          NIMBUS_HTTP_PORT: '0',
-          NIMBUS_HTTP_HOST: '127.0.0.1',
-          NIMBUS_SIP_HOST: '127.0.0.1',
-          NIMBUS_SIP_PORT: '0',
-          NIMBUS_SIP_TLS_PORT: '0',
-          NIMBUS_HTTPS_PORT: '0',
-          NIMBUS_DATA_DIR: mkdtempSync(join(tmpdir(), 'nimbus-sipjs-')),
-          NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
-          NIMBUS_LOG_LEVEL: 'silent',
-        },
-        configFile: null,
-      }),
-      { inMemory: true },
-    );
+    node = await startSipJsNode('sipjs');
   });
   afterAll(async () => {
     for (const ua of agents) await ua.stop().catch(() => {});

@@ -15,7 +15,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PbxEvent } from '../../src/pbx/events.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import { type ExtensionPatch, NO_FORWARDING } from '../../src/store/repositories/extensions.js';
-import type { TrunkInput } from '../../src/store/repositories/trunks.js';
 import type { CallRecord } from '../../src/store/schema.js';
 import { type DnsServer, startDnsServer } from '../helpers/dns-server.js';
 import { PHONE_SDP, type PhoneBank, phoneBank } from '../helpers/phones.js';
@@ -23,6 +22,7 @@ import { type RunResult, runCommand } from '../helpers/process.js';
 import { queueConfig, queueMember } from '../helpers/queues.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { udpUa, until, Wire } from '../helpers/test-ua.js';
+import { trunkInput } from '../helpers/trunks.js';
 
 const haveSipp = spawnSync('sipp', ['-v']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
@@ -49,32 +49,8 @@ function sipp(args: string[], seconds = 30): Promise<RunResult> {
   ]);
 }
 
-function trunk(name: string, host: string, sippPort: number, more: Partial<TrunkInput> = {}): TrunkInput {
-  return {
-    name,
-    enabled: true,
-    kind: 'ip',
-    host,
-    port: sippPort,
-    transport: 'UDP',
-    username: null,
-    authUsername: null,
-    password: null,
-    expirySec: 300,
-    contactUser: null,
-    addresses: [host],
-    codecs: ['PCMA', 'PCMU'],
-    maxChannels: null,
-    numberFormat: 'e164NoPlus',
-    country: 'RU',
-    areaCode: null,
-    callerIdHeader: 'pai',
-    didSource: 'requestUri',
-    optionsIntervalSec: null,
-    tenantIds: null,
-    ...more,
-  };
-}
+/** A trunk to a SIPp carrier at `host:sippPort`. */
+const trunk = trunkInput;
 
 describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', () => {
   let fx: SipFixture;

@@ -16,10 +16,10 @@ import { type Dialog, incomingDialogKey } from '../../src/sip/dialog.js';
 import type { SipRequest } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { ExtensionPatch } from '../../src/store/repositories/extensions.js';
-import type { TrunkInput } from '../../src/store/repositories/trunks.js';
 import { type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
+import { trunkInput } from '../helpers/trunks.js';
 
 const DOMAIN = 'confirm.example.test';
 const CARRIER_HOST = '127.0.0.4';
@@ -208,29 +208,7 @@ describe('confirm-call for outside numbers', () => {
       if (key) carrier.dialogs.delete(key);
       tx?.respond(carrier.response(req, 200));
     });
-    const trunk: TrunkInput = {
-      name: 'Mobile carrier',
-      enabled: true,
-      kind: 'ip',
-      host: CARRIER_HOST,
-      port: carrier.local.port,
-      transport: 'UDP',
-      username: null,
-      authUsername: null,
-      password: null,
-      expirySec: 300,
-      contactUser: null,
-      addresses: [CARRIER_HOST],
-      codecs: ['PCMA'],
-      maxChannels: null,
-      numberFormat: 'e164NoPlus',
-      country: 'RU',
-      areaCode: null,
-      callerIdHeader: 'pai',
-      didSource: 'requestUri',
-      optionsIntervalSec: null,
-      tenantIds: null,
-    };
+    const trunk = trunkInput('Mobile carrier', CARRIER_HOST, carrier.local.port, { codecs: ['PCMA'] });
     const t = await fx.db.store.trunks.create(trunk);
     await store().routing.create('outboundRoute', {
       name: 'Mobiles',

@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/sip/transaction/clock.js';
 import type { ClientHandlers } from '../../src/sip/transaction/layer.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import type { Trunk } from '../../src/store/schema.js';
+import { trunkInput } from '../helpers/trunks.js';
 
 const owner = (over: Partial<ExternalCallOwner> = {}): ExternalCallOwner => ({
   tenantId: 't1',
@@ -145,28 +146,14 @@ describe('external-call limits', () => {
 
 describe('trunk health checks', () => {
   const trunk = (over: Partial<Trunk> = {}): Trunk => ({
+    ...trunkInput('Carrier', '192.0.2.10', 5060, {
+      addresses: ['198.51.100.0/24'],
+      maxChannels: 1,
+      numberFormat: 'e164',
+      optionsIntervalSec: 30,
+    }),
     id: 'tr1',
-    name: 'Carrier',
-    enabled: true,
-    kind: 'ip',
-    host: '192.0.2.10',
-    port: 5060,
-    transport: 'UDP',
-    username: null,
-    authUsername: null,
-    password: null,
-    expirySec: 300,
-    contactUser: null,
-    addresses: ['198.51.100.0/24'],
     codecs: ['PCMA'],
-    maxChannels: 1,
-    numberFormat: 'e164',
-    country: 'RU',
-    areaCode: null,
-    callerIdHeader: 'pai',
-    didSource: 'requestUri',
-    optionsIntervalSec: 30,
-    tenantIds: null,
     createdAt: new Date(),
     updatedAt: new Date(),
     ...over,

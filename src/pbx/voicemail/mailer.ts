@@ -13,6 +13,7 @@ import { encodeMp3 } from '../../media/audio/mp3-encoder.js';
 import { decodeWav } from '../../media/audio/wav.js';
 import type { VoicemailMessage } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
+import { SerialRunner } from '../../util/serial-runner.js';
 import type { Directory } from '../directory.js';
 import type { VoicemailService } from './service.js';
 
@@ -41,9 +42,10 @@ function duration(ms: number): string {
 export class VoicemailMailer {
   private readonly transport: Transporter;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private closed = false;
+  private readonly sender = new SerialRunner(
+    () => this.run(),
+    (err) => this.log.error({ err }, 'voicemail email run failed'),
+  );
 
   constructor(
     private readonly store: Store,
@@ -63,31 +65,17 @@ export class VoicemailMailer {
 
   /** Looks at the outbox soon (a message was just stored). Never blocks the caller. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.run()
-      .catch((err: unknown) => this.log.error({ err }, 'voicemail email run failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.sender.kick();
   }
 
   /** Waits for the run in progress (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.sender.idle();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.idle();
+    await this.sender.stop();
     this.transport.close();
   }
 
