@@ -200,11 +200,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     const events = new EventsSocket(store, live);
     events.attach(api.app.server);
     cleanups.push(async () => events.close());
-    cleanups.push(() => sip.close());
     await webhooks.start();
     sip.events.on((e) => webhooks.enqueue(e));
-    // Closed before the SIP service (cleanups run last first): what is queued is written, then tried.
+    // Closed after the SIP service (cleanups run last first), so the events of calls cut by the
+    // shutdown are written to the outbox too.
     cleanups.push(() => webhooks.close());
+    cleanups.push(() => sip.close());
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
     // The same application over HTTPS with the TLS certificate, and secure WebSocket on it.

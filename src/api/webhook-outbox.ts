@@ -15,8 +15,11 @@
  * operator allows them (a tenant must not reach into the operator's network).
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { lookup as dnsLookup } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { PbxEvent } from '../pbx/events.js';
 import type { DueDelivery } from '../store/repositories/webhooks.js';
@@ -65,6 +68,8 @@ const LEASE_MS = 2 * 60_000;
 const BATCH_MS = 50;
 
 const PRIVATE = new BlockList();
+// Not the public Internet: this host, private and shared (CGN) networks, link-local (cloud
+// metadata), IETF protocol assignments, benchmarking, multicast and reserved space.
 for (const [net, bits] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -72,14 +77,22 @@ for (const [net, bits] of [
   ['127.0.0.0', 8],
   ['169.254.0.0', 16],
   ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
   ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
 ] as const)
   PRIVATE.addSubnet(net, bits, 'ipv4');
+// IPv6: IPv4-compatible (::a.b.c.d, also :: and ::1), NAT64 and 6to4 (they carry an IPv4
+// address that could be private), unique local, link-local, multicast.
 for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96],
+  ['64:ff9b::', 96],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
+  ['ff00::', 8],
 ] as const)
   PRIVATE.addSubnet(net, bits, 'ipv6');
 
@@ -120,6 +133,61 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+/**
+ * POSTs `body` and resolves with the status (a redirect is a status like any other:
+ * it is not followed, as it could lead anywhere). The address is checked where the
+ * connection is made — the name resolved once, for the check and the connection
+ * alike — so a name that answers with a public address for a check and a private
+ * one for the request (DNS rebinding) gets nowhere.
+ */
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  allowPrivate: boolean,
+): Promise<number> {
+  const u = new URL(url);
+  const literal = u.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && isIP(literal) && isPrivateAddress(literal))
+    return Promise.reject(new Error(`${literal} is a loopback or private address`));
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const bad = !allowPrivate && addresses.some((a) => isPrivateAddress(a.address));
+      if (bad) return callback(new Error(`${hostname} resolves to a loopback or private address`), '', 0);
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(new Error(`${hostname} does not resolve`), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
+  return new Promise((resolve, reject) => {
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
+      u,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        lookup,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        clearTimeout(whole);
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    // The whole exchange, not only a quiet socket, has `timeoutMs`.
+    const whole = setTimeout(() => req.destroy(new Error('timed out')), timeoutMs);
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (e) => {
+      clearTimeout(whole);
+      reject(e);
+    });
+    req.end(body);
+  });
+}
+
 export class WebhookOutbox {
   /** Enabled webhooks by tenant: id and the event types they want. */
   private hooks = new Map<string, { id: string; events: Set<string> }[]>();
@@ -132,6 +200,8 @@ export class WebhookOutbox {
     (err) => this.log.error({ err }, 'webhook sender failed'),
   );
   private closed = false;
+  /** Closing: no new claims, but what is in memory is still written. */
+  private stopping = false;
 
   constructor(
     private readonly store: Store,
@@ -231,14 +301,20 @@ export class WebhookOutbox {
     await this.sender.idle();
   }
 
+  /**
+   * Stops: what is queued in memory is written to the outbox, sends in flight finish,
+   * and the rest waits in the table for the next start (a slow endpoint cannot hold
+   * the shutdown up past its current try).
+   */
   async close(): Promise<void> {
+    this.stopping = true;
+    if (this.poll) clearInterval(this.poll);
     await this.idle();
     this.closed = true;
-    if (this.poll) clearInterval(this.poll);
   }
 
   private async run(): Promise<void> {
-    for (;;) {
+    while (!this.stopping) {
       const due = await this.store.webhookOutbox.claim(new Date(), 20, LEASE_MS);
       if (due.length === 0) return;
       await Promise.all(due.map((d) => this.send(d)));
@@ -251,11 +327,9 @@ export class WebhookOutbox {
     let status: number | null = null;
     let error: string;
     try {
-      const problem = this.opts.allowPrivate ? null : await urlProblem(d.url, false);
-      if (problem) throw new Error(problem);
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
+      status = await post(
+        d.url,
+        {
           'content-type': 'application/json',
           'user-agent': 'NimbusPBX-Webhooks/1',
           'x-nimbus-event': d.eventType,
@@ -264,19 +338,16 @@ export class WebhookOutbox {
           'x-nimbus-signature': signWebhook(d.secret, timestamp, body),
         },
         body,
-        // A redirect could lead anywhere (a private address): it counts as a failure.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
-      });
-      status = res.status;
-      await res.body?.cancel();
+        this.opts.timeoutMs ?? 10_000,
+        this.opts.allowPrivate,
+      );
       if (status >= 200 && status < 300) {
         await this.store.webhookOutbox.delivered(d.id, status, new Date());
         return;
       }
       error = `HTTP ${status}`;
     } catch (e) {
-      error = e instanceof Error ? (e.name === 'TimeoutError' ? 'timed out' : e.message) : String(e);
+      error = e instanceof Error ? e.message : String(e);
     }
     const max = this.opts.maxAttempts ?? 10;
     const backoff = this.opts.backoffMs ?? ((n: number) => Math.min(10_000 * 2 ** (n - 1), 3600_000));

@@ -208,6 +208,38 @@ describe('webhooks', () => {
     expect(await deliveries(hook.id)).toEqual([]);
   });
 
+  it("a disabled endpoint's backlog holds nobody up; one deleted while its events were queued costs nobody theirs", async () => {
+    const quiet = await addHook(['call.started']);
+    const live = await addHook(['call.ended']);
+    await fx.call('PATCH', `${base()}/${quiet.id}`, { ...admin(), body: { enabled: false } });
+    // 30 deliveries of the disabled one wait at the head of the queue.
+    await fx.store.webhookOutbox.add(
+      Array.from({ length: 30 }, (_, i) => ({
+        tenantId: fx.A.id,
+        webhookId: quiet.id,
+        eventType: 'call.started',
+        payload: { n: i },
+      })),
+    );
+    const gone = await addHook(['call.ended']);
+    const started = callStarted(fx.A.id, 'c-end');
+    if (started.type === 'call.started')
+      outbox.enqueue({
+        type: 'call.ended',
+        tenantId: fx.A.id,
+        call: started.call,
+        cause: 'normal',
+        endedAt: new Date().toISOString(),
+      });
+    // Deleted before the batch is written: its row is dropped, the live one's is kept.
+    await fx.store.tenant(fx.A.id).webhooks.delete(gone.id);
+    await until(() => received.length === 1, 5000);
+    await outbox.idle();
+    expect(received.map((r) => r.headers['x-nimbus-event'])).toEqual(['call.ended']);
+    expect((await deliveries(live.id))[0]).toMatchObject({ status: 'delivered' });
+    expect((await deliveries(quiet.id)).every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+  });
+
   it('refuses loopback, private and link-local endpoints unless the operator allows them', async () => {
     expect(await urlProblem('http://127.0.0.1:8080/x', false)).toMatch(/private/);
     expect(await urlProblem('http://10.1.2.3/x', false)).toMatch(/private/);
@@ -215,6 +247,9 @@ describe('webhooks', () => {
     expect(await urlProblem('http://[::1]/x', false)).toMatch(/private/);
     expect(await urlProblem('http://[::ffff:127.0.0.1]/x', false)).toMatch(/private/);
     expect(await urlProblem('http://localhost/x', false)).toMatch(/private/);
+    // IPv4 hidden in IPv6 (compatible, NAT64, 6to4), benchmarking and multicast space.
+    for (const host of ['[::7f00:1]', '[64:ff9b::a00:1]', '[2002:7f00:1::]', '198.18.0.1', '224.0.0.1'])
+      expect(await urlProblem(`http://${host}/x`, false), host).toMatch(/private/);
     expect(await urlProblem('https://93.184.216.34/x', false)).toBeNull();
     expect(await urlProblem('http://127.0.0.1:8080/x', true)).toBeNull();
   });

@@ -193,8 +193,11 @@ export interface PortalNode {
 
 const OPERATOR = { email: 'operator@nimbus.test', password: 'operator-password-1' };
 
-/** A whole node for browser tests: in-memory database, ports 0, the demo tenant, a known operator. */
-export async function startPortalNode(): Promise<PortalNode> {
+/**
+ * A whole node for browser tests: in-memory database, ports 0, the demo tenant, a known operator.
+ * `env` adds settings (NIMBUS_WEBHOOK_ALLOW_PRIVATE=true: webhooks may reach a receiver on loopback).
+ */
+export async function startPortalNode(opts: { env?: Record<string, string> } = {}): Promise<PortalNode> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-web-'));
   const config = loadConfig({
     env: {
@@ -210,6 +213,7 @@ export async function startPortalNode(): Promise<PortalNode> {
       NIMBUS_MEDIA_WORKERS: '1',
       NIMBUS_ADMIN_EMAIL: OPERATOR.email,
       NIMBUS_ADMIN_PASSWORD: OPERATOR.password,
+      ...opts.env,
     },
     configFile: null,
   });

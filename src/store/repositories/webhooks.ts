@@ -127,28 +127,41 @@ export class WebhookOutboxStore {
     return this.db.selectFrom('webhooks').selectAll().where('enabled', '=', true).execute();
   }
 
-  /** Queues deliveries (one statement for a batch of events). */
+  /**
+   * Queues deliveries, a statement per 500. Rows of a webhook deleted meanwhile are
+   * dropped by the join (one such row must not fail the batch of every tenant).
+   */
   async add(
     rows: { tenantId: string; webhookId: string; eventType: string; payload: unknown }[],
   ): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db
-      .insertInto('webhookDeliveries')
-      .values(rows.map((r) => ({ ...r, payload: JSON.stringify(r.payload) })))
-      .execute();
+    for (let i = 0; i < rows.length; i += 500) {
+      const values = rows
+        .slice(i, i + 500)
+        .map(
+          (r) =>
+            sql`(${r.tenantId}::uuid, ${r.webhookId}::uuid, ${r.eventType}::text, ${JSON.stringify(r.payload)}::jsonb)`,
+        );
+      await sql`insert into webhook_deliveries (tenant_id, webhook_id, event_type, payload)
+        select v.tenant_id, v.webhook_id, v.event_type, v.payload
+        from (values ${sql.join(values)}) as v (tenant_id, webhook_id, event_type, payload)
+        join webhooks as w on w.id = v.webhook_id and w.tenant_id = v.tenant_id`.execute(this.db);
+    }
   }
 
   /** Takes up to `limit` due deliveries of enabled webhooks, leased for `leaseMs`. */
   async claim(now: Date, limit: number, leaseMs: number): Promise<DueDelivery[]> {
     const until = new Date(now.getTime() + leaseMs);
+    // Only deliveries of enabled webhooks are picked (a disabled one's rows wait, and cannot
+    // crowd out everyone else's at the head of the queue).
     const { rows } = await sql<DueDelivery>`
       update webhook_deliveries as d set next_attempt_at = ${until}, attempts = d.attempts + 1
       from webhooks as w
-      where w.id = d.webhook_id and w.enabled and d.id in (
-        select id from webhook_deliveries
-        where status = 'pending' and next_attempt_at <= ${now}
-        order by next_attempt_at limit ${limit}
-        for update skip locked)
+      where w.id = d.webhook_id and d.id in (
+        select p.id from webhook_deliveries as p
+        join webhooks as e on e.id = p.webhook_id and e.enabled
+        where p.status = 'pending' and p.next_attempt_at <= ${now}
+        order by p.next_attempt_at limit ${limit}
+        for update of p skip locked)
       returning d.id, d.tenant_id as "tenantId", d.webhook_id as "webhookId", d.event_type as "eventType",
         d.payload, d.attempts, w.url, w.secret`.execute(this.db);
     return rows;
