@@ -52,8 +52,9 @@ export const PERMISSIONS = {
   'audit.read': { operator: 'any', tenant_admin: 'any' },
   // A user sees the calls of their own extensions (the handler filters).
   'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
-  // Click-to-call: a user from their own extensions (the handler checks).
-  'calls.originate': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
+  // Click-to-call: a supervisor or user from their own extensions (the handler checks): a call
+  // from someone else's extension would borrow its call class.
+  'calls.originate': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },
   // Carriers' trunks and the public number pool belong to the operator; tenants read their numbers.

@@ -128,6 +128,13 @@ export interface HeldParty {
   nextKey(timeoutMs: number, stop?: Promise<unknown>): Promise<string | null>;
 }
 
+/**
+ * What a party holds until it leaves (a trunk channel, its external-call ticket),
+ * given back by the call it leaves from — which an attended transfer may have
+ * made another call than the one it was taken in, so a cost goes on the right record.
+ */
+export type Release = (endingCall: { addCost(minor: number): void }) => void;
+
 /** One party a ring round rings: all its registered contacts at once (parallel forking). */
 export interface RingTarget {
   /** Who is rung: the To of the forks, the CDR leg, the busy lamp. */
@@ -295,7 +302,7 @@ export class Call implements ActiveCall {
   /** Run once when the call ends (a transfer in progress cancels its forks). */
   private readonly endHooks: (() => void)[] = [];
   /** What each side's party holds until it leaves (see holdUntilEnd). */
-  private readonly held: Record<Side, (() => void)[]> = { A: [], B: [] };
+  private readonly held: Record<Side, Release[]> = { A: [], B: [] };
   /** Our 2xx to a phone that took the call by pickup, until its ACK. */
   private okRetransmitB: OkRetransmission | null = null;
   private readonly bCallId: string;
@@ -1464,13 +1471,13 @@ export class Call implements ActiveCall {
    * place in the external-call limits): released when it leaves — with the call,
    * or later elsewhere if an attended transfer hands the party to another call.
    */
-  holdUntilEnd(release: () => void, side: Side = 'B'): void {
-    if (this.state === 'ended') release();
+  holdUntilEnd(release: Release, side: Side = 'B'): void {
+    if (this.state === 'ended') release(this);
     else this.held[side].push(release);
   }
 
   /** The party taking `side` brings what it holds from its old call (attended transfer). */
-  adoptHeld(side: Side, releases: (() => void)[]): void {
+  adoptHeld(side: Side, releases: Release[]): void {
     for (const r of releases) this.holdUntilEnd(r, side);
   }
 
@@ -1695,9 +1702,7 @@ export class Call implements ActiveCall {
    * SDP session leave with it, this call ends without a BYE to it (the other side,
    * the transferor, gets one).
    */
-  handOver(
-    side: Side,
-  ): { dialog: Dialog; party: CallParty; media: SideHandover; held: (() => void)[] } | null {
+  handOver(side: Side): { dialog: Dialog; party: CallParty; media: SideHandover; held: Release[] } | null {
     const d = this.dialogOf(side);
     if (!d || !this.media || this.state !== 'answered') return null;
     // Whatever was on hold stops: the party goes on elsewhere.
@@ -1725,7 +1730,8 @@ export class Call implements ActiveCall {
     for (const leg of this.legs) this.cancelLeg(leg, cause === 'shutdown');
     if (this.round) this.closeRound(this.round, { kind: 'ended' });
     for (const hook of this.endHooks.splice(0)) hook();
-    for (const release of [...this.held.A.splice(0), ...this.held.B.splice(0)]) release();
+    // Released before the record closes: what a release costs lands on this call's record.
+    for (const release of [...this.held.A.splice(0), ...this.held.B.splice(0)]) release(this);
     this.keys.close();
     for (const key of this.retired) this.ctx.unbindDialog(key);
     this.okRetransmit?.stop();

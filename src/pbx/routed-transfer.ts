@@ -9,7 +9,7 @@
  */
 import type { PlaybackResult } from '../media/engine.js';
 import type { RecordingSummary } from '../media/protocol.js';
-import type { Call, CallParty, HeldParty, RingOptions, RingOutcome, RingTarget } from './call.js';
+import type { Call, CallParty, HeldParty, Release, RingOptions, RingOutcome, RingTarget } from './call.js';
 import type { RoutedCall } from './routing/context.js';
 import type { TransferRinger } from './transfer.js';
 
@@ -112,7 +112,7 @@ export class RoutedTransfer implements RoutedCall {
     this.call.onEnded(fn);
   }
 
-  holdUntilEnd(release: () => void): void {
+  holdUntilEnd(release: Release): void {
     // Whoever answers takes the transferor's side.
     this.call.holdUntilEnd(release, this.ringer.side);
   }

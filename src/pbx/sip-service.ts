@@ -42,7 +42,7 @@ import { type SettingActions, settingApp } from './apps/setting-codes.js';
 import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import type { CalendarSpec } from './calendar/types.js';
-import { type ActiveCall, Call, type CallContext, type CallParty } from './call.js';
+import { type ActiveCall, Call, type CallContext, type CallParty, type Release } from './call.js';
 import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
@@ -954,7 +954,7 @@ export class SipService {
           step: (st: Parameters<Call['step']>[0]) => call.step(st),
           throughTrunk: (name: string, direction: 'inbound' | 'outbound') =>
             call.throughTrunk(name, direction),
-          holdUntilEnd: (release: () => void) => call.holdUntilEnd(release, side),
+          holdUntilEnd: (release: Release) => call.holdUntilEnd(release, side),
           addCost: (minor: number) => call.addCost(minor),
         };
         const x = await externalRingTarget(ctx, host, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);

@@ -11,20 +11,20 @@
  * it alone); sent again from the log, it arrives with the same event id. The
  * secret is rotated after a question (the next ping is signed with the new one),
  * the webhook switched off and on, and another one deleted after a question.
- * In the call history the admin calls a caller back: with no registered phone the
- * server's 409 shows as a notification; with a phone registered on 101 the phone
- * rings; with a second extension the admin picks which one rings; a supervisor
- * with no extension gets no button. Every result is checked through the REST API
+ * In the call history the admin calls the other party back from extension 101,
+ * which the portal's own softphone registers: an outside number with no outbound
+ * route is refused (the server's answer as a notification); another extension is
+ * accepted and the softphone rings (declined); with a second extension (102, no
+ * phone) the admin picks which one rings, and the 409 shows as a notification; a
+ * supervisor with no extension gets no button. Every result is checked through the REST API
  * too; the pages are checked in Russian. Screenshots go to test-artifacts/screenshots/.
  *
  * Skipped without /usr/bin/chromium, unless NIMBUS_REQUIRE_INTEROP=1 (CI).
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { Browser, Locator } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactFor } from '../../src/sip/dialog.js';
-import { systemClock } from '../../src/sip/transaction/clock.js';
 import {
   browserTests,
   ensureWebBuilt,
@@ -34,7 +34,6 @@ import {
   startPortalNode,
 } from '../helpers/browser.js';
 import { portalSession } from '../helpers/portal-session.js';
-import { udpUa, Wire } from '../helpers/test-ua.js';
 
 const SUPERVISOR = { email: 'supervisor@webhooks.test', password: 'webhooks-super-pw-1' };
 
@@ -324,11 +323,12 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
     expect((await webhooks()).map((w) => w.url)).toEqual([receiver.url]);
   });
 
-  it('click-to-call from the call history: a refusal as a notification, a phone that rings, a choice of extension', async (t) => {
-    // Calls in the history: from outside to 101 (the admin's), between two others, between 101 and itself.
+  it('click-to-call from the call history: refusals as notifications, the portal’s own phone rings, a choice of extension', async (t) => {
+    // Calls in the history: from outside and from 103 to 101 (the admin's), and between two others.
     const log = portal.node.store.callLog;
     const record = async (caller: string, callee: string) => {
       const at = Date.now() - 120_000;
+      const direction = caller.startsWith('+') ? 'inbound' : 'internal';
       const { id } = log.open(
         {
           tenantId: portal.tenantId,
@@ -336,7 +336,7 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
           caller,
           callerName: '',
           callee,
-          direction: caller.startsWith('+') ? 'inbound' : 'internal',
+          direction,
           node: 'local',
         },
         new Date(at),
@@ -347,96 +347,74 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
         sipStatus: 200,
         hangupBy: 'caller',
         legs: [],
-        direction: caller.startsWith('+') ? 'inbound' : 'internal',
+        direction,
         trunk: null,
         cost: null,
       });
     };
     await record('+74951234567', '101');
+    await record('103', '101');
     await record('104', '105');
     await log.drain();
+    const row = (page: Page, caller: string) => page.locator(`tr[data-caller="${caller}"]`);
 
     const { page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
     await page.goto('/calls');
     await settled(page, 'Call history');
-    // (The click-to-call's own record, 101 to the number, gets a button too: the row from outside is meant.)
-    const back = page
-      .locator('tr[data-callee="101"]')
-      .getByRole('button', { name: 'Call back +74951234567' });
-    await back.waitFor();
+    // The portal's softphone registers the admin's extension 101 (over WebSocket).
+    await expect
+      .poll(
+        () =>
+          portal.node.sip.live
+            .snapshot(portal.tenantId)
+            .registrations.some((r) => r.extension === '101' && r.devices.length > 0),
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    const outside = row(page, '+74951234567').getByRole('button', { name: 'Call back +74951234567' });
     // Between two others: the caller is called back.
-    expect(await page.getByRole('button', { name: 'Call back 104' }).count()).toBe(1);
+    expect(await row(page, '104').getByRole('button', { name: 'Call back 104' }).count()).toBe(1);
 
     const clickToCall = (r: { url(): string; method(): string }) =>
       r.url().endsWith('/calls/click-to-call') && r.method() === 'POST';
-    // 101 has no registered phone: the server's 409, as a notification.
-    let request = page.waitForRequest(clickToCall);
-    await back.click();
-    expect((await request).postDataJSON()).toEqual({ from: '101', to: '+74951234567' });
-    expect((await (await request).response())?.status()).toBe(409);
     const notices = page.getByRole('region', { name: 'Call-back notices' });
-    const refusal = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
-    await refusal.waitFor();
-    expect(await refusal.textContent()).toContain('Extension 101 has no registered phone');
-    await screenshot(page, 'en-click-to-call-refused');
-    await refusal.getByRole('button', { name: 'Close' }).click();
-    await refusal.waitFor({ state: 'detached' });
+    // The outside number: the tenant has no outbound route, and the server's refusal shows.
+    let request = page.waitForRequest(clickToCall);
+    await outside.click();
+    expect((await request).postDataJSON()).toEqual({ from: '101', to: '+74951234567' });
+    expect((await (await request).response())?.status()).toBe(404);
+    const noRoute = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
+    await noRoute.waitFor();
+    expect(await noRoute.textContent()).toContain('No Route');
+    await noRoute.getByRole('button', { name: 'Close' }).click();
+    await noRoute.waitFor({ state: 'detached' });
 
-    // A phone registers as 101: it rings (the outside number is called once it answers).
-    const demo = portal.node.demo!;
-    const phone = await udpUa('101', new Wire(), systemClock);
-    t.onTestFinished(() => phone.close());
-    phone.credentials = {
-      username: '101',
-      password: demo.extensions.find((e) => e.number === '101')!.sipSecret,
-    };
-    const invites: string[] = [];
-    phone.on('INVITE', (req, tx) => {
-      if (!tx) return;
-      invites.push(req.headers.get('From') ?? '');
-      tx.respond(phone.response(req, 180));
-      // Busy after a moment: the click-to-call ends without calling out.
-      setTimeout(() => tx.respond(phone.response(req, 486)), 500);
-    });
-    const pbx = { transport: 'UDP' as const, host: '127.0.0.1', port: portal.node.sip.transports.udpPort };
-    const registered = await phone
-      .send(
-        phone.buildRequest('REGISTER', `sip:${demo.sipDomain}`, {
-          from: `<sip:101@${demo.sipDomain}>`,
-          to: `<sip:101@${demo.sipDomain}>`,
-          headers: [
-            ['Contact', contactFor(phone.local, '101')],
-            ['Expires', '300'],
-          ],
-        }),
-        pbx,
-      )
-      .done();
-    expect(registered?.status).toBe(200);
+    // 103: accepted; the admin's own phone (the portal's softphone) rings, and is declined.
     request = page.waitForRequest(clickToCall);
-    await back.click();
+    await row(page, '103').getByRole('button', { name: 'Call back 103' }).click();
+    expect((await request).postDataJSON()).toEqual({ from: '101', to: '103' });
     expect((await (await request).response())?.status()).toBe(202);
     const calling = notices.getByRole('status').filter({ hasText: 'Calling' });
     await calling.waitFor();
-    expect(await calling.textContent()).toContain(
-      'Your phone 101 is ringing: answer it, and +74951234567 is called.',
-    );
-    await expect.poll(() => invites.length, { timeout: 10_000 }).toBe(1);
+    expect(await calling.textContent()).toContain('Your phone 101 is ringing: answer it, and 103 is called.');
+    const ringing = page.getByRole('alertdialog', { name: 'Incoming call' });
+    await ringing.waitFor();
     await screenshot(page, 'en-click-to-call-ringing');
+    await ringing.getByRole('button', { name: 'Decline' }).click();
+    await ringing.waitFor({ state: 'detached' });
 
-    // With a second extension the admin picks which one rings.
+    // With a second extension the admin picks which one rings; 102 has no phone: 409, shown.
     const me = await fetch(`${portal.url}/api/v1/auth/me`, {
       headers: { cookie: `nimbus_session=${adminCookie}` },
     });
     const adminId = ((await me.json()) as { user: { id: string } }).user.id;
     const { body: exts } = await rest<{ items: { id: string; number: string }[] }>('/extensions?limit=200');
     const ext102 = exts.items.find((e) => e.number === '102')!;
-    expect(
-      (await rest(`/extensions/${ext102.id}`, { method: 'PATCH', body: { userId: adminId } })).status,
-    ).toBe(200);
+    const owned = await rest(`/extensions/${ext102.id}`, { method: 'PATCH', body: { userId: adminId } });
+    expect(owned.status).toBe(200);
     await page.reload();
     await settled(page, 'Call history');
-    await back.click();
+    await outside.click();
     const menu = page.getByRole('menu');
     expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
       'Extension 101 Reception',
@@ -446,13 +424,17 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
     request = page.waitForRequest(clickToCall);
     await menu.getByRole('menuitem', { name: /^Extension 102/ }).click();
     expect((await request).postDataJSON()).toEqual({ from: '102', to: '+74951234567' });
-    await notices.getByRole('alert').filter({ hasText: 'Extension 102 has no registered phone' }).waitFor();
+    expect((await (await request).response())?.status()).toBe(409);
+    const refusal = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('Extension 102 has no registered phone');
+    await screenshot(page, 'en-click-to-call-refused');
 
     // A supervisor with no extension of their own gets no button.
     const supervisor = await open(t, { as: SUPERVISOR });
     await supervisor.page.goto('/calls');
     await settled(supervisor.page, 'Call history');
-    await supervisor.page.locator('tr[data-callee="101"]').waitFor();
+    await row(supervisor.page, '+74951234567').waitFor();
     expect(await supervisor.page.getByRole('button', { name: /^Call back/ }).count()).toBe(0);
   });
 
@@ -485,7 +467,7 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
     await page.goto('/calls');
     await settled(page, 'История звонков');
     await page
-      .locator('tr[data-callee="101"]')
+      .locator('tr[data-caller="+74951234567"]')
       .getByRole('button', { name: 'Перезвонить на +74951234567' })
       .click();
     await page

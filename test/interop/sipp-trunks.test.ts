@@ -417,7 +417,6 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
     const restore = await onlyTrunkB();
     const store = fx.db.store;
     const rate = await store.rates.create({ prefix: '+7495', pricePerMinute: 6000, description: 'Moscow' });
-    await store.rates.create({ prefix: '+7', pricePerMinute: 1, description: 'Russia' });
     const caps = (set: { dailySpendCap: number | null; spendAlertPercent?: number }) =>
       store.db.updateTable('tenants').set(set).where('id', '=', fx.tenantId).execute();
     await caps({ dailySpendCap: 100, spendAlertPercent: 50 });
@@ -427,6 +426,11 @@ describe.runIf(haveSipp || required)('trunks to a carrier simulated by SIPp', ()
       if (e.type === 'limit.reached' || e.type === 'limit.warning') events.push(e);
     });
     try {
+      // Under a cap, a number the deck does not price (+7499) could cost anything: refused.
+      expect((await bank.call('201', '84991234567').done())?.status).toBe(403);
+      expect(await lastCall('84991234567')).toMatchObject({ cause: 'spend-cap' });
+      await store.rates.create({ prefix: '+7', pricePerMinute: 1, description: 'Russia' });
+      await fx.sip.tenantChanged(null);
       const b = carrierB();
       await new Promise((r) => setTimeout(r, 300));
       expect((await bank.call('201', '84951234567').done())?.status).toBe(200);

@@ -114,6 +114,12 @@ describe('external-call limits', () => {
     expect(limits.check(capped)).toBeNull();
     talk(6, 200);
     expect(limits.check(capped)).toMatchObject({ cause: 'spend-cap' });
+    // Moving the tenant's zone across the date line does not start a fresh day early.
+    const moved = { ...capped, timeZone: 'Pacific/Kiritimati' };
+    expect(limits.check(moved)).toMatchObject({ cause: 'spend-cap' });
+    // At the end of the Moscow day it began as, a new day starts (in the zone the tenant has now).
+    now = new Date('2026-12-08T21:00:01Z');
+    expect(limits.check(moved)).toBeNull();
   });
 
   it('blocks an extension after a burst of short international calls, not after spread-out or long ones', () => {

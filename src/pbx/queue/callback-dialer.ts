@@ -133,7 +133,14 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
                 addCost: (minor) => {
                   via.cost = (via.cost ?? 0) + minor;
                 },
-                holdUntilEnd: (fn) => void out?.ended.then(fn),
+                holdUntilEnd: (fn) =>
+                  void out?.ended.then(() =>
+                    fn({
+                      addCost: (minor) => {
+                        via.cost = (via.cost ?? 0) + minor;
+                      },
+                    }),
+                  ),
               },
               req.callerRingSec,
               click?.extensionId,
@@ -175,7 +182,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
             hangupBy: 'system' as const,
             legs: [agent.record, callerRecord],
             trail,
-            ...(via.trunk ? { trunk: via.trunk } : {}),
+            ...(via.trunk ? { trunk: via.trunk, direction: 'outbound' as const } : {}),
             ...(via.cost !== null ? { cost: Math.round(via.cost) } : {}),
           }),
         );
@@ -210,7 +217,7 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
             hangupBy: by,
             legs: [agent.record, callerRecord],
             trail,
-            ...(via.trunk ? { trunk: via.trunk } : {}),
+            ...(via.trunk ? { trunk: via.trunk, direction: 'outbound' as const } : {}),
             ...(via.cost !== null ? { cost: Math.round(via.cost) } : {}),
           }),
         );

@@ -3,10 +3,11 @@
  * changes by the second on the SIP side (registrations, who is on the phone,
  * the clocks), and small helpers the kinds share.
  */
+
 import type { PlaybackResult } from '../../media/engine.js';
 import type { RecordingSummary } from '../../media/protocol.js';
 import type { Clock } from '../../sip/transaction/clock.js';
-import type { CallParty, RingOptions, RingOutcome, RingTarget } from '../call.js';
+import type { CallParty, Release, RingOptions, RingOutcome, RingTarget } from '../call.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import type { QueueEngine } from '../queue/engine.js';
@@ -41,7 +42,7 @@ export interface RoutedCall {
   silenceCaller(): void;
   onEnded(fn: () => void): void;
   /** What the answering party holds until it leaves (a trunk channel), even if a transfer moves it on. */
-  holdUntilEnd(release: () => void): void;
+  holdUntilEnd(release: Release): void;
   /** Records what the caller says (voicemail) into a WAV at `path`; resolves when the file is in place. */
   recordCaller(
     path: string,

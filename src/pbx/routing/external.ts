@@ -269,6 +269,13 @@ function clear(
   };
   const refused = plan.numberClass === 'emergency' ? null : env.outbound.check(owner);
   if (refused) return { ok: false, ...refused };
+  // Under a spend cap a number the rate deck does not price could cost anything: refused.
+  if (
+    owner.dailySpendCap !== null &&
+    plan.numberClass !== 'emergency' &&
+    env.outbound.priceOf(plan.number) === null
+  )
+    return { ok: false, status: 403, cause: 'spend-cap', reason: 'No Price For This Number' };
   // A call forwarded out from outside keeps its original caller, and says who diverted it (RFC 5806).
   const forwardedFromOutside = ctx.external && ext !== null;
   return {
@@ -391,15 +398,15 @@ export async function externalRingTarget(
     return {
       target: trunkTarget(ctx.tenant, call, got.trunk, got.dest, c, delaySec, timeoutSec),
       settle: (answered) => {
-        const end = (attempt: boolean) => {
+        const end = (attempt: boolean, on: { addCost(minor: number): void } = call) => {
           out.release(id);
           const cost = ticket.end(ctx.env.ms(), attempt);
-          if (cost !== null) call.addCost(cost);
+          if (cost !== null) on.addCost(cost);
         };
         // Not answered here: someone else took the call (or nobody did); not the extension's own attempt.
         if (!answered) return end(false);
         ticket.answered(ctx.env.ms());
-        call.holdUntilEnd(() => end(true));
+        call.holdUntilEnd((ending) => end(true, ending));
       },
     };
   }
@@ -453,10 +460,10 @@ export async function dialExternal(
     if (outcome.kind === 'answered') {
       ticket.answered(env.ms());
       step('answered', trunk.name);
-      call.holdUntilEnd(() => {
+      call.holdUntilEnd((ending) => {
         out.release(id);
         const cost = ticket.end(env.ms());
-        if (cost !== null) call.addCost(cost);
+        if (cost !== null) ending.addCost(cost);
       });
       return null;
     }

@@ -72,10 +72,18 @@ export class Carriers {
     const since = new Date(Date.now() - 36 * 3600_000);
     const rows = await this.store.db
       .selectFrom('calls')
-      .select(['tenantId', 'answeredAt', 'endedAt', 'cost'])
+      .select(['tenantId', 'answeredAt', 'endedAt'])
       .where('direction', '=', 'outbound')
       .where('answeredAt', '>', since)
       .where('endedAt', 'is not', null)
+      .execute();
+    // Spend is whatever was priced, whichever way the call began (a call from outside forwarded
+    // out, a callback, a click-to-call), counted by when it ended, as the live counter does.
+    const priced = await this.store.db
+      .selectFrom('calls')
+      .select(['tenantId', 'endedAt', 'cost'])
+      .where('cost', 'is not', null)
+      .where('endedAt', '>', since)
       .execute();
     for (const tenant of this.directory.all()) {
       const startOfDay = startOfDayIn(tenant.timeZone);
@@ -84,8 +92,9 @@ export class Carriers {
       for (const r of rows) {
         if (r.tenantId !== tenant.id || !r.answeredAt || !r.endedAt || r.answeredAt < startOfDay) continue;
         seconds += (r.endedAt.getTime() - r.answeredAt.getTime()) / 1000;
-        spent += r.cost ?? 0;
       }
+      for (const r of priced)
+        if (r.tenantId === tenant.id && r.endedAt && r.endedAt >= startOfDay) spent += r.cost ?? 0;
       this.limits.baseline(tenant.id, tenant.timeZone, seconds, spent);
     }
   }

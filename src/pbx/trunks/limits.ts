@@ -45,6 +45,8 @@ export class ExternalLimits {
   private readonly tenantCalls = new Map<string, number>();
   private readonly extensionCalls = new Map<string, number>();
   private readonly minutes = new Map<string, { day: string; seconds: number }>();
+  /** Each tenant's current day: its key and the instant it ends. */
+  private readonly days = new Map<string, { key: string; endsAt: number }>();
   private readonly shortCalls = new Map<string, number[]>();
   /** Minor units spent today, per tenant. */
   private readonly spend = new Map<string, { day: string; minor: number }>();
@@ -72,7 +74,7 @@ export class ExternalLimits {
 
   /** Answered seconds and spend (minor units) already used today (read from the call records at start). */
   baseline(tenantId: string, timeZone: string, seconds: number, spent = 0): void {
-    const day = this.day(timeZone);
+    const day = this.day(tenantId, timeZone);
     this.minutes.set(tenantId, { day, seconds });
     this.spend.set(tenantId, { day, minor: spent });
   }
@@ -80,14 +82,14 @@ export class ExternalLimits {
   /** Minor units a tenant spent today on external calls (live views, tests). */
   spentToday(tenantId: string, timeZone: string): number {
     const s = this.spend.get(tenantId);
-    return s && s.day === this.day(timeZone) ? s.minor : 0;
+    return s && s.day === this.day(tenantId, timeZone) ? s.minor : 0;
   }
 
   /** Tells the tenant once a day: the warning when its spend passes the share, "reached" at the cap. */
   private tellSpend(o: ExternalCallOwner, spent: number): void {
     const cap = o.dailySpendCap;
     if (cap === null) return;
-    const day = this.day(o.timeZone);
+    const day = this.day(o.tenantId, o.timeZone);
     let told = this.spendTold.get(o.tenantId);
     if (told?.day !== day) {
       told = { day, warned: false, reached: false };
@@ -103,8 +105,19 @@ export class ExternalLimits {
     }
   }
 
-  private day(timeZone: string): string {
-    return DateTime.fromJSDate(this.now()).setZone(timeZone).toISODate() ?? '';
+  /**
+   * The tenant's current day, as a key. A day, once begun, lasts until the midnight it
+   * began toward, whatever the tenant's zone becomes meanwhile: moving the zone across
+   * the date line cannot start a fresh day of minutes and spend early.
+   */
+  private day(tenantId: string, timeZone: string): string {
+    const now = this.now();
+    const current = this.days.get(tenantId);
+    if (current && now.getTime() < current.endsAt) return current.key;
+    const local = DateTime.fromJSDate(now).setZone(timeZone);
+    const day = { key: local.toISODate() ?? '', endsAt: local.plus({ days: 1 }).startOf('day').toMillis() };
+    this.days.set(tenantId, day);
+    return day.key;
   }
 
   /** Answered external seconds of a tenant today (live views). */
@@ -114,7 +127,7 @@ export class ExternalLimits {
 
   private usedSeconds(tenantId: string, timeZone: string): number {
     const m = this.minutes.get(tenantId);
-    return m && m.day === this.day(timeZone) ? m.seconds : 0;
+    return m && m.day === this.day(tenantId, timeZone) ? m.seconds : 0;
   }
 
   /** Why this call may not go out now, or null. */
@@ -131,7 +144,7 @@ export class ExternalLimits {
       o.dailyExternalMinutes !== null &&
       this.usedSeconds(o.tenantId, o.timeZone) >= o.dailyExternalMinutes * 60
     ) {
-      const day = this.day(o.timeZone);
+      const day = this.day(o.tenantId, o.timeZone);
       if (this.alerted.get(o.tenantId) !== day) {
         this.alerted.set(o.tenantId, day);
         this.onCapReached(o.tenantId, o.dailyExternalMinutes);
@@ -174,7 +187,7 @@ export class ExternalLimits {
         if (extKey) bump(this.extensionCalls, extKey, -1);
         const talked = answeredAt === null ? 0 : Math.max(0, (at - answeredAt) / 1000);
         if (talked > 0) {
-          const day = this.day(o.timeZone);
+          const day = this.day(o.tenantId, o.timeZone);
           const m = this.minutes.get(o.tenantId);
           this.minutes.set(o.tenantId, { day, seconds: (m && m.day === day ? m.seconds : 0) + talked });
         }
@@ -183,7 +196,7 @@ export class ExternalLimits {
         if (pricePerMinute === null) return null;
         const cost = (talked / 60) * pricePerMinute;
         if (cost > 0) {
-          const day = this.day(o.timeZone);
+          const day = this.day(o.tenantId, o.timeZone);
           const s = this.spend.get(o.tenantId);
           const spent = (s && s.day === day ? s.minor : 0) + cost;
           this.spend.set(o.tenantId, { day, minor: spent });
