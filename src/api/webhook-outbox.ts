@@ -65,6 +65,7 @@ export interface WebhookOutboxOptions {
 }
 
 const LEASE_MS = 2 * 60_000;
+const RETENTION_MS = 30 * 24 * 3600_000;
 const BATCH_MS = 50;
 
 const PRIVATE = new BlockList();
@@ -195,6 +196,7 @@ export class WebhookOutbox {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private poll: NodeJS.Timeout | null = null;
+  private prune: NodeJS.Timeout | null = null;
   private readonly sender = new SerialRunner(
     () => this.run(),
     (err) => this.log.error({ err }, 'webhook sender failed'),
@@ -217,6 +219,13 @@ export class WebhookOutbox {
     await this.reload();
     this.poll = setInterval(() => this.kick(), this.opts.pollMs ?? 5000);
     this.poll.unref();
+    // The log keeps 30 days of finished deliveries (pending ones stay until they are done).
+    this.prune = setInterval(() => {
+      this.store.webhookOutbox
+        .prune(new Date(Date.now() - RETENTION_MS))
+        .catch((err: unknown) => this.log.warn({ err }, 'webhook log pruning failed'));
+    }, 3600_000);
+    this.prune.unref();
     this.kick();
   }
 
@@ -309,6 +318,7 @@ export class WebhookOutbox {
   async close(): Promise<void> {
     this.stopping = true;
     if (this.poll) clearInterval(this.poll);
+    if (this.prune) clearInterval(this.prune);
     await this.idle();
     this.closed = true;
   }

@@ -238,6 +238,10 @@ describe('webhooks', () => {
     expect(received.map((r) => r.headers['x-nimbus-event'])).toEqual(['call.ended']);
     expect((await deliveries(live.id))[0]).toMatchObject({ status: 'delivered' });
     expect((await deliveries(quiet.id)).every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+    // Retention forgets finished deliveries only: the pending backlog stays.
+    expect(await fx.store.webhookOutbox.prune(new Date(Date.now() + 60_000))).toBe(1);
+    expect(await deliveries(live.id)).toEqual([]);
+    expect(await deliveries(quiet.id)).toHaveLength(30);
   });
 
   it('refuses loopback, private and link-local endpoints unless the operator allows them', async () => {

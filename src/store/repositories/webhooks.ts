@@ -188,6 +188,16 @@ export class WebhookOutboxStore {
       .execute();
   }
 
+  /** Forgets delivered and given-up deliveries created before `before` (the log's retention). */
+  async prune(before: Date): Promise<number> {
+    const r = await this.db
+      .deleteFrom('webhookDeliveries')
+      .where('status', '!=', 'pending')
+      .where('createdAt', '<', before)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** Sends a delivery again (a replay from the log): a new row with the same event. */
   async replay(d: WebhookDelivery): Promise<void> {
     await this.add([
