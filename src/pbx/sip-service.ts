@@ -58,7 +58,7 @@ import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
 import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
 import { Registrar } from './registrar.js';
-import { externalRingTarget, planOutbound } from './routing/external.js';
+import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig } from './routing/types.js';
 import { SpokenText } from './spoken-text.js';
@@ -1122,7 +1122,10 @@ export class SipService {
       };
     if (to === from)
       return { ok: false, status: 400, code: 'same', reason: 'An extension cannot call itself' };
-    if (!tenant.extensions.has(to)) {
+    const callee = tenant.extensions.get(to);
+    if (callee?.dnd)
+      return { ok: false, status: 409, code: 'dnd', reason: `Extension ${to} is on do not disturb` };
+    if (!callee) {
       if (tenant.routingByNumber.has(to))
         return {
           ok: false,
@@ -1130,9 +1133,20 @@ export class SipService {
           code: 'not-a-phone',
           reason: `${to} is a ${tenant.routingByNumber.get(to)!.kind}: click-to-call reaches extensions and outside numbers`,
         };
-      const out = this.routerEnv.outbound;
-      const plan = planOutbound(tenant, to, ext, out ? out.trunksFor(tenantId) : []);
-      if (!plan.ok) return { ok: false, status: plan.status, code: plan.cause, reason: plan.reason };
+      // Everything an outside call of this extension's would be refused for, checked now.
+      const refused = externalRefusal(
+        { env: this.routerEnv, tenant, external: false, markExternal: () => {} },
+        {
+          caller: { tenantId, number: from, displayName: ext.displayName, domain: tenant.domain },
+          step: () => {},
+          throughTrunk: () => {},
+          holdUntilEnd: () => {},
+          addCost: () => {},
+        },
+        to,
+        ext.id,
+      );
+      if (refused) return { ok: false, status: refused.status, code: refused.cause, reason: refused.reason };
     }
     void dialer
       .connect({

@@ -91,6 +91,13 @@ describe('click-to-call', () => {
     expect(fx.sip.clickToCall(fx.tenantId, '499', '402')).toMatchObject({ ok: false, status: 404 });
     expect(fx.sip.clickToCall(fx.tenantId, '403', '402')).toMatchObject({ ok: false, status: 409 });
     expect(fx.sip.clickToCall(fx.tenantId, '401', '401')).toMatchObject({ ok: false, status: 400 });
+    // A colleague on do-not-disturb is not rung.
+    const dnd = (await store().extensions.getByNumber('402'))!;
+    await store().extensions.update(dnd.id, { dnd: true });
+    await fx.sip.tenantChanged(fx.tenantId);
+    expect(fx.sip.clickToCall(fx.tenantId, '401', '402')).toMatchObject({ ok: false, status: 409, code: 'dnd' });
+    await store().extensions.update(dnd.id, { dnd: false });
+    await fx.sip.tenantChanged(fx.tenantId);
     const group = await store().routing.create('ringGroup', {
       name: 'Sales',
       number: '600',

@@ -166,7 +166,8 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         // The agent may give up while the caller's phone rings: then the caller is not rung on.
         reached = await Promise.race([out.outcome, first.ended.then(() => 'agentGone' as const)]);
       }
-      viaTrunk?.settle(reached === 'answered');
+      // A click-to-call the number did not answer was the extension's own try (the fraud rule).
+      viaTrunk?.settle(reached === 'answered', click !== null);
       if (reached !== 'answered' || first.state !== 'answered' || !out) {
         out?.hangup();
         first.hangup();

@@ -240,6 +240,21 @@ interface Cleared {
   diversion: string | null;
 }
 
+/**
+ * Why an outside number cannot be called now on behalf of an extension (class, block,
+ * route, limits, price under a spend cap), or null: what click-to-call checks before
+ * ringing anyone.
+ */
+export function externalRefusal(
+  ctx: StepContext,
+  host: ExternalHost,
+  number: string,
+  onBehalfOf: string,
+): Refusal | null {
+  const c = clear(ctx, host, number, onBehalfOf);
+  return 'ok' in c ? { status: c.status, cause: c.cause, reason: c.reason } : null;
+}
+
 /** Class, block, route and limits; a refusal says what the caller gets. */
 function clear(
   ctx: StepContext,
@@ -355,7 +370,11 @@ export function confirmPromptFor(
 /** An external number ready to ring: `settle` says whether it answered (its counters then run until the call ends). */
 export interface ExternalTarget {
   target: RingTarget;
-  settle(answered: boolean): void;
+  /**
+   * `attempted`: an unanswered call was the extension's own try (a click-to-call), not a
+   * number rung alongside others, so it counts for the fraud rule.
+   */
+  settle(answered: boolean, attempted?: boolean): void;
 }
 
 /**
@@ -397,14 +416,15 @@ export async function externalRingTarget(
     call.throughTrunk(got.trunk.name, 'outbound');
     return {
       target: trunkTarget(ctx.tenant, call, got.trunk, got.dest, c, delaySec, timeoutSec),
-      settle: (answered) => {
+      settle: (answered, attempted = false) => {
         const end = (attempt: boolean, on: { addCost(minor: number): void } = call) => {
           out.release(id);
           const cost = ticket.end(ctx.env.ms(), attempt);
           if (cost !== null) on.addCost(cost);
         };
-        // Not answered here: someone else took the call (or nobody did); not the extension's own attempt.
-        if (!answered) return end(false);
+        // Not answered here: someone else took the call (or nobody did); not the extension's own
+        // attempt unless it was the only number rung for it.
+        if (!answered) return end(attempted);
         ticket.answered(ctx.env.ms());
         call.holdUntilEnd((ending) => end(true, ending));
       },
