@@ -95,7 +95,11 @@ describe('click-to-call', () => {
     const dnd = (await store().extensions.getByNumber('402'))!;
     await store().extensions.update(dnd.id, { dnd: true });
     await fx.sip.tenantChanged(fx.tenantId);
-    expect(fx.sip.clickToCall(fx.tenantId, '401', '402')).toMatchObject({ ok: false, status: 409, code: 'dnd' });
+    expect(fx.sip.clickToCall(fx.tenantId, '401', '402')).toMatchObject({
+      ok: false,
+      status: 409,
+      code: 'dnd',
+    });
     await store().extensions.update(dnd.id, { dnd: false });
     await fx.sip.tenantChanged(fx.tenantId);
     const group = await store().routing.create('ringGroup', {

@@ -109,11 +109,14 @@ describe('external-call limits', () => {
     expect(limits.check({ ...capped, tenantId: 't2' })).toBeNull();
     now = new Date('2026-12-07T21:00:01Z');
     expect(limits.check(capped)).toBeNull();
-    // What the call records said at start counts as spent today.
-    limits.baseline('t1', 'Europe/Moscow', 0, 990);
+    // What the call records said at start counts as spent today, and what it had been told then
+    // (990 is past the warning share) is not told again after a restart.
+    limits.baseline('t1', 'Europe/Moscow', 0, 990, capped);
     expect(limits.check(capped)).toBeNull();
+    const said = told.length;
     talk(6, 200);
     expect(limits.check(capped)).toMatchObject({ cause: 'spend-cap' });
+    expect(told.slice(said)).toEqual(['t1:reached:1010/1000']);
     // Moving the tenant's zone across the date line does not start a fresh day early.
     const moved = { ...capped, timeZone: 'Pacific/Kiritimati' };
     expect(limits.check(moved)).toMatchObject({ cause: 'spend-cap' });

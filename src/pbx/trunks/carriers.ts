@@ -95,7 +95,7 @@ export class Carriers {
       }
       for (const r of priced)
         if (r.tenantId === tenant.id && r.endedAt && r.endedAt >= startOfDay) spent += r.cost ?? 0;
-      this.limits.baseline(tenant.id, tenant.timeZone, seconds, spent);
+      this.limits.baseline(tenant.id, tenant.timeZone, seconds, spent, tenant);
     }
   }
 

@@ -72,11 +72,27 @@ export class ExternalLimits {
     ) => void = () => {},
   ) {}
 
-  /** Answered seconds and spend (minor units) already used today (read from the call records at start). */
-  baseline(tenantId: string, timeZone: string, seconds: number, spent = 0): void {
+  /**
+   * Answered seconds and spend (minor units) already used today (read from the call
+   * records at start). With the tenant's cap, what it was told before the restart is
+   * not told again: a spend past the warning share or the cap counts as said.
+   */
+  baseline(
+    tenantId: string,
+    timeZone: string,
+    seconds: number,
+    spent = 0,
+    cap: { dailySpendCap: number | null; spendAlertPercent: number } | null = null,
+  ): void {
     const day = this.day(tenantId, timeZone);
     this.minutes.set(tenantId, { day, seconds });
     this.spend.set(tenantId, { day, minor: spent });
+    if (cap?.dailySpendCap != null)
+      this.spendTold.set(tenantId, {
+        day,
+        warned: spent >= (cap.dailySpendCap * cap.spendAlertPercent) / 100,
+        reached: spent >= cap.dailySpendCap,
+      });
   }
 
   /** Minor units a tenant spent today on external calls (live views, tests). */
