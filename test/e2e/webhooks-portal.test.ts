@@ -137,6 +137,123 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
     await new Promise((r) => receiver?.server.close(r));
   });
 
+  // First, while no other page of the admin's has registered 101 (the PBX rings one browser of an
+  // extension, and a closed page's registration lingers until it expires).
+  it('click-to-call from the call history: refusals as notifications, the portal’s own phone rings, a choice of extension', async (t) => {
+    // Calls in the history: from outside and from 103 to 101 (the admin's), and between two others.
+    const log = portal.node.store.callLog;
+    const record = async (caller: string, callee: string) => {
+      const at = Date.now() - 120_000;
+      const direction = caller.startsWith('+') ? 'inbound' : 'internal';
+      const { id } = log.open(
+        {
+          tenantId: portal.tenantId,
+          sipCallId: `c2c-${caller}-${callee}`,
+          caller,
+          callerName: '',
+          callee,
+          direction,
+          node: 'local',
+        },
+        new Date(at),
+      );
+      await log.answered(id, new Date(at + 2000));
+      await log.close(id, new Date(at + 32_000), {
+        cause: 'normal',
+        sipStatus: 200,
+        hangupBy: 'caller',
+        legs: [],
+        direction,
+        trunk: null,
+        cost: null,
+      });
+    };
+    await record('+74951234567', '101');
+    await record('103', '101');
+    await record('104', '105');
+    await log.drain();
+    const row = (page: Page, caller: string) => page.locator(`tr[data-caller="${caller}"]`);
+
+    const { page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
+    await page.goto('/calls');
+    await settled(page, 'Call history');
+    // The portal's softphone registers the admin's extension 101 (over WebSocket).
+    await expect
+      .poll(
+        () =>
+          portal.node.sip.live
+            .snapshot(portal.tenantId)
+            .registrations.some((r) => r.extension === '101' && r.devices.length > 0),
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    const outside = row(page, '+74951234567').getByRole('button', { name: 'Call back +74951234567' });
+    // Between two others: the caller is called back.
+    expect(await row(page, '104').getByRole('button', { name: 'Call back 104' }).count()).toBe(1);
+
+    const clickToCall = (r: { url(): string; method(): string }) =>
+      r.url().endsWith('/calls/click-to-call') && r.method() === 'POST';
+    const notices = page.getByRole('region', { name: 'Call-back notices' });
+    // The outside number: the tenant has no outbound route, and the server's refusal shows.
+    let request = page.waitForRequest(clickToCall);
+    await outside.click();
+    expect((await request).postDataJSON()).toEqual({ from: '101', to: '+74951234567' });
+    expect((await (await request).response())?.status()).toBe(404);
+    const noRoute = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
+    await noRoute.waitFor();
+    expect(await noRoute.textContent()).toContain('No Route');
+    await noRoute.getByRole('button', { name: 'Close' }).click();
+    await noRoute.waitFor({ state: 'detached' });
+
+    // 103: accepted; the admin's own phone (the portal's softphone) rings, and is declined.
+    request = page.waitForRequest(clickToCall);
+    await row(page, '103').getByRole('button', { name: 'Call back 103' }).click();
+    expect((await request).postDataJSON()).toEqual({ from: '101', to: '103' });
+    expect((await (await request).response())?.status()).toBe(202);
+    const calling = notices.getByRole('status').filter({ hasText: 'Calling' });
+    await calling.waitFor();
+    expect(await calling.textContent()).toContain('Your phone 101 is ringing: answer it, and 103 is called.');
+    const ringing = page.getByRole('alertdialog', { name: 'Incoming call' });
+    await ringing.waitFor();
+    await screenshot(page, 'en-click-to-call-ringing');
+    await ringing.getByRole('button', { name: 'Decline' }).click();
+    await ringing.waitFor({ state: 'detached' });
+
+    // With a second extension the admin picks which one rings; 102 has no phone: 409, shown.
+    const me = await fetch(`${portal.url}/api/v1/auth/me`, {
+      headers: { cookie: `nimbus_session=${adminCookie}` },
+    });
+    const adminId = ((await me.json()) as { user: { id: string } }).user.id;
+    const { body: exts } = await rest<{ items: { id: string; number: string }[] }>('/extensions?limit=200');
+    const ext102 = exts.items.find((e) => e.number === '102')!;
+    const owned = await rest(`/extensions/${ext102.id}`, { method: 'PATCH', body: { userId: adminId } });
+    expect(owned.status).toBe(200);
+    await page.reload();
+    await settled(page, 'Call history');
+    await outside.click();
+    const menu = page.getByRole('menu');
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
+      'Extension 101 Reception',
+      'Extension 102 Sales',
+    ]);
+    await screenshot(page, 'en-click-to-call-choice');
+    request = page.waitForRequest(clickToCall);
+    await menu.getByRole('menuitem', { name: /^Extension 102/ }).click();
+    expect((await request).postDataJSON()).toEqual({ from: '102', to: '+74951234567' });
+    expect((await (await request).response())?.status()).toBe(409);
+    const refusal = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain('Extension 102 has no registered phone');
+    await screenshot(page, 'en-click-to-call-refused');
+
+    // A supervisor with no extension of their own gets no button.
+    const supervisor = await open(t, { as: SUPERVISOR });
+    await supervisor.page.goto('/calls');
+    await settled(supervisor.page, 'Call history');
+    await row(supervisor.page, '+74951234567').waitFor();
+    expect(await supervisor.page.getByRole('button', { name: /^Call back/ }).count()).toBe(0);
+  });
+
   it('an admin adds a webhook, sends a test that arrives signed, follows the log, sends a delivery again and rotates the secret', async (t) => {
     const { context, page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: portal.url });
@@ -321,121 +438,6 @@ describe.runIf(browserTests)('webhooks and click-to-call in the web portal', { t
       .getByRole('region', { name: 'https://crm.example.com/hooks/nimbus' })
       .waitFor({ state: 'detached' });
     expect((await webhooks()).map((w) => w.url)).toEqual([receiver.url]);
-  });
-
-  it('click-to-call from the call history: refusals as notifications, the portal’s own phone rings, a choice of extension', async (t) => {
-    // Calls in the history: from outside and from 103 to 101 (the admin's), and between two others.
-    const log = portal.node.store.callLog;
-    const record = async (caller: string, callee: string) => {
-      const at = Date.now() - 120_000;
-      const direction = caller.startsWith('+') ? 'inbound' : 'internal';
-      const { id } = log.open(
-        {
-          tenantId: portal.tenantId,
-          sipCallId: `c2c-${caller}-${callee}`,
-          caller,
-          callerName: '',
-          callee,
-          direction,
-          node: 'local',
-        },
-        new Date(at),
-      );
-      await log.answered(id, new Date(at + 2000));
-      await log.close(id, new Date(at + 32_000), {
-        cause: 'normal',
-        sipStatus: 200,
-        hangupBy: 'caller',
-        legs: [],
-        direction,
-        trunk: null,
-        cost: null,
-      });
-    };
-    await record('+74951234567', '101');
-    await record('103', '101');
-    await record('104', '105');
-    await log.drain();
-    const row = (page: Page, caller: string) => page.locator(`tr[data-caller="${caller}"]`);
-
-    const { page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
-    await page.goto('/calls');
-    await settled(page, 'Call history');
-    // The portal's softphone registers the admin's extension 101 (over WebSocket).
-    await expect
-      .poll(
-        () =>
-          portal.node.sip.live
-            .snapshot(portal.tenantId)
-            .registrations.some((r) => r.extension === '101' && r.devices.length > 0),
-        { timeout: 15_000 },
-      )
-      .toBe(true);
-    const outside = row(page, '+74951234567').getByRole('button', { name: 'Call back +74951234567' });
-    // Between two others: the caller is called back.
-    expect(await row(page, '104').getByRole('button', { name: 'Call back 104' }).count()).toBe(1);
-
-    const clickToCall = (r: { url(): string; method(): string }) =>
-      r.url().endsWith('/calls/click-to-call') && r.method() === 'POST';
-    const notices = page.getByRole('region', { name: 'Call-back notices' });
-    // The outside number: the tenant has no outbound route, and the server's refusal shows.
-    let request = page.waitForRequest(clickToCall);
-    await outside.click();
-    expect((await request).postDataJSON()).toEqual({ from: '101', to: '+74951234567' });
-    expect((await (await request).response())?.status()).toBe(404);
-    const noRoute = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
-    await noRoute.waitFor();
-    expect(await noRoute.textContent()).toContain('No Route');
-    await noRoute.getByRole('button', { name: 'Close' }).click();
-    await noRoute.waitFor({ state: 'detached' });
-
-    // 103: accepted; the admin's own phone (the portal's softphone) rings, and is declined.
-    request = page.waitForRequest(clickToCall);
-    await row(page, '103').getByRole('button', { name: 'Call back 103' }).click();
-    expect((await request).postDataJSON()).toEqual({ from: '101', to: '103' });
-    expect((await (await request).response())?.status()).toBe(202);
-    const calling = notices.getByRole('status').filter({ hasText: 'Calling' });
-    await calling.waitFor();
-    expect(await calling.textContent()).toContain('Your phone 101 is ringing: answer it, and 103 is called.');
-    const ringing = page.getByRole('alertdialog', { name: 'Incoming call' });
-    await ringing.waitFor();
-    await screenshot(page, 'en-click-to-call-ringing');
-    await ringing.getByRole('button', { name: 'Decline' }).click();
-    await ringing.waitFor({ state: 'detached' });
-
-    // With a second extension the admin picks which one rings; 102 has no phone: 409, shown.
-    const me = await fetch(`${portal.url}/api/v1/auth/me`, {
-      headers: { cookie: `nimbus_session=${adminCookie}` },
-    });
-    const adminId = ((await me.json()) as { user: { id: string } }).user.id;
-    const { body: exts } = await rest<{ items: { id: string; number: string }[] }>('/extensions?limit=200');
-    const ext102 = exts.items.find((e) => e.number === '102')!;
-    const owned = await rest(`/extensions/${ext102.id}`, { method: 'PATCH', body: { userId: adminId } });
-    expect(owned.status).toBe(200);
-    await page.reload();
-    await settled(page, 'Call history');
-    await outside.click();
-    const menu = page.getByRole('menu');
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual([
-      'Extension 101 Reception',
-      'Extension 102 Sales',
-    ]);
-    await screenshot(page, 'en-click-to-call-choice');
-    request = page.waitForRequest(clickToCall);
-    await menu.getByRole('menuitem', { name: /^Extension 102/ }).click();
-    expect((await request).postDataJSON()).toEqual({ from: '102', to: '+74951234567' });
-    expect((await (await request).response())?.status()).toBe(409);
-    const refusal = notices.getByRole('alert').filter({ hasText: 'Could not call +74951234567' });
-    await refusal.waitFor();
-    expect(await refusal.textContent()).toContain('Extension 102 has no registered phone');
-    await screenshot(page, 'en-click-to-call-refused');
-
-    // A supervisor with no extension of their own gets no button.
-    const supervisor = await open(t, { as: SUPERVISOR });
-    await supervisor.page.goto('/calls');
-    await settled(supervisor.page, 'Call history');
-    await row(supervisor.page, '+74951234567').waitFor();
-    expect(await supervisor.page.getByRole('button', { name: /^Call back/ }).count()).toBe(0);
   });
 
   it('the pages in Russian', async (t) => {

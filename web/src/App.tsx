@@ -29,6 +29,7 @@ const NumberPool = lazy(() => import('./pages/NumberPool'));
 const Rates = lazy(() => import('./pages/Rates'));
 const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
+const Webhooks = lazy(() => import('./pages/Webhooks'));
 const Audit = lazy(() => import('./pages/Audit'));
 const RingGroups = lazy(() => import('./pages/RingGroups'));
 const Queues = lazy(() => import('./pages/Queues'));
@@ -115,6 +116,7 @@ export function App() {
             <Route path="voicemail" element={<Voicemail me={user} />} />
             <Route path="users" element={<Users me={user} />} />
             <Route path="api-keys" element={<ApiKeys me={user} />} />
+            <Route path="webhooks" element={<Webhooks me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />
             <Route path="calls" element={<Calls me={user} />} />
             <Route path="profile" element={<Profile me={user} />} />

@@ -30,6 +30,7 @@ export interface NavItem {
     | 'tenantNumbers.nav'
     | 'nav.users'
     | 'nav.apiKeys'
+    | 'webhooks.nav'
     | 'nav.audit'
     | 'nav.calls'
     | 'nav.profile';
@@ -73,6 +74,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/feature-codes', label: 'featureCodes.nav', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },
   { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },
+  // The tenant's own systems: events POSTed to them, signed, with a delivery log.
+  { path: '/webhooks', label: 'webhooks.nav', roles: ['tenant_admin'] },
   { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },
   { path: '/calls', label: 'nav.calls', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/profile', label: 'nav.profile', roles: ['operator', 'tenant_admin', 'supervisor', 'user'] },

@@ -75,3 +75,12 @@ export type CallClass = Tenant['limits']['maxCallClass'];
 export type Rate = ResponseOf<'/api/v1/platform/rates', 'get'>['items'][number];
 export type RateBody = BodyOf<'/api/v1/platform/rates', 'post'>;
 export type ExternalUsage = ResponseOf<'/api/v1/tenants/{tenantId}/external-usage', 'get'>;
+// Integrations: the tenant's webhooks and their delivery log.
+export type Webhook = ResponseOf<'/api/v1/tenants/{tenantId}/webhooks', 'get'>['items'][number];
+export type WebhookBody = BodyOf<'/api/v1/tenants/{tenantId}/webhooks', 'post'>;
+export type WebhookEvent = WebhookBody['events'][number];
+export type WebhookDelivery = ResponseOf<
+  '/api/v1/tenants/{tenantId}/webhooks/{id}/deliveries',
+  'get'
+>['items'][number];
+export type DeliveryStatus = WebhookDelivery['status'];

@@ -10,6 +10,7 @@ import { queuesEn } from './queues';
 import { routingEn } from './routing';
 import { trunksEn } from './trunks';
 import { voicemailEn } from './voicemail';
+import { webhooksEn } from './webhooks';
 export const en = {
   app: { name: 'Nimbus PBX', skipToContent: 'Skip to content' },
   language: { label: 'Language', en: 'English', ru: 'Русский' },
@@ -194,6 +195,7 @@ export const en = {
   ...callsEn,
   ...voicemailEn,
   ...trunksEn,
+  ...webhooksEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -11,6 +11,7 @@ import { queuesRu } from './queues';
 import { routingRu } from './routing';
 import { trunksRu } from './trunks';
 import { voicemailRu } from './voicemail';
+import { webhooksRu } from './webhooks';
 
 export const ru: Messages = {
   app: { name: 'Nimbus PBX', skipToContent: 'К содержимому' },
@@ -201,4 +202,5 @@ export const ru: Messages = {
   ...callsRu,
   ...voicemailRu,
   ...trunksRu,
+  ...webhooksRu,
 };

@@ -2,12 +2,28 @@
  * Call history: the tenant's calls for admins and supervisors, a user's own
  * extensions' calls for a user (the server filters), newest first, searchable;
  * an external call priced by the operator's rate deck shows what it cost.
+ * Someone who owns an extension calls the other party back from a row
+ * (click-to-call: their phone rings, then the number is called); with several
+ * extensions they pick which one rings. The server's refusal (no registered
+ * phone, a number the extension may not call) shows as a notification.
  */
-import { Badge, Stack, Table, Text, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import {
+  Badge,
+  Button,
+  Menu,
+  Notification,
+  Portal,
+  Stack,
+  Table,
+  Text,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
-import type { CallRecord, Me } from '../api/types';
+import type { CallRecord, Extension, Me } from '../api/types';
 import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { ProblemAlert } from '../components/Problem';
 import { formatMoney } from '../money';
@@ -22,11 +38,178 @@ function duration(c: CallRecord): string {
 
 const RESULT_COLOR: Record<string, string> = { answered: 'green', ringing: 'blue', interrupted: 'red' };
 
+/** A number click-to-call may dial (the API's pattern, without feature codes). */
+const DIALLABLE = /^\+?[0-9]{2,20}$/;
+
+/**
+ * Whom "Call back" calls: the party that is not one of `mine` (for a call between
+ * two others, the one who called); null for a call between one's own extensions
+ * or a party with no number (anonymous).
+ */
+export function otherParty(
+  c: Pick<CallRecord, 'caller' | 'callee'>,
+  mine: ReadonlySet<string>,
+): string | null {
+  const callerMine = mine.has(c.caller);
+  const to = !callerMine ? c.caller : mine.has(c.callee) ? null : c.callee;
+  return to !== null && DIALLABLE.test(to) ? to : null;
+}
+
+/** The signed-in person's own extensions (none for an API key or an operator). */
+function useMyExtensions(me: Me) {
+  const tenantId = me.tenantId;
+  const userId = me.kind === 'user' ? (me.user?.id ?? null) : null;
+  return useQuery({
+    queryKey: ['extensions', tenantId, 'mine', userId],
+    enabled: !!tenantId && !!userId,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenantId}/extensions', {
+          params: { path: { tenantId: tenantId! }, query: { userId: userId!, limit: 200, sort: 'number' } },
+        }),
+      ),
+  });
+}
+
+interface Notice {
+  key: number;
+  ok: boolean;
+  from: string;
+  to: string;
+  text: string;
+}
+let nextNotice = 1;
+
+/** "Call back": one extension calls at once; several open a menu of which one rings. */
+function CallBack({
+  to,
+  from,
+  busy,
+  onCall,
+}: {
+  to: string;
+  from: readonly Extension[];
+  busy: boolean;
+  onCall: (from: string) => void;
+}) {
+  const { t } = useTranslation();
+  const label = t('clickToCall.callBackNamed', { number: to });
+  const only = from.length === 1 ? from[0]! : null;
+  if (only)
+    return (
+      <Button
+        size="compact-xs"
+        variant="light"
+        aria-label={label}
+        loading={busy}
+        onClick={() => onCall(only.number)}
+      >
+        {t('clickToCall.callBack')}
+      </Button>
+    );
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <Button size="compact-xs" variant="light" aria-label={label} loading={busy}>
+          {t('clickToCall.callBack')} ▾
+        </Button>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Label>{t('clickToCall.fromLabel')}</Menu.Label>
+        {from.map((e) => (
+          <Menu.Item key={e.id} onClick={() => onCall(e.number)}>
+            {t('clickToCall.fromExtension', { number: e.number })}
+            {e.displayName ? (
+              <Text span c="dimmed" size="sm">
+                {' '}
+                {e.displayName}
+              </Text>
+            ) : null}
+          </Menu.Item>
+        ))}
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
+
+function CallBackCell({
+  to,
+  pending,
+  onCall,
+  ...rest
+}: {
+  to: string | null;
+  from: readonly Extension[];
+  /** The number being asked for now, if any. */
+  pending: string | null;
+  onCall: (from: string, to: string) => void;
+}) {
+  if (to === null) return null;
+  return <CallBack to={to} busy={pending === to} onCall={(from) => onCall(from, to)} {...rest} />;
+}
+
+/** The outcome of each call-back, in the corner: what happens now, or why the server refused. */
+function Notices({ notices, onClose }: { notices: Notice[]; onClose: (key: number) => void }) {
+  const { t } = useTranslation();
+  if (notices.length === 0) return null;
+  return (
+    <Portal>
+      <Stack
+        gap="xs"
+        role="region"
+        aria-label={t('clickToCall.region')}
+        style={{
+          position: 'fixed',
+          bottom: 16,
+          right: 16,
+          zIndex: 400,
+          width: 'min(380px, calc(100vw - 32px))',
+        }}
+      >
+        {notices.map((n) => (
+          <Notification
+            key={n.key}
+            color={n.ok ? 'green' : 'red'}
+            role={n.ok ? 'status' : 'alert'}
+            title={n.ok ? t('clickToCall.calling') : t('clickToCall.refused', { to: n.to })}
+            withBorder
+            onClose={() => onClose(n.key)}
+            closeButtonProps={{ 'aria-label': t('common.close') }}
+          >
+            {n.text}
+          </Notification>
+        ))}
+      </Stack>
+    </Portal>
+  );
+}
+
 export default function Calls({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
   const tenantId = me.tenantId!;
   const paging = useListPage(PAGE);
   const { search, page } = paging;
+  const mine = useMyExtensions(me).data?.items ?? [];
+  const myNumbers = new Set(mine.map((e) => e.number));
+  const [notices, setNotices] = useState<Notice[]>([]);
+  const dismiss = (key: number) => setNotices((old) => old.filter((n) => n.key !== key));
+  const notify = (n: Omit<Notice, 'key'>) =>
+    setNotices((old) => [...old.slice(-4), { key: nextNotice++, ...n }]);
+  // What is under way is said for a while; a refusal stays until closed.
+  useEffect(() => {
+    const ok = notices.filter((n) => n.ok);
+    if (ok.length === 0) return;
+    const timer = setTimeout(() => setNotices((old) => old.filter((n) => !ok.includes(n))), 8000);
+    return () => clearTimeout(timer);
+  }, [notices]);
+  const call = useMutation({
+    mutationFn: (body: { from: string; to: string }) =>
+      unwrap(
+        api.POST('/api/v1/tenants/{tenantId}/calls/click-to-call', { params: { path: { tenantId } }, body }),
+      ),
+    onSuccess: (_, body) => notify({ ok: true, ...body, text: t('clickToCall.callingText', body) }),
+    onError: (err, body) => notify({ ok: false, ...body, text: err.message }),
+  });
   const list = useQuery({
     queryKey: ['calls', tenantId, search, page],
     placeholderData: keepPreviousData,
@@ -69,11 +252,16 @@ export default function Calls({ me }: { me: Me }) {
                 <Table.Th>{t('calls.result')}</Table.Th>
                 <Table.Th>{t('calls.quality')}</Table.Th>
                 <Table.Th ta="right">{t('calls.cost')}</Table.Th>
+                {mine.length > 0 ? (
+                  <Table.Th>
+                    <VisuallyHidden>{t('clickToCall.callBack')}</VisuallyHidden>
+                  </Table.Th>
+                ) : null}
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {list.data.items.map((c) => (
-                <Table.Tr key={c.id} data-callee={c.callee}>
+                <Table.Tr key={c.id} data-caller={c.caller} data-callee={c.callee}>
                   <Table.Td>{when.format(new Date(c.startedAt))}</Table.Td>
                   <Table.Td>
                     {c.caller}
@@ -95,6 +283,16 @@ export default function Calls({ me }: { me: Me }) {
                   <Table.Td ta="right" data-testid="call-cost" style={{ fontVariantNumeric: 'tabular-nums' }}>
                     {c.cost !== null ? formatMoney(c.cost, i18n.language) : '—'}
                   </Table.Td>
+                  {mine.length > 0 ? (
+                    <Table.Td>
+                      <CallBackCell
+                        to={otherParty(c, myNumbers)}
+                        from={mine}
+                        pending={call.isPending ? (call.variables?.to ?? null) : null}
+                        onCall={(from, to) => call.mutate({ from, to })}
+                      />
+                    </Table.Td>
+                  ) : null}
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -102,6 +300,7 @@ export default function Calls({ me }: { me: Me }) {
         </Table.ScrollContainer>
       ) : null}
       <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
+      <Notices notices={notices} onClose={dismiss} />
     </Stack>
   );
 }
