@@ -36,7 +36,7 @@ export interface PhoneBank {
   wire: Wire;
   phones: Map<string, Phone>;
   get(number: string): Phone;
-  register(p: Phone, expires?: number): Promise<unknown>;
+  register(p: TestUa, expires?: number): Promise<unknown>;
   call(from: string, to: string): Exchange;
   /** Any out-of-dialog request from a phone (SUBSCRIBE, MESSAGE...). */
   request(from: string, method: string, to: string, headers?: [string, string][]): Exchange;

@@ -5,9 +5,10 @@
  * Phones are on our stack over UDP, the legs anchored in the media relay.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/sip/transaction/clock.js';
 import { type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { until } from '../helpers/test-ua.js';
+import { udpUa, until, Wire } from '../helpers/test-ua.js';
 
 const DOMAIN = 'click.example.test';
 const NUMBERS = ['401', '402', '403'];
@@ -67,6 +68,34 @@ describe('click-to-call', () => {
     expect(row.trail.map((s) => `${s.kind}: ${s.outcome}`)).toEqual([
       'clickToCall: answered by 401, dialling',
     ]);
+  });
+
+  it('rings every device of the extension; the first to answer takes it, the other stops ringing', async () => {
+    // A second device of 401 (a softphone beside the desk phone) that rings and is never answered.
+    const wire = new Wire();
+    const second = await udpUa('401', wire, systemClock);
+    second.credentials = { username: '401', password: 's-401-secret' };
+    let invited = 0;
+    second.on('INVITE', (req, tx) => {
+      invited++;
+      tx?.respond(second.response(req, 180));
+    });
+    // The transaction layer answers a CANCEL itself and notes it on the wire.
+    const cancelled = () => wire.events.includes('401 cancelled');
+    const reg = await bank.register(second);
+    try {
+      expect(fx.sip.location.lookup(`${fx.tenantId}:401`, Date.now()), JSON.stringify(reg)).toHaveLength(2);
+      bank.get('401').mode = 'ring';
+      expect(fx.sip.clickToCall(fx.tenantId, '401', '402').ok).toBe(true);
+      await until(() => bank.get('401').invites.length === 1 && invited === 1);
+      bank.get('401').pickUp();
+      await until(() => bank.get('402').dialogs.size === 1);
+      await until(cancelled);
+      expect(second.dialogs.size).toBe(0);
+    } finally {
+      await bank.register(second, 0);
+      second.close();
+    }
   });
 
   it('the extension not answering dials nobody; the number not answering ends it for the extension', async () => {

@@ -52,10 +52,10 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
           ? { at: new Date().toISOString(), kind: 'clickToCall', id: null, name: req.caller.number, outcome }
           : { at: new Date().toISOString(), kind: 'queue', id: req.queueId, name: req.queueName, outcome };
       // A desk phone first; a browser when the PBX can place WebRTC legs.
-      const phoneOf = (number: string) => {
-        const all = deps.bindingsOf(tenant.id, number);
-        return all.find((b) => !isBrowserContact(b)) ?? (ctx.webrtc ? all[0] : undefined);
-      };
+      const phoneOf = (number: string) => phonesOf(number)[0];
+      /** Every device of the extension the PBX can ring: desk phones, and browsers through the gateway. */
+      const phonesOf = (number: string) =>
+        deps.bindingsOf(tenant.id, number).filter((b) => !isBrowserContact(b) || ctx.webrtc !== null);
       const leg = (
         to: CallParty,
         from: CallParty,
@@ -73,24 +73,26 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
           ...(trunk ? { trunk } : {}),
         });
 
-      // 1. The agents: the first to answer takes the callback.
+      // 1. The agents, each on every device they have (a desk phone, a softphone, a portal tab
+      //    left open): the first to answer takes the call.
       const agentLegs: { number: string; leg: OutboundLeg; record: CallLeg }[] = [];
       for (const number of req.agents) {
         const ext = tenant.extensions.get(number);
-        const phone = phoneOf(number);
-        if (!ext || !phone) continue;
-        const l = leg(
-          party(number, ext.displayName),
-          caller,
-          click
-            ? `${req.caller.name || req.caller.number}`
-            : `Callback ${req.queueName}: ${req.caller.name || req.caller.number}`,
-          req.agentRingSec,
-          true,
-        );
-        if (await l.start(phone)) {
-          deps.track(l);
-          agentLegs.push({ number, leg: l, record: legRecord(number, phone) });
+        if (!ext) continue;
+        for (const phone of phonesOf(number)) {
+          const l = leg(
+            party(number, ext.displayName),
+            caller,
+            click
+              ? `${req.caller.name || req.caller.number}`
+              : `Callback ${req.queueName}: ${req.caller.name || req.caller.number}`,
+            req.agentRingSec,
+            true,
+          );
+          if (await l.start(phone)) {
+            deps.track(l);
+            agentLegs.push({ number, leg: l, record: legRecord(number, phone) });
+          }
         }
       }
       if (agentLegs.length === 0) return { kind: 'noAgent' };
