@@ -9,6 +9,7 @@
  *
  * Skipped without /usr/bin/chromium, unless NIMBUS_REQUIRE_INTEROP=1 (CI).
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -159,6 +160,15 @@ describe.runIf(browserTests)('browser softphone in Chromium', { timeout: 120_000
     await row.waitFor();
     expect(await row.textContent()).toMatch(/answered|ended/);
     await screenshot(anna, 'softphone-history');
+    // The history as a CSV file: the call is in it, with its talk time.
+    const [download] = await Promise.all([
+      anna.waitForEvent('download'),
+      anna.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^calls-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.startsWith('\uFEFFstarted_at,')).toBe(true);
+    expect(csv).toMatch(/,internal,102,[^,]*,103,ended,normal,/);
     await anna.context().close();
     await boris.context().close();
   });

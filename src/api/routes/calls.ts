@@ -1,6 +1,8 @@
 /** /api/v1/tenants/{tenantId}/calls: call detail records, newest first. */
+import { Readable } from 'node:stream';
 import Type from 'typebox';
 import type { CallRecord } from '../../store/schema.js';
+import { callCsv } from '../call-export.js';
 import type { Api, ApiDeps } from '../context.js';
 import { notFound } from '../errors.js';
 import { ownNumbers } from '../own.js';
@@ -114,6 +116,47 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
         parties: await ownNumbers(store, req, req.params.tenantId),
       });
       return { ...page, items: page.items.map(callView) };
+    },
+  );
+
+  app.get(
+    '/api/v1/tenants/:tenantId/calls/export.csv',
+    {
+      config: { permission: 'calls.read' },
+      schema: {
+        tags: ['calls'],
+        summary:
+          'The call records the filters match, newest first, as a CSV file (streamed: any range). A user gets their own calls.',
+        params: TenantParams,
+        querystring: Type.Object(
+          {
+            q: Type.Optional(Type.String({ maxLength: 100 })),
+            status: Type.Optional(Status),
+            tag: Type.Optional(Type.String({ maxLength: 40 })),
+            from: Type.Optional(Timestamp),
+            to: Type.Optional(Timestamp),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const parties = await ownNumbers(store, req, req.params.tenantId);
+      const rows = store.tenant(req.params.tenantId).calls.stream({
+        q: q.q,
+        status: q.status,
+        tag: q.tag,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        parties,
+      });
+      const day = new Date().toISOString().slice(0, 10);
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="calls-${day}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(callCsv(rows)));
     },
   );
 

@@ -84,6 +84,7 @@ export const en = {
   },
   calls: {
     title: 'Call history',
+    exportCsv: 'Export CSV',
     empty: 'No calls yet.',
     started: 'Started',
     from: 'From',

@@ -91,6 +91,7 @@ export const ru: Messages = {
   },
   calls: {
     title: 'История звонков',
+    exportCsv: 'Выгрузить в CSV',
     empty: 'Звонков пока не было.',
     started: 'Начало',
     from: 'Кто',

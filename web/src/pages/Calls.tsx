@@ -10,6 +10,7 @@
 import {
   Badge,
   Button,
+  Group,
   Menu,
   Notification,
   Portal,
@@ -237,7 +238,18 @@ export default function Calls({ me }: { me: Me }) {
   return (
     <Stack>
       <Title order={2}>{t('calls.title')}</Title>
-      <SearchField {...paging.searchField} />
+      <Group align="flex-end" justify="space-between">
+        <SearchField {...paging.searchField} />
+        {/* Every call the search matches (not only this page), streamed by the server as CSV. */}
+        <Button
+          component="a"
+          variant="default"
+          href={`/api/v1/tenants/${tenantId}/calls/export.csv${search ? `?q=${encodeURIComponent(search)}` : ''}`}
+          download
+        >
+          {t('calls.exportCsv')}
+        </Button>
+      </Group>
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calls.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (

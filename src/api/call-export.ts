@@ -1,0 +1,71 @@
+/**
+ * Call records as CSV (RFC 4180), streamed: a batch of rows from the database,
+ * then the next, so an export of a year of calls holds one batch at a time. UTF-8
+ * with a byte-order mark, so spreadsheet programs read Cyrillic names right; a
+ * text cell that a spreadsheet would run as a formula (=, +, -, @ — a caller's
+ * name comes from outside) is written with a leading apostrophe. Phone numbers are
+ * left as they are.
+ */
+import type { CallRecord } from '../store/schema.js';
+
+export const CALL_CSV_COLUMNS = [
+  'started_at',
+  'answered_at',
+  'ended_at',
+  'wait_s',
+  'talk_s',
+  'direction',
+  'caller',
+  'caller_name',
+  'callee',
+  'status',
+  'cause',
+  'hangup_by',
+  'trunk',
+  'cost',
+  'tags',
+  'mos',
+  'id',
+] as const;
+
+const PHONE = /^\+?[0-9*#]*$/;
+
+/** One CSV field: quoted when it must be, defused when a spreadsheet would run it. */
+export function csvField(value: string | number | null, text = true): string {
+  if (value === null) return '';
+  let s = String(value);
+  if (text && /^[=+\-@\t\r]/.test(s) && !PHONE.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const seconds = (from: Date | null, to: Date | null) =>
+  from && to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : null;
+
+export function callCsvLine(c: CallRecord): string {
+  const fields: (string | number | null)[] = [
+    c.startedAt.toISOString(),
+    c.answeredAt?.toISOString() ?? null,
+    c.endedAt?.toISOString() ?? null,
+    seconds(c.startedAt, c.answeredAt ?? c.endedAt),
+    seconds(c.answeredAt, c.endedAt),
+    c.direction,
+    c.caller,
+    c.callerName,
+    c.callee,
+    c.status,
+    c.cause,
+    c.hangupBy,
+    c.trunk,
+    c.cost,
+    c.tags.join(' '),
+    c.mos,
+    c.id,
+  ];
+  return `${fields.map((f) => csvField(f, typeof f === 'string')).join(',')}\r\n`;
+}
+
+/** The whole file: the header, then each batch's lines as it arrives. */
+export async function* callCsv(batches: AsyncIterable<CallRecord[]>): AsyncGenerator<string> {
+  yield `\uFEFF${CALL_CSV_COLUMNS.join(',')}\r\n`;
+  for await (const rows of batches) yield rows.map(callCsvLine).join('');
+}
