@@ -95,6 +95,37 @@ describe('call records export', () => {
     expect(formula).toContain(`,+74951112233,"'=HYPERLINK(""http://evil.test"",""click"")",555,`);
   });
 
+  it('streams the same rows as an Excel workbook: real date cells, numbers, text that is only text', async () => {
+    const res = await fx.api.app.inject({
+      method: 'GET',
+      url: `/api/v1/tenants/${fx.A.id}/calls/export.xlsx?q=7495`,
+      headers: { cookie: fx.A.admin.cookie },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe(
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    expect(res.headers['content-disposition']).toMatch(/filename="calls-\d{4}-\d{2}-\d{2}\.xlsx"$/);
+    const { default: ExcelJS } = await import('exceljs');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet('Calls')!;
+    // The header and every call matching "7495" (2,500 generated, the formula one and the priced one).
+    expect(sheet.rowCount).toBe(1 + 2502);
+    expect(sheet.getRow(1).getCell(1).value).toBe('started_at');
+    const newest = sheet.getRow(2);
+    expect(newest.getCell(1).value).toEqual(new Date('2026-12-01T09:50:01.000Z'));
+    expect(newest.getCell(5).value).toBe(60);
+    expect(newest.getCell(8).value).toBe('Иванов, Пётр "Ltd"');
+    expect(newest.getCell(14).value).toBe(250);
+    const formula = sheet.getRow(3).getCell(8);
+    expect(formula.value).toBe('=HYPERLINK("http://evil.test","click")');
+    expect(formula.type).toBe(ExcelJS.ValueType.String);
+    expect(
+      (await fx.call('GET', `/api/v1/tenants/${fx.A.id}/calls/export.pdf`, { as: fx.A.admin })).status,
+    ).toBe(400);
+  });
+
   it("takes the list's filters, and gives a user only their own calls", async () => {
     const filtered = await fx.call('GET', `${url()}?q=74951112233`, { as: fx.A.admin });
     expect(parse(filtered.text)).toHaveLength(2);

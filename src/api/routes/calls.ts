@@ -1,8 +1,8 @@
 /** /api/v1/tenants/{tenantId}/calls: call detail records, newest first. */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import Type from 'typebox';
 import type { CallRecord } from '../../store/schema.js';
-import { callCsv } from '../call-export.js';
+import { callCsv, writeCallXlsx } from '../call-export.js';
 import type { Api, ApiDeps } from '../context.js';
 import { notFound } from '../errors.js';
 import { ownNumbers } from '../own.js';
@@ -120,14 +120,17 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
   );
 
   app.get(
-    '/api/v1/tenants/:tenantId/calls/export.csv',
+    '/api/v1/tenants/:tenantId/calls/export.:format',
     {
       config: { permission: 'calls.read' },
       schema: {
         tags: ['calls'],
         summary:
-          'The call records the filters match, newest first, as a CSV file (streamed: any range). A user gets their own calls.',
-        params: TenantParams,
+          'The call records the filters match, newest first, as CSV (export.csv) or an Excel workbook (export.xlsx), streamed: any range. A user gets their own calls.',
+        params: Type.Object({
+          tenantId: Uuid,
+          format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { description: 'csv or xlsx' }),
+        }),
         querystring: Type.Object(
           {
             q: Type.Optional(Type.String({ maxLength: 100 })),
@@ -152,11 +155,17 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
         parties,
       });
       const day = new Date().toISOString().slice(0, 10);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="calls-${day}.csv"`)
-        .header('cache-control', 'no-store')
-        .send(Readable.from(callCsv(rows)));
+      const { format } = req.params;
+      reply
+        .header('content-disposition', `attachment; filename="calls-${day}.${format}"`)
+        .header('cache-control', 'no-store');
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(Readable.from(callCsv(rows)));
+      const out = new PassThrough();
+      writeCallXlsx(rows, out).catch((err: unknown) => {
+        req.log.error({ err }, 'call export failed');
+        out.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
+      return reply.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(out);
     },
   );
 

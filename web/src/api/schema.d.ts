@@ -10881,14 +10881,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/tenants/{tenantId}/calls/export.csv": {
+    "/api/v1/tenants/{tenantId}/calls/export.{format}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The call records the filters match, newest first, as a CSV file (streamed: any range). A user gets their own calls. */
+        /** The call records the filters match, newest first, as CSV (export.csv) or an Excel workbook (export.xlsx), streamed: any range. A user gets their own calls. */
         get: {
             parameters: {
                 query?: {
@@ -10902,6 +10902,8 @@ export interface paths {
                 path: {
                     /** @description Identifier (UUID) */
                     tenantId: string;
+                    /** @description csv or xlsx */
+                    format: "csv" | "xlsx";
                 };
                 cookie?: never;
             };

@@ -85,6 +85,7 @@ export const en = {
   calls: {
     title: 'Call history',
     exportCsv: 'Export CSV',
+    exportXlsx: 'Export Excel',
     empty: 'No calls yet.',
     started: 'Started',
     from: 'From',

@@ -92,6 +92,7 @@ export const ru: Messages = {
   calls: {
     title: 'История звонков',
     exportCsv: 'Выгрузить в CSV',
+    exportXlsx: 'Выгрузить в Excel',
     empty: 'Звонков пока не было.',
     started: 'Начало',
     from: 'Кто',

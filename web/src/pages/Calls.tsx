@@ -241,14 +241,19 @@ export default function Calls({ me }: { me: Me }) {
       <Group align="flex-end" justify="space-between">
         <SearchField {...paging.searchField} />
         {/* Every call the search matches (not only this page), streamed by the server as CSV. */}
-        <Button
-          component="a"
-          variant="default"
-          href={`/api/v1/tenants/${tenantId}/calls/export.csv${search ? `?q=${encodeURIComponent(search)}` : ''}`}
-          download
-        >
-          {t('calls.exportCsv')}
-        </Button>
+        <Group gap="xs">
+          {(['csv', 'xlsx'] as const).map((format) => (
+            <Button
+              key={format}
+              component="a"
+              variant="default"
+              href={`/api/v1/tenants/${tenantId}/calls/export.${format}${search ? `?q=${encodeURIComponent(search)}` : ''}`}
+              download
+            >
+              {t(format === 'csv' ? 'calls.exportCsv' : 'calls.exportXlsx')}
+            </Button>
+          ))}
+        </Group>
       </Group>
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calls.empty')}</Text> : null}
