@@ -54,6 +54,8 @@ export const PERMISSIONS = {
   'calls.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
   // Click-to-call: a supervisor or user from their own extensions (the handler checks): a call
   // from someone else's extension would borrow its call class.
+  // Reports on the tenant's calls: managers.
+  'reports.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
   'calls.originate': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },

@@ -27,6 +27,7 @@ import { platformRoutes } from './routes/platform.js';
 import { provisioningRoutes } from './routes/provisioning.js';
 import { queueRoutes } from './routes/queues.js';
 import { rateRoutes } from './routes/rates.js';
+import { reportRoutes } from './routes/reports.js';
 import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { speechRoutes } from './routes/speech.js';
@@ -208,6 +209,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
   await callControlRoutes(app, deps);
+  await reportRoutes(app, deps);
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);
   await platformRoutes(app, deps);

@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import { ApiKeyDirectory, ApiKeyRepository } from './repositories/api-keys.js';
 import { AudioFileRepository } from './repositories/audio-files.js';
 import { AuditRepository } from './repositories/audit.js';
+import { CallReportRepository } from './repositories/call-reports.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
 import { ExtensionRepository } from './repositories/extensions.js';
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
@@ -28,6 +29,7 @@ export interface TenantScope {
   apiKeys: ApiKeyRepository;
   audit: AuditRepository;
   calls: CallRepository;
+  callReports: CallReportRepository;
   routing: RoutingRepository;
   queueAgents: QueueAgentRepository;
   voicemail: VoicemailRepository;
@@ -83,6 +85,7 @@ export class Store {
       apiKeys: new ApiKeyRepository(this.db, tenantId),
       audit: new AuditRepository(this.db, tenantId),
       calls: new CallRepository(this.db, tenantId),
+      callReports: new CallReportRepository(this.db, tenantId),
       routing: new RoutingRepository(this.db, tenantId),
       queueAgents: new QueueAgentRepository(this.db, tenantId),
       audioFiles: new AudioFileRepository(this.db, tenantId),

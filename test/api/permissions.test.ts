@@ -209,6 +209,7 @@ const INTENDED: Record<string, string | 'public'> = {
   'PATCH /api/v1/platform/trunks/:id': 'trunks.manage',
   'DELETE /api/v1/platform/trunks/:id': 'trunks.manage',
   'POST /api/v1/tenants/:tenantId/calls/click-to-call': 'calls.originate',
+  'GET /api/v1/tenants/:tenantId/reports/calls': 'reports.read',
   'GET /api/v1/tenants/:tenantId/calls/export.:format': 'calls.read',
   'GET /api/v1/tenants/:tenantId/webhooks': 'webhooks.manage',
   'POST /api/v1/tenants/:tenantId/webhooks': 'webhooks.manage',

@@ -11102,6 +11102,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/reports/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls over a period in the tenant's time zone: totals, by day, weekday × hour, per extension, missed calls not returned */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timeZone: string;
+                            totals: {
+                                calls: number;
+                                answered: number;
+                                /** @description Inbound or internal calls nobody answered */
+                                missed: number;
+                                inbound: number;
+                                outbound: number;
+                                internal: number;
+                                talkSec: number;
+                                /** @description Mean seconds to answer */
+                                avgAnswerSec: number | null;
+                            };
+                            byDay: {
+                                date: string;
+                                calls: number;
+                                answered: number;
+                                missed: number;
+                            }[];
+                            heatmap: {
+                                /** @description ISO weekday, 1 = Monday */
+                                weekday: number;
+                                hour: number;
+                                calls: number;
+                                missed: number;
+                            }[];
+                            byExtension: {
+                                number: string;
+                                calls: number;
+                                answered: number;
+                                missed: number;
+                                talkSec: number;
+                            }[];
+                            /** @description Outside callers with a missed call and no answered call with them since (at most 200) */
+                            missedNotReturned: {
+                                number: string;
+                                missedCalls: number;
+                                /** Format: date-time */
+                                lastMissedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/provisioning": {
         parameters: {
             query?: never;

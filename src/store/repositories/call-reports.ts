@@ -1,0 +1,121 @@
+/**
+ * Call reports over the call records of a tenant, in the tenant's time zone,
+ * computed by the database from the (tenant_id, started_at) index: totals, calls
+ * by day, a weekday × hour heatmap, each extension's load, and callers whose
+ * missed calls nobody returned. "Missed" is an inbound or internal call nobody
+ * answered (the caller hung up, was refused, or reached no one).
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../schema.js';
+
+export interface CallReport {
+  totals: {
+    calls: number;
+    answered: number;
+    missed: number;
+    inbound: number;
+    outbound: number;
+    internal: number;
+    talkSec: number;
+    /** Mean seconds from start to answer, over answered calls. */
+    avgAnswerSec: number | null;
+  };
+  byDay: { date: string; calls: number; answered: number; missed: number }[];
+  /** ISO weekday (1 Monday … 7 Sunday) × hour, in the tenant's zone; only cells with calls. */
+  heatmap: { weekday: number; hour: number; calls: number; missed: number }[];
+  byExtension: { number: string; calls: number; answered: number; missed: number; talkSec: number }[];
+  /** Outside callers whose last missed call has had no answered call with them since. */
+  missedNotReturned: { number: string; missedCalls: number; lastMissedAt: string }[];
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+
+export class CallReportRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly tenantId: string,
+  ) {}
+
+  async report(from: Date, to: Date, timeZone: string, extensions: readonly string[]): Promise<CallReport> {
+    const t = this.tenantId;
+    const local = sql`(started_at at time zone ${timeZone})`;
+    const range = sql`tenant_id = ${t}::uuid and started_at >= ${from} and started_at < ${to}`;
+    const missed = sql`(answered_at is null and direction <> 'outbound')`;
+    const [totals, byDay, heatmap, byExtension, missedNotReturned] = await Promise.all([
+      sql<Record<string, unknown>>`select count(*) as calls, count(answered_at) as answered,
+          count(*) filter (where ${missed}) as missed,
+          count(*) filter (where direction = 'inbound') as inbound,
+          count(*) filter (where direction = 'outbound') as outbound,
+          count(*) filter (where direction = 'internal') as internal,
+          coalesce(sum(extract(epoch from ended_at - answered_at)) filter (where answered_at is not null and ended_at is not null), 0) as talk,
+          avg(extract(epoch from answered_at - started_at)) filter (where answered_at is not null) as answer
+        from calls where ${range}`.execute(this.db),
+      sql<Record<string, unknown>>`select to_char(date_trunc('day', ${local}), 'YYYY-MM-DD') as date,
+          count(*) as calls, count(answered_at) as answered, count(*) filter (where ${missed}) as missed
+        from calls where ${range} group by 1 order by 1`.execute(this.db),
+      sql<
+        Record<string, unknown>
+      >`select extract(isodow from ${local}) as weekday, extract(hour from ${local}) as hour,
+          count(*) as calls, count(*) filter (where ${missed}) as missed
+        from calls where ${range} group by 1, 2 order by 1, 2`.execute(this.db),
+      // An extension's calls: those it made, and those to it (directly, or ringing it on the way).
+      extensions.length === 0
+        ? Promise.resolve({ rows: [] as Record<string, unknown>[] })
+        : sql<
+            Record<string, unknown>
+          >`select e.number, count(c.id) as calls, count(c.answered_at) as answered,
+            count(c.id) filter (where c.answered_at is null and c.direction <> 'outbound' and c.caller <> e.number) as missed,
+            coalesce(sum(extract(epoch from c.ended_at - c.answered_at)) filter (where c.answered_at is not null and c.ended_at is not null), 0) as talk
+          from unnest(${sql.val([...extensions])}::text[]) as e(number)
+          join calls c on c.tenant_id = ${t}::uuid and c.started_at >= ${from} and c.started_at < ${to}
+            and (c.caller = e.number or c.callee = e.number or c.legs @> jsonb_build_array(jsonb_build_object('number', e.number)))
+          group by e.number order by count(c.id) desc`.execute(this.db),
+      sql<Record<string, unknown>>`select m.caller as number, count(*) as missed, max(m.started_at) as last
+        from calls m
+        where m.tenant_id = ${t}::uuid and m.started_at >= ${from} and m.started_at < ${to}
+          and m.direction = 'inbound' and m.answered_at is null and m.caller not in ('', 'anonymous')
+          and not exists (
+            select 1 from calls c
+            where c.tenant_id = m.tenant_id and c.started_at > m.started_at and c.answered_at is not null
+              and ((c.direction = 'outbound' and c.callee = m.caller) or (c.direction = 'inbound' and c.caller = m.caller)))
+        group by m.caller order by max(m.started_at) desc limit 200`.execute(this.db),
+    ]);
+    const tot = totals.rows[0] ?? {};
+    return {
+      totals: {
+        calls: n(tot.calls),
+        answered: n(tot.answered),
+        missed: n(tot.missed),
+        inbound: n(tot.inbound),
+        outbound: n(tot.outbound),
+        internal: n(tot.internal),
+        talkSec: Math.round(n(tot.talk)),
+        avgAnswerSec: tot.answer == null ? null : Math.round(n(tot.answer) * 10) / 10,
+      },
+      byDay: byDay.rows.map((r) => ({
+        date: String(r.date),
+        calls: n(r.calls),
+        answered: n(r.answered),
+        missed: n(r.missed),
+      })),
+      heatmap: heatmap.rows.map((r) => ({
+        weekday: n(r.weekday),
+        hour: n(r.hour),
+        calls: n(r.calls),
+        missed: n(r.missed),
+      })),
+      byExtension: byExtension.rows.map((r) => ({
+        number: String(r.number),
+        calls: n(r.calls),
+        answered: n(r.answered),
+        missed: n(r.missed),
+        talkSec: Math.round(n(r.talk)),
+      })),
+      missedNotReturned: missedNotReturned.rows.map((r) => ({
+        number: String(r.number),
+        missedCalls: n(r.missed),
+        lastMissedAt: (r.last instanceof Date ? r.last : new Date(String(r.last))).toISOString(),
+      })),
+    };
+  }
+}
