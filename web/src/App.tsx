@@ -36,6 +36,7 @@ const Queues = lazy(() => import('./pages/Queues'));
 const IvrMenus = lazy(() => import('./pages/IvrMenus'));
 const AudioFiles = lazy(() => import('./pages/AudioFiles'));
 const Wallboard = lazy(() => import('./pages/Wallboard'));
+const Reports = lazy(() => import('./pages/Reports'));
 const Calendars = lazy(() => import('./pages/Calendars'));
 const TimeConditions = lazy(() => import('./pages/TimeConditions'));
 const InboundRoutes = lazy(() => import('./pages/InboundRoutes'));
@@ -105,6 +106,7 @@ export function App() {
             <Route path="ivr-menus" element={<IvrMenus me={user} />} />
             <Route path="audio-files" element={<AudioFiles me={user} />} />
             <Route path="wallboard" element={<Wallboard me={user} />} />
+            <Route path="reports" element={<Reports me={user} />} />
             <Route path="calendars" element={<Calendars me={user} />} />
             <Route path="time-conditions" element={<TimeConditions me={user} />} />
             <Route path="inbound-routes" element={<InboundRoutes me={user} />} />

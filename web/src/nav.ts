@@ -23,6 +23,7 @@ export interface NavItem {
     | 'ivrMenus.nav'
     | 'audioFiles.nav'
     | 'wallboard.nav'
+    | 'reports.nav'
     | 'calendars.nav'
     | 'timeConditions.nav'
     | 'inboundRoutes.nav'
@@ -43,6 +44,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/dashboard', label: 'nav.dashboard', roles: TENANT_STAFF },
   // Call queues live: waiting callers, service level, agents (supervisors pause and log them out).
   { path: '/wallboard', label: 'wallboard.nav', roles: TENANT_STAFF },
+  // Calls over a period: totals, by day, weekday × hour, extensions' load, missed callers not called back.
+  { path: '/reports', label: 'reports.nav', roles: TENANT_STAFF },
   { path: '/phone', label: 'phone.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   // Status, follow-me, secretary of one's own extensions (admins open anyone's from Extensions).
   { path: '/call-handling', label: 'callHandling.nav', roles: ['tenant_admin', 'supervisor', 'user'] },

@@ -7,6 +7,7 @@ import { ivrEn } from './ivr';
 import { phoneEn } from './phone';
 import { problemsEn } from './problems';
 import { queuesEn } from './queues';
+import { reportsEn } from './reports';
 import { routingEn } from './routing';
 import { trunksEn } from './trunks';
 import { voicemailEn } from './voicemail';
@@ -198,6 +199,7 @@ export const en = {
   ...voicemailEn,
   ...trunksEn,
   ...webhooksEn,
+  ...reportsEn,
 } as const;
 
 type Widen<T> = { -readonly [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

@@ -8,6 +8,7 @@ import { ivrRu } from './ivr';
 import { phoneRu } from './phone';
 import { problemsRu } from './problems';
 import { queuesRu } from './queues';
+import { reportsRu } from './reports';
 import { routingRu } from './routing';
 import { trunksRu } from './trunks';
 import { voicemailRu } from './voicemail';
@@ -205,4 +206,5 @@ export const ru: Messages = {
   ...voicemailRu,
   ...trunksRu,
   ...webhooksRu,
+  ...reportsRu,
 };
