@@ -42,11 +42,12 @@ export function csvField(value: string | number | null, text = true): string {
 const seconds = (from: Date | null, to: Date | null) =>
   from && to ? Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)) : null;
 
-export function callCsvLine(c: CallRecord): string {
-  const fields: (string | number | null)[] = [
-    c.startedAt.toISOString(),
-    c.answeredAt?.toISOString() ?? null,
-    c.endedAt?.toISOString() ?? null,
+/** A record's cells in the order of CALL_CSV_COLUMNS (times as dates; each format writes them its way). */
+function cells(c: CallRecord): (string | number | Date | null)[] {
+  return [
+    c.startedAt,
+    c.answeredAt,
+    c.endedAt,
     seconds(c.startedAt, c.answeredAt ?? c.endedAt),
     seconds(c.answeredAt, c.endedAt),
     c.direction,
@@ -62,7 +63,13 @@ export function callCsvLine(c: CallRecord): string {
     c.mos,
     c.id,
   ];
-  return `${fields.map((f) => csvField(f, typeof f === 'string')).join(',')}\r\n`;
+}
+
+export function callCsvLine(c: CallRecord): string {
+  const line = cells(c).map((f) =>
+    f instanceof Date ? f.toISOString() : csvField(f, typeof f === 'string'),
+  );
+  return `${line.join(',')}\r\n`;
 }
 
 /**
@@ -93,29 +100,7 @@ export async function writeCallXlsx(batches: AsyncIterable<CallRecord[]>, out: W
   }));
   sheet.getRow(1).font = { bold: true };
   sheet.getRow(1).commit();
-  for await (const rows of batches)
-    for (const c of rows)
-      sheet
-        .addRow([
-          c.startedAt,
-          c.answeredAt,
-          c.endedAt,
-          seconds(c.startedAt, c.answeredAt ?? c.endedAt),
-          seconds(c.answeredAt, c.endedAt),
-          c.direction,
-          c.caller,
-          c.callerName,
-          c.callee,
-          c.status,
-          c.cause,
-          c.hangupBy,
-          c.trunk,
-          c.cost,
-          c.tags.join(' '),
-          c.mos,
-          c.id,
-        ])
-        .commit();
+  for await (const rows of batches) for (const c of rows) sheet.addRow(cells(c)).commit();
   sheet.commit();
   await book.commit();
 }
