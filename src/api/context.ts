@@ -124,6 +124,8 @@ export interface ApiDeps {
       to: string,
     ): { ok: true } | { ok: false; status: number; code: string; reason: string };
   };
+  /** The phonebook changed (the PBX reloads its caller-name index); absent: nothing to tell. */
+  contactsChanged?: (tenantId: string) => Promise<void> | void;
   /** Webhook endpoints' outbox (absent: webhooks are stored but nothing is sent). */
   webhooks?: WebhookOutbox;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */

@@ -45,6 +45,10 @@ export const PERMISSIONS = {
   // Shared group mailboxes are made and removed by administrators.
   'voicemail.manage': { operator: 'any', tenant_admin: 'any' },
 
+  // The company phonebook: everyone reads it (the softphone's directory); managers keep it.
+  'contacts.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'any' },
+  'contacts.manage': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+
   'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
   'webhooks.manage': { operator: 'any', tenant_admin: 'any' },
   'platformApiKeys.manage': { operator: 'any' },

@@ -20,6 +20,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { callControlRoutes } from './routes/call-control.js';
 import { callRoutes } from './routes/calls.js';
+import { contactRoutes } from './routes/contacts.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
@@ -206,6 +207,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await voicemailActionRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await webhookRoutes(app, deps);
+  await contactRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
   await callControlRoutes(app, deps);

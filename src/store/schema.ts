@@ -503,6 +503,31 @@ export interface AudioFilesTable {
   createdAt: CreatedAt;
 }
 
+/** One of a contact's numbers as written, with what it says (mobile, work...). */
+export interface ContactNumber {
+  number: string;
+  label: string;
+}
+
+/** A phonebook entry (tenant's contacts): caller names, the softphone's directory, dial-by-name. */
+export interface ContactsTable {
+  id: Generated<string>;
+  tenantId: string;
+  name: string;
+  company: ColumnType<string, string | undefined, string>;
+  numbers: ColumnType<ContactNumber[], string | undefined, string>;
+  /** The numbers normalised (E.164 by the tenant's country, or digits): what lookups match. */
+  numberKeys: ColumnType<string[], string[] | undefined, string[]>;
+  email: ColumnType<string, string | undefined, string>;
+  notes: ColumnType<string, string | undefined, string>;
+  /** 'manual', 'import' or 'crm:<connector>'. */
+  source: ColumnType<string, string | undefined, string>;
+  /** The source's own id (a CRM's), unique per tenant and source. */
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
+  createdAt: CreatedAt;
+  updatedAt: Timestamp;
+}
+
 export interface Database {
   platformSecrets: PlatformSecretsTable;
   pushSubscriptions: PushSubscriptionsTable;
@@ -525,6 +550,7 @@ export interface Database {
   rates: RatesTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  contacts: ContactsTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -542,6 +568,7 @@ export type PoolNumber = Selectable<NumbersTable>;
 export type Rate = Selectable<RatesTable>;
 export type Webhook = Selectable<WebhooksTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
+export type Contact = Selectable<ContactsTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;
 export type VoicemailBox = Selectable<VoicemailBoxesTable>;
 export type VoicemailMessage = Selectable<VoicemailMessagesTable>;

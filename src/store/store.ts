@@ -9,6 +9,7 @@ import { AudioFileRepository } from './repositories/audio-files.js';
 import { AuditRepository } from './repositories/audit.js';
 import { CallReportRepository } from './repositories/call-reports.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
+import { ContactRepository } from './repositories/contacts.js';
 import { ExtensionRepository } from './repositories/extensions.js';
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
 import { QueueAgentRepository } from './repositories/queues.js';
@@ -35,6 +36,7 @@ export interface TenantScope {
   voicemail: VoicemailRepository;
   audioFiles: AudioFileRepository;
   webhooks: WebhookRepository;
+  contacts: ContactRepository;
 }
 
 export interface PlatformScope {
@@ -91,6 +93,7 @@ export class Store {
       audioFiles: new AudioFileRepository(this.db, tenantId),
       voicemail: new VoicemailRepository(this.db, tenantId),
       webhooks: new WebhookRepository(this.db, tenantId),
+      contacts: new ContactRepository(this.db, tenantId),
     };
   }
 

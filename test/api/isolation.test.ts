@@ -9,6 +9,9 @@ import { createFixture, type Fixture, type TenantFixture } from '../helpers/api.
 import { backends } from '../helpers/db.js';
 import { queueConfig } from '../helpers/queues.js';
 
+/** Tenant B's contact (made before the tests): the isolation checks aim at a real row. */
+let contactOfB = '00000000-0000-4000-8000-000000000001';
+
 /** The id of one of B's objects for the resource a route's {id} names; unknown resources get a random id. */
 function objectId(url: string, t: TenantFixture): string {
   const resource = /\/([a-z-]+)\/:id/.exec(url)?.[1];
@@ -19,6 +22,8 @@ function objectId(url: string, t: TenantFixture): string {
       return t.user.userId;
     case 'api-keys':
       return t.apiKey.id;
+    case 'contacts':
+      return contactOfB;
     default:
       return '00000000-0000-4000-8000-000000000001';
   }
@@ -37,6 +42,8 @@ function validBody(method: string, url: string): unknown {
   if (url.endsWith('/override')) return { state: 'open' };
   if (url.endsWith('/webhooks')) return { url: 'http://93.184.216.34/hook', events: ['call.started'] };
   if (url.endsWith('/webhooks/:id')) return { enabled: false };
+  if (/\/contacts(\/:id)?$/.test(url)) return { name: 'pwned' };
+  if (url.endsWith('/contacts/import')) return { csv: 'name,number\npwned,+74950000000', mode: 'replace' };
   // The voicemail email link's form post: the message's key is the permission (a guess here).
   if (url.startsWith('/api/v1/voicemail-actions/')) return { key: 'guessed-key', action: 'delete' };
   if (url.endsWith('/holidays/import')) return { ics: 'BEGIN:VCALENDAR' };
@@ -100,6 +107,7 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
   let fx: Fixture;
   beforeAll(async () => {
     fx = await createFixture(backend);
+    contactOfB = (await fx.store.tenant(fx.B.id).contacts.create({ name: 'B only', numbers: [] })).id;
   });
   afterAll(async () => fx?.close());
 
@@ -112,6 +120,7 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
       extensions: (await scope.extensions.list(page)).items,
       keys: (await scope.apiKeys.list(page)).items,
       routing: await scope.routing.all(),
+      contacts: (await scope.contacts.list(page)).items,
     });
   }
 
