@@ -14,6 +14,7 @@ import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from
 import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { CallerLookup } from './pbx/caller-lookup.js';
 import { SipService } from './pbx/sip-service.js';
 import { loadOrCreateCertificate } from './pbx/tls-certificate.js';
 import type { DigestAlgorithm } from './sip/auth.js';
@@ -87,8 +88,13 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       dataDir: config.dataDir,
       hostName: config.publicAddress,
     });
+    // Outside callers' names: the SIP service puts the tenant's phonebook first; CRM sources join after it.
+    const callerLookup = new CallerLookup({
+      onError: (source, err) => logger.warn({ err, source }, 'caller lookup failed'),
+    });
     const sip = new SipService(
       {
+        callerLookup,
         host: config.sipHost,
         port: config.sipPort,
         publicAddress: config.publicAddress,
@@ -134,6 +140,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     const api = await buildApi({
       webhooks,
       callControl: { clickToCall: (t, from, to) => sip.clickToCall(t, from, to) },
+      contactsChanged: (tenantId) =>
+        sip
+          .contactsChanged(tenantId)
+          .catch((e: unknown) => logger.warn({ err: e, tenantId }, 'phonebook refresh failed')),
       store,
       config,
       logger,

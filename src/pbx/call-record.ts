@@ -13,6 +13,8 @@ export class CallRecord {
   /** The call as live views see it (events carry it). */
   private readonly live: LiveCall;
   private readonly offeredTo = new Set<string>();
+  /** The caller's name found after the row opened (phonebook, CRM): written when the row closes. */
+  private callerName: string | null = null;
 
   constructor(
     private readonly log: CallLog,
@@ -79,6 +81,12 @@ export class CallRecord {
     this.events?.emit({ type: 'call.tagged', tenantId: this.start.tenantId, call: { ...this.live }, tag });
   }
 
+  /** The caller turned out to be someone known: live views hear the name now, the row at the end. */
+  identified(name: string): void {
+    this.callerName = name;
+    this.live.callerName = name;
+  }
+
   answered(at: Date): void {
     this.live.state = 'answered';
     this.live.answeredAt = at.toISOString();
@@ -93,7 +101,11 @@ export class CallRecord {
       (e) => this.reportEnd(at, e.cause),
       () => this.reportEnd(at, 'error'),
     );
-    this.queue((id) => end.then((e) => this.log.close(id, at, e)));
+    this.queue((id) =>
+      end.then((e) =>
+        this.log.close(id, at, this.callerName === null ? e : { ...e, callerName: this.callerName }),
+      ),
+    );
   }
 
   private reportEnd(at: Date, cause: string): void {

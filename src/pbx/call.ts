@@ -35,6 +35,7 @@ import {
   sdpOf,
 } from './call-media.js';
 import { CallRecord } from './call-record.js';
+import type { CallerIdentity } from './caller-lookup.js';
 import { ConfirmingAnswer, type ConfirmPrompt } from './confirm-call.js';
 import type { PbxEvents } from './events.js';
 import { KeyBuffer } from './key-buffer.js';
@@ -284,6 +285,8 @@ export class Call implements ActiveCall {
   private readonly trail: RouteStep[] = [];
   /** Tags from IVR menus and choices, for the CDR and events. */
   private readonly tags: string[] = [];
+  /** Who the outside caller is, as the phonebook or a CRM knows them (see `identify`). */
+  private callerIdentity: CallerIdentity | null = null;
   /** The trunk the call came in on or went out through. */
   private trunkUsed: { name: string; direction: 'inbound' | 'outbound' } | null = null;
   /** What its legs through trunks cost by the rate deck (minor units); null: nothing priced. */
@@ -372,6 +375,22 @@ export class Call implements ActiveCall {
   throughTrunk(name: string, direction: 'inbound' | 'outbound'): void {
     if (this.trunkUsed?.direction === 'inbound') return;
     this.trunkUsed = { name, direction };
+  }
+
+  /** Who the caller is, when a lookup found them (the CRM's responsible manager is `owner`). */
+  get identity(): CallerIdentity | null {
+    return this.callerIdentity;
+  }
+
+  /**
+   * The caller is someone the phonebook (or a CRM) knows: phones rung from now on
+   * show `identity.name`, live views hear it, and the CDR keeps it as the caller's name.
+   */
+  identify(identity: CallerIdentity): void {
+    this.callerIdentity = identity;
+    if (!identity.name || identity.name === this.caller.displayName) return;
+    this.caller = { ...this.caller, displayName: identity.name };
+    this.cdr.identified(identity.name);
   }
 
   addCost(minor: number): void {

@@ -43,6 +43,7 @@ import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import type { CalendarSpec } from './calendar/types.js';
 import { type ActiveCall, Call, type CallContext, type CallParty, type Release } from './call.js';
+import { CallerLookup } from './caller-lookup.js';
 import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
@@ -52,6 +53,7 @@ import { MusicOnHold } from './moh.js';
 import { OutboundLeg } from './outbound-leg.js';
 import { type PageMember, pagingApp } from './page.js';
 import { ParkingLot } from './park.js';
+import { Phonebook } from './phonebook.js';
 import { PushNotifier } from './push-notifier.js';
 import { MemoryAgentSessions } from './queue/agents.js';
 import { callbackDialer } from './queue/callback-dialer.js';
@@ -131,6 +133,11 @@ export interface SipServiceOptions {
   audioDir?: string;
   /** DNS for trunks' host names (NAPTR, SRV, A); default the system's resolver. */
   dns?: DnsLike;
+  /**
+   * Who outside callers are (names for the phones and the CDR): the tenant's phonebook is
+   * added first, CRM sources after it by whoever made it. Omitted: one with the phonebook alone.
+   */
+  callerLookup?: CallerLookup;
 }
 
 /** Whether a side's party is still in the call (a parker or transferor who left is not). */
@@ -180,6 +187,10 @@ export class SipService {
   private readonly spokenText: SpokenText;
   /** Trunks to the public network, external-call limits and the fraud rule. */
   readonly carriers: Carriers;
+  /** The tenants' phonebooks in memory: caller names, dial-by-name. */
+  readonly phonebook: Phonebook;
+  /** Names outside callers by the phonebook (and CRMs) before their call is routed. */
+  readonly callerLookup: CallerLookup;
 
   constructor(
     private readonly opts: SipServiceOptions,
@@ -189,6 +200,15 @@ export class SipService {
     const clock = opts.clock ?? systemClock;
     this.spokenText = new SpokenText(opts.ttsDir ?? join(tmpdir(), 'nimbus-tts'));
     this.directory = new Directory(store);
+    this.phonebook = new Phonebook(store, {
+      countryOf: (tenantId) => this.directory.tenantById(tenantId)?.country,
+      onError: (tenantId, err) => log.warn({ err, tenantId }, 'phonebook load failed'),
+    });
+    this.callerLookup =
+      opts.callerLookup ??
+      new CallerLookup({ onError: (source, err) => log.warn({ err, source }, 'caller lookup failed') });
+    // The phonebook is asked first: the company's own name for a number beats a CRM's.
+    this.callerLookup.add(this.phonebook);
     this.location = new ObservedLocation(new MemoryLocation(), this.events);
     this.auth = new DigestAuthenticator({
       secret: opts.secret,
@@ -389,6 +409,7 @@ export class SipService {
     const webrtc = m ? import('../media/webrtc/gateway.js') : null;
     webrtc?.catch(() => {});
     await this.directory.loadAll();
+    await this.phonebook.loadAll(this.directory.all().map((t) => t.id));
     this.callContext.media = await media;
     if (this.callContext.media) await this.startQueues(this.txContext.clock);
     if (webrtc && m && this.callContext.media)
@@ -433,6 +454,8 @@ export class SipService {
    */
   async tenantChanged(tenantId: string | null): Promise<void> {
     await this.directory.refresh(tenantId);
+    if (tenantId === null) await this.phonebook.loadAll(this.directory.all().map((t) => t.id));
+    else if (!this.directory.tenantById(tenantId)) this.phonebook.forget(tenantId);
     if (tenantId === null) this.carriers.sync();
     // An agent whose phone went on (or off) DND is paused by it: its pause time starts (or counts).
     for (const t of tenantId === null ? this.directory.all() : [this.directory.tenantById(tenantId)])
@@ -444,6 +467,22 @@ export class SipService {
       if (!tenant?.enabled || !tenant.extensions.has(number ?? ''))
         this.notifier.terminateResource(sub.resource, 'noresource');
     }
+  }
+
+  /** A tenant's contacts changed (the API, a CRM sync): its phonebook map is rebuilt before this resolves. */
+  async contactsChanged(tenantId: string): Promise<void> {
+    await this.phonebook.reload(tenantId);
+  }
+
+  /**
+   * Names an outside caller before routing: a name the phonebook (or a CRM) has for the
+   * number replaces whatever the carrier sent (often just the number again); a carrier's
+   * name stays when nobody knows the number. At most the lookup's deadline is spent.
+   */
+  private async identifyCaller(call: Call, tenantId: string, number: string): Promise<void> {
+    if (number === 'anonymous' || this.callerLookup.empty) return;
+    const identity = await this.callerLookup.lookup(tenantId, number);
+    if (identity && call.state === 'ringing') call.identify(identity);
   }
 
   localFor(dest: Destination): LocalAddress {
@@ -623,6 +662,8 @@ export class SipService {
         ticket.end(this.txContext.clock.now());
       }, 'A');
       call.step({ kind: 'trunk', id: trunk.id, name: trunk.name, outcome: `called ${did}` });
+      await this.identifyCaller(call, tenant.id, caller);
+      if (call.state !== 'ringing') return;
       await this.router.route(call, tenant, dest);
     })().catch((e: unknown) => {
       this.log.error({ err: e }, 'call from a trunk failed');

@@ -70,12 +70,12 @@ describe.each(backends())('contacts on %s', (backend) => {
     expect(await fx.store.tenant(fx.A.id).contacts.byNumber('84951234567')).toEqual([]);
     expect((await fx.store.tenant(fx.A.id).contacts.byNumber('8 916 111-22-33')).length).toBe(1);
     // Tenant B sees nothing of it.
-    expect((await fx.call('GET', `/api/v1/tenants/${fx.A.id}/contacts/${id}`, { as: fx.B.admin })).status).toBe(
-      404,
-    );
-    expect((await fx.call('GET', `/api/v1/tenants/${fx.B.id}/contacts/${id}`, { as: fx.B.admin })).status).toBe(
-      404,
-    );
+    expect(
+      (await fx.call('GET', `/api/v1/tenants/${fx.A.id}/contacts/${id}`, { as: fx.B.admin })).status,
+    ).toBe(404);
+    expect(
+      (await fx.call('GET', `/api/v1/tenants/${fx.B.id}/contacts/${id}`, { as: fx.B.admin })).status,
+    ).toBe(404);
     expect((await fx.call('DELETE', `${base()}/${id}`, { as: fx.A.admin })).status).toBe(204);
     expect((await fx.call('GET', `${base()}/${id}`, { as: fx.A.user })).status).toBe(404);
   });
@@ -150,9 +150,11 @@ describe.each(backends())('contacts on %s', (backend) => {
     expect(merged[0]?.numbers).toHaveLength(1);
     expect((await search('Good One')).total).toBe(1);
 
-    await fx.store.tenant(fx.A.id).contacts.upsertFromSource('crm:test', [
-      { externalId: 'c1', name: 'From CRM', numbers: [{ number: '+74990000001', label: '' }] },
-    ]);
+    await fx.store
+      .tenant(fx.A.id)
+      .contacts.upsertFromSource('crm:test', [
+        { externalId: 'c1', name: 'From CRM', numbers: [{ number: '+74990000001', label: '' }] },
+      ]);
     const replaced = await fx.call('POST', `${base()}/import`, {
       as: fx.A.admin,
       body: { csv: 'name,number\nOnly One,+7 812 555-07-07\n', mode: 'replace' },

@@ -136,6 +136,8 @@ export interface CallEnd {
   trunk?: string | null;
   /** What it cost by the rate deck, minor units (rounded). */
   cost?: number | null;
+  /** The caller's name as found after the row opened (the phonebook, a CRM), replacing the one sent. */
+  callerName?: string | null;
 }
 
 /** The worse of the two legs' MOS, for sorting and reports. */
@@ -272,7 +274,8 @@ export class CallLog {
         ${end ? JSON.stringify(end.legs) : null}::jsonb, ${end ? JSON.stringify(end.trail ?? []) : null}::jsonb,
         ${end ? JSON.stringify(end.tags ?? []) : null}::jsonb,
         ${end?.quality ? JSON.stringify(end.quality) : null}::jsonb, ${end ? worstMos(end.quality) : null}::real,
-        ${end?.direction ?? null}::text, ${end?.trunk ?? null}::text, ${end?.cost ?? null}::integer`;
+        ${end?.direction ?? null}::text, ${end?.trunk ?? null}::text, ${end?.cost ?? null}::integer,
+        ${end?.callerName ?? null}::text`;
       if (row.open) {
         const c = row.open.call;
         inserts.push(sql`(${id}::uuid, ${c.tenantId}::uuid, ${c.sipCallId}::text, ${c.caller}::text,
@@ -286,12 +289,13 @@ export class CallLog {
     const insert = sql`insert into calls (id, tenant_id, sip_call_id, caller, caller_name, callee,
         direction, node, started_at, status, answered_at, ended_at, cause, sip_status, hangup_by,
         legs, trail, tags, quality, mos, trunk, cost)
-      select id, tenant_id, sip_call_id, caller, caller_name, callee, coalesce(new_direction, direction),
+      select id, tenant_id, sip_call_id, caller, coalesce(new_caller_name, caller_name), callee,
+        coalesce(new_direction, direction),
         node, started_at, status, answered_at, ended_at, cause, sip_status, hangup_by, coalesce(legs, '[]'),
         coalesce(trail, '[]'), coalesce(tags, '[]'), quality, mos, trunk, cost
       from (values ${sql.join(inserts)}) as v (id, tenant_id, sip_call_id, caller, caller_name,
         callee, direction, node, started_at, status, answered_at, ended_at, cause, sip_status,
-        hangup_by, legs, trail, tags, quality, mos, new_direction, trunk, cost)`;
+        hangup_by, legs, trail, tags, quality, mos, new_direction, trunk, cost, new_caller_name)`;
     const update = sql`update calls as c set status = v.status,
         answered_at = coalesce(v.answered_at, c.answered_at), ended_at = coalesce(v.ended_at, c.ended_at),
         cause = coalesce(v.cause, c.cause), sip_status = coalesce(v.sip_status, c.sip_status),
@@ -299,9 +303,9 @@ export class CallLog {
         trail = coalesce(v.trail, c.trail), tags = coalesce(v.tags, c.tags),
         quality = coalesce(v.quality, c.quality), mos = coalesce(v.mos, c.mos),
         direction = coalesce(v.direction, c.direction), trunk = coalesce(v.trunk, c.trunk),
-        cost = coalesce(v.cost, c.cost)
+        cost = coalesce(v.cost, c.cost), caller_name = coalesce(v.caller_name, c.caller_name)
       from (values ${sql.join(updates)}) as v (id, status, answered_at, ended_at, cause, sip_status,
-        hangup_by, legs, trail, tags, quality, mos, direction, trunk, cost)
+        hangup_by, legs, trail, tags, quality, mos, direction, trunk, cost, caller_name)
       where c.id = v.id`;
     if (inserts.length && updates.length) await sql`with opened as (${insert}) ${update}`.execute(this.db);
     else if (inserts.length) await insert.execute(this.db);
