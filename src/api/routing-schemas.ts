@@ -27,6 +27,7 @@ export const DESTINATION_KINDS = [
   'voicemail',
   'number',
   'hangup',
+  'directory',
 ] as const;
 
 /**
