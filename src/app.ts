@@ -137,8 +137,18 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     const webhooks = new WebhookOutbox(store, logger.child({ component: 'webhooks' }), {
       allowPrivate: config.webhookAllowPrivate,
     });
+    // Ticket systems and CRMs: their own outbox (same sender rules as webhooks), and the
+    // CRMs as a caller-name source after the phonebook (the company's own name wins).
+    const { IntegrationHub } = await import('./api/integrations/hub.js');
+    const integrations = new IntegrationHub(store, logger.child({ component: 'integrations' }), {
+      allowPrivate: config.webhookAllowPrivate,
+      portalUrl: `https://${config.publicAddress}:${config.httpsPort}`,
+      contactsChanged: (tenantId) => sip.contactsChanged(tenantId),
+    });
+    callerLookup.add(integrations.source());
     const api = await buildApi({
       webhooks,
+      integrations,
       callControl: { clickToCall: (t, from, to) => sip.clickToCall(t, from, to) },
       contactsChanged: (tenantId) =>
         sip
@@ -212,6 +222,9 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     cleanups.push(async () => events.close());
     await webhooks.start();
     sip.events.on((e) => webhooks.enqueue(e));
+    await integrations.start();
+    sip.events.on((e) => integrations.onEvent(e));
+    cleanups.push(() => integrations.close());
     // Closed after the SIP service (cleanups run last first), so the events of calls cut by the
     // shutdown are written to the outbox too.
     cleanups.push(() => webhooks.close());

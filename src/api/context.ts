@@ -12,6 +12,7 @@ import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { Access, Permission } from './permissions.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
+import type { IntegrationHub } from './integrations/hub.js';
 
 export type Api = FastifyInstance<
   Server,

@@ -51,6 +51,8 @@ export const PERMISSIONS = {
 
   'apiKeys.manage': { operator: 'any', tenant_admin: 'any' },
   'webhooks.manage': { operator: 'any', tenant_admin: 'any' },
+  // Ticket systems and CRMs: their tokens are the company's keys to other systems.
+  'integrations.manage': { operator: 'any', tenant_admin: 'any' },
   'platformApiKeys.manage': { operator: 'any' },
 
   'audit.read': { operator: 'any', tenant_admin: 'any' },

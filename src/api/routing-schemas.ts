@@ -27,7 +27,6 @@ export const DESTINATION_KINDS = [
   'voicemail',
   'number',
   'hangup',
-  'directory',
 ] as const;
 
 /**

@@ -38,6 +38,7 @@ import { userRoutes } from './routes/users.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { voicemailActionRoutes } from './routes/voicemail-actions.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -207,6 +208,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await voicemailActionRoutes(app, deps);
   await apiKeyRoutes(app, deps);
   await webhookRoutes(app, deps);
+  await integrationRoutes(app, deps);
   await contactRoutes(app, deps);
   await auditRoutes(app, deps);
   await callRoutes(app, deps);

@@ -134,21 +134,40 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+/** An HTTP request to a tenant's endpoint (webhooks, ticket systems, CRMs). */
+export interface OutboundRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Absent for a GET. */
+  body?: string;
+}
+
+/** The answer: its status and up to 1 MB of its body (a CRM's lookup answer is read; the rest ignored). */
+export interface OutboundResponse {
+  status: number;
+  body: string;
+}
+
+const MAX_ANSWER = 1024 * 1024;
+
+/** Retry delay after `attempts` tries: 10 s doubling to an hour. */
+export const defaultBackoff = (attempts: number): number => Math.min(10_000 * 2 ** (attempts - 1), 3600_000);
+
 /**
- * POSTs `body` and resolves with the status (a redirect is a status like any other:
- * it is not followed, as it could lead anywhere). The address is checked where the
- * connection is made — the name resolved once, for the check and the connection
- * alike — so a name that answers with a public address for a check and a private
- * one for the request (DNS rebinding) gets nowhere.
+ * Sends a request and resolves with the answer (a redirect is a status like any
+ * other: it is not followed, as it could lead anywhere). The address is checked
+ * where the connection is made — the name resolved once, for the check and the
+ * connection alike — so a name that answers with a public address for a check and
+ * a private one for the request (DNS rebinding) gets nowhere.
  */
-function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
+export function sendHttp(
+  r: OutboundRequest,
   timeoutMs: number,
   allowPrivate: boolean,
-): Promise<number> {
-  const u = new URL(url);
+  signal?: AbortSignal,
+): Promise<OutboundResponse> {
+  const u = new URL(r.url);
   const literal = u.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && isIP(literal) && isPrivateAddress(literal))
     return Promise.reject(new Error(`${literal} is a loopback or private address`));
@@ -164,18 +183,31 @@ function post(
     });
   };
   return new Promise((resolve, reject) => {
+    const headers =
+      r.body === undefined
+        ? r.headers
+        : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) };
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
       u,
-      {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        lookup,
-        timeout: timeoutMs,
-      },
+      { method: r.method, headers, lookup, timeout: timeoutMs, ...(signal ? { signal } : {}) },
       (res) => {
-        clearTimeout(whole);
-        res.resume();
-        resolve(res.statusCode ?? 0);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          if (size < MAX_ANSWER) chunks.push(c);
+          size += c.length;
+        });
+        res.on('end', () => {
+          clearTimeout(whole);
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER),
+          });
+        });
+        res.on('error', (e) => {
+          clearTimeout(whole);
+          reject(e);
+        });
       },
     );
     // The whole exchange, not only a quiet socket, has `timeoutMs`.
@@ -185,7 +217,7 @@ function post(
       clearTimeout(whole);
       reject(e);
     });
-    req.end(body);
+    req.end(r.body);
   });
 }
 
@@ -337,20 +369,23 @@ export class WebhookOutbox {
     let status: number | null = null;
     let error: string;
     try {
-      status = await post(
-        d.url,
+      ({ status } = await sendHttp(
         {
-          'content-type': 'application/json',
-          'user-agent': 'NimbusPBX-Webhooks/1',
-          'x-nimbus-event': d.eventType,
-          'x-nimbus-delivery': d.id,
-          'x-nimbus-timestamp': String(timestamp),
-          'x-nimbus-signature': signWebhook(d.secret, timestamp, body),
+          method: 'POST',
+          url: d.url,
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'NimbusPBX-Webhooks/1',
+            'x-nimbus-event': d.eventType,
+            'x-nimbus-delivery': d.id,
+            'x-nimbus-timestamp': String(timestamp),
+            'x-nimbus-signature': signWebhook(d.secret, timestamp, body),
+          },
+          body,
         },
-        body,
         this.opts.timeoutMs ?? 10_000,
         this.opts.allowPrivate,
-      );
+      ));
       if (status >= 200 && status < 300) {
         await this.store.webhookOutbox.delivered(d.id, status, new Date());
         return;
@@ -360,7 +395,7 @@ export class WebhookOutbox {
       error = e instanceof Error ? e.message : String(e);
     }
     const max = this.opts.maxAttempts ?? 10;
-    const backoff = this.opts.backoffMs ?? ((n: number) => Math.min(10_000 * 2 ** (n - 1), 3600_000));
+    const backoff = this.opts.backoffMs ?? defaultBackoff;
     const retry = d.attempts >= max ? null : new Date(Date.now() + backoff(d.attempts));
     this.log.warn({ url: d.url, attempts: d.attempts, error }, 'webhook not delivered');
     await this.store.webhookOutbox.failed(d.id, status, error, retry);

@@ -62,7 +62,7 @@ import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigu
 import { Registrar } from './registrar.js';
 import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
-import type { RingGroupConfig, Destination as RouteDestination } from './routing/types.js';
+import type { RingGroupConfig } from './routing/types.js';
 import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
 import { Carriers } from './trunks/carriers.js';
@@ -311,7 +311,6 @@ export class SipService {
       spoken: (text, lang) => this.spokenText.file(text, lang),
       audioFile: (tenantId, id) => (opts.audioDir ? join(opts.audioDir, tenantId, `${id}.wav`) : null),
       outbound: this.carriers.outbound,
-      contacts: (tenantId) => this.phonebook.entries(tenantId),
     };
     this.router = new Router(this.routerEnv);
     // Agents become (un)available as their phones register and their calls come and go.
@@ -575,13 +574,10 @@ export class SipService {
       domain: tenant.domain,
     };
     const feature = matchFeature(effectiveCodes(tenant.featureCodes), dialled);
-    // Dial by name is a routing destination (an IVR option may lead there too): routed as a call.
-    if (feature && feature.feature !== 'directory')
+    if (feature)
       return this.featureCall(feature.feature, feature.arg, req, tx, source, tenant, caller, callerParty);
     // A number that is nobody inside the company is an external one: out through the tenant's routes.
-    const dest: RouteDestination = feature
-      ? { kind: 'directory' }
-      : (destinationForNumber(tenant, dialled) ?? { kind: 'number', number: dialled, on: caller.id });
+    const dest = destinationForNumber(tenant, dialled) ?? { kind: 'number', number: dialled, on: caller.id };
     const named = tenant.extensions.get(dialled) ?? tenant.routingByNumber.get(dialled);
     const name = named ? ('displayName' in named ? named.displayName : named.name) : '';
     const call = new Call(

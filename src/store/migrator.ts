@@ -22,6 +22,7 @@ import * as m0016 from './migrations/0016_voicemail_action_key.js';
 import * as m0017 from './migrations/0017_rates_and_spend.js';
 import * as m0018 from './migrations/0018_webhooks.js';
 import * as m0020 from './migrations/0020_contacts.js';
+import * as m0021 from './migrations/0021_integrations.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017_rates_and_spend': m0017,
   '0018_webhooks': m0018,
   '0020_contacts': m0020,
+  '0021_integrations': m0021,
 };
 
 /**

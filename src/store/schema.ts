@@ -3,6 +3,7 @@
  * here (CamelCasePlugin translates), so the rest of the code reads naturally.
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { IntegrationDeliveriesTable, IntegrationsTable } from './integration-tables.js';
 
 export const ROLES = ['operator', 'tenant_admin', 'supervisor', 'user'] as const;
 export type Role = (typeof ROLES)[number];
@@ -550,6 +551,8 @@ export interface Database {
   rates: RatesTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  integrations: IntegrationsTable;
+  integrationDeliveries: IntegrationDeliveriesTable;
   contacts: ContactsTable;
 }
 

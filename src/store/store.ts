@@ -11,6 +11,7 @@ import { CallReportRepository } from './repositories/call-reports.js';
 import { CallLog, CallRepository } from './repositories/calls.js';
 import { ContactRepository } from './repositories/contacts.js';
 import { ExtensionRepository } from './repositories/extensions.js';
+import { IntegrationOutboxStore, IntegrationRepository } from './repositories/integrations.js';
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
 import { QueueAgentRepository } from './repositories/queues.js';
 import { RateRepository } from './repositories/rates.js';
@@ -36,6 +37,7 @@ export interface TenantScope {
   voicemail: VoicemailRepository;
   audioFiles: AudioFileRepository;
   webhooks: WebhookRepository;
+  integrations: IntegrationRepository;
   contacts: ContactRepository;
 }
 
@@ -59,6 +61,7 @@ export class Store {
   readonly numbers: NumberRepository;
   readonly rates: RateRepository;
   readonly webhookOutbox: WebhookOutboxStore;
+  readonly integrationOutbox: IntegrationOutboxStore;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -72,6 +75,7 @@ export class Store {
     this.numbers = new NumberRepository(db);
     this.rates = new RateRepository(db);
     this.webhookOutbox = new WebhookOutboxStore(db);
+    this.integrationOutbox = new IntegrationOutboxStore(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),
@@ -93,6 +97,7 @@ export class Store {
       audioFiles: new AudioFileRepository(this.db, tenantId),
       voicemail: new VoicemailRepository(this.db, tenantId),
       webhooks: new WebhookRepository(this.db, tenantId),
+      integrations: new IntegrationRepository(this.db, tenantId),
       contacts: new ContactRepository(this.db, tenantId),
     };
   }

@@ -236,6 +236,10 @@ describe.each(backends())('bad input on every writing route on %s', (backend) =>
       '/api/v1/tenants/:tenantId/webhooks/:id/rotate-secret',
       '/api/v1/tenants/:tenantId/webhooks/:id/test',
       '/api/v1/tenants/:tenantId/webhooks/:id/deliveries/:deliveryId/replay',
+      // Likewise on an integration: a sample, a contact sync, a replay.
+      '/api/v1/tenants/:tenantId/integrations/:id/test',
+      '/api/v1/tenants/:tenantId/integrations/:id/sync',
+      '/api/v1/tenants/:tenantId/integrations/:id/deliveries/:deliveryId/replay',
     ]);
     const before = await rowCounts();
     for (const r of writes) {

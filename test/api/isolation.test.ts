@@ -11,6 +11,8 @@ import { queueConfig } from '../helpers/queues.js';
 
 /** Tenant B's contact (made before the tests): the isolation checks aim at a real row. */
 let contactOfB = '00000000-0000-4000-8000-000000000001';
+/** Tenant B's CRM integration, likewise. */
+let integrationOfB = '00000000-0000-4000-8000-000000000001';
 
 /** The id of one of B's objects for the resource a route's {id} names; unknown resources get a random id. */
 function objectId(url: string, t: TenantFixture): string {
@@ -24,6 +26,8 @@ function objectId(url: string, t: TenantFixture): string {
       return t.apiKey.id;
     case 'contacts':
       return contactOfB;
+    case 'integrations':
+      return integrationOfB;
     default:
       return '00000000-0000-4000-8000-000000000001';
   }
@@ -43,6 +47,10 @@ function validBody(method: string, url: string): unknown {
   if (url.endsWith('/webhooks')) return { url: 'http://93.184.216.34/hook', events: ['call.started'] };
   if (url.endsWith('/webhooks/:id')) return { enabled: false };
   if (/\/contacts(\/:id)?$/.test(url)) return { name: 'pwned' };
+  if (url.endsWith('/integrations'))
+    return { kind: 'ticket', name: 'pwned', config: { url: 'http://93.184.216.34/t', bodyTemplate: '{}' } };
+  if (url.endsWith('/integrations/:id')) return { enabled: false };
+  if (url.endsWith('/integrations/:id/lookup')) return { number: '+74950000000' };
   if (url.endsWith('/contacts/import')) return { csv: 'name,number\npwned,+74950000000', mode: 'replace' };
   // The voicemail email link's form post: the message's key is the permission (a guess here).
   if (url.startsWith('/api/v1/voicemail-actions/')) return { key: 'guessed-key', action: 'delete' };
@@ -108,6 +116,15 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
   beforeAll(async () => {
     fx = await createFixture(backend);
     contactOfB = (await fx.store.tenant(fx.B.id).contacts.create({ name: 'B only', numbers: [] })).id;
+    integrationOfB = (
+      await fx.store.tenant(fx.B.id).integrations.create({
+        kind: 'crmWebhook',
+        name: 'B only',
+        enabled: true,
+        config: { lookup: true, url: 'http://93.184.216.34/lookup' },
+        secrets: '',
+      })
+    ).id;
   });
   afterAll(async () => fx?.close());
 
@@ -121,6 +138,7 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
       keys: (await scope.apiKeys.list(page)).items,
       routing: await scope.routing.all(),
       contacts: (await scope.contacts.list(page)).items,
+      integrations: await scope.integrations.list(),
     });
   }
 

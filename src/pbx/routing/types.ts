@@ -28,9 +28,7 @@ export type Destination =
    * configuration (a route, a group), limited by the tenant's class.
    */
   | { kind: 'number'; number: string; on?: string }
-  | { kind: 'hangup'; cause: HangupCause }
-  /** Dial by name: the caller keys letters of a name and is put through (apps/dial-by-name.ts). */
-  | { kind: 'directory' };
+  | { kind: 'hangup'; cause: HangupCause };
 
 export const HANGUP_CAUSES = ['busy', 'unavailable', 'rejected'] as const;
 export type HangupCause = (typeof HANGUP_CAUSES)[number];
@@ -173,8 +171,6 @@ export function describeDestination(d: Destination): string {
       return `number ${d.number}`;
     case 'hangup':
       return `hang up (${d.cause})`;
-    case 'directory':
-      return 'dial by name';
     default:
       return `${d.kind} ${d.id}`;
   }
