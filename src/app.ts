@@ -2,6 +2,7 @@
  * Composes a Nimbus node: configuration -> database (migrated) -> first-start
  * data -> HTTP API. `nimbus start` and the tests both start nodes through here.
  */
+
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { CallerLookup } from './pbx/caller-lookup.js';
+import { DiskStorage, S3Storage, s3OptionsFromUrl } from './pbx/recording/storage.js';
 import { SipService } from './pbx/sip-service.js';
 import { loadOrCreateCertificate } from './pbx/tls-certificate.js';
 import type { DigestAlgorithm } from './sip/auth.js';
@@ -92,8 +94,14 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     const callerLookup = new CallerLookup({
       onError: (source, err) => logger.warn({ err, source }, 'caller lookup failed'),
     });
+    // Call recordings: made on local disk, kept there or in S3-compatible object storage.
+    const recordingsDir = join(config.dataDir, 'recordings');
+    const recordingStorage = config.recordingsS3
+      ? new S3Storage(s3OptionsFromUrl(config.recordingsS3), recordingsDir)
+      : new DiskStorage(recordingsDir);
     const sip = new SipService(
       {
+        recordings: recordingStorage,
         callerLookup,
         host: config.sipHost,
         port: config.sipPort,
@@ -189,6 +197,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         change: (t, n, c) => sip.queues?.change(t, n, c) ?? null,
       },
       audioDir: join(config.dataDir, 'audio'),
+      recordings: recordingStorage,
       voicemail: {
         dir: join(config.dataDir, 'voicemail'),
         changed: (tenantId, boxId) => void sip.voicemail?.changedById(tenantId, boxId),

@@ -42,6 +42,7 @@ export interface Config {
   transcribeUrl: string | null;
   transcribeToken: string | null;
   webhookAllowPrivate: boolean;
+  recordingsS3: string | null;
 }
 
 type Kind =
@@ -240,6 +241,15 @@ export const SETTINGS: readonly Setting[] = [
     default: 'false',
     description:
       'Let webhooks reach loopback and private addresses (off: a tenant cannot make the PBX call into the operator’s own network).',
+  },
+  {
+    key: 'recordingsS3',
+    env: 'NIMBUS_RECORDINGS_S3',
+    flag: 'recordings-s3',
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    default: null,
+    description:
+      'Keep call recordings in S3-compatible object storage instead of the data directory: https://ACCESS_KEY:SECRET@host[:port]/bucket[?region=…] (path-style; add &virtualHosted=1 for bucket.host).',
   },
   {
     key: 'demo',

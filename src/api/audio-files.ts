@@ -4,9 +4,11 @@
  * play, with a clear problem for what is not audio or is damaged; a stored WAV is
  * sent with HTTP Range support, so players can seek.
  */
+
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AudioUploadError, convertGreeting } from '../pbx/voicemail/convert.js';
 import { ApiError, notFound } from './errors.js';
@@ -48,6 +50,58 @@ export async function storeWav(path: string, wav: Buffer): Promise<void> {
   await rename(`${path}.upload`, path);
 }
 
+/**
+ * The byte range a request asks for of a file of `size` bytes (one range; suffix
+ * ranges too), or null for the whole file; an unsatisfiable one is refused 416.
+ */
+export function requestedRange(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  size: number,
+): { start: number; end: number } | null {
+  const range = req.headers.range;
+  if (!range) return null;
+  const r = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+  let start = r?.[1] ? Number(r[1]) : Number.NaN;
+  let end = r?.[2] ? Number(r[2]) : size - 1;
+  if (r && !r[1] && r[2]) {
+    // A suffix: the last N bytes.
+    start = Math.max(0, size - Number(r[2]));
+    end = size - 1;
+  }
+  end = Math.min(end, size - 1);
+  if (!r || Number.isNaN(start) || start > end || start >= size) {
+    reply.header('content-range', `bytes */${size}`);
+    throw new ApiError('RANGE_NOT_SATISFIABLE', `The audio is ${size} bytes long`);
+  }
+  return { start, end };
+}
+
+/**
+ * Sends WAV audio of `size` bytes that `open` reads (all of it, or a range),
+ * honouring `Range` so players can seek.
+ */
+export async function sendAudio(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  size: number,
+  open: (range?: { start: number; end: number }) => Promise<Readable>,
+  download: string | null = null,
+): Promise<FastifyReply> {
+  reply.header('accept-ranges', 'bytes').type('audio/wav');
+  if (download) reply.header('content-disposition', `attachment; filename="${download}"`);
+  const range = requestedRange(req, reply, size);
+  if (range) {
+    reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('content-length', range.end - range.start + 1);
+    return reply.send(await open(range));
+  }
+  reply.header('content-length', size);
+  return reply.send(await open());
+}
+
 /** Sends a stored WAV, honouring `Range` (one range; suffix ranges too). */
 export async function sendWav(
   req: FastifyRequest,
@@ -58,29 +112,5 @@ export async function sendWav(
 ): Promise<FastifyReply> {
   const size = (await stat(path).catch(() => null))?.size;
   if (size === undefined) throw notFound(what);
-  reply.header('accept-ranges', 'bytes').type('audio/wav');
-  if (download) reply.header('content-disposition', `attachment; filename="${download}"`);
-  const range = req.headers.range;
-  if (range) {
-    const r = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    let start = r?.[1] ? Number(r[1]) : Number.NaN;
-    let end = r?.[2] ? Number(r[2]) : size - 1;
-    if (r && !r[1] && r[2]) {
-      // A suffix: the last N bytes.
-      start = Math.max(0, size - Number(r[2]));
-      end = size - 1;
-    }
-    end = Math.min(end, size - 1);
-    if (!r || Number.isNaN(start) || start > end || start >= size) {
-      reply.header('content-range', `bytes */${size}`);
-      throw new ApiError('RANGE_NOT_SATISFIABLE', `The audio is ${size} bytes long`);
-    }
-    reply
-      .code(206)
-      .header('content-range', `bytes ${start}-${end}/${size}`)
-      .header('content-length', end - start + 1);
-    return reply.send(createReadStream(path, { start, end }));
-  }
-  reply.header('content-length', size);
-  return reply.send(createReadStream(path));
+  return sendAudio(req, reply, size, async (r) => createReadStream(path, r ?? {}), download);
 }

@@ -6,13 +6,14 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify
 import type { Config } from '../config.js';
 import type { LiveCall, LiveRegistration, PbxEvent } from '../pbx/events.js';
 import type { AgentStatus, QueueLive } from '../pbx/queue/engine.js';
+import type { RecordingStorage } from '../pbx/recording/storage.js';
 import type { TrunkStatus } from '../pbx/trunks/trunk-set.js';
 import type { Actor } from '../store/repositories/audit.js';
 import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
+import type { IntegrationHub } from './integrations/hub.js';
 import type { Access, Permission } from './permissions.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
-import type { IntegrationHub } from './integrations/hub.js';
 
 export type Api = FastifyInstance<
   Server,
@@ -129,6 +130,10 @@ export interface ApiDeps {
   contactsChanged?: (tenantId: string) => Promise<void> | void;
   /** Webhook endpoints' outbox (absent: webhooks are stored but nothing is sent). */
   webhooks?: WebhookOutbox;
+  /** Ticket systems and CRMs (absent: stored, but nothing is sent or looked up). */
+  integrations?: IntegrationHub;
+  /** Where call recordings are kept (absent: recordings are listed but their audio answers 503). */
+  recordings?: RecordingStorage;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */
   voicemail?: VoicemailSource;
   /** What this node is doing (SIP, media, which database), for the operator's health page. */

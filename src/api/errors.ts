@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   VOICEMAIL_UNAVAILABLE: { status: 503, title: 'Voicemail storage is not available on this node' },
   WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhooks are not sent by this node' },
   CALLS_UNAVAILABLE: { status: 503, title: 'This node cannot place calls' },
+  RECORDINGS_UNAVAILABLE: { status: 503, title: 'Recording storage is not available on this node' },
+  RECORDING_IN_PROGRESS: { status: 409, title: 'The recording is still being made' },
   INTEGRATIONS_UNAVAILABLE: { status: 503, title: 'Integrations are not run by this node' },
   INTEGRATION_FAILED: { status: 502, title: 'The CRM or ticket system refused or could not be reached' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -62,6 +62,9 @@ export const PERMISSIONS = {
   // from someone else's extension would borrow its call class.
   // Reports on the tenant's calls: managers.
   'reports.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any' },
+  'recordings.read': { operator: 'any', tenant_admin: 'any', supervisor: 'any', user: 'own' },
+  'recordings.delete': { operator: 'any', tenant_admin: 'any' },
+  'recordings.manage': { operator: 'any', tenant_admin: 'any' },
   'calls.originate': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },

@@ -27,6 +27,7 @@ export const DESTINATION_KINDS = [
   'voicemail',
   'number',
   'hangup',
+  'directory',
 ] as const;
 
 /**
@@ -150,7 +151,16 @@ const PromptList = Type.Array(
 );
 const Seconds = (max: number, description: string) => Type.Integer({ minimum: 0, maximum: max, description });
 
+/** A queue's or inbound route's say in call recording (absent: the extensions decide). */
+const RoutingRecording = Type.Optional(
+  Type.Union([Type.Literal('always'), Type.Literal('never')], {
+    description:
+      "always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide)",
+  }),
+);
+
 export const QueueFields = {
+  recording: RoutingRecording,
   strategy: literals(QUEUE_STRATEGIES, 'How the next agent is chosen'),
   members: Type.Array(
     Type.Object(
@@ -317,6 +327,7 @@ export const TimeConditionFields = {
 };
 
 export const InboundRouteFields = {
+  recording: RoutingRecording,
   callerRules: Type.Array(
     Type.Object(
       {

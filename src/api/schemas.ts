@@ -265,6 +265,27 @@ export const CallRulesSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const RecordingChoiceSchema = Type.Union(
+  [Type.Literal('always'), Type.Literal('onDemand'), Type.Literal('never')],
+  {
+    description:
+      'always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand',
+  },
+);
+
+export const ExtensionRecordingSchema = Type.Object(
+  {
+    inboundExternal: RecordingChoiceSchema,
+    inboundInternal: RecordingChoiceSchema,
+    outboundExternal: RecordingChoiceSchema,
+    outboundInternal: RecordingChoiceSchema,
+  },
+  {
+    additionalProperties: false,
+    description: "Whether the extension's calls are recorded, by direction and internal/external",
+  },
+);
+
 export const ExtensionSchema = Type.Object({
   id: Uuid,
   tenantId: Uuid,
@@ -287,6 +308,7 @@ export const ExtensionSchema = Type.Object({
   externalBlocked: Type.Union([Type.String(), Type.Null()], {
     description: 'Why the fraud rule stopped its external calls (null: not blocked)',
   }),
+  recording: ExtensionRecordingSchema,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

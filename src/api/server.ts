@@ -23,11 +23,13 @@ import { callRoutes } from './routes/calls.js';
 import { contactRoutes } from './routes/contacts.js';
 import { extensionRoutes } from './routes/extensions.js';
 import { healthRoutes } from './routes/health.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { liveRoutes } from './routes/live.js';
 import { platformRoutes } from './routes/platform.js';
 import { provisioningRoutes } from './routes/provisioning.js';
 import { queueRoutes } from './routes/queues.js';
 import { rateRoutes } from './routes/rates.js';
+import { recordingRoutes } from './routes/recordings.js';
 import { reportRoutes } from './routes/reports.js';
 import { routingRoutes } from './routes/routing.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
@@ -38,7 +40,6 @@ import { userRoutes } from './routes/users.js';
 import { voicemailRoutes } from './routes/voicemail.js';
 import { voicemailActionRoutes } from './routes/voicemail-actions.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { integrationRoutes } from './routes/integrations.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -213,6 +214,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
   await callControlRoutes(app, deps);
+  await recordingRoutes(app, deps);
   await reportRoutes(app, deps);
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);

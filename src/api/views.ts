@@ -71,6 +71,7 @@ export function extensionView(e: Extension) {
     outboundCallerId: e.outboundCallerId,
     maxExternalCalls: e.maxExternalCalls,
     externalBlocked: e.externalBlocked,
+    recording: e.recording,
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
   };

@@ -422,6 +422,11 @@ export class MediaEndpoint {
     if (!this.isClosed) this.slot.post({ op: 'stopRecord', id: this.id, reason });
   }
 
+  /** Pauses (or resumes) this leg's recording; paused audio is left out of the file. */
+  pauseRecording(paused: boolean): void {
+    if (!this.isClosed) this.slot.post({ op: 'pauseRecord', id: this.id, paused });
+  }
+
   /** Puts this leg into conference `room` (it must have been opened with `open({ room })`). */
   joinConference(room: string, opts: { muted?: boolean; listenOnly?: boolean } = {}): void {
     if (this.engine.roomSlot(room) !== this.slot)

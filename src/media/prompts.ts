@@ -215,6 +215,8 @@ const PHRASES = {
   'call-transferred': { en: 'Your call is being transferred.', ru: 'Переводим ваш звонок.' },
   'call-recorded': { en: 'This call may be recorded.', ru: 'Разговор может быть записан.' },
   recording: { en: 'Recording.', ru: 'Идёт запись.' },
+  'recording-paused': { en: 'Recording paused.', ru: 'Запись приостановлена.' },
+  'recording-resumed': { en: 'Recording resumed.', ru: 'Запись продолжается.' },
   'leave-message-after-tone': {
     en: 'Please leave a message after the tone.',
     ru: 'Пожалуйста, оставьте сообщение после сигнала.',

@@ -46,6 +46,8 @@ export type ToWorker =
    */
   | { op: 'record'; id: number; recId: number; path: string; options: RecordOptions }
   | { op: 'stopRecord'; id: number; reason: 'hangup' | 'dtmf' | 'explicit' }
+  /** Pauses or resumes the leg's recording: paused audio is left out of the file. */
+  | { op: 'pauseRecord'; id: number; paused: boolean }
   | { op: 'close'; rid: number; id: number }
   | { op: 'shutdown'; rid: number };
 
@@ -73,6 +75,8 @@ export interface RecordingSummary {
   durationMs: number;
   voicedMs: number;
   bytes: number;
+  /** Time the recording was paused (left out of the file). */
+  pausedMs: number;
 }
 
 export type PlaybackEnd = 'done' | 'interrupted' | 'stopped' | 'failed';

@@ -142,6 +142,11 @@ async function handle(m: ToWorker): Promise<void> {
       if (ep) void recordings.get(ep)?.stop(m.reason);
       return;
     }
+    case 'pauseRecord': {
+      const ep = endpoints.get(m.id);
+      if (ep) recordings.get(ep)?.setPaused(m.paused);
+      return;
+    }
     case 'confJoin': {
       const ep = endpoints.get(m.id);
       if (!ep) return;
@@ -261,6 +266,7 @@ function startRecording(ep: RtpEndpoint, rec: Recording): void {
         durationMs: r.durationMs,
         voicedMs: r.voicedMs,
         bytes: r.bytes,
+        pausedMs: rec.pausedMs,
       };
       post({ kind: 'event', id: ep.id, event: { type: 'recording', recId: rec.recId, summary } });
     },

@@ -38,6 +38,11 @@ export class CallRecord {
     events?.emit({ type: 'call.started', tenantId: start.tenantId, call: { ...this.live } });
   }
 
+  /** The call's row id (recordings and events point at it). */
+  get callId(): string {
+    return this.id;
+  }
+
   /** The row of a call from `caller` to `callee` started by `invite` on this node. */
   static of(
     ctx: { callLog: CallLog; log: Logger; node: string; events?: PbxEvents | null },

@@ -43,6 +43,7 @@ import type { Binding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
 import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
+import type { InCallRecorder, RecordableCall } from './recording/service.js';
 
 export interface CallContext {
   layer: TransactionLayer;
@@ -67,6 +68,8 @@ export interface CallContext {
   /** The call started ringing or was answered (busy lamps follow). */
   changed(call: ActiveCall): void;
   ended(call: ActiveCall): void;
+  /** Records answered calls by the tenant's policy (null: recording is off on this node). */
+  recordings?: { answered(call: RecordableCall): InCallRecorder | null } | null;
   /** A REFER inside an answered call (a transfer); unset: transfers are refused 501. */
   refer?(call: Call, side: 'A' | 'B', req: SipRequest, tx: ServerTransaction): void;
 }
@@ -308,6 +311,8 @@ export class Call implements ActiveCall {
   private readonly held: Record<Side, Release[]> = { A: [], B: [] };
   /** Our 2xx to a phone that took the call by pickup, until its ACK. */
   private okRetransmitB: OkRetransmission | null = null;
+  /** The call's recording control once answered (null: nobody records it or may). */
+  private recorder: InCallRecorder | null = null;
   private readonly bCallId: string;
   /** A re-INVITE or other request relayed and not yet answered, per side it came from. */
   private pending = new Map<Side, ServerTransaction>();
@@ -863,6 +868,7 @@ export class Call implements ActiveCall {
     if (this.aAnswered) this.silenceCaller();
     if (!this.aAnswered) this.answerCaller(this.media ? this.toA(200, res, callerSdp) : this.toA(200, res));
     this.closeRound(leg.round, { kind: 'answered', party: leg.party });
+    this.recordByPolicy();
     this.ctx.changed(this);
   }
 
@@ -1005,7 +1011,24 @@ export class Call implements ActiveCall {
     media.answerSent('B');
     this.okRetransmitB = retransmitOk(this.ctx, ok, source, () => this.hangup('B', 'failed'));
     this.answerCaller(this.toA(200, makeResponse(this.invite, 200), media.forCaller(true)));
+    this.recordByPolicy();
     this.ctx.changed(this);
+  }
+
+  /** Answered: recorded now if policy says so, or its parties may start a recording with the code. */
+  private recordByPolicy(): void {
+    const media = this.media;
+    if (!this.ctx.recordings || !media || this.recorder) return;
+    this.recorder = this.ctx.recordings.answered({
+      tenantId: this.caller.tenantId,
+      callId: this.cdr.callId,
+      callerNumber: this.caller.number,
+      calleeNumber: this.callee.number,
+      direction: this.trunkUsed?.direction ?? 'internal',
+      trail: this.trail,
+      tones: this.local.tones,
+      endpoints: () => ({ A: media.endpointOf('A'), B: media.endpointOf('B') }),
+    });
   }
 
   private onLegFailed(leg: BLeg, res: SipResponse): void {
@@ -1322,6 +1345,11 @@ export class Call implements ActiveCall {
       body = Buffer.from(outcome.sdp);
       contentType = SDP_TYPE;
       hold = outcome.hold;
+    }
+    if (req.method === 'INFO' && this.recorder) {
+      // Keys sent as INFO reach the other phone as usual; the recording code is read from them too.
+      const info = parseDtmfInfo(req.headers.get('Content-Type') ?? '', req.body);
+      if (info.ok) this.recorder.key(side, info.dtmf.signal);
     }
     // re-INVITE (hold/unhold), UPDATE, INFO, MESSAGE...: carried across, answer relayed back.
     this.pending.set(side, tx);

@@ -7,9 +7,11 @@ import type { ToneRegion } from '../media/tones.js';
 import type {
   CallClass,
   CallRules,
+  ExtensionRecording,
   Forwarding,
   PresenceStatus,
   RoutingKind,
+  TenantRecording,
   Trunk,
 } from '../store/schema.js';
 import type { Store } from '../store/store.js';
@@ -47,6 +49,8 @@ export interface ExtensionEntry {
   maxExternalCalls: number | null;
   /** Why the fraud rule stopped its external calls (null: not blocked). */
   externalBlocked: string | null;
+  /** Whether its calls are recorded, per kind of call. */
+  recording: ExtensionRecording;
 }
 
 /** A routing object as the router reads it; `config` has the shape of its kind (routing/types.ts). */
@@ -92,6 +96,8 @@ export interface TenantEntry {
   spendAlertPercent: number;
   /** Shown on external calls of extensions without their own number (null: the first of `numbers`). */
   defaultCallerId: string | null;
+  /** Announcement, file layout and retention of call recordings. */
+  recording: TenantRecording;
   /** The public numbers (E.164) the operator gave the tenant, in order. */
   numbers: string[];
 }
@@ -183,6 +189,7 @@ export class Directory {
           outboundCallerId: e.outboundCallerId,
           maxExternalCalls: e.maxExternalCalls,
           externalBlocked: e.externalBlocked,
+          recording: e.recording,
         });
       }
       if (offset + 200 >= page.total) break;
@@ -205,6 +212,7 @@ export class Directory {
       dailySpendCap: t.dailySpendCap,
       spendAlertPercent: t.spendAlertPercent,
       defaultCallerId: t.defaultCallerId,
+      recording: t.recording,
       numbers: numbers.items.map((n) => n.number),
       timeZone: t.timeZone,
       country: t.country,

@@ -62,11 +62,13 @@ import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigu
 import { Registrar } from './registrar.js';
 import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
-import type { RingGroupConfig } from './routing/types.js';
+import type { RingGroupConfig, Destination as RouteDestination } from './routing/types.js';
 import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
 import { Carriers } from './trunks/carriers.js';
 import { inboundNumbers } from './trunks/inbound.js';
+import { RecordingService } from './recording/service.js';
+import type { RecordingStorage } from './recording/storage.js';
 import { VoicemailMailer } from './voicemail/mailer.js';
 import { voicemailMenu } from './voicemail/menu.js';
 import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
@@ -133,6 +135,8 @@ export interface SipServiceOptions {
   audioDir?: string;
   /** DNS for trunks' host names (NAPTR, SRV, A); default the system's resolver. */
   dns?: DnsLike;
+  /** Where call recordings go (the data directory or object storage); omitted: calls are not recorded. */
+  recordings?: RecordingStorage;
   /**
    * Who outside callers are (names for the phones and the CDR): the tenant's phonebook is
    * added first, CRM sources after it by whoever made it. Omitted: one with the phonebook alone.
@@ -179,6 +183,9 @@ export class SipService {
   private statsLog: QueueStatsLog | null = null;
   /** Voicemail (with `opts.voicemail`): deposits, the phone menu, lamps. */
   readonly voicemail: VoicemailService | null = null;
+  /** Call recording by policy and on demand (with `opts.recordings` and anchored media). */
+  readonly recordings: RecordingService | null = null;
+  private retention: NodeJS.Timeout | null = null;
   /** Voicemail to email (with an SMTP server configured). */
   mailer: VoicemailMailer | null = null;
   /** Contacts each extension had registered at the last change (new ones get the lamp's state). */
@@ -311,6 +318,7 @@ export class SipService {
       spoken: (text, lang) => this.spokenText.file(text, lang),
       audioFile: (tenantId, id) => (opts.audioDir ? join(opts.audioDir, tenantId, `${id}.wav`) : null),
       outbound: this.carriers.outbound,
+      contacts: (tenantId) => this.phonebook.entries(tenantId),
     };
     this.router = new Router(this.routerEnv);
     // Agents become (un)available as their phones register and their calls come and go.
@@ -328,6 +336,14 @@ export class SipService {
       if (ext?.voicemailEnabled && [...now].some((c) => !before?.has(c)))
         this.mwiChanged(e.tenantId, e.registration.extension);
     });
+    if (opts.recordings)
+      this.recordings = new RecordingService({
+        node: opts.node ?? 'local',
+        log: store.recordingLog,
+        storage: opts.recordings,
+        directory: this.directory,
+        logger: log.child({ component: 'recordings' }),
+      });
     this.callContext = {
       layer: this.layer,
       sender: this.transports,
@@ -422,6 +438,19 @@ export class SipService {
           ? { portMin: m.webrtcPortMin, portMax: m.webrtcPortMax }
           : {}),
       });
+    if (this.recordings && this.callContext.media) {
+      // Recordings a crash cut short are kept (or marked failed) before new ones start.
+      const kept = await this.recordings.recover();
+      if (kept) this.log.warn({ kept }, 'call recordings left open by a previous run were recovered');
+      this.callContext.recordings = this.recordings;
+      const sweep = () =>
+        void this.recordings
+          ?.deleteExpired(new Date())
+          .catch((e: unknown) => this.log.warn({ err: e }, 'recording retention sweep failed'));
+      sweep();
+      this.retention = setInterval(sweep, 15 * 60_000);
+      this.retention.unref();
+    }
     if (this.voicemail) {
       // A half-recorded message is recovered before any new recording starts (DESIGN.md §5).
       await this.voicemail.recover();
@@ -574,10 +603,13 @@ export class SipService {
       domain: tenant.domain,
     };
     const feature = matchFeature(effectiveCodes(tenant.featureCodes), dialled);
-    if (feature)
+    // Dial by name is a routing destination (an IVR option may lead there too): routed as a call.
+    if (feature && feature.feature !== 'directory')
       return this.featureCall(feature.feature, feature.arg, req, tx, source, tenant, caller, callerParty);
     // A number that is nobody inside the company is an external one: out through the tenant's routes.
-    const dest = destinationForNumber(tenant, dialled) ?? { kind: 'number', number: dialled, on: caller.id };
+    const dest: RouteDestination = feature
+      ? { kind: 'directory' }
+      : (destinationForNumber(tenant, dialled) ?? { kind: 'number', number: dialled, on: caller.id });
     const named = tenant.extensions.get(dialled) ?? tenant.routingByNumber.get(dialled);
     const name = named ? ('displayName' in named ? named.displayName : named.name) : '';
     const call = new Call(
@@ -1369,6 +1401,8 @@ export class SipService {
     const open = [...this.calls];
     for (const call of open) call.hangup('A', 'shutdown');
     await Promise.all(open.map((c) => c.flushed()));
+    if (this.retention) clearInterval(this.retention);
+    await this.recordings?.flushed();
     if (this.statsFlush) clearInterval(this.statsFlush);
     this.queues?.close();
     await this.flushQueueStats();

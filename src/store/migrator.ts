@@ -21,8 +21,10 @@ import * as m0015 from './migrations/0015_voicemail_attach_format.js';
 import * as m0016 from './migrations/0016_voicemail_action_key.js';
 import * as m0017 from './migrations/0017_rates_and_spend.js';
 import * as m0018 from './migrations/0018_webhooks.js';
+import * as m0019 from './migrations/0019_recordings.js';
 import * as m0020 from './migrations/0020_contacts.js';
 import * as m0021 from './migrations/0021_integrations.js';
+import * as m0022 from './migrations/0022_reports.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -43,8 +45,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016_voicemail_action_key': m0016,
   '0017_rates_and_spend': m0017,
   '0018_webhooks': m0018,
+  '0019_recordings': m0019,
   '0020_contacts': m0020,
   '0021_integrations': m0021,
+  '0022_reports': m0022,
 };
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { IntegrationDeliveriesTable, IntegrationsTable } from './integration-tables.js';
+import type { ReportSchedulesTable } from './report-tables.js';
 
 export const ROLES = ['operator', 'tenant_admin', 'supervisor', 'user'] as const;
 export type Role = (typeof ROLES)[number];
@@ -63,6 +64,8 @@ export interface TenantsTable {
   spendAlertPercent: ColumnType<number, number | undefined, number>;
   /** The number shown on external calls when an extension has none of its own (null: the first of its pool). */
   defaultCallerId: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Announcement, file layout and retention of its call recordings. */
+  recording: ColumnType<TenantRecording, string | undefined, string>;
   enabled: Generated<boolean>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
@@ -143,6 +146,8 @@ export interface ExtensionsTable {
   maxExternalCalls: ColumnType<number | null, number | null | undefined, number | null>;
   /** Set by the fraud rule (why): the extension may make no external calls until an admin clears it. */
   externalBlocked: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Whether its calls are recorded, per direction × internal/external (issue 10). */
+  recording: ColumnType<ExtensionRecording, string | undefined, string>;
   createdAt: CreatedAt;
   updatedAt: Timestamp;
 }
@@ -529,6 +534,56 @@ export interface ContactsTable {
   updatedAt: Timestamp;
 }
 
+/** An extension's recording choice for one kind of call. */
+export const RECORDING_CHOICES = ['always', 'onDemand', 'never'] as const;
+export type RecordingChoice = (typeof RECORDING_CHOICES)[number];
+
+/** The four kinds of call an extension takes part in, seen from the extension. */
+export interface ExtensionRecording {
+  inboundExternal: RecordingChoice;
+  inboundInternal: RecordingChoice;
+  outboundExternal: RecordingChoice;
+  outboundInternal: RecordingChoice;
+}
+
+export interface TenantRecording {
+  /** Parties hear "this call is recorded" when a recording starts (a beep when it pauses or resumes). */
+  announce: boolean;
+  /** One mixed channel, or stereo with the caller left and the callee right. */
+  mode: 'mixed' | 'stereo';
+  /** Recordings older than this are deleted (null: kept until deleted by hand). */
+  retentionDays: number | null;
+}
+
+export const RECORDING_STATUSES = ['recording', 'stored', 'failed', 'deleted'] as const;
+
+/** One call recording (issue 10); the audio is on disk or in object storage under `key`. */
+export interface RecordingsTable {
+  id: string;
+  tenantId: string;
+  callId: string;
+  node: string;
+  status: (typeof RECORDING_STATUSES)[number];
+  /** 'policy': recorded from the answer; 'onDemand': a party started it with the feature code. */
+  trigger: 'policy' | 'onDemand';
+  mode: 'mixed' | 'stereo';
+  storage: 'disk' | 's3';
+  key: string;
+  caller: string;
+  callee: string;
+  /** The tenant's extensions on the call: who may listen to it besides managers. */
+  parties: ColumnType<string[], string | undefined, string>;
+  startedAt: Date;
+  endedAt: Date | null;
+  durationMs: number | null;
+  pausedMs: ColumnType<number, number | undefined, number>;
+  /** bigint: read as a string. */
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  error: string | null;
+  deletedAt: Date | null;
+  deletedBy: string | null;
+}
+
 export interface Database {
   platformSecrets: PlatformSecretsTable;
   pushSubscriptions: PushSubscriptionsTable;
@@ -553,7 +608,9 @@ export interface Database {
   webhookDeliveries: WebhookDeliveriesTable;
   integrations: IntegrationsTable;
   integrationDeliveries: IntegrationDeliveriesTable;
+  recordings: RecordingsTable;
   contacts: ContactsTable;
+  reportSchedules: ReportSchedulesTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -570,6 +627,7 @@ export type Trunk = Selectable<TrunksTable>;
 export type PoolNumber = Selectable<NumbersTable>;
 export type Rate = Selectable<RatesTable>;
 export type Webhook = Selectable<WebhooksTable>;
+export type Recording = Selectable<RecordingsTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type Contact = Selectable<ContactsTable>;
 export type RoutingObject = Selectable<RoutingObjectsTable>;

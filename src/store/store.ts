@@ -15,6 +15,7 @@ import { IntegrationOutboxStore, IntegrationRepository } from './repositories/in
 import { PushSubscriptionRepository } from './repositories/push-subscriptions.js';
 import { QueueAgentRepository } from './repositories/queues.js';
 import { RateRepository } from './repositories/rates.js';
+import { RecordingLog, RecordingRepository } from './repositories/recordings.js';
 import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
@@ -39,6 +40,7 @@ export interface TenantScope {
   webhooks: WebhookRepository;
   integrations: IntegrationRepository;
   contacts: ContactRepository;
+  recordings: RecordingRepository;
 }
 
 export interface PlatformScope {
@@ -62,6 +64,7 @@ export class Store {
   readonly rates: RateRepository;
   readonly webhookOutbox: WebhookOutboxStore;
   readonly integrationOutbox: IntegrationOutboxStore;
+  readonly recordingLog: RecordingLog;
 
   constructor(readonly db: Kysely<Database>) {
     this.tenants = new TenantRepository(db);
@@ -76,6 +79,7 @@ export class Store {
     this.rates = new RateRepository(db);
     this.webhookOutbox = new WebhookOutboxStore(db);
     this.integrationOutbox = new IntegrationOutboxStore(db);
+    this.recordingLog = new RecordingLog(db);
     this.platform = {
       users: new UserRepository(db, null),
       apiKeys: new ApiKeyRepository(db, null),
@@ -99,6 +103,7 @@ export class Store {
       webhooks: new WebhookRepository(this.db, tenantId),
       integrations: new IntegrationRepository(this.db, tenantId),
       contacts: new ContactRepository(this.db, tenantId),
+      recordings: new RecordingRepository(this.db, tenantId),
     };
   }
 

@@ -16,6 +16,7 @@ import {
   CallRulesSchema,
   DisplayName,
   ExtensionNumber,
+  ExtensionRecordingSchema,
   ExtensionSchema,
   ForwardingPatchSchema,
   listQuery,
@@ -55,6 +56,7 @@ const settable = {
     }),
   ),
   maxExternalCalls: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1000 }), Type.Null()])),
+  recording: Type.Optional(ExtensionRecordingSchema),
   externalBlocked: Type.Optional(
     Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
       description:
@@ -219,6 +221,7 @@ export async function extensionRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(b.callRules ? { callRules: b.callRules } : {}),
           ...(b.outboundCallerId !== undefined ? { outboundCallerId: b.outboundCallerId } : {}),
           ...(b.maxExternalCalls !== undefined ? { maxExternalCalls: b.maxExternalCalls } : {}),
+          ...(b.recording ? { recording: b.recording } : {}),
         });
         await scope.voicemail.ensureForExtension(created.id);
         if (pinHash) await scope.voicemail.setPinHash(created.id, pinHash);

@@ -39,6 +39,9 @@ class FrameQueue {
 }
 
 export class Recording {
+  /** While paused (a caller giving card details), slots pass and nothing is written. */
+  private paused = false;
+  private pausedSlots = 0;
   private readonly queues: [FrameQueue, FrameQueue | null];
   private readonly taps: [(pcm: Int16Array) => void, ((pcm: Int16Array) => void) | null];
 
@@ -66,9 +69,25 @@ export class Recording {
     return this.recorder.recording;
   }
 
+  /** Pausing drops what the legs say until resumed: the file holds no trace of it, not even silence. */
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+  }
+
+  /** Time spent paused, ms. */
+  get pausedMs(): number {
+    return this.pausedSlots * 20;
+  }
+
   /** One 20 ms slot. */
   frame(): void {
     const [qa, qb] = this.queues;
+    if (this.paused) {
+      qa.take();
+      qb?.take();
+      this.pausedSlots++;
+      return;
+    }
     this.recorder.push({ a: qa.take(), ...(qb ? { b: qb.take() } : {}) });
     if (!this.recorder.recording) this.detach();
   }

@@ -77,6 +77,8 @@ export interface QueueKeyAction {
 }
 
 export interface QueueConfig {
+  /** Calls answered from this queue are recorded ('always') or never are (recording/policy.ts); absent: no say. */
+  recording?: 'always' | 'never';
   strategy: QueueStrategy;
   members: QueueMember[];
   /** Empty: any member may take any call. */

@@ -28,7 +28,9 @@ export type Destination =
    * configuration (a route, a group), limited by the tenant's class.
    */
   | { kind: 'number'; number: string; on?: string }
-  | { kind: 'hangup'; cause: HangupCause };
+  | { kind: 'hangup'; cause: HangupCause }
+  /** Dial by name: the caller keys letters of a name and is put through (apps/dial-by-name.ts). */
+  | { kind: 'directory' };
 
 export const HANGUP_CAUSES = ['busy', 'unavailable', 'rejected'] as const;
 export type HangupCause = (typeof HANGUP_CAUSES)[number];
@@ -63,6 +65,8 @@ export interface CallerRule {
 }
 
 export interface InboundRouteConfig {
+  /** Calls that came this way are recorded ('always') or never are (recording/policy.ts); absent: no say. */
+  recording?: 'always' | 'never';
   /** Checked in order before the route's own destination; the first that matches wins. */
   callerRules: CallerRule[];
   destination: Destination;
@@ -171,6 +175,8 @@ export function describeDestination(d: Destination): string {
       return `number ${d.number}`;
     case 'hangup':
       return `hang up (${d.cause})`;
+    case 'directory':
+      return 'dial by name';
     default:
       return `${d.kind} ${d.id}`;
   }

@@ -2,7 +2,15 @@
 import { type Kysely, sql } from 'kysely';
 import { LimitError } from '../errors.js';
 import { type ListQuery, likePattern, type Page, paginate } from '../list.js';
-import type { CallClass, CallRules, Database, Extension, Forwarding, PresenceStatus } from '../schema.js';
+import type {
+  CallClass,
+  CallRules,
+  Database,
+  Extension,
+  ExtensionRecording,
+  Forwarding,
+  PresenceStatus,
+} from '../schema.js';
 
 export interface ExtensionInput {
   number: string;
@@ -21,6 +29,7 @@ export interface ExtensionInput {
   outboundCallerId?: string | null;
   maxExternalCalls?: number | null;
   externalBlocked?: string | null;
+  recording?: ExtensionRecording;
 }
 
 export type ExtensionPatch = Partial<ExtensionInput>;
@@ -101,13 +110,15 @@ export class ExtensionRepository {
     if ((await this.count()) >= tenant.maxExtensions) {
       throw new LimitError('number', `The tenant's limit of ${tenant.maxExtensions} extensions is reached`);
     }
+    const { recording, ...fields } = input;
     const ext = await this.db
       .insertInto('extensions')
       .values({
-        ...input,
+        ...fields,
         tenantId: this.tenantId,
         forwarding: JSON.stringify(input.forwarding),
         callRules: JSON.stringify(input.callRules ?? {}),
+        ...(recording ? { recording: JSON.stringify(recording) } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -121,13 +132,14 @@ export class ExtensionRepository {
   }
 
   update(id: string, patch: ExtensionPatch): Promise<Extension | undefined> {
-    const { forwarding, callRules, ...rest } = patch;
+    const { forwarding, callRules, recording, ...rest } = patch;
     return this.db
       .updateTable('extensions')
       .set({
         ...rest,
         ...(forwarding ? { forwarding: JSON.stringify(forwarding) } : {}),
         ...(callRules ? { callRules: JSON.stringify(callRules) } : {}),
+        ...(recording ? { recording: JSON.stringify(recording) } : {}),
         updatedAt: new Date(),
       })
       .where('id', '=', id)

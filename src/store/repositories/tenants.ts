@@ -1,7 +1,7 @@
 /** Tenants (companies): platform-level, managed by operators. */
 import { type Kysely, sql } from 'kysely';
 import { type ListQuery, likePattern, type Page, paginate } from '../list.js';
-import type { Database, Language, Tenant } from '../schema.js';
+import type { Database, Language, Tenant, TenantRecording } from '../schema.js';
 
 export interface TenantInput {
   name: string;
@@ -61,6 +61,15 @@ export class TenantRepository {
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
+  }
+
+  /** The tenant's recording settings (announcement, file layout, retention). */
+  async setRecording(id: string, recording: TenantRecording): Promise<void> {
+    await this.db
+      .updateTable('tenants')
+      .set({ recording: JSON.stringify(recording), updatedAt: new Date() })
+      .where('id', '=', id)
+      .execute();
   }
 
   async delete(id: string): Promise<boolean> {

@@ -1,0 +1,324 @@
+/**
+ * Call recording through the B2BUA with anchored media: a call recorded by policy
+ * from the answer (stereo, the caller's tone on the left and the callee's on the
+ * right); an on-demand recording started by *1 sent as SIP INFO, paused and
+ * resumed (the paused tone is not in the file); 'never' beating 'always'; a
+ * recording a crash cut short recovered at start; retention deleting old ones.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linearToUlaw } from '../../src/media/codecs/g711.js';
+import { FileRecorder } from '../../src/media/recorder.js';
+import { serializeRtp } from '../../src/media/rtp/packet.js';
+import { parseSdp } from '../../src/media/sdp/index.js';
+import { RecordingService } from '../../src/pbx/recording/service.js';
+import { DiskStorage } from '../../src/pbx/recording/storage.js';
+import { contactFor } from '../../src/sip/dialog.js';
+import type { SipRequest, SipResponse } from '../../src/sip/message/index.js';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import type { ServerTransaction } from '../../src/sip/transaction/layer.js';
+import type { Destination } from '../../src/sip/transaction/types.js';
+import type { ExtensionRecording, Recording } from '../../src/store/schema.js';
+import { levelAt } from '../helpers/audio.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
+import { udpUa, Wire } from '../helpers/test-ua.js';
+
+const DOMAIN = 'rec.example.test';
+const PORT_MIN = 43400;
+const PORT_MAX = 43599;
+
+type Phone = Awaited<ReturnType<typeof udpUa>> & { rtp: Socket; rtpPort: number };
+
+function sdp(port: number): Buffer {
+  return Buffer.from(
+    [
+      'v=0',
+      'o=- 42 1 IN IP4 127.0.0.1',
+      's=-',
+      'c=IN IP4 127.0.0.1',
+      't=0 0',
+      `m=audio ${port} RTP/AVP 0 101`,
+      'a=rtpmap:0 PCMU/8000',
+      'a=rtpmap:101 telephone-event/8000',
+      'a=fmtp:101 0-16',
+      'a=ptime:20',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+function relayPort(m: SipRequest | SipResponse): number {
+  const r = parseSdp(m.body.toString('utf8'));
+  if (!r.ok) throw new Error('not SDP');
+  return r.value.media[0]!.port;
+}
+
+/** Sends `ms` of a `hz` tone as µ-law RTP, paced at 20 ms like a phone. */
+async function tone(from: Phone, port: number, hz: number, ms: number, seq0: number): Promise<void> {
+  const frames = ms / 20;
+  for (let f = 0; f < frames; f++) {
+    const payload = Buffer.from(
+      Array.from({ length: 160 }, (_, i) =>
+        linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * hz * (f * 160 + i)) / 8000))),
+      ),
+    );
+    const packet = serializeRtp({
+      marker: false,
+      payloadType: 0,
+      sequence: (seq0 + f) & 0xffff,
+      timestamp: (seq0 + f) * 160,
+      ssrc: from.rtpPort,
+      csrc: [],
+      extension: null,
+      payload,
+    });
+    from.rtp.send(packet, port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The channels of a 16-bit PCM WAV file. */
+function channels(path: string): Int16Array[] {
+  const b = readFileSync(path);
+  let pos = 12;
+  let count = 1;
+  while (pos + 8 <= b.length) {
+    const id = b.toString('latin1', pos, pos + 4);
+    const size = b.readUInt32LE(pos + 4);
+    if (id === 'fmt ') count = b.readUInt16LE(pos + 10);
+    if (id === 'data') {
+      const n = Math.floor(Math.min(size, b.length - pos - 8) / 2 / count);
+      const out = Array.from({ length: count }, () => new Int16Array(n));
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < count; c++) out[c]![i] = b.readInt16LE(pos + 8 + (i * count + c) * 2);
+      return out;
+    }
+    pos += 8 + size + (size % 2);
+  }
+  throw new Error('no data chunk');
+}
+
+/** Polls an async condition every 20 ms until it gives something, or fails after `ms`. */
+async function poll<T>(fn: () => Promise<T | undefined | null | false>, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const ALL_ON_DEMAND: ExtensionRecording = {
+  inboundExternal: 'onDemand',
+  inboundInternal: 'onDemand',
+  outboundExternal: 'onDemand',
+  outboundInternal: 'onDemand',
+};
+
+describe('call recording', () => {
+  let fx: SipFixture;
+  let pbx: Destination;
+  let dir: string;
+  const wire = new Wire();
+  const phones: Phone[] = [];
+
+  async function phone(number: string): Promise<Phone> {
+    const p = await udpUa(number, wire, systemClock);
+    p.credentials = { username: number, password: `s-${number}-secret` };
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    const full = Object.assign(p, { rtp: socket, rtpPort: socket.address().port });
+    phones.push(full);
+    const req = p.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+      from: `<sip:${number}@${DOMAIN}>`,
+      to: `<sip:${number}@${DOMAIN}>`,
+      headers: [
+        ['Contact', contactFor(p.local, number)],
+        ['Expires', '600'],
+      ],
+    });
+    expect((await p.send(req, pbx).done())?.status).toBe(200);
+    return full;
+  }
+
+  /** A calls B, B answers at once: the relay ports each phone sends to. */
+  async function connect(a: Phone, b: Phone): Promise<{ aPort: number; bPort: number }> {
+    let bPort = 0;
+    b.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
+      if (!tx || req.headers.get('To')?.includes('tag=')) return;
+      bPort = relayPort(req);
+      b.accept(tx, source, sdp(b.rtpPort));
+    });
+    const invite = a.buildRequest('INVITE', `sip:${b.name}@${DOMAIN}`, {
+      from: `<sip:${a.name}@${DOMAIN}>`,
+      body: sdp(a.rtpPort),
+    });
+    const ok = await a.send(invite, pbx).done();
+    expect(ok?.status).toBe(200);
+    return { aPort: relayPort(ok!), bPort };
+  }
+
+  async function setRecording(number: string, r: Partial<ExtensionRecording>): Promise<void> {
+    const ext = await fx.db.store.tenant(fx.tenantId).extensions.getByNumber(number);
+    await fx.db.store
+      .tenant(fx.tenantId)
+      .extensions.update(ext!.id, { recording: { ...ALL_ON_DEMAND, ...r } });
+    await fx.sip.tenantChanged(fx.tenantId);
+  }
+
+  async function recordingsOf(caller: string): Promise<Recording[]> {
+    const page = await fx.db.store.tenant(fx.tenantId).recordings.list({ limit: 50, offset: 0, q: caller });
+    return page.items.filter((r) => r.caller === caller);
+  }
+
+  async function stored(caller: string): Promise<Recording> {
+    return poll(async () => (await recordingsOf(caller)).find((x) => x.status === 'stored'), 8000);
+  }
+
+  function infoKey(p: Phone, key: string) {
+    return p
+      .inDialog('INFO', {
+        body: Buffer.from(`Signal=${key}\r\nDuration=160\r\n`),
+        contentType: 'application/dtmf-relay',
+      })
+      .done();
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nimbus-rec-'));
+    fx = await sipFixture(
+      DOMAIN,
+      ['401', '402', '403', '404', '405', '406'].map((number) => ({ number })),
+      {
+        media: { bindAddress: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, workers: 2 },
+        recordings: new DiskStorage(dir),
+      },
+    );
+    pbx = { transport: 'UDP', host: '127.0.0.1', port: fx.sip.transports.udpPort };
+  });
+  afterAll(async () => {
+    for (const p of phones) {
+      p.close();
+      p.rtp.close();
+    }
+    await fx?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('records a call by policy from the answer: stereo, caller left, callee right', async () => {
+    await setRecording('401', { outboundInternal: 'always' });
+    const [a, b] = [await phone('401'), await phone('402')];
+    const { aPort, bPort } = await connect(a, b);
+    const row = await poll(async () => (await recordingsOf('401'))[0]);
+    expect(row.status).toBe('recording');
+    expect(row.trigger).toBe('policy');
+    await Promise.all([tone(a, aPort, 1000, 1000, 1), tone(b, bPort, 500, 1000, 1)]);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+
+    const rec = await stored('401');
+    expect(rec.mode).toBe('stereo');
+    expect(rec.callee).toBe('402');
+    expect(rec.parties.sort()).toEqual(['401', '402']);
+    const call = await fx.db.store.tenant(fx.tenantId).calls.get(rec.callId);
+    expect(call?.caller).toBe('401');
+    const path = join(dir, rec.key);
+    expect(statSync(path).size).toBe(Number(rec.bytes));
+    const [left, right] = channels(path);
+    expect(rec.durationMs).toBeGreaterThan(900);
+    // Each party on its own channel: the caller's 1 kHz left, the callee's 500 Hz right.
+    expect(levelAt(left!, 1000)).toBeGreaterThan(20 * levelAt(left!, 500));
+    expect(levelAt(right!, 500)).toBeGreaterThan(20 * levelAt(right!, 1000));
+  });
+
+  it('starts on demand with *1, pauses and resumes with it again, leaving the paused part out', async () => {
+    const [a, b] = [await phone('403'), await phone('404')];
+    const { aPort } = await connect(a, b);
+    await tone(a, aPort, 700, 300, 1);
+    // Nothing is recorded until a party keys the code.
+    expect(await recordingsOf('403')).toEqual([]);
+    await infoKey(a, '*');
+    await infoKey(a, '1');
+    const started = await poll(async () => (await recordingsOf('403'))[0]);
+    expect(started.trigger).toBe('onDemand');
+    await tone(a, aPort, 1000, 600, 100);
+    await infoKey(a, '*');
+    await infoKey(a, '1'); // paused
+    await tone(a, aPort, 2000, 600, 200);
+    await infoKey(a, '*');
+    await infoKey(a, '1'); // resumed
+    await tone(a, aPort, 1000, 600, 300);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+
+    const rec = await stored('403');
+    expect(rec.pausedMs).toBeGreaterThan(400);
+    const [left] = channels(join(dir, rec.key));
+    // The 2 kHz said while paused is not in the file; the 1 kHz before and after is.
+    expect(levelAt(left!, 1000)).toBeGreaterThan(10 * levelAt(left!, 2000));
+    expect(levelAt(left!, 1000)).toBeGreaterThan(10 * levelAt(left!, 700));
+    expect(rec.durationMs).toBeLessThan(1800);
+  });
+
+  it("'never' on one side beats 'always' on the other, and the code does nothing", async () => {
+    await setRecording('405', { inboundInternal: 'never' });
+    await setRecording('406', { outboundInternal: 'always' });
+    const [a, b] = [await phone('406'), await phone('405')];
+    const { aPort } = await connect(a, b);
+    await infoKey(a, '*');
+    await infoKey(a, '1');
+    await tone(a, aPort, 1000, 200, 1);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await recordingsOf('406')).toEqual([]);
+  });
+
+  it('recovers a recording a crash cut short, and deletes recordings past retention', async () => {
+    const store = fx.db.store;
+    const storage = new DiskStorage(dir);
+    const service = new RecordingService({
+      node: 'crashed-node',
+      log: store.recordingLog,
+      storage,
+      directory: fx.sip.directory,
+      logger: pino({ level: 'silent' }),
+    });
+    const callId = crypto.randomUUID();
+    const key = `${fx.tenantId}/2026/01/01/${crypto.randomUUID()}.wav`;
+    await storage.prepare(key);
+    await store.recordingLog.open({
+      id: crypto.randomUUID(),
+      tenantId: fx.tenantId,
+      callId,
+      node: 'crashed-node',
+      trigger: 'policy',
+      mode: 'mixed',
+      storage: 'disk',
+      key,
+      caller: '+74951112233',
+      callee: '401',
+      parties: ['401'],
+      startedAt: new Date('2026-01-01T10:00:00Z'),
+    });
+    // The worker was writing when the node died: half a second of audio in the `.part` file.
+    const rec = await FileRecorder.start(storage.localPath(key), { mode: 'single', flushBytes: 1024 });
+    for (let i = 0; i < 25; i++) rec.push({ a: new Int16Array(160).fill(1000) });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await service.recover()).toBe(1);
+    const [row] = (await store.tenant(fx.tenantId).recordings.list({ limit: 5, offset: 0, callId })).items;
+    expect(row?.status).toBe('stored');
+    expect(row?.durationMs).toBeGreaterThan(400);
+    expect(statSync(storage.localPath(key)).size).toBe(Number(row?.bytes));
+
+    // Kept 90 days by default: that January recording is past it in December.
+    expect(await service.deleteExpired(new Date('2026-03-01T00:00:00Z'))).toBe(0);
+    expect(await service.deleteExpired(new Date('2026-12-07T00:00:00Z'))).toBe(1);
+    const gone = await store.tenant(fx.tenantId).recordings.get(row!.id);
+    expect(gone?.status).toBe('deleted');
+    expect(gone?.deletedBy).toBe('retention');
+    expect(() => statSync(storage.localPath(key))).toThrow();
+  });
+});
