@@ -277,7 +277,15 @@ function assertNumberFree(world: RoutingWorld, number: string, id: string | null
 /** A destination must name something that exists, with exactly the fields its kind uses. */
 export function checkDestination(world: RoutingWorld, d: Destination, field: string): void {
   const raw = d as { kind: string; id?: string; number?: string; cause?: string };
-  const uses = raw.kind === 'number' ? 'number' : raw.kind === 'hangup' ? 'cause' : 'id';
+  // Dial by name (`directory`) is the tenant's one directory: it names nothing.
+  const uses =
+    raw.kind === 'number'
+      ? 'number'
+      : raw.kind === 'hangup'
+        ? 'cause'
+        : raw.kind === 'directory'
+          ? null
+          : 'id';
   for (const key of ['id', 'number', 'cause'] as const) {
     if (key === uses && raw[key] === undefined)
       throw invalid(`A ${raw.kind} destination needs "${key}"`, `${field}.${key}`);

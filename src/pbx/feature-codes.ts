@@ -44,6 +44,7 @@ export const FEATURES = {
     label: 'Queue agent: pause or unpause (digits after: reason code)',
   },
   echoTest: { code: '*43', arg: 'none', label: 'Echo test' },
+  directory: { code: '*411', arg: 'none', label: 'Dial by name: key the first letters of a name' },
   keyReadback: { code: '*44', arg: 'none', label: 'Key read-back test' },
   conference: { code: '*77', arg: 'none', label: 'Conference room' },
   voicemail: { code: '*97', arg: 'none', label: 'My voicemail' },

@@ -87,6 +87,8 @@ export interface RouterEnv {
   audioFile(tenantId: string, id: string): string | null;
   /** Trunks and external-call limits (null or absent: external numbers are not reachable). */
   outbound?: OutboundEnv | null;
+  /** The tenant's phonebook contacts (dial by name finds those on internal numbers); absent: none. */
+  contacts?: (tenantId: string) => readonly { name: string; numbers: readonly { number: string }[] }[];
 }
 
 /** One routing step's view of the world. */

@@ -9,6 +9,7 @@
  * asks the SIP side for what changes by the second: registrations and who is on
  * the phone.
  */
+import { dialByNameStep } from '../apps/dial-by-name.js';
 import type { TenantEntry } from '../directory.js';
 import { type KindStep, missing, type RoutedCall, type RouterEnv, type StepContext } from './context.js';
 import { ringExtension } from './extension.js';
@@ -64,7 +65,7 @@ export class Router {
     let hops = 0;
     let menus = 0;
     while (next && call.state === 'ringing') {
-      const menu = next.kind === 'ivr';
+      const menu = next.kind === 'ivr' || next.kind === 'directory';
       if (menu ? ++menus > MAX_MENU_VISITS : ++hops > MAX_HOPS) {
         const limit = menu ? `more than ${MAX_MENU_VISITS} menus` : `more than ${MAX_HOPS} steps`;
         call.step({ kind: 'loop', id: null, name: limit, outcome: 'refused' });
@@ -99,6 +100,8 @@ export class Router {
         call.finish(480, 'unavailable', 'Temporarily Unavailable');
         return null;
       }
+      case 'directory':
+        return dialByNameStep(ctx, call);
       case 'hangup': {
         call.step({ kind: 'hangup', id: null, name: d.cause, outcome: 'refused' });
         const [status, cause] =

@@ -22,6 +22,7 @@ export const DESTINATION_KINDS = [
   'timeCondition',
   'number',
   'hangup',
+  'directory',
 ] as const satisfies readonly DestinationKind[];
 export const HANGUP_CAUSES = ['busy', 'unavailable', 'rejected'] as const satisfies readonly HangupCause[];
 
@@ -158,6 +159,8 @@ export function useDescribeDestination(options: RoutingOptions) {
         return `${kind} ${d.number ?? ''}`;
       case 'hangup':
         return `${kind}: ${d.cause ? t(`destination.causes.${d.cause}`) : ''}`;
+      case 'directory':
+        return kind;
     }
   };
 }
@@ -208,7 +211,16 @@ export function DestinationPicker({
   ];
   // The control of the chosen kind shows a problem about its own field; the group shows any other
   // problem about the destination (a loop through it, a field its kind does not take).
-  const part = value ? (value.kind === 'number' ? 'number' : value.kind === 'hangup' ? 'cause' : 'id') : null;
+  // Dial by name names nothing: it has no field of its own.
+  const part = value
+    ? value.kind === 'number'
+      ? 'number'
+      : value.kind === 'hangup'
+        ? 'cause'
+        : value.kind === 'directory'
+          ? null
+          : 'id'
+    : null;
   const partError = part ? fieldError(error, `${field}.${part}`) : undefined;
   const wholeError = partError ? undefined : fieldErrorWithin(error, field);
   let which: ReactNode = null;

@@ -28,6 +28,7 @@ export const routingEn = {
       timeCondition: 'Time condition',
       number: 'Number',
       hangup: 'Hang up',
+      directory: 'Dial by name',
     },
     which: {
       extension: 'Which extension',
@@ -234,6 +235,7 @@ export const routingRu = {
       timeCondition: 'Условие по времени',
       number: 'Номер',
       hangup: 'Завершить',
+      directory: 'Набор по имени',
     },
     which: {
       extension: 'Какой внутренний номер',
