@@ -86,7 +86,11 @@ export class S3Storage implements RecordingStorage {
   private readonly s3: S3Client;
   private readonly spool: DiskStorage;
 
-  constructor(options: S3Options, spoolDir: string) {
+  constructor(
+    options: S3Options,
+    spoolDir: string,
+    private readonly uploadAttempts = UPLOAD_ATTEMPTS,
+  ) {
     this.s3 = new S3Client(options);
     this.spool = new DiskStorage(spoolDir);
   }
@@ -101,14 +105,14 @@ export class S3Storage implements RecordingStorage {
 
   async commit(key: string): Promise<void> {
     let error: unknown = null;
-    for (let attempt = 0; attempt < UPLOAD_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < this.uploadAttempts; attempt++) {
       try {
         await this.s3.putFile(key, this.localPath(key), 'audio/wav');
         await this.spool.remove(key);
         return;
       } catch (e) {
         error = e;
-        if (attempt + 1 < UPLOAD_ATTEMPTS) await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
+        if (attempt + 1 < this.uploadAttempts) await new Promise((r) => setTimeout(r, 1000 * 2 ** attempt));
       }
     }
     throw error;
