@@ -32,6 +32,7 @@ export interface NavItem {
     | 'nav.users'
     | 'nav.apiKeys'
     | 'webhooks.nav'
+    | 'contacts.nav'
     | 'nav.audit'
     | 'nav.calls'
     | 'nav.profile';
@@ -75,6 +76,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/numbers', label: 'tenantNumbers.nav', roles: TENANT_STAFF },
   // Supervisors read the codes; only admins change them.
   { path: '/feature-codes', label: 'featureCodes.nav', roles: TENANT_STAFF },
+  // The company phonebook: kept by administrators and supervisors (users search it in the softphone).
+  { path: '/contacts', label: 'contacts.nav', roles: TENANT_STAFF },
   { path: '/users', label: 'nav.users', roles: ['tenant_admin'] },
   { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },
   // The tenant's own systems: events POSTed to them, signed, with a delivery log.

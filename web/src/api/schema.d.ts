@@ -640,6 +640,8 @@ export interface paths {
                                     agentPause: string;
                                     /** @description Echo test */
                                     echoTest: string;
+                                    /** @description Dial by name: key the first letters of a name */
+                                    directory: string;
                                     /** @description Key read-back test */
                                     keyReadback: string;
                                     /** @description Conference room */
@@ -785,6 +787,8 @@ export interface paths {
                                     agentPause: string;
                                     /** @description Echo test */
                                     echoTest: string;
+                                    /** @description Dial by name: key the first letters of a name */
+                                    directory: string;
                                     /** @description Key read-back test */
                                     keyReadback: string;
                                     /** @description Conference room */
@@ -932,6 +936,8 @@ export interface paths {
                                 agentPause: string;
                                 /** @description Echo test */
                                 echoTest: string;
+                                /** @description Dial by name: key the first letters of a name */
+                                directory: string;
                                 /** @description Key read-back test */
                                 keyReadback: string;
                                 /** @description Conference room */
@@ -1037,6 +1043,7 @@ export interface paths {
                             agentLogin?: string | null;
                             agentPause?: string | null;
                             echoTest?: string | null;
+                            directory?: string | null;
                             keyReadback?: string | null;
                             conference?: string | null;
                             voicemail?: string | null;
@@ -1121,6 +1128,8 @@ export interface paths {
                                 agentPause: string;
                                 /** @description Echo test */
                                 echoTest: string;
+                                /** @description Dial by name: key the first letters of a name */
+                                directory: string;
                                 /** @description Key read-back test */
                                 keyReadback: string;
                                 /** @description Conference room */
@@ -1674,6 +1683,17 @@ export interface paths {
                                 maxExternalCalls: number | null;
                                 /** @description Why the fraud rule stopped its external calls (null: not blocked) */
                                 externalBlocked: string | null;
+                                /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                                recording: {
+                                    /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                    inboundExternal: "always" | "onDemand" | "never";
+                                    /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                    inboundInternal: "always" | "onDemand" | "never";
+                                    /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                    outboundExternal: "always" | "onDemand" | "never";
+                                    /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                    outboundInternal: "always" | "onDemand" | "never";
+                                };
                                 /** Format: date-time */
                                 createdAt: string;
                                 /** Format: date-time */
@@ -1848,6 +1868,17 @@ export interface paths {
                         /** @description One of the tenant's numbers, or 'anonymous' to withhold it (null: the tenant's default) */
                         outboundCallerId?: string | null;
                         maxExternalCalls?: number | null;
+                        /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                        recording?: {
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            inboundExternal: "always" | "onDemand" | "never";
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            inboundInternal: "always" | "onDemand" | "never";
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            outboundExternal: "always" | "onDemand" | "never";
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            outboundInternal: "always" | "onDemand" | "never";
+                        };
                         /** @description Stops the extension's external calls, saying why (null clears it, and the fraud rule's block) */
                         externalBlocked?: string | null;
                     };
@@ -2015,6 +2046,17 @@ export interface paths {
                             maxExternalCalls: number | null;
                             /** @description Why the fraud rule stopped its external calls (null: not blocked) */
                             externalBlocked: string | null;
+                            /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                            recording: {
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundInternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundInternal: "always" | "onDemand" | "never";
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2216,6 +2258,17 @@ export interface paths {
                             maxExternalCalls: number | null;
                             /** @description Why the fraud rule stopped its external calls (null: not blocked) */
                             externalBlocked: string | null;
+                            /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                            recording: {
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundInternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundInternal: "always" | "onDemand" | "never";
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2413,6 +2466,17 @@ export interface paths {
                         /** @description One of the tenant's numbers, or 'anonymous' to withhold it (null: the tenant's default) */
                         outboundCallerId?: string | null;
                         maxExternalCalls?: number | null;
+                        /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                        recording?: {
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            inboundExternal: "always" | "onDemand" | "never";
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            inboundInternal: "always" | "onDemand" | "never";
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            outboundExternal: "always" | "onDemand" | "never";
+                            /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                            outboundInternal: "always" | "onDemand" | "never";
+                        };
                         /** @description Stops the extension's external calls, saying why (null clears it, and the fraud rule's block) */
                         externalBlocked?: string | null;
                     };
@@ -2580,6 +2644,17 @@ export interface paths {
                             maxExternalCalls: number | null;
                             /** @description Why the fraud rule stopped its external calls (null: not blocked) */
                             externalBlocked: string | null;
+                            /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                            recording: {
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundInternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundInternal: "always" | "onDemand" | "never";
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2783,6 +2858,17 @@ export interface paths {
                             maxExternalCalls: number | null;
                             /** @description Why the fraud rule stopped its external calls (null: not blocked) */
                             externalBlocked: string | null;
+                            /** @description Whether the extension's calls are recorded, by direction and internal/external */
+                            recording: {
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                inboundInternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundExternal: "always" | "onDemand" | "never";
+                                /** @description always: from the answer; onDemand: when a party keys *1 (again: pause/resume); never: not even on demand */
+                                outboundInternal: "always" | "onDemand" | "never";
+                            };
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -3339,7 +3425,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenOpen: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3353,7 +3439,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenClosed: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3401,7 +3487,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenOpen: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3415,7 +3501,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenClosed: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3457,7 +3543,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3471,7 +3557,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3546,7 +3632,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3560,7 +3646,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3605,7 +3691,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenOpen: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3619,7 +3705,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         whenClosed: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3661,7 +3747,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenOpen: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3675,7 +3761,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3791,7 +3877,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 timeoutDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -3852,7 +3938,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -3909,7 +3995,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -3997,7 +4083,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4055,7 +4141,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4112,7 +4198,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4211,6 +4297,8 @@ export interface paths {
                                 tenantId: string;
                                 name: string;
                                 number: string | null;
+                                /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                                recording?: "always" | "never";
                                 /** @description How the next agent is chosen */
                                 strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
                                 members: {
@@ -4268,7 +4356,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -4298,7 +4386,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 timeoutDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4312,7 +4400,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 fullDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4326,7 +4414,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 noAgentsDestination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4345,7 +4433,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -4386,6 +4474,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                        recording?: "always" | "never";
                         /** @description How the next agent is chosen */
                         strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
                         members: {
@@ -4443,7 +4533,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4473,7 +4563,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4487,7 +4577,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         fullDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4501,7 +4591,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         noAgentsDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -4520,7 +4610,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4557,6 +4647,8 @@ export interface paths {
                             tenantId: string;
                             name: string;
                             number: string | null;
+                            /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                            recording?: "always" | "never";
                             /** @description How the next agent is chosen */
                             strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
                             members: {
@@ -4614,7 +4706,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4644,7 +4736,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4658,7 +4750,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fullDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4672,7 +4764,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             noAgentsDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4691,7 +4783,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4759,6 +4851,8 @@ export interface paths {
                             tenantId: string;
                             name: string;
                             number: string | null;
+                            /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                            recording?: "always" | "never";
                             /** @description How the next agent is chosen */
                             strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
                             members: {
@@ -4816,7 +4910,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4846,7 +4940,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4860,7 +4954,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fullDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4874,7 +4968,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             noAgentsDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -4893,7 +4987,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -4931,6 +5025,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                        recording?: "always" | "never";
                         /** @description How the next agent is chosen */
                         strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
                         members: {
@@ -4988,7 +5084,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5018,7 +5114,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         timeoutDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5032,7 +5128,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         fullDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5046,7 +5142,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         noAgentsDestination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5065,7 +5161,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5102,6 +5198,8 @@ export interface paths {
                             tenantId: string;
                             name: string;
                             number: string | null;
+                            /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                            recording?: "always" | "never";
                             /** @description How the next agent is chosen */
                             strategy: "ringAll" | "leastRecent" | "fewestCalls" | "leastTalkTime" | "roundRobin" | "linear" | "random" | "weightedRandom" | "skillsBased";
                             members: {
@@ -5159,7 +5257,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5189,7 +5287,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             timeoutDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5203,7 +5301,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fullDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5217,7 +5315,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             noAgentsDestination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5236,7 +5334,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5348,7 +5446,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -5395,7 +5493,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 fallback: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5415,7 +5513,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     whenClosed: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -5472,7 +5570,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5519,7 +5617,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         fallback: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5539,7 +5637,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5592,7 +5690,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5639,7 +5737,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fallback: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5659,7 +5757,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenClosed: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5743,7 +5841,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5790,7 +5888,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fallback: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5810,7 +5908,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenClosed: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -5864,7 +5962,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5911,7 +6009,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         fallback: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -5931,7 +6029,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             whenClosed: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -5984,7 +6082,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -6031,7 +6129,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             fallback: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -6051,7 +6149,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 whenClosed: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -6478,6 +6576,8 @@ export interface paths {
                                 tenantId: string;
                                 name: string;
                                 number: string | null;
+                                /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                                recording?: "always" | "never";
                                 /** @description Checked in order before the destination; the first that matches wins */
                                 callerRules: {
                                     name: string;
@@ -6491,7 +6591,7 @@ export interface paths {
                                     /** @description Where a call goes next */
                                     destination: {
                                         /** @description What the call goes to */
-                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                        kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                         /**
                                          * Format: uuid
                                          * @description Identifier (UUID)
@@ -6506,7 +6606,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -6546,6 +6646,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                        recording?: "always" | "never";
                         /** @description Checked in order before the destination; the first that matches wins */
                         callerRules: {
                             name: string;
@@ -6559,7 +6661,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -6574,7 +6676,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         destination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -6610,6 +6712,8 @@ export interface paths {
                             tenantId: string;
                             name: string;
                             number: string | null;
+                            /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                            recording?: "always" | "never";
                             /** @description Checked in order before the destination; the first that matches wins */
                             callerRules: {
                                 name: string;
@@ -6623,7 +6727,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -6638,7 +6742,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -6705,6 +6809,8 @@ export interface paths {
                             tenantId: string;
                             name: string;
                             number: string | null;
+                            /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                            recording?: "always" | "never";
                             /** @description Checked in order before the destination; the first that matches wins */
                             callerRules: {
                                 name: string;
@@ -6718,7 +6824,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -6733,7 +6839,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -6770,6 +6876,8 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                        recording?: "always" | "never";
                         /** @description Checked in order before the destination; the first that matches wins */
                         callerRules: {
                             name: string;
@@ -6783,7 +6891,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -6798,7 +6906,7 @@ export interface paths {
                         /** @description Where a call goes next */
                         destination: {
                             /** @description What the call goes to */
-                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                             /**
                              * Format: uuid
                              * @description Identifier (UUID)
@@ -6834,6 +6942,8 @@ export interface paths {
                             tenantId: string;
                             name: string;
                             number: string | null;
+                            /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
+                            recording?: "always" | "never";
                             /** @description Checked in order before the destination; the first that matches wins */
                             callerRules: {
                                 name: string;
@@ -6847,7 +6957,7 @@ export interface paths {
                                 /** @description Where a call goes next */
                                 destination: {
                                     /** @description What the call goes to */
-                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                    kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                     /**
                                      * Format: uuid
                                      * @description Identifier (UUID)
@@ -6862,7 +6972,7 @@ export interface paths {
                             /** @description Where a call goes next */
                             destination: {
                                 /** @description What the call goes to */
-                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup";
+                                kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number" | "hangup" | "directory";
                                 /**
                                  * Format: uuid
                                  * @description Identifier (UUID)
@@ -10580,6 +10690,1075 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenantId}/integrations/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Placeholders of ticket templates, and ready-made templates for common ticket systems */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            placeholders: {
+                                [key: string]: string;
+                            };
+                            examples: {
+                                id: string;
+                                name: string;
+                                method: "GET" | "POST" | "PUT" | "PATCH";
+                                url: string;
+                                contentType: string;
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                secretHeaders: {
+                                    [key: string]: string;
+                                };
+                                bodyTemplate: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's ticket systems and CRMs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                kind: "ticket" | "crmWebhook" | "bitrix24" | "amocrm";
+                                name: string;
+                                enabled: boolean;
+                                config: {
+                                    /** @description ticket: open a ticket for a missed call */
+                                    onMissedCall?: boolean;
+                                    /** @description ticket: open a ticket for a new voicemail */
+                                    onVoicemail?: boolean;
+                                    method?: "GET" | "POST" | "PUT" | "PATCH";
+                                    /** @description ticket: request URL; crmWebhook: lookup URL; amocrm: account address (https://x.amocrm.ru) */
+                                    url?: string;
+                                    contentType?: string;
+                                    /** @description With {{placeholders}} */
+                                    bodyTemplate?: string;
+                                    headers?: {
+                                        [key: string]: string;
+                                    };
+                                    minSeconds?: number;
+                                    /** @description CRMs: look callers' names up */
+                                    lookup?: boolean;
+                                    timeoutMs?: number;
+                                    cacheTtlSec?: number;
+                                    negativeTtlSec?: number;
+                                    /** @description CRMs: log each outside call when it ends */
+                                    logCalls?: boolean;
+                                    callLogUrl?: string;
+                                    /** @description CRM user (id, or email) -> extension number */
+                                    userMap?: {
+                                        [key: string]: string;
+                                    };
+                                    defaultUserId?: string;
+                                    createLeads?: boolean;
+                                };
+                                /** @description Names of the secret headers set (values are never shown) */
+                                secretHeaders: string[];
+                                hasToken: boolean;
+                                /** @description bitrix24: the incoming webhook's host (the URL carries its key and is not shown) */
+                                webhookHost: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a ticket system or CRM */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        kind: "ticket" | "crmWebhook" | "bitrix24" | "amocrm";
+                        name: string;
+                        enabled?: boolean;
+                        config: {
+                            /** @description ticket: open a ticket for a missed call */
+                            onMissedCall?: boolean;
+                            /** @description ticket: open a ticket for a new voicemail */
+                            onVoicemail?: boolean;
+                            method?: "GET" | "POST" | "PUT" | "PATCH";
+                            /** @description ticket: request URL; crmWebhook: lookup URL; amocrm: account address (https://x.amocrm.ru) */
+                            url?: string;
+                            contentType?: string;
+                            /** @description With {{placeholders}} */
+                            bodyTemplate?: string;
+                            headers?: {
+                                [key: string]: string;
+                            };
+                            minSeconds?: number;
+                            /** @description CRMs: look callers' names up */
+                            lookup?: boolean;
+                            timeoutMs?: number;
+                            cacheTtlSec?: number;
+                            negativeTtlSec?: number;
+                            /** @description CRMs: log each outside call when it ends */
+                            logCalls?: boolean;
+                            callLogUrl?: string;
+                            /** @description CRM user (id, or email) -> extension number */
+                            userMap?: {
+                                [key: string]: string;
+                            };
+                            defaultUserId?: string;
+                            createLeads?: boolean;
+                        };
+                        secrets?: {
+                            /** @description Secret headers to set (a string) or remove (null); others stay */
+                            headers?: {
+                                [key: string]: string | null;
+                            };
+                            token?: string | null;
+                            webhookUrl?: string | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            kind: "ticket" | "crmWebhook" | "bitrix24" | "amocrm";
+                            name: string;
+                            enabled: boolean;
+                            config: {
+                                /** @description ticket: open a ticket for a missed call */
+                                onMissedCall?: boolean;
+                                /** @description ticket: open a ticket for a new voicemail */
+                                onVoicemail?: boolean;
+                                method?: "GET" | "POST" | "PUT" | "PATCH";
+                                /** @description ticket: request URL; crmWebhook: lookup URL; amocrm: account address (https://x.amocrm.ru) */
+                                url?: string;
+                                contentType?: string;
+                                /** @description With {{placeholders}} */
+                                bodyTemplate?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                                minSeconds?: number;
+                                /** @description CRMs: look callers' names up */
+                                lookup?: boolean;
+                                timeoutMs?: number;
+                                cacheTtlSec?: number;
+                                negativeTtlSec?: number;
+                                /** @description CRMs: log each outside call when it ends */
+                                logCalls?: boolean;
+                                callLogUrl?: string;
+                                /** @description CRM user (id, or email) -> extension number */
+                                userMap?: {
+                                    [key: string]: string;
+                                };
+                                defaultUserId?: string;
+                                createLeads?: boolean;
+                            };
+                            /** @description Names of the secret headers set (values are never shown) */
+                            secretHeaders: string[];
+                            hasToken: boolean;
+                            /** @description bitrix24: the incoming webhook's host (the URL carries its key and is not shown) */
+                            webhookHost: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an integration and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an integration (the config is replaced; secrets are merged) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        enabled?: boolean;
+                        config?: {
+                            /** @description ticket: open a ticket for a missed call */
+                            onMissedCall?: boolean;
+                            /** @description ticket: open a ticket for a new voicemail */
+                            onVoicemail?: boolean;
+                            method?: "GET" | "POST" | "PUT" | "PATCH";
+                            /** @description ticket: request URL; crmWebhook: lookup URL; amocrm: account address (https://x.amocrm.ru) */
+                            url?: string;
+                            contentType?: string;
+                            /** @description With {{placeholders}} */
+                            bodyTemplate?: string;
+                            headers?: {
+                                [key: string]: string;
+                            };
+                            minSeconds?: number;
+                            /** @description CRMs: look callers' names up */
+                            lookup?: boolean;
+                            timeoutMs?: number;
+                            cacheTtlSec?: number;
+                            negativeTtlSec?: number;
+                            /** @description CRMs: log each outside call when it ends */
+                            logCalls?: boolean;
+                            callLogUrl?: string;
+                            /** @description CRM user (id, or email) -> extension number */
+                            userMap?: {
+                                [key: string]: string;
+                            };
+                            defaultUserId?: string;
+                            createLeads?: boolean;
+                        };
+                        secrets?: {
+                            /** @description Secret headers to set (a string) or remove (null); others stay */
+                            headers?: {
+                                [key: string]: string | null;
+                            };
+                            token?: string | null;
+                            webhookUrl?: string | null;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            kind: "ticket" | "crmWebhook" | "bitrix24" | "amocrm";
+                            name: string;
+                            enabled: boolean;
+                            config: {
+                                /** @description ticket: open a ticket for a missed call */
+                                onMissedCall?: boolean;
+                                /** @description ticket: open a ticket for a new voicemail */
+                                onVoicemail?: boolean;
+                                method?: "GET" | "POST" | "PUT" | "PATCH";
+                                /** @description ticket: request URL; crmWebhook: lookup URL; amocrm: account address (https://x.amocrm.ru) */
+                                url?: string;
+                                contentType?: string;
+                                /** @description With {{placeholders}} */
+                                bodyTemplate?: string;
+                                headers?: {
+                                    [key: string]: string;
+                                };
+                                minSeconds?: number;
+                                /** @description CRMs: look callers' names up */
+                                lookup?: boolean;
+                                timeoutMs?: number;
+                                cacheTtlSec?: number;
+                                negativeTtlSec?: number;
+                                /** @description CRMs: log each outside call when it ends */
+                                logCalls?: boolean;
+                                callLogUrl?: string;
+                                /** @description CRM user (id, or email) -> extension number */
+                                userMap?: {
+                                    [key: string]: string;
+                                };
+                                defaultUserId?: string;
+                                createLeads?: boolean;
+                            };
+                            /** @description Names of the secret headers set (values are never shown) */
+                            secretHeaders: string[];
+                            hasToken: boolean;
+                            /** @description bitrix24: the incoming webhook's host (the URL carries its key and is not shown) */
+                            webhookHost: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a sample now: a ticket from sample values, or a sample call log to a CRM (see the log) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations/{id}/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the CRM about a number now (no cache) and show its answer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        number: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            found: boolean;
+                            name: string;
+                            company: string;
+                            /** @description As the CRM gave it */
+                            owner: string | null;
+                            /** @description The extension it maps to */
+                            ownerExtension: string | null;
+                            contactUrl: string | null;
+                            ms: number;
+                            error: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy the CRM's contacts into the phonebook (Bitrix24, amoCRM) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            updated: number;
+                            removed: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The integration's deliveries (tickets, call logs, tests), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "createdAt" | "-createdAt";
+                    /** @description Text search */
+                    q?: string;
+                    status?: "pending" | "delivered" | "failed";
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /** @description missedCall, voicemail, callLog or test */
+                                eventType: string;
+                                status: "pending" | "delivered" | "failed";
+                                attempts: number;
+                                lastStatus: number | null;
+                                lastError: string | null;
+                                /** @description The last request sent: method, URL, body (never headers) */
+                                lastRequest: unknown;
+                                lastResponse: string | null;
+                                /** Format: date-time */
+                                nextAttemptAt: string | null;
+                                /** Format: date-time */
+                                deliveredAt: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                payload: unknown;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/integrations/{id}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (a new delivery with the same content) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                    /** @description Identifier (UUID) */
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The phonebook: search by name, company, email or any part of a number */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "name" | "-name" | "company" | "-company" | "createdAt" | "-createdAt" | "updatedAt" | "-updatedAt";
+                    /** @description Text search */
+                    q?: string;
+                    /** @description Only this source's ('manual', 'import', 'crm:…') */
+                    source?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                                company: string;
+                                numbers: {
+                                    number: string;
+                                    label: string;
+                                }[];
+                                email: string;
+                                notes: string;
+                                /** @description 'manual', 'import' or 'crm:<connector>' */
+                                source: string;
+                                /** @description The source's own id (a CRM's) */
+                                externalId: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a contact */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        company?: string;
+                        numbers?: {
+                            number: string;
+                            /** @description mobile, work, home… */
+                            label: string;
+                        }[];
+                        email?: string;
+                        notes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            company: string;
+                            numbers: {
+                                number: string;
+                                label: string;
+                            }[];
+                            email: string;
+                            notes: string;
+                            /** @description 'manual', 'import' or 'crm:<connector>' */
+                            source: string;
+                            /** @description The source's own id (a CRM's) */
+                            externalId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/contacts/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole phonebook as CSV (UTF-8 with BOM; columns name, company, numbers, email, notes), streamed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/contacts/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Imports contacts from CSV (header row; "," or ";" separated; BOM tolerated). Merge: a row whose number a contact has updates that contact. Replace: manual and imported contacts are removed first. dryRun: nothing is written, the answer shows what would be. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The CSV file as text */
+                        csv: string;
+                        /** @default merge */
+                        mode?: "merge" | "replace";
+                        /** @default false */
+                        dryRun?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            dryRun: boolean;
+                            mode: string;
+                            /** @description Records in the file after the header */
+                            total: number;
+                            created: number;
+                            updated: number;
+                            removed: number;
+                            /** @description Records not taken (see errors) */
+                            skipped: number;
+                            errors: {
+                                line: number;
+                                field: string;
+                                message: string;
+                            }[];
+                            preview: {
+                                line: number;
+                                action: "create" | "update";
+                                name: string;
+                                company: string;
+                                numbers: string[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/contacts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A contact */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            company: string;
+                            numbers: {
+                                number: string;
+                                label: string;
+                            }[];
+                            email: string;
+                            notes: string;
+                            /** @description 'manual', 'import' or 'crm:<connector>' */
+                            source: string;
+                            /** @description The source's own id (a CRM's) */
+                            externalId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Remove a contact */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a contact */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        company?: string;
+                        numbers?: {
+                            number: string;
+                            /** @description mobile, work, home… */
+                            label: string;
+                        }[];
+                        email?: string;
+                        notes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            company: string;
+                            numbers: {
+                                number: string;
+                                label: string;
+                            }[];
+                            email: string;
+                            notes: string;
+                            /** @description 'manual', 'import' or 'crm:<connector>' */
+                            source: string;
+                            /** @description The source's own id (a CRM's) */
+                            externalId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/audit-log": {
         parameters: {
             query?: never;
@@ -11096,6 +12275,362 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Call recordings, newest first; q searches the numbers. A user sees the recordings of their extensions' calls. */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                    /** @description Field to sort by; prefix - for descending */
+                    sort?: "startedAt" | "-startedAt" | "durationMs" | "-durationMs";
+                    /** @description Text search */
+                    q?: string;
+                    /** @description Identifier (UUID) */
+                    callId?: string;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                callId: string;
+                                /** @description recording (still being made) | stored */
+                                status: string;
+                                /** @description policy (recorded from the answer) | onDemand (a party keyed the code) */
+                                trigger: string;
+                                /** @description mixed (one channel) | stereo (caller left, callee right) */
+                                mode: string;
+                                /** @description disk | s3 */
+                                storage: string;
+                                caller: string;
+                                callee: string;
+                                /** @description The tenant's extensions on the call */
+                                parties: string[];
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                endedAt: string | null;
+                                durationMs: number | null;
+                                /** @description Time paused, left out of the audio */
+                                pausedMs: number;
+                                bytes: number | null;
+                            }[];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/recordings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A recording */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            callId: string;
+                            /** @description recording (still being made) | stored */
+                            status: string;
+                            /** @description policy (recorded from the answer) | onDemand (a party keyed the code) */
+                            trigger: string;
+                            /** @description mixed (one channel) | stereo (caller left, callee right) */
+                            mode: string;
+                            /** @description disk | s3 */
+                            storage: string;
+                            caller: string;
+                            callee: string;
+                            /** @description The tenant's extensions on the call */
+                            parties: string[];
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            endedAt: string | null;
+                            durationMs: number | null;
+                            /** @description Time paused, left out of the audio */
+                            pausedMs: number;
+                            bytes: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a recording (its audio is removed at once; the audit log keeps who and when) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/recordings/{id}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audio (audio/wav); honours Range for seeking; ?download=true saves it as a file */
+        get: {
+            parameters: {
+                query?: {
+                    download?: boolean;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/recordings/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete every stored recording of calls with an outside number (a customer's erasure request, 152-FZ / GDPR) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        number: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deleted: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/recording-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's recording settings (who is recorded is set per extension, queue and inbound route) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Parties hear "this call may be recorded" when a recording by policy starts */
+                            announce: boolean;
+                            /** @description One mixed channel, or stereo with the caller left and the callee right */
+                            mode: "mixed" | "stereo";
+                            /** @description Recordings older than this are deleted (null: kept until deleted) */
+                            retentionDays: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change the announcement, the file layout (mixed or stereo) and how long recordings are kept */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Parties hear "this call may be recorded" when a recording by policy starts */
+                        announce: boolean;
+                        /** @description One mixed channel, or stereo with the caller left and the callee right */
+                        mode: "mixed" | "stereo";
+                        /** @description Recordings older than this are deleted (null: kept until deleted) */
+                        retentionDays: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Parties hear "this call may be recorded" when a recording by policy starts */
+                            announce: boolean;
+                            /** @description One mixed channel, or stereo with the caller left and the callee right */
+                            mode: "mixed" | "stereo";
+                            /** @description Recordings older than this are deleted (null: kept until deleted) */
+                            retentionDays: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -208,6 +208,11 @@ export const callsEn = {
         name: 'Echo test',
         howTo: 'Dial {{code}} and speak: you hear yourself, which checks the microphone and the line.',
       },
+      directory: {
+        name: 'Dial by name',
+        howTo:
+          'Dial {{code}} and key the first three letters of a colleague’s name or surname (2 = ABC … 9 = WXYZ): pick them from the list read out and you are put through.',
+      },
       keyReadback: {
         name: 'Key test',
         howTo:
@@ -433,6 +438,11 @@ export const callsRu = {
       echoTest: {
         name: 'Эхо-тест',
         howTo: 'Наберите {{code}} и говорите: вы слышите себя — так проверяются микрофон и линия.',
+      },
+      directory: {
+        name: 'Набор по имени',
+        howTo:
+          'Наберите {{code}} и первые три буквы имени или фамилии коллеги (2 = АБВГ … 9 = ЬЭЮЯ): выберите его из зачитанного списка — и вас соединят.',
       },
       keyReadback: {
         name: 'Проверка кнопок',

@@ -1,6 +1,7 @@
 /** English texts of the portal. ru.ts must have the same keys (its type is this one's shape). */
 import { adminEn } from './admin';
 import { callsEn } from './calls';
+import { contactsEn } from './contacts';
 import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
 import { ivrEn } from './ivr';
@@ -199,6 +200,7 @@ export const en = {
   ...voicemailEn,
   ...trunksEn,
   ...webhooksEn,
+  ...contactsEn,
   ...reportsEn,
 } as const;
 

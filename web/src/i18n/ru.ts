@@ -1,6 +1,7 @@
 /** Русские тексты портала: те же ключи, что в en.ts (проверяет компилятор). */
 import { adminRu } from './admin';
 import { callsRu } from './calls';
+import { contactsRu } from './contacts';
 import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
 import { healthRu } from './health';
@@ -206,5 +207,6 @@ export const ru: Messages = {
   ...voicemailRu,
   ...trunksRu,
   ...webhooksRu,
+  ...contactsRu,
   ...reportsRu,
 };

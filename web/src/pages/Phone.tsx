@@ -1,7 +1,7 @@
 /**
  * The softphone's screen: registration state, a number field with a keypad, the
  * call in progress (answer, decline, hang up, mute, hold, keys sent into the
- * call), and the company directory to call a colleague by name.
+ * call), and the company directory to call a colleague or a phonebook contact by name.
  */
 import {
   ActionIcon,
@@ -219,8 +219,85 @@ function Directory({ me, onCall }: { me: Me; onCall: (number: string) => void })
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
+        <PhonebookMatches me={me} search={search} onCall={onCall} />
       </Stack>
     </Card>
+  );
+}
+
+/**
+ * The company phonebook's matches under the colleagues: each number a button.
+ * Only while searching (a phonebook may hold thousands; nobody scrolls them).
+ */
+function PhonebookMatches({
+  me,
+  search,
+  onCall,
+}: {
+  me: Me;
+  search: string;
+  onCall: (number: string) => void;
+}) {
+  const { t } = useTranslation();
+  const contacts = useQuery({
+    queryKey: ['directory-contacts', me.tenantId, search],
+    enabled: !!me.tenantId && search.trim().length > 0,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenantId}/contacts', {
+          params: { path: { tenantId: me.tenantId! }, query: { limit: 20, sort: 'name', q: search } },
+        }),
+      ),
+  });
+  const items = contacts.data?.items ?? [];
+  if (!search.trim() || !contacts.data) return null;
+  if (!items.length)
+    return (
+      <Text size="sm" c="dimmed">
+        {t('directory.nothing')}
+      </Text>
+    );
+  return (
+    <Table.ScrollContainer minWidth={260}>
+      <Table data-testid="directory-contacts">
+        <Table.Tbody>
+          {items.flatMap((c) =>
+            c.numbers.map((n) => (
+              <Table.Tr key={`${c.id}-${n.number}`}>
+                <Table.Td>
+                  <Text fw={600}>{c.name}</Text>
+                  {c.company ? (
+                    <Text size="xs" c="dimmed">
+                      {c.company}
+                    </Text>
+                  ) : null}
+                </Table.Td>
+                <Table.Td>
+                  {n.number}
+                  {n.label ? (
+                    <Text span size="xs" c="dimmed">
+                      {' '}
+                      ({n.label})
+                    </Text>
+                  ) : null}
+                </Table.Td>
+                <Table.Td ta="right">
+                  <ActionIcon
+                    variant="light"
+                    color="green"
+                    // A contact's number as written ("8 (916) …"): the PBX dials its digits.
+                    onClick={() => onCall(n.number.replace(/[^0-9*#+]/g, ''))}
+                    aria-label={t('directory.call', { name: c.name, number: n.number })}
+                  >
+                    ☎
+                  </ActionIcon>
+                </Table.Td>
+              </Table.Tr>
+            )),
+          )}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }
 

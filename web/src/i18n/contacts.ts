@@ -1,0 +1,118 @@
+/**
+ * Texts of the company phonebook, both languages; en.ts and ru.ts include them:
+ * the Contacts page (list, edit, CSV import with its preview, export) and the
+ * softphone's directory.
+ */
+
+export const contactsEn = {
+  contacts: {
+    nav: 'Contacts',
+    title: 'Contacts',
+    intro:
+      'The company phonebook: incoming calls from these numbers show the name on the phones, the softphone finds them, and dial-by-name reaches those on internal numbers.',
+    add: 'New contact',
+    editTitle: 'Contact {{name}}',
+    empty: 'No contacts yet.',
+    noMatch: 'No contact matches.',
+    name: 'Name',
+    company: 'Company',
+    numbers: 'Numbers',
+    number: 'Number',
+    label: 'Label',
+    labelHint: 'mobile, work, home…',
+    addNumber: 'Add a number',
+    removeNumber: 'Remove number {{number}}',
+    email: 'Email',
+    notes: 'Notes',
+    source: 'Source',
+    sources: { manual: 'Typed in', import: 'Imported', crm: 'CRM: {{name}}' },
+    edit: 'Edit',
+    editOf: 'Edit {{name}}',
+    deleteOf: 'Delete {{name}}',
+    deleteConfirm: 'Delete the contact {{name}}?',
+    export: 'Export CSV',
+    import: 'Import CSV',
+    importTitle: 'Import contacts from CSV',
+    importHint:
+      'A header row naming the columns name, company, number (several separated by commas, a label in brackets: "+7 495 123-45-67 (work)"), email, notes. Files saved by Excel (";" separated, UTF-8) are fine.',
+    file: 'CSV file',
+    mode: 'What to do with contacts already here',
+    modes: {
+      merge: 'Merge: a row with a number a contact has updates that contact',
+      replace: 'Replace: remove typed-in and imported contacts first (CRM contacts stay)',
+    },
+    preview: 'Check',
+    previewTitle: 'What the import will do',
+    summary: '{{total}} rows: {{created}} new, {{updated}} updated, {{removed}} removed, {{skipped}} skipped',
+    done: 'Imported: {{created}} new, {{updated}} updated, {{removed}} removed, {{skipped}} skipped',
+    errors: 'Rows that will be skipped',
+    line: 'Line',
+    field: 'Field',
+    problem: 'Problem',
+    action: 'Action',
+    actions: { create: 'New', update: 'Update' },
+    confirmImport: 'Import',
+    chooseFile: 'Choose a CSV file first',
+  },
+  directory: {
+    call: 'Call {{name}} on {{number}}',
+    nothing: 'No contact in the phonebook matches.',
+  },
+};
+
+export const contactsRu: typeof contactsEn = {
+  contacts: {
+    nav: 'Контакты',
+    title: 'Контакты',
+    intro:
+      'Телефонная книга компании: при входящем звонке с этих номеров телефоны показывают имя, софтфон находит их, а набор по имени соединяет с теми, у кого внутренний номер.',
+    add: 'Новый контакт',
+    editTitle: 'Контакт {{name}}',
+    empty: 'Контактов пока нет.',
+    noMatch: 'Ничего не найдено.',
+    name: 'Имя',
+    company: 'Компания',
+    numbers: 'Номера',
+    number: 'Номер',
+    label: 'Метка',
+    labelHint: 'мобильный, рабочий, домашний…',
+    addNumber: 'Добавить номер',
+    removeNumber: 'Удалить номер {{number}}',
+    email: 'Эл. почта',
+    notes: 'Заметки',
+    source: 'Источник',
+    sources: { manual: 'Вручную', import: 'Импорт', crm: 'CRM: {{name}}' },
+    edit: 'Изменить',
+    editOf: 'Изменить {{name}}',
+    deleteOf: 'Удалить {{name}}',
+    deleteConfirm: 'Удалить контакт {{name}}?',
+    export: 'Экспорт CSV',
+    import: 'Импорт CSV',
+    importTitle: 'Импорт контактов из CSV',
+    importHint:
+      'Первая строка называет столбцы: имя, компания, телефон (несколько через запятую, метка в скобках: «+7 495 123-45-67 (рабочий)»), email, заметки. Подойдут файлы, сохранённые Excel (разделитель «;», UTF-8).',
+    file: 'Файл CSV',
+    mode: 'Что делать с уже имеющимися контактами',
+    modes: {
+      merge: 'Объединить: строка с номером, который есть у контакта, обновляет этот контакт',
+      replace: 'Заменить: сначала удалить введённые вручную и импортированные (контакты из CRM останутся)',
+    },
+    preview: 'Проверить',
+    previewTitle: 'Что сделает импорт',
+    summary:
+      'Строк: {{total}}; новых: {{created}}, обновлено: {{updated}}, удалено: {{removed}}, пропущено: {{skipped}}',
+    done: 'Импортировано: новых {{created}}, обновлено {{updated}}, удалено {{removed}}, пропущено {{skipped}}',
+    errors: 'Строки, которые будут пропущены',
+    line: 'Строка',
+    field: 'Поле',
+    problem: 'Ошибка',
+    action: 'Действие',
+    actions: { create: 'Новый', update: 'Обновление' },
+    confirmImport: 'Импортировать',
+    chooseFile: 'Сначала выберите файл CSV',
+  },
+  directory: {
+    call: 'Позвонить: {{name}}, {{number}}',
+    nothing: 'В телефонной книге никого не найдено.',
+  },
+};
