@@ -11,6 +11,8 @@ import { queueConfig } from '../helpers/queues.js';
 
 /** Tenant B's contact (made before the tests): the isolation checks aim at a real row. */
 let contactOfB = '00000000-0000-4000-8000-000000000001';
+/** Tenant B's call recording, likewise. */
+let recordingOfB = '00000000-0000-4000-8000-000000000001';
 /** Tenant B's CRM integration, likewise. */
 let integrationOfB = '00000000-0000-4000-8000-000000000001';
 
@@ -28,6 +30,8 @@ function objectId(url: string, t: TenantFixture): string {
       return contactOfB;
     case 'integrations':
       return integrationOfB;
+    case 'recordings':
+      return recordingOfB;
     default:
       return '00000000-0000-4000-8000-000000000001';
   }
@@ -46,6 +50,8 @@ function validBody(method: string, url: string): unknown {
   if (url.endsWith('/override')) return { state: 'open' };
   if (url.endsWith('/webhooks')) return { url: 'http://93.184.216.34/hook', events: ['call.started'] };
   if (url.endsWith('/webhooks/:id')) return { enabled: false };
+  if (url.endsWith('/recordings/erase')) return { number: '+74950000000' };
+  if (url.endsWith('/recording-settings')) return { announce: false, mode: 'mixed', retentionDays: 1 };
   if (/\/contacts(\/:id)?$/.test(url)) return { name: 'pwned' };
   if (url.endsWith('/integrations'))
     return { kind: 'ticket', name: 'pwned', config: { url: 'http://93.184.216.34/t', bodyTemplate: '{}' } };
@@ -115,6 +121,29 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
   let fx: Fixture;
   beforeAll(async () => {
     fx = await createFixture(backend);
+    recordingOfB = crypto.randomUUID();
+    await fx.store.recordingLog.open({
+      id: recordingOfB,
+      tenantId: fx.B.id,
+      callId: crypto.randomUUID(),
+      node: 'test',
+      trigger: 'policy',
+      mode: 'stereo',
+      storage: 'disk',
+      key: `${fx.B.id}/2026/12/07/${recordingOfB}.wav`,
+      caller: '+74950000000',
+      callee: '102',
+      parties: ['102'],
+      startedAt: new Date(),
+    });
+    await fx.store.recordingLog.stored(recordingOfB, {
+      endedAt: new Date(),
+      durationMs: 1000,
+      pausedMs: 0,
+      bytes: 16044,
+      storage: 'disk',
+      key: `${fx.B.id}/2026/12/07/${recordingOfB}.wav`,
+    });
     contactOfB = (await fx.store.tenant(fx.B.id).contacts.create({ name: 'B only', numbers: [] })).id;
     integrationOfB = (
       await fx.store.tenant(fx.B.id).integrations.create({
@@ -139,6 +168,7 @@ describe.each(backends())('tenant isolation on %s', (backend) => {
       routing: await scope.routing.all(),
       contacts: (await scope.contacts.list(page)).items,
       integrations: await scope.integrations.list(),
+      recordings: (await scope.recordings.list(page)).items,
     });
   }
 
