@@ -191,6 +191,14 @@ export const QueueFields = {
     { maxItems: 10, description: 'Skills a call needs, relaxing with the wait (empty: any agent)' },
   ),
   agentRingSec: Type.Integer({ minimum: 5, maximum: 300, description: 'Seconds an agent rings per offer' }),
+  ownerFirstSec: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 120,
+      description:
+        "Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off)",
+    }),
+  ),
   retrySec: Type.Integer({
     minimum: 1,
     maximum: 300,
@@ -328,6 +336,14 @@ export const TimeConditionFields = {
 
 export const InboundRouteFields = {
   recording: RoutingRecording,
+  ownerFirstSec: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 120,
+      description:
+        "Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off)",
+    }),
+  ),
   callerRules: Type.Array(
     Type.Object(
       {

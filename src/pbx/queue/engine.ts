@@ -151,13 +151,19 @@ export interface Waiter extends LineEntry {
    * effect once no agent is ringing for it, and no new offer is made meanwhile.
    */
   exit: Extract<WaiterEvent, { type: 'timeout' | 'empty' | 'key' }> | null;
+  /**
+   * Sticky agent: the caller's responsible manager, offered this caller alone until
+   * `untilMs` (engine clock) while logged in and available; null once that is over.
+   */
+  owner: { number: string; untilMs: number } | null;
   /** Settles when the caller leaves the queue. */
   gone: Promise<void>;
   markGone: () => void;
 }
 
 export type WaiterEvent =
-  | { type: 'offer'; agents: string[] }
+  /** `ringSec`: how long this offer rings when not the queue's agentRingSec (a sticky agent's window). */
+  | { type: 'offer'; agents: string[]; ringSec?: number }
   | { type: 'timeout' }
   | { type: 'empty' }
   | { type: 'key'; key: string }
@@ -208,7 +214,13 @@ export class QueueEngine {
   // ——— callers ———
 
   /** Puts a caller at its place (priority first, then arrival) and starts matching. */
-  join(w: Pick<Waiter, 'tenantId' | 'queueId' | 'caller' | 'callerName' | 'priority'>): Waiter {
+  join(
+    w: Pick<Waiter, 'tenantId' | 'queueId' | 'caller' | 'callerName' | 'priority'> & {
+      /** The caller's responsible manager and how long they are offered it alone (sticky agent). */
+      owner?: { number: string; sec: number } | null;
+    },
+  ): Waiter {
+    const { owner, ...entry } = w;
     let markGone = () => {};
     const gone = new Promise<void>((resolve) => {
       markGone = resolve;
@@ -216,7 +228,11 @@ export class QueueEngine {
     const waiter: Waiter = {
       gone,
       markGone,
-      ...w,
+      ...entry,
+      owner:
+        owner && owner.sec > 0
+          ? { number: owner.number, untilMs: this.env.clock.now() + owner.sec * 1000 }
+          : null,
       id: randomUUID(),
       joinedMs: this.env.clock.now(),
       joinedAt: this.env.now(),
@@ -759,20 +775,37 @@ export class QueueEngine {
             skillScore: match.score,
           });
         });
-        const chosen = chooseAgents({
-          strategy: cfg.strategy,
-          candidates,
-          lastIndex: this.memory.get(`${tenantId}/${entry.id}`) ?? null,
-          random: this.env.random,
-        });
+        // Sticky agent: the responsible manager alone while the window lasts and they are free;
+        // once they are not (busy, paused, logged out, or they let it ring), the strategy decides.
+        let ringSec: number | undefined;
+        let chosen: AgentCandidate[] = [];
+        const owner = w.owner && w.owner.untilMs > now ? w.owner : null;
+        const mine = owner ? candidates.filter((c) => c.number === owner.number) : [];
+        if (owner && mine.length) {
+          chosen = mine;
+          ringSec = Math.max(1, Math.min(cfg.agentRingSec, Math.ceil((owner.untilMs - now) / 1000)));
+        } else {
+          w.owner = null;
+          chosen = chooseAgents({
+            strategy: cfg.strategy,
+            candidates,
+            lastIndex: this.memory.get(`${tenantId}/${entry.id}`) ?? null,
+            random: this.env.random,
+          });
+        }
         if (chosen.length === 0) continue;
-        if (cfg.strategy === 'roundRobin') this.memory.set(`${tenantId}/${entry.id}`, chosen[0]!.index);
+        if (cfg.strategy === 'roundRobin' && ringSec === undefined)
+          this.memory.set(`${tenantId}/${entry.id}`, chosen[0]!.index);
         for (const c of chosen) {
           this.ringing.set(`${tenantId}/${c.number}`, w.id);
           this.stats.agent(tenantId, entry.id, c.number, (f) => f.offered++);
         }
         w.offered = true;
-        this.post(w, { type: 'offer', agents: chosen.map((c) => c.number) });
+        this.post(w, {
+          type: 'offer',
+          agents: chosen.map((c) => c.number),
+          ...(ringSec !== undefined ? { ringSec } : {}),
+        });
         this.changed(tenantId, entry.id);
       }
     }

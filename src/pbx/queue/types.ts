@@ -85,6 +85,11 @@ export interface QueueConfig {
   skills: SkillStage[];
   /** Seconds an agent rings per offer. */
   agentRingSec: number;
+  /**
+   * Sticky agent: a caller whose CRM names a responsible manager who is an agent of this
+   * queue, logged in and available, is offered to them alone for this long first (0 or absent: off).
+   */
+  ownerFirstSec?: number;
   /** Seconds before an agent who did not answer is offered a call again (others are tried at once). */
   retrySec: number;
   /** Seconds after a queue call before the agent gets the next one. */

@@ -8,6 +8,7 @@ import type { PlaybackResult } from '../../media/engine.js';
 import type { RecordingSummary } from '../../media/protocol.js';
 import type { Clock } from '../../sip/transaction/clock.js';
 import type { CallParty, Release, RingOptions, RingOutcome, RingTarget } from '../call.js';
+import type { CallerIdentity } from '../caller-lookup.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
 import type { QueueEngine } from '../queue/engine.js';
@@ -17,6 +18,8 @@ import type { Destination } from './types.js';
 /** What the router needs of a call (a B2BUA `Call`). */
 export interface RoutedCall {
   readonly caller: CallParty;
+  /** Who the caller is by the phonebook or a CRM (set before routing; absent: nobody knows). */
+  readonly identity?: CallerIdentity | null;
   readonly state: 'ringing' | 'answered' | 'ended';
   ring(targets: RingTarget[], opts: RingOptions): Promise<RingOutcome>;
   finish(status: number, cause: string, reason?: string): void;

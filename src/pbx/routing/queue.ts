@@ -92,6 +92,11 @@ export async function queueStep(
     caller: call.caller.number,
     callerName: call.caller.displayName,
     priority: vip ? VIP_PRIORITY : 0,
+    // Sticky agent: the CRM's responsible manager, when they answer this queue.
+    owner:
+      cfg.ownerFirstSec && call.identity?.owner && cfg.members.some((m) => m.number === call.identity?.owner)
+        ? { number: call.identity.owner, sec: cfg.ownerFirstSec }
+        : null,
   });
   call.onEnded(() => engine.post(w, { type: 'ended' }));
   const maxWait =
@@ -134,7 +139,10 @@ export async function queueStep(
   void callerKeys(engine, call, w, cfg);
 
   /** Rings the agents the engine offered while the caller keeps hearing the queue. */
-  const offerToAgents = async (offered: string[]): Promise<'served' | 'gone' | 'waiting'> => {
+  const offerToAgents = async (
+    offered: string[],
+    ringSec = cfg.agentRingSec,
+  ): Promise<'served' | 'gone' | 'waiting'> => {
     // An agent whose phone went away since the offer is released without counting a miss.
     const agents = offered.filter(
       (n) => tenant.extensions.has(n) && ctx.env.bindingsOf(tenant.id, n).length > 0,
@@ -150,12 +158,12 @@ export async function queueStep(
         tenant.extensions.get(number)!,
         ctx.env.bindingsOf(tenant.id, number),
         0,
-        cfg.agentRingSec,
+        ringSec,
       );
     });
     const outcome = targets.length
       ? await call.ring(targets, {
-          timeoutSec: cfg.agentRingSec,
+          timeoutSec: ringSec,
           callerName: `${q.name}: ${call.caller.displayName || call.caller.number}`,
           quiet: true,
         })
@@ -185,7 +193,7 @@ export async function queueStep(
         abandoned();
         return null;
       }
-      if (e.type === 'offer' && (await offerToAgents(e.agents)) !== 'waiting') return null;
+      if (e.type === 'offer' && (await offerToAgents(e.agents, e.ringSec)) !== 'waiting') return null;
       // A request to leave (waited too long, nobody left, a key) takes effect once no agent rings.
       const exit = w.exit;
       if (!exit || w.offered) continue;

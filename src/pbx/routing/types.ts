@@ -70,6 +70,11 @@ export interface InboundRouteConfig {
   /** Checked in order before the route's own destination; the first that matches wins. */
   callerRules: CallerRule[];
   destination: Destination;
+  /**
+   * "Responsible manager first": a caller whose CRM names a responsible extension rings it
+   * this long before the route goes on (0 or absent: off).
+   */
+  ownerFirstSec?: number;
 }
 
 export type CalendarConfig = CalendarSpec;
