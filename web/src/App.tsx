@@ -30,6 +30,7 @@ const Rates = lazy(() => import('./pages/Rates'));
 const Users = lazy(() => import('./pages/Users'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Webhooks = lazy(() => import('./pages/Webhooks'));
+const Integrations = lazy(() => import('./pages/Integrations'));
 const Contacts = lazy(() => import('./pages/Contacts'));
 const Audit = lazy(() => import('./pages/Audit'));
 const RingGroups = lazy(() => import('./pages/RingGroups'));
@@ -120,6 +121,7 @@ export function App() {
             <Route path="users" element={<Users me={user} />} />
             <Route path="api-keys" element={<ApiKeys me={user} />} />
             <Route path="webhooks" element={<Webhooks me={user} />} />
+            <Route path="integrations" element={<Integrations me={user} />} />
             <Route path="contacts" element={<Contacts me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />
             <Route path="calls" element={<Calls me={user} />} />

@@ -32,6 +32,7 @@ export interface NavItem {
     | 'nav.users'
     | 'nav.apiKeys'
     | 'webhooks.nav'
+    | 'integrations.nav'
     | 'contacts.nav'
     | 'nav.audit'
     | 'nav.calls'
@@ -82,6 +83,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/api-keys', label: 'nav.apiKeys', roles: ['tenant_admin'] },
   // The tenant's own systems: events POSTed to them, signed, with a delivery log.
   { path: '/webhooks', label: 'webhooks.nav', roles: ['tenant_admin'] },
+  // Ticket systems and CRMs: their tokens are the company's keys to other systems (admins only).
+  { path: '/integrations', label: 'integrations.nav', roles: ['tenant_admin'] },
   { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },
   { path: '/calls', label: 'nav.calls', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/profile', label: 'nav.profile', roles: ['operator', 'tenant_admin', 'supervisor', 'user'] },

@@ -4,6 +4,7 @@ import { callsEn } from './calls';
 import { contactsEn } from './contacts';
 import { dashboardEn } from './dashboard';
 import { healthEn } from './health';
+import { integrationsEn } from './integrations';
 import { ivrEn } from './ivr';
 import { phoneEn } from './phone';
 import { problemsEn } from './problems';
@@ -200,6 +201,7 @@ export const en = {
   ...voicemailEn,
   ...trunksEn,
   ...webhooksEn,
+  ...integrationsEn,
   ...contactsEn,
   ...reportsEn,
 } as const;

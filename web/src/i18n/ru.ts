@@ -5,6 +5,7 @@ import { contactsRu } from './contacts';
 import { dashboardRu } from './dashboard';
 import type { Messages } from './en';
 import { healthRu } from './health';
+import { integrationsRu } from './integrations';
 import { ivrRu } from './ivr';
 import { phoneRu } from './phone';
 import { problemsRu } from './problems';
@@ -207,6 +208,7 @@ export const ru: Messages = {
   ...voicemailRu,
   ...trunksRu,
   ...webhooksRu,
+  ...integrationsRu,
   ...contactsRu,
   ...reportsRu,
 };
