@@ -1,5 +1,6 @@
 /** English texts of the portal. ru.ts must have the same keys (its type is this one's shape). */
 import { adminEn } from './admin';
+import { callTreeEn } from './call-tree';
 import { callsEn } from './calls';
 import { contactsEn } from './contacts';
 import { dashboardEn } from './dashboard';
@@ -9,6 +10,7 @@ import { ivrEn } from './ivr';
 import { phoneEn } from './phone';
 import { problemsEn } from './problems';
 import { queuesEn } from './queues';
+import { recordingsEn } from './recordings';
 import { reportsEn } from './reports';
 import { routingEn } from './routing';
 import { trunksEn } from './trunks';
@@ -198,7 +200,9 @@ export const en = {
   ...queuesEn,
   ...ivrEn,
   ...callsEn,
+  ...callTreeEn,
   ...voicemailEn,
+  ...recordingsEn,
   ...trunksEn,
   ...webhooksEn,
   ...integrationsEn,

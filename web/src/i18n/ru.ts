@@ -1,5 +1,6 @@
 /** Русские тексты портала: те же ключи, что в en.ts (проверяет компилятор). */
 import { adminRu } from './admin';
+import { callTreeRu } from './call-tree';
 import { callsRu } from './calls';
 import { contactsRu } from './contacts';
 import { dashboardRu } from './dashboard';
@@ -10,6 +11,7 @@ import { ivrRu } from './ivr';
 import { phoneRu } from './phone';
 import { problemsRu } from './problems';
 import { queuesRu } from './queues';
+import { recordingsRu } from './recordings';
 import { reportsRu } from './reports';
 import { routingRu } from './routing';
 import { trunksRu } from './trunks';
@@ -205,7 +207,9 @@ export const ru: Messages = {
   ...queuesRu,
   ...ivrRu,
   ...callsRu,
+  ...callTreeRu,
   ...voicemailRu,
+  ...recordingsRu,
   ...trunksRu,
   ...webhooksRu,
   ...integrationsRu,
