@@ -138,31 +138,44 @@ export function parseNumbers(cell: string, defaultLabel = ''): ContactNumber[] {
 /** Digits, with the separators people write in numbers; a leading + and * # for service codes. */
 const NUMBER = /^\+?[0-9*#][0-9*#\s().\-/]*$/;
 
+/** What is wrong, as a stable word the portal words in the user's language (`value` fills it in). */
+export type ProblemCode = 'required' | 'tooLong' | 'notEmail' | 'notNumber' | 'tooMany' | 'file';
+
 export interface ContactProblem {
   line: number;
   field: Column | 'row' | 'file';
+  code: ProblemCode;
+  /** The offending value (cut short), or the limit. */
+  value: string;
   message: string;
 }
 
 /** Checks a contact as the API and the import both take it; problems name the field. */
-export function contactProblems(c: ContactInput): { field: Column; message: string }[] {
-  const out: { field: Column; message: string }[] = [];
-  if (!c.name.trim()) out.push({ field: 'name', message: 'A name is required' });
-  else if (c.name.length > CONTACT_LIMITS.name)
-    out.push({ field: 'name', message: `At most ${CONTACT_LIMITS.name} characters` });
-  if ((c.company ?? '').length > CONTACT_LIMITS.company)
-    out.push({ field: 'company', message: `At most ${CONTACT_LIMITS.company} characters` });
-  if ((c.notes ?? '').length > CONTACT_LIMITS.notes)
-    out.push({ field: 'notes', message: `At most ${CONTACT_LIMITS.notes} characters` });
+export function contactProblems(c: ContactInput): Omit<ContactProblem, 'line'>[] {
+  const out: Omit<ContactProblem, 'line'>[] = [];
+  const tooLong = (field: Column, max: number) =>
+    out.push({ field, code: 'tooLong', value: String(max), message: `At most ${max} characters` });
+  if (!c.name.trim()) out.push({ field: 'name', code: 'required', value: '', message: 'A name is required' });
+  else if (c.name.length > CONTACT_LIMITS.name) tooLong('name', CONTACT_LIMITS.name);
+  if ((c.company ?? '').length > CONTACT_LIMITS.company) tooLong('company', CONTACT_LIMITS.company);
+  if ((c.notes ?? '').length > CONTACT_LIMITS.notes) tooLong('notes', CONTACT_LIMITS.notes);
   const email = (c.email ?? '').trim();
-  if (email && (email.length > CONTACT_LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)))
-    out.push({ field: 'email', message: `Not an email address: ${email.slice(0, 60)}` });
+  if (email && (email.length > CONTACT_LIMITS.email || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))) {
+    const value = email.slice(0, 60);
+    out.push({ field: 'email', code: 'notEmail', value, message: `Not an email address: ${value}` });
+  }
   if (c.numbers.length > MAX_CONTACT_NUMBERS)
-    out.push({ field: 'numbers', message: `At most ${MAX_CONTACT_NUMBERS} numbers` });
+    out.push({
+      field: 'numbers',
+      code: 'tooMany',
+      value: String(MAX_CONTACT_NUMBERS),
+      message: `At most ${MAX_CONTACT_NUMBERS} numbers`,
+    });
   for (const n of c.numbers) {
     const digits = n.number.replace(/[^0-9]/g, '');
     if (!NUMBER.test(n.number) || digits.length === 0 || n.number.length > CONTACT_LIMITS.number) {
-      out.push({ field: 'numbers', message: `Not a phone number: ${n.number.slice(0, 40)}` });
+      const value = n.number.slice(0, 40);
+      out.push({ field: 'numbers', code: 'notNumber', value, message: `Not a phone number: ${value}` });
       break;
     }
   }
@@ -183,7 +196,11 @@ export function readContactsCsv(input: string, maxRows: number): ParsedImport {
   const records = parseCsv(text, detectSeparator(text));
   const header = records.shift();
   if (!header)
-    return { rows: [], problems: [{ line: 1, field: 'file', message: 'The file is empty' }], total: 0 };
+    return {
+      rows: [],
+      problems: [{ line: 1, field: 'file', code: 'file', value: '', message: 'The file is empty' }],
+      total: 0,
+    };
   const columns = header.fields.map((h) => {
     const key = h.trim().toLowerCase().replace(/\s+/g, ' ');
     return HEADERS[key] ?? (/^(phone|number|тел|номер)/.test(key) ? 'numbers' : null);
@@ -191,13 +208,29 @@ export function readContactsCsv(input: string, maxRows: number): ParsedImport {
   if (!columns.includes('name'))
     return {
       rows: [],
-      problems: [{ line: header.line, field: 'file', message: 'The header has no "name" column' }],
+      problems: [
+        {
+          line: header.line,
+          field: 'file',
+          code: 'file',
+          value: '',
+          message: 'The header has no "name" column',
+        },
+      ],
       total: records.length,
     };
   if (records.length > maxRows)
     return {
       rows: [],
-      problems: [{ line: 1, field: 'file', message: `More than ${maxRows} contacts in one file` }],
+      problems: [
+        {
+          line: 1,
+          field: 'file',
+          code: 'file',
+          value: '',
+          message: `More than ${maxRows} contacts in one file`,
+        },
+      ],
       total: records.length,
     };
   const rows: ParsedImport['rows'] = [];

@@ -117,9 +117,21 @@ describe.each(backends())('contacts on %s', (backend) => {
     expect(dry.status, dry.text).toBe(200);
     expect(dry.json).toMatchObject({ dryRun: true, total: 5, created: 2, updated: 0, skipped: 3 });
     expect(dry.json.errors).toEqual([
-      { line: 3, field: 'name', message: 'A name is required' },
-      { line: 4, field: 'numbers', message: 'Not a phone number: call me maybe' },
-      { line: 5, field: 'email', message: 'Not an email address: not-an-email' },
+      { line: 3, field: 'name', code: 'required', value: '', message: 'A name is required' },
+      {
+        line: 4,
+        field: 'numbers',
+        code: 'notNumber',
+        value: 'call me maybe',
+        message: 'Not a phone number: call me maybe',
+      },
+      {
+        line: 5,
+        field: 'email',
+        code: 'notEmail',
+        value: 'not-an-email',
+        message: 'Not an email address: not-an-email',
+      },
     ]);
     expect(dry.json.preview.map((p: { line: number; action: string }) => [p.line, p.action])).toEqual([
       [2, 'create'],

@@ -217,7 +217,16 @@ export async function contactRoutes(app: Api, deps: ApiDeps): Promise<void> {
             removed: Type.Integer(),
             skipped: Type.Integer({ description: 'Records not taken (see errors)' }),
             errors: Type.Array(
-              Type.Object({ line: Type.Integer(), field: Type.String(), message: Type.String() }),
+              Type.Object({
+                line: Type.Integer({ description: 'The line of the file (the header is line 1)' }),
+                field: Type.String(),
+                code: Type.String({
+                  description:
+                    'required | tooLong | notEmail | notNumber | tooMany (value: the limit or the bad value)',
+                }),
+                value: Type.String(),
+                message: Type.String(),
+              }),
             ),
             preview: Type.Array(
               Type.Object({

@@ -4328,6 +4328,8 @@ export interface paths {
                                 }[];
                                 /** @description Seconds an agent rings per offer */
                                 agentRingSec: number;
+                                /** @description Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off) */
+                                ownerFirstSec?: number;
                                 /** @description Seconds before an agent who did not answer is offered the same caller again */
                                 retrySec: number;
                                 /** @description Seconds after a call before the agent gets the next */
@@ -4505,6 +4507,8 @@ export interface paths {
                         }[];
                         /** @description Seconds an agent rings per offer */
                         agentRingSec: number;
+                        /** @description Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off) */
+                        ownerFirstSec?: number;
                         /** @description Seconds before an agent who did not answer is offered the same caller again */
                         retrySec: number;
                         /** @description Seconds after a call before the agent gets the next */
@@ -4678,6 +4682,8 @@ export interface paths {
                             }[];
                             /** @description Seconds an agent rings per offer */
                             agentRingSec: number;
+                            /** @description Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off) */
+                            ownerFirstSec?: number;
                             /** @description Seconds before an agent who did not answer is offered the same caller again */
                             retrySec: number;
                             /** @description Seconds after a call before the agent gets the next */
@@ -4882,6 +4888,8 @@ export interface paths {
                             }[];
                             /** @description Seconds an agent rings per offer */
                             agentRingSec: number;
+                            /** @description Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off) */
+                            ownerFirstSec?: number;
                             /** @description Seconds before an agent who did not answer is offered the same caller again */
                             retrySec: number;
                             /** @description Seconds after a call before the agent gets the next */
@@ -5056,6 +5064,8 @@ export interface paths {
                         }[];
                         /** @description Seconds an agent rings per offer */
                         agentRingSec: number;
+                        /** @description Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off) */
+                        ownerFirstSec?: number;
                         /** @description Seconds before an agent who did not answer is offered the same caller again */
                         retrySec: number;
                         /** @description Seconds after a call before the agent gets the next */
@@ -5229,6 +5239,8 @@ export interface paths {
                             }[];
                             /** @description Seconds an agent rings per offer */
                             agentRingSec: number;
+                            /** @description Sticky agent: seconds a caller is offered alone to the responsible manager a CRM names, when they are this queue's agent and available (0: off) */
+                            ownerFirstSec?: number;
                             /** @description Seconds before an agent who did not answer is offered the same caller again */
                             retrySec: number;
                             /** @description Seconds after a call before the agent gets the next */
@@ -6578,6 +6590,8 @@ export interface paths {
                                 number: string | null;
                                 /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
                                 recording?: "always" | "never";
+                                /** @description Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off) */
+                                ownerFirstSec?: number;
                                 /** @description Checked in order before the destination; the first that matches wins */
                                 callerRules: {
                                     name: string;
@@ -6648,6 +6662,8 @@ export interface paths {
                         name: string;
                         /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
                         recording?: "always" | "never";
+                        /** @description Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off) */
+                        ownerFirstSec?: number;
                         /** @description Checked in order before the destination; the first that matches wins */
                         callerRules: {
                             name: string;
@@ -6714,6 +6730,8 @@ export interface paths {
                             number: string | null;
                             /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
                             recording?: "always" | "never";
+                            /** @description Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off) */
+                            ownerFirstSec?: number;
                             /** @description Checked in order before the destination; the first that matches wins */
                             callerRules: {
                                 name: string;
@@ -6811,6 +6829,8 @@ export interface paths {
                             number: string | null;
                             /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
                             recording?: "always" | "never";
+                            /** @description Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off) */
+                            ownerFirstSec?: number;
                             /** @description Checked in order before the destination; the first that matches wins */
                             callerRules: {
                                 name: string;
@@ -6878,6 +6898,8 @@ export interface paths {
                         name: string;
                         /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
                         recording?: "always" | "never";
+                        /** @description Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off) */
+                        ownerFirstSec?: number;
                         /** @description Checked in order before the destination; the first that matches wins */
                         callerRules: {
                             name: string;
@@ -6944,6 +6966,8 @@ export interface paths {
                             number: string | null;
                             /** @description always: every answered call that came this way is recorded; never: none is, not even on demand (absent: the extensions' settings decide) */
                             recording?: "always" | "never";
+                            /** @description Responsible manager first: seconds the extension a CRM or the phonebook names as the caller's owner rings before the route goes on (0: off) */
+                            ownerFirstSec?: number;
                             /** @description Checked in order before the destination; the first that matches wins */
                             callerRules: {
                                 name: string;
@@ -11590,8 +11614,12 @@ export interface paths {
                             /** @description Records not taken (see errors) */
                             skipped: number;
                             errors: {
+                                /** @description The line of the file (the header is line 1) */
                                 line: number;
                                 field: string;
+                                /** @description required | tooLong | notEmail | notNumber | tooMany (value: the limit or the bad value) */
+                                code: string;
+                                value: string;
                                 message: string;
                             }[];
                             preview: {

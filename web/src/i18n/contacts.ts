@@ -53,6 +53,13 @@ export const contactsEn = {
     actions: { create: 'New', update: 'Update' },
     confirmImport: 'Import',
     chooseFile: 'Choose a CSV file first',
+    problems: {
+      required: 'Required, and empty',
+      tooLong: 'Longer than {{value}} characters',
+      notEmail: 'Not an email address: {{value}}',
+      notNumber: 'Not a phone number: {{value}}',
+      tooMany: 'More than {{value}} numbers',
+    },
   },
   directory: {
     call: 'Call {{name}} on {{number}}',
@@ -110,6 +117,13 @@ export const contactsRu: typeof contactsEn = {
     actions: { create: 'Новый', update: 'Обновление' },
     confirmImport: 'Импортировать',
     chooseFile: 'Сначала выберите файл CSV',
+    problems: {
+      required: 'Обязательное поле не заполнено',
+      tooLong: 'Длиннее {{value}} символов',
+      notEmail: 'Не адрес эл. почты: {{value}}',
+      notNumber: 'Не номер телефона: {{value}}',
+      tooMany: 'Больше {{value}} номеров',
+    },
   },
   directory: {
     call: 'Позвонить: {{name}}, {{number}}',

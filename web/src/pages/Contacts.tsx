@@ -32,6 +32,10 @@ type ImportResult = ResponseOf<'/api/v1/tenants/{tenantId}/contacts/import', 'po
 type NumberRow = { number: string; label: string };
 
 const PAGE = 50;
+const FIELDS = ['name', 'company', 'numbers', 'email', 'notes'] as const;
+const PROBLEMS = ['required', 'tooLong', 'notEmail', 'notNumber', 'tooMany'] as const;
+const isOneOf = <T extends string>(list: readonly T[], v: string): v is T =>
+  (list as readonly string[]).includes(v);
 
 function ContactForm({
   tenantId,
@@ -235,8 +239,12 @@ function ImportForm({ tenantId, onDone }: { tenantId: string; onDone: (r: Import
                   {preview.errors.map((e) => (
                     <Table.Tr key={`${e.line}-${e.field}`}>
                       <Table.Td>{e.line}</Table.Td>
-                      <Table.Td>{e.field}</Table.Td>
-                      <Table.Td>{e.message}</Table.Td>
+                      <Table.Td>{isOneOf(FIELDS, e.field) ? t(`contacts.${e.field}`) : e.field}</Table.Td>
+                      <Table.Td>
+                        {isOneOf(PROBLEMS, e.code)
+                          ? t(`contacts.problems.${e.code}`, { value: e.value })
+                          : e.message}
+                      </Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
