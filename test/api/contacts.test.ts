@@ -213,6 +213,31 @@ describe.each(backends())('contacts on %s', (backend) => {
     });
   });
 
+  it("takes dial by name ('directory') as a destination, with no id", async () => {
+    const base = `/api/v1/tenants/${fx.A.id}`;
+    const cal = await fx.call('POST', `${base}/calendars`, {
+      as: fx.A.admin,
+      body: { name: 'Hours', weekly: [], holidays: [], productionCalendar: null, override: null },
+    });
+    expect(cal.status, cal.text).toBe(201);
+    const body = (whenOpen: unknown) => ({
+      name: 'Directory by day',
+      calendarId: cal.json.id,
+      whenOpen,
+      whenClosed: { kind: 'hangup', cause: 'busy' },
+    });
+    const ok = await fx.call('POST', `${base}/time-conditions`, {
+      as: fx.A.admin,
+      body: body({ kind: 'directory' }),
+    });
+    expect(ok.status, ok.text).toBe(201);
+    const withId = await fx.call('POST', `${base}/time-conditions`, {
+      as: fx.A.admin,
+      body: body({ kind: 'directory', id: fx.A.ownExtensionId }),
+    });
+    expect(withId.json).toMatchObject({ status: 400, field: 'whenOpen.id' });
+  });
+
   it('upserts a source by external id and removes what it no longer has', async () => {
     const repo = fx.store.tenant(fx.A.id).contacts;
     const first = await repo.upsertFromSource('crm:amo', [
