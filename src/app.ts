@@ -154,10 +154,20 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       contactsChanged: (tenantId) => sip.contactsChanged(tenantId),
     });
     callerLookup.add(integrations.source());
+    // Signed links to recordings' audio, for CRMs and tickets that fetch the file themselves.
+    const { RecordingLinks } = await import('./api/recording-links.js');
+    const recordingLinks = new RecordingLinks(store, `https://${config.publicAddress}:${config.httpsPort}`);
     const api = await buildApi({
       webhooks,
       integrations,
-      callControl: { clickToCall: (t, from, to) => sip.clickToCall(t, from, to) },
+      recordingLinks,
+      callControl: {
+        clickToCall: (t, from, to) => sip.clickToCall(t, from, to),
+        originate: (r) => sip.control.originate(r),
+        numbersOn: (t, id) => sip.control.numbersOn(t, id),
+        hangup: (t, id) => sip.control.hangup(t, id),
+        transfer: (t, id, side, to) => sip.control.transfer(t, id, side, to),
+      },
       contactsChanged: (tenantId) =>
         sip
           .contactsChanged(tenantId)
@@ -238,6 +248,16 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     // shutdown are written to the outbox too.
     cleanups.push(() => webhooks.close());
     cleanups.push(() => sip.close());
+    // Scheduled email reports go out through the voicemail email's SMTP server.
+    if (config.smtpUrl) {
+      const { ReportMailer } = await import('./api/report-mailer.js');
+      const reports = new ReportMailer(store, logger.child({ component: 'reports' }), {
+        smtpUrl: config.smtpUrl,
+        from: config.smtpFrom,
+      });
+      reports.start();
+      cleanups.push(() => reports.close());
+    }
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
     // The same application over HTTPS with the TLS certificate, and secure WebSocket on it.

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { ControlDestination, ControlRefusal, OriginateRequest } from '../pbx/call-control.js';
 import type { LiveCall, LiveRegistration, PbxEvent } from '../pbx/events.js';
 import type { AgentStatus, QueueLive } from '../pbx/queue/engine.js';
 import type { RecordingStorage } from '../pbx/recording/storage.js';
@@ -13,6 +14,7 @@ import type { Role } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { IntegrationHub } from './integrations/hub.js';
 import type { Access, Permission } from './permissions.js';
+import type { RecordingLinks } from './recording-links.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 
 export type Api = FastifyInstance<
@@ -125,6 +127,19 @@ export interface ApiDeps {
       from: string,
       to: string,
     ): { ok: true } | { ok: false; status: number; code: string; reason: string };
+    /** Dials a customer and routes them to a destination once they answer; absent: refused 503. */
+    originate?(r: OriginateRequest): Promise<{ ok: true; id: string } | ControlRefusal>;
+    /** The extensions on a live call (null: not live on this node for this tenant). */
+    numbersOn?(tenantId: string, id: string): string[] | null;
+    /** Ends a live call; false: not live on this node for this tenant. */
+    hangup?(tenantId: string, id: string): boolean;
+    /** Blind-transfers one party of a live call. */
+    transfer?(
+      tenantId: string,
+      id: string,
+      side: 'caller' | 'callee',
+      to: { number: string } | { destination: ControlDestination },
+    ): Promise<{ ok: true } | ControlRefusal>;
   };
   /** The phonebook changed (the PBX reloads its caller-name index); absent: nothing to tell. */
   contactsChanged?: (tenantId: string) => Promise<void> | void;
@@ -134,6 +149,8 @@ export interface ApiDeps {
   integrations?: IntegrationHub;
   /** Where call recordings are kept (absent: recordings are listed but their audio answers 503). */
   recordings?: RecordingStorage;
+  /** Signed links to recordings for CRMs and tickets (absent: made on the public address's HTTPS port). */
+  recordingLinks?: RecordingLinks;
   /** Voicemail files and lamps (absent: mailbox settings only; audio answers 503). */
   voicemail?: VoicemailSource;
   /** What this node is doing (SIP, media, which database), for the operator's health page. */

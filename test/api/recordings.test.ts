@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingLinks } from '../../src/api/recording-links.js';
 import { encodeWav } from '../../src/media/audio/wav-writer.js';
 import { DiskStorage } from '../../src/pbx/recording/storage.js';
 import { createFixture, type Fixture } from '../helpers/api.js';
@@ -101,6 +102,33 @@ describe('recordings API', () => {
       as: fx.A.admin,
     });
     expect(byCall.json.total).toBe(1);
+  });
+
+  it('gives a signed link that plays without signing in, and stops working when tampered with or deleted', async () => {
+    const id = await seed('+74951113333', '101', ['101']);
+    expect((await fx.call('POST', `${base()}/recordings/${id}/link`, { as: fx.A.supervisor })).status).toBe(
+      200,
+    );
+    const made = await fx.call('POST', `${base()}/recordings/${id}/link`, { as: fx.A.user });
+    expect(made.status).toBe(200);
+    const path = new URL(made.json.url).pathname;
+    expect(Date.parse(made.json.expiresAt)).toBeGreaterThan(Date.now() + 29 * 86400_000);
+    const open = await fx.call('GET', path, { as: null });
+    expect(open.status).toBe(200);
+    expect(Number(open.headers['content-length'])).toBe(wav.length);
+    const ranged = await fx.call('GET', path, { as: null, headers: { range: 'bytes=10-19' } });
+    expect(ranged.status).toBe(206);
+    const token = path.split('/').pop()!;
+    // The same platform secret signs and checks; past its 30 days the link is refused.
+    const links = new RecordingLinks(fx.store, '');
+    expect(await links.verify(token)).toBe(id);
+    expect(await links.verify(token, new Date(Date.now() + 31 * 86400_000))).toBeNull();
+    const forged = `${token.slice(0, -3)}${token.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+    expect((await fx.call('GET', `/api/v1/recording-links/${forged}`, { as: null })).status).toBe(404);
+    const other = token.replace(/^[0-9a-f-]{36}/, crypto.randomUUID());
+    expect((await fx.call('GET', `/api/v1/recording-links/${other}`, { as: null })).status).toBe(404);
+    expect((await fx.call('DELETE', `${base()}/recordings/${id}`, { as: fx.A.admin })).status).toBe(204);
+    expect((await fx.call('GET', path, { as: null })).status).toBe(404);
   });
 
   it('refuses the audio of a recording still being made', async () => {

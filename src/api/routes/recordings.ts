@@ -14,6 +14,7 @@ import { sendAudio } from '../audio-files.js';
 import { type Api, type ApiDeps, actorOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
 import { ownNumbers } from '../own.js';
+import { LINK_DAYS, RecordingLinks } from '../recording-links.js';
 import { listQuery, pageOf, TenantIdParams, TenantParams, Timestamp, toListQuery, Uuid } from '../schemas.js';
 
 const RecordingSchema = Type.Object({
@@ -72,6 +73,7 @@ function view(r: Recording) {
 export async function recordingRoutes(app: Api, deps: ApiDeps): Promise<void> {
   const { store } = deps;
   const base = '/api/v1/tenants/:tenantId/recordings';
+  const links = deps.recordingLinks ?? new RecordingLinks(store, `https://${deps.config.publicAddress}`);
   const tags = ['recordings'];
 
   /** A recording the caller may reach (a user: only calls of their own extensions). */
@@ -174,6 +176,52 @@ export async function recordingRoutes(app: Api, deps: ApiDeps): Promise<void> {
         async (range) => (await storage.read(r.key, range)).body,
         req.query.download ? name.replace(/[^\w.+-]/g, '_') : null,
       );
+    },
+  );
+
+  app.post(
+    `${base}/:id/link`,
+    {
+      config: { permission: 'recordings.read' },
+      schema: {
+        tags,
+        summary: `A link to the audio that works without signing in for ${LINK_DAYS} days (for a CRM, a ticket or a colleague)`,
+        params: TenantIdParams,
+        response: { 200: Type.Object({ url: Type.String(), expiresAt: Timestamp }) },
+      },
+    },
+    async (req) => {
+      const r = await recordingOf(req, store.tenant(req.params.tenantId), req.params.id);
+      const now = new Date();
+      return {
+        url: await links.url(r.id, now),
+        expiresAt: new Date(now.getTime() + LINK_DAYS * 86400_000).toISOString(),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/recording-links/:token',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary:
+          'The audio a signed recording link names (audio/wav, honours Range); 404 once expired or deleted',
+        params: Type.Object({ token: Type.String({ maxLength: 200 }) }),
+      },
+    },
+    async (req, reply) => {
+      const id = await links.verify(req.params.token);
+      const r = id ? await store.recordingLog.byId(id) : undefined;
+      // A forged or expired link and a deleted recording look the same.
+      if (!r || (r.status !== 'stored' && r.status !== 'recording')) throw notFound('Recording');
+      if (r.status !== 'stored') throw new ApiError('RECORDING_IN_PROGRESS');
+      const storage = deps.recordings;
+      if (!storage) throw new ApiError('RECORDINGS_UNAVAILABLE');
+      const size = await storage.size(r.key);
+      if (size === null) throw notFound('Recording');
+      return sendAudio(req, reply, size, async (range) => (await storage.read(r.key, range)).body);
     },
   );
 

@@ -134,6 +134,11 @@ export class RecordingLog {
       .execute();
   }
 
+  /** A recording of any tenant by id (a signed link names it). */
+  byId(id: string): Promise<Recording | undefined> {
+    return this.db.selectFrom('recordings').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   /** This node's recordings still open (a crash): for recovery at start. */
   openOn(node: string): Promise<Recording[]> {
     return this.db
