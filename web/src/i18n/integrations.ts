@@ -117,6 +117,12 @@ export const integrationsEn = {
     replayOf: 'Send again the {{event}} at {{at}}',
     deleteConfirm: 'Its delivery log goes too. Calls are not affected.',
     actions: 'Actions',
+    ownerFirstQueue: 'Responsible agent first (s)',
+    ownerFirstQueueHint:
+      "A caller whose CRM names one of this queue's agents as responsible is offered to that agent alone this long, if they are available (0: off)",
+    ownerFirstRoute: 'Responsible manager first (s)',
+    ownerFirstRouteHint:
+      'A caller whose CRM names a responsible extension rings it alone this long before the route goes on, if it is free (0: off)',
   },
 };
 
@@ -236,5 +242,11 @@ export const integrationsRu: typeof integrationsEn = {
     replayOf: 'Отправить снова «{{event}}» от {{at}}',
     deleteConfirm: 'Журнал отправок удаляется вместе с ней. На звонки это не влияет.',
     actions: 'Действия',
+    ownerFirstQueue: 'Сначала ответственному агенту (с)',
+    ownerFirstQueueHint:
+      'Абонент, для которого CRM называет ответственным агента этой очереди, сначала предлагается только ему на это время, если он свободен (0: выключено)',
+    ownerFirstRoute: 'Сначала ответственному менеджеру (с)',
+    ownerFirstRouteHint:
+      'Абоненту, для которого CRM называет ответственного, сначала звонит его внутренний номер на это время, если он свободен, затем маршрут продолжается (0: выключено)',
   },
 };

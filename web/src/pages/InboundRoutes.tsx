@@ -10,6 +10,7 @@ import {
   Badge,
   Button,
   Group,
+  NumberInput,
   Paper,
   SegmentedControl,
   SimpleGrid,
@@ -171,11 +172,13 @@ function InboundRouteForm({
   const [name, setName] = useState(route?.name ?? '');
   const [number, setNumber] = useState(route?.number ?? newNumber);
   const [destination, setDestination] = useState<Destination | null>(route?.destination ?? null);
+  const [ownerFirstSec, setOwnerFirstSec] = useState<number>(route?.ownerFirstSec ?? 0);
   const [rules, setRules] = useState<RuleDraft[]>(() => (route?.callerRules ?? []).map(draftOf));
   const save = useSaveRouting('inboundRoutes', editor);
   const body = (): InboundRouteBody => ({
     name,
     number: number.replace(/[\s()-]/g, ''),
+    ...(ownerFirstSec > 0 ? { ownerFirstSec } : {}),
     destination: destination ?? { kind: 'extension' },
     callerRules: rules.map((r) => ({
       name: r.name,
@@ -195,6 +198,7 @@ function InboundRouteForm({
         'name',
         'number',
         'destination.*',
+        'ownerFirstSec',
         'callerRules',
         ...rules.map((_, i) => `callerRules.${i}.*`),
       ]}
@@ -267,6 +271,17 @@ function InboundRouteForm({
         options={options}
         error={save.error}
         field="destination"
+      />
+      <NumberInput
+        label={t('integrations.ownerFirstRoute')}
+        description={t('integrations.ownerFirstRouteHint')}
+        min={0}
+        max={120}
+        allowDecimal={false}
+        value={ownerFirstSec}
+        onChange={(v) => setOwnerFirstSec(typeof v === 'number' ? v : 0)}
+        error={fieldError(save.error, 'ownerFirstSec')}
+        maw={320}
       />
     </RoutingForm>
   );

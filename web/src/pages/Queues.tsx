@@ -359,6 +359,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
   );
   const [agentRingSec, setAgentRingSec] = useState<Num>(q.agentRingSec);
   const [retrySec, setRetrySec] = useState<Num>(q.retrySec);
+  const [ownerFirstSec, setOwnerFirstSec] = useState<Num>(queue?.ownerFirstSec ?? 0);
   const [wrapUpSec, setWrapUpSec] = useState<Num>(q.wrapUpSec);
   const [autoPauseAfter, setAutoPauseAfter] = useState<Num>(q.autoPauseAfter);
   const [maxWaitSec, setMaxWaitSec] = useState<Num>(q.maxWaitSec);
@@ -413,6 +414,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
     skills: stages.map((s) => ({ afterSec: whole(s.afterSec, 0), require: s.require })),
     agentRingSec: whole(agentRingSec, DEFAULTS.agentRingSec),
     retrySec: whole(retrySec, DEFAULTS.retrySec),
+    ownerFirstSec: whole(ownerFirstSec, 0),
     wrapUpSec: whole(wrapUpSec, 0),
     autoPauseAfter: whole(autoPauseAfter, 0),
     maxWaitSec: whole(maxWaitSec, 0),
@@ -459,6 +461,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
     'skills.*',
     'agentRingSec',
     'retrySec',
+    'ownerFirstSec',
     'wrapUpSec',
     'autoPauseAfter',
     'maxWaitSec',
@@ -643,6 +646,15 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
             value={retrySec}
             onChange={setRetrySec}
             error={fieldError(error, 'retrySec')}
+          />
+          <WholeInput
+            label={t('integrations.ownerFirstQueue')}
+            description={t('integrations.ownerFirstQueueHint')}
+            min={0}
+            max={120}
+            value={ownerFirstSec}
+            onChange={setOwnerFirstSec}
+            error={fieldError(error, 'ownerFirstSec')}
           />
           <WholeInput
             label={t('queues.wrapUp')}
