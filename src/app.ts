@@ -258,6 +258,16 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       reports.start();
       cleanups.push(() => reports.close());
     }
+    // Scheduled email reports go out through the voicemail email's SMTP server.
+    if (config.smtpUrl) {
+      const { ReportMailer } = await import('./api/report-mailer.js');
+      const reports = new ReportMailer(store, logger.child({ component: 'reports' }), {
+        smtpUrl: config.smtpUrl,
+        from: config.smtpFrom,
+      });
+      reports.start();
+      cleanups.push(() => reports.close());
+    }
     const address = api.app.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
     // The same application over HTTPS with the TLS certificate, and secure WebSocket on it.

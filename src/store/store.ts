@@ -16,6 +16,7 @@ import { PushSubscriptionRepository } from './repositories/push-subscriptions.js
 import { QueueAgentRepository } from './repositories/queues.js';
 import { RateRepository } from './repositories/rates.js';
 import { RecordingLog, RecordingRepository } from './repositories/recordings.js';
+import { ReportScheduleRepository } from './repositories/report-schedules.js';
 import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
 import { TenantRepository } from './repositories/tenants.js';
@@ -41,6 +42,7 @@ export interface TenantScope {
   integrations: IntegrationRepository;
   contacts: ContactRepository;
   recordings: RecordingRepository;
+  reportSchedules: ReportScheduleRepository;
 }
 
 export interface PlatformScope {
@@ -104,6 +106,7 @@ export class Store {
       integrations: new IntegrationRepository(this.db, tenantId),
       contacts: new ContactRepository(this.db, tenantId),
       recordings: new RecordingRepository(this.db, tenantId),
+      reportSchedules: new ReportScheduleRepository(this.db, tenantId),
     };
   }
 

@@ -61,6 +61,15 @@ function validBody(method: string, url: string): unknown {
   // The voicemail email link's form post: the message's key is the permission (a guess here).
   if (url.startsWith('/api/v1/voicemail-actions/')) return { key: 'guessed-key', action: 'delete' };
   if (url.endsWith('/holidays/import')) return { ics: 'BEGIN:VCALENDAR' };
+  if (url.endsWith('/report-schedules'))
+    return {
+      name: 'pwned',
+      report: 'calls',
+      frequency: 'daily',
+      timeOfDay: '08:00',
+      recipients: ['x@pwned.test'],
+    };
+  if (url.endsWith('/report-schedules/:id')) return { name: 'pwned' };
   if (/\/calendars(\/:id)?$/.test(url))
     return { name: 'pwned', weekly: [], holidays: [], productionCalendar: null, override: null };
   if (/\/time-conditions(\/:id)?$/.test(url))

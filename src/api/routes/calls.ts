@@ -1,7 +1,9 @@
 /** /api/v1/tenants/{tenantId}/calls: call detail records, newest first. */
 import { PassThrough, Readable } from 'node:stream';
 import Type from 'typebox';
+import { CALL_DIRECTIONS, type CallFilter, DISPOSITIONS } from '../../store/repositories/calls.js';
 import type { CallRecord } from '../../store/schema.js';
+import type { Store } from '../../store/store.js';
 import { callCsv, writeCallXlsx } from '../call-export.js';
 import type { Api, ApiDeps } from '../context.js';
 import { notFound } from '../errors.js';
@@ -77,6 +79,94 @@ const Status = Type.Union([
   Type.Literal('interrupted'),
 ]);
 
+/** A comma-separated list of allowed words (a link can carry it: `direction=inbound,internal`). */
+const wordList = (words: readonly string[], description: string) =>
+  Type.String({ pattern: `^(${words.join('|')})(,(${words.join('|')}))*$`, maxLength: 200, description });
+
+/** The CDR search: the calls list and its exports take the same filters. */
+const Search = {
+  status: Type.Optional(Status),
+  tag: Type.Optional(Type.String({ maxLength: 40, description: 'Only calls with this tag' })),
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  number: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 40, description: 'A number on the side numberSide says' }),
+  ),
+  numberSide: Type.Optional(
+    Type.Union([Type.Literal('caller'), Type.Literal('callee'), Type.Literal('any')], {
+      description: 'caller, callee, or any (also a leg rung on the way); default any',
+    }),
+  ),
+  numberMatch: Type.Optional(
+    Type.Union([Type.Literal('contains'), Type.Literal('exact')], { description: 'default contains' }),
+  ),
+  extension: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 20,
+      description: 'Calls the extension made, took, or was rung for on the way',
+    }),
+  ),
+  direction: Type.Optional(wordList(CALL_DIRECTIONS, 'Any of: internal, inbound, outbound')),
+  disposition: Type.Optional(
+    wordList(
+      DISPOSITIONS,
+      'Any of: answered, unanswered, missed, abandoned, busy, failed (docs/reports.md defines them)',
+    ),
+  ),
+  trunk: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The trunk name' })),
+  weekday: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 7, description: "ISO weekday of the start, tenant's zone" }),
+  ),
+  hour: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 23, description: "Hour of the start, tenant's zone" }),
+  ),
+};
+
+interface SearchQuery {
+  q?: string | undefined;
+  status?: CallFilter['status'];
+  tag?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  number?: string | undefined;
+  numberSide?: CallFilter['numberSide'];
+  numberMatch?: CallFilter['numberMatch'];
+  extension?: string | undefined;
+  direction?: string | undefined;
+  disposition?: string | undefined;
+  trunk?: string | undefined;
+  weekday?: number | undefined;
+  hour?: number | undefined;
+}
+
+/** The validated query as the repository's filter (the lists were checked by their pattern). */
+async function searchFilter(
+  store: Store,
+  tenantId: string,
+  q: SearchQuery,
+): Promise<Omit<CallFilter, 'limit' | 'offset'>> {
+  const local = q.weekday !== undefined || q.hour !== undefined;
+  const timeZone = local ? (await store.tenants.get(tenantId))?.timeZone : undefined;
+  return {
+    q: q.q,
+    status: q.status,
+    tag: q.tag,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+    number: q.number,
+    numberSide: q.numberSide,
+    numberMatch: q.numberMatch,
+    extension: q.extension,
+    direction: q.direction?.split(',') as CallFilter['direction'],
+    disposition: q.disposition?.split(',') as CallFilter['disposition'],
+    trunk: q.trunk,
+    weekday: q.weekday,
+    hour: q.hour,
+    timeZone,
+  };
+}
+
 function callView(c: CallRecord) {
   return {
     ...c,
@@ -96,23 +186,15 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
         summary:
           "Call records, newest first; q searches caller, callee and caller name. A user sees their own extensions' calls.",
         params: TenantParams,
-        querystring: listQuery(['startedAt'], {
-          status: Type.Optional(Status),
-          tag: Type.Optional(Type.String({ maxLength: 40, description: 'Only calls with this tag' })),
-          from: Type.Optional(Timestamp),
-          to: Type.Optional(Timestamp),
-        }),
+        querystring: listQuery(['startedAt'], Search),
         response: { 200: pageOf(CallSchema) },
       },
     },
     async (req) => {
       const q = req.query;
       const page = await store.tenant(req.params.tenantId).calls.list({
+        ...(await searchFilter(store, req.params.tenantId, q)),
         ...toListQuery(q),
-        status: q.status,
-        tag: q.tag,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
         parties: await ownNumbers(store, req, req.params.tenantId),
       });
       return { ...page, items: page.items.map(callView) };
@@ -132,13 +214,7 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
           format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { description: 'csv or xlsx' }),
         }),
         querystring: Type.Object(
-          {
-            q: Type.Optional(Type.String({ maxLength: 100 })),
-            status: Type.Optional(Status),
-            tag: Type.Optional(Type.String({ maxLength: 40 })),
-            from: Type.Optional(Timestamp),
-            to: Type.Optional(Timestamp),
-          },
+          { q: Type.Optional(Type.String({ maxLength: 100 })), ...Search },
           { additionalProperties: false },
         ),
       },
@@ -146,14 +222,9 @@ export async function callRoutes(app: Api, { store }: ApiDeps): Promise<void> {
     async (req, reply) => {
       const q = req.query;
       const parties = await ownNumbers(store, req, req.params.tenantId);
-      const rows = store.tenant(req.params.tenantId).calls.stream({
-        q: q.q,
-        status: q.status,
-        tag: q.tag,
-        from: q.from ? new Date(q.from) : undefined,
-        to: q.to ? new Date(q.to) : undefined,
-        parties,
-      });
+      const rows = store
+        .tenant(req.params.tenantId)
+        .calls.stream({ ...(await searchFilter(store, req.params.tenantId, q)), parties });
       const day = new Date().toISOString().slice(0, 10);
       const { format } = req.params;
       reply

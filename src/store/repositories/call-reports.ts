@@ -7,6 +7,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { type QueueReportRow, queueReport, type TrunkReportRow, trunkReport } from './queue-trunk-reports.js';
 
 export interface CallReport {
   totals: {
@@ -35,6 +36,16 @@ export class CallReportRepository {
     private readonly db: Kysely<Database>,
     readonly tenantId: string,
   ) {}
+
+  /** Each queue's service level, ASA, AHT, abandonment and days, and its agents (queue-trunk-reports.ts). */
+  queues(from: Date, to: Date, timeZone: string): Promise<QueueReportRow[]> {
+    return queueReport(this.db, this.tenantId, from, to, timeZone);
+  }
+
+  /** The tenant's calls per trunk: calls, minutes, peaks of concurrent channels. */
+  trunks(from: Date, to: Date, timeZone: string): Promise<TrunkReportRow[]> {
+    return trunkReport(this.db, this.tenantId, from, to, timeZone);
+  }
 
   async report(from: Date, to: Date, timeZone: string, extensions: readonly string[]): Promise<CallReport> {
     const t = this.tenantId;

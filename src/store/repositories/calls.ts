@@ -12,6 +12,58 @@ export interface CallFilter extends ListQuery {
   to?: Date | undefined;
   /** Only calls from or to one of these numbers (a user's own history: their extensions). */
   parties?: readonly string[] | undefined;
+  /** A number searched for on the side `numberSide` says (default any: caller, callee or a leg rung). */
+  number?: string | undefined;
+  numberSide?: 'caller' | 'callee' | 'any' | undefined;
+  /** 'contains' (default) finds part of a number; 'exact' the whole number (what a drill-down passes). */
+  numberMatch?: 'contains' | 'exact' | undefined;
+  /** Calls an extension made, took, or was rung for on the way (as the extension report counts them). */
+  extension?: string | undefined;
+  /** Any of these directions. */
+  direction?: readonly CallDirection[] | undefined;
+  /** Any of these outcomes (see `dispositionSql`). */
+  disposition?: readonly Disposition[] | undefined;
+  trunk?: string | undefined;
+  /** ISO weekday (1 Monday) and hour of the start in `timeZone` — a heatmap cell. */
+  weekday?: number | undefined;
+  hour?: number | undefined;
+  timeZone?: string | undefined;
+}
+
+export const CALL_DIRECTIONS = ['internal', 'inbound', 'outbound'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+export const DISPOSITIONS = ['answered', 'unanswered', 'missed', 'abandoned', 'busy', 'failed'] as const;
+export type Disposition = (typeof DISPOSITIONS)[number];
+
+/**
+ * A call's outcome from its record (docs/reports.md): answered when anyone answered;
+ * otherwise, in this order, busy (486/600 or the cause 'busy'), abandoned (the caller
+ * hung up while it rang), missed (it rang and nobody answered or someone declined),
+ * failed (everything else that ended unanswered: no route, refused by a limit, an
+ * error, interrupted). 'unanswered' is all four. A call still ringing is none of them.
+ */
+export function dispositionSql(d: Disposition, alias = ''): RawBuilder<boolean> {
+  const c = (name: string) => sql.ref(alias ? `${alias}.${name}` : name);
+  const unanswered = sql`${c('answered_at')} is null`;
+  const ended = sql`${c('status')} <> 'ringing'`;
+  // coalesce: a null cause or status must read as "no", or `not busy` would be null and drop the row.
+  const busy = sql`coalesce(${c('cause')} = 'busy' or ${c('sip_status')} in (486, 600), false)`;
+  const abandoned = sql`coalesce(${c('cause')} = 'cancelled' or ${c('hangup_by')} = 'caller', false)`;
+  const missed = sql`coalesce(${c('cause')} in ('no-answer', 'rejected') or ${c('sip_status')} in (408, 480, 487, 603), false)`;
+  switch (d) {
+    case 'answered':
+      return sql<boolean>`${c('answered_at')} is not null`;
+    case 'unanswered':
+      return sql<boolean>`${unanswered}`;
+    case 'busy':
+      return sql<boolean>`(${unanswered} and ${ended} and ${busy})`;
+    case 'abandoned':
+      return sql<boolean>`(${unanswered} and ${ended} and not ${busy} and ${abandoned})`;
+    case 'missed':
+      return sql<boolean>`(${unanswered} and ${ended} and not ${busy} and not ${abandoned} and ${missed})`;
+    case 'failed':
+      return sql<boolean>`(${unanswered} and ${ended} and not ${busy} and not ${abandoned} and not ${missed})`;
+  }
 }
 
 const SORT = { startedAt: 'startedAt' };
@@ -70,6 +122,42 @@ export class CallRepository {
           ]),
         );
     }
+    if (f.number) {
+      const exact = f.numberMatch === 'exact';
+      const number = f.number;
+      const side = f.numberSide ?? 'any';
+      const p = likePattern(number);
+      q = q.where((eb) => {
+        const on = (col: 'caller' | 'callee') => (exact ? eb(col, '=', number) : eb(col, 'ilike', p));
+        if (side === 'caller') return on('caller');
+        if (side === 'callee') return on('callee');
+        // A leg's number is matched whole: legs are the tenant's own extensions.
+        return eb.or([
+          on('caller'),
+          on('callee'),
+          sql<boolean>`legs @> ${JSON.stringify([{ number }])}::jsonb`,
+        ]);
+      });
+    }
+    if (f.extension) {
+      const e = f.extension;
+      q = q.where((eb) =>
+        eb.or([
+          eb('caller', '=', e),
+          eb('callee', '=', e),
+          sql<boolean>`legs @> ${JSON.stringify([{ number: e }])}::jsonb`,
+        ]),
+      );
+    }
+    if (f.direction?.length) q = q.where('direction', 'in', [...f.direction]);
+    if (f.disposition?.length) {
+      const ds = f.disposition;
+      q = q.where((eb) => eb.or(ds.map((d) => dispositionSql(d))));
+    }
+    if (f.trunk) q = q.where('trunk', '=', f.trunk);
+    const local = sql`(started_at at time zone ${f.timeZone ?? 'UTC'})`;
+    if (f.weekday !== undefined) q = q.where(sql<boolean>`extract(isodow from ${local}) = ${f.weekday}`);
+    if (f.hour !== undefined) q = q.where(sql<boolean>`extract(hour from ${local}) = ${f.hour}`);
     if (f.q) {
       const p = likePattern(f.q);
       q = q.where((eb) =>

@@ -1,0 +1,276 @@
+/**
+ * Queue and agent reports (from the 15-minute `queue_stats` rows, every node's
+ * and run's rows added up) and trunk utilisation (from the call records that
+ * went through a trunk), over a period in the tenant's time zone.
+ *
+ * Definitions (docs/reports.md): service level at T = answered within T seconds
+ * / offered; ASA = wait of answered callers / answered; AHT = talk of handled
+ * calls / handled; abandonment rate = abandoned / offered. A trunk's channel is
+ * busy from the call's start to its end; the peak of a day or an hour is the
+ * most channels busy at any instant of it, calls already running at its start
+ * included.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../schema.js';
+
+const n = (v: unknown) => Number(v ?? 0);
+const ratio = (a: number, b: number, digits = 4) =>
+  b > 0 ? Math.round((a / b) * 10 ** digits) / 10 ** digits : null;
+
+export interface QueueDay {
+  date: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+}
+
+export interface AgentRow {
+  agent: string;
+  offered: number;
+  answered: number;
+  missed: number;
+  talkSec: number;
+  wrapUpSec: number;
+  pauseSec: number;
+}
+
+export interface QueueReportRow {
+  queueId: string;
+  name: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  handled: number;
+  /** Seconds → share of offered calls answered within them (0..1). */
+  serviceLevel: Record<string, number | null>;
+  asaSec: number | null;
+  ahtSec: number | null;
+  abandonRate: number | null;
+  longestWaitSec: number;
+  byDay: QueueDay[];
+  agents: AgentRow[];
+}
+
+export interface TrunkReportRow {
+  trunk: string;
+  calls: number;
+  answered: number;
+  /** Talk minutes (answer to end), one decimal. */
+  minutes: number;
+  peak: number;
+  byDay: { date: string; calls: number; minutes: number; peak: number }[];
+  /** Local hour ('YYYY-MM-DD HH:00') → peak; only for periods of at most 31 days. */
+  byHour: { hour: string; peak: number }[];
+}
+
+/** Hours are listed per trunk only up to this long a period (a year of hours is 8,784 points). */
+export const TRUNK_HOURS_MAX_DAYS = 31;
+/** A call running into the period is found if it started at most this long before it. */
+const LONGEST_CALL = '1 day';
+
+export async function queueReport(
+  db: Kysely<Database>,
+  tenantId: string,
+  from: Date,
+  to: Date,
+  timeZone: string,
+): Promise<QueueReportRow[]> {
+  const range = sql`s.tenant_id = ${tenantId}::uuid and s.interval_start >= ${from} and s.interval_start < ${to}`;
+  const f = (k: string) => sql`coalesce(sum((s.figures ->> ${k})::numeric), 0)`;
+  const [days, within, agents, names] = await Promise.all([
+    sql<Record<string, unknown>>`select s.queue_id as queue,
+        to_char(date_trunc('day', s.interval_start at time zone ${timeZone}), 'YYYY-MM-DD') as date,
+        ${f('offered')} as offered, ${f('answered')} as answered, ${f('abandoned')} as abandoned,
+        ${f('answerWaitSec')} as answerwait, ${f('talkSec')} as talk, ${f('handled')} as handled,
+        coalesce(max((s.figures ->> 'longestWaitSec')::numeric), 0) as longest
+      from queue_stats s where ${range} and s.agent = ''
+      group by 1, 2 order by 1, 2`.execute(db),
+    sql<
+      Record<string, unknown>
+    >`select s.queue_id as queue, w.key as threshold, sum(w.value::numeric) as answered
+      from queue_stats s cross join lateral jsonb_each_text(s.figures -> 'answeredWithin') w
+      where ${range} and s.agent = ''
+      group by 1, 2`.execute(db),
+    sql<Record<string, unknown>>`select s.queue_id as queue, s.agent,
+        ${f('offered')} as offered, ${f('answered')} as answered, ${f('missed')} as missed,
+        ${f('talkSec')} as talk, ${f('wrapUpSec')} as wrapup, ${f('pauseSec')} as pause
+      from queue_stats s where ${range} and s.agent <> ''
+      group by 1, 2 order by 1, 2`.execute(db),
+    db
+      .selectFrom('routingObjects')
+      .select(['id', 'name'])
+      .where('tenantId', '=', tenantId)
+      .where('kind', '=', 'queue')
+      .execute(),
+  ]);
+  const byQueue = new Map<string, QueueReportRow & { answerWait: number; talk: number }>();
+  const queue = (id: string) => {
+    let q = byQueue.get(id);
+    if (!q) {
+      q = {
+        queueId: id,
+        name: names.find((x) => x.id === id)?.name ?? '',
+        offered: 0,
+        answered: 0,
+        abandoned: 0,
+        handled: 0,
+        serviceLevel: {},
+        asaSec: null,
+        ahtSec: null,
+        abandonRate: null,
+        longestWaitSec: 0,
+        byDay: [],
+        agents: [],
+        answerWait: 0,
+        talk: 0,
+      };
+      byQueue.set(id, q);
+    }
+    return q;
+  };
+  for (const r of days.rows) {
+    const q = queue(String(r.queue));
+    const day = {
+      date: String(r.date),
+      offered: n(r.offered),
+      answered: n(r.answered),
+      abandoned: n(r.abandoned),
+    };
+    q.byDay.push(day);
+    q.offered += day.offered;
+    q.answered += day.answered;
+    q.abandoned += day.abandoned;
+    q.handled += n(r.handled);
+    q.answerWait += n(r.answerwait);
+    q.talk += n(r.talk);
+    q.longestWaitSec = Math.max(q.longestWaitSec, n(r.longest));
+  }
+  const withinBy = new Map<string, [number, number][]>();
+  for (const r of within.rows) {
+    const list = withinBy.get(String(r.queue)) ?? [];
+    list.push([n(r.threshold), n(r.answered)]);
+    withinBy.set(String(r.queue), list);
+  }
+  for (const r of agents.rows)
+    queue(String(r.queue)).agents.push({
+      agent: String(r.agent),
+      offered: n(r.offered),
+      answered: n(r.answered),
+      missed: n(r.missed),
+      talkSec: Math.round(n(r.talk)),
+      wrapUpSec: Math.round(n(r.wrapup)),
+      pauseSec: Math.round(n(r.pause)),
+    });
+  return [...byQueue.values()]
+    .map(({ answerWait, talk, ...q }) => {
+      const sl: Record<string, number | null> = {};
+      for (const [t, answered] of (withinBy.get(q.queueId) ?? []).sort((a, b) => a[0] - b[0]))
+        sl[String(t)] = ratio(answered, q.offered);
+      return {
+        ...q,
+        serviceLevel: sl,
+        asaSec: ratio(answerWait, q.answered, 1),
+        ahtSec: ratio(talk, q.handled, 1),
+        abandonRate: ratio(q.abandoned, q.offered),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.queueId.localeCompare(b.queueId));
+}
+
+/**
+ * Calls, minutes and peaks of concurrent channels per trunk: a sweep over the
+ * calls' [start, end) intervals in SQL — +1 at a start, -1 at an end (ends first
+ * at the same instant: back-to-back calls do not overlap), and a 0 at each local
+ * hour's start so that an hour with calls running through it but none starting
+ * or ending still has its level. `tenantId` null: every tenant's calls (the operator's view).
+ */
+export async function trunkReport(
+  db: Kysely<Database>,
+  tenantId: string | null,
+  from: Date,
+  to: Date,
+  timeZone: string,
+  now = new Date(),
+): Promise<TrunkReportRow[]> {
+  const tenant = tenantId === null ? sql`true` : sql`tenant_id = ${tenantId}::uuid`;
+  const local = (col: ReturnType<typeof sql>) => sql`(${col} at time zone ${timeZone})`;
+  const [totals, sweep] = await Promise.all([
+    sql<Record<string, unknown>>`select trunk,
+        to_char(date_trunc('day', ${local(sql`started_at`)}), 'YYYY-MM-DD') as date,
+        count(*) as calls, count(answered_at) as answered,
+        coalesce(sum(extract(epoch from ended_at - answered_at)) filter (where answered_at is not null and ended_at is not null), 0) as talk
+      from calls where ${tenant} and trunk is not null and started_at >= ${from} and started_at < ${to}
+      group by 1, 2 order by 1, 2`.execute(db),
+    sql<Record<string, unknown>>`with iv as (
+        select trunk, greatest(started_at, ${from}::timestamptz) as s,
+          least(coalesce(ended_at, ${now}::timestamptz), ${to}::timestamptz) as e
+        from calls
+        where ${tenant} and trunk is not null and started_at < ${to}
+          and started_at >= ${from}::timestamptz - ${LONGEST_CALL}::interval
+          and coalesce(ended_at, ${now}::timestamptz) > ${from}
+      ),
+      trunks as (select distinct trunk from iv),
+      hours as (
+        select (h at time zone ${timeZone}) as t
+        from generate_series(date_trunc('hour', ${local(sql`${from}::timestamptz`)}),
+          ${local(sql`${to}::timestamptz`)}, '1 hour') as h
+        where (h at time zone ${timeZone}) < ${to}
+      ),
+      ev as (
+        select trunk, s as t, 1 as d from iv where s < e
+        union all select trunk, e as t, -1 as d from iv where s < e
+        union all select trunks.trunk, greatest(hours.t, ${from}::timestamptz), 0 from trunks cross join hours
+      ),
+      run as (
+        select trunk, t, d, sum(d) over (partition by trunk order by t, d rows unbounded preceding) as level
+        from ev
+      )
+      select trunk, to_char(date_trunc('hour', ${local(sql`t`)}), 'YYYY-MM-DD HH24:00') as hour, max(level) as peak
+      from run where t >= ${from} and t < ${to}
+      group by 1, 2 order by 1, 2`.execute(db),
+  ]);
+  const out = new Map<string, TrunkReportRow & { talk: number }>();
+  const row = (trunk: string) => {
+    let r = out.get(trunk);
+    if (!r) {
+      r = { trunk, calls: 0, answered: 0, minutes: 0, peak: 0, byDay: [], byHour: [], talk: 0 };
+      out.set(trunk, r);
+    }
+    return r;
+  };
+  for (const r of totals.rows) {
+    const t = row(String(r.trunk));
+    t.calls += n(r.calls);
+    t.answered += n(r.answered);
+    t.talk += n(r.talk);
+    t.byDay.push({
+      date: String(r.date),
+      calls: n(r.calls),
+      minutes: Math.round(n(r.talk) / 6) / 10,
+      peak: 0,
+    });
+  }
+  const withHours = to.getTime() - from.getTime() <= TRUNK_HOURS_MAX_DAYS * 86_400_000;
+  for (const r of sweep.rows) {
+    const t = row(String(r.trunk));
+    const hour = String(r.hour);
+    const peak = n(r.peak);
+    t.peak = Math.max(t.peak, peak);
+    if (withHours) t.byHour.push({ hour, peak });
+    const date = hour.slice(0, 10);
+    let day = t.byDay.find((d) => d.date === date);
+    if (!day) {
+      if (peak === 0) continue;
+      day = { date, calls: 0, minutes: 0, peak: 0 };
+      t.byDay.push(day);
+    }
+    day.peak = Math.max(day.peak, peak);
+  }
+  return [...out.values()]
+    .map(({ talk, ...t }) => ({
+      ...t,
+      minutes: Math.round(talk / 6) / 10,
+      byDay: t.byDay.sort((a, b) => a.date.localeCompare(b.date)),
+    }))
+    .sort((a, b) => a.trunk.localeCompare(b.trunk));
+}
