@@ -147,16 +147,17 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     });
     // Ticket systems and CRMs: their own outbox (same sender rules as webhooks), and the
     // CRMs as a caller-name source after the phonebook (the company's own name wins).
+    // Signed links to recordings' audio, for CRMs and tickets that fetch the file themselves.
+    const { RecordingLinks } = await import('./api/recording-links.js');
+    const recordingLinks = new RecordingLinks(store, `https://${config.publicAddress}:${config.httpsPort}`);
     const { IntegrationHub } = await import('./api/integrations/hub.js');
     const integrations = new IntegrationHub(store, logger.child({ component: 'integrations' }), {
       allowPrivate: config.webhookAllowPrivate,
       portalUrl: `https://${config.publicAddress}:${config.httpsPort}`,
       contactsChanged: (tenantId) => sip.contactsChanged(tenantId),
+      recordingLinks,
     });
     callerLookup.add(integrations.source());
-    // Signed links to recordings' audio, for CRMs and tickets that fetch the file themselves.
-    const { RecordingLinks } = await import('./api/recording-links.js');
-    const recordingLinks = new RecordingLinks(store, `https://${config.publicAddress}:${config.httpsPort}`);
     const api = await buildApi({
       webhooks,
       integrations,
@@ -248,16 +249,6 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     // shutdown are written to the outbox too.
     cleanups.push(() => webhooks.close());
     cleanups.push(() => sip.close());
-    // Scheduled email reports go out through the voicemail email's SMTP server.
-    if (config.smtpUrl) {
-      const { ReportMailer } = await import('./api/report-mailer.js');
-      const reports = new ReportMailer(store, logger.child({ component: 'reports' }), {
-        smtpUrl: config.smtpUrl,
-        from: config.smtpFrom,
-      });
-      reports.start();
-      cleanups.push(() => reports.close());
-    }
     // Scheduled email reports go out through the voicemail email's SMTP server.
     if (config.smtpUrl) {
       const { ReportMailer } = await import('./api/report-mailer.js');

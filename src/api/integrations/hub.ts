@@ -22,6 +22,7 @@ import type { CallRecord } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { newSealKey, seal, unseal } from '../../util/sealed.js';
 import { SerialRunner } from '../../util/serial-runner.js';
+import type { RecordingLinks } from '../recording-links.js';
 import { defaultBackoff, type OutboundRequest, type OutboundResponse, sendHttp } from '../webhook-outbox.js';
 import {
   amoCallLog,
@@ -55,6 +56,8 @@ export interface IntegrationHubOptions {
   recordWaitMs?: number;
   /** A sync changed the tenant's phonebook (the PBX reloads its copy). */
   contactsChanged?: (tenantId: string) => Promise<void>;
+  /** Signed links to recordings, so call logs and tickets carry one a CRM can fetch. */
+  recordingLinks?: RecordingLinks;
 }
 
 /** A voicemail as a ticket sees it (the delivery's payload). */
@@ -319,6 +322,19 @@ export class IntegrationHub {
     return row ? this.resolve(row) : null;
   }
 
+  /**
+   * The call's facts with a signed link to its recording, looked up when the
+   * delivery is sent: the recording is finished a moment after the call's end
+   * event, and a link to one still being made starts working once it is stored.
+   */
+  private async withRecording(tenantId: string, f: CallFacts): Promise<CallFacts> {
+    const links = this.opts.recordingLinks;
+    if (!links || f.recordingUrl || !f.id) return f;
+    const page = await this.store.tenant(tenantId).recordings.list({ limit: 1, offset: 0, callId: f.id });
+    const rec = page.items[0];
+    return rec ? { ...f, recordingUrl: await links.url(rec.id) } : f;
+  }
+
   private async tenantInfo(tenantId: string): Promise<{ name: string; domain: string }> {
     const t = await this.store.tenants.get(tenantId);
     return { name: t?.name ?? '', domain: t?.sipDomain ?? '' };
@@ -359,7 +375,7 @@ export class IntegrationHub {
         },
       };
     }
-    const f = d.payload as CallFacts;
+    const f = await this.withRecording(d.tenantId, d.payload as CallFacts);
     return {
       ...base,
       event: d.eventType,
@@ -403,7 +419,10 @@ export class IntegrationHub {
         if (res.status < 200 || res.status >= 300)
           throw new DeliveryError(`HTTP ${res.status}`, res.status, res.body);
       } else {
-        const facts = d.eventType === 'test' ? sampleFacts(this.opts.portalUrl) : (d.payload as CallFacts);
+        const facts =
+          d.eventType === 'test'
+            ? sampleFacts(this.opts.portalUrl)
+            : await this.withRecording(d.tenantId, d.payload as CallFacts);
         if (kind === 'bitrix24')
           await bitrixCallLog(r, facts, logged, d.state, (s) =>
             this.store.integrationOutbox.saveState(d.id, s),
