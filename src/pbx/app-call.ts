@@ -215,6 +215,11 @@ export class AppCall implements ActiveCall, AppSession {
     this.media?.caller.muteInConference(muted);
   }
 
+  /** The call's record id: what live views, events and the call-control API name it by. */
+  get recordId(): string {
+    return this.cdr.callId;
+  }
+
   /** The app (or we) end the call: BYE to the caller. */
   hangup(): void {
     if (this.state === 'ended') return;

@@ -327,7 +327,8 @@ export class Call implements ActiveCall {
   constructor(
     private readonly ctx: CallContext,
     readonly invite: SipRequest,
-    private readonly aTx: InviteServerTransaction,
+    /** The caller's INVITE transaction; null for a call the PBX placed to the caller (originate). */
+    private readonly aTx: InviteServerTransaction | null,
     private readonly aSource: Destination,
     /** Who called; after a transfer, whoever took the caller's place. */
     public caller: CallParty,
@@ -335,13 +336,51 @@ export class Call implements ActiveCall {
     public callee: CallParty,
     /** The tenant's codec preference for its side of the relay, and its national tones. */
     private readonly local: { codecs: readonly string[]; tones: ToneRegion } = { codecs: [], tones: 'eu' },
+    /** The row opened already (originate: from the first INVITE to the caller); else one is opened now. */
+    record?: CallRecord,
   ) {
     this.aTag = stableTag(invite);
     this.keys = new KeyBuffer(ctx.clock);
     this.offerToB = invite.body;
     this.bCallId = newCallId(ctx.localFor(aSource).host);
     // The row is written behind the SIP path (batched); later writes queue after it.
-    this.cdr = CallRecord.of(ctx, invite, caller, callee);
+    this.cdr = record ?? CallRecord.of(ctx, invite, caller, callee);
+  }
+
+  /**
+   * A call the PBX placed to the caller (originate: a campaign, a "call me back"
+   * form): the caller's phone has answered our INVITE (`invite`, dialog `dialog`)
+   * on side A of `media`. It is then routed like a caller the PBX answered itself
+   * (as a menu would): no 2xx to send, whoever answers is bridged, keys reach menus.
+   */
+  static originated(
+    ctx: CallContext,
+    invite: SipRequest,
+    dialog: Dialog,
+    media: CallMedia,
+    caller: CallParty,
+    callee: CallParty,
+    local: { codecs: readonly string[]; tones: ToneRegion },
+    record: CallRecord,
+  ): Call {
+    const call = new Call(ctx, invite, null, dialog.dest, caller, callee, local, record);
+    call.media = media;
+    media.onBrowserLost = () => call.browserLost();
+    call.offerToB = Buffer.from(media.offerToCallee());
+    call.aAnswered = true;
+    call.aDialog = dialog;
+    ctx.bindDialog(dialog.key, call, 'A');
+    call.keysFrom.add('A');
+    media.caller.on((e) => {
+      if (e.type === 'dtmf' && e.phase === 'end') call.keys.push(e.digit);
+    });
+    call.cdr.answered(new Date());
+    return call;
+  }
+
+  /** The call's record id: what live views, events and the call-control API name it by. */
+  get recordId(): string {
+    return this.cdr.callId;
   }
 
   /**
@@ -590,7 +629,7 @@ export class Call implements ActiveCall {
 
   /** The caller's INVITE cannot be served: its SDP was refused, or no media ports were left. */
   private refuse(r: MediaRefusal): void {
-    this.aTx.respond(
+    this.aTx?.respond(
       makeResponse(this.invite, r.status, {
         toTag: this.aTag,
         reason: r.reason,
@@ -727,15 +766,15 @@ export class Call implements ActiveCall {
         if (sdp !== null && this.media.calleeAnswered(sdp, false)) {
           // Early media from the callee (183 with SDP): it is heard instead of our ringback.
           this.stopRingback();
-          this.aTx.respond(this.toA(s, res, this.media.forCaller(false)));
+          this.aTx?.respond(this.toA(s, res, this.media.forCaller(false)));
         } else if (s === 180 && sdp === null) {
           // Ringing without media: the relay plays ringback in the tenant's national tones,
           // so every caller (a browser softphone too) hears the same, familiar signal.
           const early = this.media.forCaller(false);
           if (early !== null) this.startRingback();
-          this.aTx.respond(this.toA(s, res, early));
-        } else this.aTx.respond(this.toA(s, res, null));
-      } else this.aTx.respond(this.toA(s, res));
+          this.aTx?.respond(this.toA(s, res, early));
+        } else this.aTx?.respond(this.toA(s, res, null));
+      } else this.aTx?.respond(this.toA(s, res));
       return;
     }
     if (s < 300) this.onLegAnswered(leg, res);
@@ -750,7 +789,7 @@ export class Call implements ActiveCall {
     }
     const early = this.media?.forCaller(false) ?? null;
     if (early !== null) this.startRingback();
-    this.aTx.respond(this.toA(180, makeResponse(this.invite, 180), early));
+    this.aTx?.respond(this.toA(180, makeResponse(this.invite, 180), early));
   }
 
   private startRingback(): void {
@@ -877,7 +916,7 @@ export class Call implements ActiveCall {
     this.media?.answerSent('A');
     this.aDialog = Dialog.asUas(this.invite, this.aTag, this.aSource, this.ctx.localFor(this.aSource));
     if (this.aDialog) this.ctx.bindDialog(this.aDialog.key, this, 'A');
-    this.aTx.respond(ok);
+    this.aTx?.respond(ok);
     this.okRetransmit = retransmitOk(this.ctx, ok, this.aSource, () => this.hangup('A', 'failed'));
     this.cdr.answered(new Date());
   }
@@ -1055,7 +1094,7 @@ export class Call implements ActiveCall {
       this.hangup('A', cause);
       return;
     }
-    this.aTx.respond(makeResponse(this.invite, status, { toTag: this.aTag, reason }));
+    this.aTx?.respond(makeResponse(this.invite, status, { toTag: this.aTag, reason }));
     this.end(cause, status, null);
   }
 
@@ -1067,7 +1106,9 @@ export class Call implements ActiveCall {
    */
   answerEarly(): boolean {
     const media = this.media;
-    if (this.state !== 'ringing' || this.aAnswered || !media) return false;
+    // Answered already (an earlier menu, or a call the PBX placed to the caller): nothing more to do.
+    if (this.aAnswered) return this.state === 'ringing';
+    if (this.state !== 'ringing' || !media) return false;
     this.stopRingback();
     this.aAnswered = true;
     if (!this.keysFrom.has('A')) {
@@ -1200,7 +1241,7 @@ export class Call implements ActiveCall {
   cancelledByCaller(): void {
     if (this.state !== 'ringing') return;
     for (const leg of this.legs) this.cancelLeg(leg);
-    this.aTx.respond(makeResponse(this.invite, 487, { toTag: this.aTag }));
+    this.aTx?.respond(makeResponse(this.invite, 487, { toTag: this.aTag }));
     this.end('cancelled', 487, 'caller');
   }
 

@@ -32,6 +32,11 @@ export interface OutboundLegOptions {
   holdOutOfRoom?: boolean;
   /** Out through a carrier's trunk (the binding is its address): its identity headers and account. */
   trunk?: TrunkDial;
+  /**
+   * A two-sided relay opened by the caller of `start` (originate): the leg is its side A,
+   * joins no room, and once answered is handed to a `Call` (`handOff`) that goes on with it.
+   */
+  media?: CallMedia;
 }
 
 /** The one gateway offer a PBX-placed leg makes to a browser, by this key. */
@@ -83,11 +88,13 @@ export class OutboundLeg implements ActiveCall {
     const browser = isBrowserContact(binding);
     // A browser takes WebRTC only: through the gateway, or not at all.
     if (!engine || (browser && !this.ctx.webrtc)) return this.fail();
-    const opened = await CallMedia.open(engine, null, this.opts.codecs, {
-      callee: false,
-      room: this.opts.room,
-      webrtc: this.ctx.webrtc,
-    });
+    const opened = this.opts.media
+      ? { ok: true as const, media: this.opts.media }
+      : await CallMedia.open(engine, null, this.opts.codecs, {
+          callee: false,
+          room: this.opts.room,
+          webrtc: this.ctx.webrtc,
+        });
     if (!opened.ok) return this.fail();
     this.media = opened.media;
     this.media.onBrowserLost = () => this.hangup();
@@ -167,13 +174,29 @@ export class OutboundLeg implements ActiveCall {
         this.state = 'answered';
         this.answeredAt = new Date();
         this.ctx.bindDialog(d.key, this, 'B');
-        if (!this.opts.holdOutOfRoom) this.joinRoom();
+        if (!this.opts.holdOutOfRoom && !this.opts.media) this.joinRoom();
         this.ctx.changed(this);
         this.settleOutcome('answered');
       },
       timeout: () => void this.end(null),
       transportError: () => void this.end(null),
     });
+  }
+
+  /**
+   * The answered leg's dialog and INVITE for the call taking it over (originate): the leg
+   * forgets them, so nothing it does later (a late 2xx, its end) touches that call.
+   * Null unless answered.
+   */
+  handOff(): { dialog: Dialog; invite: SipRequest } | null {
+    const d = this.dialog;
+    if (this.state !== 'answered' || !d) return null;
+    this.dialog = null;
+    this.media = null;
+    this.ringTimer?.cancel();
+    // Stays "answered" for a retransmitted 2xx (it is ACKed again, not hung up); the call owns the rest.
+    this.settleEnded();
+    return { dialog: d, invite: this.invite };
   }
 
   /** The answered leg's audio joins its room. */

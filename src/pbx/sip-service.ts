@@ -43,6 +43,7 @@ import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import type { CalendarSpec } from './calendar/types.js';
 import { type ActiveCall, Call, type CallContext, type CallParty, type Release } from './call.js';
+import { CallControl } from './call-control.js';
 import { CallerLookup } from './caller-lookup.js';
 import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
@@ -59,6 +60,8 @@ import { MemoryAgentSessions } from './queue/agents.js';
 import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
 import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
+import { RecordingService } from './recording/service.js';
+import type { RecordingStorage } from './recording/storage.js';
 import { Registrar } from './registrar.js';
 import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
@@ -67,8 +70,6 @@ import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
 import { Carriers } from './trunks/carriers.js';
 import { inboundNumbers } from './trunks/inbound.js';
-import { RecordingService } from './recording/service.js';
-import type { RecordingStorage } from './recording/storage.js';
 import { VoicemailMailer } from './voicemail/mailer.js';
 import { voicemailMenu } from './voicemail/menu.js';
 import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
@@ -174,6 +175,7 @@ export class SipService {
   readonly push: PushNotifier;
   private sweep: NodeJS.Timeout | null = null;
   private parkingLot: ParkingLot | null = null;
+  private callControl: CallControl | null = null;
   /** Follows each call's destinations: forwarding, groups, calendars, inbound routes. */
   readonly router: Router;
   private readonly routerEnv: RouterEnv;
@@ -1166,6 +1168,31 @@ export class SipService {
     });
     this.queues = engine;
     this.routerEnv.queues = engine;
+  }
+
+  /** Originate, hang up and transfer through the API (call-control.ts). */
+  get control(): CallControl {
+    this.callControl ??= new CallControl({
+      ctx: this.callContext,
+      tenant: (id) => this.directory.tenantById(id),
+      bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
+      calls: this.calls,
+      route: (call, tenant, first) => this.router.route(call, tenant, first),
+      outside: (tenant, number, host, ringSec, onBehalfOf, callerId) =>
+        externalRingTarget(
+          { env: this.routerEnv, tenant, external: false, markExternal: () => {} },
+          host,
+          number,
+          onBehalfOf,
+          0,
+          ringSec,
+          undefined,
+          callerId,
+        ),
+      transferDeps: () => this.transferDeps(),
+      log: this.log,
+    });
+    return this.callControl;
   }
 
   /**

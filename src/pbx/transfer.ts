@@ -650,3 +650,66 @@ function attended(
   };
   sendReinvite();
 }
+
+/** Where the call-control API sends a party: a number as a phone would dial it, or a routed destination. */
+export type PbxTransferTarget =
+  | { number: string }
+  | { name: string; run(routed: RoutedCall): Promise<void> }
+  | { extension: TransferTarget };
+
+/**
+ * The PBX moves one party of an answered call elsewhere (the call-control API):
+ * a blind transfer as if the other party had sent REFER and hung up at once —
+ * the same ringer, routed transfer and external checks as `handleRefer`, without
+ * NOTIFYs (nobody asked). Refused before anyone is hung up when it cannot start.
+ */
+export async function transferByPbx(
+  deps: TransferDeps,
+  call: Call,
+  transferee: Side,
+  to: PbxTransferTarget,
+): Promise<{ ok: true } | { ok: false; status: number; reason: string }> {
+  const side = other(transferee);
+  if (call.state !== 'answered' || !call.anchored)
+    return {
+      ok: false,
+      status: 409,
+      reason: call.anchored ? 'Call Not Answered' : 'Transfer Needs Anchored Media',
+    };
+  if (call.leavingSide !== null || call.isGone(transferee) || call.isGone(side))
+    return { ok: false, status: 409, reason: 'Transfer In Progress' };
+  const tenantId = call.caller.tenantId;
+  const number = 'number' in to ? to.number : null;
+  const dest = 'extension' in to ? to.extension : number !== null ? deps.resolve(tenantId, number) : null;
+  const routed =
+    'run' in to ? to : !dest && number !== null ? (deps.routeTo?.(call, side, number) ?? null) : null;
+  // The party let go: its BYE now; the transferee hears ringback meanwhile.
+  const letGo = () => bye(deps, call.retire(side));
+  if (routed) {
+    const ringer = new TransferRinger(deps, call, side);
+    ringer.begin(routed.name);
+    letGo();
+    const moved = new RoutedTransfer(ringer, call);
+    routed
+      .run(moved)
+      .then(() => moved.finish(480, 'failed'))
+      .catch(() => moved.finish(500, 'failed', 'Server Internal Error'));
+    return { ok: true };
+  }
+  if (dest) {
+    if (dest.bindings.length === 0) return { ok: false, status: 480, reason: 'Temporarily Unavailable' };
+    new BlindTransfer(deps, call, side, dest, '0').start();
+    letGo();
+    return { ok: true };
+  }
+  if (number === null || !deps.resolveExternal) return { ok: false, status: 404, reason: 'Not Found' };
+  const ext = await deps.resolveExternal(call, side, number);
+  if ('refused' in ext) return { ok: false, ...ext.refused };
+  if (call.state !== 'answered' || call.leavingSide !== null) {
+    ext.settle(false);
+    return { ok: false, status: 409, reason: 'Call Changed' };
+  }
+  new BlindTransfer(deps, call, side, ext.dest, '0', ext.settle).start();
+  letGo();
+  return { ok: true };
+}

@@ -263,6 +263,8 @@ function clear(
   onBehalfOf: string | undefined,
   /** A cap below the tenant's and the extension's (queue callbacks: numbers a caller could give). */
   maxClass?: CallClass,
+  /** The number to show instead of the route's (originate): used only if it is the tenant's own. */
+  callerId?: string,
 ): Cleared | ({ ok: false } & Refusal) {
   const { tenant, env } = ctx;
   const ext = onBehalfOf ? (tenant.extensionsById.get(onBehalfOf) ?? null) : null;
@@ -296,7 +298,11 @@ function clear(
   return {
     plan,
     owner,
-    callerId: forwardedFromOutside ? call.caller.number || 'anonymous' : plan.callerId,
+    callerId: forwardedFromOutside
+      ? call.caller.number || 'anonymous'
+      : callerId === 'anonymous' || (callerId && tenant.numbers.includes(callerId))
+        ? callerId
+        : plan.callerId,
     diversion: forwardedFromOutside ? (ext?.outboundCallerId ?? plan.callerId) : null,
   };
 }
@@ -391,9 +397,11 @@ export async function externalRingTarget(
   delaySec: number,
   timeoutSec: number,
   maxClass?: CallClass,
+  /** The number the far end is shown instead of the route's, when it is one of the tenant's. */
+  callerId?: string,
 ): Promise<ExternalTarget | { refused: Refusal }> {
   const step = (outcome: string) => call.step({ kind: 'external', id: null, name: number, outcome });
-  const c = clear(ctx, call, number, onBehalfOf, maxClass);
+  const c = clear(ctx, call, number, onBehalfOf, maxClass, callerId);
   const out = ctx.env.outbound;
   if ('ok' in c || !out) {
     const refused = 'ok' in c ? c : { status: 404, cause: 'no-route', reason: 'No Trunks' };
