@@ -21,6 +21,7 @@ const SoftphoneProvider = lazy(() =>
 );
 const Extensions = lazy(() => import('./pages/Extensions'));
 const Calls = lazy(() => import('./pages/Calls'));
+const Recordings = lazy(() => import('./pages/Recordings'));
 const Profile = lazy(() => import('./pages/Profile'));
 const Tenants = lazy(() => import('./pages/Tenants'));
 const Health = lazy(() => import('./pages/Health'));
@@ -125,6 +126,7 @@ export function App() {
             <Route path="contacts" element={<Contacts me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />
             <Route path="calls" element={<Calls me={user} />} />
+            <Route path="recordings" element={<Recordings me={user} />} />
             <Route path="profile" element={<Profile me={user} />} />
             <Route path="*" element={<NotFound />} />
           </Route>

@@ -36,6 +36,7 @@ export interface NavItem {
     | 'contacts.nav'
     | 'nav.audit'
     | 'nav.calls'
+    | 'recordings.nav'
     | 'nav.profile';
   roles: readonly Role[];
 }
@@ -87,6 +88,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/integrations', label: 'integrations.nav', roles: ['tenant_admin'] },
   { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },
   { path: '/calls', label: 'nav.calls', roles: ['tenant_admin', 'supervisor', 'user'] },
+  // Call recordings: admins and supervisors all of the tenant's, users their own calls'; only admins delete.
+  { path: '/recordings', label: 'recordings.nav', roles: ['tenant_admin', 'supervisor', 'user'] },
   { path: '/profile', label: 'nav.profile', roles: ['operator', 'tenant_admin', 'supervisor', 'user'] },
 ];
 

@@ -6,6 +6,8 @@
  * (click-to-call: their phone rings, then the number is called); with several
  * extensions they pick which one rings. The server's refusal (no registered
  * phone, a number the extension may not call) shows as a notification.
+ * A call with a recording links to it on the recordings page: the recordings of
+ * the page's time span are fetched in one request, not one per call.
  */
 import {
   Badge,
@@ -23,8 +25,10 @@ import {
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { CallRecord, Extension, Me } from '../api/types';
+import { CallFilters, useCallSearch } from '../components/CallFilters';
 import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { ProblemAlert } from '../components/Problem';
 import { formatMoney } from '../money';
@@ -54,6 +58,43 @@ export function otherParty(
   const callerMine = mine.has(c.caller);
   const to = !callerMine ? c.caller : mine.has(c.callee) ? null : c.callee;
   return to !== null && DIALLABLE.test(to) ? to : null;
+}
+
+/** Clocks of the call log and the recorder may differ a little. */
+const SLACK_MS = 5_000;
+
+/**
+ * The ids of the calls among `calls` that have a recording the signed-in person
+ * may hear: one request for the span from the first answer to the last end (a
+ * recording starts at the answer or later), not one per call.
+ */
+function useRecordedCalls(tenantId: string, calls: readonly CallRecord[] | undefined): ReadonlySet<string> {
+  const answered = (calls ?? []).filter((c) => c.answeredAt !== null);
+  let from: string | null = null;
+  let to: string | null = null;
+  if (answered.length > 0) {
+    from = new Date(Math.min(...answered.map((c) => Date.parse(c.answeredAt!))) - SLACK_MS).toISOString();
+    // A call still going on may still start one: no upper bound then.
+    if (answered.every((c) => c.endedAt !== null))
+      to = new Date(Math.max(...answered.map((c) => Date.parse(c.endedAt!))) + SLACK_MS).toISOString();
+  }
+  const recordings = useQuery({
+    queryKey: ['recordings', tenantId, 'calls', from, to],
+    enabled: from !== null,
+    placeholderData: keepPreviousData,
+    refetchInterval: 15_000,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenantId}/recordings', {
+          params: {
+            path: { tenantId },
+            // The span of one page of calls seldom holds more (a search can spread a page over a longer time).
+            query: { from: from!, ...(to ? { to } : {}), limit: 200 },
+          },
+        }),
+      ),
+  });
+  return new Set((recordings.data?.items ?? []).filter((r) => r.status === 'stored').map((r) => r.callId));
 }
 
 /** The signed-in person's own extensions (none for an API key or an operator). */
@@ -211,8 +252,11 @@ export default function Calls({ me }: { me: Me }) {
     onSuccess: (_, body) => notify({ ok: true, ...body, text: t('clickToCall.callingText', body) }),
     onError: (err, body) => notify({ ok: false, ...body, text: err.message }),
   });
+  // The CDR search lives in the URL: a report's drill-down link opens the list filtered.
+  const callSearch = useCallSearch();
+  const filters = callSearch.search;
   const list = useQuery({
-    queryKey: ['calls', tenantId, search, page],
+    queryKey: ['calls', tenantId, search, page, filters],
     placeholderData: keepPreviousData,
     refetchInterval: 15_000,
     queryFn: () =>
@@ -220,11 +264,12 @@ export default function Calls({ me }: { me: Me }) {
         api.GET('/api/v1/tenants/{tenantId}/calls', {
           params: {
             path: { tenantId },
-            query: { ...paging.query },
+            query: { ...paging.query, ...filters },
           },
         }),
       ),
   });
+  const recorded = useRecordedCalls(tenantId, list.data?.items);
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
   // Answered calls say so; others say why they ended (a cause unknown to the portal shows as sent).
   const resultOf = (c: CallRecord): string => {
@@ -247,7 +292,12 @@ export default function Calls({ me }: { me: Me }) {
               key={format}
               component="a"
               variant="default"
-              href={`/api/v1/tenants/${tenantId}/calls/export.${format}${search ? `?q=${encodeURIComponent(search)}` : ''}`}
+              href={`/api/v1/tenants/${tenantId}/calls/export.${format}?${new URLSearchParams(
+                Object.entries({ ...(search ? { q: search } : {}), ...filters }).map(([k, v]) => [
+                  k,
+                  String(v),
+                ]),
+              ).toString()}`}
               download
             >
               {t(format === 'csv' ? 'calls.exportCsv' : 'calls.exportXlsx')}
@@ -255,6 +305,7 @@ export default function Calls({ me }: { me: Me }) {
           ))}
         </Group>
       </Group>
+      <CallFilters state={callSearch} />
       <ProblemAlert error={list.error} />
       {list.data && list.data.items.length === 0 ? <Text c="dimmed">{t('calls.empty')}</Text> : null}
       {list.data && list.data.items.length > 0 ? (
@@ -290,7 +341,23 @@ export default function Calls({ me }: { me: Me }) {
                     ) : null}
                   </Table.Td>
                   <Table.Td>{c.callee}</Table.Td>
-                  <Table.Td>{duration(c)}</Table.Td>
+                  <Table.Td>
+                    <Group gap={6} wrap="nowrap">
+                      {duration(c)}
+                      {recorded.has(c.id) ? (
+                        <Button
+                          size="compact-xs"
+                          variant="light"
+                          component={Link}
+                          to={`/recordings?callId=${c.id}`}
+                          aria-label={t('recordings.callLinkOf')}
+                          data-testid="call-recording"
+                        >
+                          ▶ {t('recordings.callLink')}
+                        </Button>
+                      ) : null}
+                    </Group>
+                  </Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={RESULT_COLOR[c.status] ?? 'gray'}>
                       {resultOf(c)}

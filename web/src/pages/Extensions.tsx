@@ -7,6 +7,8 @@
  * call class, the caller ID they show, how many at once); an extension whose
  * external calls are blocked (by the fraud rule or by hand) shows it in red, in
  * the list and the editor, with Unblock — and an admin may block one by hand.
+ * The editor also sets whether its calls are recorded (always, on demand, never;
+ * for calls in and out, internal and external).
  */
 import {
   Alert,
@@ -41,6 +43,7 @@ import {
 } from '../components/OutboundCalling';
 import { fieldError, ProblemAlert } from '../components/Problem';
 import { ProvisioningCard } from '../components/ProvisioningCard';
+import { type ExtensionRecording, ExtensionRecordingFields } from '../components/RecordingPolicy';
 
 const PAGE = 25;
 
@@ -257,6 +260,7 @@ function EditExtension({
   const [callClass, setCallClass] = useState<CallClass>(ext.callClass);
   const [callerId, setCallerId] = useState<string | null>(ext.outboundCallerId);
   const [maxExternal, setMaxExternal] = useState<number | string>(ext.maxExternalCalls ?? '');
+  const [recording, setRecording] = useState<ExtensionRecording>(ext.recording);
   // Blocking and unblocking are saved at once, apart from the form.
   const [blocked, setBlocked] = useState(ext.externalBlocked);
   const block = useSetBlocked(tenantId);
@@ -274,6 +278,7 @@ function EditExtension({
         outboundCallerId: callerId,
         // Empty: no limit of its own (the tenant's still applies).
         maxExternalCalls: typeof maxExternal === 'number' ? maxExternal : null,
+        recording,
       };
       return unwrap(
         api.PATCH('/api/v1/tenants/{tenantId}/extensions/{id}', {
@@ -304,7 +309,14 @@ function EditExtension({
         <Stack>
           <ProblemAlert
             error={save.error}
-            fields={['displayName', 'userId', 'callClass', 'outboundCallerId', 'maxExternalCalls']}
+            fields={[
+              'displayName',
+              'userId',
+              'callClass',
+              'outboundCallerId',
+              'maxExternalCalls',
+              'recording.*',
+            ]}
           />
           <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
             <TextInput
@@ -370,6 +382,7 @@ function EditExtension({
               )}
             </Stack>
           </Fieldset>
+          <ExtensionRecordingFields value={recording} onChange={setRecording} error={save.error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               {t('common.cancel')}

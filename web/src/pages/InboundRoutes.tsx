@@ -2,7 +2,8 @@
  * Inbound routes of the tenant: where a call to one of its outside numbers (DIDs)
  * goes. Caller rules come first, in order — anonymous callers, or callers from a
  * list of numbers (a trailing * matches a prefix) — each with its own destination;
- * the route's destination takes every other call. Supervisors see them read-only.
+ * the route's destination takes every other call; and whether calls that came this
+ * way are recorded. Supervisors see them read-only.
  * Opened as /inbound-routes?number=+7…, the page starts a new route for that number
  * (the tenant's numbers page links here for a number not routed yet).
  */
@@ -31,6 +32,7 @@ import {
   useRoutingOptions,
 } from '../components/DestinationPicker';
 import { FieldErrorText, fieldError, fieldErrorWithin } from '../components/Problem';
+import { type RoutingRecording, RoutingRecordingSelect } from '../components/RecordingPolicy';
 import {
   type RoutingEditorProps,
   RoutingForm,
@@ -173,12 +175,14 @@ function InboundRouteForm({
   const [number, setNumber] = useState(route?.number ?? newNumber);
   const [destination, setDestination] = useState<Destination | null>(route?.destination ?? null);
   const [ownerFirstSec, setOwnerFirstSec] = useState<number>(route?.ownerFirstSec ?? 0);
+  const [recording, setRecording] = useState<RoutingRecording>(route?.recording);
   const [rules, setRules] = useState<RuleDraft[]>(() => (route?.callerRules ?? []).map(draftOf));
   const save = useSaveRouting('inboundRoutes', editor);
   const body = (): InboundRouteBody => ({
     name,
     number: number.replace(/[\s()-]/g, ''),
     ...(ownerFirstSec > 0 ? { ownerFirstSec } : {}),
+    ...(recording ? { recording } : {}),
     destination: destination ?? { kind: 'extension' },
     callerRules: rules.map((r) => ({
       name: r.name,
@@ -197,6 +201,7 @@ function InboundRouteForm({
       fields={[
         'name',
         'number',
+        'recording',
         'destination.*',
         'ownerFirstSec',
         'callerRules',
@@ -283,6 +288,9 @@ function InboundRouteForm({
         error={fieldError(save.error, 'ownerFirstSec')}
         maw={320}
       />
+      <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm">
+        <RoutingRecordingSelect value={recording} onChange={setRecording} error={save.error} />
+      </SimpleGrid>
     </RoutingForm>
   );
 }

@@ -33,6 +33,7 @@ import { useTranslation } from 'react-i18next';
 import type { AgentState, Destination, Me, Queue, QueueBody, QueueStrategy } from '../api/types';
 import { DestinationPicker, type RoutingOptions, useRoutingOptions } from '../components/DestinationPicker';
 import { FieldErrorText, fieldError, fieldErrorWithin } from '../components/Problem';
+import { type RoutingRecording, RoutingRecordingSelect } from '../components/RecordingPolicy';
 import {
   type RoutingEditorProps,
   RoutingForm,
@@ -353,6 +354,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
   const [name, setName] = useState(queue?.name ?? '');
   const [number, setNumber] = useState(queue?.number ?? '');
   const [strategy, setStrategy] = useState<QueueStrategy>(q.strategy);
+  const [recording, setRecording] = useState<RoutingRecording>(queue?.recording);
   const [members, setMembers] = useState<MemberDraft[]>(queue?.members ?? []);
   const [stages, setStages] = useState<StageDraft[]>(
     (queue?.skills ?? []).map((s) => ({ key: nextKey++, ...s })),
@@ -402,6 +404,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
   const body = (): QueueBody => ({
     name,
     number: number.trim() === '' ? null : number.trim(),
+    ...(recording ? { recording } : {}),
     strategy,
     members: members.map((m) => ({
       number: m.number,
@@ -414,7 +417,8 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
     skills: stages.map((s) => ({ afterSec: whole(s.afterSec, 0), require: s.require })),
     agentRingSec: whole(agentRingSec, DEFAULTS.agentRingSec),
     retrySec: whole(retrySec, DEFAULTS.retrySec),
-    ownerFirstSec: whole(ownerFirstSec, 0),
+    // Sent only when on (PUT replaces the settings: 0 leaves it out, which is off).
+    ...(whole(ownerFirstSec, 0) > 0 ? { ownerFirstSec: whole(ownerFirstSec, 0) } : {}),
     wrapUpSec: whole(wrapUpSec, 0),
     autoPauseAfter: whole(autoPauseAfter, 0),
     maxWaitSec: whole(maxWaitSec, 0),
@@ -454,6 +458,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
   const fields = [
     'name',
     'number',
+    'recording',
     'strategy',
     'members',
     'members.*',
@@ -531,6 +536,7 @@ function QueueForm({ options, ...editor }: RoutingEditorProps<Queue> & { options
           onNumber={setNumber}
           error={error}
         />
+        <RoutingRecordingSelect value={recording} onChange={setRecording} error={error} />
       </SimpleGrid>
 
       <Radio.Group

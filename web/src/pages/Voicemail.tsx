@@ -3,8 +3,8 @@
  * extension's, and group mailboxes they are members of; admins pick any mailbox
  * of the tenant) — in the inbox and saved folders, each with its caller, time in
  * the tenant's zone, length and new/heard state, played inline with a waveform
- * drawn here from the WAV itself (click or arrow keys to seek; the audio element
- * streams the message with HTTP Range), marked heard on play, moved, downloaded
+ * drawn from the WAV itself (components/AudioPlayer: click or arrow keys to seek;
+ * the audio element streams the message with HTTP Range), marked heard on play, moved, downloaded
  * and deleted. Then the mailbox's greetings (upload a WAV/MP3/Ogg file — the
  * server's reason shows beside the control when it refuses one — or record one
  * with the microphone, encoded to WAV by components/useWavRecorder), its
@@ -33,25 +33,15 @@ import {
   Text,
   TextInput,
   Title,
-  useMantineTheme,
   VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import {
-  type FormEvent,
-  type KeyboardEvent,
-  type MouseEvent,
-  type ReactNode,
-  useEffect,
-  useId,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { ApiProblem, api, type ProblemBody, unwrap } from '../api/client';
 import type { BodyOf, Me, ResponseOf } from '../api/types';
+import { AudioPlayer } from '../components/AudioPlayer';
 import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Dialog } from '../components/Dialog';
 import { Pager } from '../components/ListPage';
@@ -88,72 +78,6 @@ const base = (tenantId: string) => `/api/v1/tenants/${tenantId}/voicemail`;
 const audioUrl = (tenantId: string, id: string) => `${base(tenantId)}/messages/${id}/audio`;
 const greetingUrl = (tenantId: string, boxId: string, kind: string, version: number) =>
   `${base(tenantId)}/boxes/${boxId}/greetings/${kind}?v=${version}`;
-
-// --- WAV in and out -----------------------------------------------------------------------
-
-/** How many peaks a message is summarised into (the canvas picks from them per column). */
-const PEAK_BUCKETS = 2048;
-
-/**
- * The peaks of a WAV file (the server sends 8 kHz mono PCM16; 8-bit, float and
- * more channels are read too, first channel only): the largest magnitude, 0–1,
- * of each of PEAK_BUCKETS equal slices. Throws on what is not a WAV.
- */
-function wavPeaks(buf: ArrayBuffer): Float32Array {
-  const v = new DataView(buf);
-  const tag = (at: number) =>
-    String.fromCharCode(v.getUint8(at), v.getUint8(at + 1), v.getUint8(at + 2), v.getUint8(at + 3));
-  if (buf.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error('not a WAV file');
-  let format = 0;
-  let channels = 1;
-  let bits = 16;
-  let dataAt = -1;
-  let dataLen = 0;
-  for (let at = 12; at + 8 <= buf.byteLength; ) {
-    const id = tag(at);
-    const size = v.getUint32(at + 4, true);
-    if (id === 'fmt ') {
-      format = v.getUint16(at + 8, true);
-      channels = v.getUint16(at + 10, true) || 1;
-      bits = v.getUint16(at + 22, true);
-      // WAVE_FORMAT_EXTENSIBLE: the real format is the sub-format's first two bytes.
-      if (format === 0xfffe && size >= 26) format = v.getUint16(at + 32, true);
-    } else if (id === 'data') {
-      dataAt = at + 8;
-      // A recorder that never went back to fill in the size leaves 0 or 0xFFFFFFFF: the rest of the file.
-      dataLen = size === 0 || dataAt + size > buf.byteLength ? buf.byteLength - dataAt : size;
-      break;
-    }
-    at += 8 + size + (size % 2);
-  }
-  if (dataAt < 0 || format === 0) throw new Error('no audio in the WAV file');
-  const width = bits / 8;
-  const frame = width * channels;
-  const frames = Math.floor(dataLen / frame);
-  const read =
-    format === 3 && bits === 32
-      ? (at: number) => v.getFloat32(at, true)
-      : bits === 16
-        ? (at: number) => v.getInt16(at, true) / 32768
-        : bits === 8
-          ? (at: number) => (v.getUint8(at) - 128) / 128
-          : bits === 24
-            ? (at: number) =>
-                ((v.getInt8(at + 2) << 16) | (v.getUint8(at + 1) << 8) | v.getUint8(at)) / 8388608
-            : bits === 32
-              ? (at: number) => v.getInt32(at, true) / 2147483648
-              : null;
-  if (!read) throw new Error(`${bits}-bit audio`);
-  const peaks = new Float32Array(PEAK_BUCKETS);
-  if (frames === 0) return peaks;
-  const per = frames / PEAK_BUCKETS;
-  for (let i = 0; i < frames; i++) {
-    const a = Math.abs(read(dataAt + i * frame));
-    const b = Math.min(PEAK_BUCKETS - 1, Math.floor(i / per));
-    if (a > peaks[b]!) peaks[b] = a;
-  }
-  return peaks;
-}
 
 // --- API calls the typed client cannot make -----------------------------------------------
 
@@ -436,7 +360,14 @@ function Messages({ tenantId, box, timeZone }: { tenantId: string; box: Box; tim
                 </Text>
               ) : null}
               {open === m.id ? (
-                <Player src={src} durationMs={m.durationMs} autoPlay onPlay={() => played(m)} />
+                <AudioPlayer
+                  src={src}
+                  durationMs={m.durationMs}
+                  seekLabel={t('voicemail.waveform')}
+                  failedText={t('voicemail.waveformFailed')}
+                  autoPlay
+                  onPlay={() => played(m)}
+                />
               ) : null}
               <Group gap="xs" wrap="wrap">
                 <Button
@@ -544,224 +475,6 @@ function Confirm({
         </Group>
       </Stack>
     </Dialog>
-  );
-}
-
-// --- the player ---------------------------------------------------------------------------
-
-const WAVE_HEIGHT = 64;
-
-/**
- * Play/pause and a waveform of the message: the WAV is fetched once and its peaks
- * drawn on a canvas, the part played in colour; a click (or the arrow keys, Home,
- * End) seeks. The audio element streams the same URL itself, seeking by Range.
- */
-function Player({
-  src,
-  durationMs,
-  autoPlay,
-  onPlay,
-}: {
-  src: string;
-  durationMs: number;
-  autoPlay?: boolean;
-  onPlay: () => void;
-}) {
-  const { t } = useTranslation();
-  const theme = useMantineTheme();
-  const audio = useRef<HTMLAudioElement>(null);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const frame = useRef<HTMLDivElement>(null);
-  const [peaks, setPeaks] = useState<Float32Array | null>(null);
-  const [failed, setFailed] = useState(false);
-  const [width, setWidth] = useState(0);
-  const [paused, setPaused] = useState(true);
-  const [time, setTime] = useState(0);
-  const [duration, setDuration] = useState(durationMs / 1000);
-
-  // The whole file, once, for the peaks.
-  useEffect(() => {
-    const abort = new AbortController();
-    setPeaks(null);
-    setFailed(false);
-    fetch(src, { credentials: 'same-origin', signal: abort.signal })
-      .then(async (res) => {
-        if (!res.ok) throw new Error(String(res.status));
-        setPeaks(wavPeaks(await res.arrayBuffer()));
-      })
-      .catch(() => {
-        if (!abort.signal.aborted) setFailed(true);
-      });
-    return () => abort.abort();
-  }, [src]);
-
-  // The canvas is as wide as its frame.
-  useEffect(() => {
-    const el = frame.current;
-    if (!el) return;
-    setWidth(el.clientWidth);
-    const watch = new ResizeObserver(() => setWidth(el.clientWidth));
-    watch.observe(el);
-    return () => watch.disconnect();
-  }, []);
-
-  // Smooth progress while playing (timeupdate comes only a few times a second).
-  useEffect(() => {
-    if (paused) return;
-    let id = 0;
-    const tick = () => {
-      if (audio.current) setTime(audio.current.currentTime);
-      id = requestAnimationFrame(tick);
-    };
-    id = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(id);
-  }, [paused]);
-
-  useEffect(() => {
-    if (autoPlay) audio.current?.play().catch(() => undefined);
-  }, [autoPlay]);
-
-  const played = theme.colors.blue[6];
-  const rest = theme.colors.gray[4];
-  const progress = duration > 0 ? Math.min(1, time / duration) : 0;
-  useEffect(() => {
-    const c = canvas.current;
-    if (!c || !peaks || width <= 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(width * dpr);
-    c.height = Math.round(WAVE_HEIGHT * dpr);
-    const g = c.getContext('2d');
-    if (!g) return;
-    g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    g.clearRect(0, 0, width, WAVE_HEIGHT);
-    const bar = 2;
-    const step = 3;
-    const columns = Math.max(1, Math.floor(width / step));
-    // Quiet messages are scaled up to fill the height, loud ones are not clipped.
-    let loudest = 0;
-    for (const p of peaks) loudest = Math.max(loudest, p);
-    const scale = loudest > 0 ? 1 / loudest : 0;
-    for (let i = 0; i < columns; i++) {
-      const from = Math.floor((i * peaks.length) / columns);
-      const to = Math.max(from + 1, Math.floor(((i + 1) * peaks.length) / columns));
-      let p = 0;
-      for (let j = from; j < to; j++) p = Math.max(p, peaks[j]!);
-      const h = Math.max(2, p * scale * (WAVE_HEIGHT - 4));
-      g.fillStyle = (i + 0.5) / columns <= progress ? played : rest;
-      g.fillRect(i * step, (WAVE_HEIGHT - h) / 2, bar, h);
-    }
-    // The play head.
-    g.fillStyle = played;
-    g.fillRect(Math.min(width - 1, progress * width), 0, 1, WAVE_HEIGHT);
-    c.dataset.drawn = 'true';
-  }, [peaks, width, progress, played, rest]);
-
-  const seek = (sec: number) => {
-    const a = audio.current;
-    const to = Math.max(0, Math.min(duration || 0, sec));
-    if (a) a.currentTime = to;
-    setTime(to);
-  };
-  const toggle = () => {
-    const a = audio.current;
-    if (!a) return;
-    if (a.paused) a.play().catch(() => undefined);
-    else a.pause();
-  };
-  const click = (e: MouseEvent<HTMLDivElement>) => {
-    const r = e.currentTarget.getBoundingClientRect();
-    if (r.width > 0) seek(((e.clientX - r.left) / r.width) * duration);
-  };
-  const keys = (e: KeyboardEvent<HTMLDivElement>) => {
-    const to =
-      e.key === 'ArrowLeft' || e.key === 'ArrowDown'
-        ? time - 5
-        : e.key === 'ArrowRight' || e.key === 'ArrowUp'
-          ? time + 5
-          : e.key === 'Home'
-            ? 0
-            : e.key === 'End'
-              ? duration
-              : null;
-    if (to !== null) {
-      e.preventDefault();
-      seek(to);
-    } else if (e.key === ' ' || e.key === 'Enter') {
-      e.preventDefault();
-      toggle();
-    }
-  };
-  const position = t('voicemail.position', { at: clock(time), total: clock(duration) });
-
-  return (
-    <Stack gap={6}>
-      {/* biome-ignore lint/a11y/useMediaCaption: a caller's voicemail; its transcript, when made, is shown with the message */}
-      <audio
-        ref={audio}
-        src={src}
-        preload="metadata"
-        onPlay={() => {
-          setPaused(false);
-          onPlay();
-        }}
-        onPause={() => setPaused(true)}
-        onEnded={() => {
-          setPaused(true);
-          if (audio.current) setTime(audio.current.duration || duration);
-        }}
-        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
-        onLoadedMetadata={(e) => {
-          if (Number.isFinite(e.currentTarget.duration) && e.currentTarget.duration > 0)
-            setDuration(e.currentTarget.duration);
-        }}
-      />
-      <Group gap="sm" wrap="nowrap" align="center">
-        <Button
-          size="xs"
-          onClick={toggle}
-          aria-label={paused ? t('voicemail.play') : t('voicemail.pause')}
-          w={44}
-          px={0}
-          style={{ flexShrink: 0 }}
-        >
-          {paused ? '▶' : '❚❚'}
-        </Button>
-        <div
-          ref={frame}
-          role="slider"
-          tabIndex={0}
-          aria-label={t('voicemail.waveform')}
-          aria-valuemin={0}
-          aria-valuemax={Math.round(duration)}
-          aria-valuenow={Math.round(time)}
-          aria-valuetext={position}
-          onClick={click}
-          onKeyDown={keys}
-          style={{ flex: 1, minWidth: 0, height: WAVE_HEIGHT, cursor: 'pointer', position: 'relative' }}
-        >
-          <canvas
-            ref={canvas}
-            data-waveform
-            style={{ width: '100%', height: WAVE_HEIGHT, display: 'block' }}
-          />
-          {!peaks && !failed ? (
-            <Text size="xs" c="dimmed" style={{ position: 'absolute', top: WAVE_HEIGHT / 2 - 9 }}>
-              {t('voicemail.waveformLoading')}
-            </Text>
-          ) : null}
-        </div>
-      </Group>
-      <Group justify="space-between" gap="xs">
-        <Text size="xs" c="dimmed" aria-live="off">
-          {position}
-        </Text>
-        {failed ? (
-          <Text size="xs" c="dimmed">
-            {t('voicemail.waveformFailed')}
-          </Text>
-        ) : null}
-      </Group>
-    </Stack>
   );
 }
 
