@@ -3,8 +3,8 @@
  * print them), matching on any word of a name; then end to end with phones on
  * our own stack and the media relay — the feature code answers, the caller keys
  * three letters by SIP INFO and is put through to the only match; keys by RFC
- * 4733 reach a list of two and the second is chosen; a phonebook contact on an
- * internal number is found too; the trail says what happened.
+ * 4733 reach a list of two and the second is chosen; an IVR option leads there;
+ * a phonebook contact on an internal number is found too; the trail says what happened.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -165,6 +165,45 @@ describe('dial by name on calls', () => {
     await until(() => bank.get(second).invites.length === 1, 20_000);
     expect(bank.get(sorted[0]!.number).invites).toHaveLength(0);
     await bank.hangupAll();
+  }, 30_000);
+
+  it('is reached as an IVR option', async () => {
+    const menu = await store().routing.create('ivr', {
+      name: 'Main',
+      number: '800',
+      config: {
+        greeting: { prompts: ['main-menu'], text: null, lang: null },
+        options: [{ key: '9', destination: { kind: 'directory' }, tag: null }],
+        directDial: { enabled: false, allow: [] },
+        interDigitMs: 2000,
+        timeoutSec: 5,
+        retries: 1,
+        invalidAudio: null,
+        timeoutAudio: null,
+        fallback: null,
+        calendar: null,
+        tag: null,
+      },
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    try {
+      const res = await bank.call('201', '800').done();
+      expect(res?.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 30));
+      await info('201', '9');
+      // The directory's own prompt starts; the letters are keyed into it.
+      await new Promise((r) => setTimeout(r, 200));
+      for (const k of '764') await info('201', k);
+      await until(() => bank.get('202').invites.length === 1, 15_000);
+      await bank.hangupAll();
+      expect(await trail()).toEqual([
+        'ivr: pressed 9',
+        'directory: 764: John Smith (202)',
+        'extension: ended',
+      ]);
+    } finally {
+      await store().routing.delete('ivr', menu.id);
+    }
   }, 30_000);
 
   it('finds a phonebook contact on an internal number', async () => {
