@@ -101,9 +101,11 @@ export default function Recordings({ me }: { me: Me }) {
   });
   const items = list.data?.items ?? [];
   // From the call history: the call's (first) recording is ready to play.
-  const firstOfCall = callId ? items.find((r) => r.callId === callId && r.status === 'stored') : undefined;
+  const firstOfCall = callId
+    ? items.find((r) => r.callId === callId && r.status === 'stored')?.id
+    : undefined;
   useEffect(() => {
-    if (firstOfCall) setOpen(firstOfCall.id);
+    if (firstOfCall) setOpen(firstOfCall);
   }, [firstOfCall]);
   const refresh = () => client.invalidateQueries({ queryKey: recordingsKey(tenantId) });
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
