@@ -66,6 +66,9 @@ export const PERMISSIONS = {
   'recordings.delete': { operator: 'any', tenant_admin: 'any' },
   'recordings.manage': { operator: 'any', tenant_admin: 'any' },
   'calls.originate': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
+  // Hanging up and transferring live calls: 'own' is a call one of the user's extensions is on
+  // (caller or callee); anyone else's call is refused (docs/call-control.md).
+  'calls.control': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },
   // Carriers' trunks and the public number pool belong to the operator; tenants read their numbers.

@@ -18,7 +18,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { audioRoutes } from './routes/audio.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
-import { callControlRoutes } from './routes/call-control.js';
+import { callControlExtraRoutes, callControlRoutes } from './routes/call-control.js';
 import { callRoutes } from './routes/calls.js';
 import { contactRoutes } from './routes/contacts.js';
 import { extensionRoutes } from './routes/extensions.js';
@@ -214,6 +214,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await auditRoutes(app, deps);
   await callRoutes(app, deps);
   await callControlRoutes(app, deps);
+  await callControlExtraRoutes(app, deps);
   await recordingRoutes(app, deps);
   await reportRoutes(app, deps);
   await provisioningRoutes(app, deps);

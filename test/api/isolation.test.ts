@@ -61,6 +61,9 @@ function validBody(method: string, url: string): unknown {
   // The voicemail email link's form post: the message's key is the permission (a guess here).
   if (url.startsWith('/api/v1/voicemail-actions/')) return { key: 'guessed-key', action: 'delete' };
   if (url.endsWith('/holidays/import')) return { ics: 'BEGIN:VCALENDAR' };
+  if (url.endsWith('/calls/originate'))
+    return { to: '+74950000000', destination: { kind: 'queue', id: '00000000-0000-4000-8000-000000000001' } };
+  if (url.endsWith('/calls/:id/transfer')) return { side: 'caller', destination: '102' };
   if (url.endsWith('/report-schedules'))
     return {
       name: 'pwned',

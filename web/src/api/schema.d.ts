@@ -11970,6 +11970,24 @@ export interface paths {
                     tag?: string;
                     from?: string;
                     to?: string;
+                    /** @description A number on the side numberSide says */
+                    number?: string;
+                    /** @description caller, callee, or any (also a leg rung on the way); default any */
+                    numberSide?: "caller" | "callee" | "any";
+                    /** @description default contains */
+                    numberMatch?: "contains" | "exact";
+                    /** @description Calls the extension made, took, or was rung for on the way */
+                    extension?: string;
+                    /** @description Any of: internal, inbound, outbound */
+                    direction?: string;
+                    /** @description Any of: answered, unanswered, missed, abandoned, busy, failed (docs/reports.md defines them) */
+                    disposition?: string;
+                    /** @description The trunk name */
+                    trunk?: string;
+                    /** @description ISO weekday of the start, tenant's zone */
+                    weekday?: number;
+                    /** @description Hour of the start, tenant's zone */
+                    hour?: number;
                 };
                 header?: never;
                 path: {
@@ -12101,9 +12119,28 @@ export interface paths {
                 query?: {
                     q?: string;
                     status?: "ringing" | "answered" | "ended" | "interrupted";
+                    /** @description Only calls with this tag */
                     tag?: string;
                     from?: string;
                     to?: string;
+                    /** @description A number on the side numberSide says */
+                    number?: string;
+                    /** @description caller, callee, or any (also a leg rung on the way); default any */
+                    numberSide?: "caller" | "callee" | "any";
+                    /** @description default contains */
+                    numberMatch?: "contains" | "exact";
+                    /** @description Calls the extension made, took, or was rung for on the way */
+                    extension?: string;
+                    /** @description Any of: internal, inbound, outbound */
+                    direction?: string;
+                    /** @description Any of: answered, unanswered, missed, abandoned, busy, failed (docs/reports.md defines them) */
+                    disposition?: string;
+                    /** @description The trunk name */
+                    trunk?: string;
+                    /** @description ISO weekday of the start, tenant's zone */
+                    weekday?: number;
+                    /** @description Hour of the start, tenant's zone */
+                    hour?: number;
                 };
                 header?: never;
                 path: {
@@ -12298,6 +12335,178 @@ export interface paths {
                         "application/json": {
                             from: string;
                             to: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calls/originate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dial a customer; once they answer, route them to a queue, IVR menu, ring group, extension or number as if they had called in */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description An extension, or an outside number as the extension would dial it */
+                        to: string;
+                        /** @description Where the party goes: `{kind, id}`, or `{kind: "number", number}` */
+                        destination: {
+                            /** @description What the party is sent to */
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description An extension, or an outside number as the extension would dial it */
+                            number?: string;
+                        };
+                        /** @description One of the company's numbers (E.164) or 'anonymous'; absent: the outbound route's */
+                        callerId?: string;
+                        /** @description Seconds the customer's phone rings (45) */
+                        ringSec?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The call's record id: live views, events, hang-up and transfer use it */
+                            id: string;
+                            to: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calls/{id}/hangup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End a live call: both parties get BYE (a caller still ringing gets its call refused) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/calls/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Blind-transfer one party of a live call to a number or a destination; the other party is hung up */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The party that is sent on */
+                        side: "caller" | "callee";
+                        /** @description A number as a phone would dial it, or `{kind, id}` */
+                        destination: string | {
+                            /** @description What the party is sent to */
+                            kind: "extension" | "ringGroup" | "queue" | "ivr" | "timeCondition" | "voicemail" | "number";
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id?: string;
+                            /** @description An extension, or an outside number as the extension would dial it */
+                            number?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            side: string;
                         };
                     };
                 };
@@ -12509,6 +12718,87 @@ export interface paths {
                     tenantId: string;
                     /** @description Identifier (UUID) */
                     id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/recordings/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A link to the audio that works without signing in for 30 days (for a CRM, a ticket or a colleague) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recording-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audio a signed recording link names (audio/wav, honours Range); 404 once expired or deleted */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
                 };
                 cookie?: never;
             };
@@ -12750,6 +13040,476 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/reports/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queues over a period in the tenant's time zone: service level per threshold, ASA, AHT, abandonment, calls by day, and each agent's figures */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timeZone: string;
+                            queues: {
+                                queueId: string;
+                                /** @description The queue's name ('' when it has since been deleted) */
+                                name: string;
+                                offered: number;
+                                answered: number;
+                                abandoned: number;
+                                /** @description Answered calls that have ended */
+                                handled: number;
+                                /** @description Per threshold in seconds: answered within it / offered */
+                                serviceLevel: {
+                                    [key: string]: number | null;
+                                };
+                                /** @description Mean wait of answered callers */
+                                asaSec: number | null;
+                                /** @description Mean talk time of handled calls */
+                                ahtSec: number | null;
+                                abandonRate: number | null;
+                                longestWaitSec: number;
+                                byDay: {
+                                    date: string;
+                                    offered: number;
+                                    answered: number;
+                                    abandoned: number;
+                                }[];
+                                agents: {
+                                    /** @description Extension number */
+                                    agent: string;
+                                    offered: number;
+                                    answered: number;
+                                    missed: number;
+                                    talkSec: number;
+                                    wrapUpSec: number;
+                                    pauseSec: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/reports/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's calls per trunk over a period: calls, minutes, and the peak of concurrent channels per day and hour */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timeZone: string;
+                            trunks: {
+                                trunk: string;
+                                calls: number;
+                                answered: number;
+                                /** @description Talk minutes, answer to end */
+                                minutes: number;
+                                /** @description Most channels busy at once in the period */
+                                peak: number;
+                                byDay: {
+                                    date: string;
+                                    calls: number;
+                                    minutes: number;
+                                    peak: number;
+                                }[];
+                                /** @description Peak per local hour; only for periods of at most 31 days */
+                                byHour: {
+                                    /** @description YYYY-MM-DD HH:00, local */
+                                    hour: string;
+                                    peak: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/reports/trunks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's calls per trunk over a period (the operator's view): calls, minutes, peaks of concurrent channels */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                    /** @description IANA zone days and hours are counted in; default UTC */
+                    timeZone?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            from: string;
+                            /** Format: date-time */
+                            to: string;
+                            timeZone: string;
+                            trunks: {
+                                trunk: string;
+                                calls: number;
+                                answered: number;
+                                /** @description Talk minutes, answer to end */
+                                minutes: number;
+                                /** @description Most channels busy at once in the period */
+                                peak: number;
+                                byDay: {
+                                    date: string;
+                                    calls: number;
+                                    minutes: number;
+                                    peak: number;
+                                }[];
+                                /** @description Peak per local hour; only for periods of at most 31 days */
+                                byHour: {
+                                    /** @description YYYY-MM-DD HH:00, local */
+                                    hour: string;
+                                    peak: number;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/report-schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's scheduled email reports */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /**
+                                 * Format: uuid
+                                 * @description Identifier (UUID)
+                                 */
+                                id: string;
+                                name: string;
+                                /** @description Which report: calls, queues or trunks */
+                                report: "calls" | "queues" | "trunks";
+                                /** @description daily (the day before), weekly (the 7 days before), monthly (the month before) */
+                                frequency: "daily" | "weekly" | "monthly";
+                                /** @description HH:MM in the tenant's zone */
+                                timeOfDay: string;
+                                /** @description Weekly: ISO weekday (1 = Monday) */
+                                weekday: number | null;
+                                /** @description Monthly: day of the month (1–28) */
+                                dayOfMonth: number | null;
+                                recipients: string[];
+                                /** @description xlsx (an Excel workbook) */
+                                format: "xlsx";
+                                enabled: boolean;
+                                /** Format: date-time */
+                                nextRunAt: string;
+                                /** Format: date-time */
+                                lastRunAt: string | null;
+                                /** @description Why the last run was not sent */
+                                lastError: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule a report to be emailed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description Which report: calls, queues or trunks */
+                        report: "calls" | "queues" | "trunks";
+                        /** @description daily (the day before), weekly (the 7 days before), monthly (the month before) */
+                        frequency: "daily" | "weekly" | "monthly";
+                        /** @description HH:MM in the tenant's zone */
+                        timeOfDay: string;
+                        /** @description Weekly: ISO weekday (1 = Monday) */
+                        weekday?: number | null;
+                        /** @description Monthly: day of the month (1–28) */
+                        dayOfMonth?: number | null;
+                        recipients: string[];
+                        /** @description xlsx (an Excel workbook) */
+                        format?: "xlsx";
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            /** @description Which report: calls, queues or trunks */
+                            report: "calls" | "queues" | "trunks";
+                            /** @description daily (the day before), weekly (the 7 days before), monthly (the month before) */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /** @description HH:MM in the tenant's zone */
+                            timeOfDay: string;
+                            /** @description Weekly: ISO weekday (1 = Monday) */
+                            weekday: number | null;
+                            /** @description Monthly: day of the month (1–28) */
+                            dayOfMonth: number | null;
+                            recipients: string[];
+                            /** @description xlsx (an Excel workbook) */
+                            format: "xlsx";
+                            enabled: boolean;
+                            /** Format: date-time */
+                            nextRunAt: string;
+                            /** Format: date-time */
+                            lastRunAt: string | null;
+                            /** @description Why the last run was not sent */
+                            lastError: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/report-schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a scheduled report */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a scheduled report */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    /** @description Identifier (UUID) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description Which report: calls, queues or trunks */
+                        report?: "calls" | "queues" | "trunks";
+                        /** @description daily (the day before), weekly (the 7 days before), monthly (the month before) */
+                        frequency?: "daily" | "weekly" | "monthly";
+                        /** @description HH:MM in the tenant's zone */
+                        timeOfDay?: string;
+                        /** @description Weekly: ISO weekday (1 = Monday) */
+                        weekday?: number | null;
+                        /** @description Monthly: day of the month (1–28) */
+                        dayOfMonth?: number | null;
+                        recipients?: string[];
+                        /** @description xlsx (an Excel workbook) */
+                        format?: "xlsx";
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Identifier (UUID)
+                             */
+                            id: string;
+                            name: string;
+                            /** @description Which report: calls, queues or trunks */
+                            report: "calls" | "queues" | "trunks";
+                            /** @description daily (the day before), weekly (the 7 days before), monthly (the month before) */
+                            frequency: "daily" | "weekly" | "monthly";
+                            /** @description HH:MM in the tenant's zone */
+                            timeOfDay: string;
+                            /** @description Weekly: ISO weekday (1 = Monday) */
+                            weekday: number | null;
+                            /** @description Monthly: day of the month (1–28) */
+                            dayOfMonth: number | null;
+                            recipients: string[];
+                            /** @description xlsx (an Excel workbook) */
+                            format: "xlsx";
+                            enabled: boolean;
+                            /** Format: date-time */
+                            nextRunAt: string;
+                            /** Format: date-time */
+                            lastRunAt: string | null;
+                            /** @description Why the last run was not sent */
+                            lastError: string | null;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/tenants/{tenantId}/provisioning": {
