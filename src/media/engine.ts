@@ -422,6 +422,14 @@ export class MediaEndpoint {
     if (!this.isClosed) this.slot.post({ op: 'stopRecord', id: this.id, reason });
   }
 
+  /**
+   * Sends a key into this leg (one that came as SIP INFO from the other phone):
+   * RFC 4733 events if it negotiated telephone-event, else tones in its audio.
+   */
+  sendKey(signal: DtmfSignal, durationMs: number): void {
+    if (!this.isClosed) this.slot.post({ op: 'key', id: this.id, signal, durationMs });
+  }
+
   /** Pauses (or resumes) this leg's recording; paused audio is left out of the file. */
   pauseRecording(paused: boolean): void {
     if (!this.isClosed) this.slot.post({ op: 'pauseRecord', id: this.id, paused });

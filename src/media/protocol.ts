@@ -46,6 +46,11 @@ export type ToWorker =
    */
   | { op: 'record'; id: number; recId: number; path: string; options: RecordOptions }
   | { op: 'stopRecord'; id: number; reason: 'hangup' | 'dtmf' | 'explicit' }
+  /**
+   * Sends a key into the leg: RFC 4733 events if it negotiated telephone-event, else
+   * tones in its audio (a key that came as SIP INFO from the other phone).
+   */
+  | { op: 'key'; id: number; signal: DtmfSignal; durationMs: number }
   /** Pauses or resumes the leg's recording: paused audio is left out of the file. */
   | { op: 'pauseRecord'; id: number; paused: boolean }
   | { op: 'close'; rid: number; id: number }

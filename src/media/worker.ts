@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PacerTimer } from './audio/pacer.js';
 import type { DtmfSignal } from './dtmf/digits.js';
 import { Room } from './mix/room.js';
+import { KeySender } from './play/key-sender.js';
 import { Player } from './play/player.js';
 import { DtmfToneSource, FileSource, ToneSource } from './play/sources.js';
 import type { EndpointEvent, FromWorker, PlaybackEnd, ToWorker, WorkerConfig } from './protocol.js';
@@ -142,6 +143,11 @@ async function handle(m: ToWorker): Promise<void> {
       if (ep) void recordings.get(ep)?.stop(m.reason);
       return;
     }
+    case 'key': {
+      const ep = endpoints.get(m.id);
+      if (ep) sendKey(ep, m.signal, m.durationMs).release();
+      return;
+    }
     case 'pauseRecord': {
       const ep = endpoints.get(m.id);
       if (ep) recordings.get(ep)?.setPaused(m.paused);
@@ -229,10 +235,11 @@ function runPacer(): void {
   pacer ??= new PacerTimer((tick) => {
     for (let f = 0; f < tick.frames; f++) {
       for (const [ep, p] of players) if (!p.player.frame()) endPlayer(ep, p.failure() ? 'failed' : 'done');
+      for (const [ep, k] of keySenders) if (!k.frame()) endKey(ep);
       for (const r of recordings.values()) if (r.recording) r.frame();
       for (const room of rooms.values()) room.frame();
     }
-    if (players.size === 0 && recordings.size === 0 && rooms.size === 0) {
+    if (players.size === 0 && recordings.size === 0 && rooms.size === 0 && keySenders.size === 0) {
       pacer?.close();
       pacer = null;
     }
@@ -311,12 +318,52 @@ function endPlayer(ep: RtpEndpoint, end: PlaybackEnd, digit?: DtmfSignal): void 
 const regenerated = new Map<RtpEndpoint, DtmfToneSource>();
 function regenerate(ep: RtpEndpoint, e: Extract<EndpointEvent, { type: 'dtmf' }>): void {
   const peer = peers.get(ep);
-  if (!peer?.remote || peer.remote.telephoneEventPt !== null || e.digit === 'flash') return;
+  if (!peer?.remote) return;
+  if (peer.remote.telephoneEventPt !== null) {
+    // Keys heard as tones on a leg without telephone-event reach an RFC 4733 peer as
+    // events (RFC 4733 ones are forwarded as they are).
+    if (ep.remote?.recvTelephoneEventPt !== null) return;
+    if (e.phase === 'start') sendKey(peer, e.digit, MIN_KEY_MS);
+    else keySenders.get(peer)?.release();
+    return;
+  }
+  if (e.digit === 'flash') return;
   if (e.phase === 'start') {
     const source = new DtmfToneSource(e.digit);
     regenerated.set(peer, source);
     startPlayer(new Player(peer, source, 0, false), () => null, true);
   } else regenerated.get(peer)?.release();
+}
+
+/** Keys sent into legs as telephone-events, one at a time per leg, paced like players. */
+const keySenders = new Map<RtpEndpoint, KeySender>();
+/** The shortest key sent (RFC 4733 receivers and tone detectors want ~40 ms or more). */
+const MIN_KEY_MS = 100;
+
+/**
+ * Starts a key into `ep`: RFC 4733 events where it negotiated telephone-event, else
+ * tones in its audio. Held until the returned handle is released (at least `minMs`);
+ * while it lasts the leg hears nothing else, so the key is not heard twice.
+ */
+function sendKey(ep: RtpEndpoint, signal: DtmfSignal, minMs: number): { release(): void } {
+  const ms = Math.min(Math.max(minMs, MIN_KEY_MS), 5000);
+  if (ep.remote?.telephoneEventPt === null || ep.remote?.telephoneEventPt === undefined) {
+    if (signal === 'flash') return { release: () => {} };
+    const source = new DtmfToneSource(signal, ms);
+    startPlayer(new Player(ep, source, 0, false), () => null, true);
+    return source;
+  }
+  endKey(ep);
+  const k = new KeySender(ep, signal, ms);
+  keySenders.set(ep, k);
+  ep.generating = true;
+  runPacer();
+  return k;
+}
+
+function endKey(ep: RtpEndpoint): void {
+  if (!keySenders.delete(ep)) return;
+  ep.generating = players.has(ep);
 }
 
 function bargeIn(ep: RtpEndpoint, digit: DtmfSignal): void {

@@ -1387,10 +1387,19 @@ export class Call implements ActiveCall {
       contentType = SDP_TYPE;
       hold = outcome.hold;
     }
-    if (req.method === 'INFO' && this.recorder) {
-      // Keys sent as INFO reach the other phone as usual; the recording code is read from them too.
+    if (req.method === 'INFO' && this.media) {
+      // A key sent as INFO reaches the other phone the way that phone takes keys (RFC 4733
+      // events if it negotiated telephone-event, else tones): not every phone or carrier
+      // takes INFO. The recording code is read from it too.
       const info = parseDtmfInfo(req.headers.get('Content-Type') ?? '', req.body);
-      if (info.ok) this.recorder.key(side, info.dtmf.signal);
+      if (info.ok) {
+        this.recorder?.key(side, info.dtmf.signal);
+        this.media
+          .endpointOf(side === 'A' ? 'B' : 'A')
+          .sendKey(info.dtmf.signal, info.dtmf.durationMs ?? 160);
+        tx.respond(makeResponse(req, 200));
+        return;
+      }
     }
     // re-INVITE (hold/unhold), UPDATE, INFO, MESSAGE...: carried across, answer relayed back.
     this.pending.set(side, tx);

@@ -5,81 +5,24 @@
  * resumed (the paused tone is not in the file); 'never' beating 'always'; a
  * recording a crash cut short recovered at start; retention deleting old ones.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linearToUlaw } from '../../src/media/codecs/g711.js';
 import { FileRecorder } from '../../src/media/recorder.js';
-import { serializeRtp } from '../../src/media/rtp/packet.js';
-import { parseSdp } from '../../src/media/sdp/index.js';
 import { RecordingService } from '../../src/pbx/recording/service.js';
 import { DiskStorage } from '../../src/pbx/recording/storage.js';
-import { contactFor } from '../../src/sip/dialog.js';
-import type { SipRequest, SipResponse } from '../../src/sip/message/index.js';
-import { systemClock } from '../../src/sip/transaction/clock.js';
-import type { ServerTransaction } from '../../src/sip/transaction/layer.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import type { ExtensionRecording, Recording } from '../../src/store/schema.js';
 import { levelAt } from '../helpers/audio.js';
+import { connect as connectPhones, type RtpPhone, rtpPhone, tone } from '../helpers/rtp-phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { udpUa, Wire } from '../helpers/test-ua.js';
+import { Wire } from '../helpers/test-ua.js';
 
 const DOMAIN = 'rec.example.test';
 const PORT_MIN = 43400;
 const PORT_MAX = 43599;
-
-type Phone = Awaited<ReturnType<typeof udpUa>> & { rtp: Socket; rtpPort: number };
-
-function sdp(port: number): Buffer {
-  return Buffer.from(
-    [
-      'v=0',
-      'o=- 42 1 IN IP4 127.0.0.1',
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${port} RTP/AVP 0 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=fmtp:101 0-16',
-      'a=ptime:20',
-      '',
-    ].join('\r\n'),
-  );
-}
-
-function relayPort(m: SipRequest | SipResponse): number {
-  const r = parseSdp(m.body.toString('utf8'));
-  if (!r.ok) throw new Error('not SDP');
-  return r.value.media[0]!.port;
-}
-
-/** Sends `ms` of a `hz` tone as µ-law RTP, paced at 20 ms like a phone. */
-async function tone(from: Phone, port: number, hz: number, ms: number, seq0: number): Promise<void> {
-  const frames = ms / 20;
-  for (let f = 0; f < frames; f++) {
-    const payload = Buffer.from(
-      Array.from({ length: 160 }, (_, i) =>
-        linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * hz * (f * 160 + i)) / 8000))),
-      ),
-    );
-    const packet = serializeRtp({
-      marker: false,
-      payloadType: 0,
-      sequence: (seq0 + f) & 0xffff,
-      timestamp: (seq0 + f) * 160,
-      ssrc: from.rtpPort,
-      csrc: [],
-      extension: null,
-      payload,
-    });
-    from.rtp.send(packet, port, '127.0.0.1');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** The channels of a 16-bit PCM WAV file. */
 function channels(path: string): Int16Array[] {
@@ -125,43 +68,14 @@ describe('call recording', () => {
   let pbx: Destination;
   let dir: string;
   const wire = new Wire();
-  const phones: Phone[] = [];
 
-  async function phone(number: string): Promise<Phone> {
-    const p = await udpUa(number, wire, systemClock);
-    p.credentials = { username: number, password: `s-${number}-secret` };
-    const socket = createSocket('udp4');
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    const full = Object.assign(p, { rtp: socket, rtpPort: socket.address().port });
-    phones.push(full);
-    const req = p.buildRequest('REGISTER', `sip:${DOMAIN}`, {
-      from: `<sip:${number}@${DOMAIN}>`,
-      to: `<sip:${number}@${DOMAIN}>`,
-      headers: [
-        ['Contact', contactFor(p.local, number)],
-        ['Expires', '600'],
-      ],
-    });
-    expect((await p.send(req, pbx).done())?.status).toBe(200);
-    return full;
-  }
-
-  /** A calls B, B answers at once: the relay ports each phone sends to. */
-  async function connect(a: Phone, b: Phone): Promise<{ aPort: number; bPort: number }> {
-    let bPort = 0;
-    b.on('INVITE', (req: SipRequest, tx: ServerTransaction | null, source: Destination) => {
-      if (!tx || req.headers.get('To')?.includes('tag=')) return;
-      bPort = relayPort(req);
-      b.accept(tx, source, sdp(b.rtpPort));
-    });
-    const invite = a.buildRequest('INVITE', `sip:${b.name}@${DOMAIN}`, {
-      from: `<sip:${a.name}@${DOMAIN}>`,
-      body: sdp(a.rtpPort),
-    });
-    const ok = await a.send(invite, pbx).done();
-    expect(ok?.status).toBe(200);
-    return { aPort: relayPort(ok!), bPort };
-  }
+  const phones: RtpPhone[] = [];
+  const phone = async (number: string) => {
+    const p = await rtpPhone(number, DOMAIN, pbx, wire);
+    phones.push(p);
+    return p;
+  };
+  const connect = (a: RtpPhone, b: RtpPhone) => connectPhones(a, b, DOMAIN, pbx);
 
   async function setRecording(number: string, r: Partial<ExtensionRecording>): Promise<void> {
     const ext = await fx.db.store.tenant(fx.tenantId).extensions.getByNumber(number);
@@ -180,7 +94,7 @@ describe('call recording', () => {
     return poll(async () => (await recordingsOf(caller)).find((x) => x.status === 'stored'), 8000);
   }
 
-  function infoKey(p: Phone, key: string) {
+  function infoKey(p: RtpPhone, key: string) {
     return p
       .inDialog('INFO', {
         body: Buffer.from(`Signal=${key}\r\nDuration=160\r\n`),

@@ -10,10 +10,15 @@ import { FileSource, FRAME_SAMPLES, type FrameSource, type PlayPosition } from '
 /** Source keys of generated audio live above any (endpoint id * 2^32 + SSRC) of relayed audio. */
 let nextSourceKey = 2 ** 52;
 
+/** A new source key for media made here (players, keys sent as telephone-events). */
+export function newSourceKey(): number {
+  return nextSourceKey++;
+}
+
 export class Player {
   private seq = 0;
   private ts = 0;
-  private readonly sourceKey = nextSourceKey++;
+  private readonly sourceKey = newSourceKey();
 
   constructor(
     readonly endpoint: RtpEndpoint,
