@@ -447,6 +447,9 @@ export async function integrationRoutes(app: Api, deps: ApiDeps): Promise<void> 
     },
     async (req, reply) => {
       const i = await load(req.params.tenantId, req.params.id);
+      // Our contract's sample is a call log: without its URL there is nothing to send (Test lookup asks).
+      if (i.kind === 'crmWebhook' && !i.config.callLogUrl)
+        throw new ApiError('VALIDATION_FAILED', 'Set the call log URL first', 'config.callLogUrl');
       if (!deps.integrations) throw new ApiError('INTEGRATIONS_UNAVAILABLE');
       await deps.integrations.test(i.tenantId, i.id);
       reply.code(202);

@@ -129,7 +129,10 @@ function IntegrationForm({
   const [timeoutMs, setTimeoutMs] = useState<number>(c.timeoutMs ?? 1000);
   const [cacheTtlSec, setCacheTtlSec] = useState<number>(c.cacheTtlSec ?? 300);
   const [negativeTtlSec, setNegativeTtlSec] = useState<number>(c.negativeTtlSec ?? 60);
-  const [logCalls, setLogCalls] = useState(c.logCalls ?? true);
+  const [logCalls, setLogCalls] = useState(
+    // Our contract needs a call log URL first; the native connectors log from the start.
+    c.logCalls ?? kind !== 'crmWebhook',
+  );
   const [callLogUrl, setCallLogUrl] = useState(c.callLogUrl ?? '');
   const [userMap, setUserMap] = useState(toLines(c.userMap, ' ='));
   const [defaultUserId, setDefaultUserId] = useState(c.defaultUserId ?? '');
@@ -847,15 +850,17 @@ function IntegrationCard({
             >
               {t('integrations.log')}
             </Button>
-            <Button
-              size="xs"
-              variant="default"
-              loading={test.isPending}
-              aria-label={t('integrations.testOf', { name: item.name })}
-              onClick={() => test.mutate()}
-            >
-              {t('integrations.test')}
-            </Button>
+            {item.kind === 'crmWebhook' && !item.config.callLogUrl ? null : (
+              <Button
+                size="xs"
+                variant="default"
+                loading={test.isPending}
+                aria-label={t('integrations.testOf', { name: item.name })}
+                onClick={() => test.mutate()}
+              >
+                {t('integrations.test')}
+              </Button>
+            )}
             {crm ? (
               <Button
                 size="xs"
