@@ -70,25 +70,34 @@ export class CallReportRepository {
           count(*) as calls, count(*) filter (where ${missed}) as missed
         from calls where ${range} group by 1, 2 order by 1, 2`.execute(this.db),
       // An extension's calls: those it made, and those to it (directly, or ringing it on the way).
+      // One pass over the period's calls, each unfolded into the distinct numbers it involved
+      // (caller, callee, legs), kept where a number is one of the extensions.
       extensions.length === 0
         ? Promise.resolve({ rows: [] as Record<string, unknown>[] })
-        : sql<
-            Record<string, unknown>
-          >`select e.number, count(c.id) as calls, count(c.answered_at) as answered,
-            count(c.id) filter (where c.answered_at is null and c.direction <> 'outbound' and c.caller <> e.number) as missed,
+        : sql<Record<string, unknown>>`select x.number, count(*) as calls, count(c.answered_at) as answered,
+            count(*) filter (where c.answered_at is null and c.direction <> 'outbound' and c.caller <> x.number) as missed,
             coalesce(sum(extract(epoch from c.ended_at - c.answered_at)) filter (where c.answered_at is not null and c.ended_at is not null), 0) as talk
-          from unnest(${sql.val([...extensions])}::text[]) as e(number)
-          join calls c on c.tenant_id = ${t}::uuid and c.started_at >= ${from} and c.started_at < ${to}
-            and (c.caller = e.number or c.callee = e.number or c.legs @> jsonb_build_array(jsonb_build_object('number', e.number)))
-          group by e.number order by count(c.id) desc`.execute(this.db),
+          from calls c
+          cross join lateral (
+            select c.caller as number union select c.callee
+            union select l ->> 'number' from jsonb_array_elements(c.legs) l where l ? 'number'
+          ) x
+          where c.tenant_id = ${t}::uuid and c.started_at >= ${from} and c.started_at < ${to}
+            and x.number = any(${sql.val([...extensions])}::text[])
+          group by x.number order by count(*) desc, x.number`.execute(this.db),
       sql<Record<string, unknown>>`select m.caller as number, count(*) as missed, max(m.started_at) as last
         from calls m
         where m.tenant_id = ${t}::uuid and m.started_at >= ${from} and m.started_at < ${to}
           and m.direction = 'inbound' and m.answered_at is null and m.caller not in ('', 'anonymous')
+          -- Two lookups, each down one of the (tenant, number, started_at) indexes.
           and not exists (
             select 1 from calls c
-            where c.tenant_id = m.tenant_id and c.started_at > m.started_at and c.answered_at is not null
-              and ((c.direction = 'outbound' and c.callee = m.caller) or (c.direction = 'inbound' and c.caller = m.caller)))
+            where c.tenant_id = m.tenant_id and c.callee = m.caller and c.started_at > m.started_at
+              and c.answered_at is not null and c.direction = 'outbound')
+          and not exists (
+            select 1 from calls c
+            where c.tenant_id = m.tenant_id and c.caller = m.caller and c.started_at > m.started_at
+              and c.answered_at is not null and c.direction = 'inbound')
         group by m.caller order by max(m.started_at) desc limit 200`.execute(this.db),
     ]);
     const tot = totals.rows[0] ?? {};
