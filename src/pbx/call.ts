@@ -311,6 +311,8 @@ export class Call implements ActiveCall {
   private readonly held: Record<Side, Release[]> = { A: [], B: [] };
   /** Our 2xx to a phone that took the call by pickup, until its ACK. */
   private okRetransmitB: OkRetransmission | null = null;
+  /** Routing objects the call was taken into (kind and id), in order: what recording policy reads. */
+  private readonly visited: { kind: string; id: string }[] = [];
   /** The call's recording control once answered (null: nobody records it or may). */
   private recorder: InCallRecorder | null = null;
   private readonly bCallId: string;
@@ -1054,6 +1056,10 @@ export class Call implements ActiveCall {
     this.ctx.changed(this);
   }
 
+  entered(kind: string, id: string): void {
+    this.visited.push({ kind, id });
+  }
+
   /** Answered: recorded now if policy says so, or its parties may start a recording with the code. */
   private recordByPolicy(): void {
     const media = this.media;
@@ -1064,7 +1070,7 @@ export class Call implements ActiveCall {
       callerNumber: this.caller.number,
       calleeNumber: this.callee.number,
       direction: this.trunkUsed?.direction ?? 'internal',
-      trail: this.trail,
+      visited: this.visited,
       tones: this.local.tones,
       endpoints: () => ({ A: media.endpointOf('A'), B: media.endpointOf('B') }),
     });

@@ -16,7 +16,15 @@ import { DiskStorage } from '../../src/pbx/recording/storage.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import type { ExtensionRecording, Recording } from '../../src/store/schema.js';
 import { levelAt } from '../helpers/audio.js';
-import { connect as connectPhones, type RtpPhone, rtpPhone, tone } from '../helpers/rtp-phones.js';
+import { queueConfig, queueMember } from '../helpers/queues.js';
+import {
+  connect as connectPhones,
+  phoneSdp,
+  type RtpPhone,
+  relayPort,
+  rtpPhone,
+  tone,
+} from '../helpers/rtp-phones.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { Wire } from '../helpers/test-ua.js';
 
@@ -107,7 +115,7 @@ describe('call recording', () => {
     dir = mkdtempSync(join(tmpdir(), 'nimbus-rec-'));
     fx = await sipFixture(
       DOMAIN,
-      ['401', '402', '403', '404', '405', '406'].map((number) => ({ number })),
+      ['401', '402', '403', '404', '405', '406', '407', '408'].map((number) => ({ number })),
       {
         media: { bindAddress: '127.0.0.1', portMin: PORT_MIN, portMax: PORT_MAX, workers: 2 },
         recordings: new DiskStorage(dir),
@@ -188,6 +196,32 @@ describe('call recording', () => {
     expect((await a.inDialog('BYE').done())?.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
     expect(await recordingsOf('406')).toEqual([]);
+  });
+
+  it("records every call answered from a queue set to 'always', whatever the extensions say", async () => {
+    await fx.db.store.tenant(fx.tenantId).routing.create('queue', {
+      name: 'Support',
+      number: '450',
+      config: { ...queueConfig({ members: [queueMember('408')] }), recording: 'always' },
+    });
+    await fx.sip.tenantChanged(fx.tenantId);
+    const [a, agent] = [await phone('407'), await phone('408')];
+    let agentPort = 0;
+    agent.on('INVITE', (req, tx, source) => {
+      if (!tx || req.headers.get('To')?.includes('tag=')) return;
+      agentPort = relayPort(req);
+      agent.accept(tx, source, phoneSdp(agent.rtpPort));
+    });
+    const invite = a.buildRequest('INVITE', `sip:450@${DOMAIN}`, {
+      from: `<sip:407@${DOMAIN}>`,
+      body: phoneSdp(a.rtpPort),
+    });
+    expect((await a.send(invite, pbx).done())?.status).toBe(200);
+    const row = await poll(async () => (await recordingsOf('407'))[0]);
+    expect(row).toMatchObject({ trigger: 'policy', callee: '408' });
+    expect(agentPort).toBeGreaterThan(0);
+    expect((await a.inDialog('BYE').done())?.status).toBe(200);
+    expect((await stored('407')).parties.sort()).toEqual(['407', '408']);
   });
 
   it('recovers a recording a crash cut short, and deletes recordings past retention', async () => {

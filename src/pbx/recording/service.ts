@@ -18,7 +18,7 @@ import { promptFiles } from '../../media/prompts.js';
 import { recoverRecordings } from '../../media/record/recover.js';
 import type { ToneRegion } from '../../media/tones.js';
 import type { RecordingLog } from '../../store/repositories/recordings.js';
-import type { Recording, RouteStep } from '../../store/schema.js';
+import type { Recording } from '../../store/schema.js';
 import type { Directory, TenantEntry } from '../directory.js';
 import { decide, extensionChoice, IN_CALL_RECORD_CODE, type RecordingOpinion, type Side } from './policy.js';
 import type { RecordingStorage } from './storage.js';
@@ -31,7 +31,8 @@ export interface RecordableCall {
   readonly callerNumber: string;
   readonly calleeNumber: string;
   readonly direction: 'internal' | 'inbound' | 'outbound';
-  readonly trail: readonly RouteStep[];
+  /** The routing objects the call was taken into, in order (queues and inbound routes have a say). */
+  readonly visited: readonly { kind: string; id: string }[];
   readonly tones: ToneRegion;
   /** The relay endpoints facing the caller (A) and the callee (B); null without anchored media. */
   endpoints(): { A: MediaEndpoint; B: MediaEndpoint } | null;
@@ -76,8 +77,8 @@ export class RecordingService {
     const callee = tenant.extensions.get(call.calleeNumber);
     if (callee) out.push({ choice: extensionChoice(callee.recording, false, external), side: 'B' });
     const seen = new Set<string>();
-    for (const s of call.trail) {
-      if ((s.kind !== 'queue' && s.kind !== 'inboundRoute') || !s.id || seen.has(s.id)) continue;
+    for (const s of call.visited) {
+      if ((s.kind !== 'queue' && s.kind !== 'inboundRoute') || seen.has(s.id)) continue;
       seen.add(s.id);
       const choice = routingChoice(tenant.routing.get(s.id)?.config);
       if (choice) out.push({ choice });

@@ -24,6 +24,11 @@ export interface RoutedCall {
   ring(targets: RingTarget[], opts: RingOptions): Promise<RingOutcome>;
   finish(status: number, cause: string, reason?: string): void;
   step(s: { kind: string; id: string | null; name: string; outcome: string }): void;
+  /**
+   * The router takes the call into a routing object (a queue, an inbound route…), before
+   * its step is logged: recording policy reads where an answered call came through.
+   */
+  entered?(kind: string, id: string): void;
   /** An extension is about to be rung (live views, push to a closed portal). */
   offered(extension: string): void;
   /** The PBX answers the caller itself (queues, menus); false without anchored media. */

@@ -78,6 +78,7 @@ export class Router {
 
   /** One step: returns where the call goes next, or null when it is answered or over. */
   private async follow(call: RoutedCall, tenant: TenantEntry, d: Destination): Promise<Destination | null> {
+    if ('id' in d) call.entered?.(d.kind, d.id);
     const ctx: StepContext = {
       env: this.env,
       tenant,
