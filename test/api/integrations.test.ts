@@ -9,7 +9,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TICKET_EXAMPLES } from '../../src/api/integrations/examples.js';
-import { IntegrationHub } from '../../src/api/integrations/hub.js';
+import { factsOf, IntegrationHub, isMissed } from '../../src/api/integrations/hub.js';
 import {
   escapingFor,
   renderTemplate,
@@ -17,6 +17,7 @@ import {
   unknownPlaceholders,
 } from '../../src/api/integrations/template.js';
 import { CallerLookup } from '../../src/pbx/caller-lookup.js';
+import type { CallRecord } from '../../src/store/schema.js';
 import { createFixture, type Fixture } from '../helpers/api.js';
 import { type Receiver, startReceiver } from '../helpers/http-receiver.js';
 import { until } from '../helpers/test-ua.js';
@@ -60,6 +61,65 @@ describe('ticket templates', () => {
       expect(unknownPlaceholders(e.bodyTemplate)).toEqual([]);
       expect(() => JSON.parse(renderTemplate(e.bodyTemplate, ctx, 'json'))).not.toThrow();
     }
+  });
+});
+
+describe('what a missed call is', () => {
+  const t0 = Date.parse('2026-12-07T10:00:00Z');
+  const row = (over: Partial<CallRecord>): CallRecord =>
+    ({
+      id: 'c1',
+      tenantId: 't',
+      sipCallId: 'x',
+      caller: '+74951112233',
+      callerName: '',
+      callee: '+74957770000',
+      direction: 'inbound',
+      status: 'ended',
+      startedAt: new Date(t0),
+      answeredAt: null,
+      endedAt: new Date(t0 + 20_000),
+      cause: 'cancelled',
+      sipStatus: 487,
+      hangupBy: 'caller',
+      legs: [],
+      trail: [],
+      tags: [],
+      quality: null,
+      mos: null,
+      node: 'n',
+      trunk: null,
+      cost: null,
+      ...over,
+    }) as CallRecord;
+  const leg = (number: string, answeredAt: string | null) => ({
+    number,
+    target: `sip:${number}@x`,
+    startedAt: new Date(t0).toISOString(),
+    answeredAt,
+    endedAt: null,
+    sipStatus: null,
+  });
+  const facts = (over: Partial<CallRecord>) => factsOf(row(over), 'https://pbx.test')!;
+
+  it('is an inbound call no person answered, unless it hung up in the menu before anyone rang', () => {
+    // Rang 101, nobody answered.
+    expect(isMissed(facts({ legs: [leg('101', null)] }), 5)).toBe(true);
+    // A menu answered it (the PBX did) and the caller left after 20 s without reaching anyone.
+    expect(isMissed(facts({ answeredAt: new Date(t0 + 1000) }), 5)).toBe(true);
+    // Hung up in the greeting after 3 s: not missed.
+    expect(isMissed(facts({ answeredAt: new Date(t0 + 1000), endedAt: new Date(t0 + 3000) }), 5)).toBe(false);
+    // A person answered.
+    const answered = facts({
+      answeredAt: new Date(t0 + 1000),
+      legs: [leg('102', new Date(t0 + 4000).toISOString())],
+    });
+    expect(answered).toMatchObject({ disposition: 'answered', extension: '102', talkSec: 16 });
+    expect(isMissed(answered, 5)).toBe(false);
+    // Internal and outbound calls are never missed calls; internal ones are not integrations' business at all.
+    expect(factsOf(row({ direction: 'internal' }), 'x')).toBeNull();
+    expect(isMissed(facts({ direction: 'outbound', caller: '101', callee: '+74951112233' }), 5)).toBe(false);
+    expect(facts({ cause: 'busy', legs: [leg('101', null)] }).disposition).toBe('busy');
   });
 });
 
@@ -293,6 +353,54 @@ describe('integrations', () => {
     expect(await lookup.lookup(fx.A.id, '+74951112233')).toBeNull();
     expect(Date.now() - started).toBeLessThan(1200);
     expect(JSON.parse(rx.received[0]!.body)).toEqual({ number: '+74951112233' });
+  });
+
+  it('a new voicemail opens a ticket with its mailbox, length and transcript', async () => {
+    const i = await add({
+      kind: 'ticket',
+      name: 'Voicemail desk',
+      config: {
+        onMissedCall: false,
+        onVoicemail: true,
+        url: `${rx.url}/vm`,
+        bodyTemplate:
+          '{"s":"{{event}} in {{voicemail.mailbox}} from {{call.callerName}} {{call.caller}}, {{voicemail.duration}} s","t":"{{voicemail.transcript}}"}',
+      },
+    });
+    await hub.reload();
+    hub.onEvent({
+      type: 'voicemail.new',
+      tenantId: fx.A.id,
+      message: {
+        id: '00000000-0000-4000-8000-0000000000aa',
+        boxId: '00000000-0000-4000-8000-0000000000bb',
+        mailbox: '101',
+        caller: '+74951112233',
+        callerName: 'Olga',
+        durationMs: 12_400,
+        receivedAt: new Date().toISOString(),
+      },
+    });
+    // Another tenant's voicemail does not reach this tenant's ticket system.
+    hub.onEvent({
+      type: 'voicemail.new',
+      tenantId: fx.B.id,
+      message: {
+        id: '00000000-0000-4000-8000-0000000000cc',
+        boxId: '00000000-0000-4000-8000-0000000000bb',
+        mailbox: '101',
+        caller: '+7000',
+        callerName: '',
+        durationMs: 1000,
+        receivedAt: new Date().toISOString(),
+      },
+    });
+    await eventually(async () => (await deliveries(i.id))[0]?.status === 'delivered');
+    expect(rx.received).toHaveLength(1);
+    expect(JSON.parse(rx.received[0]!.body)).toEqual({
+      s: 'voicemail in 101 from Olga +74951112233, 12 s',
+      t: '',
+    });
   });
 
   it('Bitrix24: lookup by findbycomm + contact.get, call log by register + finish, contacts synced into the phonebook', async () => {
