@@ -28,7 +28,7 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, Fragment, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -108,6 +108,15 @@ export default function Recordings({ me }: { me: Me }) {
     if (firstOfCall) setOpen(firstOfCall);
   }, [firstOfCall]);
   const refresh = () => client.invalidateQueries({ queryKey: recordingsKey(tenantId) });
+  // A phone gets cards (the player as wide as the screen), a wider screen a table.
+  const phone = useMediaQuery('(max-width: 36em)') ?? false;
+  const actions = {
+    tenantId,
+    open,
+    canDelete: isAdmin,
+    onToggle: (id: string) => setOpen(open === id ? null : id),
+    onDelete: setDeleting,
+  };
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
   const filtered = search !== '' || from !== '' || to !== '' || callId !== null;
   const clear = () => {
@@ -187,7 +196,37 @@ export default function Recordings({ me }: { me: Me }) {
       {list.data && items.length === 0 ? (
         <Text c="dimmed">{filtered ? t('recordings.emptyFiltered') : t('recordings.empty')}</Text>
       ) : null}
-      {items.length > 0 ? (
+      {items.length > 0 && phone ? (
+        <Stack gap="xs">
+          {items.map((r) => (
+            <Paper
+              key={r.id}
+              withBorder
+              p="xs"
+              component="article"
+              aria-label={t('recordings.callOf', { caller: r.caller, callee: r.callee })}
+              data-recording={r.id}
+              data-call={r.callId}
+            >
+              <Stack gap={6}>
+                <Text fw={600} style={{ overflowWrap: 'anywhere' }}>
+                  {t('recordings.callOf', { caller: r.caller, callee: r.callee })}
+                </Text>
+                <Text size="sm" c="dimmed">
+                  <time dateTime={r.startedAt}>{when.format(new Date(r.startedAt))}</time>
+                </Text>
+                <Group gap="xs">
+                  <Length r={r} />
+                  <Kind r={r} />
+                </Group>
+                {open === r.id && r.status === 'stored' ? <Player tenantId={tenantId} r={r} /> : null}
+                <Actions {...actions} r={r} />
+              </Stack>
+            </Paper>
+          ))}
+        </Stack>
+      ) : null}
+      {items.length > 0 && !phone ? (
         <Table.ScrollContainer minWidth={720}>
           <Table>
             <Table.Thead>
@@ -203,98 +242,33 @@ export default function Recordings({ me }: { me: Me }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {items.map((r) => {
-                const names = { caller: r.caller, callee: r.callee };
-                const src = recordingAudioUrl(tenantId, r.id);
-                const stored = r.status === 'stored';
-                return (
-                  <Fragment key={r.id}>
-                    <Table.Tr data-recording={r.id} data-call={r.callId}>
-                      <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                        <time dateTime={r.startedAt}>{when.format(new Date(r.startedAt))}</time>
-                      </Table.Td>
-                      <Table.Td>{r.caller}</Table.Td>
-                      <Table.Td>{r.callee}</Table.Td>
-                      <Table.Td style={{ fontVariantNumeric: 'tabular-nums' }}>
-                        {stored && r.durationMs !== null ? (
-                          clock(r.durationMs / 1000)
-                        ) : (
-                          <Badge color="red" variant="light">
-                            {t('recordings.inProgress')}
-                          </Badge>
-                        )}
-                        {r.pausedMs > 0 ? (
-                          <Text size="xs" c="dimmed">
-                            {t('recordings.pausedFor', { time: clock(r.pausedMs / 1000) })}
-                          </Text>
-                        ) : null}
-                      </Table.Td>
-                      <Table.Td>
-                        <Group gap={4}>
-                          <Badge variant="light" color={r.trigger === 'policy' ? 'blue' : 'grape'}>
-                            {r.trigger === 'onDemand'
-                              ? t('recordings.triggers.onDemand')
-                              : t('recordings.triggers.policy')}
-                          </Badge>
-                          <Badge variant="outline" color="gray">
-                            {r.mode === 'stereo' ? t('recordings.modes.stereo') : t('recordings.modes.mixed')}
-                          </Badge>
-                        </Group>
-                      </Table.Td>
-                      <Table.Td>
-                        {stored ? (
-                          <Group gap={4} wrap="nowrap" justify="flex-end">
-                            <Button
-                              size="xs"
-                              variant={open === r.id ? 'default' : 'filled'}
-                              aria-label={
-                                open === r.id ? t('recordings.hidePlayer') : t('recordings.listenTo', names)
-                              }
-                              aria-expanded={open === r.id}
-                              onClick={() => setOpen(open === r.id ? null : r.id)}
-                            >
-                              {open === r.id ? t('recordings.hidePlayer') : `▶ ${t('recordings.listen')}`}
-                            </Button>
-                            <Button
-                              size="xs"
-                              variant="subtle"
-                              component="a"
-                              href={`${src}?download=true`}
-                              download
-                              aria-label={t('recordings.downloadOf', names)}
-                            >
-                              {t('recordings.download')}
-                            </Button>
-                            {isAdmin ? (
-                              <Button
-                                size="xs"
-                                variant="subtle"
-                                color="red"
-                                aria-label={t('recordings.deleteOf', names)}
-                                onClick={() => setDeleting(r)}
-                              >
-                                {t('recordings.delete')}
-                              </Button>
-                            ) : null}
-                          </Group>
-                        ) : null}
+              {items.map((r) => (
+                <Fragment key={r.id}>
+                  <Table.Tr data-recording={r.id} data-call={r.callId}>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                      <time dateTime={r.startedAt}>{when.format(new Date(r.startedAt))}</time>
+                    </Table.Td>
+                    <Table.Td>{r.caller}</Table.Td>
+                    <Table.Td>{r.callee}</Table.Td>
+                    <Table.Td>
+                      <Length r={r} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Kind r={r} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Actions {...actions} r={r} />
+                    </Table.Td>
+                  </Table.Tr>
+                  {open === r.id && r.status === 'stored' ? (
+                    <Table.Tr>
+                      <Table.Td colSpan={6}>
+                        <Player tenantId={tenantId} r={r} />
                       </Table.Td>
                     </Table.Tr>
-                    {open === r.id && stored ? (
-                      <Table.Tr>
-                        <Table.Td colSpan={6}>
-                          <AudioPlayer
-                            src={src}
-                            durationMs={r.durationMs ?? 0}
-                            seekLabel={t('recordings.seek')}
-                            waveform={r.bytes !== null && r.bytes <= WAVEFORM_MAX_BYTES}
-                          />
-                        </Table.Td>
-                      </Table.Tr>
-                    ) : null}
-                  </Fragment>
-                );
-              })}
+                  ) : null}
+                </Fragment>
+              ))}
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
@@ -331,6 +305,110 @@ export default function Recordings({ me }: { me: Me }) {
         <EraseCustomer tenantId={tenantId} onErased={refresh} onClose={() => setErasing(false)} />
       </Dialog>
     </Stack>
+  );
+}
+
+/** How long a recording is (and how long it was paused), or that it is still being made. */
+function Length({ r }: { r: Recording }) {
+  const { t } = useTranslation();
+  return (
+    <div style={{ fontVariantNumeric: 'tabular-nums' }}>
+      {r.status === 'stored' && r.durationMs !== null ? (
+        clock(r.durationMs / 1000)
+      ) : (
+        <Badge color="red" variant="light">
+          {t('recordings.inProgress')}
+        </Badge>
+      )}
+      {r.pausedMs > 0 ? (
+        <Text size="xs" c="dimmed">
+          {t('recordings.pausedFor', { time: clock(r.pausedMs / 1000) })}
+        </Text>
+      ) : null}
+    </div>
+  );
+}
+
+/** What started it (policy or *1) and its layout. */
+function Kind({ r }: { r: Recording }) {
+  const { t } = useTranslation();
+  return (
+    <Group gap={4}>
+      <Badge variant="light" color={r.trigger === 'policy' ? 'blue' : 'grape'}>
+        {r.trigger === 'onDemand' ? t('recordings.triggers.onDemand') : t('recordings.triggers.policy')}
+      </Badge>
+      <Badge variant="outline" color="gray">
+        {r.mode === 'stereo' ? t('recordings.modes.stereo') : t('recordings.modes.mixed')}
+      </Badge>
+    </Group>
+  );
+}
+
+function Player({ tenantId, r }: { tenantId: string; r: Recording }) {
+  const { t } = useTranslation();
+  return (
+    <AudioPlayer
+      src={recordingAudioUrl(tenantId, r.id)}
+      durationMs={r.durationMs ?? 0}
+      seekLabel={t('recordings.seek')}
+      waveform={r.bytes !== null && r.bytes <= WAVEFORM_MAX_BYTES}
+    />
+  );
+}
+
+/** Listen (opens the player), Download and, for admins, Delete; nothing while it is still recorded. */
+function Actions({
+  tenantId,
+  r,
+  open,
+  canDelete,
+  onToggle,
+  onDelete,
+}: {
+  tenantId: string;
+  r: Recording;
+  open: string | null;
+  canDelete: boolean;
+  onToggle: (id: string) => void;
+  onDelete: (r: Recording) => void;
+}) {
+  const { t } = useTranslation();
+  if (r.status !== 'stored') return null;
+  const names = { caller: r.caller, callee: r.callee };
+  const playing = open === r.id;
+  return (
+    <Group gap={4} wrap="nowrap" justify="flex-end">
+      <Button
+        size="xs"
+        variant={playing ? 'default' : 'filled'}
+        aria-label={playing ? t('recordings.hidePlayer') : t('recordings.listenTo', names)}
+        aria-expanded={playing}
+        onClick={() => onToggle(r.id)}
+      >
+        {playing ? t('recordings.hidePlayer') : `▶ ${t('recordings.listen')}`}
+      </Button>
+      <Button
+        size="xs"
+        variant="subtle"
+        component="a"
+        href={`${recordingAudioUrl(tenantId, r.id)}?download=true`}
+        download
+        aria-label={t('recordings.downloadOf', names)}
+      >
+        {t('recordings.download')}
+      </Button>
+      {canDelete ? (
+        <Button
+          size="xs"
+          variant="subtle"
+          color="red"
+          aria-label={t('recordings.deleteOf', names)}
+          onClick={() => onDelete(r)}
+        >
+          {t('recordings.delete')}
+        </Button>
+      ) : null}
+    </Group>
   );
 }
 
