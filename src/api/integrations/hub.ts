@@ -127,7 +127,7 @@ export function factsOf(row: CallRecord, portalUrl: string): CallFacts | null {
     disposition,
     extension: row.direction === 'outbound' ? row.caller : (answeredLeg?.number ?? null),
     rang,
-    // Recordings are not linked to call records yet (issue 10, recordings): null until they are.
+    // Filled in when the delivery is sent (withRecording): the file is stored after the end event.
     recordingUrl: null,
     portalUrl: `${portalUrl}/calls?call=${row.id}`,
   };
