@@ -6,10 +6,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Call } from '../../src/pbx/call.js';
-import { type PhoneBank, phoneBank } from '../helpers/phones.js';
+import type { SipRequest } from '../../src/sip/message/index.js';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import { PHONE_SDP, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { queueConfig, queueMember } from '../helpers/queues.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { until } from '../helpers/test-ua.js';
+import { type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
+import { trunkInput } from '../helpers/trunks.js';
 
 const DOMAIN = 'control.example.test';
 const NUMBERS = ['601', '602', '603', '604'];
@@ -253,5 +256,94 @@ describe('call control', () => {
       ok: false,
       status: 404,
     });
+  });
+});
+
+describe('originate to an outside number', () => {
+  const CARRIER_HOST = '127.0.0.7';
+  const DID = '+74957771111';
+  let fx: SipFixture;
+  let bank: PhoneBank;
+  let carrier: TestUa & { close(): void };
+  const invites: SipRequest[] = [];
+  let byes = 0;
+  const store = () => fx.db.store.tenant(fx.tenantId);
+
+  beforeAll(async () => {
+    fx = await sipFixture(DOMAIN, [{ number: '701' }], {
+      media: { bindAddress: '127.0.0.1', portMin: 45200, portMax: 45399, workers: 1 },
+    });
+    carrier = await udpUa('carrier', new Wire(), systemClock, CARRIER_HOST);
+    // The customer's mobile: rings, then answers with its own SDP.
+    carrier.on('INVITE', (req, tx, source) => {
+      if (!tx) return;
+      invites.push(req);
+      tx.respond(carrier.response(req, 180));
+      setTimeout(() => carrier.accept(tx, source, PHONE_SDP), 50);
+    });
+    carrier.on('BYE', (req, tx) => {
+      byes++;
+      tx?.respond(carrier.response(req, 200));
+    });
+    const trunk = await fx.db.store.trunks.create(trunkInput('Carrier', CARRIER_HOST, carrier.local.port));
+    await fx.db.store.numbers.create({ number: DID, tenantId: fx.tenantId, trunkId: trunk.id, note: '' });
+    await store().routing.create('outboundRoute', {
+      name: 'Mobiles',
+      number: null,
+      config: {
+        priority: 10,
+        patterns: [{ match: '_89XXXXXXXXX', strip: 0, prepend: '' }],
+        trunkIds: [trunk.id],
+        callerId: null,
+      },
+    });
+    await fx.sip.tenantChanged(null);
+    bank = await phoneBank(fx, DOMAIN, ['701']);
+  }, 30_000);
+  afterAll(async () => {
+    bank?.close();
+    carrier?.close();
+    await fx?.close();
+  });
+
+  it("goes out through the tenant's trunk showing the caller ID asked for; the record is outbound through it", async () => {
+    const ext = (await store().extensions.getByNumber('701'))!;
+    const r = await fx.sip.control.originate({
+      tenantId: fx.tenantId,
+      to: '89161234567',
+      destination: { kind: 'extension', id: ext.id },
+      callerId: DID,
+    });
+    expect(r).toMatchObject({ ok: true });
+    await until(() => invites.length === 1);
+    // The carrier is told the company's number in the trunk's style (E.164 without the plus).
+    expect(invites[0]!.headers.get('P-Asserted-Identity')).toContain('74957771111');
+    expect(invites[0]!.uri.user).toBe('79161234567');
+    // Once the customer answers, 701 rings and answers: the two are bridged.
+    await until(() => bank.get('701').dialogs.size === 1, 10_000);
+    await until(() => [...fx.sip.calls].find((c): c is Call => c instanceof Call)?.callee.number === '701');
+    const id = (r as { id: string }).id;
+    expect(fx.sip.control.numbersOn(fx.tenantId, id)).toEqual(['89161234567', '701']);
+    // Hung up through the API: the carrier and the phone both get BYE.
+    expect(fx.sip.control.hangup(fx.tenantId, id)).toBe(true);
+    await until(() => byes === 1 && bank.get('701').dialogs.size === 0);
+    let row = (await store().calls.list({ limit: 1, offset: 0 })).items[0];
+    for (let i = 0; i < 200 && row?.status !== 'ended'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      await fx.db.store.callLog.drain();
+      row = (await store().calls.list({ limit: 1, offset: 0 })).items[0];
+    }
+    expect(row).toMatchObject({
+      id,
+      caller: '89161234567',
+      direction: 'outbound',
+      trunk: 'Carrier',
+      cause: 'api-hangup',
+    });
+    expect(row!.trail.map((s) => `${s.kind}: ${s.outcome}`)).toEqual([
+      'originate: answered, sent to Ext 701',
+      'extension: answered',
+      'control: by the API',
+    ]);
   });
 });
