@@ -85,7 +85,8 @@ describe('integrations on calls from a carrier', () => {
         lookup: true,
         method: 'GET',
         url: `${rx.url}/lookup`,
-        timeoutMs: 400,
+        // Generous for a loaded machine; the hanging CRM below shows the wait is bounded by it.
+        timeoutMs: 1000,
         logCalls: true,
         callLogUrl: `${rx.url}/calls`,
       },
@@ -183,8 +184,9 @@ describe('integrations on calls from a carrier', () => {
     callFrom('79161110002', DID_ROUTE, 'Some Company');
     await until(() => invites('101').length === 1, 5000);
     const ms = Date.now() - started;
-    expect(ms).toBeGreaterThanOrEqual(350);
-    expect(ms).toBeLessThan(1600);
+    // The CRM's timeout (1 s), within the lookup's deadline (1.5 s), then the phone rings.
+    expect(ms).toBeGreaterThanOrEqual(950);
+    expect(ms).toBeLessThan(2500);
     expect(shownName('101')).toBe('Some Company');
     await hangUpAll();
   });
