@@ -83,7 +83,17 @@ describe.runIf(browserTests)('call reports in the web portal', { timeout: 90_000
       cause: o.answerAfter === undefined ? 'no-answer' : 'normal',
       sipStatus: o.answerAfter === undefined ? 480 : 200,
       hangupBy: 'caller' as const,
-      legs: JSON.stringify((o.legs ?? []).map((number) => ({ number }))),
+      // Legs as the call log writes them (the call history shows them whole).
+      legs: JSON.stringify(
+        (o.legs ?? []).map((number) => ({
+          number,
+          target: `sip:${number}@device.test`,
+          startedAt: at(startSec).toISOString(),
+          answeredAt: null,
+          endedAt: null,
+          sipStatus: 487,
+        })),
+      ),
       node: 'test',
     });
     await store.db
@@ -194,6 +204,24 @@ describe.runIf(browserTests)('call reports in the web portal', { timeout: 90_000
     // The caller who was called back does not show.
     expect(await missed.getByRole('row').count()).toBe(2);
     await screenshot(page, 'en-reports');
+
+    // Drill-down: the heatmap cell opens the call history filtered to its three calls.
+    await cell.getByRole('link').click();
+    await page.waitForURL(/\/calls\?/);
+    const drill = new URL(page.url());
+    expect([drill.searchParams.get('weekday'), drill.searchParams.get('hour')]).toEqual([
+      String(((base.getUTCDay() + 6) % 7) + 1),
+      '10',
+    ]);
+    await page.getByTestId('cell-filter').waitFor();
+    await expect.poll(() => page.getByRole('main').getByRole('table').getByRole('row').count()).toBe(4);
+    // The missed total opens the unanswered inbound and internal calls: one.
+    await page.goBack();
+    await settled(page, 'Reports');
+    await pickPreset(page, 'Last 30 days', 'Reports');
+    await page.getByRole('group', { name: 'Missed', exact: true }).getByRole('link').click();
+    await page.waitForURL(/disposition=unanswered/);
+    await expect.poll(() => page.getByRole('main').getByRole('table').getByRole('row').count()).toBe(2);
   });
 
   it('is there for a supervisor, and not in a plain user’s menu', async (t) => {
