@@ -33,7 +33,7 @@ export const problemsEn = {
     INTEGRATIONS_UNAVAILABLE: 'Integrations are not run by this node',
     INTEGRATION_FAILED: 'The CRM or ticket system refused or could not be reached',
     RECORDINGS_UNAVAILABLE: 'Recording storage is not available on this node',
-    RECORDING_IN_PROGRESS: 'The call is still being recorded; try again when it ends',
+    RECORDING_IN_PROGRESS: 'The recording is still being made',
     NETWORK_ERROR: 'The server cannot be reached',
     HTTP_ERROR: 'The server answered with an error',
   },
