@@ -351,11 +351,12 @@ export class CallControl {
     const tenant = this.deps.tenant(tenantId);
     if (!tenant) return refused(404, 'not-live', 'No such call live on this node');
     let target: PbxTransferTarget;
-    let field = 'to';
+    // The API's body names the target `destination` (a number, or {kind, id}).
+    let field = 'destination';
     if ('number' in to) target = { number: to.number };
     else {
       const d = to.destination;
-      field = 'to.id';
+      field = 'destination.id';
       const known = this.target(tenant, d);
       if ('ok' in known) return { ...known, field };
       if (d.kind === 'number') target = { number: d.number };

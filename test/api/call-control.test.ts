@@ -69,7 +69,7 @@ describe('call-control API', () => {
               status: 480,
               code: 'refused',
               reason: 'Temporarily Unavailable',
-              field: 'to',
+              field: 'destination',
             };
           return { ok: true };
         },

@@ -271,10 +271,7 @@ export async function callControlExtraRoutes(app: Api, deps: ApiDeps): Promise<v
       if (!transfer) throw new ApiError('CALL_NOT_LIVE');
       await checkOwnCall(req, tenantId, id);
       const r = await transfer(tenantId, id, side, to);
-      if (!r.ok)
-        throw refusal(
-          r.field === 'to' || r.field === 'to.id' ? { ...r, field: r.field.replace('to', 'destination') } : r,
-        );
+      if (!r.ok) throw refusal(r);
       reply.code(202);
       return { id, side };
     },
