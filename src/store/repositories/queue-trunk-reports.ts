@@ -178,11 +178,11 @@ export async function queueReport(
 }
 
 /**
- * Calls, minutes and peaks of concurrent channels per trunk: a sweep over the
- * calls' [start, end) intervals in SQL — +1 at a start, -1 at an end (ends first
- * at the same instant: back-to-back calls do not overlap), and a 0 at each local
- * hour's start so that an hour with calls running through it but none starting
- * or ending still has its level. `tenantId` null: every tenant's calls (the operator's view).
+ * Calls, minutes and peaks of concurrent channels per trunk. The database gives
+ * the calls' [start, end) intervals and the local hours; the peaks are a sweep in
+ * code (sweepPeaks), which a year of calls needs: as one SQL window over the
+ * events it sorted on disk and took seconds. `tenantId` null: every tenant's
+ * calls (the operator's view).
  */
 export async function trunkReport(
   db: Kysely<Database>,
@@ -194,40 +194,27 @@ export async function trunkReport(
 ): Promise<TrunkReportRow[]> {
   const tenant = tenantId === null ? sql`true` : sql`tenant_id = ${tenantId}::uuid`;
   const local = (col: ReturnType<typeof sql>) => sql`(${col} at time zone ${timeZone})`;
-  const [totals, sweep] = await Promise.all([
+  const [totals, intervals, hours] = await Promise.all([
     sql<Record<string, unknown>>`select trunk,
         to_char(date_trunc('day', ${local(sql`started_at`)}), 'YYYY-MM-DD') as date,
         count(*) as calls, count(answered_at) as answered,
         coalesce(sum(extract(epoch from ended_at - answered_at)) filter (where answered_at is not null and ended_at is not null), 0) as talk
       from calls where ${tenant} and trunk is not null and started_at >= ${from} and started_at < ${to}
       group by 1, 2 order by 1, 2`.execute(db),
-    sql<Record<string, unknown>>`with iv as (
-        select trunk, greatest(started_at, ${from}::timestamptz) as s,
+    // The channels each call held inside the period (a call started before it is clipped to it).
+    sql<{ trunk: string; s: Date; e: Date }>`select trunk, greatest(started_at, ${from}::timestamptz) as s,
           least(coalesce(ended_at, ${now}::timestamptz), ${to}::timestamptz) as e
         from calls
         where ${tenant} and trunk is not null and started_at < ${to}
           and started_at >= ${from}::timestamptz - ${LONGEST_CALL}::interval
-          and coalesce(ended_at, ${now}::timestamptz) > ${from}
-      ),
-      trunks as (select distinct trunk from iv),
-      hours as (
-        select (h at time zone ${timeZone}) as t
+          and coalesce(ended_at, ${now}::timestamptz) > ${from}`.execute(db),
+    // Each local hour of the period: the instant it starts and its label.
+    sql<{ t: Date; label: string }>`select greatest(h at time zone ${timeZone}, ${from}::timestamptz) as t,
+          to_char(h, 'YYYY-MM-DD HH24:00') as label
         from generate_series(date_trunc('hour', ${local(sql`${from}::timestamptz`)}),
           ${local(sql`${to}::timestamptz`)}, '1 hour') as h
         where (h at time zone ${timeZone}) < ${to}
-      ),
-      ev as (
-        select trunk, s as t, 1 as d from iv where s < e
-        union all select trunk, e as t, -1 as d from iv where s < e
-        union all select trunks.trunk, greatest(hours.t, ${from}::timestamptz), 0 from trunks cross join hours
-      ),
-      run as (
-        select trunk, t, d, sum(d) over (partition by trunk order by t, d rows unbounded preceding) as level
-        from ev
-      )
-      select trunk, to_char(date_trunc('hour', ${local(sql`t`)}), 'YYYY-MM-DD HH24:00') as hour, max(level) as peak
-      from run where t >= ${from} and t < ${to}
-      group by 1, 2 order by 1, 2`.execute(db),
+        order by h`.execute(db),
   ]);
   const out = new Map<string, TrunkReportRow & { talk: number }>();
   const row = (trunk: string) => {
@@ -251,7 +238,7 @@ export async function trunkReport(
     });
   }
   const withHours = to.getTime() - from.getTime() <= TRUNK_HOURS_MAX_DAYS * 86_400_000;
-  for (const r of sweep.rows) {
+  for (const r of sweepPeaks(intervals.rows, hours.rows, to)) {
     const t = row(String(r.trunk));
     const hour = String(r.hour);
     const peak = n(r.peak);
@@ -273,4 +260,67 @@ export async function trunkReport(
       byDay: t.byDay.sort((a, b) => a.date.localeCompare(b.date)),
     }))
     .sort((a, b) => a.trunk.localeCompare(b.trunk));
+}
+
+/**
+ * Peak channels per trunk and local hour: starts and ends each sorted, then merged
+ * in time order — +1 at a start, -1 at an end, ends first at the same instant (so
+ * back-to-back calls do not overlap). An hour's peak is the most channels busy at
+ * any instant of it, counting those already busy when it starts.
+ */
+export function sweepPeaks(
+  intervals: readonly { trunk: string; s: Date; e: Date }[],
+  hours: readonly { t: Date; label: string }[],
+  to: Date,
+): { trunk: string; hour: string; peak: number }[] {
+  const byTrunk = new Map<string, { s: number[]; e: number[] }>();
+  for (const iv of intervals) {
+    const s = iv.s.getTime();
+    const e = iv.e.getTime();
+    if (!(s < e)) continue;
+    let t = byTrunk.get(iv.trunk);
+    if (!t) {
+      t = { s: [], e: [] };
+      byTrunk.set(iv.trunk, t);
+    }
+    t.s.push(s);
+    t.e.push(e);
+  }
+  const out: { trunk: string; hour: string; peak: number }[] = [];
+  for (const [trunk, t] of byTrunk) {
+    const starts = Float64Array.from(t.s).sort();
+    const ends = Float64Array.from(t.e).sort();
+    let i = 0;
+    let j = 0;
+    let level = 0;
+    for (let h = 0; h < hours.length; h++) {
+      const hourStart = hours[h]!.t.getTime();
+      const hourEnd = h + 1 < hours.length ? hours[h + 1]!.t.getTime() : to.getTime();
+      // Everything before the hour, and the ends at its first instant, make its opening level.
+      while (i < starts.length && starts[i]! < hourStart) {
+        while (j < ends.length && ends[j]! <= starts[i]!) {
+          level--;
+          j++;
+        }
+        level++;
+        i++;
+      }
+      while (j < ends.length && ends[j]! <= hourStart) {
+        level--;
+        j++;
+      }
+      let peak = level;
+      while (i < starts.length && starts[i]! < hourEnd) {
+        while (j < ends.length && ends[j]! <= starts[i]!) {
+          level--;
+          j++;
+        }
+        level++;
+        i++;
+        if (level > peak) peak = level;
+      }
+      out.push({ trunk, hour: hours[h]!.label, peak });
+    }
+  }
+  return out;
 }
