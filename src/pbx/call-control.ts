@@ -86,8 +86,11 @@ export interface CallControlDeps {
 /** A customer still ringing: hung up by CANCEL. */
 interface Ringing {
   tenantId: string;
-  to: string;
+  /** The customer, and the destination's extension if it is one (whose user may cancel it). */
+  numbers: string[];
   leg: OutboundLeg;
+  /** Hung up through the API before the customer answered. */
+  byApi: boolean;
 }
 
 const refused = (status: number, code: string, reason: string, field?: string): ControlRefusal => ({
@@ -223,7 +226,13 @@ export class CallControl {
     const record = CallRecord.of(ctx, leg.invite, customer, callee);
     const id = record.callId;
     this.deps.calls.add(leg);
-    this.ringing.set(id, { tenantId: tenant.id, to: r.to, leg });
+    const entry: Ringing = {
+      tenantId: tenant.id,
+      numbers: dest.ext ? [r.to, dest.ext] : [r.to],
+      leg,
+      byApi: false,
+    };
+    this.ringing.set(id, entry);
     const startedAt = new Date().toISOString();
     const originated = (outcome: string): Parameters<Call['step']>[0] => ({
       kind: 'originate',
@@ -244,7 +253,7 @@ export class CallControl {
         record.ended(
           new Date(),
           Promise.resolve({
-            cause: 'no-answer',
+            cause: entry.byApi ? 'api-hangup' : 'no-answer',
             sipStatus: 480,
             hangupBy: null,
             legs: [
@@ -259,7 +268,10 @@ export class CallControl {
             ],
             trail: [
               ...early.steps.map((s) => ({ at: startedAt, ...s })),
-              { at: new Date().toISOString(), ...originated('did not answer') },
+              {
+                at: new Date().toISOString(),
+                ...originated(entry.byApi ? 'hung up by the API while ringing' : 'did not answer'),
+              },
             ],
             ...(early.trunk ? { trunk: early.trunk, direction: 'outbound' as const } : {}),
             ...(early.cost ? { cost: Math.round(early.cost) } : {}),
@@ -311,7 +323,7 @@ export class CallControl {
    */
   numbersOn(tenantId: string, id: string): string[] | null {
     const r = this.ringing.get(id);
-    if (r) return r.tenantId === tenantId ? [r.to] : null;
+    if (r) return r.tenantId === tenantId ? r.numbers : null;
     const c = this.find(tenantId, id);
     if (!c) return null;
     if (!(c instanceof Call) || c.state !== 'answered') return [c.caller.number, c.callee.number];
@@ -322,6 +334,7 @@ export class CallControl {
   hangup(tenantId: string, id: string): boolean {
     const r = this.ringing.get(id);
     if (r && r.tenantId === tenantId) {
+      r.byApi = true;
       r.leg.hangup();
       return true;
     }

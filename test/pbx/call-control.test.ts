@@ -171,6 +171,28 @@ describe('call control', () => {
     expect(bank.get('602').invites).toHaveLength(0);
   });
 
+  it("hangup while the customer's phone rings: CANCEL, and the record says the API ended it", async () => {
+    bank.get('601').mode = 'ring';
+    const ext602 = (await store().extensions.getByNumber('602'))!;
+    const r = await fx.sip.control.originate({
+      tenantId: fx.tenantId,
+      to: '601',
+      destination: { kind: 'extension', id: ext602.id },
+    });
+    const id = (r as { id: string }).id;
+    await until(() => bank.get('601').invites.length === 1);
+    // The destination's extension counts as on the call: its user may cancel it.
+    expect(fx.sip.control.numbersOn(fx.tenantId, id)).toEqual(['601', '602']);
+    expect(fx.sip.control.hangup(fx.tenantId, id)).toBe(true);
+    await until(() => bank.get('601').cancels === 1);
+    const row = await lastRecord();
+    expect(row).toMatchObject({ id, cause: 'api-hangup' });
+    expect(row.trail.map((s) => `${s.kind}: ${s.outcome}`)).toEqual([
+      'originate: hung up by the API while ringing',
+    ]);
+    expect(bank.get('602').invites).toHaveLength(0);
+  });
+
   it('refuses at once what cannot work', async () => {
     const t = fx.tenantId;
     const control = fx.sip.control;
