@@ -7,10 +7,15 @@
  * ("responsible manager first") and is offered the caller first in a queue
  * (sticky agent), the queue's own strategy deciding otherwise.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrationHub, sealKey, sealSecrets } from '../../src/api/integrations/hub.js';
+import { RecordingLinks } from '../../src/api/recording-links.js';
 import type { Call } from '../../src/pbx/call.js';
+import { DiskStorage } from '../../src/pbx/recording/storage.js';
 import { parseNameAddr } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import { type Receiver, startReceiver } from '../helpers/http-receiver.js';
@@ -33,6 +38,7 @@ describe('integrations on calls from a carrier', () => {
   let rx: Receiver;
   let hub: IntegrationHub;
   const store = () => fx.db.store.tenant(fx.tenantId);
+  const recordingsDir = mkdtempSync(join(tmpdir(), 'nimbus-crm-rec-'));
   /** What the CRM answers per number (absent: 404; 'hang': never). */
   const crm = new Map<string, { name: string; owner?: string } | 'hang'>();
 
@@ -50,7 +56,10 @@ describe('integrations on calls from a carrier', () => {
     fx = await sipFixture(
       DOMAIN,
       PHONES.map((number) => ({ number })),
-      { media: { bindAddress: '127.0.0.1', portMin: 44400, portMax: 44599, workers: 1 } },
+      {
+        media: { bindAddress: '127.0.0.1', portMin: 44400, portMax: 44599, workers: 1 },
+        recordings: new DiskStorage(recordingsDir),
+      },
     );
     carrier = await udpUa('carrier', new Wire(), systemClock, CARRIER_HOST);
     const trunk = await fx.db.store.trunks.create(trunkInput('Carrier', CARRIER_HOST, carrier.local.port));
@@ -109,6 +118,7 @@ describe('integrations on calls from a carrier', () => {
       allowPrivate: true,
       portalUrl: 'https://pbx.test',
       pollMs: 50,
+      recordingLinks: new RecordingLinks(fx.db.store, 'https://pbx.test'),
     });
     await hub.start();
     fx.sip.callerLookup.add(hub.source());
@@ -123,6 +133,7 @@ describe('integrations on calls from a carrier', () => {
     await hub?.close();
     await fx?.close();
     await rx?.close();
+    rmSync(recordingsDir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
@@ -189,6 +200,40 @@ describe('integrations on calls from a carrier', () => {
     expect(ms).toBeLessThan(2500);
     expect(shownName('101')).toBe('Some Company');
     await hangUpAll();
+  });
+
+  it('logs a recorded call to the CRM with a link to its recording that plays without signing in', async () => {
+    const ext = (await store().extensions.getByNumber('101'))!;
+    const always = {
+      inboundExternal: 'always',
+      inboundInternal: 'onDemand',
+      outboundExternal: 'onDemand',
+      outboundInternal: 'onDemand',
+    } as const;
+    await store().extensions.update(ext.id, { recording: always });
+    await fx.sip.tenantChanged(fx.tenantId);
+    try {
+      crm.set('+79161110009', { name: 'Pavel' });
+      callFrom('79161110009', DID_ROUTE);
+      await until(() => invites('101').length === 1, 5000);
+      bank.get('101').pickUp();
+      await until(() => [...fx.sip.calls].some((c) => (c as Call).state === 'answered'), 5000);
+      await new Promise((r) => setTimeout(r, 300));
+      await hangUpAll();
+      // (A log of the test before may arrive meanwhile: this call's is the one from its caller.)
+      const logOf = () =>
+        received('/calls')
+          .map((r) => JSON.parse(r.body) as { call: { caller: string; recordingUrl: string | null } })
+          .find((l) => l.call.caller === '+79161110009');
+      const log = await until(logOf, 15_000);
+      expect(log.call.recordingUrl).toMatch(/^https:\/\/pbx\.test\/api\/v1\/recording-links\/[\w.-]+$/);
+      const token = log.call.recordingUrl!.split('/').pop()!;
+      const id = await new RecordingLinks(fx.db.store, '').verify(token);
+      expect((await store().recordings.get(id!))?.caller).toBe('+79161110009');
+    } finally {
+      await store().extensions.update(ext.id, { recording: { ...always, inboundExternal: 'onDemand' } });
+      await fx.sip.tenantChanged(fx.tenantId);
+    }
   });
 
   it('rings the responsible manager first on the inbound route, then the route goes on', async () => {
