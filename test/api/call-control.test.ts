@@ -41,6 +41,8 @@ describe('call-control API', () => {
               reason: 'No ivr with this id',
               field: 'destination.id',
             };
+          if (r.to === '556')
+            return { ok: false, status: 503, code: 'channel-limit', reason: 'No Trunk Available' };
           if (r.to === '555')
             return { ok: false, status: 503, code: 'unavailable', reason: 'Calls need the media engine' };
           return { ok: true, id: LIVE };
@@ -171,6 +173,8 @@ describe('call-control API', () => {
     }
     const down = await post({ to: '555', destination: { kind: 'queue', id: QUEUE } });
     expect(down).toMatchObject({ status: 503, json: { code: 'CALLS_UNAVAILABLE' } });
+    const full = await post({ to: '556', destination: { kind: 'queue', id: QUEUE } });
+    expect(full).toMatchObject({ status: 409, json: { code: 'LIMIT_REACHED', field: 'to' } });
   });
 
   it('hang-up: an admin ends any live call; a user only one their extension is on; a call not live is 404', async () => {

@@ -117,8 +117,11 @@ function destinationOf(d: ControlDestinationBody, field: string): ControlDestina
 
 /** The PBX's refusal as a problem naming the field it concerns. */
 function refusal(r: ControlRefusal, field?: string): ApiError {
-  const code: ErrorCode =
-    r.status === 404
+  // The tenant's limits (calls at once, trunk channels, minutes, spend) are not the node's fault.
+  const limit = ['external-limit', 'channel-limit', 'minutes-cap', 'spend-cap'].includes(r.code);
+  const code: ErrorCode = limit
+    ? 'LIMIT_REACHED'
+    : r.status === 404
       ? r.code === 'not-live'
         ? 'CALL_NOT_LIVE'
         : 'NOT_FOUND'
