@@ -101,9 +101,18 @@ const refused = (status: number, code: string, reason: string, field?: string): 
   ...(field ? { field } : {}),
 });
 
+/** A call of two legs the PBX placed (click-to-call, a queue callback): hung up, not transferred. */
+interface Placed {
+  tenantId: string;
+  numbers: string[];
+  hangup(): void;
+}
+
 export class CallControl {
   /** Originated calls whose customer has not answered yet, by record id. */
   private readonly ringing = new Map<string, Ringing>();
+  /** Click-to-calls and queue callbacks in progress, by record id (callback-dialer.ts registers them). */
+  private readonly placed = new Map<string, Placed>();
 
   constructor(private readonly deps: CallControlDeps) {}
 
@@ -309,6 +318,12 @@ export class CallControl {
     return { ok: true, id };
   }
 
+  /** A click-to-call or callback may be hung up by `id` until the returned function is called. */
+  register(id: string, tenantId: string, numbers: string[], hangup: () => void): () => void {
+    this.placed.set(id, { tenantId, numbers, hangup });
+    return () => this.placed.delete(id);
+  }
+
   /** The call of `tenantId` this node carries under record id `id`. */
   private find(tenantId: string, id: string): Call | AppCall | null {
     for (const c of this.deps.calls)
@@ -324,6 +339,8 @@ export class CallControl {
   numbersOn(tenantId: string, id: string): string[] | null {
     const r = this.ringing.get(id);
     if (r) return r.tenantId === tenantId ? r.numbers : null;
+    const p = this.placed.get(id);
+    if (p) return p.tenantId === tenantId ? p.numbers : null;
     const c = this.find(tenantId, id);
     if (!c) return null;
     if (!(c instanceof Call) || c.state !== 'answered') return [c.caller.number, c.callee.number];
@@ -336,6 +353,12 @@ export class CallControl {
     if (r && r.tenantId === tenantId) {
       r.byApi = true;
       r.leg.hangup();
+      return true;
+    }
+    const p = this.placed.get(id);
+    if (p && p.tenantId === tenantId) {
+      this.placed.delete(id);
+      p.hangup();
       return true;
     }
     const c = this.find(tenantId, id);
@@ -357,10 +380,15 @@ export class CallControl {
     to: { number: string } | { destination: ControlDestination },
   ): Promise<{ ok: true } | ControlRefusal> {
     const c = this.find(tenantId, id);
-    const dialling = this.ringing.get(id)?.tenantId === tenantId;
+    const dialling =
+      this.ringing.get(id)?.tenantId === tenantId || this.placed.get(id)?.tenantId === tenantId;
     if (!c && !dialling) return refused(404, 'not-live', 'No such call live on this node');
     if (!(c instanceof Call) || c.state !== 'answered')
-      return refused(409, 'not-answered', 'Only an answered call between two parties can be transferred');
+      return refused(
+        409,
+        'not-answered',
+        'Only an answered call between two parties can be transferred (not a click-to-call or a callback)',
+      );
     const tenant = this.deps.tenant(tenantId);
     if (!tenant) return refused(404, 'not-live', 'No such call live on this node');
     let target: PbxTransferTarget;

@@ -1153,6 +1153,7 @@ export class SipService {
       ctx: this.callContext,
       bindingsOf: (tenantId, number) => this.location.lookup(aorOf(tenantId, number), Date.now()),
       track: (leg) => this.calls.add(leg),
+      controlled: (id, tenantId, numbers, hangup) => this.control.register(id, tenantId, numbers, hangup),
       outside: (tenant, number, host, ringSec, onBehalfOf) =>
         externalRingTarget(
           { env: this.routerEnv, tenant, external: false, markExternal: () => {} },

@@ -233,6 +233,24 @@ describe('call control', () => {
     expect(fx.sip.control.hangup(fx.tenantId, id)).toBe(false);
   });
 
+  it('hangup of a click-to-call: both legs get BYE; it cannot be transferred', async () => {
+    expect(fx.sip.clickToCall(fx.tenantId, '601', '602')).toEqual({ ok: true });
+    await until(() => bank.get('601').dialogs.size === 1 && bank.get('602').dialogs.size === 1);
+    await until(() => fx.sip.live.snapshot(fx.tenantId).calls.some((c) => c.state === 'answered'));
+    const id = fx.sip.live.snapshot(fx.tenantId).calls[0]!.id;
+    expect(fx.sip.control.numbersOn(fx.tenantId, id)).toEqual(['601', '602']);
+    expect(await fx.sip.control.transfer(fx.tenantId, id, 'caller', { number: '603' })).toMatchObject({
+      ok: false,
+      status: 409,
+    });
+    expect(fx.sip.control.hangup(fx.tenantId, id)).toBe(true);
+    await until(() => bank.get('601').dialogs.size === 0 && bank.get('602').dialogs.size === 0);
+    const row = await lastRecord();
+    expect(row).toMatchObject({ id, caller: '601', callee: '602', cause: 'api-hangup' });
+    expect(row.trail.at(-1)).toMatchObject({ kind: 'control', outcome: 'by the API' });
+    expect(fx.sip.control.hangup(fx.tenantId, id)).toBe(false);
+  });
+
   it('transfer of the caller to another extension: the callee is let go, the target rings and takes the call', async () => {
     const id = await connect('601', '602');
     bank.get('603').mode = 'ring';

@@ -21,6 +21,11 @@ export interface CallbackDialerDeps {
   /** The legs count as calls while they last (busy lamps, agents' call limits). */
   track(leg: OutboundLeg): void;
   /**
+   * The call can be hung up through the API by its record id while it lasts (call-control.ts);
+   * returns how to take it off that list. Absent: it cannot.
+   */
+  controlled?(id: string, tenantId: string, numbers: string[], hangup: () => void): () => void;
+  /**
    * An outside number through a trunk: a callback as the tenant's own call (its class and
    * limits), a click-to-call as the extension's (`onBehalfOf`); absent: extensions only.
    */
@@ -117,8 +122,22 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
       const trail: RouteStep[] = [
         step(click ? `answered by ${agent.number}, dialling` : `callback answered by ${agent.number}`),
       ];
-      first.tone({ tone: { region: tenant.tones, name: 'ringback' } });
       let out: OutboundLeg | null = null;
+      // Hung up through the API: both legs go, and the record says who ended it.
+      let byApi = false;
+      const released = deps.controlled?.(cdr.callId, tenant.id, [agent.number, req.caller.number], () => {
+        byApi = true;
+        trail.push({
+          at: new Date().toISOString(),
+          kind: 'control',
+          id: null,
+          name: 'hangup',
+          outcome: 'by the API',
+        });
+        out?.hangup();
+        first.hangup();
+      });
+      first.tone({ tone: { region: tenant.tones, name: 'ringback' } });
       const via: { trunk: string | null; cost: number | null } = { trunk: null, cost: null };
       // An outside caller is dialled through a trunk: the tenant's own call (its class and limits).
       const outside =
@@ -176,11 +195,13 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         callerRecord.endedAt = agent.record.endedAt = new Date().toISOString();
         const why =
           reached === 'answered' || reached === 'agentGone' ? 'agent hung up' : 'caller did not answer';
-        trail.push(step(why === 'caller did not answer' && click ? 'the number did not answer' : why));
+        if (!byApi)
+          trail.push(step(why === 'caller did not answer' && click ? 'the number did not answer' : why));
+        released?.();
         cdr.ended(
           new Date(),
           Promise.resolve({
-            cause: why === 'agent hung up' ? 'cancelled' : 'no-answer',
+            cause: byApi ? 'api-hangup' : why === 'agent hung up' ? 'cancelled' : 'no-answer',
             sipStatus: 480,
             hangupBy: 'system' as const,
             legs: [agent.record, callerRecord],
@@ -212,10 +233,11 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
         out.hangup();
         await Promise.all([first.ended, out.ended]);
         callerRecord.endedAt = agent.record.endedAt = new Date().toISOString();
+        released?.();
         cdr.ended(
           new Date(),
           Promise.resolve({
-            cause: 'normal',
+            cause: byApi ? 'api-hangup' : 'normal',
             sipStatus: 200,
             hangupBy: by,
             legs: [agent.record, callerRecord],
