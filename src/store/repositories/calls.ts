@@ -84,21 +84,24 @@ export class CallRepository {
    * batch, and a call started meanwhile neither shifts nor repeats a row.
    */
   async *stream(f: Omit<CallFilter, 'limit' | 'offset'>, batch = 1000): AsyncGenerator<CallRecord[]> {
-    let after: { startedAt: Date; id: string } | null = null;
+    let after: { at: string; id: string } | null = null;
     for (;;) {
-      let q = this.filtered({ ...f, limit: batch, offset: 0 });
-      // Compared at the millisecond a JavaScript Date holds (a time written by the database
-      // itself can carry microseconds, which would make the key skip or repeat rows).
-      const at = sql`date_trunc('milliseconds', started_at)`;
+      // The key carries the start to the microsecond as text (a JavaScript Date holds
+      // milliseconds, which would make the key skip or repeat rows), so the order is the
+      // index's own (tenant_id, started_at desc, id desc) and a batch reads no more rows
+      // than it returns.
+      let q = this.filtered({ ...f, limit: batch, offset: 0 }).select(
+        sql<string>`to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('keyAt'),
+      );
       if (after) {
-        const { startedAt, id } = after;
-        q = q.where(sql<boolean>`(${at}, id) < (${startedAt}::timestamptz, ${id}::uuid)`);
+        const { at, id } = after;
+        q = q.where(sql<boolean>`(started_at, id) < (${at}::timestamptz, ${id}::uuid)`);
       }
-      const rows = await q.orderBy(sql`${at} desc`).orderBy('id', 'desc').limit(batch).execute();
+      const rows = await q.orderBy('startedAt', 'desc').orderBy('id', 'desc').limit(batch).execute();
       if (rows.length === 0) return;
-      yield rows;
+      yield rows.map(({ keyAt: _, ...row }) => row);
       const last = rows[rows.length - 1]!;
-      after = { startedAt: last.startedAt, id: last.id };
+      after = { at: last.keyAt, id: last.id };
       if (rows.length < batch) return;
     }
   }
