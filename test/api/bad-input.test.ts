@@ -242,6 +242,8 @@ describe.each(backends())('bad input on every writing route on %s', (backend) =>
       '/api/v1/tenants/:tenantId/integrations/:id/deliveries/:deliveryId/replay',
       // Ending a live call: the call is named in the path.
       '/api/v1/tenants/:tenantId/calls/:id/hangup',
+      // A signed link to a recording: the recording is named in the path.
+      '/api/v1/tenants/:tenantId/recordings/:id/link',
     ]);
     const before = await rowCounts();
     for (const r of writes) {
