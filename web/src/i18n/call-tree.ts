@@ -1,6 +1,15 @@
 /** Texts of a call's tree of steps and legs (the call history's detail view), both languages. */
 
 export const callTreeEn = {
+  callDetails: {
+    title: 'Call details',
+    open: 'Details of the call at {{time}}',
+    direction: 'Direction',
+    directions: { internal: 'internal', inbound: 'from outside', outbound: 'to outside' },
+    ended: 'How it ended',
+    by: 'hung up by {{who}}',
+    tags: 'Tags',
+  },
   callTree: {
     title: 'How the call went',
     direct: 'Rang directly',
@@ -41,6 +50,15 @@ export const callTreeEn = {
 };
 
 export const callTreeRu: typeof callTreeEn = {
+  callDetails: {
+    title: 'Подробности звонка',
+    open: 'Подробности звонка в {{time}}',
+    direction: 'Направление',
+    directions: { internal: 'внутренний', inbound: 'входящий извне', outbound: 'исходящий наружу' },
+    ended: 'Чем закончился',
+    by: 'положил трубку: {{who}}',
+    tags: 'Метки',
+  },
   callTree: {
     title: 'Как прошёл звонок',
     direct: 'Звонили напрямую',

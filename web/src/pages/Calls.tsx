@@ -10,6 +10,7 @@
  * the page's time span are fetched in one request, not one per call.
  */
 import {
+  Anchor,
   Badge,
   Button,
   Group,
@@ -25,9 +26,10 @@ import {
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client';
 import type { CallRecord, Extension, Me } from '../api/types';
+import { CallDetails } from '../components/CallDetails';
 import { CallFilters, useCallSearch } from '../components/CallFilters';
 import { Pager, SearchField, useListPage } from '../components/ListPage';
 import { ProblemAlert } from '../components/Problem';
@@ -270,6 +272,19 @@ export default function Calls({ me }: { me: Me }) {
       ),
   });
   const recorded = useRecordedCalls(tenantId, list.data?.items);
+  // One call's details open in a drawer; `?call=<id>` (a ticket's or CRM's link) opens it too.
+  const [params, setParams] = useSearchParams();
+  const openedCall = params.get('call');
+  const openCall = (id: string | null) =>
+    setParams(
+      (p) => {
+        const next = new URLSearchParams(p);
+        if (id) next.set('call', id);
+        else next.delete('call');
+        return next;
+      },
+      { replace: true },
+    );
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
   // Answered calls say so; others say why they ended (a cause unknown to the portal shows as sent).
   const resultOf = (c: CallRecord): string => {
@@ -330,7 +345,17 @@ export default function Calls({ me }: { me: Me }) {
             <Table.Tbody>
               {list.data.items.map((c) => (
                 <Table.Tr key={c.id} data-caller={c.caller} data-callee={c.callee}>
-                  <Table.Td>{when.format(new Date(c.startedAt))}</Table.Td>
+                  <Table.Td>
+                    <Anchor
+                      component="button"
+                      type="button"
+                      onClick={() => openCall(c.id)}
+                      aria-label={t('callDetails.open', { time: when.format(new Date(c.startedAt)) })}
+                      data-testid="call-open"
+                    >
+                      {when.format(new Date(c.startedAt))}
+                    </Anchor>
+                  </Table.Td>
                   <Table.Td>
                     {c.caller}
                     {c.callerName ? (
@@ -385,6 +410,7 @@ export default function Calls({ me }: { me: Me }) {
       ) : null}
       <Pager total={list.data?.total ?? 0} pageSize={PAGE} page={page} onChange={paging.setPage} />
       <Notices notices={notices} onClose={dismiss} />
+      <CallDetails tenantId={tenantId} callId={openedCall} onClose={() => openCall(null)} />
     </Stack>
   );
 }
