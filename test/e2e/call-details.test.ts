@@ -9,14 +9,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  browserTests,
-  ensureWebBuilt,
-  launchBrowser,
-  type PortalNode,
-  screenshot,
-  startPortalNode,
-} from '../helpers/browser.js';
+import { browserTests, type PortalNode, portalAndBrowser, screenshot } from '../helpers/browser.js';
 import { portalSession } from '../helpers/portal-session.js';
 
 describe.runIf(browserTests)("a call's details in the call history", { timeout: 90_000 }, () => {
@@ -27,13 +20,7 @@ describe.runIf(browserTests)("a call's details in the call history", { timeout: 
   const { signInCookie, open, settled } = portalSession(() => ({ portal, browser, adminCookie }));
 
   beforeAll(async () => {
-    const [node, chromium] = await Promise.allSettled([
-      ensureWebBuilt().then(() => startPortalNode()),
-      launchBrowser(),
-    ]);
-    if (node.status === 'fulfilled') portal = node.value;
-    if (chromium.status === 'fulfilled') browser = chromium.value;
-    for (const r of [node, chromium]) if (r.status === 'rejected') throw r.reason;
+    ({ portal, browser } = await portalAndBrowser());
     adminCookie = await signInCookie(portal.admin);
     const t0 = Date.now() - 3600_000;
     const at = (sec: number) => new Date(t0 + sec * 1000);

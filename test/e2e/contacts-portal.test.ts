@@ -12,14 +12,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  browserTests,
-  ensureWebBuilt,
-  launchBrowser,
-  type PortalNode,
-  screenshot,
-  startPortalNode,
-} from '../helpers/browser.js';
+import { browserTests, type PortalNode, portalAndBrowser, screenshot } from '../helpers/browser.js';
 import { portalSession } from '../helpers/portal-session.js';
 
 const CSV = `\uFEFFИмя;Компания;Телефон;Email\r\nАнна Смирнова;"ООО ""Ромашка""";+7 495 000-00-01 (work);anna@example.test\r\n;Nameless Ltd;+7 495 000-00-02;\r\nBoris Petrov;Acme;8 916 000-00-03;\r\n`;
@@ -38,13 +31,7 @@ describe.runIf(browserTests)('contacts in the web portal', { timeout: 90_000 }, 
     (await rest<ContactPage>(`/contacts?limit=200${q ? `&q=${encodeURIComponent(q)}` : ''}`)).body;
 
   beforeAll(async () => {
-    const [node, chromium] = await Promise.allSettled([
-      ensureWebBuilt().then(() => startPortalNode()),
-      launchBrowser(),
-    ]);
-    if (node.status === 'fulfilled') portal = node.value;
-    if (chromium.status === 'fulfilled') browser = chromium.value;
-    for (const r of [node, chromium]) if (r.status === 'rejected') throw r.reason;
+    ({ portal, browser } = await portalAndBrowser());
     adminCookie = await signInCookie(portal.admin);
   }, 120_000);
 

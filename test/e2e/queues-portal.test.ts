@@ -14,14 +14,7 @@
  */
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  browserTests,
-  ensureWebBuilt,
-  launchBrowser,
-  type PortalNode,
-  screenshot,
-  startPortalNode,
-} from '../helpers/browser.js';
+import { browserTests, type PortalNode, portalAndBrowser, screenshot } from '../helpers/browser.js';
 import { portalSession } from '../helpers/portal-session.js';
 
 /** Owns extension 102: a static member, whose softphone is on during the wallboard test. */
@@ -113,13 +106,7 @@ describe.runIf(browserTests)('call queues in the web portal', { timeout: 120_000
       .getByRole('row', { name: who, exact: true });
 
   beforeAll(async () => {
-    const [node, chromium] = await Promise.allSettled([
-      ensureWebBuilt().then(() => startPortalNode()),
-      launchBrowser(),
-    ]);
-    if (node.status === 'fulfilled') portal = node.value;
-    if (chromium.status === 'fulfilled') browser = chromium.value;
-    for (const r of [node, chromium]) if (r.status === 'rejected') throw r.reason;
+    ({ portal, browser } = await portalAndBrowser());
     adminCookie = await signInCookie(portal.admin);
     await user(AGENT_102, 'user', 'Anna Agent', '102');
     await user(AGENT_103, 'user', 'Boris Agent', '103');

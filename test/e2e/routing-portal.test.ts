@@ -14,14 +14,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  browserTests,
-  ensureWebBuilt,
-  launchBrowser,
-  type PortalNode,
-  screenshot,
-  startPortalNode,
-} from '../helpers/browser.js';
+import { browserTests, type PortalNode, portalAndBrowser, screenshot } from '../helpers/browser.js';
 import { portalSession } from '../helpers/portal-session.js';
 
 const USER = { email: 'user103@demo.test', password: 'routing-user-pw-1' };
@@ -112,13 +105,7 @@ describe.runIf(browserTests)('call routing in the web portal', { timeout: 120_00
   }
 
   beforeAll(async () => {
-    const [node, chromium] = await Promise.allSettled([
-      ensureWebBuilt().then(() => startPortalNode()),
-      launchBrowser(),
-    ]);
-    if (node.status === 'fulfilled') portal = node.value;
-    if (chromium.status === 'fulfilled') browser = chromium.value;
-    for (const r of [node, chromium]) if (r.status === 'rejected') throw r.reason;
+    ({ portal, browser } = await portalAndBrowser());
     adminCookie = await signInCookie(portal.admin);
     // A user who owns extension 103, and a supervisor.
     const user = await rest<{ user: { id: string } }>('/users', {

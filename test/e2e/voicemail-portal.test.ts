@@ -20,14 +20,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '../../src/media/audio/wav-writer.js';
-import {
-  browserTests,
-  ensureWebBuilt,
-  launchBrowser,
-  type PortalNode,
-  screenshot,
-  startPortalNode,
-} from '../helpers/browser.js';
+import { browserTests, type PortalNode, portalAndBrowser, screenshot } from '../helpers/browser.js';
 import { portalSession } from '../helpers/portal-session.js';
 
 /** Owns extension 102; the portal in English. */
@@ -131,13 +124,7 @@ describe.runIf(browserTests)('voicemail in the web portal', { timeout: 120_000 }
   const greeting = (page: Page, title: string) => page.getByRole('region', { name: title, exact: true });
 
   beforeAll(async () => {
-    const [node, chromium] = await Promise.allSettled([
-      ensureWebBuilt().then(() => startPortalNode()),
-      launchBrowser(),
-    ]);
-    if (node.status === 'fulfilled') portal = node.value;
-    if (chromium.status === 'fulfilled') browser = chromium.value;
-    for (const r of [node, chromium]) if (r.status === 'rejected') throw r.reason;
+    ({ portal, browser } = await portalAndBrowser());
     adminCookie = await signInCookie(portal.admin);
     const { body } = await rest<{ items: { id: string; number: string }[] }>('/extensions?limit=200');
     for (const e of body.items) ext[e.number] = e.id;

@@ -236,6 +236,24 @@ export async function startPortalNode(opts: { env?: Record<string, string> } = {
   };
 }
 
+/**
+ * A portal node (web/dist built first) and Chromium, started side by side as every
+ * browser test begins; if either fails, the other is closed before the error is thrown.
+ */
+export async function portalAndBrowser(
+  opts: { env?: Record<string, string> } = {},
+): Promise<{ portal: PortalNode; browser: Browser }> {
+  const [node, chromium] = await Promise.allSettled([
+    ensureWebBuilt().then(() => startPortalNode(opts)),
+    launchBrowser(),
+  ]);
+  if (node.status === 'fulfilled' && chromium.status === 'fulfilled')
+    return { portal: node.value, browser: chromium.value };
+  if (node.status === 'fulfilled') await node.value.close();
+  if (chromium.status === 'fulfilled') await chromium.value.close();
+  throw node.status === 'rejected' ? node.reason : (chromium as PromiseRejectedResult).reason;
+}
+
 // --- artifacts ------------------------------------------------------------------------------
 
 /** Empties test-artifacts/screenshots/, so what is there after a run is that run's. */
