@@ -177,7 +177,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await handle.close();
-    await admin(`drop database if exists ${DB}`);
+    // BENCH_KEEP=1 leaves the database for EXPLAIN ANALYZE by hand.
+    if (process.env.BENCH_KEEP !== '1') await admin(`drop database if exists ${DB}`);
   }
 }
 
