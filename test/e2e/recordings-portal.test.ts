@@ -270,6 +270,24 @@ describe.runIf(browserTests)('call recordings in the web portal', { timeout: 120
     await expect.poll(() => page.locator('tr[data-recording]').count()).toBe(all);
   });
 
+  it('gives a link that plays the recording without signing in', async (t) => {
+    const { id } = await recorded('+74957778899', '102', { ms: 2000 });
+    const { page } = await open(t, { as: 'admin', viewport: { width: 1280, height: 900 } });
+    await page.goto('/recordings');
+    await settled(page, 'Call recordings');
+    await row(page, id)
+      .getByRole('button', { name: 'A link to the call +74957778899 → 102 that plays without signing in' })
+      .click();
+    const field = page.getByTestId('recording-link');
+    await expect.poll(() => field.inputValue()).toMatch(/\/api\/v1\/recording-links\//);
+    await page.getByText(/^Works until /).waitFor();
+    // The link names the node's public address; its path plays here with no cookie at all.
+    const path = new URL(await field.inputValue()).pathname;
+    const res = await fetch(`${portal.url}${path}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('audio/wav');
+  });
+
   it('an admin changes the recording settings', async (t) => {
     expect((await rest<Settings>('/recording-settings')).body).toEqual({
       announce: true,

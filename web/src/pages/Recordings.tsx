@@ -40,6 +40,7 @@ import { ConfirmDelete } from '../components/ConfirmDelete';
 import { Dialog } from '../components/Dialog';
 import { Pager } from '../components/ListPage';
 import { fieldError, ProblemAlert } from '../components/Problem';
+import { RecordingLink } from '../components/RecordingLink';
 import { clock } from '../components/useWavRecorder';
 
 type Recording = ResponseOf<'/api/v1/tenants/{tenantId}/recordings/{id}', 'get'>;
@@ -397,6 +398,7 @@ function Actions({
       >
         {t('recordings.download')}
       </Button>
+      <RecordingLink tenantId={tenantId} id={r.id} label={t('recordings.shareOf', names)} />
       {canDelete ? (
         <Button
           size="xs"
