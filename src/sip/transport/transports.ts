@@ -86,6 +86,21 @@ export class SipTransports implements Sender {
   }
 
   async listen(): Promise<void> {
+    // Port 0: the OS picks UDP's port, and TCP must get the same one (§18: phones expect both on
+    // one port). Another program may hold that TCP port: then both are given up and picked again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.listenUdpAndTcp();
+        break;
+      } catch (e) {
+        const taken = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!taken || this.opts.port !== 0 || attempt >= 10) throw e;
+      }
+    }
+    await this.listenTls();
+  }
+
+  private async listenUdpAndTcp(): Promise<void> {
     const udp = createSocket({ type: 'udp4', recvBufferSize: this.opts.recvBufferSize });
     udp.on('message', (data, rinfo) => this.onDatagram(data, rinfo.address, rinfo.port));
     udp.on('error', () => {}); // ICMP errors for unreachable peers arrive here; nothing to do
@@ -96,22 +111,30 @@ export class SipTransports implements Sender {
         resolve();
       });
     });
-    this.udp = udp;
-    this.udpPort = udp.address().port;
+    const udpPort = udp.address().port;
 
     const tcp = createServer((socket) => this.adopt(socket, null, 'TCP'));
     tcp.maxConnections = this.opts.maxConnections;
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      // The same port number as UDP, as phones expect (§18: both on 5060).
-      tcp.listen(this.udpPort, this.opts.host, () => {
-        tcp.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        // The same port number as UDP, as phones expect (§18: both on 5060).
+        tcp.listen(udpPort, this.opts.host, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (e) {
+      udp.close();
+      throw e;
+    }
+    this.udp = udp;
+    this.udpPort = udpPort;
     this.tcp = tcp;
     this.tcpPort = (tcp.address() as { port: number }).port;
+  }
 
+  private async listenTls(): Promise<void> {
     if (this.opts.tls) {
       // SIP over TLS (RFC 3261 §26.2): the same framing and flows as TCP, encrypted.
       const tls = createTlsServer(
