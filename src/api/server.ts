@@ -13,6 +13,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 import { authHook } from './auth.js';
 import type { Api, ApiDeps } from './context.js';
 import { ApiError } from './errors.js';
+import { lazyCompilers } from './lazy-compilers.js';
 import { toApiError } from './problem-mapping.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { audioRoutes } from './routes/audio.js';
@@ -61,6 +62,8 @@ export interface ApiServer {
   /** Every /api/v1 route with its permission: the generic permission and isolation tests walk this. */
   routes: RouteInfo[];
   metrics: Registry;
+  /** Compiles every route schema now (they compile on first use otherwise); throws on a broken one. */
+  compileSchemas(): void;
 }
 
 function makeAjv(coerce: boolean): Ajv {
@@ -87,11 +90,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     trustProxy: false,
   }).withTypeProvider<TypeBoxTypeProvider>() as Api;
 
-  const bodyAjv = makeAjv(false);
-  const otherAjv = makeAjv(true);
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema),
-  );
+  const compilers = lazyCompilers(makeAjv(false), makeAjv(true));
+  app.setValidatorCompiler(compilers.validatorCompiler);
+  app.setSerializerCompiler(compilers.serializerCompiler);
 
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -225,5 +226,5 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   portalBuilt = (await webRoutes(app, deps.webRoot)).built;
 
   await app.ready();
-  return { app, routes, metrics };
+  return { app, routes, metrics, compileSchemas: compilers.compileAll };
 }

@@ -23,6 +23,11 @@ describe.each(backends())('permissions on %s', (backend) => {
     expect(fx.api.routes.filter((r) => !r.public).length).toBeGreaterThan(20);
   });
 
+  it('compiles every route schema (they compile on first use at run time)', () => {
+    // A broken validator or response schema must fail here, not at a customer's first request.
+    expect(() => fx.api.compileSchemas()).not.toThrow();
+  });
+
   it('refuses every protected route to an anonymous caller with 401', async () => {
     for (const r of fx.api.routes.filter((x) => !x.public)) {
       const url = r.url.replace(':tenantId', fx.A.id).replace(':id', RANDOM_ID);
