@@ -12,6 +12,7 @@ import type { ConnectInfo, LiveSource } from './api/context.js';
 import { EventsSocket } from './api/events-socket.js';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
+import { type Cluster, defaultNodeId, openCluster } from './cluster/cluster.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
@@ -51,6 +52,8 @@ export interface StartOptions {
   schema?: string;
   /** PGlite only: keep the database in memory instead of dataDir (tests). */
   inMemory?: boolean;
+  /** Redis key prefix instead of NIMBUS_REDIS_PREFIX (tests: a cluster of their own). */
+  redisPrefix?: string;
 }
 
 export async function startNode(config: Config, opts: StartOptions = {}): Promise<NimbusNode> {
@@ -65,6 +68,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     ...(opts.schema ? { schema: opts.schema } : {}),
   });
   let redis: Redis | null = null;
+  let cluster: Cluster | null = null;
   const cleanups: (() => Promise<unknown>)[] = [() => dbHandle.close()];
   const closeAll = async () => {
     for (const c of cleanups.reverse())
@@ -80,10 +84,18 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       const r = redis;
       cleanups.push(async () => r.quit());
       logger.info({ redis: redactUrl(config.redisUrl) }, 'redis connected');
+      // Shared location (and, below, node heartbeat and announcements): src/cluster/.
+      const c = await openCluster(r, {
+        prefix: opts.redisPrefix ?? config.redisPrefix,
+        node: config.nodeId ?? defaultNodeId(config.sipPort),
+        log: logger.child({ component: 'cluster' }),
+      });
+      cluster = c;
+      cleanups.push(() => c.close());
     }
 
     // Digest nonces are signed with this secret; a restart only makes old nonces stale,
-    // which phones answer by retrying. (A cluster shares one: scale-out milestone.)
+    // which phones answer by retrying. A cluster shares one through Redis (src/cluster/).
     const tls = await loadOrCreateCertificate({
       certFile: config.tlsCert,
       keyFile: config.tlsKey,
@@ -103,10 +115,11 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       {
         recordings: recordingStorage,
         callerLookup,
+        ...(cluster ? { node: cluster.node, location: cluster.location } : {}),
         host: config.sipHost,
         port: config.sipPort,
         publicAddress: config.publicAddress,
-        secret: randomBytes(32),
+        secret: cluster?.secret ?? randomBytes(32),
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
@@ -135,6 +148,9 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.child({ component: 'sip' }),
     );
     const { buildApi } = await apiModule;
+    // A phone registered through another node may be the agent a queue here is waiting for.
+    if (cluster)
+      cluster.location.onRemoteChange = (aor) => sip.queues?.tenantActivity(aor.split(':')[0] ?? '');
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
     const live: LiveSource = {

@@ -29,6 +29,8 @@ export interface Config {
   databaseUrl: string | null;
   redisUrl: string | null;
   adminEmail: string | null;
+  nodeId: string | null;
+  redisPrefix: string;
   adminPassword: string | null;
   demo: boolean;
   sessionHours: number;
@@ -197,6 +199,31 @@ export const SETTINGS: readonly Setting[] = [
     env: 'NIMBUS_SMTP_FROM',
     flag: 'smtp-from',
     kind: { type: 'email' },
+  {
+    key: 'nodeId',
+    env: 'NIMBUS_NODE_ID',
+    flag: 'node-id',
+    kind: {
+      type: 'string',
+      pattern: /^[A-Za-z0-9._:-]{1,64}$/,
+      hint: '1 to 64 letters, digits, dots, dashes, underscores or colons',
+    },
+    default: null,
+    description:
+      "This node's id in a cluster (heartbeat, CDRs, registrations it holds); unique per node, kept across restarts. Unset: host name and SIP port.",
+  },
+  {
+    key: 'redisPrefix',
+    env: 'NIMBUS_REDIS_PREFIX',
+    flag: 'redis-prefix',
+    kind: {
+      type: 'string',
+      pattern: /^[A-Za-z0-9._:-]{1,64}$/,
+      hint: '1 to 64 letters, digits, dots, dashes, underscores or colons',
+    },
+    default: 'nimbus:',
+    description: 'Prefix of every Redis key and channel of this cluster: two clusters can share one Redis.',
+  },
     default: 'voicemail@nimbus.local',
     description: 'Sender address of voicemail emails.',
   },

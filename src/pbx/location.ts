@@ -18,6 +18,11 @@ export interface Binding {
   path: string[];
   userAgent: string | null;
   q: number;
+  /**
+   * The node that took the REGISTER (cluster only). For TCP, TLS and WebSocket contacts it
+   * alone holds the connection to the phone; unset on a single node.
+   */
+  node?: string;
 }
 
 export interface LocationService {
@@ -73,6 +78,57 @@ export class MemoryLocation implements LocationService {
     let n = 0;
     for (const list of this.map.values()) n += list.length;
     return n;
+  }
+}
+
+/** Connection-oriented transports: only the node holding the flow can send on it. */
+function flowBound(b: Binding): boolean {
+  const t = b.source.transport;
+  return t === 'TCP' || t === 'TLS' || t === 'WS' || t === 'WSS';
+}
+
+/**
+ * One node's view of a shared location service. The registrar works on the whole set (a
+ * REGISTER through this node must keep the contacts other nodes hold); calls, messages and
+ * NOTIFYs see only the bindings this node can reach: its own, any with a Path (the request
+ * goes back through the proxy that added it, e.g. Kamailio), and UDP ones (any node can send
+ * a datagram; a phone behind NAT is reached through the front proxy instead). A TCP/WS phone
+ * held by another node without a proxy in front is not rung from here — forwarding such a
+ * call to the holding node is left to a later step. `entries()` (qualify pings) gives only the
+ * bindings this node made, so N nodes do not each ping every phone.
+ */
+export class NodeLocationView implements LocationService {
+  constructor(
+    private readonly inner: LocationService,
+    readonly node: string,
+  ) {}
+
+  reachable(b: Binding): boolean {
+    return !b.node || b.node === this.node || b.path.length > 0 || !flowBound(b);
+  }
+
+  lookup(aor: string, now: number): Binding[] {
+    return this.inner.lookup(aor, now).filter((b) => this.reachable(b));
+  }
+
+  store(aor: string, bindings: Binding[]): void {
+    this.inner.store(aor, bindings);
+  }
+
+  sweep(now: number): number {
+    return this.inner.sweep(now);
+  }
+
+  entries(now: number): [string, Binding][] {
+    return this.inner.entries(now).filter(([, b]) => !b.node || b.node === this.node);
+  }
+
+  remove(aor: string, contact: string): void {
+    this.inner.remove(aor, contact);
+  }
+
+  get size(): number {
+    return this.inner.size;
   }
 }
 

@@ -48,7 +48,7 @@ import { CallerLookup } from './caller-lookup.js';
 import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
-import { aorOf, type LocationService, MemoryLocation } from './location.js';
+import { aorOf, type LocationService, MemoryLocation, NodeLocationView } from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
 import { OutboundLeg } from './outbound-leg.js';
@@ -102,6 +102,8 @@ export interface SipServiceOptions {
   clock?: Clock;
   /**
    * Media anchoring: every call's RTP through our relay on these ports. Omitted:
+  /** Shared bindings of a cluster (src/cluster/location.ts); omitted: in this process's memory. */
+  location?: LocationService;
    * signalling only, SDP passes between the phones untouched (SIP-level tests).
    */
   media?: {
@@ -218,12 +220,14 @@ export class SipService {
       new CallerLookup({ onError: (source, err) => log.warn({ err, source }, 'caller lookup failed') });
     // The phonebook is asked first: the company's own name for a number beats a CRM's.
     this.callerLookup.add(this.phonebook);
-    this.location = new ObservedLocation(new MemoryLocation(), this.events);
+    // In a cluster the registrar keeps the whole shared set; calls see what this node can reach.
+    const bindings = new ObservedLocation(opts.location ?? new MemoryLocation(), this.events);
+    this.location = opts.location && opts.node ? new NodeLocationView(bindings, opts.node) : bindings;
     this.auth = new DigestAuthenticator({
       secret: opts.secret,
       ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}),
     });
-    this.registrar = new Registrar(this.directory, this.location, this.auth);
+    this.registrar = new Registrar(this.directory, bindings, this.auth);
     this.transports = new SipTransports(
       { host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) },
       {

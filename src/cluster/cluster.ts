@@ -1,0 +1,67 @@
+/**
+ * A node's membership of a cluster: the shared state every node of one installation keeps
+ * in Redis (REDIS_URL). Opened by app.ts when Redis is configured; a single node without
+ * Redis has none of this and keeps everything in memory.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { RedisLocation } from './location.js';
+
+export interface ClusterOptions {
+  /** Key and channel prefix (NIMBUS_REDIS_PREFIX). */
+  prefix: string;
+  /** This node's id (NIMBUS_NODE_ID, or defaultNodeId()). */
+  node: string;
+  log: Logger;
+}
+
+export interface Cluster {
+  readonly node: string;
+  readonly prefix: string;
+  readonly location: RedisLocation;
+  /**
+   * The digest-nonce secret every node signs with: a phone challenged by one node may send
+   * its answer through Kamailio to another, which must accept that nonce.
+   */
+  readonly secret: Buffer;
+  close(): Promise<void>;
+}
+
+/**
+ * A node id when none is configured: the host name and SIP port, stable across restarts (a
+ * restarted node then closes its own calls left open). With port 0 (tests) a random suffix
+ * keeps two nodes of one host apart.
+ */
+export function defaultNodeId(sipPort: number): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 48) || 'node';
+  return sipPort > 0 ? `${host}:${sipPort}` : `${host}:${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<Cluster> {
+  // The first node to start makes the secret; the rest read it (SET NX then GET, no race).
+  const secretKey = `${opts.prefix}nonce-secret`;
+  await redis.set(secretKey, randomBytes(32).toString('base64'), 'NX');
+  const shared = await redis.get(secretKey);
+  if (!shared) throw new Error('Redis lost the cluster nonce secret just written');
+  const location = await RedisLocation.open(redis, {
+    prefix: opts.prefix,
+    node: opts.node,
+    onError: (err, what) => opts.log.warn({ err }, `${what} failed`),
+  });
+  let closed: Promise<void> | null = null;
+  return {
+    node: opts.node,
+    prefix: opts.prefix,
+    location,
+    secret: Buffer.from(shared, 'base64'),
+    close: () => {
+      closed ??= location.close();
+      return closed;
+    },
+  };
+}

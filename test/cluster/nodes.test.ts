@@ -1,0 +1,123 @@
+/**
+ * Two whole nodes in this process sharing one PostgreSQL schema and one Redis prefix: a
+ * phone registered on node A is called by a phone whose INVITE reaches node B, and the
+ * call is answered; node B's INVITE to the phone comes from node B. Runs where both
+ * DATABASE_URL and REDIS_URL are set (CI).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type NimbusNode, startNode } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { contactFor } from '../../src/sip/dialog.js';
+import type { SipRequest } from '../../src/sip/message/index.js';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import type { Destination } from '../../src/sip/transaction/types.js';
+import { uniqueSchema } from '../helpers/db.js';
+import { PHONE_SDP } from '../helpers/phones.js';
+import { udpUa, until, Wire } from '../helpers/test-ua.js';
+
+const ready = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+
+function config(dir: string, node: string, rtp: number): Config {
+  return loadConfig({
+    env: {
+      NIMBUS_HTTP_PORT: '0',
+      NIMBUS_HTTP_HOST: '127.0.0.1',
+      NIMBUS_SIP_HOST: '127.0.0.1',
+      NIMBUS_SIP_PORT: '0',
+      NIMBUS_SIP_TLS_PORT: '0',
+      NIMBUS_HTTPS_PORT: '0',
+      NIMBUS_DATA_DIR: join(dir, node),
+      NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
+      NIMBUS_LOG_LEVEL: 'silent',
+      NIMBUS_MEDIA_WORKERS: '1',
+      NIMBUS_RTP_PORT_MIN: String(rtp),
+      NIMBUS_RTP_PORT_MAX: String(rtp + 199),
+      NIMBUS_NODE_ID: node,
+      DATABASE_URL: process.env.DATABASE_URL ?? '',
+      REDIS_URL: process.env.REDIS_URL ?? '',
+    },
+    configFile: null,
+  });
+}
+
+describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-cluster-'));
+  const schema = uniqueSchema();
+  const prefix = `nimbus-test:${schema}:`;
+  let a: NimbusNode;
+  let b: NimbusNode;
+
+  beforeAll(async () => {
+    a = await startNode(config(dir, 'node-a', 42000), { schema, redisPrefix: prefix });
+    b = await startNode(config(dir, 'node-b', 42200), { schema, redisPrefix: prefix });
+  }, 60_000);
+
+  afterAll(async () => {
+    await b?.close();
+    if (a) {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(a.store.db);
+      await a.close();
+    }
+    const redis = new Redis(process.env.REDIS_URL!);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a phone registered on node A is called through node B', async () => {
+    const demo = a.demo!;
+    expect(b.demo).toBeNull(); // the second node found the tenant already made
+    const domain = demo.sipDomain;
+    const secret = (n: string) => demo.extensions.find((e) => e.number === n)!.sipSecret;
+    const wire = new Wire();
+    const callee = await udpUa('101', wire, systemClock);
+    const caller = await udpUa('102', wire, systemClock);
+    try {
+      callee.credentials = { username: '101', password: secret('101') };
+      caller.credentials = { username: '102', password: secret('102') };
+      const offered: { req: SipRequest; source: Destination }[] = [];
+      callee.on('INVITE', (req, tx, source) => {
+        if (!tx) return;
+        offered.push({ req, source });
+        callee.accept(tx, source, PHONE_SDP);
+      });
+      const nodeA: Destination = { transport: 'UDP', host: '127.0.0.1', port: a.sipPorts.udp };
+      const nodeB: Destination = { transport: 'UDP', host: '127.0.0.1', port: b.sipPorts.udp };
+      const reg = callee.buildRequest('REGISTER', `sip:${domain}`, {
+        from: `<sip:101@${domain}>`,
+        to: `<sip:101@${domain}>`,
+        headers: [
+          ['Contact', contactFor(callee.local, '101')],
+          ['Expires', '300'],
+        ],
+      });
+      expect((await callee.send(reg, nodeA).done())?.status).toBe(200);
+      // Node B learns the binding through Redis, stamped with the node holding it.
+      const seen = await until(() => b.sip.location.lookup(`${demo.tenantId}:101`, Date.now())[0]);
+      expect(seen.node).toBe('node-a');
+
+      const invite = caller.buildRequest('INVITE', `sip:101@${domain}`, {
+        from: `<sip:102@${domain}>`,
+        body: PHONE_SDP,
+      });
+      const answer = await caller.send(invite, nodeB).done();
+      expect(answer?.status).toBe(200);
+      expect(offered).toHaveLength(1);
+      expect(offered[0]!.source.port).toBe(b.sipPorts.udp); // rung by node B, not node A
+      expect(b.sip.calls.size).toBe(1);
+      expect(a.sip.calls.size).toBe(0);
+      const dialog = [...caller.dialogs.values()][0]!;
+      expect((await caller.inDialog('BYE', { dialog }).done())?.status).toBe(200);
+      await until(() => b.sip.calls.size === 0);
+    } finally {
+      callee.close();
+      caller.close();
+    }
+  }, 30_000);
+});
