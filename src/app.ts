@@ -121,6 +121,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         publicAddress: config.publicAddress,
         secret: cluster?.secret ?? randomBytes(32),
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
+        serverHeader: config.sipServerHeader,
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
         ttsDir: join(config.dataDir, 'tts'),
@@ -147,10 +148,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       store,
       logger.child({ component: 'sip' }),
     );
-    const { buildApi } = await apiModule;
     // A phone registered through another node may be the agent a queue here is waiting for.
     if (cluster)
       cluster.location.onRemoteChange = (aor) => sip.queues?.tenantActivity(aor.split(':')[0] ?? '');
+    const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
     const live: LiveSource = {

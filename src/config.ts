@@ -22,15 +22,16 @@ export interface Config {
   sipPort: number;
   sipDigest: 'MD5' | 'SHA-256' | 'MD5,SHA-256' | 'SHA-256,MD5';
   sipTlsPort: number;
+  sipServerHeader: string | null;
   tlsCert: string | null;
   tlsKey: string | null;
   publicAddress: string;
   logLevel: LogLevel;
   databaseUrl: string | null;
   redisUrl: string | null;
-  adminEmail: string | null;
   nodeId: string | null;
   redisPrefix: string;
+  adminEmail: string | null;
   adminPassword: string | null;
   demo: boolean;
   sessionHours: number;
@@ -153,6 +154,19 @@ export const SETTINGS: readonly Setting[] = [
       'Digest algorithms challenged, in order. MD5 alone works with every phone; SHA-256 (RFC 8760) only where all devices support it.',
   },
   {
+    key: 'sipServerHeader',
+    env: 'NIMBUS_SIP_SERVER_HEADER',
+    flag: 'sip-server-header',
+    kind: {
+      type: 'string',
+      pattern: /^[\x21-\x7e][\x20-\x7e]{0,99}$/,
+      hint: '1 to 100 printable ASCII characters',
+    },
+    default: null,
+    description:
+      'Server header of SIP answers and User-Agent of registrations to carriers. Unset: none, so scanners are not told the product or version.',
+  },
+  {
     key: 'publicAddress',
     env: 'NIMBUS_PUBLIC_ADDRESS',
     flag: 'public-address',
@@ -186,20 +200,6 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Redis URL for shared cluster state. Unset: single node, state in memory.',
   },
   {
-    key: 'smtpUrl',
-    env: 'NIMBUS_SMTP_URL',
-    flag: 'smtp-url',
-    kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
-    default: null,
-    description:
-      'SMTP server voicemail is emailed through, e.g. smtp://user:password@mail.example.com:587 (smtps: for TLS from the start). Unset: no voicemail email.',
-  },
-  {
-    key: 'smtpFrom',
-    env: 'NIMBUS_SMTP_FROM',
-    flag: 'smtp-from',
-    kind: { type: 'email' },
-  {
     key: 'nodeId',
     env: 'NIMBUS_NODE_ID',
     flag: 'node-id',
@@ -224,6 +224,20 @@ export const SETTINGS: readonly Setting[] = [
     default: 'nimbus:',
     description: 'Prefix of every Redis key and channel of this cluster: two clusters can share one Redis.',
   },
+  {
+    key: 'smtpUrl',
+    env: 'NIMBUS_SMTP_URL',
+    flag: 'smtp-url',
+    kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
+    default: null,
+    description:
+      'SMTP server voicemail is emailed through, e.g. smtp://user:password@mail.example.com:587 (smtps: for TLS from the start). Unset: no voicemail email.',
+  },
+  {
+    key: 'smtpFrom',
+    env: 'NIMBUS_SMTP_FROM',
+    flag: 'smtp-from',
+    kind: { type: 'email' },
     default: 'voicemail@nimbus.local',
     description: 'Sender address of voicemail emails.',
   },

@@ -7,6 +7,7 @@
 import { type DigestAuthenticator, parseCredentials } from '../sip/auth.js';
 import { makeResponse } from '../sip/build.js';
 import type { SipRequest, SipResponse } from '../sip/message/index.js';
+import type { Destination } from '../sip/transaction/types.js';
 import { parseSoftphoneUsername, softphonePassword } from '../util/softphone-credentials.js';
 import type { Directory, ExtensionEntry, TenantEntry } from './directory.js';
 
@@ -26,6 +27,26 @@ function passwordOf(
   // An expired credential fails like a wrong one; the portal fetches a fresh one before then.
   if (eph.expiresSec * 1000 <= now) return { number: eph.number, password: null };
   return { number: eph.number, password: softphonePassword(secret, tenant.id, eph.number, eph.expiresSec) };
+}
+
+/** Why credentials were refused: for the operator's security log only, never for the answer. */
+export type AuthFailure = 'unknown-domain' | 'unknown-user' | 'wrong-password' | 'banned';
+
+/**
+ * What brute-force protection needs from authentication: whether a source may
+ * try this user at all, and each failure. A refused source gets exactly the
+ * answer (and the hashing work) of a wrong password.
+ */
+export interface AuthWatch {
+  refused(ip: string, user: string): boolean;
+  failed(f: {
+    ip: string;
+    user: string;
+    realm: string;
+    method: string;
+    transport: string;
+    reason: AuthFailure;
+  }): void;
 }
 
 export type AuthOutcome =
@@ -53,7 +74,14 @@ export function authenticate(
   req: SipRequest,
   directory: Directory,
   auth: DigestAuthenticator,
-  opts: { proxy: boolean; party: 'To' | 'From'; realm: string },
+  opts: {
+    proxy: boolean;
+    party: 'To' | 'From';
+    realm: string;
+    /** Where the request came from: what failures are counted and bans kept against. */
+    source?: Destination;
+    watch?: AuthWatch;
+  },
 ): AuthOutcome {
   const [status, challengeHeader, credsHeader] = opts.proxy
     ? [407, 'Proxy-Authenticate', 'Proxy-Authorization']
@@ -73,7 +101,20 @@ export function authenticate(
   const { number, password } = passwordOf(creds.username, tenant, directory.softphoneSecret);
   const ext = tenant && number === user ? tenant.extensions.get(number) : undefined;
   const result = auth.verify(creds, req.method, opts.realm, ext ? password : null);
-  if (result === 'stale') return challenge(true);
-  if (result !== 'ok' || !tenant || !ext) return { ok: false, response: makeResponse(req, 403) };
+  // Asked after the hashing, so a banned source costs (and is answered) like a wrong password.
+  const banned = opts.source && opts.watch ? opts.watch.refused(opts.source.host, creds.username) : false;
+  if (result === 'stale' && !banned) return challenge(true);
+  if (result !== 'ok' || !tenant || !ext || banned) {
+    if (opts.source && opts.watch)
+      opts.watch.failed({
+        ip: opts.source.host,
+        user: creds.username,
+        realm: opts.realm,
+        method: req.method,
+        transport: opts.source.transport,
+        reason: banned ? 'banned' : !tenant ? 'unknown-domain' : !ext ? 'unknown-user' : 'wrong-password',
+      });
+    return { ok: false, response: makeResponse(req, 403) };
+  }
   return { ok: true, tenant, ext };
 }

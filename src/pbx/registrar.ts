@@ -10,7 +10,7 @@ import type { DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse } from '../sip/build.js';
 import { formatUri, parseContacts, type SipRequest, type SipResponse } from '../sip/message/index.js';
 import type { Destination } from '../sip/transaction/types.js';
-import { authenticate } from './authenticate.js';
+import { type AuthWatch, authenticate } from './authenticate.js';
 import type { Directory } from './directory.js';
 import { aorOf, type Binding, type LocationService } from './location.js';
 
@@ -37,13 +37,21 @@ export class Registrar {
     private readonly auth: DigestAuthenticator,
     private readonly clock: () => number = Date.now,
     opts: Partial<RegistrarOptions> = {},
+    /** Brute-force protection: failures counted per source, banned sources refused. */
+    private readonly watch?: AuthWatch,
   ) {
     this.opts = { ...REGISTRAR_DEFAULTS, ...opts };
   }
 
   handle(req: SipRequest, source: Destination): SipResponse {
     const realm = req.uri.host.toLowerCase();
-    const authn = authenticate(req, this.directory, this.auth, { proxy: false, party: 'To', realm });
+    const authn = authenticate(req, this.directory, this.auth, {
+      proxy: false,
+      party: 'To',
+      realm,
+      source,
+      ...(this.watch ? { watch: this.watch } : {}),
+    });
     if (!authn.ok) return authn.response;
     const { tenant, ext } = authn;
     const aor = aorOf(tenant.id, ext.number);

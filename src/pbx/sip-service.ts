@@ -89,7 +89,10 @@ export interface SipServiceOptions {
   publicAddress: string;
   /** Shared secret for digest nonces; the same on every node of a cluster. */
   secret: Buffer;
-  /** Product name in Server headers; none by default (scanners learn nothing). */
+  /**
+   * Product name in Server headers of answers and the User-Agent of the node's own
+   * REGISTERs to carriers; none by default (scanners learn nothing).
+   */
   serverHeader?: string | null;
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
@@ -99,11 +102,11 @@ export interface SipServiceOptions {
   qualifyIntervalMs?: number;
   /** Node id written on CDR rows, so a restart closes only its own open calls. */
   node?: string;
+  /** Shared bindings of a cluster (src/cluster/location.ts); omitted: in this process's memory. */
+  location?: LocationService;
   clock?: Clock;
   /**
    * Media anchoring: every call's RTP through our relay on these ports. Omitted:
-  /** Shared bindings of a cluster (src/cluster/location.ts); omitted: in this process's memory. */
-  location?: LocationService;
    * signalling only, SDP passes between the phones untouched (SIP-level tests).
    */
   media?: {
@@ -248,6 +251,7 @@ export class SipService {
         clock,
         localFor: (d) => this.localFor(d),
         log,
+        userAgent: opts.serverHeader ?? null,
         ...(opts.dns ? { resolve: (host, o) => resolveSipTargets(host, { ...o, dns: opts.dns }) } : {}),
       },
       store,
@@ -564,7 +568,8 @@ export class SipService {
       return;
     }
     if (req.method === 'SUBSCRIBE' || req.method === 'MESSAGE') {
-      const res = req.method === 'SUBSCRIBE' ? this.subscribe(req, tx, source) : this.message(req, tx);
+      const res =
+        req.method === 'SUBSCRIBE' ? this.subscribe(req, tx, source) : this.message(req, tx, source);
       if (res) tx.respond(this.decorate(res));
       return;
     }
@@ -577,17 +582,17 @@ export class SipService {
    * so the first half of every registration and call holds no state on the server.
    */
   private challengeStatelessly(req: SipRequest, source: Destination): SipResponse | null {
-    const proxy = req.method === 'INVITE' || req.method === 'MESSAGE';
+    const userOptions = this.isUserOptions(req);
+    const proxy = req.method === 'INVITE' || req.method === 'MESSAGE' || userOptions;
     // A carrier's call is known by where it comes from, not by a password.
-    if (req.method === 'INVITE' && this.carriers.trunks.identify(source, req)) return null;
+    if ((req.method === 'INVITE' || userOptions) && this.carriers.trunks.identify(source, req)) return null;
     if (!proxy && req.method !== 'REGISTER' && req.method !== 'SUBSCRIBE') return null;
     if (req.headers.has(proxy ? 'Proxy-Authorization' : 'Authorization')) return null;
     if (tagOf(req.headers.get('To')) !== null) return null;
     const refused = this.checkRequest(req);
     if (refused) return this.decorate(refused);
-    const realm = req.uri.host.toLowerCase();
     const party = req.method === 'REGISTER' ? 'To' : 'From';
-    const outcome = authenticate(req, this.directory, this.auth, { proxy, party, realm });
+    const outcome = this.authenticate(req, source, proxy, party);
     return outcome.ok ? null : this.decorate(outcome.response);
   }
 
@@ -597,8 +602,7 @@ export class SipService {
     if (refused) return refused;
     const trunk = this.carriers.trunks.identify(source, req);
     if (trunk) return this.trunkCall(trunk, req, tx, source);
-    const realm = req.uri.host.toLowerCase();
-    const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
+    const authn = this.authenticate(req, source, true, 'From');
     if (!authn.ok) return authn.response;
     const { tenant, ext: caller } = authn;
     const dialled = req.uri.user ?? '';
@@ -1290,8 +1294,7 @@ export class SipService {
   private subscribe(req: SipRequest, tx: ServerTransaction, source: Destination): SipResponse | null {
     const refused = this.checkRequest(req);
     if (refused) return refused;
-    const realm = req.uri.host.toLowerCase();
-    const authn = authenticate(req, this.directory, this.auth, { proxy: false, party: 'From', realm });
+    const authn = this.authenticate(req, source, false, 'From');
     if (!authn.ok) return authn.response;
     const pkg = this.notifier.packageFor(req);
     if (!('event' in pkg)) return pkg;
@@ -1304,11 +1307,10 @@ export class SipService {
   }
 
   /** A page-mode MESSAGE (RFC 3428) from one extension to another. */
-  private message(req: SipRequest, tx: ServerTransaction): SipResponse | null {
+  private message(req: SipRequest, tx: ServerTransaction, source: Destination): SipResponse | null {
     const refused = this.checkRequest(req);
     if (refused) return refused;
-    const realm = req.uri.host.toLowerCase();
-    const authn = authenticate(req, this.directory, this.auth, { proxy: true, party: 'From', realm });
+    const authn = this.authenticate(req, source, true, 'From');
     if (!authn.ok) return authn.response;
     const { tenant, ext: sender } = authn;
     const to = req.uri.user ? tenant.extensions.get(req.uri.user) : undefined;
@@ -1407,7 +1409,11 @@ export class SipService {
     switch (req.method) {
       case 'REGISTER':
         return this.registrar.handle(req, source);
-      case 'OPTIONS':
+      case 'OPTIONS': {
+        if (this.isUserOptions(req) && !this.carriers.trunks.identify(source, req)) {
+          const authn = this.authenticate(req, source, true, 'From');
+          if (!authn.ok) return authn.response;
+        }
         return makeResponse(req, 200, {
           headers: [
             ['Allow', ALLOW],
@@ -1415,12 +1421,29 @@ export class SipService {
             ['Allow-Events', this.notifier.allowEvents],
           ],
         });
+      }
       case 'BYE':
       case 'CANCEL':
         return makeResponse(req, 481);
       default:
         return makeResponse(req, 405, { headers: [['Allow', ALLOW]] });
     }
+  }
+
+  /**
+   * An OPTIONS to a user (`sip:101@…`) rather than to the server: it would be that user's
+   * to answer, so a stranger is challenged first, as for a call, and an unknown number
+   * cannot be told from a real one. OPTIONS to the server itself (pings from phones, load
+   * balancers and carriers) are answered to anyone.
+   */
+  private isUserOptions(req: SipRequest): boolean {
+    return req.method === 'OPTIONS' && req.uri.user !== null && req.uri.user !== '';
+  }
+
+  /** Digest authentication of a phone's request, realm from its Request-URI. */
+  private authenticate(req: SipRequest, source: Destination, proxy: boolean, party: 'To' | 'From') {
+    const realm = req.uri.host.toLowerCase();
+    return authenticate(req, this.directory, this.auth, { proxy, party, realm, source });
   }
 
   private decorate<T extends { headers: { append(n: string, v: string): void } }>(res: T): T {

@@ -171,6 +171,11 @@ export class DigestAuthenticator {
   private readonly instance = randomBytes(4).toString('base64url');
   private issued = 0;
   private readonly secretText: string;
+  /**
+   * What an unknown user's response is checked against: made once, so the failing path
+   * does exactly the work of a wrong password (no random bytes drawn per request).
+   */
+  private readonly nobody = randomBytes(16).toString('hex');
 
   constructor(opts: AuthenticatorOptions) {
     this.ttl = opts.nonceTtlMs ?? 300_000;
@@ -225,7 +230,7 @@ export class DigestAuthenticator {
    * the time taken do not reveal it.
    */
   verify(creds: DigestCredentials, method: string, realm: string, password: string | null): VerifyResult {
-    const secret = password ?? randomBytes(16).toString('hex');
+    const secret = password ?? this.nobody;
     const expected = digestResponse(creds.algorithm, { ...creds, realm, password: secret, method });
     const match = sameText(expected, creds.response);
     if (creds.realm !== realm || password === null || !match) return 'invalid';

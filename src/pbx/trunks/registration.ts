@@ -59,6 +59,8 @@ export interface RegistrationDeps {
   /** Where the registrar is, in order (resolved by the caller, RFC 3263); called before each attempt. */
   resolve(): Promise<Destination[]>;
   log: Logger;
+  /** User-Agent of our REGISTERs; none by default, so the product and version are not advertised. */
+  userAgent?: string | null;
 }
 
 export interface RegistrationConfig {
@@ -506,7 +508,7 @@ export class TrunkRegistration {
     headers.append('Expires', String(expiresSec));
     const auth = this.credentials();
     if (auth) headers.append(auth[0], auth[1]);
-    headers.append('User-Agent', 'Nimbus PBX');
+    if (this.deps.userAgent) headers.append('User-Agent', this.deps.userAgent);
     return {
       kind: 'request',
       method: 'REGISTER',

@@ -28,6 +28,8 @@ export interface TrunkSetDeps {
   log: Logger;
   /** RFC 3263 resolution (tests give a resolver of their own). */
   resolve?: typeof resolveSipTargets;
+  /** User-Agent of trunk registrations (the node's configured product name, or none). */
+  userAgent?: string | null;
 }
 
 export interface TrunkHealth {
@@ -141,6 +143,7 @@ export class TrunkSet {
           localFor: (d) => this.deps.localFor(d),
           resolve: () => this.targetsOf(r),
           log: this.deps.log,
+          userAgent: this.deps.userAgent ?? null,
         },
         {
           trunkId: trunk.id,
