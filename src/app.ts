@@ -230,7 +230,15 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         dir: join(config.dataDir, 'voicemail'),
         changed: (tenantId, boxId) => void sip.voicemail?.changedById(tenantId, boxId),
       },
-      readiness: redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : [],
+      readiness: [
+        // Ready once SIP listens (after the directory, media and first-start data): until then
+        // a load balancer or Kamailio's probe sends nothing here.
+        { name: 'sip', check: async () => sipListening(), quiet: true },
+        ...(redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : []),
+        // In a cluster: this node's heartbeat is written (Kamailio and the others count on it).
+        ...(cluster ? [{ name: 'cluster', check: () => cluster!.nodes.check() }] : []),
+      ],
+      ...(cluster ? { cluster: { node: cluster.node, nodes: () => cluster!.nodes.live() } } : {}),
       onTenantChange: (tenantId) =>
         sip
           .tenantChanged(tenantId)
@@ -317,6 +325,11 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     cleanups.push(async () => clearInterval(sweep));
 
     logger.info(
+    await cluster?.nodes.describe({
+      sip: `${config.publicAddress}:${sip.transports.udpPort}`,
+      http: `${config.publicAddress}:${httpPort}`,
+    });
+
       {
         httpPort,
         httpsPort,

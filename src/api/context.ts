@@ -99,6 +99,20 @@ export interface ConnectInfo {
 
 export interface ApiDeps {
   store: Store;
+/** A node of the cluster as its heartbeat in Redis describes it. */
+export interface ClusterNodeView {
+  id: string;
+  startedAt: string;
+  lastSeenAt: string;
+  sip: string | null;
+  http: string | null;
+}
+
+export interface ClusterView {
+  node: string;
+  nodes(): Promise<ClusterNodeView[]>;
+}
+
   config: Pick<Config, 'sessionHours' | 'publicAddress'>;
   logger: FastifyBaseLogger;
   readiness?: ReadinessCheck[];
@@ -157,6 +171,8 @@ export interface ApiDeps {
   platform?: () => PlatformStatus;
   /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */
   webRoot?: string;
+  /** The cluster this node belongs to (with REDIS_URL): its id and the live nodes by heartbeat. */
+  cluster?: ClusterView;
   /** Injected clock, so session expiry and TOTP are testable. */
   now?: () => Date;
 }

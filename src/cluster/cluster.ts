@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { RedisLocation } from './location.js';
+import { NodeRegistry } from './nodes.js';
 
 export interface ClusterOptions {
   /** Key and channel prefix (NIMBUS_REDIS_PREFIX). */
@@ -15,12 +16,16 @@ export interface ClusterOptions {
   /** This node's id (NIMBUS_NODE_ID, or defaultNodeId()). */
   node: string;
   log: Logger;
+  /** How long a silent node stays in the list of live nodes (default 10 s; tests shorten it). */
+  heartbeatTtlMs?: number;
 }
 
 export interface Cluster {
   readonly node: string;
   readonly prefix: string;
   readonly location: RedisLocation;
+  /** This node's heartbeat and the list of live nodes. */
+  readonly nodes: NodeRegistry;
   /**
    * The digest-nonce secret every node signs with: a phone challenged by one node may send
    * its answer through Kamailio to another, which must accept that nonce.
@@ -48,19 +53,30 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
   await redis.set(secretKey, randomBytes(32).toString('base64'), 'NX');
   const shared = await redis.get(secretKey);
   if (!shared) throw new Error('Redis lost the cluster nonce secret just written');
+  // The id is claimed first: a second process with the same id stops here, before it touches anything.
+  const nodes = await NodeRegistry.join(redis, {
+    prefix: opts.prefix,
+    node: opts.node,
+    ...(opts.heartbeatTtlMs ? { ttlMs: opts.heartbeatTtlMs } : {}),
+    onError: (err) => opts.log.warn({ err }, 'heartbeat failed'),
+  });
   const location = await RedisLocation.open(redis, {
     prefix: opts.prefix,
     node: opts.node,
     onError: (err, what) => opts.log.warn({ err }, `${what} failed`),
+  }).catch(async (e: unknown) => {
+    await nodes.leave().catch(() => {});
+    throw e;
   });
   let closed: Promise<void> | null = null;
   return {
     node: opts.node,
     prefix: opts.prefix,
     location,
+    nodes,
     secret: Buffer.from(shared, 'base64'),
     close: () => {
-      closed ??= location.close();
+      closed ??= Promise.all([location.close(), nodes.leave().catch(() => {})]).then(() => {});
       return closed;
     },
   };

@@ -70,6 +70,31 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('each node beats, is listed to the operator and is ready only with its heartbeat', async () => {
+    const ready = (await (await fetch(`${b.httpUrl}/readyz`)).json()) as { checks: { name: string }[] };
+    expect(ready.checks).toEqual([
+      { name: 'database', ok: true },
+      { name: 'redis', ok: true },
+      { name: 'cluster', ok: true },
+    ]);
+    const op = a.firstOperator!;
+    const login = await fetch(`${b.httpUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: op.email, password: op.password }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const health = (await (
+      await fetch(`${b.httpUrl}/api/v1/platform/health`, { headers: { cookie } })
+    ).json()) as { cluster: { node: string; nodes: { id: string; sip: string }[] } };
+    expect(health.cluster.node).toBe('node-b');
+    expect(health.cluster.nodes.map((n) => [n.id, n.sip])).toEqual([
+      ['node-a', `127.0.0.1:${a.sipPorts.udp}`],
+      ['node-b', `127.0.0.1:${b.sipPorts.udp}`],
+    ]);
+  });
+
   it('a phone registered on node A is called through node B', async () => {
     const demo = a.demo!;
     expect(b.demo).toBeNull(); // the second node found the tenant already made

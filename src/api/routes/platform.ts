@@ -2,7 +2,7 @@
  * GET /api/v1/platform/health: the operator's view of this node — version and
  * uptime, database and Redis with how long each takes to answer, process memory
  * and event-loop delay, SIP registrations, calls and connections, media workers
- * and their load, and tenants.
+ * and their load, tenants, and (in a cluster) the live nodes by their heartbeats.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -46,6 +46,26 @@ export const PlatformHealthSchema = Type.Object({
     Type.Null(),
   ]),
   tenants: Type.Object({ total: Type.Integer() }),
+  cluster: Type.Union(
+    [
+      Type.Object({
+        node: Type.String({ description: 'This node’s id (NIMBUS_NODE_ID)' }),
+        nodes: Type.Array(
+          Type.Object({
+            id: Type.String(),
+            startedAt: Type.String(),
+            lastSeenAt: Type.String({
+              description: 'Its last heartbeat; a node silent for 10 s leaves the list',
+            }),
+            sip: Type.Union([Type.String(), Type.Null()]),
+            http: Type.Union([Type.String(), Type.Null()]),
+          }),
+        ),
+      }),
+      Type.Null(),
+    ],
+    { description: 'With REDIS_URL: the live nodes of the cluster; null for a single node' },
+  ),
 });
 
 export async function platformRoutes(app: Api, deps: ApiDeps): Promise<void> {
@@ -114,6 +134,18 @@ export async function platformRoutes(app: Api, deps: ApiDeps): Promise<void> {
         sip: status?.sip ?? { registrations: 0, activeCalls: 0, connections: 0 },
         media: status?.media ?? null,
         tenants: { total: await deps.store.tenants.count() },
+        cluster: deps.cluster
+          ? {
+              node: deps.cluster.node,
+              nodes: (await deps.cluster.nodes().catch(() => [])).map((n) => ({
+                id: n.id,
+                startedAt: n.startedAt,
+                lastSeenAt: n.lastSeenAt,
+                sip: n.sip,
+                http: n.http,
+              })),
+            }
+          : null,
       };
     },
   );

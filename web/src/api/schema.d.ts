@@ -13731,6 +13731,19 @@ export interface paths {
                             tenants: {
                                 total: number;
                             };
+                            /** @description With REDIS_URL: the live nodes of the cluster; null for a single node */
+                            cluster: {
+                                /** @description This node’s id (NIMBUS_NODE_ID) */
+                                node: string;
+                                nodes: {
+                                    id: string;
+                                    startedAt: string;
+                                    /** @description Its last heartbeat; a node silent for 10 s leaves the list */
+                                    lastSeenAt: string;
+                                    sip: string | null;
+                                    http: string | null;
+                                }[];
+                            } | null;
                         };
                     };
                 };
