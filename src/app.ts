@@ -231,9 +231,6 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         changed: (tenantId, boxId) => void sip.voicemail?.changedById(tenantId, boxId),
       },
       readiness: [
-        // Ready once SIP listens (after the directory, media and first-start data): until then
-        // a load balancer or Kamailio's probe sends nothing here.
-        { name: 'sip', check: async () => sipListening(), quiet: true },
         ...(redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : []),
         // In a cluster: this node's heartbeat is written (Kamailio and the others count on it).
         ...(cluster ? [{ name: 'cluster', check: () => cluster!.nodes.check() }] : []),
