@@ -6,6 +6,7 @@
  * answered (the caller hung up, was refused, or reached no one).
  */
 import { type Kysely, sql } from 'kysely';
+import { IANAZone } from 'luxon';
 import type { Database } from '../schema.js';
 import { type QueueReportRow, queueReport, type TrunkReportRow, trunkReport } from './queue-trunk-reports.js';
 
@@ -31,6 +32,34 @@ export interface CallReport {
 
 const n = (v: unknown) => Number(v ?? 0);
 
+const QUARTER_MS = 15 * 60_000;
+const DAY_MS = 86_400_000;
+/** The numbers call_number_days keeps (an extension number's pattern); others are counted from the calls. */
+const ROLLED_UP_NUMBER = /^[0-9]{2,8}$/;
+
+/** The whole `step`-long UTC buckets inside [from, to), or null when there are none. */
+function inner(from: Date, to: Date, step: number): { a: Date; b: Date } | null {
+  const a = Math.ceil(from.getTime() / step) * step;
+  const b = Math.floor(to.getTime() / step) * step;
+  return a < b ? { a: new Date(a), b: new Date(b) } : null;
+}
+
+const utcDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * Whether every UTC quarter of the period lies inside one local hour: the zone's
+ * offset is a whole number of quarters at both ends and at each day between (true
+ * of every zone in use today; a zone's offset changes at most a few times a year).
+ */
+function quartersFit(timeZone: string, from: Date, to: Date): boolean {
+  const zone = IANAZone.create(timeZone);
+  if (!zone.isValid) return false;
+  for (let at = from.getTime(); ; at = Math.min(at + DAY_MS, to.getTime())) {
+    if (zone.offset(at) % 15 !== 0) return false;
+    if (at >= to.getTime()) return true;
+  }
+}
+
 export class CallReportRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -47,55 +76,117 @@ export class CallReportRepository {
     return trunkReport(this.db, this.tenantId, from, to, timeZone);
   }
 
-  async report(from: Date, to: Date, timeZone: string, extensions: readonly string[]): Promise<CallReport> {
+  /**
+   * The calls report. Whole 15-minute quarters (totals, days, heatmap) and whole UTC
+   * days (extension load) are read from the roll-ups migration 0023's triggers keep;
+   * the period's ragged edges, and zones whose offset is not whole quarters, from the
+   * calls. `raw` computes everything from the calls (tests compare the two).
+   */
+  async report(
+    from: Date,
+    to: Date,
+    timeZone: string,
+    extensions: readonly string[],
+    opts: { raw?: boolean } = {},
+  ): Promise<CallReport> {
     const t = this.tenantId;
     const local = sql`(started_at at time zone ${timeZone})`;
-    const range = sql`tenant_id = ${t}::uuid and started_at >= ${from} and started_at < ${to}`;
     const missed = sql`(answered_at is null and direction <> 'outbound')`;
-    // Totals, days and the heatmap come from one pass: the period's calls counted per local
-    // hour (at most 24 × days rows), then summed here. Each pass over a month of a busy
-    // tenant's calls costs ~100 ms, most of it the time-zone conversion per row.
-    const [hours, byExtension, missedNotReturned] = await Promise.all([
-      sql<Record<string, unknown>>`select to_char(date_trunc('hour', ${local}), 'YYYY-MM-DD') as date,
-          extract(isodow from ${local}) as weekday, extract(hour from ${local}) as hour,
-          count(*) as calls, count(answered_at) as answered,
+    const rawRow = sql`count(*) as calls, count(answered_at) as answered,
           count(*) filter (where ${missed}) as missed,
           count(*) filter (where direction = 'inbound') as inbound,
           count(*) filter (where direction = 'outbound') as outbound,
           count(*) filter (where direction = 'internal') as internal,
           coalesce(sum(extract(epoch from ended_at - answered_at)) filter (where answered_at is not null and ended_at is not null), 0) as talk,
-          coalesce(sum(extract(epoch from answered_at - started_at)) filter (where answered_at is not null), 0) as answer
-        from calls where ${range} group by 1, 2, 3 order by 1, 3`.execute(this.db),
-      // An extension's calls: those it made, and those to it (directly, or ringing it on the way).
-      // One pass over the period's calls, each unfolded into the distinct numbers it involved
-      // (caller, callee, legs), kept where a number is one of the extensions.
+          coalesce(sum(extract(epoch from answered_at - started_at)) filter (where answered_at is not null), 0) as answer`;
+    const quarters = opts.raw || !quartersFit(timeZone, from, to) ? null : inner(from, to, QUARTER_MS);
+    const wholeDays =
+      opts.raw || !extensions.every((e) => ROLLED_UP_NUMBER.test(e)) ? null : inner(from, to, DAY_MS);
+    // Calls started in [from, to) outside [a, b) (the edges the roll-up does not cover).
+    const edges = (col: ReturnType<typeof sql>, span: { a: Date; b: Date } | null) =>
+      span
+        ? sql`((${col} >= ${from} and ${col} < ${span.a}) or (${col} >= ${span.b} and ${col} < ${to}))`
+        : sql`${col} >= ${from} and ${col} < ${to}`;
+    // Totals, days and the heatmap come from the period's figures per local hour (at most
+    // 24 × days rows), summed here: the quarters' rows and the edges' calls.
+    const hoursSql = quarters
+      ? sql<Record<string, unknown>>`select to_char(l, 'YYYY-MM-DD') as date,
+            extract(isodow from l) as weekday, extract(hour from l) as hour,
+            sum(calls) as calls, sum(answered) as answered, sum(missed) as missed, sum(inbound) as inbound,
+            sum(outbound) as outbound, sum(internal) as internal, sum(talk) as talk, sum(answer) as answer
+          from (
+            select (bucket at time zone ${timeZone}) as l, calls, answered, missed, inbound, outbound, internal,
+              talk_sec as talk, answer_sec as answer
+            from call_quarter_stats
+            where tenant_id = ${t}::uuid and bucket >= ${quarters.a} and bucket < ${quarters.b} and calls > 0
+            union all
+            select date_trunc('hour', ${local}) as l, ${rawRow}
+            from calls where tenant_id = ${t}::uuid and ${edges(sql`started_at`, quarters)} group by 1
+          ) u
+          group by 1, 2, 3 order by 1, 3`
+      : sql<Record<string, unknown>>`select to_char(date_trunc('hour', ${local}), 'YYYY-MM-DD') as date,
+          extract(isodow from ${local}) as weekday, extract(hour from ${local}) as hour, ${rawRow}
+        from calls where tenant_id = ${t}::uuid and started_at >= ${from} and started_at < ${to}
+        group by 1, 2, 3 order by 1, 3`;
+    // An extension's calls: those it made, and those to it (directly, or ringing it on the
+    // way): each call unfolded into the distinct numbers it involved (caller, callee, legs).
+    const numbers = sql.val([...extensions]);
+    const unfolded = (where: ReturnType<typeof sql>) => sql`select x.number, count(*) as calls,
+          count(c.answered_at) as answered,
+          count(*) filter (where c.answered_at is null and c.direction <> 'outbound' and c.caller <> x.number) as missed,
+          coalesce(sum(extract(epoch from c.ended_at - c.answered_at)) filter (where c.answered_at is not null and c.ended_at is not null), 0) as talk
+        from calls c
+        cross join lateral (
+          select c.caller as number union select c.callee
+          union select l ->> 'number' from jsonb_array_elements(c.legs) l where l ? 'number'
+        ) x
+        where c.tenant_id = ${t}::uuid and ${where} and x.number = any(${numbers}::text[])
+        group by x.number`;
+    const extensionSql = wholeDays
+      ? sql<Record<string, unknown>>`select number, sum(calls) as calls, sum(answered) as answered,
+            sum(missed) as missed, sum(talk) as talk
+          from (
+            select number, calls, answered, missed, talk_sec as talk from call_number_days
+            where tenant_id = ${t}::uuid and number = any(${numbers}::text[])
+              and day >= ${utcDay(wholeDays.a)}::date and day < ${utcDay(wholeDays.b)}::date
+            union all
+            ${unfolded(edges(sql`c.started_at`, wholeDays))}
+          ) u
+          group by number having sum(calls) > 0 order by sum(calls) desc, number`
+      : sql<Record<string, unknown>>`${unfolded(sql`c.started_at >= ${from} and c.started_at < ${to}`)}
+          order by count(*) desc, x.number`;
+    const [hours, byExtension, missedNotReturned] = await Promise.all([
+      hoursSql.execute(this.db),
       extensions.length === 0
         ? Promise.resolve({ rows: [] as Record<string, unknown>[] })
-        : sql<Record<string, unknown>>`select x.number, count(*) as calls, count(c.answered_at) as answered,
-            count(*) filter (where c.answered_at is null and c.direction <> 'outbound' and c.caller <> x.number) as missed,
-            coalesce(sum(extract(epoch from c.ended_at - c.answered_at)) filter (where c.answered_at is not null and c.ended_at is not null), 0) as talk
-          from calls c
-          cross join lateral (
-            select c.caller as number union select c.callee
-            union select l ->> 'number' from jsonb_array_elements(c.legs) l where l ? 'number'
-          ) x
-          where c.tenant_id = ${t}::uuid and c.started_at >= ${from} and c.started_at < ${to}
-            and x.number = any(${sql.val([...extensions])}::text[])
-          group by x.number order by count(*) desc, x.number`.execute(this.db),
-      sql<Record<string, unknown>>`select m.caller as number, count(*) as missed, max(m.started_at) as last
-        from calls m
-        where m.tenant_id = ${t}::uuid and m.started_at >= ${from} and m.started_at < ${to}
-          and m.direction = 'inbound' and m.answered_at is null and m.caller not in ('', 'anonymous')
-          -- Two lookups, each down one of the (tenant, number, started_at) indexes.
-          and not exists (
-            select 1 from calls c
-            where c.tenant_id = m.tenant_id and c.callee = m.caller and c.started_at > m.started_at
-              and c.answered_at is not null and c.direction = 'outbound')
-          and not exists (
-            select 1 from calls c
-            where c.tenant_id = m.tenant_id and c.caller = m.caller and c.started_at > m.started_at
-              and c.answered_at is not null and c.direction = 'inbound')
-        group by m.caller order by max(m.started_at) desc limit 200`.execute(this.db),
+        : extensionSql.execute(this.db),
+      opts.raw
+        ? sql<
+            Record<string, unknown>
+          >`select m.caller as number, count(*) as missed, max(m.started_at) as last
+          from calls m
+          where m.tenant_id = ${t}::uuid and m.started_at >= ${from} and m.started_at < ${to}
+            and m.direction = 'inbound' and m.answered_at is null and m.caller not in ('', 'anonymous')
+            and not exists (
+              select 1 from calls c
+              where c.tenant_id = m.tenant_id and c.callee = m.caller and c.started_at > m.started_at
+                and c.answered_at is not null and c.direction = 'outbound')
+            and not exists (
+              select 1 from calls c
+              where c.tenant_id = m.tenant_id and c.caller = m.caller and c.started_at > m.started_at
+                and c.answered_at is not null and c.direction = 'inbound')
+          group by m.caller order by max(m.started_at) desc limit 200`.execute(this.db)
+        : // A missed call is returned when the number's latest answered call (either way)
+          // started after it; call_last_answered holds that latest start per number.
+          sql<
+            Record<string, unknown>
+          >`select m.caller as number, count(*) as missed, max(m.started_at) as last
+          from calls m
+          left join call_last_answered k on k.tenant_id = m.tenant_id and k.number = m.caller
+          where m.tenant_id = ${t}::uuid and m.started_at >= ${from} and m.started_at < ${to}
+            and m.direction = 'inbound' and m.answered_at is null and m.caller not in ('', 'anonymous')
+            and (k.last_at is null or k.last_at <= m.started_at)
+          group by m.caller order by max(m.started_at) desc limit 200`.execute(this.db),
     ]);
     const totals = {
       calls: 0,

@@ -1,0 +1,200 @@
+/**
+ * Report roll-ups (issue 10): the calls report read every call of its period, so a
+ * year of a busy tenant took seconds. Three tables now hold what it adds up, kept by
+ * statement-level triggers on `calls` — every writer (the call log's batched
+ * inserts and updates, the crash recovery that closes interrupted calls, retention
+ * deletes, seeds) keeps them exact, and a call finalised late changes the figures of
+ * the quarter it started in like any other update:
+ *
+ * - call_quarter_stats: per tenant and 15-minute UTC bucket of started_at, the
+ *   counts and sums of the totals, days and heatmap. UTC buckets do not depend on
+ *   the tenant's zone (a zone change needs no rebuild); a quarter lies inside one
+ *   local hour of every zone whose offset is a whole number of quarters (all zones
+ *   today; the report computes others from the calls).
+ * - call_number_days: per tenant, UTC day and internal-looking number (2–8 digits,
+ *   the extension number's pattern) each call involved as caller, callee or a leg —
+ *   the extension load.
+ * - call_last_answered: per tenant and outside number, when the latest answered call
+ *   with it started (inbound from it, outbound to it) — "missed, not called back"
+ *   becomes one join instead of two anti-joins per missed call.
+ *
+ * Plus a GIN index on legs (a number search on any side reads only the calls that
+ * rang that number) and a partial index of unanswered inbound calls.
+ */
+import { type Kysely, sql } from 'kysely';
+
+// The statements below are text: they go into the trigger functions' bodies as well as run here.
+
+/** The 15-minute UTC bucket of a start (buckets begin at :00, :15, :30, :45 UTC). */
+const QUARTER = `date_bin('15 minutes', started_at, timestamptz '2000-01-01 00:00:00+00')`;
+const TALK = `coalesce(sum(extract(epoch from ended_at - answered_at)) filter (where answered_at is not null and ended_at is not null), 0)`;
+const ANSWER = `coalesce(sum(extract(epoch from answered_at - started_at)) filter (where answered_at is not null), 0)`;
+
+/** Each quarter's figures of the rows in `rows` (a transition table), times `sign`. */
+const quarterFigures = (rows: string, sign: 1 | -1) => `select tenant_id, ${QUARTER} as bucket,
+    ${sign} * count(*) as calls, ${sign} * count(answered_at) as answered,
+    ${sign} * count(*) filter (where answered_at is null and direction <> 'outbound') as missed,
+    ${sign} * count(*) filter (where direction = 'inbound') as inbound,
+    ${sign} * count(*) filter (where direction = 'outbound') as outbound,
+    ${sign} * count(*) filter (where direction = 'internal') as internal,
+    ${sign} * ${TALK} as talk_sec, ${sign} * ${ANSWER} as answer_sec
+  from ${rows} group by 1, 2`;
+
+/** Each (UTC day, number) figures of the rows in `rows`, times `sign`: the extension load's. */
+const numberFigures = (rows: string, sign: 1 | -1) => `select c.tenant_id,
+    (c.started_at at time zone 'UTC')::date as day, x.number,
+    ${sign} * count(*) as calls, ${sign} * count(c.answered_at) as answered,
+    ${sign} * count(*) filter (where c.answered_at is null and c.direction <> 'outbound' and c.caller <> x.number) as missed,
+    ${sign} * coalesce(sum(extract(epoch from c.ended_at - c.answered_at)) filter (where c.answered_at is not null and c.ended_at is not null), 0) as talk_sec
+  from ${rows} c
+  cross join lateral (
+    select c.caller as number union select c.callee
+    union select l ->> 'number' from jsonb_array_elements(c.legs) l where l ? 'number'
+  ) x
+  where x.number ~ '^[0-9]{2,8}$'
+  group by 1, 2, 3`;
+
+/** The answered calls' contacts in `rows`: the caller of an inbound call, the callee of an outbound one. */
+const contacts = (rows: string) =>
+  `select tenant_id, caller as number, started_at from ${rows} where answered_at is not null and direction = 'inbound'
+   union all
+   select tenant_id, callee, started_at from ${rows} where answered_at is not null and direction = 'outbound'`;
+
+/** Adds `delta` (rows keyed like the table) into a figures table, in key order (two writers lock rows alike). */
+function upsert(table: string, keys: string[], cols: string[], delta: string): string {
+  return `insert into ${table} (${[...keys, ...cols].join(', ')})
+    select ${keys.join(', ')}, ${cols.map((c) => `sum(${c})`).join(', ')} from (${delta}) d
+    group by ${keys.join(', ')}
+    having ${cols.map((c) => `sum(${c}) <> 0`).join(' or ')}
+    order by ${keys.join(', ')}
+    on conflict (${keys.join(', ')}) do update set ${cols.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`;
+}
+
+/** Takes `delta` away from rows that exist (a delete: the tenant may be going too, so nothing is inserted). */
+function subtract(table: string, keys: string[], cols: string[], delta: string): string {
+  return `update ${table} t set ${cols.map((c) => `${c} = t.${c} + d.${c}`).join(', ')}
+    from (select ${keys.join(', ')}, ${cols.map((c) => `sum(${c}) as ${c}`).join(', ')} from (${delta}) d0
+      group by ${keys.join(', ')}) d
+    where ${keys.map((k) => `t.${k} = d.${k}`).join(' and ')}`;
+}
+
+const Q_KEYS = ['tenant_id', 'bucket'];
+const Q_COLS = ['calls', 'answered', 'missed', 'inbound', 'outbound', 'internal', 'talk_sec', 'answer_sec'];
+const N_KEYS = ['tenant_id', 'number', 'day'];
+const N_COLS = ['calls', 'answered', 'missed', 'talk_sec'];
+
+/** Moves call_last_answered forward to the newest answered contact in `rows`. */
+const advanceLast = (rows: string) => `insert into call_last_answered (tenant_id, number, last_at)
+  select tenant_id, number, max(started_at) from (${contacts(rows)}) s
+  group by 1, 2 order by 1, 2
+  on conflict (tenant_id, number) do update
+    set last_at = greatest(call_last_answered.last_at, excluded.last_at)`;
+
+/**
+ * Contacts that went away (deleted, or changed by an update) and were the newest of
+ * their number: that number's newest is looked up again in the calls (two index
+ * lookups). Rare: a retention delete or a call's answer being taken back.
+ */
+const recomputeLast = (gone: string) => `update call_last_answered k set last_at = (
+    select max(c.started_at) from calls c where c.tenant_id = k.tenant_id and c.answered_at is not null
+      and ((c.direction = 'inbound' and c.caller = k.number) or (c.direction = 'outbound' and c.callee = k.number)))
+  from (${gone}) g
+  where k.tenant_id = g.tenant_id and k.number = g.number and k.last_at = g.started_at`;
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`create table call_quarter_stats (
+    tenant_id uuid not null references tenants (id) on delete cascade,
+    bucket timestamptz not null,
+    calls integer not null,
+    answered integer not null,
+    missed integer not null,
+    inbound integer not null,
+    outbound integer not null,
+    internal integer not null,
+    talk_sec numeric not null,
+    answer_sec numeric not null,
+    primary key (tenant_id, bucket)
+  )`.execute(db);
+  await sql`create table call_number_days (
+    tenant_id uuid not null references tenants (id) on delete cascade,
+    number text not null,
+    day date not null,
+    calls integer not null,
+    answered integer not null,
+    missed integer not null,
+    talk_sec numeric not null,
+    primary key (tenant_id, number, day)
+  )`.execute(db);
+  await sql`create table call_last_answered (
+    tenant_id uuid not null references tenants (id) on delete cascade,
+    number text not null,
+    -- null: the number's answered calls have all been deleted since.
+    last_at timestamptz,
+    primary key (tenant_id, number)
+  )`.execute(db);
+
+  // What the calls already hold.
+  await sql.raw(upsert('call_quarter_stats', Q_KEYS, Q_COLS, quarterFigures('calls', 1))).execute(db);
+  await sql.raw(upsert('call_number_days', N_KEYS, N_COLS, numberFigures('calls', 1))).execute(db);
+  await sql.raw(advanceLast('calls')).execute(db);
+
+  await sql
+    .raw(`create function calls_rollup_insert() returns trigger language plpgsql as $$
+    begin
+      ${upsert('call_quarter_stats', Q_KEYS, Q_COLS, quarterFigures('new_calls', 1))};
+      ${upsert('call_number_days', N_KEYS, N_COLS, numberFigures('new_calls', 1))};
+      ${advanceLast('new_calls')};
+      return null;
+    end $$`)
+    .execute(db);
+  // An update adds the new rows' figures and takes the old ones' away; rows whose
+  // counted columns did not change cancel out (the having clause writes nothing).
+  const both = (f: typeof quarterFigures) => `${f('new_calls', 1)} union all ${f('old_calls', -1)}`;
+  await sql
+    .raw(`create function calls_rollup_update() returns trigger language plpgsql as $$
+    begin
+      ${upsert('call_quarter_stats', Q_KEYS, Q_COLS, both(quarterFigures))};
+      ${upsert('call_number_days', N_KEYS, N_COLS, both(numberFigures))};
+      ${advanceLast('new_calls')};
+      ${recomputeLast(`${contacts('old_calls')} except ${contacts('new_calls')}`)};
+      return null;
+    end $$`)
+    .execute(db);
+  await sql
+    .raw(`create function calls_rollup_delete() returns trigger language plpgsql as $$
+    begin
+      ${subtract('call_quarter_stats', Q_KEYS, Q_COLS, quarterFigures('old_calls', -1))};
+      ${subtract('call_number_days', N_KEYS, N_COLS, numberFigures('old_calls', -1))};
+      ${recomputeLast(contacts('old_calls'))};
+      return null;
+    end $$`)
+    .execute(db);
+  // Transition tables allow one event per trigger, hence three.
+  await sql`create trigger calls_rollup_insert after insert on calls
+    referencing new table as new_calls for each statement execute function calls_rollup_insert()`.execute(db);
+  await sql`create trigger calls_rollup_update after update on calls
+    referencing old table as old_calls new table as new_calls
+    for each statement execute function calls_rollup_update()`.execute(db);
+  await sql`create trigger calls_rollup_delete after delete on calls
+    referencing old table as old_calls for each statement execute function calls_rollup_delete()`.execute(db);
+
+  // "Any side" number search: calls whose legs rang the number, from the index.
+  await sql`create index calls_legs_idx on calls using gin (legs jsonb_path_ops)`.execute(db);
+  // Missed inbound calls of a period without reading the answered ones.
+  await sql`create index calls_missed_inbound_idx on calls (tenant_id, started_at) include (caller)
+    where direction = 'inbound' and answered_at is null`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop index calls_missed_inbound_idx`.execute(db);
+  await sql`drop index calls_legs_idx`.execute(db);
+  await sql`drop trigger calls_rollup_delete on calls`.execute(db);
+  await sql`drop trigger calls_rollup_update on calls`.execute(db);
+  await sql`drop trigger calls_rollup_insert on calls`.execute(db);
+  await sql`drop function calls_rollup_delete()`.execute(db);
+  await sql`drop function calls_rollup_update()`.execute(db);
+  await sql`drop function calls_rollup_insert()`.execute(db);
+  await sql`drop table call_last_answered`.execute(db);
+  await sql`drop table call_number_days`.execute(db);
+  await sql`drop table call_quarter_stats`.execute(db);
+}

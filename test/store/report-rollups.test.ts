@@ -1,0 +1,308 @@
+/**
+ * The calls report from the roll-ups (migration 0023: quarter figures, number days,
+ * each number's latest answered call, kept by triggers on `calls`) against the same
+ * report computed from the calls alone, on a generated call set written the ways
+ * calls are written: the call log's batches (opened, answered and closed in one
+ * batch or in later ones), direct inserts, the crash recovery's update, a retention
+ * delete. Periods with ragged edges (not on a quarter or a UTC day), zones with
+ * half- and quarter-hour offsets and a DST change, a call finalised after its
+ * quarter was rolled up, a number whose only answered call is deleted, and a zone
+ * whose offset was not whole quarters (the report falls back to the calls).
+ */
+import { type Insertable, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallReport } from '../../src/store/repositories/call-reports.js';
+import type { CallLog } from '../../src/store/repositories/calls.js';
+import type { CallsTable } from '../../src/store/schema.js';
+import type { Store } from '../../src/store/store.js';
+import { backends, openTestDb, type TestDb } from '../helpers/db.js';
+
+const EXTENSIONS = ['100', '101', '102', '103', '104', '105', '7000'];
+const OUTSIDE = ['+79160000001', '+79160000002', '+79160000003', '+74950000001', '84950000002', '112'];
+const ZONES = ['Europe/Moscow', 'America/New_York', 'Asia/Kolkata', 'Asia/Kathmandu', 'UTC'];
+const START = Date.parse('2026-10-28T00:00:00Z'); // New York leaves DST on 1 November
+const SPAN = 10 * 86_400_000;
+
+/** A small deterministic generator (the same call set on every run). */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The report with lists in an order ties cannot change. */
+function comparable(r: CallReport) {
+  return {
+    ...r,
+    missedNotReturned: [...r.missedNotReturned].sort((a, b) => a.number.localeCompare(b.number)),
+  };
+}
+
+describe.each(backends())('report roll-ups on %s', (backend) => {
+  let t: TestDb;
+  let store: Store;
+  let log: CallLog;
+  let tenantId: string;
+  const pick = <T>(r: () => number, xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+
+  const reports = (from: Date, to: Date, zone: string) =>
+    Promise.all([
+      store.tenant(tenantId).callReports.report(from, to, zone, EXTENSIONS),
+      store.tenant(tenantId).callReports.report(from, to, zone, EXTENSIONS, { raw: true }),
+    ]);
+
+  /** Every period and zone below gives the same report both ways. */
+  async function expectSame(): Promise<void> {
+    const periods: [string, string][] = [
+      ['2026-10-28T00:00:00Z', '2026-11-07T00:00:00Z'], // whole days and quarters
+      ['2026-10-28T03:07:11Z', '2026-11-06T17:53:02Z'], // ragged edges
+      ['2026-10-29T21:00:00Z', '2026-11-03T21:00:00Z'], // Moscow midnights
+      ['2026-10-31T10:00:00Z', '2026-10-31T10:20:00Z'], // less than two quarters
+      ['2026-11-01T04:45:00Z', '2026-11-01T07:15:00Z'], // New York's repeated hour
+    ];
+    for (const [f, to] of periods)
+      for (const zone of ZONES) {
+        const [rolled, raw] = await reports(new Date(f), new Date(to), zone);
+        expect(comparable(rolled), `${f} – ${to} in ${zone}`).toEqual(comparable(raw));
+      }
+  }
+
+  beforeAll(async () => {
+    t = await openTestDb(backend);
+    store = t.store;
+    log = store.callLog;
+    const tenant = await store.tenants.create({
+      name: 'rollups',
+      sipDomain: `rollups-${backend}.test`,
+      timeZone: 'Europe/Moscow',
+      language: 'en',
+      country: 'RU',
+      maxExtensions: 10,
+      maxConcurrentCalls: 5,
+    });
+    tenantId = tenant.id;
+    const r = prng(7);
+    const direct: Insertable<CallsTable>[] = [];
+    const logged: Promise<void>[] = [];
+    for (let i = 0; i < 700; i++) {
+      const started = new Date(START + Math.floor(r() * SPAN));
+      const direction = pick(r, ['inbound', 'inbound', 'outbound', 'internal'] as const);
+      const caller = direction === 'inbound' ? pick(r, [...OUTSIDE, 'anonymous']) : pick(r, EXTENSIONS);
+      const callee = direction === 'outbound' ? pick(r, OUTSIDE) : pick(r, [...EXTENSIONS, '600']);
+      const answered = r() < 0.6 ? new Date(started.getTime() + Math.floor(r() * 30_000)) : null;
+      const ended = r() < 0.95 ? new Date((answered ?? started).getTime() + Math.floor(r() * 900_000)) : null;
+      const legs = r() < 0.3 ? [pick(r, EXTENSIONS), pick(r, EXTENSIONS)] : [];
+      if (i % 2 === 0) {
+        direct.push({
+          tenantId,
+          sipCallId: `d${i}`,
+          caller,
+          callerName: '',
+          callee,
+          direction,
+          status: ended ? ('ended' as const) : answered ? ('answered' as const) : ('ringing' as const),
+          startedAt: started,
+          answeredAt: answered,
+          endedAt: ended,
+          legs: JSON.stringify(legs.map((number) => ({ number }))),
+          node: 'direct',
+        });
+        continue;
+      }
+      // Through the call log, as the SIP side writes: some answered and closed in the
+      // batch that opens them, some in later batches (updates of rows rolled up already).
+      const { id, written } = log.open(
+        { tenantId, sipCallId: `l${i}`, caller, callerName: '', callee, direction: 'internal', node: 'log' },
+        started,
+      );
+      if (i % 3 === 0) await written;
+      if (answered) logged.push(log.answered(id, answered));
+      if (ended)
+        logged.push(
+          log.close(id, ended, {
+            cause: answered ? 'normal' : 'no-answer',
+            sipStatus: answered ? 200 : 480,
+            hangupBy: 'caller',
+            legs: legs.map((number) => ({
+              number,
+              target: `sip:${number}@x`,
+              startedAt: started.toISOString(),
+              answeredAt: null,
+              endedAt: null,
+              sipStatus: null,
+            })),
+            direction,
+          }),
+        );
+      else logged.push(written);
+    }
+    await store.db.insertInto('calls').values(direct).execute();
+    await Promise.all(logged);
+    await log.drain();
+  });
+  afterAll(async () => t?.close());
+
+  it('gives the same report as the calls, written by the call log and by inserts', async () => {
+    const [all] = await reports(new Date(START), new Date(START + SPAN), 'Europe/Moscow');
+    // The set is the one meant: every call counted, extensions and unreturned callers present.
+    expect(all.totals.calls).toBe(700);
+    expect(all.byExtension.length).toBeGreaterThan(5);
+    expect(all.missedNotReturned.length).toBeGreaterThan(0);
+    await expectSame();
+  });
+
+  it('counts a call finalised after its quarter was rolled up, and a returned call', async () => {
+    const from = new Date('2026-11-02T06:00:00Z');
+    const to = new Date('2026-11-02T08:00:00Z');
+    const started = new Date('2026-11-02T07:01:00Z');
+    const caller = '+79169999999';
+    const { id, written } = log.open(
+      {
+        tenantId,
+        sipCallId: 'late',
+        caller,
+        callerName: '',
+        callee: '101',
+        direction: 'inbound',
+        node: 'log',
+      },
+      started,
+    );
+    await written;
+    const [before] = await reports(from, to, 'Europe/Moscow');
+    expect(before.missedNotReturned.map((m) => m.number)).toContain(caller);
+    // Answered and ended an hour later, its quarter long since written.
+    await log.answered(id, new Date('2026-11-02T07:01:10Z'));
+    await log.close(id, new Date('2026-11-02T08:00:10Z'), {
+      cause: 'normal',
+      sipStatus: 200,
+      hangupBy: 'caller',
+      legs: [],
+    });
+    const [after, raw] = await reports(from, to, 'Europe/Moscow');
+    expect(comparable(after)).toEqual(comparable(raw));
+    expect(after.totals.calls).toBe(before.totals.calls);
+    expect(after.totals.answered).toBe(before.totals.answered + 1);
+    expect(after.totals.missed).toBe(before.totals.missed - 1);
+    expect(after.totals.talkSec - before.totals.talkSec).toBeGreaterThanOrEqual(3540);
+    // Answered now, so the caller is no longer waiting for a call back.
+    expect(after.missedNotReturned.map((m) => m.number)).not.toContain(caller);
+    await expectSame();
+  });
+
+  it('stays exact through the crash recovery, deletes and a number whose answered call goes', async () => {
+    const scope = store.tenant(tenantId);
+    const missedAt = new Date('2026-11-03T09:00:00Z');
+    const returnedAt = new Date('2026-11-03T10:00:00Z');
+    const number = '+79168888888';
+    const base = {
+      tenantId,
+      callerName: '',
+      node: 'gone',
+      legs: '[]',
+    };
+    await store.db
+      .insertInto('calls')
+      .values([
+        {
+          ...base,
+          sipCallId: 'm1',
+          caller: number,
+          callee: '600',
+          direction: 'inbound',
+          status: 'ended',
+          startedAt: missedAt,
+          endedAt: new Date(missedAt.getTime() + 20_000),
+        },
+        {
+          ...base,
+          sipCallId: 'm2',
+          caller: '102',
+          callee: number,
+          direction: 'outbound',
+          status: 'ended',
+          startedAt: returnedAt,
+          answeredAt: new Date(returnedAt.getTime() + 5_000),
+          endedAt: new Date(returnedAt.getTime() + 65_000),
+        },
+      ])
+      .execute();
+    const period = [new Date('2026-11-03T00:00:00Z'), new Date('2026-11-04T00:00:00Z')] as const;
+    const returned = await scope.callReports.report(...period, 'UTC', EXTENSIONS);
+    expect(returned.missedNotReturned.map((m) => m.number)).not.toContain(number);
+    // The call back is deleted (retention, an erasure): the missed call is unreturned again.
+    await store.db.deleteFrom('calls').where('sipCallId', '=', 'm2').execute();
+    const [again, raw] = await reports(...period, 'UTC');
+    expect(comparable(again)).toEqual(comparable(raw));
+    expect(again.missedNotReturned.find((m) => m.number === number)?.missedCalls).toBe(1);
+
+    // The calls a crashed node left open are closed as interrupted (an update of many rows).
+    expect(await log.closeInterrupted('log')).toBeGreaterThan(0);
+    // Retention: a day's calls deleted in one statement.
+    const cut = await store.db
+      .deleteFrom('calls')
+      .where('tenantId', '=', tenantId)
+      .where('startedAt', '>=', new Date('2026-10-30T00:00:00Z'))
+      .where('startedAt', '<', new Date('2026-10-31T00:00:00Z'))
+      .executeTakeFirst();
+    expect(Number(cut.numDeletedRows)).toBeGreaterThan(30);
+    await expectSame();
+  });
+
+  it('reads the roll-up (a changed quarter shows) and honours a change of the zone', async () => {
+    const from = new Date('2026-11-04T00:00:00Z');
+    const to = new Date('2026-11-05T00:00:00Z');
+    const [moscow] = await reports(from, to, 'Europe/Moscow');
+    const [kolkata] = await reports(from, to, 'Asia/Kolkata');
+    // The same calls, other local hours: the roll-up is in UTC, the zone is the report's.
+    expect(kolkata.totals).toEqual(moscow.totals);
+    expect(kolkata.heatmap).not.toEqual(moscow.heatmap);
+    const bump = (by: number) =>
+      sql`update call_quarter_stats set calls = calls + ${by}
+      where tenant_id = ${tenantId}::uuid and bucket = (select min(bucket) from call_quarter_stats
+        where tenant_id = ${tenantId}::uuid and bucket >= ${from} and calls > 0)
+      returning bucket`.execute(store.db);
+    expect((await bump(1)).rows).toHaveLength(1);
+    try {
+      const [rolled, raw] = await reports(from, to, 'Europe/Moscow');
+      expect(rolled.totals.calls).toBe(raw.totals.calls + 1);
+    } finally {
+      await bump(-1);
+    }
+  });
+
+  it('counts from the calls in a zone whose offset was not whole quarters', async () => {
+    // Liberia kept UTC−0:44:30 until 1972: a quarter of UTC there spans two local hours.
+    // 10:30 UTC is 09:45:30 there; the quarter from it ends at 10:00:30, so a call at
+    // 10:44:45 UTC (10:00:15) is in hour 10, which that quarter's start is not.
+    const started = new Date('1971-06-01T10:30:00Z');
+    await store.db
+      .insertInto('calls')
+      .values(
+        [0, 14.75, 20].map((m) => ({
+          tenantId,
+          sipCallId: `lr${m}`,
+          caller: '101',
+          callerName: '',
+          callee: '102',
+          direction: 'internal' as const,
+          status: 'ended' as const,
+          startedAt: new Date(started.getTime() + m * 60_000),
+          endedAt: new Date(started.getTime() + m * 60_000 + 30_000),
+          legs: '[]',
+          node: 'old',
+        })),
+      )
+      .execute();
+    const from = new Date('1971-06-01T00:00:00Z');
+    const to = new Date('1971-06-02T00:00:00Z');
+    const [rolled, raw] = await reports(from, to, 'Africa/Monrovia');
+    expect(comparable(rolled)).toEqual(comparable(raw));
+    expect(rolled.heatmap.map((c) => [c.hour, c.calls])).toEqual([
+      [9, 1],
+      [10, 2],
+    ]);
+  });
+});
