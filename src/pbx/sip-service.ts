@@ -39,6 +39,7 @@ import { conferenceRoom } from './apps/conference.js';
 import { echoTest } from './apps/echo.js';
 import { keyReadback } from './apps/key-readback.js';
 import { type SettingActions, settingApp } from './apps/setting-codes.js';
+import { AuthGuard, type AuthGuardOptions } from './auth-guard.js';
 import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import type { CalendarSpec } from './calendar/types.js';
@@ -66,6 +67,7 @@ import { Registrar } from './registrar.js';
 import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig, Destination as RouteDestination } from './routing/types.js';
+import { SecurityLog } from './security-events.js';
 import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
 import { Carriers } from './trunks/carriers.js';
@@ -94,6 +96,8 @@ export interface SipServiceOptions {
    * REGISTERs to carriers; none by default (scanners learn nothing).
    */
   serverHeader?: string | null;
+  /** Brute-force protection: failure limits, ban length, allow-list (defaults: AUTH_GUARD_DEFAULTS). */
+  security?: Partial<AuthGuardOptions>;
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
   /** SIP over TLS: port and certificate; omitted: no TLS. */
@@ -167,6 +171,10 @@ export class SipService {
   /** SUBSCRIBE/NOTIFY (RFC 6665): busy lamps now, message-waiting with voicemail. */
   readonly notifier: Notifier;
   private readonly auth: DigestAuthenticator;
+  /** Failed authentications, bans and scanners: log lines and the portal's list. */
+  readonly securityLog: SecurityLog;
+  /** Counts authentication failures and keeps bans. */
+  readonly guard: AuthGuard;
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
   /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
@@ -230,7 +238,11 @@ export class SipService {
       secret: opts.secret,
       ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}),
     });
-    this.registrar = new Registrar(this.directory, bindings, this.auth);
+    this.securityLog = new SecurityLog(log.child({ component: 'security' }), {
+      tenantOf: (realm) => this.directory.tenantByDomain(realm)?.id ?? null,
+    });
+    this.guard = new AuthGuard(this.securityLog, opts.security ?? {});
+    this.registrar = new Registrar(this.directory, bindings, this.auth, undefined, {}, this.guard);
     this.transports = new SipTransports(
       { host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) },
       {
@@ -1443,7 +1455,7 @@ export class SipService {
   /** Digest authentication of a phone's request, realm from its Request-URI. */
   private authenticate(req: SipRequest, source: Destination, proxy: boolean, party: 'To' | 'From') {
     const realm = req.uri.host.toLowerCase();
-    return authenticate(req, this.directory, this.auth, { proxy, party, realm, source });
+    return authenticate(req, this.directory, this.auth, { proxy, party, realm, source, watch: this.guard });
   }
 
   private decorate<T extends { headers: { append(n: string, v: string): void } }>(res: T): T {
