@@ -12,6 +12,7 @@ import type { ConnectInfo, LiveSource } from './api/context.js';
 import { EventsSocket } from './api/events-socket.js';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
+import { attachCluster } from './cluster/attach.js';
 import { type Cluster, defaultNodeId, openCluster } from './cluster/cluster.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
 import type { Config } from './config.js';
@@ -148,13 +149,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       store,
       logger.child({ component: 'sip' }),
     );
-    // A phone registered through another node may be the agent a queue here is waiting for.
-    if (cluster)
-      cluster.location.onRemoteChange = (aor) => sip.queues?.tenantActivity(aor.split(':')[0] ?? '');
+    // Changes, events and the live view shared with the other nodes (src/cluster/attach.ts).
+    const clustered = cluster ? attachCluster(cluster, sip, logger.child({ component: 'cluster' })) : null;
     const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
-    const live: LiveSource = {
+    const live: LiveSource = clustered ?? {
       snapshot: (tenantId) => sip.live.snapshot(tenantId),
       subscribe: (listener) => sip.events.on(listener),
     };
@@ -228,7 +228,10 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       recordings: recordingStorage,
       voicemail: {
         dir: join(config.dataDir, 'voicemail'),
-        changed: (tenantId, boxId) => void sip.voicemail?.changedById(tenantId, boxId),
+        changed: (tenantId, boxId) => {
+          clustered?.voicemailChanged(tenantId, boxId);
+          void sip.voicemail?.changedById(tenantId, boxId);
+        },
       },
       readiness: [
         ...(redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : []),
@@ -266,6 +269,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     sip.events.on((e) => webhooks.enqueue(e));
     await integrations.start();
     sip.events.on((e) => integrations.onEvent(e));
+    // Webhooks and integrations saved through another node are matched here from then on.
+    cluster?.bus.onChange((c) => {
+      if (c.kind !== 'tenant') return;
+      webhooks.reload().catch((err: unknown) => logger.warn({ err }, 'webhook reload failed'));
+      integrations.reload().catch((err: unknown) => logger.warn({ err }, 'integrations reload failed'));
+    });
     cleanups.push(() => integrations.close());
     // Closed after the SIP service (cleanups run last first), so the events of calls cut by the
     // shutdown are written to the outbox too.

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { ClusterBus } from './bus.js';
 import { RedisLocation } from './location.js';
 import { NodeRegistry } from './nodes.js';
 
@@ -26,6 +27,8 @@ export interface Cluster {
   readonly location: RedisLocation;
   /** This node's heartbeat and the list of live nodes. */
   readonly nodes: NodeRegistry;
+  /** Configuration changes and live events between nodes. */
+  readonly bus: ClusterBus;
   /**
    * The digest-nonce secret every node signs with: a phone challenged by one node may send
    * its answer through Kamailio to another, which must accept that nonce.
@@ -68,15 +71,24 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     await nodes.leave().catch(() => {});
     throw e;
   });
+  const bus = await ClusterBus.open(redis, {
+    prefix: opts.prefix,
+    node: opts.node,
+    onError: (err, what) => opts.log.warn({ err }, `cluster bus: ${what} failed`),
+  }).catch(async (e: unknown) => {
+    await Promise.all([location.close(), nodes.leave().catch(() => {})]);
+    throw e;
+  });
   let closed: Promise<void> | null = null;
   return {
     node: opts.node,
     prefix: opts.prefix,
     location,
     nodes,
+    bus,
     secret: Buffer.from(shared, 'base64'),
     close: () => {
-      closed ??= Promise.all([location.close(), nodes.leave().catch(() => {})]).then(() => {});
+      closed ??= Promise.all([location.close(), bus.close(), nodes.leave().catch(() => {})]).then(() => {});
       return closed;
     },
   };

@@ -141,7 +141,7 @@ export class LiveState {
   }
 }
 
-function registrationOf(
+export function registrationOf(
   aor: string,
   bindings: Binding[],
 ): { tenantId: string; registration: LiveRegistration } {

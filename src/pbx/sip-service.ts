@@ -503,7 +503,16 @@ export class SipService {
    * The configuration of a tenant changed (`null`: of every tenant): reload the
    * snapshot, and end the busy-lamp subscriptions to extensions that are gone.
    */
-  async tenantChanged(tenantId: string | null): Promise<void> {
+  /**
+   * Set in a cluster: told of every change this node applies, so other nodes apply it too
+   * (they call `tenantChanged(id, false)`: a change heard is not announced again).
+   */
+  announce:
+    | ((change: { kind: 'tenant'; tenantId: string | null } | { kind: 'contacts'; tenantId: string }) => void)
+    | null = null;
+
+  async tenantChanged(tenantId: string | null, announce = true): Promise<void> {
+    if (announce) this.announce?.({ kind: 'tenant', tenantId });
     await this.directory.refresh(tenantId);
     if (tenantId === null) await this.phonebook.loadAll(this.directory.all().map((t) => t.id));
     else if (!this.directory.tenantById(tenantId)) this.phonebook.forget(tenantId);
@@ -521,7 +530,8 @@ export class SipService {
   }
 
   /** A tenant's contacts changed (the API, a CRM sync): its phonebook map is rebuilt before this resolves. */
-  async contactsChanged(tenantId: string): Promise<void> {
+  async contactsChanged(tenantId: string, announce = true): Promise<void> {
+    if (announce) this.announce?.({ kind: 'contacts', tenantId });
     await this.phonebook.reload(tenantId);
   }
 
