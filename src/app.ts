@@ -330,12 +330,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
 
-    logger.info(
     await cluster?.nodes.describe({
       sip: `${config.publicAddress}:${sip.transports.udpPort}`,
       http: `${config.publicAddress}:${httpPort}`,
     });
 
+    logger.info(
       {
         httpPort,
         httpsPort,

@@ -97,8 +97,6 @@ export interface ConnectInfo {
   ws: number | null;
 }
 
-export interface ApiDeps {
-  store: Store;
 /** A node of the cluster as its heartbeat in Redis describes it. */
 export interface ClusterNodeView {
   id: string;
@@ -113,6 +111,8 @@ export interface ClusterView {
   nodes(): Promise<ClusterNodeView[]>;
 }
 
+export interface ApiDeps {
+  store: Store;
   config: Pick<Config, 'sessionHours' | 'publicAddress'>;
   logger: FastifyBaseLogger;
   readiness?: ReadinessCheck[];
