@@ -2,7 +2,8 @@
  * Scheduled email reports: every minute (and when kicked) the node claims the due
  * schedules of every tenant (ReportScheduleQueue: one statement moves next_run_at,
  * so two nodes never send the same one), builds the report over the period the
- * schedule covers, writes it as an Excel workbook (exceljs) and mails it through
+ * schedule covers, writes it as an Excel workbook (exceljs) or a PDF (report-pdf.ts,
+ * the schedule's format) and mails it through
  * the same SMTP server and sender as voicemail email (nodemailer). Headings and
  * the message are in the tenant's language (English or Russian).
  */
@@ -14,6 +15,7 @@ import { type ClaimedSchedule, ReportScheduleQueue } from '../store/repositories
 import type { Tenant } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import { SerialRunner } from '../util/serial-runner.js';
+import { type Lang, type ReportContent, reportPdf } from './report-pdf.js';
 import { nextRunAt, reportPeriod } from './report-schedule.js';
 
 export interface ReportMailerOptions {
@@ -29,7 +31,6 @@ export interface ReportMailerOptions {
 /** A claimed schedule not finished in this time comes due again (the node died). */
 const LEASE_MS = 15 * 60_000;
 
-type Lang = 'en' | 'ru';
 const TEXT = {
   en: {
     subject: { calls: 'Call report', queues: 'Queue report', trunks: 'Trunk report' },
@@ -68,28 +69,36 @@ function sheet(book: Workbook, name: string, rows: Record<string, string | numbe
   for (const r of rows) ws.addRow(r);
 }
 
-/** The report a schedule sends, over [from, to), as a workbook in memory (a period's figures, not raw calls). */
-export async function reportWorkbook(
+/** The figures a schedule sends, over [from, to) in the tenant's zone. */
+export async function reportContent(
   store: Store,
   tenant: Tenant,
   report: ScheduledReport,
   from: Date,
   to: Date,
-  lang: Lang,
-): Promise<Buffer> {
-  const { default: ExcelJS } = await import('exceljs');
-  const book = new ExcelJS.Workbook();
-  const t = TEXT[lang];
+): Promise<ReportContent> {
   const scope = store.tenant(tenant.id);
   if (report === 'calls') {
     const extensions = (await scope.extensions.list({ limit: 10_000, offset: 0 })).items.map((e) => e.number);
-    const r = await scope.callReports.report(from, to, tenant.timeZone, extensions);
+    return { report, data: await scope.callReports.report(from, to, tenant.timeZone, extensions) };
+  }
+  if (report === 'queues') return { report, data: await scope.callReports.queues(from, to, tenant.timeZone) };
+  return { report, data: await scope.callReports.trunks(from, to, tenant.timeZone) };
+}
+
+/** A report's figures as a workbook in memory (a period's figures, not raw calls). */
+export async function reportWorkbook(content: ReportContent, lang: Lang): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
+  const book = new ExcelJS.Workbook();
+  const t = TEXT[lang];
+  if (content.report === 'calls') {
+    const r = content.data;
     sheet(book, t.summary, [{ ...r.totals }]);
     sheet(book, t.byDay, r.byDay);
     sheet(book, t.byExtension, r.byExtension);
     sheet(book, t.missed, r.missedNotReturned);
-  } else if (report === 'queues') {
-    const queues = await scope.callReports.queues(from, to, tenant.timeZone);
+  } else if (content.report === 'queues') {
+    const queues = content.data;
     const thresholds = [...new Set(queues.flatMap((q) => Object.keys(q.serviceLevel)))].sort(
       (a, b) => Number(a) - Number(b),
     );
@@ -119,7 +128,7 @@ export async function reportWorkbook(
       queues.flatMap((q) => q.agents.map((a) => ({ queue: q.name, ...a }))),
     );
   } else {
-    const trunks = await scope.callReports.trunks(from, to, tenant.timeZone);
+    const trunks = content.data;
     sheet(
       book,
       t.trunks,
@@ -207,21 +216,31 @@ export class ReportMailer {
     if (s.recipients.length === 0) return;
     const lang: Lang = tenant.language === 'ru' ? 'ru' : 'en';
     const { from, to } = reportPeriod(s.frequency, tenant.timeZone, s.dueAt);
-    const xlsx = await reportWorkbook(this.store, tenant, s.report, from, to, lang);
+    const content = await reportContent(this.store, tenant, s.report, from, to);
     const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tenant.timeZone }).format(d);
     const last = day(new Date(to.getTime() - 1));
+    const title = `${TEXT[lang].subject[s.report]}: ${s.name}`;
+    const attachment =
+      s.format === 'pdf'
+        ? {
+            content: await reportPdf(content, {
+              title,
+              period: `${day(from)} – ${last}`,
+              lang,
+              timeZone: tenant.timeZone,
+            }),
+            contentType: 'application/pdf',
+          }
+        : {
+            content: await reportWorkbook(content, lang),
+            contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          };
     await this.transport.sendMail({
       from: this.opts.from,
       to: s.recipients,
-      subject: `${TEXT[lang].subject[s.report]}: ${s.name} (${day(from)} – ${last})`,
+      subject: `${title} (${day(from)} – ${last})`,
       text: TEXT[lang].body(s.name, day(from), last),
-      attachments: [
-        {
-          filename: `${s.report}-${day(from)}-${last}.xlsx`,
-          content: xlsx,
-          contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        },
-      ],
+      attachments: [{ filename: `${s.report}-${day(from)}-${last}.${s.format}`, ...attachment }],
     });
   }
 }

@@ -5,7 +5,7 @@ export const SCHEDULED_REPORTS = ['calls', 'queues', 'trunks'] as const;
 export type ScheduledReport = (typeof SCHEDULED_REPORTS)[number];
 export const REPORT_FREQUENCIES = ['daily', 'weekly', 'monthly'] as const;
 export type ReportFrequency = (typeof REPORT_FREQUENCIES)[number];
-export const REPORT_FORMATS = ['xlsx'] as const;
+export const REPORT_FORMATS = ['xlsx', 'pdf'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface ReportSchedulesTable {

@@ -2,8 +2,13 @@
  * Scheduled email reports: the API keeps a tenant's schedules (the next run worked
  * out in the tenant's zone), and the mailer sends each due one once — two nodes
  * kicked at the same instant send one email — through a real SMTP server, with
- * the report as an Excel workbook read back here.
+ * the report as an Excel workbook or a PDF read back here (the PDF's text by
+ * poppler's pdftotext, a reader independent of the writer).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import pino from 'pino';
@@ -204,5 +209,73 @@ describe('scheduled email reports', () => {
       lastRunAt: new Date('2026-12-08T05:01:00Z'),
       lastError: null,
     });
+  });
+
+  it('sends a PDF in the tenant’s language that a PDF reader reads the figures from', async () => {
+    const created = await fx.call('POST', url(), {
+      as: fx.A.admin,
+      body: {
+        name: 'Звонки PDF',
+        report: 'calls',
+        frequency: 'daily',
+        timeOfDay: '08:00',
+        recipients: ['boss@example.test'],
+        format: 'pdf',
+      },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(created.json.format).toBe('pdf');
+    const bad = await fx.call('PATCH', `${url()}/${created.json.id}`, {
+      as: fx.A.admin,
+      body: { format: 'doc' },
+    });
+    expect(bad).toMatchObject({ status: 400, json: { code: 'VALIDATION_FAILED' } });
+    await fx.store.db
+      .updateTable('reportSchedules')
+      .set({ nextRunAt: new Date('2026-12-08T05:00:00Z') })
+      .where('id', '=', created.json.id)
+      .execute();
+    const before = mails.length;
+    const mailer = new ReportMailer(fx.store, pino({ level: 'silent' }), {
+      smtpUrl,
+      from: 'pbx@example.test',
+      now: () => new Date('2026-12-08T05:01:00Z'),
+    });
+    mailer.kick();
+    await mailer.idle();
+    await mailer.close();
+    await expect.poll(() => mails.length).toBe(before + 1);
+    const [file] = mails[before]!.attachments;
+    expect(file?.filename).toBe('calls-2026-12-07-2026-12-07.pdf');
+    expect(file?.contentType).toBe('application/pdf');
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-pdf-'));
+    try {
+      writeFileSync(join(dir, 'r.pdf'), file!.content);
+      const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', join(dir, 'r.pdf'), '-'], {
+        encoding: 'utf8',
+      });
+      const lines = text.split('\n').map((l) => l.trim().replace(/\s+/g, ' '));
+      expect(text).toContain('Отчёт по звонкам: Звонки PDF');
+      expect(text).toContain('Период: 2026-12-07 – 2026-12-07');
+      // Totals: 3 calls, 2 answered, 1 missed, all inbound, 2 talk minutes, 5 s to answer.
+      for (const l of [
+        'Итоги',
+        'Звонки 3',
+        'Отвечено 2',
+        'Пропущено 1',
+        'Входящие 3',
+        'Исходящие 0',
+        'Разговор, мин 2',
+        'Среднее до ответа, с 5',
+      ])
+        expect(lines).toContain(l);
+      expect(text).toContain('По дням');
+      expect(lines).toContain('2026-12-07 3 2 1');
+      // The missed caller called again and was answered: nobody is waiting for a call back.
+      expect(text).toContain('Пропущенные, не перезвонили');
+      expect(text).toContain('Нет данных за период.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
  * /api/v1/tenants/{tenantId}/report-schedules: reports emailed on a schedule
- * (daily, weekly, monthly at a time in the tenant's zone) as an Excel workbook;
+ * (daily, weekly, monthly at a time in the tenant's zone) as an Excel workbook or a PDF;
  * the sending is src/api/report-mailer.ts. Managers (reports.read) keep them.
  */
 import Type from 'typebox';
@@ -45,7 +45,7 @@ const Fields = {
     description: 'Monthly: day of the month (1–28)',
   }),
   recipients: Type.Array(Email, { minItems: 1, maxItems: 20, uniqueItems: true }),
-  format: literals(REPORT_FORMATS, 'xlsx (an Excel workbook)'),
+  format: literals(REPORT_FORMATS, 'xlsx (an Excel workbook) or pdf (tables and charts to read)'),
   enabled: Type.Boolean(),
 };
 

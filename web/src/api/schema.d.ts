@@ -13308,8 +13308,8 @@ export interface paths {
                                 /** @description Monthly: day of the month (1–28) */
                                 dayOfMonth: number | null;
                                 recipients: string[];
-                                /** @description xlsx (an Excel workbook) */
-                                format: "xlsx";
+                                /** @description xlsx (an Excel workbook) or pdf (tables and charts to read) */
+                                format: "xlsx" | "pdf";
                                 enabled: boolean;
                                 /** Format: date-time */
                                 nextRunAt: string;
@@ -13350,8 +13350,8 @@ export interface paths {
                         /** @description Monthly: day of the month (1–28) */
                         dayOfMonth?: number | null;
                         recipients: string[];
-                        /** @description xlsx (an Excel workbook) */
-                        format?: "xlsx";
+                        /** @description xlsx (an Excel workbook) or pdf (tables and charts to read) */
+                        format?: "xlsx" | "pdf";
                         enabled?: boolean;
                     };
                 };
@@ -13381,8 +13381,8 @@ export interface paths {
                             /** @description Monthly: day of the month (1–28) */
                             dayOfMonth: number | null;
                             recipients: string[];
-                            /** @description xlsx (an Excel workbook) */
-                            format: "xlsx";
+                            /** @description xlsx (an Excel workbook) or pdf (tables and charts to read) */
+                            format: "xlsx" | "pdf";
                             enabled: boolean;
                             /** Format: date-time */
                             nextRunAt: string;
@@ -13465,8 +13465,8 @@ export interface paths {
                         /** @description Monthly: day of the month (1–28) */
                         dayOfMonth?: number | null;
                         recipients?: string[];
-                        /** @description xlsx (an Excel workbook) */
-                        format?: "xlsx";
+                        /** @description xlsx (an Excel workbook) or pdf (tables and charts to read) */
+                        format?: "xlsx" | "pdf";
                         enabled?: boolean;
                     };
                 };
@@ -13496,8 +13496,8 @@ export interface paths {
                             /** @description Monthly: day of the month (1–28) */
                             dayOfMonth: number | null;
                             recipients: string[];
-                            /** @description xlsx (an Excel workbook) */
-                            format: "xlsx";
+                            /** @description xlsx (an Excel workbook) or pdf (tables and charts to read) */
+                            format: "xlsx" | "pdf";
                             enabled: boolean;
                             /** Format: date-time */
                             nextRunAt: string;

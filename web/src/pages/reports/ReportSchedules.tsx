@@ -1,7 +1,8 @@
 /**
  * The Scheduled emails tab of the Reports page: the tenant's report schedules
- * (which report, how often, when in the tenant's zone, to whom) with a form to
- * add or change one; the server's objections show at their field.
+ * (which report, how often, when in the tenant's zone, to whom, as a workbook or
+ * a PDF) with a form to add or change one; the server's objections show at their
+ * field.
  */
 import {
   Button,
@@ -132,6 +133,7 @@ export function ReportSchedules({ tenantId }: { tenantId: string }) {
                   <Table.Th>{t('reports.schedules.report')}</Table.Th>
                   <Table.Th>{t('reports.schedules.frequency')}</Table.Th>
                   <Table.Th>{t('reports.schedules.recipients')}</Table.Th>
+                  <Table.Th>{t('reports.schedules.format')}</Table.Th>
                   <Table.Th>{t('reports.schedules.nextRun')}</Table.Th>
                   <Table.Th>{t('reports.schedules.lastRun')}</Table.Th>
                   <Table.Th />
@@ -148,6 +150,9 @@ export function ReportSchedules({ tenantId }: { tenantId: string }) {
                       {s.frequency === 'monthly' && s.dayOfMonth ? `, ${s.dayOfMonth}` : ''}, {s.timeOfDay}
                     </Table.Td>
                     <Table.Td>{s.recipients.join(', ')}</Table.Td>
+                    <Table.Td>
+                      {t(s.format === 'pdf' ? 'reports.schedules.formatPdf' : 'reports.schedules.formatXlsx')}
+                    </Table.Td>
                     <Table.Td>{s.enabled ? when.format(new Date(s.nextRunAt)) : '—'}</Table.Td>
                     <Table.Td>
                       {s.lastRunAt ? when.format(new Date(s.lastRunAt)) : '—'}
@@ -276,8 +281,12 @@ export function ReportSchedules({ tenantId }: { tenantId: string }) {
               />
               <Select
                 label={t('reports.schedules.format')}
-                value="xlsx"
-                data={[{ value: 'xlsx', label: t('reports.schedules.formatXlsx') }]}
+                value={d.format ?? 'xlsx'}
+                onChange={(v) => v && setDraft({ format: v as NonNullable<Draft['format']> })}
+                data={[
+                  { value: 'xlsx', label: t('reports.schedules.formatXlsx') },
+                  { value: 'pdf', label: t('reports.schedules.formatPdf') },
+                ]}
                 allowDeselect={false}
               />
               <Switch
