@@ -23,6 +23,7 @@ import { SipService } from './pbx/sip-service.js';
 import { loadOrCreateCertificate } from './pbx/tls-certificate.js';
 import type { DigestAlgorithm } from './sip/auth.js';
 import { type DbHandle, openDatabase } from './store/connect.js';
+import type { EmbeddedDb } from './store/embedded.js';
 import { migrateToLatest } from './store/migrator.js';
 import { Store } from './store/store.js';
 
@@ -53,6 +54,8 @@ export interface StartOptions {
   schema?: string;
   /** PGlite only: keep the database in memory instead of dataDir (tests). */
   inMemory?: boolean;
+  /** PGlite only: the embedded database, already being opened (`nimbus start` begins it first). */
+  embedded?: Promise<EmbeddedDb>;
   /** Redis key prefix instead of NIMBUS_REDIS_PREFIX (tests: a cluster of their own). */
   redisPrefix?: string;
 }
@@ -67,6 +70,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     databaseUrl: config.databaseUrl,
     dataDir: opts.inMemory ? null : config.dataDir,
     ...(opts.schema ? { schema: opts.schema } : {}),
+    ...(opts.embedded ? { embedded: opts.embedded } : {}),
   });
   let redis: Redis | null = null;
   let cluster: Cluster | null = null;
@@ -154,6 +158,11 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
+    // Readiness (/readyz) waits for SIP, and ends when shutdown begins.
+    let sipStarted = false;
+    const sipListening = () => {
+      if (!sipStarted) throw new Error('SIP is not listening (starting or stopping)');
+    };
     const live: LiveSource = clustered ?? {
       snapshot: (tenantId) => sip.live.snapshot(tenantId),
       subscribe: (listener) => sip.events.on(listener),
@@ -234,6 +243,9 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         },
       },
       readiness: [
+        // Ready once SIP listens (after the directory, media and first-start data): until then
+        // a load balancer or Kamailio's probe sends nothing here.
+        { name: 'sip', check: async () => sipListening(), quiet: true },
         ...(redis ? [{ name: 'redis', check: async () => void (await redis!.ping()) }] : []),
         // In a cluster: this node's heartbeat is written (Kamailio and the others count on it).
         ...(cluster ? [{ name: 'cluster', check: () => cluster!.nodes.check() }] : []),
@@ -259,6 +271,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         ? await seedDemo(store, config.publicAddress)
         : null;
     await sip.start();
+    sipStarted = true;
     // SIP over WebSocket shares the HTTP port: ws://host:port/sip (RFC 7118).
     sip.transports.attachWebSocket(api.app.server, { path: '/sip' });
     // Live events for the portal on the same HTTP(S) ports: /api/v1/events.
@@ -321,6 +334,11 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       ws: httpPort,
     };
 
+    await cluster?.nodes.describe({
+      sip: `${config.publicAddress}:${sip.transports.udpPort}`,
+      http: `${config.publicAddress}:${httpPort}`,
+    });
+
     // Expired sessions are swept hourly so the table does not grow forever.
     const sweep = setInterval(() => {
       store.sessions
@@ -329,11 +347,6 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     }, 3600_000);
     sweep.unref();
     cleanups.push(async () => clearInterval(sweep));
-
-    await cluster?.nodes.describe({
-      sip: `${config.publicAddress}:${sip.transports.udpPort}`,
-      http: `${config.publicAddress}:${httpPort}`,
-    });
 
     logger.info(
       {
@@ -361,6 +374,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       sip,
       sipPorts: { udp: sip.transports.udpPort, tcp: sip.transports.tcpPort, tls: sip.transports.tlsPort },
       close: () => {
+        sipStarted = false;
         closed ??= closeAll();
         return closed;
       },

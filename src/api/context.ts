@@ -44,6 +44,8 @@ export interface Principal {
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<void>;
+  /** Failing is expected at times (a node starting or stopping): not logged as a warning. */
+  quiet?: boolean;
 }
 
 export interface LiveSource {
@@ -169,10 +171,10 @@ export interface ApiDeps {
   voicemail?: VoicemailSource;
   /** What this node is doing (SIP, media, which database), for the operator's health page. */
   platform?: () => PlatformStatus;
-  /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */
-  webRoot?: string;
   /** The cluster this node belongs to (with REDIS_URL): its id and the live nodes by heartbeat. */
   cluster?: ClusterView;
+  /** The built portal to serve (default web/dist); tests point it elsewhere or at nothing. */
+  webRoot?: string;
   /** Injected clock, so session expiry and TOTP are testable. */
   now?: () => Date;
 }

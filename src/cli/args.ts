@@ -28,3 +28,14 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   return { positionals, flags };
 }
+
+/** A wrong command line: main.ts prints the message and points at `nimbus help`. */
+export class UsageError extends Error {}
+
+/** Takes a command's own `--name value` out of the flags (the rest are settings). */
+export function takeFlag(flags: Record<string, string | boolean>, name: string): string | undefined {
+  const v = flags[name];
+  delete flags[name];
+  if (v === true) throw new UsageError(`--${name} needs a value`);
+  return v === false ? undefined : v;
+}

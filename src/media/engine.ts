@@ -9,7 +9,8 @@
  * closes every endpoint; a worker that dies fails its endpoints' pending
  * requests and is replaced, and its endpoints report `closed`.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../util/worker-thread.js';
 import type { DtmfSignal } from './dtmf/digits.js';
 import type { PlayPosition } from './play/sources.js';
 import type {
@@ -55,18 +56,6 @@ interface Pending {
   reject(e: Error): void;
 }
 
-const fromSource = import.meta.url.endsWith('.ts');
-
-/**
- * Running from the TypeScript sources (tests, tsx), a worker must load tsx's
- * loader before its entry; `--import tsx` in a worker's execArgv is not honoured
- * by Node 20, so a small bootstrap registers it. From dist/ the worker is plain JS.
- */
-function sourceLoader(entry: URL): string {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then(async ({ register }) => { register(); await import(${JSON.stringify(entry.href)}); })`;
-}
-
 class WorkerSlot {
   worker!: Worker;
   ready!: Promise<void>;
@@ -83,13 +72,7 @@ class WorkerSlot {
   }
 
   spawn(): void {
-    // From the TypeScript sources (tests, tsx) the worker loads through tsx; from dist/ it is plain JS.
-    const worker = fromSource
-      ? new Worker(sourceLoader(new URL('./worker.ts', import.meta.url)), {
-          eval: true,
-          workerData: this.config,
-        })
-      : new Worker(new URL('./worker.js', import.meta.url), { workerData: this.config });
+    const worker = startWorker(new URL('./worker.js', import.meta.url), { workerData: this.config });
     this.worker = worker;
     this.ready = new Promise<void>((resolve, reject) => {
       const early = (e: Error) => reject(e);

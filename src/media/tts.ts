@@ -27,7 +27,8 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { startWorker } from '../util/worker-thread.js';
 
 export type TtsLang = 'en' | 'ru';
 
@@ -423,19 +424,7 @@ class TtsWorker {
       stdout: true, // the Emscripten runtime may print; keep it out of ours
       stderr: true,
     };
-    if (import.meta.url.endsWith('.ts')) {
-      // From the TypeScript sources (tests, tsx) the worker registers tsx's loader first
-      // (`--import tsx` in a worker's execArgv does not take effect on Node 20).
-      // tsx's package exports name index.cjs for require and index.mjs for import; the ESM one is wanted.
-      const api = createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs');
-      const tsx = pathToFileURL(api).href;
-      const code = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-      this.worker = new Worker(code, { ...options, eval: true });
-    } else {
-      this.worker = new Worker(new URL(import.meta.url), options);
-    }
+    this.worker = startWorker(new URL(import.meta.url), options);
     this.worker.stdout.resume();
     this.worker.stderr.resume();
     this.worker.on('message', (m: WorkerReply | 'ready') => onMessage(this, m));

@@ -3,12 +3,8 @@
  * URL is given. Optionally confines every query to one schema (tests use a
  * fresh schema per run so parallel runs never collide).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { CamelCasePlugin, Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
-import { lockDataDir } from './data-dir-lock.js';
+import { type EmbeddedDb, openEmbedded } from './embedded.js';
 import { UnavailableError } from './errors.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import type { Database } from './schema.js';
@@ -22,6 +18,8 @@ export interface DbOptions {
   schema?: string;
   /** PGlite only: start from this dump of a data directory (tests skip initdb this way). */
   template?: Blob;
+  /** PGlite only: the embedded database already being opened (`nimbus start` begins early). */
+  embedded?: Promise<EmbeddedDb>;
 }
 
 export interface DbHandle {
@@ -35,6 +33,8 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
   if (opts.databaseUrl) {
     if (opts.schema && !/^[a-z_][a-z0-9_]*$/.test(opts.schema))
       throw new Error(`Bad schema name ${opts.schema}`);
+    // Loaded only for PostgreSQL: the embedded database never needs the driver.
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: opts.databaseUrl,
       max: 10,
@@ -54,31 +54,14 @@ export async function openDatabase(opts: DbOptions): Promise<DbHandle> {
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
 
-  let dir: string | undefined;
-  let unlock = () => {};
-  if (opts.dataDir) {
-    dir = join(opts.dataDir, 'db');
-    mkdirSync(dir, { recursive: true });
-    unlock = lockDataDir(dir);
-  }
-  let pglite: PGlite;
-  try {
-    pglite = await PGlite.create({
-      ...(dir ? { dataDir: dir } : {}),
-      ...(opts.template ? { loadDataDir: opts.template } : {}),
-    });
-  } catch (e) {
-    unlock();
-    throw e;
-  }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
+  const embedded = await (opts.embedded ?? openEmbedded(opts.dataDir, opts.template));
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded.pg), plugins });
   return {
     db,
     engine: 'pglite',
     close: async () => {
       await db.destroy();
-      if (!pglite.closed) await pglite.close();
-      unlock();
+      await embedded.close();
     },
   };
 }

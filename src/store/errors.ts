@@ -90,7 +90,7 @@ export function translateDbError(e: unknown): unknown {
   }
   if (
     (err.code && UNAVAILABLE_CODES.has(err.code)) ||
-    /Connection terminated|connect ECONNREFUSED|PGlite is closed|driver has already been destroyed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+    /Connection terminated|connect ECONNREFUSED|PGlite is closed|embedded database stopped|driver has already been destroyed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
       err.message ?? '',
     )
   ) {

@@ -1,11 +1,11 @@
 /**
  * A Kysely dialect for PGlite, the embedded PostgreSQL compiled to WebAssembly.
  *
- * PGlite is one backend with one session, so the driver hands out its single
+ * The node talks to PGlite on its own thread (pglite-thread.ts); the global
+ * test set-up hands a PGlite directly. PGlite is one backend with one session, so the driver hands out its single
  * connection to one user at a time: a transaction holds it from BEGIN to
  * COMMIT and other queries wait their turn instead of interleaving with it.
  */
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -18,9 +18,10 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import type { PGliteLike } from './pglite-thread.js';
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteLike) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pg.query<R>(query.sql, [...query.parameters]);
@@ -43,7 +44,7 @@ class PGliteDriver implements Driver {
   private release: (() => void) | null = null;
   private readonly connection: PGliteConnection;
 
-  constructor(pg: PGlite) {
+  constructor(pg: PGliteLike) {
     this.connection = new PGliteConnection(pg);
   }
 
@@ -87,7 +88,7 @@ function compiled(text: string): CompiledQuery {
 }
 
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite) {}
+  constructor(private readonly pg: PGliteLike) {}
   createAdapter() {
     return new PostgresAdapter();
   }
