@@ -15,7 +15,7 @@ import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from
 import { attachCluster } from './cluster/attach.js';
 import { type Cluster, defaultNodeId, openCluster } from './cluster/cluster.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
-import type { Config } from './config.js';
+import { type Config, sipAllowList, sipScannerAgentList } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { CallerLookup } from './pbx/caller-lookup.js';
 import { DiskStorage, S3Storage, s3OptionsFromUrl } from './pbx/recording/storage.js';
@@ -127,6 +127,14 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         secret: cluster?.secret ?? randomBytes(32),
         digestAlgorithms: config.sipDigest.split(',') as DigestAlgorithm[],
         serverHeader: config.sipServerHeader,
+        security: {
+          userFailures: config.sipBanUserFailures,
+          ipFailures: config.sipBanIpFailures,
+          windowMs: config.sipBanWindowSec * 1000,
+          banMs: config.sipBanSec * 1000,
+          allow: sipAllowList(config),
+        },
+        ...(sipScannerAgentList(config) ? { scannerAgents: sipScannerAgentList(config) } : {}),
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
         ttsDir: join(config.dataDir, 'tts'),

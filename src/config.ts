@@ -7,6 +7,7 @@
  * setting cannot exist in one place and be missing in another.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -23,6 +24,12 @@ export interface Config {
   sipDigest: 'MD5' | 'SHA-256' | 'MD5,SHA-256' | 'SHA-256,MD5';
   sipTlsPort: number;
   sipServerHeader: string | null;
+  sipBanUserFailures: number;
+  sipBanIpFailures: number;
+  sipBanWindowSec: number;
+  sipBanSec: number;
+  sipAllow: string | null;
+  sipScannerAgents: string | null;
   tlsCert: string | null;
   tlsKey: string | null;
   publicAddress: string;
@@ -165,6 +172,66 @@ export const SETTINGS: readonly Setting[] = [
     default: null,
     description:
       'Server header of SIP answers and User-Agent of registrations to carriers. Unset: none, so scanners are not told the product or version.',
+  },
+  {
+    key: 'sipBanUserFailures',
+    env: 'NIMBUS_SIP_BAN_USER_FAILURES',
+    flag: 'sip-ban-user-failures',
+    kind: { type: 'int', min: 0, max: 100000 },
+    default: '10',
+    description:
+      'Failed SIP authentications of one user from one address, within NIMBUS_SIP_BAN_WINDOW_SEC, that ban that user from that address (0 = never).',
+  },
+  {
+    key: 'sipBanIpFailures',
+    env: 'NIMBUS_SIP_BAN_IP_FAILURES',
+    flag: 'sip-ban-ip-failures',
+    kind: { type: 'int', min: 0, max: 100000 },
+    default: '20',
+    description:
+      'Failed SIP authentications from one address, any users, that ban the whole address (0 = never).',
+  },
+  {
+    key: 'sipBanWindowSec',
+    env: 'NIMBUS_SIP_BAN_WINDOW_SEC',
+    flag: 'sip-ban-window-sec',
+    kind: { type: 'int', min: 1, max: 86400 },
+    default: '600',
+    description: 'Window, in seconds, within which failed SIP authentications are counted.',
+  },
+  {
+    key: 'sipBanSec',
+    env: 'NIMBUS_SIP_BAN_SEC',
+    flag: 'sip-ban-sec',
+    kind: { type: 'int', min: 1, max: 604800 },
+    default: '900',
+    description: 'How long a SIP ban lasts, in seconds.',
+  },
+  {
+    key: 'sipAllow',
+    env: 'NIMBUS_SIP_ALLOW',
+    flag: 'sip-allow',
+    kind: {
+      type: 'string',
+      pattern: /^[0-9A-Fa-f.:/, ]{2,4000}$/,
+      hint: 'addresses or CIDR ranges, comma-separated',
+    },
+    default: null,
+    description:
+      'Addresses and CIDR ranges (comma-separated) never banned for failed SIP authentication nor dropped as scanners: the office, the load balancer, monitoring.',
+  },
+  {
+    key: 'sipScannerAgents',
+    env: 'NIMBUS_SIP_SCANNER_AGENTS',
+    flag: 'sip-scanner-agents',
+    kind: {
+      type: 'string',
+      pattern: /^[\x20-\x2b\x2d-\x7e]+(,[\x20-\x2b\x2d-\x7e]+)*$/,
+      hint: 'User-Agent fragments, comma-separated, or none',
+    },
+    default: null,
+    description:
+      'User-Agent fragments (comma-separated, any case) whose SIP requests are dropped unanswered; none = drop nothing. Unset: friendly-scanner, sipvicious, sipcli, sip-scan, sipscan, sundayddr, iwar, vaxsipuseragent, sivus, pplsip.',
   },
   {
     key: 'publicAddress',
@@ -492,7 +559,41 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       `Invalid RTP port range ${config.rtpPortMin}-${config.rtpPortMax}: NIMBUS_RTP_PORT_MAX must be at least NIMBUS_RTP_PORT_MIN + 3 (one RTP/RTCP pair per call leg).`,
     );
   checkWebRtcPorts(config);
+  checkAllowList(config);
   return config;
+}
+
+/** Every entry of NIMBUS_SIP_ALLOW is an address or a CIDR range (a typo would silently protect nobody). */
+function checkAllowList(config: Config): void {
+  for (const entry of sipAllowList(config)) {
+    const [addr, bits, extra] = entry.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 4 ? 32 : 128;
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+    if (!family || !okBits || extra !== undefined)
+      throw new ConfigError(
+        'NIMBUS_SIP_ALLOW',
+        `Invalid NIMBUS_SIP_ALLOW entry ${JSON.stringify(entry)}: give IPv4 or IPv6 addresses or CIDR ranges such as 10.0.0.0/8, comma-separated.`,
+      );
+  }
+}
+
+/** NIMBUS_SIP_ALLOW as a list. */
+export function sipAllowList(config: Pick<Config, 'sipAllow'>): string[] {
+  return (config.sipAllow ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+}
+
+/** NIMBUS_SIP_SCANNER_AGENTS as a list; undefined: the built-in list. */
+export function sipScannerAgentList(config: Pick<Config, 'sipScannerAgents'>): string[] | undefined {
+  if (config.sipScannerAgents === null) return undefined;
+  if (config.sipScannerAgents.trim().toLowerCase() === 'none') return [];
+  return config.sipScannerAgents
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
 }
 
 /** Browser softphones' ports: both ends or neither, a real range, clear of the relay's. */

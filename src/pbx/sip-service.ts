@@ -67,6 +67,7 @@ import { Registrar } from './registrar.js';
 import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig, Destination as RouteDestination } from './routing/types.js';
+import { ScannerFilter } from './scanner-filter.js';
 import { SecurityLog } from './security-events.js';
 import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
@@ -98,6 +99,8 @@ export interface SipServiceOptions {
   serverHeader?: string | null;
   /** Brute-force protection: failure limits, ban length, allow-list (defaults: AUTH_GUARD_DEFAULTS). */
   security?: Partial<AuthGuardOptions>;
+  /** User-Agent fragments whose requests are dropped unanswered (default DEFAULT_SCANNER_AGENTS; [] none). */
+  scannerAgents?: readonly string[];
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
   /** SIP over TLS: port and certificate; omitted: no TLS. */
@@ -175,6 +178,8 @@ export class SipService {
   readonly securityLog: SecurityLog;
   /** Counts authentication failures and keeps bans. */
   readonly guard: AuthGuard;
+  /** Drops requests from known scanners' User-Agents, unanswered. */
+  readonly scanners: ScannerFilter;
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
   /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
@@ -242,6 +247,10 @@ export class SipService {
       tenantOf: (realm) => this.directory.tenantByDomain(realm)?.id ?? null,
     });
     this.guard = new AuthGuard(this.securityLog, opts.security ?? {});
+    this.scanners = new ScannerFilter(this.securityLog, {
+      ...(opts.scannerAgents ? { agents: opts.scannerAgents } : {}),
+      allowed: (ip) => this.guard.allowed(ip),
+    });
     this.registrar = new Registrar(this.directory, bindings, this.auth, undefined, {}, this.guard);
     this.transports = new SipTransports(
       { host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) },
@@ -557,6 +566,7 @@ export class SipService {
   }
 
   private onMessage(m: SipMessage, source: Destination): void {
+    if (m.kind === 'request' && this.scanners.drop(m.headers.get('User-Agent'), source, m.method)) return;
     try {
       if (m.kind === 'request') this.layer.receiveRequest(m, source);
       else this.layer.receiveResponse(m, source);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SETTINGS } from '../../src/config.js';
+import { ConfigError, loadConfig, SETTINGS, sipAllowList, sipScannerAgentList } from '../../src/config.js';
 
 const load = (
   env: Record<string, string> = {},
@@ -103,6 +103,30 @@ describe('config', () => {
     writeFileSync(file, '{ nope');
     expect(() => load({}, {}, file)).toThrow(/not valid JSON/);
     expect(() => load({}, {}, join(dir, 'missing.json'))).toThrow(/Cannot read config file/);
+  });
+
+  it('reads SIP brute-force and scanner settings, refusing an allow-list entry that is not an address', () => {
+    const d = load();
+    expect(d).toMatchObject({
+      sipBanUserFailures: 10,
+      sipBanIpFailures: 20,
+      sipBanWindowSec: 600,
+      sipBanSec: 900,
+    });
+    expect(sipAllowList(d)).toEqual([]);
+    expect(sipScannerAgentList(d)).toBeUndefined();
+    const c = load({
+      NIMBUS_SIP_ALLOW: '10.0.0.0/8, 192.0.2.7,2001:db8::/32',
+      NIMBUS_SIP_SCANNER_AGENTS: 'friendly-scanner, my-tool',
+      NIMBUS_SIP_BAN_SEC: '60',
+    });
+    expect(sipAllowList(c)).toEqual(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32']);
+    expect(sipScannerAgentList(c)).toEqual(['friendly-scanner', 'my-tool']);
+    expect(c.sipBanSec).toBe(60);
+    expect(sipScannerAgentList(load({ NIMBUS_SIP_SCANNER_AGENTS: 'none' }))).toEqual([]);
+    expect(() => load({ NIMBUS_SIP_ALLOW: '10.0.0.0/33' })).toThrow(/NIMBUS_SIP_ALLOW entry "10.0.0.0\/33"/);
+    expect(() => load({ NIMBUS_SIP_ALLOW: '10.0.0/8' })).toThrow(ConfigError);
+    expect(() => load({ NIMBUS_SIP_BAN_SEC: '0' })).toThrow(/NIMBUS_SIP_BAN_SEC/);
   });
 
   it('is documented: the README names every setting', () => {
