@@ -4,8 +4,9 @@ import type { LogLevel } from './config.js';
 
 export type Logger = pino.Logger;
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+/** `destination`: standard output by default (tests read the lines the node writes). */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'nimbus' },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -13,5 +14,6 @@ export function createLogger(level: LogLevel): Logger {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.sipSecret'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
