@@ -1,8 +1,10 @@
 /** Redis connection for cluster state (location, presence, queues arrive in later issues). */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** Connects and checks with PING; throws a plain-words error when Redis does not answer. */
 export async function connectRedis(url: string, timeoutMs = 3000): Promise<Redis> {
+  // Loaded only when Redis is configured: a single node never needs the client.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   key: string;
@@ -37,6 +36,8 @@ export async function loadOrCreateCertificate(opts: {
   const san = isIP(opts.hostName)
     ? { type: 7 as const, ip: opts.hostName }
     : { type: 2 as const, value: opts.hostName };
+  // Loaded only to make a certificate (first start): it takes a quarter of a second to load.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: opts.hostName }], {
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },

@@ -7,7 +7,7 @@
  * asks for it has the message deleted once the email is out.
  */
 import { readFile } from 'node:fs/promises';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { encodeMp3 } from '../../media/audio/mp3-encoder.js';
 import { decodeWav } from '../../media/audio/wav.js';
@@ -40,7 +40,8 @@ function duration(ms: number): string {
 }
 
 export class VoicemailMailer {
-  private readonly transport: Transporter;
+  /** Made on the first email: nodemailer is loaded only by nodes that send one (start-up time). */
+  private transport: Transporter | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly sender = new SerialRunner(
     () => this.run(),
@@ -53,9 +54,7 @@ export class VoicemailMailer {
     private readonly vm: VoicemailService,
     private readonly log: Logger,
     private readonly opts: MailerOptions,
-  ) {
-    this.transport = nodemailer.createTransport(opts.smtpUrl);
-  }
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.kick(), this.opts.pollMs ?? 15_000);
@@ -76,7 +75,7 @@ export class VoicemailMailer {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.sender.stop();
-    this.transport.close();
+    this.transport?.close();
   }
 
   private async run(): Promise<void> {
@@ -144,6 +143,10 @@ export class VoicemailMailer {
           ...(action ? [`Mark as heard or delete: ${action}`] : []),
         ];
     const attachments = box.attachAudio ? [await this.attachment(tenantId, m, box.attachFormat)] : [];
+    if (!this.transport) {
+      const { default: nodemailer } = await import('nodemailer');
+      this.transport = nodemailer.createTransport(this.opts.smtpUrl);
+    }
     await this.transport.sendMail({
       from: this.opts.from,
       to,
