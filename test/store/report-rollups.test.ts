@@ -12,7 +12,7 @@
 import { type Insertable, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallReport } from '../../src/store/repositories/call-reports.js';
-import type { CallLog } from '../../src/store/repositories/calls.js';
+import { type CallLog, localHourRanges } from '../../src/store/repositories/calls.js';
 import type { CallsTable } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, openTestDb, type TestDb } from '../helpers/db.js';
@@ -273,6 +273,27 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
     }
   });
 
+  it('finds a heatmap cell’s calls through the start ranges as the exact test does', async () => {
+    const from = new Date('2026-10-28T03:07:00Z');
+    const to = new Date('2026-11-06T17:53:00Z');
+    for (const timeZone of ['America/New_York', 'Asia/Kolkata', 'Europe/Moscow'])
+      for (const cell of [{ weekday: 7, hour: 1 }, { weekday: 3 }, { hour: 14 }, { weekday: 1, hour: 0 }]) {
+        const listed = await store
+          .tenant(tenantId)
+          .calls.list({ limit: 1000, offset: 0, from, to, timeZone, ...cell });
+        const local = sql`(started_at at time zone ${timeZone})`;
+        const expected = await sql<{ id: string }>`select id from calls where tenant_id = ${tenantId}::uuid
+            and started_at >= ${from} and started_at < ${to}
+            and (${cell.weekday ?? null}::int is null or extract(isodow from ${local}) = ${cell.weekday ?? null}::int)
+            and (${cell.hour ?? null}::int is null or extract(hour from ${local}) = ${cell.hour ?? null}::int)`.execute(
+          store.db,
+        );
+        expect(listed.items.map((c) => c.id).sort(), `${timeZone} ${JSON.stringify(cell)}`).toEqual(
+          expected.rows.map((r) => r.id).sort(),
+        );
+      }
+  });
+
   it('counts from the calls in a zone whose offset was not whole quarters', async () => {
     // Liberia kept UTC−0:44:30 until 1972: a quarter of UTC there spans two local hours.
     // 10:30 UTC is 09:45:30 there; the quarter from it ends at 10:00:30, so a call at
@@ -304,5 +325,39 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
       [9, 1],
       [10, 2],
     ]);
+  });
+});
+
+describe('start ranges of a heatmap cell', () => {
+  it('hold every instant whose local weekday and hour match, across DST changes', () => {
+    const from = new Date('2026-03-01T00:00:00Z');
+    const to = new Date('2026-11-30T00:00:00Z');
+    const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    const cells = [{ weekday: 7, hour: 1 }, { weekday: 7, hour: 2 }, { hour: 1 }];
+    // New York and Lord Howe (a half-hour DST change) move their clocks; Kathmandu is +5:45.
+    for (const zone of ['America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu']) {
+      const format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        weekday: 'short',
+        hour: 'numeric',
+        hourCycle: 'h23',
+      });
+      const ranges = cells.map((c) => localHourRanges(from, to, zone, c.weekday, c.hour)!);
+      for (const r of ranges) expect(r.length).toBeGreaterThan(30);
+      let hits = 0;
+      // Every 5 minutes of the period (offsets here change on the hour or half-hour).
+      for (let at = from.getTime(); at < to.getTime(); at += 300_000) {
+        const p = Object.fromEntries(format.formatToParts(at).map((x) => [x.type, x.value]));
+        const weekday = days.indexOf(p.weekday!) + 1;
+        const hour = Number(p.hour);
+        cells.forEach((cell, i) => {
+          if ((cell.weekday !== undefined && weekday !== cell.weekday) || hour !== cell.hour) return;
+          hits++;
+          const inside = ranges[i]!.some(([a, b]) => a.getTime() <= at && at < b.getTime());
+          if (!inside) expect.fail(`${zone} ${JSON.stringify(cell)}: ${new Date(at).toISOString()} outside`);
+        });
+      }
+      expect(hits).toBeGreaterThan(1000);
+    }
   });
 });
