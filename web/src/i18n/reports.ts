@@ -76,7 +76,7 @@ export const reportsEn = {
     },
     schedules: {
       intro:
-        'Reports emailed on a schedule as an Excel workbook, at a time in the tenant’s zone: daily (the day before), weekly (the 7 days before), monthly (the month before).',
+        'Reports emailed on a schedule as an Excel workbook or a PDF, at a time in the tenant’s zone: daily (the day before), weekly (the 7 days before), monthly (the month before).',
       empty: 'No scheduled reports yet.',
       add: 'Schedule a report',
       edit: 'Change the scheduled report',
@@ -207,7 +207,7 @@ export const reportsRu: typeof reportsEn = {
     },
     schedules: {
       intro:
-        'Отчёты приходят на почту по расписанию книгой Excel, время — в часовом поясе организации: ежедневно (за прошлый день), еженедельно (за 7 прошлых дней), ежемесячно (за прошлый месяц).',
+        'Отчёты приходят на почту по расписанию книгой Excel или в PDF, время — в часовом поясе организации: ежедневно (за прошлый день), еженедельно (за 7 прошлых дней), ежемесячно (за прошлый месяц).',
       empty: 'Рассылок пока нет.',
       add: 'Добавить рассылку',
       edit: 'Изменить рассылку',
