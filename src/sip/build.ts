@@ -126,6 +126,9 @@ export interface ResponseOptions {
  * RFC 3261 §8.2.6.2: Via (all, in order), From, Call-ID and CSeq are copied; To is
  * copied and, for anything but 100, given a tag if it had none.
  */
+/** Requests whose 1xx/2xx answers can create a dialog (RFC 3261 §12.1, RFC 6665 §4.1.2.2). */
+const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
+
 export function makeResponse(req: SipRequest, status: number, opts: ResponseOptions = {}): SipResponse {
   const headers = new Headers();
   for (const via of req.headers.getAll('Via')) headers.append('Via', via);
@@ -143,6 +146,15 @@ export function makeResponse(req: SipRequest, status: number, opts: ResponseOpti
     const ts = req.headers.get('Timestamp');
     if (ts !== undefined) headers.append('Timestamp', ts); // §8.2.6.1
   }
+  // §12.1.1: a response that creates a dialog carries the request's Record-Route, in order,
+  // so the caller's later requests (ACK, BYE) go back through the proxies that asked for it.
+  if (
+    status > 100 &&
+    status < 300 &&
+    DIALOG_CREATING.has(req.method) &&
+    tagOf(req.headers.get('To')) === null
+  )
+    for (const rr of req.headers.getAll('Record-Route')) headers.append('Record-Route', rr);
   for (const [k, v] of opts.headers ?? []) headers.append(k, v);
   return {
     kind: 'response',

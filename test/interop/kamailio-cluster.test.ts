@@ -1,0 +1,313 @@
+/**
+ * Interop: Kamailio (deploy/kamailio/nimbus.cfg) in front of two Nimbus processes sharing a
+ * PostgreSQL database and Redis. A phone registers through Kamailio (its REGISTER lands on
+ * one node, which stores Kamailio's Path in Redis); another phone calls it through Kamailio,
+ * round robin, until an answered call was handled by the *other* node. That call must reach
+ * the callee through Kamailio (routed by the Path) and be answered and hung up normally.
+ *
+ * Runs with kamailio installed (or fails under NIMBUS_REQUIRE_INTEROP=1 without it), and
+ * needs DATABASE_URL (a database of its own is created on that server) and REDIS_URL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactFor } from '../../src/sip/dialog.js';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import type { Destination } from '../../src/sip/transaction/types.js';
+import { PHONE_SDP } from '../helpers/phones.js';
+import { udpUa, until, Wire } from '../helpers/test-ua.js';
+
+const KAMAILIO = '/usr/sbin/kamailio';
+const haveKamailio = existsSync(KAMAILIO);
+const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
+const databaseUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+const ROOT = resolve(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'src/cli/main.ts');
+const DOMAIN = 'kam.example.test';
+
+/** A port free for both UDP and TCP on loopback (SIP listens on both). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((res, rej) => {
+      const s = createServer();
+      s.once('error', rej);
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => res(p));
+      });
+    });
+    const udpFree = await new Promise<boolean>((res) => {
+      const u = createSocket('udp4');
+      u.once('error', () => res(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => res(true)));
+    });
+    if (udpFree) return port;
+  }
+}
+
+interface Proc {
+  p: ChildProcess;
+  out: string[];
+}
+
+function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv): Proc {
+  const p = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  const keep = (d: Buffer) => {
+    out.push(String(d));
+    if (out.length > 200) out.shift();
+  };
+  p.stdout?.on('data', keep);
+  p.stderr?.on('data', keep);
+  return { p, out };
+}
+
+async function waitReady(httpPort: number, proc: Proc, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (proc.p.exitCode !== null) throw new Error(`node exited ${proc.p.exitCode}:\n${proc.out.join('')}`);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`)
+      .then((r) => r.status === 200)
+      .catch(() => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`node on ${httpPort} not ready:\n${proc.out.join('')}`);
+}
+
+describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
+  'Kamailio in front of two Nimbus nodes (Path, dispatcher)',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-kam-'));
+    const tag = randomBytes(5).toString('hex');
+    const dbName = `nimbus_kam_${tag}`;
+    const prefix = `nimbus-test:kam-${tag}:`;
+    const procs: Proc[] = [];
+    const nodes: { id: string; sip: number; http: number }[] = [];
+    let kamPort = 0;
+    let nodeDbUrl = '';
+    let tenantId = '';
+    const secrets = { '201': 'kam-secret-201', '202': 'kam-secret-202' };
+
+    const admin = async () => {
+      const u = new URL(databaseUrl!);
+      u.pathname = '/postgres';
+      const c = new pg.Client({ connectionString: u.toString() });
+      await c.connect();
+      return c;
+    };
+
+    beforeAll(async () => {
+      if (!haveKamailio)
+        throw new Error('kamailio is not installed (apt-get install kamailio) and NIMBUS_REQUIRE_INTEROP=1');
+      const c = await admin();
+      await c.query(`create database ${dbName}`);
+      await c.end();
+      const u = new URL(databaseUrl!);
+      u.pathname = `/${dbName}`;
+      nodeDbUrl = u.toString();
+
+      // Node 1 first (it migrates the new database and creates the operator), then node 2.
+      for (const [i, id] of ['node-1', 'node-2'].entries()) {
+        const sip = await freePort();
+        const http = await freePort();
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          DATABASE_URL: nodeDbUrl,
+          REDIS_URL: redisUrl,
+          NIMBUS_REDIS_PREFIX: prefix,
+          NIMBUS_NODE_ID: id,
+          NIMBUS_DATA_DIR: join(dir, id),
+          NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
+          NIMBUS_HTTP_HOST: '127.0.0.1',
+          NIMBUS_HTTP_PORT: String(http),
+          NIMBUS_HTTPS_PORT: '0',
+          NIMBUS_SIP_HOST: '127.0.0.1',
+          NIMBUS_SIP_PORT: String(sip),
+          NIMBUS_SIP_TLS_PORT: '0',
+          NIMBUS_RTP_PORT_MIN: String(43000 + i * 400),
+          NIMBUS_RTP_PORT_MAX: String(43000 + i * 400 + 399),
+          NIMBUS_MEDIA_WORKERS: '1',
+          NIMBUS_DEMO: 'false',
+          NIMBUS_ADMIN_EMAIL: 'ops@example.com',
+          NIMBUS_ADMIN_PASSWORD: 'kamailio-operator-1',
+          NIMBUS_LOG_LEVEL: 'warn',
+        };
+        const proc = spawnLogged(process.execPath, ['--import', 'tsx', MAIN, 'start'], env);
+        procs.push(proc);
+        await waitReady(http, proc);
+        nodes.push({ id, sip, http });
+      }
+
+      kamPort = await freePort();
+      const list = join(dir, 'dispatcher.list');
+      writeFileSync(list, nodes.map((n) => `1 sip:127.0.0.1:${n.sip} 0 0 node=${n.id}\n`).join(''));
+      const kam = spawnLogged(
+        KAMAILIO,
+        [
+          '-f',
+          join(ROOT, 'deploy/kamailio/nimbus.cfg'),
+          '-DD',
+          '-E',
+          '-w',
+          dir,
+          '-Y',
+          dir,
+          '-A',
+          `LISTEN_ADDR=udp:127.0.0.1:${kamPort}`,
+          '-A',
+          `LISTEN_TCP=tcp:127.0.0.1:${kamPort}`,
+          '-A',
+          `DISPATCHER_LIST="${list}"`,
+          '-A',
+          'CHILDREN=2',
+        ],
+        process.env,
+      );
+      procs.push(kam);
+      await until(() => kam.out.join('').includes('sip:127.0.0.1') || kam.p.exitCode !== null, 10_000).catch(
+        () => {},
+      );
+      if (kam.p.exitCode !== null) throw new Error(`kamailio exited:\n${kam.out.join('')}`);
+
+      // A tenant and two extensions, through node 2's API (node 1 learns them by announcement).
+      const login = await fetch(`http://127.0.0.1:${nodes[1]!.http}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ops@example.com', password: 'kamailio-operator-1' }),
+      });
+      expect(login.status).toBe(200);
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const api = async (path: string, body: unknown) => {
+        const r = await fetch(`http://127.0.0.1:${nodes[1]!.http}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify(body),
+        });
+        const json = (await r.json()) as { id: string; tenant?: { id: string } };
+        if (r.status !== 201) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
+        return json;
+      };
+      tenantId = (await api('/api/v1/tenants', { name: 'Kamailio Co', sipDomain: DOMAIN })).tenant!.id;
+      for (const [number, sipSecret] of Object.entries(secrets))
+        await api(`/api/v1/tenants/${tenantId}/extensions`, { number, sipSecret });
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const { p } of procs.reverse()) {
+        if (p.exitCode !== null) continue;
+        p.kill('SIGTERM');
+        await Promise.race([
+          new Promise((r) => p.once('exit', r)),
+          new Promise((r) => setTimeout(r, 5000)).then(() => p.kill('SIGKILL')),
+        ]);
+      }
+      if (nodeDbUrl) {
+        const c = await admin();
+        await c.query(`drop database if exists ${dbName} with (force)`);
+        await c.end();
+      }
+      const redis = new Redis(redisUrl!);
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+      rmSync(dir, { recursive: true, force: true });
+    }, 30_000);
+
+    it('a phone registered through one node is called through the other, via Path', async () => {
+      const kamailio: Destination = { transport: 'UDP', host: '127.0.0.1', port: kamPort };
+      const wire = new Wire();
+      const callee = await udpUa('201', wire, systemClock);
+      const caller = await udpUa('202', wire, systemClock);
+      const db = new pg.Client({ connectionString: nodeDbUrl });
+      await db.connect();
+      const redis = new Redis(redisUrl!);
+      try {
+        callee.credentials = { username: '201', password: secrets['201'] };
+        caller.credentials = { username: '202', password: secrets['202'] };
+        const offered: Destination[] = [];
+        callee.on('INVITE', (_req, tx, source) => {
+          if (!tx) return;
+          offered.push(source);
+          callee.accept(tx, source, PHONE_SDP);
+        });
+        callee.on('OPTIONS', (req, tx) => tx?.respond(callee.response(req, 200)));
+        callee.on('BYE', (req, tx) => tx?.respond(callee.response(req, 200)));
+
+        const reg = callee.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+          from: `<sip:201@${DOMAIN}>`,
+          to: `<sip:201@${DOMAIN}>`,
+          headers: [
+            ['Contact', contactFor(callee.local, '201')],
+            ['Expires', '300'],
+          ],
+        });
+        const registered = await callee.send(reg, kamailio).done();
+        expect(registered?.status).toBe(200);
+        // The binding in Redis: which node took it, and Kamailio's Path with the phone's address.
+        const hash = await redis.hgetall(`${prefix}loc:${tenantId}:201`);
+        const binding = JSON.parse(Object.values(hash)[0]!) as {
+          node: string;
+          path: string[];
+          source: Destination;
+        };
+        expect(nodes.map((n) => n.id)).toContain(binding.node);
+        expect(binding.source.port).toBe(kamPort);
+        expect(binding.path.join()).toContain(`received=sip:127.0.0.1:${callee.local.port}`);
+
+        // Calls through Kamailio go round robin: call until one is handled by the other node.
+        const handledBy: string[] = [];
+        for (let attempt = 0; attempt < 4 && !handledBy.some((n) => n !== binding.node); attempt++) {
+          const invite = caller.buildRequest('INVITE', `sip:201@${DOMAIN}`, {
+            from: `<sip:202@${DOMAIN}>`,
+            body: PHONE_SDP,
+          });
+          const answer = await caller.send(invite, kamailio).done();
+          expect(answer?.status, `call ${attempt + 1}`).toBe(200);
+          const dialog = [...caller.dialogs.values()].at(-1)!;
+          const bye = await caller.inDialog('BYE', { dialog }).done();
+          expect(bye?.status).toBe(200);
+          caller.dialogs.clear();
+          const callId = invite.headers.get('Call-ID');
+          let row: { node: string; status: string } | undefined;
+          for (let i = 0; i < 100 && row?.status !== 'ended'; i++) {
+            if (i) await new Promise((r) => setTimeout(r, 50));
+            const r = await db.query<{ node: string; status: string }>(
+              `select node, status from calls where tenant_id = $1 order by started_at desc limit 1`,
+              [tenantId],
+            );
+            row = r.rows[0];
+          }
+          if (row?.status !== 'ended')
+            throw new Error(`call ${attempt + 1}: CDR not closed (${row?.status})`);
+          expect(callId).toBeTruthy();
+          handledBy.push(row.node);
+          // Each call is two INVITEs (challenge, then credentials), so with two nodes round robin
+          // would put every answered call on the same node: one OPTIONS through Kamailio moves it on.
+          if (row.node === binding.node) {
+            const ping = caller.buildRequest('OPTIONS', `sip:${DOMAIN}`, { from: `<sip:202@${DOMAIN}>` });
+            expect((await caller.send(ping, kamailio).done())?.status).toBe(200);
+          }
+        }
+        const other = handledBy.find((n) => n !== binding.node);
+        expect(other, `calls were handled by ${handledBy.join(', ')}`).toBeDefined();
+        // Every INVITE to the callee came through Kamailio (the Path), never from a node directly.
+        expect(offered.length).toBe(handledBy.length);
+        for (const s of offered) expect(s.port).toBe(kamPort);
+      } finally {
+        callee.close();
+        caller.close();
+        await db.end();
+        await redis.quit();
+      }
+    }, 60_000);
+  },
+);
