@@ -17,6 +17,7 @@ import type { Store } from '../store/store.js';
 import { resolvePrincipal } from './auth.js';
 import type { LiveSource, Principal } from './context.js';
 import { accessFor } from './permissions.js';
+import { sameOrigin } from './web-security.js';
 
 export const EVENTS_PATH = '/api/v1/events';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,17 +35,6 @@ function cookiesOf(header: string | undefined): Record<string, string> {
     }
   }
   return out;
-}
-
-/** The Origin a browser sent is this server (same host and port), or no browser sent it. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true; // not a browser: cookies are not sent on its behalf
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {

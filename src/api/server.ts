@@ -42,6 +42,7 @@ import { voicemailRoutes } from './routes/voicemail.js';
 import { voicemailActionRoutes } from './routes/voicemail-actions.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
+import { crossSiteWrite, securityHeaders } from './web-security.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
@@ -193,6 +194,17 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
+  // Before authentication: a forged request learns nothing, not even whether its cookie was good.
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/api/v1/') && crossSiteWrite(req.raw))
+      throw new ApiError(
+        'FORBIDDEN',
+        `Refused a request from another site (Origin ${req.headers.origin ?? 'absent'}): the portal's sign-in is accepted from its own pages only; programs sign with an API key`,
+      );
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.headers(securityHeaders(req.url, String(reply.getHeader('content-type') ?? '')));
+  });
   app.addHook('onRequest', authHook(deps.store, now));
 
   await healthRoutes(app, deps, metrics);

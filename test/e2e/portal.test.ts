@@ -146,13 +146,17 @@ describe.runIf(browserTests)('web portal in Chromium', { timeout: 90_000 }, () =
 
   /** Requests of each page still waiting for their answer (WebSockets are not requests). */
   const inflight = new WeakMap<Page, Set<Request>>();
-  /** API calls of each page that failed, "METHOD path status", but for the 401 of "who am I" before signing in. */
+  /** API calls of each page that failed, "METHOD path status", but for the 401 of "who am I" before signing in; CSP violations. */
   const failedCalls = new WeakMap<Page, string[]>();
   function trackRequests(page: Page) {
     const pending = new Set<Request>();
     const failed: string[] = [];
     inflight.set(page, pending);
     failedCalls.set(page, failed);
+    // Anything the portal's Content Security Policy blocks counts as a failure too.
+    page.on('console', (m) => {
+      if (m.text().includes('Content Security Policy')) failed.push(`CSP: ${m.text()}`);
+    });
     page.on('response', (r) => {
       const path = new URL(r.url()).pathname;
       if (
