@@ -234,6 +234,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         status: () => sip.carriers.trunks.status(),
         usage: (tenantId) => sip.carriers.usage(tenantId),
       },
+      security: { events: (f) => sip.securityLog.list(f), bans: () => sip.guard.activeBans() },
       // The queue engine exists once the SIP service has started (it needs the media engine).
       queues: {
         all: (t) => sip.queues?.all(t) ?? [],

@@ -4,10 +4,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
+import type { Ban } from '../pbx/auth-guard.js';
 import type { ControlDestination, ControlRefusal, OriginateRequest } from '../pbx/call-control.js';
 import type { LiveCall, LiveRegistration, PbxEvent } from '../pbx/events.js';
 import type { AgentStatus, QueueLive } from '../pbx/queue/engine.js';
 import type { RecordingStorage } from '../pbx/recording/storage.js';
+import type { SecurityEvent, SecurityEventKind } from '../pbx/security-events.js';
 import type { TrunkStatus } from '../pbx/trunks/trunk-set.js';
 import type { Actor } from '../store/repositories/audit.js';
 import type { Role } from '../store/schema.js';
@@ -58,6 +60,12 @@ export interface TrunkSource {
   status(): TrunkStatus[];
   /** A tenant's external minutes and spend so far today, as this node counted them. */
   usage?(tenantId: string): { answeredSeconds: number; spent: number; activeCalls: number } | null;
+}
+
+/** The SIP side's security events and bans (this node's; src/pbx/security-events.ts). */
+export interface SecuritySource {
+  events(filter: { tenantId?: string; kind?: SecurityEventKind; limit?: number }): SecurityEvent[];
+  bans(): Ban[];
 }
 
 /** Call queues at work (the SIP service's queue engine). */
@@ -134,6 +142,8 @@ export interface ApiDeps {
   audioDir?: string;
   /** Trunks' live state (absent: trunks are shown without it). */
   trunks?: TrunkSource;
+  /** Failed SIP authentications, bans and scanners (absent: none to show). */
+  security?: SecuritySource;
   /** Call queues (absent: no media engine, queue views answer 503). */
   queues?: QueueSource;
   /** Calls placed on request (click-to-call); absent: refused 503. */

@@ -69,6 +69,8 @@ export const PERMISSIONS = {
   // Hanging up and transferring live calls: 'own' is a call one of the user's extensions is on
   // (caller or callee); anyone else's call is refused (docs/call-control.md).
   'calls.control': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
+  // Failed SIP logins, bans and scanners that named the company's domain: its administrators.
+  'security.read': { operator: 'any', tenant_admin: 'any' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },
   // Carriers' trunks and the public number pool belong to the operator; tenants read their numbers.

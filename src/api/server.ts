@@ -33,6 +33,7 @@ import { rateRoutes } from './routes/rates.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { reportRoutes } from './routes/reports.js';
 import { routingRoutes } from './routes/routing.js';
+import { securityRoutes } from './routes/security.js';
 import { pushRoutes, softphoneRoutes } from './routes/softphone.js';
 import { speechRoutes } from './routes/speech.js';
 import { tenantRoutes } from './routes/tenants.js';
@@ -233,6 +234,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await provisioningRoutes(app, deps);
   await liveRoutes(app, deps);
   await platformRoutes(app, deps);
+  await securityRoutes(app, deps);
   await softphoneRoutes(app, deps);
   await pushRoutes(app, deps);
   portalBuilt = (await webRoutes(app, deps.webRoot)).built;

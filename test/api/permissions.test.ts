@@ -140,6 +140,8 @@ const INTENDED: Record<string, string | 'public'> = {
   'GET /api/v1/tenants/:tenantId/live': 'live.read',
   'GET /api/v1/tenants/:tenantId/stats/today': 'live.read',
   'GET /api/v1/platform/health': 'platform.read',
+  'GET /api/v1/platform/security-events': 'platform.read',
+  'GET /api/v1/tenants/:tenantId/security-events': 'security.read',
   'GET /api/v1/tenants/:tenantId/calendars': 'calendars.read',
   'GET /api/v1/tenants/:tenantId/calendars/:id': 'calendars.read',
   'POST /api/v1/tenants/:tenantId/calendars': 'routing.write',

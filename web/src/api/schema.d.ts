@@ -13757,6 +13757,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This node's SIP security events (failed authentications, bans, scanners), newest first, and bans in force */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "auth-failure" | "ban" | "scanner";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Increasing on this node */
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                kind: "auth-failure" | "ban" | "scanner";
+                                /** @description Source address of the request */
+                                ip: string;
+                                /** @description Digest user name tried (as sent) */
+                                user: string | null;
+                                realm: string | null;
+                                method: string | null;
+                                transport: string | null;
+                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent. Never shown to the caller. */
+                                reason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ban: when it ends
+                                 */
+                                until: string | null;
+                            }[];
+                            bans: {
+                                ip: string;
+                                /** @description null: the whole address */
+                                user: string | null;
+                                /** Format: date-time */
+                                until: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/security-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SIP security events that named the tenant's SIP domain (this node's), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "auth-failure" | "ban" | "scanner";
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description Increasing on this node */
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                kind: "auth-failure" | "ban" | "scanner";
+                                /** @description Source address of the request */
+                                ip: string;
+                                /** @description Digest user name tried (as sent) */
+                                user: string | null;
+                                realm: string | null;
+                                method: string | null;
+                                transport: string | null;
+                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent. Never shown to the caller. */
+                                reason: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description ban: when it ends
+                                 */
+                                until: string | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/softphone": {
         parameters: {
             query?: never;

@@ -1,0 +1,95 @@
+/**
+ * The security events through the API: the operator sees every event and the
+ * bans in force; a company's administrator sees only the events that named its
+ * SIP domain; nobody else sees any. Real guard and event list, fed as the SIP
+ * service feeds them.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthGuard } from '../../src/pbx/auth-guard.js';
+import { ScannerFilter } from '../../src/pbx/scanner-filter.js';
+import { SecurityLog } from '../../src/pbx/security-events.js';
+import { createFixture, type Fixture } from '../helpers/api.js';
+
+describe('security events API', () => {
+  let fx: Fixture;
+  const domains = new Map<string, string>();
+  const events = new SecurityLog(pino({ level: 'silent' }), {
+    tenantOf: (realm) => domains.get(realm) ?? null,
+  });
+  const guard = new AuthGuard(events, { userFailures: 3 });
+
+  beforeAll(async () => {
+    fx = await createFixture('pglite', {
+      security: { events: (f) => events.list(f), bans: () => guard.activeBans() },
+    });
+    domains.set(fx.A.domain, fx.A.id);
+    domains.set(fx.B.domain, fx.B.id);
+    const fail = (realm: string, user: string) =>
+      guard.failed({
+        ip: '192.0.2.1',
+        user,
+        realm,
+        method: 'REGISTER',
+        transport: 'UDP',
+        reason: 'wrong-password',
+      });
+    for (let i = 0; i < 3; i++) fail(fx.A.domain, '101');
+    fail(fx.B.domain, '201');
+    fail('198.51.100.1', '100');
+    new ScannerFilter(events).drop('friendly-scanner', { host: '203.0.113.5', transport: 'UDP' }, 'OPTIONS');
+  });
+  afterAll(async () => fx?.close());
+
+  it('shows the operator every event, newest first, and the bans in force', async () => {
+    const res = await fx.call('GET', '/api/v1/platform/security-events', { as: fx.operator });
+    expect(res.status).toBe(200);
+    const kinds = res.json.items.map((e: { kind: string }) => e.kind);
+    expect(kinds).toEqual([
+      'scanner',
+      'auth-failure',
+      'auth-failure',
+      'ban',
+      'auth-failure',
+      'auth-failure',
+      'auth-failure',
+    ]);
+    expect(res.json.items[0]).toMatchObject({
+      ip: '203.0.113.5',
+      reason: 'friendly-scanner',
+      method: 'OPTIONS',
+    });
+    expect(res.json.bans).toEqual([{ ip: '192.0.2.1', user: '101', until: expect.any(String) }]);
+    const bans = await fx.call('GET', '/api/v1/platform/security-events?kind=ban&limit=5', {
+      as: fx.operator,
+    });
+    expect(bans.json.items).toHaveLength(1);
+    expect(bans.json.items[0]).toMatchObject({
+      kind: 'ban',
+      ip: '192.0.2.1',
+      user: '101',
+      realm: fx.A.domain,
+    });
+  });
+
+  it("shows a company's administrator only the events that named its domain", async () => {
+    const a = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/security-events`, { as: fx.A.admin });
+    expect(a.status).toBe(200);
+    expect(a.json.items).toHaveLength(4);
+    expect(a.json.items.every((e: { realm: string }) => e.realm === fx.A.domain)).toBe(true);
+    const b = await fx.call('GET', `/api/v1/tenants/${fx.B.id}/security-events`, { as: fx.B.admin });
+    expect(b.json.items.map((e: { user: string }) => e.user)).toEqual(['201']);
+    expect(
+      (await fx.call('GET', `/api/v1/tenants/${fx.B.id}/security-events`, { as: fx.A.admin })).status,
+    ).toBe(404);
+  });
+
+  it('refuses everyone else', async () => {
+    for (const as of [fx.A.admin, fx.A.supervisor, fx.A.user])
+      expect((await fx.call('GET', '/api/v1/platform/security-events', { as })).status).toBe(403);
+    for (const as of [fx.A.supervisor, fx.A.user])
+      expect((await fx.call('GET', `/api/v1/tenants/${fx.A.id}/security-events`, { as })).status).toBe(403);
+    const bad = await fx.call('GET', '/api/v1/platform/security-events?kind=nope', { as: fx.operator });
+    expect(bad.status).toBe(400);
+  });
+});
