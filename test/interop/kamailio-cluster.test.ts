@@ -22,6 +22,7 @@ import { contactFor } from '../../src/sip/dialog.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import { PHONE_SDP } from '../helpers/phones.js';
+import { runCommand } from '../helpers/process.js';
 import { udpUa, until, Wire } from '../helpers/test-ua.js';
 
 const KAMAILIO = '/usr/sbin/kamailio';
@@ -169,6 +170,8 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
           `DISPATCHER_LIST="${list}"`,
           '-A',
           'CHILDREN=2',
+          '-A',
+          `CTL_SOCKET="unix:${join(dir, 'kamailio_ctl')}"`,
         ],
         process.env,
       );
@@ -263,9 +266,19 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
         expect(binding.source.port).toBe(kamPort);
         expect(binding.path.join()).toContain(`received=sip:127.0.0.1:${callee.local.port}`);
 
+        // Kamailio's OPTIONS probes find both nodes alive (flags A = active, P = probing).
+        let ds = { status: null as number | null, out: '' };
+        const aliveBoth = () =>
+          nodes.every((n) => new RegExp(`sip:127\\.0\\.0\\.1:${n.sip}\\s+FLAGS: AP`).test(ds.out));
+        for (let i = 0; i < 30 && !aliveBoth(); i++) {
+          if (i) await new Promise((r) => setTimeout(r, 500));
+          ds = await runCommand('kamcmd', ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'dispatcher.list']);
+        }
+        expect(ds.status, ds.out).toBe(0);
+        expect(aliveBoth(), ds.out).toBe(true);
         // Calls through Kamailio go round robin: call until one is handled by the other node.
         const handledBy: string[] = [];
-        for (let attempt = 0; attempt < 4 && !handledBy.some((n) => n !== binding.node); attempt++) {
+        for (let attempt = 0; attempt < 6 && !handledBy.some((n) => n !== binding.node); attempt++) {
           const invite = caller.buildRequest('INVITE', `sip:201@${DOMAIN}`, {
             from: `<sip:202@${DOMAIN}>`,
             body: PHONE_SDP,
