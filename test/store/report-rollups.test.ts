@@ -66,6 +66,12 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
       for (const zone of ZONES) {
         const [rolled, raw] = await reports(new Date(f), new Date(to), zone);
         expect(comparable(rolled), `${f} – ${to} in ${zone}`).toEqual(comparable(raw));
+        const scope = store.tenant(tenantId).callReports;
+        const [trunks, rawTrunks] = await Promise.all([
+          scope.trunks(new Date(f), new Date(to), zone),
+          scope.trunks(new Date(f), new Date(to), zone, { raw: true }),
+        ]);
+        expect(trunks, `trunks ${f} – ${to} in ${zone}`).toEqual(rawTrunks);
       }
   }
 
@@ -94,6 +100,7 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
       const answered = r() < 0.6 ? new Date(started.getTime() + Math.floor(r() * 30_000)) : null;
       const ended = r() < 0.95 ? new Date((answered ?? started).getTime() + Math.floor(r() * 900_000)) : null;
       const legs = r() < 0.3 ? [pick(r, EXTENSIONS), pick(r, EXTENSIONS)] : [];
+      const trunk = direction === 'internal' ? null : i % 4 < 2 ? 'carrier-a' : 'carrier-b';
       if (i % 2 === 0) {
         direct.push({
           tenantId,
@@ -107,6 +114,7 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
           answeredAt: answered,
           endedAt: ended,
           legs: JSON.stringify(legs.map((number) => ({ number }))),
+          trunk,
           node: 'direct',
         });
         continue;
@@ -134,6 +142,7 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
               sipStatus: null,
             })),
             direction,
+            trunk,
           }),
         );
       else logged.push(written);
@@ -270,6 +279,24 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
       expect(rolled.totals.calls).toBe(raw.totals.calls + 1);
     } finally {
       await bump(-1);
+    }
+    const bumpTrunk = (by: number) =>
+      sql`update call_trunk_quarters set calls = calls + ${by}
+      where tenant_id = ${tenantId}::uuid and trunk = 'carrier-a' and bucket = (select min(bucket)
+        from call_trunk_quarters where tenant_id = ${tenantId}::uuid and trunk = 'carrier-a'
+          and bucket >= ${from} and calls > 0)
+      returning bucket`.execute(store.db);
+    expect((await bumpTrunk(1)).rows).toHaveLength(1);
+    try {
+      const scope = store.tenant(tenantId).callReports;
+      const [rolled, raw] = await Promise.all([
+        scope.trunks(from, to, 'Europe/Moscow'),
+        scope.trunks(from, to, 'Europe/Moscow', { raw: true }),
+      ]);
+      const calls = (rows: typeof raw) => rows.find((x) => x.trunk === 'carrier-a')?.calls ?? 0;
+      expect(calls(rolled)).toBe(calls(raw) + 1);
+    } finally {
+      await bumpTrunk(-1);
     }
   });
 

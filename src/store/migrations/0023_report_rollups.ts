@@ -1,7 +1,7 @@
 /**
- * Report roll-ups (issue 10): the calls report read every call of its period, so a
- * year of a busy tenant took seconds. Three tables now hold what it adds up, kept by
- * statement-level triggers on `calls` — every writer (the call log's batched
+ * Report roll-ups (issue 10): the calls and trunk reports read every call of their
+ * period, so a year of a busy tenant took seconds. Four tables now hold what they
+ * add up, kept by statement-level triggers on `calls` — every writer (the call log's batched
  * inserts and updates, the crash recovery that closes interrupted calls, retention
  * deletes, seeds) keeps them exact, and a call finalised late changes the figures of
  * the quarter it started in like any other update:
@@ -11,6 +11,8 @@
  *   the tenant's zone (a zone change needs no rebuild); a quarter lies inside one
  *   local hour of every zone whose offset is a whole number of quarters (all zones
  *   today; the report computes others from the calls).
+ * - call_trunk_quarters: the same per trunk (calls, answered, talk): the trunk
+ *   report's calls and minutes.
  * - call_number_days: per tenant, UTC day and internal-looking number (2–8 digits,
  *   the extension number's pattern) each call involved as caller, callee or a leg —
  *   the extension load.
@@ -39,6 +41,11 @@ const quarterFigures = (rows: string, sign: 1 | -1) => `select tenant_id, ${QUAR
     ${sign} * count(*) filter (where direction = 'internal') as internal,
     ${sign} * ${TALK} as talk_sec, ${sign} * ${ANSWER} as answer_sec
   from ${rows} group by 1, 2`;
+
+/** Each trunk's quarter figures of the rows in `rows`, times `sign`: the trunk report's calls and minutes. */
+const trunkFigures = (rows: string, sign: 1 | -1) => `select tenant_id, trunk, ${QUARTER} as bucket,
+    ${sign} * count(*) as calls, ${sign} * count(answered_at) as answered, ${sign} * ${TALK} as talk_sec
+  from ${rows} where trunk is not null group by 1, 2, 3`;
 
 /** Each (UTC day, number) figures of the rows in `rows`, times `sign`: the extension load's. */
 const numberFigures = (rows: string, sign: 1 | -1) => `select c.tenant_id,
@@ -80,6 +87,8 @@ function subtract(table: string, keys: string[], cols: string[], delta: string):
 
 const Q_KEYS = ['tenant_id', 'bucket'];
 const Q_COLS = ['calls', 'answered', 'missed', 'inbound', 'outbound', 'internal', 'talk_sec', 'answer_sec'];
+const T_KEYS = ['tenant_id', 'trunk', 'bucket'];
+const T_COLS = ['calls', 'answered', 'talk_sec'];
 const N_KEYS = ['tenant_id', 'number', 'day'];
 const N_COLS = ['calls', 'answered', 'missed', 'talk_sec'];
 
@@ -115,6 +124,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     answer_sec numeric not null,
     primary key (tenant_id, bucket)
   )`.execute(db);
+  await sql`create table call_trunk_quarters (
+    tenant_id uuid not null references tenants (id) on delete cascade,
+    trunk text not null,
+    bucket timestamptz not null,
+    calls integer not null,
+    answered integer not null,
+    talk_sec numeric not null,
+    primary key (tenant_id, trunk, bucket)
+  )`.execute(db);
   await sql`create table call_number_days (
     tenant_id uuid not null references tenants (id) on delete cascade,
     number text not null,
@@ -135,6 +153,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // What the calls already hold.
   await sql.raw(upsert('call_quarter_stats', Q_KEYS, Q_COLS, quarterFigures('calls', 1))).execute(db);
+  await sql.raw(upsert('call_trunk_quarters', T_KEYS, T_COLS, trunkFigures('calls', 1))).execute(db);
   await sql.raw(upsert('call_number_days', N_KEYS, N_COLS, numberFigures('calls', 1))).execute(db);
   await sql.raw(advanceLast('calls')).execute(db);
 
@@ -142,6 +161,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .raw(`create function calls_rollup_insert() returns trigger language plpgsql as $$
     begin
       ${upsert('call_quarter_stats', Q_KEYS, Q_COLS, quarterFigures('new_calls', 1))};
+      ${upsert('call_trunk_quarters', T_KEYS, T_COLS, trunkFigures('new_calls', 1))};
       ${upsert('call_number_days', N_KEYS, N_COLS, numberFigures('new_calls', 1))};
       ${advanceLast('new_calls')};
       return null;
@@ -149,11 +169,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute(db);
   // An update adds the new rows' figures and takes the old ones' away; rows whose
   // counted columns did not change cancel out (the having clause writes nothing).
-  const both = (f: typeof quarterFigures) => `${f('new_calls', 1)} union all ${f('old_calls', -1)}`;
+  const both = (f: (rows: string, sign: 1 | -1) => string) =>
+    `${f('new_calls', 1)} union all ${f('old_calls', -1)}`;
   await sql
     .raw(`create function calls_rollup_update() returns trigger language plpgsql as $$
     begin
       ${upsert('call_quarter_stats', Q_KEYS, Q_COLS, both(quarterFigures))};
+      ${upsert('call_trunk_quarters', T_KEYS, T_COLS, both(trunkFigures))};
       ${upsert('call_number_days', N_KEYS, N_COLS, both(numberFigures))};
       ${advanceLast('new_calls')};
       ${recomputeLast(`${contacts('old_calls')} except ${contacts('new_calls')}`)};
@@ -164,6 +186,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .raw(`create function calls_rollup_delete() returns trigger language plpgsql as $$
     begin
       ${subtract('call_quarter_stats', Q_KEYS, Q_COLS, quarterFigures('old_calls', -1))};
+      ${subtract('call_trunk_quarters', T_KEYS, T_COLS, trunkFigures('old_calls', -1))};
       ${subtract('call_number_days', N_KEYS, N_COLS, numberFigures('old_calls', -1))};
       ${recomputeLast(contacts('old_calls'))};
       return null;
@@ -196,5 +219,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function calls_rollup_insert()`.execute(db);
   await sql`drop table call_last_answered`.execute(db);
   await sql`drop table call_number_days`.execute(db);
+  await sql`drop table call_trunk_quarters`.execute(db);
   await sql`drop table call_quarter_stats`.execute(db);
 }

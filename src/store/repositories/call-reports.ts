@@ -6,9 +6,9 @@
  * answered (the caller hung up, was refused, or reached no one).
  */
 import { type Kysely, sql } from 'kysely';
-import { IANAZone } from 'luxon';
 import type { Database } from '../schema.js';
 import { type QueueReportRow, queueReport, type TrunkReportRow, trunkReport } from './queue-trunk-reports.js';
+import { DAY_MS, inner, QUARTER_MS, quartersFit } from './report-buckets.js';
 
 export interface CallReport {
   totals: {
@@ -32,33 +32,10 @@ export interface CallReport {
 
 const n = (v: unknown) => Number(v ?? 0);
 
-const QUARTER_MS = 15 * 60_000;
-const DAY_MS = 86_400_000;
 /** The numbers call_number_days keeps (an extension number's pattern); others are counted from the calls. */
 const ROLLED_UP_NUMBER = /^[0-9]{2,8}$/;
 
-/** The whole `step`-long UTC buckets inside [from, to), or null when there are none. */
-function inner(from: Date, to: Date, step: number): { a: Date; b: Date } | null {
-  const a = Math.ceil(from.getTime() / step) * step;
-  const b = Math.floor(to.getTime() / step) * step;
-  return a < b ? { a: new Date(a), b: new Date(b) } : null;
-}
-
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
-
-/**
- * Whether every UTC quarter of the period lies inside one local hour: the zone's
- * offset is a whole number of quarters at both ends and at each day between (true
- * of every zone in use today; a zone's offset changes at most a few times a year).
- */
-function quartersFit(timeZone: string, from: Date, to: Date): boolean {
-  const zone = IANAZone.create(timeZone);
-  if (!zone.isValid) return false;
-  for (let at = from.getTime(); ; at = Math.min(at + DAY_MS, to.getTime())) {
-    if (zone.offset(at) % 15 !== 0) return false;
-    if (at >= to.getTime()) return true;
-  }
-}
 
 export class CallReportRepository {
   constructor(
@@ -72,8 +49,8 @@ export class CallReportRepository {
   }
 
   /** The tenant's calls per trunk: calls, minutes, peaks of concurrent channels. */
-  trunks(from: Date, to: Date, timeZone: string): Promise<TrunkReportRow[]> {
-    return trunkReport(this.db, this.tenantId, from, to, timeZone);
+  trunks(from: Date, to: Date, timeZone: string, opts: { raw?: boolean } = {}): Promise<TrunkReportRow[]> {
+    return trunkReport(this.db, this.tenantId, from, to, timeZone, new Date(), opts.raw ?? false);
   }
 
   /**
