@@ -162,7 +162,11 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       logger.child({ component: 'sip' }),
     );
     // Changes, events and the live view shared with the other nodes (src/cluster/attach.ts).
-    const clustered = cluster ? attachCluster(cluster, sip, logger.child({ component: 'cluster' })) : null;
+    const clustered = cluster
+      ? attachCluster(cluster, sip, logger.child({ component: 'cluster' }), {
+          closeInterrupted: (node) => store.callLog.closeInterrupted(node),
+        })
+      : null;
     const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;

@@ -22,8 +22,24 @@ export interface ClusterLive {
   voicemailChanged(tenantId: string, boxId: string): void;
 }
 
-export function attachCluster(cluster: Cluster, sip: SipService, log: Logger): ClusterLive {
+export interface Takeover {
+  /** Closes a node's open CDR rows as interrupted; how many. */
+  closeInterrupted(node: string): Promise<number>;
+}
+
+export function attachCluster(
+  cluster: Cluster,
+  sip: SipService,
+  log: Logger,
+  takeover: Takeover,
+): ClusterLive {
   const failed = (what: string) => (err: unknown) => log.warn({ err }, `cluster: ${what} failed`);
+
+  // A node whose heartbeat expired: one survivor closes its calls' records (src/cluster/failover.ts).
+  cluster.watchDeadNodes(async (node) => {
+    const closed = await takeover.closeInterrupted(node);
+    log.warn({ node, closed }, 'node died: its open calls were closed as interrupted');
+  });
 
   sip.announce = (change) => cluster.bus.announce(change);
   cluster.bus.onChange((change) => {

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { ClusterBus } from './bus.js';
+import { DeadNodeWatcher } from './failover.js';
 import { RedisLocation } from './location.js';
 import { NodeRegistry } from './nodes.js';
 
@@ -34,6 +35,8 @@ export interface Cluster {
    * its answer through Kamailio to another, which must accept that nonce.
    */
   readonly secret: Buffer;
+  /** Starts looking for dead nodes; `handler` is this survivor's takeover of one (src/cluster/failover.ts). */
+  watchDeadNodes(handler: (node: string) => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,12 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     await Promise.all([location.close(), nodes.leave().catch(() => {})]);
     throw e;
   });
+  let takeover: (node: string) => Promise<void> = async () => {};
+  const watcher = new DeadNodeWatcher(redis, nodes, {
+    prefix: opts.prefix,
+    onDead: (node) => takeover(node),
+    onError: (err) => opts.log.warn({ err }, 'dead-node check failed'),
+  });
   let closed: Promise<void> | null = null;
   return {
     node: opts.node,
@@ -87,7 +96,12 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     nodes,
     bus,
     secret: Buffer.from(shared, 'base64'),
+    watchDeadNodes: (handler) => {
+      takeover = handler;
+      watcher.start();
+    },
     close: () => {
+      watcher.stop();
       closed ??= Promise.all([location.close(), bus.close(), nodes.leave().catch(() => {})]).then(() => {});
       return closed;
     },

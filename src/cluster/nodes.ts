@@ -3,7 +3,8 @@
  * `intervalMs` with a TTL of `ttlMs`: a node that dies (SIGKILL, power) disappears from the
  * list of live nodes within the TTL, with nothing needed from it. The value names a random
  * instance, so two processes started with the same NIMBUS_NODE_ID are caught at start
- * instead of silently sharing CDRs and flows.
+ * instead of silently sharing CDRs and flows. Every node that joined is also in the set
+ * `<prefix>members` until it leaves cleanly, so a member without a heartbeat is a dead node.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -98,6 +99,13 @@ export class NodeRegistry {
       }
       await new Promise((r) => setTimeout(r, Math.min(500, reg.intervalMs)));
     }
+    // A member until it leaves cleanly: a member without a heartbeat has died (src/cluster/failover.ts).
+    // A takeover of this id's previous run that is still claimed is over: this run is alive.
+    await redis
+      .multi()
+      .sadd(`${opts.prefix}members`, opts.node)
+      .del(`${opts.prefix}takeover:${opts.node}`)
+      .exec();
     reg.timer = setInterval(
       () => void reg.beat().catch((e: unknown) => reg.opts.onError?.(e)),
       reg.intervalMs,
@@ -160,6 +168,20 @@ export class NodeRegistry {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const cur = await this.redis.get(this.key).catch(() => null);
-    if (cur && (JSON.parse(cur) as NodeInfo).instance === this.info.instance) await this.redis.del(this.key);
+    if (cur && (JSON.parse(cur) as NodeInfo).instance === this.info.instance)
+      await this.redis.multi().del(this.key).srem(`${this.opts.prefix}members`, this.opts.node).exec();
+  }
+
+  /** Ids that joined and never left cleanly (live ones included). */
+  async members(): Promise<string[]> {
+    return this.redis.smembers(`${this.opts.prefix}members`);
+  }
+
+  get id(): string {
+    return this.opts.node;
+  }
+
+  get heartbeatMs(): number {
+    return this.intervalMs;
   }
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeadNodeWatcher } from '../../src/cluster/failover.js';
 import { NodeIdInUseError, NodeRegistry } from '../../src/cluster/nodes.js';
 import { connectRedis } from '../../src/cluster/redis.js';
 
@@ -56,5 +57,32 @@ describe.runIf(url)('node heartbeats', () => {
     await b2.leave();
     expect((await a.live()).map((n) => n.id)).toEqual(['a']);
     await a.leave();
+  }, 20_000);
+
+  it('a dead member is taken over by exactly one survivor; a clean leave is no death', async () => {
+    const p2 = `${prefix}w:`;
+    const a = await NodeRegistry.join(redis, { prefix: p2, node: 'a', ttlMs });
+    const b = await NodeRegistry.join(redis, { prefix: p2, node: 'b', ttlMs });
+    const c = await NodeRegistry.join(redis, { prefix: p2, node: 'c', ttlMs });
+    const d = await NodeRegistry.join(redis, { prefix: p2, node: 'd', ttlMs });
+    const took: string[] = [];
+    const watcher = (r: NodeRegistry) =>
+      new DeadNodeWatcher(redis, r, {
+        prefix: p2,
+        onDead: async (node) => void took.push(`${r.id} took ${node}`),
+      });
+    const wa = watcher(a);
+    const wb = watcher(b);
+    expect(await Promise.all([wa.scan(), wb.scan()])).toEqual([[], []]);
+    await d.leave(); // shut down cleanly: not a death
+    (c as unknown as { timer: NodeJS.Timeout }).timer.close(); // SIGKILL
+    await new Promise((r) => setTimeout(r, ttlMs + 300));
+    await Promise.all([wa.scan(), wb.scan()]);
+    await Promise.all([wa.scan(), wb.scan()]);
+    expect(took).toHaveLength(1);
+    expect(took[0]).toMatch(/^[ab] took c$/);
+    expect((await a.members()).sort()).toEqual(['a', 'b']);
+    await a.leave();
+    await b.leave();
   }, 20_000);
 });

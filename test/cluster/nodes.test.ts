@@ -117,6 +117,43 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
     await until(() => b.sip.directory.tenantById(tenantId)?.extensions.has('150'));
   });
 
+  it("a dead node's open calls are closed as interrupted by a survivor, once", async () => {
+    // "ghost" joined the cluster, had a call up and died: no heartbeat, still a member.
+    const tenantId = a.demo!.tenantId;
+    const ghostCall = await sql<{ id: string }>`insert into calls (tenant_id, sip_call_id, caller, callee,
+        direction, status, node) values (${tenantId}, 'ghost-1', '101', '102', 'internal', 'answered', 'ghost')
+        returning id`.execute(a.store.db);
+    const liveCall = await sql<{ id: string }>`insert into calls (tenant_id, sip_call_id, caller, callee,
+        direction, status, node) values (${tenantId}, 'alive-1', '101', '103', 'internal', 'answered', 'node-a')
+        returning id`.execute(a.store.db);
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      await redis.sadd(`${prefix}members`, 'ghost');
+      const status = async (id: string) =>
+        (
+          await sql<{
+            status: string;
+            cause: string | null;
+          }>`select status, cause from calls where id = ${id}`.execute(a.store.db)
+        ).rows[0];
+      const end = Date.now() + 10_000;
+      while ((await status(ghostCall.rows[0]!.id))?.status !== 'interrupted' && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(await status(ghostCall.rows[0]!.id)).toEqual({ status: 'interrupted', cause: 'interrupted' });
+      // The living node's call is untouched, the dead one leaves the members, claimed by one survivor.
+      expect((await status(liveCall.rows[0]!.id))?.status).toBe('answered');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await redis.sismember(`${prefix}members`, 'ghost')).toBe(0);
+      expect(['node-a', 'node-b']).toContain(await redis.get(`${prefix}takeover:ghost`));
+      expect((await redis.smembers(`${prefix}members`)).sort()).toEqual(['node-a', 'node-b']);
+    } finally {
+      await sql`delete from calls where id in (${ghostCall.rows[0]!.id}, ${liveCall.rows[0]!.id})`.execute(
+        a.store.db,
+      );
+      await redis.quit();
+    }
+  }, 20_000);
+
   it('a phone registered on node A is called through node B', async () => {
     // The portal on node A follows the call on node B; a webhook gets it once, not once per node.
     const tenantId = a.demo!.tenantId;
