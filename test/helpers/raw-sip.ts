@@ -17,6 +17,8 @@ export interface Case {
   target: string;
   domain: string;
   password?: string;
+  /** The digest user name, when not `user` (one that could not stand in a URI). */
+  authUser?: string;
 }
 
 export interface Answer {
@@ -135,7 +137,11 @@ export function request(
   if (method === 'REGISTER') lines.push('Expires: 600');
   if (challenge && c.password !== undefined) {
     const proxy = method !== 'REGISTER' && method !== 'SUBSCRIBE';
-    const value = authorize(challenge, { username: c.user, password: c.password }, { method, uri: ruri });
+    const value = authorize(
+      challenge,
+      { username: c.authUser ?? c.user, password: c.password },
+      { method, uri: ruri },
+    );
     lines.push(`${proxy ? 'Proxy-Authorization' : 'Authorization'}: ${value}`);
   }
   if (body) lines.push('Content-Type: text/plain');

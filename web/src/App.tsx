@@ -34,6 +34,7 @@ const Webhooks = lazy(() => import('./pages/Webhooks'));
 const Integrations = lazy(() => import('./pages/Integrations'));
 const Contacts = lazy(() => import('./pages/Contacts'));
 const Audit = lazy(() => import('./pages/Audit'));
+const Security = lazy(() => import('./pages/Security'));
 const RingGroups = lazy(() => import('./pages/RingGroups'));
 const Queues = lazy(() => import('./pages/Queues'));
 const IvrMenus = lazy(() => import('./pages/IvrMenus'));
@@ -125,6 +126,7 @@ export function App() {
             <Route path="integrations" element={<Integrations me={user} />} />
             <Route path="contacts" element={<Contacts me={user} />} />
             <Route path="audit" element={<Audit me={user} />} />
+            <Route path="security" element={<Security me={user} />} />
             <Route path="calls" element={<Calls me={user} />} />
             <Route path="recordings" element={<Recordings me={user} />} />
             <Route path="profile" element={<Profile me={user} />} />

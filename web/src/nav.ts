@@ -35,6 +35,7 @@ export interface NavItem {
     | 'integrations.nav'
     | 'contacts.nav'
     | 'nav.audit'
+    | 'security.nav'
     | 'nav.calls'
     | 'recordings.nav'
     | 'nav.profile';
@@ -87,6 +88,8 @@ export const NAV: readonly NavItem[] = [
   // Ticket systems and CRMs: their tokens are the company's keys to other systems (admins only).
   { path: '/integrations', label: 'integrations.nav', roles: ['tenant_admin'] },
   { path: '/audit', label: 'nav.audit', roles: ['operator', 'tenant_admin'] },
+  // Failed SIP sign-ins, bans and scanners: operators all of them, admins their domain's.
+  { path: '/security', label: 'security.nav', roles: ['operator', 'tenant_admin'] },
   { path: '/calls', label: 'nav.calls', roles: ['tenant_admin', 'supervisor', 'user'] },
   // Call recordings: admins and supervisors all of the tenant's, users their own calls'; only admins delete.
   { path: '/recordings', label: 'recordings.nav', roles: ['tenant_admin', 'supervisor', 'user'] },

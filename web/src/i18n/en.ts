@@ -13,6 +13,7 @@ import { queuesEn } from './queues';
 import { recordingsEn } from './recordings';
 import { reportsEn } from './reports';
 import { routingEn } from './routing';
+import { securityEn } from './security';
 import { trunksEn } from './trunks';
 import { voicemailEn } from './voicemail';
 import { webhooksEn } from './webhooks';
@@ -194,6 +195,7 @@ export const en = {
   ...adminEn,
   ...dashboardEn,
   ...healthEn,
+  ...securityEn,
   ...problemsEn,
   ...phoneEn,
   ...routingEn,

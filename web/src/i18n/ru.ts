@@ -14,6 +14,7 @@ import { queuesRu } from './queues';
 import { recordingsRu } from './recordings';
 import { reportsRu } from './reports';
 import { routingRu } from './routing';
+import { securityRu } from './security';
 import { trunksRu } from './trunks';
 import { voicemailRu } from './voicemail';
 import { webhooksRu } from './webhooks';
@@ -201,6 +202,7 @@ export const ru: Messages = {
   ...adminRu,
   ...dashboardRu,
   ...healthRu,
+  ...securityRu,
   ...problemsRu,
   ...phoneRu,
   ...routingRu,

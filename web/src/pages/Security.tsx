@@ -1,0 +1,135 @@
+/**
+ * SIP security events: failed sign-ins, bans and scanners, newest first, refreshed
+ * every 10 s. Operators see every event of this node and the bans in force;
+ * tenant admins the events that named their SIP domain. User names and agents came
+ * from the network: React escapes them, and they are shown as text only.
+ */
+import { Badge, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api/client';
+import type { Me, ResponseOf } from '../api/types';
+import { ProblemAlert } from '../components/Problem';
+
+type Platform = ResponseOf<'/api/v1/platform/security-events', 'get'>;
+type Event = Platform['items'][number];
+type Kind = Event['kind'];
+const KINDS: readonly Kind[] = ['auth-failure', 'ban', 'scanner'];
+const COLOURS: Record<Kind, string> = { 'auth-failure': 'orange', ban: 'red', scanner: 'grape' };
+
+export default function Security({ me }: { me: Me }) {
+  const { t, i18n } = useTranslation();
+  const [kind, setKind] = useState<Kind | 'all'>('all');
+  const query = { limit: 500, ...(kind === 'all' ? {} : { kind }) };
+  const list = useQuery({
+    queryKey: ['security-events', me.tenantId, kind],
+    placeholderData: keepPreviousData,
+    refetchInterval: 10_000,
+    queryFn: async (): Promise<{ items: Event[]; bans: Platform['bans'] | null }> =>
+      me.tenantId
+        ? {
+            ...(await unwrap(
+              api.GET('/api/v1/tenants/{tenantId}/security-events', {
+                params: { path: { tenantId: me.tenantId }, query },
+              }),
+            )),
+            bans: null,
+          }
+        : unwrap(api.GET('/api/v1/platform/security-events', { params: { query } })),
+  });
+  const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
+  const detail = (e: Event): string => {
+    if (e.kind === 'ban')
+      return [
+        e.user ?? t('security.wholeAddress'),
+        e.until ? t('security.until', { time: when.format(new Date(e.until)) }) : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+    if (e.kind === 'auth-failure' && e.reason && e.reason in REASON_KEYS) return t(REASON_KEYS[e.reason]!);
+    return e.reason ?? '';
+  };
+  const bans = list.data?.bans;
+  return (
+    <Stack>
+      <Title order={2}>{t('security.title')}</Title>
+      <Text c="dimmed">{me.tenantId ? t('security.tenantIntro') : t('security.intro')}</Text>
+      <ProblemAlert error={list.error} />
+      {bans ? (
+        <Stack gap="xs">
+          <Title order={4}>{t('security.bans')}</Title>
+          {bans.length === 0 ? <Text c="dimmed">{t('security.noBans')}</Text> : null}
+          {bans.length > 0 ? (
+            <Group gap="xs">
+              {bans.map((b) => (
+                <Badge key={`${b.ip} ${b.user ?? ''}`} color="red" variant="light" tt="none">
+                  {b.ip} · {b.user ?? t('security.wholeAddress')} ·{' '}
+                  {t('security.until', { time: when.format(new Date(b.until)) })}
+                </Badge>
+              ))}
+            </Group>
+          ) : null}
+        </Stack>
+      ) : null}
+      <SegmentedControl
+        w="fit-content"
+        value={kind}
+        onChange={(v) => setKind(v as Kind | 'all')}
+        data={[
+          { value: 'all', label: t('security.all') },
+          ...KINDS.map((k) => ({ value: k, label: t(`security.kinds.${k}`) })),
+        ]}
+      />
+      {list.data?.items.length === 0 ? <Text c="dimmed">{t('security.empty')}</Text> : null}
+      {list.data && list.data.items.length > 0 ? (
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('security.at')}</Table.Th>
+                <Table.Th>{t('security.kind')}</Table.Th>
+                <Table.Th>{t('security.address')}</Table.Th>
+                <Table.Th>{t('security.user')}</Table.Th>
+                <Table.Th>{t('security.domain')}</Table.Th>
+                <Table.Th>{t('security.request')}</Table.Th>
+                <Table.Th>{t('security.detail')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.items.map((e) => (
+                <Table.Tr key={e.id}>
+                  <Table.Td>{when.format(new Date(e.at))}</Table.Td>
+                  <Table.Td>
+                    <Badge color={COLOURS[e.kind]} variant="light">
+                      {t(`security.kinds.${e.kind}`)}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text ff="monospace" size="sm">
+                      {e.ip}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{e.kind === 'ban' ? '' : (e.user ?? '')}</Table.Td>
+                  <Table.Td>{e.realm ?? ''}</Table.Td>
+                  <Table.Td>{[e.method, e.transport].filter(Boolean).join(' / ')}</Table.Td>
+                  <Table.Td>{detail(e)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      ) : null}
+    </Stack>
+  );
+}
+
+const REASON_KEYS: Record<
+  string,
+  `security.reasons.${'unknown-domain' | 'unknown-user' | 'wrong-password' | 'banned'}`
+> = {
+  'unknown-domain': 'security.reasons.unknown-domain',
+  'unknown-user': 'security.reasons.unknown-user',
+  'wrong-password': 'security.reasons.wrong-password',
+  banned: 'security.reasons.banned',
+};
