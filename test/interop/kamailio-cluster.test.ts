@@ -4,6 +4,9 @@
  * one node, which stores Kamailio's Path in Redis); another phone calls it through Kamailio,
  * round robin, until an answered call was handled by the *other* node. That call must reach
  * the callee through Kamailio (routed by the Path) and be answered and hung up normally.
+ * Then the node carrying an answered call is SIGKILLed: the survivor closes that call's CDR
+ * as interrupted (by the dead node's expired heartbeat), and a new call to a phone that does
+ * not register again is answered through the survivor.
  *
  * Runs with kamailio installed (or fails under NIMBUS_REQUIRE_INTEROP=1 without it), and
  * needs DATABASE_URL (a database of its own is created on that server) and REDIS_URL.
@@ -96,7 +99,12 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
     let kamPort = 0;
     let nodeDbUrl = '';
     let tenantId = '';
-    const secrets = { '201': 'kam-secret-201', '202': 'kam-secret-202' };
+    const secrets = {
+      '201': 'kam-secret-201',
+      '202': 'kam-secret-202',
+      '203': 'kam-secret-203',
+      '204': 'kam-secret-204',
+    };
 
     const admin = async () => {
       const u = new URL(databaseUrl!);
@@ -206,7 +214,7 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
 
     afterAll(async () => {
       for (const { p } of procs.reverse()) {
-        if (p.exitCode !== null) continue;
+        if (p.exitCode !== null || p.signalCode !== null) continue;
         p.kill('SIGTERM');
         await Promise.race([
           new Promise((r) => p.once('exit', r)),
@@ -322,5 +330,88 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
         await redis.quit();
       }
     }, 60_000);
+
+    it('SIGKILL of the node carrying a call: its CDR is closed by the survivor, the phone stays reachable', async () => {
+      const kamailio: Destination = { transport: 'UDP', host: '127.0.0.1', port: kamPort };
+      const wire = new Wire();
+      const callee = await udpUa('203', wire, systemClock);
+      const caller = await udpUa('204', wire, systemClock);
+      const db = new pg.Client({ connectionString: nodeDbUrl });
+      await db.connect();
+      try {
+        callee.credentials = { username: '203', password: secrets['203'] };
+        caller.credentials = { username: '204', password: secrets['204'] };
+        callee.on('INVITE', (_req, tx, source) => {
+          if (tx) callee.accept(tx, source, PHONE_SDP);
+        });
+        callee.on('OPTIONS', (req, tx) => tx?.respond(callee.response(req, 200)));
+        callee.on('BYE', (req, tx) => tx?.respond(callee.response(req, 200)));
+        const reg = callee.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+          from: `<sip:203@${DOMAIN}>`,
+          to: `<sip:203@${DOMAIN}>`,
+          headers: [
+            ['Contact', contactFor(callee.local, '203')],
+            ['Expires', '300'],
+          ],
+        });
+        expect((await callee.send(reg, kamailio).done())?.status).toBe(200);
+        const call = () =>
+          caller.send(
+            caller.buildRequest('INVITE', `sip:203@${DOMAIN}`, {
+              from: `<sip:204@${DOMAIN}>`,
+              body: PHONE_SDP,
+            }),
+            kamailio,
+          );
+        const rowOf = async (callId: string) =>
+          (
+            await db.query<{ id: string; node: string; status: string; cause: string | null }>(
+              'select id, node, status, cause from calls where sip_call_id = $1',
+              [callId],
+            )
+          ).rows[0];
+
+        // A call up, on whichever node Kamailio gave it to.
+        const first = call();
+        expect((await first.done())?.status).toBe(200);
+        const firstId = first.request.headers.get('Call-ID')!;
+        let row = await rowOf(firstId);
+        for (let i = 0; i < 50 && row?.status !== 'answered'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          row = await rowOf(firstId);
+        }
+        expect(row?.status).toBe('answered');
+        const victim = nodes.findIndex((n) => n.id === row!.node);
+        const survivor = nodes[1 - victim]!;
+        procs[victim]!.p.kill('SIGKILL');
+        const killedAt = Date.now();
+
+        // The survivor notices the heartbeat gone (10 s TTL) and closes the call's record.
+        for (let i = 0; i < 200 && row?.status !== 'interrupted'; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          row = await rowOf(firstId);
+        }
+        expect(row).toMatchObject({ status: 'interrupted', cause: 'interrupted' });
+        expect(Date.now() - killedAt).toBeLessThan(20_000);
+
+        // A new call to the same phone, without it registering again: through the survivor
+        // (Kamailio's failover or its probe took the dead node out).
+        caller.dialogs.clear();
+        const second = call();
+        expect((await second.done())?.status).toBe(200);
+        let secondRow = await rowOf(second.request.headers.get('Call-ID')!);
+        for (let i = 0; i < 50 && !secondRow; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          secondRow = await rowOf(second.request.headers.get('Call-ID')!);
+        }
+        expect(secondRow?.node).toBe(survivor.id);
+        const dialog = [...caller.dialogs.values()].at(-1)!;
+        expect((await caller.inDialog('BYE', { dialog }).done())?.status).toBe(200);
+      } finally {
+        callee.close();
+        caller.close();
+        await db.end();
+      }
+    }, 90_000);
   },
 );
