@@ -191,6 +191,7 @@ const INTENDED: Record<string, string | 'public'> = {
   // The voicemail email's link: the message's own random key is the permission.
   'GET /api/v1/voicemail-actions/:tenantId/:id': 'public',
   'GET /api/v1/recording-links/:token': 'public',
+  'GET /api/v1/integrations/crm-contract': 'public',
   'POST /api/v1/tenants/:tenantId/recordings/:id/link': 'recordings.read',
   'POST /api/v1/voicemail-actions/:tenantId/:id': 'public',
   'GET /api/v1/tenants/:tenantId/voicemail/boxes/:id': 'voicemail.read',

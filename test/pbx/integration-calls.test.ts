@@ -18,6 +18,7 @@ import type { Call } from '../../src/pbx/call.js';
 import { DiskStorage } from '../../src/pbx/recording/storage.js';
 import { parseNameAddr } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
+import { contractErrors } from '../helpers/crm-contract.js';
 import { type Receiver, startReceiver } from '../helpers/http-receiver.js';
 import { PHONE_SDP, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { queueConfig, queueMember } from '../helpers/queues.js';
@@ -176,6 +177,8 @@ describe('integrations on calls from a carrier', () => {
     expect(ticket.link).toMatch(/^https:\/\/pbx\.test\/calls\?call=[0-9a-f-]{36}$/);
     const log = JSON.parse(received('/calls')[0]!.body) as { event: string; call: Record<string, unknown> };
     expect(log.event).toBe('call.ended');
+    // What a real call delivered keeps the published contract (GET /api/v1/integrations/crm-contract).
+    expect(contractErrors('CallLog', log)).toEqual([]);
     expect(log.call).toMatchObject({
       direction: 'inbound',
       caller: '+79161110001',

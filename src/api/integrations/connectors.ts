@@ -16,7 +16,10 @@
 import type { Integration, IntegrationSecrets } from '../../store/integration-tables.js';
 import type { SourceContact } from '../../store/repositories/contacts.js';
 import type { OutboundRequest, OutboundResponse } from '../webhook-outbox.js';
+import type { CallFacts } from './crm-contract.js';
 import { escapingFor, renderTemplate, type TemplateContext } from './template.js';
+
+export type { CallFacts };
 
 export type Http = (r: OutboundRequest) => Promise<OutboundResponse>;
 
@@ -24,30 +27,6 @@ export type Http = (r: OutboundRequest) => Promise<OutboundResponse>;
 export interface Resolved {
   integration: Integration;
   secrets: IntegrationSecrets;
-}
-
-/** A finished outside call as integrations see it (the call log's body, the ticket's call). */
-export interface CallFacts {
-  id: string;
-  direction: 'inbound' | 'outbound';
-  caller: string;
-  callerName: string;
-  callee: string;
-  /** The outside party's number. */
-  externalNumber: string;
-  startedAt: string;
-  answeredAt: string | null;
-  endedAt: string;
-  durationSec: number;
-  /** Seconds of conversation (0 when nobody answered). */
-  talkSec: number;
-  disposition: 'answered' | 'missed' | 'busy' | 'failed';
-  /** The extension that took (inbound) or made (outbound) the call. */
-  extension: string | null;
-  /** Extensions rung for it. */
-  rang: string[];
-  recordingUrl: string | null;
-  portalUrl: string;
 }
 
 /** What a CRM says of a number; `owner` is as the CRM gives it (mapped to an extension later). */

@@ -17,6 +17,7 @@ import {
 import type { Api, ApiDeps } from '../context.js';
 import { actorOf } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { crmContractDocument } from '../integrations/crm-contract.js';
 import { TICKET_EXAMPLES } from '../integrations/examples.js';
 import { openSecrets, sealKey, sealSecrets } from '../integrations/hub.js';
 import {
@@ -199,6 +200,21 @@ export async function integrationRoutes(app: Api, deps: ApiDeps): Promise<void> 
   const portal = `https://${deps.config.publicAddress}`;
   const base = '/api/v1/tenants/:tenantId/integrations';
   const changed = () => deps.integrations?.reload();
+
+  // The contract a CRM of one's own implements, as OpenAPI 3.1 webhooks: public, like the API docs.
+  const contract = crmContractDocument();
+  app.get(
+    '/api/v1/integrations/crm-contract',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['integrations'],
+        summary:
+          'The CRM webhook contract (caller lookup, call log) as an OpenAPI 3.1 document of webhooks; no sign-in',
+      },
+    },
+    async () => contract,
+  );
 
   const checkUrl = async (url: string | undefined, field: string, required: boolean) => {
     if (!url) {
