@@ -13,6 +13,7 @@ import { type Insertable, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallReport } from '../../src/store/repositories/call-reports.js';
 import { type CallLog, localHourRanges } from '../../src/store/repositories/calls.js';
+import { QueueStatsLog, type QueueStatsRow } from '../../src/store/repositories/queues.js';
 import type { CallsTable } from '../../src/store/schema.js';
 import type { Store } from '../../src/store/store.js';
 import { backends, openTestDb, type TestDb } from '../helpers/db.js';
@@ -319,6 +320,110 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
           expected.rows.map((r) => r.id).sort(),
         );
       }
+  });
+
+  it('gives the same queue report from the hourly roll-up as from queue_stats, through rewrites and deletes', async () => {
+    const queues = ['00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000a2'];
+    const r = prng(11);
+    const rowsOf = (): QueueStatsRow[] => {
+      const out: QueueStatsRow[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < 160; i++) {
+        const intervalStart = new Date(START + Math.floor(r() * (SPAN / 900_000)) * 900_000);
+        const queueId = pick(r, queues);
+        const n = () => Math.floor(r() * 12);
+        // One row per queue, interval and agent in a batch (as the engine writes them).
+        const key = `${queueId}/${intervalStart.getTime()}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({
+          tenantId,
+          queueId,
+          intervalStart,
+          agent: '',
+          figures: {
+            offered: n(),
+            answered: n(),
+            abandoned: n(),
+            answerWaitSec: n() * 7.5,
+            talkSec: n() * 61,
+            handled: n(),
+            longestWaitSec: n() * 5,
+            // A threshold with nobody answered within it still counts (SL 0, not absent).
+            answeredWithin: r() < 0.8 ? { 20: n(), 30: n() } : { 20: 0 },
+          },
+        });
+        out.push({
+          tenantId,
+          queueId,
+          intervalStart,
+          agent: pick(r, ['101', '102']),
+          figures: {
+            offered: n(),
+            answered: n(),
+            missed: n(),
+            talkSec: n() * 60,
+            wrapUpSec: n(),
+            pauseSec: n(),
+          },
+        });
+      }
+      return out;
+    };
+    const periods: [string, string][] = [
+      ['2026-10-28T00:00:00Z', '2026-11-07T00:00:00Z'],
+      ['2026-10-28T03:07:11Z', '2026-11-06T17:53:02Z'],
+      ['2026-10-29T21:00:00Z', '2026-11-03T21:00:00Z'],
+      ['2026-11-01T04:45:00Z', '2026-11-01T07:15:00Z'],
+    ];
+    const same = async () => {
+      for (const [f, to] of periods)
+        for (const zone of ZONES) {
+          const scope = store.tenant(tenantId).callReports;
+          const [rolled, raw] = await Promise.all([
+            scope.queues(new Date(f), new Date(to), zone),
+            scope.queues(new Date(f), new Date(to), zone, { raw: true }),
+          ]);
+          expect(rolled, `queues ${f} – ${to} in ${zone}`).toEqual(raw);
+        }
+    };
+    // Two nodes' rows; then node 1 rewrites its intervals (lower longest waits too),
+    // as the engine replaces an interval's row whole while it goes on.
+    const one = rowsOf();
+    await new QueueStatsLog(store.db, 'node-1').save(one);
+    await new QueueStatsLog(store.db, 'node-2').save(rowsOf());
+    const [first] = await store
+      .tenant(tenantId)
+      .callReports.queues(new Date(START), new Date(START + SPAN), 'UTC');
+    expect(first?.offered).toBeGreaterThan(100);
+    expect(Object.keys(first?.serviceLevel ?? {})).toEqual(['20', '30']);
+    await same();
+    await new QueueStatsLog(store.db, 'node-1').save(
+      one.map((row) => ({ ...row, figures: { ...row.figures, offered: 3, longestWaitSec: 1 } })),
+    );
+    await same();
+    // Retention: a day of statistics deleted.
+    await store.db
+      .deleteFrom('queueStats')
+      .where('tenantId', '=', tenantId)
+      .where('intervalStart', '>=', new Date('2026-11-02T00:00:00Z'))
+      .where('intervalStart', '<', new Date('2026-11-03T00:00:00Z'))
+      .execute();
+    await same();
+    // And the roll-up is what is read: a changed hour shows.
+    const bumped = await sql`update queue_hour_stats set offered = offered + 1
+      where (tenant_id, queue_id, agent, bucket) = (select tenant_id, queue_id, agent, bucket from queue_hour_stats
+        where tenant_id = ${tenantId}::uuid and agent = '' and rows > 0 and bucket >= ${new Date(START)}
+        order by bucket, queue_id limit 1)
+      returning queue_id`.execute(store.db);
+    expect(bumped.rows).toHaveLength(1);
+    const scope = store.tenant(tenantId).callReports;
+    const [rolled, raw] = await Promise.all([
+      scope.queues(new Date(START), new Date(START + SPAN), 'UTC'),
+      scope.queues(new Date(START), new Date(START + SPAN), 'UTC', { raw: true }),
+    ]);
+    const total = (rows: typeof raw) => rows.reduce((a, q) => a + q.offered, 0);
+    expect(total(rolled)).toBe(total(raw) + 1);
   });
 
   it('counts from the calls in a zone whose offset was not whole quarters', async () => {

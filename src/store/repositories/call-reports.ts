@@ -44,8 +44,8 @@ export class CallReportRepository {
   ) {}
 
   /** Each queue's service level, ASA, AHT, abandonment and days, and its agents (queue-trunk-reports.ts). */
-  queues(from: Date, to: Date, timeZone: string): Promise<QueueReportRow[]> {
-    return queueReport(this.db, this.tenantId, from, to, timeZone);
+  queues(from: Date, to: Date, timeZone: string, opts: { raw?: boolean } = {}): Promise<QueueReportRow[]> {
+    return queueReport(this.db, this.tenantId, from, to, timeZone, opts.raw ?? false);
   }
 
   /** The tenant's calls per trunk: calls, minutes, peaks of concurrent channels. */

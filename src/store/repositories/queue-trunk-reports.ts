@@ -12,7 +12,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
-import { inner, QUARTER_MS, quartersFit } from './report-buckets.js';
+import { HOUR_MS, hoursFit, inner, QUARTER_MS, quartersFit } from './report-buckets.js';
 
 const n = (v: unknown) => Number(v ?? 0);
 const ratio = (a: number, b: number, digits = 4) =>
@@ -75,27 +75,56 @@ export async function queueReport(
   from: Date,
   to: Date,
   timeZone: string,
+  raw = false,
 ): Promise<QueueReportRow[]> {
-  const range = sql`s.tenant_id = ${tenantId}::uuid and s.interval_start >= ${from} and s.interval_start < ${to}`;
-  const f = (k: string) => sql`coalesce(sum((s.figures ->> ${k})::numeric), 0)`;
+  // Whole UTC hours from queue_hour_stats (migration 0023), the edges (and zones whose
+  // offset is not whole hours, where an hour is in two local days) from queue_stats.
+  const hours = raw || !hoursFit(timeZone, from, to) ? null : inner(from, to, HOUR_MS);
+  const edges = hours
+    ? sql`((s.interval_start >= ${from} and s.interval_start < ${hours.a}) or (s.interval_start >= ${hours.b} and s.interval_start < ${to}))`
+    : sql`s.interval_start >= ${from} and s.interval_start < ${to}`;
+  const range = sql`s.tenant_id = ${tenantId}::uuid and ${edges}`;
+  const rolled = hours
+    ? sql`h.tenant_id = ${tenantId}::uuid and h.bucket >= ${hours.a} and h.bucket < ${hours.b}`
+    : sql`false`;
+  const f = (k: string) => sql`coalesce((s.figures ->> ${k})::numeric, 0)`;
+  const day = (col: ReturnType<typeof sql>) =>
+    sql`to_char(date_trunc('day', ${col} at time zone ${timeZone}), 'YYYY-MM-DD')`;
   const [days, within, agents, names] = await Promise.all([
-    sql<Record<string, unknown>>`select s.queue_id as queue,
-        to_char(date_trunc('day', s.interval_start at time zone ${timeZone}), 'YYYY-MM-DD') as date,
-        ${f('offered')} as offered, ${f('answered')} as answered, ${f('abandoned')} as abandoned,
-        ${f('answerWaitSec')} as answerwait, ${f('talkSec')} as talk, ${f('handled')} as handled,
-        coalesce(max((s.figures ->> 'longestWaitSec')::numeric), 0) as longest
-      from queue_stats s where ${range} and s.agent = ''
+    sql<Record<string, unknown>>`select queue, date, sum(offered) as offered, sum(answered) as answered,
+        sum(abandoned) as abandoned, sum(answerwait) as answerwait, sum(talk) as talk, sum(handled) as handled,
+        max(longest) as longest
+      from (
+        select h.queue_id as queue, ${day(sql`h.bucket`)} as date, h.offered, h.answered, h.abandoned,
+          h.answer_wait_sec as answerwait, h.talk_sec as talk, h.handled, h.longest_wait_sec as longest
+        from queue_hour_stats h where ${rolled} and h.agent = '' and h.rows > 0
+        union all
+        select s.queue_id, ${day(sql`s.interval_start`)}, ${f('offered')}, ${f('answered')}, ${f('abandoned')},
+          ${f('answerWaitSec')}, ${f('talkSec')}, ${f('handled')}, ${f('longestWaitSec')}
+        from queue_stats s where ${range} and s.agent = ''
+      ) u
       group by 1, 2 order by 1, 2`.execute(db),
-    sql<
-      Record<string, unknown>
-    >`select s.queue_id as queue, w.key as threshold, sum(w.value::numeric) as answered
-      from queue_stats s cross join lateral jsonb_each_text(s.figures -> 'answeredWithin') w
-      where ${range} and s.agent = ''
+    sql<Record<string, unknown>>`select queue, threshold, sum(answered) as answered
+      from (
+        select h.queue_id as queue, h.threshold, h.answered from queue_hour_within h
+        where ${rolled} and h.entries > 0
+        union all
+        select s.queue_id, w.key, w.value::numeric
+        from queue_stats s cross join lateral jsonb_each_text(s.figures -> 'answeredWithin') w
+        where ${range} and s.agent = ''
+      ) u
       group by 1, 2`.execute(db),
-    sql<Record<string, unknown>>`select s.queue_id as queue, s.agent,
-        ${f('offered')} as offered, ${f('answered')} as answered, ${f('missed')} as missed,
-        ${f('talkSec')} as talk, ${f('wrapUpSec')} as wrapup, ${f('pauseSec')} as pause
-      from queue_stats s where ${range} and s.agent <> ''
+    sql<Record<string, unknown>>`select queue, agent, sum(offered) as offered, sum(answered) as answered,
+        sum(missed) as missed, sum(talk) as talk, sum(wrapup) as wrapup, sum(pause) as pause
+      from (
+        select h.queue_id as queue, h.agent, h.offered, h.answered, h.missed, h.talk_sec as talk,
+          h.wrap_up_sec as wrapup, h.pause_sec as pause
+        from queue_hour_stats h where ${rolled} and h.agent <> '' and h.rows > 0
+        union all
+        select s.queue_id, s.agent, ${f('offered')}, ${f('answered')}, ${f('missed')}, ${f('talkSec')},
+          ${f('wrapUpSec')}, ${f('pauseSec')}
+        from queue_stats s where ${range} and s.agent <> ''
+      ) u
       group by 1, 2 order by 1, 2`.execute(db),
     db
       .selectFrom('routingObjects')

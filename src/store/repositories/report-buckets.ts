@@ -6,6 +6,7 @@
 import { IANAZone } from 'luxon';
 
 export const QUARTER_MS = 15 * 60_000;
+export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /** The whole `step`-long UTC buckets inside [from, to), or null when there are none. */
@@ -21,10 +22,19 @@ export function inner(from: Date, to: Date, step: number): { a: Date; b: Date } 
  * of every zone in use today; a zone's offset changes at most a few times a year).
  */
 export function quartersFit(timeZone: string, from: Date, to: Date): boolean {
+  return offsetsDivide(timeZone, from, to, 15);
+}
+
+/** The same for UTC hours (within one local day): offsets of whole hours (not India's +5:30). */
+export function hoursFit(timeZone: string, from: Date, to: Date): boolean {
+  return offsetsDivide(timeZone, from, to, 60);
+}
+
+function offsetsDivide(timeZone: string, from: Date, to: Date, minutes: number): boolean {
   const zone = IANAZone.create(timeZone);
   if (!zone.isValid) return false;
   for (let at = from.getTime(); ; at = Math.min(at + DAY_MS, to.getTime())) {
-    if (zone.offset(at) % 15 !== 0) return false;
+    if (zone.offset(at) % minutes !== 0) return false;
     if (at >= to.getTime()) return true;
   }
 }
