@@ -159,12 +159,16 @@ export interface ApiDeps {
     numbersOn?(tenantId: string, id: string): string[] | null;
     /** Ends a live call; false: not live on this node for this tenant. */
     hangup?(tenantId: string, id: string): boolean;
-    /** Blind-transfers one party of a live call. */
+    /**
+     * Blind-transfers one party of a live call. `by`: a user's own extensions (absent: an
+     * admin); an outside number then needs the party let go to be one of them.
+     */
     transfer?(
       tenantId: string,
       id: string,
       side: 'caller' | 'callee',
       to: { number: string } | { destination: ControlDestination },
+      by?: readonly string[],
     ): Promise<{ ok: true } | ControlRefusal>;
   };
   /** The phonebook changed (the PBX reloads its caller-name index); absent: nothing to tell. */

@@ -372,12 +372,20 @@ export class CallControl {
     return true;
   }
 
-  /** Sends one party of an answered call to `to`; the other party is hung up. */
+  /**
+   * Sends one party of an answered call to `to`; the other party is hung up. An outside
+   * number is rung in the name of the party let go (its class and limits, as with REFER).
+   * `by`: the requester's own extensions (a user's 'own' access; absent: the tenant's admin).
+   * A user may send an outside number only a call one of their extensions lets go, as their
+   * phone's REFER would: otherwise an internal-only extension could move itself out in a
+   * colleague's name, without the colleague asking.
+   */
   async transfer(
     tenantId: string,
     id: string,
     side: 'caller' | 'callee',
     to: { number: string } | { destination: ControlDestination },
+    by?: readonly string[],
   ): Promise<{ ok: true } | ControlRefusal> {
     const c = this.find(tenantId, id);
     const dialling =
@@ -408,8 +416,15 @@ export class CallControl {
           run: (routed) => this.deps.route(routed, tenant, d),
         };
     }
+    const transferee = side === 'caller' ? 'A' : 'B';
+    const letGo = c.partyOf(transferee === 'A' ? 'B' : 'A').number;
+    const deps = this.deps.transferDeps();
+    if (by && !by.includes(letGo))
+      deps.resolveExternal = async () => ({
+        refused: { status: 403, reason: `Only ${letGo} Can Send This Call Outside` },
+      });
     c.step({ kind: 'control', id: null, name: 'transfer', outcome: `${side} by the API` });
-    const r = await transferByPbx(this.deps.transferDeps(), c, side === 'caller' ? 'A' : 'B', target);
+    const r = await transferByPbx(deps, c, transferee, target);
     if (r.ok) return r;
     const code = r.status === 404 ? 'no-destination' : r.status === 409 ? 'busy-call' : 'refused';
     return refused(r.status, code, r.reason, r.status === 409 ? undefined : field);

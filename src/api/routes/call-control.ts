@@ -140,15 +140,20 @@ const CallParams = TenantIdParams;
 export async function callControlExtraRoutes(app: Api, deps: ApiDeps): Promise<void> {
   const { store } = deps;
 
-  /** For 'own' access: the call must have one of the user's extensions on it. */
-  async function checkOwnCall(req: FastifyRequest, tenantId: string, id: string): Promise<void> {
+  /** For 'own' access: the call must have one of the user's extensions on it; returns them (undefined: any). */
+  async function checkOwnCall(
+    req: FastifyRequest,
+    tenantId: string,
+    id: string,
+  ): Promise<string[] | undefined> {
     const own = await ownNumbers(store, req, tenantId);
-    if (own === undefined) return;
+    if (own === undefined) return undefined;
     const on = deps.callControl?.numbersOn?.(tenantId, id);
     // A call not live reads the same to everyone: nothing is told about other people's calls.
     if (!on) throw new ApiError('CALL_NOT_LIVE');
     if (!on.some((n) => own.includes(n)))
       throw new ApiError('FORBIDDEN', 'You may control calls your own extensions are on');
+    return own;
   }
 
   app.post(
@@ -272,8 +277,9 @@ export async function callControlExtraRoutes(app: Api, deps: ApiDeps): Promise<v
         typeof raw === 'string' ? { number: raw } : { destination: destinationOf(raw, 'destination') };
       const transfer = deps.callControl?.transfer;
       if (!transfer) throw new ApiError('CALL_NOT_LIVE');
-      await checkOwnCall(req, tenantId, id);
-      const r = await transfer(tenantId, id, side, to);
+      // A user's own extensions: an outside number is called in the name of the one let go.
+      const own = await checkOwnCall(req, tenantId, id);
+      const r = await transfer(tenantId, id, side, to, own);
       if (!r.ok) throw refusal(r);
       reply.code(202);
       return { id, side };
