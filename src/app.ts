@@ -205,7 +205,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         originate: (r) => sip.control.originate(r),
         numbersOn: (t, id) => sip.control.numbersOn(t, id),
         hangup: (t, id) => sip.control.hangup(t, id),
-        transfer: (t, id, side, to) => sip.control.transfer(t, id, side, to),
+        transfer: (t, id, side, to, by) => sip.control.transfer(t, id, side, to, by),
       },
       contactsChanged: (tenantId) =>
         sip
