@@ -135,6 +135,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           allow: sipAllowList(config),
         },
         ...(sipScannerAgentList(config) ? { scannerAgents: sipScannerAgentList(config) } : {}),
+        rateLimit: config.sipRateLimit,
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
         ttsDir: join(config.dataDir, 'tts'),

@@ -30,6 +30,7 @@ export interface Config {
   sipBanSec: number;
   sipAllow: string | null;
   sipScannerAgents: string | null;
+  sipRateLimit: number;
   tlsCert: string | null;
   tlsKey: string | null;
   publicAddress: string;
@@ -232,6 +233,15 @@ export const SETTINGS: readonly Setting[] = [
     default: null,
     description:
       'User-Agent fragments (comma-separated, any case) whose SIP requests are dropped unanswered; none = drop nothing. Unset: friendly-scanner, sipvicious, sipcli, sip-scan, sipscan, sundayddr, iwar, vaxsipuseragent, sivus, pplsip.',
+  },
+  {
+    key: 'sipRateLimit',
+    env: 'NIMBUS_SIP_RATE_LIMIT',
+    flag: 'sip-rate-limit',
+    kind: { type: 'int', min: 0, max: 1000000 },
+    default: '100',
+    description:
+      'SIP requests a second one address may send (counted over 2 s); past it the address is dropped unanswered for 30 s (0 = no limit). Put a load balancer in front in NIMBUS_SIP_ALLOW.',
   },
   {
     key: 'publicAddress',

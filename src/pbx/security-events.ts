@@ -1,5 +1,6 @@
 /**
- * Security events of the SIP side: failed authentications, bans, scanners. Each
+ * Security events of the SIP side: failed authentications, bans, scanners, and
+ * addresses blocked for sending requests too fast (flood). Each
  * is one stable log line (`SECURITY <kind> ip=<address> key=value…`) for log
  * watchers such as fail2ban (deploy/fail2ban/), and a bounded in-memory list the
  * portal reads (newest first; per node, like the log it mirrors).
@@ -11,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 
-export type SecurityEventKind = 'auth-failure' | 'ban' | 'scanner';
+export type SecurityEventKind = 'auth-failure' | 'ban' | 'scanner' | 'flood';
 
 export interface SecurityEvent {
   /** Increasing per node: the portal's "newer than" cursor. */
@@ -24,9 +25,9 @@ export interface SecurityEvent {
   realm: string | null;
   method: string | null;
   transport: string | null;
-  /** auth-failure: unknown-domain, unknown-user, wrong-password, banned. scanner: the User-Agent. */
+  /** auth-failure: unknown-domain, unknown-user, wrong-password, banned. scanner: the User-Agent. flood: the limit. */
   reason: string | null;
-  /** ban: when it ends. */
+  /** ban, flood: when it ends. */
   until: Date | null;
   /** The tenant whose SIP domain the request named, when there is one (its admins see the event). */
   tenantId: string | null;
@@ -74,7 +75,7 @@ export class SecurityLog {
   private readonly clock: () => number;
   private next = 1;
   /** Events since start by kind (for /metrics). */
-  readonly counts: Record<SecurityEventKind, number> = { 'auth-failure': 0, ban: 0, scanner: 0 };
+  readonly counts: Record<SecurityEventKind, number> = { 'auth-failure': 0, ban: 0, scanner: 0, flood: 0 };
 
   constructor(
     private readonly log: Logger,

@@ -61,6 +61,7 @@ import { MemoryAgentSessions } from './queue/agents.js';
 import { callbackDialer } from './queue/callback-dialer.js';
 import { QueueEngine } from './queue/engine.js';
 import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
+import { RequestRateLimiter } from './rate-limit.js';
 import { RecordingService } from './recording/service.js';
 import type { RecordingStorage } from './recording/storage.js';
 import { Registrar } from './registrar.js';
@@ -101,6 +102,8 @@ export interface SipServiceOptions {
   security?: Partial<AuthGuardOptions>;
   /** User-Agent fragments whose requests are dropped unanswered (default DEFAULT_SCANNER_AGENTS; [] none). */
   scannerAgents?: readonly string[];
+  /** Requests a second one address may send (pike-style; over it, dropped for 30 s). Default 0: no limit. */
+  rateLimit?: number;
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
   /** SIP over TLS: port and certificate; omitted: no TLS. */
@@ -180,6 +183,8 @@ export class SipService {
   readonly guard: AuthGuard;
   /** Drops requests from known scanners' User-Agents, unanswered. */
   readonly scanners: ScannerFilter;
+  /** Drops requests from addresses sending too fast. */
+  readonly flood: RequestRateLimiter;
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
   /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
@@ -249,6 +254,10 @@ export class SipService {
     this.guard = new AuthGuard(this.securityLog, opts.security ?? {});
     this.scanners = new ScannerFilter(this.securityLog, {
       ...(opts.scannerAgents ? { agents: opts.scannerAgents } : {}),
+      allowed: (ip) => this.guard.allowed(ip),
+    });
+    this.flood = new RequestRateLimiter(this.securityLog, {
+      perSecond: opts.rateLimit ?? 0,
       allowed: (ip) => this.guard.allowed(ip),
     });
     this.registrar = new Registrar(this.directory, bindings, this.auth, undefined, {}, this.guard);
@@ -566,7 +575,12 @@ export class SipService {
   }
 
   private onMessage(m: SipMessage, source: Destination): void {
-    if (m.kind === 'request' && this.scanners.drop(m.headers.get('User-Agent'), source, m.method)) return;
+    if (
+      m.kind === 'request' &&
+      (this.flood.drop(source.host, source.transport, m.method) ||
+        this.scanners.drop(m.headers.get('User-Agent'), source, m.method))
+    )
+      return;
     try {
       if (m.kind === 'request') this.layer.receiveRequest(m, source);
       else this.layer.receiveResponse(m, source);

@@ -112,6 +112,7 @@ describe('config', () => {
       sipBanIpFailures: 20,
       sipBanWindowSec: 600,
       sipBanSec: 900,
+      sipRateLimit: 100,
     });
     expect(sipAllowList(d)).toEqual([]);
     expect(sipScannerAgentList(d)).toBeUndefined();

@@ -14,6 +14,7 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { AuthGuard } from '../../src/pbx/auth-guard.js';
+import { RequestRateLimiter } from '../../src/pbx/rate-limit.js';
 import { ScannerFilter } from '../../src/pbx/scanner-filter.js';
 import { SecurityLog } from '../../src/pbx/security-events.js';
 
@@ -21,7 +22,10 @@ const FILTERS = new URL('../../deploy/fail2ban/filter.d/', import.meta.url);
 const haveF2b = spawnSync('fail2ban-regex', ['--version']).error === undefined;
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 
-/** The lines a node writes for: 20 failures from one address (one hostile name among them), its ban, a scanner. */
+/**
+ * The lines a node writes for: 20 failures from one address (one hostile name among them), its ban,
+ * a scanner, an address blocked for a flood.
+ */
 function nodeLines(): string[] {
   const lines: string[] = [];
   const sink = new Writable({
@@ -40,15 +44,23 @@ function nodeLines(): string[] {
   fail('::ffff:198.51.100.4', '101', 'unknown-user');
   fail('2001:db8::7', '101', 'unknown-user');
   new ScannerFilter(events).drop('friendly-scanner', { host: '198.51.100.9', transport: 'UDP' }, 'OPTIONS');
+  const flood = new RequestRateLimiter(events, { perSecond: 1 });
+  for (let i = 0; i < 3; i++) flood.drop('198.51.100.20', 'UDP', 'INVITE');
   return lines;
 }
 
-/** A filter's failregex as a JavaScript regex: `<ADDR>` captures an IPv4 or IPv6 address. */
-function failregex(file: string): RegExp {
+/** A filter's failregex lines as JavaScript regexes: `<ADDR>` captures an IPv4 or IPv6 address. */
+function failregexes(file: string): RegExp[] {
   const text = readFileSync(new URL(file, FILTERS), 'utf8');
-  const m = /^failregex\s*=\s*(.+)$/m.exec(text);
+  const m = /^failregex\s*=\s*(.+(?:\n[ \t]+\S.*)*)$/m.exec(text);
   if (!m) throw new Error(`no failregex in ${file}`);
-  return new RegExp(m[1]!.trim().replace('<ADDR>', '(?<addr>[0-9.]+|[0-9a-fA-F:]+)'));
+  return m[1]!
+    .split('\n')
+    .map((l) => new RegExp(l.trim().replace('<ADDR>', '(?<addr>[0-9.]+|[0-9a-fA-F:]+)')));
+}
+
+function failregex(file: string): RegExp {
+  return failregexes(file)[0]!;
 }
 
 function hits(re: RegExp, lines: string[]): string[] {
@@ -66,12 +78,12 @@ describe('fail2ban filters', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('are written by the node as single JSON lines with an ISO time', () => {
-    // 22 failures, the address's ban (20 in the window) and one scanner.
-    expect(lines).toHaveLength(24);
+    // 22 failures, the address's ban (20 in the window), one scanner, one flood.
+    expect(lines).toHaveLength(25);
     for (const l of lines) {
       const o = JSON.parse(l) as { time: string; msg: string };
       expect(o.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-      expect(o.msg).toMatch(/^SECURITY (auth-failure|ban|scanner) ip=\S+( [a-z]+=\S+)*$/);
+      expect(o.msg).toMatch(/^SECURITY (auth-failure|ban|scanner|flood) ip=\S+( [a-z]+=\S+)*$/);
     }
   });
 
@@ -85,8 +97,10 @@ describe('fail2ban filters', () => {
     expect(found).not.toContain('203.0.113.66');
   });
 
-  it('nimbus-sip-ban finds the address the node banned', () => {
-    expect(hits(failregex('nimbus-sip-ban.conf'), lines)).toEqual(['192.0.2.1']);
+  it('nimbus-sip-ban finds the addresses the node banned or blocked for a flood', () => {
+    const [ban, flood] = failregexes('nimbus-sip-ban.conf');
+    expect(hits(ban!, lines)).toEqual(['192.0.2.1']);
+    expect(hits(flood!, lines)).toEqual(['198.51.100.20']);
   });
 
   describe.runIf(haveF2b || required)('with fail2ban-regex', () => {
@@ -106,7 +120,8 @@ describe('fail2ban filters', () => {
       expect(sip.out).toContain('2001:db8::7');
       expect(sip.out).not.toMatch(/^\|\s+203\.0\.113\.66\s/m);
       const ban = run('nimbus-sip-ban.conf');
-      expect(ban.matched).toBe(1);
+      expect(ban.matched).toBe(2);
+      expect(ban.out).toMatch(/^\|\s+198\.51\.100\.20\s/m);
       expect(ban.out).toMatch(/^\|\s+192\.0\.2\.1\s/m);
     });
   });

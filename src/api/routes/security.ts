@@ -1,5 +1,5 @@
 /**
- * Security events of the SIP side (failed authentications, bans, scanners):
+ * Security events of the SIP side (failed authentications, bans, scanners, floods):
  * the operator's view of all of them with the bans in force
  * (/platform/security-events), and a company's view of the events that named its
  * SIP domain (/tenants/{tenantId}/security-events). This node's, newest first; the
@@ -10,7 +10,12 @@ import type { SecurityEvent } from '../../pbx/security-events.js';
 import type { Api, ApiDeps } from '../context.js';
 import { TenantParams } from '../schemas.js';
 
-const Kind = Type.Union([Type.Literal('auth-failure'), Type.Literal('ban'), Type.Literal('scanner')]);
+const Kind = Type.Union([
+  Type.Literal('auth-failure'),
+  Type.Literal('ban'),
+  Type.Literal('scanner'),
+  Type.Literal('flood'),
+]);
 
 export const SecurityEventSchema = Type.Object({
   id: Type.Integer({ description: 'Increasing on this node' }),
@@ -23,10 +28,10 @@ export const SecurityEventSchema = Type.Object({
   transport: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()], {
     description:
-      'auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent. Never shown to the caller.',
+      'auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood: the limit passed. Never shown to the caller.',
   }),
   until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-    description: 'ban: when it ends',
+    description: 'ban, flood: when it ends',
   }),
 });
 

@@ -13768,7 +13768,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    kind?: "auth-failure" | "ban" | "scanner";
+                    kind?: "auth-failure" | "ban" | "scanner" | "flood";
                     limit?: number;
                 };
                 header?: never;
@@ -13789,7 +13789,7 @@ export interface paths {
                                 id: number;
                                 /** Format: date-time */
                                 at: string;
-                                kind: "auth-failure" | "ban" | "scanner";
+                                kind: "auth-failure" | "ban" | "scanner" | "flood";
                                 /** @description Source address of the request */
                                 ip: string;
                                 /** @description Digest user name tried (as sent) */
@@ -13797,11 +13797,11 @@ export interface paths {
                                 realm: string | null;
                                 method: string | null;
                                 transport: string | null;
-                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent. Never shown to the caller. */
+                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood: the limit passed. Never shown to the caller. */
                                 reason: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description ban: when it ends
+                                 * @description ban, flood: when it ends
                                  */
                                 until: string | null;
                             }[];
@@ -13836,7 +13836,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    kind?: "auth-failure" | "ban" | "scanner";
+                    kind?: "auth-failure" | "ban" | "scanner" | "flood";
                     limit?: number;
                 };
                 header?: never;
@@ -13860,7 +13860,7 @@ export interface paths {
                                 id: number;
                                 /** Format: date-time */
                                 at: string;
-                                kind: "auth-failure" | "ban" | "scanner";
+                                kind: "auth-failure" | "ban" | "scanner" | "flood";
                                 /** @description Source address of the request */
                                 ip: string;
                                 /** @description Digest user name tried (as sent) */
@@ -13868,11 +13868,11 @@ export interface paths {
                                 realm: string | null;
                                 method: string | null;
                                 transport: string | null;
-                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent. Never shown to the caller. */
+                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood: the limit passed. Never shown to the caller. */
                                 reason: string | null;
                                 /**
                                  * Format: date-time
-                                 * @description ban: when it ends
+                                 * @description ban, flood: when it ends
                                  */
                                 until: string | null;
                             }[];

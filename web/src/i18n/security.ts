@@ -5,10 +5,10 @@ export const securityEn = {
     nav: 'Security',
     title: 'SIP security events',
     intro:
-      'Failed SIP sign-ins, addresses banned for guessing passwords, and scanners dropped — on this node, newest first. Phones and scanners are always answered the same, whatever the reason.',
+      'Failed SIP sign-ins, addresses banned for guessing passwords or blocked for sending too many requests, and scanners dropped — on this node, newest first. Phones and scanners are always answered the same, whatever the reason.',
     tenantIntro: 'Failed SIP sign-ins and bans that named your SIP domain, on this node, newest first.',
     all: 'All',
-    kinds: { 'auth-failure': 'Failed sign-in', ban: 'Ban', scanner: 'Scanner' },
+    kinds: { 'auth-failure': 'Failed sign-in', ban: 'Ban', scanner: 'Scanner', flood: 'Too many requests' },
     reasons: {
       'unknown-domain': 'unknown domain',
       'unknown-user': 'unknown user',
@@ -35,11 +35,16 @@ export const securityRu = {
     nav: 'Безопасность',
     title: 'События безопасности SIP',
     intro:
-      'Неудачные входы по SIP, адреса, заблокированные за подбор паролей, и отброшенные сканеры — на этом узле, новые сверху. Телефоны и сканеры всегда получают одинаковый ответ, какой бы ни была причина.',
+      'Неудачные входы по SIP, адреса, заблокированные за подбор паролей или за слишком частые запросы, и отброшенные сканеры — на этом узле, новые сверху. Телефоны и сканеры всегда получают одинаковый ответ, какой бы ни была причина.',
     tenantIntro:
       'Неудачные входы по SIP и блокировки, в которых был указан ваш SIP-домен, на этом узле, новые сверху.',
     all: 'Все',
-    kinds: { 'auth-failure': 'Неудачный вход', ban: 'Блокировка', scanner: 'Сканер' },
+    kinds: {
+      'auth-failure': 'Неудачный вход',
+      ban: 'Блокировка',
+      scanner: 'Сканер',
+      flood: 'Слишком много запросов',
+    },
     reasons: {
       'unknown-domain': 'неизвестный домен',
       'unknown-user': 'неизвестный пользователь',

@@ -15,8 +15,13 @@ import { ProblemAlert } from '../components/Problem';
 type Platform = ResponseOf<'/api/v1/platform/security-events', 'get'>;
 type Event = Platform['items'][number];
 type Kind = Event['kind'];
-const KINDS: readonly Kind[] = ['auth-failure', 'ban', 'scanner'];
-const COLOURS: Record<Kind, string> = { 'auth-failure': 'orange', ban: 'red', scanner: 'grape' };
+const KINDS: readonly Kind[] = ['auth-failure', 'ban', 'scanner', 'flood'];
+const COLOURS: Record<Kind, string> = {
+  'auth-failure': 'orange',
+  ban: 'red',
+  scanner: 'grape',
+  flood: 'pink',
+};
 
 export default function Security({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
@@ -47,6 +52,7 @@ export default function Security({ me }: { me: Me }) {
       ]
         .filter(Boolean)
         .join(', ');
+    if (e.kind === 'flood' && e.until) return t('security.until', { time: when.format(new Date(e.until)) });
     if (e.kind === 'auth-failure' && e.reason && e.reason in REASON_KEYS) return t(REASON_KEYS[e.reason]!);
     return e.reason ?? '';
   };
