@@ -164,9 +164,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     );
     // Changes, events and the live view shared with the other nodes (src/cluster/attach.ts).
     const clustered = cluster
-      ? attachCluster(cluster, sip, logger.child({ component: 'cluster' }), {
-          closeInterrupted: (node) => store.callLog.closeInterrupted(node),
-        })
+      ? attachCluster(cluster, sip, logger.child({ component: 'cluster' }), store.callLog)
       : null;
     const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');

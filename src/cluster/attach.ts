@@ -8,7 +8,7 @@
  * node where it happened, however many nodes run.
  */
 import type { Logger } from '../log.js';
-import { LiveState, type PbxEvent, PbxEvents, registrationOf } from '../pbx/events.js';
+import { type LiveCall, LiveState, type PbxEvent, PbxEvents, registrationOf } from '../pbx/events.js';
 import type { Binding } from '../pbx/location.js';
 import type { SipService } from '../pbx/sip-service.js';
 import type { Cluster } from './cluster.js';
@@ -22,9 +22,21 @@ export interface ClusterLive {
   voicemailChanged(tenantId: string, boxId: string): void;
 }
 
+/** A call a dead node left open, as its CDR row was closed. */
+export interface ClosedCall {
+  id: string;
+  tenantId: string;
+  caller: string;
+  callerName: string;
+  callee: string;
+  startedAt: Date;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+}
+
 export interface Takeover {
-  /** Closes a node's open CDR rows as interrupted; how many. */
-  closeInterrupted(node: string): Promise<number>;
+  /** Closes a dead node's open CDR rows as interrupted (the store's CallLog does). */
+  closeInterruptedOf(node: string): Promise<ClosedCall[]>;
 }
 
 export function attachCluster(
@@ -35,10 +47,28 @@ export function attachCluster(
 ): ClusterLive {
   const failed = (what: string) => (err: unknown) => log.warn({ err }, `cluster: ${what} failed`);
 
-  // A node whose heartbeat expired: one survivor closes its calls' records (src/cluster/failover.ts).
+  const all = new PbxEvents();
+  // A node whose heartbeat expired: one survivor closes its calls' records (src/cluster/failover.ts)
+  // and tells every node's live view they ended (portals would show them for ever otherwise).
+  // Not on this node's own bus: webhooks and push notifications are for calls this node carried.
   cluster.watchDeadNodes(async (node) => {
-    const closed = await takeover.closeInterrupted(node);
-    log.warn({ node, closed }, 'node died: its open calls were closed as interrupted');
+    const closed = await takeover.closeInterruptedOf(node);
+    for (const c of closed) {
+      const call: LiveCall = {
+        id: c.id,
+        caller: c.caller,
+        callerName: c.callerName,
+        callee: c.callee,
+        state: c.answeredAt ? 'answered' : 'ringing',
+        startedAt: c.startedAt.toISOString(),
+        answeredAt: c.answeredAt?.toISOString() ?? null,
+      };
+      const endedAt = (c.endedAt ?? new Date()).toISOString();
+      const e: PbxEvent = { type: 'call.ended', tenantId: c.tenantId, call, cause: 'interrupted', endedAt };
+      all.emit(e);
+      cluster.bus.publishEvent(e);
+    }
+    log.warn({ node, closed: closed.length }, 'node died: its open calls were closed as interrupted');
   });
 
   sip.announce = (change) => cluster.bus.announce(change);
@@ -55,7 +85,6 @@ export function attachCluster(
   // A phone registered through another node may be the agent a queue here is waiting for.
   cluster.location.onRemoteChange = (aor) => sip.queues?.tenantActivity(aor.slice(0, aor.indexOf(':')));
 
-  const all = new PbxEvents();
   const live = new LiveState(all);
   // Devices registered before this node started are known from the shared location at once.
   const byAor = new Map<string, Binding[]>();

@@ -127,7 +127,19 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
         direction, status, node) values (${tenantId}, 'alive-1', '101', '103', 'internal', 'answered', 'node-a')
         returning id`.execute(a.store.db);
     const redis = new Redis(process.env.REDIS_URL!);
+    // Portals on both nodes are told the call ended, whichever node took the ghost over.
+    const heard: { node: string; e: { type: string; cause?: string; call?: { id: string } } }[] = [];
+    const sockets = await Promise.all(
+      [a, b].map(async (n) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${n.httpPort}/api/v1/events?tenantId=${tenantId}`, {
+          headers: { cookie: await signIn(n) },
+        });
+        ws.on('message', (d) => heard.push({ node: n.config.nodeId ?? '', e: JSON.parse(String(d)) }));
+        return ws;
+      }),
+    );
     try {
+      await until(() => heard.filter((h) => h.e.type === 'hello').length === 2);
       await redis.sadd(`${prefix}members`, 'ghost');
       const status = async (id: string) =>
         (
@@ -146,7 +158,19 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
       expect(await redis.sismember(`${prefix}members`, 'ghost')).toBe(0);
       expect(['node-a', 'node-b']).toContain(await redis.get(`${prefix}takeover:ghost`));
       expect((await redis.smembers(`${prefix}members`)).sort()).toEqual(['node-a', 'node-b']);
+      const ended = () =>
+        heard.filter((h) => h.e.type === 'call.ended' && h.e.call?.id === ghostCall.rows[0]!.id);
+      await until(() => ended().length === 2);
+      expect(
+        ended()
+          .map((h) => [h.node, h.e.cause])
+          .sort(),
+      ).toEqual([
+        ['node-a', 'interrupted'],
+        ['node-b', 'interrupted'],
+      ]);
     } finally {
+      for (const ws of sockets) ws.close();
       await sql`delete from calls where id in (${ghostCall.rows[0]!.id}, ${liveCall.rows[0]!.id})`.execute(
         a.store.db,
       );

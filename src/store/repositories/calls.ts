@@ -462,6 +462,31 @@ export class CallLog {
     else if (updates.length) await update.execute(this.db);
   }
 
+  /**
+   * A dead node's calls still open, closed as interrupted by a surviving node, with what the
+   * live views need to drop them (the node itself can no longer say they ended).
+   */
+  async closeInterruptedOf(node: string): Promise<
+    {
+      id: string;
+      tenantId: string;
+      caller: string;
+      callerName: string;
+      callee: string;
+      startedAt: Date;
+      answeredAt: Date | null;
+      endedAt: Date | null;
+    }[]
+  > {
+    return this.db
+      .updateTable('calls')
+      .set({ status: 'interrupted', endedAt: sql`now()`, cause: 'interrupted', hangupBy: 'system' })
+      .where('node', '=', node)
+      .where('status', 'in', ['ringing', 'answered'])
+      .returning(['id', 'tenantId', 'caller', 'callerName', 'callee', 'startedAt', 'answeredAt', 'endedAt'])
+      .execute();
+  }
+
   /** After a crash: this node's calls still open are closed as interrupted. */
   async closeInterrupted(node: string): Promise<number> {
     const r = await this.db
