@@ -248,6 +248,13 @@ describe('an internal-only extension reaches no outside number', () => {
     await bank.hangupAll();
     expect((await bank.call('102', ABROAD).done())?.status).toBe(403);
     expect(offered).toHaveLength(1);
+
+    // The one exception, by design (docs/trunks.md): an emergency number passes whatever the class.
+    offered = [];
+    expect((await bank.call('101', '112').done())?.status).toBe(200);
+    expect(offered.map((r) => r.uri.user)).toEqual(['112']);
+    await hangupEverything();
+    expect((await lastCall('112')).trunk).toBe('Carrier');
   });
 
   it('forwarding (always, busy, no answer, unreachable) to an outside number is refused, for a colleague and a caller from outside', async () => {
