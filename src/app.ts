@@ -237,7 +237,14 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         status: () => sip.carriers.trunks.status(),
         usage: (tenantId) => sip.carriers.usage(tenantId),
       },
-      security: { events: (f) => sip.securityLog.list(f), bans: () => sip.guard.activeBans() },
+      security: {
+        events: (f) => sip.securityLog.list(f),
+        bans: () => sip.guard.activeBans(),
+        counts: () => ({
+          events: { ...sip.securityLog.counts },
+          dropped: { scanner: sip.scanners.dropped, flood: sip.flood.dropped },
+        }),
+      },
       // The queue engine exists once the SIP service has started (it needs the media engine).
       queues: {
         all: (t) => sip.queues?.all(t) ?? [],

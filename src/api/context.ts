@@ -66,6 +66,8 @@ export interface TrunkSource {
 export interface SecuritySource {
   events(filter: { tenantId?: string; kind?: SecurityEventKind; limit?: number }): SecurityEvent[];
   bans(): Ban[];
+  /** Events since start by kind, and requests dropped unanswered (for /metrics). */
+  counts?(): { events: Record<SecurityEventKind, number>; dropped: { scanner: number; flood: number } };
 }
 
 /** Call queues at work (the SIP service's queue engine). */

@@ -130,6 +130,33 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [metrics],
   });
+  // The SIP side's security counters, read as /metrics is scraped.
+  const security = deps.security;
+  new Counter({
+    name: 'nimbus_sip_security_events_total',
+    help: 'SIP security events since start by kind (auth-failure, ban, scanner, flood)',
+    labelNames: ['kind'],
+    registers: [metrics],
+    collect() {
+      const c = security?.counts?.();
+      if (!c) return;
+      this.reset();
+      for (const [kind, n] of Object.entries(c.events)) this.inc({ kind }, n);
+    },
+  });
+  new Counter({
+    name: 'nimbus_sip_dropped_requests_total',
+    help: 'SIP requests dropped unanswered since start: known scanners, addresses over the rate limit',
+    labelNames: ['reason'],
+    registers: [metrics],
+    collect() {
+      const c = security?.counts?.();
+      if (!c) return;
+      this.reset();
+      this.inc({ reason: 'scanner' }, c.dropped.scanner);
+      this.inc({ reason: 'flood' }, c.dropped.flood);
+    },
+  });
   // A configuration change reaches the SIP side before the client hears it succeeded:
   // the next call after a 2xx already follows it.
   app.addHook('onSend', async (req, reply) => {

@@ -18,10 +18,15 @@ describe('security events API', () => {
     tenantOf: (realm) => domains.get(realm) ?? null,
   });
   const guard = new AuthGuard(events, { userFailures: 3 });
+  const scanners = new ScannerFilter(events);
 
   beforeAll(async () => {
     fx = await createFixture('pglite', {
-      security: { events: (f) => events.list(f), bans: () => guard.activeBans() },
+      security: {
+        events: (f) => events.list(f),
+        bans: () => guard.activeBans(),
+        counts: () => ({ events: { ...events.counts }, dropped: { scanner: scanners.dropped, flood: 7 } }),
+      },
     });
     domains.set(fx.A.domain, fx.A.id);
     domains.set(fx.B.domain, fx.B.id);
@@ -37,7 +42,8 @@ describe('security events API', () => {
     for (let i = 0; i < 3; i++) fail(fx.A.domain, '101');
     fail(fx.B.domain, '201');
     fail('198.51.100.1', '100');
-    new ScannerFilter(events).drop('friendly-scanner', { host: '203.0.113.5', transport: 'UDP' }, 'OPTIONS');
+    scanners.drop('friendly-scanner', { host: '203.0.113.5', transport: 'UDP' }, 'OPTIONS');
+    scanners.drop('friendly-scanner', { host: '203.0.113.5', transport: 'UDP' }, 'OPTIONS');
   });
   afterAll(async () => fx?.close());
 
@@ -82,6 +88,15 @@ describe('security events API', () => {
     expect(
       (await fx.call('GET', `/api/v1/tenants/${fx.B.id}/security-events`, { as: fx.A.admin })).status,
     ).toBe(404);
+  });
+
+  it('counts them in /metrics', async () => {
+    const res = await fx.call('GET', '/metrics');
+    expect(res.text).toContain('nimbus_sip_security_events_total{kind="auth-failure"} 5');
+    expect(res.text).toContain('nimbus_sip_security_events_total{kind="ban"} 1');
+    expect(res.text).toContain('nimbus_sip_security_events_total{kind="scanner"} 1');
+    expect(res.text).toContain('nimbus_sip_dropped_requests_total{reason="scanner"} 2');
+    expect(res.text).toContain('nimbus_sip_dropped_requests_total{reason="flood"} 7');
   });
 
   it('refuses everyone else', async () => {
