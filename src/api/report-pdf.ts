@@ -171,7 +171,7 @@ class Layout {
    * Bars per day: the first series full height, the second drawn over it from the
    * bottom (answered over calls); dates under the first, middle and last bars.
    */
-  bars(days: { label: string; a: number; b: number }[], legend: [string, string]): void {
+  bars(days: { label: string; a: number; b: number }[], legend: [string, string | null]): void {
     const doc = this.doc;
     const h = 130;
     this.need(h + 40);
@@ -216,8 +216,10 @@ class Layout {
     const ly = top + h + 16;
     doc.rect(MARGIN, ly, 8, 8).fill(COLORS.bar);
     doc.fillColor(COLORS.text).text(legend[0], MARGIN + 12, ly, { lineBreak: false });
-    doc.rect(MARGIN + 110, ly, 8, 8).fill(COLORS.second);
-    doc.fillColor(COLORS.text).text(legend[1], MARGIN + 122, ly, { lineBreak: false });
+    if (legend[1]) {
+      doc.rect(MARGIN + 110, ly, 8, 8).fill(COLORS.second);
+      doc.fillColor(COLORS.text).text(legend[1], MARGIN + 122, ly, { lineBreak: false });
+    }
     doc.x = MARGIN;
     doc.y = ly + 16;
   }
@@ -358,7 +360,7 @@ export function reportPdf(
       l.heading(`${w.trunk}: ${t.trunk}`, 11);
       l.bars(
         t.byDay.map((d) => ({ label: d.date.slice(5), a: d.calls, b: 0 })),
-        [w.calls, ''],
+        [w.calls, null],
       );
       l.table(
         [w.date, w.calls, w.minutes, w.peak],
