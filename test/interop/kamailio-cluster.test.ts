@@ -142,8 +142,9 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
           NIMBUS_SIP_HOST: '127.0.0.1',
           NIMBUS_SIP_PORT: String(sip),
           NIMBUS_SIP_TLS_PORT: '0',
-          NIMBUS_RTP_PORT_MIN: String(43000 + i * 400),
-          NIMBUS_RTP_PORT_MAX: String(43000 + i * 400 + 399),
+          // RTP ranges no other test uses (they run in parallel).
+          NIMBUS_RTP_PORT_MIN: String(40000 + i * 400),
+          NIMBUS_RTP_PORT_MAX: String(40000 + i * 400 + 399),
           NIMBUS_MEDIA_WORKERS: '1',
           NIMBUS_DEMO: 'false',
           NIMBUS_ADMIN_EMAIL: 'ops@example.com',
