@@ -87,6 +87,8 @@ export interface Ban {
 export class AuthGuard implements AuthWatch {
   private readonly opts: AuthGuardOptions;
   private readonly allowList = new BlockList();
+  /** The allow-list's answers by address (bounded): with a list set, every request asks. */
+  private readonly allowCache = new Map<string, boolean>();
   private readonly userCounts: BoundedMap<Counter>;
   private readonly ipCounts: BoundedMap<Counter>;
   /** Key `ip` (whole address) or `ip user` → end of the ban (ms). */
@@ -112,9 +114,14 @@ export class AuthGuard implements AuthWatch {
     // BlockList.check() builds a SocketAddress each time (about a microsecond, on every
     // authenticated request): skipped when nothing is allowed, as by default.
     if (this.opts.allow.length === 0) return false;
+    const known = this.allowCache.get(ip);
+    if (known !== undefined) return known;
     const a = plainIp(ip);
     const family = isIP(a);
-    return family !== 0 && this.allowList.check(a, family === 4 ? 'ipv4' : 'ipv6');
+    const yes = family !== 0 && this.allowList.check(a, family === 4 ? 'ipv4' : 'ipv6');
+    if (this.allowCache.size >= 10_000) this.allowCache.clear();
+    this.allowCache.set(ip, yes);
+    return yes;
   }
 
   /** Whether `ip` is banned outright (the UA core may treat such a source as a stranger everywhere). */
