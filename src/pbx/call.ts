@@ -1695,6 +1695,13 @@ export class Call implements ActiveCall {
       );
       return;
     }
+    if (req.method === 'REFER') {
+      // Nobody is bridged yet (a menu, a queue has the caller): nothing to transfer. A 200 here
+      // would tell the phone its transfer was taken when nothing will happen (RFC 3515 wants 202
+      // and NOTIFYs for one that is).
+      tx.respond(makeResponse(req, 501, { reason: 'Transfer Not Available' }));
+      return;
+    }
     tx.respond(makeResponse(req, 200));
   }
 

@@ -412,6 +412,11 @@ describe('an internal-only extension reaches no outside number', () => {
       .done();
     expect(fake?.status).toBe(481);
     expect(t.dialogs.size).toBe(1);
+    // Nor a REFER outside any call (asking the PBX to place one): not a method it takes there.
+    const loose = await bank
+      .request('101', 'REFER', '101', [['Refer-To', `<sip:${MOBILE}@${domain}>`]])
+      .done();
+    expect(loose?.status).toBe(405);
     await settle();
     expect(offered).toHaveLength(0);
   });
@@ -450,6 +455,12 @@ describe('an internal-only extension reaches no outside number', () => {
     await bank.hangupAll();
 
     expect((await bank.call('101', '700').done())?.status).toBe(200);
+    // A REFER in the menu's call (the PBX answered it, nobody is bridged): nothing to transfer.
+    const refer = await bank
+      .get('101')
+      .inDialog('REFER', { headers: [['Refer-To', `<sip:${MOBILE}@${domain}>`]] })
+      .done();
+    expect(refer).toMatchObject({ status: 501, reason: 'Transfer Not Available' });
     await keys('101', `${MOBILE}#`);
     // The menu says "invalid choice", then goodbye, and hangs up.
     await until(() => bank.get('101').dialogs.size === 0, 15_000);
