@@ -44,6 +44,8 @@ export interface IntegrationConfig {
   defaultUserId?: string;
   /** bitrix24: let Bitrix24 create a lead for an unknown number when a call is logged. */
   createLeads?: boolean;
+  /** bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0 or absent: only when asked). */
+  syncContactsHours?: number;
 }
 
 /** Sealed at rest: tokens, secret headers, webhook URLs with a key in them. */

@@ -585,4 +585,75 @@ describe('integrations', () => {
     const [c] = (await fx.store.tenant(fx.A.id).contacts.list({ limit: 10, offset: 0, q: 'Anna' })).items;
     expect(c).toMatchObject({ name: 'Anna Smirnova', email: 'anna@example.com', source: 'crm:amocrm' });
   });
+
+  it("copies a CRM's contacts into the phonebook on its schedule, through the delivery log, once per interval", async () => {
+    // Only the CRMs that have contacts may ask for it.
+    const refused = await fx.call('POST', base(), {
+      ...admin(),
+      body: { kind: 'crmWebhook', name: 'Ours', config: { lookup: false, syncContactsHours: 6 } },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.field).toBe('config.syncContactsHours');
+
+    let pages = 0;
+    rx.handler = (r) => {
+      const u = new URL(r.path, rx.url);
+      if (r.method !== 'GET' || u.pathname !== '/api/v4/contacts') return { status: 404 };
+      pages++;
+      return u.searchParams.get('page') === '1'
+        ? {
+            json: {
+              _embedded: {
+                contacts: [
+                  {
+                    id: 7,
+                    name: 'Pavel Scheduled',
+                    custom_fields_values: [{ field_code: 'PHONE', values: [{ value: '+74958000077' }] }],
+                  },
+                ],
+              },
+            },
+          }
+        : { status: 204 };
+    };
+    const manual = await add({
+      kind: 'amocrm',
+      name: 'amoCRM by hand',
+      config: { url: rx.url, lookup: false, logCalls: false },
+      secrets: { token: 't' },
+    });
+    const i = await add({
+      kind: 'amocrm',
+      name: 'amoCRM hourly',
+      config: { url: rx.url, lookup: false, logCalls: false, syncContactsHours: 1 },
+      secrets: { token: 't' },
+    });
+    await hub.queueDueSyncs();
+    await eventually(async () => (await deliveries(i.id))[0]?.status === 'delivered');
+    const [sync] = await deliveries(i.id);
+    expect(sync).toMatchObject({ eventType: 'contactSync', lastStatus: 200 });
+    const contacts = (await fx.store.tenant(fx.A.id).contacts.list({ limit: 10, offset: 0, q: 'Pavel' }))
+      .items;
+    expect(contacts.map((c) => [c.name, c.source])).toEqual([['Pavel Scheduled', 'crm:amocrm']]);
+    // The integration without a schedule was not synced.
+    expect(await deliveries(manual.id)).toEqual([]);
+
+    // Within the hour nothing more is queued, however often the nodes look.
+    await hub.queueDueSyncs();
+    await hub.queueDueSyncs();
+    await hub.idle();
+    expect(await deliveries(i.id)).toHaveLength(1);
+    const seen = pages;
+    // An hour later, the next one.
+    await fx.store.db
+      .updateTable('integrationDeliveries')
+      .set({ createdAt: new Date(Date.now() - 3700_000) } as never)
+      .where('integrationId', '=', i.id)
+      .execute();
+    await hub.queueDueSyncs();
+    await eventually(
+      async () => (await deliveries(i.id)).filter((d) => d.status === 'delivered').length === 2,
+    );
+    expect(pages).toBeGreaterThan(seen);
+  });
 });

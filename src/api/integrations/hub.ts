@@ -54,6 +54,8 @@ export interface IntegrationHubOptions {
   cacheSize?: number;
   /** How long a call's record is waited for after its end event. */
   recordWaitMs?: number;
+  /** How often scheduled contact syncs are looked for (default 10 min). */
+  syncCheckMs?: number;
   /** A sync changed the tenant's phonebook (the PBX reloads its copy). */
   contactsChanged?: (tenantId: string) => Promise<void>;
   /** Signed links to recordings, so call logs and tickets carry one a CRM can fetch. */
@@ -144,6 +146,7 @@ export class IntegrationHub {
   private key = '';
   private poll: NodeJS.Timeout | null = null;
   private prune: NodeJS.Timeout | null = null;
+  private syncCheck: NodeJS.Timeout | null = null;
   private readonly intakes = new Set<Promise<void>>();
   private readonly cache = new Map<string, CachedLookup>();
   private readonly sender = new SerialRunner(
@@ -172,7 +175,30 @@ export class IntegrationHub {
         .catch((err: unknown) => this.log.warn({ err }, 'integration log pruning failed'));
     }, 3600_000);
     this.prune.unref();
+    // Contact syncs a CRM integration asks for every N hours go through the outbox like any
+    // delivery: leased (one node runs each), retried, and shown in the integration's log.
+    const scheduled = () =>
+      void this.queueDueSyncs().catch((err: unknown) =>
+        this.log.warn({ err }, 'contact sync scheduling failed'),
+      );
+    this.syncCheck = setInterval(scheduled, this.opts.syncCheckMs ?? 600_000);
+    this.syncCheck.unref();
+    scheduled();
     this.kick();
+  }
+
+  /** Queues a contact sync for each CRM integration whose interval has passed since its last one. */
+  async queueDueSyncs(): Promise<void> {
+    let queued = false;
+    for (const [tenantId, list] of this.byTenant)
+      for (const r of list) {
+        const hours = r.integration.config.syncContactsHours ?? 0;
+        if (hours <= 0 || (r.integration.kind !== 'bitrix24' && r.integration.kind !== 'amocrm')) continue;
+        const since = new Date(Date.now() - hours * 3600_000);
+        if (await this.store.integrationOutbox.queueSyncUnlessSince(tenantId, r.integration.id, since))
+          queued = true;
+      }
+    if (queued) this.kick();
   }
 
   /** The integrations changed: read them again and forget cached lookups. */
@@ -302,6 +328,7 @@ export class IntegrationHub {
   async close(): Promise<void> {
     if (this.poll) clearInterval(this.poll);
     if (this.prune) clearInterval(this.prune);
+    if (this.syncCheck) clearInterval(this.syncCheck);
     while (this.intakes.size) await Promise.all([...this.intakes]);
     this.stopping = true;
     await this.sender.idle();
@@ -414,7 +441,11 @@ export class IntegrationHub {
         return res;
       };
       const kind = r.integration.kind;
-      if (kind === 'ticket') {
+      if (d.eventType === 'contactSync') {
+        const result = await this.syncContacts(r, logged);
+        // The log shows the CRM's last answer's status and what the phonebook got.
+        response = JSON.stringify(result);
+      } else if (kind === 'ticket') {
         const res = await logged(ticketRequest(r, await this.contextOf(d)));
         if (res.status < 200 || res.status >= 300)
           throw new DeliveryError(`HTTP ${res.status}`, res.status, res.body);
@@ -557,8 +588,7 @@ export class IntegrationHub {
   // ------------------------------------------------------------ contacts
 
   /** Copies the CRM's contacts into the phonebook (source 'crm:<kind>'), removing those gone from the CRM. */
-  async syncContacts(r: Resolved): Promise<UpsertResult> {
-    const http = this.http(30_000);
+  async syncContacts(r: Resolved, http: Http = this.http(30_000)): Promise<UpsertResult> {
     const items =
       r.integration.kind === 'bitrix24'
         ? await bitrixContacts(r, http)

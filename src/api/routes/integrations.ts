@@ -74,6 +74,14 @@ const ConfigSchema = Type.Object(
     ),
     defaultUserId: Type.Optional(Type.String({ maxLength: 50 })),
     createLeads: Type.Optional(Type.Boolean()),
+    syncContactsHours: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 168,
+        description:
+          "bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0: only when asked)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -227,6 +235,12 @@ export async function integrationRoutes(app: Api, deps: ApiDeps): Promise<void> 
 
   /** Refuses a configuration its kind cannot work with, naming the field. */
   const check = async (kind: Integration['kind'], c: IntegrationConfig, s: IntegrationSecrets) => {
+    if (c.syncContactsHours && kind !== 'bitrix24' && kind !== 'amocrm')
+      throw new ApiError(
+        'VALIDATION_FAILED',
+        'Only Bitrix24 and amoCRM have contacts to copy into the phonebook',
+        'config.syncContactsHours',
+      );
     for (const [k, v] of Object.entries({ ...(c.headers ?? {}), ...(s.headers ?? {}) }))
       if (/[\r\n]/.test(v))
         throw new ApiError('VALIDATION_FAILED', `Header ${k} has a line break`, 'headers');

@@ -144,6 +144,22 @@ export class IntegrationOutboxStore {
     }
   }
 
+  /**
+   * Queues a contact sync of the integration unless one was queued after `since`; true when queued.
+   * One statement, so nodes checking at the same moment rarely both queue (a second sync is harmless).
+   */
+  async queueSyncUnlessSince(tenantId: string, integrationId: string, since: Date): Promise<boolean> {
+    const { rows } = await sql<{ id: string }>`
+      insert into integration_deliveries (tenant_id, integration_id, event_type, payload)
+      select i.tenant_id, i.id, 'contactSync', '{}'::jsonb from integrations as i
+      where i.id = ${integrationId}::uuid and i.tenant_id = ${tenantId}::uuid and i.enabled
+        and not exists (
+          select 1 from integration_deliveries as d
+          where d.integration_id = i.id and d.event_type = 'contactSync' and d.created_at > ${since})
+      returning id`.execute(this.db);
+    return rows.length > 0;
+  }
+
   /** Takes up to `limit` due deliveries of enabled integrations, leased for `leaseMs`. */
   async claim(now: Date, limit: number, leaseMs: number): Promise<DueIntegrationDelivery[]> {
     const until = new Date(now.getTime() + leaseMs);

@@ -49,7 +49,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready to serve: the database (and Redis, when configured) answer */
+        /** Ready to serve: SIP is listening and the database (and Redis, when configured) answer */
         get: {
             parameters: {
                 query?: never;
@@ -10714,6 +10714,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations/crm-contract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The CRM webhook contract (caller lookup, call log) as an OpenAPI 3.1 document of webhooks; no sign-in */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenantId}/integrations/templates": {
         parameters: {
             query?: never;
@@ -10836,6 +10870,8 @@ export interface paths {
                                     };
                                     defaultUserId?: string;
                                     createLeads?: boolean;
+                                    /** @description bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0: only when asked) */
+                                    syncContactsHours?: number;
                                 };
                                 /** @description Names of the secret headers set (values are never shown) */
                                 secretHeaders: string[];
@@ -10899,6 +10935,8 @@ export interface paths {
                             };
                             defaultUserId?: string;
                             createLeads?: boolean;
+                            /** @description bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0: only when asked) */
+                            syncContactsHours?: number;
                         };
                         secrets?: {
                             /** @description Secret headers to set (a string) or remove (null); others stay */
@@ -10956,6 +10994,8 @@ export interface paths {
                                 };
                                 defaultUserId?: string;
                                 createLeads?: boolean;
+                                /** @description bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0: only when asked) */
+                                syncContactsHours?: number;
                             };
                             /** @description Names of the secret headers set (values are never shown) */
                             secretHeaders: string[];
@@ -11060,6 +11100,8 @@ export interface paths {
                             };
                             defaultUserId?: string;
                             createLeads?: boolean;
+                            /** @description bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0: only when asked) */
+                            syncContactsHours?: number;
                         };
                         secrets?: {
                             /** @description Secret headers to set (a string) or remove (null); others stay */
@@ -11117,6 +11159,8 @@ export interface paths {
                                 };
                                 defaultUserId?: string;
                                 createLeads?: boolean;
+                                /** @description bitrix24, amocrm: copy the CRM's contacts into the phonebook every this many hours (0: only when asked) */
+                                syncContactsHours?: number;
                             };
                             /** @description Names of the secret headers set (values are never shown) */
                             secretHeaders: string[];

@@ -64,7 +64,9 @@ const ADD_LABEL = {
 const METHODS: Method[] = ['POST', 'PUT', 'PATCH', 'GET'];
 const LOG_PAGE = 25;
 const STATUS_COLOR: Record<DeliveryStatus, string> = { pending: 'blue', delivered: 'green', failed: 'red' };
-const EVENT_KEYS = ['missedCall', 'voicemail', 'callLog', 'test'] as const;
+const EVENT_KEYS = ['missedCall', 'voicemail', 'callLog', 'contactSync', 'test'] as const;
+/** How often a CRM's contacts are copied into the phonebook, in hours (0: only when asked). */
+const SYNC_HOURS = [0, 1, 6, 24] as const;
 const FIELDS = [
   'name',
   'config.url',
@@ -137,6 +139,7 @@ function IntegrationForm({
   const [userMap, setUserMap] = useState(toLines(c.userMap, ' ='));
   const [defaultUserId, setDefaultUserId] = useState(c.defaultUserId ?? '');
   const [createLeads, setCreateLeads] = useState(c.createLeads ?? false);
+  const [syncHours, setSyncHours] = useState(String(c.syncContactsHours ?? 0));
   const [webhookUrl, setWebhookUrl] = useState('');
   const [token, setToken] = useState('');
 
@@ -182,6 +185,7 @@ function IntegrationForm({
         });
       if (kind === 'amocrm') config.url = url.trim();
       if (kind === 'bitrix24') Object.assign(config, { defaultUserId: defaultUserId.trim(), createLeads });
+      if (kind === 'bitrix24' || kind === 'amocrm') config.syncContactsHours = Number(syncHours);
     }
     if (webhookUrl.trim()) secrets.webhookUrl = webhookUrl.trim();
     if (token.trim()) secrets.token = token.trim();
@@ -262,6 +266,20 @@ function IntegrationForm({
       ff="monospace"
       value={userMap}
       onChange={(e) => setUserMap(e.currentTarget.value)}
+    />
+  );
+  const syncField = (
+    <Select
+      label={t('integrations.syncEvery')}
+      description={t('integrations.syncEveryHint')}
+      data={SYNC_HOURS.map((h) => ({
+        value: String(h),
+        label: h === 0 ? t('integrations.syncManual') : t(`integrations.syncEach${h}`),
+      }))}
+      value={syncHours}
+      onChange={(v) => setSyncHours(v ?? '0')}
+      allowDeselect={false}
+      error={err('config.syncContactsHours')}
     />
   );
   const crmCommon = (
@@ -484,6 +502,7 @@ function IntegrationForm({
             onChange={(e) => setDefaultUserId(e.currentTarget.value)}
           />
           {userMapField}
+          {syncField}
         </>
       ) : null}
       {kind === 'amocrm' ? (
@@ -514,6 +533,7 @@ function IntegrationForm({
           />
           {crmCommon}
           {userMapField}
+          {syncField}
         </>
       ) : null}
     </RoutingForm>
@@ -613,6 +633,7 @@ function useEventLabel(): (e: string) => string {
     missedCall: t('integrations.events.missedCall'),
     voicemail: t('integrations.events.voicemail'),
     callLog: t('integrations.events.callLog'),
+    contactSync: t('integrations.events.contactSync'),
     test: t('integrations.events.test'),
   };
   return (e) => (e in labels ? labels[e as (typeof EVENT_KEYS)[number]] : e);
