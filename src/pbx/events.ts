@@ -201,10 +201,16 @@ export class ObservedLocation implements LocationService {
   }
 
   sweep(now: number): number {
-    const before = new Map<string, Binding[]>();
-    for (const [aor, b] of this.inner.entries(now - 1)) before.set(aor, [...(before.get(aor) ?? []), b]);
+    // Every stored binding, expired ones included: the sweep removes bindings that ran out at
+    // any time since the last sweep, and each AOR that had one is told its devices now.
+    const all = new Map<string, Binding[]>();
+    const expired = new Set<string>();
+    for (const [aor, b] of this.inner.entries(Number.NEGATIVE_INFINITY)) {
+      all.set(aor, [...(all.get(aor) ?? []), b]);
+      if (b.expiresAt <= now) expired.add(aor);
+    }
     const n = this.inner.sweep(now);
-    if (n > 0) for (const [aor, list] of before) this.report(aor, list);
+    if (n > 0) for (const aor of expired) this.report(aor, all.get(aor) ?? []);
     return n;
   }
 
