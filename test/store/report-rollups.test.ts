@@ -426,6 +426,62 @@ describe.each(backends())('report roll-ups on %s', (backend) => {
     expect(total(rolled)).toBe(total(raw) + 1);
   });
 
+  it('goes with a deleted tenant (its calls and queue statistics cascade through the triggers)', async () => {
+    const other = await store.tenants.create({
+      name: 'rollups-gone',
+      sipDomain: `rollups-gone-${backend}.test`,
+      timeZone: 'UTC',
+      language: 'en',
+      country: 'RU',
+      maxExtensions: 10,
+      maxConcurrentCalls: 5,
+    });
+    const at = new Date('2026-11-02T10:00:00Z');
+    await store.db
+      .insertInto('calls')
+      .values({
+        tenantId: other.id,
+        sipCallId: 'gone-1',
+        caller: '+79160000001',
+        callerName: '',
+        callee: '101',
+        direction: 'inbound',
+        status: 'ended',
+        startedAt: at,
+        answeredAt: new Date(at.getTime() + 5000),
+        endedAt: new Date(at.getTime() + 60_000),
+        legs: '[]',
+        trunk: 'carrier-a',
+        node: 'gone',
+      })
+      .execute();
+    await new QueueStatsLog(store.db, 'node-1').save([
+      {
+        tenantId: other.id,
+        queueId: '00000000-0000-4000-8000-0000000000b1',
+        intervalStart: at,
+        agent: '',
+        figures: { offered: 1, answered: 1, longestWaitSec: 4 },
+      },
+    ]);
+    const count = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`select (select count(*) from call_quarter_stats where tenant_id = ${other.id}::uuid)
+          + (select count(*) from call_trunk_quarters where tenant_id = ${other.id}::uuid)
+          + (select count(*) from call_number_days where tenant_id = ${other.id}::uuid)
+          + (select count(*) from call_last_answered where tenant_id = ${other.id}::uuid)
+          + (select count(*) from queue_hour_stats where tenant_id = ${other.id}::uuid)
+          + (select count(*) from queue_hour_within where tenant_id = ${other.id}::uuid) as n`.execute(
+          store.db,
+        )
+      ).rows[0]!.n;
+    expect(Number(await count())).toBe(5);
+    expect(await store.tenants.delete(other.id)).toBe(true);
+    expect(Number(await count())).toBe(0);
+  });
+
   it('counts from the calls in a zone whose offset was not whole quarters', async () => {
     // Liberia kept UTC−0:44:30 until 1972: a quarter of UTC there spans two local hours.
     // 10:30 UTC is 09:45:30 there; the quarter from it ends at 10:00:30, so a call at
