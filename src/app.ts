@@ -114,7 +114,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     // Call recordings: made on local disk, kept there or in S3-compatible object storage.
     const recordingsDir = join(config.dataDir, 'recordings');
     const recordingStorage = config.recordingsS3
-      ? new S3Storage(s3OptionsFromUrl(config.recordingsS3), recordingsDir)
+      ? new S3Storage(s3OptionsFromUrl(config.recordingsS3), recordingsDir, undefined, (key, err) =>
+          logger.warn(
+            { err, key },
+            'recording kept on local disk: object storage refused it; sent again later',
+          ),
+        )
       : new DiskStorage(recordingsDir);
     const sip = new SipService(
       {

@@ -483,10 +483,19 @@ export class SipService {
       const kept = await this.recordings.recover();
       if (kept) this.log.warn({ kept }, 'call recordings left open by a previous run were recovered');
       this.callContext.recordings = this.recordings;
-      const sweep = () =>
+      const storage = this.opts.recordings;
+      const sweep = () => {
         void this.recordings
           ?.deleteExpired(new Date())
           .catch((e: unknown) => this.log.warn({ err: e }, 'recording retention sweep failed'));
+        // Recordings object storage refused earlier (they play from local disk meanwhile).
+        void storage
+          ?.retryUploads?.()
+          .then(({ sent, waiting }) => {
+            if (sent || waiting) this.log.info({ sent, waiting }, 'recordings sent to object storage later');
+          })
+          .catch((e: unknown) => this.log.warn({ err: e }, 'recording upload retry failed'));
+      };
       sweep();
       this.retention = setInterval(sweep, 15 * 60_000);
       this.retention.unref();

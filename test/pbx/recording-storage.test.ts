@@ -124,13 +124,37 @@ describe('recording storage', () => {
     await storage.remove(key);
   });
 
-  it('fails the upload with an unknown access key and keeps the local file', async () => {
-    const storage = new S3Storage(options('NOBODY'), join(dir, 'spool'), 1);
+  it('keeps a recording object storage refuses playable from the spool, and sends it later', async () => {
+    const spool = join(dir, 'spool-refused');
+    const deferred: [string, unknown][] = [];
+    const refusing = new S3Storage(options('NOBODY'), spool, 1, (k, err) => deferred.push([k, err]));
     const key = 'tenant-1/2026/12/07/rec-2.wav';
-    await storage.prepare(key);
-    writeFileSync(storage.localPath(key), Buffer.alloc(100));
-    await expect(storage.commit(key)).rejects.toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
-    expect(existsSync(storage.localPath(key))).toBe(true);
+    await refusing.prepare(key);
+    const audio = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 7));
+    writeFileSync(refusing.localPath(key), audio);
+    // The commit succeeds (the row becomes stored); the refusal is reported, the file kept.
+    await refusing.commit(key);
+    expect(deferred).toHaveLength(1);
+    expect(deferred[0]![0]).toBe(key);
+    expect(deferred[0]![1]).toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
+    expect(existsSync(refusing.localPath(key))).toBe(true);
+    // Meanwhile it plays from local disk, ranges too.
+    expect(await refusing.size(key)).toBe(300);
+    expect(
+      (await text((await refusing.read(key, { start: 10, end: 19 })).body)).equals(audio.subarray(10, 20)),
+    ).toBe(true);
+    // Still refused: the retry says it waits; a file being recorded (.part) is not touched.
+    writeFileSync(join(spool, 'tenant-1/2026/12/07/live.wav.part'), Buffer.alloc(10));
+    expect(await refusing.retryUploads()).toEqual({ sent: 0, waiting: 1 });
+    // Storage takes it again (fixed keys, a restart): the next retry sends it and frees the spool.
+    const fixed = new S3Storage(options(), spool, 1);
+    expect(await fixed.retryUploads()).toEqual({ sent: 1, waiting: 0 });
+    expect(existsSync(fixed.localPath(key))).toBe(false);
+    expect(existsSync(join(spool, 'tenant-1/2026/12/07/live.wav.part'))).toBe(true);
+    expect((await text((await fixed.read(key)).body)).equals(audio)).toBe(true);
+    expect(await fixed.retryUploads()).toEqual({ sent: 0, waiting: 0 });
+    await fixed.remove(key);
+    expect(await fixed.size(key)).toBeNull();
   });
 
   it('keeps keys inside the data directory', () => {
