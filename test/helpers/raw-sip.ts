@@ -6,6 +6,7 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { authorize } from '../../src/sip/auth.js';
 
 export type Method = 'REGISTER' | 'INVITE' | 'OPTIONS' | 'SUBSCRIBE' | 'MESSAGE';
@@ -33,7 +34,7 @@ let seq = 0;
 
 /** A raw SIP client on one socket: sends text, returns the final response with the same Call-ID as bytes. */
 export interface RawClient {
-  transport: 'UDP' | 'TCP';
+  transport: 'UDP' | 'TCP' | 'TLS';
   address: string;
   port: number;
   exchange(text: string, callId: string): Promise<{ raw: string; fromPort: number }>;
@@ -71,9 +72,12 @@ export async function udpClient(serverPort: number, address = '127.0.0.1'): Prom
   };
 }
 
-export async function tcpClient(serverPort: number, address = '127.0.0.1'): Promise<RawClient> {
-  const sock: Socket = connect({ port: serverPort, host: '127.0.0.1', localAddress: address });
-  await new Promise<void>((r) => sock.once('connect', () => r()));
+/** Over TCP, or over TLS with `tls` (the node's certificate is not checked: it is self-signed in tests). */
+export async function tcpClient(serverPort: number, address = '127.0.0.1', tls = false): Promise<RawClient> {
+  const tcp = connect({ port: serverPort, host: '127.0.0.1', localAddress: address });
+  // TLS runs over a TCP socket of our own: that is how it gets the local address asked for.
+  const sock: Socket = tls ? tlsConnect({ socket: tcp, rejectUnauthorized: false }) : tcp;
+  await new Promise<void>((r) => sock.once(tls ? 'secureConnect' : 'connect', () => r()));
   let buf = '';
   const waiters = new Map<string, (raw: string) => void>();
   sock.on('data', (d) => {
@@ -91,7 +95,7 @@ export async function tcpClient(serverPort: number, address = '127.0.0.1'): Prom
     }
   });
   return {
-    transport: 'TCP',
+    transport: tls ? 'TLS' : 'TCP',
     address,
     port: sock.localPort!,
     exchange(text, callId) {
@@ -100,7 +104,7 @@ export async function tcpClient(serverPort: number, address = '127.0.0.1'): Prom
         waiters.set(callId, (raw) => {
           clearTimeout(t);
           waiters.delete(callId);
-          // A TCP answer can only come back on this connection: the server's port is the one dialled.
+          // A TCP or TLS answer can only come back on this connection: the server's port is the one dialled.
           res({ raw, fromPort: serverPort });
         });
         sock.write(text);

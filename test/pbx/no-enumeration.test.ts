@@ -1,15 +1,19 @@
 /**
  * A scanner learns nothing (DESIGN.md §5, issue 12): for REGISTER, INVITE,
- * OPTIONS, SUBSCRIBE and MESSAGE over UDP and TCP, an unknown user, a wrong
+ * OPTIONS, SUBSCRIBE and MESSAGE over UDP, TCP and TLS, an unknown user, a wrong
  * password and a user of a disabled tenant get byte-for-byte the same answer
  * (apart from the nonce, the To tag, and the branch and Call-ID we sent), from
  * the same port; a request from a stranger to an unknown number is challenged
  * exactly like one to a real extension. A right password gets something else,
  * so the comparisons can fail. No Server header unless one is configured.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/pbx/authenticate.js';
 import type { Directory } from '../../src/pbx/directory.js';
+import { loadOrCreateCertificate } from '../../src/pbx/tls-certificate.js';
 import { authorize, DigestAuthenticator } from '../../src/sip/auth.js';
 import { parseMessage, type SipRequest } from '../../src/sip/message/index.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
@@ -23,8 +27,15 @@ const METHODS = ['REGISTER', 'INVITE', 'OPTIONS', 'SUBSCRIBE', 'MESSAGE'] as con
 
 describe('no enumeration', () => {
   let fx: SipFixture;
+  const certDir = mkdtempSync(join(tmpdir(), 'nimbus-enum-tls-'));
 
   beforeAll(async () => {
+    const cert = await loadOrCreateCertificate({
+      certFile: null,
+      keyFile: null,
+      dataDir: certDir,
+      hostName: '127.0.0.1',
+    });
     fx = await sipFixture(
       DOMAIN,
       ['101', '102', '103', '104', '105'].map((number) => ({
@@ -32,7 +43,7 @@ describe('no enumeration', () => {
         secret: number === '101' ? SECRET : undefined,
       })),
       // The comparisons below fail many times from 127.0.0.1: it is allowed, so only 127.0.0.2 is banned.
-      { security: { allow: ['127.0.0.1/32'] } },
+      { security: { allow: ['127.0.0.1/32'] }, tls: { port: 0, key: cert.key, cert: cert.cert } },
     );
     // A disabled company whose 101 has the same secret: its users are refused like strangers.
     const off = await fx.db.store.tenants.create({
@@ -61,16 +72,30 @@ describe('no enumeration', () => {
     await fx.db.store.tenants.update(off.id, { enabled: false });
     await fx.sip.tenantChanged(null);
   });
-  afterAll(async () => fx?.close());
+  afterAll(async () => {
+    await fx?.close();
+    rmSync(certDir, { recursive: true, force: true });
+  });
 
-  for (const transport of ['UDP', 'TCP'] as const) {
+  /** A client of `transport` from `address`, and the port its answers must come from. */
+  const connectTo = (transport: 'UDP' | 'TCP' | 'TLS', address = '127.0.0.1') =>
+    transport === 'UDP'
+      ? udpClient(fx.sip.transports.udpPort, address)
+      : transport === 'TCP'
+        ? tcpClient(fx.sip.transports.tcpPort, address)
+        : tcpClient(fx.sip.transports.tlsPort, address, true);
+  const portOf = (transport: 'UDP' | 'TCP' | 'TLS') =>
+    transport === 'UDP'
+      ? fx.sip.transports.udpPort
+      : transport === 'TCP'
+        ? fx.sip.transports.tcpPort
+        : fx.sip.transports.tlsPort;
+
+  for (const transport of ['UDP', 'TCP', 'TLS'] as const) {
     describe(`over ${transport}`, () => {
       let client: RawClient;
       beforeAll(async () => {
-        client =
-          transport === 'UDP'
-            ? await udpClient(fx.sip.transports.udpPort)
-            : await tcpClient(fx.sip.transports.tcpPort);
+        client = await connectTo(transport);
       });
       afterAll(() => client?.close());
 
@@ -86,9 +111,7 @@ describe('no enumeration', () => {
             expect(other.text).toBe(real.text);
             expect(other.fromPort).toBe(real.fromPort);
           }
-          expect(real.fromPort).toBe(
-            transport === 'UDP' ? fx.sip.transports.udpPort : fx.sip.transports.tcpPort,
-          );
+          expect(real.fromPort).toBe(portOf(transport));
           expect(real.text).not.toMatch(/\r\n(Server|User-Agent):/i);
         });
 
@@ -134,16 +157,12 @@ describe('no enumeration', () => {
   }
 
   describe('a banned source', () => {
-    for (const transport of ['UDP', 'TCP'] as const) {
+    for (const transport of ['UDP', 'TCP', 'TLS'] as const) {
       it(`over ${transport}: is refused with the right password exactly as a wrong password is`, async () => {
-        const connectTo = (address: string) =>
-          transport === 'UDP'
-            ? udpClient(fx.sip.transports.udpPort, address)
-            : tcpClient(fx.sip.transports.tcpPort, address);
-        const honest = await connectTo('127.0.0.1');
-        const attacker = await connectTo('127.0.0.2');
+        const honest = await connectTo(transport, '127.0.0.1');
+        const attacker = await connectTo(transport, '127.0.0.2');
         try {
-          const user = transport === 'UDP' ? '103' : '104';
+          const user = { UDP: '103', TCP: '104', TLS: '105' }[transport];
           const secret = `s-${user}-secret`;
           const base = { user, target: '102', domain: DOMAIN };
           for (let i = 0; i < 10; i++) await ask('REGISTER', { ...base, password: `guess-${i}` }, attacker);
