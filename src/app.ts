@@ -15,7 +15,7 @@ import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from
 import { attachCluster } from './cluster/attach.js';
 import { type Cluster, defaultNodeId, openCluster } from './cluster/cluster.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
-import { type Config, sipAllowList, sipScannerAgentList } from './config.js';
+import { type Config, sipAllowList, sipScannerAgentList, sipTrustedProxyList } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { CallerLookup } from './pbx/caller-lookup.js';
 import { DiskStorage, S3Storage, s3OptionsFromUrl } from './pbx/recording/storage.js';
@@ -141,6 +141,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         },
         ...(sipScannerAgentList(config) ? { scannerAgents: sipScannerAgentList(config) } : {}),
         rateLimit: config.sipRateLimit,
+        trustedProxies: sipTrustedProxyList(config),
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
         ttsDir: join(config.dataDir, 'tts'),

@@ -31,6 +31,7 @@ export interface Config {
   sipAllow: string | null;
   sipScannerAgents: string | null;
   sipRateLimit: number;
+  sipTrustedProxies: string | null;
   tlsCert: string | null;
   tlsKey: string | null;
   publicAddress: string;
@@ -241,7 +242,20 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'int', min: 0, max: 1000000 },
     default: '100',
     description:
-      'SIP requests a second one address may send (counted over 2 s); past it the address is dropped unanswered for 30 s (0 = no limit). Put a load balancer in front in NIMBUS_SIP_ALLOW.',
+      'SIP requests a second one address may send (counted over 2 s); past it the address is dropped unanswered for 30 s (0 = no limit). Behind Kamailio, list it in NIMBUS_SIP_TRUSTED_PROXIES.',
+  },
+  {
+    key: 'sipTrustedProxies',
+    env: 'NIMBUS_SIP_TRUSTED_PROXIES',
+    flag: 'sip-trusted-proxies',
+    kind: {
+      type: 'string',
+      pattern: /^[0-9A-Fa-f.:/, ]{2,4000}$/,
+      hint: 'addresses or CIDR ranges, comma-separated',
+    },
+    default: null,
+    description:
+      "Addresses and CIDR ranges (comma-separated) of SIP proxies in front of the node (Kamailio): for a request from one, bans, the rate limit, the scanner filter and security events go by the client's address the proxy stamped in its Via (received=), not the proxy's.",
   },
   {
     key: 'publicAddress',
@@ -573,24 +587,40 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   return config;
 }
 
-/** Every entry of NIMBUS_SIP_ALLOW is an address or a CIDR range (a typo would silently protect nobody). */
+/**
+ * Every entry of NIMBUS_SIP_ALLOW and NIMBUS_SIP_TRUSTED_PROXIES is an address or a CIDR
+ * range (a typo would silently protect nobody, or lump every phone behind a proxy together).
+ */
 function checkAllowList(config: Config): void {
-  for (const entry of sipAllowList(config)) {
-    const [addr, bits, extra] = entry.split('/');
-    const family = isIP(addr ?? '');
-    const max = family === 4 ? 32 : 128;
-    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
-    if (!family || !okBits || extra !== undefined)
-      throw new ConfigError(
-        'NIMBUS_SIP_ALLOW',
-        `Invalid NIMBUS_SIP_ALLOW entry ${JSON.stringify(entry)}: give IPv4 or IPv6 addresses or CIDR ranges such as 10.0.0.0/8, comma-separated.`,
-      );
-  }
+  const lists = [
+    ['NIMBUS_SIP_ALLOW', sipAllowList(config)],
+    ['NIMBUS_SIP_TRUSTED_PROXIES', sipTrustedProxyList(config)],
+  ] as const;
+  for (const [env, list] of lists)
+    for (const entry of list) {
+      const [addr, bits, extra] = entry.split('/');
+      const family = isIP(addr ?? '');
+      const max = family === 4 ? 32 : 128;
+      const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
+      if (!family || !okBits || extra !== undefined)
+        throw new ConfigError(
+          env,
+          `Invalid ${env} entry ${JSON.stringify(entry)}: give IPv4 or IPv6 addresses or CIDR ranges such as 10.0.0.0/8, comma-separated.`,
+        );
+    }
 }
 
 /** NIMBUS_SIP_ALLOW as a list. */
 export function sipAllowList(config: Pick<Config, 'sipAllow'>): string[] {
   return (config.sipAllow ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+}
+
+/** NIMBUS_SIP_TRUSTED_PROXIES as a list. */
+export function sipTrustedProxyList(config: Pick<Config, 'sipTrustedProxies'>): string[] {
+  return (config.sipTrustedProxies ?? '')
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e !== '');

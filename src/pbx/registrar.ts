@@ -39,6 +39,9 @@ export class Registrar {
     opts: Partial<RegistrarOptions> = {},
     /** Brute-force protection: failures counted per source, banned sources refused. */
     private readonly watch?: AuthWatch,
+    /** The source a REGISTER is judged by: the phone's, when it came through a trusted proxy. */
+    private readonly judgedBy: (req: SipRequest, source: Destination) => Destination = (_req, source) =>
+      source,
   ) {
     this.opts = { ...REGISTRAR_DEFAULTS, ...opts };
   }
@@ -49,7 +52,7 @@ export class Registrar {
       proxy: false,
       party: 'To',
       realm,
-      source,
+      source: this.judgedBy(req, source),
       ...(this.watch ? { watch: this.watch } : {}),
     });
     if (!authn.ok) return authn.response;

@@ -74,6 +74,7 @@ import { SpokenText } from './spoken-text.js';
 import { handleRefer, type TransferDeps } from './transfer.js';
 import { Carriers } from './trunks/carriers.js';
 import { inboundNumbers } from './trunks/inbound.js';
+import { TrustedProxies } from './trusted-proxies.js';
 import { VoicemailMailer } from './voicemail/mailer.js';
 import { voicemailMenu } from './voicemail/menu.js';
 import { MessageSummaryPackage, unsolicitedNotify } from './voicemail/mwi.js';
@@ -104,6 +105,11 @@ export interface SipServiceOptions {
   scannerAgents?: readonly string[];
   /** Requests a second one address may send (pike-style; over it, dropped for 30 s). Default 0: no limit. */
   rateLimit?: number;
+  /**
+   * Addresses and CIDR ranges of SIP proxies in front (Kamailio): a request from one is judged
+   * (bans, rate limit, scanners, security events) by the client it relayed it for. Default none.
+   */
+  trustedProxies?: readonly string[];
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
   /** SIP over TLS: port and certificate; omitted: no TLS. */
@@ -185,6 +191,8 @@ export class SipService {
   readonly scanners: ScannerFilter;
   /** Drops requests from addresses sending too fast. */
   readonly flood: RequestRateLimiter;
+  /** Proxies in front whose Vias say which client sent a request (NIMBUS_SIP_TRUSTED_PROXIES). */
+  readonly proxies: TrustedProxies;
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
   /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
@@ -260,7 +268,16 @@ export class SipService {
       perSecond: opts.rateLimit ?? 0,
       allowed: (ip) => this.guard.allowed(ip),
     });
-    this.registrar = new Registrar(this.directory, bindings, this.auth, undefined, {}, this.guard);
+    this.proxies = new TrustedProxies(opts.trustedProxies ?? []);
+    this.registrar = new Registrar(
+      this.directory,
+      bindings,
+      this.auth,
+      undefined,
+      {},
+      this.guard,
+      (req, source) => this.proxies.clientOf(req, source),
+    );
     this.transports = new SipTransports(
       { host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) },
       {
@@ -584,12 +601,16 @@ export class SipService {
   }
 
   private onMessage(m: SipMessage, source: Destination): void {
-    if (
-      m.kind === 'request' &&
-      (this.flood.drop(source.host, source.transport, m.method) ||
-        this.scanners.drop(m.headers.get('User-Agent'), source, m.method))
-    )
-      return;
+    if (m.kind === 'request') {
+      // Behind a trusted proxy, by the phone's address: otherwise one phone's flood or scan
+      // would silence every phone coming through the proxy.
+      const client = this.proxies.clientOf(m, source);
+      if (
+        this.flood.drop(client.host, client.transport, m.method) ||
+        this.scanners.drop(m.headers.get('User-Agent'), client, m.method)
+      )
+        return;
+    }
     try {
       if (m.kind === 'request') this.layer.receiveRequest(m, source);
       else this.layer.receiveResponse(m, source);
@@ -1498,7 +1519,15 @@ export class SipService {
   /** Digest authentication of a phone's request, realm from its Request-URI. */
   private authenticate(req: SipRequest, source: Destination, proxy: boolean, party: 'To' | 'From') {
     const realm = req.uri.host.toLowerCase();
-    return authenticate(req, this.directory, this.auth, { proxy, party, realm, source, watch: this.guard });
+    // Failures and bans go by the phone's address when a trusted proxy relayed the request.
+    const judged = this.proxies.clientOf(req, source);
+    return authenticate(req, this.directory, this.auth, {
+      proxy,
+      party,
+      realm,
+      source: judged,
+      watch: this.guard,
+    });
   }
 
   private decorate<T extends { headers: { append(n: string, v: string): void } }>(res: T): T {

@@ -2,7 +2,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, SETTINGS, sipAllowList, sipScannerAgentList } from '../../src/config.js';
+import {
+  ConfigError,
+  loadConfig,
+  SETTINGS,
+  sipAllowList,
+  sipScannerAgentList,
+  sipTrustedProxyList,
+} from '../../src/config.js';
 
 const load = (
   env: Record<string, string> = {},
@@ -128,6 +135,18 @@ describe('config', () => {
     expect(() => load({ NIMBUS_SIP_ALLOW: '10.0.0.0/33' })).toThrow(/NIMBUS_SIP_ALLOW entry "10.0.0.0\/33"/);
     expect(() => load({ NIMBUS_SIP_ALLOW: '10.0.0/8' })).toThrow(ConfigError);
     expect(() => load({ NIMBUS_SIP_BAN_SEC: '0' })).toThrow(/NIMBUS_SIP_BAN_SEC/);
+  });
+
+  it('reads the trusted SIP proxies, refusing an entry that is not an address or range', () => {
+    expect(sipTrustedProxyList(load())).toEqual([]);
+    expect(sipTrustedProxyList(load({ NIMBUS_SIP_TRUSTED_PROXIES: '10.0.0.5, 2001:db8::/64' }))).toEqual([
+      '10.0.0.5',
+      '2001:db8::/64',
+    ]);
+    expect(() => load({ NIMBUS_SIP_TRUSTED_PROXIES: '10.0.0.5/40' })).toThrow(
+      /NIMBUS_SIP_TRUSTED_PROXIES entry "10.0.0.5\/40"/,
+    );
+    expect(() => load({ NIMBUS_SIP_TRUSTED_PROXIES: 'kamailio.local' })).toThrow(ConfigError);
   });
 
   it('is documented: the README names every setting', () => {
