@@ -93,7 +93,8 @@ export function authenticate(
     }),
   });
   const header = req.headers.get(credsHeader);
-  if (!header) return challenge(false);
+  // No credentials, or in a scheme we do not speak (RFC 4475 §3.3.9, regaut01): challenge.
+  if (!header || !/^\s*digest\s/i.test(header)) return challenge(false);
   const creds = parseCredentials(header);
   if (!creds) return { ok: false, response: makeResponse(req, 400, { reason: `Bad ${credsHeader} Header` }) };
   const tenant = directory.tenantByDomain(opts.realm);

@@ -282,8 +282,9 @@ describe('timing', () => {
         a.push(round(known));
         b.push(round(unknown));
       }
-      const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-      const ratio = median(b) / median(a);
+      // The fastest round of each: other work on the machine only ever adds time, so the
+      // minimum is the path's own cost (a median flaked with CI's parallel tests on two cores).
+      const ratio = Math.min(...b) / Math.min(...a);
       expect(ratio).toBeGreaterThan(0.75);
       expect(ratio).toBeLessThan(1.33);
     } finally {
