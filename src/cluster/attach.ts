@@ -71,6 +71,9 @@ export function attachCluster(
     log.warn({ node, closed: closed.length }, 'node died: its open calls were closed as interrupted');
   });
 
+  // One node registers each registration trunk; a survivor takes a dead node's over (trunk-leases.ts).
+  // Set before the SIP service starts its trunks, so no node registers one it does not hold.
+  sip.carriers.trunks.shareRegistrations(cluster.trunkLeases);
   sip.announce = (change) => cluster.bus.announce(change);
   cluster.bus.onChange((change) => {
     if (change.kind === 'tenant') sip.tenantChanged(change.tenantId, false).catch(failed('tenant reload'));

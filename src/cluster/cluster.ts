@@ -11,6 +11,7 @@ import { ClusterBus } from './bus.js';
 import { DeadNodeWatcher } from './failover.js';
 import { RedisLocation } from './location.js';
 import { NodeRegistry } from './nodes.js';
+import { TrunkLeases } from './trunk-leases.js';
 
 export interface ClusterOptions {
   /** Key and channel prefix (NIMBUS_REDIS_PREFIX). */
@@ -30,6 +31,8 @@ export interface Cluster {
   readonly nodes: NodeRegistry;
   /** Configuration changes and live events between nodes. */
   readonly bus: ClusterBus;
+  /** Which node registers each registration trunk (one per trunk, taken over when it dies). */
+  readonly trunkLeases: TrunkLeases;
   /**
    * The digest-nonce secret every node signs with: a phone challenged by one node may send
    * its answer through Kamailio to another, which must accept that nonce.
@@ -88,6 +91,13 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     onDead: (node) => takeover(node),
     onError: (err) => opts.log.warn({ err }, 'dead-node check failed'),
   });
+  // A dead node's leases expire with its heartbeat: same TTL, renewed at the same pace.
+  const trunkLeases = new TrunkLeases(redis, nodes, {
+    prefix: opts.prefix,
+    ttlMs: opts.heartbeatTtlMs ?? 10_000,
+    intervalMs: nodes.heartbeatMs,
+    onError: (err) => opts.log.warn({ err }, 'trunk registration lease failed'),
+  });
   let closed: Promise<void> | null = null;
   return {
     node: opts.node,
@@ -95,6 +105,7 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     location,
     nodes,
     bus,
+    trunkLeases,
     secret: Buffer.from(shared, 'base64'),
     watchDeadNodes: (handler) => {
       takeover = handler;
@@ -102,7 +113,12 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     },
     close: () => {
       watcher.stop();
-      closed ??= Promise.all([location.close(), bus.close(), nodes.leave().catch(() => {})]).then(() => {});
+      closed ??= Promise.all([
+        location.close(),
+        bus.close(),
+        trunkLeases.close(),
+        nodes.leave().catch(() => {}),
+      ]).then(() => {});
       return closed;
     },
   };

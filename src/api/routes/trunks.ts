@@ -132,7 +132,12 @@ const RegistrationSchema = Type.Object({
   destination: Type.Union([Type.String(), Type.Null()]),
 });
 const TrunkStatusSchema = Type.Object({
-  registration: Type.Union([RegistrationSchema, Type.Null()]),
+  registration: Type.Union([RegistrationSchema, Type.Null()], {
+    description: "This node's registration; null when another node of a cluster registers the trunk",
+  }),
+  registeredBy: Type.Union([Type.String(), Type.Null()], {
+    description: 'In a cluster: the node registering the trunk (null on a single node, or none yet)',
+  }),
   health: Type.Object({
     state: Type.String({ description: 'up, down or unknown' }),
     checkedAt: Type.Union([Timestamp, Type.Null()]),
@@ -173,6 +178,7 @@ function statusView(s: TrunkStatus | undefined) {
           nextAttemptAt: iso(r.nextAttemptAt),
         }
       : null,
+    registeredBy: s.registeredBy,
     health: { ...s.health, checkedAt: iso(s.health.checkedAt) },
     channels: s.channels,
   };

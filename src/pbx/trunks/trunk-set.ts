@@ -5,6 +5,10 @@
  * the channels each trunk has in use. Rebuilt from the snapshot whenever an
  * operator changes a trunk; a trunk whose settings did not change keeps its
  * registration.
+ *
+ * A single node registers every registration trunk. In a cluster the nodes share
+ * them (shareRegistrations): exactly one node registers each trunk, the others keep
+ * it ready and start registering only when they are given it (its node died).
  */
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
@@ -32,6 +36,19 @@ export interface TrunkSetDeps {
   userAgent?: string | null;
 }
 
+/**
+ * Who registers which trunk in a cluster (src/cluster/trunk-leases.ts fits): told the
+ * trunks this node could register, it answers after each round with the ones it must.
+ */
+export interface RegistrationOwners {
+  start(
+    wanted: () => string[],
+    apply: (owned: ReadonlySet<string>, holders: ReadonlyMap<string, string>) => void,
+  ): void;
+  /** The wanted list changed: decide again soon. */
+  changed(): void;
+}
+
 export interface TrunkHealth {
   /** unknown: no check configured (or none answered yet). */
   state: 'up' | 'down' | 'unknown';
@@ -43,7 +60,10 @@ export interface TrunkStatus {
   id: string;
   name: string;
   enabled: boolean;
+  /** This node's registration of it; null when it has none, or another node of the cluster registers it. */
   registration: RegistrationStatus | null;
+  /** In a cluster: the node registering it (null: none yet, or not a registration trunk); always null on a single node. */
+  registeredBy: string | null;
   health: TrunkHealth;
   channels: number;
 }
@@ -53,6 +73,8 @@ interface Running {
   /** The settings it was started with: a change restarts it. */
   fingerprint: string;
   registration: TrunkRegistration | null;
+  /** Whether `registration` is started (in a cluster, only on the node that owns the trunk). */
+  registering: boolean;
   targets: Destination[];
   resolvedAt: number;
   resolving: Promise<Destination[]> | null;
@@ -88,9 +110,40 @@ export class TrunkSet {
   private readonly running = new Map<string, Running>();
   private readonly resolve: typeof resolveSipTargets;
   private stopped = false;
+  /** Shared registrations (a cluster); null: this node registers every trunk, as a single node does. */
+  private owners: RegistrationOwners | null = null;
+  /** The trunks this node registers, in a cluster. */
+  private owned: ReadonlySet<string> = new Set();
+  private holders: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly deps: TrunkSetDeps) {
     this.resolve = deps.resolve ?? resolveSipTargets;
+  }
+
+  /**
+   * Cluster mode: from now on a trunk is registered only while `owners` gives it to this
+   * node. Called before the trunks start (app start-up), so nothing registers twice.
+   */
+  shareRegistrations(owners: RegistrationOwners): void {
+    this.owners = owners;
+    for (const r of this.running.values()) this.register(r, false);
+    owners.start(
+      () => [...this.running.values()].filter((r) => r.registration !== null).map((r) => r.trunk.id),
+      (owned, holders) => {
+        if (this.stopped) return;
+        this.owned = owned;
+        this.holders = holders;
+        for (const r of this.running.values()) this.register(r, owned.has(r.trunk.id));
+      },
+    );
+  }
+
+  /** Starts or stops one trunk's registration (stopping unregisters our Contact, and only ours). */
+  private register(r: Running, on: boolean): void {
+    if (!r.registration || r.registering === on) return;
+    r.registering = on;
+    if (on) r.registration.start();
+    else void r.registration.stop().catch(() => {});
   }
 
   /** Brings the running trunks in line with the configuration. */
@@ -116,6 +169,7 @@ export class TrunkSet {
         this.stopOne(r);
         this.running.delete(id);
       }
+    this.owners?.changed();
   }
 
   private startOne(trunk: Trunk, fingerprint: string, channels: number): Running {
@@ -123,6 +177,7 @@ export class TrunkSet {
       trunk,
       fingerprint,
       registration: null,
+      registering: false,
       targets: [],
       resolvedAt: 0,
       resolving: null,
@@ -155,7 +210,8 @@ export class TrunkSet {
           contactUser: trunk.contactUser ?? trunk.username,
         },
       );
-      r.registration.start();
+      // A single node registers at once; a cluster node only once the trunk is given to it.
+      this.register(r, this.owners === null || this.owned.has(trunk.id));
     }
     if (trunk.optionsIntervalSec) this.schedulePing(r, 0);
     return r;
@@ -164,7 +220,7 @@ export class TrunkSet {
   private stopOne(r: Running): void {
     r.pinger?.cancel();
     r.pinger = null;
-    if (r.registration) void r.registration.stop().catch(() => {});
+    this.register(r, false);
     r.registration = null;
   }
 
@@ -244,7 +300,8 @@ export class TrunkSet {
       id: r.trunk.id,
       name: r.trunk.name,
       enabled: r.trunk.enabled,
-      registration: r.registration?.status() ?? null,
+      registration: r.registering ? (r.registration?.status() ?? null) : null,
+      registeredBy: this.owners && r.registration ? (this.holders.get(r.trunk.id) ?? null) : null,
       health: { ...r.health },
       channels: r.channels,
     }));
@@ -309,7 +366,7 @@ export class TrunkSet {
     const regs: Promise<void>[] = [];
     for (const r of this.running.values()) {
       r.pinger?.cancel();
-      if (r.registration) regs.push(r.registration.stop().catch(() => {}));
+      if (r.registration && r.registering) regs.push(r.registration.stop().catch(() => {}));
     }
     await Promise.all(regs);
     this.running.clear();

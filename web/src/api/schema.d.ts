@@ -7347,6 +7347,7 @@ export interface paths {
                                 hasPassword: boolean;
                                 /** @description Live, from this node */
                                 status: {
+                                    /** @description This node's registration; null when another node of a cluster registers the trunk */
                                     registration: {
                                         /** @description registering, registered, failed or stopped */
                                         state: string;
@@ -7361,6 +7362,8 @@ export interface paths {
                                         failures: number;
                                         destination: string | null;
                                     } | null;
+                                    /** @description In a cluster: the node registering the trunk (null on a single node, or none yet) */
+                                    registeredBy: string | null;
                                     health: {
                                         /** @description up, down or unknown */
                                         state: string;
@@ -7482,6 +7485,7 @@ export interface paths {
                             hasPassword: boolean;
                             /** @description Live, from this node */
                             status: {
+                                /** @description This node's registration; null when another node of a cluster registers the trunk */
                                 registration: {
                                     /** @description registering, registered, failed or stopped */
                                     state: string;
@@ -7496,6 +7500,8 @@ export interface paths {
                                     failures: number;
                                     destination: string | null;
                                 } | null;
+                                /** @description In a cluster: the node registering the trunk (null on a single node, or none yet) */
+                                registeredBy: string | null;
                                 health: {
                                     /** @description up, down or unknown */
                                     state: string;
@@ -7589,6 +7595,7 @@ export interface paths {
                             hasPassword: boolean;
                             /** @description Live, from this node */
                             status: {
+                                /** @description This node's registration; null when another node of a cluster registers the trunk */
                                 registration: {
                                     /** @description registering, registered, failed or stopped */
                                     state: string;
@@ -7603,6 +7610,8 @@ export interface paths {
                                     failures: number;
                                     destination: string | null;
                                 } | null;
+                                /** @description In a cluster: the node registering the trunk (null on a single node, or none yet) */
+                                registeredBy: string | null;
                                 health: {
                                     /** @description up, down or unknown */
                                     state: string;
@@ -7748,6 +7757,7 @@ export interface paths {
                             hasPassword: boolean;
                             /** @description Live, from this node */
                             status: {
+                                /** @description This node's registration; null when another node of a cluster registers the trunk */
                                 registration: {
                                     /** @description registering, registered, failed or stopped */
                                     state: string;
@@ -7762,6 +7772,8 @@ export interface paths {
                                     failures: number;
                                     destination: string | null;
                                 } | null;
+                                /** @description In a cluster: the node registering the trunk (null on a single node, or none yet) */
+                                registeredBy: string | null;
                                 health: {
                                     /** @description up, down or unknown */
                                     state: string;

@@ -76,6 +76,12 @@ export function TrunkLiveState({ trunk }: { trunk: Pick<Trunk, 'enabled' | 'stat
           }
         />
       </Group>
+      {status.registeredBy ? (
+        // In a cluster one node registers the trunk; the others show which one (their own registration is none).
+        <Text size="xs" c="dimmed" data-testid="trunk-registered-by">
+          {t('trunks.registeredBy', { node: status.registeredBy })}
+        </Text>
+      ) : null}
       {reg?.state === 'registered' && reg.expiresAt ? (
         <Text size="xs" c="dimmed">
           {t('trunks.registeredUntil', { time: time(reg.expiresAt, i18n.language) })}

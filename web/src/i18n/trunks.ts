@@ -100,6 +100,7 @@ export const trunksEn = {
     lastError: 'Last error: {{error}}',
     nextAttempt: 'next attempt {{time}}',
     registeredUntil: 'until {{time}}',
+    registeredBy: 'registered by node {{node}}',
     deleteConfirm:
       'The trunk stops at once. If an outbound route of a tenant still uses it, the server refuses and says which.',
   },
@@ -388,6 +389,7 @@ export const trunksRu = {
     lastError: 'Последняя ошибка: {{error}}',
     nextAttempt: 'следующая попытка {{time}}',
     registeredUntil: 'до {{time}}',
+    registeredBy: 'регистрирует узел {{node}}',
     deleteConfirm:
       'Транк сразу остановится. Если его ещё использует исходящий маршрут какой-либо организации, сервер откажет и скажет, какой.',
   },
