@@ -264,11 +264,13 @@ export class SipService {
       ...(opts.scannerAgents ? { agents: opts.scannerAgents } : {}),
       allowed: (ip) => this.guard.allowed(ip),
     });
+    this.proxies = new TrustedProxies(opts.trustedProxies ?? []);
     this.flood = new RequestRateLimiter(this.securityLog, {
       perSecond: opts.rateLimit ?? 0,
-      allowed: (ip) => this.guard.allowed(ip),
+      // A trusted proxy's requests of its own (hop-by-hop ACKs and CANCELs, probes: one Via,
+      // so judged by its address) grow with the traffic of every phone behind it.
+      allowed: (ip) => this.guard.allowed(ip) || this.proxies.trusted(ip),
     });
-    this.proxies = new TrustedProxies(opts.trustedProxies ?? []);
     this.registrar = new Registrar(
       this.directory,
       bindings,

@@ -113,6 +113,29 @@ describe('behind a trusted proxy', () => {
     expect(fx.sip.securityLog.list({ kind: 'scanner' }).map((e) => e.ip)).toEqual(['198.51.100.9']);
   });
 
+  it("does not limit the proxy's own requests (its ACKs, CANCELs and probes carry one Via: its own)", async () => {
+    for (let i = 0; i < 25; i++) {
+      const callId = `proxied-own-${i}`;
+      const { raw } = await proxy.exchange(
+        [
+          `OPTIONS sip:${DOMAIN} SIP/2.0`,
+          `Via: SIP/2.0/UDP ${PROXY}:${proxy.port};branch=z9hG4bK-own${i}`,
+          'Max-Forwards: 70',
+          `From: <sip:probe@${DOMAIN}>;tag=own`,
+          `To: <sip:${DOMAIN}>`,
+          `Call-ID: ${callId}`,
+          `CSeq: ${i + 1} OPTIONS`,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+        callId,
+      );
+      expect(raw.slice(0, 11)).toBe('SIP/2.0 200');
+    }
+    expect(fx.sip.securityLog.list({ kind: 'flood' })).toEqual([]);
+  });
+
   it('limits the rate per phone: a flooding phone is dropped, another behind the same proxy registers', async () => {
     const flooder = behind(proxy, '198.51.100.10');
     for (let i = 0; i < 30; i++)
