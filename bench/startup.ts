@@ -1,8 +1,9 @@
 /**
- * Start-up time (DESIGN.md §4: < 2 s to accepting requests with the embedded
+ * Start-up time (DESIGN.md §4: < 2 s to accepting calls with the embedded
  * database). Spawns the built `nimbus start` and times spawn -> first 200 from
- * /readyz, for a first start on an empty data directory (the embedded
- * PostgreSQL runs initdb) and for warm restarts.
+ * /readyz, which answers 200 only once SIP listens (after the directory, the media
+ * workers and first-start data), for a first start on an empty data directory
+ * (the embedded PostgreSQL runs initdb) and for warm restarts.
  *
  *   npm run build && npx tsx bench/startup.ts [runs]
  */
