@@ -1,0 +1,226 @@
+/**
+ * Interop: real Kamailio (deploy/kamailio/nimbus.cfg) in front of a node that lists it in
+ * NIMBUS_SIP_TRUSTED_PROXIES. Every request reaches the node from Kamailio's address, yet
+ * the node judges each phone by its own: a phone on 127.0.0.5 that guesses passwords gets
+ * its address banned (and its right password refused), while a phone on 127.0.0.6 behind the
+ * same Kamailio registers the same extension at once. A phone on 127.0.0.7 that writes the
+ * banned address into its own Via (received=127.0.0.5) is still judged as 127.0.0.7:
+ * Kamailio overwrites a client's `received`, which is what makes the Via trustworthy. A
+ * scanner is dropped by Kamailio itself, so the node's silence cannot get it marked down.
+ *
+ * Runs with kamailio installed (or fails under NIMBUS_REQUIRE_INTEROP=1 without it); the
+ * node is in-process on the embedded database, so neither PostgreSQL nor Redis is needed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../helpers/process.js';
+import { ask, type RawClient, udpClient } from '../helpers/raw-sip.js';
+import { type SipFixture, sipFixture } from '../helpers/sip.js';
+import { until } from '../helpers/test-ua.js';
+
+const KAMAILIO = '/usr/sbin/kamailio';
+const haveKamailio = existsSync(KAMAILIO);
+const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
+const ROOT = resolve(import.meta.dirname, '../..');
+const DOMAIN = 'kamtrust.example.test';
+const SECRET = 's-201-secret';
+
+/** A port free for both UDP and TCP on loopback (Kamailio listens on both). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((res, rej) => {
+      const srv = createServer();
+      srv.once('error', rej);
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => res(p));
+      });
+    });
+    const udpFree = await new Promise<boolean>((res) => {
+      const u = createSocket('udp4');
+      u.once('error', () => res(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => res(true)));
+    });
+    if (udpFree) return port;
+  }
+}
+
+describe.runIf(haveKamailio || required)(
+  'Kamailio in front, trusted: each phone judged by its own address',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-kamtrust-'));
+    let fx: SipFixture;
+    let kam: ChildProcess | null = null;
+    const kamOut: string[] = [];
+    let kamPort = 0;
+    const clients: RawClient[] = [];
+
+    const phone = async (address: string) => {
+      const c = await udpClient(kamPort, address);
+      clients.push(c);
+      return c;
+    };
+
+    beforeAll(async () => {
+      if (!haveKamailio)
+        throw new Error('kamailio is not installed (apt-get install kamailio) and NIMBUS_REQUIRE_INTEROP=1');
+      fx = await sipFixture(DOMAIN, [{ number: '201' }, { number: '202' }], {
+        trustedProxies: ['127.0.0.1'],
+        // Four failures ban the whole address; the per-user limit is off to keep that the only rule.
+        security: { userFailures: 0, ipFailures: 4 },
+      });
+      kamPort = await freePort();
+      const list = join(dir, 'dispatcher.list');
+      writeFileSync(list, `1 sip:127.0.0.1:${fx.sip.transports.udpPort} 0 0 node=in-process\n`);
+      kam = spawn(
+        KAMAILIO,
+        [
+          '-f',
+          join(ROOT, 'deploy/kamailio/nimbus.cfg'),
+          '-DD',
+          '-E',
+          '-w',
+          dir,
+          '-Y',
+          dir,
+          '-A',
+          `LISTEN_ADDR=udp:127.0.0.1:${kamPort}`,
+          '-A',
+          `LISTEN_TCP=tcp:127.0.0.1:${kamPort}`,
+          '-A',
+          `DISPATCHER_LIST="${list}"`,
+          '-A',
+          'CHILDREN=2',
+          '-A',
+          `CTL_SOCKET="unix:${join(dir, 'kamailio_ctl')}"`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const keep = (d: Buffer) => {
+        kamOut.push(String(d));
+        if (kamOut.length > 200) kamOut.shift();
+      };
+      kam.stdout?.on('data', keep);
+      kam.stderr?.on('data', keep);
+      await until(
+        () => kamOut.join('').includes(`127.0.0.1]:${kamPort}`) || kam?.exitCode !== null,
+        10_000,
+      ).catch(() => {});
+      if (kam.exitCode !== null) throw new Error(`kamailio exited:\n${kamOut.join('')}`);
+      // Ready when a REGISTER through Kamailio is challenged by the node (its workers and the
+      // dispatcher may still be starting when the listening line is printed).
+      const warmUp = await phone('127.0.0.4');
+      const end = Date.now() + 20_000;
+      for (;;) {
+        const status = await ask('REGISTER', { user: '202', target: '', domain: DOMAIN }, warmUp)
+          .then((a) => a.status)
+          .catch(() => 0);
+        if (status === 401) break;
+        if (Date.now() > end)
+          throw new Error(`no challenge through kamailio (${status}):\n${kamOut.join('')}`);
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      for (const c of clients) c.close();
+      const k = kam;
+      if (k && k.exitCode === null && k.signalCode === null) {
+        k.kill('SIGTERM');
+        await Promise.race([
+          new Promise((r) => k.once('exit', r)),
+          new Promise((r) => setTimeout(r, 5000)).then(() => k.kill('SIGKILL')),
+        ]);
+      }
+      await fx?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }, 30_000);
+
+    it("bans the guessing phone's address and serves another phone behind the same Kamailio", async () => {
+      // Kamailio answers its registrations through; the first REGISTER proves the path works.
+      const guesser = await phone('127.0.0.5');
+      const other = await phone('127.0.0.6');
+      expect(
+        (await ask('REGISTER', { user: '201', target: '', domain: DOMAIN, password: SECRET }, other)).status,
+      ).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect(
+          (
+            await ask(
+              'REGISTER',
+              { user: '201', target: '', domain: DOMAIN, password: `guess-${i}` },
+              guesser,
+            )
+          ).status,
+        ).toBe(403);
+      expect(fx.sip.guard.activeBans()).toEqual([expect.objectContaining({ ip: '127.0.0.5', user: null })]);
+      // Banned: even the right password is refused there; the other phone's is not.
+      expect(
+        (await ask('REGISTER', { user: '201', target: '', domain: DOMAIN, password: SECRET }, guesser))
+          .status,
+      ).toBe(403);
+      expect(
+        (await ask('REGISTER', { user: '201', target: '', domain: DOMAIN, password: SECRET }, other)).status,
+      ).toBe(200);
+      const events = fx.sip.securityLog.list({ kind: 'auth-failure' });
+      expect(events.length).toBeGreaterThanOrEqual(5);
+      expect(new Set(events.map((e) => e.ip))).toEqual(new Set(['127.0.0.5']));
+      expect(fx.sip.securityLog.list({ kind: 'ban' }).map((e) => e.ip)).toEqual(['127.0.0.5']);
+    }, 60_000);
+
+    it("ignores a received= a phone wrote itself: Kamailio overwrites it with the phone's real address", async () => {
+      const forger = await phone('127.0.0.7');
+      // The forger claims, in its own Via, to be the banned phone (to frame it) — or anyone else.
+      const forged: RawClient = {
+        ...forger,
+        exchange: (text, callId) =>
+          forger.exchange(text.replace(';rport', ';received=127.0.0.5;rport'), callId),
+      };
+      expect(
+        (await ask('REGISTER', { user: '202', target: '', domain: DOMAIN, password: SECRET }, forged)).status,
+      ).toBe(403);
+      const last = fx.sip.securityLog.list({ kind: 'auth-failure' })[0];
+      expect(last).toMatchObject({ ip: '127.0.0.7', user: '202' });
+      // And its right password works: it is not taken for the banned address.
+      expect(
+        (await ask('REGISTER', { user: '202', target: '', domain: DOMAIN, password: 's-202-secret' }, forged))
+          .status,
+      ).toBe(200);
+    }, 30_000);
+
+    it('drops a scanner at Kamailio, so the node is not marked down for leaving it unanswered', async () => {
+      const scanner = await phone('127.0.0.8');
+      scanner.send(
+        [
+          `OPTIONS sip:100@${DOMAIN} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.8:${scanner.port};branch=z9hG4bK-scan1;rport`,
+          'Max-Forwards: 70',
+          `From: <sip:100@${DOMAIN}>;tag=scan`,
+          `To: <sip:100@${DOMAIN}>`,
+          'Call-ID: kamtrust-scan-1',
+          'CSeq: 1 OPTIONS',
+          'User-Agent: Friendly-Scanner',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      );
+      // Past Kamailio's 4 s for a node to answer: had the OPTIONS been relayed, the node's silence
+      // would have timed out and the node would now be marked down (503 to every phone).
+      await new Promise((r) => setTimeout(r, 5000));
+      expect(fx.sip.scanners.dropped).toBe(0);
+      const ds = await runCommand('kamcmd', ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'dispatcher.list']);
+      expect(ds.status, ds.out).toBe(0);
+      expect(ds.out).toMatch(/FLAGS: A/);
+      const other = await phone('127.0.0.9');
+      expect(
+        (await ask('REGISTER', { user: '202', target: '', domain: DOMAIN, password: 's-202-secret' }, other))
+          .status,
+      ).toBe(200);
+    }, 30_000);
+  },
+);
