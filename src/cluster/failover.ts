@@ -5,7 +5,9 @@
  * do the work once) and runs the takeover: today, closing the dead node's open CDRs as
  * `interrupted` (what the node itself would do at its next start). The dead id then leaves
  * the member set; if it starts again it joins anew, and its own start-up closes whatever is
- * still open. Trunk registrations and queued callers are not taken over yet.
+ * still open. Its trunk registrations move by themselves: their leases expire with its
+ * heartbeat and a survivor takes each one (src/cluster/trunk-leases.ts). Queued callers are
+ * not taken over yet.
  *
  * A node cut off from Redis for longer than the TTL but still running is indistinguishable
  * from a dead one here: its calls' rows are closed as interrupted although the calls go on

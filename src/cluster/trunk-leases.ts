@@ -18,10 +18,18 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { RegistrationStatus } from '../pbx/trunks/registration.js';
 import type { NodeRegistry } from './nodes.js';
 
-/** The TrunkSet's side (src/pbx/trunks/trunk-set.ts, RegistrationOwners). */
-export type OwnershipListener = (owned: ReadonlySet<string>, holders: ReadonlyMap<string, string>) => void;
+/**
+ * The TrunkSet's side (src/pbx/trunks/trunk-set.ts, RegistrationOwners): the trunks this node
+ * registers, every trunk's holder, and the holders' registration status (as of their last round).
+ */
+export type OwnershipListener = (
+  owned: ReadonlySet<string>,
+  holders: ReadonlyMap<string, string>,
+  remote: ReadonlyMap<string, RegistrationStatus>,
+) => void;
 
 export interface TrunkLeaseOptions {
   prefix: string;
@@ -59,6 +67,23 @@ return 0
 type ClaimCommand = (key: string, node: string, ttl: number, mayTake: string) => Promise<string | null>;
 type ReleaseCommand = (key: string, node: string) => Promise<number>;
 
+/** A holder's status as read back from Redis (dates travel as ISO strings). */
+function reviveStatus(text: string | null): RegistrationStatus | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as Record<string, unknown>;
+    const date = (x: unknown) => (typeof x === 'string' ? new Date(x) : null);
+    return {
+      ...(v as unknown as RegistrationStatus),
+      registeredAt: date(v.registeredAt),
+      expiresAt: date(v.expiresAt),
+      nextAttemptAt: date(v.nextAttemptAt),
+    };
+  } catch {
+    return null;
+  }
+}
+
 /** The live node rendezvous hashing (highest random weight) gives a trunk to. */
 export function preferredNode(trunkId: string, nodes: readonly string[]): string | null {
   let best: string | null = null;
@@ -78,12 +103,14 @@ export class TrunkLeases {
   private running: Promise<void> | null = null;
   private again = false;
   private wanted: () => string[] = () => [];
+  private statusOf: (trunkId: string) => RegistrationStatus | null = () => null;
   private listener: OwnershipListener | null = null;
   /** Leases we hold, with when each was last renewed (by our clock). */
   private readonly held = new Map<string, number>();
   /** Trunks whose lease we saw free last round: taken this round even if not preferred. */
   private seenFree = new Set<string>();
   private holders = new Map<string, string>();
+  private remote = new Map<string, RegistrationStatus>();
   private closed = false;
 
   constructor(
@@ -95,11 +122,19 @@ export class TrunkLeases {
     redis.defineCommand('nimbusTrunkRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
   }
 
-  /** Starts holding leases for the trunks `wanted` lists; `listener` hears the outcome of every round. */
-  start(wanted: () => string[], listener: OwnershipListener): void {
+  /**
+   * Starts holding leases for the trunks `wanted` lists; `listener` hears the outcome of every
+   * round. `statusOf` is this node's registration of a trunk it holds, shown to the other nodes.
+   */
+  start(
+    wanted: () => string[],
+    listener: OwnershipListener,
+    statusOf: (trunkId: string) => RegistrationStatus | null,
+  ): void {
     if (this.closed) return;
     this.wanted = wanted;
     this.listener = listener;
+    this.statusOf = statusOf;
     this.timer ??= setInterval(() => this.changed(), this.opts.intervalMs);
     this.timer.unref();
     this.changed();
@@ -140,6 +175,10 @@ export class TrunkLeases {
     return `${this.opts.prefix}trunk-reg:${trunkId}`;
   }
 
+  private statusKey(trunkId: string): string {
+    return `${this.opts.prefix}trunk-reg-status:${trunkId}`;
+  }
+
   private async round(): Promise<void> {
     const wanted = [...new Set(this.wanted())];
     const live = (await this.nodes.live()).map((n) => n.id);
@@ -164,6 +203,24 @@ export class TrunkLeases {
     const gone = [...this.held.keys()].filter((id) => !wanted.includes(id));
     for (const id of gone) this.held.delete(id);
     await Promise.all(gone.map((id) => release.call(this.redis, this.key(id), me)));
+    // Our registrations' state for the other nodes' status pages, and theirs for ours.
+    const mine = wanted.filter((id) => this.held.has(id));
+    if (mine.length) {
+      const publish = this.redis.multi();
+      for (const id of mine) {
+        const st = this.statusOf(id);
+        if (st) publish.set(this.statusKey(id), JSON.stringify(st), 'PX', this.opts.ttlMs);
+      }
+      await publish.exec();
+    }
+    const others = wanted.filter((id) => !this.held.has(id) && holders.has(id));
+    const texts = others.length ? await this.redis.mget(...others.map((id) => this.statusKey(id))) : [];
+    const remote = new Map<string, RegistrationStatus>();
+    others.forEach((id, i) => {
+      const st = reviveStatus(texts[i] ?? null);
+      if (st) remote.set(id, st);
+    });
+    this.remote = remote;
     this.seenFree = seenFree;
     this.holders = holders;
     this.tell();
@@ -177,6 +234,7 @@ export class TrunkLeases {
       if (now - at >= this.opts.ttlMs) {
         this.held.delete(id);
         this.holders.delete(id);
+        this.remote.delete(id);
         dropped = true;
       }
     if (dropped) this.tell();
@@ -184,7 +242,7 @@ export class TrunkLeases {
 
   private tell(): void {
     if (this.closed) return;
-    this.listener?.(new Set(this.held.keys()), new Map(this.holders));
+    this.listener?.(new Set(this.held.keys()), new Map(this.holders), new Map(this.remote));
   }
 
   /** Stops renewing and gives our leases back at once (a clean shutdown: no wait for the TTL). */
@@ -197,9 +255,12 @@ export class TrunkLeases {
     const release = (this.redis as unknown as { nimbusTrunkRelease: ReleaseCommand }).nimbusTrunkRelease;
     const mine = [...this.held.keys()];
     this.held.clear();
-    await Promise.all(mine.map((id) => release.call(this.redis, this.key(id), this.nodes.id))).catch(
-      (e: unknown) => this.opts.onError?.(e),
-    );
+    await Promise.all(
+      mine.flatMap((id) => [
+        release.call(this.redis, this.key(id), this.nodes.id),
+        this.redis.del(this.statusKey(id)),
+      ]),
+    ).catch((e: unknown) => this.opts.onError?.(e));
   }
 
   /** Stops renewing without giving anything back: what a SIGKILL leaves behind (tests). */

@@ -133,7 +133,8 @@ const RegistrationSchema = Type.Object({
 });
 const TrunkStatusSchema = Type.Object({
   registration: Type.Union([RegistrationSchema, Type.Null()], {
-    description: "This node's registration; null when another node of a cluster registers the trunk",
+    description:
+      "Its registration: this node's, or in a cluster the registering node's (as of that node's last heartbeat round)",
   }),
   registeredBy: Type.Union([Type.String(), Type.Null()], {
     description: 'In a cluster: the node registering the trunk (null on a single node, or none yet)',

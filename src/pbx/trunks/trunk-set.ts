@@ -43,7 +43,13 @@ export interface TrunkSetDeps {
 export interface RegistrationOwners {
   start(
     wanted: () => string[],
-    apply: (owned: ReadonlySet<string>, holders: ReadonlyMap<string, string>) => void,
+    apply: (
+      owned: ReadonlySet<string>,
+      holders: ReadonlyMap<string, string>,
+      remote: ReadonlyMap<string, RegistrationStatus>,
+    ) => void,
+    /** This node's registration of a trunk it holds, for the other nodes to show. */
+    statusOf: (trunkId: string) => RegistrationStatus | null,
   ): void;
   /** The wanted list changed: decide again soon. */
   changed(): void;
@@ -60,7 +66,10 @@ export interface TrunkStatus {
   id: string;
   name: string;
   enabled: boolean;
-  /** This node's registration of it; null when it has none, or another node of the cluster registers it. */
+  /**
+   * Its registration: this node's, or in a cluster the registering node's as that node last
+   * published it (at most one heartbeat interval old); null when nobody registers it.
+   */
   registration: RegistrationStatus | null;
   /** In a cluster: the node registering it (null: none yet, or not a registration trunk); always null on a single node. */
   registeredBy: string | null;
@@ -115,6 +124,7 @@ export class TrunkSet {
   /** The trunks this node registers, in a cluster. */
   private owned: ReadonlySet<string> = new Set();
   private holders: ReadonlyMap<string, string> = new Map();
+  private remote: ReadonlyMap<string, RegistrationStatus> = new Map();
 
   constructor(private readonly deps: TrunkSetDeps) {
     this.resolve = deps.resolve ?? resolveSipTargets;
@@ -129,11 +139,16 @@ export class TrunkSet {
     for (const r of this.running.values()) this.register(r, false);
     owners.start(
       () => [...this.running.values()].filter((r) => r.registration !== null).map((r) => r.trunk.id),
-      (owned, holders) => {
+      (owned, holders, remote) => {
         if (this.stopped) return;
         this.owned = owned;
         this.holders = holders;
+        this.remote = remote;
         for (const r of this.running.values()) this.register(r, owned.has(r.trunk.id));
+      },
+      (id) => {
+        const r = this.running.get(id);
+        return r?.registering && r.registration ? r.registration.status() : null;
       },
     );
   }
@@ -300,7 +315,11 @@ export class TrunkSet {
       id: r.trunk.id,
       name: r.trunk.name,
       enabled: r.trunk.enabled,
-      registration: r.registering ? (r.registration?.status() ?? null) : null,
+      registration: r.registering
+        ? (r.registration?.status() ?? null)
+        : r.registration
+          ? (this.remote.get(r.trunk.id) ?? null)
+          : null,
       registeredBy: this.owners && r.registration ? (this.holders.get(r.trunk.id) ?? null) : null,
       health: { ...r.health },
       channels: r.channels,

@@ -7347,7 +7347,7 @@ export interface paths {
                                 hasPassword: boolean;
                                 /** @description Live, from this node */
                                 status: {
-                                    /** @description This node's registration; null when another node of a cluster registers the trunk */
+                                    /** @description Its registration: this node's, or in a cluster the registering node's (as of that node's last heartbeat round) */
                                     registration: {
                                         /** @description registering, registered, failed or stopped */
                                         state: string;
@@ -7485,7 +7485,7 @@ export interface paths {
                             hasPassword: boolean;
                             /** @description Live, from this node */
                             status: {
-                                /** @description This node's registration; null when another node of a cluster registers the trunk */
+                                /** @description Its registration: this node's, or in a cluster the registering node's (as of that node's last heartbeat round) */
                                 registration: {
                                     /** @description registering, registered, failed or stopped */
                                     state: string;
@@ -7595,7 +7595,7 @@ export interface paths {
                             hasPassword: boolean;
                             /** @description Live, from this node */
                             status: {
-                                /** @description This node's registration; null when another node of a cluster registers the trunk */
+                                /** @description Its registration: this node's, or in a cluster the registering node's (as of that node's last heartbeat round) */
                                 registration: {
                                     /** @description registering, registered, failed or stopped */
                                     state: string;
@@ -7757,7 +7757,7 @@ export interface paths {
                             hasPassword: boolean;
                             /** @description Live, from this node */
                             status: {
-                                /** @description This node's registration; null when another node of a cluster registers the trunk */
+                                /** @description Its registration: this node's, or in a cluster the registering node's (as of that node's last heartbeat round) */
                                 registration: {
                                     /** @description registering, registered, failed or stopped */
                                     state: string;
