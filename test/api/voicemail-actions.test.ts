@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LINK_DAYS } from '../../src/api/routes/voicemail-actions.js';
 import { createFixture, type Fixture } from '../helpers/api.js';
 
 describe('voicemail email actions', () => {
@@ -22,7 +23,7 @@ describe('voicemail email actions', () => {
   });
 
   /** A stored message (file and row) in A's own mailbox, with the link its email would carry. */
-  async function message() {
+  async function message(receivedAt = new Date()) {
     const boxId = fx.A.ownExtensionId;
     const id = crypto.randomUUID();
     await mkdir(join(dir, fx.A.id, boxId), { recursive: true });
@@ -37,7 +38,7 @@ describe('voicemail email actions', () => {
       callerName: 'Ivan <Petrov>',
       durationMs: 65_000,
       sizeBytes: 100,
-      receivedAt: new Date('2026-12-07T10:15:00Z'),
+      receivedAt,
     });
     expect(m.actionKey).toMatch(/^[A-Za-z0-9_-]{32}$/);
     return { id, key: m.actionKey!, file, url: `/api/v1/voicemail-actions/${fx.A.id}/${id}` };
@@ -120,14 +121,35 @@ describe('voicemail email actions', () => {
     expect(lamps).toEqual([]);
   });
 
+  it('a link older than 30 days is no longer valid, and changes nothing', async () => {
+    const old = await message(new Date(Date.now() - (LINK_DAYS * 86_400 + 60) * 1000));
+    const young = await message(new Date(Date.now() - (LINK_DAYS * 86_400 - 60) * 1000));
+    lamps.length = 0;
+    const page = await fx.call('GET', `${old.url}?key=${old.key}`, { as: null });
+    expect(page.status).toBe(404);
+    expect(page.text).toContain('older than 30 days');
+    const post = await fx.call('POST', old.url, { as: null, raw: form({ key: old.key, action: 'delete' }) });
+    expect(post.status).toBe(404);
+    expect(await stored(old.id)).toMatchObject({ heard: false });
+    expect(existsSync(old.file)).toBe(true);
+    expect(lamps).toEqual([]);
+    // A day short of it, the link still works.
+    expect((await fx.call('GET', `${young.url}?key=${young.key}`, { as: null })).status).toBe(200);
+  });
+
   it("the page speaks the tenant's language", async () => {
-    const m = await message();
+    const m = await message(new Date(Date.now() - 3600_000));
+    const day = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', dateStyle: 'long' }).format(
+      new Date(Date.now() - 3600_000),
+    );
     await fx.store.tenants.update(fx.A.id, { language: 'ru' });
     try {
       const res = await fx.call('GET', `${m.url}?key=${m.key}`, { as: null });
       expect(res.text).toContain('<html lang="ru">');
       expect(res.text).toContain('Отметить как прослушанное');
-      expect(res.text).toMatch(/7 декабря 2026/);
+      // The date in Russian, as "7 декабря 2026 г.".
+      expect(res.text).toContain(day.replace(/\s*г\.$/, ''));
+      expect(day).toMatch(/^\d{1,2} [а-я]+ \d{4}/);
     } finally {
       await fx.store.tenants.update(fx.A.id, { language: 'en' });
     }

@@ -3,8 +3,9 @@
  * (no sign-in: the message's own random key is the permission) that marks the
  * message heard or deletes it, and the message-waiting lamp follows. GET only
  * shows the page and changes nothing — mail scanners open links — the change
- * is a POST from its buttons. A wrong key and a message already gone look the
- * same, so the page tells nothing to someone guessing.
+ * is a POST from its buttons. A wrong key, a message already gone and a link
+ * older than LINK_DAYS look the same, so the page tells nothing to someone
+ * guessing, and a forwarded or leaked email stops working after a while.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
@@ -15,6 +16,8 @@ import type { Api, ApiDeps } from '../context.js';
 import { Uuid } from '../schemas.js';
 
 const FORM = 'application/x-www-form-urlencoded';
+/** An email's link works this long after the message came (the portal keeps working after). */
+export const LINK_DAYS = 30;
 
 const TEXT = {
   en: {
@@ -26,7 +29,7 @@ const TEXT = {
     delete: 'Delete the message',
     doneHeard: 'The message is marked as heard.',
     doneDelete: 'The message is deleted.',
-    gone: 'This link is no longer valid: the message was deleted, or the link is wrong.',
+    gone: 'This link is no longer valid: the message was deleted, the link is older than 30 days, or it is wrong. The portal still has your voicemail.',
     unknown: 'unknown',
   },
   ru: {
@@ -38,7 +41,7 @@ const TEXT = {
     delete: 'Удалить сообщение',
     doneHeard: 'Сообщение отмечено как прослушанное.',
     doneDelete: 'Сообщение удалено.',
-    gone: 'Ссылка больше не действует: сообщение удалено или ссылка неверна.',
+    gone: 'Ссылка больше не действует: сообщение удалено, ссылке больше 30 дней или она неверна. Голосовая почта по-прежнему есть в портале.',
     unknown: 'неизвестный',
   },
 } as const;
@@ -70,6 +73,7 @@ export async function voicemailActionRoutes(api: Api, deps: ApiDeps): Promise<vo
 
 async function formRoutes(app: Api, deps: ApiDeps): Promise<void> {
   const { store } = deps;
+  const now = deps.now ?? (() => new Date());
   const files = deps.voicemail ? new VoicemailFiles(deps.voicemail.dir) : null;
 
   app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 4096 }, (_req, body, done) =>
@@ -87,7 +91,8 @@ async function formRoutes(app: Api, deps: ApiDeps): Promise<void> {
     const timeZone = tenant?.timeZone ?? 'UTC';
     if (!tenant) return { m: null, lang, timeZone };
     const m = await store.tenant(tenantId).voicemail.getMessage(id);
-    return { m: m?.actionKey && sameKey(key, m.actionKey) ? m : null, lang, timeZone };
+    const fresh = m !== undefined && now().getTime() - m.receivedAt.getTime() <= LINK_DAYS * 86_400_000;
+    return { m: fresh && m.actionKey && sameKey(key, m.actionKey) ? m : null, lang, timeZone };
   }
 
   const html = (reply: FastifyReply, status: number, lang: Lang, body: string) =>
