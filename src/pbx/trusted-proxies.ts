@@ -15,6 +15,9 @@
  * and nothing the proxy must remember to strip: a header that a misconfigured proxy
  * passed through from the phone would be believed; a forged `received` is not.
  *
+ * Through a chain of trusted proxies, the walk goes on down the Vias to the first hop
+ * that is not trusted; below that, every Via is the client's own say-so.
+ *
  * From any source that is not trusted, nothing in the message is believed: the
  * transport source is the address. A trusted proxy's own requests (its OPTIONS probes,
  * with only its own Via) are judged by its own address.
@@ -60,31 +63,36 @@ export class TrustedProxies {
   /**
    * The source `req` is judged by: `source` itself, or, when that is a trusted proxy,
    * the client it relayed the request for (address, port and transport of the client's
-   * own hop). Only for judging: answers still go back the way the request came.
+   * own hop). Through a chain of trusted proxies (an SBC behind Kamailio, both listed),
+   * the first hop that is not one of them. Only for judging: answers still go back the
+   * way the request came.
    */
   clientOf(req: SipRequest, source: Destination): Destination {
     if (!this.trusted(source.host)) return source;
-    const below = secondVia(req.headers.getAll('Via'));
-    if (below === null) return source;
-    const via = parseVia(below);
-    if (!via) return source;
-    const received = via.params.get('received');
-    const host = plainIp(received ?? via.host);
-    if (!isIP(host)) return source;
-    const rport = via.params.get('rport');
-    const port = rport && /^\d{1,5}$/.test(rport) ? Number(rport) : (via.port ?? 5060);
-    const transport = TRANSPORTS.has(via.transport) ? (via.transport as TransportName) : source.transport;
-    return { transport, host, port };
+    let judged = source;
+    let index = 0;
+    for (const line of req.headers.getAll('Via'))
+      for (const element of splitList(line)) {
+        // Via 0 is the proxy's own; each next one is what the hop above received it from.
+        if (index++ === 0) continue;
+        const hop = hopOf(element, judged.transport);
+        if (!hop) return judged;
+        judged = hop;
+        // Past a hop nobody vouches for, every further Via is that client's own say-so.
+        if (!this.trusted(hop.host) || index > 8) return judged;
+      }
+    return judged;
   }
 }
 
-/** The second Via element, whether on its own line or after a comma on the first. */
-function secondVia(lines: readonly string[]): string | null {
-  let seen = 0;
-  for (const line of lines) {
-    for (const element of splitList(line)) {
-      if (seen++ === 1) return element;
-    }
-  }
-  return null;
+/** Where one Via says its request came from: `received` (stamped by the hop above), else sent-by. */
+function hopOf(element: string, fallback: TransportName): Destination | null {
+  const via = parseVia(element);
+  if (!via) return null;
+  const host = plainIp(via.params.get('received') ?? via.host);
+  if (!isIP(host)) return null;
+  const rport = via.params.get('rport');
+  const port = rport && /^\d{1,5}$/.test(rport) ? Number(rport) : (via.port ?? 5060);
+  const transport = TRANSPORTS.has(via.transport) ? (via.transport as TransportName) : fallback;
+  return { transport, host, port };
 }

@@ -67,6 +67,20 @@ describe('trusted proxies', () => {
     expect(proxies.clientOf(named, KAMAILIO)).toBe(KAMAILIO);
   });
 
+  it('walks down a chain of trusted proxies to the first hop that is not one, and stops there', () => {
+    // An SBC at 10.1.0.9 (trusted) relayed the phone's request to Kamailio; the phone added a Via of its own below.
+    const req = request([
+      proxyVia,
+      'SIP/2.0/UDP 10.1.0.9:5060;branch=z9hG4bK-sbc',
+      'SIP/2.0/UDP 192.168.1.20:5060;received=198.51.100.7;rport=5070;branch=z9hG4bK-p',
+      'SIP/2.0/UDP 10.1.0.3;received=10.1.0.4;branch=z9hG4bK-forged',
+    ]);
+    expect(proxies.clientOf(req, KAMAILIO)).toEqual({ transport: 'UDP', host: '198.51.100.7', port: 5070 });
+    // The SBC's own request through Kamailio is judged by the SBC.
+    const own = request([proxyVia, 'SIP/2.0/UDP 10.1.0.9:5060;branch=z9hG4bK-sbc']);
+    expect(proxies.clientOf(own, KAMAILIO)).toEqual({ transport: 'UDP', host: '10.1.0.9', port: 5060 });
+  });
+
   it('believes nothing a source that is not trusted says about itself', () => {
     const stranger: Destination = { transport: 'UDP', host: '203.0.113.66', port: 5060 };
     const req = request([
