@@ -6,10 +6,12 @@
  * renewed once per heartbeat interval; only the holder registers the trunk.
  *
  * A free lease goes first to the node rendezvous hashing prefers among the live nodes, so
- * trunks spread over the nodes rather than all landing on the first one started; any other
- * node takes a lease it has seen free for a whole round (the preferred node may be dead but
- * not yet out of the live list). A holder never hands a lease back while alive: moving a
- * registration costs the carrier a new binding and is not worth a tidier spread.
+ * trunks added while several nodes run, or taken over from a dead node by several survivors,
+ * spread over them; any other node takes a lease it has seen free for a whole round (the
+ * preferred node may be dead but not yet out of the live list). A holder never hands a lease
+ * back while alive, so the first node started keeps the trunks it found and a node joining
+ * later gets none of them: moving a registration costs the carrier a new binding and a window
+ * in which calls go to the old Contact, not worth a tidier spread.
  *
  * When the holder dies (SIGKILL) its lease expires after the TTL and a survivor registers
  * the trunk with its own Contact, within TTL + two rounds. A holder that cannot reach Redis
