@@ -34,6 +34,8 @@ export class TrustedProxies {
   private readonly list = new BlockList();
   /** Answers by address (bounded): with proxies set, every request asks. */
   private readonly cache = new Map<string, boolean>();
+  /** The answer per request: asked before the transaction and again at authentication. */
+  private readonly judged = new WeakMap<SipRequest, Destination>();
 
   constructor(private readonly entries: readonly string[] = []) {
     for (const entry of entries) {
@@ -69,6 +71,15 @@ export class TrustedProxies {
    */
   clientOf(req: SipRequest, source: Destination): Destination {
     if (!this.trusted(source.host)) return source;
+    // Parsing a Via costs a few microseconds; a request is judged at least twice.
+    const known = this.judged.get(req);
+    if (known) return known;
+    const judged = this.walk(req, source);
+    this.judged.set(req, judged);
+    return judged;
+  }
+
+  private walk(req: SipRequest, source: Destination): Destination {
     let judged = source;
     let index = 0;
     for (const line of req.headers.getAll('Via'))
