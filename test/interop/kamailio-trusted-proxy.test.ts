@@ -6,7 +6,8 @@
  * same Kamailio registers the same extension at once. A phone on 127.0.0.7 that writes the
  * banned address into its own Via (received=127.0.0.5) is still judged as 127.0.0.7:
  * Kamailio overwrites a client's `received`, which is what makes the Via trustworthy. A
- * scanner is dropped by Kamailio itself, so the node's silence cannot get it marked down.
+ * scanner and a flood are dropped by Kamailio itself, so the node's silence cannot get it
+ * marked down.
  *
  * Runs with kamailio installed (or fails under NIMBUS_REQUIRE_INTEROP=1 without it); the
  * node is in-process on the embedded database, so neither PostgreSQL nor Redis is needed.
@@ -188,6 +189,47 @@ describe.runIf(haveKamailio || required)(
       // And its right password works: it is not taken for the banned address.
       expect(
         (await ask('REGISTER', { user: '202', target: '', domain: DOMAIN, password: 's-202-secret' }, forged))
+          .status,
+      ).toBe(200);
+    }, 30_000);
+
+    it('drops a flood at Kamailio (pike), so the node is neither flooded nor marked down', async () => {
+      const sock = createSocket('udp4');
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.10', () => r()));
+      let answered = 0;
+      sock.on('message', (d) => {
+        if (d.toString('latin1').startsWith('SIP/2.0 200')) answered++;
+      });
+      // 400 requests in about 0.8 s from one address: the node itself has no limit here, so
+      // whatever is not answered was dropped by Kamailio (150 per 2 s by default).
+      for (let i = 0; i < 400; i++) {
+        sock.send(
+          [
+            `OPTIONS sip:${DOMAIN} SIP/2.0`,
+            `Via: SIP/2.0/UDP 127.0.0.10:${sock.address().port};branch=z9hG4bK-fl${i};rport`,
+            'Max-Forwards: 70',
+            `From: <sip:flood@${DOMAIN}>;tag=fl`,
+            `To: <sip:${DOMAIN}>`,
+            `Call-ID: kamtrust-flood-${i}`,
+            `CSeq: ${i + 1} OPTIONS`,
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+          kamPort,
+          '127.0.0.1',
+        );
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      sock.close();
+      expect(answered).toBeGreaterThan(50);
+      expect(answered).toBeLessThan(300);
+      const ds = await runCommand('kamcmd', ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'dispatcher.list']);
+      expect(ds.out).toMatch(/FLAGS: A/);
+      const other = await phone('127.0.0.11');
+      expect(
+        (await ask('REGISTER', { user: '202', target: '', domain: DOMAIN, password: 's-202-secret' }, other))
           .status,
       ).toBe(200);
     }, 30_000);
