@@ -143,6 +143,9 @@ export const TenantSchema = Type.Object({
       description: 'Spend on external calls a day by the rate deck, minor units (null: no cap)',
     }),
     spendAlertPercent: Type.Integer({ description: 'Share of the spend cap at which the tenant is warned' }),
+    clearCallsAtCap: Type.Boolean({
+      description: 'At the minutes or spend cap, external calls already running are cut off too',
+    }),
   }),
   localPrefixes: Type.Array(Type.String(), { description: 'E.164 prefixes that count as local calls' }),
   defaultCallerId: Type.Union([Type.String(), Type.Null()], {

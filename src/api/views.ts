@@ -25,6 +25,7 @@ export function tenantView(t: Tenant) {
       dailyExternalMinutes: t.dailyExternalMinutes,
       dailySpendCap: t.dailySpendCap,
       spendAlertPercent: t.spendAlertPercent,
+      clearCallsAtCap: t.clearCallsAtCap,
     },
     localPrefixes: t.localPrefixes,
     defaultCallerId: t.defaultCallerId,

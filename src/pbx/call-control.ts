@@ -203,6 +203,7 @@ export class CallControl {
       },
       // The customer holds the trunk's channel (side A) until they leave, wherever they are sent.
       holdUntilEnd: (release) => (call ? call.holdUntilEnd(release, 'A') : held.push(release)),
+      cutOff: (cause) => call?.cutOff(cause),
     };
     let outside: ExternalTarget | null = null;
     if (!customerExt) {

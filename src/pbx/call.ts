@@ -1531,6 +1531,11 @@ export class Call implements ActiveCall {
     else this.hangup('A', 'media-failed');
   }
 
+  /** A limit ends the call (a cap reached while it runs): an answered call is hung up with `cause`. */
+  cutOff(cause: string): void {
+    if (this.state === 'answered') this.hangup('A', cause);
+  }
+
   /** Ends an answered call from our side (e.g. no ACK): BYE to both parties. */
   hangup(_from: Side, cause: string): void {
     if (this.state === 'ended') return;

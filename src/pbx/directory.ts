@@ -94,6 +94,8 @@ export interface TenantEntry {
   /** Spend on external calls a day, minor units (null: no cap); warned at `spendAlertPercent`. */
   dailySpendCap: number | null;
   spendAlertPercent: number;
+  /** At a cap, running external calls are cut off as well. */
+  clearCallsAtCap: boolean;
   /** Shown on external calls of extensions without their own number (null: the first of `numbers`). */
   defaultCallerId: string | null;
   /** Announcement, file layout and retention of call recordings. */
@@ -211,6 +213,7 @@ export class Directory {
       dailyExternalMinutes: t.dailyExternalMinutes,
       dailySpendCap: t.dailySpendCap,
       spendAlertPercent: t.spendAlertPercent,
+      clearCallsAtCap: t.clearCallsAtCap,
       defaultCallerId: t.defaultCallerId,
       recording: t.recording,
       numbers: numbers.items.map((n) => n.number),

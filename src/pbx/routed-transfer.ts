@@ -112,6 +112,10 @@ export class RoutedTransfer implements RoutedCall {
     this.call.onEnded(fn);
   }
 
+  cutOff(cause: string): void {
+    this.call.cutOff(cause);
+  }
+
   holdUntilEnd(release: Release): void {
     // Whoever answers takes the transferor's side.
     this.call.holdUntilEnd(release, this.ringer.side);

@@ -116,6 +116,8 @@ export interface SipServiceOptions {
   tls?: { port: number; key: string; cert: string };
   /** How often registered contacts are pinged with OPTIONS (default 60 s). */
   qualifyIntervalMs?: number;
+  /** How often running external calls are checked against the tenants' daily caps (default 5 s). */
+  capCheckMs?: number;
   /** Node id written on CDR rows, so a restart closes only its own open calls. */
   node?: string;
   /** Shared bindings of a cluster (src/cluster/location.ts); omitted: in this process's memory. */
@@ -205,6 +207,8 @@ export class SipService {
   /** Incoming and missed calls as Web Push notifications to users whose portal is closed. */
   readonly push: PushNotifier;
   private sweep: NodeJS.Timeout | null = null;
+  /** Cuts off running external calls of tenants past their daily caps (those that ask for it). */
+  private capCheck: NodeJS.Timeout | null = null;
   private parkingLot: ParkingLot | null = null;
   private callControl: CallControl | null = null;
   /** Follows each call's destinations: forwarding, groups, calendars, inbound routes. */
@@ -543,6 +547,11 @@ export class SipService {
       this.qualify();
     }, interval);
     this.sweep.unref();
+    this.capCheck = setInterval(() => {
+      const cut = this.carriers.limits.enforce(this.txContext.clock.now());
+      if (cut) this.log.warn({ cut }, 'external calls cut off at a daily cap');
+    }, this.opts.capCheckMs ?? 5000);
+    this.capCheck.unref();
   }
 
   /**
@@ -1117,6 +1126,7 @@ export class SipService {
             call.throughTrunk(name, direction),
           holdUntilEnd: (release: Release) => call.holdUntilEnd(release, side),
           addCost: (minor: number) => call.addCost(minor),
+          cutOff: (cause: string) => call.cutOff(cause),
         };
         const x = await externalRingTarget(ctx, host, number, transferor.id, 0, EXTERNAL_TRANSFER_RING_SEC);
         if ('refused' in x) return x;
@@ -1329,6 +1339,7 @@ export class SipService {
           throughTrunk: () => {},
           holdUntilEnd: () => {},
           addCost: () => {},
+          cutOff: () => {},
         },
         to,
         ext.id,
@@ -1539,6 +1550,7 @@ export class SipService {
 
   async close(): Promise<void> {
     if (this.sweep) clearInterval(this.sweep);
+    if (this.capCheck) clearInterval(this.capCheck);
     const open = [...this.calls];
     for (const call of open) call.hangup('A', 'shutdown');
     await Promise.all(open.map((c) => c.flushed()));

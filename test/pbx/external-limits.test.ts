@@ -125,6 +125,72 @@ describe('external-call limits', () => {
     expect(limits.check(moved)).toBeNull();
   });
 
+  it('cuts off running calls at the spend or minutes cap when the tenant asks, counting what they used so far', () => {
+    const now = new Date('2026-12-07T12:00:00Z');
+    const told: string[] = [];
+    const limits = new ExternalLimits(
+      () => now,
+      () => {},
+      () => {},
+      (t, what, spent, cap) => told.push(`${t}:${what}:${Math.round(spent)}/${cap}`),
+    );
+    const cuts: string[] = [];
+    const capped = owner({
+      maxExternalCalls: 10,
+      dailySpendCap: 1000,
+      spendAlertPercent: 80,
+      clearCallsAtCap: true,
+    });
+    limits.baseline('t1', 'Europe/Moscow', 0, 400, capped);
+    // Two answered calls at 100 a minute and one still ringing; an emergency call has no cutter.
+    const a = limits.take(capped, false, 0, 100, (c) => cuts.push(`a:${c}`));
+    const b = limits.take(capped, false, 0, 100, (c) => cuts.push(`b:${c}`));
+    const ringing = limits.take(capped, false, 0, 100, (c) => cuts.push(`ringing:${c}`));
+    const emergency = limits.take(capped, false, 0, 100, null);
+    a.answered(0);
+    b.answered(60_000);
+    emergency.answered(0);
+    // At 1 min: 400 + 100 (a) + 0 (b) + 100 (emergency) = 600: nothing happens.
+    expect(limits.enforce(60_000)).toBe(0);
+    expect(cuts).toEqual([]);
+    // At 3 min 30 s: 400 + 350 + 250 + 350 = 1350 >= 1000: the answered calls go, once (not the
+    // emergency call, nor the one still ringing).
+    expect(limits.enforce(210_000)).toBe(2);
+    expect(cuts).toEqual(['a:spend-cap', 'b:spend-cap']);
+    expect(told).toContain('t1:reached:1350/1000');
+    expect(limits.enforce(220_000)).toBe(0);
+    // Their ends count as any call's: what they cost is spent, and new calls are refused.
+    a.end(211_000);
+    b.end(211_000);
+    ringing.end(211_000);
+    emergency.end(211_000);
+    expect(limits.spentToday('t1', 'Europe/Moscow')).toBeGreaterThan(1000);
+    expect(limits.check(capped)).toMatchObject({ cause: 'spend-cap' });
+
+    // The minutes cap the same way; and a tenant that did not ask keeps its calls (refused next time only).
+    const minutes = new ExternalLimits(
+      () => now,
+      () => {},
+    );
+    const mCuts: string[] = [];
+    const byMinutes = owner({
+      tenantId: 't3',
+      maxExternalCalls: 10,
+      dailyExternalMinutes: 2,
+      clearCallsAtCap: true,
+    });
+    const m = minutes.take(byMinutes, false, 0, null, (c) => mCuts.push(c));
+    m.answered(0);
+    expect(minutes.enforce(119_000)).toBe(0);
+    expect(minutes.enforce(120_000)).toBe(1);
+    expect(mCuts).toEqual(['minutes-cap']);
+    const keeps = owner({ tenantId: 't4', maxExternalCalls: 10, dailyExternalMinutes: 2 });
+    const k = minutes.take(keeps, false, 0, null, () => mCuts.push('t4'));
+    k.answered(0);
+    expect(minutes.enforce(600_000)).toBe(0);
+    expect(mCuts).toEqual(['minutes-cap']);
+  });
+
   it('blocks an extension after a burst of short international calls, not after spread-out or long ones', () => {
     const blocked: string[] = [];
     const limits = new ExternalLimits(

@@ -63,6 +63,12 @@ const Limits = Type.Object(
         description: 'Warn the tenant when this share of the cap is spent',
       }),
     ),
+    clearCallsAtCap: Type.Optional(
+      Type.Boolean({
+        description:
+          'At the daily minutes or spend cap, cut off external calls already running (counting their minutes so far), not only refuse new ones',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -379,6 +385,7 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
             : {}),
           ...(limits?.dailySpendCap !== undefined ? { dailySpendCap: limits.dailySpendCap } : {}),
           ...(limits?.spendAlertPercent !== undefined ? { spendAlertPercent: limits.spendAlertPercent } : {}),
+          ...(limits?.clearCallsAtCap !== undefined ? { clearCallsAtCap: limits.clearCallsAtCap } : {}),
           ...(localPrefixes ? { localPrefixes: JSON.stringify(localPrefixes) } : {}),
           ...(defaultCallerId !== undefined ? { defaultCallerId } : {}),
         });

@@ -154,6 +154,11 @@ export function callbackDialer(deps: CallbackDialerDeps): CallbackDialer {
                 addCost: (minor) => {
                   via.cost = (via.cost ?? 0) + minor;
                 },
+                // A cap reached while the callback runs ends both legs, as the agent hanging up would.
+                cutOff: () => {
+                  out?.hangup();
+                  first.hangup();
+                },
                 holdUntilEnd: (fn) =>
                   void out?.ended.then(() =>
                     fn({

@@ -51,6 +51,8 @@ export interface RoutedCall {
   onEnded(fn: () => void): void;
   /** What the answering party holds until it leaves (a trunk channel), even if a transfer moves it on. */
   holdUntilEnd(release: Release): void;
+  /** Ends the call from the PBX's side once answered (a cap was reached): BYE to both parties. */
+  cutOff(cause: string): void;
   /** Records what the caller says (voicemail) into a WAV at `path`; resolves when the file is in place. */
   recordCaller(
     path: string,

@@ -49,6 +49,8 @@ export interface OutboundEnv {
     international: boolean,
     startMs: number,
     pricePerMinute: number | null,
+    /** Ends the answered call from the PBX's side when a cap is reached (not for emergency calls). */
+    cut?: ((cause: string) => void) | null,
   ): ExternalCallTicket;
   /** Minor units a minute to this E.164 number costs by the operator's rate deck (null: not priced). */
   priceOf(e164: string): number | null;
@@ -230,7 +232,10 @@ function tryNext(status: number): boolean {
 }
 
 /** What sending a number out needs of the call it is for (a routed call, a transfer, a queue callback). */
-export type ExternalHost = Pick<RoutedCall, 'caller' | 'step' | 'throughTrunk' | 'holdUntilEnd' | 'addCost'>;
+export type ExternalHost = Pick<
+  RoutedCall,
+  'caller' | 'step' | 'throughTrunk' | 'holdUntilEnd' | 'addCost' | 'cutOff'
+>;
 
 /** An external call that may go out: its plan, whose limits it counts against, and who it shows as calling. */
 interface Cleared {
@@ -282,6 +287,7 @@ function clear(
     dailyExternalMinutes: tenant.dailyExternalMinutes,
     dailySpendCap: tenant.dailySpendCap,
     spendAlertPercent: tenant.spendAlertPercent,
+    clearCallsAtCap: tenant.clearCallsAtCap,
     extension: ext ? { number: ext.number, maxExternalCalls: ext.maxExternalCalls } : null,
   };
   const refused = plan.numberClass === 'emergency' ? null : env.outbound.check(owner);
@@ -420,6 +426,7 @@ export async function externalRingTarget(
       c.plan.numberClass === 'international',
       ctx.env.ms(),
       out.priceOf(c.plan.number),
+      cutter(call, c.plan.numberClass),
     );
     call.throughTrunk(got.trunk.name, 'outbound');
     return {
@@ -440,6 +447,11 @@ export async function externalRingTarget(
   }
   step('no trunk can take it');
   return { refused: { status: 503, cause: 'channel-limit', reason: 'No Trunk Available' } };
+}
+
+/** How a cap cuts this call off; an emergency call never is. */
+function cutter(call: ExternalHost, numberClass: string): ((cause: string) => void) | null {
+  return numberClass === 'emergency' ? null : (cause) => call.cutOff(cause);
 }
 
 /**
@@ -463,7 +475,13 @@ export async function dialExternal(
     return null;
   }
   const { plan } = c;
-  const ticket = out.take(c.owner, plan.numberClass === 'international', env.ms(), out.priceOf(plan.number));
+  const ticket = out.take(
+    c.owner,
+    plan.numberClass === 'international',
+    env.ms(),
+    out.priceOf(plan.number),
+    cutter(call, plan.numberClass),
+  );
   step(`route ${plan.route.name}: ${plan.number} (${plan.numberClass})`);
 
   let full = false;

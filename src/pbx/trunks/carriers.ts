@@ -61,7 +61,8 @@ export class Carriers {
           .filter((tr) => tr.enabled && (tr.tenantIds === null || tr.tenantIds.includes(tenantId)))
           .map((tr) => tr.id),
       check: (o) => this.limits.check(o),
-      take: (o, international, startMs, price) => this.limits.take(o, international, startMs, price),
+      take: (o, international, startMs, price, cut) =>
+        this.limits.take(o, international, startMs, price, cut),
       priceOf: (e164) => this.directory.priceOf(e164),
     };
   }

@@ -26,6 +26,8 @@ export interface ExternalCallOwner {
   /** Minor units a day (null: no cap); warned once when `spendAlertPercent` of it is spent. */
   dailySpendCap: number | null;
   spendAlertPercent: number;
+  /** At the minutes or spend cap, running calls are cut off too (`enforce`), not only new ones refused. */
+  clearCallsAtCap?: boolean;
   /** The extension answerable for the call (its own, its forwarding, its follow-me); null: tenant configuration. */
   extension: { number: string; maxExternalCalls: number | null } | null;
 }
@@ -41,8 +43,18 @@ export interface ExternalCallTicket {
   end(atMs: number, attempt?: boolean): number | null;
 }
 
+/** A call through a trunk now: what `enforce` needs to price it so far and to cut it off. */
+interface LiveCall {
+  owner: ExternalCallOwner;
+  answeredAt: number | null;
+  pricePerMinute: number | null;
+  cut: ((cause: string) => void) | null;
+}
+
 export class ExternalLimits {
   private readonly tenantCalls = new Map<string, number>();
+  /** Calls running now, per tenant. */
+  private readonly live = new Map<string, Set<LiveCall>>();
   private readonly extensionCalls = new Map<string, number>();
   private readonly minutes = new Map<string, { day: string; seconds: number }>();
   /** Each tenant's current day: its key and the instant it ends. */
@@ -186,19 +198,32 @@ export class ExternalLimits {
     international: boolean,
     startMs: number,
     pricePerMinute: number | null = null,
+    /** Ends the answered call from the PBX's side (`enforce`, at a cap with clearCallsAtCap). */
+    cut: ((cause: string) => void) | null = null,
   ): ExternalCallTicket {
     const extKey = o.extension ? `${o.tenantId}:${o.extension.number}` : null;
     bump(this.tenantCalls, o.tenantId, 1);
     if (extKey) bump(this.extensionCalls, extKey, 1);
     let answeredAt: number | null = null;
     let ended = false;
+    const live: LiveCall = { owner: o, answeredAt: null, pricePerMinute, cut };
+    let running = this.live.get(o.tenantId);
+    if (!running) {
+      running = new Set();
+      this.live.set(o.tenantId, running);
+    }
+    running.add(live);
     return {
       answered: (at) => {
         answeredAt ??= at;
+        live.answeredAt = answeredAt;
       },
       end: (at, attempt = true) => {
         if (ended) return null;
         ended = true;
+        const set = this.live.get(o.tenantId);
+        set?.delete(live);
+        if (set?.size === 0) this.live.delete(o.tenantId);
         bump(this.tenantCalls, o.tenantId, -1);
         if (extKey) bump(this.extensionCalls, extKey, -1);
         const talked = answeredAt === null ? 0 : Math.max(0, (at - answeredAt) / 1000);
@@ -234,6 +259,47 @@ export class ExternalLimits {
       number,
       `${recent.length} international calls shorter than ${FRAUD_RULE.shortSec} s within ${FRAUD_RULE.windowSec / 60} min`,
     );
+  }
+
+  /**
+   * For each tenant that clears calls at its cap: when the minutes answered today plus
+   * those of its answered calls so far reach the daily minutes, or what was spent today
+   * plus what its answered calls cost so far reaches the spend cap, its answered external
+   * calls are cut off (their minutes and cost are then counted as any call's end). Run
+   * every few seconds; returns how many calls it cut.
+   */
+  enforce(nowMs: number): number {
+    let cutCount = 0;
+    for (const [tenantId, running] of this.live) {
+      // Every answered call counts toward the cap; only those with a cutter are cut (not emergency calls).
+      const answered = [...running].filter((c) => c.answeredAt !== null);
+      if (!answered.some((c) => c.cut !== null)) continue;
+      // The newest call's owner carries the tenant's settings as they are now.
+      const o = answered[answered.length - 1]!.owner;
+      if (!o.clearCallsAtCap) continue;
+      let seconds = this.usedSeconds(tenantId, o.timeZone);
+      let spent = this.spentToday(tenantId, o.timeZone);
+      for (const c of answered) {
+        const talked = Math.max(0, (nowMs - c.answeredAt!) / 1000);
+        seconds += talked;
+        if (c.pricePerMinute !== null) spent += (talked / 60) * c.pricePerMinute;
+      }
+      let cause: string | null = null;
+      if (o.dailyExternalMinutes !== null && seconds >= o.dailyExternalMinutes * 60) cause = 'minutes-cap';
+      else if (o.dailySpendCap !== null && spent >= o.dailySpendCap) {
+        cause = 'spend-cap';
+        this.tellSpend(o, spent);
+      }
+      if (!cause) continue;
+      for (const c of answered) {
+        const cut = c.cut;
+        if (!cut) continue;
+        c.cut = null; // once
+        cutCount++;
+        cut(cause);
+      }
+    }
+    return cutCount;
   }
 
   /** External calls of a tenant now (live views, tests). */

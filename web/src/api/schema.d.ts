@@ -597,6 +597,8 @@ export interface paths {
                                     dailySpendCap: number | null;
                                     /** @description Share of the spend cap at which the tenant is warned */
                                     spendAlertPercent: number;
+                                    /** @description At the minutes or spend cap, external calls already running are cut off too */
+                                    clearCallsAtCap: boolean;
                                 };
                                 /** @description E.164 prefixes that count as local calls */
                                 localPrefixes: string[];
@@ -697,6 +699,8 @@ export interface paths {
                             dailySpendCap?: number | null;
                             /** @description Warn the tenant when this share of the cap is spent */
                             spendAlertPercent?: number;
+                            /** @description At the daily minutes or spend cap, cut off external calls already running (counting their minutes so far), not only refuse new ones */
+                            clearCallsAtCap?: boolean;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -744,6 +748,8 @@ export interface paths {
                                     dailySpendCap: number | null;
                                     /** @description Share of the spend cap at which the tenant is warned */
                                     spendAlertPercent: number;
+                                    /** @description At the minutes or spend cap, external calls already running are cut off too */
+                                    clearCallsAtCap: boolean;
                                 };
                                 /** @description E.164 prefixes that count as local calls */
                                 localPrefixes: string[];
@@ -893,6 +899,8 @@ export interface paths {
                                 dailySpendCap: number | null;
                                 /** @description Share of the spend cap at which the tenant is warned */
                                 spendAlertPercent: number;
+                                /** @description At the minutes or spend cap, external calls already running are cut off too */
+                                clearCallsAtCap: boolean;
                             };
                             /** @description E.164 prefixes that count as local calls */
                             localPrefixes: string[];
@@ -1017,6 +1025,8 @@ export interface paths {
                             dailySpendCap?: number | null;
                             /** @description Warn the tenant when this share of the cap is spent */
                             spendAlertPercent?: number;
+                            /** @description At the daily minutes or spend cap, cut off external calls already running (counting their minutes so far), not only refuse new ones */
+                            clearCallsAtCap?: boolean;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -1085,6 +1095,8 @@ export interface paths {
                                 dailySpendCap: number | null;
                                 /** @description Share of the spend cap at which the tenant is warned */
                                 spendAlertPercent: number;
+                                /** @description At the minutes or spend cap, external calls already running are cut off too */
+                                clearCallsAtCap: boolean;
                             };
                             /** @description E.164 prefixes that count as local calls */
                             localPrefixes: string[];

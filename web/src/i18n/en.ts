@@ -191,6 +191,9 @@ export const en = {
     dailySpendCapHint: 'By the rate deck, in the tenant’s day and the operator’s currency. Empty: no cap.',
     spendAlertPercent: 'Warn at, % of the cap',
     spendAlertPercentHint: 'The tenant’s administrators are warned once a day.',
+    clearCallsAtCap: 'Cut off calls in progress at a cap',
+    clearCallsAtCapHint:
+      'When the minutes or the spend of the day reach their cap, external calls already talking are ended too, counting their minutes so far. Off: only new calls are refused. Emergency calls are never cut off.',
   },
   ...adminEn,
   ...dashboardEn,

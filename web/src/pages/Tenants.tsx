@@ -303,6 +303,7 @@ function EditTenant({
   const [dailyMinutes, setDailyMinutes] = useState<number | string>(tenant.limits.dailyExternalMinutes ?? '');
   const [spendCap, setSpendCap] = useState<number | string>(fromMinor(tenant.limits.dailySpendCap));
   const [alertPercent, setAlertPercent] = useState<number | string>(tenant.limits.spendAlertPercent);
+  const [clearAtCap, setClearAtCap] = useState(tenant.limits.clearCallsAtCap);
   const [enabled, setEnabled] = useState(tenant.enabled);
   const save = useMutation({
     mutationFn: () => {
@@ -325,6 +326,7 @@ function EditTenant({
               // Typed in money units, sent in minor units; empty is "no cap" too.
               dailySpendCap: toMinor(spendCap),
               ...(alertAt !== undefined ? { spendAlertPercent: alertAt } : {}),
+              clearCallsAtCap: clearAtCap,
             },
           },
         }),
@@ -425,6 +427,12 @@ function EditTenant({
                 error={fieldError(save.error, 'limits.spendAlertPercent')}
               />
             </SimpleGrid>
+            <Switch
+              label={t('tenants.clearCallsAtCap')}
+              description={t('tenants.clearCallsAtCapHint')}
+              checked={clearAtCap}
+              onChange={(e) => setClearAtCap(e.currentTarget.checked)}
+            />
             <Select
               label={t('tenants.maxCallClass')}
               description={t('tenants.maxCallClassHint')}
