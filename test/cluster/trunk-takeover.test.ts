@@ -11,9 +11,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -29,6 +27,7 @@ import type { Destination } from '../../src/sip/transaction/types.js';
 import { openDatabase } from '../../src/store/connect.js';
 import { migrateToLatest } from '../../src/store/migrator.js';
 import { Store } from '../../src/store/store.js';
+import { freePort } from '../helpers/kamailio.js';
 import { PHONE_SDP } from '../helpers/phones.js';
 import { type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
 import { trunkInput } from '../helpers/trunks.js';
@@ -41,25 +40,6 @@ const MAIN = join(ROOT, 'src/cli/main.ts');
 const LEASE_MS = 10_000;
 const ROUND_MS = Math.floor(LEASE_MS / 3);
 const DID = '+74951110077';
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const s = createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => res(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((res) => {
-      const u = createSocket('udp4');
-      u.once('error', () => res(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => res(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 interface Seen {
   at: number;

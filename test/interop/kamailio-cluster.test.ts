@@ -13,9 +13,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -24,38 +22,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactFor } from '../../src/sip/dialog.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
+import { freePort, haveKamailio, KAMAILIO, kamailioArgs } from '../helpers/kamailio.js';
 import { PHONE_SDP } from '../helpers/phones.js';
 import { runCommand } from '../helpers/process.js';
 import { udpUa, until, Wire } from '../helpers/test-ua.js';
 
-const KAMAILIO = '/usr/sbin/kamailio';
-const haveKamailio = existsSync(KAMAILIO);
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
 const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'src/cli/main.ts');
 const DOMAIN = 'kam.example.test';
-
-/** A port free for both UDP and TCP on loopback (SIP listens on both). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const s = createServer();
-      s.once('error', rej);
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => res(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((res) => {
-      const u = createSocket('udp4');
-      u.once('error', () => res(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => res(true)));
-    });
-    if (udpFree) return port;
-  }
-}
 
 interface Proc {
   p: ChildProcess;
@@ -160,30 +137,7 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
       kamPort = await freePort();
       const list = join(dir, 'dispatcher.list');
       writeFileSync(list, nodes.map((n) => `1 sip:127.0.0.1:${n.sip} 0 0 node=${n.id}\n`).join(''));
-      const kam = spawnLogged(
-        KAMAILIO,
-        [
-          '-f',
-          join(ROOT, 'deploy/kamailio/nimbus.cfg'),
-          '-DD',
-          '-E',
-          '-w',
-          dir,
-          '-Y',
-          dir,
-          '-A',
-          `LISTEN_ADDR=udp:127.0.0.1:${kamPort}`,
-          '-A',
-          `LISTEN_TCP=tcp:127.0.0.1:${kamPort}`,
-          '-A',
-          `DISPATCHER_LIST="${list}"`,
-          '-A',
-          'CHILDREN=2',
-          '-A',
-          `CTL_SOCKET="unix:${join(dir, 'kamailio_ctl')}"`,
-        ],
-        process.env,
-      );
+      const kam = spawnLogged(KAMAILIO, kamailioArgs(dir, kamPort, list), process.env);
       procs.push(kam);
       await until(() => kam.out.join('').includes('sip:127.0.0.1') || kam.p.exitCode !== null, 10_000).catch(
         () => {},

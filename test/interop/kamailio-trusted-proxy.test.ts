@@ -14,43 +14,21 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, haveKamailio, KAMAILIO, kamailioArgs } from '../helpers/kamailio.js';
 import { runCommand } from '../helpers/process.js';
 import { ask, type RawClient, udpClient } from '../helpers/raw-sip.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 import { until } from '../helpers/test-ua.js';
 
-const KAMAILIO = '/usr/sbin/kamailio';
-const haveKamailio = existsSync(KAMAILIO);
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
-const ROOT = resolve(import.meta.dirname, '../..');
 const DOMAIN = 'kamtrust.example.test';
 const SECRET = 's-201-secret';
 
 /** A port free for both UDP and TCP on loopback (Kamailio listens on both). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const srv = createServer();
-      srv.once('error', rej);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => res(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((res) => {
-      const u = createSocket('udp4');
-      u.once('error', () => res(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => res(true)));
-    });
-    if (udpFree) return port;
-  }
-}
-
 describe.runIf(haveKamailio || required)(
   'Kamailio in front, trusted: each phone judged by its own address',
   () => {
@@ -78,30 +56,7 @@ describe.runIf(haveKamailio || required)(
       kamPort = await freePort();
       const list = join(dir, 'dispatcher.list');
       writeFileSync(list, `1 sip:127.0.0.1:${fx.sip.transports.udpPort} 0 0 node=in-process\n`);
-      kam = spawn(
-        KAMAILIO,
-        [
-          '-f',
-          join(ROOT, 'deploy/kamailio/nimbus.cfg'),
-          '-DD',
-          '-E',
-          '-w',
-          dir,
-          '-Y',
-          dir,
-          '-A',
-          `LISTEN_ADDR=udp:127.0.0.1:${kamPort}`,
-          '-A',
-          `LISTEN_TCP=tcp:127.0.0.1:${kamPort}`,
-          '-A',
-          `DISPATCHER_LIST="${list}"`,
-          '-A',
-          'CHILDREN=2',
-          '-A',
-          `CTL_SOCKET="unix:${join(dir, 'kamailio_ctl')}"`,
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      kam = spawn(KAMAILIO, kamailioArgs(dir, kamPort, list), { stdio: ['ignore', 'pipe', 'pipe'] });
       const keep = (d: Buffer) => {
         kamOut.push(String(d));
         if (kamOut.length > 200) kamOut.shift();
