@@ -460,8 +460,13 @@ describe('call queues', () => {
       ['201', true],
       ['202', false],
     ]);
-    await fx.db.store.callLog.drain();
-    const first = (await store().calls.list({ limit: 5, offset: 0 })).items.find((c) => c.caller === '201');
+    // The record is finalised once the call's media is closed, a moment after the BYE: poll for it.
+    let first: Awaited<ReturnType<ReturnType<typeof store>['calls']['list']>>['items'][number] | undefined;
+    for (let i = 0; i < 100 && !first?.endedAt; i++) {
+      await fx.db.store.callLog.drain();
+      first = (await store().calls.list({ limit: 5, offset: 0 })).items.find((c) => c.caller === '201');
+      if (!first?.endedAt) await new Promise((r) => setTimeout(r, 20));
+    }
     expect(first?.trail.map((t) => t.outcome)).toEqual(['callback requested after 0 s']);
     expect(first?.cause).toBe('callback');
     // One callback per number: 201 calling again cannot ask for a second one.
