@@ -362,6 +362,12 @@ describe('originate to an outside number', () => {
     // Once the customer answers, 701 rings and answers: the two are bridged.
     await until(() => bank.get('701').dialogs.size === 1, 10_000);
     await until(() => [...fx.sip.calls].find((c): c is Call => c instanceof Call)?.callee.number === '701');
+    // The extension's step is logged once its ring round has settled, a moment after the answer:
+    // hanging up before it would log it as ended (the router's own order, not what is tested here).
+    const live = [...fx.sip.calls].find((c): c is Call => c instanceof Call)!;
+    await until(() =>
+      (live as unknown as { trail: { kind: string }[] }).trail.some((s) => s.kind === 'extension'),
+    );
     const id = (r as { id: string }).id;
     expect(fx.sip.control.numbersOn(fx.tenantId, id)).toEqual(['89161234567', '701']);
     // Hung up through the API: the carrier and the phone both get BYE.

@@ -543,8 +543,14 @@ describe('call queues', () => {
       callbacksFailed: 1,
       answered: 0,
     });
-    await fx.db.store.callLog.drain();
-    const rows = (await store().calls.list({ limit: 10, offset: 0 })).items.filter((c) => c.callee === '302');
+    // Each attempt's record is finalised once its legs are closed: poll until both are.
+    let rows: Awaited<ReturnType<ReturnType<typeof store>['calls']['list']>>['items'] = [];
+    for (let i = 0; i < 100; i++) {
+      await fx.db.store.callLog.drain();
+      rows = (await store().calls.list({ limit: 10, offset: 0 })).items.filter((c) => c.callee === '302');
+      if (rows.length === 2 && rows.every((r) => r.endedAt)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     expect(rows.map((r) => r.trail.at(-1)?.outcome)).toEqual([
       'caller did not answer',
       'caller did not answer',
