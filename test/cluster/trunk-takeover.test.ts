@@ -282,6 +282,12 @@ describe.runIf(databaseUrl && redisUrl)('trunk registrations shared by two nodes
     expect(takeoverMs).toBeLessThanOrEqual(LEASE_MS + 2 * ROUND_MS + 1000);
     // Nothing but B's REGISTER since (A unregistered nothing: it was killed).
     expect(carrier1.registers.slice(before).every((r) => r.contact === bContact && r.expires > 0)).toBe(true);
+    // B counts itself registered once the carrier's 200 is back (a moment after the REGISTER was seen).
+    await until(
+      () =>
+        nodeB.sip.carriers.trunks.status().find((s) => s.id === trunk1)?.registration?.state === 'registered',
+      5000,
+    );
     const after = nodeB.sip.carriers.trunks.status().find((s) => s.id === trunk1)!;
     expect(after.registeredBy).toBe('trunk-b');
     expect(after.registration?.state).toBe('registered');

@@ -99,7 +99,8 @@ describe('call recording', () => {
   }
 
   async function stored(caller: string): Promise<Recording> {
-    return poll(async () => (await recordingsOf(caller)).find((x) => x.status === 'stored'), 8000);
+    // Stored once the media worker has closed the file after the BYE: seconds when CI loads both cores.
+    return poll(async () => (await recordingsOf(caller)).find((x) => x.status === 'stored'), 20_000);
   }
 
   function infoKey(p: RtpPhone, key: string) {
