@@ -265,7 +265,7 @@ export class ExternalLimits {
    * For each tenant that clears calls at its cap: when the minutes answered today plus
    * those of its answered calls so far reach the daily minutes, or what was spent today
    * plus what its answered calls cost so far reaches the spend cap, its answered external
-   * calls are cut off (their minutes and cost are then counted as any call's end). Run
+   * calls are cut off (their minutes and cost are then counted like those of every call that ends). Run
    * every few seconds; returns how many calls it cut.
    */
   enforce(nowMs: number): number {
