@@ -220,7 +220,9 @@ describe('media engine', () => {
     for (let i = 0; i < 3; i++)
       pa.rtp.send(packet(0, 10 + i, 160 * i, 0x1, Buffer.alloc(160)), a.port, '127.0.0.1');
     await until(() => pb.got.length === 3);
-    await sleep(40);
+    // The re-INVITE's SDP (same address) lets the new stream in; stats() waits for the worker to take it.
+    a.setRemote(remote(pa, 'ulaw'));
+    await a.stats();
     for (let i = 0; i < 3; i++)
       pa.rtp.send(packet(0, 60000 + i, 999999 + 160 * i, 0x2, Buffer.alloc(160)), a.port, '127.0.0.1');
     await until(() => pb.got.length === 6);

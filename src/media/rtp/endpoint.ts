@@ -83,16 +83,31 @@ export type Sink = (from: RtpEndpoint, p: Received) => void;
 const SSRC_SPACE = 0x1_0000_0000;
 const COMFORT_NOISE = 13;
 
-/** Offset of the payload in an RTP packet (§5.1, §5.3.1) and its end before padding, or null. */
-function payloadBounds(buf: Buffer): [number, number] | null {
+/**
+ * Where the header ends (§5.1 CSRC list, §5.3.1 extension), or null when the
+ * lengths it claims run past the packet: such a packet does not belong to any call.
+ */
+export function headerEnd(buf: Buffer): number | null {
   const b0 = buf[0]!;
   let start = 12 + (b0 & 0x0f) * 4;
   if (b0 & 0x10) {
     if (buf.length < start + 4) return null;
     start += 4 + buf.readUInt16BE(start + 2) * 4;
   }
+  return start <= buf.length ? start : null;
+}
+
+/** Offset of the payload in an RTP packet and its end before padding, or null when inconsistent. */
+export function payloadBounds(buf: Buffer): [number, number] | null {
+  const start = headerEnd(buf);
+  if (start === null) return null;
   let end = buf.length;
-  if (b0 & 0x20) end -= buf[buf.length - 1]!;
+  if (buf[0]! & 0x20) {
+    // The last octet counts the padding, itself included: zero or eating into the header is bogus.
+    const pad = buf[buf.length - 1]!;
+    if (pad === 0) return null;
+    end -= pad;
+  }
   return start <= end ? [start, end] : null;
 }
 
@@ -166,29 +181,28 @@ export class RtpEndpoint {
     }
     const pt = buf[1]! & 0x7f;
     const r = this.remote;
-    // Only payload types this leg negotiated count as valid (and may latch); before the
-    // SDP is known any non-RTCP type does (RFC 5761 §4: 72-76 would be RTCP).
-    if (
-      r ? pt !== r.recvAudioPt && pt !== r.recvTelephoneEventPt && pt !== COMFORT_NOISE : pt >= 72 && pt <= 76
-    ) {
+    // Only a packet that belongs to the call may latch or be used: a payload type this leg
+    // negotiated (before its SDP is known, none: nothing is relayed to or from a leg
+    // without one) and a header whose lengths fit the packet.
+    if (!r || (pt !== r.recvAudioPt && pt !== r.recvTelephoneEventPt && pt !== COMFORT_NOISE)) {
       this.malformed++;
       return;
     }
-    if (!this.latch.accept(from.address, from.port)) {
-      this.foreign++;
-      return;
-    }
-    if (this.connection === 'none') this.connect();
     const bounds = payloadBounds(buf);
     if (!bounds) {
       this.malformed++;
       return;
     }
     const nowMs = this.now();
+    const ssrc = buf.readUInt32BE(8);
+    if (!this.latch.accept(from.address, from.port, ssrc, nowMs)) {
+      this.foreign++;
+      return;
+    }
+    if (this.connection === 'none') this.connect();
     this.lastPacketMs = nowMs;
     const seq = buf.readUInt16BE(2);
     const ts = buf.readUInt32BE(4);
-    const ssrc = buf.readUInt32BE(8);
     if (ssrc !== this.inSsrc) this.newSource(ssrc);
     this.stats.onPacket(seq, ts, nowMs);
     if (r && pt === r.recvTelephoneEventPt) this.readDtmf(buf, bounds, seq, ts, nowMs);
@@ -355,6 +369,12 @@ export class RtpEndpoint {
     const parsed = parseCompound(buf);
     if (!parsed || parsed.reports.length === 0) {
       this.malformed++;
+      return;
+    }
+    // RTCP belongs to the call only from the host its media latched to: before the leg's
+    // RTP latched, reports are not taken from anyone (they would steer our reports).
+    if (!this.latch.latched || from.address !== this.latch.address) {
+      this.foreign++;
       return;
     }
     if (!this.rtcpLatch.accept(from.address, from.port)) {

@@ -1,0 +1,211 @@
+/**
+ * Latching only on a packet that belongs to the call (issue 12): a sender that is
+ * not the leg's phone (another host spraying the port range) never decides where
+ * the leg is, and its packets are neither relayed nor recorded; once latched, the
+ * stream's SSRC is pinned until a new SDP; RTCP counts only from the latched host.
+ * Real UDP on loopback: the "other host" binds 127.0.0.2.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MediaEndpoint, MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
+import { serializeRtp } from '../../src/media/rtp/packet.js';
+import { buildCompound, parseCompound } from '../../src/media/rtp/rtcp.js';
+
+interface Peer {
+  rtp: Socket;
+  port: number;
+  got: Buffer[];
+}
+
+async function peer(host = '127.0.0.1'): Promise<Peer> {
+  const rtp = createSocket('udp4');
+  await new Promise<void>((r) => rtp.bind(0, host, r));
+  const p: Peer = { rtp, port: rtp.address().port, got: [] };
+  rtp.on('message', (m) => p.got.push(m));
+  return p;
+}
+
+function remote(p: Peer): RemoteMedia {
+  return {
+    address: '127.0.0.1',
+    port: p.port,
+    audioPt: 0,
+    recvAudioPt: 0,
+    codec: 'ulaw',
+    telephoneEventPt: 101,
+    recvTelephoneEventPt: 101,
+    send: true,
+  };
+}
+
+function packet(pt: number, seq: number, ssrc: number, fill: number): Buffer {
+  return serializeRtp({
+    marker: false,
+    payloadType: pt,
+    sequence: seq,
+    timestamp: seq * 160,
+    ssrc,
+    csrc: [],
+    extension: null,
+    payload: Buffer.alloc(160, fill),
+  });
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Every packet relayed to `p` carries payload octets `fill` only. */
+function onlyFill(p: Peer, fill: number): boolean {
+  return p.got.every((m) => m.subarray(12).every((x) => x === fill));
+}
+
+describe('latching on packets that belong to the call', () => {
+  let engine: MediaEngine;
+  let a: MediaEndpoint;
+  let b: MediaEndpoint;
+  let pa: Peer;
+  let pb: Peer;
+  let sprayer: Peer;
+
+  beforeAll(async () => {
+    engine = await MediaEngine.start({
+      bindAddress: '0.0.0.0',
+      advertiseAddress: '127.0.0.1',
+      portMin: 41400,
+      portMax: 41419,
+      workers: 1,
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  async function call(): Promise<void> {
+    [pa, pb, sprayer] = [await peer(), await peer(), await peer('127.0.0.2')];
+    a = await engine.open();
+    b = await engine.open(a);
+    a.setRemote(remote(pa));
+    b.setRemote(remote(pb));
+    a.bridge(b);
+    await a.stats();
+  }
+
+  async function hangup(): Promise<void> {
+    await Promise.all([a.close(), b.close()]);
+    for (const p of [pa, pb, sprayer]) p.rtp.close();
+  }
+
+  it('does not latch on a wrong payload type, a bad version or inconsistent header lengths', async () => {
+    await call();
+    // B latches first so that what A's port takes can be relayed to it.
+    pb.rtp.send(packet(0, 1, 0xb, 0x55), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    const bogus: Buffer[] = [];
+    bogus.push(packet(18, 1, 0xe, 0x22)); // G.729: not negotiated on this leg
+    bogus.push(packet(96, 1, 0xe, 0x22)); // a dynamic type nobody negotiated
+    const v1 = packet(0, 1, 0xe, 0x22);
+    v1[0] = 0x40; // RTP version 1
+    bogus.push(v1);
+    const csrc = packet(0, 1, 0xe, 0x22).subarray(0, 40);
+    csrc[0] = 0x8f; // 15 CSRCs (60 octets) in a 40-octet packet
+    bogus.push(csrc);
+    const ext = packet(0, 1, 0xe, 0x22);
+    ext[0] = 0x90; // an extension whose length runs past the packet
+    ext.writeUInt16BE(0xffff, 14);
+    bogus.push(ext);
+    const pad = packet(0, 1, 0xe, 0x22);
+    pad[0] = 0xa0; // padding that would eat into the header
+    pad[pad.length - 1] = 0xff;
+    bogus.push(pad);
+    const zeroPad = packet(0, 1, 0xe, 0x22);
+    zeroPad[0] = 0xa0;
+    zeroPad[zeroPad.length - 1] = 0;
+    bogus.push(zeroPad);
+    for (const m of bogus) sprayer.rtp.send(m, a.port, '127.0.0.1');
+    await until(async () => (await statsOf(a)).malformedDropped >= bogus.length);
+    expect((await a.stats())?.latchedTo).toBeNull();
+    expect(pb.got).toHaveLength(0);
+    // The phone's own first packet latches, and then the sprayer's valid packets are foreign.
+    pa.rtp.send(packet(0, 1, 0xa, 0x11), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 1);
+    for (let i = 0; i < 10; i++) sprayer.rtp.send(packet(0, 100 + i, 0xe, 0x22), a.port, '127.0.0.1');
+    pa.rtp.send(packet(0, 2, 0xa, 0x11), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 2);
+    const s = await a.stats();
+    expect(s?.latchedTo).toBe(`127.0.0.1:${pa.port}`);
+    expect(s?.packetsReceived).toBe(2);
+    expect(onlyFill(pb, 0x11)).toBe(true);
+    await hangup();
+  });
+
+  it('pins the SSRC: a second stream from the latched address is dropped until a new SDP', async () => {
+    await call();
+    pb.rtp.send(packet(0, 1, 0xb, 0x55), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    pa.rtp.send(packet(0, 1, 0xa, 0x11), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 1);
+    // Same address, another SSRC, while the phone's stream flows: not the call's stream.
+    for (let i = 0; i < 5; i++) {
+      pa.rtp.send(packet(0, 500 + i, 0xdead, 0x33), a.port, '127.0.0.1');
+      pa.rtp.send(packet(0, 2 + i, 0xa, 0x11), a.port, '127.0.0.1');
+    }
+    await until(() => pb.got.length === 6);
+    expect((await a.stats())?.foreignDropped).toBe(5);
+    expect(onlyFill(pb, 0x11)).toBe(true);
+    // A re-INVITE's SDP lets the phone's new stream in.
+    a.setRemote(remote(pa));
+    await a.stats();
+    pa.rtp.send(packet(0, 900, 0xbeef, 0x44), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 7);
+    expect(pb.got[6]!.subarray(12).every((x) => x === 0x44)).toBe(true);
+    await hangup();
+  });
+
+  it('takes RTCP only from the host the media latched to', async () => {
+    await call();
+    pb.rtp.send(packet(0, 1, 0xb, 0x55), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    const ourSsrc = pa.got[0]!.readUInt32BE(8);
+    const report = (ssrc: number) =>
+      buildCompound({
+        ssrc,
+        sender: null,
+        blocks: [
+          {
+            ssrc: ourSsrc,
+            fractionLost: 128,
+            cumulativeLost: 10,
+            extendedHighestSeq: 1,
+            jitter: 0,
+            lsr: 0,
+            dlsr: 0,
+          },
+        ],
+        cname: 'x',
+        bye: false,
+      });
+    expect(parseCompound(report(0xa))).not.toBeNull();
+    // Before A's media latched nobody's reports count; afterwards, not another host's.
+    sprayer.rtp.send(report(0xe), a.port + 1, '127.0.0.1');
+    await until(async () => (await statsOf(a)).foreignDropped >= 1);
+    pa.rtp.send(packet(0, 1, 0xa, 0x11), a.port, '127.0.0.1');
+    await until(() => pb.got.length === 1);
+    sprayer.rtp.send(report(0xe), a.port + 1, '127.0.0.1');
+    await until(async () => (await statsOf(a)).foreignDropped >= 2);
+    expect((await a.stats())?.remoteLossRatio).toBeNull();
+    pa.rtp.send(report(0xa), a.port + 1, '127.0.0.1');
+    await until(async () => (await statsOf(a)).remoteLossRatio !== null);
+    await hangup();
+  });
+});
+
+async function statsOf(e: MediaEndpoint) {
+  const s = await e.stats();
+  if (!s) throw new Error('no stats');
+  return s;
+}
