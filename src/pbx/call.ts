@@ -114,6 +114,8 @@ export interface TrunkDial {
   /** Identity headers in the trunk's style (P-Asserted-Identity, Remote-Party-ID, Privacy). */
   headers: [string, string][];
   credentials: ClientCredentials | null;
+  /** The trunk's configured digest realm: challenges in another realm are not answered (null: any). */
+  realm: string | null;
   /** The codecs the trunk takes, preferred first (the offer to it is narrowed to them). */
   codecs?: readonly string[];
 }
@@ -724,7 +726,13 @@ export class Call implements ActiveCall {
   private answerChallenge(leg: BLeg, res: SipResponse): boolean {
     const creds = leg.trunk?.credentials;
     if (!creds || leg.authTries >= 2 || leg.state === 'cancelled' || leg.round !== this.round) return false;
-    const again = withCredentials(leg.invite, res, creds, this.ctx.localFor(leg.binding.source));
+    const again = withCredentials(
+      leg.invite,
+      res,
+      creds,
+      this.ctx.localFor(leg.binding.source),
+      leg.trunk?.realm ?? null,
+    );
     if (!again) return false;
     leg.invite = again;
     leg.authTries++;

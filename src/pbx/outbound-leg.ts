@@ -138,7 +138,7 @@ export class OutboundLeg implements ActiveCall {
           this.authTries < 2 &&
           this.state === 'ringing'
         ) {
-          const again = withCredentials(req, res, creds, local);
+          const again = withCredentials(req, res, creds, local, this.opts.trunk?.realm ?? null);
           if (again) {
             this.authTries++;
             this.send(again, binding, local);

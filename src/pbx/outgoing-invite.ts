@@ -8,6 +8,7 @@ import { newTag } from '../sip/build.js';
 import { contactFor, type LocalAddress, viaFor } from '../sip/dialog.js';
 import { Headers, parseUri, type SipRequest, type SipResponse } from '../sip/message/index.js';
 import type { Binding } from './location.js';
+import { inTrunkRealm } from './trunks/challenge.js';
 
 export interface InviteParties {
   /** Who is calling, as the rung phone shows it. */
@@ -52,18 +53,24 @@ export function inviteTo(
 
 /**
  * The INVITE again with credentials after a 401/407 (RFC 3261 §22.2): same
- * Call-ID and From tag, the next CSeq, a new branch. Null when the challenge is
- * not one we can answer.
+ * Call-ID and From tag, the next CSeq, a new branch. Null when no challenge is
+ * one we can answer, or none is in the trunk's configured `realm` (then no
+ * credentials leave at all: see trunks/challenge.ts).
  */
 export function withCredentials(
   req: SipRequest,
   challenge: SipResponse,
   creds: ClientCredentials,
   local: LocalAddress,
+  realm: string | null,
 ): SipRequest | null {
   const proxy = challenge.status === 407;
-  const asked = challenge.headers.get(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-  const value = asked ? authorize(asked, creds, { method: req.method, uri: req.rawUri }) : null;
+  let value: string | null = null;
+  for (const asked of challenge.headers.getAll(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate')) {
+    if (!inTrunkRealm(asked, realm)) continue;
+    value = authorize(asked, creds, { method: req.method, uri: req.rawUri });
+    if (value) break;
+  }
   if (!value) return null;
   const headers = req.headers.clone();
   headers.set('Via', viaFor(local));

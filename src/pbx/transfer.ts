@@ -372,7 +372,13 @@ export class TransferRinger {
   private answerChallenge(round: Round, fork: Fork, res: SipResponse): boolean {
     const creds = fork.target.trunk?.credentials;
     if (!creds || fork.authTries >= 2 || fork.state === 'done' || round.closed) return false;
-    const again = withCredentials(fork.req, res, creds, this.deps.localFor(fork.binding.source));
+    const again = withCredentials(
+      fork.req,
+      res,
+      creds,
+      this.deps.localFor(fork.binding.source),
+      fork.target.trunk?.realm ?? null,
+    );
     if (!again) return false;
     fork.req = again;
     fork.authTries++;

@@ -27,6 +27,7 @@ import * as m0021 from './migrations/0021_integrations.js';
 import * as m0022 from './migrations/0022_reports.js';
 import * as m0023 from './migrations/0023_report_rollups.js';
 import * as m0024 from './migrations/0024_clear_calls_at_cap.js';
+import * as m0025 from './migrations/0025_trunk_realm.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022_reports': m0022,
   '0023_report_rollups': m0023,
   '0024_clear_calls_at_cap': m0024,
+  '0025_trunk_realm': m0025,
 };
 
 /**

@@ -174,6 +174,8 @@ export interface TrunksTable {
   /** The account at the carrier (From user of REGISTER; digest user when authUsername is null). */
   username: string | null;
   authUsername: string | null;
+  /** The digest realm the carrier challenges with; when set, a challenge in any other realm is not answered. */
+  realm: ColumnType<string | null, string | null | undefined, string | null>;
   /** Digest password (registration and calls challenged by the carrier); never read back through the API. */
   password: string | null;
   expirySec: ColumnType<number, number | undefined, number>;

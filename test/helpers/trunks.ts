@@ -21,6 +21,7 @@ export function trunkInput(
     transport: 'UDP',
     username: null,
     authUsername: null,
+    realm: null,
     password: null,
     expirySec: 300,
     contactUser: null,

@@ -39,6 +39,7 @@ const CFG: RegistrationConfig = {
   domain: 'carrier.test',
   username: 'trunk-user',
   authUsername: 'trunk-user',
+  realm: null,
   password: 'trunk-secret',
   expirySec: 300,
   contactUser: 'pbx-in',
@@ -470,6 +471,27 @@ describe('TrunkRegistration with a hand-driven layer and clock', () => {
       failures: 1,
     });
     expect(nextIn()).toBe(30);
+  });
+
+  it('answers only a challenge in the configured realm (no digest leak to another realm)', async () => {
+    const ch = (realm: string) => `Digest realm="${realm}", nonce="n1", qop="auth"`;
+    const { layer, reg } = fake({ cfg: { realm: 'carrier.test' } });
+    reg.start();
+    await flush();
+    await layer.answer(401, [['WWW-Authenticate', ch('elsewhere.example')]]);
+    expect(layer.sent).toHaveLength(1);
+    expect(reg.status()).toMatchObject({ state: 'failed', lastStatus: 401 });
+    expect(reg.status().lastError).toMatch(/realm/);
+    // Among several challenges, the one in the trunk's realm is answered.
+    const two = fake({ cfg: { realm: 'carrier.test' } });
+    two.reg.start();
+    await flush();
+    await two.layer.answer(401, [
+      ['WWW-Authenticate', ch('elsewhere.example')],
+      ['WWW-Authenticate', ch('carrier.test')],
+    ]);
+    expect(two.layer.sent).toHaveLength(2);
+    expect(authParams(two.layer.last.req)?.get('realm')).toBe('carrier.test');
   });
 
   it('takes a second challenge as wrong credentials unless it says the nonce was stale', async () => {

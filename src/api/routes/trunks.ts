@@ -67,6 +67,10 @@ const trunkFields = {
   authUsername: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
     description: 'Digest user when it differs from username',
   }),
+  realm: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()], {
+    description:
+      'Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials',
+  }),
   expirySec: Type.Integer({ minimum: 60, maximum: 86_400, description: 'Registration expiry asked for' }),
   contactUser: Type.Union([Type.String({ pattern: '^[A-Za-z0-9._+-]{1,64}$' }), Type.Null()], {
     description: 'Our Contact user in REGISTER (default: username)',
@@ -236,6 +240,7 @@ const TRUNK_DEFAULTS = {
   transport: 'UDP',
   username: null,
   authUsername: null,
+  realm: null,
   password: null,
   expirySec: 300,
   contactUser: null,

@@ -348,6 +348,7 @@ function trunkTarget(
       ...trunkIdentity(trunk, c.callerId, call.caller.displayName, c.diversion),
       to: { number: sent, domain: trunk.host },
       credentials: trunk.password && account ? { username: account, password: trunk.password } : null,
+      realm: trunk.realm,
       codecs: trunk.codecs,
     },
   };

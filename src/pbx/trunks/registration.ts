@@ -27,6 +27,7 @@ import {
 import type { Clock, Timer } from '../../sip/transaction/clock.js';
 import type { ClientHandlers } from '../../sip/transaction/layer.js';
 import type { Destination } from '../../sip/transaction/types.js';
+import { inTrunkRealm } from './challenge.js';
 
 /** First retry after a failure, doubled for each consecutive failure up to BACKOFF_MAX_SEC. */
 const BACKOFF_BASE_SEC = 30;
@@ -71,6 +72,8 @@ export interface RegistrationConfig {
   username: string;
   /** Digest user name (often the same as `username`). */
   authUsername: string;
+  /** The realm challenges must be in to be answered (null: any). */
+  realm: string | null;
   password: string;
   /** Expiry asked for, in seconds. */
   expirySec: number;
@@ -461,8 +464,14 @@ export class TrunkRegistration {
   private takeChallenge(res: SipResponse, answeredSoFar: number): Outcome | null {
     const proxy = res.status === 407;
     const offers = res.headers.getAll(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
-    const challenge = offers.find(answerable);
-    if (challenge === undefined) return refused(res, 'no digest challenge we can answer');
+    const challenge = offers.find((c) => answerable(c) && inTrunkRealm(c, this.cfg.realm));
+    if (challenge === undefined)
+      return refused(
+        res,
+        offers.some(answerable)
+          ? 'challenged in a realm other than the configured one'
+          : 'no digest challenge we can answer',
+      );
     if (answeredSoFar > 0 && !isStale(challenge))
       return refused(res, 'credentials refused (wrong username or password?)');
     if (answeredSoFar >= MAX_CHALLENGES) return refused(res, 'the registrar keeps challenging');

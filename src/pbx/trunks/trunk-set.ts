@@ -220,6 +220,7 @@ export class TrunkSet {
           domain: trunk.host,
           username: trunk.username,
           authUsername: trunk.authUsername ?? trunk.username,
+          realm: trunk.realm,
           password: trunk.password,
           expirySec: trunk.expirySec,
           contactUser: trunk.contactUser ?? trunk.username,

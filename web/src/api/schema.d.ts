@@ -7335,6 +7335,8 @@ export interface paths {
                                 username: string | null;
                                 /** @description Digest user when it differs from username */
                                 authUsername: string | null;
+                                /** @description Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials */
+                                realm: string | null;
                                 /** @description Registration expiry asked for */
                                 expirySec: number;
                                 /** @description Our Contact user in REGISTER (default: username) */
@@ -7424,6 +7426,8 @@ export interface paths {
                         username?: string | null;
                         /** @description Digest user when it differs from username */
                         authUsername?: string | null;
+                        /** @description Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials */
+                        realm?: string | null;
                         /** @description Registration expiry asked for */
                         expirySec?: number;
                         /** @description Our Contact user in REGISTER (default: username) */
@@ -7473,6 +7477,8 @@ export interface paths {
                             username: string | null;
                             /** @description Digest user when it differs from username */
                             authUsername: string | null;
+                            /** @description Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials */
+                            realm: string | null;
                             /** @description Registration expiry asked for */
                             expirySec: number;
                             /** @description Our Contact user in REGISTER (default: username) */
@@ -7583,6 +7589,8 @@ export interface paths {
                             username: string | null;
                             /** @description Digest user when it differs from username */
                             authUsername: string | null;
+                            /** @description Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials */
+                            realm: string | null;
                             /** @description Registration expiry asked for */
                             expirySec: number;
                             /** @description Our Contact user in REGISTER (default: username) */
@@ -7695,6 +7703,8 @@ export interface paths {
                         username?: string | null;
                         /** @description Digest user when it differs from username */
                         authUsername?: string | null;
+                        /** @description Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials */
+                        realm?: string | null;
                         /** @description Registration expiry asked for */
                         expirySec?: number;
                         /** @description Our Contact user in REGISTER (default: username) */
@@ -7745,6 +7755,8 @@ export interface paths {
                             username: string | null;
                             /** @description Digest user when it differs from username */
                             authUsername: string | null;
+                            /** @description Digest realm the carrier challenges with; when set, challenges in any other realm get no credentials */
+                            realm: string | null;
                             /** @description Registration expiry asked for */
                             expirySec: number;
                             /** @description Our Contact user in REGISTER (default: username) */

@@ -68,6 +68,7 @@ interface TrunkDraft {
   transport: Transport;
   username: string;
   authUsername: string;
+  realm: string;
   password: string;
   expirySec: number | string;
   contactUser: string;
@@ -94,6 +95,7 @@ const NEW_TRUNK: TrunkDraft = {
   transport: 'UDP',
   username: '',
   authUsername: '',
+  realm: '',
   password: '',
   expirySec: 300,
   contactUser: '',
@@ -120,6 +122,7 @@ function draftOf(t: Trunk): TrunkDraft {
     transport: t.transport,
     username: t.username ?? '',
     authUsername: t.authUsername ?? '',
+    realm: t.realm ?? '',
     password: '',
     expirySec: t.expirySec,
     contactUser: t.contactUser ?? '',
@@ -151,6 +154,7 @@ function bodyOf(d: TrunkDraft): TrunkBody {
     transport: d.transport,
     username: text(d.username),
     authUsername: text(d.authUsername),
+    realm: text(d.realm),
     ...(d.password !== '' ? { password: d.password } : {}),
     expirySec: whole(d.expirySec) ?? 300,
     contactUser: text(d.contactUser),
@@ -179,6 +183,7 @@ const FIELDS = [
   'transport',
   'username',
   'authUsername',
+  'realm',
   'password',
   'expirySec',
   'contactUser',
@@ -313,6 +318,14 @@ function TrunkForm({
             value={d.authUsername}
             onChange={(e) => set({ authUsername: e.currentTarget.value })}
             error={err('authUsername')}
+          />
+          <TextInput
+            label={t('trunks.realm')}
+            description={t('trunks.realmHint')}
+            autoComplete="off"
+            value={d.realm}
+            onChange={(e) => set({ realm: e.currentTarget.value })}
+            error={err('realm')}
           />
           <PasswordInput
             label={t('trunks.password')}
