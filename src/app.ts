@@ -13,6 +13,7 @@ import { EventsSocket } from './api/events-socket.js';
 import type { ApiServer } from './api/server.js';
 import { type Credentials, type DemoTenant, ensureFirstOperator, seedDemo } from './bootstrap.js';
 import { attachCluster } from './cluster/attach.js';
+import { SharedBans } from './cluster/bans.js';
 import { type Cluster, defaultNodeId, openCluster } from './cluster/cluster.js';
 import { connectRedis, redactUrl } from './cluster/redis.js';
 import { type Config, sipAllowList, sipScannerAgentList, sipTrustedProxyList } from './config.js';
@@ -142,6 +143,18 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         ...(sipScannerAgentList(config) ? { scannerAgents: sipScannerAgentList(config) } : {}),
         rateLimit: config.sipRateLimit,
         trustedProxies: sipTrustedProxyList(config),
+        defences: {
+          tenantRateLimit: config.sipTenantRateLimit,
+          connections: {
+            maxPerIp: config.sipMaxConnectionsPerIp,
+            firstMessageMs: config.sipFirstMessageSec * 1000,
+            idleMs: config.sipConnectionIdleSec * 1000,
+          },
+          maxServerTransactions: config.sipMaxTransactions,
+          maxClientTransactions: config.sipMaxTransactions,
+          maxCalls: config.sipMaxCalls,
+          maxSubscriptions: config.sipMaxSubscriptions,
+        },
         tls: { port: config.sipTlsPort, key: tls.key, cert: tls.cert },
         mohDir: join(config.dataDir, 'moh'),
         ttsDir: join(config.dataDir, 'tts'),
@@ -172,6 +185,16 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     const clustered = cluster
       ? attachCluster(cluster, sip, logger.child({ component: 'cluster' }), store.callLog)
       : null;
+    if (cluster && redis) {
+      // Bans decided on any node apply on all of them (src/cluster/bans.ts).
+      const clusterLog = logger.child({ component: 'cluster' });
+      const bans = await SharedBans.open(redis, sip.guard, {
+        prefix: cluster.prefix,
+        node: cluster.node,
+        onError: (err, what) => clusterLog.warn({ err }, `${what} failed`),
+      });
+      cleanups.push(() => bans.close());
+    }
     const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
@@ -246,10 +269,9 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       security: {
         events: (f) => sip.securityLog.list(f),
         bans: () => sip.guard.activeBans(),
-        counts: () => ({
-          events: { ...sip.securityLog.counts },
-          dropped: { scanner: sip.scanners.dropped, flood: sip.flood.dropped },
-        }),
+        lift: (ip, user, by) => sip.liftBan(ip, user, by),
+        tenantOfRealm: (realm) => sip.directory.tenantByDomain(realm)?.id ?? null,
+        counts: () => sip.securityCounts(),
       },
       // The queue engine exists once the SIP service has started (it needs the media engine).
       queues: {

@@ -31,6 +31,13 @@ export interface Config {
   sipAllow: string | null;
   sipScannerAgents: string | null;
   sipRateLimit: number;
+  sipTenantRateLimit: number;
+  sipMaxConnectionsPerIp: number;
+  sipFirstMessageSec: number;
+  sipConnectionIdleSec: number;
+  sipMaxTransactions: number;
+  sipMaxCalls: number;
+  sipMaxSubscriptions: number;
   sipTrustedProxies: string | null;
   tlsCert: string | null;
   tlsKey: string | null;
@@ -243,6 +250,68 @@ export const SETTINGS: readonly Setting[] = [
     default: '100',
     description:
       'SIP requests a second one address may send (counted over 2 s); past it the address is dropped unanswered for 30 s (0 = no limit). Behind Kamailio, list it in NIMBUS_SIP_TRUSTED_PROXIES.',
+  },
+  {
+    key: 'sipTenantRateLimit',
+    env: 'NIMBUS_SIP_TENANT_RATE_LIMIT',
+    flag: 'sip-tenant-rate-limit',
+    kind: { type: 'int', min: 0, max: 1000000 },
+    default: '1000',
+    description:
+      "SIP requests a second naming one tenant's domain, counted over 2 s, twice over: for its own phones (addresses that authenticated) and for everyone else. Past it, its phones get 503 with Retry-After and strangers are dropped unanswered over UDP (0 = no limit).",
+  },
+  {
+    key: 'sipMaxConnectionsPerIp',
+    env: 'NIMBUS_SIP_MAX_CONNECTIONS_PER_IP',
+    flag: 'sip-max-connections-per-ip',
+    kind: { type: 'int', min: 0, max: 100000 },
+    default: '50',
+    description:
+      'Concurrent SIP connections one address may hold per transport (TCP, TLS, WebSocket); more are closed at once (0 = no cap). Trusted proxies and NIMBUS_SIP_ALLOW are exempt.',
+  },
+  {
+    key: 'sipFirstMessageSec',
+    env: 'NIMBUS_SIP_FIRST_MESSAGE_SEC',
+    flag: 'sip-first-message-sec',
+    kind: { type: 'int', min: 1, max: 3600 },
+    default: '20',
+    description:
+      'Seconds a new SIP connection (TCP, TLS with its handshake, WebSocket) has to send its first complete SIP message before it is closed.',
+  },
+  {
+    key: 'sipConnectionIdleSec',
+    env: 'NIMBUS_SIP_CONNECTION_IDLE_SEC',
+    flag: 'sip-connection-idle-sec',
+    kind: { type: 'int', min: 5, max: 86400 },
+    default: '120',
+    description:
+      'Seconds a SIP connection may stay silent (CRLF keep-alives count) before it is closed, unless a registration made over it still lives.',
+  },
+  {
+    key: 'sipMaxTransactions',
+    env: 'NIMBUS_SIP_MAX_TRANSACTIONS',
+    flag: 'sip-max-transactions',
+    kind: { type: 'int', min: 10, max: 10000000 },
+    default: '50000',
+    description:
+      'SIP server transactions (and, separately, client transactions) in progress at most; past it new requests get 503.',
+  },
+  {
+    key: 'sipMaxCalls',
+    env: 'NIMBUS_SIP_MAX_CALLS',
+    flag: 'sip-max-calls',
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '10000',
+    description:
+      'Calls in progress on the node at most (each holds its dialogs); past it new INVITEs get 503.',
+  },
+  {
+    key: 'sipMaxSubscriptions',
+    env: 'NIMBUS_SIP_MAX_SUBSCRIPTIONS',
+    flag: 'sip-max-subscriptions',
+    kind: { type: 'int', min: 1, max: 10000000 },
+    default: '100000',
+    description: 'SIP subscriptions (busy lamps, message waiting) at most; past it new SUBSCRIBEs get 503.',
   },
   {
     key: 'sipTrustedProxies',

@@ -66,8 +66,22 @@ export interface TrunkSource {
 export interface SecuritySource {
   events(filter: { tenantId?: string; kind?: SecurityEventKind; limit?: number }): SecurityEvent[];
   bans(): Ban[];
+  /**
+   * Lifts the ban on exactly this address (user null) or this user from it, on every node of
+   * a cluster, and records who did (an `unban` event); the ban lifted, or null when none.
+   */
+  lift?(ip: string, user: string | null, by: string): Ban | null;
+  /** The tenant a SIP domain belongs to (a tenant admin lifts only bans of their own domain). */
+  tenantOfRealm?(realm: string): string | null;
   /** Events since start by kind, and requests dropped unanswered (for /metrics). */
-  counts?(): { events: Record<SecurityEventKind, number>; dropped: { scanner: number; flood: number } };
+  counts?(): {
+    events: Record<SecurityEventKind, number>;
+    dropped: { scanner: number; flood: number; tenant?: number };
+    /** Requests answered 503 by the tenant limit, work refused at each memory bound. */
+    refused?: Record<string, number>;
+    /** Entries held and the most held in each bounded table (transactions, calls, nonces, ...). */
+    tables?: Record<string, { size: number; max: number }>;
+  };
 }
 
 /** Call queues at work (the SIP service's queue engine). */

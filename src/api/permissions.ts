@@ -71,6 +71,10 @@ export const PERMISSIONS = {
   'calls.control': { operator: 'any', tenant_admin: 'any', supervisor: 'own', user: 'own' },
   // Failed SIP logins, bans and scanners that named the company's domain: its administrators.
   'security.read': { operator: 'any', tenant_admin: 'any' },
+  // Lifting a SIP ban early: a company's administrators for their own users' bans.
+  'security.manage': { operator: 'any', tenant_admin: 'any' },
+  // Lifting any SIP ban, a whole address's included (it may carry several companies' phones).
+  'platform.security': { operator: 'any' },
   'platformAudit.read': { operator: 'any' },
   'platform.read': { operator: 'any' },
   // Carriers' trunks and the public number pool belong to the operator; tenants read their numbers.

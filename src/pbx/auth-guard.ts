@@ -8,6 +8,10 @@
  *
  * Memory is bounded: each table holds at most `maxEntries` keys, oldest dropped
  * first (a flood of spoofed addresses pushes out counters, never grows the heap).
+ *
+ * In a cluster, bans are shared (src/cluster/bans.ts): a ban decided here is told
+ * to `sharing`, and bans decided elsewhere arrive through `applyBan` into the same
+ * local table, so the SIP path never waits on Redis.
  */
 import { BlockList, isIP } from 'node:net';
 import type { AuthFailure, AuthWatch } from './authenticate.js';
@@ -82,6 +86,19 @@ export interface Ban {
   /** null: the whole address; otherwise only this user from it. */
   user: string | null;
   until: Date;
+  /** The SIP domain the failures named (whose tenant's admins may lift a user's ban); null if unknown. */
+  realm: string | null;
+}
+
+/** Where bans decided or lifted on this node go (the cluster's shared list). */
+export interface BanSharing {
+  banned(ban: Ban): void;
+  lifted(ip: string, user: string | null): void;
+}
+
+interface BanEntry {
+  until: number;
+  realm: string | null;
 }
 
 export class AuthGuard implements AuthWatch {
@@ -91,8 +108,10 @@ export class AuthGuard implements AuthWatch {
   private readonly allowCache = new Map<string, boolean>();
   private readonly userCounts: BoundedMap<Counter>;
   private readonly ipCounts: BoundedMap<Counter>;
-  /** Key `ip` (whole address) or `ip user` → end of the ban (ms). */
-  private readonly bans: BoundedMap<number>;
+  /** Key `ip` (whole address) or `ip user` → end of the ban (ms) and the domain named. */
+  private readonly bans: BoundedMap<BanEntry>;
+  /** Set in a cluster: bans decided and lifted here are told to the other nodes. */
+  sharing: BanSharing | null = null;
 
   constructor(
     private readonly events: SecurityLog,
@@ -172,24 +191,63 @@ export class AuthGuard implements AuthWatch {
   activeBans(): Ban[] {
     const now = this.clock();
     const out: Ban[] = [];
-    for (const [key, until] of this.bans.entries()) {
-      if (until <= now) continue;
+    for (const [key, b] of this.bans.entries()) {
+      if (b.until <= now) continue;
       const space = key.indexOf(' ');
       out.push({
         ip: space < 0 ? key : key.slice(0, space),
         user: space < 0 ? null : key.slice(space + 1),
-        until: new Date(until),
+        until: new Date(b.until),
+        realm: b.realm,
       });
     }
     return out;
   }
 
-  /** Lifts a ban early (the operator knows the address); true when there was one. */
+  /** The ban in force on exactly this address (user null) or this user from it, if any. */
+  banOf(ip: string, user: string | null = null): Ban | null {
+    const a = plainIp(ip);
+    const key = user === null ? a : `${a} ${user}`;
+    if (!this.banned(key)) return null;
+    const b = this.bans.get(key)!;
+    return { ip: a, user, until: new Date(b.until), realm: b.realm };
+  }
+
+  /**
+   * Lifts a ban early (the operator knows the address); true when there was one.
+   * The counters of the address (and pair) start again from zero, or the next miss
+   * would ban it again at once. Told to the other nodes of a cluster.
+   */
   lift(ip: string, user: string | null = null): boolean {
-    const key = user === null ? plainIp(ip) : `${plainIp(ip)} ${user}`;
+    const had = this.applyLift(ip, user);
+    this.sharing?.lifted(plainIp(ip), user);
+    return had;
+  }
+
+  /** A ban decided by another node: applied here (no event: that node recorded it). */
+  applyBan(ban: Ban): void {
+    if (ban.until.getTime() <= this.clock()) return;
+    const a = plainIp(ban.ip);
+    const key = ban.user === null ? a : `${a} ${ban.user}`;
+    const had = this.bans.get(key);
+    if (had && had.until >= ban.until.getTime()) return;
+    this.bans.set(key, { until: ban.until.getTime(), realm: ban.realm });
+  }
+
+  /** A ban lifted on another node (or here): gone, with its counters. */
+  applyLift(ip: string, user: string | null): boolean {
+    const a = plainIp(ip);
+    const key = user === null ? a : `${a} ${user}`;
     const had = this.banned(key);
     this.bans.delete(key);
+    if (user === null) this.ipCounts.delete(a);
+    else this.userCounts.delete(key);
     return had;
+  }
+
+  /** The most entries each table holds. */
+  get capacity(): number {
+    return this.opts.maxEntries;
   }
 
   /** Entries held (tests of the memory bound). */
@@ -198,9 +256,9 @@ export class AuthGuard implements AuthWatch {
   }
 
   private banned(key: string): boolean {
-    const until = this.bans.get(key);
-    if (until === undefined) return false;
-    if (until > this.clock()) return true;
+    const b = this.bans.get(key);
+    if (b === undefined) return false;
+    if (b.until > this.clock()) return true;
     this.bans.delete(key);
     return false;
   }
@@ -218,7 +276,8 @@ export class AuthGuard implements AuthWatch {
 
   private ban(key: string, ip: string, user: string | null, realm: string, now: number): void {
     const until = now + this.opts.banMs;
-    this.bans.set(key, until);
+    this.bans.set(key, { until, realm });
+    this.sharing?.banned({ ip, user, until: new Date(until), realm });
     this.events.record({
       kind: 'ban',
       ip,

@@ -93,6 +93,11 @@ export class RequestRateLimiter {
     return true;
   }
 
+  /** The most addresses remembered. */
+  get maxTracked(): number {
+    return this.opts.maxTracked;
+  }
+
   /** Addresses remembered (tests of the memory bound). */
   get tracked(): number {
     return this.slots.size;

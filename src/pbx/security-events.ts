@@ -1,6 +1,8 @@
 /**
- * Security events of the SIP side: failed authentications, bans, scanners, and
- * addresses blocked for sending requests too fast (flood). Each
+ * Security events of the SIP side: failed authentications, bans, scanners,
+ * addresses blocked for sending requests too fast (flood), connections refused
+ * over the per-address cap, tenants over their request rate, work refused at a
+ * memory bound (overload), and bans lifted by hand. Each
  * is one stable log line (`SECURITY <kind> ip=<address> key=value…`) for log
  * watchers such as fail2ban (deploy/fail2ban/), and a bounded in-memory list the
  * portal reads (newest first; per node, like the log it mirrors).
@@ -12,7 +14,19 @@
  */
 import type { Logger } from 'pino';
 
-export type SecurityEventKind = 'auth-failure' | 'ban' | 'scanner' | 'flood';
+export type SecurityEventKind =
+  | 'auth-failure'
+  | 'ban'
+  | 'scanner'
+  | 'flood'
+  /** Connections refused over the per-address cap (aggregated: one per address a minute). */
+  | 'connection-limit'
+  /** A tenant's requests over its rate limit (aggregated: one per tenant a minute). */
+  | 'tenant-flood'
+  /** Work refused at a memory bound: transactions, calls, subscriptions (aggregated). */
+  | 'overload'
+  /** An operator or tenant admin lifted a ban early. */
+  | 'unban';
 
 export interface SecurityEvent {
   /** Increasing per node: the portal's "newer than" cursor. */
@@ -25,7 +39,11 @@ export interface SecurityEvent {
   realm: string | null;
   method: string | null;
   transport: string | null;
-  /** auth-failure: unknown-domain, unknown-user, wrong-password, banned. scanner: the User-Agent. flood: the limit. */
+  /**
+   * auth-failure: unknown-domain, unknown-user, wrong-password, banned. scanner: the User-Agent.
+   * flood, tenant-flood: the limit (and how many were refused). connection-limit: the cap and
+   * refusals. overload: the bound. unban: who lifted it.
+   */
   reason: string | null;
   /** ban, flood: when it ends. */
   until: Date | null;
@@ -75,7 +93,16 @@ export class SecurityLog {
   private readonly clock: () => number;
   private next = 1;
   /** Events since start by kind (for /metrics). */
-  readonly counts: Record<SecurityEventKind, number> = { 'auth-failure': 0, ban: 0, scanner: 0, flood: 0 };
+  readonly counts: Record<SecurityEventKind, number> = {
+    'auth-failure': 0,
+    ban: 0,
+    scanner: 0,
+    flood: 0,
+    'connection-limit': 0,
+    'tenant-flood': 0,
+    overload: 0,
+    unban: 0,
+  };
 
   constructor(
     private readonly log: Logger,

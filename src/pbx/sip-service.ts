@@ -39,13 +39,14 @@ import { conferenceRoom } from './apps/conference.js';
 import { echoTest } from './apps/echo.js';
 import { keyReadback } from './apps/key-readback.js';
 import { type SettingActions, settingApp } from './apps/setting-codes.js';
-import { AuthGuard, type AuthGuardOptions } from './auth-guard.js';
+import { AuthGuard, type AuthGuardOptions, type Ban } from './auth-guard.js';
 import { authenticate } from './authenticate.js';
 import { BusyLampPackage, type ExtensionDialog, lampResource } from './busy-lamp.js';
 import type { CalendarSpec } from './calendar/types.js';
 import { type ActiveCall, Call, type CallContext, type CallParty, type Release } from './call.js';
 import { CallControl } from './call-control.js';
 import { CallerLookup } from './caller-lookup.js';
+import { type DefenceOptions, Defences } from './defences.js';
 import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
@@ -110,6 +111,8 @@ export interface SipServiceOptions {
    * (bans, rate limit, scanners, security events) by the client it relayed it for. Default none.
    */
   trustedProxies?: readonly string[];
+  /** Per-tenant request rate, connection caps and deadlines, bounds on work in progress (defences.ts). */
+  defences?: Partial<DefenceOptions>;
   /** Digest algorithms challenged, in order (default MD5 alone: see DigestAuthenticator). */
   digestAlgorithms?: DigestAlgorithm[];
   /** SIP over TLS: port and certificate; omitted: no TLS. */
@@ -195,6 +198,8 @@ export class SipService {
   readonly flood: RequestRateLimiter;
   /** Proxies in front whose Vias say which client sent a request (NIMBUS_SIP_TRUSTED_PROXIES). */
   readonly proxies: TrustedProxies;
+  /** Per-tenant rate limit, connection caps, bounds on calls, subscriptions and transactions. */
+  readonly defences: Defences;
   private readonly txContext: TxContext;
   private readonly callContext: CallContext;
   /** In-dialog requests find their call by dialog key; a caller's CANCEL by its INVITE transaction. */
@@ -275,6 +280,10 @@ export class SipService {
       // so judged by its address) grow with the traffic of every phone behind it.
       allowed: (ip) => this.guard.allowed(ip) || this.proxies.trusted(ip),
     });
+    this.defences = new Defences(this.securityLog, (domain) => this.directory.tenantByDomain(domain), {
+      ...opts.defences,
+      clock: () => clock.now(),
+    });
     this.registrar = new Registrar(
       this.directory,
       bindings,
@@ -285,18 +294,32 @@ export class SipService {
       (req, source) => this.proxies.clientOf(req, source),
     );
     this.transports = new SipTransports(
-      { host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) },
+      {
+        host: opts.host,
+        port: opts.port,
+        ...(opts.tls ? { tls: opts.tls } : {}),
+        connections: {
+          ...this.defences.opts.connections,
+          // A proxy in front carries every phone's connection; the allow-list is trusted not to flood.
+          exempt: (ip) => this.proxies.trusted(ip) || this.guard.allowed(ip),
+        },
+      },
       {
         message: (m, source) => this.onMessage(m, source),
         malformed: (e, source) => this.onMalformed(e, source),
+        refused: (ip, transport) => this.defences.connectionRefused(ip, transport),
       },
     );
     this.txContext = { clock, timers: DEFAULT_TIMERS, sender: this.transports };
-    const layer = new TransactionLayer(this.txContext, {
-      request: (req, tx, source) => this.onRequest(req, tx, source),
-      stateless: (req, source) => this.challengeStatelessly(req, source),
-      cancel: (invite) => this.byInvite.get(invite)?.cancelledByCaller(),
-    });
+    const layer = new TransactionLayer(
+      this.txContext,
+      {
+        request: (req, tx, source) => this.onRequest(req, tx, source),
+        stateless: (req, source) => this.challengeStatelessly(req, source),
+        cancel: (invite) => this.byInvite.get(invite)?.cancelledByCaller(),
+      },
+      this.defences.layerLimits(),
+    );
     this.layer = layer;
     this.carriers = new Carriers(
       {
@@ -618,7 +641,8 @@ export class SipService {
       const client = this.proxies.clientOf(m, source);
       if (
         this.flood.drop(client.host, client.transport, m.method) ||
-        this.scanners.drop(m.headers.get('User-Agent'), client, m.method)
+        this.scanners.drop(m.headers.get('User-Agent'), client, m.method) ||
+        this.defences.screen(m, client, (res) => this.transports.send(this.decorate(res), source))
       )
         return;
     }
@@ -685,6 +709,8 @@ export class SipService {
 
   /** Starts a call, or returns the response that refuses it. */
   private newCall(req: SipRequest, tx: InviteServerTransaction, source: Destination): SipResponse | null {
+    const full = this.defences.admitCall(this.calls.size, req, source);
+    if (full) return full;
     const refused = this.checkRequest(req);
     if (refused) return refused;
     const trunk = this.carriers.trunks.identify(source, req);
@@ -1387,6 +1413,8 @@ export class SipService {
     if (!authn.ok) return authn.response;
     const pkg = this.notifier.packageFor(req);
     if (!('event' in pkg)) return pkg;
+    const full = this.defences.admitSubscription(this.notifier.count, req, source);
+    if (full) return full;
     const target = req.uri.user ? authn.tenant.extensions.get(req.uri.user) : undefined;
     if (!target) return makeResponse(req, 404);
     // Message-waiting: a phone watches its own mailbox only.
@@ -1497,7 +1525,7 @@ export class SipService {
     if (refused) return refused;
     switch (req.method) {
       case 'REGISTER':
-        return this.registrar.handle(req, source);
+        return this.registered(req, source, this.registrar.handle(req, source));
       case 'OPTIONS': {
         if (this.isUserOptions(req) && !this.carriers.trunks.identify(source, req)) {
           const authn = this.authenticate(req, source, true, 'From');
@@ -1534,13 +1562,85 @@ export class SipService {
     const realm = req.uri.host.toLowerCase();
     // Failures and bans go by the phone's address when a trusted proxy relayed the request.
     const judged = this.proxies.clientOf(req, source);
-    return authenticate(req, this.directory, this.auth, {
+    const outcome = authenticate(req, this.directory, this.auth, {
       proxy,
       party,
       realm,
       source: judged,
       watch: this.guard,
     });
+    if (outcome.ok) this.defences.vouch(outcome.tenant.id, judged);
+    return outcome;
+  }
+
+  /**
+   * A REGISTER answered: when accepted, its phone is one of the tenant's own (the
+   * per-tenant limit keeps a budget for those), and a connection it came over is
+   * kept open while the registration lives, however quiet the phone is.
+   */
+  private registered(req: SipRequest, source: Destination, res: SipResponse): SipResponse {
+    if (res.status !== 200) return res;
+    const tenant = this.directory.tenantByDomain(req.uri.host);
+    let longest = 0;
+    for (const c of res.headers.getAll('Contact')) {
+      const m = /;\s*expires\s*=\s*(\d+)/i.exec(c);
+      if (m) longest = Math.max(longest, Number(m[1]));
+    }
+    const until = this.txContext.clock.now() + longest * 1000;
+    if (tenant) this.defences.vouch(tenant.id, this.proxies.clientOf(req, source), until);
+    if (source.flowId && longest > 0) this.transports.keepFlow(source.flowId, until);
+    return res;
+  }
+
+  /** Lifts a ban early (on every node of a cluster) and records who did; the ban lifted, or null. */
+  liftBan(ip: string, user: string | null, by: string): Ban | null {
+    const ban = this.guard.banOf(ip, user);
+    if (!ban) return null;
+    this.guard.lift(ip, user);
+    this.securityLog.record({
+      kind: 'unban',
+      ip: ban.ip,
+      user,
+      realm: ban.realm,
+      method: null,
+      transport: null,
+      reason: by,
+      until: null,
+    });
+    return ban;
+  }
+
+  /** Security counters and how full each bounded table is (/metrics). */
+  securityCounts() {
+    const d = this.defences;
+    const g = this.guard.tracked;
+    const cap = this.guard.capacity;
+    return {
+      events: { ...this.securityLog.counts },
+      dropped: {
+        scanner: this.scanners.dropped,
+        flood: this.flood.dropped,
+        tenant: d.tenantLimit.stats.dropped,
+      },
+      refused: {
+        ...d.refused,
+        'tenant-rate': d.tenantLimit.stats.refused,
+        connections: this.transports.guard.stats.refused,
+        'silent-connections': this.transports.guard.stats.closedSilent,
+      },
+      tables: {
+        'server-transactions': { size: this.layer.activeServerCount, max: this.layer.maxServerTransactions },
+        'client-transactions': { size: this.layer.clientCount, max: this.layer.maxClientTransactions },
+        calls: { size: this.calls.size, max: d.opts.maxCalls },
+        subscriptions: { size: this.notifier.count, max: d.opts.maxSubscriptions },
+        nonces: this.auth.nonceRecords,
+        'rate-limit-addresses': { size: this.flood.tracked, max: this.flood.maxTracked },
+        'auth-failures-by-user': { size: g.users, max: cap },
+        'auth-failures-by-address': { size: g.ips, max: cap },
+        bans: { size: g.bans, max: cap },
+        'tenant-known-addresses': { size: d.tenantLimit.knownCount, max: d.tenantLimit.maxKnown },
+      },
+    };
   }
 
   private decorate<T extends { headers: { append(n: string, v: string): void } }>(res: T): T {

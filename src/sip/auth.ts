@@ -171,6 +171,8 @@ export class DigestAuthenticator {
   private readonly instance = randomBytes(4).toString('base64url');
   private issued = 0;
   private readonly secretText: string;
+  /** Nonce-count records forgotten at the bound while their nonce was still valid (/metrics). */
+  evictedLive = 0;
   /**
    * What an unknown user's response is checked against: made once, so the failing path
    * does exactly the work of a wrong password (no random bytes drawn per request).
@@ -211,6 +213,11 @@ export class DigestAuthenticator {
     );
   }
 
+  /** Nonce-count records held, and the most that are (/metrics). */
+  get nonceRecords(): { size: number; max: number } {
+    return { size: this.counts.size, max: this.maxTracked };
+  }
+
   /** Checks the nonce is ours and for this realm: 'ok', 'stale' (genuine but expired) or 'invalid'. */
   checkNonce(nonce: string, realm: string): VerifyResult {
     const dot = nonce.indexOf('.');
@@ -244,8 +251,16 @@ export class DigestAuthenticator {
       this.counts.delete(creds.nonce);
       this.counts.set(creds.nonce, nc);
       if (this.counts.size > this.maxTracked) {
+        // Bounded by forgetting the oldest rather than refusing: a record is only made after a
+        // right password, so only real phones fill the table, and refusing them would lock
+        // them out. A forgotten nonce that has not expired yet loses its replay protection;
+        // /metrics counts those (raise the bound if it grows).
         const oldest = this.counts.keys().next().value;
-        if (oldest !== undefined) this.counts.delete(oldest);
+        if (oldest !== undefined) {
+          this.counts.delete(oldest);
+          const issued = Number.parseInt(oldest.slice(0, oldest.search(/[-.]/)), 36);
+          if (this.clock() - issued <= this.ttl) this.evictedLive++;
+        }
       }
     }
     return 'ok';

@@ -142,6 +142,8 @@ const INTENDED: Record<string, string | 'public'> = {
   'GET /api/v1/platform/health': 'platform.read',
   'GET /api/v1/platform/security-events': 'platform.read',
   'GET /api/v1/tenants/:tenantId/security-events': 'security.read',
+  'DELETE /api/v1/platform/security/bans/:ip': 'platform.security',
+  'DELETE /api/v1/tenants/:tenantId/security/bans/:ip': 'security.manage',
   'GET /api/v1/tenants/:tenantId/calendars': 'calendars.read',
   'GET /api/v1/tenants/:tenantId/calendars/:id': 'calendars.read',
   'POST /api/v1/tenants/:tenantId/calendars': 'routing.write',

@@ -65,7 +65,9 @@ describe('security events API', () => {
       reason: 'friendly-scanner',
       method: 'OPTIONS',
     });
-    expect(res.json.bans).toEqual([{ ip: '192.0.2.1', user: '101', until: expect.any(String) }]);
+    expect(res.json.bans).toEqual([
+      { ip: '192.0.2.1', user: '101', until: expect.any(String), realm: fx.A.domain },
+    ]);
     const bans = await fx.call('GET', '/api/v1/platform/security-events?kind=ban&limit=5', {
       as: fx.operator,
     });

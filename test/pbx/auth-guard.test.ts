@@ -45,7 +45,7 @@ describe('auth guard', () => {
     expect(guard.refused('192.0.2.1', '102')).toBe(false);
     expect(events.list({ kind: 'ban' })).toHaveLength(1);
     expect(guard.activeBans()).toEqual([
-      { ip: '192.0.2.1', user: '101', until: new Date(Date.parse('2026-12-07T12:15:00Z')) },
+      { ip: '192.0.2.1', user: '101', until: new Date(Date.parse('2026-12-07T12:15:00Z')), realm: 'g.test' },
     ]);
     advance(15 * 60_000 - 1);
     expect(guard.refused('192.0.2.1', '101')).toBe(true);
@@ -124,6 +124,55 @@ describe('auth guard', () => {
     expect(guard.lift('192.0.2.1', '101')).toBe(true);
     expect(guard.refused('192.0.2.1', '101')).toBe(false);
     expect(guard.lift('192.0.2.1', '101')).toBe(false);
+  });
+
+  it('starts the counters again when a ban is lifted (the next miss does not ban at once)', () => {
+    const { guard, fail } = setup({ userFailures: 3, ipFailures: 0 });
+    for (let i = 0; i < 3; i++) fail('192.0.2.1', '101');
+    expect(guard.lift('192.0.2.1', '101')).toBe(true);
+    fail('192.0.2.1', '101');
+    expect(guard.refused('192.0.2.1', '101')).toBe(false);
+  });
+
+  it('tells its sharing of bans decided and lifted here, and applies bans decided elsewhere without events', () => {
+    const { guard, fail, events } = setup({ userFailures: 1, ipFailures: 0 });
+    const told: string[] = [];
+    guard.sharing = {
+      banned: (b) => told.push(`ban ${b.ip} ${b.user} ${b.realm} ${b.until.toISOString()}`),
+      lifted: (ip, user) => told.push(`lift ${ip} ${user}`),
+    };
+    fail('192.0.2.1', '101');
+    guard.lift('192.0.2.1', '101');
+    expect(told).toEqual(['ban 192.0.2.1 101 g.test 2026-12-07T12:15:00.000Z', 'lift 192.0.2.1 101']);
+    const bansBefore = events.list({ kind: 'ban' }).length;
+    guard.applyBan({
+      ip: '198.51.100.7',
+      user: null,
+      until: new Date(Date.parse('2026-12-07T12:05:00Z')),
+      realm: null,
+    });
+    expect(guard.refused('198.51.100.7', 'anyone')).toBe(true);
+    expect(guard.banOf('198.51.100.7')).toMatchObject({ ip: '198.51.100.7', user: null });
+    expect(events.list({ kind: 'ban' })).toHaveLength(bansBefore);
+    // An older ban from elsewhere does not shorten one in force; an ended one is ignored.
+    guard.applyBan({
+      ip: '198.51.100.7',
+      user: null,
+      until: new Date(Date.parse('2026-12-07T12:01:00Z')),
+      realm: null,
+    });
+    expect(guard.banOf('198.51.100.7')?.until.toISOString()).toBe('2026-12-07T12:05:00.000Z');
+    guard.applyBan({
+      ip: '198.51.100.8',
+      user: null,
+      until: new Date(Date.parse('2026-12-07T11:00:00Z')),
+      realm: null,
+    });
+    expect(guard.banOf('198.51.100.8')).toBeNull();
+    expect(guard.applyLift('198.51.100.7', null)).toBe(true);
+    expect(guard.refused('198.51.100.7', 'anyone')).toBe(false);
+    // Applied lifts are not told back (that would echo between nodes).
+    expect(told).toHaveLength(2);
   });
 });
 

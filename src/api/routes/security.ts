@@ -4,10 +4,17 @@
  * (/platform/security-events), and a company's view of the events that named its
  * SIP domain (/tenants/{tenantId}/security-events). This node's, newest first; the
  * same events are lines in the log (docs/security.md).
+ *
+ * Bans can be lifted early: any ban by the operator, a ban of one of its users by a
+ * company's administrator (a whole address may carry other companies' phones: the
+ * operator's call). Lifting is audited and recorded as an `unban` event; in a
+ * cluster it applies on every node.
  */
 import Type from 'typebox';
+import type { Ban } from '../../pbx/auth-guard.js';
 import type { SecurityEvent } from '../../pbx/security-events.js';
-import type { Api, ApiDeps } from '../context.js';
+import { type Api, type ApiDeps, actorOf } from '../context.js';
+import { ApiError } from '../errors.js';
 import { TenantParams } from '../schemas.js';
 
 const Kind = Type.Union([
@@ -15,6 +22,10 @@ const Kind = Type.Union([
   Type.Literal('ban'),
   Type.Literal('scanner'),
   Type.Literal('flood'),
+  Type.Literal('connection-limit'),
+  Type.Literal('tenant-flood'),
+  Type.Literal('overload'),
+  Type.Literal('unban'),
 ]);
 
 export const SecurityEventSchema = Type.Object({
@@ -28,7 +39,7 @@ export const SecurityEventSchema = Type.Object({
   transport: Type.Union([Type.String(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()], {
     description:
-      'auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood: the limit passed. Never shown to the caller.',
+      'auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood, tenant-flood, connection-limit: the limit passed and how many were refused since the last such event; overload: the bound reached; unban: who lifted it. Never shown to the caller.',
   }),
   until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'ban, flood: when it ends',
@@ -39,7 +50,32 @@ const BanSchema = Type.Object({
   ip: Type.String(),
   user: Type.Union([Type.String(), Type.Null()], { description: 'null: the whole address' }),
   until: Type.String({ format: 'date-time' }),
+  realm: Type.Union([Type.String(), Type.Null()], { description: 'The SIP domain the failures named' }),
 });
+
+const BanParams = Type.Object({
+  ip: Type.String({ minLength: 2, maxLength: 64, pattern: '^[0-9A-Fa-f.:]+$' }),
+});
+const TenantBanParams = Type.Object({
+  tenantId: TenantParams.properties.tenantId,
+  ip: BanParams.properties.ip,
+});
+const BanQuery = Type.Object(
+  {
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'Lift the ban of this user from the address',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+function banView(b: Ban) {
+  return { ip: b.ip, user: b.user, until: b.until.toISOString(), realm: b.realm };
+}
 
 const Query = Type.Object(
   {
@@ -84,7 +120,7 @@ export async function securityRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const filter = { limit: req.query.limit ?? 200, ...(req.query.kind ? { kind: req.query.kind } : {}) };
       return {
         items: (src?.events(filter) ?? []).map(view),
-        bans: (src?.bans() ?? []).map((b) => ({ ip: b.ip, user: b.user, until: b.until.toISOString() })),
+        bans: (src?.bans() ?? []).map(banView),
       };
     },
   );
@@ -95,10 +131,13 @@ export async function securityRoutes(app: Api, deps: ApiDeps): Promise<void> {
       config: { permission: 'security.read' },
       schema: {
         tags: ['security'],
-        summary: "SIP security events that named the tenant's SIP domain (this node's), newest first",
+        summary:
+          "SIP security events that named the tenant's SIP domain (this node's), newest first, and the bans in force on its users",
         params: TenantParams,
         querystring: Query,
-        response: { 200: Type.Object({ items: Type.Array(SecurityEventSchema) }) },
+        response: {
+          200: Type.Object({ items: Type.Array(SecurityEventSchema), bans: Type.Array(BanSchema) }),
+        },
       },
     },
     async (req) => {
@@ -107,7 +146,77 @@ export async function securityRoutes(app: Api, deps: ApiDeps): Promise<void> {
         limit: req.query.limit ?? 200,
         ...(req.query.kind ? { kind: req.query.kind } : {}),
       };
-      return { items: (deps.security?.events(filter) ?? []).map(view) };
+      return {
+        items: (deps.security?.events(filter) ?? []).map(view),
+        bans: tenantBans(req.params.tenantId).map(banView),
+      };
+    },
+  );
+
+  /** Bans of one user from an address that named the tenant's domain (whole addresses are the operator's). */
+  function tenantBans(tenantId: string): Ban[] {
+    const src = deps.security;
+    if (!src?.tenantOfRealm) return [];
+    return src
+      .bans()
+      .filter((b) => b.user !== null && b.realm !== null && src.tenantOfRealm!(b.realm) === tenantId);
+  }
+
+  app.delete(
+    '/api/v1/platform/security/bans/:ip',
+    {
+      config: { permission: 'platform.security' },
+      schema: {
+        tags: ['platform'],
+        summary: 'Lift a SIP ban early: the whole address, or with ?user= that user from it (every node)',
+        params: BanParams,
+        querystring: BanQuery,
+        response: { 200: BanSchema },
+      },
+    },
+    async (req) => {
+      const user = req.query.user ?? null;
+      const ban = deps.security?.lift?.(req.params.ip, user, actorOf(req).label) ?? null;
+      if (!ban) throw new ApiError('NOT_FOUND', 'No such ban in force', user === null ? 'ip' : 'user');
+      await deps.store.platform.audit.record(actorOf(req), {
+        action: 'sip-ban.lift',
+        resourceType: 'sip-ban',
+        resourceId: user === null ? ban.ip : `${ban.ip} ${user}`,
+        before: banView(ban),
+      });
+      return banView(ban);
+    },
+  );
+
+  app.delete(
+    '/api/v1/tenants/:tenantId/security/bans/:ip',
+    {
+      config: { permission: 'security.manage' },
+      schema: {
+        tags: ['security'],
+        summary: "Lift the SIP ban of one of the tenant's users from an address early (every node)",
+        params: TenantBanParams,
+        querystring: Type.Object(
+          { user: Type.String({ minLength: 1, maxLength: 128 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: BanSchema },
+      },
+    },
+    async (req) => {
+      const { tenantId, ip } = req.params;
+      const user = req.query.user;
+      // Only a ban this tenant can see: another company's, or a whole address, is not there for it.
+      const mine = tenantBans(tenantId).find((b) => b.ip === ip && b.user === user);
+      const ban = mine ? (deps.security?.lift?.(ip, user, actorOf(req).label) ?? null) : null;
+      if (!ban) throw new ApiError('NOT_FOUND', 'No such ban in force', 'user');
+      await deps.store.tenant(tenantId).audit.record(actorOf(req), {
+        action: 'sip-ban.lift',
+        resourceType: 'sip-ban',
+        resourceId: `${ban.ip} ${user}`,
+        before: banView(ban),
+      });
+      return banView(ban);
     },
   );
 }

@@ -42,9 +42,19 @@ export interface TransactionUser {
   strayResponse?(res: SipResponse, source: Destination): void;
 }
 
+/** Which bound refused work (LayerLimits.overloaded). */
+export type LayerBound = 'server-transactions' | 'client-transactions';
+
 export interface LayerLimits {
   /** Refuse new server transactions with 503 past this many in progress (bounded work under floods). */
   maxServerTransactions: number;
+  /**
+   * Past this many client transactions in progress a new request is not sent: its
+   * transaction fails at once as a transport error (the TU treats it as 503, §8.1.3.1).
+   */
+  maxClientTransactions: number;
+  /** Told each time a bound refuses work (a security event, metrics); `req` is the request refused. */
+  overloaded?: (bound: LayerBound, req: SipRequest, source: Destination | null) => void;
   /**
    * Completed non-INVITE transactions remembered for Timer J (their last response,
    * to answer retransmissions). Past this many the oldest are forgotten early: a
@@ -98,7 +108,12 @@ export class TransactionLayer {
     private readonly tu: TransactionUser,
     limits: Partial<LayerLimits> = {},
   ) {
-    this.limits = { maxServerTransactions: 50_000, maxCompleted: 200_000, ...limits };
+    this.limits = {
+      maxServerTransactions: 50_000,
+      maxClientTransactions: 50_000,
+      maxCompleted: 200_000,
+      ...limits,
+    };
   }
 
   /** Server transactions in progress, plus completed ones still absorbing retransmissions. */
@@ -113,6 +128,19 @@ export class TransactionLayer {
       if (c.until > now && this.completed.size <= this.limits.maxCompleted) break;
       this.completed.delete(key);
     }
+  }
+
+  /** Server transactions in progress (what maxServerTransactions bounds). */
+  get activeServerCount(): number {
+    return this.servers.size;
+  }
+
+  get maxServerTransactions(): number {
+    return this.limits.maxServerTransactions;
+  }
+
+  get maxClientTransactions(): number {
+    return this.limits.maxClientTransactions;
   }
 
   get clientCount(): number {
@@ -152,6 +180,7 @@ export class TransactionLayer {
     }
     if (this.servers.size >= this.limits.maxServerTransactions) {
       this.ctx.sender.send(makeResponse(req, 503, { headers: [['Retry-After', '5']] }), source);
+      this.limits.overloaded?.('server-transactions', req, source);
       return;
     }
     if (method === 'INVITE') {
@@ -221,6 +250,13 @@ export class TransactionLayer {
       req.method === 'INVITE'
         ? new InviteClientTransaction(this.ctx, req, dest, handlers)
         : new NonInviteClientTransaction(this.ctx, req, dest, handlers);
+    if (this.clients.size >= this.limits.maxClientTransactions) {
+      // Never started, never tracked: it fails as a request that could not be sent, later, so
+      // the caller has its transaction in hand first (as with a failed send).
+      setImmediate(() => tx.transportError());
+      this.limits.overloaded?.('client-transactions', req, null);
+      return tx;
+    }
     this.clients.set(key, tx);
     tx.start();
     return tx;

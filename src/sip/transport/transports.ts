@@ -6,7 +6,8 @@
  *
  * Malformed input never escapes as an exception: it is handed to `malformed()`
  * (which may answer 400) or dropped, and a stream that can no longer be framed is
- * closed. Connections are capped in number and closed when idle.
+ * closed. Connections are capped in number, per source address, and closed when
+ * silent (connection-guard.ts).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import type { Server as HttpServer } from 'node:http';
@@ -21,13 +22,16 @@ import {
   StreamFramer,
   serializeMessage,
 } from '../message/index.js';
-import type { Destination, Sender } from '../transaction/types.js';
+import type { Destination, Sender, TransportName } from '../transaction/types.js';
+import { ConnectionGuard, type ConnectionGuardOptions } from './connection-guard.js';
 import { WsTransport } from './websocket.js';
 
 export interface TransportHandler {
   message(msg: SipMessage, source: Destination): void;
   /** A message that could not be parsed; `source` says where an answer would go. */
   malformed?(error: ParseError, source: Destination): void;
+  /** An inbound connection closed at once: `ip` already holds the most allowed over `transport`. */
+  refused?(ip: string, transport: TransportName): void;
 }
 
 export interface TransportOptions {
@@ -37,7 +41,8 @@ export interface TransportOptions {
   /** Kernel receive buffer for the UDP socket: bursts past it are dropped, not queued. */
   recvBufferSize?: number;
   maxConnections?: number;
-  idleTimeoutMs?: number;
+  /** Per-address caps and deadlines of TCP, TLS and WebSocket connections (connection-guard.ts). */
+  connections?: Partial<ConnectionGuardOptions>;
   maxMessageSize?: number;
   /** SIP over TLS on this port with this certificate; omitted: no TLS. */
   tls?: { port: number; key: string; cert: string } | undefined;
@@ -65,8 +70,10 @@ export class SipTransports implements Sender {
   /** Outbound connections by "host:port", so requests to one peer share a connection. */
   private readonly byPeer = new Map<string, string>();
   private seq = 0;
-  private readonly opts: Required<Omit<TransportOptions, 'tls' | 'tlsClient'>> &
+  private readonly opts: Required<Omit<TransportOptions, 'tls' | 'tlsClient' | 'connections'>> &
     Pick<TransportOptions, 'tls' | 'tlsClient'>;
+  /** Per-address caps, first-message and idle deadlines of stream connections. */
+  readonly guard: ConnectionGuard;
   udpPort = 0;
   tcpPort = 0;
   /** Counters for /metrics and tests. */
@@ -76,13 +83,30 @@ export class SipTransports implements Sender {
     opts: TransportOptions,
     private readonly handler: TransportHandler,
   ) {
+    const { connections, ...rest } = opts;
     this.opts = {
       recvBufferSize: 4 * 1024 * 1024,
       maxConnections: 10_000,
-      idleTimeoutMs: 120_000,
       maxMessageSize: 64 * 1024,
-      ...opts,
+      ...rest,
     };
+    this.guard = new ConnectionGuard(connections);
+  }
+
+  /** Admits an inbound connection or closes it at once (over its address's cap). */
+  private admit(socket: Socket, transport: TransportName): boolean {
+    const ip = socket.remoteAddress;
+    if (ip === undefined) {
+      socket.destroy(); // already gone
+      return false;
+    }
+    if (!this.guard.admit(ip, transport)) {
+      socket.destroy();
+      this.handler.refused?.(ip, transport);
+      return false;
+    }
+    socket.once('close', () => this.guard.release(ip, transport));
+    return true;
   }
 
   async listen(): Promise<void> {
@@ -98,6 +122,7 @@ export class SipTransports implements Sender {
       }
     }
     await this.listenTls();
+    this.guard.start();
   }
 
   private async listenUdpAndTcp(): Promise<void> {
@@ -113,7 +138,9 @@ export class SipTransports implements Sender {
     });
     const udpPort = udp.address().port;
 
-    const tcp = createServer((socket) => this.adopt(socket, null, 'TCP'));
+    const tcp = createServer((socket) => {
+      if (this.admit(socket, 'TCP')) this.adopt(socket, null, 'TCP');
+    });
     tcp.maxConnections = this.opts.maxConnections;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -137,10 +164,19 @@ export class SipTransports implements Sender {
   private async listenTls(): Promise<void> {
     if (this.opts.tls) {
       // SIP over TLS (RFC 3261 §26.2): the same framing and flows as TCP, encrypted.
+      // A handshake counts against the first-message deadline: a client that never finishes one
+      // holds a socket no longer than one that never sends a message.
       const tls = createTlsServer(
-        { key: this.opts.tls.key, cert: this.opts.tls.cert, minVersion: 'TLSv1.2' },
+        {
+          key: this.opts.tls.key,
+          cert: this.opts.tls.cert,
+          minVersion: 'TLSv1.2',
+          handshakeTimeout: this.guard.firstMessageMs,
+        },
         (socket) => this.adopt(socket, null, 'TLS'),
       );
+      // Capped on the raw connection, before the handshake's cost.
+      tls.on('connection', (raw: Socket) => this.admit(raw, 'TLS'));
       tls.maxConnections = this.opts.maxConnections;
       tls.on('tlsClientError', () => {}); // a failed handshake is the client's problem, not a crash
       await new Promise<void>((resolve, reject) => {
@@ -189,7 +225,7 @@ export class SipTransports implements Sender {
     this.flows.set(id, flow);
     if (peer) this.byPeer.set(peer, id);
     socket.setNoDelay(true);
-    socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
+    this.guard.watch(id, () => socket.destroy(), peer !== null);
     const source: Destination = {
       transport,
       host: remote?.host ?? socket.remoteAddress ?? '',
@@ -198,8 +234,11 @@ export class SipTransports implements Sender {
     };
     socket.on('data', (chunk) => {
       for (const ev of flow.framer.push(chunk)) {
-        if (ev.type === 'message') this.deliver(ev.message, source);
-        else if (ev.type === 'keepalive') {
+        if (ev.type === 'message') {
+          this.guard.heard(id);
+          this.deliver(ev.message, source);
+        } else if (ev.type === 'keepalive') {
+          this.guard.keptAlive(id);
           if (ev.pong) socket.write('\r\n');
         } else {
           this.stats.malformed++;
@@ -210,6 +249,7 @@ export class SipTransports implements Sender {
     });
     socket.on('error', () => {});
     socket.on('close', () => {
+      this.guard.forget(id);
       this.flows.delete(id);
       if (peer && this.byPeer.get(peer) === id) this.byPeer.delete(peer);
     });
@@ -292,11 +332,12 @@ export class SipTransports implements Sender {
       {
         path: opts.path ?? '/sip',
         maxMessageSize: this.opts.maxMessageSize,
-        idleTimeoutMs: this.opts.idleTimeoutMs,
         maxConnections: this.opts.maxConnections,
+        guard: this.guard,
       },
       {
         message: (m, source) => this.deliver(m, source),
+        refused: (ip, transport) => this.handler.refused?.(ip, transport),
         malformed: (e, source) => {
           this.stats.malformed++;
           this.handler.malformed?.(e, source);
@@ -310,7 +351,13 @@ export class SipTransports implements Sender {
     return this.flows.size + (this.ws?.connectionCount ?? 0);
   }
 
+  /** A registration lives on this flow until `until`: it is not closed as idle before then. */
+  keepFlow(flowId: string, until: number): void {
+    this.guard.keep(flowId, until);
+  }
+
   async close(): Promise<void> {
+    this.guard.stop();
     this.ws?.close();
     for (const f of this.flows.values()) f.socket.destroy();
     this.flows.clear();

@@ -9,17 +9,21 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type ParseError, parseMessage, type SipMessage } from '../message/index.js';
 import type { Destination, TransportName } from '../transaction/types.js';
+import type { ConnectionGuard } from './connection-guard.js';
 
 export interface WsHandler {
   message(msg: SipMessage, source: Destination): void;
   malformed(error: ParseError, source: Destination): void;
+  /** An upgrade refused: `ip` already holds the most connections allowed. */
+  refused(ip: string, transport: TransportName): void;
 }
 
 export interface WsOptions {
   path: string;
   maxMessageSize: number;
-  idleTimeoutMs: number;
   maxConnections: number;
+  /** Per-address cap, first-message and idle deadlines, shared with TCP and TLS. */
+  guard: ConnectionGuard;
 }
 
 export class WsTransport {
@@ -49,7 +53,21 @@ export class WsTransport {
         socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req, secure ? 'WSS' : 'WS'));
+      const transport: TransportName = secure ? 'WSS' : 'WS';
+      const ip = req.socket.remoteAddress;
+      if (ip === undefined) {
+        socket.destroy();
+        return;
+      }
+      if (!this.opts.guard.admit(ip, transport)) {
+        // Over the address's cap: told in one line and closed at once (no upgrade, no frames).
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 30\r\nConnection: close\r\n\r\n');
+        socket.destroy();
+        this.handler.refused(ip, transport);
+        return;
+      }
+      socket.once('close', () => this.opts.guard.release(ip, transport));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req, transport));
     });
   }
 
@@ -59,25 +77,24 @@ export class WsTransport {
     const id = `ws:${host}:${port}:${++this.seq}`;
     this.flows.set(id, ws);
     const source: Destination = { transport, host, port, flowId: id };
-    let idle: NodeJS.Timeout | null = null;
-    const touch = () => {
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => ws.terminate(), this.opts.idleTimeoutMs);
-      idle.unref();
-    };
-    touch();
+    const guard = this.opts.guard;
+    guard.watch(id, () => ws.terminate());
     ws.on('message', (data, isBinary) => {
-      touch();
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       // RFC 7118 §6 keep-alives: a bare CRLF carries no message.
-      if (!isBinary && buf.toString('latin1').trim() === '') return;
+      if (!isBinary && buf.toString('latin1').trim() === '') {
+        guard.keptAlive(id);
+        return;
+      }
       const r = parseMessage(buf, { maxSize: this.opts.maxMessageSize });
-      if (r.ok) this.handler.message(r.message, source);
-      else this.handler.malformed(r.error, source);
+      if (r.ok) {
+        guard.heard(id);
+        this.handler.message(r.message, source);
+      } else this.handler.malformed(r.error, source);
     });
     ws.on('error', () => {});
     ws.on('close', () => {
-      if (idle) clearTimeout(idle);
+      guard.forget(id);
       this.flows.delete(id);
     });
   }
