@@ -3,13 +3,15 @@
  * not the leg's phone (another host spraying the port range) never decides where
  * the leg is, and its packets are neither relayed nor recorded; once latched, the
  * stream's SSRC is pinned until a new SDP; RTCP counts only from the latched host.
- * Real UDP on loopback: the "other host" binds 127.0.0.2.
+ * On an SRTP leg only a packet whose tag verifies may latch (rtpengine
+ * CVE-2025-53399). Real UDP on loopback: the "other host" binds 127.0.0.2.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MediaEndpoint, MediaEngine, type RemoteMedia } from '../../src/media/engine.js';
 import { serializeRtp } from '../../src/media/rtp/packet.js';
 import { buildCompound, parseCompound } from '../../src/media/rtp/rtcp.js';
+import { SrtpContext } from '../../src/media/rtp/srtp.js';
 
 interface Peer {
   rtp: Socket;
@@ -202,6 +204,82 @@ describe('latching on packets that belong to the call', () => {
     await until(async () => (await statsOf(a)).remoteLossRatio !== null);
     await hangup();
   });
+});
+
+describe('latching on an SRTP leg only after the tag verifies', () => {
+  const PHONE_KEY = Buffer.alloc(30, 0x21);
+  const OUR_KEY = Buffer.alloc(30, 0x42);
+  let engine: MediaEngine;
+
+  beforeAll(async () => {
+    engine = await MediaEngine.start({
+      bindAddress: '0.0.0.0',
+      advertiseAddress: '127.0.0.1',
+      portMin: 41420,
+      portMax: 41439,
+      workers: 1,
+    });
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  for (const suite of ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'] as const) {
+    it(`${suite}: sprayed plain RTP and forged SRTP never latch nor reach the other leg`, async () => {
+      const [pa, pb, sprayer] = [await peer(), await peer(), await peer('127.0.0.2')];
+      const a = await engine.open();
+      const b = await engine.open(a);
+      a.setRemote({
+        ...remote(pa),
+        srtp: { suite, recvKey: PHONE_KEY.toString('base64'), sendKey: OUR_KEY.toString('base64') },
+      });
+      b.setRemote(remote(pb));
+      a.bridge(b);
+      await a.stats();
+      const phoneOut = new SrtpContext(suite, PHONE_KEY);
+      const phoneIn = new SrtpContext(suite, OUR_KEY);
+      const forger = new SrtpContext(suite, Buffer.alloc(30, 0x99));
+      pb.rtp.send(packet(0, 1, 0xb, 0x55), b.port, '127.0.0.1');
+      await until(() => pa.got.length === 1);
+      // What the SRTP phone gets is SRTP in our key: it decrypts to B's audio.
+      expect(
+        phoneIn
+          .unprotectRtp(pa.got[0]!)
+          ?.subarray(12)
+          .every((x) => x === 0x55),
+      ).toBe(true);
+      // A sprayer before the phone's first packet: plain RTP, a wrong key, a flipped tag.
+      const sprayed: Buffer[] = [];
+      for (let i = 0; i < 5; i++) {
+        sprayed.push(packet(0, 10 + i, 0xe, 0x22));
+        sprayed.push(forger.protectRtp(packet(0, 20 + i, 0xe, 0x22)));
+        const flipped = new SrtpContext(suite, PHONE_KEY).protectRtp(packet(0, 30 + i, 0xe, 0x22));
+        flipped[flipped.length - 1]! ^= 0x01;
+        sprayed.push(flipped);
+      }
+      for (const m of sprayed) sprayer.rtp.send(m, a.port, '127.0.0.1');
+      await until(async () => (await statsOf(a)).malformedDropped >= sprayed.length);
+      expect((await a.stats())?.latchedTo).toBeNull();
+      expect(pb.got).toHaveLength(0);
+      // The phone's authenticated packet latches; B hears it decrypted.
+      const first = phoneOut.protectRtp(packet(0, 1, 0xa, 0x11));
+      pa.rtp.send(first, a.port, '127.0.0.1');
+      await until(() => pb.got.length === 1);
+      expect(onlyFill(pb, 0x11)).toBe(true);
+      // A captured packet replayed by the sprayer, and more forgeries: nothing more reaches B.
+      sprayer.rtp.send(first, a.port, '127.0.0.1');
+      for (const m of sprayed) sprayer.rtp.send(m, a.port, '127.0.0.1');
+      pa.rtp.send(phoneOut.protectRtp(packet(0, 2, 0xa, 0x11)), a.port, '127.0.0.1');
+      pa.rtp.send(phoneOut.protectRtp(packet(0, 3, 0xa, 0x11)), a.port, '127.0.0.1');
+      // (Once latched the port is connected to the phone: the kernel drops the rest.)
+      await until(() => pb.got.length === 3);
+      expect(pb.got).toHaveLength(3);
+      expect(onlyFill(pb, 0x11)).toBe(true);
+      expect((await a.stats())?.latchedTo).toBe(`127.0.0.1:${pa.port}`);
+      await Promise.all([a.close(), b.close()]);
+      for (const p of [pa, pb, sprayer]) p.rtp.close();
+    });
+  }
 });
 
 async function statsOf(e: MediaEndpoint) {

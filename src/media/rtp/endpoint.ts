@@ -24,6 +24,7 @@ import {
   type ReportBlock,
   roundTripMs,
 } from './rtcp.js';
+import { SrtpContext, type SrtpSuite } from './srtp.js';
 import { estimateMos, ReceiveStats } from './stats.js';
 
 /** What the leg's SDP said: where to send, which payload types mean what. */
@@ -45,6 +46,18 @@ export interface RemoteMedia {
   recvTelephoneEventPt: number | null;
   /** False when the leg must not be sent media (it answered recvonly... i.e. it holds us, or inactive). */
   send: boolean;
+  /**
+   * SDES-SRTP on this leg (RFC 4568): the suite, the key the leg sent us (decrypts what
+   * it sends) and ours (encrypts what we send), each the base64 of 30 octets of master
+   * key and salt. Absent: plain RTP.
+   */
+  srtp?: SrtpKeys | null;
+}
+
+export interface SrtpKeys {
+  suite: SrtpSuite;
+  recvKey: string;
+  sendKey: string;
 }
 
 /** Per-leg quality, as stored on the call record. */
@@ -145,6 +158,10 @@ export class RtpEndpoint {
   readonly taps = new Set<(pcm: Int16Array) => void>();
   /** In-band (Goertzel) key detection, made when the leg turns out to need it. */
   private inBand: DtmfDetector | null = null;
+  /** SRTP contexts of the leg's keys (what it sends us) and ours (what we send it); null on plain RTP. */
+  private srtpIn: SrtpContext | null = null;
+  private srtpOut: SrtpContext | null = null;
+  private srtpKeys: SrtpKeys | null = null;
   /** Where events go (the worker posts them to the engine). */
   onEvent: ((e: EndpointEvent) => void) | null = null;
 
@@ -169,12 +186,32 @@ export class RtpEndpoint {
 
   setRemote(remote: RemoteMedia): void {
     this.remote = remote;
+    this.keysFrom(remote.srtp ?? null);
     this.latch.expect(remote.address, remote.port);
     if (!this.latch.latched) this.disconnect();
     this.rtcpLatch.expect(remote.rtcpAddress ?? remote.address, remote.rtcpPort ?? remote.port + 1);
   }
 
-  private readonly onRtp = (buf: Buffer, from: RemoteInfo): void => {
+  /**
+   * New keys mean new contexts (RFC 4568 §7.1.4: a re-INVITE may rekey); the same keys
+   * keep the running ones, whose rollover counters and replay lists must go on.
+   */
+  private keysFrom(k: SrtpKeys | null): void {
+    const same =
+      k === this.srtpKeys ||
+      (k !== null &&
+        this.srtpKeys !== null &&
+        k.suite === this.srtpKeys.suite &&
+        k.recvKey === this.srtpKeys.recvKey &&
+        k.sendKey === this.srtpKeys.sendKey);
+    if (same) return;
+    this.srtpKeys = k;
+    this.srtpIn = k ? new SrtpContext(k.suite, Buffer.from(k.recvKey, 'base64')) : null;
+    this.srtpOut = k ? new SrtpContext(k.suite, Buffer.from(k.sendKey, 'base64')) : null;
+  }
+
+  private readonly onRtp = (data: Buffer, from: RemoteInfo): void => {
+    let buf = data;
     if (buf.length < 12 || buf[0]! >> 6 !== 2) {
       this.malformed++;
       return;
@@ -187,6 +224,16 @@ export class RtpEndpoint {
     if (!r || (pt !== r.recvAudioPt && pt !== r.recvTelephoneEventPt && pt !== COMFORT_NOISE)) {
       this.malformed++;
       return;
+    }
+    // On an SRTP leg a packet belongs to the call only once its tag verifies (and it is no
+    // replay): a sprayed packet never reaches the latch (rtpengine CVE-2025-53399).
+    if (this.srtpIn) {
+      const plain = this.srtpIn.unprotectRtp(buf);
+      if (!plain) {
+        this.malformed++;
+        return;
+      }
+      buf = plain;
     }
     const bounds = payloadBounds(buf);
     if (!bounds) {
@@ -334,7 +381,8 @@ export class RtpEndpoint {
     }
   }
 
-  private send(buf: Buffer): void {
+  private send(packet: Buffer): void {
+    const buf = this.srtpOut ? this.srtpOut.protectRtp(packet) : packet;
     if (this.connection === 'connected') this.pair.rtp.send(buf);
     // dgram drops what is sent while a connect is under way: hold the few packets of that moment.
     else if (this.connection === 'connecting') {
@@ -365,8 +413,9 @@ export class RtpEndpoint {
     this.send(buf);
   }
 
-  private readonly onRtcp = (buf: Buffer, from: RemoteInfo): void => {
-    const parsed = parseCompound(buf);
+  private readonly onRtcp = (data: Buffer, from: RemoteInfo): void => {
+    const buf = this.srtpIn ? this.srtpIn.unprotectRtcp(data) : data;
+    const parsed = buf && parseCompound(buf);
     if (!parsed || parsed.reports.length === 0) {
       this.malformed++;
       return;
@@ -448,7 +497,12 @@ export class RtpEndpoint {
       bye,
     });
     // dgram resolves the address asynchronously even for an IP: the socket may only close after the callback.
-    this.pair.rtcp.send(packet, this.rtcpLatch.port, dest, sent ? () => sent() : undefined);
+    this.pair.rtcp.send(
+      this.srtpOut ? this.srtpOut.protectRtcp(packet) : packet,
+      this.rtcpLatch.port,
+      dest,
+      sent ? () => sent() : undefined,
+    );
   }
 
   snapshot(): LegStats {
