@@ -183,7 +183,19 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     );
     // Changes, events and the live view shared with the other nodes (src/cluster/attach.ts).
     const clustered = cluster
-      ? attachCluster(cluster, sip, logger.child({ component: 'cluster' }), store.callLog)
+      ? attachCluster(
+          cluster,
+          sip,
+          logger.child({ component: 'cluster' }),
+          store.callLog,
+          (tenantId, entry) =>
+            store
+              .tenant(tenantId)
+              .audit.record(
+                { type: 'system', id: null, label: `node ${cluster?.node ?? ''}`, ip: null },
+                entry,
+              ),
+        )
       : null;
     if (cluster && redis) {
       // Bans decided on any node apply on all of them (src/cluster/bans.ts).
@@ -231,9 +243,15 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       callControl: {
         clickToCall: (t, from, to) => sip.clickToCall(t, from, to),
         originate: (r) => sip.control.originate(r),
-        numbersOn: (t, id) => sip.control.numbersOn(t, id),
-        hangup: (t, id) => sip.control.hangup(t, id),
-        transfer: (t, id, side, to, by) => sip.control.transfer(t, id, side, to, by),
+        // A call another node carries is acted on by that node (src/cluster/attach.ts).
+        numbersOn: (t, id) => sip.control.numbersOn(t, id) ?? clustered?.numbersOnElsewhere(t, id) ?? null,
+        hangup: async (t, id) =>
+          sip.control.hangup(t, id) || ((await clustered?.hangupElsewhere(t, id)) ?? false),
+        transfer: async (t, id, side, to, by) => {
+          const here = await sip.control.transfer(t, id, side, to, by);
+          if (here.ok || here.code !== 'not-live' || !clustered) return here;
+          return (await clustered.transferElsewhere(t, id, side, to, by)) ?? here;
+        },
       },
       contactsChanged: (tenantId) =>
         sip
@@ -319,6 +337,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         : null;
     await sip.start();
     sipStarted = true;
+    clustered?.started();
     // SIP over WebSocket shares the HTTP port: ws://host:port/sip (RFC 7118).
     sip.transports.attachWebSocket(api.app.server, { path: '/sip' });
     // Live events for the portal on the same HTTP(S) ports: /api/v1/events.

@@ -171,10 +171,13 @@ export interface ApiDeps {
     ): { ok: true } | { ok: false; status: number; code: string; reason: string };
     /** Dials a customer and routes them to a destination once they answer; absent: refused 503. */
     originate?(r: OriginateRequest): Promise<{ ok: true; id: string } | ControlRefusal>;
-    /** The extensions on a live call (null: not live on this node for this tenant). */
+    /** The extensions on a live call (null: not live on any node for this tenant). */
     numbersOn?(tenantId: string, id: string): string[] | null;
-    /** Ends a live call; false: not live on this node for this tenant. */
-    hangup?(tenantId: string, id: string): boolean;
+    /**
+     * Ends a live call (in a cluster, through the node carrying it); false: not live for this
+     * tenant; a refusal when the node carrying it did not answer.
+     */
+    hangup?(tenantId: string, id: string): boolean | Promise<boolean | ControlRefusal>;
     /**
      * Blind-transfers one party of a live call. `by`: a user's own extensions (absent: an
      * admin); an outside number then needs the party let go to be one of them.

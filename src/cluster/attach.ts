@@ -8,9 +8,14 @@
  * node where it happened, however many nodes run.
  */
 import type { Logger } from '../log.js';
+import type { ActiveCall } from '../pbx/call.js';
+import type { ControlDestination, ControlRefusal } from '../pbx/call-control.js';
 import { type LiveCall, LiveState, type PbxEvent, PbxEvents, registrationOf } from '../pbx/events.js';
 import type { Binding } from '../pbx/location.js';
+import { adoptOrphan } from '../pbx/queue/orphans.js';
+import type { RemoteWaiter } from '../pbx/remote-activity.js';
 import type { SipService } from '../pbx/sip-service.js';
+import type { ClusterRequest } from './bus.js';
 import type { Cluster } from './cluster.js';
 
 export interface ClusterLive {
@@ -20,7 +25,33 @@ export interface ClusterLive {
   subscribe(listener: (e: PbxEvent) => void): () => void;
   /** A mailbox changed through this node's API: lamps of phones held by other nodes follow. */
   voicemailChanged(tenantId: string, boxId: string): void;
+  /** The extensions on a call another node carries (null: no node does). */
+  numbersOnElsewhere(tenantId: string, id: string): string[] | null;
+  /** Hangs up a call another node carries, through that node: false when no node does. */
+  hangupElsewhere(tenantId: string, id: string): Promise<boolean | ControlRefusal>;
+  /** Transfers a party of a call another node carries, through that node; null when no node does. */
+  transferElsewhere(
+    tenantId: string,
+    id: string,
+    side: 'caller' | 'callee',
+    to: { number: string } | { destination: ControlDestination },
+    by?: readonly string[],
+  ): Promise<{ ok: true } | ControlRefusal | null>;
+  /**
+   * The SIP service has started (its queues exist): dead nodes are looked for from now, and
+   * what an earlier run of this node left in the registry is dealt with.
+   */
+  started(): void;
 }
+
+/** Writes an audit entry of a tenant as the system (a survivor's report of a node's death). */
+export type AuditWriter = (
+  tenantId: string,
+  entry: { action: string; resourceType: string; resourceId: string | null; after: Record<string, unknown> },
+) => Promise<void>;
+
+/** How long a node waits for the node carrying a call to act on it. */
+const FORWARD_TIMEOUT_MS = 3000;
 
 /** A call a dead node left open, as its CDR row was closed. */
 export interface ClosedCall {
@@ -44,14 +75,97 @@ export function attachCluster(
   sip: SipService,
   log: Logger,
   takeover: Takeover,
+  audit: AuditWriter | null = null,
 ): ClusterLive {
   const failed = (what: string) => (err: unknown) => log.warn({ err }, `cluster: ${what} failed`);
+  const registry = cluster.live;
+
+  // ——— the registry of live calls and queue callers (src/cluster/live-registry.ts) ———
+  // Other nodes' calls make agents busy and light busy lamps here; their callers show on wall-boards.
+  sip.remote = registry;
+  registry.onChange = (c) => sip.remoteActivity(c.tenantId, c.numbers);
+  // This node's calls are published once per turn of the event loop, as they are by then.
+  const keys = new WeakMap<ActiveCall, string>();
+  let nextKey = 0;
+  const dirty = new Set<ActiveCall>();
+  const publishCalls = () => {
+    for (const call of dirty) {
+      let key = keys.get(call);
+      if (!key) {
+        key = String(++nextKey);
+        keys.set(call, key);
+      }
+      const view = sip.callView(call);
+      registry.setCall(key, view ? { ...view, node: cluster.node } : null);
+    }
+    dirty.clear();
+  };
+  sip.callWatch = (call) => {
+    if (dirty.size === 0) setImmediate(publishCalls);
+    dirty.add(call);
+  };
+  sip.lineWatch = (tenantId, queueId, line) =>
+    registry.setLine(
+      tenantId,
+      queueId,
+      line.map((w) => ({ ...w, node: cluster.node, tenantId, queueId })),
+    );
+
+  // Requests from other nodes for calls this node carries (the API's hang-up and transfer there).
+  cluster.bus.onRequest(async (r: ClusterRequest) => {
+    if (r.op === 'hangup') return sip.control.hangup(r.tenantId, r.callId);
+    return sip.control.transfer(r.tenantId, r.callId, r.side, r.to, r.by ?? undefined);
+  });
 
   const all = new PbxEvents();
+
+  /**
+   * Callers a dead node (or this node's earlier run) left waiting: re-queued as callbacks
+   * where the queue would call them back, the rest counted lost to the node failure. Each is
+   * told as a `queue.leave` (reason nodeFailure) on this node's own bus, so webhooks hear it
+   * once, and written to the tenant's audit log and this node's log.
+   */
+  const orphans = async (node: string, waiters: RemoteWaiter[]) => {
+    if (!waiters.length) return;
+    const now = new Date();
+    const byTenant = new Map<string, Record<string, unknown>[]>();
+    for (const w of waiters) {
+      const r = adoptOrphan(sip.queues, sip.directory.tenantById(w.tenantId), w, now);
+      sip.events.emit({
+        type: 'queue.leave',
+        tenantId: w.tenantId,
+        queueId: w.queueId,
+        waiter: { id: w.id, caller: w.caller, callerName: w.callerName },
+        reason: 'nodeFailure',
+        waitedSec: r.waitedSec,
+      });
+      const list = byTenant.get(w.tenantId) ?? [];
+      list.push({
+        queueId: w.queueId,
+        caller: w.caller,
+        callback: w.callback,
+        waitedSec: r.waitedSec,
+        outcome: r.outcome,
+        ...(r.why ? { why: r.why } : {}),
+      });
+      byTenant.set(w.tenantId, list);
+    }
+    for (const [tenantId, callers] of byTenant) {
+      log.warn({ node, tenantId, callers }, 'node died with callers waiting in queues: re-queued or lost');
+      await audit?.(tenantId, {
+        action: 'queue.node-failure',
+        resourceType: 'node',
+        resourceId: null,
+        after: { node, takenOverBy: cluster.node, callers },
+      }).catch(failed('audit of queue callers lost'));
+    }
+  };
+
   // A node whose heartbeat expired: one survivor closes its calls' records (src/cluster/failover.ts)
   // and tells every node's live view they ended (portals would show them for ever otherwise).
   // Not on this node's own bus: webhooks and push notifications are for calls this node carried.
-  cluster.watchDeadNodes(async (node) => {
+  const takeOver = async (node: string) => {
+    const left = await registry.takeOver(node);
     const closed = await takeover.closeInterruptedOf(node);
     for (const c of closed) {
       const call: LiveCall = {
@@ -69,7 +183,8 @@ export function attachCluster(
       cluster.bus.publishEvent(e);
     }
     log.warn({ node, closed: closed.length }, 'node died: its open calls were closed as interrupted');
-  });
+    await orphans(node, left.waiters);
+  };
 
   // One node registers each registration trunk; a survivor takes a dead node's over (trunk-leases.ts).
   // Set before the SIP service starts its trunks, so no node registers one it does not hold.
@@ -79,6 +194,8 @@ export function attachCluster(
     if (change.kind === 'tenant') sip.tenantChanged(change.tenantId, false).catch(failed('tenant reload'));
     else if (change.kind === 'contacts')
       sip.contactsChanged(change.tenantId, false).catch(failed('phonebook reload'));
+    else if (change.kind === 'agent')
+      sip.queues?.agentChangedElsewhere(change.tenantId, change.number, change);
     else sip.voicemail?.changedById(change.tenantId, change.boxId).catch(failed('voicemail lamps'));
   });
   cluster.bus.onResync(() => {
@@ -99,9 +216,74 @@ export function attachCluster(
   });
   cluster.bus.onEvent((e) => all.emit(e));
 
+  /** The node carrying a call, asked to act on it; a refusal when it does not answer in time. */
+  const forward = async (
+    tenantId: string,
+    id: string,
+    r: ClusterRequest,
+  ): Promise<{ refusal: ControlRefusal } | { answer: unknown } | null> => {
+    const owner = registry.ownerOf(tenantId, id);
+    if (!owner) return null;
+    const res = await cluster.bus.request(owner.node, r, FORWARD_TIMEOUT_MS);
+    if (res === 'timedOut')
+      return {
+        refusal: {
+          ok: false,
+          status: 503,
+          code: 'node-unreachable',
+          reason: `The node carrying this call (${owner.node}) did not answer; try again`,
+        },
+      };
+    return { answer: res.answer };
+  };
+
+  let started = false;
   return {
-    snapshot: (tenantId) => live.snapshot(tenantId),
+    // This node's calls from its own live state, the other nodes' from the registry (so a node
+    // that started after them, or missed an event, still shows them), devices from the events.
+    snapshot: (tenantId) => {
+      const here = sip.live.snapshot(tenantId).calls;
+      const seen = new Set(here.map((c) => c.id));
+      const calls = [...here];
+      for (const c of registry.calls(tenantId))
+        if (c.live && !seen.has(c.live.id)) {
+          seen.add(c.live.id);
+          calls.push(c.live);
+        }
+      calls.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+      return { calls, registrations: live.snapshot(tenantId).registrations };
+    },
     subscribe: (listener) => all.on(listener),
     voicemailChanged: (tenantId, boxId) => cluster.bus.announce({ kind: 'voicemail', tenantId, boxId }),
+    numbersOnElsewhere: (tenantId, id) => {
+      const c = registry.ownerOf(tenantId, id);
+      return c ? [...new Set([...c.parties.map((p) => p.number), ...c.ringing])] : null;
+    },
+    hangupElsewhere: async (tenantId, id) => {
+      const r = await forward(tenantId, id, { op: 'hangup', tenantId, callId: id });
+      if (!r) return false;
+      return 'refusal' in r ? r.refusal : r.answer === true;
+    },
+    transferElsewhere: async (tenantId, id, side, to, by) => {
+      const r = await forward(tenantId, id, {
+        op: 'transfer',
+        tenantId,
+        callId: id,
+        side,
+        to,
+        by: by ? [...by] : null,
+      });
+      if (!r) return null;
+      if ('refusal' in r) return r.refusal;
+      const a = r.answer as { ok: true } | ControlRefusal | null;
+      return a ?? { ok: false, status: 404, code: 'not-live', reason: 'The call is not live' };
+    },
+    started: () => {
+      if (started) return;
+      started = true;
+      cluster.watchDeadNodes(takeOver);
+      // This node id crashed earlier and came back before any survivor noticed: the same report.
+      void orphans(cluster.node, cluster.leftovers.waiters).catch(failed('earlier run’s queue callers'));
+    },
   };
 }

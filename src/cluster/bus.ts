@@ -9,8 +9,13 @@
  *   listeners only (the portal's WebSocket and live view), never to the node's own event bus.
  *   Webhooks and integrations listen to the node's own bus, so each event leaves through the
  *   PostgreSQL outbox exactly once, from the node where it happened.
+ * - Requests: one node asks another to act on something only that node holds (hang up or
+ *   transfer a call whose SIP dialogs and media it carries) and waits for its answer, or
+ *   for a deadline when that node does not answer (it died, or Redis lost the message).
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { ControlDestination } from '../pbx/call-control.js';
 import type { PbxEvent } from '../pbx/events.js';
 
 export type ClusterChange =
@@ -19,9 +24,35 @@ export type ClusterChange =
   /** A tenant's phonebook (contacts). */
   | { kind: 'contacts'; tenantId: string }
   /** A mailbox's messages changed (message-waiting lamps of phones held by other nodes). */
-  | { kind: 'voicemail'; tenantId: string; boxId: string };
+  | { kind: 'voicemail'; tenantId: string; boxId: string }
+  /** A queue agent logged in or out, paused or unpaused (already saved by the announcing node). */
+  | {
+      kind: 'agent';
+      tenantId: string;
+      number: string;
+      queues: string[];
+      paused: boolean;
+      pauseReason: string;
+    };
 
-type Message = { n: string; c: ClusterChange } | { n: string; e: PbxEvent };
+/** What one node asks another to do with a call it carries (src/cluster/attach.ts answers). */
+export type ClusterRequest =
+  | { op: 'hangup'; tenantId: string; callId: string }
+  | {
+      op: 'transfer';
+      tenantId: string;
+      callId: string;
+      side: 'caller' | 'callee';
+      to: { number: string } | { destination: ControlDestination };
+      by: string[] | null;
+    };
+
+type Message =
+  | { n: string; c: ClusterChange }
+  | { n: string; e: PbxEvent }
+  /** A request to node `to`, answered under the same id. */
+  | { n: string; q: { id: string; to: string; r: ClusterRequest } }
+  | { n: string; a: { id: string; to: string; v: unknown } };
 
 export interface ClusterBusOptions {
   prefix: string;
@@ -34,6 +65,8 @@ export class ClusterBus {
   private readonly changeHandlers = new Set<(c: ClusterChange) => void>();
   private readonly eventHandlers = new Set<(e: PbxEvent) => void>();
   private readonly resyncHandlers = new Set<() => void>();
+  private requestHandler: ((r: ClusterRequest) => Promise<unknown>) | null = null;
+  private readonly waiting = new Map<string, (v: unknown) => void>();
   private closed = false;
   private subscribed = false;
 
@@ -68,6 +101,32 @@ export class ClusterBus {
   /** Publishes one of this node's events to the other nodes. */
   publishEvent(e: PbxEvent): void {
     this.publish({ n: this.opts.node, e });
+  }
+
+  /**
+   * Asks node `to` to act and waits for its answer; `timedOut` when none came within
+   * `timeoutMs` (that node is gone, or too busy to answer).
+   */
+  request(to: string, r: ClusterRequest, timeoutMs = 3000): Promise<{ answer: unknown } | 'timedOut'> {
+    const id = randomUUID();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve('timedOut');
+      }, timeoutMs);
+      timer.unref();
+      this.waiting.set(id, (v) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve({ answer: v });
+      });
+      this.publish({ n: this.opts.node, q: { id, to, r } });
+    });
+  }
+
+  /** Answers other nodes' requests to this node (one handler). */
+  onRequest(handler: (r: ClusterRequest) => Promise<unknown>): void {
+    this.requestHandler = handler;
   }
 
   /** Another node's change (never this node's own). */
@@ -117,6 +176,18 @@ export class ClusterBus {
           this.opts.onError?.(e, 'change handler');
         }
       }
+    } else if ('q' in m) {
+      const q = m.q;
+      const handler = this.requestHandler;
+      if (q.to !== this.opts.node || !handler) return;
+      void handler(q.r)
+        .catch((e: unknown) => {
+          this.opts.onError?.(e, 'request handler');
+          return null;
+        })
+        .then((v) => this.publish({ n: this.opts.node, a: { id: q.id, to: m.n, v: v ?? null } }));
+    } else if ('a' in m) {
+      if (m.a.to === this.opts.node) this.waiting.get(m.a.id)?.(m.a.v);
     } else if ('e' in m) {
       for (const h of this.eventHandlers) {
         try {

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { ClusterBus } from './bus.js';
 import { DeadNodeWatcher } from './failover.js';
+import { type Leftovers, LiveRegistry } from './live-registry.js';
 import { RedisLocation } from './location.js';
 import { NodeRegistry } from './nodes.js';
 import { TrunkLeases } from './trunk-leases.js';
@@ -33,6 +34,10 @@ export interface Cluster {
   readonly bus: ClusterBus;
   /** Which node registers each registration trunk (one per trunk, taken over when it dies). */
   readonly trunkLeases: TrunkLeases;
+  /** Every node's live calls and queue callers (src/cluster/live-registry.ts). */
+  readonly live: LiveRegistry;
+  /** What an earlier run of this node id left in the registry (it crashed and came back first). */
+  readonly leftovers: Leftovers;
   /**
    * The digest-nonce secret every node signs with: a phone challenged by one node may send
    * its answer through Kamailio to another, which must accept that nonce.
@@ -85,6 +90,18 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     await Promise.all([location.close(), nodes.leave().catch(() => {})]);
     throw e;
   });
+  // Kept three heartbeat TTLs: the survivor that takes a dead node over still finds its callers.
+  const ttlMs = opts.heartbeatTtlMs ?? 10_000;
+  const { registry: live, leftovers } = await LiveRegistry.open(redis, nodes, {
+    prefix: opts.prefix,
+    node: opts.node,
+    ttlMs: ttlMs * 3,
+    intervalMs: nodes.heartbeatMs,
+    onError: (err, what) => opts.log.warn({ err }, `${what} failed`),
+  }).catch(async (e: unknown) => {
+    await Promise.all([location.close(), bus.close(), nodes.leave().catch(() => {})]);
+    throw e;
+  });
   let takeover: (node: string) => Promise<void> = async () => {};
   const watcher = new DeadNodeWatcher(redis, nodes, {
     prefix: opts.prefix,
@@ -94,7 +111,7 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
   // A dead node's leases expire with its heartbeat: same TTL, renewed at the same pace.
   const trunkLeases = new TrunkLeases(redis, nodes, {
     prefix: opts.prefix,
-    ttlMs: opts.heartbeatTtlMs ?? 10_000,
+    ttlMs,
     intervalMs: nodes.heartbeatMs,
     onError: (err) => opts.log.warn({ err }, 'trunk registration lease failed'),
   });
@@ -106,6 +123,8 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
     nodes,
     bus,
     trunkLeases,
+    live,
+    leftovers,
     secret: Buffer.from(shared, 'base64'),
     watchDeadNodes: (handler) => {
       takeover = handler;
@@ -117,6 +136,7 @@ export async function openCluster(redis: Redis, opts: ClusterOptions): Promise<C
         location.close(),
         bus.close(),
         trunkLeases.close(),
+        live.close(),
         nodes.leave().catch(() => {}),
       ]).then(() => {});
       return closed;

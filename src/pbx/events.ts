@@ -4,7 +4,7 @@
  * extensions' registrations changing. `LiveState` keeps the current picture per
  * tenant — the calls in progress and the registered devices — from the same
  * events, so a page that opens mid-day starts from a snapshot and follows events.
- * Node-local for now; the cluster milestone fans these out through Redis.
+ * In a cluster they are fanned out through Redis (src/cluster/attach.ts).
  */
 import type { Binding, LocationService } from './location.js';
 import type { QueueEvent } from './queue/engine.js';
@@ -128,6 +128,11 @@ export class LiveState {
       m.set(tenantId, inner);
     }
     return inner;
+  }
+
+  /** One call in progress, as the live views see it. */
+  call(tenantId: string, id: string): LiveCall | undefined {
+    return this.calls.get(tenantId)?.get(id);
   }
 
   snapshot(tenantId: string): { calls: LiveCall[]; registrations: LiveRegistration[] } {

@@ -60,12 +60,13 @@ import { Phonebook } from './phonebook.js';
 import { PushNotifier } from './push-notifier.js';
 import { MemoryAgentSessions } from './queue/agents.js';
 import { callbackDialer } from './queue/callback-dialer.js';
-import { QueueEngine } from './queue/engine.js';
+import { type PublishedWaiter, QueueEngine } from './queue/engine.js';
 import { type AgentFigures, emptyAgentFigures, emptyQueueFigures, type QueueFigures } from './queue/stats.js';
 import { RequestRateLimiter } from './rate-limit.js';
 import { RecordingService } from './recording/service.js';
 import type { RecordingStorage } from './recording/storage.js';
 import { Registrar } from './registrar.js';
+import type { RemoteActivity, RemoteCall } from './remote-activity.js';
 import { externalRefusal, externalRingTarget } from './routing/external.js';
 import { destinationForNumber, Router, type RouterEnv } from './routing/router.js';
 import type { RingGroupConfig, Destination as RouteDestination } from './routing/types.js';
@@ -179,6 +180,32 @@ function present(call: ActiveCall, side: 'A' | 'B'): boolean {
   return !(call instanceof Call) || call.state !== 'answered' || !call.isGone(side);
 }
 
+/** What this node tells the other nodes of one of its calls (src/cluster/live-registry.ts). */
+export type LocalCallView = Omit<RemoteCall, 'node'>;
+
+/** The dialogs a call shows on `number`'s busy lamp (this node's calls and other nodes' alike). */
+function dialogsOn(view: LocalCallView, number: string): ExtensionDialog[] {
+  const out: ExtensionDialog[] = [];
+  const state = view.state === 'answered' ? 'confirmed' : 'early';
+  const callId = view.sipCallId;
+  const a = view.parties.find((p) => p.side === 'A');
+  const b = view.parties.find((p) => p.side === 'B');
+  if (a?.number === number)
+    out.push({ id: `${callId}-a`, callId, direction: 'initiator', state, remote: b?.number ?? '' });
+  if (b?.number === number)
+    out.push({ id: `${callId}-b`, callId, direction: 'recipient', state, remote: a?.number ?? '' });
+  // Extensions a routed call is ringing (a group's members, follow-me steps): their lamps flash.
+  if (view.ringing.includes(number) && b?.number !== number)
+    out.push({
+      id: `${callId}-r${number}`,
+      callId,
+      direction: 'recipient',
+      state: 'early',
+      remote: a?.number ?? '',
+    });
+  return out;
+}
+
 export class SipService {
   readonly transports: SipTransports;
   readonly layer: TransactionLayer;
@@ -206,6 +233,13 @@ export class SipService {
   private readonly dialogs = new Map<string, { call: ActiveCall; side: 'A' | 'B' }>();
   private readonly byInvite = new Map<InviteServerTransaction, ActiveCall>();
   readonly calls = new Set<ActiveCall>();
+  /**
+   * In a cluster: the other nodes' calls and queue callers (src/cluster/live-registry.ts).
+   * Null on a single node, where nothing below asks Redis or pays for it.
+   */
+  remote: RemoteActivity | null = null;
+  /** In a cluster: told of every change of one of this node's calls, to publish it. */
+  callWatch: ((call: ActiveCall) => void) | null = null;
   /** Calls and registrations as they happen; `live` is the current picture per tenant. */
   readonly events = new PbxEvents();
   readonly live = new LiveState(this.events);
@@ -586,8 +620,22 @@ export class SipService {
    * (they call `tenantChanged(id, false)`: a change heard is not announced again).
    */
   announce:
-    | ((change: { kind: 'tenant'; tenantId: string | null } | { kind: 'contacts'; tenantId: string }) => void)
+    | ((
+        change:
+          | { kind: 'tenant'; tenantId: string | null }
+          | { kind: 'contacts'; tenantId: string }
+          | {
+              kind: 'agent';
+              tenantId: string;
+              number: string;
+              queues: string[];
+              paused: boolean;
+              pauseReason: string;
+            },
+      ) => void)
     | null = null;
+  /** In a cluster: told of each change of a queue's line here, to publish it (set before `start`). */
+  lineWatch: ((tenantId: string, queueId: string, line: PublishedWaiter[]) => void) | null = null;
 
   async tenantChanged(tenantId: string | null, announce = true): Promise<void> {
     if (announce) this.announce?.({ kind: 'tenant', tenantId });
@@ -1206,7 +1254,7 @@ export class SipService {
       )
         n++;
     }
-    return n;
+    return this.remote ? n + this.remote.answeredOn(tenantId, number) : n;
   }
 
   /**
@@ -1241,9 +1289,21 @@ export class SipService {
           void write.then(() => {
             if (agentWrites.get(key) === write) agentWrites.delete(key);
           });
+          // The other nodes' queues offer calls by this agent's logins and pauses too.
+          this.announce?.({ kind: 'agent', tenantId, ...row });
         },
         emit: (e) => this.events.emit(e),
         callsBrowsers: () => this.callContext.webrtc !== null,
+        // In a cluster: agents rung and callers waiting on the other nodes (none on a single node).
+        ...(this.remote
+          ? {
+              remoteOffered: (tenantId: string, number: string) =>
+                this.remote?.offeredTo(tenantId, number) ?? false,
+              remoteWaiting: (tenantId: string, queueId: string) =>
+                this.remote?.waiting(tenantId, queueId) ?? [],
+            }
+          : {}),
+        ...(this.lineWatch ? { lineChanged: this.lineWatch } : {}),
       },
       new MemoryAgentSessions(() => new Date().toISOString().slice(0, 10)),
     );
@@ -1447,30 +1507,51 @@ export class SipService {
     return null;
   }
 
-  /** What a busy lamp shows for one extension: the calls this node carries that touch it. */
+  /** What a busy lamp shows for one extension: the calls that touch it, on this node and (in a cluster) the others. */
   private dialogsOf(resource: string): ExtensionDialog[] {
     const out: ExtensionDialog[] = [];
+    const slash = resource.indexOf('/');
+    const tenantId = resource.slice(0, slash);
+    const number = resource.slice(slash + 1);
     for (const call of this.calls) {
-      if (call.state === 'ended') continue;
-      const state = call.state === 'answered' ? 'confirmed' : 'early';
-      const callId = call.invite.headers.get('Call-ID') ?? '';
-      if (lampResource(call.caller.tenantId, call.caller.number) === resource && present(call, 'A'))
-        out.push({ id: `${callId}-a`, callId, direction: 'initiator', state, remote: call.callee.number });
-      if (lampResource(call.callee.tenantId, call.callee.number) === resource && present(call, 'B'))
-        out.push({ id: `${callId}-b`, callId, direction: 'recipient', state, remote: call.caller.number });
-      // Extensions a routed call is ringing (a group's members, follow-me steps): their lamps flash.
-      if (call instanceof Call)
-        for (const n of call.ringingNumbers())
-          if (n !== call.callee.number && lampResource(call.caller.tenantId, n) === resource)
-            out.push({
-              id: `${callId}-r${n}`,
-              callId,
-              direction: 'recipient',
-              state: 'early',
-              remote: call.caller.number,
-            });
+      const view = this.callView(call);
+      if (view && view.tenantId === tenantId) out.push(...dialogsOn(view, number));
     }
+    if (this.remote)
+      for (const c of this.remote.callsTouching(tenantId, number)) out.push(...dialogsOn(c, number));
     return out;
+  }
+
+  /**
+   * One of this node's calls as the other nodes and the busy lamps see it (null once it ended):
+   * the parties still on it and the extensions it rings.
+   */
+  callView(call: ActiveCall): LocalCallView | null {
+    if (call.state === 'ended') return null;
+    const tenantId = call.caller.tenantId;
+    const recordId = call instanceof Call || call instanceof AppCall ? call.recordId : null;
+    const parties: LocalCallView['parties'] = [];
+    if (present(call, 'A')) parties.push({ number: call.caller.number, side: 'A' });
+    if (present(call, 'B') && call.callee.tenantId === tenantId)
+      parties.push({ number: call.callee.number, side: 'B' });
+    return {
+      tenantId,
+      recordId,
+      sipCallId: call.invite.headers.get('Call-ID') ?? '',
+      state: call.state,
+      parties,
+      ringing: call instanceof Call ? call.ringingNumbers() : [],
+      live: recordId ? (this.live.call(tenantId, recordId) ?? null) : null,
+    };
+  }
+
+  /**
+   * Another node's call or queue caller changed (src/cluster/attach.ts): the lamps of the
+   * extensions it touched follow, and queues here look again at who is free.
+   */
+  remoteActivity(tenantId: string, numbers: Iterable<string>): void {
+    for (const n of new Set(numbers)) this.notifier.notify('dialog', lampResource(tenantId, n));
+    this.queues?.tenantActivity(tenantId);
   }
 
   /** The numbers whose lamps a call lit last time (so the ones it no longer touches go dark). */
@@ -1486,6 +1567,7 @@ export class SipService {
     const touched = new Set([...(this.lit.get(call) ?? []), ...now, call.caller.number, call.callee.number]);
     for (const n of touched) this.notifier.notify('dialog', lampResource(call.caller.tenantId, n));
     this.lit.set(call, now);
+    this.callWatch?.(call);
   }
 
   /**

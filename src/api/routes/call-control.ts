@@ -242,7 +242,9 @@ export async function callControlExtraRoutes(app: Api, deps: ApiDeps): Promise<v
       const hangup = deps.callControl?.hangup;
       if (!hangup) throw new ApiError('CALL_NOT_LIVE');
       await checkOwnCall(req, tenantId, id);
-      if (!hangup(tenantId, id)) throw new ApiError('CALL_NOT_LIVE');
+      const r = await hangup(tenantId, id);
+      if (r === false) throw new ApiError('CALL_NOT_LIVE');
+      if (r !== true) throw refusal(r);
       reply.code(202);
       return { id };
     },

@@ -45,6 +45,13 @@ const QueueFiguresSchema = Type.Object({
   callbacks: Type.Integer(),
   callbacksConnected: Type.Integer(),
   callbacksFailed: Type.Integer(),
+  requeuedNodeFailure: Type.Integer({
+    description: 'Callers whose node died while they waited, called back from a surviving node',
+  }),
+  lostNodeFailure: Type.Integer({
+    description:
+      'Callers whose node died while they waited and who could not be called back (also in abandoned)',
+  }),
 });
 
 const AgentFiguresSchema = Type.Object({

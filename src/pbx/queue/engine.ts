@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock, Timer } from '../../sip/transaction/clock.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
 import type { Binding } from '../location.js';
+import type { RemoteWaiter } from '../remote-activity.js';
 import type { AgentSession, AgentSessions } from './agents.js';
 import { type CallbackDialer, serveCallback } from './callback.js';
 import { type LineEntry, MemoryWaitingLines, type WaitingLines } from './lines.js';
@@ -35,6 +36,23 @@ export interface QueueEnv {
   emit(e: QueueEvent): void;
   /** The PBX can place calls to browsers (WebRTC gateway): browser-only agents and callers take callbacks. */
   callsBrowsers?(): boolean;
+  /** In a cluster: another node's queue is ringing this agent for one of its callers. */
+  remoteOffered?(tenantId: string, number: string): boolean;
+  /** In a cluster: the queue's callers waiting on other nodes (each node serves its own). */
+  remoteWaiting?(tenantId: string, queueId: string): RemoteWaiter[];
+  /** In a cluster: a queue's line on this node changed (published for the other nodes' views). */
+  lineChanged?(tenantId: string, queueId: string, line: PublishedWaiter[]): void;
+}
+
+/** A caller of this node's line as the other nodes are told of it. */
+export interface PublishedWaiter {
+  id: string;
+  caller: string;
+  callerName: string;
+  priority: number;
+  joinedAt: string;
+  offeredTo: string[];
+  callback: boolean;
 }
 
 /** What a waiting caller looks like in the live view. */
@@ -130,6 +148,8 @@ export type LeaveReason =
   | 'exitKey'
   | 'callback'
   | 'callbackFailed'
+  /** The node holding the caller's call died (src/cluster/attach.ts reports it from a survivor). */
+  | 'nodeFailure'
   | 'removed';
 
 /** Who a queue event is about: the place in line, and the caller's number and name. */
@@ -348,6 +368,55 @@ export class QueueEngine {
     return cb;
   }
 
+  /**
+   * A caller whose call died with another node (src/cluster/attach.ts) is called back from
+   * here: a callback request at the place their arrival time gives, served like one asked for
+   * by key. False when this node cannot place callbacks.
+   */
+  adoptCallback(r: {
+    tenantId: string;
+    queueId: string;
+    number: string;
+    name: string;
+    priority: number;
+    joinedAt: Date;
+  }): Waiter | null {
+    const dialer = this.dialer;
+    if (!dialer) return null;
+    const w = this.join({
+      tenantId: r.tenantId,
+      queueId: r.queueId,
+      caller: r.number,
+      callerName: r.name,
+      priority: r.priority,
+    });
+    // The wait counts from the caller's first arrival, not from the takeover.
+    w.joinedAt = r.joinedAt;
+    w.joinedMs = this.env.clock.now() - Math.max(0, this.env.now().getTime() - r.joinedAt.getTime());
+    const cb = this.convertToCallback(w);
+    void serveCallback(this, dialer, (id) => this.env.tenant(id), cb).catch(() => this.leave(cb));
+    this.dispatchSoon(r.tenantId);
+    return cb;
+  }
+
+  /**
+   * An agent logged in or out, paused or unpaused through another node: the same state here
+   * (already saved by that node), so this node's queues offer calls by it too.
+   */
+  agentChangedElsewhere(
+    tenantId: string,
+    number: string,
+    c: { queues: string[]; paused: boolean; pauseReason: string },
+  ): void {
+    const s = this.sessions.get(tenantId, number);
+    if (c.paused && !s.paused && !s.dnd) s.pausedAtMs = this.env.clock.now();
+    s.queues = new Set(c.queues);
+    s.paused = c.paused;
+    s.pauseReason = c.pauseReason;
+    if (!c.paused) s.missedInRow = 0;
+    this.agentChanged(tenantId, number);
+  }
+
   /** A callback to `number` is waiting in some queue of the tenant (one per number). */
   hasCallback(tenantId: string, number: string): boolean {
     return this.lines.lines(tenantId).some((l) => l.entries.some((w) => w.callback?.number === number));
@@ -366,9 +435,16 @@ export class QueueEngine {
     this.changed(w.tenantId, w.queueId);
   }
 
-  /** 1-based place of a waiting caller. */
+  /** 1-based place of a waiting caller (in a cluster, callers ahead on other nodes count). */
   position(w: Waiter): number {
-    return this.lines.line(w.tenantId, w.queueId).indexOf(w) + 1;
+    const local = this.lines.line(w.tenantId, w.queueId).indexOf(w) + 1;
+    const remote = this.env.remoteWaiting?.(w.tenantId, w.queueId) ?? [];
+    const joined = w.joinedAt.toISOString();
+    return (
+      local +
+      remote.filter((r) => r.priority > w.priority || (r.priority === w.priority && r.joinedAt < joined))
+        .length
+    );
   }
 
   /** Prompts a caller is about to hear (announcements), for logs and tests. */
@@ -382,8 +458,11 @@ export class QueueEngine {
     });
   }
 
+  /** Callers in the queue's line, every node's (a full queue is full for all of them). */
   waitingCount(tenantId: string, queueId: string): number {
-    return this.lines.line(tenantId, queueId).length;
+    return (
+      this.lines.line(tenantId, queueId).length + (this.env.remoteWaiting?.(tenantId, queueId).length ?? 0)
+    );
   }
 
   waitedSec(w: Waiter): number {
@@ -503,7 +582,8 @@ export class QueueEngine {
     if (this.env.bindingsOf(tenant.id, m.number).length === 0) return 'unregistered';
     // Do-not-disturb on the phone counts as a pause: the agent asked for no calls.
     if (s.paused || ext.dnd) return 'paused';
-    if (this.ringing.has(`${tenant.id}/${m.number}`)) return 'ringing';
+    if (this.ringing.has(`${tenant.id}/${m.number}`) || this.env.remoteOffered?.(tenant.id, m.number))
+      return 'ringing';
     if (this.env.callsOf(tenant.id, m.number) >= Math.max(1, m.maxCalls)) return 'busy';
     if (s.wrapUpUntilMs > this.env.clock.now()) return 'wrapUp';
     return 'available';
@@ -861,6 +941,7 @@ export class QueueEngine {
     queueMicrotask(() => {
       this.updatePending.delete(key);
       const tenant = this.env.tenant(tenantId);
+      if (this.env.lineChanged) this.env.lineChanged(tenantId, queueId, this.published(tenantId, queueId));
       const live = tenant ? this.live(tenant, queueId) : null;
       if (!live) {
         this.agentStates.delete(key);
@@ -887,6 +968,24 @@ export class QueueEngine {
     });
   }
 
+  /** This node's line of a queue as the other nodes are told of it. */
+  private published(tenantId: string, queueId: string): PublishedWaiter[] {
+    const offers = new Map<string, string[]>();
+    for (const [agent, id] of this.ringing) {
+      if (!agent.startsWith(`${tenantId}/`)) continue;
+      offers.set(id, [...(offers.get(id) ?? []), agent.slice(tenantId.length + 1)]);
+    }
+    return this.lines.line(tenantId, queueId).map((w) => ({
+      id: w.id,
+      caller: w.caller,
+      callerName: w.callerName,
+      priority: w.priority,
+      joinedAt: w.joinedAt.toISOString(),
+      offeredTo: offers.get(w.id) ?? [],
+      callback: w.callback !== null,
+    }));
+  }
+
   live(tenant: TenantEntry, queueId: string): QueueLive | null {
     const entry = tenant.routing.get(queueId);
     if (entry?.kind !== 'queue') return null;
@@ -895,7 +994,7 @@ export class QueueEngine {
     const now = this.env.now();
     const dayStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const { queue: f, agents } = this.stats.since(tenant.id, queueId, dayStart);
-    const waiting = list.map((w) => ({
+    const waiting: WaitingCaller[] = list.map((w) => ({
       id: w.id,
       caller: w.caller,
       callerName: w.callerName,
@@ -905,6 +1004,22 @@ export class QueueEngine {
       ringing: w.offered,
       callback: w.callback !== null,
     }));
+    // In a cluster the wall-board shows every node's callers, in the order they are served.
+    const remote = this.env.remoteWaiting?.(tenant.id, queueId) ?? [];
+    if (remote.length) {
+      for (const r of remote)
+        waiting.push({
+          id: r.id,
+          caller: r.caller,
+          callerName: r.callerName,
+          priority: r.priority,
+          joinedAt: r.joinedAt,
+          waitSec: Math.max(0, Math.floor((now.getTime() - Date.parse(r.joinedAt)) / 1000)),
+          ringing: r.offeredTo.length > 0,
+          callback: r.callback,
+        });
+      waiting.sort((a, b) => b.priority - a.priority || a.joinedAt.localeCompare(b.joinedAt));
+    }
     const ended = f.answered + f.abandoned + f.timedOut;
     return {
       id: entry.id,

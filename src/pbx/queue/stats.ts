@@ -35,6 +35,12 @@ export interface QueueFigures {
   callbacks: number;
   callbacksConnected: number;
   callbacksFailed: number;
+  /**
+   * Callers whose node died while they waited (src/pbx/queue/orphans.ts): called back from a
+   * surviving node, or lost — the lost ones also count as abandoned (or failed callbacks).
+   */
+  requeuedNodeFailure: number;
+  lostNodeFailure: number;
 }
 
 export interface AgentFigures {
@@ -77,6 +83,8 @@ export function emptyQueueFigures(): QueueFigures {
     callbacks: 0,
     callbacksConnected: 0,
     callbacksFailed: 0,
+    requeuedNodeFailure: 0,
+    lostNodeFailure: 0,
   };
 }
 
