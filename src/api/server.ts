@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { LogController, type RouteOptions } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { authHook } from './auth.js';
 import type { Api, ApiDeps } from './context.js';
 import { ApiError } from './errors.js';
@@ -155,6 +155,44 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       this.reset();
       this.inc({ reason: 'scanner' }, c.dropped.scanner);
       this.inc({ reason: 'flood' }, c.dropped.flood);
+      if (c.dropped.tenant !== undefined) this.inc({ reason: 'tenant-rate' }, c.dropped.tenant);
+    },
+  });
+  new Counter({
+    name: 'nimbus_sip_refused_total',
+    help: 'SIP work refused since start: requests answered 503 past the tenant rate or a bound (transactions, calls, subscriptions), connections over the per-address cap or closed silent',
+    labelNames: ['reason'],
+    registers: [metrics],
+    collect() {
+      const c = security?.counts?.();
+      if (!c?.refused) return;
+      this.reset();
+      for (const [reason, n] of Object.entries(c.refused)) this.inc({ reason }, n);
+    },
+  });
+  // How full each bounded table is: an alert well before `max` says a bound is about to refuse work.
+  new Gauge({
+    name: 'nimbus_sip_table_entries',
+    help: 'Entries held in each bounded SIP table (transactions, calls, subscriptions, nonce records, rate-limit and ban tables)',
+    labelNames: ['table'],
+    registers: [metrics],
+    collect() {
+      const c = security?.counts?.();
+      if (!c?.tables) return;
+      this.reset();
+      for (const [table, t] of Object.entries(c.tables)) this.set({ table }, t.size);
+    },
+  });
+  new Gauge({
+    name: 'nimbus_sip_table_capacity',
+    help: 'The most entries each bounded SIP table holds (configured bounds)',
+    labelNames: ['table'],
+    registers: [metrics],
+    collect() {
+      const c = security?.counts?.();
+      if (!c?.tables) return;
+      this.reset();
+      for (const [table, t] of Object.entries(c.tables)) this.set({ table }, t.max);
     },
   });
   // A configuration change reaches the SIP side before the client hears it succeeded:

@@ -25,7 +25,30 @@ describe('security events API', () => {
       security: {
         events: (f) => events.list(f),
         bans: () => guard.activeBans(),
-        counts: () => ({ events: { ...events.counts }, dropped: { scanner: scanners.dropped, flood: 7 } }),
+        // As the SIP service lifts one (SipService.liftBan): the guard, then an unban event.
+        lift: (ip, user, by) => {
+          const ban = guard.banOf(ip, user);
+          if (!ban) return null;
+          guard.lift(ip, user);
+          events.record({
+            kind: 'unban',
+            ip,
+            user,
+            realm: ban.realm,
+            method: null,
+            transport: null,
+            reason: by,
+            until: null,
+          });
+          return ban;
+        },
+        tenantOfRealm: (realm) => domains.get(realm) ?? null,
+        counts: () => ({
+          events: { ...events.counts },
+          dropped: { scanner: scanners.dropped, flood: 7, tenant: 3 },
+          refused: { calls: 2 },
+          tables: { nonces: { size: 5, max: 100 } },
+        }),
       },
     });
     domains.set(fx.A.domain, fx.A.id);
@@ -99,6 +122,78 @@ describe('security events API', () => {
     expect(res.text).toContain('nimbus_sip_security_events_total{kind="scanner"} 1');
     expect(res.text).toContain('nimbus_sip_dropped_requests_total{reason="scanner"} 2');
     expect(res.text).toContain('nimbus_sip_dropped_requests_total{reason="flood"} 7');
+    expect(res.text).toContain('nimbus_sip_dropped_requests_total{reason="tenant-rate"} 3');
+    expect(res.text).toContain('nimbus_sip_refused_total{reason="calls"} 2');
+    expect(res.text).toContain('nimbus_sip_table_entries{table="nonces"} 5');
+    expect(res.text).toContain('nimbus_sip_table_capacity{table="nonces"} 100');
+  });
+
+  it("lifts a ban: a company's administrator only its own users', the operator any, audited", async () => {
+    for (let i = 0; i < 3; i++)
+      guard.failed({
+        ip: '192.0.2.2',
+        user: '201',
+        realm: fx.B.domain,
+        method: 'REGISTER',
+        transport: 'UDP',
+        reason: 'wrong-password',
+      });
+    const aView = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/security-events`, { as: fx.A.admin });
+    expect(aView.json.bans).toEqual([
+      { ip: '192.0.2.1', user: '101', until: expect.any(String), realm: fx.A.domain },
+    ]);
+    // B's user's ban is not A's to see or lift.
+    const notMine = await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/security/bans/192.0.2.2?user=201`, {
+      as: fx.A.admin,
+    });
+    expect(notMine.status).toBe(404);
+    expect(guard.refused('192.0.2.2', '201')).toBe(true);
+    const lifted = await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/security/bans/192.0.2.1?user=101`, {
+      as: fx.A.admin,
+    });
+    expect(lifted.status).toBe(200);
+    expect(lifted.json).toMatchObject({ ip: '192.0.2.1', user: '101', realm: fx.A.domain });
+    expect(guard.refused('192.0.2.1', '101')).toBe(false);
+    expect(
+      (
+        await fx.call('DELETE', `/api/v1/tenants/${fx.A.id}/security/bans/192.0.2.1?user=101`, {
+          as: fx.A.admin,
+        })
+      ).status,
+    ).toBe(404);
+    const audit = await fx.call('GET', `/api/v1/tenants/${fx.A.id}/audit-log`, { as: fx.A.admin });
+    expect(audit.json.items[0]).toMatchObject({
+      action: 'sip-ban.lift',
+      resourceType: 'sip-ban',
+      resourceId: '192.0.2.1 101',
+    });
+    expect(events.list({ kind: 'unban' })[0]).toMatchObject({
+      ip: '192.0.2.1',
+      user: '101',
+      realm: fx.A.domain,
+    });
+
+    // The operator lifts any ban; an address with none is 404, a malformed one 400.
+    const op = await fx.call('DELETE', '/api/v1/platform/security/bans/192.0.2.2?user=201', {
+      as: fx.operator,
+    });
+    expect(op.status).toBe(200);
+    expect(guard.refused('192.0.2.2', '201')).toBe(false);
+    expect(
+      (await fx.call('DELETE', '/api/v1/platform/security/bans/192.0.2.2', { as: fx.operator })).status,
+    ).toBe(404);
+    expect(
+      (await fx.call('DELETE', '/api/v1/platform/security/bans/not-an-ip', { as: fx.operator })).status,
+    ).toBe(400);
+    const platformAudit = await fx.call('GET', '/api/v1/audit-log', { as: fx.operator });
+    expect(platformAudit.json.items[0]).toMatchObject({
+      action: 'sip-ban.lift',
+      resourceId: '192.0.2.2 201',
+    });
+    // Not a tenant admin's to call.
+    expect(
+      (await fx.call('DELETE', '/api/v1/platform/security/bans/192.0.2.2', { as: fx.A.admin })).status,
+    ).toBe(403);
   });
 
   it('refuses everyone else', async () => {

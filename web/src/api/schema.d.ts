@@ -13848,7 +13848,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    kind?: "auth-failure" | "ban" | "scanner" | "flood";
+                    kind?: "auth-failure" | "ban" | "scanner" | "flood" | "connection-limit" | "tenant-flood" | "overload" | "unban";
                     limit?: number;
                 };
                 header?: never;
@@ -13869,7 +13869,7 @@ export interface paths {
                                 id: number;
                                 /** Format: date-time */
                                 at: string;
-                                kind: "auth-failure" | "ban" | "scanner" | "flood";
+                                kind: "auth-failure" | "ban" | "scanner" | "flood" | "connection-limit" | "tenant-flood" | "overload" | "unban";
                                 /** @description Source address of the request */
                                 ip: string;
                                 /** @description Digest user name tried (as sent) */
@@ -13877,7 +13877,7 @@ export interface paths {
                                 realm: string | null;
                                 method: string | null;
                                 transport: string | null;
-                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood: the limit passed. Never shown to the caller. */
+                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood, tenant-flood, connection-limit: the limit passed and how many were refused since the last such event; overload: the bound reached; unban: who lifted it. Never shown to the caller. */
                                 reason: string | null;
                                 /**
                                  * Format: date-time
@@ -13891,6 +13891,8 @@ export interface paths {
                                 user: string | null;
                                 /** Format: date-time */
                                 until: string;
+                                /** @description The SIP domain the failures named */
+                                realm: string | null;
                             }[];
                         };
                     };
@@ -13912,11 +13914,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SIP security events that named the tenant's SIP domain (this node's), newest first */
+        /** SIP security events that named the tenant's SIP domain (this node's), newest first, and the bans in force on its users */
         get: {
             parameters: {
                 query?: {
-                    kind?: "auth-failure" | "ban" | "scanner" | "flood";
+                    kind?: "auth-failure" | "ban" | "scanner" | "flood" | "connection-limit" | "tenant-flood" | "overload" | "unban";
                     limit?: number;
                 };
                 header?: never;
@@ -13940,7 +13942,7 @@ export interface paths {
                                 id: number;
                                 /** Format: date-time */
                                 at: string;
-                                kind: "auth-failure" | "ban" | "scanner" | "flood";
+                                kind: "auth-failure" | "ban" | "scanner" | "flood" | "connection-limit" | "tenant-flood" | "overload" | "unban";
                                 /** @description Source address of the request */
                                 ip: string;
                                 /** @description Digest user name tried (as sent) */
@@ -13948,13 +13950,22 @@ export interface paths {
                                 realm: string | null;
                                 method: string | null;
                                 transport: string | null;
-                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood: the limit passed. Never shown to the caller. */
+                                /** @description auth-failure: unknown-domain, unknown-user, wrong-password or banned; scanner: its User-Agent; flood, tenant-flood, connection-limit: the limit passed and how many were refused since the last such event; overload: the bound reached; unban: who lifted it. Never shown to the caller. */
                                 reason: string | null;
                                 /**
                                  * Format: date-time
                                  * @description ban, flood: when it ends
                                  */
                                 until: string | null;
+                            }[];
+                            bans: {
+                                ip: string;
+                                /** @description null: the whole address */
+                                user: string | null;
+                                /** Format: date-time */
+                                until: string;
+                                /** @description The SIP domain the failures named */
+                                realm: string | null;
                             }[];
                         };
                     };
@@ -13964,6 +13975,105 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/security/bans/{ip}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift a SIP ban early: the whole address, or with ?user= that user from it (every node) */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description Lift the ban of this user from the address */
+                    user?: string;
+                };
+                header?: never;
+                path: {
+                    ip: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ip: string;
+                            /** @description null: the whole address */
+                            user: string | null;
+                            /** Format: date-time */
+                            until: string;
+                            /** @description The SIP domain the failures named */
+                            realm: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenantId}/security/bans/{ip}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift the SIP ban of one of the tenant's users from an address early (every node) */
+        delete: {
+            parameters: {
+                query: {
+                    user: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Identifier (UUID) */
+                    tenantId: string;
+                    ip: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ip: string;
+                            /** @description null: the whole address */
+                            user: string | null;
+                            /** Format: date-time */
+                            until: string;
+                            /** @description The SIP domain the failures named */
+                            realm: string | null;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
