@@ -197,17 +197,19 @@ export class RtpEndpoint {
    * keep the running ones, whose rollover counters and replay lists must go on.
    */
   private keysFrom(k: SrtpKeys | null): void {
-    const same =
-      k === this.srtpKeys ||
-      (k !== null &&
-        this.srtpKeys !== null &&
-        k.suite === this.srtpKeys.suite &&
-        k.recvKey === this.srtpKeys.recvKey &&
-        k.sendKey === this.srtpKeys.sendKey);
-    if (same) return;
+    const was = this.srtpKeys;
     this.srtpKeys = k;
-    this.srtpIn = k ? new SrtpContext(k.suite, Buffer.from(k.recvKey, 'base64')) : null;
-    this.srtpOut = k ? new SrtpContext(k.suite, Buffer.from(k.sendKey, 'base64')) : null;
+    if (!k) {
+      this.srtpIn = null;
+      this.srtpOut = null;
+      return;
+    }
+    // Each direction separately: our key kept means our context (its ROC) goes on, so a
+    // keystream is never used twice; a new key of the leg's starts its context afresh.
+    if (!was || was.suite !== k.suite || was.recvKey !== k.recvKey)
+      this.srtpIn = new SrtpContext(k.suite, Buffer.from(k.recvKey, 'base64'));
+    if (!was || was.suite !== k.suite || was.sendKey !== k.sendKey)
+      this.srtpOut = new SrtpContext(k.suite, Buffer.from(k.sendKey, 'base64'));
   }
 
   private readonly onRtp = (data: Buffer, from: RemoteInfo): void => {

@@ -32,7 +32,17 @@ export interface Capabilities {
   readonly rtcpMux: boolean;
   /** m= transport protocols we accept in an offer; the first is the one we offer. */
   readonly protocols: readonly [string, ...string[]];
+  /**
+   * SDES-SRTP (RFC 4568) on this leg: 'off' refuses RTP/SAVP and ignores a=crypto;
+   * 'accept' answers a usable a=crypto with our own key (RTP/SAVP, or RTP/AVP that
+   * offers it) and offers plain RTP; 'require' also refuses a stream without usable
+   * a=crypto and offers RTP/SAVP. Only a leg whose signalling is protected (TLS, WSS)
+   * should get anything but 'off': the keys travel in the SDP.
+   */
+  readonly srtp: SrtpPolicy;
 }
+
+export type SrtpPolicy = 'off' | 'accept' | 'require';
 
 export interface CapabilityOptions {
   /** Codec names (`'PCMA'`) or full specs, most preferred first. */
@@ -44,6 +54,7 @@ export interface CapabilityOptions {
   readonly ptime?: number | null;
   readonly rtcpMux?: boolean;
   readonly protocols?: readonly [string, ...string[]];
+  readonly srtp?: SrtpPolicy;
 }
 
 export function capabilities(options: CapabilityOptions): Capabilities {
@@ -62,6 +73,7 @@ export function capabilities(options: CapabilityOptions): Capabilities {
     ptime: options.ptime === undefined ? 20 : options.ptime,
     rtcpMux: options.rtcpMux ?? true,
     protocols: options.protocols ?? ['RTP/AVP'],
+    srtp: options.srtp ?? 'off',
   };
 }
 

@@ -5,6 +5,7 @@ export {
   type CapabilityOptions,
   capabilities,
   type LocalMedia,
+  type SrtpPolicy,
   type TelephoneEventPolicy,
 } from './capabilities.js';
 export {
@@ -15,6 +16,7 @@ export {
   sameCodec,
   staticPayloadType,
 } from './codecs.js';
+export { formatCrypto, newSdesKey, readCrypto, type SdesCrypto } from './crypto.js';
 export { answerDirection } from './direction.js';
 export {
   type SdpError,
@@ -29,7 +31,13 @@ export { type Answer, answerOffer, chooseCodecs } from './negotiate.js';
 export { type AnswerReading, buildOffer, readAnswer } from './offer.js';
 export { parseSdp } from './parse.js';
 export { type RemoteChange, SdpSession, type SdpSessionOptions } from './session.js';
-export type { Endpoint, NegotiatedCodec, NegotiatedEvents, NegotiatedStream } from './stream.js';
+export type {
+  Endpoint,
+  NegotiatedCodec,
+  NegotiatedEvents,
+  NegotiatedSrtp,
+  NegotiatedStream,
+} from './stream.js';
 export { isRtp, isWebRtcMedia, isWebRtcOffer, type RtpProfile, rtpProfile } from './transport.js';
 export type * from './types.js';
 export { writeSdp } from './write.js';

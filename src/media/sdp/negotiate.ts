@@ -17,10 +17,16 @@
 import { connectionFor, isUnspecified } from './address.js';
 import type { Capabilities, LocalMedia } from './capabilities.js';
 import { type CodecSpec, isComfortNoise, isTelephoneEvent, sameCodec } from './codecs.js';
+import { newSdesKey } from './crypto.js';
 import { answerDirection, withoutReceive } from './direction.js';
 import { malformed, notAcceptable, ok, type SdpFailure, type SdpResult } from './errors.js';
 import { formatEvents, intersectEvents, telephoneEventOf } from './events.js';
-import { type NegotiatedCodec, type NegotiatedStream, remoteEndpoints } from './stream.js';
+import {
+  type NegotiatedCodec,
+  type NegotiatedSrtp,
+  type NegotiatedStream,
+  remoteEndpoints,
+} from './stream.js';
 import type { MediaDescription, RtpFormat, SessionBody } from './types.js';
 
 export interface Answer {
@@ -90,10 +96,22 @@ function answerStream(
   caps: Capabilities,
   local: LocalMedia,
 ): SdpResult<Taken> {
-  // RFC 3264 §6: a transport we do not do (SRTP, WebRTC's DTLS-SRTP) is refused; WebRTC
-  // offers are meant to be routed to the WebRTC engine before they get here.
-  if (!caps.protocols.includes(m.protocol))
+  // RFC 3264 §6: a transport we do not do (WebRTC's DTLS-SRTP, SRTP on a leg whose
+  // signalling is not protected) is refused; WebRTC offers are meant to be routed to
+  // the WebRTC engine before they get here.
+  const savp = m.protocol.toUpperCase() === 'RTP/SAVP';
+  if (savp && caps.srtp === 'off')
+    return notAcceptable(302, 'SRTP (RTP/SAVP) is taken only from a phone signalling over TLS');
+  if (!savp && !caps.protocols.includes(m.protocol))
     return notAcceptable(302, `transport ${m.protocol} is not supported`);
+  // RFC 4568 §5.1.2: the first offered a=crypto line we can use; RTP/AVP with a=crypto is
+  // best-effort SRTP, taken the same way where SRTP may be used and else answered plain.
+  const pick = caps.srtp === 'off' ? undefined : m.crypto?.[0];
+  if (!pick && (savp || caps.srtp === 'require'))
+    return notAcceptable(302, savp ? 'no a=crypto line we can use' : 'media encryption (SRTP) is required');
+  const srtp: NegotiatedSrtp | null = pick
+    ? { suite: pick.suite, remoteKey: pick.key, localKey: newSdesKey() }
+    : null;
   const offered = m.connection;
   // parseSdp guarantees an address on a live stream; a hand-made body might not have one.
   if (!offered) return malformed('a live stream without a connection address');
@@ -141,7 +159,8 @@ function answerStream(
     telephoneEvent: telephoneEventOf(formats),
     ice: false,
     dtls: false,
-    sdes: false,
+    sdes: srtp !== null,
+    ...(srtp && pick ? { crypto: [{ tag: pick.tag, suite: srtp.suite, key: srtp.localKey }] } : {}),
   };
   const [codec, ...alternatives] = chosen.map(({ offered, spec }) => negotiatedCodec(offered, spec));
   const stream: NegotiatedStream = {
@@ -162,6 +181,7 @@ function answerStream(
           }
         : null,
     ptime: m.ptime,
+    srtp,
   };
   return { ok: true, value: { media, stream } };
 }

@@ -2,6 +2,8 @@
  * The offerer's side of RFC 3264: our offer to a leg (§5), our re-offers within the same
  * session (§8), and reading the peer's answer against what we offered (§6, §7).
  */
+
+import { SRTP_SUITES } from '../rtp/srtp.js';
 import { connectionFor, isUnspecified } from './address.js';
 import type { Capabilities, LocalMedia } from './capabilities.js';
 import {
@@ -13,11 +15,17 @@ import {
   sameCodec,
   TELEPHONE_EVENT,
 } from './codecs.js';
+import { newSdesKey } from './crypto.js';
 import { agreedDirection, withoutReceive } from './direction.js';
 import { answerMismatch, ok, type SdpResult } from './errors.js';
 import { formatEvents, telephoneEventOf } from './events.js';
 import { refused } from './negotiate.js';
-import { type NegotiatedCodec, type NegotiatedStream, remoteEndpoints } from './stream.js';
+import {
+  type NegotiatedCodec,
+  type NegotiatedSrtp,
+  type NegotiatedStream,
+  remoteEndpoints,
+} from './stream.js';
 import type { Connection, Direction, MediaDescription, RtpFormat, SessionBody } from './types.js';
 
 /**
@@ -79,7 +87,19 @@ function audioOffer(
       add({ name: TELEPHONE_EVENT, clockRate, channels: 1 }, te.payloadType, formatEvents(te.events));
     }
   }
-  const protocol = prev && caps.protocols.includes(prev.protocol) ? prev.protocol : caps.protocols[0];
+  // SRTP when required, or when the stream already uses it (a re-offer must not fall back to
+  // plain RTP): both suites under one key (RFC 4568 §6.1), the answer picks one. A re-offer
+  // keeps our key, so the relay's running context (and its rollover counter) goes on.
+  const before = prev?.crypto?.[0];
+  const secure = caps.srtp === 'require' || (caps.srtp === 'accept' && before !== undefined);
+  const protocol = secure
+    ? before && prev
+      ? prev.protocol
+      : 'RTP/SAVP'
+    : prev && caps.protocols.includes(prev.protocol)
+      ? prev.protocol
+      : caps.protocols[0];
+  const key = secure ? (before?.key ?? newSdesKey()) : null;
   return {
     kind: 'audio',
     port,
@@ -96,7 +116,8 @@ function audioOffer(
     telephoneEvent: telephoneEventOf(formats),
     ice: false,
     dtls: false,
-    sdes: false,
+    sdes: secure,
+    ...(key ? { crypto: SRTP_SUITES.map((suite, i) => ({ tag: i + 1, suite, key })) } : {}),
   };
 }
 
@@ -160,6 +181,8 @@ export function readAnswer(offer: SessionBody, answer: SessionBody): SdpResult<A
     }
     const stream = readStream(index, ours, theirs);
     if (!stream) return answerMismatch(`the answer to m= line ${index} has none of our codecs`);
+    if (stream.srtp === undefined)
+      return answerMismatch(`the answer to m= line ${index} takes none of our a=crypto lines`);
     streams.push(stream);
   }
   if (streams.length === 0) return answerMismatch('the answer accepts no audio stream');
@@ -193,6 +216,13 @@ function readStream(
   const held = theirs.connection !== null && isUnspecified(theirs.connection);
   // RFC 8035: multiplexing needs a=rtcp-mux on both sides.
   const rtcpMux = ours.rtcpMux && theirs.rtcpMux;
+  // RFC 4568 §5.1.3: the answer names the offered line it took by tag, with the same suite.
+  let srtp: NegotiatedSrtp | null | undefined = null;
+  if (ours.crypto?.length) {
+    const took = theirs.crypto?.find((c) => ours.crypto?.some((o) => o.tag === c.tag && o.suite === c.suite));
+    const mine = took && ours.crypto.find((o) => o.tag === took.tag);
+    srtp = took && mine ? { suite: took.suite, remoteKey: took.key, localKey: mine.key } : undefined;
+  }
   return {
     index,
     localPort: ours.port,
@@ -212,5 +242,6 @@ function readStream(
           }
         : null,
     ptime: theirs.ptime,
+    ...(srtp === undefined ? {} : { srtp }),
   };
 }

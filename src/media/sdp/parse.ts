@@ -12,6 +12,7 @@
 import { parse as tokenize } from 'sdp-transform';
 import { readConnection } from './address.js';
 import { staticPayloadType } from './codecs.js';
+import { readCrypto } from './crypto.js';
 import { malformed, ok, type SdpResult } from './errors.js';
 import { telephoneEventOf } from './events.js';
 import { isRtp } from './transport.js';
@@ -173,6 +174,10 @@ function readMedia(m: Loose, section: Section, session: SessionContext): SdpResu
     ice: session.ice || m.iceUfrag !== undefined || list(m.candidates).length > 0,
     dtls: session.dtls || m.fingerprint !== undefined,
     sdes: list(m.crypto).length > 0,
+    crypto: list(m.crypto).flatMap((c) => {
+      const read = readCrypto(c.id, c.suite, c.config, c.sessionConfig);
+      return read ? [read] : [];
+    }),
   });
 }
 

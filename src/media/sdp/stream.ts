@@ -3,6 +3,8 @@
  * needs it: where to send RTP and RTCP, which payload type numbers to write and to
  * expect, and what we may do in which direction.
  */
+
+import type { SrtpSuite } from '../rtp/srtp.js';
 import { isUnspecified } from './address.js';
 import type { CodecIdentity } from './codecs.js';
 import type { Direction, EventRange, MediaDescription } from './types.js';
@@ -47,6 +49,15 @@ export interface NegotiatedStream {
   readonly telephoneEvent: NegotiatedEvents | null;
   /** The packetisation the peer asked to receive (a=ptime), or null. */
   readonly ptime: number | null;
+  /** SDES-SRTP agreed for this stream; absent or null: plain RTP. */
+  readonly srtp?: NegotiatedSrtp | null;
+}
+
+/** The suite both sides agreed on, the peer's key (what it sends us) and ours (what we send). */
+export interface NegotiatedSrtp {
+  readonly suite: SrtpSuite;
+  readonly remoteKey: string;
+  readonly localKey: string;
 }
 
 /** Where the peer's m= line tells us to send. */

@@ -8,6 +8,7 @@
  * Values are resolved: a media description carries its effective connection address
  * and direction even when the wire put them at session level (RFC 8866 §5.7, RFC 3264 §5.1).
  */
+import type { SdesCrypto } from './crypto.js';
 
 /** RFC 3264 §5.1 / RFC 8866 §6.7: the direction attribute; absent means sendrecv. */
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -86,6 +87,8 @@ export interface MediaDescription {
   readonly dtls: boolean;
   /** SDES-SRTP (a=crypto, RFC 4568) seen; parse-only. */
   readonly sdes: boolean;
+  /** The a=crypto lines the relay can honour (see crypto.ts), in order; absent or empty: none. */
+  readonly crypto?: readonly SdesCrypto[];
 }
 
 /** The o= line (RFC 8866 §5.2); id and version kept as decimal strings, they may exceed 2^53. */

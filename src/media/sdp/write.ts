@@ -19,6 +19,7 @@
  *   a=rtcp-mux
  */
 import { sameConnection } from './address.js';
+import { formatCrypto } from './crypto.js';
 import { isRtp } from './transport.js';
 import type { Connection, MediaDescription, SessionDescription } from './types.js';
 
@@ -59,6 +60,7 @@ function writeMedia(lines: string[], m: MediaDescription, session: Connection | 
   }
   for (const f of formats)
     if (f.fmtp !== null && f.fmtp !== '') lines.push(`a=fmtp:${f.payloadType} ${f.fmtp}`);
+  for (const c of m.crypto ?? []) lines.push(`a=crypto:${formatCrypto(c)}`);
   const rtcp = m.rtcp;
   // RFC 3605 §2.1: a=rtcp only when RTCP is not on the next port of the same address.
   if (
