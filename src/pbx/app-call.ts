@@ -102,11 +102,14 @@ export class AppCall implements ActiveCall, AppSession {
       return;
     }
     this.room = this.app.room?.(this.caller.tenantId) ?? null;
+    // Not answered before its row is written (a node killed after the 200 loses no CDR).
+    const recorded = this.cdr.recorded();
     const opened = await CallMedia.open(engine, sdpOf(this.invite), this.codecs, {
       callee: false,
       webrtc: this.ctx.webrtc,
       ...(this.room ? { room: this.room } : {}),
     });
+    await recorded;
     if (this.state === 'ended') {
       if (opened.ok) await opened.media.close();
       return;

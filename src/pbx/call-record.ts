@@ -7,9 +7,17 @@ import type { Logger } from 'pino';
 import type { CallEnd, CallLog, CallStart } from '../store/repositories/calls.js';
 import type { LiveCall, PbxEvents } from './events.js';
 
+/**
+ * How long a new call waits at most for its row before it rings anyone or is answered (see
+ * `recorded`): the call log's batch window and one insert normally take ~10-20 ms.
+ */
+const ROW_WAIT_MS = 1000;
+
 export class CallRecord {
   private readonly id: string;
   private writes: Promise<void>;
+  /** The row's first write (settles, never rejects, when it is in the database or failed). */
+  private readonly openWrite: Promise<void>;
   /** The call as live views see it (events carry it). */
   private readonly live: LiveCall;
   private readonly offeredTo = new Set<string>();
@@ -25,7 +33,8 @@ export class CallRecord {
   ) {
     const row = log.open(start, at);
     this.id = row.id;
-    this.writes = row.written.catch((e: unknown) => logger.error({ err: e }, 'CDR open failed'));
+    this.openWrite = row.written.catch((e: unknown) => logger.error({ err: e }, 'CDR open failed'));
+    this.writes = this.openWrite;
     this.live = {
       id: row.id,
       caller: start.caller,
@@ -36,6 +45,23 @@ export class CallRecord {
       answeredAt: null,
     };
     events?.emit({ type: 'call.started', tenantId: start.tenantId, call: { ...this.live } });
+  }
+
+  /**
+   * Resolves once the row is in the database (or its write failed), or after ROW_WAIT_MS. A
+   * call waits for it before it rings anyone or answers: once a phone has heard of the call from this node,
+   * the node may be killed and the row must still be there (DESIGN.md §5; the call log holds
+   * writes for a few ms to batch them). Bounded, so a database outage slows calls down
+   * without stopping them (the row is written when the database is back).
+   */
+  recorded(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.openWrite,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, ROW_WAIT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
   }
 
   /** The call's row id (recordings and events point at it). */

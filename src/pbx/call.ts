@@ -392,10 +392,13 @@ export class Call implements ActiveCall {
    * caller cancelled while the ports were opened, or the offer was refused).
    */
   async open(): Promise<boolean> {
+    // Nobody is rung (so no phone hears of the call from us) before its row is written.
+    const recorded = this.cdr.recorded();
     if (this.ctx.media) {
       const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.local.codecs, {
         webrtc: this.ctx.webrtc,
       });
+      await recorded;
       if (this.state === 'ended') {
         if (opened.ok) await opened.media.close();
         return false;
@@ -407,7 +410,7 @@ export class Call implements ActiveCall {
       this.media = opened.media;
       this.media.onBrowserLost = () => this.browserLost();
       this.offerToB = Buffer.from(opened.media.offerToCallee());
-    }
+    } else await recorded;
     return this.state === 'ringing';
   }
 

@@ -2,7 +2,7 @@
  * Interop: Kamailio (deploy/kamailio/nimbus.cfg) in front of two Nimbus processes sharing a
  * PostgreSQL database and Redis. A phone registers through Kamailio (its REGISTER lands on
  * one node, which stores Kamailio's Path in Redis); another phone calls it through Kamailio,
- * round robin, until an answered call was handled by the *other* node. That call must reach
+ * which spreads calls by Call-ID, until an answered call was handled by the *other* node. That call must reach
  * the callee through Kamailio (routed by the Path) and be answered and hung up normally.
  * Then the node carrying an answered call is SIGKILLed: the survivor closes that call's CDR
  * as interrupted (by the dead node's expired heartbeat), and a new call to a phone that does
@@ -11,70 +11,29 @@
  * Runs with kamailio installed (or fails under NIMBUS_REQUIRE_INTEROP=1 without it), and
  * needs DATABASE_URL (a database of its own is created on that server) and REDIS_URL.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactFor } from '../../src/sip/dialog.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
-import { freePort, haveKamailio, KAMAILIO, kamailioArgs } from '../helpers/kamailio.js';
+import { haveKamailio, type NimbusCluster, startCluster } from '../helpers/kamailio.js';
 import { PHONE_SDP } from '../helpers/phones.js';
-import { runCommand } from '../helpers/process.js';
-import { udpUa, until, Wire } from '../helpers/test-ua.js';
+import { udpUa, Wire } from '../helpers/test-ua.js';
 
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
-const ROOT = resolve(import.meta.dirname, '../..');
-const MAIN = join(ROOT, 'src/cli/main.ts');
 const DOMAIN = 'kam.example.test';
-
-interface Proc {
-  p: ChildProcess;
-  out: string[];
-}
-
-function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv): Proc {
-  const p = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const keep = (d: Buffer) => {
-    out.push(String(d));
-    if (out.length > 200) out.shift();
-  };
-  p.stdout?.on('data', keep);
-  p.stderr?.on('data', keep);
-  return { p, out };
-}
-
-async function waitReady(httpPort: number, proc: Proc, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (proc.p.exitCode !== null) throw new Error(`node exited ${proc.p.exitCode}:\n${proc.out.join('')}`);
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/readyz`)
-      .then((r) => r.status === 200)
-      .catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`node on ${httpPort} not ready:\n${proc.out.join('')}`);
-}
 
 describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
   'Kamailio in front of two Nimbus nodes (Path, dispatcher)',
   () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nimbus-kam-'));
-    const tag = randomBytes(5).toString('hex');
-    const dbName = `nimbus_kam_${tag}`;
-    const prefix = `nimbus-test:kam-${tag}:`;
-    const procs: Proc[] = [];
-    const nodes: { id: string; sip: number; http: number }[] = [];
+    let cluster: NimbusCluster;
+    let nodes: NimbusCluster['nodes'] = [];
     let kamPort = 0;
     let nodeDbUrl = '';
+    let prefix = '';
     let tenantId = '';
     const secrets = {
       '201': 'kam-secret-201',
@@ -83,109 +42,18 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
       '204': 'kam-secret-204',
     };
 
-    const admin = async () => {
-      const u = new URL(databaseUrl!);
-      u.pathname = '/postgres';
-      const c = new pg.Client({ connectionString: u.toString() });
-      await c.connect();
-      return c;
-    };
-
     beforeAll(async () => {
       if (!haveKamailio)
         throw new Error('kamailio is not installed (apt-get install kamailio) and NIMBUS_REQUIRE_INTEROP=1');
-      const c = await admin();
-      await c.query(`create database ${dbName}`);
-      await c.end();
-      const u = new URL(databaseUrl!);
-      u.pathname = `/${dbName}`;
-      nodeDbUrl = u.toString();
-
-      // Node 1 first (it migrates the new database and creates the operator), then node 2.
-      for (const [i, id] of ['node-1', 'node-2'].entries()) {
-        const sip = await freePort();
-        const http = await freePort();
-        const env: NodeJS.ProcessEnv = {
-          ...process.env,
-          DATABASE_URL: nodeDbUrl,
-          REDIS_URL: redisUrl,
-          NIMBUS_REDIS_PREFIX: prefix,
-          NIMBUS_NODE_ID: id,
-          NIMBUS_DATA_DIR: join(dir, id),
-          NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
-          NIMBUS_HTTP_HOST: '127.0.0.1',
-          NIMBUS_HTTP_PORT: String(http),
-          NIMBUS_HTTPS_PORT: '0',
-          NIMBUS_SIP_HOST: '127.0.0.1',
-          NIMBUS_SIP_PORT: String(sip),
-          NIMBUS_SIP_TLS_PORT: '0',
-          // RTP ranges no other test uses (they run in parallel).
-          NIMBUS_RTP_PORT_MIN: String(40000 + i * 400),
-          NIMBUS_RTP_PORT_MAX: String(40000 + i * 400 + 399),
-          NIMBUS_MEDIA_WORKERS: '1',
-          NIMBUS_DEMO: 'false',
-          NIMBUS_ADMIN_EMAIL: 'ops@example.com',
-          NIMBUS_ADMIN_PASSWORD: 'kamailio-operator-1',
-          NIMBUS_LOG_LEVEL: 'warn',
-        };
-        const proc = spawnLogged(process.execPath, ['--import', 'tsx', MAIN, 'start'], env);
-        procs.push(proc);
-        await waitReady(http, proc);
-        nodes.push({ id, sip, http });
-      }
-
-      kamPort = await freePort();
-      const list = join(dir, 'dispatcher.list');
-      writeFileSync(list, nodes.map((n) => `1 sip:127.0.0.1:${n.sip} 0 0 node=${n.id}\n`).join(''));
-      const kam = spawnLogged(KAMAILIO, kamailioArgs(dir, kamPort, list), process.env);
-      procs.push(kam);
-      await until(() => kam.out.join('').includes('sip:127.0.0.1') || kam.p.exitCode !== null, 10_000).catch(
-        () => {},
-      );
-      if (kam.p.exitCode !== null) throw new Error(`kamailio exited:\n${kam.out.join('')}`);
-
-      // A tenant and two extensions, through node 2's API (node 1 learns them by announcement).
-      const login = await fetch(`http://127.0.0.1:${nodes[1]!.http}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'ops@example.com', password: 'kamailio-operator-1' }),
-      });
-      expect(login.status).toBe(200);
-      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-      const api = async (path: string, body: unknown) => {
-        const r = await fetch(`http://127.0.0.1:${nodes[1]!.http}${path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify(body),
-        });
-        const json = (await r.json()) as { id: string; tenant?: { id: string } };
-        if (r.status !== 201) throw new Error(`${path}: ${r.status} ${JSON.stringify(json)}`);
-        return json;
-      };
-      tenantId = (await api('/api/v1/tenants', { name: 'Kamailio Co', sipDomain: DOMAIN })).tenant!.id;
-      for (const [number, sipSecret] of Object.entries(secrets))
-        await api(`/api/v1/tenants/${tenantId}/extensions`, { number, sipSecret });
+      // RTP ranges no other test uses (they run in parallel).
+      cluster = await startCluster({ name: 'kam', nodes: 2, rtpBase: 40_000 });
+      ({ nodes, kamPort, dbUrl: nodeDbUrl, prefix } = cluster);
+      // A tenant and four extensions, through node 2's API (node 1 learns them by announcement).
+      tenantId = await cluster.createTenant(DOMAIN, secrets);
     }, 120_000);
 
     afterAll(async () => {
-      for (const { p } of procs.reverse()) {
-        if (p.exitCode !== null || p.signalCode !== null) continue;
-        p.kill('SIGTERM');
-        await Promise.race([
-          new Promise((r) => p.once('exit', r)),
-          new Promise((r) => setTimeout(r, 5000)).then(() => p.kill('SIGKILL')),
-        ]);
-      }
-      if (nodeDbUrl) {
-        const c = await admin();
-        await c.query(`drop database if exists ${dbName} with (force)`);
-        await c.end();
-      }
-      const redis = new Redis(redisUrl!);
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      rmSync(dir, { recursive: true, force: true });
+      await cluster?.close();
     }, 30_000);
 
     it('a phone registered through one node is called through the other, via Path', async () => {
@@ -230,18 +98,12 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
         expect(binding.path.join()).toContain(`received=sip:127.0.0.1:${callee.local.port}`);
 
         // Kamailio's OPTIONS probes find both nodes alive (flags A = active, P = probing).
-        let ds = { status: null as number | null, out: '' };
-        const aliveBoth = () =>
-          nodes.every((n) => new RegExp(`sip:127\\.0\\.0\\.1:${n.sip}\\s+FLAGS: AP`).test(ds.out));
-        for (let i = 0; i < 30 && !aliveBoth(); i++) {
-          if (i) await new Promise((r) => setTimeout(r, 500));
-          ds = await runCommand('kamcmd', ['-s', `unix:${join(dir, 'kamailio_ctl')}`, 'dispatcher.list']);
-        }
-        expect(ds.status, ds.out).toBe(0);
-        expect(aliveBoth(), ds.out).toBe(true);
-        // Calls through Kamailio go round robin: call until one is handled by the other node.
+        await cluster.waitDispatcher([true, true]);
+        // Kamailio spreads calls by a hash of their Call-ID (both INVITEs of a call, the
+        // challenged one and the one with credentials, go to the same node): call until one is
+        // handled by the other node (each call has one chance in two).
         const handledBy: string[] = [];
-        for (let attempt = 0; attempt < 6 && !handledBy.some((n) => n !== binding.node); attempt++) {
+        for (let attempt = 0; attempt < 20 && !handledBy.some((n) => n !== binding.node); attempt++) {
           const invite = caller.buildRequest('INVITE', `sip:201@${DOMAIN}`, {
             from: `<sip:202@${DOMAIN}>`,
             body: PHONE_SDP,
@@ -266,12 +128,6 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
             throw new Error(`call ${attempt + 1}: CDR not closed (${row?.status})`);
           expect(callId).toBeTruthy();
           handledBy.push(row.node);
-          // Each call is two INVITEs (challenge, then credentials), so with two nodes round robin
-          // would put every answered call on the same node: one OPTIONS through Kamailio moves it on.
-          if (row.node === binding.node) {
-            const ping = caller.buildRequest('OPTIONS', `sip:${DOMAIN}`, { from: `<sip:202@${DOMAIN}>` });
-            expect((await caller.send(ping, kamailio).done())?.status).toBe(200);
-          }
         }
         const other = handledBy.find((n) => n !== binding.node);
         expect(other, `calls were handled by ${handledBy.join(', ')}`).toBeDefined();
@@ -338,7 +194,7 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
         expect(row?.status).toBe('answered');
         const victim = nodes.findIndex((n) => n.id === row!.node);
         const survivor = nodes[1 - victim]!;
-        procs[victim]!.p.kill('SIGKILL');
+        nodes[victim]!.proc.p.kill('SIGKILL');
         const killedAt = Date.now();
 
         // The survivor notices the heartbeat gone (10 s TTL) and closes the call's record.
