@@ -1,11 +1,13 @@
 /**
- * SIP security events: failed sign-ins, bans and scanners, newest first, refreshed
- * every 10 s. Operators see every event of this node and the bans in force;
- * tenant admins the events that named their SIP domain. User names and agents came
- * from the network: React escapes them, and they are shown as text only.
+ * SIP security events: failed sign-ins, bans, scanners, floods, connections and
+ * work refused, newest first, refreshed every 10 s. Operators see every event of
+ * this node and every ban in force; tenant admins the events that named their SIP
+ * domain and the bans of their own users. Either may lift a ban it sees early (the
+ * API audits it; in a cluster it is lifted on every node). User names and agents
+ * came from the network: React escapes them, and they are shown as text only.
  */
-import { Badge, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
@@ -15,33 +17,60 @@ import { ProblemAlert } from '../components/Problem';
 type Platform = ResponseOf<'/api/v1/platform/security-events', 'get'>;
 type Event = Platform['items'][number];
 type Kind = Event['kind'];
-const KINDS: readonly Kind[] = ['auth-failure', 'ban', 'scanner', 'flood'];
+type Ban = Platform['bans'][number];
+const KINDS: readonly Kind[] = [
+  'auth-failure',
+  'ban',
+  'unban',
+  'scanner',
+  'flood',
+  'tenant-flood',
+  'connection-limit',
+  'overload',
+];
 const COLOURS: Record<Kind, string> = {
   'auth-failure': 'orange',
   ban: 'red',
+  unban: 'green',
   scanner: 'grape',
   flood: 'pink',
+  'tenant-flood': 'pink',
+  'connection-limit': 'violet',
+  overload: 'yellow',
 };
 
 export default function Security({ me }: { me: Me }) {
   const { t, i18n } = useTranslation();
+  const client = useQueryClient();
   const [kind, setKind] = useState<Kind | 'all'>('all');
   const query = { limit: 500, ...(kind === 'all' ? {} : { kind }) };
   const list = useQuery({
     queryKey: ['security-events', me.tenantId, kind],
     placeholderData: keepPreviousData,
     refetchInterval: 10_000,
-    queryFn: async (): Promise<{ items: Event[]; bans: Platform['bans'] | null }> =>
+    queryFn: async (): Promise<{ items: Event[]; bans: Ban[] }> =>
       me.tenantId
-        ? {
-            ...(await unwrap(
-              api.GET('/api/v1/tenants/{tenantId}/security-events', {
-                params: { path: { tenantId: me.tenantId }, query },
-              }),
-            )),
-            bans: null,
-          }
+        ? unwrap(
+            api.GET('/api/v1/tenants/{tenantId}/security-events', {
+              params: { path: { tenantId: me.tenantId }, query },
+            }),
+          )
         : unwrap(api.GET('/api/v1/platform/security-events', { params: { query } })),
+  });
+  const lift = useMutation({
+    mutationFn: (b: Ban) =>
+      me.tenantId
+        ? unwrap(
+            api.DELETE('/api/v1/tenants/{tenantId}/security/bans/{ip}', {
+              params: { path: { tenantId: me.tenantId, ip: b.ip }, query: { user: b.user ?? '' } },
+            }),
+          )
+        : unwrap(
+            api.DELETE('/api/v1/platform/security/bans/{ip}', {
+              params: { path: { ip: b.ip }, query: b.user === null ? {} : { user: b.user } },
+            }),
+          ),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['security-events', me.tenantId] }),
   });
   const when = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
   const detail = (e: Event): string => {
@@ -53,6 +82,7 @@ export default function Security({ me }: { me: Me }) {
         .filter(Boolean)
         .join(', ');
     if (e.kind === 'flood' && e.until) return t('security.until', { time: when.format(new Date(e.until)) });
+    if (e.kind === 'unban') return t('security.liftedBy', { who: e.reason ?? '' });
     if (e.kind === 'auth-failure' && e.reason && e.reason in REASON_KEYS) return t(REASON_KEYS[e.reason]!);
     return e.reason ?? '';
   };
@@ -61,20 +91,34 @@ export default function Security({ me }: { me: Me }) {
     <Stack>
       <Title order={2}>{t('security.title')}</Title>
       <Text c="dimmed">{me.tenantId ? t('security.tenantIntro') : t('security.intro')}</Text>
-      <ProblemAlert error={list.error} />
+      <ProblemAlert error={list.error ?? lift.error} />
       {bans ? (
         <Stack gap="xs">
-          <Title order={4}>{t('security.bans')}</Title>
+          <Title order={4}>{me.tenantId ? t('security.tenantBans') : t('security.bans')}</Title>
           {bans.length === 0 ? <Text c="dimmed">{t('security.noBans')}</Text> : null}
           {bans.length > 0 ? (
-            <Group gap="xs">
+            <Stack gap={4}>
               {bans.map((b) => (
-                <Badge key={`${b.ip} ${b.user ?? ''}`} color="red" variant="light" tt="none">
-                  {b.ip} · {b.user ?? t('security.wholeAddress')} ·{' '}
-                  {t('security.until', { time: when.format(new Date(b.until)) })}
-                </Badge>
+                <Group key={`${b.ip} ${b.user ?? ''}`} gap="xs">
+                  <Badge color="red" variant="light" tt="none">
+                    {b.ip} · {b.user ?? t('security.wholeAddress')} ·{' '}
+                    {t('security.until', { time: when.format(new Date(b.until)) })}
+                  </Badge>
+                  <Button
+                    size="compact-xs"
+                    variant="subtle"
+                    loading={lift.isPending && lift.variables === b}
+                    aria-label={t('security.liftLabel', {
+                      ip: b.ip,
+                      user: b.user ?? t('security.wholeAddress'),
+                    })}
+                    onClick={() => lift.mutate(b)}
+                  >
+                    {t('security.lift')}
+                  </Button>
+                </Group>
               ))}
-            </Group>
+            </Stack>
           ) : null}
         </Stack>
       ) : null}
