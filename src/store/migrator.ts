@@ -28,6 +28,7 @@ import * as m0022 from './migrations/0022_reports.js';
 import * as m0023 from './migrations/0023_report_rollups.js';
 import * as m0024 from './migrations/0024_clear_calls_at_cap.js';
 import * as m0025 from './migrations/0025_trunk_realm.js';
+import * as m0026 from './migrations/0026_queue_node_failures.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023_report_rollups': m0023,
   '0024_clear_calls_at_cap': m0024,
   '0025_trunk_realm': m0025,
+  '0026_queue_node_failures': m0026,
 };
 
 /**

@@ -38,6 +38,7 @@ describe('queue and trunk reports', () => {
       handled: 0,
       longestWaitSec: 0,
       answeredWithin: {},
+      lostNodeFailure: 0,
       ...o,
     });
     const stat = (
@@ -142,9 +143,18 @@ describe('queue and trunk reports', () => {
           '',
           q({ offered: 1, abandoned: 1, abandonWaitSec: 9 }),
         ),
+        // A survivor's count of a caller lost when node n2 died (one of the abandoned).
+        stat(
+          fx.A.id,
+          sales,
+          '2026-12-08T09:00:00Z',
+          'n1',
+          '',
+          q({ abandoned: 1, abandonWaitSec: 30, lostNodeFailure: 1 }),
+        ),
         // After the period (00:00 on 9 December in Moscow), and another tenant's.
-        stat(fx.A.id, support, '2026-12-08T21:00:00Z', 'n1', '', q({ offered: 100 })),
-        stat(fx.B.id, sales, '2026-12-07T06:00:00Z', 'n1', '', q({ offered: 100 })),
+        stat(fx.A.id, support, '2026-12-08T21:00:00Z', 'n1', '', q({ offered: 100, lostNodeFailure: 3 })),
+        stat(fx.B.id, sales, '2026-12-07T06:00:00Z', 'n1', '', q({ offered: 100, lostNodeFailure: 4 })),
       ])
       .execute();
 
@@ -204,16 +214,17 @@ describe('queue and trunk reports', () => {
         name: 'Sales',
         offered: 20,
         answered: 15,
-        abandoned: 5,
+        abandoned: 6,
+        lostToNodeFailure: 1,
         handled: 14,
         serviceLevel: { '20': 0.55, '30': 0.7 }, // (6+2+3)/20, (7+4+3)/20
         asaSec: 11.3, // 170 / 15
         ahtSec: 135.7, // 1900 / 14
-        abandonRate: 0.25,
+        abandonRate: 0.3,
         longestWaitSec: 70,
         byDay: [
           { date: '2026-12-07', offered: 15, answered: 12, abandoned: 3 },
-          { date: '2026-12-08', offered: 5, answered: 3, abandoned: 2 },
+          { date: '2026-12-08', offered: 5, answered: 3, abandoned: 3 },
         ],
         agents: [
           { agent: '101', offered: 9, answered: 7, missed: 2, talkSec: 900, wrapUpSec: 70, pauseSec: 120 },
@@ -226,6 +237,7 @@ describe('queue and trunk reports', () => {
         offered: 1,
         answered: 0,
         abandoned: 1,
+        lostToNodeFailure: 0,
         handled: 0,
         serviceLevel: {},
         asaSec: null,

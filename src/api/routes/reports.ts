@@ -58,6 +58,11 @@ const QueueReportSchema = Type.Object({
       offered: Count,
       answered: Count,
       abandoned: Count,
+      lostToNodeFailure: Type.Integer({
+        minimum: 0,
+        description:
+          'Of the abandoned: callers whose PBX node died while they waited and who could not be called back',
+      }),
       handled: Type.Integer({ minimum: 0, description: 'Answered calls that have ended' }),
       serviceLevel: Type.Record(Type.String(), Ratio, {
         description: 'Per threshold in seconds: answered within it / offered',

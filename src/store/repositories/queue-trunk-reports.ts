@@ -41,6 +41,8 @@ export interface QueueReportRow {
   offered: number;
   answered: number;
   abandoned: number;
+  /** Of the abandoned, callers whose node died while they waited and who could not be called back. */
+  lostToNodeFailure: number;
   handled: number;
   /** Seconds → share of offered calls answered within them (0..1). */
   serviceLevel: Record<string, number | null>;
@@ -90,7 +92,7 @@ export async function queueReport(
   const f = (k: string) => sql`coalesce((s.figures ->> ${k})::numeric, 0)`;
   const day = (col: ReturnType<typeof sql>) =>
     sql`to_char(date_trunc('day', ${col} at time zone ${timeZone}), 'YYYY-MM-DD')`;
-  const [days, within, agents, names] = await Promise.all([
+  const [days, within, agents, names, lost] = await Promise.all([
     sql<Record<string, unknown>>`select queue, date, sum(offered) as offered, sum(answered) as answered,
         sum(abandoned) as abandoned, sum(answerwait) as answerwait, sum(talk) as talk, sum(handled) as handled,
         max(longest) as longest
@@ -132,6 +134,14 @@ export async function queueReport(
       .where('tenantId', '=', tenantId)
       .where('kind', '=', 'queue')
       .execute(),
+    // Rare rows (a partial index holds them: migration 0026), so read from queue_stats directly.
+    sql<
+      Record<string, unknown>
+    >`select s.queue_id as queue, sum((s.figures ->> 'lostNodeFailure')::numeric) as lost
+      from queue_stats s
+      where s.tenant_id = ${tenantId}::uuid and s.interval_start >= ${from} and s.interval_start < ${to}
+        and s.agent = '' and (s.figures ->> 'lostNodeFailure')::numeric > 0
+      group by 1`.execute(db),
   ]);
   const byQueue = new Map<string, QueueReportRow & { answerWait: number; talk: number }>();
   const queue = (id: string) => {
@@ -143,6 +153,7 @@ export async function queueReport(
         offered: 0,
         answered: 0,
         abandoned: 0,
+        lostToNodeFailure: 0,
         handled: 0,
         serviceLevel: {},
         asaSec: null,
@@ -175,6 +186,7 @@ export async function queueReport(
     q.talk += n(r.talk);
     q.longestWaitSec = Math.max(q.longestWaitSec, n(r.longest));
   }
+  for (const r of lost.rows) queue(String(r.queue)).lostToNodeFailure = n(r.lost);
   const withinBy = new Map<string, [number, number][]>();
   for (const r of within.rows) {
     const list = withinBy.get(String(r.queue)) ?? [];

@@ -8527,6 +8527,10 @@ export interface paths {
                                 callbacks: number;
                                 callbacksConnected: number;
                                 callbacksFailed: number;
+                                /** @description Callers whose node died while they waited, called back from a surviving node */
+                                requeuedNodeFailure: number;
+                                /** @description Callers whose node died while they waited and who could not be called back (also in abandoned) */
+                                lostNodeFailure: number;
                             } & {
                                 serviceLevel: {
                                     thresholdSec: number;
@@ -8637,6 +8641,10 @@ export interface paths {
                                 callbacks: number;
                                 callbacksConnected: number;
                                 callbacksFailed: number;
+                                /** @description Callers whose node died while they waited, called back from a surviving node */
+                                requeuedNodeFailure: number;
+                                /** @description Callers whose node died while they waited and who could not be called back (also in abandoned) */
+                                lostNodeFailure: number;
                             } & {
                                 serviceLevel: {
                                     thresholdSec: number;
@@ -8844,6 +8852,10 @@ export interface paths {
                                     callbacks: number;
                                     callbacksConnected: number;
                                     callbacksFailed: number;
+                                    /** @description Callers whose node died while they waited, called back from a surviving node */
+                                    requeuedNodeFailure: number;
+                                    /** @description Callers whose node died while they waited and who could not be called back (also in abandoned) */
+                                    lostNodeFailure: number;
                                 };
                                 agents: {
                                     [key: string]: {
@@ -8883,6 +8895,10 @@ export interface paths {
                                     callbacks: number;
                                     callbacksConnected: number;
                                     callbacksFailed: number;
+                                    /** @description Callers whose node died while they waited, called back from a surviving node */
+                                    requeuedNodeFailure: number;
+                                    /** @description Callers whose node died while they waited and who could not be called back (also in abandoned) */
+                                    lostNodeFailure: number;
                                 };
                                 agents: {
                                     [key: string]: {
@@ -13164,6 +13180,8 @@ export interface paths {
                                 offered: number;
                                 answered: number;
                                 abandoned: number;
+                                /** @description Of the abandoned: callers whose PBX node died while they waited and who could not be called back */
+                                lostToNodeFailure: number;
                                 /** @description Answered calls that have ended */
                                 handled: number;
                                 /** @description Per threshold in seconds: answered within it / offered */

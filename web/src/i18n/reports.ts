@@ -49,6 +49,9 @@ export const reportsEn = {
       answered: 'Answered',
       abandoned: 'Abandoned',
       abandonRate: 'Abandoned, %',
+      lostToNodeFailure: 'Lost to a node failure',
+      lostToNodeFailureHint:
+        'Of the abandoned: callers whose PBX server stopped while they waited and who could not be called back',
       serviceLevel: 'SL {{sec}} s',
       asa: 'ASA',
       aht: 'AHT',
@@ -180,6 +183,9 @@ export const reportsRu: typeof reportsEn = {
       answered: 'Отвечено',
       abandoned: 'Брошено',
       abandonRate: 'Брошено, %',
+      lostToNodeFailure: 'Потеряно из-за сбоя узла',
+      lostToNodeFailureHint:
+        'Из брошенных: звонившие, чей сервер АТС остановился, пока они ждали, и кому не удалось перезвонить',
       serviceLevel: 'SL {{sec}} с',
       asa: 'ASA',
       aht: 'AHT',

@@ -50,6 +50,9 @@ export function QueueReport({ tenantId, from, to }: { tenantId: string; from: st
                   <Table.Th ta="right">{t('reports.queues.answered')}</Table.Th>
                   <Table.Th ta="right">{t('reports.queues.abandoned')}</Table.Th>
                   <Table.Th ta="right">{t('reports.queues.abandonRate')}</Table.Th>
+                  <Table.Th ta="right" title={t('reports.queues.lostToNodeFailureHint')}>
+                    {t('reports.queues.lostToNodeFailure')}
+                  </Table.Th>
                   {thresholds.map((s) => (
                     <Table.Th key={s} ta="right">
                       {t('reports.queues.serviceLevel', { sec: s })}
@@ -68,6 +71,7 @@ export function QueueReport({ tenantId, from, to }: { tenantId: string; from: st
                     <Table.Td ta="right">{q.answered}</Table.Td>
                     <Table.Td ta="right">{q.abandoned}</Table.Td>
                     <Table.Td ta="right">{pct(q.abandonRate)}</Table.Td>
+                    <Table.Td ta="right">{q.lostToNodeFailure}</Table.Td>
                     {thresholds.map((s) => (
                       <Table.Td key={s} ta="right">
                         {pct(q.serviceLevel[s] ?? null)}
