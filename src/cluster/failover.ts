@@ -6,8 +6,9 @@
  * `interrupted` (what the node itself would do at its next start). The dead id then leaves
  * the member set; if it starts again it joins anew, and its own start-up closes whatever is
  * still open. Its trunk registrations move by themselves: their leases expire with its
- * heartbeat and a survivor takes each one (src/cluster/trunk-leases.ts). Queued callers are
- * not taken over yet.
+ * heartbeat and a survivor takes each one (src/cluster/trunk-leases.ts). Its live calls and
+ * queue callers are taken from the registry (src/cluster/live-registry.ts) by the takeover in
+ * src/cluster/attach.ts: callers re-queued as callbacks where possible, the rest reported lost.
  *
  * A node cut off from Redis for longer than the TTL but still running is indistinguishable
  * from a dead one here: its calls' rows are closed as interrupted although the calls go on
