@@ -261,6 +261,37 @@ describe('connections of registered phones', () => {
   });
 });
 
+describe('the per-address connection cap in the SIP service', () => {
+  let fx: SipFixture;
+  beforeAll(async () => {
+    fx = await sipFixture('cap.example.test', [{ number: '101' }], {
+      trustedProxies: ['127.0.0.9'],
+      defences: { connections: { maxPerIp: 2 } },
+    });
+  });
+  afterAll(async () => fx?.close());
+
+  it('exempts a trusted proxy (it carries every phone) and records refusals as one event', async () => {
+    const port = fx.sip.transports.tcpPort;
+    const proxy = await Promise.all([1, 2, 3, 4].map(() => tcpClient(port, '127.0.0.9')));
+    const other = await Promise.all([1, 2, 3, 4].map(() => tcpClient(port, '127.0.0.8')));
+    try {
+      expect(await until(() => fx.sip.transports.guard.openFrom('127.0.0.9', 'TCP') === 4)).toBe(true);
+      expect(await until(() => fx.sip.transports.guard.stats.refused === 2)).toBe(true);
+      expect(fx.sip.transports.guard.openFrom('127.0.0.8', 'TCP')).toBe(2);
+      expect(fx.sip.securityLog.list({ kind: 'connection-limit' })).toEqual([
+        expect.objectContaining({
+          ip: '127.0.0.8',
+          transport: 'TCP',
+          reason: 'over-2-connections refused=1',
+        }),
+      ]);
+    } finally {
+      for (const c of [...proxy, ...other]) c.close();
+    }
+  });
+});
+
 describe('transaction layer bounds', () => {
   const req = (method: string, branch: string): SipRequest => {
     const r = parseMessage(

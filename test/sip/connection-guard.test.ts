@@ -4,8 +4,10 @@
  * connections, the idle deadline, and a registration that keeps its flow open.
  * The rules with a clock of the test's own; then over real TCP sockets.
  */
+import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { TransportName } from '../../src/sip/transaction/types.js';
 import { ConnectionGuard } from '../../src/sip/transport/connection-guard.js';
 import { SipTransports } from '../../src/sip/transport/transports.js';
@@ -198,3 +200,54 @@ describe('connection limits over TCP', () => {
     phone.destroy();
   });
 });
+
+describe('connection limits over WebSocket', () => {
+  const refused: string[] = [];
+  let t: SipTransports;
+  let http: Server;
+  let port = 0;
+  beforeAll(async () => {
+    t = new SipTransports(
+      { host: '127.0.0.1', port: 0, connections: { maxPerIp: 2, firstMessageMs: 60_000 } },
+      { message: () => {}, refused: (ip, transport) => refused.push(`${transport} ${ip}`) },
+    );
+    await t.listen();
+    http = createServer();
+    t.attachWebSocket(http, { path: '/sip' });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
+    port = (http.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await new Promise<void>((r) => http?.close(() => r()));
+  });
+
+  const open = (localAddress: string) =>
+    new Promise<{ ws: WebSocket; status: number }>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/sip`, 'sip', { localAddress });
+      ws.on('open', () => resolve({ ws, status: 101 }));
+      ws.on('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
+      ws.on('error', () => resolve({ ws, status: 0 }));
+    });
+
+  it('refuses an upgrade over the cap with 503, and counts it as WS', async () => {
+    const a = await open('127.0.0.5');
+    const b = await open('127.0.0.5');
+    const c = await open('127.0.0.5');
+    const other = await open('127.0.0.6');
+    expect([a.status, b.status, c.status, other.status]).toEqual([101, 101, 503, 101]);
+    expect(refused).toEqual(['WS 127.0.0.5']);
+    a.ws.close();
+    // Its place is free again once it has closed.
+    await until(() => t.guard.openFrom('127.0.0.5', 'WS') === 1);
+    const d = await open('127.0.0.5');
+    expect(d.status).toBe(101);
+    for (const x of [b, c, d, other]) x.ws.terminate();
+  });
+});
+
+async function until(check: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return check();
+}
