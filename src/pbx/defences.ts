@@ -141,7 +141,7 @@ export class Defences {
       realm: null,
       method: null,
       transport,
-      reason: `over-${cap ?? 'cap'}-connections refused=${count}`,
+      reason: `over-${cap ?? 'cap'}-connections:refused-${count}`,
       until: null,
     }));
   }
@@ -164,7 +164,7 @@ export class Defences {
       realm: null,
       method: req.method,
       transport: source?.transport ?? null,
-      reason: `${bound}-at-${max} refused=${count}`,
+      reason: `${bound}-at-${max}:refused-${count}`,
       until: null,
     }));
   }

@@ -118,7 +118,7 @@ export class TenantRateLimiter {
       realm,
       method,
       transport,
-      reason: `over-${limit}-per-second refused=${count}`,
+      reason: `over-${limit}-per-second:refused-${count}`,
       until,
       tenantId,
     }));

@@ -160,7 +160,7 @@ describe('bounds on calls and subscriptions', () => {
       expect(fx.sip.securityLog.list({ kind: 'overload' })).toEqual([
         expect.objectContaining({
           method: 'SUBSCRIBE',
-          reason: 'subscriptions-at-1 refused=1',
+          reason: 'subscriptions-at-1:refused-1',
           ip: '127.0.0.6',
         }),
       ]);
@@ -186,7 +186,7 @@ describe('bounds on calls and subscriptions', () => {
       expect(fx.sip.defences.refused.calls).toBe(1);
       expect(fx.sip.securityLog.list({ kind: 'overload' })[0]).toMatchObject({
         method: 'INVITE',
-        reason: 'calls-at-1 refused=1',
+        reason: 'calls-at-1:refused-1',
       });
       expect(fx.sip.securityCounts().tables.calls).toEqual({ size: 1, max: 1 });
     } finally {
@@ -219,7 +219,7 @@ describe('the server transaction bound', () => {
       expect(r.status).toBe(503);
       expect(fx.sip.securityLog.list({ kind: 'overload' })[0]).toMatchObject({
         method: 'REGISTER',
-        reason: 'server-transactions-at-1 refused=1',
+        reason: 'server-transactions-at-1:refused-1',
       });
     } finally {
       callee.close();
@@ -283,7 +283,7 @@ describe('the per-address connection cap in the SIP service', () => {
         expect.objectContaining({
           ip: '127.0.0.8',
           transport: 'TCP',
-          reason: 'over-2-connections refused=1',
+          reason: 'over-2-connections:refused-1',
         }),
       ]);
     } finally {

@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AggregatedEvents } from '../../src/pbx/aggregated-events.js';
-import { SecurityLog } from '../../src/pbx/security-events.js';
+import { SecurityLog, securityLine } from '../../src/pbx/security-events.js';
 import { TenantRateLimiter } from '../../src/pbx/tenant-rate-limit.js';
 
 function setup(opts: ConstructorParameters<typeof TenantRateLimiter>[1] = {}) {
@@ -60,7 +60,7 @@ describe('tenant rate limiter', () => {
         ip: '198.51.100.1',
         realm: 'a.test',
         tenantId: 't1',
-        reason: 'over-10-per-second refused=1',
+        reason: 'over-10-per-second:refused-1',
       }),
     ]);
     advance(60_000);
@@ -70,7 +70,11 @@ describe('tenant rate limiter', () => {
     const events = log.list({ kind: 'tenant-flood' });
     expect(events).toHaveLength(2);
     // 99 refused in the first window after its event, then this one.
-    expect(events[0]!.reason).toBe('over-10-per-second refused=100');
+    expect(events[0]!.reason).toBe('over-10-per-second:refused-100');
+    // One clean line for log watchers: nothing in the reason needs escaping.
+    expect(securityLine(events[0]!)).toBe(
+      'SECURITY tenant-flood ip=198.51.100.2 realm=a.test method=INVITE transport=UDP reason=over-10-per-second:refused-100 until=1970-01-01T00:17:42.000Z',
+    );
   });
 
   it("takes a tenant's own limit over the platform's, and is off at 0", () => {
