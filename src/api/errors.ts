@@ -30,8 +30,11 @@ export const ERROR_CODES = {
   RANGE_NOT_SATISFIABLE: { status: 416, title: 'The requested byte range is outside the file' },
   VOICEMAIL_UNAVAILABLE: { status: 503, title: 'Voicemail storage is not available on this node' },
   WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhooks are not sent by this node' },
-  CALLS_UNAVAILABLE: { status: 503, title: 'This node cannot place calls' },
-  CALL_NOT_LIVE: { status: 404, title: 'The call is not in progress on this node' },
+  CALLS_UNAVAILABLE: {
+    status: 503,
+    title: 'This node cannot place calls, or the node carrying the call did not answer',
+  },
+  CALL_NOT_LIVE: { status: 404, title: 'The call is not in progress' },
   RECORDINGS_UNAVAILABLE: { status: 503, title: 'Recording storage is not available on this node' },
   RECORDING_IN_PROGRESS: { status: 409, title: 'The recording is still being made' },
   INTEGRATIONS_UNAVAILABLE: { status: 503, title: 'Integrations are not run by this node' },
