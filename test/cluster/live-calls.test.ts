@@ -234,6 +234,74 @@ describe.runIf(ready)('live calls and queue callers across two nodes', () => {
     expect((await api(a, 'POST', `/calls/${id}/hangup`)).status).toBe(404);
   }, 30_000);
 
+  it("transfers a party of node B's call through node A's API; a node that does not answer is named", async () => {
+    agent101 = 'answer';
+    const p104 = phones.get('104')!;
+    const toTransferee: { req: SipRequest; source: Destination }[] = [];
+    p104.on('INVITE', (req, tx, source) => {
+      if (!tx) return;
+      toTransferee.push({ req, source });
+      p104.accept(tx, source, PHONE_SDP);
+    });
+    expect((await call(phones.get('102')!, '101', nodeB).done())?.status).toBe(200);
+    const listed = await poll(async () => {
+      const live = (await api(a, 'GET', '/live')).json as {
+        calls: { id: string; callee: string; state: string }[];
+      };
+      return live.calls.find((c) => c.callee === '101' && c.state === 'answered');
+    });
+    // The caller (102) is sent to 104 by node B, which carries the call; 101 is hung up.
+    const moved = await api(a, 'POST', `/calls/${listed.id}/transfer`, {
+      side: 'caller',
+      destination: '104',
+    });
+    expect(moved.status, JSON.stringify(moved.json)).toBe(202);
+    const rung = await until(() => toTransferee[0], 5000);
+    expect(rung.source.port).toBe(b.sipPorts.udp);
+    await until(
+      () => b.sip.calls.size === 1 && b.sip.calls.values().next().value?.state === 'answered',
+      5000,
+    );
+    for (const p of [phones.get('102')!, p104]) {
+      const d = [...p.dialogs.values()].at(-1);
+      if (d) await p.inDialog('BYE', { dialog: d }).done();
+    }
+    await until(() => b.sip.calls.size === 0, 5000);
+
+    // A call announced by a node that then stops answering: the API says which node, after 3 s.
+    const redis = new Redis(process.env.REDIS_URL!);
+    try {
+      const silent: RemoteCall = {
+        node: 'silent',
+        tenantId,
+        recordId: '00000000-0000-4000-8000-00000000beef',
+        sipCallId: 'silent-call',
+        state: 'answered',
+        parties: [{ number: '105', side: 'A' }],
+        ringing: [],
+        live: null,
+      };
+      await redis.publish(
+        `${prefix}live`,
+        JSON.stringify({ n: 'silent', s: { 'c:1': JSON.stringify(silent) } }),
+      );
+      await until(() => a.sip.remote?.answeredOn(tenantId, '105') === 1);
+      const started = Date.now();
+      const res = await api(a, 'POST', `/calls/${silent.recordId}/hangup`);
+      expect(res.status).toBe(503);
+      expect(res.json.code).toBe('CALLS_UNAVAILABLE');
+      expect(String(res.json.detail)).toContain('silent');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+      // The next re-read of the members' hashes forgets it (the node never joined).
+      await until(
+        () => !a.sip.remote?.answeredOn(tenantId, '105') && !b.sip.remote?.answeredOn(tenantId, '105'),
+        8000,
+      );
+    } finally {
+      await redis.quit();
+    }
+  }, 30_000);
+
   it("a queue on node A does not offer an agent busy on node B's call; B's wall-board shows A's caller", async () => {
     agent101 = 'answer';
     const agent = phones.get('101')!;
