@@ -173,6 +173,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
           portMin: config.rtpPortMin,
           portMax: config.rtpPortMax,
           workers: config.mediaWorkers,
+          mediaEncryption: config.mediaEncryption,
           ...(config.webrtcPortMin !== null && config.webrtcPortMax !== null
             ? { webrtcPortMin: config.webrtcPortMin, webrtcPortMax: config.webrtcPortMax }
             : {}),

@@ -56,6 +56,7 @@ export interface Config {
   webrtcPortMin: number | null;
   webrtcPortMax: number | null;
   mediaWorkers: number;
+  mediaEncryption: 'off' | 'optional' | 'required';
   smtpUrl: string | null;
   smtpFrom: string;
   transcribeUrl: string | null;
@@ -510,6 +511,15 @@ export const SETTINGS: readonly Setting[] = [
     default: '0',
     description:
       'Worker threads moving call media, each owning a slice of the RTP port range; 0 = one per CPU core.',
+  },
+  {
+    key: 'mediaEncryption',
+    env: 'NIMBUS_MEDIA_ENCRYPTION',
+    flag: 'media-encryption',
+    kind: { type: 'enum', values: ['off', 'optional', 'required'] },
+    default: 'optional',
+    description:
+      'SDES-SRTP (RTP/SAVP with a=crypto) with phones signalling over TLS or WSS: optional takes it when a phone offers it, required also refuses their plain-RTP offers; off refuses it. Over UDP/TCP media is always plain RTP (the keys would travel in clear).',
   },
 ];
 

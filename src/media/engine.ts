@@ -37,6 +37,12 @@ export interface MediaEngineOptions {
   workers: number;
   /** SDES CNAME (RFC 3550 §6.5.1) of this node. */
   cname?: string;
+  /**
+   * SDES-SRTP for legs whose signalling is protected (NIMBUS_MEDIA_ENCRYPTION): 'off',
+   * 'optional' (taken when offered; default) or 'required'. The engine only carries it
+   * for the call layer, which decides per leg.
+   */
+  mediaEncryption?: 'off' | 'optional' | 'required';
   /** Called when a worker dies unexpectedly (it is restarted). */
   onWorkerError?: (index: number, err: Error) => void;
 }

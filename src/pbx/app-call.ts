@@ -17,7 +17,7 @@ import type { InviteServerTransaction } from '../sip/transaction/ist.js';
 import type { ServerTransaction } from '../sip/transaction/layer.js';
 import type { Destination } from '../sip/transaction/types.js';
 import type { ActiveCall, CallContext, CallParty } from './call.js';
-import { CallMedia, type CallQuality, SDP_TYPE, sdpOf } from './call-media.js';
+import { CallMedia, type CallQuality, SDP_TYPE, sdpOf, srtpToward } from './call-media.js';
 import { CallRecord } from './call-record.js';
 import { KeyBuffer } from './key-buffer.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
@@ -107,6 +107,7 @@ export class AppCall implements ActiveCall, AppSession {
     const opened = await CallMedia.open(engine, sdpOf(this.invite), this.codecs, {
       callee: false,
       webrtc: this.ctx.webrtc,
+      srtp: srtpToward(engine, this.source.transport),
       ...(this.room ? { room: this.room } : {}),
     });
     await recorded;

@@ -34,6 +34,7 @@ import {
   SdpSession,
   type SessionBody,
   type SessionDescription,
+  type SrtpPolicy,
 } from '../media/sdp/index.js';
 // Types only from the gateway: werift loads with it, which start-up does in the background.
 import type { PlainSide, WebRtcGateway, WebRtcLeg } from '../media/webrtc/gateway.js';
@@ -106,6 +107,9 @@ function remoteOf(stream: NegotiatedStream, previous: RemoteMedia | null): Remot
     ...(stream.remoteRtcp
       ? { rtcpAddress: stream.remoteRtcp.address, rtcpPort: stream.remoteRtcp.port }
       : {}),
+    srtp: stream.srtp
+      ? { suite: stream.srtp.suite, recvKey: stream.srtp.remoteKey, sendKey: stream.srtp.localKey }
+      : null,
     audioPt: stream.codec.sendPayloadType,
     recvAudioPt: stream.codec.receivePayloadType,
     codec,
@@ -141,6 +145,26 @@ interface BrowserSide {
 export interface SideHandover {
   session: SdpSession;
   browser: BrowserSide | null;
+  /** Whether SRTP may be used with the party (its signalling is protected). */
+  srtp: SrtpPolicy;
+}
+
+/**
+ * The platform's media encryption setting (NIMBUS_MEDIA_ENCRYPTION) for a party whose
+ * signalling is protected (TLS, WSS) or not. SDES sends the SRTP keys in the SDP, so
+ * they are taken and given only where nobody on the path can read them: over UDP or
+ * TCP a leg is always plain RTP, and RTP/SAVP from it is refused.
+ */
+export type MediaEncryption = 'off' | 'optional' | 'required';
+
+export function srtpPolicy(setting: MediaEncryption, secureSignalling: boolean): SrtpPolicy {
+  if (!secureSignalling || setting === 'off') return 'off';
+  return setting === 'required' ? 'require' : 'accept';
+}
+
+/** The SRTP policy toward a party whose requests come over `transport`, by the engine's setting. */
+export function srtpToward(engine: MediaEngine, transport: string): SrtpPolicy {
+  return srtpPolicy(engine.options.mediaEncryption ?? 'optional', transport === 'TLS' || transport === 'WSS');
 }
 
 interface SideState {
@@ -230,6 +254,8 @@ export class CallMedia {
    * after the call ended); one that becomes side B closes with the call.
    */
   private readonly spares = new Map<SpareSide, SideState>();
+  /** SDES-SRTP per side: only a party whose signalling is protected gets anything but 'off'. */
+  private readonly srtp: Record<Side, SrtpPolicy> = { A: 'off', B: 'off' };
 
   private constructor(
     private readonly engine: MediaEngine,
@@ -267,7 +293,13 @@ export class CallMedia {
     engine: MediaEngine,
     offer: string | null,
     codecs: readonly string[],
-    opts: { callee?: boolean; room?: string; webrtc?: WebRtcGateway | null } = {},
+    opts: {
+      callee?: boolean;
+      room?: string;
+      webrtc?: WebRtcGateway | null;
+      /** SDES-SRTP with the caller (A): see `srtpPolicy`. Default 'off'. */
+      srtp?: SrtpPolicy;
+    } = {},
   ): Promise<{ ok: true; media: CallMedia } | { ok: false; refusal: MediaRefusal }> {
     let parsed: SessionDescription | null = null;
     const browser = offer !== null && isWebRtcSdp(offer);
@@ -302,6 +334,7 @@ export class CallMedia {
       else [a, b] = await engine.openPair();
       const media = new CallMedia(engine, caps, a, b);
       media.webrtc = opts.webrtc ?? null;
+      media.srtp.A = opts.srtp ?? 'off';
       if (browser && offer !== null) {
         const attached = await media.answerBrowser(offer);
         if (!attached.ok) {
@@ -337,7 +370,10 @@ export class CallMedia {
     const s = this.s(side);
     const bad = s.session.local ? s.session.checkReoffer(offer) : null;
     if (bad) return { ok: false, refusal: refusal(bad) };
-    const r = answerOffer(offer, this.caps, { addresses: [this.engine.address], ports: [s.endpoint.port] });
+    const r = answerOffer(offer, this.capsFor(side), {
+      addresses: [this.engine.address],
+      ports: [s.endpoint.port],
+    });
     if (!r.ok) return { ok: false, refusal: refusal(r.error) };
     const stream = r.value.streams[0];
     const remote = stream ? remoteOf(stream, s.remote) : null;
@@ -390,6 +426,8 @@ export class CallMedia {
     s.remote = null;
     s.pendingOffer = null;
     s.pendingAnswer = null;
+    // A new party: plain RTP until told otherwise (its signalling is not known here).
+    this.srtp[side] = 'off';
     if (browser) void browser.leg.close();
     for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
   }
@@ -401,7 +439,7 @@ export class CallMedia {
    */
   detach(side: Side): SideHandover {
     const s = this.s(side);
-    const out = { session: s.session, browser: s.browser };
+    const out = { session: s.session, browser: s.browser, srtp: this.srtp[side] };
     s.browser = null;
     return out;
   }
@@ -415,6 +453,7 @@ export class CallMedia {
     this.resetSide(side);
     const s = this.s(side);
     s.session = h.session;
+    this.srtp[side] = h.srtp;
     if (h.browser) {
       this.attachBrowser(side, h.browser.leg, h.browser.sdp, h.browser.audio);
       this.bridge();
@@ -530,7 +569,7 @@ export class CallMedia {
   offer(side: Side, direction: Direction = 'sendrecv', codecs?: readonly string[]): string {
     const s = this.s(side);
     const body = buildOffer(
-      codecs ? this.narrowed(codecs) : this.caps,
+      this.capsFor(side, codecs),
       { addresses: [this.engine.address], ports: [s.endpoint.port], direction },
       s.session.local,
     );
@@ -541,6 +580,11 @@ export class CallMedia {
   /** The first offer to the callee, mirroring what the caller's offer asks for (narrowed to `codecs` when given). */
   offerToCallee(codecs?: readonly string[]): string {
     return this.offer('B', this.callerDirection, codecs);
+  }
+
+  /** Our capabilities toward `side`: its SRTP policy, narrowed to `codecs` when given. */
+  private capsFor(side: Side, codecs?: readonly string[]): Capabilities {
+    return { ...(codecs ? this.narrowed(codecs) : this.caps), srtp: this.srtp[side] };
   }
 
   /** Our capabilities with only `codecs`, in their order (all of ours when none of them is ours). */

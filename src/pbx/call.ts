@@ -33,6 +33,7 @@ import {
   type SideHandover,
   type SpareSide,
   sdpOf,
+  srtpToward,
 } from './call-media.js';
 import { CallRecord } from './call-record.js';
 import type { CallerIdentity } from './caller-lookup.js';
@@ -397,6 +398,7 @@ export class Call implements ActiveCall {
     if (this.ctx.media) {
       const opened = await CallMedia.open(this.ctx.media, sdpOf(this.invite), this.local.codecs, {
         webrtc: this.ctx.webrtc,
+        srtp: srtpToward(this.ctx.media, this.aSource.transport),
       });
       await recorded;
       if (this.state === 'ended') {

@@ -139,6 +139,8 @@ export interface SipServiceOptions {
     /** UDP ports of browser softphones' ICE sockets (WebRTC gateway); default ephemeral ports. */
     webrtcPortMin?: number;
     webrtcPortMax?: number;
+    /** SDES-SRTP with phones signalling over TLS/WSS (NIMBUS_MEDIA_ENCRYPTION); default 'optional'. */
+    mediaEncryption?: 'off' | 'optional' | 'required';
   };
   /** Folder with a music-on-hold folder per tenant; unset: the built-in music only. */
   mohDir?: string;
@@ -315,6 +317,8 @@ export class SipService {
       allowed: (ip) => this.guard.allowed(ip) || this.proxies.trusted(ip),
     });
     this.defences = new Defences(this.securityLog, (domain) => this.directory.tenantByDomain(domain), {
+      // A tenant's own limit, set by the operator, over the platform's.
+      tenantLimitOf: (tenantId) => this.directory.tenantById(tenantId)?.sipRequestsPerSecond,
       ...opts.defences,
       clock: () => clock.now(),
     });
@@ -537,6 +541,7 @@ export class SipService {
           portMin: m.portMin,
           portMax: m.portMax,
           workers: m.workers > 0 ? m.workers : availableParallelism(),
+          ...(m.mediaEncryption ? { mediaEncryption: m.mediaEncryption } : {}),
           onWorkerError: (index, err) => this.log.error({ err, index }, 'media worker died; restarted'),
         })
       : Promise.resolve(null);
