@@ -145,6 +145,26 @@ describe('latching on packets that belong to the call', () => {
     await hangup();
   });
 
+  it('moves a latch taken by a quicker sprayer to the address the SDP names when the phone speaks', async () => {
+    await call();
+    pb.rtp.send(packet(0, 1, 0xb, 0x55), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 1);
+    // A valid-looking packet from elsewhere is a guess (a NAT'd phone would look like this)...
+    sprayer.rtp.send(packet(0, 1, 0xe, 0x22), a.port, '127.0.0.1');
+    await until(async () => (await statsOf(a)).latchedTo === `127.0.0.2:${sprayer.port}`);
+    // ...until the phone speaks from where its SDP said: it takes the leg, for good.
+    pa.rtp.send(packet(0, 1, 0xa, 0x11), a.port, '127.0.0.1');
+    await until(async () => (await statsOf(a)).latchedTo === `127.0.0.1:${pa.port}`);
+    for (let i = 0; i < 5; i++) sprayer.rtp.send(packet(0, 2 + i, 0xe, 0x22), a.port, '127.0.0.1');
+    pa.rtp.send(packet(0, 2, 0xa, 0x11), a.port, '127.0.0.1');
+    await until(() => pb.got.filter((m) => m[12] === 0x11).length === 2);
+    expect(pb.got.filter((m) => m[12] === 0x22).length).toBeLessThanOrEqual(1);
+    // B's audio goes to the phone, not the sprayer.
+    pb.rtp.send(packet(0, 2, 0xb, 0x55), b.port, '127.0.0.1');
+    await until(() => pa.got.length === 2);
+    await hangup();
+  });
+
   it('pins the SSRC: a second stream from the latched address is dropped until a new SDP', async () => {
     await call();
     pb.rtp.send(packet(0, 1, 0xb, 0x55), b.port, '127.0.0.1');

@@ -94,6 +94,8 @@ export interface Received {
 export type Sink = (from: RtpEndpoint, p: Received) => void;
 
 const SSRC_SPACE = 0x1_0000_0000;
+/** Packets (about a second) a latch to an address other than the SDP's waits for the SDP's own. */
+const GUESS_PACKETS = 50;
 const COMFORT_NOISE = 13;
 
 /**
@@ -134,6 +136,7 @@ export class RtpEndpoint {
   private readonly out: OutgoingStream;
   private stats = new ReceiveStats(8000);
   private inSsrc = -1;
+  private guessedPackets = 0;
   /** Totals of earlier incoming SSRCs (a phone may change SSRC on re-INVITE). */
   private priorReceived = 0;
   private priorExpected = 0;
@@ -248,7 +251,12 @@ export class RtpEndpoint {
       this.foreign++;
       return;
     }
-    if (this.connection === 'none') this.connect();
+    // A guess stays open to the signalled address for its first packets (a connected
+    // socket would never hear from there); the signalled address itself connects at once.
+    if (this.latch.guessed) this.guessedPackets++;
+    else this.guessedPackets = 0;
+    if (this.connection === 'none' && (!this.latch.guessed || this.guessedPackets >= GUESS_PACKETS))
+      this.connect();
     this.lastPacketMs = nowMs;
     const seq = buf.readUInt16BE(2);
     const ts = buf.readUInt32BE(4);
@@ -373,6 +381,7 @@ export class RtpEndpoint {
     if (this.connection === 'connected') this.undoConnect();
     this.connection = 'none';
     this.held.length = 0;
+    this.guessedPackets = 0;
   }
 
   private undoConnect(): void {
