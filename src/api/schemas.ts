@@ -146,6 +146,10 @@ export const TenantSchema = Type.Object({
     clearCallsAtCap: Type.Boolean({
       description: 'At the minutes or spend cap, external calls already running are cut off too',
     }),
+    sipRequestsPerSecond: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        "SIP requests a second naming the tenant's domain, per budget (its phones, strangers); null: the platform's limit",
+    }),
   }),
   localPrefixes: Type.Array(Type.String(), { description: 'E.164 prefixes that count as local calls' }),
   defaultCallerId: Type.Union([Type.String(), Type.Null()], {

@@ -26,6 +26,7 @@ export function tenantView(t: Tenant) {
       dailySpendCap: t.dailySpendCap,
       spendAlertPercent: t.spendAlertPercent,
       clearCallsAtCap: t.clearCallsAtCap,
+      sipRequestsPerSecond: t.sipRequestsPerSecond,
     },
     localPrefixes: t.localPrefixes,
     defaultCallerId: t.defaultCallerId,

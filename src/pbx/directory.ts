@@ -96,6 +96,8 @@ export interface TenantEntry {
   spendAlertPercent: number;
   /** At a cap, running external calls are cut off as well. */
   clearCallsAtCap: boolean;
+  /** SIP requests a second naming its domain, per budget (null: the platform's limit). */
+  sipRequestsPerSecond: number | null;
   /** Shown on external calls of extensions without their own number (null: the first of `numbers`). */
   defaultCallerId: string | null;
   /** Announcement, file layout and retention of call recordings. */
@@ -214,6 +216,7 @@ export class Directory {
       dailySpendCap: t.dailySpendCap,
       spendAlertPercent: t.spendAlertPercent,
       clearCallsAtCap: t.clearCallsAtCap,
+      sipRequestsPerSecond: t.sipRequestsPerSecond,
       defaultCallerId: t.defaultCallerId,
       recording: t.recording,
       numbers: numbers.items.map((n) => n.number),

@@ -64,6 +64,8 @@ export interface TenantsTable {
   spendAlertPercent: ColumnType<number, number | undefined, number>;
   /** At the daily minutes or spend cap, running external calls are cut off too (not only new ones refused). */
   clearCallsAtCap: ColumnType<boolean, boolean | undefined, boolean>;
+  /** SIP requests a second naming the tenant's domain, per budget (null: the platform's limit). */
+  sipRequestsPerSecond: ColumnType<number | null, number | null | undefined, number | null>;
   /** The number shown on external calls when an extension has none of its own (null: the first of its pool). */
   defaultCallerId: ColumnType<string | null, string | null | undefined, string | null>;
   /** Announcement, file layout and retention of its call recordings. */

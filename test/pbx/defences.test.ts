@@ -138,6 +138,35 @@ describe('a tenant flooded by strangers', () => {
   });
 });
 
+describe("a tenant's own rate limit", () => {
+  let fx: SipFixture;
+  beforeAll(async () => {
+    // No platform-wide limit: only the tenant's own, set by the operator.
+    fx = await sipFixture('own.example.test', [{ number: '101' }]);
+    await fx.db.store.tenants.update(fx.tenantId, { sipRequestsPerSecond: 2 });
+    await fx.sip.tenantChanged(fx.tenantId);
+  });
+  afterAll(async () => fx?.close());
+
+  it('holds strangers to it', async () => {
+    const port = fx.sip.transports.udpPort;
+    const flooder = createSocket('udp4');
+    await new Promise<void>((r) => flooder.bind(0, '127.0.0.2', () => r()));
+    let answers = 0;
+    flooder.on('message', () => answers++);
+    try {
+      for (let i = 0; i < 100; i++)
+        flooder.send(options('own.example.test', flooder.address().port, i), port, '127.0.0.1');
+      expect(await until(() => fx.sip.defences.tenantLimit.stats.dropped + answers >= 100)).toBe(true);
+      // 4 a 2 s window (2 a second); a window or two may pass on a loaded machine.
+      expect(answers).toBeLessThanOrEqual(12);
+      expect(fx.sip.defences.tenantLimit.stats.dropped).toBeGreaterThanOrEqual(88);
+    } finally {
+      flooder.close();
+    }
+  });
+});
+
 describe('bounds on calls and subscriptions', () => {
   let fx: SipFixture;
   beforeAll(async () => {

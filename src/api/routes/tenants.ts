@@ -69,6 +69,12 @@ const Limits = Type.Object(
           'At the daily minutes or spend cap, cut off external calls already running (counting their minutes so far), not only refuse new ones',
       }),
     ),
+    sipRequestsPerSecond: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()], {
+        description:
+          "SIP requests a second naming the tenant's domain, per budget (its phones, strangers); 0: no limit; null: the platform's NIMBUS_SIP_TENANT_RATE_LIMIT",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -386,6 +392,9 @@ export async function tenantRoutes(app: Api, deps: ApiDeps): Promise<void> {
           ...(limits?.dailySpendCap !== undefined ? { dailySpendCap: limits.dailySpendCap } : {}),
           ...(limits?.spendAlertPercent !== undefined ? { spendAlertPercent: limits.spendAlertPercent } : {}),
           ...(limits?.clearCallsAtCap !== undefined ? { clearCallsAtCap: limits.clearCallsAtCap } : {}),
+          ...(limits?.sipRequestsPerSecond !== undefined
+            ? { sipRequestsPerSecond: limits.sipRequestsPerSecond }
+            : {}),
           ...(localPrefixes ? { localPrefixes: JSON.stringify(localPrefixes) } : {}),
           ...(defaultCallerId !== undefined ? { defaultCallerId } : {}),
         });

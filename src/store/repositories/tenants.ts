@@ -12,6 +12,8 @@ export interface TenantInput {
   maxExtensions: number;
   maxConcurrentCalls: number;
   enabled?: boolean;
+  /** SIP requests a second naming its domain, per budget (null: the platform's limit). */
+  sipRequestsPerSecond?: number | null;
 }
 
 export interface TenantFilter extends ListQuery {

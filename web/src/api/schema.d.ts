@@ -599,6 +599,8 @@ export interface paths {
                                     spendAlertPercent: number;
                                     /** @description At the minutes or spend cap, external calls already running are cut off too */
                                     clearCallsAtCap: boolean;
+                                    /** @description SIP requests a second naming the tenant's domain, per budget (its phones, strangers); null: the platform's limit */
+                                    sipRequestsPerSecond: number | null;
                                 };
                                 /** @description E.164 prefixes that count as local calls */
                                 localPrefixes: string[];
@@ -701,6 +703,8 @@ export interface paths {
                             spendAlertPercent?: number;
                             /** @description At the daily minutes or spend cap, cut off external calls already running (counting their minutes so far), not only refuse new ones */
                             clearCallsAtCap?: boolean;
+                            /** @description SIP requests a second naming the tenant's domain, per budget (its phones, strangers); 0: no limit; null: the platform's NIMBUS_SIP_TENANT_RATE_LIMIT */
+                            sipRequestsPerSecond?: number | null;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -750,6 +754,8 @@ export interface paths {
                                     spendAlertPercent: number;
                                     /** @description At the minutes or spend cap, external calls already running are cut off too */
                                     clearCallsAtCap: boolean;
+                                    /** @description SIP requests a second naming the tenant's domain, per budget (its phones, strangers); null: the platform's limit */
+                                    sipRequestsPerSecond: number | null;
                                 };
                                 /** @description E.164 prefixes that count as local calls */
                                 localPrefixes: string[];
@@ -901,6 +907,8 @@ export interface paths {
                                 spendAlertPercent: number;
                                 /** @description At the minutes or spend cap, external calls already running are cut off too */
                                 clearCallsAtCap: boolean;
+                                /** @description SIP requests a second naming the tenant's domain, per budget (its phones, strangers); null: the platform's limit */
+                                sipRequestsPerSecond: number | null;
                             };
                             /** @description E.164 prefixes that count as local calls */
                             localPrefixes: string[];
@@ -1027,6 +1035,8 @@ export interface paths {
                             spendAlertPercent?: number;
                             /** @description At the daily minutes or spend cap, cut off external calls already running (counting their minutes so far), not only refuse new ones */
                             clearCallsAtCap?: boolean;
+                            /** @description SIP requests a second naming the tenant's domain, per budget (its phones, strangers); 0: no limit; null: the platform's NIMBUS_SIP_TENANT_RATE_LIMIT */
+                            sipRequestsPerSecond?: number | null;
                         };
                         /** @description Codecs for the tenant's phones, most preferred first (the relay transcodes between them) */
                         codecs?: ("PCMA" | "PCMU")[];
@@ -1097,6 +1107,8 @@ export interface paths {
                                 spendAlertPercent: number;
                                 /** @description At the minutes or spend cap, external calls already running are cut off too */
                                 clearCallsAtCap: boolean;
+                                /** @description SIP requests a second naming the tenant's domain, per budget (its phones, strangers); null: the platform's limit */
+                                sipRequestsPerSecond: number | null;
                             };
                             /** @description E.164 prefixes that count as local calls */
                             localPrefixes: string[];

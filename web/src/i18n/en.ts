@@ -194,6 +194,9 @@ export const en = {
     clearCallsAtCap: 'Cut off calls in progress at a cap',
     clearCallsAtCapHint:
       'When the minutes or the spend of the day reach their cap, external calls already talking are ended too, counting their minutes so far. Off: only new calls are refused. Emergency calls are never cut off.',
+    sipRequestsPerSecond: 'SIP requests a second',
+    sipRequestsPerSecondHint:
+      'For the tenant’s own phones, and again for everyone else; past it its phones are asked to retry later and strangers are dropped. Empty: the platform’s limit; 0: none.',
   },
   ...adminEn,
   ...dashboardEn,

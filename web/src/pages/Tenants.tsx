@@ -304,6 +304,7 @@ function EditTenant({
   const [spendCap, setSpendCap] = useState<number | string>(fromMinor(tenant.limits.dailySpendCap));
   const [alertPercent, setAlertPercent] = useState<number | string>(tenant.limits.spendAlertPercent);
   const [clearAtCap, setClearAtCap] = useState(tenant.limits.clearCallsAtCap);
+  const [sipRate, setSipRate] = useState<number | string>(tenant.limits.sipRequestsPerSecond ?? '');
   const [enabled, setEnabled] = useState(tenant.enabled);
   const save = useMutation({
     mutationFn: () => {
@@ -327,6 +328,8 @@ function EditTenant({
               dailySpendCap: toMinor(spendCap),
               ...(alertAt !== undefined ? { spendAlertPercent: alertAt } : {}),
               clearCallsAtCap: clearAtCap,
+              // Empty: the platform's limit.
+              sipRequestsPerSecond: count(sipRate) ?? null,
             },
           },
         }),
@@ -425,6 +428,17 @@ function EditTenant({
                 allowDecimal={false}
                 allowNegative={false}
                 error={fieldError(save.error, 'limits.spendAlertPercent')}
+              />
+              <NumberInput
+                label={t('tenants.sipRequestsPerSecond')}
+                description={t('tenants.sipRequestsPerSecondHint')}
+                value={sipRate}
+                onChange={setSipRate}
+                min={0}
+                max={1_000_000}
+                allowDecimal={false}
+                allowNegative={false}
+                error={fieldError(save.error, 'limits.sipRequestsPerSecond')}
               />
             </SimpleGrid>
             <Switch
