@@ -1552,11 +1552,16 @@ export class SipService {
 
   /**
    * Another node's call or queue caller changed (src/cluster/attach.ts): the lamps of the
-   * extensions it touched follow, and queues here look again at who is free.
+   * extensions it touched follow, and the queues those extensions answer look again at who is
+   * free (only theirs: every node telling every queue of the tenant would multiply updates).
    */
   remoteActivity(tenantId: string, numbers: Iterable<string>): void {
-    for (const n of new Set(numbers)) this.notifier.notify('dialog', lampResource(tenantId, n));
-    this.queues?.tenantActivity(tenantId);
+    const touched = new Set(numbers);
+    for (const n of touched) this.notifier.notify('dialog', lampResource(tenantId, n));
+    const engine = this.queues;
+    const tenant = engine ? this.directory.tenantById(tenantId) : undefined;
+    if (engine && tenant)
+      for (const n of touched) if (engine.queuesOf(tenant, n).length) engine.agentChanged(tenantId, n);
   }
 
   /** The numbers whose lamps a call lit last time (so the ones it no longer touches go dark). */
