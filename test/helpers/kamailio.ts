@@ -114,8 +114,10 @@ export interface ClusterOptions {
   /** Short tag in the node ids, the database name and the Redis prefix. */
   name: string;
   nodes: number;
-  /** First RTP port: node i gets 400 ports from rtpBase + i * 400 (tests run in parallel). */
+  /** First RTP port: node i gets `rtpPorts` ports from rtpBase + i * rtpPorts (tests run in parallel). */
   rtpBase: number;
+  /** RTP ports per node (default 400). */
+  rtpPorts?: number;
   /** Settings added to every node's environment. */
   nodeEnv?: NodeJS.ProcessEnv;
   /** -A defines for Kamailio (e.g. `PIKE_DENSITY=100000` for a load test from one address). */
@@ -209,6 +211,7 @@ export async function startCluster(opts: ClusterOptions): Promise<NimbusCluster>
     await c.query(`create database ${dbName}`);
     await c.end();
     created = true;
+    const span = opts.rtpPorts ?? 400;
     const startNode = async (i: number) => {
       const id = `${opts.name}-${i + 1}`;
       const sip = await freePort();
@@ -227,8 +230,8 @@ export async function startCluster(opts: ClusterOptions): Promise<NimbusCluster>
         NIMBUS_SIP_HOST: '127.0.0.1',
         NIMBUS_SIP_PORT: String(sip),
         NIMBUS_SIP_TLS_PORT: '0',
-        NIMBUS_RTP_PORT_MIN: String(opts.rtpBase + i * 400),
-        NIMBUS_RTP_PORT_MAX: String(opts.rtpBase + i * 400 + 399),
+        NIMBUS_RTP_PORT_MIN: String(opts.rtpBase + i * span),
+        NIMBUS_RTP_PORT_MAX: String(opts.rtpBase + (i + 1) * span - 1),
         NIMBUS_MEDIA_WORKERS: '1',
         NIMBUS_DEMO: 'false',
         NIMBUS_ADMIN_EMAIL: OPERATOR.email,
