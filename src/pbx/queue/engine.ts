@@ -491,6 +491,8 @@ export class QueueEngine {
   /** Agents reserved for an offer who could not be rung (their phone went away meanwhile): free, no miss. */
   release(w: Waiter, agents: string[]): void {
     for (const a of agents) this.ringing.delete(`${w.tenantId}/${a}`);
+    // Wall-boards (and, in a cluster, the other nodes) stop showing them rung for it.
+    if (agents.length) this.changed(w.tenantId, w.queueId);
   }
 
   /** The caller hung up (or was taken elsewhere) while `agents` rang: they are free again. */
@@ -498,6 +500,7 @@ export class QueueEngine {
     for (const a of agents) this.ringing.delete(`${w.tenantId}/${a}`);
     w.offered = false;
     this.dispatchSoon(w.tenantId);
+    this.changed(w.tenantId, w.queueId);
   }
 
   /** `agent` answered `w`: counted, and the agent's talk time and wrap-up follow the call's end. */
