@@ -519,7 +519,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: { type: 'enum', values: ['off', 'optional', 'required'] },
     default: 'optional',
     description:
-      'SDES-SRTP (RTP/SAVP with a=crypto) with phones signalling over TLS or WSS: optional takes it when a phone offers it, required also refuses their plain-RTP offers; off refuses it. Over UDP/TCP media is always plain RTP (the keys would travel in clear).',
+      'SDES-SRTP (RTP/SAVP with a=crypto) with phones signalling over TLS or WSS: optional takes it when a phone offers it, required also refuses their plain-RTP offers and offers it to called phones registered over TLS; off refuses it. Over UDP/TCP media is always plain RTP (the keys would travel in clear).',
   },
 ];
 

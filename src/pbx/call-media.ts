@@ -256,6 +256,11 @@ export class CallMedia {
   private readonly spares = new Map<SpareSide, SideState>();
   /** SDES-SRTP per side: only a party whose signalling is protected gets anything but 'off'. */
   private readonly srtp: Record<Side, SrtpPolicy> = { A: 'off', B: 'off' };
+  /**
+   * The RTP/SAVP variant of the callee offer (for forks to phones over TLS when SRTP is
+   * required), in an SDP session of its own, and B's plain session to go back to.
+   */
+  private calleeSecure: { offer: SessionBody; session: SdpSession; plain: SdpSession } | null = null;
 
   private constructor(
     private readonly engine: MediaEngine,
@@ -428,6 +433,7 @@ export class CallMedia {
     s.pendingAnswer = null;
     // A new party: plain RTP until told otherwise (its signalling is not known here).
     this.srtp[side] = 'off';
+    if (side === 'B') this.calleeSecure = null;
     if (browser) void browser.leg.close();
     for (const f of [...this.browserForks.keys()]) this.forkEnded(f);
   }
@@ -582,6 +588,26 @@ export class CallMedia {
     return this.offer('B', this.callerDirection, codecs);
   }
 
+  /**
+   * With NIMBUS_MEDIA_ENCRYPTION=required, the callee offer as RTP/SAVP with our key,
+   * for forks to phones registered over TLS (the key must not travel in clear); null
+   * otherwise. Its own SDP session: the plain offer stays B's until a fork answers.
+   */
+  secureOfferToCallee(): string | null {
+    if (this.engine.options.mediaEncryption !== 'required') return null;
+    const s = this.s('B');
+    if (!s.pendingOffer || s.browser) return null;
+    if (!this.calleeSecure) {
+      const session = new SdpSession({ address: this.engine.address });
+      const offer = buildOffer(
+        { ...this.caps, srtp: 'require' },
+        { addresses: [this.engine.address], ports: [s.endpoint.port], direction: this.callerDirection },
+      );
+      this.calleeSecure = { offer, session, plain: s.session };
+    }
+    return this.calleeSecure.session.render(this.calleeSecure.offer);
+  }
+
   /** Our capabilities toward `side`: its SRTP policy, narrowed to `codecs` when given. */
   private capsFor(side: Side, codecs?: readonly string[]): Capabilities {
     return { ...(codecs ? this.narrowed(codecs) : this.caps), srtp: this.srtp[side] };
@@ -632,7 +658,16 @@ export class CallMedia {
     }
     const parsed = parseSdp(sdp);
     if (!parsed.ok) return false;
-    const r = readAnswer(s.pendingOffer, parsed.value);
+    let offer = s.pendingOffer;
+    const secure = this.calleeSecure;
+    if (secure && s === this.sides.B) {
+      // A fork that got the RTP/SAVP variant answers with a=crypto: its session is that one.
+      const keyed = parsed.value.media.some((m) => m.kind === 'audio' && m.port !== 0 && m.crypto?.length);
+      if (keyed) offer = secure.offer;
+      s.session = keyed ? secure.session : secure.plain;
+      this.srtp.B = keyed ? 'require' : 'off';
+    }
+    const r = readAnswer(offer, parsed.value);
     if (!r.ok) return false;
     const stream = r.value.streams[0];
     const remote = stream ? remoteOf(stream, s.remote) : null;
@@ -707,7 +742,10 @@ export class CallMedia {
   /** An early or final answer from B that carries SDP: remembered as final only with the 2xx. */
   calleeAnswered(sdp: string, final: boolean): boolean {
     const ok = this.answered('B', sdp);
-    if (final) this.s('B').pendingOffer = null;
+    if (final) {
+      this.s('B').pendingOffer = null;
+      this.calleeSecure = null;
+    }
     return ok;
   }
 

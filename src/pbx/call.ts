@@ -648,6 +648,16 @@ export class Call implements ActiveCall {
     this.end(r.status === 503 ? 'failed' : 'rejected', r.status, 'system');
   }
 
+  /**
+   * The offer for a phone's fork: the RTP/SAVP variant for one registered over TLS
+   * when SRTP is required (NIMBUS_MEDIA_ENCRYPTION), else the one callee offer.
+   */
+  private calleeOffer(binding: Binding, trunk: TrunkDial | null): Buffer {
+    if (trunk || binding.source.transport !== 'TLS' || !this.media) return this.offerToB;
+    const secure = this.media.secureOfferToCallee();
+    return secure === null ? this.offerToB : Buffer.from(secure);
+  }
+
   private fork(
     round: Round,
     party: CallParty,
@@ -676,7 +686,7 @@ export class Call implements ActiveCall {
         callId: this.bCallId,
         maxForwards: Number.parseInt(this.invite.headers.get('Max-Forwards') ?? '70', 10) - 1,
         carried,
-        body: browser ? Buffer.from(browser.sdp) : (offer ?? this.offerToB),
+        body: browser ? Buffer.from(browser.sdp) : (offer ?? this.calleeOffer(binding, trunk)),
         contentType: this.media ? SDP_TYPE : this.invite.headers.get('Content-Type'),
       },
     );
