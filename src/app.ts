@@ -208,6 +208,20 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       });
       cleanups.push(() => bans.close());
     }
+    // The operator's allow-list (portal, database) beside NIMBUS_SIP_ALLOW: read now, after a
+    // change made through this node at once, and every 30 s for changes made through others.
+    const reloadAllow = async () => {
+      const rejected = sip.guard.setExtraAllow((await store.sipAllow.all()).map((e) => e.cidr));
+      if (rejected.length)
+        logger.warn({ rejected }, 'SIP allow-list entries that do not parse were left out');
+    };
+    await reloadAllow();
+    const allowPoll = setInterval(
+      () => reloadAllow().catch((err: unknown) => logger.warn({ err }, 'SIP allow-list reload failed')),
+      30_000,
+    );
+    allowPoll.unref();
+    cleanups.push(async () => clearInterval(allowPoll));
     const { buildApi } = await apiModule;
     const { WebhookOutbox } = await import('./api/webhook-outbox.js');
     let connectInfo: ConnectInfo | null = null;
@@ -290,6 +304,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         bans: () => sip.guard.activeBans(),
         lift: (ip, user, by) => sip.liftBan(ip, user, by),
         tenantOfRealm: (realm) => sip.directory.tenantByDomain(realm)?.id ?? null,
+        settingsAllow: () => sipAllowList(config),
+        allowChanged: reloadAllow,
         counts: () => sip.securityCounts(),
       },
       // The queue engine exists once the SIP service has started (it needs the media engine).

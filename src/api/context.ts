@@ -73,6 +73,10 @@ export interface SecuritySource {
   lift?(ip: string, user: string | null, by: string): Ban | null;
   /** The tenant a SIP domain belongs to (a tenant admin lifts only bans of their own domain). */
   tenantOfRealm?(realm: string): string | null;
+  /** The node's own allow-list (NIMBUS_SIP_ALLOW): shown beside the operator's, not editable. */
+  settingsAllow?(): readonly string[];
+  /** The operator's allow-list changed in the database: applied on this node now (others poll). */
+  allowChanged?(): Promise<void>;
   /** Events since start by kind, and requests dropped unanswered (for /metrics). */
   counts?(): {
     events: Record<SecurityEventKind, number>;

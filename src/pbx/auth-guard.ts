@@ -103,7 +103,9 @@ interface BanEntry {
 
 export class AuthGuard implements AuthWatch {
   private readonly opts: AuthGuardOptions;
-  private readonly allowList = new BlockList();
+  private allowList = new BlockList();
+  /** Entries in the allow-list: the node's setting and the operator's list together. */
+  private allowCount = 0;
   /** The allow-list's answers by address (bounded): with a list set, every request asks. */
   private readonly allowCache = new Map<string, boolean>();
   private readonly userCounts: BoundedMap<Counter>;
@@ -124,6 +126,7 @@ export class AuthGuard implements AuthWatch {
       if (!c) throw new Error(`not an address or CIDR range: ${JSON.stringify(entry)}`);
       this.allowList.addSubnet(c.address, c.prefix, c.type);
     }
+    this.allowCount = this.opts.allow.length;
     this.userCounts = new BoundedMap(this.opts.maxEntries);
     this.ipCounts = new BoundedMap(this.opts.maxEntries);
     this.bans = new BoundedMap(this.opts.maxEntries);
@@ -132,7 +135,7 @@ export class AuthGuard implements AuthWatch {
   allowed(ip: string): boolean {
     // BlockList.check() builds a SocketAddress each time (about a microsecond, on every
     // authenticated request): skipped when nothing is allowed, as by default.
-    if (this.opts.allow.length === 0) return false;
+    if (this.allowCount === 0) return false;
     const known = this.allowCache.get(ip);
     if (known !== undefined) return known;
     const a = plainIp(ip);
@@ -141,6 +144,30 @@ export class AuthGuard implements AuthWatch {
     if (this.allowCache.size >= 10_000) this.allowCache.clear();
     this.allowCache.set(ip, yes);
     return yes;
+  }
+
+  /**
+   * The operator's allow-list (kept in the database, edited in the portal) beside the
+   * node's own setting: replaces the previous operator's list. Entries that do not parse
+   * are left out and returned.
+   */
+  setExtraAllow(entries: readonly string[]): string[] {
+    const list = new BlockList();
+    const rejected: string[] = [];
+    let n = 0;
+    for (const entry of [...this.opts.allow, ...entries]) {
+      const c = parseCidr(entry);
+      if (!c) {
+        rejected.push(entry);
+        continue;
+      }
+      list.addSubnet(c.address, c.prefix, c.type);
+      n++;
+    }
+    this.allowList = list;
+    this.allowCount = n;
+    this.allowCache.clear();
+    return rejected;
   }
 
   /** Whether `ip` is banned outright (the UA core may treat such a source as a stranger everywhere). */

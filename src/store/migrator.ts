@@ -30,6 +30,7 @@ import * as m0024 from './migrations/0024_clear_calls_at_cap.js';
 import * as m0025 from './migrations/0025_trunk_realm.js';
 import * as m0026 from './migrations/0026_queue_node_failures.js';
 import * as m0027 from './migrations/0027_tenant_sip_rate_limit.js';
+import * as m0028 from './migrations/0028_sip_allow_list.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025_trunk_realm': m0025,
   '0026_queue_node_failures': m0026,
   '0027_tenant_sip_rate_limit': m0027,
+  '0028_sip_allow_list': m0028,
 };
 
 /**

@@ -247,6 +247,15 @@ export interface RatesTable {
   updatedAt: Timestamp;
 }
 
+/** The operator's SIP allow-list, beside the node's NIMBUS_SIP_ALLOW. */
+export interface SipAllowListTable {
+  id: Generated<string>;
+  /** An address or CIDR range in canonical form. */
+  cidr: string;
+  note: ColumnType<string, string | undefined, string>;
+  createdAt: CreatedAt;
+}
+
 export interface NumbersTable {
   id: Generated<string>;
   /** E.164 with the plus. */
@@ -610,6 +619,7 @@ export interface Database {
   trunks: TrunksTable;
   numbers: NumbersTable;
   rates: RatesTable;
+  sipAllowList: SipAllowListTable;
   webhooks: WebhooksTable;
   webhookDeliveries: WebhookDeliveriesTable;
   integrations: IntegrationsTable;
@@ -632,6 +642,7 @@ export type PushSubscription = Selectable<PushSubscriptionsTable>;
 export type Trunk = Selectable<TrunksTable>;
 export type PoolNumber = Selectable<NumbersTable>;
 export type Rate = Selectable<RatesTable>;
+export type SipAllowEntry = Selectable<SipAllowListTable>;
 export type Webhook = Selectable<WebhooksTable>;
 export type Recording = Selectable<RecordingsTable>;
 export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;

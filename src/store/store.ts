@@ -19,6 +19,7 @@ import { RecordingLog, RecordingRepository } from './repositories/recordings.js'
 import { ReportScheduleRepository } from './repositories/report-schedules.js';
 import { RoutingRepository } from './repositories/routing.js';
 import { SessionRepository } from './repositories/sessions.js';
+import { SipAllowRepository } from './repositories/sip-allow.js';
 import { TenantRepository } from './repositories/tenants.js';
 import { NumberRepository, TrunkRepository } from './repositories/trunks.js';
 import { AccountDirectory, UserRepository } from './repositories/users.js';
@@ -64,6 +65,8 @@ export class Store {
   readonly trunks: TrunkRepository;
   readonly numbers: NumberRepository;
   readonly rates: RateRepository;
+  /** The operator's SIP allow-list (beside NIMBUS_SIP_ALLOW). */
+  readonly sipAllow: SipAllowRepository;
   readonly webhookOutbox: WebhookOutboxStore;
   readonly integrationOutbox: IntegrationOutboxStore;
   readonly recordingLog: RecordingLog;
@@ -79,6 +82,7 @@ export class Store {
     this.trunks = new TrunkRepository(db);
     this.numbers = new NumberRepository(db);
     this.rates = new RateRepository(db);
+    this.sipAllow = new SipAllowRepository(db);
     this.webhookOutbox = new WebhookOutboxStore(db);
     this.integrationOutbox = new IntegrationOutboxStore(db);
     this.recordingLog = new RecordingLog(db);

@@ -43,6 +43,11 @@ describe('security events API', () => {
           return ban;
         },
         tenantOfRealm: (realm) => domains.get(realm) ?? null,
+        settingsAllow: () => ['10.0.0.0/8'],
+        // As app.ts does: the operator's list from the database into the guard.
+        allowChanged: async () => {
+          guard.setExtraAllow((await fx.store.sipAllow.all()).map((e) => e.cidr));
+        },
         counts: () => ({
           events: { ...events.counts },
           dropped: { scanner: scanners.dropped, flood: 7, tenant: 3 },
@@ -194,6 +199,42 @@ describe('security events API', () => {
     expect(
       (await fx.call('DELETE', '/api/v1/platform/security/bans/192.0.2.2', { as: fx.A.admin })).status,
     ).toBe(403);
+  });
+
+  it("keeps the operator's allow-list: added and removed at once on the node, audited, the setting shown read-only", async () => {
+    const url = '/api/v1/platform/security/allow';
+    const empty = await fx.call('GET', url, { as: fx.operator });
+    expect(empty.json).toEqual({ items: [], fromSettings: ['10.0.0.0/8'] });
+    expect(guard.allowed('198.51.100.7')).toBe(false);
+    const added = await fx.call('POST', url, {
+      as: fx.operator,
+      body: { cidr: '198.51.100.0/24', note: 'office' },
+    });
+    expect(added.status).toBe(201);
+    expect(added.json).toMatchObject({ cidr: '198.51.100.0/24', note: 'office' });
+    expect(guard.allowed('198.51.100.7')).toBe(true);
+    // One spelling per entry: a /32 is the address itself, and a second copy is refused.
+    const host = await fx.call('POST', url, { as: fx.operator, body: { cidr: '192.0.2.9/32' } });
+    expect(host.json.cidr).toBe('192.0.2.9');
+    const again = await fx.call('POST', url, { as: fx.operator, body: { cidr: '192.0.2.9' } });
+    expect(again.status).toBe(409);
+    const bad = await fx.call('POST', url, { as: fx.operator, body: { cidr: '198.51.100.0/33' } });
+    expect(bad.status).toBe(400);
+    expect(bad.json).toMatchObject({ field: 'cidr' });
+    expect(
+      (await fx.call('GET', url, { as: fx.operator })).json.items.map((e: { cidr: string }) => e.cidr),
+    ).toEqual(['198.51.100.0/24', '192.0.2.9']);
+    expect((await fx.call('DELETE', `${url}/${added.json.id}`, { as: fx.operator })).status).toBe(204);
+    expect(guard.allowed('198.51.100.7')).toBe(false);
+    expect(guard.allowed('192.0.2.9')).toBe(true);
+    expect((await fx.call('DELETE', `${url}/${added.json.id}`, { as: fx.operator })).status).toBe(404);
+    const audit = await fx.store.platform.audit.list({ limit: 10, offset: 0, resourceType: 'sip-allow' });
+    expect(audit.items.map((a) => a.action).sort()).toEqual([
+      'sip-allow.create',
+      'sip-allow.create',
+      'sip-allow.delete',
+    ]);
+    expect((await fx.call('GET', url, { as: fx.A.admin })).status).toBe(403);
   });
 
   it('refuses everyone else', async () => {

@@ -112,6 +112,18 @@ describe('auth guard', () => {
     expect(guard.refused(`198.51.${4999 >> 8}.${4999 & 255}`, 'x')).toBe(true);
   });
 
+  it("takes the operator's allow-list beside the setting's, replacing the previous one, and leaves out what does not parse", () => {
+    const { guard, fail } = setup({ allow: ['10.0.0.0/8'], userFailures: 1 });
+    expect(guard.setExtraAllow(['192.0.2.0/24', 'nonsense'])).toEqual(['nonsense']);
+    expect(guard.allowed('192.0.2.1')).toBe(true);
+    expect(guard.allowed('10.1.1.1')).toBe(true);
+    fail('192.0.2.1', '101');
+    expect(guard.refused('192.0.2.1', '101')).toBe(false);
+    guard.setExtraAllow([]);
+    expect(guard.allowed('192.0.2.1')).toBe(false); // no stale cached answer
+    expect(guard.allowed('10.1.1.1')).toBe(true);
+  });
+
   it('turns its limits off with 0', () => {
     const { guard, fail } = setup({ userFailures: 0, ipFailures: 0 });
     for (let i = 0; i < 100; i++) fail('192.0.2.1', '101');

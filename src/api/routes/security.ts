@@ -11,7 +11,7 @@
  * cluster it applies on every node.
  */
 import Type from 'typebox';
-import type { Ban } from '../../pbx/auth-guard.js';
+import { type Ban, parseCidr } from '../../pbx/auth-guard.js';
 import type { SecurityEvent } from '../../pbx/security-events.js';
 import { type Api, type ApiDeps, actorOf } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -72,6 +72,33 @@ const BanQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const AllowEntrySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  cidr: Type.String({ description: 'An address or CIDR range' }),
+  note: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+const AllowInput = Type.Object(
+  {
+    cidr: Type.String({
+      minLength: 2,
+      maxLength: 64,
+      description: 'An address or CIDR range: 192.0.2.7, 10.0.0.0/8, 2001:db8::/32',
+    }),
+    note: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+/** `10.1.2.3/8` as `10.1.2.3/8`, `192.0.2.7/32` as `192.0.2.7`: one spelling per entry, so duplicates are found. */
+function canonicalCidr(entry: string): string | null {
+  const c = parseCidr(entry);
+  if (!c) return null;
+  const full = c.type === 'ipv4' ? 32 : 128;
+  const address = c.address.toLowerCase();
+  return c.prefix === full ? address : `${address}/${c.prefix}`;
+}
 
 function banView(b: Ban) {
   return { ip: b.ip, user: b.user, until: b.until.toISOString(), realm: b.realm };
@@ -219,4 +246,87 @@ export async function securityRoutes(app: Api, deps: ApiDeps): Promise<void> {
       return banView(ban);
     },
   );
+
+  app.get(
+    '/api/v1/platform/security/allow',
+    {
+      config: { permission: 'platform.security' },
+      schema: {
+        tags: ['platform'],
+        summary:
+          "The SIP allow-list: the operator's entries (editable) and the node's NIMBUS_SIP_ALLOW (read-only). Never banned, rate-limited, capped or dropped as scanners",
+        response: {
+          200: Type.Object({ items: Type.Array(AllowEntrySchema), fromSettings: Type.Array(Type.String()) }),
+        },
+      },
+    },
+    async () => ({
+      items: (await deps.store.sipAllow.all()).map(allowView),
+      fromSettings: [...(deps.security?.settingsAllow?.() ?? [])],
+    }),
+  );
+
+  app.post(
+    '/api/v1/platform/security/allow',
+    {
+      config: { permission: 'platform.security' },
+      schema: {
+        tags: ['platform'],
+        summary:
+          'Add an address or CIDR range to the SIP allow-list (every node within 30 s, this one at once)',
+        body: AllowInput,
+        response: { 201: AllowEntrySchema },
+      },
+    },
+    async (req, reply) => {
+      const cidr = canonicalCidr(req.body.cidr);
+      if (!cidr) throw new ApiError('VALIDATION_FAILED', 'Not an address or CIDR range', 'cidr');
+      const created = await deps.store.transaction(async (tx) => {
+        if (await tx.sipAllow.byCidr(cidr)) throw new ApiError('CONFLICT', `${cidr} is on the list`, 'cidr');
+        const e = await tx.sipAllow.create({ cidr, note: req.body.note ?? '' });
+        await tx.platform.audit.record(actorOf(req), {
+          action: 'sip-allow.create',
+          resourceType: 'sip-allow',
+          resourceId: e.id,
+          after: { cidr: e.cidr, note: e.note },
+        });
+        return e;
+      });
+      await deps.security?.allowChanged?.();
+      reply.code(201);
+      return allowView(created);
+    },
+  );
+
+  app.delete(
+    '/api/v1/platform/security/allow/:id',
+    {
+      config: { permission: 'platform.security' },
+      schema: {
+        tags: ['platform'],
+        summary: 'Remove an entry from the SIP allow-list',
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      await deps.store.transaction(async (tx) => {
+        const e = await tx.sipAllow.get(req.params.id);
+        if (!e || !(await tx.sipAllow.delete(e.id))) throw new ApiError('NOT_FOUND', 'No such entry', 'id');
+        await tx.platform.audit.record(actorOf(req), {
+          action: 'sip-allow.delete',
+          resourceType: 'sip-allow',
+          resourceId: e.id,
+          before: { cidr: e.cidr, note: e.note },
+        });
+      });
+      await deps.security?.allowChanged?.();
+      reply.code(204);
+      return null;
+    },
+  );
+}
+
+function allowView(e: { id: string; cidr: string; note: string; createdAt: Date }) {
+  return { id: e.id, cidr: e.cidr, note: e.note, createdAt: e.createdAt.toISOString() };
 }

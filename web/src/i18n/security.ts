@@ -41,6 +41,18 @@ export const securityEn = {
     liftLabel: 'Lift the ban of {{user}} from {{ip}}',
     liftedBy: 'lifted by {{who}}',
     empty: 'No security events yet.',
+    allow: {
+      title: 'Allow-list',
+      intro:
+        'Addresses and ranges never banned, rate-limited, capped or dropped as scanners: the office, monitoring. Changes apply on this node at once and on the others within 30 seconds. List a proxy in front (Kamailio) in the node’s trusted proxies instead.',
+      empty: 'Nothing is on the allow-list.',
+      fromSettings: 'from the node’s settings (NIMBUS_SIP_ALLOW)',
+      cidr: 'Address or range',
+      note: 'Note',
+      add: 'Add',
+      remove: 'Remove',
+      removeLabel: 'Remove {{cidr}} from the allow-list',
+    },
   },
 } as const;
 
@@ -84,6 +96,18 @@ export const securityRu = {
     lift: 'Снять',
     liftLabel: 'Снять блокировку {{user}} с адреса {{ip}}',
     liftedBy: 'снял(а) {{who}}',
+    allow: {
+      title: 'Белый список',
+      intro:
+        'Адреса и диапазоны, которые никогда не блокируются, не ограничиваются по частоте и числу соединений и не отбрасываются как сканеры: офис, мониторинг. Изменения действуют на этом узле сразу, на остальных — в течение 30 секунд. Прокси перед узлами (Kamailio) указывайте в доверенных прокси узла.',
+      empty: 'Белый список пуст.',
+      fromSettings: 'из настроек узла (NIMBUS_SIP_ALLOW)',
+      cidr: 'Адрес или диапазон',
+      note: 'Примечание',
+      add: 'Добавить',
+      remove: 'Удалить',
+      removeLabel: 'Удалить {{cidr}} из белого списка',
+    },
     empty: 'Событий безопасности пока нет.',
   },
 } as const;

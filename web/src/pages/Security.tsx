@@ -6,13 +6,13 @@
  * API audits it; in a cluster it is lifted on every node). User names and agents
  * came from the network: React escapes them, and they are shown as text only.
  */
-import { Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api/client';
 import type { Me, ResponseOf } from '../api/types';
-import { ProblemAlert } from '../components/Problem';
+import { fieldError, ProblemAlert } from '../components/Problem';
 
 type Platform = ResponseOf<'/api/v1/platform/security-events', 'get'>;
 type Event = Platform['items'][number];
@@ -122,6 +122,7 @@ export default function Security({ me }: { me: Me }) {
           ) : null}
         </Stack>
       ) : null}
+      {me.tenantId ? null : <AllowList />}
       <SegmentedControl
         w="fit-content"
         value={kind}
@@ -170,6 +171,104 @@ export default function Security({ me }: { me: Me }) {
           </Table>
         </Table.ScrollContainer>
       ) : null}
+    </Stack>
+  );
+}
+
+/**
+ * The operator's SIP allow-list: addresses and ranges never banned, rate-limited or
+ * capped (the office, monitoring). Entries from the node's NIMBUS_SIP_ALLOW are shown
+ * but edited only in the node's settings.
+ */
+function AllowList() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const [cidr, setCidr] = useState('');
+  const [note, setNote] = useState('');
+  const list = useQuery({
+    queryKey: ['sip-allow'],
+    queryFn: () => unwrap(api.GET('/api/v1/platform/security/allow')),
+  });
+  const done = () => void client.invalidateQueries({ queryKey: ['sip-allow'] });
+  const add = useMutation({
+    mutationFn: () =>
+      unwrap(api.POST('/api/v1/platform/security/allow', { body: { cidr: cidr.trim(), note } })),
+    onSuccess: () => {
+      setCidr('');
+      setNote('');
+      done();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (id: string) =>
+      unwrap(api.DELETE('/api/v1/platform/security/allow/{id}', { params: { path: { id } } })),
+    onSuccess: done,
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    add.mutate();
+  };
+  return (
+    <Stack gap="xs">
+      <Title order={4}>{t('security.allow.title')}</Title>
+      <Text size="sm" c="dimmed">
+        {t('security.allow.intro')}
+      </Text>
+      <ProblemAlert error={list.error ?? remove.error} />
+      {list.data && list.data.items.length === 0 && list.data.fromSettings.length === 0 ? (
+        <Text c="dimmed">{t('security.allow.empty')}</Text>
+      ) : null}
+      <Stack gap={4}>
+        {list.data?.fromSettings.map((c) => (
+          <Group key={`setting ${c}`} gap="xs">
+            <Badge color="gray" variant="light" tt="none">
+              {c}
+            </Badge>
+            <Text size="xs" c="dimmed">
+              {t('security.allow.fromSettings')}
+            </Text>
+          </Group>
+        ))}
+        {list.data?.items.map((e) => (
+          <Group key={e.id} gap="xs">
+            <Badge color="teal" variant="light" tt="none">
+              {e.cidr}
+            </Badge>
+            {e.note ? <Text size="sm">{e.note}</Text> : null}
+            <Button
+              size="compact-xs"
+              variant="subtle"
+              color="red"
+              loading={remove.isPending && remove.variables === e.id}
+              aria-label={t('security.allow.removeLabel', { cidr: e.cidr })}
+              onClick={() => remove.mutate(e.id)}
+            >
+              {t('security.allow.remove')}
+            </Button>
+          </Group>
+        ))}
+      </Stack>
+      <form onSubmit={submit} noValidate>
+        <Group align="flex-end" gap="xs">
+          <TextInput
+            label={t('security.allow.cidr')}
+            placeholder="192.0.2.0/24"
+            value={cidr}
+            onChange={(e) => setCidr(e.currentTarget.value)}
+            error={fieldError(add.error, 'cidr')}
+            required
+          />
+          <TextInput
+            label={t('security.allow.note')}
+            value={note}
+            onChange={(e) => setNote(e.currentTarget.value)}
+            maxLength={200}
+          />
+          <Button type="submit" loading={add.isPending} disabled={!cidr.trim()}>
+            {t('security.allow.add')}
+          </Button>
+        </Group>
+      </form>
     </Stack>
   );
 }
