@@ -8,11 +8,21 @@
  */
 import type { DigestAuthenticator } from '../sip/auth.js';
 import { makeResponse } from '../sip/build.js';
-import { formatUri, parseContacts, type SipRequest, type SipResponse } from '../sip/message/index.js';
+import {
+  formatUri,
+  ownCopy,
+  parseContacts,
+  type SipRequest,
+  type SipResponse,
+} from '../sip/message/index.js';
 import type { Destination } from '../sip/transaction/types.js';
 import { type AuthWatch, authenticate } from './authenticate.js';
 import type { Directory } from './directory.js';
 import { aorOf, type Binding, type LocationService } from './location.js';
+
+function ownOrNull(s: string | undefined): string | null {
+  return s === undefined ? null : ownCopy(s);
+}
 
 export interface RegistrarOptions {
   minExpires: number;
@@ -83,7 +93,10 @@ export class Registrar {
     }
 
     const next = new Map(current.map((b) => [b.contact, b]));
-    const path = req.headers.getAll('Path');
+    // A binding lives for up to an hour: its text is copied out of the request (ownCopy) so it
+    // does not keep the whole REGISTER in memory with it.
+    const path = req.headers.getAll('Path').map(ownCopy);
+    const kept = { callId: ownCopy(callId), userAgent: ownOrNull(req.headers.get('User-Agent')) };
     for (const list of parsed as Exclude<(typeof parsed)[number], '*' | null>[]) {
       for (const c of list) {
         const contact = formatUri(c.uri);
@@ -108,13 +121,13 @@ export class Registrar {
         }
         const q = Number.parseFloat(c.params.get('q') ?? '1');
         const binding: Binding = {
-          contact,
+          contact: ownCopy(contact),
           expiresAt: now + expires * 1000,
-          callId,
+          callId: kept.callId,
           cseq,
           source,
           path,
-          userAgent: req.headers.get('User-Agent') ?? null,
+          userAgent: kept.userAgent,
           q: Number.isFinite(q) ? q : 1,
         };
         next.set(contact, binding);

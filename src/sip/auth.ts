@@ -11,6 +11,7 @@
  * Client side: `authorize()` answers a challenge (for trunks and tests).
  */
 import { hash, randomBytes } from 'node:crypto';
+import { ownCopy } from './message/own-copy.js';
 
 export type DigestAlgorithm = 'MD5' | 'SHA-256';
 
@@ -249,7 +250,8 @@ export class DigestAuthenticator {
       const seen = this.counts.get(creds.nonce) ?? 0;
       if (nc <= seen) return 'invalid';
       this.counts.delete(creds.nonce);
-      this.counts.set(creds.nonce, nc);
+      // Kept for the nonce's lifetime: its own text, not a slice of the whole request.
+      this.counts.set(ownCopy(creds.nonce), nc);
       if (this.counts.size > this.maxTracked) {
         // Bounded by forgetting the oldest rather than refusing: a record is only made after a
         // right password, so only real phones fill the table, and refusing them would lock

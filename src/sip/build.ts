@@ -3,7 +3,7 @@
  * (§8.2.6), ACK for a non-2xx final response (§17.1.1.3) and CANCEL (§9.1).
  */
 import { hash, randomBytes, randomFillSync } from 'node:crypto';
-import { Headers, parseVia, type SipRequest, type SipResponse, type Via } from './message/index.js';
+import { Headers, parseTopVia, type SipRequest, type SipResponse, type ViaView } from './message/index.js';
 
 /** RFC 3261 §8.1.1.7: branches start with the magic cookie so RFC 2543 peers are told apart. */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -54,9 +54,10 @@ export function newCallId(host: string): string {
   return `${randomText(12, 'base64url')}@${host}`;
 }
 
-export function topVia(msg: SipRequest | SipResponse): Via | null {
+/** The message's top Via, parsed once per message (shared: read it, never change it). */
+export function topVia(msg: SipRequest | SipResponse): ViaView | null {
   const v = msg.headers.get('Via');
-  return v === undefined ? null : parseVia(v);
+  return v === undefined ? null : parseTopVia(msg.headers, v);
 }
 
 export function branchOf(msg: SipRequest | SipResponse): string | null {

@@ -277,7 +277,7 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     }
   });
 
-  it('keeps only the wire form of a completed UDP transaction, and forgets the oldest past the cap', () => {
+  it('sends the final UDP response as the wire form it keeps, and forgets the oldest past the cap', () => {
     const clock = new ManualClock();
     const objects: SipMessage[] = [];
     const bytes: Buffer[] = [];
@@ -293,19 +293,23 @@ describe('non-INVITE server transaction (§17.2.2)', () => {
     );
     const dest: Destination = { transport: 'UDP', host: 'h', port: 1 };
     const regs = ['z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc'].map((b) => request('REGISTER', b));
+    const answers: SipResponse[] = [];
     for (const r of regs) {
       layer.receiveRequest(r, dest);
-      tx!.respond(makeResponse(r, 200));
+      answers.push(makeResponse(r, 200));
+      tx!.respond(answers.at(-1)!);
     }
-    expect(objects).toHaveLength(3);
+    // Serialised once: those bytes went out and are what is kept.
+    expect(objects).toHaveLength(0);
+    expect(bytes.map(String)).toEqual(answers.map((a) => serializeMessage(a).toString()));
     layer.receiveRequest(regs[2]!, dest); // a retransmission: the stored bytes go out again
-    expect(bytes).toHaveLength(1);
-    expect(bytes[0]!.toString()).toBe(serializeMessage(objects[2]!).toString());
+    expect(bytes).toHaveLength(4);
+    expect(bytes[3]!.equals(bytes[2]!)).toBe(true);
     expect(layer.serverCount).toBe(2); // the first was forgotten early (cap 2)
     layer.receiveRequest(regs[0]!, dest); // so its retransmission is a new request for the TU
-    expect(bytes).toHaveLength(1);
+    expect(bytes).toHaveLength(4);
     tx!.respond(makeResponse(regs[0]!, 200));
-    expect(objects).toHaveLength(4);
+    expect(bytes).toHaveLength(5);
     clock.advance(32_000);
     expect(layer.serverCount).toBe(0);
   });

@@ -123,6 +123,24 @@ export class Headers {
     this.values.splice(at, 0, value);
   }
 
+  /**
+   * Replaces the first element of this header, leaving the others where they are (or adds
+   * a line when there is none): a server stamping received/rport on the top Via (§18.2.1).
+   */
+  replaceFirst(name: string, value: string): void {
+    const info = checkedInfo(name, value);
+    const at = this.indexOf(info.key);
+    if (at < 0) {
+      this.infos.push(info);
+      this.values.push(value);
+      return;
+    }
+    const line = this.values[at]!;
+    // A list line may carry several elements ("Via: a, b"): the rest stay on it.
+    this.values[at] =
+      info.list && line.includes(',') ? [value, ...splitList(line).slice(1)].join(', ') : value;
+  }
+
   /** Removes every line of this header. */
   delete(name: string): void {
     const key = headerInfo(name).key;

@@ -16,4 +16,5 @@ export { isValidSipDate } from './sip-date.js';
 export { type FramerEvent, StreamFramer, type StreamFramerOptions } from './stream-framer.js';
 export type { ParseError, ParseResult, SipMessage, SipMethod, SipRequest, SipResponse } from './types.js';
 export { formatUri, isKnownScheme, parseUri, type SipUri } from './uri.js';
-export { formatVia, parseVia, type Via } from './via.js';
+export { ownCopy } from './own-copy.js';
+export { formatVia, parseTopVia, parseVia, rememberTopVia, type Via, type ViaView } from './via.js';

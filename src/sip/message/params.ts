@@ -64,7 +64,7 @@ export function scanParams(
  * host nor already a quoted-string is quoted, so anything an application puts into the
  * map comes out as valid SIP.
  */
-export function formatParams(params: Map<string, string | null>): string {
+export function formatParams(params: ReadonlyMap<string, string | null>): string {
   let out = '';
   for (const [name, value] of params) {
     if (value === null) {

@@ -112,8 +112,32 @@ function scanViaParm(
   return scanParams(b, i, end, params);
 }
 
+/** A parsed top Via that its readers share: read it, never change it. */
+export type ViaView = Readonly<Omit<Via, 'params'>> & { readonly params: ReadonlyMap<string, string | null> };
+
+/**
+ * The parsed top Via per message's headers, while its text is unchanged. A request's
+ * top Via is read several times on its way in (stamped with received/rport, then the
+ * transaction key's branch and sent-by); parsing it was the dearest of those reads.
+ */
+const parsedTop = new WeakMap<object, { raw: string; via: ViaView }>();
+
+/** parseVia(raw) for the top Via `raw` of the message whose headers are `owner`, parsed once. */
+export function parseTopVia(owner: object, raw: string): ViaView | null {
+  const hit = parsedTop.get(owner);
+  if (hit !== undefined && hit.raw === raw) return hit.via;
+  const via = parseVia(raw);
+  if (via) parsedTop.set(owner, { raw, via });
+  return via;
+}
+
+/** Records `via` as the parse of `raw`, the top Via just written into `owner`; `via` is not changed afterwards. */
+export function rememberTopVia(owner: object, raw: string, via: ViaView): void {
+  parsedTop.set(owner, { raw, via });
+}
+
 /** Formats one via-parm in the canonical spacing ("SIP/2.0/UDP host:port;branch=..."). */
-export function formatVia(v: Via): string {
+export function formatVia(v: ViaView): string {
   const port = v.port !== null ? `:${v.port}` : '';
   return `${v.protocol}/${v.transport} ${v.host}${port}${formatParams(v.params)}`;
 }

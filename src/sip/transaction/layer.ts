@@ -5,7 +5,7 @@
  * rest to the transaction user (the dialog/application layer).
  */
 import { branchOf, cseqMethod, cseqNumber, MAGIC_COOKIE, makeResponse, tagOf, topVia } from '../build.js';
-import { type SipRequest, type SipResponse, serializeMessage } from '../message/index.js';
+import { ownCopy, type SipRequest, type SipResponse, serializeMessage } from '../message/index.js';
 import { InviteClientTransaction } from './ict.js';
 import { InviteServerTransaction } from './ist.js';
 import { NonInviteClientTransaction } from './nict.js';
@@ -65,8 +65,13 @@ export interface LayerLimits {
 
 /** A completed non-INVITE server transaction, reduced to what answers a retransmission. */
 interface Completed {
-  /** Wire form when the sender takes bytes: a buffer costs the garbage collector nothing to trace. */
-  response: SipResponse | Buffer;
+  /**
+   * Wire form when the sender takes bytes, held as a one-byte string of those bytes: a
+   * string of its own, where a buffer would be a slice of an 8 KB pool slab that every
+   * other response cut from that slab keeps alive (measured: ~40 MB of slabs for 50,000
+   * kept responses, which also made the collector run full collections more often).
+   */
+  response: SipResponse | string;
   replyTo: Destination;
   until: number;
 }
@@ -167,7 +172,8 @@ export class TransactionLayer {
     }
     const done = this.completed.get(key);
     if (done && done.until > this.ctx.clock.now()) {
-      if (Buffer.isBuffer(done.response)) this.ctx.sender.sendBytes?.(done.response, done.replyTo);
+      if (typeof done.response === 'string')
+        this.ctx.sender.sendBytes?.(Buffer.from(done.response, 'latin1'), done.replyTo);
       else this.ctx.sender.send(done.response, done.replyTo);
       return;
     }
@@ -196,9 +202,14 @@ export class TransactionLayer {
     const tx: NonInviteServerTransaction = new NonInviteServerTransaction(this.ctx, req, source, {
       terminated: () => this.servers.delete(key),
       completed: (response) => {
+        const { sender } = this.ctx;
+        const wire = sender.sendBytes ? serializeMessage(response) : null;
+        if (wire) sender.sendBytes?.(wire, source);
+        else sender.send(response, source);
         this.completed.delete(key);
-        this.completed.set(key, {
-          response: this.ctx.sender.sendBytes ? serializeMessage(response) : response,
+        // Kept for Timer J (32 s): a key of its own text, not slices of the whole request.
+        this.completed.set(ownCopy(key), {
+          response: wire ? wire.toString('latin1') : response,
           replyTo: source,
           until: this.ctx.clock.now() + txTimeout(this.ctx.timers),
         });

@@ -9,10 +9,10 @@ export type NistState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 export interface NistHandlers {
   terminated(): void;
   /**
-   * Completed on an unreliable transport: when given, the owner takes over absorbing
-   * retransmissions for Timer J (keeping only the response) and this object ends at
-   * once, so a busy server holds a response per recent request rather than a whole
-   * transaction with its timer.
+   * Completed on an unreliable transport: when given, the owner sends the final response
+   * and takes over absorbing retransmissions for Timer J (keeping only the response, in
+   * wire form: serialised once for both) and this object ends at once, so a busy server
+   * holds a response per recent request rather than a whole transaction with its timer.
    */
   completed?(last: SipResponse): void;
 }
@@ -32,17 +32,18 @@ export class NonInviteServerTransaction {
   respond(res: SipResponse): void {
     if (this.state === 'completed' || this.state === 'terminated') return;
     this.last = res;
+    if (res.status >= 200 && this.on.completed && !isReliable(this.replyTo.transport)) {
+      this.state = 'completed';
+      this.on.completed(res);
+      this.terminate();
+      return;
+    }
     this.ctx.sender.send(res, this.replyTo);
     if (res.status < 200) {
       this.state = 'proceeding';
       return;
     }
     this.state = 'completed';
-    if (this.on.completed && !isReliable(this.replyTo.transport)) {
-      this.on.completed(res);
-      this.terminate();
-      return;
-    }
     // Timer J: keep answering retransmissions for 64*T1 on UDP; none needed on reliable transports.
     this.timerJ = this.ctx.clock.after(
       isReliable(this.replyTo.transport) ? 0 : txTimeout(this.ctx.timers),

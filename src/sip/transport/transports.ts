@@ -10,6 +10,7 @@
  * silent (connection-guard.ts).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import type { Server as HttpServer } from 'node:http';
 import { createConnection, createServer, isIP, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, connect as tlsConnect } from 'node:tls';
@@ -18,6 +19,7 @@ import {
   type ParseError,
   parseMessage,
   parseVia,
+  rememberTopVia,
   type SipMessage,
   StreamFramer,
   serializeMessage,
@@ -126,7 +128,11 @@ export class SipTransports implements Sender {
   }
 
   private async listenUdpAndTcp(): Promise<void> {
-    const udp = createSocket({ type: 'udp4', recvBufferSize: this.opts.recvBufferSize });
+    const udp = createSocket({
+      type: 'udp4',
+      recvBufferSize: this.opts.recvBufferSize,
+      lookup: lookupLiteral,
+    });
     udp.on('message', (data, rinfo) => this.onDatagram(data, rinfo.address, rinfo.port));
     udp.on('error', () => {}); // ICMP errors for unreachable peers arrive here; nothing to do
     await new Promise<void>((resolve, reject) => {
@@ -371,12 +377,29 @@ export class SipTransports implements Sender {
  * RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from in
  * its top Via, so responses (and the registrar) use the address the packet came from.
  */
+/**
+ * The UDP socket's name lookup. Destinations are addresses already (resolve.ts does
+ * RFC 3263 before a request is sent): answering those at once, instead of through
+ * dns.lookup(), which calls back on the next tick, keeps a send a single call.
+ */
+function lookupLiteral(
+  host: string,
+  opts: LookupOneOptions,
+  done: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family === 4 || family === 6) done(null, host, family);
+  else dnsLookup(host, opts, done);
+}
+
 function stampVia(req: SipMessage & { kind: 'request' }, source: Destination): void {
-  const vias = req.headers.getAll('Via');
-  const top = vias[0] === undefined ? null : parseVia(vias[0]);
+  const raw = req.headers.get('Via');
+  if (raw === undefined) return;
+  const top = parseVia(raw);
   if (!top) return;
   let changed = false;
-  if (top.host.replace(/^\[|\]$/g, '') !== source.host) {
+  const host = top.host.charCodeAt(0) === 0x5b ? top.host.slice(1, -1) : top.host; // [IPv6]
+  if (host !== source.host) {
     top.params.set('received', source.host);
     changed = true;
   }
@@ -385,8 +408,12 @@ function stampVia(req: SipMessage & { kind: 'request' }, source: Destination): v
     if (!top.params.has('received')) top.params.set('received', source.host);
     changed = true;
   }
-  if (!changed) return;
-  vias[0] = formatVia(top);
-  req.headers.delete('Via');
-  for (const v of vias) req.headers.append('Via', v);
+  // The transaction layer reads this Via next (branch, sent-by): it is handed the parse.
+  if (!changed) {
+    rememberTopVia(req.headers, raw, top);
+    return;
+  }
+  const stamped = formatVia(top);
+  req.headers.replaceFirst('Via', stamped);
+  rememberTopVia(req.headers, stamped, top);
 }

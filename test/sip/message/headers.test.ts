@@ -195,3 +195,26 @@ describe('Headers', () => {
     expect(h.entries()).toEqual([]);
   });
 });
+
+describe('Headers.replaceFirst', () => {
+  it('replaces only the top element of a list line, keeping the rest and the other lines', () => {
+    const h = new Headers([
+      ['Via', 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1;rport, SIP/2.0/TCP b.example.com;branch=z9hG4bK2'],
+      ['Via', 'SIP/2.0/UDP c.example.com;branch=z9hG4bK3'],
+    ]);
+    h.replaceFirst('Via', 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1;rport=5060;received=192.0.2.1');
+    expect(h.getAll('Via')).toEqual([
+      'SIP/2.0/UDP a.example.com;branch=z9hG4bK1;rport=5060;received=192.0.2.1',
+      'SIP/2.0/TCP b.example.com;branch=z9hG4bK2',
+      'SIP/2.0/UDP c.example.com;branch=z9hG4bK3',
+    ]);
+    expect(h.entries()).toHaveLength(2);
+  });
+
+  it('adds the header when there is none, and refuses a value that would break the line', () => {
+    const h = new Headers([['From', '<sip:a@example.com>;tag=1']]);
+    h.replaceFirst('Via', 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1');
+    expect(h.get('Via')).toBe('SIP/2.0/UDP a.example.com;branch=z9hG4bK1');
+    expect(() => h.replaceFirst('Via', 'x\r\nEvil: 1')).toThrow();
+  });
+});
