@@ -119,7 +119,10 @@ try {
   const fmt = (x: SippFigures) =>
     `${Math.round(x.rate).toLocaleString('en')} registrations/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s; ${x.latency})`;
   console.log(`offered ${TOTAL} registrations at ${RATE}/s over ${USERS} users, after ${WARMUP} not counted`);
-  console.log(`nimbus:   ${fmt(nimbus)}; ${formatLoop(loop)}`);
+  const perReg = loop?.cpuSeconds
+    ? `; SIP thread ${Math.round((loop.cpuSeconds / TOTAL) * 1e6)} µs CPU per registration`
+    : '';
+  console.log(`nimbus:   ${fmt(nimbus)}; ${formatLoop(loop)}${perReg}`);
   if (kamailio) {
     console.log(`kamailio: ${fmt(kamailio)}`);
     console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);
