@@ -27,7 +27,7 @@
  * them), and needs DATABASE_URL (a database of its own is created on that server) and REDIS_URL.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -183,6 +183,9 @@ describe.runIf(((haveKamailio && haveSipp) || required) && databaseUrl && redisU
             '0',
             '-recv_timeout',
             '10000',
+            '-trace_err',
+            '-error_file',
+            join(dir, 'load-errors.log'),
             kamailio,
           ],
           loadLog,
@@ -329,6 +332,12 @@ describe.runIf(((haveKamailio && haveSipp) || required) && databaseUrl && redisU
           (c) => c.done && !rowsById.get(c.callId)?.some((r) => r.status === 'ended'),
         );
         const twice = [...rowsById.values()].filter((r) => r.length > 1);
+        const odd = calls.filter(
+          (c) =>
+            (!c.done && phase(c) !== 'around') ||
+            endLost.includes(c) ||
+            rowsById.get(c.callId)?.some((r) => r.status === 'ringing' || r.status === 'answered'),
+        );
         const victimBindings = [...before.values(), ...lateNodes.values()].filter(
           (n) => n === victim.id,
         ).length;
@@ -345,12 +354,25 @@ describe.runIf(((haveKamailio && haveSipp) || required) && databaseUrl && redisU
             `CDRs: ${cdrs.length} rows ${JSON.stringify(count(cdrs.map((r) => `${r.node}:${r.status}`)))};`,
             `  lost: ${cdrLost.length} of ${seen.length} calls a node rang or answered; completed calls whose end was not written before the kill: ${endLost.length}`,
             `  calls with more than one row: ${JSON.stringify(twice.map((r) => r.map((x) => `${x.node}:${x.status}`)))}`,
+            // Anything odd, call by call (times from the kill, ms): what SIPp saw and the rows.
+            ...odd.map(
+              (c) =>
+                `  odd: ${c.callId} ${phase(c)} start ${c.start - killedAt} ring ${c.ring ? c.ring - killedAt : '-'} answer ${c.answer ? c.answer - killedAt : '-'} done ${c.done ? c.done - killedAt : '-'} rows ${JSON.stringify(rowsById.get(c.callId) ?? [])}`,
+            ),
             `registrations: callees ${JSON.stringify(byNode)}, during the load ${JSON.stringify(count(lateNodes.values()))}`,
             `  (${lateRegistered.length} of ${LATE.length} answered 200); ${victimBindings} taken by the dead node;`,
             `  lost: ${unreached} of ${everyone.length} not reachable through the survivor`,
           ].join('\n'),
         );
 
+        if (odd.length && existsSync(join(dir, 'load-errors.log')))
+          console.log(
+            readFileSync(join(dir, 'load-errors.log'), 'utf8')
+              .split('\n')
+              .filter((l) => odd.some((c) => l.includes(c.callId.split('@')[0]!)))
+              .slice(0, 40)
+              .join('\n'),
+          );
         expect(calls.length, load.out).toBe(CALLS);
         // Registrations lost: 0, and the check means something (the dead node had taken some).
         expect(late.status, late.out).toBe(0);
