@@ -1,7 +1,8 @@
 /**
  * Mutation fuzzing of every parser that reads what the network sends: SIP
  * messages (and the stream framer), SIP URIs, digest credentials and challenges,
- * and SDP (parsed, answered by the B2BUA's rules, written again). Seeds are real
+ * SDP (parsed, answered by the B2BUA's rules, with and without SRTP, written again),
+ * and RTP/SRTP/SRTCP packets as the relay reads them. Seeds are real
  * inputs (the RFC 4475 messages, URIs and headers taken from them, offers as
  * phones send them); each round flips, inserts, deletes, duplicates or splices
  * bytes. A parser must return its typed refusal: any exception is a crash.
@@ -11,6 +12,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { payloadBounds } from '../src/media/rtp/endpoint.js';
+import { parseRtp, serializeRtp } from '../src/media/rtp/packet.js';
+import { buildCompound, parseCompound } from '../src/media/rtp/rtcp.js';
+import { SrtpContext } from '../src/media/rtp/srtp.js';
 import { capabilities } from '../src/media/sdp/capabilities.js';
 import { answerOffer } from '../src/media/sdp/negotiate.js';
 import { parseSdp } from '../src/media/sdp/parse.js';
@@ -24,7 +29,7 @@ import {
   serializeMessage,
 } from '../src/sip/message/index.js';
 
-export type TargetName = 'message' | 'uri' | 'digest' | 'sdp';
+export type TargetName = 'message' | 'uri' | 'digest' | 'sdp' | 'srtp';
 
 export interface FuzzResult {
   target: TargetName;
@@ -157,6 +162,28 @@ interface Target {
 }
 
 const CAPS = capabilities({ codecs: ['PCMA', 'PCMU'] });
+const CAPS_SRTP = capabilities({ codecs: ['PCMA', 'PCMU'], srtp: 'accept' });
+
+const SRTP_KEY = Buffer.alloc(30, 0x4b);
+const rtpSeed = (seq: number, cc = 0, ext = false) =>
+  serializeRtp({
+    marker: seq === 0,
+    payloadType: seq % 2 ? 8 : 101,
+    sequence: seq,
+    timestamp: seq * 160,
+    ssrc: 0x1234,
+    csrc: Array.from({ length: cc }, (_, i) => i),
+    extension: ext ? { profile: 0xbede, data: Buffer.alloc(8, 1) } : null,
+    payload: Buffer.alloc(seq % 2 ? 160 : 4, 0x55),
+  });
+const sealer = new SrtpContext('AES_CM_128_HMAC_SHA1_80', SRTP_KEY);
+const SRTP_SEEDS = [
+  rtpSeed(1),
+  rtpSeed(2, 2, true),
+  sealer.protectRtp(rtpSeed(3)),
+  sealer.protectRtp(rtpSeed(4, 1, true)),
+  sealer.protectRtcp(buildCompound({ ssrc: 0x1234, sender: null, blocks: [], cname: 'x', bye: true })),
+];
 
 const TARGETS: Record<TargetName, Target> = {
   message: {
@@ -208,8 +235,25 @@ const TARGETS: Record<TargetName, Target> = {
       const r = parseSdp(input.toString('latin1'));
       if (!r.ok) return false;
       const answer = answerOffer(r.value, CAPS, { addresses: ['203.0.113.5'], ports: [40000, 40002] });
+      // Where SRTP may be used the a=crypto lines are read and answered too.
+      const secure = answerOffer(r.value, CAPS_SRTP, { addresses: ['203.0.113.5'], ports: [40000] });
+      if (secure.ok) writeSdp({ ...secure.value.body, origin: r.value.origin });
       writeSdp(r.value);
       return answer.ok;
+    },
+  },
+  srtp: {
+    seeds: SRTP_SEEDS,
+    run(input) {
+      // As the relay reads a datagram: header sanity, then SRTP and SRTCP authentication.
+      payloadBounds(input);
+      const plain = parseRtp(input);
+      const receiver = new SrtpContext('AES_CM_128_HMAC_SHA1_80', SRTP_KEY);
+      receiver.unprotectRtp(Buffer.from(input));
+      const rtcp = receiver.unprotectRtcp(Buffer.from(input));
+      if (rtcp) parseCompound(rtcp);
+      new SrtpContext('AES_CM_128_HMAC_SHA1_32', SRTP_KEY).unprotectRtp(Buffer.from(input));
+      return plain.ok;
     },
   },
 };
