@@ -749,7 +749,7 @@ export class SipService {
     const userOptions = this.isUserOptions(req);
     const proxy = req.method === 'INVITE' || req.method === 'MESSAGE' || userOptions;
     // A carrier's call is known by where it comes from, not by a password.
-    if ((req.method === 'INVITE' || userOptions) && this.carriers.trunks.identify(source, req)) return null;
+    if ((req.method === 'INVITE' || userOptions) && this.trunkOf(req, source)) return null;
     if (!proxy && req.method !== 'REGISTER' && req.method !== 'SUBSCRIBE') return null;
     if (req.headers.has(proxy ? 'Proxy-Authorization' : 'Authorization')) return null;
     if (tagOf(req.headers.get('To')) !== null) return null;
@@ -760,13 +760,21 @@ export class SipService {
     return outcome.ok ? null : this.decorate(outcome.response);
   }
 
+  /**
+   * The trunk a request came in on, known by the carrier's address: behind a trusted proxy
+   * (Kamailio) that is the address the proxy received it from, not the proxy's own.
+   */
+  private trunkOf(req: SipRequest, source: Destination): Trunk | null {
+    return this.carriers.trunks.identify(this.proxies.clientOf(req, source), req);
+  }
+
   /** Starts a call, or returns the response that refuses it. */
   private newCall(req: SipRequest, tx: InviteServerTransaction, source: Destination): SipResponse | null {
     const full = this.defences.admitCall(this.calls.size, req, source);
     if (full) return full;
     const refused = this.checkRequest(req);
     if (refused) return refused;
-    const trunk = this.carriers.trunks.identify(source, req);
+    const trunk = this.trunkOf(req, source);
     if (trunk) return this.trunkCall(trunk, req, tx, source);
     const authn = this.authenticate(req, source, true, 'From');
     if (!authn.ok) return authn.response;
@@ -1619,7 +1627,7 @@ export class SipService {
       case 'REGISTER':
         return this.registered(req, source, this.registrar.handle(req, source));
       case 'OPTIONS': {
-        if (this.isUserOptions(req) && !this.carriers.trunks.identify(source, req)) {
+        if (this.isUserOptions(req) && !this.trunkOf(req, source)) {
           const authn = this.authenticate(req, source, true, 'From');
           if (!authn.ok) return authn.response;
         }

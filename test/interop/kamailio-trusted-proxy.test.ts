@@ -7,7 +7,9 @@
  * banned address into its own Via (received=127.0.0.5) is still judged as 127.0.0.7:
  * Kamailio overwrites a client's `received`, which is what makes the Via trustworthy. A
  * scanner and a flood are dropped by Kamailio itself, so the node's silence cannot get it
- * marked down.
+ * marked down. A carrier's IP trunk is known by the carrier's address behind Kamailio too:
+ * its call is routed without a challenge, while the same call from another address is
+ * challenged.
  *
  * Runs with kamailio installed (or fails under NIMBUS_REQUIRE_INTEROP=1 without it); the
  * node is in-process on the embedded database, so neither PostgreSQL nor Redis is needed.
@@ -18,11 +20,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNameAddr } from '../../src/sip/message/index.js';
+import { systemClock } from '../../src/sip/transaction/clock.js';
 import { freePort, haveKamailio, KAMAILIO, kamailioArgs } from '../helpers/kamailio.js';
+import { PHONE_SDP, type PhoneBank, phoneBank } from '../helpers/phones.js';
 import { runCommand } from '../helpers/process.js';
 import { ask, type RawClient, udpClient } from '../helpers/raw-sip.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
-import { until } from '../helpers/test-ua.js';
+import { udpUa, until, Wire } from '../helpers/test-ua.js';
+import { trunkInput } from '../helpers/trunks.js';
 
 const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const DOMAIN = 'kamtrust.example.test';
@@ -38,6 +44,7 @@ describe.runIf(haveKamailio || required)(
     const kamOut: string[] = [];
     let kamPort = 0;
     const clients: RawClient[] = [];
+    let bank: PhoneBank | null = null;
 
     const phone = async (address: string) => {
       const c = await udpClient(kamPort, address);
@@ -48,7 +55,7 @@ describe.runIf(haveKamailio || required)(
     beforeAll(async () => {
       if (!haveKamailio)
         throw new Error('kamailio is not installed (apt-get install kamailio) and NIMBUS_REQUIRE_INTEROP=1');
-      fx = await sipFixture(DOMAIN, [{ number: '201' }, { number: '202' }], {
+      fx = await sipFixture(DOMAIN, [{ number: '201' }, { number: '202' }, { number: '203' }], {
         trustedProxies: ['127.0.0.1'],
         // Four failures ban the whole address; the per-user limit is off to keep that the only rule.
         security: { userFailures: 0, ipFailures: 4 },
@@ -84,6 +91,7 @@ describe.runIf(haveKamailio || required)(
 
     afterAll(async () => {
       for (const c of clients) c.close();
+      bank?.close();
       const k = kam;
       if (k && k.exitCode === null && k.signalCode === null) {
         k.kill('SIGTERM');
@@ -188,6 +196,57 @@ describe.runIf(haveKamailio || required)(
           .status,
       ).toBe(200);
     }, 30_000);
+
+    it("knows a carrier's IP trunk by the carrier's address, not Kamailio's", async () => {
+      const CARRIER = '127.0.0.12';
+      const DID = '74957770012';
+      const trunk = await fx.db.store.trunks.create(trunkInput('Carrier', CARRIER, null));
+      await fx.db.store.numbers.create({
+        number: `+${DID}`,
+        tenantId: fx.tenantId,
+        trunkId: trunk.id,
+        note: '',
+      });
+      const tenant = fx.db.store.tenant(fx.tenantId);
+      const ext = await tenant.extensions.getByNumber('203');
+      await tenant.routing.create('inboundRoute', {
+        name: 'Main',
+        number: `+${DID}`,
+        config: { callerRules: [], destination: { kind: 'extension', id: ext!.id } },
+      });
+      await fx.sip.tenantChanged(null);
+      bank = await phoneBank(fx, DOMAIN, ['203']);
+      const phone = bank.get('203');
+      phone.mode = 'ring';
+
+      const callFrom = async (address: string, n: number) => {
+        const ua = await udpUa(`carrier-${n}`, new Wire(), systemClock, address);
+        const invite = ua.buildRequest('INVITE', `sip:${DID}@127.0.0.1:${kamPort}`, {
+          from: `<sip:79161234567@${address}>`,
+          headers: [['P-Asserted-Identity', `<sip:79161234567@${address}>`]],
+          body: PHONE_SDP,
+          contentType: 'application/sdp',
+        });
+        return { ua, ex: ua.send(invite, { transport: 'UDP', host: '127.0.0.1', port: kamPort }) };
+      };
+
+      // From the carrier's address, through Kamailio: routed to 203 with the carrier's caller.
+      const before = phone.invites.length;
+      const fromCarrier = await callFrom(CARRIER, 1);
+      await until(() => phone.invites.length > before, 10_000);
+      const rung = phone.invites.at(-1)!;
+      expect(parseNameAddr(rung.headers.get('From') ?? '')?.uri.user).toBe('+79161234567');
+      expect(fromCarrier.ex.responses.some((r) => r.status === 407)).toBe(false);
+      for (const c of fx.sip.calls) c.hangup('A', 'test');
+      await until(() => fx.sip.calls.size === 0, 10_000);
+      fromCarrier.ua.close();
+
+      // The same call from an address that is no trunk's: a stranger, challenged like a phone.
+      const stranger = await callFrom('127.0.0.13', 2);
+      expect((await stranger.ex.done())?.status).toBe(407);
+      expect(phone.invites.length).toBe(before + 1);
+      stranger.ua.close();
+    }, 60_000);
 
     it('drops a scanner at Kamailio, so the node is not marked down for leaving it unanswered', async () => {
       const scanner = await phone('127.0.0.8');
