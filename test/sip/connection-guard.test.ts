@@ -4,10 +4,15 @@
  * connections, the idle deadline, and a registration that keeps its flow open.
  * The rules with a clock of the test's own; then over real TCP sockets.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadOrCreateCertificate } from '../../src/pbx/tls-certificate.js';
 import type { TransportName } from '../../src/sip/transaction/types.js';
 import { ConnectionGuard } from '../../src/sip/transport/connection-guard.js';
 import { SipTransports } from '../../src/sip/transport/transports.js';
@@ -243,6 +248,56 @@ describe('connection limits over WebSocket', () => {
     const d = await open('127.0.0.5');
     expect(d.status).toBe(101);
     for (const x of [b, c, d, other]) x.ws.terminate();
+  });
+});
+
+describe('connection limits over TLS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-guard-tls-'));
+  const refused: string[] = [];
+  let t: SipTransports;
+  beforeAll(async () => {
+    const m = await loadOrCreateCertificate({
+      certFile: null,
+      keyFile: null,
+      dataDir: dir,
+      hostName: '127.0.0.1',
+    });
+    t = new SipTransports(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        tls: { port: 0, key: m.key, cert: m.cert },
+        connections: { maxPerIp: 1, firstMessageMs: 60_000 },
+      },
+      { message: () => {}, refused: (ip, transport) => refused.push(`${transport} ${ip}`) },
+    );
+    await t.listen();
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('closes a connection over the cap before its handshake', async () => {
+    const handshake = (localAddress: string) =>
+      new Promise<boolean>((resolve) => {
+        const raw = connect({ host: '127.0.0.1', port: t.tlsPort, localAddress });
+        const s = tlsConnect({ socket: raw, rejectUnauthorized: false });
+        s.once('secureConnect', () => resolve(true));
+        s.once('error', () => resolve(false));
+        s.once('close', () => resolve(false));
+        opened.push(s);
+      });
+    const opened: Socket[] = [];
+    try {
+      expect(await handshake('127.0.0.7')).toBe(true);
+      expect(await handshake('127.0.0.7')).toBe(false);
+      expect(await handshake('127.0.0.8')).toBe(true);
+      expect(refused).toEqual(['TLS 127.0.0.7']);
+      expect(t.guard.openFrom('127.0.0.7', 'TLS')).toBe(1);
+    } finally {
+      for (const s of opened) s.destroy();
+    }
   });
 });
 
