@@ -1,12 +1,13 @@
 /**
  * A raw SIP client for tests that compare answers byte for byte: sends text over
- * UDP or TCP from an address of its own, returns the final answer as it came, and
+ * UDP, TCP, TLS, WS or WSS from an address of its own, returns the final answer as it came, and
  * `ask()` runs one request (and its digest retry) and puts back as placeholders
  * every value that is ours or random (branch, Call-ID, tags, nonce, user, domain).
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { WebSocket } from 'ws';
 import { authorize } from '../../src/sip/auth.js';
 
 export type Method = 'REGISTER' | 'INVITE' | 'OPTIONS' | 'SUBSCRIBE' | 'MESSAGE';
@@ -34,7 +35,7 @@ let seq = 0;
 
 /** A raw SIP client on one socket: sends text, returns the final response with the same Call-ID as bytes. */
 export interface RawClient {
-  transport: 'UDP' | 'TCP' | 'TLS';
+  transport: 'UDP' | 'TCP' | 'TLS' | 'WS' | 'WSS';
   address: string;
   port: number;
   exchange(text: string, callId: string): Promise<{ raw: string; fromPort: number }>;
@@ -112,6 +113,49 @@ export async function tcpClient(serverPort: number, address = '127.0.0.1', tls =
     },
     send: (text) => sock.write(text),
     close: () => sock.destroy(),
+  };
+}
+
+/**
+ * Over WebSocket (RFC 7118, subprotocol "sip"), or secure WebSocket with `secure` (the
+ * node's certificate is not checked), to `url` from `address`. One SIP message per frame.
+ */
+export async function wsClient(url: string, address = '127.0.0.1', secure = false): Promise<RawClient> {
+  const ws = new WebSocket(url, 'sip', { localAddress: address, rejectUnauthorized: false });
+  // The local port of the connection (what a Via names), from the upgrade's response.
+  let local = 0;
+  ws.once('upgrade', (res) => {
+    local = res.socket.localPort ?? 0;
+  });
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
+  const serverPort = Number(new URL(url).port);
+  const waiters = new Map<string, (raw: string) => void>();
+  ws.on('message', (d: Buffer) => {
+    const msg = d.toString('latin1');
+    const callId = /\r\nCall-ID: ([^\r]+)/i.exec(msg)?.[1] ?? '';
+    if (msg.startsWith('SIP/2.0 ') && Number(msg.slice(8, 11)) >= 200) waiters.get(callId)?.(msg);
+  });
+  return {
+    transport: secure ? 'WSS' : 'WS',
+    address,
+    port: local,
+    exchange(text, callId) {
+      return new Promise((res, rej) => {
+        const t = setTimeout(() => rej(new Error(`no answer to ${text.split('\r\n')[0]}`)), 3000);
+        waiters.set(callId, (raw) => {
+          clearTimeout(t);
+          waiters.delete(callId);
+          // Answers come back on this connection: the server's port is the one dialled.
+          res({ raw, fromPort: serverPort });
+        });
+        ws.send(Buffer.from(text, 'latin1'));
+      });
+    },
+    send: (text) => ws.send(Buffer.from(text, 'latin1')),
+    close: () => ws.terminate(),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * A scanner learns nothing (DESIGN.md §5, issue 12): for REGISTER, INVITE,
- * OPTIONS, SUBSCRIBE and MESSAGE over UDP, TCP and TLS, an unknown user, a wrong
+ * OPTIONS, SUBSCRIBE and MESSAGE over UDP, TCP, TLS, WS and WSS, an unknown user, a wrong
  * password and a user of a disabled tenant get byte-for-byte the same answer
  * (apart from the nonce, the To tag, and the branch and Call-ID we sent), from
  * the same port; a request from a stranger to an unknown number is challenged
@@ -8,6 +8,9 @@
  * so the comparisons can fail. No Server header unless one is configured.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,17 +20,22 @@ import { loadOrCreateCertificate } from '../../src/pbx/tls-certificate.js';
 import { authorize, DigestAuthenticator } from '../../src/sip/auth.js';
 import { parseMessage, type SipRequest } from '../../src/sip/message/index.js';
 import { NO_FORWARDING } from '../../src/store/repositories/extensions.js';
-import { ask, type RawClient, tcpClient, udpClient } from '../helpers/raw-sip.js';
+import { ask, type RawClient, tcpClient, udpClient, wsClient } from '../helpers/raw-sip.js';
 import { type SipFixture, sipFixture } from '../helpers/sip.js';
 
 const DOMAIN = 'enum.example.test';
 const OFF = 'off.example.test';
 const SECRET = 'right-secret-101';
 const METHODS = ['REGISTER', 'INVITE', 'OPTIONS', 'SUBSCRIBE', 'MESSAGE'] as const;
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS'] as const;
+type Transport = (typeof TRANSPORTS)[number];
 
 describe('no enumeration', () => {
   let fx: SipFixture;
   const certDir = mkdtempSync(join(tmpdir(), 'nimbus-enum-tls-'));
+  // SIP over WebSocket is served on the web server's /sip (plain and TLS), as `nimbus start` does.
+  const web: HttpServer[] = [];
+  const webPort = { WS: 0, WSS: 0 };
 
   beforeAll(async () => {
     const cert = await loadOrCreateCertificate({
@@ -38,7 +46,7 @@ describe('no enumeration', () => {
     });
     fx = await sipFixture(
       DOMAIN,
-      ['101', '102', '103', '104', '105'].map((number) => ({
+      ['101', '102', '103', '104', '105', '106', '107'].map((number) => ({
         number,
         secret: number === '101' ? SECRET : undefined,
       })),
@@ -71,27 +79,45 @@ describe('no enumeration', () => {
     });
     await fx.db.store.tenants.update(off.id, { enabled: false });
     await fx.sip.tenantChanged(null);
+    for (const secure of [false, true]) {
+      const server = secure ? createHttpsServer({ key: cert.key, cert: cert.cert }) : createHttpServer();
+      fx.sip.transports.attachWebSocket(server, { path: '/sip', secure });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      web.push(server);
+      webPort[secure ? 'WSS' : 'WS'] = (server.address() as AddressInfo).port;
+    }
   });
   afterAll(async () => {
+    for (const server of web) server.close();
     await fx?.close();
     rmSync(certDir, { recursive: true, force: true });
   });
 
   /** A client of `transport` from `address`, and the port its answers must come from. */
-  const connectTo = (transport: 'UDP' | 'TCP' | 'TLS', address = '127.0.0.1') =>
-    transport === 'UDP'
-      ? udpClient(fx.sip.transports.udpPort, address)
-      : transport === 'TCP'
-        ? tcpClient(fx.sip.transports.tcpPort, address)
-        : tcpClient(fx.sip.transports.tlsPort, address, true);
-  const portOf = (transport: 'UDP' | 'TCP' | 'TLS') =>
+  const connectTo = (transport: Transport, address = '127.0.0.1'): Promise<RawClient> => {
+    switch (transport) {
+      case 'UDP':
+        return udpClient(fx.sip.transports.udpPort, address);
+      case 'TCP':
+        return tcpClient(fx.sip.transports.tcpPort, address);
+      case 'TLS':
+        return tcpClient(fx.sip.transports.tlsPort, address, true);
+      case 'WS':
+        return wsClient(`ws://127.0.0.1:${webPort.WS}/sip`, address);
+      case 'WSS':
+        return wsClient(`wss://127.0.0.1:${webPort.WSS}/sip`, address, true);
+    }
+  };
+  const portOf = (transport: Transport) =>
     transport === 'UDP'
       ? fx.sip.transports.udpPort
       : transport === 'TCP'
         ? fx.sip.transports.tcpPort
-        : fx.sip.transports.tlsPort;
+        : transport === 'TLS'
+          ? fx.sip.transports.tlsPort
+          : webPort[transport];
 
-  for (const transport of ['UDP', 'TCP', 'TLS'] as const) {
+  for (const transport of TRANSPORTS) {
     describe(`over ${transport}`, () => {
       let client: RawClient;
       beforeAll(async () => {
@@ -157,12 +183,12 @@ describe('no enumeration', () => {
   }
 
   describe('a banned source', () => {
-    for (const transport of ['UDP', 'TCP', 'TLS'] as const) {
+    for (const transport of TRANSPORTS) {
       it(`over ${transport}: is refused with the right password exactly as a wrong password is`, async () => {
         const honest = await connectTo(transport, '127.0.0.1');
         const attacker = await connectTo(transport, '127.0.0.2');
         try {
-          const user = { UDP: '103', TCP: '104', TLS: '105' }[transport];
+          const user = { UDP: '103', TCP: '104', TLS: '105', WS: '106', WSS: '107' }[transport];
           const secret = `s-${user}-secret`;
           const base = { user, target: '102', domain: DOMAIN };
           for (let i = 0; i < 10; i++) await ask('REGISTER', { ...base, password: `guess-${i}` }, attacker);
