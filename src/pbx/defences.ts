@@ -27,6 +27,8 @@ export interface DefenceOptions {
   tenantRateLimit: number;
   /** A tenant's own limit instead of `tenantRateLimit` (null: the platform's). */
   tenantLimitOf: (tenantId: string) => number | null | undefined;
+  /** Sources the tenant limit never counts (the allow-list). */
+  exempt: (ip: string) => boolean;
   /** Per-address connection cap and deadlines (TCP, TLS, WS). */
   connections: Partial<Omit<ConnectionGuardOptions, 'exempt' | 'clock'>>;
   /** Server transactions in progress past which requests get 503. */
@@ -40,7 +42,7 @@ export interface DefenceOptions {
   clock: () => number;
 }
 
-export const DEFENCE_DEFAULTS: Omit<DefenceOptions, 'tenantLimitOf' | 'clock'> = {
+export const DEFENCE_DEFAULTS: Omit<DefenceOptions, 'tenantLimitOf' | 'exempt' | 'clock'> = {
   tenantRateLimit: 0,
   connections: {},
   maxServerTransactions: 50_000,
@@ -71,7 +73,13 @@ export class Defences {
     private readonly tenantOf: (domain: string) => { id: string } | undefined,
     opts: Partial<DefenceOptions> = {},
   ) {
-    this.opts = { ...DEFENCE_DEFAULTS, tenantLimitOf: () => null, clock: Date.now, ...opts };
+    this.opts = {
+      ...DEFENCE_DEFAULTS,
+      tenantLimitOf: () => null,
+      exempt: () => false,
+      clock: Date.now,
+      ...opts,
+    };
     this.perTenant = opts.tenantLimitOf !== undefined;
     this.aggregated = new AggregatedEvents(log, { clock: this.opts.clock });
     this.tenantLimit = new TenantRateLimiter(this.aggregated, {
@@ -102,6 +110,7 @@ export class Defences {
     const tenant = this.tenantOf(req.uri.host);
     if (!tenant) return false;
     const ip = plainIp(client.host);
+    if (this.opts.exempt(ip)) return false;
     const verdict = this.tenantLimit.check(tenant.id, ip, client.transport, req.method, req.uri.host);
     if (verdict === 'pass') return false;
     if (verdict === 'refuse') {

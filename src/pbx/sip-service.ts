@@ -319,6 +319,8 @@ export class SipService {
     this.defences = new Defences(this.securityLog, (domain) => this.directory.tenantByDomain(domain), {
       // A tenant's own limit, set by the operator, over the platform's.
       tenantLimitOf: (tenantId) => this.directory.tenantById(tenantId)?.sipRequestsPerSecond,
+      // The allow-list (the office, monitoring) is never rate-limited, per address or per tenant.
+      exempt: (ip) => this.guard.allowed(ip),
       ...opts.defences,
       clock: () => clock.now(),
     });

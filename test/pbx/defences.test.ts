@@ -6,7 +6,10 @@
  * as unsent; nonce records stay bounded. Over real UDP and TCP on loopback.
  */
 import { createSocket } from 'node:dgram';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Defences } from '../../src/pbx/defences.js';
+import { SecurityLog } from '../../src/pbx/security-events.js';
 import { authorize, DigestAuthenticator, parseCredentials } from '../../src/sip/auth.js';
 import { newBranch } from '../../src/sip/build.js';
 import { parseMessage, type SipRequest } from '../../src/sip/message/index.js';
@@ -164,6 +167,24 @@ describe("a tenant's own rate limit", () => {
     } finally {
       flooder.close();
     }
+  });
+});
+
+describe('the tenant limit and the allow-list', () => {
+  it('never counts an allow-listed source', () => {
+    const log = new SecurityLog(pino({ level: 'silent' }));
+    const d = new Defences(log, () => ({ id: 't1' }), {
+      tenantRateLimit: 1,
+      exempt: (ip) => ip === '10.0.0.9',
+    });
+    const req = parseMessage(Buffer.from(options('a.test', 5060, 1, '10.0.0.9')));
+    if (!req.ok || req.message.kind !== 'request') throw new Error('bad request');
+    const office = { transport: 'UDP' as const, host: '10.0.0.9', port: 5060 };
+    const stranger = { transport: 'UDP' as const, host: '192.0.2.1', port: 5060 };
+    for (let i = 0; i < 50; i++) expect(d.screen(req.message, office, () => {})).toBe(false);
+    expect(d.screen(req.message, stranger, () => {})).toBe(false);
+    expect(d.screen(req.message, stranger, () => {})).toBe(false);
+    expect(d.screen(req.message, stranger, () => {})).toBe(true);
   });
 });
 
