@@ -13,7 +13,7 @@ import type { SipRequest } from '../sip/message/index.js';
 import type { Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction } from '../sip/transaction/layer.js';
 import type { ActiveCall, CallContext, CallParty, TrunkDial } from './call.js';
-import { CallMedia, SDP_TYPE, sdpOf } from './call-media.js';
+import { CallMedia, SDP_TYPE, sdpOf, srtpToward } from './call-media.js';
 import type { Binding } from './location.js';
 import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
 
@@ -94,6 +94,8 @@ export class OutboundLeg implements ActiveCall {
           callee: false,
           room: this.opts.room,
           webrtc: this.ctx.webrtc,
+          // A phone over TLS may get SRTP (offered only when required); a carrier never.
+          srtp: this.opts.trunk || browser ? 'off' : srtpToward(engine, binding.source.transport),
         });
     if (!opened.ok) return this.fail();
     this.media = opened.media;

@@ -388,5 +388,47 @@ for (const mode of ['optional', 'required'] as const)
         },
         60_000,
       );
+
+      it.runIf(mode === 'required')(
+        'click-to-call rings a TLS phone that insists on SRTP, then another: both legs SRTP',
+        async () => {
+          // The phones of the test before may still run (and be registered): they must not answer here.
+          for (const p of procs.splice(0)) p.kill('SIGKILL');
+          const heard = join(dir, 'recordings-click');
+          mkdirSync(heard, { recursive: true });
+          const target = phone('601', {
+            port: at(25_302),
+            rtp: at(27_000),
+            transport: 'tls',
+            mediaenc: 'srtp-mand',
+            seconds: 12,
+            source: join(dir, 'long-tone.wav'),
+          });
+          const own = phone('602', {
+            port: at(25_312),
+            rtp: at(27_100),
+            transport: 'tls',
+            mediaenc: 'srtp-mand',
+            seconds: 8,
+            record: heard,
+            source: join(dir, 'long-silence.wav'),
+          });
+          expect(await registered('601'), target.output()).toBe(true);
+          expect(await registered('602'), own.output()).toBe(true);
+          expect(sip.clickToCall(fx.tenantId, '602', '601')).toEqual({ ok: true });
+          const out = await own.exited;
+          expect(out).toMatch(/SRTP is Enabled/);
+          expect(target.output()).toMatch(/SRTP is Enabled/);
+          const decoded = readdirSync(heard).filter((f) => f.endsWith('-dec.wav'));
+          expect(decoded.length, `${readdirSync(heard).join(',')}\n${out}`).toBeGreaterThan(0);
+          const wav = decodeWav(readFileSync(join(heard, decoded[0]!)), { sampleRate: 8000 });
+          // The extension's phone hears the number it asked for once that answers.
+          let toneWindows = 0;
+          for (let from = 0; from + 4000 <= wav.samples.length; from += 4000)
+            if (dominantHz(wav.samples.subarray(from, from + 4000)) === 700) toneWindows++;
+          expect(toneWindows, out).toBeGreaterThanOrEqual(4);
+        },
+        60_000,
+      );
     },
   );
