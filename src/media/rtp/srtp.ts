@@ -11,7 +11,7 @@
  * `unprotect*` authenticates before anything else and returns null on any failure,
  * so a forged or replayed packet never reaches the latch or the other leg.
  */
-import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { type Cipher, createCipheriv, createHash, type Hash, timingSafeEqual } from 'node:crypto';
 
 export type SrtpSuite = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
 
@@ -76,23 +76,84 @@ function counterIv(salt: Buffer, ssrc: number, index: number): Buffer {
   return iv;
 }
 
-/** The AES-CM keystream (or its XOR with `data`) for one packet: exported for the RFC 3711 B.2 vectors. */
+/**
+ * AES in counter mode under one session key. One ECB cipher is kept and fed the
+ * packet's counter blocks (IV with the block number in its low 16 bits, as §4.1.1
+ * counts them): creating a CTR cipher per packet costs more than the encryption.
+ */
+class AesCm {
+  private readonly ecb: Cipher;
+
+  constructor(
+    key: Buffer,
+    private readonly salt: Buffer,
+  ) {
+    this.ecb = createCipheriv('aes-128-ecb', key, null);
+    this.ecb.setAutoPadding(false);
+  }
+
+  /** XORs the keystream of (ssrc, index) into `data` in place. */
+  apply(ssrc: number, index: number, data: Buffer): void {
+    const n = Math.ceil(data.length / 16);
+    if (n === 0) return;
+    const iv = counterIv(this.salt, ssrc, index);
+    const blocks = Buffer.allocUnsafe(n * 16);
+    for (let b = 0; b < n; b++) {
+      iv.copy(blocks, b * 16);
+      blocks.writeUInt16BE(b, b * 16 + 14);
+    }
+    const ks = this.ecb.update(blocks);
+    for (let i = 0; i < data.length; i++) data[i]! ^= ks[i]!;
+  }
+}
+
+/** The AES-CM keystream XORed with `data` (a copy) for one packet: exported for the RFC 3711 B.2 vectors. */
 export function aesCm(key: Buffer, salt: Buffer, ssrc: number, index: number, data: Buffer): Buffer {
-  return createCipheriv('aes-128-ctr', key, counterIv(salt, ssrc, index)).update(data);
+  const out = Buffer.from(data);
+  new AesCm(key, salt).apply(ssrc, index, out);
+  return out;
+}
+
+/**
+ * HMAC-SHA1 (RFC 2104) under one session key: the hashes of the padded key are
+ * made once and copied per packet, instead of a new HMAC and its key schedule each time.
+ */
+class HmacSha1 {
+  private readonly inner: Hash;
+  private readonly outer: Hash;
+
+  constructor(key: Buffer) {
+    const ipad = Buffer.alloc(64, 0x36);
+    const opad = Buffer.alloc(64, 0x5c);
+    for (let i = 0; i < key.length; i++) {
+      ipad[i]! ^= key[i]!;
+      opad[i]! ^= key[i]!;
+    }
+    this.inner = createHash('sha1').update(ipad);
+    this.outer = createHash('sha1').update(opad);
+  }
+
+  /** The first `length` octets of the MAC of `parts` in order. */
+  mac(parts: Buffer[], length: number): Buffer {
+    const h = this.inner.copy();
+    for (const p of parts) h.update(p);
+    return this.outer.copy().update(h.digest()).digest().subarray(0, length);
+  }
 }
 
 interface SessionKeys {
-  encryption: Buffer;
-  auth: Buffer;
-  salt: Buffer;
+  cipher: AesCm;
+  auth: HmacSha1;
 }
 
 function sessionKeys(master: Buffer, salt: Buffer, rtcp: boolean): SessionKeys {
   const base = rtcp ? LABEL.rtcpEncryption : LABEL.rtpEncryption;
   return {
-    encryption: deriveSessionKey(master, salt, base, MASTER_KEY_LENGTH),
-    auth: deriveSessionKey(master, salt, base + 1, AUTH_KEY_LENGTH),
-    salt: deriveSessionKey(master, salt, base + 2, MASTER_SALT_LENGTH),
+    cipher: new AesCm(
+      deriveSessionKey(master, salt, base, MASTER_KEY_LENGTH),
+      deriveSessionKey(master, salt, base + 2, MASTER_SALT_LENGTH),
+    ),
+    auth: new HmacSha1(deriveSessionKey(master, salt, base + 1, AUTH_KEY_LENGTH)),
   };
 }
 
@@ -169,12 +230,6 @@ export class SrtpContext {
     this.tag = rtpTagLength(suite);
   }
 
-  private mac(auth: Buffer, parts: Buffer[], length: number): Buffer {
-    const h = createHmac('sha1', auth);
-    for (const p of parts) h.update(p);
-    return h.digest().subarray(0, length);
-  }
-
   /** An RTP packet to send: payload encrypted, tag appended (a new buffer). */
   protectRtp(packet: Buffer): Buffer {
     const header = rtpHeaderLength(packet, packet.length);
@@ -193,11 +248,11 @@ export class SrtpContext {
       s.sl = seq;
     } else if (roc === s.roc && seq > s.sl) s.sl = seq;
     const out = Buffer.allocUnsafe(packet.length + this.tag);
-    packet.copy(out, 0, 0, header);
-    aesCm(this.rtp.encryption, this.rtp.salt, ssrc, index, packet.subarray(header)).copy(out, header);
+    packet.copy(out, 0, 0, packet.length);
+    this.rtp.cipher.apply(ssrc, index, out.subarray(header, packet.length));
     const rocBytes = Buffer.allocUnsafe(4);
     rocBytes.writeUInt32BE(roc, 0);
-    this.mac(this.rtp.auth, [out.subarray(0, packet.length), rocBytes], this.tag).copy(out, packet.length);
+    this.rtp.auth.mac([out.subarray(0, packet.length), rocBytes], this.tag).copy(out, packet.length);
     return out;
   }
 
@@ -218,7 +273,7 @@ export class SrtpContext {
     if (state && !state.replay.fresh(index)) return null;
     const rocBytes = Buffer.allocUnsafe(4);
     rocBytes.writeUInt32BE(roc, 0);
-    const expected = this.mac(this.rtp.auth, [packet.subarray(0, end), rocBytes], this.tag);
+    const expected = this.rtp.auth.mac([packet.subarray(0, end), rocBytes], this.tag);
     if (!timingSafeEqual(expected, packet.subarray(end))) return null;
     let s = state;
     if (!s) {
@@ -231,7 +286,7 @@ export class SrtpContext {
       s.sl = seq;
     } else if (roc === s.roc && seq > s.sl) s.sl = seq;
     s.replay.record(index);
-    aesCm(this.rtp.encryption, this.rtp.salt, ssrc, index, packet.subarray(header, end)).copy(packet, header);
+    this.rtp.cipher.apply(ssrc, index, packet.subarray(header, end));
     return packet.subarray(0, end);
   }
 
@@ -242,11 +297,11 @@ export class SrtpContext {
     const index = this.rtcpIndex;
     this.rtcpIndex = (this.rtcpIndex + 1) & 0x7fffffff;
     const out = Buffer.allocUnsafe(packet.length + 4 + SRTCP_TAG);
-    packet.copy(out, 0, 0, 8);
-    aesCm(this.rtcp.encryption, this.rtcp.salt, ssrc, index, packet.subarray(8)).copy(out, 8);
+    packet.copy(out, 0, 0, packet.length);
+    this.rtcp.cipher.apply(ssrc, index, out.subarray(8, packet.length));
     out.writeUInt32BE((0x80000000 | index) >>> 0, packet.length);
     const signed = packet.length + 4;
-    this.mac(this.rtcp.auth, [out.subarray(0, signed)], SRTCP_TAG).copy(out, signed);
+    this.rtcp.auth.mac([out.subarray(0, signed)], SRTCP_TAG).copy(out, signed);
     return out;
   }
 
@@ -255,7 +310,7 @@ export class SrtpContext {
     const signed = packet.length - SRTCP_TAG;
     const end = signed - 4;
     if (end < 8) return null;
-    const expected = this.mac(this.rtcp.auth, [packet.subarray(0, signed)], SRTCP_TAG);
+    const expected = this.rtcp.auth.mac([packet.subarray(0, signed)], SRTCP_TAG);
     if (!timingSafeEqual(expected, packet.subarray(signed))) return null;
     const ssrc = packet.readUInt32BE(4);
     const word = packet.readUInt32BE(end);
@@ -268,8 +323,7 @@ export class SrtpContext {
       this.rtcpReplay.set(ssrc, replay);
     }
     replay.record(index);
-    if (word & 0x80000000)
-      aesCm(this.rtcp.encryption, this.rtcp.salt, ssrc, index, packet.subarray(8, end)).copy(packet, 8);
+    if (word & 0x80000000) this.rtcp.cipher.apply(ssrc, index, packet.subarray(8, end));
     return packet.subarray(0, end);
   }
 }
