@@ -40,7 +40,7 @@ import type { CallerIdentity } from './caller-lookup.js';
 import { ConfirmingAnswer, type ConfirmPrompt } from './confirm-call.js';
 import type { PbxEvents } from './events.js';
 import { KeyBuffer } from './key-buffer.js';
-import type { Binding } from './location.js';
+import { type Binding, isBrowserBinding } from './location.js';
 import type { MusicOnHold } from './moh.js';
 import { type OkRetransmission, retransmitOk } from './ok-retransmit.js';
 import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
@@ -255,11 +255,6 @@ interface BLeg {
 }
 
 type Side = 'A' | 'B';
-
-/** A contact that registered over WebSocket is a browser: it speaks WebRTC, not plain RTP (RFC 7118). */
-function isBrowserBinding(b: Binding): boolean {
-  return b.source.transport === 'WS' || b.source.transport === 'WSS';
-}
 
 /** Which final answer the caller hears when every fork failed (RFC 3261 §16.7: 6xx, then best 4xx). */
 function rank(status: number): number {

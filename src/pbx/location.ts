@@ -25,6 +25,22 @@ export interface Binding {
   node?: string;
 }
 
+/** A Contact URI's transport parameter naming WebSocket (RFC 7118 §5.2: `;transport=ws`/`wss`). */
+const WS_CONTACT = /;transport=wss?(?=[;?>]|$)/i;
+
+/**
+ * A browser (SIP over WebSocket, RFC 7118): it speaks WebRTC, not plain RTP. Registered
+ * straight to this node, the transport it came over says so. Through a front proxy (Kamailio
+ * fronting WebSocket, deploy/kamailio/nimbus.cfg) the node only sees the proxy's UDP, so the
+ * browser's own Contact, which RFC 7118 has carry `transport=ws`, says so instead; only with
+ * a Path, so a phone reached directly is judged by its transport alone.
+ */
+export function isBrowserBinding(b: Binding): boolean {
+  const t = b.source.transport;
+  if (t === 'WS' || t === 'WSS') return true;
+  return b.path.length > 0 && WS_CONTACT.test(b.contact);
+}
+
 export interface LocationService {
   /** Live bindings of an address of record, best q first. */
   lookup(aor: string, now: number): Binding[];

@@ -14,7 +14,7 @@ import type { Timer } from '../sip/transaction/clock.js';
 import type { ServerTransaction } from '../sip/transaction/layer.js';
 import type { ActiveCall, CallContext, CallParty, TrunkDial } from './call.js';
 import { CallMedia, SDP_TYPE, sdpOf, srtpToward } from './call-media.js';
-import type { Binding } from './location.js';
+import { type Binding, isBrowserBinding } from './location.js';
 import { ackOptions, inviteTo, withCredentials } from './outgoing-invite.js';
 
 export interface OutboundLegOptions {
@@ -42,8 +42,9 @@ export interface OutboundLegOptions {
 /** The one gateway offer a PBX-placed leg makes to a browser, by this key. */
 const BROWSER_FORK = 'leg';
 
+/** A browser's contact (over WebSocket, directly or through a front proxy): WebRTC only. */
 export function isBrowserContact(b: Binding): boolean {
-  return b.source.transport === 'WS' || b.source.transport === 'WSS';
+  return isBrowserBinding(b);
 }
 
 export class OutboundLeg implements ActiveCall {

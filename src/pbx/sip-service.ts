@@ -50,7 +50,13 @@ import { type DefenceOptions, Defences } from './defences.js';
 import { Directory, type ExtensionEntry, type TenantEntry } from './directory.js';
 import { LiveState, ObservedLocation, PbxEvents } from './events.js';
 import { effectiveCodes, type Feature, matchFeature } from './feature-codes.js';
-import { aorOf, type LocationService, MemoryLocation, NodeLocationView } from './location.js';
+import {
+  aorOf,
+  isBrowserBinding,
+  type LocationService,
+  MemoryLocation,
+  NodeLocationView,
+} from './location.js';
 import { relayMessage } from './message-relay.js';
 import { MusicOnHold } from './moh.js';
 import { OutboundLeg } from './outbound-leg.js';
@@ -985,10 +991,7 @@ export class SipService {
       const bindings = this.location
         .lookup(aorOf(tenant.id, ext.number), Date.now())
         // Browsers are paged through the WebRTC gateway (when it runs).
-        .filter(
-          (b) =>
-            this.callContext.webrtc !== null || (b.source.transport !== 'WS' && b.source.transport !== 'WSS'),
-        );
+        .filter((b) => this.callContext.webrtc !== null || !isBrowserBinding(b));
       if (bindings.length)
         out.push({
           party: {

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,12 @@ import pg from 'pg';
 import { type RunResult, runCommand } from './process.js';
 
 export const KAMAILIO = '/usr/sbin/kamailio';
-export const haveKamailio = existsSync(KAMAILIO);
+/** Kamailio with its websocket module: deploy/kamailio/nimbus.cfg loads it (browsers over WS). */
+export const haveKamailio =
+  existsSync(KAMAILIO) &&
+  readdirSync('/usr/lib', { withFileTypes: true }).some(
+    (d) => d.isDirectory() && existsSync(join('/usr/lib', d.name, 'kamailio/modules/websocket.so')),
+  );
 const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'src/cli/main.ts');
 
@@ -40,15 +45,18 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Arguments running the deployed config in the foreground on 127.0.0.1:`port` (UDP and TCP),
- * with its working files, dispatcher list and control socket in `dir`, and `extra` -A defines.
+ * Arguments running the deployed config in the foreground on 127.0.0.1: SIP on `ports.sip`
+ * (UDP and TCP), SIP over WebSocket on `ports.ws` (a port of its own: the config's default,
+ * 8080, would collide between tests running in parallel), with its working files, dispatcher
+ * list and control socket in `dir`, and `extra` -A defines.
  */
 export function kamailioArgs(
   dir: string,
-  port: number,
+  ports: { sip: number; ws: number },
   dispatcherList: string,
   extra: string[] = [],
 ): string[] {
+  const port = ports.sip;
   return [
     '-f',
     join(ROOT, 'deploy/kamailio/nimbus.cfg'),
@@ -62,6 +70,8 @@ export function kamailioArgs(
     `LISTEN_ADDR=udp:127.0.0.1:${port}`,
     '-A',
     `LISTEN_TCP=tcp:127.0.0.1:${port}`,
+    '-A',
+    `LISTEN_WS=tcp:127.0.0.1:${ports.ws}`,
     '-A',
     `DISPATCHER_LIST="${dispatcherList}"`,
     '-A',
@@ -122,6 +132,8 @@ export interface ClusterOptions {
   nodeEnv?: NodeJS.ProcessEnv;
   /** -A defines for Kamailio (e.g. `PIKE_DENSITY=100000` for a load test from one address). */
   kamailioDefines?: string[];
+  /** Kamailio's shared memory in MB (its default, 64 MB, runs out at a few hundred calls/s). */
+  kamailioShmMb?: number;
 }
 
 /**
@@ -134,6 +146,8 @@ export interface NimbusCluster {
   /** The Redis key prefix of this cluster. */
   prefix: string;
   kamPort: number;
+  /** Kamailio's SIP over WebSocket port (ws://127.0.0.1:kamWsPort). */
+  kamWsPort: number;
   nodes: ClusterNode[];
   kamailio: LoggedProcess;
   /** kamcmd on this Kamailio's control socket. */
@@ -249,10 +263,14 @@ export async function startCluster(opts: ClusterOptions): Promise<NimbusCluster>
     await Promise.all(Array.from({ length: opts.nodes - 1 }, (_, i) => startNode(i + 1)));
 
     const kamPort = await freePort();
+    const kamWsPort = await freePort();
     writeList(nodes);
     const kamailio = spawnLogged(
       KAMAILIO,
-      kamailioArgs(dir, kamPort, listFile, opts.kamailioDefines),
+      [
+        ...kamailioArgs(dir, { sip: kamPort, ws: kamWsPort }, listFile, opts.kamailioDefines),
+        ...(opts.kamailioShmMb ? ['-m', String(opts.kamailioShmMb)] : []),
+      ],
       process.env,
     );
     procs.push(kamailio);
@@ -303,6 +321,7 @@ export async function startCluster(opts: ClusterOptions): Promise<NimbusCluster>
       dbUrl,
       prefix,
       kamPort,
+      kamWsPort,
       nodes,
       kamailio,
       kamcmd,

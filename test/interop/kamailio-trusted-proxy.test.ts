@@ -63,7 +63,9 @@ describe.runIf(haveKamailio || required)(
       kamPort = await freePort();
       const list = join(dir, 'dispatcher.list');
       writeFileSync(list, `1 sip:127.0.0.1:${fx.sip.transports.udpPort} 0 0 node=in-process\n`);
-      kam = spawn(KAMAILIO, kamailioArgs(dir, kamPort, list), { stdio: ['ignore', 'pipe', 'pipe'] });
+      kam = spawn(KAMAILIO, kamailioArgs(dir, { sip: kamPort, ws: await freePort() }, list), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const keep = (d: Buffer) => {
         kamOut.push(String(d));
         if (kamOut.length > 200) kamOut.shift();

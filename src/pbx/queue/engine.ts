@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, Timer } from '../../sip/transaction/clock.js';
 import type { ExtensionEntry, RoutingEntry, TenantEntry } from '../directory.js';
-import type { Binding } from '../location.js';
+import { type Binding, isBrowserBinding } from '../location.js';
 import type { RemoteWaiter } from '../remote-activity.js';
 import type { AgentSession, AgentSessions } from './agents.js';
 import { type CallbackDialer, serveCallback } from './callback.js';
@@ -595,9 +595,7 @@ export class QueueEngine {
   /** The PBX can call `number` itself (a callback): a desk phone, or a browser when WebRTC legs can be placed. */
   canCallBack(tenantId: string, number: string): boolean {
     const browsers = this.env.callsBrowsers?.() === true;
-    return this.env
-      .bindingsOf(tenantId, number)
-      .some((b) => browsers || (b.source.transport !== 'WS' && b.source.transport !== 'WSS'));
+    return this.env.bindingsOf(tenantId, number).some((b) => browsers || !isBrowserBinding(b));
   }
 
   /** Every member's state is one of `states` (or there are no members): the queue counts as empty. */

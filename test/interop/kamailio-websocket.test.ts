@@ -1,0 +1,217 @@
+/**
+ * Interop: browser softphones behind Kamailio (deploy/kamailio/nimbus.cfg fronting SIP over
+ * WebSocket) in front of two Nimbus processes sharing PostgreSQL and Redis. A SIP.js UA in
+ * Node registers over Kamailio's WS port (its REGISTER lands on one node, with a Path whose
+ * `received` is its WebSocket connection); calls are placed through Kamailio until one is
+ * handled by the node that did NOT take the REGISTER, and that call must ring the SIP.js UA
+ * over its connection to Kamailio, be answered and be hung up normally.
+ *
+ * The negative control is the old way, a UA registered straight to node A's /sip: a call
+ * handled by node B cannot ring it (B holds no connection to it), which is what fronting
+ * WebSocket with Kamailio fixes.
+ *
+ * The softphone answers with WebRTC (werift standing in for a browser): behind Kamailio a node
+ * sees only Kamailio's UDP, and must still know the contact is a browser (its Contact's
+ * transport=ws, src/pbx/location.ts) and offer it WebRTC from its gateway, not plain RTP.
+ *
+ * Runs with kamailio and its websocket module installed (or fails under
+ * NIMBUS_REQUIRE_INTEROP=1 without them), and needs DATABASE_URL and REDIS_URL.
+ */
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { type Invitation, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/sip/transaction/clock.js';
+import type { Destination } from '../../src/sip/transaction/types.js';
+import { haveKamailio, type NimbusCluster, startCluster } from '../helpers/kamailio.js';
+import { PHONE_SDP } from '../helpers/phones.js';
+import { until } from '../helpers/sipjs.js';
+import { udpUa, Wire } from '../helpers/test-ua.js';
+import { WeriftSdh } from '../helpers/werift-sdh.js';
+
+const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
+const databaseUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+const DOMAIN = 'kamws.example.test';
+
+interface StoredBinding {
+  node: string;
+  path: string[];
+  source: Destination;
+  contact: string;
+}
+
+describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
+  'Kamailio fronting SIP over WebSocket for two Nimbus nodes',
+  () => {
+    let cluster: NimbusCluster;
+    let tenantId = '';
+    const agents: UserAgent[] = [];
+    const secrets = { '301': 'kamws-secret-301', '302': 'kamws-secret-302', '303': 'kamws-secret-303' };
+
+    beforeAll(async () => {
+      if (!haveKamailio)
+        throw new Error(
+          'kamailio or its websocket module is not installed (apt-get install kamailio kamailio-websocket-modules) and NIMBUS_REQUIRE_INTEROP=1',
+        );
+      // RTP ranges no other test uses (they run in parallel).
+      cluster = await startCluster({ name: 'kamws', nodes: 2, rtpBase: 46_000 });
+      tenantId = await cluster.createTenant(DOMAIN, secrets);
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const ua of agents) await ua.stop().catch(() => {});
+      await cluster?.close();
+    }, 30_000);
+
+    /** A SIP.js UA registered over `server`; its incoming calls go to `onInvite`. */
+    async function register(
+      number: keyof typeof secrets,
+      server: string,
+      onInvite: (inv: Invitation) => void,
+    ): Promise<UserAgent> {
+      const ua = new UserAgent({
+        uri: UserAgent.makeURI(`sip:${number}@${DOMAIN}`)!,
+        authorizationUsername: number,
+        authorizationPassword: secrets[number],
+        transportOptions: { server },
+        sessionDescriptionHandlerFactory: () => new WeriftSdh(),
+        logLevel: 'error',
+        delegate: { onInvite },
+      });
+      agents.push(ua);
+      await ua.start();
+      const reg = new Registerer(ua);
+      await reg.register();
+      await until(() => reg.state === RegistererState.Registered, 10_000, `${number} registered`);
+      return ua;
+    }
+
+    async function bindingOf(redis: Redis, number: string): Promise<StoredBinding> {
+      const hash = await redis.hgetall(`${cluster.prefix}loc:${tenantId}:${number}`);
+      const all = Object.values(hash).map((v) => JSON.parse(v) as StoredBinding);
+      expect(all.length, `bindings of ${number}`).toBe(1);
+      return all[0]!;
+    }
+
+    /**
+     * Calls `number` through Kamailio from a UDP phone until a call is handled by a node other
+     * than `notOn` (Kamailio spreads calls by a hash of their Call-ID: one chance in two each).
+     * Answered calls are hung up by the caller. Returns every call's node and final status.
+     */
+    async function callUntilOtherNode(
+      db: pg.Client,
+      number: string,
+      notOn: string,
+    ): Promise<{ node: string; status: number; cause: string | null }[]> {
+      const kamailio: Destination = { transport: 'UDP', host: '127.0.0.1', port: cluster.kamPort };
+      const caller = await udpUa('303', new Wire(), systemClock);
+      caller.credentials = { username: '303', password: secrets['303'] };
+      const calls: { node: string; status: number; cause: string | null }[] = [];
+      try {
+        for (let attempt = 0; attempt < 20 && !calls.some((c) => c.node !== notOn); attempt++) {
+          const invite = caller.buildRequest('INVITE', `sip:${number}@${DOMAIN}`, {
+            from: `<sip:303@${DOMAIN}>`,
+            body: PHONE_SDP,
+          });
+          const answer = await caller.send(invite, kamailio).done();
+          const status = answer?.status ?? 0;
+          if (status === 200) {
+            const dialog = [...caller.dialogs.values()].at(-1)!;
+            expect((await caller.inDialog('BYE', { dialog }).done())?.status).toBe(200);
+            caller.dialogs.clear();
+          }
+          // The CDR says which node handled the call; it is closed shortly after the call ends.
+          const callId = invite.headers.get('Call-ID');
+          let row: { node: string; status: string; cause: string | null } | undefined;
+          for (
+            let i = 0;
+            i < 200 && !(row?.status === 'ended' || row?.status === 'missed' || row?.status === 'failed');
+            i++
+          ) {
+            if (i) await new Promise((r) => setTimeout(r, 50));
+            row = (
+              await db.query<{ node: string; status: string; cause: string | null }>(
+                'select node, status, cause from calls where sip_call_id = $1',
+                [callId],
+              )
+            ).rows[0];
+          }
+          if (!row) throw new Error(`call ${attempt + 1} (${status}): no CDR`);
+          calls.push({ node: row.node, status, cause: row.cause });
+        }
+      } finally {
+        caller.close();
+      }
+      return calls;
+    }
+
+    it('a softphone registered over Kamailio WS is rung by the node that did not take its REGISTER', async () => {
+      const db = new pg.Client({ connectionString: cluster.dbUrl });
+      await db.connect();
+      const redis = new Redis(redisUrl!);
+      try {
+        const invitations: Invitation[] = [];
+        await register('301', `ws://127.0.0.1:${cluster.kamWsPort}`, (inv) => {
+          invitations.push(inv);
+          void inv.accept();
+        });
+        // The node that took the REGISTER stored Kamailio's Path, whose `received` is the
+        // softphone's WebSocket connection to Kamailio; the node itself only saw Kamailio (UDP).
+        const binding = await bindingOf(redis, '301');
+        expect(cluster.nodes.map((n) => n.id)).toContain(binding.node);
+        expect(binding.source).toMatchObject({ transport: 'UDP', port: cluster.kamPort });
+        expect(binding.path).toHaveLength(1);
+        expect(decodeURIComponent(binding.path[0]!)).toMatch(/received=sip:127\.0\.0\.1:\d+;transport=ws/i);
+
+        await cluster.waitDispatcher([true, true]);
+        const calls = await callUntilOtherNode(db, '301', binding.node);
+        const other = calls.find((c) => c.node !== binding.node);
+        expect(other, `calls were handled by ${calls.map((c) => c.node).join(', ')}`).toBeDefined();
+        // Every call, on either node, rang the softphone over Kamailio and was answered and
+        // hung up normally.
+        for (const c of calls) expect(c).toMatchObject({ status: 200, cause: 'normal' });
+        expect(invitations).toHaveLength(calls.length);
+        const last = invitations.at(-1)!;
+        await until(() => last.state === SessionState.Terminated, 5000, 'softphone saw the BYE');
+        // Whichever node placed it, the call was offered as WebRTC from that node's gateway:
+        // the node knew a browser was behind Kamailio.
+        for (const inv of invitations) {
+          expect(inv.request.body).toMatch(/m=audio \d+ UDP\/TLS\/RTP\/SAVPF /);
+          expect(inv.request.body).toMatch(/a=fingerprint:sha-256 /);
+        }
+      } finally {
+        await db.end();
+        await redis.quit();
+      }
+    }, 90_000);
+
+    it('without Kamailio in front, a softphone on node A cannot be rung by node B', async () => {
+      const db = new pg.Client({ connectionString: cluster.dbUrl });
+      await db.connect();
+      const redis = new Redis(redisUrl!);
+      try {
+        const [a] = cluster.nodes;
+        const invitations: Invitation[] = [];
+        await register('302', `ws://127.0.0.1:${a!.http}/sip`, (inv) => {
+          invitations.push(inv);
+          void inv.accept();
+        });
+        const binding = await bindingOf(redis, '302');
+        expect(binding).toMatchObject({ node: a!.id, path: [] });
+        expect(binding.source.transport).toBe('WS');
+
+        const calls = await callUntilOtherNode(db, '302', a!.id);
+        const onB = calls.find((c) => c.node !== a!.id);
+        expect(onB, `calls were handled by ${calls.map((c) => c.node).join(', ')}`).toBeDefined();
+        // Node A rings it over its own connection; node B has none and cannot.
+        expect(onB!.status).not.toBe(200);
+        for (const c of calls.filter((x) => x.node === a!.id)) expect(c.status).toBe(200);
+        expect(invitations).toHaveLength(calls.filter((c) => c.node === a!.id).length);
+      } finally {
+        await db.end();
+        await redis.quit();
+      }
+    }, 90_000);
+  },
+);
