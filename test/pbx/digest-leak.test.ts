@@ -34,7 +34,7 @@ describe('answers to 401/407 only go to the trunk the request was sent to', () =
 
   beforeAll(async () => {
     fx = await sipFixture(DOMAIN, [{ number: '101', callClass: 'national' }, { number: '102' }], {
-      media: { bindAddress: '127.0.0.1', portMin: 47600, portMax: 47699, workers: 1 },
+      media: { bindAddress: '127.0.0.1', portMin: 41_500, portMax: 41_599, workers: 1 },
     });
     const store = fx.db.store;
     carrier = await udpUa('carrier', new Wire(), systemClock, '127.0.0.2');

@@ -119,7 +119,7 @@ describe('SDES-SRTP offers by signalling transport', () => {
     });
     fx = await sipFixture(DOMAIN, [{ number: '701' }, { number: '702' }], {
       tls: { port: 0, key: cert.key, cert: cert.cert },
-      media: { bindAddress: '127.0.0.1', portMin: 47_400, portMax: 47_499, workers: 1 },
+      media: { bindAddress: '127.0.0.1', portMin: 41_600, portMax: 41_699, workers: 1 },
     });
     bank = await phoneBank(fx, DOMAIN, ['702']);
     expect(await bank.register(bank.get('702'))).toMatchObject({ status: 200 });
