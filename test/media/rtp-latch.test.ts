@@ -110,6 +110,7 @@ describe('latching on packets that belong to the call', () => {
     const bogus: Buffer[] = [];
     bogus.push(packet(18, 1, 0xe, 0x22)); // G.729: not negotiated on this leg
     bogus.push(packet(96, 1, 0xe, 0x22)); // a dynamic type nobody negotiated
+    bogus.push(packet(13, 1, 0xe, 0x22)); // comfort noise: never negotiated, so it cannot latch
     const v1 = packet(0, 1, 0xe, 0x22);
     v1[0] = 0x40; // RTP version 1
     bogus.push(v1);

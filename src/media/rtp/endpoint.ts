@@ -226,7 +226,12 @@ export class RtpEndpoint {
     // Only a packet that belongs to the call may latch or be used: a payload type this leg
     // negotiated (before its SDP is known, none: nothing is relayed to or from a leg
     // without one) and a header whose lengths fit the packet.
-    if (!r || (pt !== r.recvAudioPt && pt !== r.recvTelephoneEventPt && pt !== COMFORT_NOISE)) {
+    // Comfort noise (RFC 3389) is never in our SDP: relayed from a latched phone that sends
+    // it anyway, but it cannot latch.
+    if (
+      !r ||
+      (pt !== r.recvAudioPt && pt !== r.recvTelephoneEventPt && !(pt === COMFORT_NOISE && this.latch.latched))
+    ) {
       this.malformed++;
       return;
     }
