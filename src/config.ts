@@ -55,6 +55,7 @@ export interface Config {
   rtpPortMax: number;
   webrtcPortMin: number | null;
   webrtcPortMax: number | null;
+  softphoneWsUrl: string | null;
   mediaWorkers: number;
   mediaEncryption: 'off' | 'optional' | 'required';
   smtpUrl: string | null;
@@ -504,6 +505,19 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Last UDP port for browser softphones; set with NIMBUS_WEBRTC_PORT_MIN, above it.',
   },
   {
+    key: 'softphoneWsUrl',
+    env: 'NIMBUS_SOFTPHONE_WS_URL',
+    flag: 'softphone-ws-url',
+    kind: {
+      type: 'string',
+      pattern: /^wss?:\/\/[A-Za-z0-9.:[\]-]+(\/[A-Za-z0-9._~!$&()*+=:@%/?-]*)?$/,
+      hint: 'a ws:// or wss:// URL',
+    },
+    default: null,
+    description:
+      "SIP over WebSocket URL the portal's softphone registers to instead of this node's own /sip: Kamailio fronting WebSocket for a cluster (deploy/README.md), so any node can ring it. Unset: this node's /sip.",
+  },
+  {
     key: 'mediaWorkers',
     env: 'NIMBUS_MEDIA_WORKERS',
     flag: 'media-workers',
@@ -663,6 +677,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     );
   checkWebRtcPorts(config);
   checkAllowList(config);
+  checkSoftphoneWsUrl(config);
   return config;
 }
 
@@ -713,6 +728,15 @@ export function sipScannerAgentList(config: Pick<Config, 'sipScannerAgents'>): s
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e !== '');
+}
+
+/** The softphone's WebSocket URL parses (the portal's CSP is made from its origin). */
+function checkSoftphoneWsUrl(config: Config): void {
+  if (config.softphoneWsUrl === null || URL.canParse(config.softphoneWsUrl)) return;
+  throw new ConfigError(
+    'NIMBUS_SOFTPHONE_WS_URL',
+    `NIMBUS_SOFTPHONE_WS_URL: ${JSON.stringify(config.softphoneWsUrl)} is not a valid ws:// or wss:// URL.`,
+  );
 }
 
 /** Browser softphones' ports: both ends or neither, a real range, clear of the relay's. */

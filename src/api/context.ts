@@ -143,7 +143,7 @@ export interface ClusterView {
 
 export interface ApiDeps {
   store: Store;
-  config: Pick<Config, 'sessionHours' | 'publicAddress'>;
+  config: Pick<Config, 'sessionHours' | 'publicAddress'> & Partial<Pick<Config, 'softphoneWsUrl'>>;
   logger: FastifyBaseLogger;
   readiness?: ReadinessCheck[];
   /**

@@ -43,7 +43,7 @@ import { voicemailRoutes } from './routes/voicemail.js';
 import { voicemailActionRoutes } from './routes/voicemail-actions.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { isPortalPage, sendPortal, webRoutes } from './web.js';
-import { crossSiteWrite, securityHeaders } from './web-security.js';
+import { crossSiteWrite, portalCsp, securityHeaders } from './web-security.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
@@ -268,8 +268,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
         `Refused a request from another site (Origin ${req.headers.origin ?? 'absent'}): the portal's sign-in is accepted from its own pages only; programs sign with an API key`,
       );
   });
+  const csp = portalCsp(deps.config.softphoneWsUrl ?? null);
   app.addHook('onSend', async (req, reply) => {
-    reply.headers(securityHeaders(req.url, String(reply.getHeader('content-type') ?? '')));
+    reply.headers(securityHeaders(req.url, String(reply.getHeader('content-type') ?? ''), csp));
   });
   app.addHook('onRequest', authHook(deps.store, now));
 

@@ -43,24 +43,37 @@ export function crossSiteWrite(req: Pick<IncomingMessage, 'headers' | 'method'>)
  * connect-src covers ws:/wss: to this host (the softphone's SIP and live events).
  * Recordings and voicemail play from blob: URLs, QR codes are data: images.
  */
-export const PORTAL_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "manifest-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const PORTAL_CSP = portalCsp(null);
 
-/** Headers for every answer; the CSP only on HTML pages outside the API documentation. */
-export function securityHeaders(url: string, contentType: string | undefined): Record<string, string> {
+/**
+ * The portal's CSP; with NIMBUS_SOFTPHONE_WS_URL set, connect-src also allows that URL's
+ * origin (the softphone registers there, e.g. Kamailio fronting WebSocket for a cluster).
+ */
+export function portalCsp(softphoneWsUrl: string | null): string {
+  const sip = softphoneWsUrl ? ` ${new URL(softphoneWsUrl).origin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self' data:",
+    `connect-src 'self'${sip}`,
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** Headers for every answer; the CSP (`csp`) only on HTML pages outside the API documentation. */
+export function securityHeaders(
+  url: string,
+  contentType: string | undefined,
+  csp = PORTAL_CSP,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
@@ -72,6 +85,6 @@ export function securityHeaders(url: string, contentType: string | undefined): R
   };
   // The Swagger UI page carries inline scripts of its own: it keeps the browser's defaults.
   if (contentType?.startsWith('text/html') && !url.startsWith('/api/docs'))
-    headers['content-security-policy'] = PORTAL_CSP;
+    headers['content-security-policy'] = csp;
   return headers;
 }

@@ -530,6 +530,7 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect(res.status).toBe(200);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.json.sipDomain).toBe(fx.A.domain);
+      expect(res.json.server).toBeNull(); // NIMBUS_SOFTPHONE_WS_URL unset: this server's /sip
       expect(res.json.extensions).toHaveLength(1);
       const [ext] = res.json.extensions;
       expect(ext).toMatchObject({ number: '101', username: expect.stringMatching(/^101~\d+$/) });
@@ -540,7 +541,7 @@ describe.each(backends())('REST API on %s', (backend) => {
       expect((await fx.call('GET', '/api/v1/auth/softphone', { as: fx.A.admin })).json.extensions).toEqual(
         [],
       );
-      const none = { sipDomain: null, extensions: [] };
+      const none = { server: null, sipDomain: null, extensions: [] };
       expect((await fx.call('GET', '/api/v1/auth/softphone', { token: fx.A.apiKey.token })).json).toEqual(
         none,
       );

@@ -16,6 +16,10 @@ import { principalOf } from '../context.js';
 import { ApiError } from '../errors.js';
 
 const SoftphoneSchema = Type.Object({
+  server: Type.Union([Type.String(), Type.Null()], {
+    description:
+      "The SIP over WebSocket URL to register to (NIMBUS_SOFTPHONE_WS_URL, e.g. Kamailio in front of a cluster); null: this server's own /sip",
+  }),
   sipDomain: Type.Union([Type.String(), Type.Null()], {
     description: 'null for operators and API keys: they have no extensions',
   }),
@@ -51,7 +55,8 @@ export async function softphoneRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const p = principalOf(req);
       reply.header('cache-control', 'no-store');
       // Operators and API keys own no extensions: nothing to register.
-      if (p.kind !== 'user' || !p.userId || !p.tenantId) return { sipDomain: null, extensions: [] };
+      const server = deps.config.softphoneWsUrl ?? null;
+      if (p.kind !== 'user' || !p.userId || !p.tenantId) return { server, sipDomain: null, extensions: [] };
       const tenant = await store.tenants.get(p.tenantId);
       if (!tenant) throw new ApiError('UNAUTHENTICATED');
       secret ??= store.platformSecret(SOFTPHONE_SECRET, newSoftphoneSecret);
@@ -67,6 +72,7 @@ export async function softphoneRoutes(app: Api, deps: ApiDeps): Promise<void> {
       const until = Math.min(session?.expiresAt.getTime() ?? 0, now().getTime() + 24 * 3600_000);
       const ttlSec = Math.max(60, Math.floor((until - now().getTime()) / 1000));
       return {
+        server,
         sipDomain: tenant.sipDomain,
         extensions: own.items.map((e) => {
           const c = issueSoftphoneCredential(key, tenant.id, e.number, ttlSec, now());

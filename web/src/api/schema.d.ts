@@ -14252,6 +14252,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description The SIP over WebSocket URL to register to (NIMBUS_SOFTPHONE_WS_URL, e.g. Kamailio in front of a cluster); null: this server's own /sip */
+                            server: string | null;
                             /** @description null for operators and API keys: they have no extensions */
                             sipDomain: string | null;
                             extensions: {

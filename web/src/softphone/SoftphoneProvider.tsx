@@ -29,7 +29,9 @@ export function usePhoneState(phone: Softphone | null): PhoneState {
   return useSyncExternalStore(phone?.subscribe ?? (() => () => {}), phone?.snapshot ?? (() => OFF));
 }
 
-function sipServer(): string {
+/** This server's own /sip, unless the server names another (NIMBUS_SOFTPHONE_WS_URL: Kamailio for a cluster). */
+function sipServer(configured: string | null | undefined): string {
+  if (configured) return configured;
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sip`;
 }
 
@@ -80,6 +82,7 @@ export function SoftphoneProvider({ enabled, children }: { enabled: boolean; chi
   });
   const ext = creds.data?.extensions[0];
   const domain = creds.data?.sipDomain ?? null;
+  const server = sipServer(creds.data?.server);
 
   useEffect(() => {
     if (!enabled || !ext || !domain) return;
@@ -94,9 +97,9 @@ export function SoftphoneProvider({ enabled, children }: { enabled: boolean; chi
       domain,
       username: ext.username,
       password: ext.password,
-      server: sipServer(),
+      server,
     });
-  }, [phone, ext, domain]);
+  }, [phone, ext, domain, server]);
 
   useEffect(() => {
     if (!phone) return;
