@@ -14,16 +14,22 @@
  * sees only Kamailio's UDP, and must still know the contact is a browser (its Contact's
  * transport=ws, src/pbx/location.ts) and offer it WebRTC from its gateway, not plain RTP.
  *
+ * The same over WSS (Kamailio's tls module, WITH_WSS), when kamailio-tls-modules is installed.
+ *
  * Runs with kamailio and its websocket module installed (or fails under
  * NIMBUS_REQUIRE_INTEROP=1 without them), and needs DATABASE_URL and REDIS_URL.
  */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Invitation, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateCertificate } from '../../src/pbx/tls-certificate.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
-import { haveKamailio, type NimbusCluster, startCluster } from '../helpers/kamailio.js';
+import { freePort, haveKamailio, type NimbusCluster, startCluster } from '../helpers/kamailio.js';
 import { PHONE_SDP } from '../helpers/phones.js';
 import { until } from '../helpers/sipjs.js';
 import { udpUa, Wire } from '../helpers/test-ua.js';
@@ -33,6 +39,10 @@ const required = process.env.NIMBUS_REQUIRE_INTEROP === '1';
 const databaseUrl = process.env.DATABASE_URL;
 const redisUrl = process.env.REDIS_URL;
 const DOMAIN = 'kamws.example.test';
+/** Kamailio's tls module (Debian's kamailio-tls-modules), for WSS. */
+const haveTls = readdirSync('/usr/lib', { withFileTypes: true }).some(
+  (d) => d.isDirectory() && existsSync(join('/usr/lib', d.name, 'kamailio/modules/tls.so')),
+);
 
 interface StoredBinding {
   node: string;
@@ -47,7 +57,14 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
     let cluster: NimbusCluster;
     let tenantId = '';
     const agents: UserAgent[] = [];
-    const secrets = { '301': 'kamws-secret-301', '302': 'kamws-secret-302', '303': 'kamws-secret-303' };
+    const secrets = {
+      '301': 'kamws-secret-301',
+      '302': 'kamws-secret-302',
+      '303': 'kamws-secret-303',
+      '304': 'kamws-secret-304',
+    };
+    let wssPort = 0;
+    let certDir = '';
 
     beforeAll(async () => {
       if (!haveKamailio)
@@ -55,13 +72,32 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
           'kamailio or its websocket module is not installed (apt-get install kamailio kamailio-websocket-modules) and NIMBUS_REQUIRE_INTEROP=1',
         );
       // RTP ranges no other test uses (they run in parallel).
-      cluster = await startCluster({ name: 'kamws', nodes: 2, rtpBase: 46_000 });
+      // WSS with a self-signed certificate (SIP.js here skips verification, test/helpers/sipjs.ts).
+      const wss: string[] = [];
+      if (haveTls) {
+        certDir = mkdtempSync(join(tmpdir(), 'nimbus-kamws-tls-'));
+        await loadOrCreateCertificate({
+          certFile: null,
+          keyFile: null,
+          dataDir: certDir,
+          hostName: '127.0.0.1',
+        });
+        wssPort = await freePort();
+        wss.push(
+          'WITH_WSS',
+          `WSS_CERT="${join(certDir, 'tls/self-signed.crt')}"`,
+          `WSS_KEY="${join(certDir, 'tls/self-signed.key')}"`,
+          `LISTEN_WSS=tls:127.0.0.1:${wssPort}`,
+        );
+      }
+      cluster = await startCluster({ name: 'kamws', nodes: 2, rtpBase: 46_000, kamailioDefines: wss });
       tenantId = await cluster.createTenant(DOMAIN, secrets);
     }, 120_000);
 
     afterAll(async () => {
       for (const ua of agents) await ua.stop().catch(() => {});
       await cluster?.close();
+      if (certDir) rmSync(certDir, { recursive: true, force: true });
     }, 30_000);
 
     /** A SIP.js UA registered over `server`; its incoming calls go to `onInvite`. */
@@ -146,26 +182,30 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
       return calls;
     }
 
-    it('a softphone registered over Kamailio WS is rung by the node that did not take its REGISTER', async () => {
+    /**
+     * Registers `number` over `server` (Kamailio's WS or WSS port) and calls it through
+     * Kamailio until a call is handled by the node that did not take the REGISTER.
+     */
+    async function ringThroughKamailio(number: keyof typeof secrets, server: string): Promise<void> {
       const db = new pg.Client({ connectionString: cluster.dbUrl });
       await db.connect();
       const redis = new Redis(redisUrl!);
       try {
         const invitations: Invitation[] = [];
-        await register('301', `ws://127.0.0.1:${cluster.kamWsPort}`, (inv) => {
+        await register(number, server, (inv) => {
           invitations.push(inv);
           void inv.accept();
         });
         // The node that took the REGISTER stored Kamailio's Path, whose `received` is the
         // softphone's WebSocket connection to Kamailio; the node itself only saw Kamailio (UDP).
-        const binding = await bindingOf(redis, '301');
+        const binding = await bindingOf(redis, number);
         expect(cluster.nodes.map((n) => n.id)).toContain(binding.node);
         expect(binding.source).toMatchObject({ transport: 'UDP', port: cluster.kamPort });
         expect(binding.path).toHaveLength(1);
-        expect(decodeURIComponent(binding.path[0]!)).toMatch(/received=sip:127\.0\.0\.1:\d+;transport=ws/i);
+        expect(decodeURIComponent(binding.path[0]!)).toMatch(/received=sip:127\.0\.0\.1:\d+;transport=wss?/i);
 
         await cluster.waitDispatcher([true, true]);
-        const calls = await callUntilOtherNode(db, '301', binding.node);
+        const calls = await callUntilOtherNode(db, number, binding.node);
         const other = calls.find((c) => c.node !== binding.node);
         expect(other, `calls were handled by ${calls.map((c) => c.node).join(', ')}`).toBeDefined();
         // Every call, on either node, rang the softphone over Kamailio and was answered and
@@ -184,6 +224,15 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
         await db.end();
         await redis.quit();
       }
+    }
+
+    it('a softphone registered over Kamailio WS is rung by the node that did not take its REGISTER', async () => {
+      await ringThroughKamailio('301', `ws://127.0.0.1:${cluster.kamWsPort}`);
+    }, 90_000);
+
+    it('the same over WSS (WITH_WSS: the tls module on LISTEN_WSS)', async () => {
+      if (!haveTls) throw new Error('kamailio-tls-modules is not installed and NIMBUS_REQUIRE_INTEROP=1');
+      await ringThroughKamailio('304', `wss://127.0.0.1:${wssPort}`);
     }, 90_000);
 
     it('without Kamailio in front, a softphone on node A cannot be rung by node B', async () => {
