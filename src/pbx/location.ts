@@ -28,6 +28,11 @@ export interface Binding {
 /** A Contact URI's transport parameter naming WebSocket (RFC 7118 §5.2: `;transport=ws`/`wss`). */
 const WS_CONTACT = /;transport=wss?(?=[;?>]|$)/i;
 
+/** The Contact of a SIP over WebSocket client (a browser), however it reached the node. */
+export function isWebSocketContact(contact: string): boolean {
+  return WS_CONTACT.test(contact);
+}
+
 /**
  * A browser (SIP over WebSocket, RFC 7118): it speaks WebRTC, not plain RTP. Registered
  * straight to this node, the transport it came over says so. Through a front proxy (Kamailio
@@ -38,7 +43,7 @@ const WS_CONTACT = /;transport=wss?(?=[;?>]|$)/i;
 export function isBrowserBinding(b: Binding): boolean {
   const t = b.source.transport;
   if (t === 'WS' || t === 'WSS') return true;
-  return b.path.length > 0 && WS_CONTACT.test(b.contact);
+  return b.path.length > 0 && isWebSocketContact(b.contact);
 }
 
 export interface LocationService {

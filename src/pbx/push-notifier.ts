@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { generateVapidKeys, type PushResult, sendPush, type VapidKeys } from '../util/web-push.js';
 import type { Directory } from './directory.js';
 import type { LiveState, PbxEvent, PbxEvents } from './events.js';
+import { isWebSocketContact } from './location.js';
 
 export const VAPID_SECRET = 'web-push-vapid-keys';
 
@@ -60,7 +61,11 @@ export class PushNotifier {
       const devices = this.live
         .snapshot(e.tenantId)
         .registrations.find((r) => r.extension === ext.number)?.devices;
-      if (devices?.some((d) => d.transport === 'WS' || d.transport === 'WSS')) return;
+      // Over WebSocket to this node, or through Kamailio fronting WebSocket (its Contact says ws).
+      if (
+        devices?.some((d) => d.transport === 'WS' || d.transport === 'WSS' || isWebSocketContact(d.contact))
+      )
+        return;
       const subs = await this.store.pushSubscriptions.forUsers([ext.userId]);
       if (subs.length === 0) return;
       const who = e.call.callerName ? `${e.call.callerName} (${e.call.caller})` : e.call.caller;

@@ -176,5 +176,35 @@ describe('Web Push for incoming calls', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(received.length).toBe(before + 1);
+    // The same softphone through Kamailio fronting WebSocket: the node sees Kamailio's UDP,
+    // the Contact still says ws. Still open, still no push.
+    const viaKamailio = { ...device, transport: 'UDP', address: '10.0.0.2:5060' };
+    fx.sip.events.emit({
+      type: 'registration',
+      tenantId: fx.tenantId,
+      registration: { extension: '301', devices: [viaKamailio] },
+    });
+    fx.sip.events.emit({
+      type: 'call.offered',
+      tenantId: fx.tenantId,
+      call: call('c5', '301'),
+      extension: '301',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.length).toBe(before + 1);
+    // A desk phone alone is no open softphone: the owner is pushed again.
+    const desk = { ...viaKamailio, contact: 'sip:301@10.0.0.7:5060', userAgent: 'Yealink' };
+    fx.sip.events.emit({
+      type: 'registration',
+      tenantId: fx.tenantId,
+      registration: { extension: '301', devices: [desk] },
+    });
+    fx.sip.events.emit({
+      type: 'call.offered',
+      tenantId: fx.tenantId,
+      call: call('c6', '301'),
+      extension: '301',
+    });
+    await until(() => received.length === before + 2);
   });
 });
