@@ -66,6 +66,11 @@ async function phase(
   const cpu0 = cluster.nodes.map((n) => cpuSeconds(n.proc.p.pid));
   const m0 = machineTimes();
   const f = await run(tag);
+  for (const n of cluster.nodes)
+    if (n.proc.p.exitCode !== null || n.proc.p.signalCode !== null)
+      throw new Error(
+        `${n.id} exited (${n.proc.p.exitCode ?? n.proc.p.signalCode}):\n${n.proc.out.join('')}`,
+      );
   const m1 = machineTimes();
   const cpu = cluster.nodes.map((n, i) => (cpuSeconds(n.proc.p.pid) - cpu0[i]!).toFixed(1)).join(' + ');
   const idle = ((100 * (m1.idle - m0.idle)) / Math.max(1, m1.total - m0.total)).toFixed(0);
@@ -78,9 +83,10 @@ const cluster = await startCluster({
   rtpBase: 52_000,
   // Two relay endpoints per call, hundreds of calls at once on a node.
   rtpPorts: 4000,
-  // One address (SIPp) sends everything: no per-address limits in the way.
-  nodeEnv: { NIMBUS_SIP_RATE_LIMIT: '0', NIMBUS_LOG_LEVEL: 'error' },
+  // One address (SIPp) sends everything, to one tenant: no per-address or per-tenant limits.
+  nodeEnv: { NIMBUS_SIP_RATE_LIMIT: '0', NIMBUS_SIP_TENANT_RATE_LIMIT: '0', NIMBUS_LOG_LEVEL: 'error' },
   kamailioDefines: ['PIKE_DENSITY=100000000'],
+  kamailioShmMb: 512,
 });
 const dir = cluster.dir;
 const db = new pg.Client({ connectionString: cluster.dbUrl });
