@@ -24,9 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { type Invitation, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
+import { type Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent } from 'sip.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCertificate } from '../../src/pbx/tls-certificate.js';
+import { contactFor } from '../../src/sip/dialog.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
 import { freePort, haveKamailio, type NimbusCluster, startCluster } from '../helpers/kamailio.js';
@@ -62,6 +63,8 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
       '302': 'kamws-secret-302',
       '303': 'kamws-secret-303',
       '304': 'kamws-secret-304',
+      '305': 'kamws-secret-305',
+      '306': 'kamws-secret-306',
     };
     let wssPort = 0;
     let certDir = '';
@@ -234,6 +237,51 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
       if (!haveTls) throw new Error('kamailio-tls-modules is not installed and NIMBUS_REQUIRE_INTEROP=1');
       await ringThroughKamailio('304', `wss://127.0.0.1:${wssPort}`);
     }, 90_000);
+
+    it('a softphone behind Kamailio calls a desk phone; the desk phone hangs up, and the BYE finds the softphone', async () => {
+      const kamailio: Destination = { transport: 'UDP', host: '127.0.0.1', port: cluster.kamPort };
+      const desk = await udpUa('305', new Wire(), systemClock);
+      try {
+        desk.credentials = { username: '305', password: secrets['305'] };
+        const offers: string[] = [];
+        desk.on('INVITE', (req, tx, source) => {
+          if (!tx) return;
+          offers.push(req.body.toString());
+          desk.accept(tx, source, PHONE_SDP);
+        });
+        desk.on('ACK', () => {});
+        const reg = desk.buildRequest('REGISTER', `sip:${DOMAIN}`, {
+          from: `<sip:305@${DOMAIN}>`,
+          to: `<sip:305@${DOMAIN}>`,
+          headers: [
+            ['Contact', contactFor(desk.local, '305')],
+            ['Expires', '300'],
+          ],
+        });
+        expect((await desk.send(reg, kamailio).done())?.status).toBe(200);
+
+        const ua = await register('306', `ws://127.0.0.1:${cluster.kamWsPort}`, () => {});
+        const inviter = new Inviter(ua, UserAgent.makeURI(`sip:305@${DOMAIN}`)!);
+        await inviter.invite();
+        await until(
+          () => inviter.state === SessionState.Established,
+          10_000,
+          'call from the softphone established',
+        );
+        // The node answered the browser with WebRTC and offered the desk phone plain RTP.
+        const answer = (inviter.sessionDescriptionHandler as WeriftSdh).pc.remoteDescription?.sdp ?? '';
+        expect(answer).toMatch(/UDP\/TLS\/RTP\/SAVPF/);
+        expect(offers[0]).toMatch(/m=audio \d+ RTP\/AVP /);
+        // The desk phone hangs up: the node's BYE goes to the softphone's Contact, which
+        // Kamailio marked with the alias of its WebSocket connection (handle_ruri_alias).
+        await until(() => desk.dialogs.size === 1, 5000, 'desk phone in the dialog');
+        const dialog = [...desk.dialogs.values()][0]!;
+        expect((await desk.inDialog('BYE', { dialog }).done())?.status).toBe(200);
+        await until(() => inviter.state === SessionState.Terminated, 10_000, 'softphone got the BYE');
+      } finally {
+        desk.close();
+      }
+    }, 60_000);
 
     it('without Kamailio in front, a softphone on node A cannot be rung by node B', async () => {
       const db = new pg.Client({ connectionString: cluster.dbUrl });
