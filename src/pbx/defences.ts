@@ -102,8 +102,11 @@ export class Defences {
    * A request before its transaction: true when it has been dealt with here
    * (dropped, or refused with 503) and must go no further. `client` is who sent
    * it (behind a trusted proxy, the phone); `reply` sends a response statelessly.
+   * `viaProxy`: it came through a trusted proxy, which is always answered (503 rather
+   * than silence): Kamailio takes a node that leaves requests unanswered for dead, so a
+   * flood of strangers to one tenant would otherwise take the node out for every tenant.
    */
-  screen(req: SipRequest, client: Destination, reply: (res: SipResponse) => void): boolean {
+  screen(req: SipRequest, client: Destination, reply: (res: SipResponse) => void, viaProxy = false): boolean {
     // ACK and CANCEL belong to a transaction already admitted (and an ACK cannot be answered).
     if (req.method === 'ACK' || req.method === 'CANCEL') return false;
     if (this.opts.tenantRateLimit <= 0 && !this.perTenant) return false;
@@ -113,7 +116,7 @@ export class Defences {
     if (this.opts.exempt(ip)) return false;
     const verdict = this.tenantLimit.check(tenant.id, ip, client.transport, req.method, req.uri.host);
     if (verdict === 'pass') return false;
-    if (verdict === 'refuse') {
+    if (verdict === 'refuse' || viaProxy) {
       const wait = String(this.tenantLimit.retryAfter(tenant.id));
       reply(makeResponse(req, 503, { reason: 'Service Unavailable', headers: [['Retry-After', wait]] }));
     }

@@ -703,7 +703,12 @@ export class SipService {
       if (
         this.flood.drop(client.host, client.transport, m.method) ||
         this.scanners.drop(m.headers.get('User-Agent'), client, m.method) ||
-        this.defences.screen(m, client, (res) => this.transports.send(this.decorate(res), source))
+        this.defences.screen(
+          m,
+          client,
+          (res) => this.transports.send(this.decorate(res), source),
+          client !== source,
+        )
       )
         return;
     }

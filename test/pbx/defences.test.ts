@@ -186,6 +186,22 @@ describe('the tenant limit and the allow-list', () => {
     expect(d.screen(req.message, stranger, () => {})).toBe(false);
     expect(d.screen(req.message, stranger, () => {})).toBe(true);
   });
+
+  it("answers a stranger's request over the budget with 503 when it came through a trusted proxy", () => {
+    const log = new SecurityLog(pino({ level: 'silent' }));
+    const d = new Defences(log, () => ({ id: 't1' }), { tenantRateLimit: 1, exempt: () => false });
+    const req = parseMessage(Buffer.from(options('a.test', 5060, 1, '192.0.2.7')));
+    if (!req.ok || req.message.kind !== 'request') throw new Error('bad request');
+    const stranger = { transport: 'UDP' as const, host: '192.0.2.7', port: 5060 };
+    const answers: number[] = [];
+    const reply = (res: { status: number }) => answers.push(res.status);
+    // Over the stranger's budget of 2 a window: straight from the stranger, dropped unanswered...
+    for (let i = 0; i < 3; i++) d.screen(req.message, stranger, reply);
+    expect(answers).toEqual([]);
+    // ...but through Kamailio, answered: silence would make Kamailio take the node for dead.
+    expect(d.screen(req.message, stranger, reply, true)).toBe(true);
+    expect(answers).toEqual([503]);
+  });
 });
 
 describe('bounds on calls and subscriptions', () => {
