@@ -74,7 +74,6 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
         throw new Error(
           'kamailio or its websocket module is not installed (apt-get install kamailio kamailio-websocket-modules) and NIMBUS_REQUIRE_INTEROP=1',
         );
-      // RTP ranges no other test uses (they run in parallel).
       // WSS with a self-signed certificate (SIP.js here skips verification, test/helpers/sipjs.ts).
       const wss: string[] = [];
       if (haveTls) {
@@ -93,7 +92,14 @@ describe.runIf((haveKamailio || required) && databaseUrl && redisUrl)(
           `LISTEN_WSS=tls:127.0.0.1:${wssPort}`,
         );
       }
-      cluster = await startCluster({ name: 'kamws', nodes: 2, rtpBase: 46_000, kamailioDefines: wss });
+      // RTP 46200-46599, a range no other test uses (they run in parallel; sipp-dtmf has 46000-46099).
+      cluster = await startCluster({
+        name: 'kamws',
+        nodes: 2,
+        rtpBase: 46_200,
+        rtpPorts: 200,
+        kamailioDefines: wss,
+      });
       tenantId = await cluster.createTenant(DOMAIN, secrets);
     }, 120_000);
 
