@@ -10,8 +10,11 @@
  * same passwords. Figures: completed registrations per second (each is a challenged
  * REGISTER plus the authenticated one), failures, and SIPp's response-time percentiles.
  * BENCH_NO_ANCHOR=1 skips Kamailio, for alternating runs of two Nimbus trees within one window.
+ * BENCH_FLOOR=1 also runs the same load against floor(): the least a Node.js thread can do
+ * per REGISTER (canned answers), which tells what latency this machine allows at the rate.
  */
 import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,6 +106,44 @@ async function anchor(): Promise<SippFigures> {
   return figures;
 }
 
+/**
+ * A canned REGISTER answerer on this thread: 401 to the first REGISTER, 200 to the
+ * authenticated one, headers copied by plain string search. No parser, no digest check, no
+ * registrar: nothing a PBX may skip, so only a calibration of the machine and of SIPp.
+ */
+async function floor(): Promise<SippFigures> {
+  const sock = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+  sock.on('message', (m, r) => {
+    const t = m.toString('latin1');
+    const head = (name: string) => {
+      const i = t.indexOf(`\r\n${name}: `);
+      return t.slice(i + name.length + 4, t.indexOf('\r\n', i + 2));
+    };
+    const authorized = t.includes('\r\nAuthorization:');
+    const lines = [
+      authorized ? 'SIP/2.0 200 OK' : 'SIP/2.0 401 Unauthorized',
+      `Via: ${head('Via')};received=${r.address}`,
+      `From: ${head('From')}`,
+      `To: ${head('To')};tag=floor`,
+      `Call-ID: ${head('Call-ID')}`,
+      `CSeq: ${head('CSeq')}`,
+      authorized
+        ? `Contact: ${head('Contact')};expires=3600`
+        : `WWW-Authenticate: Digest realm="${DOMAIN}", nonce="0123456789abcdef", algorithm=MD5, qop="auth"`,
+      'Content-Length: 0',
+      '',
+      '',
+    ];
+    sock.send(lines.join('\r\n'), r.port, r.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const port = sock.address().port;
+  await sipp(port, WARMUP);
+  const figures = await sipp(port);
+  sock.close();
+  return figures;
+}
+
 try {
   const fx = await sipFixture(
     DOMAIN,
@@ -115,6 +156,7 @@ try {
   await fx.close();
 
   const kamailio = process.env.BENCH_NO_ANCHOR ? null : await anchor();
+  const least = process.env.BENCH_FLOOR ? await floor() : null;
 
   const fmt = (x: SippFigures) =>
     `${Math.round(x.rate).toLocaleString('en')} registrations/s (${x.ok} ok, ${x.failed} failed, ${x.seconds.toFixed(1)} s; ${x.latency})`;
@@ -127,6 +169,7 @@ try {
     console.log(`kamailio: ${fmt(kamailio)}`);
     console.log(`ratio nimbus/kamailio: ${(nimbus.rate / Math.max(1, kamailio.rate)).toFixed(2)}`);
   }
+  if (least) console.log(`floor:    ${fmt(least)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
