@@ -4,45 +4,19 @@
  * round trip on its SIP path), and the operator lifting the ban through node B's API
  * lifts it on node A. Runs where both DATABASE_URL and REDIS_URL are set (CI).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NimbusNode, startNode } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import { closeCluster, clusterNodeConfig, clusterReady, signInOperator } from '../helpers/cluster-nodes.js';
 import { uniqueSchema } from '../helpers/db.js';
 import { ask, udpClient } from '../helpers/raw-sip.js';
 
-const ready = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+const ready = clusterReady;
 
-function config(dir: string, node: string, rtp: number): Config {
-  return loadConfig({
-    env: {
-      NIMBUS_HTTP_PORT: '0',
-      NIMBUS_HTTP_HOST: '127.0.0.1',
-      NIMBUS_SIP_HOST: '127.0.0.1',
-      NIMBUS_SIP_PORT: '0',
-      NIMBUS_SIP_TLS_PORT: '0',
-      NIMBUS_HTTPS_PORT: '0',
-      NIMBUS_DATA_DIR: join(dir, node),
-      NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
-      NIMBUS_LOG_LEVEL: 'silent',
-      NIMBUS_MEDIA_WORKERS: '1',
-      NIMBUS_RTP_PORT_MIN: String(rtp),
-      NIMBUS_RTP_PORT_MAX: String(rtp + 99),
-      NIMBUS_NODE_ID: node,
-      NIMBUS_ADMIN_EMAIL: 'root@example.com',
-      NIMBUS_ADMIN_PASSWORD: 'cluster-operator-1',
-      NIMBUS_DEMO: 'false',
-      NIMBUS_SIP_BAN_USER_FAILURES: '3',
-      DATABASE_URL: process.env.DATABASE_URL ?? '',
-      REDIS_URL: process.env.REDIS_URL ?? '',
-    },
-    configFile: null,
-  });
-}
+const config = (dir: string, node: string, rtp: number) =>
+  clusterNodeConfig(dir, node, rtp, { NIMBUS_DEMO: 'false', NIMBUS_SIP_BAN_USER_FAILURES: '3' }, 100);
 
 const until = async (check: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -63,16 +37,7 @@ describe.runIf(ready)('bans on two nodes', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await b?.close();
-    if (a) {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(a.store.db);
-      await a.close();
-    }
-    const redis = new Redis(process.env.REDIS_URL!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
+    await closeCluster([a, b], { schema, prefix, dir });
   });
 
   it('applies a ban decided on node A on node B, and a lift through B on A', async () => {
@@ -97,12 +62,7 @@ describe.runIf(ready)('bans on two nodes', () => {
     expect(a.sip.securityLog.list({ kind: 'ban' })).toHaveLength(1);
     expect(b.sip.securityLog.list({ kind: 'ban' })).toHaveLength(0);
 
-    const login = await fetch(`${b.httpUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'root@example.com', password: 'cluster-operator-1' }),
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await signInOperator(b);
     const lifted = await fetch(`${b.httpUrl}/api/v1/platform/security/bans/127.0.0.1?user=101`, {
       method: 'DELETE',
       headers: { cookie },

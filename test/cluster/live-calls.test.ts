@@ -8,51 +8,28 @@
  * SIGKILL leaves it) has them re-queued as callbacks where possible and the rest reported
  * lost, and its registry entries removed. Runs where DATABASE_URL and REDIS_URL are set (CI).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NimbusNode, startNode } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
 import type { PbxEvent } from '../../src/pbx/events.js';
 import type { RemoteCall, RemoteWaiter } from '../../src/pbx/remote-activity.js';
 import { contactFor } from '../../src/sip/dialog.js';
 import type { SipRequest } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
+import { closeCluster, clusterNodeConfig, clusterReady, signInOperator } from '../helpers/cluster-nodes.js';
 import { uniqueSchema } from '../helpers/db.js';
 import { PHONE_SDP } from '../helpers/phones.js';
 import { queueConfig, queueMember } from '../helpers/queues.js';
 import { type TestUa, udpUa, until, Wire } from '../helpers/test-ua.js';
 
-const ready = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+const ready = clusterReady;
 
-function config(dir: string, node: string, rtp: number): Config {
-  return loadConfig({
-    env: {
-      NIMBUS_HTTP_PORT: '0',
-      NIMBUS_HTTP_HOST: '127.0.0.1',
-      NIMBUS_SIP_HOST: '127.0.0.1',
-      NIMBUS_SIP_PORT: '0',
-      NIMBUS_SIP_TLS_PORT: '0',
-      NIMBUS_HTTPS_PORT: '0',
-      NIMBUS_DATA_DIR: join(dir, node),
-      NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
-      NIMBUS_LOG_LEVEL: 'silent',
-      NIMBUS_MEDIA_WORKERS: '1',
-      NIMBUS_RTP_PORT_MIN: String(rtp),
-      NIMBUS_RTP_PORT_MAX: String(rtp + 199),
-      NIMBUS_NODE_ID: node,
-      NIMBUS_ADMIN_EMAIL: 'root@example.com',
-      NIMBUS_ADMIN_PASSWORD: 'cluster-operator-1',
-      DATABASE_URL: process.env.DATABASE_URL ?? '',
-      REDIS_URL: process.env.REDIS_URL ?? '',
-    },
-    configFile: null,
-  });
-}
+const config = (dir: string, node: string, rtp: number) => clusterNodeConfig(dir, node, rtp);
 
 type Phone = TestUa & { close(): void };
 
@@ -137,12 +114,7 @@ describe.runIf(ready)('live calls and queue callers across two nodes', () => {
     domain = a.demo!.sipDomain;
     nodeA = { transport: 'UDP', host: '127.0.0.1', port: a.sipPorts.udp };
     nodeB = { transport: 'UDP', host: '127.0.0.1', port: b.sipPorts.udp };
-    const login = await fetch(`${a.httpUrl}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'root@example.com', password: 'cluster-operator-1' }),
-    });
-    cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    cookie = await signInOperator(a);
     const created = await api(a, 'POST', '/queues', {
       name: 'Support',
       number: '700',
@@ -170,16 +142,7 @@ describe.runIf(ready)('live calls and queue callers across two nodes', () => {
 
   afterAll(async () => {
     for (const p of phones.values()) p.close();
-    await b?.close();
-    if (a) {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(a.store.db);
-      await a.close();
-    }
-    const redis = new Redis(process.env.REDIS_URL!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
+    await closeCluster([a, b], { schema, prefix, dir });
   });
 
   it("node A lists node B's call, lights a lamp for it, and hangs it up through node B", async () => {

@@ -4,7 +4,7 @@
  * call is answered; node B's INVITE to the phone comes from node B. Runs where both
  * DATABASE_URL and REDIS_URL are set (CI).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,52 +12,19 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type NimbusNode, startNode } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
 import { contactFor } from '../../src/sip/dialog.js';
 import type { SipRequest } from '../../src/sip/message/index.js';
 import { systemClock } from '../../src/sip/transaction/clock.js';
 import type { Destination } from '../../src/sip/transaction/types.js';
+import { closeCluster, clusterNodeConfig, clusterReady, signInOperator } from '../helpers/cluster-nodes.js';
 import { uniqueSchema } from '../helpers/db.js';
 import { PHONE_SDP } from '../helpers/phones.js';
 import { udpUa, until, Wire } from '../helpers/test-ua.js';
 
-const ready = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+const ready = clusterReady;
 
-function config(dir: string, node: string, rtp: number): Config {
-  return loadConfig({
-    env: {
-      NIMBUS_HTTP_PORT: '0',
-      NIMBUS_HTTP_HOST: '127.0.0.1',
-      NIMBUS_SIP_HOST: '127.0.0.1',
-      NIMBUS_SIP_PORT: '0',
-      NIMBUS_SIP_TLS_PORT: '0',
-      NIMBUS_HTTPS_PORT: '0',
-      NIMBUS_DATA_DIR: join(dir, node),
-      NIMBUS_PUBLIC_ADDRESS: '127.0.0.1',
-      NIMBUS_LOG_LEVEL: 'silent',
-      NIMBUS_MEDIA_WORKERS: '1',
-      NIMBUS_RTP_PORT_MIN: String(rtp),
-      NIMBUS_RTP_PORT_MAX: String(rtp + 199),
-      NIMBUS_NODE_ID: node,
-      NIMBUS_ADMIN_EMAIL: 'root@example.com',
-      NIMBUS_ADMIN_PASSWORD: 'cluster-operator-1',
-      NIMBUS_WEBHOOK_ALLOW_PRIVATE: 'true',
-      DATABASE_URL: process.env.DATABASE_URL ?? '',
-      REDIS_URL: process.env.REDIS_URL ?? '',
-    },
-    configFile: null,
-  });
-}
-
-async function signIn(node: NimbusNode): Promise<string> {
-  const login = await fetch(`${node.httpUrl}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'root@example.com', password: 'cluster-operator-1' }),
-  });
-  expect(login.status).toBe(200);
-  return login.headers.get('set-cookie')!.split(';')[0]!;
-}
+const config = (dir: string, node: string, rtp: number) =>
+  clusterNodeConfig(dir, node, rtp, { NIMBUS_WEBHOOK_ALLOW_PRIVATE: 'true' });
 
 describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-cluster-'));
@@ -72,16 +39,7 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await b?.close();
-    if (a) {
-      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(a.store.db);
-      await a.close();
-    }
-    const redis = new Redis(process.env.REDIS_URL!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-    rmSync(dir, { recursive: true, force: true });
+    await closeCluster([a, b], { schema, prefix, dir });
   });
 
   it('each node beats, is listed to the operator and is ready only with its heartbeat', async () => {
@@ -92,7 +50,7 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
         { name: 'cluster', ok: true },
       ]),
     );
-    const cookie = await signIn(b);
+    const cookie = await signInOperator(b);
     const health = (await (
       await fetch(`${b.httpUrl}/api/v1/platform/health`, { headers: { cookie } })
     ).json()) as { cluster: { node: string; nodes: { id: string; sip: string }[] } };
@@ -108,7 +66,7 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
     expect(b.sip.directory.tenantById(tenantId)?.extensions.has('150')).toBe(false);
     const res = await fetch(`${a.httpUrl}/api/v1/tenants/${tenantId}/extensions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: await signIn(a) },
+      headers: { 'content-type': 'application/json', cookie: await signInOperator(a) },
       body: JSON.stringify({ number: '150' }),
     });
     expect(res.status).toBe(201);
@@ -132,7 +90,7 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
     const sockets = await Promise.all(
       [a, b].map(async (n) => {
         const ws = new WebSocket(`ws://127.0.0.1:${n.httpPort}/api/v1/events?tenantId=${tenantId}`, {
-          headers: { cookie: await signIn(n) },
+          headers: { cookie: await signInOperator(n) },
         });
         ws.on('message', (d) => heard.push({ node: n.config.nodeId ?? '', e: JSON.parse(String(d)) }));
         return ws;
@@ -181,7 +139,7 @@ describe.runIf(ready)('two nodes sharing PostgreSQL and Redis', () => {
   it('a phone registered on node A is called through node B', async () => {
     // The portal on node A follows the call on node B; a webhook gets it once, not once per node.
     const tenantId = a.demo!.tenantId;
-    const cookieA = await signIn(a);
+    const cookieA = await signInOperator(a);
     const hook = await fetch(`${a.httpUrl}/api/v1/tenants/${tenantId}/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', cookie: cookieA },
