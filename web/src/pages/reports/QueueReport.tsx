@@ -35,6 +35,8 @@ export function QueueReport({ tenantId, from, to }: { tenantId: string; from: st
   const thresholds = [...new Set(queues.flatMap((q) => Object.keys(q.serviceLevel)))].sort(
     (a, b) => Number(a) - Number(b),
   );
+  // Only a cluster loses callers to a node's death: the column shows when the period had some.
+  const nodeFailures = queues.some((q) => q.lostToNodeFailure > 0);
   return (
     <Stack>
       <ProblemAlert error={report.error} />
@@ -50,9 +52,11 @@ export function QueueReport({ tenantId, from, to }: { tenantId: string; from: st
                   <Table.Th ta="right">{t('reports.queues.answered')}</Table.Th>
                   <Table.Th ta="right">{t('reports.queues.abandoned')}</Table.Th>
                   <Table.Th ta="right">{t('reports.queues.abandonRate')}</Table.Th>
-                  <Table.Th ta="right" title={t('reports.queues.lostToNodeFailureHint')}>
-                    {t('reports.queues.lostToNodeFailure')}
-                  </Table.Th>
+                  {nodeFailures ? (
+                    <Table.Th ta="right" title={t('reports.queues.lostToNodeFailureHint')}>
+                      {t('reports.queues.lostToNodeFailure')}
+                    </Table.Th>
+                  ) : null}
                   {thresholds.map((s) => (
                     <Table.Th key={s} ta="right">
                       {t('reports.queues.serviceLevel', { sec: s })}
@@ -71,7 +75,7 @@ export function QueueReport({ tenantId, from, to }: { tenantId: string; from: st
                     <Table.Td ta="right">{q.answered}</Table.Td>
                     <Table.Td ta="right">{q.abandoned}</Table.Td>
                     <Table.Td ta="right">{pct(q.abandonRate)}</Table.Td>
-                    <Table.Td ta="right">{q.lostToNodeFailure}</Table.Td>
+                    {nodeFailures ? <Table.Td ta="right">{q.lostToNodeFailure}</Table.Td> : null}
                     {thresholds.map((s) => (
                       <Table.Td key={s} ta="right">
                         {pct(q.serviceLevel[s] ?? null)}
