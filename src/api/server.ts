@@ -171,30 +171,29 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     },
   });
   // How full each bounded table is: an alert well before `max` says a bound is about to refuse work.
-  new Gauge({
-    name: 'nimbus_sip_table_entries',
-    help: 'Entries held in each bounded SIP table (transactions, calls, subscriptions, nonce records, rate-limit and ban tables)',
-    labelNames: ['table'],
-    registers: [metrics],
-    collect() {
-      const c = security?.counts?.();
-      if (!c?.tables) return;
-      this.reset();
-      for (const [table, t] of Object.entries(c.tables)) this.set({ table }, t.size);
-    },
-  });
-  new Gauge({
-    name: 'nimbus_sip_table_capacity',
-    help: 'The most entries each bounded SIP table holds (configured bounds)',
-    labelNames: ['table'],
-    registers: [metrics],
-    collect() {
-      const c = security?.counts?.();
-      if (!c?.tables) return;
-      this.reset();
-      for (const [table, t] of Object.entries(c.tables)) this.set({ table }, t.max);
-    },
-  });
+  const tableGauge = (name: string, help: string, figure: 'size' | 'max') =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['table'],
+      registers: [metrics],
+      collect() {
+        const c = security?.counts?.();
+        if (!c?.tables) return;
+        this.reset();
+        for (const [table, t] of Object.entries(c.tables)) this.set({ table }, t[figure]);
+      },
+    });
+  tableGauge(
+    'nimbus_sip_table_entries',
+    'Entries held in each bounded SIP table (transactions, calls, subscriptions, nonce records, rate-limit and ban tables)',
+    'size',
+  );
+  tableGauge(
+    'nimbus_sip_table_capacity',
+    'The most entries each bounded SIP table holds (configured bounds)',
+    'max',
+  );
   // A configuration change reaches the SIP side before the client hears it succeeded:
   // the next call after a 2xx already follows it.
   app.addHook('onSend', async (req, reply) => {
